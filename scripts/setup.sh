@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# Installs everything madre needs on a fresh Debian 12 machine and makes sure a
+# Docker engine answers. Safe to run again: it only installs what is missing and
+# only starts dockerd when `docker info` fails.
+set -euo pipefail
+
+PACKAGES=(
+  g++ cmake make ninja-build pkg-config ccache
+  libboost-dev libcurl4-openssl-dev nlohmann-json3-dev
+  libsqlite3-dev libsqlitecpp-dev libspdlog-dev libfmt-dev libcli11-dev libtomlplusplus-dev
+  libyaml-cpp-dev libgtest-dev libgmock-dev libbenchmark-dev
+  docker.io docker-compose busybox-static curl procps
+)
+
+log() { printf '[setup] %s\n' "$*" >&2; }
+
+missing=()
+for p in "${PACKAGES[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO="sudo"
+  log "installing: ${missing[*]}"
+  export DEBIAN_FRONTEND=noninteractive
+  $SUDO apt-get update -qq
+  $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+"$(dirname "$0")/start-dockerd.sh"

@@ -1,0 +1,56 @@
+// What the compose project is made of (from `config`) and what Docker reports
+// about its containers (from `ps` or the Engine API). Plain values.
+#pragma once
+
+#include <map>
+#include <optional>
+#include <set>
+#include <string>
+#include <vector>
+
+namespace madre {
+
+struct ServiceDef {
+  std::string name;
+  std::vector<std::string> depends_on;  // direct dependencies, sorted, unique
+  std::map<std::string, std::string> labels;
+  bool has_healthcheck = false;
+  std::vector<std::string> profiles;     // a service with profiles is not started implicitly
+  std::optional<std::string> container_name;
+  int stop_grace_sec = 10;               // stop_grace_period, rounded up to seconds
+
+  friend bool operator==(const ServiceDef&, const ServiceDef&) = default;
+};
+
+// The project's services by name (sorted by the map).
+struct ServiceModel {
+  std::map<std::string, ServiceDef> services;
+
+  bool Has(const std::string& name) const { return services.count(name) > 0; }
+  friend bool operator==(const ServiceModel&, const ServiceModel&) = default;
+};
+
+// One container of the project as Docker sees it.
+struct ContainerState {
+  std::string service;       // com.docker.compose.service
+  std::string container;     // container name, e.g. "vx11_switch_1" or "vx11-switch-1"
+  std::string id;            // container id (may be short or empty)
+  std::string state;         // created|running|paused|restarting|removing|exited|dead
+  std::string health;        // healthy|unhealthy|starting|"" (no healthcheck)
+  int restart_count = 0;
+  std::optional<int> exit_code;
+
+  bool Running() const { return state == "running" || state == "restarting"; }
+  friend bool operator==(const ContainerState&, const ContainerState&) = default;
+};
+
+// The closure of `roots` over depends_on, in start order (dependencies first;
+// ties broken by name). Names not in the model are kept as they are.
+std::vector<std::string> DependencyClosure(const ServiceModel& model,
+                                           const std::vector<std::string>& roots);
+
+// `services` ordered so that every service comes after its dependencies
+// (dependencies outside `services` are ignored). Stable by name.
+std::vector<std::string> StartOrder(const ServiceModel& model, const std::set<std::string>& services);
+
+}  // namespace madre

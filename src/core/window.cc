@@ -1,0 +1,45 @@
+#include "core/window.h"
+
+namespace madre {
+
+const char* WindowStateName(WindowState state) {
+  switch (state) {
+    case WindowState::kOpening: return "opening";
+    case WindowState::kOpen: return "open";
+    case WindowState::kClosing: return "closing";
+    case WindowState::kClosed: return "closed";
+    case WindowState::kFailed: return "failed";
+  }
+  return "unknown";
+}
+
+std::optional<WindowState> ParseWindowState(const std::string& text) {
+  for (WindowState s : {WindowState::kOpening, WindowState::kOpen, WindowState::kClosing,
+                        WindowState::kClosed, WindowState::kFailed}) {
+    if (text == WindowStateName(s)) return s;
+  }
+  return std::nullopt;
+}
+
+const char* CloseReasonName(CloseReason reason) {
+  switch (reason) {
+    case CloseReason::kNone: return "";
+    case CloseReason::kManualClose: return "manual_close";
+    case CloseReason::kTtlExpired: return "ttl_expired";
+    case CloseReason::kExecFailed: return "exec_failed";
+    case CloseReason::kSoloMadreApplied: return "solo_madre_applied";
+    case CloseReason::kServiceStopped: return "service_stopped";
+  }
+  return "";
+}
+
+std::optional<CloseReason> ParseCloseReason(const std::string& text) {
+  for (CloseReason r : {CloseReason::kNone, CloseReason::kManualClose, CloseReason::kTtlExpired,
+                        CloseReason::kExecFailed, CloseReason::kSoloMadreApplied,
+                        CloseReason::kServiceStopped}) {
+    if (text == CloseReasonName(r)) return r;
+  }
+  return std::nullopt;
+}
+
+}  // namespace madre

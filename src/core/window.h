@@ -1,0 +1,57 @@
+// A power window: a named, time-boxed grant that keeps a set of services up.
+#pragma once
+
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "base/time.h"
+
+namespace madre {
+
+enum class WindowState { kOpening, kOpen, kClosing, kClosed, kFailed };
+enum class CloseReason { kNone, kManualClose, kTtlExpired, kExecFailed, kSoloMadreApplied, kServiceStopped };
+
+const char* WindowStateName(WindowState state);
+std::optional<WindowState> ParseWindowState(const std::string& text);
+const char* CloseReasonName(CloseReason reason);  // "" for kNone
+std::optional<CloseReason> ParseCloseReason(const std::string& text);
+
+// Per-service status inside a window.
+struct ServiceStatus {
+  std::string state = "pending";  // pending|starting|running|stopping|stopped|failed|shared
+  std::string health;             // healthy|unhealthy|starting|"" (unknown / none)
+  int restart_count = 0;
+  std::string error;
+
+  friend bool operator==(const ServiceStatus&, const ServiceStatus&) = default;
+};
+
+struct Window {
+  std::string id;
+  WindowState state = WindowState::kOpening;
+  bool hold = false;
+  std::string mode = "ttl";                  // "ttl" | "hold" (as requested)
+  std::vector<std::string> services;         // as requested, sorted
+  std::vector<std::string> effective_services;  // with depends_on closure, minus always-on, start order
+  std::string reason = "manual";
+  std::string actor;                         // client address that opened it
+  TimePoint created_at{};
+  std::optional<TimePoint> opened_at;
+  std::optional<std::int64_t> ttl_sec;       // nullopt: no TTL (hold mode)
+  std::optional<TimePoint> deadline;         // set when the window opens (TTL counts from then)
+  std::optional<TimePoint> closed_at;
+  CloseReason close_reason = CloseReason::kNone;
+  std::vector<std::string> services_started;  // started by this window's open, in start order
+  std::vector<std::string> services_stopped;  // stopped because this window closed
+  std::map<std::string, ServiceStatus> services_status;
+  std::string error;                         // why it failed, if it did
+
+  bool Live() const { return state == WindowState::kOpening || state == WindowState::kOpen; }
+  bool Terminal() const { return state == WindowState::kClosed || state == WindowState::kFailed; }
+
+  friend bool operator==(const Window&, const Window&) = default;
+};
+
+}  // namespace madre
