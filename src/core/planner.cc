@@ -1,0 +1,617 @@
+#include "core/planner.h"
+
+#include <algorithm>
+
+namespace madre {
+
+namespace {
+
+std::string Join(const std::vector<std::string>& items) {
+  std::string out;
+  for (const auto& item : items) {
+    if (!out.empty()) out += ", ";
+    out += item;
+  }
+  return out;
+}
+
+bool Contains(const std::vector<std::string>& items, const std::string& item) {
+  return std::find(items.begin(), items.end(), item) != items.end();
+}
+
+}  // namespace
+
+const char* ActionKindName(ActionKind kind) {
+  switch (kind) {
+    case ActionKind::kStart: return "start";
+    case ActionKind::kStop: return "stop";
+    case ActionKind::kRestart: return "restart";
+    case ActionKind::kObserve: return "observe";
+  }
+  return "unknown";
+}
+
+const char* ServicePhaseName(ServicePhase phase) {
+  switch (phase) {
+    case ServicePhase::kUnknown: return "unknown";
+    case ServicePhase::kStopped: return "stopped";
+    case ServicePhase::kStarting: return "starting";
+    case ServicePhase::kRunning: return "running";
+    case ServicePhase::kStopping: return "stopping";
+    case ServicePhase::kFailed: return "failed";
+  }
+  return "unknown";
+}
+
+Planner::Planner(PlannerConfig config, ServiceModel model)
+    : config_(std::move(config)), model_(std::move(model)) {
+  for (const auto& [name, def] : model_.services) services_[name] = ServiceTrack{};
+}
+
+std::vector<std::string> Planner::ExpandServices(const std::vector<std::string>& services) const {
+  std::vector<std::string> out;
+  for (const auto& name : DependencyClosure(model_, services)) {
+    if (!config_.always_on.count(name)) out.push_back(name);
+  }
+  return out;
+}
+
+Status Planner::CheckOpen(const OpenRequest& request) const {
+  if (request.services.empty()) return Status::InvalidArgument("services must name at least one service");
+  std::set<std::string> refused;
+  for (const auto& name : request.services) {
+    if (!config_.allowlist.count(name) || !model_.Has(name)) refused.insert(name);
+  }
+  if (!refused.empty()) {
+    std::string list = "[";
+    for (const auto& name : refused) {
+      if (list.size() > 1) list += ", ";
+      list += "\"" + name + "\"";  // names reaching here may be anything: the codec escapes them
+    }
+    list += "]";
+    return Status::NotAllowed("Services not in allowlist: " + list);
+  }
+  if (request.ttl_sec && (*request.ttl_sec < 0 || *request.ttl_sec > config_.max_ttl_sec)) {
+    return Status::InvalidArgument("ttl_sec must be between 0 and " +
+                                   std::to_string(config_.max_ttl_sec));
+  }
+  int live = 0;
+  for (const auto& [id, window] : windows_) live += window.Live() ? 1 : 0;
+  if (live >= config_.max_concurrent) {
+    return Status::FailedPrecondition("window limit reached: " + std::to_string(live) + " of " +
+                                      std::to_string(config_.max_concurrent) +
+                                      " windows open (VX11_POWER_WINDOWS_MAX_CONCURRENT)");
+  }
+  return Status::Ok();
+}
+
+Result<Window> Planner::Open(const OpenRequest& request, const std::string& id, TimePoint now) {
+  RETURN_IF_ERROR(CheckOpen(request));
+  MADRE_CHECK_MSG(!windows_.count(id), "duplicate window id " + id);
+  Window window;
+  window.id = id;
+  window.services = request.services;
+  std::sort(window.services.begin(), window.services.end());
+  window.services.erase(std::unique(window.services.begin(), window.services.end()),
+                        window.services.end());
+  window.effective_services = ExpandServices(window.services);
+  const bool no_ttl = !request.ttl_sec || *request.ttl_sec == 0;
+  window.hold = request.hold || no_ttl;
+  window.mode = no_ttl ? "hold" : "ttl";
+  if (!no_ttl) window.ttl_sec = request.ttl_sec;
+  window.reason = request.reason;
+  window.actor = request.actor;
+  window.created_at = now;
+  for (const auto& name : window.effective_services) {
+    ServiceTrack& track = services_[name];
+    // A service that failed for an earlier window gets a fresh try.
+    if (track.phase == ServicePhase::kFailed && !track.in_flight) {
+      track.phase = ServicePhase::kStopped;
+      track.not_before.reset();
+    }
+    window.services_status[name] = ServiceStatus{};
+  }
+  windows_[id] = window;
+  MarkChanged(id);
+  Settle(request.actor, now);
+  return windows_.at(id);
+}
+
+Result<std::string> Planner::SoleLiveWindow() const {
+  std::vector<std::string> live;
+  for (const auto& [id, window] : windows_) {
+    if (window.Live()) live.push_back(id);
+  }
+  if (live.empty()) return Status::NotFound("No active window");
+  if (live.size() > 1) {
+    return Status::FailedPrecondition("several windows are open (" + Join(live) +
+                                      "): give window_id");
+  }
+  return live.front();
+}
+
+const Window* Planner::FindWindow(const std::string& id) const {
+  auto it = windows_.find(id);
+  return it == windows_.end() ? nullptr : &it->second;
+}
+
+Status Planner::Close(const std::string& id, CloseReason reason, TimePoint now) {
+  auto it = windows_.find(id);
+  if (it == windows_.end()) return Status::NotFound("no open window " + id);
+  Window& window = it->second;
+  if (!window.Live()) {
+    return Status::FailedPrecondition("window " + id + " is " + WindowStateName(window.state));
+  }
+  window.state = WindowState::kClosing;
+  window.close_reason = reason;
+  MarkChanged(id);
+  Settle(reason == CloseReason::kTtlExpired ? "ttl" : window.actor, now);
+  return Status::Ok();
+}
+
+Result<Window> Planner::SetHold(const std::string& id, bool hold, TimePoint now) {
+  auto it = windows_.find(id);
+  if (it == windows_.end()) return Status::NotFound("no open window " + id);
+  Window& window = it->second;
+  if (!window.Live()) {
+    return Status::FailedPrecondition("window " + id + " is " + WindowStateName(window.state));
+  }
+  if (!hold && !window.ttl_sec) {
+    return Status::FailedPrecondition("window " + id +
+                                      " has no TTL: extend it with a TTL before leaving hold");
+  }
+  window.hold = hold;
+  MarkChanged(id);
+  if (!hold && window.state == WindowState::kOpen && window.deadline && *window.deadline <= now) {
+    RETURN_IF_ERROR(Close(id, CloseReason::kTtlExpired, now));
+  }
+  return windows_.at(id);
+}
+
+Result<Window> Planner::Extend(const std::string& id, std::int64_t ttl_sec, TimePoint now) {
+  auto it = windows_.find(id);
+  if (it == windows_.end()) return Status::NotFound("no open window " + id);
+  Window& window = it->second;
+  if (!window.Live()) {
+    return Status::FailedPrecondition("window " + id + " is " + WindowStateName(window.state));
+  }
+  if (ttl_sec <= 0 || ttl_sec > config_.max_ttl_sec) {
+    return Status::InvalidArgument("ttl_sec must be between 1 and " +
+                                   std::to_string(config_.max_ttl_sec));
+  }
+  if (window.state == WindowState::kOpening) {
+    const std::int64_t total = window.ttl_sec.value_or(0) + ttl_sec;
+    if (total > config_.max_ttl_sec) return Status::InvalidArgument("ttl_sec: total TTL over the limit");
+    window.ttl_sec = total;
+  } else {
+    const TimePoint base = window.deadline && *window.deadline > now ? *window.deadline : now;
+    const TimePoint deadline = base + Seconds(ttl_sec);
+    if (deadline - now > Seconds(config_.max_ttl_sec)) {
+      return Status::InvalidArgument("the new deadline would be more than " +
+                                     std::to_string(config_.max_ttl_sec) + " s away");
+    }
+    window.deadline = deadline;
+    window.ttl_sec = window.ttl_sec.value_or(0) + ttl_sec;
+  }
+  MarkChanged(id);
+  return window;
+}
+
+Status Planner::StopService(const std::string& service, TimePoint now) {
+  if (!model_.Has(service)) return Status::NotFound("no compose service " + service);
+  if (config_.always_on.count(service)) {
+    return Status::FailedPrecondition("service " + service +
+                                      " is always-on (VX11_ALWAYS_ON): madre keeps it running");
+  }
+  std::vector<std::string> emptied;
+  for (auto& [id, window] : windows_) {
+    if (!window.Live()) continue;
+    const bool requested = Contains(window.services, service);
+    const bool effective = Contains(window.effective_services, service);
+    if (!requested && !effective) continue;
+    std::erase(window.services, service);
+    std::erase(window.effective_services, service);
+    window.services_status[service].state = "stopped";
+    window.services_status[service].error = "stopped by request";
+    MarkChanged(id);
+    if (window.services.empty()) emptied.push_back(id);
+  }
+  for (const auto& id : emptied) {
+    windows_.at(id).state = WindowState::kClosing;
+    windows_.at(id).close_reason = CloseReason::kServiceStopped;
+  }
+  // A service nothing wants but that is not known to run may still run (by
+  // hand): stop it explicitly rather than trusting the last observation.
+  ServiceTrack& track = services_[service];
+  if (!track.in_flight && track.phase != ServicePhase::kRunning) track.phase = ServicePhase::kRunning;
+  track.not_before.reset();
+  Settle("service", now);
+  return Status::Ok();
+}
+
+Result<std::int64_t> Planner::RestartService(const std::string& service, TimePoint /*now*/) {
+  if (!model_.Has(service)) return Status::NotFound("no compose service " + service);
+  ServiceTrack& track = services_[service];
+  if (track.in_flight) return Status::FailedPrecondition("service " + service + " is busy");
+  if (track.phase != ServicePhase::kRunning) {
+    return Status::FailedPrecondition("service " + service + " is not running");
+  }
+  track.in_flight = true;
+  return Emit(ActionKind::kRestart, {service}, WindowsWanting({service}), "service");
+}
+
+std::int64_t Planner::ApplySoloMadre(TimePoint now) {
+  for (auto& [id, window] : windows_) {
+    if (!window.Live()) continue;
+    window.state = WindowState::kClosing;
+    window.close_reason = CloseReason::kSoloMadreApplied;
+    MarkChanged(id);
+  }
+  Settle("solo_madre", now);
+  return RequestObserve("solo_madre");
+}
+
+std::int64_t Planner::RequestObserve(const std::string& actor) {
+  if (queued_observe_) return *queued_observe_;
+  const std::int64_t id = Emit(ActionKind::kObserve, {}, {}, actor);
+  queued_observe_ = id;
+  return id;
+}
+
+std::int64_t Planner::Emit(ActionKind kind, std::vector<std::string> services,
+                           std::vector<std::string> window_ids, std::string actor) {
+  Action action{next_action_id_++, kind, std::move(services), std::move(window_ids),
+                std::move(actor)};
+  in_flight_[action.id] = action;
+  pending_.push_back(action);
+  return action.id;
+}
+
+bool Planner::IsWanted(const std::string& service) const {
+  if (config_.always_on.count(service)) return true;
+  for (const auto& [id, window] : windows_) {
+    if (window.Live() && Contains(window.effective_services, service)) return true;
+  }
+  return false;
+}
+
+bool Planner::AtRest(const std::string& service) const {
+  auto it = services_.find(service);
+  if (it == services_.end()) return true;
+  return !it->second.in_flight && it->second.phase != ServicePhase::kUnknown;
+}
+
+std::vector<std::string> Planner::WindowsWanting(const std::vector<std::string>& services) const {
+  std::vector<std::string> ids;
+  for (const auto& [id, window] : windows_) {
+    for (const auto& name : services) {
+      if (Contains(window.effective_services, name)) {
+        ids.push_back(id);
+        break;
+      }
+    }
+  }
+  return ids;  // std::map order: sorted
+}
+
+void Planner::Converge(const std::string& actor, TimePoint now) {
+  if (!observed_once_) return;  // never act on guesses
+  std::set<std::string> to_start, to_stop;
+  for (auto& [name, track] : services_) {
+    if (track.in_flight) continue;
+    const bool wanted = IsWanted(name);
+    // Back-off after a failure, except for the cleanup of a failed start.
+    const bool cleanup = track.phase == ServicePhase::kFailed && !wanted;
+    if (track.not_before && *track.not_before > now && !cleanup) continue;
+    switch (track.phase) {
+      case ServicePhase::kUnknown:
+      case ServicePhase::kStopped:
+        if (wanted) to_start.insert(name);
+        break;
+      case ServicePhase::kRunning:
+        if (!wanted) to_stop.insert(name);
+        break;
+      case ServicePhase::kFailed:
+        // A failure stays visible until nothing wants the service; then it is cleaned up.
+        if (!wanted) to_stop.insert(name);
+        break;
+      case ServicePhase::kStarting:
+      case ServicePhase::kStopping:
+        MADRE_CHECK_MSG(false, "service " + name + " is " + ServicePhaseName(track.phase) +
+                                   " with no action in flight");
+    }
+  }
+  if (!to_start.empty()) {
+    std::vector<std::string> order = StartOrder(model_, to_start);
+    for (const auto& name : order) {
+      services_[name].phase = ServicePhase::kStarting;
+      services_[name].in_flight = true;
+    }
+    std::vector<std::string> ids = WindowsWanting(order);
+    Emit(ActionKind::kStart, order, ids, actor);
+  }
+  if (!to_stop.empty()) {
+    std::vector<std::string> order = StartOrder(model_, to_stop);
+    std::reverse(order.begin(), order.end());
+    for (const auto& name : order) {
+      services_[name].phase = ServicePhase::kStopping;
+      services_[name].in_flight = true;
+    }
+    std::vector<std::string> ids;
+    for (const auto& [id, window] : windows_) {
+      if (window.state != WindowState::kClosing) continue;
+      for (const auto& name : order) {
+        if (Contains(window.effective_services, name)) {
+          ids.push_back(id);
+          break;
+        }
+      }
+    }
+    Emit(ActionKind::kStop, order, ids, ids.empty() && actor == "madre" ? "reconcile" : actor);
+  }
+}
+
+void Planner::ApplyObservation(const std::vector<ContainerState>& observed, TimePoint /*now*/) {
+  std::map<std::string, const ContainerState*> by_service;
+  for (const auto& container : observed) {
+    const ContainerState*& slot = by_service[container.service];
+    // With several containers (scale), a running one represents the service.
+    if (!slot || (!slot->Running() && container.Running())) slot = &container;
+  }
+  for (auto& [name, track] : services_) {
+    auto it = by_service.find(name);
+    if (it == by_service.end()) {
+      track.observed.reset();
+    } else {
+      track.observed = *it->second;
+    }
+    if (track.in_flight) continue;
+    const bool running = track.observed && track.observed->Running();
+    if (running) {
+      track.phase = ServicePhase::kRunning;
+      track.error.clear();
+    } else if (track.phase != ServicePhase::kFailed) {
+      track.phase = ServicePhase::kStopped;
+    }
+  }
+  observed_once_ = true;
+}
+
+void Planner::OnActionDone(const ActionResult& result, TimePoint now) {
+  auto it = in_flight_.find(result.action_id);
+  MADRE_CHECK_MSG(it != in_flight_.end(), "result for unknown action " + std::to_string(result.action_id));
+  const Action action = it->second;
+  in_flight_.erase(it);
+
+  std::map<std::string, const ServiceOutcome*> outcomes;
+  for (const auto& outcome : result.services) outcomes[outcome.service] = &outcome;
+
+  for (const auto& name : action.services) {
+    ServiceTrack& track = services_[name];
+    track.in_flight = false;
+    auto found = outcomes.find(name);
+    const bool ok = found != outcomes.end() ? found->second->ok : result.status.ok();
+    std::string error = found != outcomes.end() ? found->second->error : result.status.message();
+    if (!ok && error.empty()) error = result.status.message();
+    switch (action.kind) {
+      case ActionKind::kStart:
+        track.phase = ok ? ServicePhase::kRunning : ServicePhase::kFailed;
+        break;
+      case ActionKind::kStop:
+        track.phase = ok ? ServicePhase::kStopped : ServicePhase::kRunning;
+        break;
+      case ActionKind::kRestart:
+        track.phase = ok ? ServicePhase::kRunning : ServicePhase::kFailed;
+        break;
+      case ActionKind::kObserve:
+        break;
+    }
+    track.error = ok ? "" : error;
+    if (!ok) track.not_before = now + config_.retry_backoff;
+    for (const auto& id : action.window_ids) {
+      auto w = windows_.find(id);
+      if (w == windows_.end()) continue;
+      Window& window = w->second;
+      if (!Contains(window.effective_services, name)) continue;
+      if (action.kind == ActionKind::kStart && ok && window.state == WindowState::kOpening &&
+          !Contains(window.services_started, name)) {
+        window.services_started.push_back(name);
+      }
+      if (action.kind == ActionKind::kStop && ok && window.state == WindowState::kClosing &&
+          !Contains(window.services_stopped, name)) {
+        window.services_stopped.push_back(name);
+      }
+      MarkChanged(id);
+    }
+  }
+  if (action.kind == ActionKind::kObserve && queued_observe_ == action.id) queued_observe_.reset();
+  if (result.has_observation) ApplyObservation(result.observed, now);
+  Settle(action.kind == ActionKind::kObserve ? "reconcile" : "madre", now);
+}
+
+void Planner::Settle(const std::string& actor, TimePoint now) {
+  // A window that fails or closes releases its services: converge again.
+  for (int round = 0; round < 4; ++round) {
+    Converge(actor, now);
+    if (!UpdateWindows(now)) return;
+  }
+}
+
+bool Planner::UpdateWindows(TimePoint now) {
+  bool transitions = false;
+  for (auto& [id, window] : windows_) {
+    switch (window.state) {
+      case WindowState::kOpening: {
+        int pending = 0, failed = 0, total = 0;
+        for (const auto& name : window.effective_services) {
+          ++total;
+          const ServiceTrack& track = services_[name];
+          ServiceStatus& status = window.services_status[name];
+          const ServiceStatus before = status;
+          switch (track.phase) {
+            case ServicePhase::kRunning:
+              status.state = "running";
+              status.error.clear();
+              break;
+            case ServicePhase::kFailed:
+              status.state = "failed";
+              status.error = track.error;
+              ++failed;
+              break;
+            case ServicePhase::kStarting:
+              status.state = "starting";
+              ++pending;
+              break;
+            case ServicePhase::kUnknown:
+            case ServicePhase::kStopped:
+            case ServicePhase::kStopping:
+              status.state = "pending";
+              ++pending;
+              break;
+          }
+          if (track.observed) {
+            status.health = track.observed->health;
+            status.restart_count = track.observed->restart_count;
+          }
+          if (!(status == before)) MarkChanged(id);
+        }
+        if (pending > 0) break;
+        if (total > 0 && failed == total) {
+          window.state = WindowState::kFailed;
+          window.close_reason = CloseReason::kExecFailed;
+          window.closed_at = now;
+          window.error = "every service failed to start";
+          transitions = true;
+        } else {
+          window.state = WindowState::kOpen;
+          window.opened_at = now;
+          if (window.ttl_sec) window.deadline = now + Seconds(*window.ttl_sec);
+        }
+        MarkChanged(id);
+        break;
+      }
+      case WindowState::kClosing: {
+        bool done = true;
+        for (const auto& name : window.effective_services) {
+          if (IsWanted(name)) continue;  // shared: stays up for someone else
+          const ServiceTrack& track = services_[name];
+          if (track.in_flight || track.phase == ServicePhase::kUnknown) {
+            done = false;
+            continue;
+          }
+          ServiceStatus& status = window.services_status[name];
+          const std::string state = track.phase == ServicePhase::kStopped ? "stopped" : "failed";
+          if (status.state != state || status.error != track.error) {
+            status.state = state;
+            status.error = track.error;
+            MarkChanged(id);
+          }
+        }
+        if (done) {
+          window.state = WindowState::kClosed;
+          window.closed_at = now;
+          MarkChanged(id);
+          transitions = true;
+        }
+        break;
+      }
+      case WindowState::kOpen:
+        for (const auto& name : window.effective_services) {
+          const ServiceTrack& track = services_[name];
+          ServiceStatus& status = window.services_status[name];
+          const ServiceStatus before = status;
+          status.state = ServicePhaseName(track.phase);
+          status.error = track.error;
+          if (track.observed) {
+            status.health = track.observed->health;
+            status.restart_count = track.observed->restart_count;
+          }
+          if (!(status == before)) MarkChanged(id);
+        }
+        break;
+      case WindowState::kClosed:
+      case WindowState::kFailed:
+        break;
+    }
+  }
+  return transitions;
+}
+
+void Planner::Advance(TimePoint now) {
+  std::vector<std::string> expired;
+  for (const auto& [id, window] : windows_) {
+    if (window.state == WindowState::kOpen && !window.hold && window.deadline &&
+        *window.deadline <= now) {
+      expired.push_back(id);
+    }
+  }
+  for (const auto& id : expired) {
+    Status status = Close(id, CloseReason::kTtlExpired, now);
+    MADRE_CHECK_MSG(status.ok(), status.ToString());
+  }
+  if (config_.resync_interval > Duration::zero() && observed_once_) {
+    if (!next_resync_) next_resync_ = now + config_.resync_interval;
+    if (*next_resync_ <= now) {
+      RequestObserve("reconcile");
+      next_resync_ = now + config_.resync_interval;
+    }
+  }
+  for (auto& [name, track] : services_) {
+    if (track.not_before && *track.not_before <= now) track.not_before.reset();
+  }
+  Settle("madre", now);
+}
+
+void Planner::Restore(std::vector<Window> windows, TimePoint now) {
+  for (Window& window : windows) {
+    MADRE_CHECK(!window.Terminal());
+    for (const auto& name : window.effective_services) services_.try_emplace(name);
+    const std::string id = window.id;
+    windows_[id] = std::move(window);
+    Window& restored = windows_[id];
+    if (restored.state == WindowState::kOpen && !restored.hold && restored.deadline &&
+        *restored.deadline <= now) {
+      restored.state = WindowState::kClosing;
+      restored.close_reason = CloseReason::kTtlExpired;
+      restored.error = "expired while madre was down";
+      MarkChanged(id);
+    }
+  }
+}
+
+std::vector<Action> Planner::TakeActions() {
+  std::vector<Action> out;
+  out.swap(pending_);
+  return out;
+}
+
+std::vector<Window> Planner::TakeChangedWindows() {
+  std::vector<Window> out;
+  for (const auto& id : changed_) {
+    auto it = windows_.find(id);
+    if (it == windows_.end()) continue;
+    out.push_back(it->second);
+    if (it->second.Terminal()) windows_.erase(it);
+  }
+  changed_.clear();
+  return out;
+}
+
+std::optional<TimePoint> Planner::NextDeadline() const {
+  std::optional<TimePoint> next;
+  auto consider = [&](TimePoint t) {
+    if (!next || t < *next) next = t;
+  };
+  for (const auto& [id, window] : windows_) {
+    if (window.state == WindowState::kOpen && !window.hold && window.deadline) {
+      consider(*window.deadline);
+    }
+  }
+  for (const auto& [name, track] : services_) {
+    if (track.not_before) consider(*track.not_before);
+  }
+  if (next_resync_) consider(*next_resync_);
+  return next;
+}
+
+}  // namespace madre

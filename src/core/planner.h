@@ -1,0 +1,160 @@
+// The planner decides which compose services must run, and until when, for
+// the open windows. It is pure and single-threaded: every input, the time
+// included, is an argument; every decision is an Action that the caller runs
+// and reports back through OnActionDone.
+//
+// Desired vs actual (ARCHITECTURE P2): a service is *wanted* while it is
+// always-on or in the effective set of a live (opening/open) window; its
+// *phase* is what Docker is doing. Converge() closes the gap, never with two
+// actions in flight for one service, and never before Docker has been
+// observed once (so a restart does not act on guesses).
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "base/status.h"
+#include "base/time.h"
+#include "core/model.h"
+#include "core/window.h"
+
+namespace madre {
+
+struct PlannerConfig {
+  std::set<std::string> always_on;   // may hold names that are not compose services ("madre")
+  std::set<std::string> allowlist;   // services a window may name
+  int max_concurrent = 1;            // live windows at once
+  std::int64_t max_ttl_sec = 7 * 24 * 3600;
+  Duration resync_interval = Seconds(30);  // periodic observe; zero = never
+  Duration retry_backoff = Seconds(5);     // after a failed action on a service
+};
+
+struct OpenRequest {
+  std::vector<std::string> services;
+  std::optional<std::int64_t> ttl_sec;  // nullopt or 0: hold
+  bool hold = false;
+  std::string reason = "manual";
+  std::string actor;
+};
+
+enum class ActionKind { kStart, kStop, kRestart, kObserve };
+const char* ActionKindName(ActionKind kind);
+
+struct Action {
+  std::int64_t id = 0;
+  ActionKind kind = ActionKind::kObserve;
+  std::vector<std::string> services;    // start order for kStart, reverse for kStop
+  std::vector<std::string> window_ids;  // windows this action serves (sorted)
+  std::string actor;                    // who caused it: a client, "ttl", "reconcile", "madre"
+  friend bool operator==(const Action&, const Action&) = default;
+};
+
+struct ServiceOutcome {
+  std::string service;
+  bool ok = false;
+  std::string error;
+};
+
+struct ActionResult {
+  std::int64_t action_id = 0;
+  Status status;                          // of the whole action
+  std::vector<ServiceOutcome> services;   // kStart/kStop/kRestart: one per service
+  std::vector<ContainerState> observed;   // kObserve (and any action that observed afterwards)
+  bool has_observation = false;
+};
+
+enum class ServicePhase { kUnknown, kStopped, kStarting, kRunning, kStopping, kFailed };
+const char* ServicePhaseName(ServicePhase phase);
+
+// What the planner knows of one compose service.
+struct ServiceTrack {
+  ServicePhase phase = ServicePhase::kUnknown;
+  bool in_flight = false;
+  std::optional<TimePoint> not_before;  // back-off after a failed action
+  std::string error;                    // last failure
+  std::optional<ContainerState> observed;
+};
+
+class Planner {
+ public:
+  Planner(PlannerConfig config, ServiceModel model);
+
+  // --- Client commands. Each is checked before anything changes. ---
+  // Creates a window in `opening` (or `open` at once when everything runs).
+  Result<Window> Open(const OpenRequest& request, const std::string& id, TimePoint now);
+  // Moves a live window to `closing`; it becomes `closed` when its stops are done.
+  Status Close(const std::string& id, CloseReason reason, TimePoint now);
+  // The one live window, for a close without an id: kNotFound when none,
+  // kFailedPrecondition when several.
+  Result<std::string> SoleLiveWindow() const;
+  Result<Window> SetHold(const std::string& id, bool hold, TimePoint now);
+  Result<Window> Extend(const std::string& id, std::int64_t ttl_sec, TimePoint now);
+  // Stops one service by hand: removes it from every live window (a window
+  // left without requested services closes with `service_stopped`).
+  Status StopService(const std::string& service, TimePoint now);
+  Result<std::int64_t> RestartService(const std::string& service, TimePoint now);
+  // Closes every live window and observes Docker; Converge then stops every
+  // project service that nothing wants, including ones started by hand.
+  // Returns the id of the observe action.
+  std::int64_t ApplySoloMadre(TimePoint now);
+  // Queues an observe action (startup, resync). Returns its id, or the id of
+  // one already queued or in flight.
+  std::int64_t RequestObserve(const std::string& actor);
+
+  // --- Facts from the world. ---
+  void OnActionDone(const ActionResult& result, TimePoint now);
+  // Fires due deadlines: TTL expiry, back-off ends, resync.
+  void Advance(TimePoint now);
+  // After a restart: windows loaded from the store. Windows whose deadline
+  // passed while madre was down close with `ttl_expired`.
+  void Restore(std::vector<Window> windows, TimePoint now);
+
+  // --- Output, drained by the caller in a stable order. ---
+  std::vector<Action> TakeActions();
+  // Windows changed since the last call (to persist before acknowledging).
+  std::vector<Window> TakeChangedWindows();
+  std::optional<TimePoint> NextDeadline() const;
+
+  // --- Queries. ---
+  const std::map<std::string, Window>& windows() const { return windows_; }  // live and closing
+  const Window* FindWindow(const std::string& id) const;
+  const std::map<std::string, ServiceTrack>& services() const { return services_; }
+  const ServiceModel& model() const { return model_; }
+  const PlannerConfig& config() const { return config_; }
+  bool IsWanted(const std::string& service) const;
+  bool AtRest(const std::string& service) const;  // known, and no action in flight
+  bool observed_once() const { return observed_once_; }
+  bool ActionInFlight(std::int64_t action_id) const { return in_flight_.count(action_id) > 0; }
+  std::vector<std::string> ExpandServices(const std::vector<std::string>& services) const;
+
+ private:
+  Status CheckOpen(const OpenRequest& request) const;
+  void Converge(const std::string& actor, TimePoint now);
+  // Converge, then update windows, until no window changes state.
+  void Settle(const std::string& actor, TimePoint now);
+  // Returns true when a window failed or closed (its services were released).
+  bool UpdateWindows(TimePoint now);
+  void MarkChanged(const std::string& id) { changed_.insert(id); }
+  std::vector<std::string> WindowsWanting(const std::vector<std::string>& services) const;
+  std::int64_t Emit(ActionKind kind, std::vector<std::string> services,
+                    std::vector<std::string> window_ids, std::string actor);
+  void ApplyObservation(const std::vector<ContainerState>& observed, TimePoint now);
+
+  PlannerConfig config_;
+  ServiceModel model_;
+  std::map<std::string, Window> windows_;
+  std::map<std::string, ServiceTrack> services_;
+  std::map<std::int64_t, Action> in_flight_;
+  std::vector<Action> pending_;
+  std::set<std::string> changed_;
+  std::int64_t next_action_id_ = 1;
+  std::optional<std::int64_t> queued_observe_;
+  bool observed_once_ = false;
+  std::optional<TimePoint> next_resync_;
+};
+
+}  // namespace madre

@@ -1,0 +1,389 @@
+#include "core/planner.h"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+namespace madre {
+namespace {
+
+using ::testing::ElementsAre;
+using ::testing::IsEmpty;
+
+const TimePoint kT0 = FromMicros(1'795'514'400'000'000);
+
+ServiceModel Model() {
+  ServiceModel model;
+  auto add = [&](std::string name, std::vector<std::string> deps) {
+    ServiceDef def;
+    def.name = name;
+    def.depends_on = std::move(deps);
+    model.services[name] = def;
+  };
+  add("redis", {});
+  add("db", {});
+  add("web", {"db", "redis"});
+  add("api", {"db"});
+  add("worker", {"api"});
+  return model;
+}
+
+PlannerConfig Config(int max_concurrent = 4) {
+  PlannerConfig config;
+  config.always_on = {"madre", "redis"};
+  config.allowlist = {"db", "web", "api", "worker"};
+  config.max_concurrent = max_concurrent;
+  config.resync_interval = Duration::zero();
+  return config;
+}
+
+ContainerState Running(std::string service) {
+  ContainerState c;
+  c.service = service;
+  c.container = "p-" + service + "-1";
+  c.state = "running";
+  return c;
+}
+
+class PlannerTest : public ::testing::Test {
+ protected:
+  PlannerTest() : planner_(Config(), Model()) {}
+
+  // Answers the startup observe with `running`.
+  void ObserveInitially(std::vector<std::string> running) {
+    const std::int64_t id = planner_.RequestObserve("madre");
+    auto actions = planner_.TakeActions();
+    ASSERT_EQ(actions.size(), 1u);
+    ActionResult result;
+    result.action_id = id;
+    result.has_observation = true;
+    for (auto& s : running) result.observed.push_back(Running(s));
+    planner_.OnActionDone(result, now_);
+  }
+
+  Window OpenOk(std::vector<std::string> services, std::optional<std::int64_t> ttl,
+                std::string id = "w1") {
+    OpenRequest request;
+    request.services = std::move(services);
+    request.ttl_sec = ttl;
+    request.actor = "127.0.0.1";
+    auto window = planner_.Open(request, id, now_);
+    EXPECT_TRUE(window.ok()) << window.status().ToString();
+    return window.ok() ? *window : Window{};
+  }
+
+  // Completes every pending action successfully.
+  std::vector<Action> FinishAll() {
+    std::vector<Action> done;
+    for (int round = 0; round < 10; ++round) {
+      auto actions = planner_.TakeActions();
+      if (actions.empty()) break;
+      for (const auto& action : actions) {
+        ActionResult result;
+        result.action_id = action.id;
+        for (const auto& s : action.services) result.services.push_back({s, true, ""});
+        planner_.OnActionDone(result, now_);
+        done.push_back(action);
+      }
+    }
+    return done;
+  }
+
+  WindowState StateOf(const std::string& id) {
+    for (const auto& w : planner_.TakeChangedWindows()) last_[w.id] = w;
+    return last_.at(id).state;
+  }
+
+  TimePoint now_ = kT0;
+  Planner planner_;
+  std::map<std::string, Window> last_;
+};
+
+TEST_F(PlannerTest, DoesNothingBeforeDockerWasObserved) {
+  OpenOk({"web"}, 60);
+  auto actions = planner_.TakeActions();
+  EXPECT_THAT(actions, IsEmpty());
+}
+
+TEST_F(PlannerTest, OpenStartsTheDependencyClosureMinusAlwaysOnInStartOrder) {
+  ObserveInitially({"redis"});
+  Window window = OpenOk({"web"}, 60);
+  EXPECT_EQ(window.state, WindowState::kOpening);
+  EXPECT_THAT(window.effective_services, ElementsAre("db", "web"));
+  auto actions = planner_.TakeActions();
+  ASSERT_EQ(actions.size(), 1u);
+  EXPECT_EQ(actions[0].kind, ActionKind::kStart);
+  EXPECT_THAT(actions[0].services, ElementsAre("db", "web"));
+  EXPECT_THAT(actions[0].window_ids, ElementsAre("w1"));
+}
+
+TEST_F(PlannerTest, TtlCountsFromWhenTheWindowIsOpenNotFromTheRequest) {
+  ObserveInitially({"redis"});
+  OpenOk({"api"}, 60);
+  now_ += Seconds(20);  // docker took 20 s
+  FinishAll();
+  const Window* window = planner_.FindWindow("w1");
+  ASSERT_NE(window, nullptr);
+  EXPECT_EQ(window->state, WindowState::kOpen);
+  EXPECT_EQ(window->opened_at, kT0 + Seconds(20));
+  EXPECT_EQ(window->deadline, kT0 + Seconds(80));
+  EXPECT_EQ(planner_.NextDeadline(), kT0 + Seconds(80));
+  EXPECT_THAT(window->services_started, ElementsAre("db", "api"));
+}
+
+TEST_F(PlannerTest, WindowExpiresAtItsDeadlineAndStopsItsServicesDependenciesIncluded) {
+  ObserveInitially({"redis"});
+  OpenOk({"web"}, 10);
+  FinishAll();
+  now_ += Seconds(9);
+  planner_.Advance(now_);
+  EXPECT_THAT(planner_.TakeActions(), IsEmpty());
+  now_ += Seconds(1);
+  planner_.Advance(now_);
+  auto actions = planner_.TakeActions();
+  ASSERT_EQ(actions.size(), 1u);
+  EXPECT_EQ(actions[0].kind, ActionKind::kStop);
+  EXPECT_THAT(actions[0].services, ElementsAre("web", "db"));  // dependents first
+  EXPECT_EQ(actions[0].actor, "ttl");
+  EXPECT_EQ(StateOf("w1"), WindowState::kClosing);
+  ActionResult result{actions[0].id, Status::Ok(), {{"web", true, ""}, {"db", true, ""}}, {}, false};
+  planner_.OnActionDone(result, now_);
+  auto changed = planner_.TakeChangedWindows();
+  ASSERT_EQ(changed.size(), 1u);
+  EXPECT_EQ(changed[0].state, WindowState::kClosed);
+  EXPECT_EQ(changed[0].close_reason, CloseReason::kTtlExpired);
+  EXPECT_THAT(changed[0].services_stopped, ElementsAre("web", "db"));
+  EXPECT_EQ(planner_.FindWindow("w1"), nullptr);  // terminal windows leave the planner
+}
+
+TEST_F(PlannerTest, HeldWindowNeverExpiresUntilHoldIsReleased) {
+  ObserveInitially({"redis"});
+  OpenOk({"api"}, 10);
+  FinishAll();
+  ASSERT_TRUE(planner_.SetHold("w1", true, now_).ok());
+  now_ += Seconds(3600);
+  planner_.Advance(now_);
+  EXPECT_THAT(planner_.TakeActions(), IsEmpty());
+  EXPECT_EQ(planner_.NextDeadline(), std::nullopt);
+  ASSERT_TRUE(planner_.SetHold("w1", false, now_).ok());  // deadline long passed: closes at once
+  auto actions = planner_.TakeActions();
+  ASSERT_EQ(actions.size(), 1u);
+  EXPECT_EQ(actions[0].kind, ActionKind::kStop);
+}
+
+TEST_F(PlannerTest, HoldModeWindowHasNoDeadline) {
+  ObserveInitially({"redis"});
+  Window window = OpenOk({"api"}, std::nullopt);
+  EXPECT_EQ(window.mode, "hold");
+  EXPECT_TRUE(window.hold);
+  FinishAll();
+  EXPECT_EQ(planner_.FindWindow("w1")->deadline, std::nullopt);
+  EXPECT_EQ(planner_.SetHold("w1", false, now_).code(), StatusCode::kFailedPrecondition);
+}
+
+TEST_F(PlannerTest, ExtendMovesTheDeadline) {
+  ObserveInitially({"redis"});
+  OpenOk({"api"}, 60);
+  FinishAll();
+  auto window = planner_.Extend("w1", 120, now_ + Seconds(10));
+  ASSERT_TRUE(window.ok());
+  EXPECT_EQ(window->deadline, kT0 + Seconds(180));
+  EXPECT_EQ(planner_.Extend("w1", 0, now_).code(), StatusCode::kInvalidArgument);
+  EXPECT_EQ(planner_.Extend("w1", 8 * 24 * 3600, now_).code(), StatusCode::kInvalidArgument);
+  EXPECT_EQ(planner_.Extend("nope", 10, now_).code(), StatusCode::kNotFound);
+}
+
+TEST_F(PlannerTest, SharedServiceSurvivesTheFirstClose) {
+  ObserveInitially({"redis"});
+  OpenOk({"web"}, 60, "w1");   // db, web
+  FinishAll();
+  OpenOk({"api"}, 60, "w2");   // db (shared), api
+  auto starts = planner_.TakeActions();
+  ASSERT_EQ(starts.size(), 1u);
+  EXPECT_THAT(starts[0].services, ElementsAre("api"));  // db is already running: not restarted
+  planner_.OnActionDone({starts[0].id, Status::Ok(), {{"api", true, ""}}, {}, false}, now_);
+  ASSERT_TRUE(planner_.Close("w1", CloseReason::kManualClose, now_).ok());
+  auto stops = planner_.TakeActions();
+  ASSERT_EQ(stops.size(), 1u);
+  EXPECT_THAT(stops[0].services, ElementsAre("web"));  // db stays for w2
+  FinishAll();
+  ASSERT_TRUE(planner_.Close("w2", CloseReason::kManualClose, now_).ok());
+  auto last = planner_.TakeActions();
+  ASSERT_EQ(last.size(), 1u);
+  EXPECT_THAT(last[0].services, ElementsAre("api", "db"));
+}
+
+TEST_F(PlannerTest, RefusesServicesOutsideTheAllowlistSortedAndChangesNothing) {
+  ObserveInitially({"redis"});
+  OpenRequest request;
+  request.services = {"zeta", "web", "alpha", "x; touch /tmp/pwned", "redis"};
+  auto result = planner_.Open(request, "w1", now_);
+  EXPECT_EQ(result.code(), StatusCode::kNotAllowed);
+  EXPECT_EQ(result.status().message(),
+            "Services not in allowlist: [\"alpha\", \"redis\", \"x; touch /tmp/pwned\", \"zeta\"]");
+  EXPECT_THAT(planner_.TakeActions(), IsEmpty());
+  EXPECT_THAT(planner_.TakeChangedWindows(), IsEmpty());
+  EXPECT_TRUE(planner_.windows().empty());
+}
+
+TEST_F(PlannerTest, RefusesBadTtlAndEmptyServices) {
+  ObserveInitially({"redis"});
+  OpenRequest request;
+  request.services = {"api"};
+  request.ttl_sec = -1;
+  EXPECT_EQ(planner_.Open(request, "w1", now_).code(), StatusCode::kInvalidArgument);
+  request.ttl_sec = 7 * 24 * 3600 + 1;
+  EXPECT_EQ(planner_.Open(request, "w1", now_).code(), StatusCode::kInvalidArgument);
+  request.services.clear();
+  request.ttl_sec = 10;
+  EXPECT_EQ(planner_.Open(request, "w1", now_).code(), StatusCode::kInvalidArgument);
+  EXPECT_TRUE(planner_.windows().empty());
+}
+
+TEST(PlannerLimitTest, WindowLimitIsEnforcedAndFreedByClose) {
+  Planner planner(Config(1), Model());
+  OpenRequest request;
+  request.services = {"api"};
+  request.ttl_sec = 60;
+  ASSERT_TRUE(planner.Open(request, "w1", kT0).ok());
+  EXPECT_EQ(planner.Open(request, "w2", kT0).code(), StatusCode::kFailedPrecondition);
+  ASSERT_TRUE(planner.Close("w1", CloseReason::kManualClose, kT0).ok());
+  EXPECT_TRUE(planner.Open(request, "w2", kT0).ok());
+}
+
+TEST_F(PlannerTest, WindowWhoseEveryServiceFailsIsFailedAndCleansUp) {
+  ObserveInitially({"redis"});
+  OpenOk({"api"}, 60);
+  auto actions = planner_.TakeActions();
+  ASSERT_EQ(actions.size(), 1u);
+  ActionResult result{actions[0].id, Status::Unavailable("compose failed"),
+                      {{"db", false, "no such image"}, {"api", false, "no such image"}}, {}, false};
+  planner_.OnActionDone(result, now_);
+  auto changed = planner_.TakeChangedWindows();
+  ASSERT_EQ(changed.size(), 1u);
+  EXPECT_EQ(changed[0].state, WindowState::kFailed);
+  EXPECT_EQ(changed[0].close_reason, CloseReason::kExecFailed);
+  EXPECT_EQ(changed[0].services_status.at("api").error, "no such image");
+  EXPECT_THAT(changed[0].services_started, IsEmpty());
+  auto cleanup = planner_.TakeActions();
+  ASSERT_EQ(cleanup.size(), 1u);
+  EXPECT_EQ(cleanup[0].kind, ActionKind::kStop);
+}
+
+TEST_F(PlannerTest, PartialFailureStillOpensAndReportsTheFailedService) {
+  ObserveInitially({"redis"});
+  OpenOk({"api"}, 60);
+  auto actions = planner_.TakeActions();
+  ActionResult result{actions[0].id, Status::Unavailable("x"),
+                      {{"db", true, ""}, {"api", false, "exit 1"}}, {}, false};
+  planner_.OnActionDone(result, now_);
+  const Window* window = planner_.FindWindow("w1");
+  ASSERT_NE(window, nullptr);
+  EXPECT_EQ(window->state, WindowState::kOpen);
+  EXPECT_THAT(window->services_started, ElementsAre("db"));
+  EXPECT_EQ(window->services_status.at("api").state, "failed");
+}
+
+TEST_F(PlannerTest, NeverTwoActionsInFlightForOneService) {
+  ObserveInitially({"redis"});
+  OpenOk({"api"}, 60);
+  auto start = planner_.TakeActions();
+  ASSERT_EQ(start.size(), 1u);
+  ASSERT_TRUE(planner_.Close("w1", CloseReason::kManualClose, now_).ok());
+  EXPECT_THAT(planner_.TakeActions(), IsEmpty());  // waits for the start to finish
+  planner_.OnActionDone({start[0].id, Status::Ok(), {{"db", true, ""}, {"api", true, ""}}, {}, false},
+                        now_);
+  auto stop = planner_.TakeActions();
+  ASSERT_EQ(stop.size(), 1u);
+  EXPECT_EQ(stop[0].kind, ActionKind::kStop);
+  EXPECT_THAT(stop[0].services, ElementsAre("api", "db"));
+}
+
+TEST_F(PlannerTest, ObservationStopsWhatNothingNeedsAndStartsAlwaysOn) {
+  ObserveInitially({"worker"});  // worker started by hand, redis down
+  auto actions = planner_.TakeActions();
+  ASSERT_EQ(actions.size(), 2u);
+  EXPECT_EQ(actions[0].kind, ActionKind::kStart);
+  EXPECT_THAT(actions[0].services, ElementsAre("redis"));
+  EXPECT_EQ(actions[1].kind, ActionKind::kStop);
+  EXPECT_THAT(actions[1].services, ElementsAre("worker"));
+  EXPECT_EQ(actions[1].actor, "reconcile");
+}
+
+TEST_F(PlannerTest, RestoreClosesWindowsThatExpiredWhileDownAndKeepsTheOthers) {
+  Window expired;
+  expired.id = "old";
+  expired.state = WindowState::kOpen;
+  expired.ttl_sec = 10;
+  expired.deadline = kT0 - Seconds(1);
+  expired.services = {"api"};
+  expired.effective_services = {"db", "api"};
+  Window alive = expired;
+  alive.id = "alive";
+  alive.services = {"web"};
+  alive.effective_services = {"db", "web"};
+  alive.deadline = kT0 + Seconds(30);
+  planner_.Restore({expired, alive}, now_);
+  ObserveInitially({"redis", "db", "api", "web"});
+  auto actions = planner_.TakeActions();
+  ASSERT_EQ(actions.size(), 1u);
+  EXPECT_THAT(actions[0].services, ElementsAre("api"));  // db is still needed by `alive`
+  EXPECT_EQ(planner_.NextDeadline(), kT0 + Seconds(30));
+  planner_.OnActionDone({actions[0].id, Status::Ok(), {{"api", true, ""}}, {}, false}, now_);
+  auto changed = planner_.TakeChangedWindows();
+  bool saw_expired = false;
+  for (const auto& w : changed) {
+    if (w.id == "old") {
+      saw_expired = true;
+      EXPECT_EQ(w.state, WindowState::kClosed);
+      EXPECT_EQ(w.close_reason, CloseReason::kTtlExpired);
+    }
+  }
+  EXPECT_TRUE(saw_expired);
+}
+
+TEST_F(PlannerTest, StoppingAServiceByHandRemovesItFromWindowsAndClosesEmptyOnes) {
+  ObserveInitially({"redis"});
+  OpenOk({"api"}, 60);
+  FinishAll();
+  ASSERT_TRUE(planner_.StopService("api", now_).ok());
+  auto actions = planner_.TakeActions();
+  ASSERT_EQ(actions.size(), 1u);
+  EXPECT_THAT(actions[0].services, ElementsAre("api", "db"));
+  planner_.OnActionDone({actions[0].id, Status::Ok(), {{"api", true, ""}, {"db", true, ""}}, {}, false},
+                        now_);
+  auto changed = planner_.TakeChangedWindows();
+  ASSERT_FALSE(changed.empty());
+  EXPECT_EQ(changed.back().state, WindowState::kClosed);
+  EXPECT_EQ(changed.back().close_reason, CloseReason::kServiceStopped);
+  EXPECT_EQ(planner_.StopService("redis", now_).code(), StatusCode::kFailedPrecondition);
+}
+
+TEST_F(PlannerTest, SoloMadreClosesEveryWindowAndObserves) {
+  ObserveInitially({"redis"});
+  OpenOk({"api"}, 60);
+  FinishAll();
+  const std::int64_t observe = planner_.ApplySoloMadre(now_);
+  auto actions = planner_.TakeActions();
+  ASSERT_EQ(actions.size(), 2u);
+  EXPECT_EQ(actions[0].kind, ActionKind::kStop);
+  EXPECT_EQ(actions[1].kind, ActionKind::kObserve);
+  EXPECT_EQ(actions[1].id, observe);
+}
+
+TEST_F(PlannerTest, FailedStopIsRetriedAfterBackoffOnly) {
+  ObserveInitially({"redis", "worker"});
+  auto stop = planner_.TakeActions();
+  ASSERT_EQ(stop.size(), 1u);
+  planner_.OnActionDone({stop[0].id, Status::Unavailable("boom"), {{"worker", false, "boom"}}, {}, false},
+                        now_);
+  EXPECT_THAT(planner_.TakeActions(), IsEmpty());
+  EXPECT_EQ(planner_.NextDeadline(), now_ + Seconds(5));
+  now_ += Seconds(5);
+  planner_.Advance(now_);
+  auto retry = planner_.TakeActions();
+  ASSERT_EQ(retry.size(), 1u);
+  EXPECT_THAT(retry[0].services, ElementsAre("worker"));
+}
+
+}  // namespace
+}  // namespace madre
