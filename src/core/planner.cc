@@ -85,9 +85,9 @@ Status Planner::CheckOpen(const OpenRequest& request) const {
   return Status::Ok();
 }
 
-Result<Window> Planner::Open(const OpenRequest& request, const std::string& id, TimePoint now) {
+Result<Window> Planner::PreviewOpen(const OpenRequest& request, const std::string& id,
+                                    TimePoint now) const {
   RETURN_IF_ERROR(CheckOpen(request));
-  MADRE_CHECK_MSG(!windows_.count(id), "duplicate window id " + id);
   Window window;
   window.id = id;
   window.services = request.services;
@@ -102,6 +102,13 @@ Result<Window> Planner::Open(const OpenRequest& request, const std::string& id, 
   window.reason = request.reason;
   window.actor = request.actor;
   window.created_at = now;
+  for (const auto& name : window.effective_services) window.services_status[name] = ServiceStatus{};
+  return window;
+}
+
+Result<Window> Planner::Open(const OpenRequest& request, const std::string& id, TimePoint now) {
+  ASSIGN_OR_RETURN(Window window, PreviewOpen(request, id, now));
+  MADRE_CHECK_MSG(!windows_.count(id), "duplicate window id " + id);
   for (const auto& name : window.effective_services) {
     ServiceTrack& track = services_[name];
     // A service that failed for an earlier window gets a fresh try.
@@ -109,9 +116,8 @@ Result<Window> Planner::Open(const OpenRequest& request, const std::string& id, 
       track.phase = ServicePhase::kStopped;
       track.not_before.reset();
     }
-    window.services_status[name] = ServiceStatus{};
   }
-  windows_[id] = window;
+  windows_[id] = std::move(window);
   MarkChanged(id);
   Settle(request.actor, now);
   return windows_.at(id);
@@ -424,7 +430,11 @@ void Planner::OnActionDone(const ActionResult& result, TimePoint now) {
       MarkChanged(id);
     }
   }
-  if (action.kind == ActionKind::kObserve && queued_observe_ == action.id) queued_observe_.reset();
+  if (action.kind == ActionKind::kObserve) {
+    if (queued_observe_ == action.id) queued_observe_.reset();
+    // Docker could not be observed: try again after the back-off.
+    if (!result.status.ok()) next_resync_ = now + config_.retry_backoff;
+  }
   if (result.has_observation) ApplyObservation(result.observed, now);
   Settle(action.kind == ActionKind::kObserve ? "reconcile" : "madre", now);
 }
@@ -549,12 +559,13 @@ void Planner::Advance(TimePoint now) {
     Status status = Close(id, CloseReason::kTtlExpired, now);
     MADRE_CHECK_MSG(status.ok(), status.ToString());
   }
-  if (config_.resync_interval > Duration::zero() && observed_once_) {
-    if (!next_resync_) next_resync_ = now + config_.resync_interval;
-    if (*next_resync_ <= now) {
-      RequestObserve("reconcile");
-      next_resync_ = now + config_.resync_interval;
-    }
+  if (!next_resync_ && observed_once_ && config_.resync_interval > Duration::zero()) {
+    next_resync_ = now + config_.resync_interval;
+  }
+  if (next_resync_ && *next_resync_ <= now) {
+    RequestObserve("reconcile");
+    next_resync_.reset();
+    if (config_.resync_interval > Duration::zero()) next_resync_ = now + config_.resync_interval;
   }
   for (auto& [name, track] : services_) {
     if (track.not_before && *track.not_before <= now) track.not_before.reset();

@@ -84,6 +84,9 @@ class Planner {
   Planner(PlannerConfig config, ServiceModel model);
 
   // --- Client commands. Each is checked before anything changes. ---
+  // The window that Open would create, without changing anything (so that
+  // the caller can persist it first). Same errors as Open.
+  Result<Window> PreviewOpen(const OpenRequest& request, const std::string& id, TimePoint now) const;
   // Creates a window in `opening` (or `open` at once when everything runs).
   Result<Window> Open(const OpenRequest& request, const std::string& id, TimePoint now);
   // Moves a live window to `closing`; it becomes `closed` when its stops are done.

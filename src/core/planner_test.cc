@@ -385,5 +385,34 @@ TEST_F(PlannerTest, FailedStopIsRetriedAfterBackoffOnly) {
   EXPECT_THAT(retry[0].services, ElementsAre("worker"));
 }
 
+TEST_F(PlannerTest, FailedObservationIsRetriedAfterBackoff) {
+  const std::int64_t id = planner_.RequestObserve("madre");
+  ASSERT_EQ(planner_.TakeActions().size(), 1u);
+  planner_.OnActionDone({id, Status::Unavailable("docker down"), {}, {}, false}, now_);
+  EXPECT_FALSE(planner_.observed_once());
+  EXPECT_EQ(planner_.NextDeadline(), now_ + Seconds(5));
+  now_ += Seconds(5);
+  planner_.Advance(now_);
+  auto retry = planner_.TakeActions();
+  ASSERT_EQ(retry.size(), 1u);
+  EXPECT_EQ(retry[0].kind, ActionKind::kObserve);
+}
+
+TEST(PlannerResyncTest, ObservesPeriodicallyOnceObserved) {
+  PlannerConfig config = Config();
+  config.resync_interval = Seconds(30);
+  Planner planner(config, Model());
+  const std::int64_t id = planner.RequestObserve("madre");
+  planner.TakeActions();
+  planner.OnActionDone({id, Status::Ok(), {}, {Running("redis")}, true}, kT0);
+  planner.Advance(kT0);
+  EXPECT_EQ(planner.NextDeadline(), kT0 + Seconds(30));
+  planner.Advance(kT0 + Seconds(30));
+  auto actions = planner.TakeActions();
+  ASSERT_EQ(actions.size(), 1u);
+  EXPECT_EQ(actions[0].kind, ActionKind::kObserve);
+  EXPECT_EQ(actions[0].actor, "reconcile");
+}
+
 }  // namespace
 }  // namespace madre

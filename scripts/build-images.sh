@@ -1,0 +1,104 @@
+#!/usr/bin/env bash
+# Builds madre-busybox:latest, the one image that the example VX11 stack
+# (examples/vx11/) and the integration fixtures (tests/integration/fixtures/) use.
+#
+# There is no registry on the machines of this project, so the image is built
+# FROM scratch out of the host's static busybox (Debian package busybox-static).
+# It carries /bin/vx11-service, a tiny stand-in for a VX11 service:
+#
+#   SERVICE_NAME  name reported by the service (default "service")
+#   PORT          HTTP port to listen on (default 8080)
+#   START_DELAY   seconds to wait before serving, to make health slow (default 0)
+#   CRASH=1       exit 1 after a second instead of serving, to crash-loop
+#
+# It serves GET /health -> {"status":"ok","service":NAME} and, for the service
+# named "switch", GET /switch/state. SIGTERM stops it at once (exit 0).
+#
+# Idempotent and fast: the image carries a label with the hash of its inputs,
+# and nothing is built when an image with that hash exists.
+# Usage: scripts/build-images.sh [--force]
+set -euo pipefail
+
+IMAGE=madre-busybox:latest
+BUSYBOX=${BUSYBOX:-/bin/busybox}
+force=0
+[ "${1:-}" = "--force" ] && force=1
+
+log() { printf '[build-images] %s\n' "$*" >&2; }
+
+if [ ! -x "$BUSYBOX" ]; then
+  log "no static busybox at $BUSYBOX (apt-get install busybox-static)"
+  exit 1
+fi
+
+ctx=$(mktemp -d)
+trap 'rm -rf "$ctx"' EXIT
+
+cat >"$ctx/vx11-service" <<'EOF'
+#!/bin/sh
+# Stand-in for a VX11 service: a busybox httpd with /health (see build-images.sh).
+NAME=${SERVICE_NAME:-service}
+PORT=${PORT:-8080}
+child=
+# PID 1 ignores signals without a handler: trap them, and stop the child too.
+on_term() {
+  [ -n "$child" ] && kill "$child" 2>/dev/null
+  echo "$NAME: stopping"
+  exit 0
+}
+trap on_term TERM INT
+# Sleeps run in the background and are waited for, so a trap runs at once.
+pause() { sleep "$1" & child=$!; wait "$child"; child=; }
+
+if [ "${CRASH:-0}" = 1 ]; then
+  echo "$NAME: crashing on purpose (CRASH=1)"
+  pause 1
+  exit 1
+fi
+if [ "${START_DELAY:-0}" != 0 ]; then
+  echo "$NAME: start delay ${START_DELAY}s"
+  pause "$START_DELAY"
+fi
+
+mkdir -p /www
+printf '{"status":"ok","service":"%s"}\n' "$NAME" >/www/health
+if [ "$NAME" = switch ]; then
+  mkdir -p /www/switch
+  printf '{"service":"switch","mode":"auto","active_route":"local"}\n' >/www/switch/state
+fi
+echo "$NAME: serving on :$PORT"
+httpd -f -p "$PORT" -h /www &
+child=$!
+wait "$child"
+status=$?
+echo "$NAME: httpd exited with $status"
+exit "$status"
+EOF
+chmod 0755 "$ctx/vx11-service"
+cp "$BUSYBOX" "$ctx/busybox"
+
+cat >"$ctx/Dockerfile" <<'EOF'
+FROM scratch
+COPY busybox /bin/busybox
+RUN ["/bin/busybox", "--install", "-s", "/bin"]
+COPY vx11-service /bin/vx11-service
+ENV PATH=/bin
+CMD ["/bin/vx11-service"]
+EOF
+
+hash=$(cat "$ctx/Dockerfile" "$ctx/vx11-service" "$ctx/busybox" | sha256sum | cut -c1-16)
+current=$(docker image inspect -f '{{index .Config.Labels "madre.build-hash"}}' "$IMAGE" \
+  2>/dev/null || true)
+if [ "$force" = 0 ] && [ "$current" = "$hash" ]; then
+  log "$IMAGE is up to date ($hash)"
+  exit 0
+fi
+
+log "building $IMAGE ($hash)"
+# The legacy builder: Debian's dockerd 20.10 has no buildx plugin beside it.
+if ! out=$(DOCKER_BUILDKIT=0 docker build -q --label "madre.build-hash=$hash" -t "$IMAGE" \
+  "$ctx" 2>&1); then
+  printf '%s\n' "$out" >&2
+  log "docker build failed"
+  exit 1
+fi

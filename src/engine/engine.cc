@@ -1,0 +1,612 @@
+#include "engine/engine.h"
+
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <set>
+
+#include "engine/action_runner.h"
+
+namespace madre {
+
+namespace {
+
+std::string ActorFor(CloseReason reason, const std::string& fallback) {
+  switch (reason) {
+    case CloseReason::kTtlExpired: return "ttl";
+    case CloseReason::kSoloMadreApplied: return "solo_madre";
+    case CloseReason::kServiceStopped: return fallback.empty() ? "service" : fallback;
+    case CloseReason::kExecFailed: return "madre";
+    case CloseReason::kManualClose:
+    case CloseReason::kNone: return fallback.empty() ? "madre" : fallback;
+  }
+  return "madre";
+}
+
+std::string OpenOutcomeName(const Window& window) {
+  if (window.state == WindowState::kFailed) return "fail";
+  if (window.state != WindowState::kOpen) return "cancelled";
+  for (const auto& [name, status] : window.services_status) {
+    if (status.state == "failed") return "partial";
+  }
+  return "ok";
+}
+
+std::string CloseOutcomeName(const Window& window) {
+  for (const auto& [name, status] : window.services_status) {
+    if (status.state == "failed") return "partial";
+  }
+  return "ok";
+}
+
+}  // namespace
+
+struct Engine::WindowOp {
+  std::string window_id;
+  std::string actor;
+  Reply<OpenOutcome> open_reply;
+  Reply<Window> close_reply;
+  std::optional<TimePoint> wait_deadline;
+  std::string detail;
+};
+
+struct Engine::ServiceOp {
+  std::string service;
+  std::string action;  // stop|restart
+  std::string actor;
+  std::optional<std::int64_t> action_id;  // restart: the action to wait for
+  bool action_done = false;
+  Status action_status;
+  std::vector<std::string> windows_closed;
+  std::vector<DockerOp> ops;
+  Reply<ServiceOpOutcome> reply;
+};
+
+struct Engine::SoloOp {
+  std::string actor;
+  std::int64_t observe_id = 0;
+  std::vector<std::string> windows;
+  std::vector<std::string> stopped;
+  std::vector<std::string> failed;
+  std::vector<std::string> details;
+  std::vector<DockerOp> ops;
+  Reply<SoloMadreOutcome> reply;
+};
+
+Engine::Engine(EngineDeps deps, PlannerConfig config, ServiceModel model)
+    : deps_(std::move(deps)), planner_(std::move(config), std::move(model)) {}
+
+Engine::~Engine() { *alive_ = false; }
+
+std::string Engine::NewWindowId() {
+  for (int i = 0; i < 100; ++i) {
+    std::string id = deps_.new_window_id();
+    if (!planner_.FindWindow(id)) return id;
+  }
+  MADRE_CHECK_MSG(false, "could not generate a fresh window id");
+}
+
+Status Engine::AppendAudit(AuditRecord record) {
+  record.time = deps_.clock.Now();
+  Result<AuditRecord> written = deps_.audit.Append(std::move(record));
+  if (!written.ok()) {
+    spdlog::error("audit append failed: {}", written.status().ToString());
+    return Status::Internal("could not write the audit record: " + written.status().message());
+  }
+  return Status::Ok();
+}
+
+void Engine::AuditRejected(const std::string& action, const std::string& actor, const Status& why) {
+  AuditRecord record;
+  record.actor = actor;
+  record.action = action;
+  record.outcome = "rejected";
+  record.detail = why.message();
+  Status ignored = AppendAudit(std::move(record));
+  (void)ignored;  // the request is refused either way
+}
+
+Status Engine::Start() {
+  Result<std::vector<Window>> open = deps_.store.LoadOpen();
+  if (!open.ok()) return Status::Internal("cannot load windows: " + open.status().message());
+  const TimePoint now = deps_.clock.Now();
+  std::vector<std::string> ids;
+  for (const auto& window : *open) ids.push_back(window.id);
+  for (const auto& window : *open) {
+    if (window.state != WindowState::kOpening) continue;
+    auto op = std::make_unique<WindowOp>();  // finishes opening after the restart
+    op->window_id = window.id;
+    op->actor = "reconcile";
+    open_ops_[window.id] = std::move(op);
+  }
+  planner_.Restore(std::move(*open), now);
+  AuditRecord record;
+  record.actor = "madre";
+  record.action = "madre.start";
+  record.outcome = "ok";
+  record.services = ids;  // the windows restored
+  record.detail = "restored " + std::to_string(ids.size()) + " window(s); reconciling with Docker";
+  RETURN_IF_ERROR(AppendAudit(std::move(record)));
+  planner_.RequestObserve("reconcile");
+  AfterChange();
+  return Status::Ok();
+}
+
+void Engine::Open(OpenRequest request, bool wait, Duration wait_timeout, Reply<OpenOutcome> reply) {
+  const TimePoint now = deps_.clock.Now();
+  const std::string id = NewWindowId();
+  Result<Window> preview = planner_.PreviewOpen(request, id, now);
+  if (!preview.ok()) {
+    AuditRejected("window.open", request.actor, preview.status());
+    reply(preview.status());
+    return;
+  }
+  // Durable before anything happens: the window, then the request's audit record.
+  if (Status saved = deps_.store.Save(*preview); !saved.ok()) {
+    AuditRejected("window.open", request.actor, saved);
+    reply(Status::Internal("cannot record the window: " + saved.message()));
+    return;
+  }
+  AuditRecord record;
+  record.actor = request.actor;
+  record.action = "window.open";
+  record.window_id = id;
+  record.services = preview->services;
+  record.reason = request.reason;
+  record.outcome = "accepted";
+  if (Status audited = AppendAudit(record); !audited.ok()) {
+    Window undone = *preview;
+    undone.state = WindowState::kFailed;
+    undone.close_reason = CloseReason::kExecFailed;
+    undone.closed_at = now;
+    undone.error = audited.message();
+    Status ignored = deps_.store.Save(undone);
+    (void)ignored;
+    reply(audited);
+    return;
+  }
+  Result<Window> opened = planner_.Open(request, id, now);
+  MADRE_CHECK_MSG(opened.ok(), "Open failed after PreviewOpen succeeded: " + opened.status().ToString());
+  auto op = std::make_unique<WindowOp>();
+  op->window_id = id;
+  op->actor = request.actor;
+  if (wait) {
+    op->open_reply = std::move(reply);
+    op->wait_deadline = now + wait_timeout;
+  }
+  open_ops_[id] = std::move(op);
+  if (!wait) {
+    // Answer with the window as it is now (usually `opening`); the outcome is audited later.
+    const Window* current = planner_.FindWindow(id);
+    reply(OpenOutcome{current ? *current : *opened, false});
+  }
+  AfterChange();
+}
+
+void Engine::Close(std::optional<std::string> window_id, std::string actor, Reply<Window> reply) {
+  std::string id;
+  if (window_id) {
+    id = *window_id;
+    const Window* window = planner_.FindWindow(id);
+    if (!window || !window->Live()) {
+      Status why = Status::NotFound("No active window " + id);
+      if (window) {
+        why = Status::FailedPrecondition("window " + id + " is already " + WindowStateName(window->state));
+      } else if (auto stored = deps_.store.Get(id); stored.ok() && stored->has_value()) {
+        why = Status::FailedPrecondition("window " + id + " is already " +
+                                         WindowStateName((*stored)->state));
+      }
+      AuditRejected("window.close", actor, why);
+      reply(why);
+      return;
+    }
+  } else {
+    Result<std::string> sole = planner_.SoleLiveWindow();
+    if (!sole.ok()) {
+      AuditRejected("window.close", actor, sole.status());
+      reply(sole.status());
+      return;
+    }
+    id = *sole;
+  }
+  AuditRecord record;
+  record.actor = actor;
+  record.action = "window.close";
+  record.window_id = id;
+  record.outcome = "accepted";
+  if (Status audited = AppendAudit(record); !audited.ok()) {
+    reply(audited);
+    return;
+  }
+  Status closed = planner_.Close(id, CloseReason::kManualClose, deps_.clock.Now());
+  MADRE_CHECK_MSG(closed.ok(), closed.ToString());
+  auto op = std::make_unique<WindowOp>();
+  op->window_id = id;
+  op->actor = actor;
+  op->close_reply = std::move(reply);
+  close_ops_[id] = std::move(op);
+  AfterChange();
+}
+
+void Engine::Hold(std::string window_id, bool hold, std::string actor, Reply<Window> reply) {
+  Result<Window> window = planner_.SetHold(window_id, hold, deps_.clock.Now());
+  AuditRecord record;
+  record.actor = actor;
+  record.action = hold ? "window.hold" : "window.unhold";
+  record.window_id = window_id;
+  record.outcome = window.ok() ? "ok" : "rejected";
+  if (!window.ok()) record.detail = window.status().message();
+  Status audited = AppendAudit(record);
+  if (window.ok()) AfterChange();
+  if (!window.ok()) return reply(window.status());
+  if (!audited.ok()) return reply(audited);
+  const Window* current = planner_.FindWindow(window_id);
+  reply(current ? *current : *window);
+}
+
+void Engine::Extend(std::string window_id, std::int64_t ttl_sec, std::string actor,
+                    Reply<Window> reply) {
+  Result<Window> window = planner_.Extend(window_id, ttl_sec, deps_.clock.Now());
+  AuditRecord record;
+  record.actor = actor;
+  record.action = "window.extend";
+  record.window_id = window_id;
+  record.outcome = window.ok() ? "ok" : "rejected";
+  record.detail = window.ok() ? "extended by " + std::to_string(ttl_sec) + " s"
+                              : window.status().message();
+  Status audited = AppendAudit(record);
+  if (window.ok()) AfterChange();
+  if (!window.ok()) return reply(window.status());
+  if (!audited.ok()) return reply(audited);
+  reply(*window);
+}
+
+void Engine::ServiceStart(std::string service, std::string actor, Reply<ServiceOpOutcome> reply) {
+  OpenRequest request;
+  request.services = {service};
+  request.hold = true;
+  request.reason = "service_start";
+  request.actor = actor;
+  Open(std::move(request), true, Seconds(300),
+       [service, reply = std::move(reply)](Result<OpenOutcome> outcome) {
+         if (!outcome.ok()) return reply(outcome.status());
+         ServiceOpOutcome out;
+         out.service = service;
+         out.action = "start";
+         const Window& window = outcome->window;
+         auto it = window.services_status.find(service);
+         out.ok = window.state == WindowState::kOpen && it != window.services_status.end() &&
+                  it->second.state == "running";
+         if (it != window.services_status.end()) out.error = it->second.error;
+         out.window = window;
+         reply(std::move(out));
+       });
+}
+
+void Engine::ServiceStop(std::string service, std::string actor, Reply<ServiceOpOutcome> reply) {
+  std::set<std::string> live_before;
+  for (const auto& [id, window] : planner_.windows()) {
+    if (window.Live()) live_before.insert(id);
+  }
+  Status status = planner_.StopService(service, deps_.clock.Now());
+  AuditRecord record;
+  record.actor = actor;
+  record.action = "service.stop";
+  record.services = {service};
+  record.outcome = status.ok() ? "accepted" : "rejected";
+  record.detail = status.message();
+  Status audited = AppendAudit(record);
+  if (!status.ok()) return reply(status);
+  auto op = std::make_unique<ServiceOp>();
+  op->service = service;
+  op->action = "stop";
+  op->actor = actor;
+  for (const auto& id : live_before) {
+    const Window* window = planner_.FindWindow(id);
+    if (window && !window->Live()) op->windows_closed.push_back(id);
+  }
+  op->reply = std::move(reply);
+  if (!audited.ok()) {
+    op->reply(audited);
+    op->reply = nullptr;
+  }
+  service_ops_.push_back(std::move(op));
+  AfterChange();
+}
+
+void Engine::ServiceRestart(std::string service, std::string actor, Reply<ServiceOpOutcome> reply) {
+  Result<std::int64_t> action = planner_.RestartService(service, deps_.clock.Now());
+  AuditRecord record;
+  record.actor = actor;
+  record.action = "service.restart";
+  record.services = {service};
+  record.outcome = action.ok() ? "accepted" : "rejected";
+  record.detail = action.status().message();
+  Status audited = AppendAudit(record);
+  if (!action.ok()) return reply(action.status());
+  auto op = std::make_unique<ServiceOp>();
+  op->service = service;
+  op->action = "restart";
+  op->actor = actor;
+  op->action_id = *action;
+  op->reply = std::move(reply);
+  if (!audited.ok()) {
+    op->reply(audited);
+    op->reply = nullptr;
+  }
+  service_ops_.push_back(std::move(op));
+  AfterChange();
+}
+
+void Engine::ApplySoloMadre(std::string actor, Reply<SoloMadreOutcome> reply) {
+  AuditRecord record;
+  record.actor = actor;
+  record.action = "solo_madre.apply";
+  record.outcome = "accepted";
+  if (Status audited = AppendAudit(record); !audited.ok()) return reply(audited);
+  auto op = std::make_unique<SoloOp>();
+  op->actor = actor;
+  for (const auto& [id, window] : planner_.windows()) {
+    if (window.Live()) op->windows.push_back(id);
+  }
+  op->observe_id = planner_.ApplySoloMadre(deps_.clock.Now());
+  op->reply = std::move(reply);
+  solo_ops_.push_back(std::move(op));
+  AfterChange();
+}
+
+void Engine::Tick() {
+  const TimePoint now = deps_.clock.Now();
+  planner_.Advance(now);
+  for (auto& [id, op] : open_ops_) {
+    if (op->open_reply && op->wait_deadline && *op->wait_deadline <= now) {
+      const Window* window = planner_.FindWindow(id);
+      if (window) op->open_reply(OpenOutcome{*window, false});
+      op->open_reply = nullptr;
+      op->wait_deadline.reset();
+    }
+  }
+  AfterChange();
+}
+
+std::optional<TimePoint> Engine::NextDeadline() const {
+  std::optional<TimePoint> next = planner_.NextDeadline();
+  for (const auto& [id, op] : open_ops_) {
+    if (op->open_reply && op->wait_deadline && (!next || *op->wait_deadline < *next)) {
+      next = op->wait_deadline;
+    }
+  }
+  return next;
+}
+
+void Engine::AfterChange() {
+  std::vector<Window> changed = planner_.TakeChangedWindows();
+  for (const Window& window : changed) {
+    if (Status saved = deps_.store.Save(window); !saved.ok()) {
+      spdlog::error("cannot persist window {}: {}", window.id, saved.ToString());
+    }
+  }
+  for (const Action& action : planner_.TakeActions()) Dispatch(action);
+  FinishWindowOps(changed);
+  FinishServiceOps();
+  FinishSoloOps();
+  if (on_change_) on_change_();
+}
+
+void Engine::Dispatch(const Action& action) {
+  in_flight_ops_[action.id] = action;
+  spdlog::info("{} {} (actor {}{}{})", ActionKindName(action.kind),
+               action.services.empty() ? std::string("project") : fmt::format("{}", fmt::join(action.services, " ")),
+               action.actor, action.window_ids.empty() ? "" : ", windows ",
+               fmt::format("{}", fmt::join(action.window_ids, " ")));
+  std::weak_ptr<bool> alive = alive_;
+  deps_.workers.Submit([this, action, alive] {
+    ExecutedAction executed = ExecuteAction(action, deps_.compose, deps_.observer);
+    deps_.loop.Submit([this, action, alive, executed = std::move(executed)]() mutable {
+      auto still = alive.lock();
+      if (!still || !*still) return;
+      OnActionResult(action, std::move(executed.result), std::move(executed.ops));
+    });
+  });
+}
+
+void Engine::OnActionResult(const Action& action, ActionResult result, std::vector<DockerOp> ops) {
+  in_flight_ops_.erase(action.id);
+  if (!result.status.ok()) {
+    spdlog::warn("{} {} failed: {}", ActionKindName(action.kind),
+                 fmt::format("{}", fmt::join(action.services, " ")), result.status.ToString());
+  }
+  for (const auto& id : action.window_ids) {
+    auto& bucket = ops_by_window_[id];
+    bucket.insert(bucket.end(), ops.begin(), ops.end());
+  }
+  for (auto& op : service_ops_) {
+    const bool mine = op->action_id ? *op->action_id == action.id
+                                    : std::count(action.services.begin(), action.services.end(),
+                                                 op->service) > 0;
+    if (!mine) continue;
+    op->ops.insert(op->ops.end(), ops.begin(), ops.end());
+    if (op->action_id) {
+      op->action_done = true;
+      op->action_status = result.status;
+    }
+  }
+  if (action.kind == ActionKind::kStop) {
+    for (auto& solo : solo_ops_) {
+      solo->ops.insert(solo->ops.end(), ops.begin(), ops.end());
+      for (const auto& outcome : result.services) {
+        (outcome.ok ? solo->stopped : solo->failed).push_back(outcome.service);
+        solo->details.push_back("stop " + outcome.service + ": " +
+                                (outcome.ok ? std::string("ok") : outcome.error));
+      }
+    }
+  }
+  // Work that served no window and no client is audited on its own (reconcile).
+  const bool mutating = action.kind == ActionKind::kStart || action.kind == ActionKind::kStop;
+  if (mutating && action.window_ids.empty() && (action.actor == "reconcile" || action.actor == "madre")) {
+    AuditRecord record;
+    record.actor = "reconcile";
+    record.action = action.kind == ActionKind::kStart ? "reconcile.start" : "reconcile.stop";
+    record.services = action.services;
+    record.outcome = result.status.ok() ? "ok" : "fail";
+    record.detail = result.status.message();
+    record.ops = ops;
+    Status ignored = AppendAudit(std::move(record));
+    (void)ignored;  // logged by AppendAudit; nobody waits for this record
+  }
+  planner_.OnActionDone(result, deps_.clock.Now());
+  AfterChange();
+}
+
+void Engine::FinishWindowOps(const std::vector<Window>& changed) {
+  for (const Window& window : changed) {
+    const std::string& id = window.id;
+    // Open: finished when the window leaves `opening`.
+    auto open = open_ops_.find(id);
+    if (open != open_ops_.end() && window.state != WindowState::kOpening) {
+      AuditRecord record;
+      record.actor = open->second->actor;
+      record.action = "window.opened";
+      record.window_id = id;
+      record.services = window.services;
+      record.reason = window.reason;
+      record.outcome = OpenOutcomeName(window);
+      record.detail = window.error;
+      record.ops = std::move(ops_by_window_[id]);
+      ops_by_window_.erase(id);
+      Status audited = AppendAudit(std::move(record));
+      if (open->second->open_reply) {
+        if (audited.ok()) {
+          open->second->open_reply(OpenOutcome{window, true});
+        } else {
+          open->second->open_reply(audited);
+        }
+      }
+      open_ops_.erase(open);
+    }
+    // Close: a window that starts closing without a client op gets one (ttl, solo_madre, ...).
+    if ((window.state == WindowState::kClosing || window.state == WindowState::kClosed) &&
+        !close_ops_.count(id)) {
+      auto op = std::make_unique<WindowOp>();
+      op->window_id = id;
+      op->actor = ActorFor(window.close_reason, "");
+      close_ops_[id] = std::move(op);
+    }
+    auto close = close_ops_.find(id);
+    if (close != close_ops_.end() && window.state == WindowState::kClosed) {
+      AuditRecord record;
+      record.actor = close->second->actor;
+      record.action = "window.closed";
+      record.window_id = id;
+      record.services = window.services_stopped;
+      record.reason = CloseReasonName(window.close_reason);
+      record.outcome = CloseOutcomeName(window);
+      record.detail = window.error;
+      record.ops = std::move(ops_by_window_[id]);
+      ops_by_window_.erase(id);
+      Status audited = AppendAudit(std::move(record));
+      if (close->second->close_reply) {
+        if (audited.ok()) {
+          close->second->close_reply(window);
+        } else {
+          close->second->close_reply(audited);
+        }
+      }
+      close_ops_.erase(close);
+    }
+    if (window.Terminal()) ops_by_window_.erase(id);
+  }
+}
+
+void Engine::FinishServiceOps() {
+  for (auto it = service_ops_.begin(); it != service_ops_.end();) {
+    ServiceOp& op = **it;
+    bool done = false;
+    ServiceOpOutcome out;
+    out.service = op.service;
+    out.action = op.action;
+    out.windows_closed = op.windows_closed;
+    const auto& tracks = planner_.services();
+    auto track = tracks.find(op.service);
+    if (op.action == "restart") {
+      done = op.action_done;
+      out.ok = op.action_status.ok();
+      out.error = op.action_status.message();
+    } else if (track != tracks.end() && !track->second.in_flight &&
+               track->second.phase != ServicePhase::kUnknown) {
+      done = true;
+      out.ok = track->second.phase == ServicePhase::kStopped;
+      out.error = track->second.error;
+    }
+    if (!done) {
+      ++it;
+      continue;
+    }
+    AuditRecord record;
+    record.actor = op.actor;
+    record.action = "service." + op.action;
+    record.services = {op.service};
+    record.outcome = out.ok ? "ok" : "fail";
+    record.detail = out.error;
+    record.ops = std::move(op.ops);
+    Status audited = AppendAudit(std::move(record));
+    if (op.reply) {
+      if (audited.ok()) {
+        op.reply(std::move(out));
+      } else {
+        op.reply(audited);
+      }
+    }
+    it = service_ops_.erase(it);
+  }
+}
+
+void Engine::FinishSoloOps() {
+  for (auto it = solo_ops_.begin(); it != solo_ops_.end();) {
+    SoloOp& op = **it;
+    bool done = !planner_.ActionInFlight(op.observe_id) && planner_.observed_once();
+    for (const auto& id : op.windows) {
+      if (planner_.FindWindow(id)) done = false;
+    }
+    for (const auto& [name, track] : planner_.services()) {
+      if (track.in_flight && !planner_.IsWanted(name)) done = false;
+    }
+    if (!done) {
+      ++it;
+      continue;
+    }
+    SoloMadreOutcome out;
+    std::sort(op.stopped.begin(), op.stopped.end());
+    op.stopped.erase(std::unique(op.stopped.begin(), op.stopped.end()), op.stopped.end());
+    out.services_stopped = op.stopped;
+    out.windows_closed = op.windows;
+    out.exec_details = op.details;
+    out.exec_status = op.failed.empty() ? "ok" : (op.stopped.empty() ? "fail" : "partial");
+    AuditRecord record;
+    record.actor = op.actor;
+    record.action = "solo_madre.applied";
+    record.services = out.services_stopped;
+    record.outcome = out.exec_status;
+    record.ops = std::move(op.ops);
+    Status audited = AppendAudit(std::move(record));
+    if (audited.ok()) {
+      op.reply(std::move(out));
+    } else {
+      op.reply(audited);
+    }
+    it = solo_ops_.erase(it);
+  }
+}
+
+Result<std::optional<Window>> Engine::FindWindow(const std::string& id) {
+  if (const Window* window = planner_.FindWindow(id)) return std::optional<Window>(*window);
+  return deps_.store.Get(id);
+}
+
+Result<std::vector<Window>> Engine::History(int limit) { return deps_.store.History(limit); }
+
+Result<std::vector<AuditRecord>> Engine::Audit(int limit, std::optional<std::int64_t> after) {
+  return deps_.audit.Query(limit, after);
+}
+
+}  // namespace madre

@@ -1,0 +1,132 @@
+// The imperative shell around the Planner: it owns the planner, persists and
+// audits every change, runs the planner's actions on worker threads and
+// answers clients when their operation is complete.
+//
+// Threading: every public method runs on the engine thread (the thread that
+// `loop` executes jobs on). Slow docker work runs on `workers`; its results
+// come back through `loop`. Nothing here blocks on Docker.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "base/clock.h"
+#include "base/status.h"
+#include "core/planner.h"
+#include "ports/audit_log.h"
+#include "ports/compose_runner.h"
+#include "ports/container_observer.h"
+#include "ports/executor.h"
+#include "ports/window_store.h"
+
+namespace madre {
+
+struct EngineDeps {
+  Clock& clock;
+  ComposeRunner& compose;
+  ContainerObserver& observer;
+  WindowStore& store;
+  AuditLog& audit;
+  Executor& workers;  // slow docker work
+  Executor& loop;     // runs jobs on the engine thread
+  std::function<std::string()> new_window_id;
+};
+
+template <typename T>
+using Reply = std::function<void(Result<T>)>;
+
+// The answer to an open: the window and, when every service failed, the status.
+struct OpenOutcome {
+  Window window;
+  bool finished = false;  // false: answered before the window left `opening` (wait timeout)
+};
+
+struct ServiceOpOutcome {
+  std::string service;
+  std::string action;  // start|stop|restart
+  bool ok = false;
+  std::string error;
+  std::vector<std::string> windows_closed;
+  std::optional<Window> window;  // for start: the hold window
+};
+
+struct SoloMadreOutcome {
+  std::vector<std::string> services_stopped;
+  std::vector<std::string> windows_closed;
+  std::string exec_status;  // ok|partial|fail
+  std::vector<std::string> exec_details;
+};
+
+class Engine {
+ public:
+  Engine(EngineDeps deps, PlannerConfig config, ServiceModel model);
+  ~Engine();
+  Engine(const Engine&) = delete;
+  Engine& operator=(const Engine&) = delete;
+
+  // Recovery: loads open windows, restores them (closing the ones that
+  // expired while madre was down), audits it, and observes Docker so that
+  // reconcile can converge. kInternal when the store cannot be read.
+  Status Start();
+
+  // Client commands. `actor` is the client address. Each reply is called once,
+  // on the engine thread, after the state and the audit record are durable.
+  // `wait`: answer when every service is running or failed (else at once,
+  // in `opening`); `wait_timeout` bounds the wait.
+  void Open(OpenRequest request, bool wait, Duration wait_timeout, Reply<OpenOutcome> reply);
+  void Close(std::optional<std::string> window_id, std::string actor, Reply<Window> reply);
+  void Hold(std::string window_id, bool hold, std::string actor, Reply<Window> reply);
+  void Extend(std::string window_id, std::int64_t ttl_sec, std::string actor, Reply<Window> reply);
+  void ServiceStart(std::string service, std::string actor, Reply<ServiceOpOutcome> reply);
+  void ServiceStop(std::string service, std::string actor, Reply<ServiceOpOutcome> reply);
+  void ServiceRestart(std::string service, std::string actor, Reply<ServiceOpOutcome> reply);
+  void ApplySoloMadre(std::string actor, Reply<SoloMadreOutcome> reply);
+  // Records a request refused before reaching the engine (bad input).
+  void AuditRejected(const std::string& action, const std::string& actor, const Status& why);
+
+  // Fires whatever is due (TTL expiry, back-off, resync, wait timeouts).
+  void Tick();
+  std::optional<TimePoint> NextDeadline() const;
+  // Called after every change (the daemon re-arms its timer there).
+  void SetOnChange(std::function<void()> on_change) { on_change_ = std::move(on_change); }
+
+  // Queries (engine thread).
+  const Planner& planner() const { return planner_; }
+  Result<std::optional<Window>> FindWindow(const std::string& id);
+  Result<std::vector<Window>> History(int limit);
+  Result<std::vector<AuditRecord>> Audit(int limit, std::optional<std::int64_t> after);
+  TimePoint Now() const { return deps_.clock.Now(); }
+  std::int64_t actions_in_flight() const { return static_cast<std::int64_t>(in_flight_ops_.size()); }
+
+ private:
+  struct WindowOp;
+  struct ServiceOp;
+  struct SoloOp;
+
+  void AfterChange();
+  void Dispatch(const Action& action);
+  void OnActionResult(const Action& action, ActionResult result, std::vector<DockerOp> ops);
+  void FinishWindowOps(const std::vector<Window>& changed);
+  void FinishServiceOps();
+  void FinishSoloOps();
+  Status AppendAudit(AuditRecord record);
+  std::string NewWindowId();
+
+  EngineDeps deps_;
+  Planner planner_;
+  std::function<void()> on_change_;
+  std::map<std::int64_t, Action> in_flight_ops_;
+  std::map<std::string, std::unique_ptr<WindowOp>> open_ops_;   // by window id
+  std::map<std::string, std::unique_ptr<WindowOp>> close_ops_;  // by window id
+  std::vector<std::unique_ptr<ServiceOp>> service_ops_;
+  std::vector<std::unique_ptr<SoloOp>> solo_ops_;
+  std::map<std::string, std::vector<DockerOp>> ops_by_window_;
+  std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
+};
+
+}  // namespace madre
