@@ -1,0 +1,289 @@
+#include "daemon/config.h"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cctype>
+#include <cstdlib>
+#include <fstream>
+#include <random>
+#include <sstream>
+#include <toml++/toml.h>
+
+namespace madre {
+
+std::set<std::string> DaemonConfig::EffectiveAlwaysOn() const {
+  std::set<std::string> out = always_on;
+  if (core_mode) out.insert("tentaculo_link");
+  return out;
+}
+
+EnvLookup ProcessEnv() {
+  return [](const std::string& name) -> std::optional<std::string> {
+    const char* value = std::getenv(name.c_str());
+    if (!value) return std::nullopt;
+    return std::string(value);
+  };
+}
+
+std::vector<std::string> SplitList(const std::string& text) {
+  std::vector<std::string> out;
+  std::string item;
+  std::istringstream in(text);
+  while (std::getline(in, item, ',')) {
+    const auto b = item.find_first_not_of(" \t");
+    if (b == std::string::npos) continue;
+    const auto e = item.find_last_not_of(" \t");
+    out.push_back(item.substr(b, e - b + 1));
+  }
+  return out;
+}
+
+Result<int> ParseIntSetting(const std::string& name, const std::string& value, int min, int max) {
+  if (value.empty()) return Status::InvalidArgument(name + " is empty");
+  std::size_t pos = 0;
+  long long n = 0;
+  try {
+    n = std::stoll(value, &pos);
+  } catch (...) {
+    pos = 0;
+  }
+  if (pos != value.size()) return Status::InvalidArgument(name + "=" + value + " is not an integer");
+  if (n < min || n > max) {
+    return Status::InvalidArgument(name + "=" + value + " is out of range [" + std::to_string(min) +
+                                   ", " + std::to_string(max) + "]");
+  }
+  return static_cast<int>(n);
+}
+
+Result<bool> ParseBoolSetting(const std::string& name, const std::string& value) {
+  std::string v;
+  for (char c : value) v += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  if (v == "1" || v == "true" || v == "yes" || v == "on") return true;
+  if (v == "0" || v == "false" || v == "no" || v == "off") return false;
+  return Status::InvalidArgument(name + "=" + value + " is not a boolean (use 1 or 0)");
+}
+
+namespace {
+
+std::set<std::string> ToSet(const std::vector<std::string>& items) {
+  return std::set<std::string>(items.begin(), items.end());
+}
+
+Status CheckLogLevel(const std::string& name, const std::string& level) {
+  static const std::set<std::string> kLevels = {"TRACE", "DEBUG", "INFO", "WARNING", "WARN",
+                                                "ERROR", "CRITICAL", "OFF"};
+  std::string upper;
+  for (char c : level) upper += static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  if (!kLevels.count(upper)) {
+    return Status::InvalidArgument(name + "=" + level +
+                                   " is not a log level (DEBUG, INFO, WARNING, ERROR)");
+  }
+  return Status::Ok();
+}
+
+}  // namespace
+
+Status ApplyEnv(const EnvLookup& env, DaemonConfig& c) {
+  auto get = [&](const char* name) -> std::optional<std::string> {
+    auto v = env(name);
+    if (v && v->empty()) return std::nullopt;  // empty means unset
+    return v;
+  };
+  if (auto v = get("VX11_MADRE_BIND")) c.bind = *v;
+  if (auto v = get("VX11_MADRE_PORT")) {
+    ASSIGN_OR_RETURN(c.port, ParseIntSetting("VX11_MADRE_PORT", *v, 0, 65535));
+  }
+  if (auto v = get("VX11_COMPOSE_PROJECT")) c.compose_project = *v;
+  if (auto v = get("VX11_COMPOSE_DIR")) c.compose_dir = *v;
+  if (auto v = get("VX11_COMPOSE_FILES")) c.compose_files = SplitList(*v);
+  if (auto v = get("VX11_COMPOSE_CMD")) c.compose_cmd = *v;
+  if (auto v = get("VX11_ALWAYS_ON")) c.always_on = ToSet(SplitList(*v));
+  if (auto v = get("VX11_POWER_WINDOWS_CORE_MODE")) {
+    ASSIGN_OR_RETURN(c.core_mode, ParseBoolSetting("VX11_POWER_WINDOWS_CORE_MODE", *v));
+  }
+  if (auto v = get("VX11_ALLOWLIST")) c.allowlist = ToSet(SplitList(*v));
+  if (auto v = get("VX11_POWER_WINDOWS_ENABLED")) {
+    ASSIGN_OR_RETURN(c.windows_enabled, ParseBoolSetting("VX11_POWER_WINDOWS_ENABLED", *v));
+  }
+  if (auto v = get("VX11_POWER_WINDOWS_TIMEOUT_SEC")) {
+    ASSIGN_OR_RETURN(c.timeout_sec, ParseIntSetting("VX11_POWER_WINDOWS_TIMEOUT_SEC", *v, 1, 3600));
+  }
+  if (auto v = get("VX11_POWER_WINDOWS_TTL_CHECK_INTERVAL")) {
+    ASSIGN_OR_RETURN(c.ttl_check_interval_sec,
+                     ParseIntSetting("VX11_POWER_WINDOWS_TTL_CHECK_INTERVAL", *v, 1, 3600));
+  }
+  if (auto v = get("VX11_POWER_WINDOWS_MAX_CONCURRENT")) {
+    ASSIGN_OR_RETURN(c.max_concurrent, ParseIntSetting("VX11_POWER_WINDOWS_MAX_CONCURRENT", *v, 1, 10000));
+  }
+  if (auto v = get("VX11_POWER_WINDOWS_LOG_LEVEL")) {
+    RETURN_IF_ERROR(CheckLogLevel("VX11_POWER_WINDOWS_LOG_LEVEL", *v));
+    c.log_level = *v;
+  }
+  if (auto v = get("VX11_STATE_DIR")) c.state_dir = *v;
+  if (auto v = get("VX11_AUDIT_DIR")) c.audit_dir = *v;
+  if (auto v = get("DOCKER_HOST")) c.docker_host = *v;
+  if (auto v = get("VX11_RESYNC_SEC")) {
+    ASSIGN_OR_RETURN(c.resync_sec, ParseIntSetting("VX11_RESYNC_SEC", *v, 0, 86400));
+  }
+  return Status::Ok();
+}
+
+Status ApplyToml(std::string_view text, const std::string& origin, DaemonConfig& c) {
+  toml::table table;
+  try {
+    table = toml::parse(text, origin);
+  } catch (const toml::parse_error& e) {
+    std::ostringstream msg;
+    msg << origin << ":" << e.source().begin.line << ": " << e.description();
+    return Status::InvalidArgument(msg.str());
+  }
+  static const std::set<std::string> kKnown = {
+      "bind", "port", "compose_project", "compose_dir", "compose_files", "compose_cmd",
+      "always_on", "core_mode", "allowlist", "windows_enabled", "timeout_sec",
+      "ttl_check_interval", "max_concurrent", "log_level", "state_dir", "audit_dir",
+      "docker_host", "resync_sec"};
+  for (const auto& [key, node] : table) {
+    if (!kKnown.count(std::string(key.str()))) {
+      return Status::InvalidArgument(origin + ": unknown setting '" + std::string(key.str()) + "'");
+    }
+  }
+  auto str = [&](const char* key, auto apply) -> Status {
+    if (auto node = table[key]; node) {
+      auto v = node.value<std::string>();
+      if (!v) return Status::InvalidArgument(origin + ": " + key + " must be a string");
+      apply(*v);
+    }
+    return Status::Ok();
+  };
+  auto integer = [&](const char* key, int min, int max, int& out) -> Status {
+    if (auto node = table[key]; node) {
+      auto v = node.value<int64_t>();
+      if (!v) return Status::InvalidArgument(origin + ": " + key + " must be an integer");
+      if (*v < min || *v > max) return Status::InvalidArgument(origin + ": " + key + " is out of range");
+      out = static_cast<int>(*v);
+    }
+    return Status::Ok();
+  };
+  auto boolean = [&](const char* key, bool& out) -> Status {
+    if (auto node = table[key]; node) {
+      auto v = node.value<bool>();
+      if (!v) return Status::InvalidArgument(origin + ": " + key + " must be true or false");
+      out = *v;
+    }
+    return Status::Ok();
+  };
+  auto list = [&](const char* key, auto apply) -> Status {
+    if (auto node = table[key]; node) {
+      const toml::array* arr = node.as_array();
+      if (!arr) return Status::InvalidArgument(origin + ": " + key + " must be a list of strings");
+      std::vector<std::string> items;
+      for (const auto& item : *arr) {
+        auto v = item.value<std::string>();
+        if (!v) return Status::InvalidArgument(origin + ": " + key + " must be a list of strings");
+        items.push_back(*v);
+      }
+      apply(items);
+    }
+    return Status::Ok();
+  };
+  RETURN_IF_ERROR(str("bind", [&](const std::string& v) { c.bind = v; }));
+  RETURN_IF_ERROR(integer("port", 0, 65535, c.port));
+  RETURN_IF_ERROR(str("compose_project", [&](const std::string& v) { c.compose_project = v; }));
+  RETURN_IF_ERROR(str("compose_dir", [&](const std::string& v) { c.compose_dir = v; }));
+  RETURN_IF_ERROR(list("compose_files", [&](const std::vector<std::string>& v) { c.compose_files = v; }));
+  RETURN_IF_ERROR(str("compose_cmd", [&](const std::string& v) { c.compose_cmd = v; }));
+  RETURN_IF_ERROR(list("always_on", [&](const std::vector<std::string>& v) { c.always_on = ToSet(v); }));
+  RETURN_IF_ERROR(boolean("core_mode", c.core_mode));
+  RETURN_IF_ERROR(list("allowlist", [&](const std::vector<std::string>& v) { c.allowlist = ToSet(v); }));
+  RETURN_IF_ERROR(boolean("windows_enabled", c.windows_enabled));
+  RETURN_IF_ERROR(integer("timeout_sec", 1, 3600, c.timeout_sec));
+  RETURN_IF_ERROR(integer("ttl_check_interval", 1, 3600, c.ttl_check_interval_sec));
+  RETURN_IF_ERROR(integer("max_concurrent", 1, 10000, c.max_concurrent));
+  std::string level = c.log_level;
+  RETURN_IF_ERROR(str("log_level", [&](const std::string& v) { level = v; }));
+  RETURN_IF_ERROR(CheckLogLevel(origin + ": log_level", level));
+  c.log_level = level;
+  RETURN_IF_ERROR(str("state_dir", [&](const std::string& v) { c.state_dir = v; }));
+  RETURN_IF_ERROR(str("audit_dir", [&](const std::string& v) { c.audit_dir = v; }));
+  RETURN_IF_ERROR(str("docker_host", [&](const std::string& v) { c.docker_host = v; }));
+  RETURN_IF_ERROR(integer("resync_sec", 0, 86400, c.resync_sec));
+  return Status::Ok();
+}
+
+Status ResolveToken(const EnvLookup& env, DaemonConfig& c) {
+  for (const char* name : {"VX11_TENTACULO_LINK_TOKEN", "VX11_TOKEN"}) {
+    auto v = env(name);
+    if (v && !v->empty()) {
+      c.token = *v;
+      c.token_source = name;
+      return Status::Ok();
+    }
+  }
+  std::error_code ec;
+  std::filesystem::create_directories(c.state_dir, ec);
+  if (ec) return Status::Internal("cannot create state dir " + c.state_dir.string() + ": " + ec.message());
+  const std::filesystem::path path = c.state_dir / "token";
+  c.token_source = path.string();
+  std::ifstream in(path);
+  if (in) {
+    std::string token;
+    std::getline(in, token);
+    if (!token.empty()) {
+      c.token = token;
+      return Status::Ok();
+    }
+  }
+  std::random_device rd;
+  static const char kHex[] = "0123456789abcdef";
+  std::string token;
+  for (int i = 0; i < 48; ++i) token += kHex[rd() % 16];
+  const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+  if (fd < 0) return Status::Internal("cannot write token file " + path.string());
+  const std::string line = token + "\n";
+  const bool written = ::write(fd, line.data(), line.size()) == static_cast<ssize_t>(line.size());
+  ::fchmod(fd, 0600);
+  ::fsync(fd);
+  ::close(fd);
+  if (!written) return Status::Internal("cannot write token file " + path.string());
+  c.token = token;
+  return Status::Ok();
+}
+
+std::string SettingsHelp() {
+  return R"(Settings (environment first; --config FILE overrides it; flags override both):
+  VX11_TENTACULO_LINK_TOKEN, then VX11_TOKEN
+                      API token (X-VX11-Token). With neither, a random token is created
+                      in <state dir>/token (mode 0600); its path is logged, never the token.
+  VX11_MADRE_BIND     listen address                       [127.0.0.1]   --bind
+  VX11_MADRE_PORT     listen port                          [8001]        --port
+  VX11_COMPOSE_PROJECT compose project name (-p)           [vx11]        --project
+  VX11_COMPOSE_DIR    compose working directory            [current dir] --compose-dir
+  VX11_COMPOSE_FILES  comma-separated compose files (-f)   [docker-compose.yml
+                      plus docker-compose.override.yml if present]     --compose-file
+  VX11_COMPOSE_CMD    compose command                      [autodetect: docker compose,
+                      then docker-compose]                              --compose-cmd
+  VX11_ALWAYS_ON      the SOLO_MADRE set                   [madre,redis] --always-on
+  VX11_POWER_WINDOWS_CORE_MODE  1 adds tentaculo_link to the always-on set [0]
+  VX11_ALLOWLIST      services a window may name           [every compose service
+                      not always-on]                                    --allowlist
+  VX11_POWER_WINDOWS_ENABLED    0 answers 503 on window endpoints [1]
+  VX11_POWER_WINDOWS_TIMEOUT_SEC limit of one docker/compose operation; the whole
+                      process group is killed on expiry    [30]          --timeout
+  VX11_POWER_WINDOWS_TTL_CHECK_INTERVAL accepted for compatibility: expiry is
+                      timer-driven and never later than this [1]
+  VX11_POWER_WINDOWS_MAX_CONCURRENT windows open at once   [1]           --max-concurrent
+  VX11_POWER_WINDOWS_LOG_LEVEL DEBUG|INFO|WARNING|ERROR    [INFO]        --log-level
+  VX11_STATE_DIR      SQLite database and token file       [./data/madre] --state-dir
+  VX11_AUDIT_DIR      audit JSON Lines files               [<state dir>/audit] --audit-dir
+  DOCKER_HOST         Docker Engine endpoint (unix:// only) [unix:///var/run/docker.sock]
+  VX11_RESYNC_SEC     safety-net re-read of the containers, 0 = never [30]
+Config file (TOML, --config): the same settings as lower-case keys: bind, port,
+  compose_project, compose_dir, compose_files (list), compose_cmd, always_on (list),
+  core_mode, allowlist (list), windows_enabled, timeout_sec, ttl_check_interval,
+  max_concurrent, log_level, state_dir, audit_dir, docker_host, resync_sec.
+)";
+}
+
+}  // namespace madre

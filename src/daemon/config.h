@@ -1,0 +1,63 @@
+// The daemon's settings: defaults, then the environment (SPEC §2), then an
+// optional TOML file (--config), then command-line flags.
+#pragma once
+
+#include <filesystem>
+#include <functional>
+#include <map>
+#include <optional>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "base/status.h"
+
+namespace madre {
+
+struct DaemonConfig {
+  std::string bind = "127.0.0.1";
+  int port = 8001;
+  std::string token;  // resolved by ResolveToken; never logged
+  std::string token_source;  // "VX11_TENTACULO_LINK_TOKEN", "VX11_TOKEN" or the token file path
+  std::string compose_project = "vx11";
+  std::filesystem::path compose_dir;  // empty: current dir
+  std::vector<std::string> compose_files;  // empty: docker-compose.yml (+ override if present)
+  std::optional<std::string> compose_cmd;  // VX11_COMPOSE_CMD
+  std::set<std::string> always_on = {"madre", "redis"};
+  bool core_mode = false;  // adds tentaculo_link to always_on
+  std::optional<std::set<std::string>> allowlist;  // nullopt: every compose service not always-on
+  bool windows_enabled = true;
+  int timeout_sec = 30;
+  int ttl_check_interval_sec = 1;  // accepted for compatibility; expiry is timer-driven
+  int max_concurrent = 1;
+  std::string log_level = "INFO";
+  std::filesystem::path state_dir = "./data/madre";
+  std::optional<std::filesystem::path> audit_dir;  // default <state_dir>/audit
+  std::string docker_host = "unix:///var/run/docker.sock";
+  int resync_sec = 30;
+  std::size_t max_body_bytes = 1 << 20;
+
+  std::set<std::string> EffectiveAlwaysOn() const;
+  std::filesystem::path AuditDir() const { return audit_dir.value_or(state_dir / "audit"); }
+};
+
+using EnvLookup = std::function<std::optional<std::string>(const std::string& name)>;
+EnvLookup ProcessEnv();
+
+// Applies the environment variables over `config`. kInvalidArgument naming the variable.
+Status ApplyEnv(const EnvLookup& env, DaemonConfig& config);
+// Applies a TOML document (keys: see docs/configuration in README/HACKING).
+Status ApplyToml(std::string_view toml_text, const std::string& origin, DaemonConfig& config);
+// Fills config.token: VX11_TENTACULO_LINK_TOKEN, then VX11_TOKEN, else
+// <state dir>/token (created with a random token, mode 0600, when missing).
+Status ResolveToken(const EnvLookup& env, DaemonConfig& config);
+
+// "a,b , c" -> {"a","b","c"}; empty items dropped.
+std::vector<std::string> SplitList(const std::string& text);
+Result<int> ParseIntSetting(const std::string& name, const std::string& value, int min, int max);
+Result<bool> ParseBoolSetting(const std::string& name, const std::string& value);
+
+// The help text listing every setting (for `madre serve --help`).
+std::string SettingsHelp();
+
+}  // namespace madre

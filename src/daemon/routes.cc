@@ -1,0 +1,453 @@
+#include "daemon/routes.h"
+
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+
+#include "adapters/compose/compose_argv.h"
+#include "api/json_codec.h"
+
+namespace madre {
+
+using nlohmann::json;
+
+namespace {
+
+HttpResponse JsonResponse(int status, const json& body) {
+  HttpResponse response;
+  response.status = status;
+  response.body = Dump(body);
+  return response;
+}
+
+HttpResponse ErrorResponse(const Status& status) {
+  HttpResponse response = JsonResponse(HttpStatusFor(status.code()), ErrorToJson(status));
+  if (status.code() == StatusCode::kResourceExhausted || status.code() == StatusCode::kUnavailable) {
+    response.headers.emplace_back("Retry-After", "5");
+  }
+  return response;
+}
+
+std::string ClientOf(const HttpRequest& request) {
+  const auto colon = request.remote_address.rfind(':');
+  return colon == std::string::npos ? request.remote_address : request.remote_address.substr(0, colon);
+}
+
+bool StartsWith(const std::string& text, std::string_view prefix) {
+  return text.size() >= prefix.size() && text.compare(0, prefix.size(), prefix) == 0;
+}
+
+Result<int> QueryInt(const HttpRequest& request, const char* name, int fallback, int min, int max) {
+  auto it = request.query.find(name);
+  if (it == request.query.end() || it->second.empty()) return fallback;
+  std::size_t pos = 0;
+  long long v = 0;
+  try {
+    v = std::stoll(it->second, &pos);
+  } catch (...) {
+    pos = 0;
+  }
+  if (pos != it->second.size() || v < min || v > max) {
+    return Status::InvalidArgument(std::string(name) + " must be an integer between " +
+                                   std::to_string(min) + " and " + std::to_string(max));
+  }
+  return static_cast<int>(v);
+}
+
+}  // namespace
+
+bool TokenMatches(const std::string& expected, const std::string& given) {
+  // Compare every byte of the longer length so that timing does not reveal a prefix.
+  const std::size_t n = std::max(expected.size(), given.size());
+  unsigned char diff = expected.size() == given.size() ? 0 : 1;
+  for (std::size_t i = 0; i < n; ++i) {
+    const unsigned char a = i < expected.size() ? static_cast<unsigned char>(expected[i]) : 0;
+    const unsigned char b = i < given.size() ? static_cast<unsigned char>(given[i]) : 0;
+    diff |= static_cast<unsigned char>(a ^ b);
+  }
+  return diff == 0 && !expected.empty();
+}
+
+ApiRouter::ApiRouter(RouterOptions options, Engine& engine, ContainerObserver& observer,
+                     Executor& workers, Executor& loop)
+    : options_(std::move(options)),
+      engine_(engine),
+      observer_(observer),
+      workers_(workers),
+      loop_(loop) {}
+
+void ApiRouter::Handle(HttpRequest request, Responder respond) {
+  const std::string method = request.method;
+  const std::string path = request.path;
+  const std::string client = ClientOf(request);
+  // Every answer is logged without the token, headers or body.
+  Responder logged = [respond, method, path, client](HttpResponse response) {
+    spdlog::debug("{} {} {} -> {}", client, method, path, response.status);
+    respond(std::move(response));
+  };
+  Route(request, std::move(logged));
+}
+
+void ApiRouter::Route(const HttpRequest& request, Responder respond) {
+  const std::string& path = request.path;
+  const std::string& method = request.method;
+  if (path == "/health") {
+    if (method != "GET" && method != "HEAD") return respond(ErrorResponse({StatusCode::kFailedPrecondition, "method not allowed"}));
+    return respond(JsonResponse(200, {{"module", "madre"}, {"status", "ok"}, {"version", options_.version}}));
+  }
+  if (!StartsWith(path, "/madre/power/") && path != "/madre/power") {
+    return respond(JsonResponse(404, {{"detail", "Not Found"}, {"code", "not_found"}}));
+  }
+  // Authentication comes before anything else under /madre/power.
+  auto token = request.headers.find("x-vx11-token");
+  if (token == request.headers.end() || token->second.empty()) {
+    return respond(JsonResponse(401, {{"detail", "auth_required: X-VX11-Token header missing"},
+                                      {"code", "auth_required"}}));
+  }
+  if (!TokenMatches(options_.token, token->second)) {
+    return respond(JsonResponse(403, {{"detail", "forbidden: invalid token"}, {"code", "forbidden"}}));
+  }
+  if (!ready_) {
+    return respond(ErrorResponse(Status::Unavailable("madre is starting: reconciling with Docker")));
+  }
+  const bool get = method == "GET" || method == "HEAD";
+  const bool post = method == "POST";
+  auto not_allowed = [&] {
+    HttpResponse r = JsonResponse(405, {{"detail", "method " + method + " not allowed on " + path},
+                                        {"code", "method_not_allowed"}});
+    respond(std::move(r));
+  };
+  const std::string rest = path.substr(std::string("/madre/power/").size());
+
+  static const std::set<std::string> kWindowMutations = {"window/open", "window/close",
+                                                         "windows/open", "windows/close",
+                                                         "windows/hold", "windows/extend"};
+  if (kWindowMutations.count(rest) && post && !options_.windows_enabled) {
+    return respond(ErrorResponse(Status::Unavailable(
+        "power windows are disabled on this madre (VX11_POWER_WINDOWS_ENABLED=0)")));
+  }
+  if (rest == "window/open" || rest == "windows/open") {
+    if (!post) return not_allowed();
+    return Open(request, rest == "window/open", std::move(respond));
+  }
+  if (rest == "window/close" || rest == "windows/close") {
+    if (!post) return not_allowed();
+    return Close(request, std::move(respond));
+  }
+  if (rest == "windows/hold") return post ? Hold(request, std::move(respond)) : not_allowed();
+  if (rest == "windows/extend") return post ? Extend(request, std::move(respond)) : not_allowed();
+  if (rest == "state") return get ? State(std::move(respond)) : not_allowed();
+  if (rest == "status") return get ? Status(std::move(respond)) : not_allowed();
+  if (rest == "services") return get ? Services(std::move(respond)) : not_allowed();
+  if (rest == "audit") return get ? Audit(request, std::move(respond)) : not_allowed();
+  if (rest == "windows/status") return get ? WindowsStatus(request, std::move(respond)) : not_allowed();
+  if (rest == "policy/solo_madre/status") return get ? SoloMadreStatus(std::move(respond)) : not_allowed();
+  if (rest == "policy/solo_madre/apply") {
+    return post ? SoloMadreApply(request, std::move(respond)) : not_allowed();
+  }
+  if (StartsWith(rest, "windows/")) {
+    const std::string id = rest.substr(std::string("windows/").size());
+    if (!get) return not_allowed();
+    if (!IsValidWindowId(id)) return respond(ErrorResponse(Status::NotFound("No window " + id)));
+    return WindowGet(id, std::move(respond));
+  }
+  if (StartsWith(rest, "service/")) {
+    const std::string tail = rest.substr(std::string("service/").size());
+    const auto slash = tail.find('/');
+    if (slash != std::string::npos) {
+      const std::string name = tail.substr(0, slash);
+      const std::string op = tail.substr(slash + 1);
+      if (op == "start" || op == "stop" || op == "restart") {
+        if (!post) return not_allowed();
+        if (op == "start" && !options_.windows_enabled) {
+          return respond(ErrorResponse(Status::Unavailable(
+              "power windows are disabled on this madre (VX11_POWER_WINDOWS_ENABLED=0)")));
+        }
+        return ServiceOp(request, name, op, std::move(respond));
+      }
+    }
+  }
+  respond(JsonResponse(404, {{"detail", "Not Found"}, {"code", "not_found"}}));
+}
+
+void ApiRouter::Open(const HttpRequest& request, bool compatible, Responder respond) {
+  const std::string actor = ClientOf(request);
+  Result<OpenBody> body = ParseOpenBody(request.body);
+  if (!body.ok()) {
+    engine_.AuditRejected("window.open", actor, body.status());
+    return respond(ErrorResponse(body.status()));
+  }
+  OpenRequest open;
+  open.services = body->services;
+  open.ttl_sec = body->ttl_sec;
+  open.hold = body->hold || body->mode == "hold";
+  open.reason = body->reason;
+  open.actor = actor;
+  // The compatible endpoint always answers with the result, like the original.
+  const bool wait = compatible || body->wait;
+  const Duration timeout = body->wait_timeout_sec ? Seconds(*body->wait_timeout_sec)
+                                                  : options_.open_wait_timeout;
+  engine_.Open(std::move(open), wait, timeout, [this, respond](Result<OpenOutcome> outcome) {
+    if (!outcome.ok()) return respond(ErrorResponse(outcome.status()));
+    json window = WindowToJson(outcome->window, engine_.Now());
+    if (outcome->window.state == WindowState::kFailed) {
+      json body = window;
+      body["detail"] = "every service failed to start; the window was rolled back";
+      body["code"] = "exec_failed";
+      return respond(JsonResponse(500, body));
+    }
+    respond(JsonResponse(outcome->finished || outcome->window.state != WindowState::kOpening ? 200 : 202,
+                         window));
+  });
+}
+
+void ApiRouter::Close(const HttpRequest& request, Responder respond) {
+  const std::string actor = ClientOf(request);
+  Result<std::optional<std::string>> id = ParseWindowIdBody(request.body);
+  if (!id.ok()) {
+    engine_.AuditRejected("window.close", actor, id.status());
+    return respond(ErrorResponse(id.status()));
+  }
+  engine_.Close(*id, actor, [this, respond](Result<Window> window) {
+    if (!window.ok()) return respond(ErrorResponse(window.status()));
+    respond(JsonResponse(200, WindowToJson(*window, engine_.Now())));
+  });
+}
+
+void ApiRouter::Hold(const HttpRequest& request, Responder respond) {
+  const std::string actor = ClientOf(request);
+  auto parsed = [&]() -> Result<std::pair<std::string, bool>> {
+    ASSIGN_OR_RETURN(json object, ParseJsonObject(request.body, false));
+    ASSIGN_OR_RETURN(std::string id, RequireWindowId(object));
+    ASSIGN_OR_RETURN(bool hold, RequireBool(object, "hold"));
+    return std::make_pair(id, hold);
+  }();
+  if (!parsed.ok()) {
+    engine_.AuditRejected("window.hold", actor, parsed.status());
+    return respond(ErrorResponse(parsed.status()));
+  }
+  engine_.Hold(parsed->first, parsed->second, actor, [this, respond](Result<Window> window) {
+    if (!window.ok()) return respond(ErrorResponse(window.status()));
+    respond(JsonResponse(200, WindowToJson(*window, engine_.Now())));
+  });
+}
+
+void ApiRouter::Extend(const HttpRequest& request, Responder respond) {
+  const std::string actor = ClientOf(request);
+  auto parsed = [&]() -> Result<std::pair<std::string, std::int64_t>> {
+    ASSIGN_OR_RETURN(json object, ParseJsonObject(request.body, false));
+    ASSIGN_OR_RETURN(std::string id, RequireWindowId(object));
+    ASSIGN_OR_RETURN(std::int64_t ttl, RequireInt(object, "ttl_sec"));
+    return std::make_pair(id, ttl);
+  }();
+  if (!parsed.ok()) {
+    engine_.AuditRejected("window.extend", actor, parsed.status());
+    return respond(ErrorResponse(parsed.status()));
+  }
+  engine_.Extend(parsed->first, parsed->second, actor, [this, respond](Result<Window> window) {
+    if (!window.ok()) return respond(ErrorResponse(window.status()));
+    respond(JsonResponse(200, WindowToJson(*window, engine_.Now())));
+  });
+}
+
+void ApiRouter::State(Responder respond) {
+  const TimePoint now = engine_.Now();
+  json windows = json::array();
+  const Window* active = nullptr;
+  std::set<std::string> active_services;
+  for (const auto& [id, window] : engine_.planner().windows()) {
+    windows.push_back(WindowToJson(window, now));
+    if (!window.Live()) continue;
+    if (!active || window.created_at > active->created_at) active = &window;
+    for (const auto& name : window.effective_services) active_services.insert(name);
+  }
+  json body = {{"policy", active ? "windowed" : "solo_madre"},
+               {"window_id", nullptr},
+               {"created_at", nullptr},
+               {"deadline", nullptr},
+               {"ttl_remaining_sec", nullptr},
+               {"active_services", std::vector<std::string>(active_services.begin(), active_services.end())},
+               {"windows", windows}};
+  if (active) {
+    json view = WindowToJson(*active, now);
+    for (const char* key : {"window_id", "created_at", "deadline", "ttl_remaining_sec"}) body[key] = view[key];
+    body["state"] = view["state"];
+    body["hold"] = view["hold"];
+  }
+  respond(JsonResponse(200, body));
+}
+
+void ApiRouter::WindowsStatus(const HttpRequest& request, Responder respond) {
+  Result<int> limit = QueryInt(request, "limit", 20, 0, 1000);
+  if (!limit.ok()) return respond(ErrorResponse(limit.status()));
+  const TimePoint now = engine_.Now();
+  json windows = json::array();
+  json active = nullptr;
+  TimePoint newest{};
+  for (const auto& [id, window] : engine_.planner().windows()) {
+    json view = WindowToJson(window, now);
+    if (window.Live() && (active.is_null() || window.created_at > newest)) {
+      active = view;
+      newest = window.created_at;
+    }
+    windows.push_back(std::move(view));
+  }
+  Result<std::vector<Window>> history = engine_.History(*limit);
+  if (!history.ok()) return respond(ErrorResponse(history.status()));
+  json past = json::array();
+  for (const auto& window : *history) past.push_back(WindowToJson(window, now));
+  respond(JsonResponse(200, {{"active_window", active},
+                             {"windows", windows},
+                             {"history", past},
+                             {"policy", active.is_null() ? "solo_madre" : "windowed"}}));
+}
+
+void ApiRouter::WindowGet(const std::string& id, Responder respond) {
+  Result<std::optional<Window>> window = engine_.FindWindow(id);
+  if (!window.ok()) return respond(ErrorResponse(window.status()));
+  if (!window->has_value()) return respond(ErrorResponse(Status::NotFound("No window " + id)));
+  respond(JsonResponse(200, WindowToJson(**window, engine_.Now())));
+}
+
+void ApiRouter::Audit(const HttpRequest& request, Responder respond) {
+  Result<int> limit = QueryInt(request, "limit", 100, 1, 10000);
+  if (!limit.ok()) return respond(ErrorResponse(limit.status()));
+  std::optional<std::int64_t> after;
+  if (request.query.count("after")) {
+    Result<int> parsed = QueryInt(request, "after", 0, 0, 2'000'000'000);
+    if (!parsed.ok()) return respond(ErrorResponse(parsed.status()));
+    after = *parsed;
+  }
+  Result<std::vector<AuditRecord>> records = engine_.Audit(*limit, after);
+  if (!records.ok()) return respond(ErrorResponse(records.status()));
+  json list = json::array();
+  for (const auto& record : *records) list.push_back(AuditRecordToJson(record));
+  respond(JsonResponse(200, {{"status", "ok"}, {"records", list}}));
+}
+
+void ApiRouter::Services(Responder respond) {
+  const Planner& planner = engine_.planner();
+  std::vector<std::string> allow(planner.config().allowlist.begin(), planner.config().allowlist.end());
+  std::vector<std::string> always(planner.config().always_on.begin(), planner.config().always_on.end());
+  std::vector<std::string> all;
+  for (const auto& [name, def] : planner.model().services) all.push_back(name);
+  respond(JsonResponse(200, {{"status", "ok"},
+                             {"allowlist", allow},
+                             {"always_on", always},
+                             {"services", all},
+                             {"source", "compose"}}));
+}
+
+void ApiRouter::WithContainers(std::function<void(Result<std::vector<ContainerState>>)> then) {
+  workers_.Submit([this, then = std::move(then)]() mutable {
+    Result<std::vector<ContainerState>> list = observer_.ListProject();
+    loop_.Submit([then = std::move(then), list = std::move(list)]() mutable { then(std::move(list)); });
+  });
+}
+
+void ApiRouter::Status(Responder respond) {
+  WithContainers([this, respond](Result<std::vector<ContainerState>> list) {
+    if (!list.ok()) {
+      return respond(ErrorResponse(Status::Unavailable("cannot read containers: " + list.status().message())));
+    }
+    std::map<std::string, std::vector<std::string>> windows_of;
+    for (const auto& [id, window] : engine_.planner().windows()) {
+      if (!window.Live()) continue;
+      for (const auto& name : window.effective_services) windows_of[name].push_back(id);
+    }
+    json services = json::array();
+    std::set<std::string> seen;
+    for (const auto& c : *list) {
+      seen.insert(c.service);
+      services.push_back({{"service", c.service},
+                          {"state", c.state},
+                          {"health", c.health.empty() ? json(nullptr) : json(c.health)},
+                          {"container", c.container},
+                          {"restart_count", c.restart_count},
+                          {"exit_code", c.exit_code ? json(*c.exit_code) : json(nullptr)},
+                          {"always_on", options_.always_on.count(c.service) > 0},
+                          {"window_ids", windows_of[c.service]}});
+    }
+    for (const auto& [name, def] : engine_.planner().model().services) {
+      if (seen.count(name)) continue;
+      services.push_back({{"service", name},
+                          {"state", "absent"},
+                          {"health", nullptr},
+                          {"container", nullptr},
+                          {"restart_count", 0},
+                          {"exit_code", nullptr},
+                          {"always_on", options_.always_on.count(name) > 0},
+                          {"window_ids", windows_of[name]}});
+    }
+    respond(JsonResponse(200, {{"status", "ok"}, {"services", services}}));
+  });
+}
+
+void ApiRouter::SoloMadreStatus(Responder respond) {
+  WithContainers([this, respond](Result<std::vector<ContainerState>> list) {
+    if (!list.ok()) {
+      return respond(ErrorResponse(Status::Unavailable("cannot read containers: " + list.status().message())));
+    }
+    std::set<std::string> running;
+    for (const auto& c : *list) {
+      if (c.Running()) running.insert(c.service);
+    }
+    // An always-on name that is not a compose service (madre on the host) is this daemon.
+    for (const auto& name : options_.always_on) {
+      if (!engine_.planner().model().Has(name)) running.insert(name);
+    }
+    const std::set<std::string>& expected = options_.always_on;
+    std::vector<std::string> extra, missing;
+    std::set_difference(running.begin(), running.end(), expected.begin(), expected.end(),
+                        std::back_inserter(extra));
+    std::set_difference(expected.begin(), expected.end(), running.begin(), running.end(),
+                        std::back_inserter(missing));
+    respond(JsonResponse(200, {{"status", "ok"},
+                               {"policy_active", extra.empty() && missing.empty()},
+                               {"running_services", std::vector<std::string>(running.begin(), running.end())},
+                               {"expected_services", std::vector<std::string>(expected.begin(), expected.end())},
+                               {"unexpected_services", extra},
+                               {"missing_services", missing}}));
+  });
+}
+
+void ApiRouter::SoloMadreApply(const HttpRequest& request, Responder respond) {
+  engine_.ApplySoloMadre(ClientOf(request), [respond](Result<SoloMadreOutcome> outcome) {
+    if (!outcome.ok()) return respond(ErrorResponse(outcome.status()));
+    respond(JsonResponse(outcome->exec_status == "fail" ? 500 : 200,
+                         {{"policy", "solo_madre"},
+                          {"services_stopped", outcome->services_stopped},
+                          {"windows_closed", outcome->windows_closed},
+                          {"state", "applied"},
+                          {"exec_status", outcome->exec_status},
+                          {"exec_details", outcome->exec_details}}));
+  });
+}
+
+void ApiRouter::ServiceOp(const HttpRequest& request, const std::string& name, const std::string& op,
+                          Responder respond) {
+  const std::string actor = ClientOf(request);
+  if (!IsValidServiceName(name) || !engine_.planner().model().Has(name)) {
+    const madre::Status why = Status::NotFound("no compose service named \"" + name + "\"");
+    engine_.AuditRejected("service." + op, actor, why);
+    return respond(ErrorResponse(why));
+  }
+  auto done = [this, respond](Result<ServiceOpOutcome> outcome) {
+    if (!outcome.ok()) return respond(ErrorResponse(outcome.status()));
+    json body = {{"status", outcome->ok ? "ok" : "error"},
+                 {"service", outcome->service},
+                 {"action", outcome->action},
+                 {"windows_closed", outcome->windows_closed},
+                 {"error", outcome->error.empty() ? json(nullptr) : json(outcome->error)}};
+    if (outcome->window) {
+      body["window_id"] = outcome->window->id;
+      body["window"] = WindowToJson(*outcome->window, engine_.Now());
+    }
+    respond(JsonResponse(outcome->ok ? 200 : 500, body));
+  };
+  if (op == "start") return engine_.ServiceStart(name, actor, std::move(done));
+  if (op == "stop") return engine_.ServiceStop(name, actor, std::move(done));
+  engine_.ServiceRestart(name, actor, std::move(done));
+}
+
+}  // namespace madre

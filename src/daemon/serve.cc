@@ -1,0 +1,294 @@
+#include "daemon/serve.h"
+
+#include <signal.h>
+
+#include <atomic>
+#include <fstream>
+#include <future>
+#include <random>
+#include <sstream>
+#include <spdlog/sinks/stdout_color_sinks.h>
+#include <spdlog/spdlog.h>
+
+#include "adapters/compose/compose_cli_runner.h"
+#include "adapters/docker/docker_engine_client.h"
+#include "adapters/exec/thread_pool_executor.h"
+#include "adapters/http/http_server.h"
+#include "adapters/process/posix_process_runner.h"
+#include "adapters/sqlite/sqlite_audit_log.h"
+#include "adapters/sqlite/sqlite_db.h"
+#include "adapters/sqlite/sqlite_window_store.h"
+#include "daemon/compose_ps_observer.h"
+#include "daemon/config.h"
+#include "daemon/deadline_timer.h"
+#include "daemon/routes.h"
+#include "engine/engine.h"
+
+#ifndef MADRE_VERSION
+#define MADRE_VERSION "dev"
+#endif
+
+namespace madre {
+
+namespace {
+
+struct ServeFlags {
+  std::string config_file;
+  std::optional<std::string> bind;
+  std::optional<int> port;
+  std::optional<std::string> project;
+  std::optional<std::string> compose_dir;
+  std::vector<std::string> compose_files;
+  std::optional<std::string> compose_cmd;
+  std::optional<std::string> always_on;
+  std::optional<std::string> allowlist;
+  std::optional<int> max_concurrent;
+  std::optional<int> timeout;
+  std::optional<std::string> state_dir;
+  std::optional<std::string> audit_dir;
+  std::optional<std::string> log_level;
+};
+
+// Executor that runs jobs on the HTTP server's io thread, which is the engine thread.
+class ServerLoopExecutor final : public Executor {
+ public:
+  void Attach(HttpServer* server) { server_.store(server); }
+  void Submit(std::function<void()> job) override {
+    if (HttpServer* server = server_.load()) server->Post(std::move(job));
+  }
+
+ private:
+  std::atomic<HttpServer*> server_{nullptr};
+};
+
+std::string NewUuid() {
+  static thread_local std::mt19937_64 rng{std::random_device{}()};
+  const std::uint64_t a = rng(), b = rng();
+  char buf[40];
+  std::snprintf(buf, sizeof buf, "%08x-%04x-4%03x-%04x-%012llx", static_cast<unsigned>(a >> 32),
+                static_cast<unsigned>((a >> 16) & 0xffff), static_cast<unsigned>(a & 0xfff),
+                static_cast<unsigned>(((b >> 48) & 0x3fff) | 0x8000),
+                static_cast<unsigned long long>(b & 0xffffffffffffULL));
+  return buf;
+}
+
+spdlog::level::level_enum LevelOf(const std::string& text) {
+  std::string upper;
+  for (char c : text) upper += static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  if (upper == "TRACE") return spdlog::level::trace;
+  if (upper == "DEBUG") return spdlog::level::debug;
+  if (upper == "WARNING" || upper == "WARN") return spdlog::level::warn;
+  if (upper == "ERROR") return spdlog::level::err;
+  if (upper == "CRITICAL") return spdlog::level::critical;
+  if (upper == "OFF") return spdlog::level::off;
+  return spdlog::level::info;
+}
+
+Status BuildConfig(const ServeFlags& flags, DaemonConfig& config) {
+  RETURN_IF_ERROR(ApplyEnv(ProcessEnv(), config));
+  if (!flags.config_file.empty()) {
+    std::ifstream in(flags.config_file);
+    if (!in) return Status::InvalidArgument("cannot read config file " + flags.config_file);
+    std::stringstream text;
+    text << in.rdbuf();
+    RETURN_IF_ERROR(ApplyToml(text.str(), flags.config_file, config));
+  }
+  if (flags.bind) config.bind = *flags.bind;
+  if (flags.port) config.port = *flags.port;
+  if (flags.project) config.compose_project = *flags.project;
+  if (flags.compose_dir) config.compose_dir = *flags.compose_dir;
+  if (!flags.compose_files.empty()) config.compose_files = flags.compose_files;
+  if (flags.compose_cmd) config.compose_cmd = *flags.compose_cmd;
+  if (flags.always_on) {
+    auto items = SplitList(*flags.always_on);
+    config.always_on = std::set<std::string>(items.begin(), items.end());
+  }
+  if (flags.allowlist) {
+    auto items = SplitList(*flags.allowlist);
+    config.allowlist = std::set<std::string>(items.begin(), items.end());
+  }
+  if (flags.max_concurrent) config.max_concurrent = *flags.max_concurrent;
+  if (flags.timeout) config.timeout_sec = *flags.timeout;
+  if (flags.state_dir) config.state_dir = *flags.state_dir;
+  if (flags.audit_dir) config.audit_dir = *flags.audit_dir;
+  if (flags.log_level) config.log_level = *flags.log_level;
+  if (config.compose_dir.empty()) config.compose_dir = std::filesystem::current_path();
+  if (config.compose_files.empty()) config.compose_files = DefaultComposeFiles(config.compose_dir);
+  for (const auto& file : config.compose_files) {
+    const std::filesystem::path path = std::filesystem::path(file).is_absolute()
+                                           ? std::filesystem::path(file)
+                                           : config.compose_dir / file;
+    if (!std::filesystem::exists(path)) {
+      return Status::InvalidArgument("compose file " + path.string() +
+                                     " does not exist (set VX11_COMPOSE_DIR / VX11_COMPOSE_FILES)");
+    }
+  }
+  return Status::Ok();
+}
+
+int Serve(const ServeFlags& flags) {
+  // Signals are taken by sigwait on this thread only: block them before any thread starts.
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGTERM);
+  sigaddset(&signals, SIGINT);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+  ::signal(SIGPIPE, SIG_IGN);
+
+  auto logger = spdlog::stderr_color_mt("madre");
+  spdlog::set_default_logger(logger);
+  spdlog::set_pattern("%Y-%m-%dT%H:%M:%S.%fZ %^%l%$ %v", spdlog::pattern_time_type::utc);
+
+  DaemonConfig config;
+  if (Status status = BuildConfig(flags, config); !status.ok()) {
+    spdlog::error("{}", status.message());
+    return 2;
+  }
+  spdlog::set_level(LevelOf(config.log_level));
+  if (Status status = ResolveToken(ProcessEnv(), config); !status.ok()) {
+    spdlog::error("{}", status.message());
+    return 1;
+  }
+  spdlog::info("madre {} starting: project {}, compose dir {}, token from {}", MADRE_VERSION,
+               config.compose_project, config.compose_dir.string(), config.token_source);
+
+  PosixProcessRunner processes;
+  Result<ComposeTarget> target = DetectCompose(processes, config.compose_cmd);
+  if (!target.ok()) {
+    spdlog::error("{}", target.status().message());
+    return 1;
+  }
+  target->project = config.compose_project;
+  target->files = config.compose_files;
+  target->working_dir = config.compose_dir;
+  spdlog::info("compose: {} -p {} ({} file(s))", JoinArgv(target->command), target->project,
+               target->files.size());
+  ComposeCliRunner compose(*target, processes, Seconds(config.timeout_sec));
+  Result<ServiceModel> model = compose.Config();
+  if (!model.ok()) {
+    spdlog::error("cannot read the compose model: {}", model.status().message());
+    return 1;
+  }
+
+  std::unique_ptr<ContainerObserver> observer;
+  if (config.docker_host.rfind("unix://", 0) == 0) {
+    DockerEngineOptions options;
+    options.docker_host = config.docker_host;
+    options.project = config.compose_project;
+    options.timeout = Seconds(config.timeout_sec);
+    observer = std::make_unique<DockerEngineClient>(options);
+  } else {
+    spdlog::warn("DOCKER_HOST {} is not a unix socket: observing through compose ps", config.docker_host);
+    observer = std::make_unique<ComposePsObserver>(compose);
+  }
+
+  PlannerConfig planner_config;
+  planner_config.always_on = config.EffectiveAlwaysOn();
+  planner_config.max_concurrent = config.max_concurrent;
+  planner_config.resync_interval = Seconds(config.resync_sec);
+  if (config.allowlist) {
+    for (const auto& name : *config.allowlist) {
+      if (!model->Has(name)) spdlog::warn("VX11_ALLOWLIST names {}, which is not a compose service", name);
+    }
+    planner_config.allowlist = *config.allowlist;
+  } else {
+    for (const auto& [name, def] : model->services) {
+      if (!planner_config.always_on.count(name)) planner_config.allowlist.insert(name);
+    }
+  }
+
+  Result<std::unique_ptr<SqliteDb>> db = OpenSqliteDb(config.state_dir / "madre.db");
+  if (!db.ok()) {
+    spdlog::error("cannot open the database: {}", db.status().message());
+    return 1;
+  }
+  SqliteWindowStore store(**db);
+  Result<std::unique_ptr<SqliteAuditLog>> audit = OpenSqliteAuditLog(**db, config.AuditDir());
+  if (!audit.ok()) {
+    spdlog::error("cannot open the audit log: {}", audit.status().message());
+    return 1;
+  }
+
+  SystemClock clock;
+  ThreadPoolExecutor workers(4, "madre-docker");
+  ServerLoopExecutor loop;
+  EngineDeps deps{clock, compose, *observer, store, **audit, workers, loop, NewUuid};
+  Engine engine(deps, planner_config, *model);
+
+  RouterOptions router_options;
+  router_options.token = config.token;
+  router_options.windows_enabled = config.windows_enabled;
+  router_options.version = MADRE_VERSION;
+  router_options.always_on = planner_config.always_on;
+  router_options.open_wait_timeout = Seconds(std::max(60, config.timeout_sec * 4));
+  ApiRouter router(router_options, engine, *observer, workers, loop);
+
+  HttpServerOptions http;
+  http.bind_address = config.bind;
+  http.port = config.port;
+  http.max_body_bytes = config.max_body_bytes;
+  Result<std::unique_ptr<HttpServer>> server = HttpServer::Start(
+      http, [&router](HttpRequest request, Responder respond) {
+        router.Handle(std::move(request), std::move(respond));
+      });
+  if (!server.ok()) {
+    spdlog::error("{}", server.status().message());
+    return 1;
+  }
+  loop.Attach(server->get());
+
+  DeadlineTimer timer([&loop, &engine] { loop.Submit([&engine] { engine.Tick(); }); });
+  engine.SetOnChange([&timer, &engine] { timer.ArmAt(engine.NextDeadline()); });
+
+  std::promise<Status> started;
+  loop.Submit([&] {
+    Status status = engine.Start();
+    if (status.ok()) router.SetReady();
+    started.set_value(status);
+  });
+  if (Status status = started.get_future().get(); !status.ok()) {
+    spdlog::error("recovery failed: {}", status.message());
+    timer.Stop();
+    (*server)->Stop();
+    return 1;
+  }
+  spdlog::info("listening on http://{}:{} ({} windows open after recovery)", config.bind,
+               (*server)->port(), engine.planner().windows().size());
+
+  int signal_number = 0;
+  sigwait(&signals, &signal_number);
+  spdlog::info("signal {}: stopping (open windows stay recorded and resume on restart)", signal_number);
+  timer.Stop();
+  loop.Attach(nullptr);
+  (*server)->Stop();
+  workers.Shutdown();
+  return 0;
+}
+
+}  // namespace
+
+void RegisterServe(CLI::App& app, int* exit_code) {
+  auto flags = std::make_shared<ServeFlags>();
+  CLI::App* serve = app.add_subcommand("serve", "Run the madre daemon (the HTTP API on port 8001)");
+  serve->footer(SettingsHelp());
+  serve->add_option("--config", flags->config_file, "TOML config file (overrides the environment)")
+      ->check(CLI::ExistingFile);
+  serve->add_option("--bind", flags->bind, "listen address (VX11_MADRE_BIND)");
+  serve->add_option("--port", flags->port, "listen port (VX11_MADRE_PORT)")->check(CLI::Range(0, 65535));
+  serve->add_option("--project,-p", flags->project, "compose project name (VX11_COMPOSE_PROJECT)");
+  serve->add_option("--compose-dir", flags->compose_dir, "compose working directory (VX11_COMPOSE_DIR)");
+  serve->add_option("--compose-file,-f", flags->compose_files, "compose file, repeatable (VX11_COMPOSE_FILES)");
+  serve->add_option("--compose-cmd", flags->compose_cmd, "compose command (VX11_COMPOSE_CMD)");
+  serve->add_option("--always-on", flags->always_on, "comma-separated SOLO_MADRE set (VX11_ALWAYS_ON)");
+  serve->add_option("--allowlist", flags->allowlist, "comma-separated services windows may name (VX11_ALLOWLIST)");
+  serve->add_option("--max-concurrent", flags->max_concurrent, "windows open at once (VX11_POWER_WINDOWS_MAX_CONCURRENT)")
+      ->check(CLI::Range(1, 10000));
+  serve->add_option("--timeout", flags->timeout, "seconds per docker operation (VX11_POWER_WINDOWS_TIMEOUT_SEC)")
+      ->check(CLI::Range(1, 3600));
+  serve->add_option("--state-dir", flags->state_dir, "database and token dir (VX11_STATE_DIR)");
+  serve->add_option("--audit-dir", flags->audit_dir, "audit JSON Lines dir (VX11_AUDIT_DIR)");
+  serve->add_option("--log-level", flags->log_level, "DEBUG|INFO|WARNING|ERROR (VX11_POWER_WINDOWS_LOG_LEVEL)");
+  serve->callback([flags, exit_code] { *exit_code = Serve(*flags); });
+}
+
+}  // namespace madre
