@@ -1,0 +1,314 @@
+#include "engine/engine.h"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include "testing/fake_clock.h"
+#include "testing/fake_docker.h"
+#include "testing/in_memory_window_store.h"
+#include "testing/manual_executor.h"
+#include "testing/recording_audit_log.h"
+
+namespace madre {
+namespace {
+
+using ::testing::Contains;
+using ::testing::ElementsAre;
+using ::testing::IsEmpty;
+using ::testing::Not;
+
+ServiceModel Model() {
+  ServiceModel model;
+  auto add = [&](std::string name, std::vector<std::string> deps) {
+    ServiceDef def;
+    def.name = name;
+    def.depends_on = std::move(deps);
+    model.services[name] = def;
+  };
+  add("redis", {});
+  add("db", {});
+  add("web", {"db", "redis"});
+  add("api", {"db"});
+  return model;
+}
+
+PlannerConfig Config() {
+  PlannerConfig config;
+  config.always_on = {"madre", "redis"};
+  config.allowlist = {"db", "web", "api"};
+  config.max_concurrent = 4;
+  config.resync_interval = Duration::zero();
+  return config;
+}
+
+class EngineTest : public ::testing::Test {
+ protected:
+  EngineTest() : docker_(Model()) { docker_.SetRunning("redis", true); }
+
+  std::unique_ptr<Engine> MakeEngine() {
+    int counter = 0;
+    EngineDeps deps{clock_, docker_, docker_, store_, audit_, workers_, loop_,
+                    [counter]() mutable { return "w" + std::to_string(++counter); }};
+    return std::make_unique<Engine>(deps, Config(), Model());
+  }
+
+  void Boot() {
+    engine_ = MakeEngine();
+    ASSERT_TRUE(engine_->Start().ok());
+    RunUntilIdle();
+  }
+
+  // Finishes all queued docker work and delivers its results.
+  void RunUntilIdle() {
+    while (workers_.size() + loop_.size() > 0) {
+      workers_.RunAll();
+      loop_.RunAll();
+    }
+  }
+
+  // Advances the fake clock and fires what is due, like the daemon's timer.
+  void AdvanceTo(Duration d) {
+    clock_.Advance(d);
+    engine_->Tick();
+    RunUntilIdle();
+  }
+
+  Result<OpenOutcome> OpenAndWait(std::vector<std::string> services, std::optional<std::int64_t> ttl) {
+    OpenRequest request;
+    request.services = std::move(services);
+    request.ttl_sec = ttl;
+    request.actor = "127.0.0.1";
+    std::optional<Result<OpenOutcome>> answer;
+    engine_->Open(request, true, Seconds(300), [&](Result<OpenOutcome> r) { answer = std::move(r); });
+    RunUntilIdle();
+    if (!answer) return Status::Internal("no answer");
+    return *answer;
+  }
+
+  FakeClock clock_;
+  FakeDocker docker_;
+  InMemoryWindowStore store_;
+  RecordingAuditLog audit_;
+  ManualExecutor workers_;
+  ManualExecutor loop_;
+  std::unique_ptr<Engine> engine_;
+};
+
+TEST_F(EngineTest, OpenAnswersAfterTheServicesRunAndEverythingIsDurable) {
+  Boot();
+  OpenRequest request;
+  request.services = {"web"};
+  request.ttl_sec = 60;
+  request.actor = "127.0.0.1";
+  std::optional<Result<OpenOutcome>> answer;
+  engine_->Open(request, true, Seconds(300), [&](Result<OpenOutcome> r) { answer = std::move(r); });
+  EXPECT_FALSE(answer.has_value());           // docker work is still queued
+  ASSERT_EQ(store_.All().size(), 1u);         // ...but the window is already recorded
+  EXPECT_EQ(store_.All()[0].state, WindowState::kOpening);
+  RunUntilIdle();
+  ASSERT_TRUE(answer.has_value());
+  ASSERT_TRUE(answer->ok());
+  const Window& window = (*answer)->window;
+  EXPECT_EQ(window.state, WindowState::kOpen);
+  EXPECT_THAT(window.services_started, ElementsAre("db", "web"));
+  EXPECT_EQ(docker_.running(), (std::set<std::string>{"db", "redis", "web"}));
+  EXPECT_EQ(store_.Get(window.id)->value().state, WindowState::kOpen);
+  EXPECT_THAT(audit_.actions(), Contains("window.opened"));
+}
+
+TEST_F(EngineTest, TtlExpiryStopsExactlyWhatTheWindowStartedAndAuditsIt) {
+  Boot();
+  auto opened = OpenAndWait({"web"}, 10);
+  ASSERT_TRUE(opened.ok());
+  AdvanceTo(Seconds(10));
+  EXPECT_EQ(docker_.running(), std::set<std::string>{"redis"});
+  auto stored = store_.Get(opened->window.id);
+  ASSERT_TRUE(stored.ok() && stored->has_value());
+  EXPECT_EQ((*stored)->state, WindowState::kClosed);
+  EXPECT_EQ((*stored)->close_reason, CloseReason::kTtlExpired);
+  auto records = audit_.records();
+  ASSERT_FALSE(records.empty());
+  EXPECT_EQ(records.back().action, "window.closed");
+  EXPECT_EQ(records.back().actor, "ttl");
+  EXPECT_THAT(records.back().services, ElementsAre("web", "db"));
+  ASSERT_FALSE(records.back().ops.empty());
+  EXPECT_EQ(records.back().ops[0].command, "docker compose stop web db");
+}
+
+TEST_F(EngineTest, CloseAnswersWithTheServicesStopped) {
+  Boot();
+  auto opened = OpenAndWait({"api"}, 60);
+  ASSERT_TRUE(opened.ok());
+  std::optional<Result<Window>> closed;
+  engine_->Close(std::nullopt, "127.0.0.1", [&](Result<Window> w) { closed = std::move(w); });
+  RunUntilIdle();
+  ASSERT_TRUE(closed && closed->ok());
+  EXPECT_EQ((*closed)->state, WindowState::kClosed);
+  EXPECT_THAT((*closed)->services_stopped, ElementsAre("api", "db"));
+}
+
+TEST_F(EngineTest, CloseWithoutWindowIsNotFoundAndAudited) {
+  Boot();
+  std::optional<Result<Window>> closed;
+  engine_->Close(std::nullopt, "127.0.0.1", [&](Result<Window> w) { closed = std::move(w); });
+  ASSERT_TRUE(closed.has_value());
+  EXPECT_EQ(closed->code(), StatusCode::kNotFound);
+  EXPECT_EQ(closed->status().message(), "No active window");
+  EXPECT_EQ(audit_.records().back().outcome, "rejected");
+}
+
+TEST_F(EngineTest, StoreFailureRefusesTheOpenAndStartsNothing) {
+  Boot();
+  store_.FailNextSave(Status::Internal("disk full"));
+  auto opened = OpenAndWait({"api"}, 60);
+  EXPECT_EQ(opened.code(), StatusCode::kInternal);
+  EXPECT_EQ(docker_.running(), std::set<std::string>{"redis"});
+  EXPECT_THAT(docker_.calls(), IsEmpty());
+  EXPECT_TRUE(engine_->planner().windows().empty());
+}
+
+TEST_F(EngineTest, AuditFailureRefusesTheOpenAndStartsNothing) {
+  Boot();
+  audit_.FailNextAppend(Status::Internal("disk full"));
+  auto opened = OpenAndWait({"api"}, 60);
+  EXPECT_EQ(opened.code(), StatusCode::kInternal);
+  EXPECT_THAT(docker_.calls(), IsEmpty());
+  ASSERT_EQ(store_.All().size(), 1u);
+  EXPECT_EQ(store_.All()[0].state, WindowState::kFailed);  // never left looking open
+}
+
+TEST_F(EngineTest, FailedStartIsAuditedWithTheComposeOutputAndRolledBack) {
+  Boot();
+  docker_.FailNext("up", Status::Unavailable("image not found"));
+  auto opened = OpenAndWait({"api"}, 60);
+  ASSERT_TRUE(opened.ok());
+  EXPECT_EQ(opened->window.state, WindowState::kFailed);
+  EXPECT_EQ(opened->window.close_reason, CloseReason::kExecFailed);
+  EXPECT_THAT(opened->window.services_started, IsEmpty());
+  bool found = false;
+  for (const auto& record : audit_.records()) {
+    if (record.action == "window.opened") {
+      found = true;
+      EXPECT_EQ(record.outcome, "fail");
+      ASSERT_FALSE(record.ops.empty());
+      EXPECT_EQ(record.ops[0].exit_code, 1);
+    }
+  }
+  EXPECT_TRUE(found);
+  EXPECT_EQ(docker_.running(), std::set<std::string>{"redis"});
+}
+
+TEST_F(EngineTest, ServiceThatExitsRightAfterUpIsAFailure) {
+  Boot();
+  docker_.CrashOnStart("api");
+  auto opened = OpenAndWait({"api"}, 60);
+  ASSERT_TRUE(opened.ok());
+  EXPECT_EQ(opened->window.state, WindowState::kOpen);  // db started: partial
+  EXPECT_EQ(opened->window.services_status.at("api").state, "failed");
+  EXPECT_THAT(opened->window.services_status.at("api").error, ::testing::HasSubstr("exit code 1"));
+  EXPECT_THAT(opened->window.services_started, ElementsAre("db"));
+}
+
+TEST_F(EngineTest, RecoveryKeepsAnOpenWindowWithItsDeadlineAndExpiresItOnTime) {
+  Boot();
+  auto opened = OpenAndWait({"api"}, 30);
+  ASSERT_TRUE(opened.ok());
+  const std::string id = opened->window.id;
+  engine_.reset();  // kill -9: nothing but the store and the containers survive
+  clock_.Advance(Seconds(10));
+  Boot();
+  ASSERT_NE(engine_->planner().FindWindow(id), nullptr);
+  EXPECT_EQ(engine_->NextDeadline(), opened->window.deadline);
+  EXPECT_THAT(docker_.running(), Contains("api"));
+  AdvanceTo(Seconds(20));
+  EXPECT_EQ(docker_.running(), std::set<std::string>{"redis"});
+  EXPECT_EQ(store_.Get(id)->value().close_reason, CloseReason::kTtlExpired);
+}
+
+TEST_F(EngineTest, RecoveryClosesWindowsThatExpiredWhileDown) {
+  Boot();
+  auto opened = OpenAndWait({"api"}, 30);
+  ASSERT_TRUE(opened.ok());
+  engine_.reset();
+  clock_.Advance(Seconds(120));
+  Boot();
+  EXPECT_EQ(docker_.running(), std::set<std::string>{"redis"});
+  auto stored = store_.Get(opened->window.id)->value();
+  EXPECT_EQ(stored.state, WindowState::kClosed);
+  EXPECT_EQ(stored.close_reason, CloseReason::kTtlExpired);
+  EXPECT_EQ(stored.error, "expired while madre was down");
+}
+
+TEST_F(EngineTest, ReconcileStopsWhatWasStartedByHandAndAuditsIt) {
+  docker_.SetRunning("api", true);
+  Boot();
+  EXPECT_EQ(docker_.running(), std::set<std::string>{"redis"});
+  EXPECT_THAT(audit_.actions(), Contains("reconcile.stop"));
+}
+
+TEST_F(EngineTest, ReconcileStartsAStoppedAlwaysOnService) {
+  docker_.SetRunning("redis", false);
+  Boot();
+  EXPECT_THAT(docker_.running(), Contains("redis"));
+  EXPECT_THAT(audit_.actions(), Contains("reconcile.start"));
+}
+
+TEST_F(EngineTest, RequestsAreAnsweredWhileDockerWorkIsInFlight) {
+  Boot();
+  OpenRequest request;
+  request.services = {"api"};
+  request.ttl_sec = 60;
+  std::optional<Result<OpenOutcome>> answer;
+  engine_->Open(request, true, Seconds(300), [&](Result<OpenOutcome> r) { answer = std::move(r); });
+  // The up has not run: the engine still answers other requests at once.
+  std::optional<Result<Window>> held;
+  const std::string id = engine_->planner().windows().begin()->first;
+  engine_->Hold(id, true, "127.0.0.1", [&](Result<Window> w) { held = std::move(w); });
+  ASSERT_TRUE(held.has_value());
+  EXPECT_TRUE(held->ok());
+  EXPECT_FALSE(answer.has_value());
+  RunUntilIdle();
+  EXPECT_TRUE(answer.has_value());
+}
+
+TEST_F(EngineTest, SoloMadreApplyClosesWindowsAndStopsHandStartedServices) {
+  Boot();
+  auto opened = OpenAndWait({"api"}, 60);
+  ASSERT_TRUE(opened.ok());
+  docker_.SetRunning("web", true);  // by hand, after the startup reconcile
+  std::optional<Result<SoloMadreOutcome>> answer;
+  engine_->ApplySoloMadre("127.0.0.1", [&](Result<SoloMadreOutcome> r) { answer = std::move(r); });
+  RunUntilIdle();
+  ASSERT_TRUE(answer && answer->ok());
+  EXPECT_EQ((*answer)->exec_status, "ok");
+  EXPECT_THAT((*answer)->services_stopped, ElementsAre("api", "db", "web"));
+  EXPECT_EQ(docker_.running(), std::set<std::string>{"redis"});
+}
+
+TEST_F(EngineTest, ServiceStopClosesAWindowLeftEmpty) {
+  Boot();
+  auto opened = OpenAndWait({"api"}, 60);
+  ASSERT_TRUE(opened.ok());
+  std::optional<Result<ServiceOpOutcome>> answer;
+  engine_->ServiceStop("api", "127.0.0.1", [&](Result<ServiceOpOutcome> r) { answer = std::move(r); });
+  RunUntilIdle();
+  ASSERT_TRUE(answer && answer->ok());
+  EXPECT_TRUE((*answer)->ok);
+  EXPECT_THAT((*answer)->windows_closed, ElementsAre(opened->window.id));
+  EXPECT_EQ(store_.Get(opened->window.id)->value().close_reason, CloseReason::kServiceStopped);
+  EXPECT_THAT(docker_.running(), Not(Contains("api")));
+}
+
+TEST_F(EngineTest, DockerDownAtStartIsRetriedAndConvergesLater) {
+  docker_.SetRunning("api", true);
+  docker_.SetDown(true);
+  Boot();
+  EXPECT_FALSE(engine_->planner().observed_once());
+  docker_.SetDown(false);
+  AdvanceTo(Seconds(5));
+  EXPECT_TRUE(engine_->planner().observed_once());
+  EXPECT_EQ(docker_.running(), std::set<std::string>{"redis"});
+}
+
+}  // namespace
+}  // namespace madre

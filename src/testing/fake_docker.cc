@@ -1,0 +1,126 @@
+#include "testing/fake_docker.h"
+
+namespace madre {
+
+namespace {
+std::string Joined(const std::string& verb, const std::vector<std::string>& services) {
+  std::string out = verb;
+  for (const auto& s : services) out += " " + s;
+  return out;
+}
+}  // namespace
+
+Status FakeDocker::TakeFailure(const std::string& verb) {
+  if (down_) return Status::Unavailable("cannot connect to the Docker daemon");
+  auto it = fail_next_.find(verb);
+  if (it == fail_next_.end()) return Status::Ok();
+  Status status = it->second;
+  fail_next_.erase(it);
+  return status;
+}
+
+Result<ServiceModel> FakeDocker::Config() {
+  std::lock_guard<std::mutex> lock(mu_);
+  return model_;
+}
+
+ComposeOutcome FakeDocker::Up(const std::vector<std::string>& services) {
+  std::lock_guard<std::mutex> lock(mu_);
+  calls_.push_back(Joined("up", services));
+  ComposeOutcome outcome;
+  outcome.ops.push_back({Joined("docker compose up -d --no-deps", services), 0, 5, ""});
+  outcome.status = TakeFailure("up");
+  if (!outcome.status.ok()) {
+    outcome.ops.back().exit_code = 1;
+    return outcome;
+  }
+  for (const auto& s : services) {
+    ContainerState& c = containers_[s];
+    c.service = s;
+    c.container = "fake-" + s + "-1";
+    if (crash_on_start_.count(s)) {
+      c.state = "exited";
+      c.exit_code = 1;
+    } else {
+      c.state = "running";
+      c.exit_code.reset();
+    }
+  }
+  return outcome;
+}
+
+ComposeOutcome FakeDocker::Stop(const std::vector<std::string>& services) {
+  std::lock_guard<std::mutex> lock(mu_);
+  calls_.push_back(Joined("stop", services));
+  ComposeOutcome outcome;
+  outcome.ops.push_back({Joined("docker compose stop", services), 0, 5, ""});
+  outcome.status = TakeFailure("stop");
+  if (!outcome.status.ok()) {
+    outcome.ops.back().exit_code = 1;
+    return outcome;
+  }
+  for (const auto& s : services) {
+    auto it = containers_.find(s);
+    if (it != containers_.end()) {
+      it->second.state = "exited";
+      it->second.exit_code = 0;
+    }
+  }
+  return outcome;
+}
+
+ComposeOutcome FakeDocker::Restart(const std::vector<std::string>& services) {
+  std::lock_guard<std::mutex> lock(mu_);
+  calls_.push_back(Joined("restart", services));
+  ComposeOutcome outcome;
+  outcome.ops.push_back({Joined("docker compose restart", services), 0, 5, ""});
+  outcome.status = TakeFailure("restart");
+  return outcome;
+}
+
+Result<std::vector<ContainerState>> FakeDocker::ListProject() {
+  std::lock_guard<std::mutex> lock(mu_);
+  if (Status status = TakeFailure("list"); !status.ok()) return status;
+  std::vector<ContainerState> out;
+  for (const auto& [name, c] : containers_) out.push_back(c);
+  return out;
+}
+
+void FakeDocker::SetRunning(const std::string& service, bool running) {
+  std::lock_guard<std::mutex> lock(mu_);
+  ContainerState& c = containers_[service];
+  c.service = service;
+  c.container = "fake-" + service + "-1";
+  c.state = running ? "running" : "exited";
+}
+
+void FakeDocker::FailNext(const std::string& verb, Status status) {
+  std::lock_guard<std::mutex> lock(mu_);
+  fail_next_[verb] = std::move(status);
+}
+
+void FakeDocker::CrashOnStart(const std::string& service) {
+  std::lock_guard<std::mutex> lock(mu_);
+  crash_on_start_.insert(service);
+}
+
+void FakeDocker::SetDown(bool down) {
+  std::lock_guard<std::mutex> lock(mu_);
+  down_ = down;
+}
+
+std::vector<std::string> FakeDocker::calls() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return calls_;
+}
+
+std::set<std::string> FakeDocker::running() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  std::set<std::string> out;
+  for (const auto& [name, c] : containers_) {
+    if (c.Running()) out.insert(name);
+  }
+  return out;
+}
+
+}  // namespace madre

@@ -1,0 +1,51 @@
+// A simulated compose project: implements ComposeRunner and ContainerObserver
+// over an in-memory set of containers. `up` makes a service's container run,
+// `stop` makes it exit. Failure switches (leveldb SpecialEnv style) make the
+// next call of a verb fail, or a service refuse to stay up.
+#pragma once
+
+#include <map>
+#include <mutex>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "ports/compose_runner.h"
+#include "ports/container_observer.h"
+
+namespace madre {
+
+class FakeDocker final : public ComposeRunner, public ContainerObserver {
+ public:
+  explicit FakeDocker(ServiceModel model) : model_(std::move(model)) {}
+
+  // ComposeRunner
+  Result<ServiceModel> Config() override;
+  ComposeOutcome Up(const std::vector<std::string>& services) override;
+  ComposeOutcome Stop(const std::vector<std::string>& services) override;
+  ComposeOutcome Restart(const std::vector<std::string>& services) override;
+  Result<std::vector<ContainerState>> Ps() override { return ListProject(); }
+  // ContainerObserver
+  Result<std::vector<ContainerState>> ListProject() override;
+
+  // Test controls.
+  void SetRunning(const std::string& service, bool running);  // "by hand"
+  void FailNext(const std::string& verb, Status status);       // "up", "stop", "restart", "list"
+  void CrashOnStart(const std::string& service);               // up succeeds, container exits 1
+  void SetDown(bool down);                                     // every call fails: docker is down
+  std::vector<std::string> calls() const;                      // "up db web", "stop web", ...
+  std::set<std::string> running() const;
+
+ private:
+  Status TakeFailure(const std::string& verb);
+
+  ServiceModel model_;
+  mutable std::mutex mu_;
+  std::map<std::string, ContainerState> containers_;
+  std::map<std::string, Status> fail_next_;
+  std::set<std::string> crash_on_start_;
+  bool down_ = false;
+  std::vector<std::string> calls_;
+};
+
+}  // namespace madre
