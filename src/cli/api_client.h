@@ -7,10 +7,9 @@
 #pragma once
 
 #include <memory>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <string_view>
-
-#include <nlohmann/json.hpp>
 
 #include "base/status.h"
 #include "base/time.h"
@@ -59,10 +58,10 @@ void InitCurlOnce();
 
 // The outcome of one API call, ready for a command to print and exit with.
 struct ApiResponse {
-  int http_status = 0;     // 0 when no HTTP answer came
-  nlohmann::json body;     // the parsed body; null when empty or not JSON
-  std::string detail;      // a human sentence when !ok(): the server's "detail" or ours
-  int exit_code = 0;       // kExitOk on 2xx, else per exit_codes.h
+  int http_status = 0;  // 0 when no HTTP answer came
+  nlohmann::json body;  // the parsed body; null when empty or not JSON
+  std::string detail;   // a human sentence when !ok(): the server's "detail" or ours
+  int exit_code = 0;    // kExitOk on 2xx, else per exit_codes.h
 
   bool ok() const { return exit_code == 0; }
 };

@@ -7,14 +7,14 @@
 namespace madre::cli {
 
 inline constexpr int kExitOk = 0;
-inline constexpr int kExitError = 1;        // anything not listed below
-inline constexpr int kExitUsage = 2;        // bad arguments (CLI11 parse errors, HTTP 400)
-inline constexpr int kExitAuth = 3;         // HTTP 401 / 403
-inline constexpr int kExitNotFound = 4;     // HTTP 404
-inline constexpr int kExitConflict = 5;     // HTTP 409 / 422
-inline constexpr int kExitDocker = 6;       // HTTP 500 / 503, or a window that failed
-inline constexpr int kExitTimeout = 7;      // client-side timeout or HTTP 504
-inline constexpr int kExitNoConnect = 8;    // madre could not be reached
+inline constexpr int kExitError = 1;      // anything not listed below
+inline constexpr int kExitUsage = 2;      // bad arguments (CLI11 parse errors, HTTP 400)
+inline constexpr int kExitAuth = 3;       // HTTP 401 / 403
+inline constexpr int kExitNotFound = 4;   // HTTP 404
+inline constexpr int kExitConflict = 5;   // HTTP 409 / 422
+inline constexpr int kExitDocker = 6;     // HTTP 500 / 503, or a window that failed
+inline constexpr int kExitTimeout = 7;    // client-side timeout or HTTP 504
+inline constexpr int kExitNoConnect = 8;  // madre could not be reached
 
 struct ExitCodeDoc {
   int code;

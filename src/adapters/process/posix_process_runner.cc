@@ -30,6 +30,9 @@ using SteadyClock = std::chrono::steady_clock;
 // Polling interval when pidfd_open is unavailable (kernels before 5.3).
 constexpr int kFallbackPollMs = 10;
 constexpr std::size_t kReadChunk = 16 * 1024;
+// Most bytes read per wake-up, so a child that floods the pipe faster than we
+// read cannot keep us from noticing its deadline.
+constexpr std::size_t kReadBudgetPerWake = 1024 * 1024;
 
 class UniqueFd {
  public:
@@ -82,7 +85,7 @@ class OutputSink {
 
   // Reads until the pipe would block or reports EOF, or until `budget` bytes
   // were read (then kAgain).
-  State Drain(std::size_t budget = static_cast<std::size_t>(-1)) {
+  State Drain(std::size_t budget) {
     char buf[kReadChunk];
     std::size_t total = 0;
     while (total < budget) {
@@ -187,7 +190,7 @@ bool PumpUntil(pid_t pid, const UniqueFd& pidfd, OutputSink& sink, bool& pipe_op
       return HasExited(pid);
     }
     if (pipe_index >= 0 && fds[pipe_index].revents != 0) {
-      if (sink.Drain() == OutputSink::State::kEof) pipe_open = false;
+      if (sink.Drain(kReadBudgetPerWake) == OutputSink::State::kEof) pipe_open = false;
     }
   }
 }
@@ -229,8 +232,7 @@ Status SpawnError(int error, const std::string& program) {
 }
 
 std::int64_t ElapsedMs(SteadyClock::time_point start) {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(SteadyClock::now() - start)
-      .count();
+  return std::chrono::duration_cast<std::chrono::milliseconds>(SteadyClock::now() - start).count();
 }
 
 }  // namespace

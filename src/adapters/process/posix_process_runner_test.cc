@@ -128,6 +128,18 @@ TEST(PosixProcessRunnerTest, CapsAFloodOfOutput) {
   EXPECT_EQ(result.output.substr(0, 4), "y\ny\n");
 }
 
+TEST(PosixProcessRunnerTest, AnEndlessFloodStillTimesOut) {
+  ProcessSpec spec;
+  spec.argv = {"yes"};
+  spec.timeout = Millis(300);
+  spec.max_output_bytes = 1000;
+  ProcessResult result = RunOk(spec);
+  EXPECT_TRUE(result.timed_out);
+  EXPECT_TRUE(result.truncated);
+  EXPECT_EQ(result.output.size(), 1000u);
+  EXPECT_LT(result.elapsed_ms, 2000);
+}
+
 TEST(PosixProcessRunnerTest, OutputExactlyAtTheCapIsNotTruncated) {
   ProcessSpec spec = Sh("printf abcd");
   spec.max_output_bytes = 4;
@@ -163,7 +175,8 @@ TEST(PosixProcessRunnerTest, MissingWorkingDirIsNotFound) {
 }
 
 TEST(PosixProcessRunnerTest, RunsInTheWorkingDir) {
-  const std::filesystem::path dir = std::filesystem::canonical(std::filesystem::temp_directory_path());
+  const std::filesystem::path dir =
+      std::filesystem::canonical(std::filesystem::temp_directory_path());
   ProcessSpec spec;
   spec.argv = {"pwd"};
   spec.working_dir = dir;
@@ -209,7 +222,8 @@ TEST(PosixProcessRunnerTest, ChildStartsWithDefaultSignalsAndAnEmptyMask) {
   sigaddset(&block, SIGTERM);
   sigaddset(&block, SIGINT);
   ASSERT_EQ(pthread_sigmask(SIG_BLOCK, &block, &old_mask), 0);
-  struct sigaction ignore {}, old_action {};
+  struct sigaction ignore {
+  }, old_action{};
   ignore.sa_handler = SIG_IGN;
   ASSERT_EQ(::sigaction(SIGQUIT, &ignore, &old_action), 0);
 
@@ -241,8 +255,9 @@ TEST(PosixProcessRunnerTest, ChildInheritsNoExtraDescriptors) {
 }
 
 TEST(PosixProcessRunnerTest, ChildRunsInItsOwnProcessGroup) {
-  ProcessResult result = RunOk(Sh("echo $$; ps -o pgid= -p $$ 2>/dev/null || "
-                                  "cut -d' ' -f5 /proc/$$/stat"));
+  ProcessResult result =
+      RunOk(Sh("echo $$; ps -o pgid= -p $$ 2>/dev/null || "
+               "cut -d' ' -f5 /proc/$$/stat"));
   std::istringstream lines(result.output);
   long pid = 0, pgid = 0;
   lines >> pid >> pgid;

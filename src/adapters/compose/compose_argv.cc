@@ -1,0 +1,169 @@
+#include "adapters/compose/compose_argv.h"
+
+#include <system_error>
+
+namespace madre {
+namespace {
+
+bool IsAlnum(char c) {
+  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
+}
+
+bool IsBlank(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; }
+
+std::vector<std::string> SplitWords(std::string_view text) {
+  std::vector<std::string> words;
+  std::size_t i = 0;
+  while (i < text.size()) {
+    while (i < text.size() && IsBlank(text[i])) ++i;
+    std::size_t j = i;
+    while (j < text.size() && !IsBlank(text[j])) ++j;
+    if (j > i) words.emplace_back(text.substr(i, j - i));
+    i = j;
+  }
+  return words;
+}
+
+bool Exists(const std::filesystem::path& path) {
+  std::error_code ec;
+  return std::filesystem::is_regular_file(path, ec);
+}
+
+}  // namespace
+
+const char* ComposeVerbName(ComposeVerb verb) {
+  switch (verb) {
+    case ComposeVerb::kConfig:
+      return "config";
+    case ComposeVerb::kUp:
+      return "up";
+    case ComposeVerb::kStop:
+      return "stop";
+    case ComposeVerb::kRestart:
+      return "restart";
+    case ComposeVerb::kPs:
+      return "ps";
+    case ComposeVerb::kCreate:
+      return "create";
+  }
+  return "unknown";
+}
+
+bool IsValidServiceName(std::string_view name) {
+  if (name.empty() || name.size() > 63 || !IsAlnum(name[0])) return false;
+  for (char c : name) {
+    if (!IsAlnum(c) && c != '_' && c != '.' && c != '-') return false;
+  }
+  return true;
+}
+
+bool IsContainerId(std::string_view text) {
+  if (text.empty() || text.size() > 64) return false;
+  for (char c : text) {
+    if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'))) return false;
+  }
+  return true;
+}
+
+std::vector<std::string> ComposeArgv(const ComposeTarget& target, ComposeVerb verb,
+                                     const std::vector<std::string>& services) {
+  MADRE_CHECK_MSG(!target.command.empty(), "compose command is empty");
+  MADRE_CHECK_MSG(!target.project.empty(), "compose project is empty");
+  for (const std::string& service : services) {
+    MADRE_CHECK_MSG(IsValidServiceName(service), "invalid service name reached argv: " + service);
+  }
+  std::vector<std::string> argv = target.command;
+  argv.push_back("-p");
+  argv.push_back(target.project);
+  for (const std::string& file : target.files) {
+    argv.push_back("-f");
+    argv.push_back(file);
+  }
+  const bool v2 = target.flavor == ComposeFlavor::kV2Plugin;
+  switch (verb) {
+    case ComposeVerb::kConfig:
+      MADRE_CHECK_MSG(services.empty(), "config takes no services");
+      argv.push_back("config");
+      if (v2) argv.insert(argv.end(), {"--format", "json"});
+      return argv;
+    case ComposeVerb::kPs:
+      MADRE_CHECK_MSG(services.empty(), "ps takes no services");
+      argv.push_back("ps");
+      if (v2) {
+        argv.insert(argv.end(), {"--all", "--format", "json"});
+      } else {
+        argv.insert(argv.end(), {"-a", "-q"});
+      }
+      return argv;
+    case ComposeVerb::kUp:
+      argv.insert(argv.end(), {"up", "-d", "--no-deps", "--no-build"});
+      break;
+    case ComposeVerb::kCreate:
+      argv.insert(argv.end(), {"up", "--no-start", "--no-deps", "--no-build"});
+      break;
+    case ComposeVerb::kStop:
+      argv.push_back("stop");
+      break;
+    case ComposeVerb::kRestart:
+      argv.push_back("restart");
+      break;
+  }
+  argv.insert(argv.end(), services.begin(), services.end());
+  return argv;
+}
+
+std::vector<std::string> InspectArgv(const std::vector<std::string>& container_ids) {
+  std::vector<std::string> argv = {"docker", "inspect"};
+  for (const std::string& id : container_ids) {
+    MADRE_CHECK_MSG(IsContainerId(id), "invalid container id reached argv: " + id);
+    argv.push_back(id);
+  }
+  return argv;
+}
+
+Result<ComposeTarget> ParseComposeCommand(std::string_view text) {
+  std::vector<std::string> words = SplitWords(text);
+  if (words.empty()) return Status::InvalidArgument("the compose command is empty");
+  ComposeTarget target;
+  const bool v2 = words.size() >= 2 && words.back() == "compose" &&
+                  std::filesystem::path(words[words.size() - 2]).filename() == "docker";
+  target.flavor = v2 ? ComposeFlavor::kV2Plugin : ComposeFlavor::kV1;
+  target.command = std::move(words);
+  return target;
+}
+
+std::vector<std::string> DefaultComposeFiles(const std::filesystem::path& dir) {
+  struct Candidate {
+    const char* base;
+    const char* overrides[2];
+  };
+  static constexpr Candidate kCandidates[] = {
+      {"docker-compose.yml", {"docker-compose.override.yml", "docker-compose.override.yaml"}},
+      {"docker-compose.yaml", {"docker-compose.override.yaml", "docker-compose.override.yml"}},
+      {"compose.yaml", {"compose.override.yaml", "compose.override.yml"}},
+      {"compose.yml", {"compose.override.yml", "compose.override.yaml"}},
+  };
+  for (const Candidate& candidate : kCandidates) {
+    if (!Exists(dir / candidate.base)) continue;
+    std::vector<std::string> files = {candidate.base};
+    for (const char* override_file : candidate.overrides) {
+      if (Exists(dir / override_file)) {
+        files.push_back(override_file);
+        break;
+      }
+    }
+    return files;
+  }
+  return {"docker-compose.yml"};
+}
+
+std::string JoinArgv(const std::vector<std::string>& argv) {
+  std::string joined;
+  for (const std::string& arg : argv) {
+    if (!joined.empty()) joined += ' ';
+    joined += arg;
+  }
+  return joined;
+}
+
+}  // namespace madre

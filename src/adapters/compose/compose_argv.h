@@ -1,0 +1,86 @@
+// Pure argv builders for Docker Compose (v2 plugin `docker compose` and v1
+// `docker-compose`). No processes are run here.
+#pragma once
+
+#include <filesystem>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "base/status.h"
+
+namespace madre {
+
+enum class ComposeFlavor {
+  kV2Plugin,  // `docker compose ...`
+  kV1,        // `docker-compose ...`
+};
+
+// Which compose command to run, for which project.
+struct ComposeTarget {
+  std::vector<std::string> command;  // e.g. {"docker", "compose"} or {"docker-compose"}
+  ComposeFlavor flavor = ComposeFlavor::kV2Plugin;
+  std::string project;                // always passed as `-p`
+  std::vector<std::string> files;     // each passed as `-f`, in order
+  std::filesystem::path working_dir;  // the child's working directory (empty: inherit)
+};
+
+enum class ComposeVerb {
+  kConfig,   // v2: `config --format json`; v1: `config` (YAML)
+  kUp,       // `up -d --no-deps --no-build <services>`
+  kStop,     // `stop <services>`
+  kRestart,  // `restart <services>`
+  kPs,       // v2: `ps --all --format json`; v1: `ps -a -q` (ids; see InspectArgv)
+  kCreate,   // `up --no-start --no-deps --no-build <services>`
+};
+
+// The verb's name, for messages ("up", "stop", ...).
+const char* ComposeVerbName(ComposeVerb verb);
+
+// Compose service names: [a-zA-Z0-9][a-zA-Z0-9_.-]*, at most 63 characters.
+bool IsValidServiceName(std::string_view name);
+
+// `command -p <project> -f <file>... <verb and flags> <services>...`.
+//
+// Choices:
+// - `up` passes `--no-deps` (dependencies are started explicitly, in order, by
+//   the caller) and `--no-build` (a daemon must never start an image build).
+//   `--no-recreate` is deliberately NOT passed: when the compose file changed,
+//   `up` recreates the container so the new configuration is applied; an
+//   unchanged running container is left alone by compose anyway.
+// - `stop` and `restart` pass no `-t`: compose uses each service's
+//   stop_grace_period.
+// - kConfig and kPs take no services (CHECKed).
+//
+// Every service name must pass IsValidServiceName (CHECKed: callers validate
+// input before it gets here).
+std::vector<std::string> ComposeArgv(const ComposeTarget& target, ComposeVerb verb,
+                                     const std::vector<std::string>& services);
+
+// `docker inspect <ids>...`, the second step of a v1 Ps(). Ids must be hex
+// (CHECKed; see IsContainerId).
+std::vector<std::string> InspectArgv(const std::vector<std::string>& container_ids);
+
+// A full or short container id: 1 to 64 lowercase hex digits.
+bool IsContainerId(std::string_view text);
+
+// Parses VX11_COMPOSE_CMD ("docker compose", "docker-compose",
+// "/usr/bin/docker-compose", "/usr/local/bin/docker compose"): split on
+// whitespace. It is the v2 plugin when there are at least two words, the last
+// is `compose` and the one before is a binary named `docker` (any directory);
+// otherwise v1. Only `command` and `flavor` are filled.
+// kInvalidArgument when the text is empty or blank.
+Result<ComposeTarget> ParseComposeCommand(std::string_view text);
+
+// The compose files of `dir`, as names relative to it, as compose itself finds
+// them: the first existing of docker-compose.yml, docker-compose.yaml,
+// compose.yaml, compose.yml, followed by the matching override file
+// (docker-compose.override.yml/.yaml, or compose.override.yaml/.yml) if it
+// exists. When no base file exists, {"docker-compose.yml"}, so that compose
+// reports the missing file itself.
+std::vector<std::string> DefaultComposeFiles(const std::filesystem::path& dir);
+
+// The argv joined with single spaces, for messages and the audit.
+std::string JoinArgv(const std::vector<std::string>& argv);
+
+}  // namespace madre

@@ -1,0 +1,70 @@
+// The Docker Engine API over its unix socket: what the project's containers are doing, and
+// direct start/stop/logs of one container. Compose still creates containers; this client is
+// for the fast, frequent calls (see DEPENDENCIES.md: ~0.3 s against ~0.8 s for compose).
+#pragma once
+
+#include <mutex>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "adapters/docker/unix_http_client.h"
+#include "base/status.h"
+#include "base/time.h"
+#include "core/model.h"
+#include "ports/container_observer.h"
+
+namespace madre {
+
+struct DockerEngineOptions {
+  std::string docker_host = "unix:///var/run/docker.sock";  // DOCKER_HOST; only unix://
+  std::string project;                                      // compose project name (-p)
+  Duration timeout = Seconds(30);                           // per Engine API request
+};
+
+// Blocking; every method is safe to call from any thread at once (one curl handle per call).
+// Errors: kUnavailable when dockerd does not answer (or DOCKER_HOST is not unix://),
+// kDeadlineExceeded when a request outlives the timeout, kNotFound for an unknown container,
+// kInvalidArgument for a container reference that is not an id or a name, kInternal for an
+// answer that cannot be understood.
+class DockerEngineClient final : public ContainerObserver {
+ public:
+  explicit DockerEngineClient(DockerEngineOptions options);
+
+  // GET /_ping.
+  Status Ping();
+
+  // ContainerObserver. Every container of the project (running or not, one-off `run`
+  // containers excluded), sorted by service then container name, with restart_count and
+  // exit_code from an inspect of each. A container removed between list and inspect keeps
+  // what the list said.
+  Result<std::vector<ContainerState>> ListProject() override;
+
+  // One container by id or name.
+  Result<ContainerState> Inspect(const std::string& id);
+  // Starting a running container succeeds.
+  Status Start(const std::string& id);
+  // SIGTERM, then SIGKILL after `timeout_sec`. Stopping a stopped container succeeds.
+  Status Stop(const std::string& id, int timeout_sec);
+  // The last `tail` lines of stdout and stderr, interleaved, demultiplexed.
+  Result<std::string> Logs(const std::string& id, int tail);
+
+  // The API version used in request paths: the server's (GET /version, asked once), never
+  // above kMaxTestedDockerApi; kMaxTestedDockerApi while the server cannot be asked.
+  std::string ApiVersion();
+
+ private:
+  // `path` starts with '/' and comes after the version prefix.
+  Result<UnixHttpResponse> Call(const char* method, const std::string& path, Duration timeout);
+  Result<UnixHttpResponse> CallExpecting(const char* method, const std::string& path, Duration timeout,
+                                     std::initializer_list<long> ok_statuses);
+
+  DockerEngineOptions options_;
+  Status config_status_;  // not ok when DOCKER_HOST cannot be used
+  std::optional<UnixHttpClient> http_;
+
+  std::mutex version_mu_;
+  std::optional<std::string> api_version_;  // guarded by version_mu_
+};
+
+}  // namespace madre

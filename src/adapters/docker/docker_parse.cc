@@ -1,0 +1,240 @@
+#include "adapters/docker/docker_parse.h"
+
+#include <charconv>
+#include <cstdint>
+#include <exception>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <utility>
+
+namespace madre {
+namespace {
+
+using nlohmann::json;
+
+constexpr std::string_view kUnixScheme = "unix://";
+constexpr std::string_view kServiceLabel = "com.docker.compose.service";
+
+Result<json> ParseJson(std::string_view text, std::string_view what) {
+  json doc = json::parse(text, /*cb=*/nullptr, /*allow_exceptions=*/false);
+  if (doc.is_discarded()) return Status::Internal("docker: " + std::string(what) + " is not JSON");
+  return doc;
+}
+
+// The string member `key` of `object`, or nullopt when it is missing or not a string.
+std::optional<std::string> StringMember(const json& object, std::string_view key) {
+  if (!object.is_object()) return std::nullopt;
+  auto it = object.find(key);
+  if (it == object.end() || !it->is_string()) return std::nullopt;
+  return it->get<std::string>();
+}
+
+std::optional<std::int64_t> IntMember(const json& object, std::string_view key) {
+  if (!object.is_object()) return std::nullopt;
+  auto it = object.find(key);
+  if (it == object.end() || !it->is_number_integer()) return std::nullopt;
+  return it->get<std::int64_t>();
+}
+
+const json* ObjectMember(const json& object, std::string_view key) {
+  if (!object.is_object()) return nullptr;
+  auto it = object.find(key);
+  if (it == object.end() || !it->is_object()) return nullptr;
+  return &*it;
+}
+
+std::string ServiceLabel(const json* labels) {
+  if (labels == nullptr) return "";
+  return StringMember(*labels, kServiceLabel).value_or("");
+}
+
+std::string StripSlash(std::string name) {
+  if (!name.empty() && name.front() == '/') name.erase(0, 1);
+  return name;
+}
+
+bool HasRunAndStopped(const std::string& state) {
+  return state == "exited" || state == "dead" || state == "restarting";
+}
+
+Result<ContainerState> ContainerFromListEntry(const json& entry) {
+  if (!entry.is_object()) return Status::Internal("docker: container list entry is not an object");
+  ContainerState c;
+  std::optional<std::string> id = StringMember(entry, "Id");
+  std::optional<std::string> state = StringMember(entry, "State");
+  if (!id || !state) return Status::Internal("docker: container list entry without Id or State");
+  c.id = std::move(*id);
+  c.state = std::move(*state);
+  c.service = ServiceLabel(ObjectMember(entry, "Labels"));
+  auto names = entry.find("Names");
+  if (names != entry.end() && names->is_array() && !names->empty() && names->front().is_string()) {
+    c.container = StripSlash(names->front().get<std::string>());
+  }
+  c.health = ParseHealthFromStatus(StringMember(entry, "Status").value_or(""));
+  return c;
+}
+
+struct ApiVersionNumber {
+  int major = 0;
+  int minor = 0;
+  friend auto operator<=>(const ApiVersionNumber&, const ApiVersionNumber&) = default;
+};
+
+std::optional<ApiVersionNumber> ParseVersionNumber(std::string_view text) {
+  ApiVersionNumber v;
+  const char* end = text.data() + text.size();
+  auto [dot, ec] = std::from_chars(text.data(), end, v.major);
+  if (ec != std::errc() || dot == end || *dot != '.') return std::nullopt;
+  auto [rest, ec2] = std::from_chars(dot + 1, end, v.minor);
+  if (ec2 != std::errc() || rest != end) return std::nullopt;
+  return v;
+}
+
+}  // namespace
+
+Result<std::string> UnixSocketPathFromDockerHost(std::string_view docker_host) {
+  if (docker_host.empty()) return std::string("/var/run/docker.sock");
+  if (docker_host.substr(0, kUnixScheme.size()) != kUnixScheme) {
+    return Status::Unavailable("only unix:// DOCKER_HOST is supported, got \"" +
+                               std::string(docker_host) + "\"");
+  }
+  std::string path(docker_host.substr(kUnixScheme.size()));
+  if (path.empty() || path.front() != '/') {
+    return Status::InvalidArgument("DOCKER_HOST \"" + std::string(docker_host) +
+                                   "\" does not name an absolute socket path");
+  }
+  return path;
+}
+
+std::string PercentEncode(std::string_view text) {
+  static constexpr char kHex[] = "0123456789ABCDEF";
+  std::string out;
+  out.reserve(text.size() * 3);
+  for (char ch : text) {
+    auto c = static_cast<unsigned char>(ch);
+    bool unreserved = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
+                      c == '-' || c == '.' || c == '_' || c == '~';
+    if (unreserved) {
+      out.push_back(ch);
+    } else {
+      out.push_back('%');
+      out.push_back(kHex[c >> 4]);
+      out.push_back(kHex[c & 0xF]);
+    }
+  }
+  return out;
+}
+
+bool IsValidContainerRef(std::string_view ref) {
+  if (ref.empty() || ref.size() > 256) return false;
+  for (std::size_t i = 0; i < ref.size(); ++i) {
+    char c = ref[i];
+    bool alnum = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9');
+    if (!alnum && (i == 0 || (c != '_' && c != '.' && c != '-'))) return false;
+  }
+  return true;
+}
+
+std::string ProjectLabelFilter(std::string_view project) {
+  json filter = {{"label", json::array({"com.docker.compose.project=" + std::string(project),
+                                        "com.docker.compose.oneoff=False"})}};
+  return filter.dump();
+}
+
+Result<std::string> ParseApiVersion(std::string_view version_json) {
+  ASSIGN_OR_RETURN(json doc, ParseJson(version_json, "the /version answer"));
+  std::optional<std::string> version = StringMember(doc, "ApiVersion");
+  if (!version) return Status::Internal("docker: /version answer without ApiVersion");
+  return *version;
+}
+
+std::string ChooseApiVersion(std::string_view server_version) {
+  std::optional<ApiVersionNumber> server = ParseVersionNumber(server_version);
+  std::optional<ApiVersionNumber> tested = ParseVersionNumber(kMaxTestedDockerApi);
+  if (!server || !tested || *server > *tested) return std::string(kMaxTestedDockerApi);
+  return std::to_string(server->major) + "." + std::to_string(server->minor);
+}
+
+std::string ParseHealthFromStatus(std::string_view status_text) {
+  // Order matters: "(unhealthy)" contains "healthy)".
+  if (status_text.find("(health: starting)") != std::string_view::npos) return "starting";
+  if (status_text.find("(unhealthy)") != std::string_view::npos) return "unhealthy";
+  if (status_text.find("(healthy)") != std::string_view::npos) return "healthy";
+  return "";
+}
+
+Result<std::vector<ContainerState>> ParseContainerList(std::string_view list_json) {
+  ASSIGN_OR_RETURN(json doc, ParseJson(list_json, "the container list"));
+  if (!doc.is_array()) return Status::Internal("docker: the container list is not an array");
+  std::vector<ContainerState> out;
+  out.reserve(doc.size());
+  for (const json& entry : doc) {
+    ASSIGN_OR_RETURN(ContainerState c, ContainerFromListEntry(entry));
+    out.push_back(std::move(c));
+  }
+  return out;
+}
+
+Result<ContainerState> ParseInspect(std::string_view inspect_json) {
+  ASSIGN_OR_RETURN(json doc, ParseJson(inspect_json, "the container inspect answer"));
+  const json* state = ObjectMember(doc, "State");
+  std::optional<std::string> id = StringMember(doc, "Id");
+  if (!id || state == nullptr)
+    return Status::Internal("docker: inspect answer without Id or State");
+  std::optional<std::string> status = StringMember(*state, "Status");
+  if (!status) return Status::Internal("docker: inspect answer without State.Status");
+
+  ContainerState c;
+  c.id = std::move(*id);
+  c.state = std::move(*status);
+  c.container = StripSlash(StringMember(doc, "Name").value_or(""));
+  const json* config = ObjectMember(doc, "Config");
+  c.service = config != nullptr ? ServiceLabel(ObjectMember(*config, "Labels")) : "";
+  if (const json* health = ObjectMember(*state, "Health"); health != nullptr) {
+    c.health = StringMember(*health, "Status").value_or("");
+  }
+  c.restart_count = static_cast<int>(IntMember(doc, "RestartCount").value_or(0));
+  if (HasRunAndStopped(c.state)) {
+    if (std::optional<std::int64_t> code = IntMember(*state, "ExitCode")) {
+      c.exit_code = static_cast<int>(*code);
+    }
+  }
+  return c;
+}
+
+std::string EngineErrorMessage(std::string_view body) {
+  json doc = json::parse(body, nullptr, false);
+  if (!doc.is_discarded()) {
+    if (std::optional<std::string> message = StringMember(doc, "message")) return *message;
+  }
+  std::string text(body.substr(0, 512));
+  while (!text.empty() && (text.back() == '\n' || text.back() == '\r')) text.pop_back();
+  return text;
+}
+
+Result<std::string> DemuxDockerLogs(std::string_view raw) {
+  auto is_header = [](std::string_view at) {
+    return at.size() >= 8 && static_cast<unsigned char>(at[0]) <= 2 && at[1] == 0 && at[2] == 0 &&
+           at[3] == 0;
+  };
+  if (raw.empty()) return std::string();
+  if (!is_header(raw)) return std::string(raw);  // a TTY container: no framing
+  std::string out;
+  std::size_t pos = 0;
+  while (pos < raw.size()) {
+    std::string_view rest = raw.substr(pos);
+    if (!is_header(rest)) {
+      return Status::Internal("docker: malformed log frame header at byte " + std::to_string(pos));
+    }
+    std::uint32_t size = 0;
+    for (int i = 4; i < 8; ++i) size = (size << 8) | static_cast<unsigned char>(rest[i]);
+    if (rest.size() - 8 < size) {
+      return Status::Internal("docker: log frame at byte " + std::to_string(pos) + " is cut short");
+    }
+    out.append(rest.substr(8, size));
+    pos += 8 + static_cast<std::size_t>(size);
+  }
+  return out;
+}
+
+}  // namespace madre

@@ -1,0 +1,64 @@
+// Pure helpers of the Docker Engine API client: DOCKER_HOST parsing, URL building and the
+// decoding of Engine API answers. No I/O, so they are unit-tested without a dockerd.
+// Malformed or unexpected input gives kInternal (for answers) or kInvalidArgument /
+// kUnavailable (for configuration), never a crash or an exception.
+#pragma once
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "base/status.h"
+#include "core/model.h"
+
+namespace madre {
+
+// The newest Engine API version this client was tested against (dockerd 20.10).
+inline constexpr std::string_view kMaxTestedDockerApi = "1.41";
+
+// "unix:///var/run/docker.sock" -> "/var/run/docker.sock". Empty means the default socket.
+// Any other scheme (tcp://, ssh://, npipe://) is kUnavailable: only unix:// is supported.
+Result<std::string> UnixSocketPathFromDockerHost(std::string_view docker_host);
+
+// Percent-encodes everything but RFC 3986 unreserved characters (for query values).
+std::string PercentEncode(std::string_view text);
+
+// True for a container id or name that may go into a URL path: [A-Za-z0-9][A-Za-z0-9_.-]*.
+bool IsValidContainerRef(std::string_view ref);
+
+// The `filters` query value selecting the project's service containers (one-off `run`
+// containers excluded):
+// {"label":["com.docker.compose.project=P","com.docker.compose.oneoff=False"]}, not yet
+// percent-encoded.
+std::string ProjectLabelFilter(std::string_view project);
+
+// `ApiVersion` of a GET /version answer.
+Result<std::string> ParseApiVersion(std::string_view version_json);
+
+// The version to put in request paths: the server's, but never above kMaxTestedDockerApi.
+// An unparsable server version falls back to kMaxTestedDockerApi.
+std::string ChooseApiVersion(std::string_view server_version);
+
+// "healthy" / "unhealthy" / "starting" from a container list `Status` text such as
+// "Up 3 seconds (health: starting)"; "" when it names no health.
+std::string ParseHealthFromStatus(std::string_view status_text);
+
+// A GET /containers/json answer. Fills service (com.docker.compose.service label), container
+// (first name without the '/'), id, state, and health from the Status text. Order kept.
+Result<std::vector<ContainerState>> ParseContainerList(std::string_view list_json);
+
+// A GET /containers/{id}/json answer. Also fills restart_count, and exit_code for containers
+// that have run and stopped (exited, dead, restarting). Health comes from State.Health.
+Result<ContainerState> ParseInspect(std::string_view inspect_json);
+
+// The `message` of an Engine API error body, or the body itself when it is not such JSON.
+std::string EngineErrorMessage(std::string_view body);
+
+// Decodes the multiplexed stream of GET /containers/{id}/logs for a container without a TTY:
+// frames of an 8-byte header {stream (0 stdin, 1 stdout, 2 stderr), 0, 0, 0, big-endian
+// uint32 size} and `size` payload bytes. Payloads are concatenated in order (stdout and stderr
+// interleaved as they were written). Text that does not start with such a header (a container
+// with a TTY) is returned as it is. A frame cut short is kInternal.
+Result<std::string> DemuxDockerLogs(std::string_view raw);
+
+}  // namespace madre

@@ -1,0 +1,240 @@
+#include "adapters/docker/docker_parse.h"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <string>
+
+namespace madre {
+namespace {
+
+using ::testing::HasSubstr;
+
+// Trimmed from a real GET /v1.41/containers/json of dockerd 20.10 (docker-compose 1.29).
+constexpr char kListJson[] = R"js([
+  {"Id":"99f5c2356ff8","Names":["/sample_web_1"],"Image":"madre-busybox:latest",
+   "Labels":{"com.docker.compose.project":"sample","com.docker.compose.service":"web"},
+   "State":"running","Status":"Up Less than a second (health: starting)"},
+  {"Id":"a7fff3cff272","Names":["/sample_db_1"],
+   "Labels":{"com.docker.compose.project":"sample","com.docker.compose.service":"db"},
+   "State":"running","Status":"Up 2 seconds (healthy)"},
+  {"Id":"b1","Names":["/sample_sick_1"],
+   "Labels":{"com.docker.compose.service":"sick"},
+   "State":"running","Status":"Up 9 seconds (unhealthy)"},
+  {"Id":"c1","Names":["/sample_plain_1"],"Labels":{"com.docker.compose.service":"plain"},
+   "State":"exited","Status":"Exited (137) 3 seconds ago"}
+])js";
+
+// Trimmed from a real GET /v1.41/containers/{id}/json.
+constexpr char kInspectRunning[] = R"js({
+  "Id":"99f5c2356ff83035bbb263dbb2f4ed29a69aea72f70950d618ad65dedc30c54d",
+  "Name":"/sample_web_1","RestartCount":0,
+  "State":{"Status":"running","Running":true,"ExitCode":0,
+           "Health":{"Status":"starting","FailingStreak":0,"Log":[]}},
+  "Config":{"Labels":{"com.docker.compose.service":"web"}}})js";
+
+constexpr char kInspectRestarting[] = R"js({
+  "Id":"c0ffee","Name":"/vx11_crashy_1","RestartCount":4,
+  "State":{"Status":"restarting","Running":true,"Restarting":true,"ExitCode":1},
+  "Config":{"Labels":{"com.docker.compose.service":"crashy"}}})js";
+
+TEST(DockerHostTest, UnixSchemeGivesTheSocketPath) {
+  Result<std::string> path = UnixSocketPathFromDockerHost("unix:///run/user/1000/docker.sock");
+  ASSERT_TRUE(path.ok()) << path.status().ToString();
+  EXPECT_EQ(*path, "/run/user/1000/docker.sock");
+}
+
+TEST(DockerHostTest, EmptyMeansTheDefaultSocket) {
+  EXPECT_EQ(*UnixSocketPathFromDockerHost(""), "/var/run/docker.sock");
+}
+
+TEST(DockerHostTest, TcpIsUnavailableWithAClearMessage) {
+  Result<std::string> path = UnixSocketPathFromDockerHost("tcp://127.0.0.1:2375");
+  EXPECT_EQ(path.code(), StatusCode::kUnavailable);
+  EXPECT_THAT(path.status().message(), HasSubstr("only unix:// DOCKER_HOST is supported"));
+}
+
+TEST(DockerHostTest, UnixWithoutAbsolutePathIsRejected) {
+  EXPECT_FALSE(UnixSocketPathFromDockerHost("unix://").ok());
+  EXPECT_FALSE(UnixSocketPathFromDockerHost("unix://relative.sock").ok());
+}
+
+TEST(PercentEncodeTest, KeepsUnreservedAndEncodesTheRest) {
+  EXPECT_EQ(PercentEncode("aZ09-._~"), "aZ09-._~");
+  EXPECT_EQ(PercentEncode(R"js({"a":["b=c d"]})js"), "%7B%22a%22%3A%5B%22b%3Dc%20d%22%5D%7D");
+}
+
+TEST(ProjectLabelFilterTest, SelectsTheProjectsServiceContainers) {
+  EXPECT_EQ(
+      ProjectLabelFilter("vx11"),
+      R"js({"label":["com.docker.compose.project=vx11","com.docker.compose.oneoff=False"]})js");
+}
+
+TEST(ContainerRefTest, AcceptsIdsAndNamesOnly) {
+  EXPECT_TRUE(IsValidContainerRef("99f5c2356ff8"));
+  EXPECT_TRUE(IsValidContainerRef("vx11_switch_1"));
+  EXPECT_TRUE(IsValidContainerRef("vx11-operator-backend-1"));
+  EXPECT_FALSE(IsValidContainerRef(""));
+  EXPECT_FALSE(IsValidContainerRef("../../images/json"));
+  EXPECT_FALSE(IsValidContainerRef("a?b"));
+  EXPECT_FALSE(IsValidContainerRef("-x"));
+  EXPECT_FALSE(IsValidContainerRef("a b"));
+}
+
+TEST(ApiVersionTest, ReadsApiVersionFromVersionAnswer) {
+  Result<std::string> v = ParseApiVersion(R"js({"Version":"20.10.24","ApiVersion":"1.41"})js");
+  ASSERT_TRUE(v.ok());
+  EXPECT_EQ(*v, "1.41");
+  EXPECT_EQ(ParseApiVersion(R"js({"Version":"20.10.24"})js").code(), StatusCode::kInternal);
+  EXPECT_EQ(ParseApiVersion("<html>").code(), StatusCode::kInternal);
+}
+
+TEST(ApiVersionTest, NeverAboveTheTestedVersion) {
+  EXPECT_EQ(ChooseApiVersion("1.50"), "1.41");
+  EXPECT_EQ(ChooseApiVersion("1.41"), "1.41");
+  EXPECT_EQ(ChooseApiVersion("1.40"), "1.40");
+  EXPECT_EQ(ChooseApiVersion("2.0"), "1.41");
+  EXPECT_EQ(ChooseApiVersion("garbage"), "1.41");
+  EXPECT_EQ(ChooseApiVersion(""), "1.41");
+}
+
+TEST(HealthFromStatusTest, ReadsEachHealthState) {
+  EXPECT_EQ(ParseHealthFromStatus("Up 3 seconds (healthy)"), "healthy");
+  EXPECT_EQ(ParseHealthFromStatus("Up 3 seconds (unhealthy)"), "unhealthy");
+  EXPECT_EQ(ParseHealthFromStatus("Up Less than a second (health: starting)"), "starting");
+  EXPECT_EQ(ParseHealthFromStatus("Up 5 minutes"), "");
+  EXPECT_EQ(ParseHealthFromStatus("Exited (0) 2 seconds ago"), "");
+  EXPECT_EQ(ParseHealthFromStatus(""), "");
+}
+
+TEST(ParseContainerListTest, ReadsServiceNameIdStateAndHealth) {
+  Result<std::vector<ContainerState>> list = ParseContainerList(kListJson);
+  ASSERT_TRUE(list.ok()) << list.status().ToString();
+  ASSERT_EQ(list->size(), 4u);
+  const ContainerState& web = (*list)[0];
+  EXPECT_EQ(web.service, "web");
+  EXPECT_EQ(web.container, "sample_web_1");
+  EXPECT_EQ(web.id, "99f5c2356ff8");
+  EXPECT_EQ(web.state, "running");
+  EXPECT_EQ(web.health, "starting");
+  EXPECT_EQ((*list)[1].health, "healthy");
+  EXPECT_EQ((*list)[2].health, "unhealthy");
+  EXPECT_EQ((*list)[3].state, "exited");
+  EXPECT_EQ((*list)[3].health, "");
+}
+
+TEST(ParseContainerListTest, EmptyListIsEmpty) {
+  Result<std::vector<ContainerState>> list = ParseContainerList("[]");
+  ASSERT_TRUE(list.ok());
+  EXPECT_TRUE(list->empty());
+}
+
+TEST(ParseContainerListTest, MissingLabelsAndNamesGiveEmptyFields) {
+  Result<std::vector<ContainerState>> list =
+      ParseContainerList(R"js([{"Id":"x","State":"created"}])js");
+  ASSERT_TRUE(list.ok());
+  EXPECT_EQ((*list)[0].service, "");
+  EXPECT_EQ((*list)[0].container, "");
+}
+
+TEST(ParseContainerListTest, UnexpectedJsonIsInternalNotACrash) {
+  for (const char* bad :
+       {"", "{", "{}", "null", "[1]", R"js([{"Id":5,"State":"running"}])js", R"js([{"Id":"x"}])js",
+        R"js([{"Id":"x","State":"running","Names":"web"}])js",
+        R"js([{"Id":"x","State":"running","Labels":[]}])js"}) {
+    Result<std::vector<ContainerState>> list = ParseContainerList(bad);
+    if (list.ok()) {
+      // Tolerated shapes (wrong Names/Labels types) must still give sane values.
+      EXPECT_EQ((*list)[0].id, "x") << bad;
+    } else {
+      EXPECT_EQ(list.code(), StatusCode::kInternal) << bad;
+    }
+  }
+  EXPECT_EQ(ParseContainerList("{").code(), StatusCode::kInternal);
+  EXPECT_EQ(ParseContainerList(R"js([{"Id":"x"}])js").code(), StatusCode::kInternal);
+}
+
+TEST(ParseInspectTest, ReadsStateHealthAndNoExitCodeWhileRunning) {
+  Result<ContainerState> c = ParseInspect(kInspectRunning);
+  ASSERT_TRUE(c.ok()) << c.status().ToString();
+  EXPECT_EQ(c->service, "web");
+  EXPECT_EQ(c->container, "sample_web_1");
+  EXPECT_EQ(c->state, "running");
+  EXPECT_EQ(c->health, "starting");
+  EXPECT_EQ(c->restart_count, 0);
+  EXPECT_EQ(c->exit_code, std::nullopt);
+}
+
+TEST(ParseInspectTest, ACrashLoopingContainerHasRestartCountAndExitCode) {
+  Result<ContainerState> c = ParseInspect(kInspectRestarting);
+  ASSERT_TRUE(c.ok());
+  EXPECT_EQ(c->state, "restarting");
+  EXPECT_EQ(c->restart_count, 4);
+  EXPECT_EQ(c->exit_code, 1);
+  EXPECT_EQ(c->health, "");
+}
+
+TEST(ParseInspectTest, AnExitedContainerHasItsExitCode) {
+  Result<ContainerState> c = ParseInspect(
+      R"js({"Id":"e","Name":"/p_web_1","State":{"Status":"exited","ExitCode":137}})js");
+  ASSERT_TRUE(c.ok());
+  EXPECT_EQ(c->exit_code, 137);
+  EXPECT_EQ(c->service, "");
+}
+
+TEST(ParseInspectTest, UnexpectedJsonIsInternalNotACrash) {
+  for (const char* bad :
+       {"", "[]", "{}", R"js({"Id":"x"})js", R"js({"Id":"x","State":"running"})js",
+        R"js({"Id":"x","State":{}})js", R"js({"Id":1,"State":{"Status":"running"}})js"}) {
+    EXPECT_EQ(ParseInspect(bad).code(), StatusCode::kInternal) << bad;
+  }
+  // Wrongly typed optional fields are ignored, not fatal.
+  Result<ContainerState> c = ParseInspect(
+      R"js({"Id":"x","RestartCount":"3","State":{"Status":"exited","ExitCode":"1","Health":5}})js");
+  ASSERT_TRUE(c.ok());
+  EXPECT_EQ(c->restart_count, 0);
+  EXPECT_EQ(c->exit_code, std::nullopt);
+}
+
+TEST(EngineErrorMessageTest, ReadsMessageOrKeepsTheText) {
+  EXPECT_EQ(EngineErrorMessage(R"js({"message":"No such container: nope"})js"),
+            "No such container: nope");
+  EXPECT_EQ(EngineErrorMessage("page not found\n"), "page not found");
+}
+
+std::string Frame(char stream, const std::string& payload) {
+  std::string frame = {stream, 0, 0, 0};
+  auto size = static_cast<std::uint32_t>(payload.size());
+  for (int shift = 24; shift >= 0; shift -= 8) frame.push_back(static_cast<char>(size >> shift));
+  return frame + payload;
+}
+
+TEST(DemuxDockerLogsTest, ConcatenatesStdoutAndStderrFramesInOrder) {
+  std::string raw = Frame(1, "web: serving on :8080\n") + Frame(2, "warning\n") + Frame(1, "bye\n");
+  Result<std::string> text = DemuxDockerLogs(raw);
+  ASSERT_TRUE(text.ok()) << text.status().ToString();
+  EXPECT_EQ(*text, "web: serving on :8080\nwarning\nbye\n");
+}
+
+TEST(DemuxDockerLogsTest, HandlesLargeAndEmptyFrames) {
+  std::string big(70000, 'x');  // a size that needs three bytes
+  Result<std::string> text = DemuxDockerLogs(Frame(1, big) + Frame(2, ""));
+  ASSERT_TRUE(text.ok());
+  EXPECT_EQ(*text, big);
+  EXPECT_EQ(*DemuxDockerLogs(""), "");
+}
+
+TEST(DemuxDockerLogsTest, TtyOutputWithoutFramesIsReturnedAsItIs) {
+  EXPECT_EQ(*DemuxDockerLogs("plain tty output\n"), "plain tty output\n");
+}
+
+TEST(DemuxDockerLogsTest, AFrameCutShortIsInternal) {
+  std::string raw = Frame(1, "hello world");
+  EXPECT_EQ(DemuxDockerLogs(raw.substr(0, raw.size() - 3)).code(), StatusCode::kInternal);
+  EXPECT_EQ(DemuxDockerLogs(Frame(1, "ok") + std::string("\x01\0\0", 3)).code(),
+            StatusCode::kInternal);
+  EXPECT_EQ(DemuxDockerLogs(Frame(1, "ok") + "garbage!").code(), StatusCode::kInternal);
+}
+
+}  // namespace
+}  // namespace madre

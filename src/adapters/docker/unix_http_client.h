@@ -1,0 +1,42 @@
+// A minimal blocking HTTP/1.1 client over a unix socket (libcurl), for the Docker Engine API.
+#pragma once
+
+#include <cstddef>
+#include <string>
+#include <string_view>
+
+#include "base/status.h"
+#include "base/time.h"
+
+namespace madre {
+
+struct UnixHttpResponse {
+  long status = 0;  // HTTP status code
+  std::string body;
+};
+
+// Initialises libcurl once per process. Called by UnixHttpClient's constructor; call it
+// from main before starting threads when possible (curl_global_init is not thread-safe).
+void InitCurlOnce();
+
+// One easy handle per request, so a client is safe to use from any number of threads at once.
+class UnixHttpClient {
+ public:
+  // Bodies longer than `max_body_bytes` fail the request with kInternal.
+  explicit UnixHttpClient(std::string socket_path, std::size_t max_body_bytes = 16 << 20);
+
+  // Sends `method` (GET, POST, DELETE...) to `target` ("/v1.41/containers/json?all=1").
+  // A POST has an empty body. Any HTTP status is a response, not an error. Errors:
+  // kDeadlineExceeded when `timeout` passes, kUnavailable when the socket does not answer,
+  // kInternal for an oversized body or another transport failure.
+  Result<UnixHttpResponse> Send(std::string_view method, std::string_view target,
+                            Duration timeout) const;
+
+  const std::string& socket_path() const { return socket_path_; }
+
+ private:
+  std::string socket_path_;
+  std::size_t max_body_bytes_;
+};
+
+}  // namespace madre

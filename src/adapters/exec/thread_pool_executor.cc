@@ -1,0 +1,72 @@
+#include "adapters/exec/thread_pool_executor.h"
+
+#include <pthread.h>
+
+#include <utility>
+
+#include "base/status.h"
+
+namespace madre {
+
+ThreadPoolExecutor::ThreadPoolExecutor(int threads, std::string name) {
+  MADRE_CHECK_MSG(threads >= 1, "a thread pool needs at least one thread");
+  if (name.size() > 15) name.resize(15);  // the kernel's limit for thread names
+  threads_.reserve(static_cast<std::size_t>(threads));
+  for (int i = 0; i < threads; ++i) {
+    threads_.emplace_back([this] { WorkerLoop(); });
+    pthread_setname_np(threads_.back().native_handle(), name.c_str());
+  }
+}
+
+ThreadPoolExecutor::~ThreadPoolExecutor() {
+  Shutdown();
+  for (std::thread& t : threads_) {
+    MADRE_CHECK_MSG(t.get_id() != std::this_thread::get_id(),
+                    "a ThreadPoolExecutor destroyed from one of its own jobs");
+    t.join();
+  }
+}
+
+void ThreadPoolExecutor::Submit(std::function<void()> job) {
+  {
+    std::lock_guard lock(mu_);
+    if (!stopping_) {
+      queue_.push_back(std::move(job));
+      wake_.notify_one();
+      return;
+    }
+  }
+  // Dropped: `job` is destroyed here, outside the lock, in case what it captured submits.
+}
+
+void ThreadPoolExecutor::Shutdown() {
+  std::deque<std::function<void()>> discarded;
+  {
+    std::lock_guard lock(mu_);
+    stopping_ = true;
+    discarded.swap(queue_);
+  }
+  wake_.notify_all();
+  // `discarded` is destroyed here, outside the lock.
+}
+
+std::size_t ThreadPoolExecutor::QueuedJobs() const {
+  std::lock_guard lock(mu_);
+  return queue_.size();
+}
+
+void ThreadPoolExecutor::WorkerLoop() {
+  for (;;) {
+    std::function<void()> job;
+    {
+      std::unique_lock lock(mu_);
+      wake_.wait(lock, [this] { return stopping_ || !queue_.empty(); });
+      if (stopping_) return;  // Shutdown() emptied the queue already
+      job = std::move(queue_.front());
+      queue_.pop_front();
+    }
+    job();
+  }
+}
+
+}  // namespace madre

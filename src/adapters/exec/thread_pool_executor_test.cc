@@ -1,0 +1,162 @@
+#include "adapters/exec/thread_pool_executor.h"
+
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <chrono>
+#include <future>
+#include <latch>
+#include <memory>
+#include <thread>
+#include <vector>
+
+namespace madre {
+namespace {
+
+// Upper bound for waits that succeed at once when the pool works; never reached otherwise.
+constexpr auto kBound = std::chrono::seconds(10);
+
+TEST(ThreadPoolExecutorTest, RunsEverySubmittedJob) {
+  ThreadPoolExecutor pool(2);
+  std::latch done(100);
+  std::atomic<int> runs = 0;
+  for (int i = 0; i < 100; ++i) {
+    pool.Submit([&] {
+      runs.fetch_add(1);
+      done.count_down();
+    });
+  }
+  done.wait();
+  EXPECT_EQ(runs.load(), 100);
+}
+
+TEST(ThreadPoolExecutorTest, RunsJobsOnPoolThreadsNotInsideSubmit) {
+  ThreadPoolExecutor pool(1);
+  std::promise<std::thread::id> ran_on;
+  pool.Submit([&] { ran_on.set_value(std::this_thread::get_id()); });
+  auto future = ran_on.get_future();
+  ASSERT_EQ(future.wait_for(kBound), std::future_status::ready);
+  EXPECT_NE(future.get(), std::this_thread::get_id());
+}
+
+TEST(ThreadPoolExecutorTest, RunsJobsInParallelOnSeveralThreads) {
+  ThreadPoolExecutor pool(2);
+  // Each job waits for the other one to start: they can only finish if both run at once.
+  std::promise<void> first_started, second_started;
+  std::promise<bool> first_done, second_done;
+  auto first_sees = second_started.get_future();
+  auto second_sees = first_started.get_future();
+  pool.Submit([&] {
+    first_started.set_value();
+    first_done.set_value(first_sees.wait_for(kBound) == std::future_status::ready);
+  });
+  pool.Submit([&] {
+    second_started.set_value();
+    second_done.set_value(second_sees.wait_for(kBound) == std::future_status::ready);
+  });
+  EXPECT_TRUE(first_done.get_future().get());
+  EXPECT_TRUE(second_done.get_future().get());
+}
+
+TEST(ThreadPoolExecutorTest, OneThreadRunsJobsInSubmissionOrder) {
+  ThreadPoolExecutor pool(1);
+  std::vector<int> order;  // touched by the single worker only, read after the latch
+  std::latch done(50);
+  for (int i = 0; i < 50; ++i) {
+    pool.Submit([&, i] {
+      order.push_back(i);
+      done.count_down();
+    });
+  }
+  done.wait();
+  for (int i = 0; i < 50; ++i) EXPECT_EQ(order[static_cast<std::size_t>(i)], i);
+}
+
+TEST(ThreadPoolExecutorTest, SubmitIsSafeFromManyThreadsAtOnce) {
+  constexpr int kSubmitters = 4;
+  constexpr int kJobsEach = 500;
+  ThreadPoolExecutor pool(2);
+  std::latch done(kSubmitters * kJobsEach);
+  std::atomic<int> runs = 0;
+  std::vector<std::thread> submitters;
+  for (int s = 0; s < kSubmitters; ++s) {
+    submitters.emplace_back([&] {
+      for (int i = 0; i < kJobsEach; ++i) {
+        pool.Submit([&] {
+          runs.fetch_add(1);
+          done.count_down();
+        });
+      }
+    });
+  }
+  for (std::thread& t : submitters) t.join();
+  done.wait();
+  EXPECT_EQ(runs.load(), kSubmitters * kJobsEach);
+}
+
+TEST(ThreadPoolExecutorTest, AJobMaySubmitAnotherJob) {
+  ThreadPoolExecutor pool(1);
+  std::promise<void> inner_ran;
+  pool.Submit([&] { pool.Submit([&] { inner_ran.set_value(); }); });
+  EXPECT_EQ(inner_ran.get_future().wait_for(kBound), std::future_status::ready);
+}
+
+TEST(ThreadPoolExecutorTest, ShutdownDiscardsQueuedJobsAndLetsTheRunningOneFinish) {
+  auto pool = std::make_unique<ThreadPoolExecutor>(1);
+  std::promise<void> started, gate;
+  std::atomic<bool> running_finished = false;
+  std::atomic<bool> queued_ran = false;
+  auto token = std::make_shared<int>(0);  // captured by the queued job: shows it was destroyed
+
+  pool->Submit([&, gate_future = gate.get_future().share()] {
+    started.set_value();
+    gate_future.wait();
+    running_finished = true;
+  });
+  started.get_future().wait();
+  pool->Submit([&queued_ran, token] { queued_ran = true; });
+  EXPECT_EQ(pool->QueuedJobs(), 1u);
+  EXPECT_EQ(token.use_count(), 2);
+
+  pool->Shutdown();
+  EXPECT_EQ(pool->QueuedJobs(), 0u);
+  EXPECT_EQ(token.use_count(), 1) << "a discarded job must be destroyed at once";
+  gate.set_value();
+  pool.reset();  // joins: the running job has finished by now
+
+  EXPECT_TRUE(running_finished);
+  EXPECT_FALSE(queued_ran);
+}
+
+TEST(ThreadPoolExecutorTest, DestructorDiscardsQueuedJobsAndWaitsForTheRunningOne) {
+  std::atomic<int> queued_runs = 0;
+  std::atomic<bool> running_finished = false;
+  std::promise<void> started, all_queued;
+  {
+    ThreadPoolExecutor pool(1);
+    pool.Submit([&, queued = all_queued.get_future().share()] {
+      started.set_value();
+      queued.wait();
+      // The one worker is busy here, so only the destructor can empty the queue.
+      while (pool.QueuedJobs() != 0) std::this_thread::yield();
+      running_finished = true;
+    });
+    started.get_future().wait();
+    for (int i = 0; i < 10; ++i) pool.Submit([&] { queued_runs.fetch_add(1); });
+    all_queued.set_value();
+  }
+  EXPECT_TRUE(running_finished);
+  EXPECT_EQ(queued_runs.load(), 0);
+}
+
+TEST(ThreadPoolExecutorTest, SubmitAfterShutdownDropsTheJob) {
+  ThreadPoolExecutor pool(1);
+  pool.Shutdown();
+  auto token = std::make_shared<int>(0);
+  pool.Submit([token] {});
+  EXPECT_EQ(token.use_count(), 1);
+  EXPECT_EQ(pool.QueuedJobs(), 0u);
+}
+
+}  // namespace
+}  // namespace madre

@@ -1,0 +1,86 @@
+#include "adapters/sqlite/migrations.h"
+
+#include <SQLiteCpp/SQLiteCpp.h>
+
+#include <chrono>
+#include <exception>
+#include <string>
+
+#include "base/time.h"
+
+namespace madre {
+
+namespace {
+
+// Version 1: windows (the whole Window as JSON in `body`, searchable columns beside it) and the
+// audit records (canonical JSON in `record`, chained by prev_hash/hash).
+constexpr std::string_view kV1 = R"sql(
+CREATE TABLE windows (
+  id TEXT PRIMARY KEY,
+  state TEXT NOT NULL,
+  created_at INTEGER NOT NULL,
+  deadline INTEGER,
+  closed_at INTEGER,
+  close_reason TEXT NOT NULL DEFAULT '',
+  body TEXT NOT NULL
+);
+CREATE INDEX windows_state ON windows(state);
+CREATE INDEX windows_closed_at ON windows(closed_at);
+CREATE TABLE audit (
+  seq INTEGER PRIMARY KEY,
+  time INTEGER NOT NULL,
+  actor TEXT NOT NULL,
+  action TEXT NOT NULL,
+  window_id TEXT NOT NULL,
+  outcome TEXT NOT NULL,
+  record TEXT NOT NULL,
+  prev_hash TEXT NOT NULL,
+  hash TEXT NOT NULL
+);
+)sql";
+
+constexpr Migration kMigrations[] = {
+    {1, kV1},
+};
+
+std::string NowRfc3339() {
+  return FormatRfc3339(std::chrono::time_point_cast<Duration>(std::chrono::system_clock::now()));
+}
+
+}  // namespace
+
+std::span<const Migration> Migrations() { return kMigrations; }
+
+Status ApplyMigrations(SQLite::Database& db, std::span<const Migration> migrations) {
+  for (std::size_t i = 0; i < migrations.size(); ++i) {
+    MADRE_CHECK_MSG(migrations[i].version == static_cast<int>(i) + 1,
+                    "migrations must be numbered 1, 2, 3, ...");
+  }
+  const int known = static_cast<int>(migrations.size());
+  try {
+    db.exec(
+        "CREATE TABLE IF NOT EXISTS schema_migrations ("
+        "version INTEGER PRIMARY KEY, applied_at TEXT NOT NULL)");
+    const int current = db.execAndGet("SELECT COALESCE(MAX(version), 0) FROM schema_migrations");
+    if (current > known) {
+      return Status::FailedPrecondition("database schema v" + std::to_string(current) +
+                                        " is newer than this madre (knows up to v" +
+                                        std::to_string(known) + ")");
+    }
+    for (const Migration& migration : migrations.subspan(static_cast<std::size_t>(current))) {
+      SQLite::Transaction transaction(db, SQLite::TransactionBehavior::IMMEDIATE);
+      db.exec(std::string(migration.sql));
+      SQLite::Statement insert(db,
+                               "INSERT INTO schema_migrations(version, applied_at) VALUES (?, ?)");
+      insert.bind(1, migration.version);
+      insert.bind(2, NowRfc3339());
+      insert.exec();
+      transaction.commit();
+    }
+  } catch (const std::exception& e) {
+    return Status::Internal(std::string("schema migration failed: ") + e.what());
+  }
+  return Status::Ok();
+}
+
+}  // namespace madre

@@ -1,0 +1,334 @@
+#include "adapters/sqlite/sqlite_audit_log.h"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cctype>
+#include <cerrno>
+#include <cstring>
+#include <fstream>
+#include <map>
+#include <sstream>
+#include <system_error>
+
+#include "adapters/sqlite/audit_codec.h"
+#include "base/sha256.h"
+
+namespace madre {
+
+namespace {
+
+Status ErrnoStatus(const std::string& what, int err) {
+  return Status::Internal(what + ": " + std::strerror(err));
+}
+
+// fsyncs a directory so that a newly created entry in it survives a crash.
+Status SyncDirectory(const std::filesystem::path& dir) {
+  const int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (fd < 0) return ErrnoStatus("cannot open " + dir.string(), errno);
+  const int rc = ::fsync(fd);
+  const int err = errno;
+  ::close(fd);
+  if (rc != 0) return ErrnoStatus("cannot fsync " + dir.string(), err);
+  return Status::Ok();
+}
+
+Status EnsureAuditDir(const std::filesystem::path& dir) {
+  std::error_code ec;
+  const bool created = std::filesystem::create_directories(dir, ec);
+  if (ec) return Status::Internal("cannot create audit dir " + dir.string() + ": " + ec.message());
+  if (created) {
+    std::filesystem::permissions(dir, std::filesystem::perms::owner_all,
+                                 std::filesystem::perm_options::replace, ec);
+    if (ec) return Status::Internal("cannot chmod audit dir " + dir.string() + ": " + ec.message());
+  }
+  return Status::Ok();
+}
+
+// One durable append to a JSON Lines file, which can be undone until it is dropped: the line is
+// written with one write() and fsync'd; Undo() truncates the file back to its old size.
+class FileAppend {
+ public:
+  FileAppend() = default;
+  FileAppend(const FileAppend&) = delete;
+  FileAppend& operator=(const FileAppend&) = delete;
+  ~FileAppend() {
+    if (fd_ >= 0) ::close(fd_);
+  }
+
+  Status Append(const std::filesystem::path& file, const std::string& line) {
+    bool created = false;
+    fd_ = ::open(file.c_str(), O_WRONLY | O_APPEND | O_CLOEXEC);
+    if (fd_ < 0 && errno == ENOENT) {
+      RETURN_IF_ERROR(EnsureAuditDir(file.parent_path()));
+      fd_ = ::open(file.c_str(), O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
+      created = true;
+    }
+    if (fd_ < 0) return ErrnoStatus("cannot open " + file.string(), errno);
+    struct stat st {};
+    if (::fstat(fd_, &st) != 0) return ErrnoStatus("cannot stat " + file.string(), errno);
+    old_size_ = st.st_size;
+    const ssize_t n = ::write(fd_, line.data(), line.size());
+    if (n < 0 || static_cast<std::size_t>(n) != line.size()) {
+      const int err = n < 0 ? errno : ENOSPC;
+      written_ = n > 0;
+      Undo();
+      return ErrnoStatus("cannot write " + file.string(), err);
+    }
+    written_ = true;
+    if (::fsync(fd_) != 0) {
+      const int err = errno;
+      Undo();
+      return ErrnoStatus("cannot fsync " + file.string(), err);
+    }
+    if (created) {
+      Status synced = SyncDirectory(file.parent_path());
+      if (!synced.ok()) {
+        Undo();
+        return synced;
+      }
+    }
+    return Status::Ok();
+  }
+
+  // Best effort: the append is being given up, and the caller is already reporting an error.
+  void Undo() {
+    if (fd_ < 0 || !written_) return;
+    if (::ftruncate(fd_, old_size_) == 0) (void)::fsync(fd_);
+    written_ = false;
+  }
+
+ private:
+  int fd_ = -1;
+  off_t old_size_ = 0;
+  bool written_ = false;
+};
+
+void InsertRow(SQLite::Database& db, const AuditRecord& record, const std::string& json) {
+  SQLite::Statement insert(
+      db,
+      "INSERT INTO audit(seq, time, actor, action, window_id, outcome, record, "
+      "prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)");
+  insert.bind(1, static_cast<std::int64_t>(record.seq));
+  insert.bind(2, static_cast<std::int64_t>(ToMicros(record.time)));
+  insert.bind(3, record.actor);
+  insert.bind(4, record.action);
+  insert.bind(5, record.window_id);
+  insert.bind(6, record.outcome);
+  insert.bind(7, json);
+  insert.bind(8, record.prev_hash);
+  insert.bind(9, record.hash);
+  insert.exec();
+}
+
+bool IsAuditFileName(const std::string& name) {
+  // audit-YYYY-MM-DD.jsonl
+  if (name.size() != 22 || name.rfind("audit-", 0) != 0 || name.substr(16) != ".jsonl") {
+    return false;
+  }
+  for (std::size_t i = 6; i < 16; ++i) {
+    const bool dash = i == 10 || i == 13;
+    if (dash ? name[i] != '-' : !std::isdigit(static_cast<unsigned char>(name[i]))) return false;
+  }
+  return true;
+}
+
+// The audit files of `dir`, oldest day first. None when `dir` does not exist.
+Result<std::vector<std::filesystem::path>> ListAuditFiles(const std::filesystem::path& dir) {
+  std::vector<std::filesystem::path> files;
+  std::error_code ec;
+  if (!std::filesystem::exists(dir, ec)) return files;
+  for (std::filesystem::directory_iterator it(dir, ec), end; !ec && it != end; it.increment(ec)) {
+    if (IsAuditFileName(it->path().filename().string())) files.push_back(it->path());
+  }
+  if (ec) return Status::Internal("cannot list " + dir.string() + ": " + ec.message());
+  std::sort(files.begin(), files.end());
+  return files;
+}
+
+Result<std::string> ReadFile(const std::filesystem::path& file) {
+  std::ifstream in(file, std::ios::binary);
+  if (!in) return Status::Internal("cannot read " + file.string());
+  std::ostringstream content;
+  content << in.rdbuf();
+  if (in.bad()) return Status::Internal("cannot read " + file.string());
+  return content.str();
+}
+
+// Checks that `record`'s stored hash is the hash of its own content, using the line's JSON
+// object itself so that an added or removed key is noticed too.
+bool HashMatches(std::string_view line) {
+  nlohmann::json j = nlohmann::json::parse(line, nullptr, false);
+  if (!j.is_object() || !j.contains("hash") || !j["hash"].is_string()) return false;
+  const std::string hash = j["hash"].get<std::string>();
+  j.erase("hash");
+  return Sha256Hex(CanonicalDump(j)) == hash;
+}
+
+struct ChainTail {
+  std::int64_t seq = 0;
+  std::string hash;
+};
+
+// Brings the database up to the newest audit file after a crash (see OpenSqliteAuditLog).
+Status ReconcileNewestFile(SqliteDb& db, const std::filesystem::path& dir, ChainTail& tail) {
+  ASSIGN_OR_RETURN(std::vector<std::filesystem::path> files, ListAuditFiles(dir));
+  if (files.empty()) return Status::Ok();
+  const std::filesystem::path& file = files.back();
+  ASSIGN_OR_RETURN(std::string content, ReadFile(file));
+  if (content.empty()) return Status::Ok();
+  if (content.back() != '\n') {
+    const std::size_t keep = content.rfind('\n') == std::string::npos ? 0 : content.rfind('\n') + 1;
+    std::error_code ec;
+    std::filesystem::resize_file(file, keep, ec);
+    if (ec)
+      return Status::Internal("cannot cut torn line of " + file.string() + ": " + ec.message());
+    content.resize(keep);
+  }
+  if (content.empty()) return Status::Ok();
+  content.pop_back();  // the last line's '\n'
+  if (content.empty()) return Status::Ok();
+  const std::size_t start = content.rfind('\n');
+  const std::string_view text =
+      std::string_view(content).substr(start == std::string::npos ? 0 : start + 1);
+  Result<AuditRecord> last = ParseAuditRecord(text);
+  if (!last.ok()) return Status::FailedPrecondition(file.string() + ": " + last.status().message());
+  if (last->seq <= tail.seq) return Status::Ok();
+  if (last->seq != tail.seq + 1 || last->prev_hash != tail.hash || !HashMatches(text)) {
+    return Status::FailedPrecondition("audit file " + file.string() + " ends at seq " +
+                                      std::to_string(last->seq) +
+                                      ", which does not continue the database's chain (last seq " +
+                                      std::to_string(tail.seq) + ")");
+  }
+  RETURN_IF_ERROR(db.Transaction("import audit record", [&](SQLite::Database& d) {
+    InsertRow(d, *last, std::string(text));
+    return Status::Ok();
+  }));
+  tail = {last->seq, last->hash};
+  return Status::Ok();
+}
+
+}  // namespace
+
+std::filesystem::path AuditFilePath(const std::filesystem::path& audit_dir, TimePoint time) {
+  return audit_dir / ("audit-" + FormatRfc3339(time).substr(0, 10) + ".jsonl");
+}
+
+Result<std::unique_ptr<SqliteAuditLog>> OpenSqliteAuditLog(SqliteDb& db,
+                                                           std::filesystem::path audit_dir) {
+  RETURN_IF_ERROR(EnsureAuditDir(audit_dir));
+  ChainTail tail;
+  RETURN_IF_ERROR(db.Run("read last audit record", [&](SQLite::Database& d) {
+    SQLite::Statement select(d, "SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1");
+    if (select.executeStep()) {
+      tail.seq = select.getColumn(0).getInt64();
+      tail.hash = select.getColumn(1).getString();
+    }
+    return Status::Ok();
+  }));
+  RETURN_IF_ERROR(ReconcileNewestFile(db, audit_dir, tail));
+  return std::make_unique<SqliteAuditLog>(SqliteAuditLog::Key{}, db, std::move(audit_dir), tail.seq,
+                                          std::move(tail.hash));
+}
+
+SqliteAuditLog::SqliteAuditLog(Key, SqliteDb& db, std::filesystem::path audit_dir,
+                               std::int64_t last_seq, std::string last_hash)
+    : db_(db),
+      audit_dir_(std::move(audit_dir)),
+      last_seq_(last_seq),
+      last_hash_(std::move(last_hash)) {}
+
+Result<AuditRecord> SqliteAuditLog::Append(AuditRecord record) {
+  record.seq = last_seq_ + 1;
+  record.prev_hash = last_hash_;
+  record.hash.clear();
+  ASSIGN_OR_RETURN(record, NormalizeAuditRecord(std::move(record)));
+  record.hash = ComputeAuditHash(record);
+  const std::string json = CanonicalDump(AuditRecordToJson(record, true));
+
+  FileAppend file;
+  Status status = db_.Transaction("append audit record", [&](SQLite::Database& db) {
+    InsertRow(db, record, json);
+    return file.Append(AuditFilePath(audit_dir_, record.time), json + "\n");
+  });
+  if (!status.ok()) {
+    file.Undo();  // the commit failed after the line was written
+    return Status(status.code(), "audit record " + std::to_string(record.seq) +
+                                     " not written: " + status.message());
+  }
+  last_seq_ = record.seq;
+  last_hash_ = record.hash;
+  return record;
+}
+
+Result<std::vector<AuditRecord>> SqliteAuditLog::Query(int limit,
+                                                       std::optional<std::int64_t> after_seq) {
+  std::vector<AuditRecord> records;
+  if (limit <= 0) return records;
+  RETURN_IF_ERROR(db_.Run("query audit", [&](SQLite::Database& db) -> Status {
+    SQLite::Statement select(db,
+                             "SELECT record FROM audit WHERE seq > ? ORDER BY seq DESC LIMIT ?");
+    select.bind(1, static_cast<std::int64_t>(after_seq.value_or(0)));
+    select.bind(2, limit);
+    while (select.executeStep()) {
+      ASSIGN_OR_RETURN(AuditRecord record, ParseAuditRecord(select.getColumn(0).getString()));
+      records.push_back(std::move(record));
+    }
+    return Status::Ok();
+  }));
+  return records;
+}
+
+Status VerifyAuditChain(const std::filesystem::path& audit_dir) {
+  struct Entry {
+    AuditRecord record;
+    std::string where;
+    bool hash_ok;
+  };
+  ASSIGN_OR_RETURN(std::vector<std::filesystem::path> files, ListAuditFiles(audit_dir));
+  // By seq, not by file: a clock step back over midnight puts a later seq in an earlier file.
+  std::multimap<std::int64_t, Entry> entries;
+  std::int64_t last_parsed_seq = 0;
+  for (const std::filesystem::path& file : files) {
+    ASSIGN_OR_RETURN(std::string content, ReadFile(file));
+    std::istringstream lines(content);
+    std::string line;
+    for (int number = 1; std::getline(lines, line); ++number) {
+      const std::string where = file.filename().string() + ":" + std::to_string(number);
+      Result<AuditRecord> record = ParseAuditRecord(line);
+      if (!record.ok()) {
+        return Status::FailedPrecondition("audit chain broken at seq " +
+                                          std::to_string(last_parsed_seq + 1) +
+                                          ": unreadable record (" + where + ")");
+      }
+      last_parsed_seq = record->seq;
+      const bool hash_ok = HashMatches(line);
+      entries.emplace(record->seq, Entry{std::move(record).value(), where, hash_ok});
+    }
+  }
+  const Entry* previous = nullptr;
+  for (const auto& [seq, entry] : entries) {
+    auto broken = [&, seq = seq](const std::string& why) {
+      return Status::FailedPrecondition("audit chain broken at seq " + std::to_string(seq) + ": " +
+                                        why + " (" + entry.where + ")");
+    };
+    if (!entry.hash_ok) return broken("hash does not match the record");
+    if (previous == nullptr) {
+      if (seq == 1 && !entry.record.prev_hash.empty()) return broken("first record has prev_hash");
+    } else {
+      if (seq == previous->record.seq) return broken("duplicate seq");
+      if (seq != previous->record.seq + 1) {
+        return broken("missing seq " + std::to_string(previous->record.seq + 1));
+      }
+      if (entry.record.prev_hash != previous->record.hash) {
+        return broken("prev_hash is not the hash of seq " + std::to_string(previous->record.seq));
+      }
+    }
+    previous = &entry;
+  }
+  return Status::Ok();
+}
+
+}  // namespace madre

@@ -1,0 +1,328 @@
+#include "adapters/sqlite/sqlite_audit_log.h"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+#include <sys/stat.h>
+
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <sstream>
+
+#include "adapters/sqlite/audit_codec.h"
+#include "adapters/sqlite/test_temp_dir.h"
+#include "base/sha256.h"
+#include "testing/audit_log_contract.h"
+
+namespace madre {
+namespace {
+
+using ::testing::ElementsAre;
+using ::testing::HasSubstr;
+
+std::unique_ptr<SqliteDb> OpenDbOrDie(const std::filesystem::path& path) {
+  Result<std::unique_ptr<SqliteDb>> db = OpenSqliteDb(path);
+  MADRE_CHECK_MSG(db.ok(), db.status().ToString());
+  return std::move(db).value();
+}
+
+std::unique_ptr<SqliteAuditLog> OpenLogOrDie(SqliteDb& db, const std::filesystem::path& dir) {
+  Result<std::unique_ptr<SqliteAuditLog>> log = OpenSqliteAuditLog(db, dir);
+  MADRE_CHECK_MSG(log.ok(), log.status().ToString());
+  return std::move(log).value();
+}
+
+std::vector<std::string> ReadLines(const std::filesystem::path& file) {
+  std::ifstream in(file);
+  std::vector<std::string> lines;
+  for (std::string line; std::getline(in, line);) lines.push_back(line);
+  return lines;
+}
+
+void WriteLines(const std::filesystem::path& file, const std::vector<std::string>& lines) {
+  std::ofstream out(file, std::ios::trunc);
+  for (const std::string& line : lines) out << line << "\n";
+}
+
+// Breaks the audit directory by putting a regular file where it was.
+class SqliteAuditLogEnv {
+ public:
+  AuditLog& log() { return *log_; }
+  void BreakStorage() {
+    std::filesystem::rename(AuditDir(), dir_.path() / "moved");
+    std::ofstream(AuditDir()) << "not a directory";
+  }
+  void RepairStorage() {
+    std::filesystem::remove(AuditDir());
+    std::filesystem::rename(dir_.path() / "moved", AuditDir());
+  }
+
+ private:
+  std::filesystem::path AuditDir() const { return dir_.path() / "audit"; }
+
+  TestTempDir dir_;
+  std::unique_ptr<SqliteDb> db_ = OpenDbOrDie(dir_.path() / "madre.db");
+  std::unique_ptr<SqliteAuditLog> log_ = OpenLogOrDie(*db_, AuditDir());
+};
+
+INSTANTIATE_TYPED_TEST_SUITE_P(Sqlite, AuditLogContractTest, ::testing::Types<SqliteAuditLogEnv>);
+
+class SqliteAuditLogTest : public ::testing::Test {
+ protected:
+  SqliteAuditLogTest() { Reopen(); }
+
+  // Closes and reopens the database and the log: what a restart of madre does.
+  void Reopen() {
+    log_.reset();
+    db_.reset();
+    db_ = OpenDbOrDie(dir_.path() / "madre.db");
+    log_ = OpenLogOrDie(*db_, AuditDir());
+  }
+
+  std::filesystem::path AuditDir() const { return dir_.path() / "audit"; }
+
+  AuditRecord Append(AuditRecord record) {
+    Result<AuditRecord> appended = log_->Append(std::move(record));
+    EXPECT_TRUE(appended.ok()) << appended.status().ToString();
+    return appended.ok() ? *appended : AuditRecord{};
+  }
+
+  std::vector<std::int64_t> StoredSeqs() {
+    Result<std::vector<AuditRecord>> all = log_->Query(1000, std::nullopt);
+    EXPECT_TRUE(all.ok()) << all.status().ToString();
+    return all.ok() ? contract::Seqs(*all) : std::vector<std::int64_t>{};
+  }
+
+  void Sql(const std::string& sql) {
+    ASSERT_TRUE(db_->Run("sql",
+                         [&](SQLite::Database& d) {
+                           d.exec(sql);
+                           return Status::Ok();
+                         })
+                    .ok());
+  }
+
+  static AuditRecord At(const std::string& rfc3339, const std::string& action = "window.open") {
+    AuditRecord record = contract::SampleRecord(action);
+    record.time = *ParseRfc3339(rfc3339);
+    return record;
+  }
+
+  TestTempDir dir_;
+  std::unique_ptr<SqliteDb> db_;
+  std::unique_ptr<SqliteAuditLog> log_;
+};
+
+TEST_F(SqliteAuditLogTest, EachRecordIsOneLineInTheFileOfItsUtcDay) {
+  const AuditRecord a = Append(At("2026-11-24T23:59:59.000000Z"));
+  const AuditRecord b = Append(At("2026-11-25T01:00:00.000000+02:00"));  // 24th in UTC
+  const AuditRecord c = Append(At("2026-11-25T00:00:00.000001Z"));
+  const std::vector<std::string> day1 = ReadLines(AuditDir() / "audit-2026-11-24.jsonl");
+  const std::vector<std::string> day2 = ReadLines(AuditDir() / "audit-2026-11-25.jsonl");
+  ASSERT_EQ(day1.size(), 2u);
+  ASSERT_EQ(day2.size(), 1u);
+  EXPECT_EQ(*ParseAuditRecord(day1[0]), a);
+  EXPECT_EQ(*ParseAuditRecord(day1[1]), b);
+  EXPECT_EQ(*ParseAuditRecord(day2[0]), c);
+  EXPECT_EQ(AuditFilePath(AuditDir(), c.time), AuditDir() / "audit-2026-11-25.jsonl");
+}
+
+TEST_F(SqliteAuditLogTest, TheLineIsTheCanonicalJsonAndTheHashCoversEverythingElse) {
+  const AuditRecord a = Append(At("2026-11-24T10:00:00.123456Z"));
+  const std::vector<std::string> lines = ReadLines(AuditDir() / "audit-2026-11-24.jsonl");
+  ASSERT_EQ(lines.size(), 1u);
+  nlohmann::json j = nlohmann::json::parse(lines[0]);
+  EXPECT_EQ(j.dump(), lines[0]);  // compact, sorted keys
+  EXPECT_EQ(j["time"], "2026-11-24T10:00:00.123456Z");
+  EXPECT_EQ(j["ops"][0]["command"], "docker-compose -p vx11 up -d --no-deps switch");
+  EXPECT_EQ(j["ops"][1]["exit_code"], -1);
+  const std::string hash = j["hash"];
+  j.erase("hash");
+  EXPECT_EQ(hash, Sha256Hex(j.dump()));
+  EXPECT_EQ(hash, a.hash);
+}
+
+TEST_F(SqliteAuditLogTest, FilesAreOwnerOnly) {
+  Append(At("2026-11-24T10:00:00Z"));
+  struct stat st {};
+  ASSERT_EQ(::stat((AuditDir() / "audit-2026-11-24.jsonl").c_str(), &st), 0);
+  EXPECT_EQ(st.st_mode & 0777, 0600u);
+  ASSERT_EQ(::stat(AuditDir().c_str(), &st), 0);
+  EXPECT_EQ(st.st_mode & 0777, 0700u);
+}
+
+TEST_F(SqliteAuditLogTest, SeqAndChainContinueAfterARestart) {
+  Append(At("2026-11-24T10:00:00Z"));
+  const AuditRecord second = Append(At("2026-11-24T10:00:01Z"));
+  Reopen();
+  EXPECT_EQ(log_->last_seq(), 2);
+  const AuditRecord third = Append(At("2026-11-24T10:00:02Z"));
+  EXPECT_EQ(third.seq, 3);
+  EXPECT_EQ(third.prev_hash, second.hash);
+  EXPECT_THAT(StoredSeqs(), ElementsAre(3, 2, 1));
+  EXPECT_TRUE(VerifyAuditChain(AuditDir()).ok());
+}
+
+TEST_F(SqliteAuditLogTest, VerifyAcceptsAnIntactChainAcrossDays) {
+  EXPECT_TRUE(VerifyAuditChain(AuditDir()).ok());  // empty
+  Append(At("2026-11-24T23:00:00Z"));
+  Append(At("2026-11-25T01:00:00Z"));
+  Append(At("2026-11-24T23:30:00Z"));  // the clock stepped back: a later seq in an earlier file
+  Append(At("2026-11-26T00:00:00Z"));
+  Status verified = VerifyAuditChain(AuditDir());
+  EXPECT_TRUE(verified.ok()) << verified.ToString();
+}
+
+TEST_F(SqliteAuditLogTest, VerifyReportsTheSeqOfAnEditedLine) {
+  for (int i = 0; i < 3; ++i) Append(At("2026-11-24T10:00:0" + std::to_string(i) + "Z"));
+  const std::filesystem::path file = AuditDir() / "audit-2026-11-24.jsonl";
+  std::vector<std::string> lines = ReadLines(file);
+  const std::size_t at = lines[1].find("\"outcome\":\"ok\"");
+  ASSERT_NE(at, std::string::npos);
+  lines[1].replace(at, 14, "\"outcome\":\"no\"");
+  WriteLines(file, lines);
+  Status verified = VerifyAuditChain(AuditDir());
+  EXPECT_EQ(verified.code(), StatusCode::kFailedPrecondition);
+  EXPECT_THAT(verified.message(), HasSubstr("broken at seq 2"));
+  EXPECT_THAT(verified.message(), HasSubstr("audit-2026-11-24.jsonl:2"));
+}
+
+TEST_F(SqliteAuditLogTest, VerifyReportsADeletedLine) {
+  for (int i = 0; i < 3; ++i) Append(At("2026-11-24T10:00:0" + std::to_string(i) + "Z"));
+  const std::filesystem::path file = AuditDir() / "audit-2026-11-24.jsonl";
+  std::vector<std::string> lines = ReadLines(file);
+  lines.erase(lines.begin() + 1);
+  WriteLines(file, lines);
+  Status verified = VerifyAuditChain(AuditDir());
+  EXPECT_EQ(verified.code(), StatusCode::kFailedPrecondition);
+  EXPECT_THAT(verified.message(), HasSubstr("broken at seq 3"));
+}
+
+TEST_F(SqliteAuditLogTest, VerifyReportsARecordWhoseHashWasRecomputedButBreaksTheChain) {
+  for (int i = 0; i < 3; ++i) Append(At("2026-11-24T10:00:0" + std::to_string(i) + "Z"));
+  const std::filesystem::path file = AuditDir() / "audit-2026-11-24.jsonl";
+  std::vector<std::string> lines = ReadLines(file);
+  nlohmann::json j = nlohmann::json::parse(lines[1]);
+  j["outcome"] = "fail";
+  j.erase("hash");
+  j["hash"] = Sha256Hex(j.dump());  // a careful forger fixes the record's own hash...
+  lines[1] = j.dump();
+  WriteLines(file, lines);
+  Status verified = VerifyAuditChain(AuditDir());  // ...but seq 3 still names the old one
+  EXPECT_THAT(verified.message(), HasSubstr("broken at seq 3"));
+}
+
+TEST_F(SqliteAuditLogTest, AFailedFileWriteKeepsNoRowAndTheNextAppendReusesTheSeq) {
+  const AuditRecord first = Append(At("2026-11-23T10:00:00Z"));
+  // Today's file is a link to /dev/full: open succeeds, write() fails with ENOSPC.
+  const std::filesystem::path file = AuditDir() / "audit-2026-11-24.jsonl";
+  std::filesystem::create_symlink("/dev/full", file);
+  Result<AuditRecord> failed = log_->Append(At("2026-11-24T10:00:00Z"));
+  ASSERT_FALSE(failed.ok());
+  EXPECT_EQ(failed.code(), StatusCode::kInternal);
+  EXPECT_THAT(failed.status().message(), HasSubstr("No space left on device"));
+  EXPECT_THAT(StoredSeqs(), ElementsAre(1));
+
+  std::filesystem::remove(file);  // the disk has room again
+  const AuditRecord healed = Append(At("2026-11-24T10:00:00Z"));
+  EXPECT_EQ(healed.seq, 2);
+  EXPECT_EQ(healed.prev_hash, first.hash);
+  EXPECT_THAT(StoredSeqs(), ElementsAre(2, 1));
+  EXPECT_EQ(ReadLines(file).size(), 1u);
+  EXPECT_TRUE(VerifyAuditChain(AuditDir()).ok());
+}
+
+TEST_F(SqliteAuditLogTest, AFailedInsertLeavesTheFileAlone) {
+  Append(At("2026-11-24T10:00:00Z"));
+  Sql("INSERT INTO audit(seq, time, actor, action, window_id, outcome, record, prev_hash, hash) "
+      "VALUES (2, 0, '', '', '', '', '{}', '', '')");  // the next seq is taken
+  Result<AuditRecord> failed = log_->Append(At("2026-11-24T10:00:01Z"));
+  EXPECT_EQ(failed.code(), StatusCode::kInternal);
+  EXPECT_EQ(ReadLines(AuditDir() / "audit-2026-11-24.jsonl").size(), 1u);
+  EXPECT_EQ(log_->last_seq(), 1);
+}
+
+TEST_F(SqliteAuditLogTest, AFailedCommitTakesTheLineBackOutOfTheFile) {
+  Append(At("2026-11-24T10:00:00Z"));
+  // A deferred foreign key is checked at COMMIT: the insert and the file write succeed, then
+  // the commit fails.
+  Sql("CREATE TABLE parent(seq INTEGER PRIMARY KEY); INSERT INTO parent VALUES (1);"
+      "ALTER TABLE audit RENAME TO audit_old;"
+      "CREATE TABLE audit (seq INTEGER PRIMARY KEY REFERENCES parent(seq) DEFERRABLE INITIALLY "
+      "DEFERRED, time INTEGER, actor TEXT, action TEXT, window_id TEXT, outcome TEXT, record TEXT,"
+      " prev_hash TEXT, hash TEXT);"
+      "INSERT INTO audit SELECT * FROM audit_old;");
+  Result<AuditRecord> failed = log_->Append(At("2026-11-24T10:00:01Z"));
+  EXPECT_EQ(failed.code(), StatusCode::kInternal);
+  EXPECT_THAT(failed.status().message(), HasSubstr("FOREIGN KEY"));
+  EXPECT_EQ(ReadLines(AuditDir() / "audit-2026-11-24.jsonl").size(), 1u);
+  EXPECT_EQ(log_->last_seq(), 1);
+  EXPECT_THAT(StoredSeqs(), ElementsAre(1));
+  EXPECT_TRUE(VerifyAuditChain(AuditDir()).ok());
+}
+
+TEST_F(SqliteAuditLogTest, ARecordInTheFileButNotInTheDatabaseIsImportedOnReopen) {
+  Append(At("2026-11-24T10:00:00Z"));
+  const AuditRecord second = Append(At("2026-11-24T10:00:01Z"));
+  Sql("DELETE FROM audit WHERE seq = 2");  // as if madre died between the fsync and the commit
+  Reopen();
+  Result<std::vector<AuditRecord>> stored = log_->Query(10, std::nullopt);
+  ASSERT_TRUE(stored.ok());
+  ASSERT_EQ(stored->size(), 2u);
+  EXPECT_EQ(stored->front(), second);
+  EXPECT_EQ(Append(At("2026-11-24T10:00:02Z")).prev_hash, second.hash);
+}
+
+TEST_F(SqliteAuditLogTest, ATornLastLineIsCutOnReopen) {
+  Append(At("2026-11-24T10:00:00Z"));
+  const std::filesystem::path file = AuditDir() / "audit-2026-11-24.jsonl";
+  std::ofstream(file, std::ios::app) << R"({"seq":2,"time":"2026-11-)";  // died inside write()
+  Reopen();
+  EXPECT_EQ(ReadLines(file).size(), 1u);
+  EXPECT_EQ(Append(At("2026-11-24T10:00:01Z")).seq, 2);
+  EXPECT_TRUE(VerifyAuditChain(AuditDir()).ok());
+}
+
+TEST_F(SqliteAuditLogTest, AFileAheadOfTheDatabaseIsRefused) {
+  for (int i = 0; i < 3; ++i) Append(At("2026-11-24T10:00:0" + std::to_string(i) + "Z"));
+  Sql("DELETE FROM audit WHERE seq >= 2");
+  log_.reset();
+  Result<std::unique_ptr<SqliteAuditLog>> reopened = OpenSqliteAuditLog(*db_, AuditDir());
+  ASSERT_FALSE(reopened.ok());
+  EXPECT_EQ(reopened.code(), StatusCode::kFailedPrecondition);
+  EXPECT_THAT(reopened.status().message(), HasSubstr("ends at seq 3"));
+}
+
+TEST_F(SqliteAuditLogTest, OutputIsCutOnACharacterBoundaryAndInvalidBytesAreReplaced) {
+  AuditRecord record = At("2026-11-24T10:00:00Z");
+  record.ops[0].output = std::string(4094, 'a') + "\xe2\x82\xac";  // '€' straddles byte 4096
+  record.ops[1].output = "raw \xff\xfe bytes";
+  record.detail = "bad \xc3";
+  const AuditRecord appended = Append(record);
+  EXPECT_EQ(appended.ops[0].output, std::string(4094, 'a'));
+  EXPECT_EQ(appended.ops[1].output, "raw \xEF\xBF\xBD\xEF\xBF\xBD bytes");
+  EXPECT_EQ(appended.detail, "bad \xEF\xBF\xBD");
+  Result<std::vector<AuditRecord>> stored = log_->Query(1, std::nullopt);
+  ASSERT_TRUE(stored.ok() && stored->size() == 1);
+  EXPECT_EQ(stored->front(), appended);
+  EXPECT_TRUE(VerifyAuditChain(AuditDir()).ok());
+}
+
+TEST_F(SqliteAuditLogTest, ARecordWhoseTimeCannotBeWrittenIsRefused) {
+  AuditRecord record = At("2026-11-24T10:00:00Z");
+  record.time = FromMicros(400'000'000'000'000'000);  // year 14645
+  Result<AuditRecord> refused = log_->Append(record);
+  EXPECT_EQ(refused.code(), StatusCode::kInvalidArgument);
+  EXPECT_EQ(log_->last_seq(), 0);
+  EXPECT_TRUE(StoredSeqs().empty());
+}
+
+TEST(CutUtf8Test, KeepsWholeCharactersOnly) {
+  EXPECT_EQ(CutUtf8("abc", 5), "abc");
+  EXPECT_EQ(CutUtf8("abcdef", 3), "abc");
+  EXPECT_EQ(CutUtf8("a\xc3\xb1", 2), "a");           // 2-byte char cut after its lead byte
+  EXPECT_EQ(CutUtf8("a\xc3\xb1z", 3), "a\xc3\xb1");  // boundary exactly at the end
+  EXPECT_EQ(CutUtf8("\xf0\x9f\x98\x80", 3), "");     // 4-byte emoji does not fit
+}
+
+}  // namespace
+}  // namespace madre

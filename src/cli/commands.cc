@@ -1,0 +1,348 @@
+#include "cli/commands.h"
+
+#include <unistd.h>
+
+#include <algorithm>
+#include <iostream>
+#include <thread>
+
+#include "cli/command_context.h"
+#include "cli/conductor.h"
+#include "cli/render.h"
+#include "cli/window_json.h"
+
+namespace madre::cli {
+
+using nlohmann::json;
+
+namespace {
+
+// Shared by every subcommand callback; owned by the callbacks (shared_ptr), so it
+// lives as long as the CLI::App that holds them.
+struct Registry {
+  CommandEnv env;
+  int* exit_code = nullptr;
+  std::vector<std::unique_ptr<CommonFlags>> flags;
+};
+
+const CLI::Validator& DurationValidator() {
+  static const CLI::Validator kValidator(
+      [](std::string& text) -> std::string {
+        if (ParseHumanDuration(text)) return "";
+        return "'" + text + "' is not a duration (e.g. 90s, 5m, 1h, or plain seconds)";
+      },
+      "DURATION");
+  return kValidator;
+}
+
+// Adds the options every client subcommand takes and returns their storage.
+CommonFlags* AddCommonFlags(Registry& registry, CLI::App* sub) {
+  registry.flags.push_back(std::make_unique<CommonFlags>());
+  CommonFlags* flags = registry.flags.back().get();
+  sub->add_option("--url", flags->url,
+                  "madre URL (default: $VX11_MADRE_URL, else http://$VX11_MADRE_BIND:"
+                  "$VX11_MADRE_PORT, else http://127.0.0.1:8001)");
+  CLI::Option* token = sub->add_option(
+      "--token", flags->token,
+      "API token (default: $VX11_TENTACULO_LINK_TOKEN, $VX11_TOKEN, then <state dir>/token)");
+  CLI::Option* token_file =
+      sub->add_option("--token-file", flags->token_file, "read the API token from this file");
+  token->excludes(token_file);
+  sub->add_flag("--json", flags->json, "print madre's JSON answer instead of a table");
+  sub->add_option("--timeout", flags->timeout, "timeout of each HTTP call (default 30s)")
+      ->check(DurationValidator());
+  return flags;
+}
+
+// Wraps a command body: builds the context, runs, stores the exit code. No exception
+// escapes into CLI11.
+void SetRun(CLI::App* sub, std::shared_ptr<Registry> registry, CommonFlags* flags,
+            std::function<Duration()> default_timeout, std::function<int(CommandContext&)> body) {
+  sub->callback([registry, flags, default_timeout, body] {
+    int code = kExitError;
+    try {
+      CommandContext ctx(registry->env, *flags, default_timeout());
+      std::optional<int> init_failure = ctx.Init();
+      code = init_failure ? *init_failure : body(ctx);
+    } catch (const std::exception& e) {
+      *registry->env.err << "madre: internal error: " << e.what() << "\n";
+      code = kExitError;
+    }
+    *registry->exit_code = code;
+  });
+}
+
+std::function<Duration()> Fixed(Duration d) {
+  return [d] { return d; };
+}
+
+std::string WindowPath(const std::string& id) {
+  return "/madre/power/windows/" + EscapePathSegment(id);
+}
+
+// audit [--limit N] [--follow]
+int RunAudit(CommandContext& ctx, int limit, bool follow) {
+  ApiResponse r = ctx.Call("GET", "/madre/power/audit?limit=" + std::to_string(limit));
+  if (!r.ok()) return ctx.Fail(r);
+  json records = AuditRecords(r.body);
+  std::reverse(records.begin(), records.end());  // oldest first, like a log
+  std::int64_t last_seq = 0;
+  for (const json& rec : records) last_seq = std::max(last_seq, Int(rec, "seq").value_or(0));
+  if (!follow) {
+    if (ctx.json()) {
+      ctx.out() << DumpJson(r.body, 2) << "\n";
+    } else {
+      ctx.out() << RenderAudit(records);
+    }
+    return kExitOk;
+  }
+  auto print = [&ctx](const json& recs, bool header) {
+    if (ctx.json()) {
+      for (const json& rec : recs) ctx.out() << DumpJson(rec) << "\n";
+    } else if (!recs.empty() || header) {
+      ctx.out() << RenderAudit(recs, header);
+    }
+    ctx.out().flush();
+  };
+  print(records, true);
+  while (!ctx.env().interrupted()) {
+    ctx.env().sleep(Seconds(1));
+    ApiResponse next =
+        ctx.Call("GET", "/madre/power/audit?limit=1000&after=" + std::to_string(last_seq));
+    if (!next.ok()) return ctx.Fail(next);
+    json fresh = AuditRecords(next.body);
+    std::reverse(fresh.begin(), fresh.end());
+    json shown = json::array();
+    for (const json& rec : fresh) {
+      const std::int64_t seq = Int(rec, "seq").value_or(0);
+      if (seq > last_seq || seq == 0) shown.push_back(rec);
+      last_seq = std::max(last_seq, seq);
+    }
+    print(shown, false);
+  }
+  return kExitOk;
+}
+
+}  // namespace
+
+CommandEnv RealCommandEnv() {
+  CommandEnv env;
+  env.getenv = SystemGetEnv();
+  env.make_transport = [](const Connection& c) -> std::unique_ptr<Transport> {
+    return std::make_unique<CurlTransport>(c.url, c.token, c.timeout);
+  };
+  env.make_probe_transport = [](Duration timeout) -> std::unique_ptr<Transport> {
+    return std::make_unique<CurlTransport>("", "", timeout);
+  };
+  env.out = &std::cout;
+  env.err = &std::cerr;
+  env.out_is_tty = isatty(STDOUT_FILENO) == 1;
+  env.clock = std::make_shared<SystemClock>();
+  env.sleep = [](Duration d) { std::this_thread::sleep_for(d); };
+  env.interrupted = [] { return false; };
+  env.proc_root = "/proc";
+  return env;
+}
+
+void RegisterCommands(CLI::App& app, int* exit_code) {
+  RegisterCommands(app, exit_code, RealCommandEnv());
+}
+
+void RegisterCommands(CLI::App& app, int* exit_code, CommandEnv env) {
+  auto registry = std::make_shared<Registry>();
+  registry->env = std::move(env);
+  registry->exit_code = exit_code;
+  app.footer(ExitCodesHelp());
+  const Duration kDefaultTimeout = Seconds(30);
+
+  {  // open SERVICE... [--ttl D | --hold] [--wait] [--wait-timeout D] [--reason R]
+    auto args = std::make_shared<OpenArgs>();
+    CLI::App* sub = app.add_subcommand("open", "Open a power window for SERVICE...");
+    CommonFlags* flags = AddCommonFlags(*registry, sub);
+    sub->add_option("services", args->services, "services to start (also a,b,c)")
+        ->required()
+        ->delimiter(',');
+    CLI::Option* ttl =
+        sub->add_option("--ttl", args->ttl, "time to live, e.g. 90s, 5m, 1h (default: madre's)")
+            ->check(DurationValidator());
+    CLI::Option* hold = sub->add_flag("--hold", args->hold, "no TTL: open until closed");
+    ttl->excludes(hold);
+    sub->add_flag("--wait", args->wait, "wait until every service is ready, showing progress");
+    sub->add_option("--wait-timeout", args->wait_timeout, "how long --wait waits (default 120s)")
+        ->check(DurationValidator());
+    sub->add_option("--reason", args->reason, "why the window is opened (audited)");
+    SetRun(
+        sub, registry, flags,
+        [args, kDefaultTimeout] {
+          if (!args->wait) return kDefaultTimeout;
+          return ParseHumanDuration(args->wait_timeout).value_or(Seconds(120)) + Seconds(30);
+        },
+        [args](CommandContext& ctx) { return RunOpen(ctx, *args); });
+  }
+
+  {  // close [WINDOW_ID]
+    auto id = std::make_shared<std::string>();
+    CLI::App* sub = app.add_subcommand("close", "Close a window (the only open one if no id)");
+    CommonFlags* flags = AddCommonFlags(*registry, sub);
+    sub->add_option("window_id", *id, "the window to close");
+    SetRun(sub, registry, flags, Fixed(kDefaultTimeout), [id](CommandContext& ctx) {
+      json body = json::object();
+      if (!id->empty()) body["window_id"] = *id;
+      return ctx.CallAndPrint("POST", "/madre/power/windows/close", body, RenderClosed);
+    });
+  }
+
+  {  // hold WINDOW_ID on|off
+    struct HoldArgs {
+      std::string id, on_off;
+    };
+    auto args = std::make_shared<HoldArgs>();
+    CLI::App* sub = app.add_subcommand("hold", "Put a window on hold (no expiry) or release it");
+    CommonFlags* flags = AddCommonFlags(*registry, sub);
+    sub->add_option("window_id", args->id, "the window")->required();
+    sub->add_option("state", args->on_off, "on or off")
+        ->required()
+        ->check(CLI::IsMember({"on", "off"}));
+    SetRun(sub, registry, flags, Fixed(kDefaultTimeout), [args](CommandContext& ctx) {
+      json body = {{"window_id", args->id}, {"hold", args->on_off == "on"}};
+      return ctx.CallAndPrint("POST", "/madre/power/windows/hold", body, RenderHold);
+    });
+  }
+
+  {  // extend WINDOW_ID DURATION
+    struct ExtendArgs {
+      std::string id, ttl;
+    };
+    auto args = std::make_shared<ExtendArgs>();
+    CLI::App* sub = app.add_subcommand("extend", "Give a window a new TTL from now");
+    CommonFlags* flags = AddCommonFlags(*registry, sub);
+    sub->add_option("window_id", args->id, "the window")->required();
+    sub->add_option("ttl", args->ttl, "the new TTL, e.g. 10m")
+        ->required()
+        ->check(DurationValidator());
+    SetRun(sub, registry, flags, Fixed(kDefaultTimeout), [args](CommandContext& ctx) {
+      json body = {{"window_id", args->id}, {"ttl_sec", DurationSeconds(args->ttl).value_or(0)}};
+      return ctx.CallAndPrint("POST", "/madre/power/windows/extend", body, RenderExtended);
+    });
+  }
+
+  auto add_get = [&](const char* name, const char* help, const char* path,
+                     std::string (*render)(const json&)) {
+    CLI::App* sub = app.add_subcommand(name, help);
+    CommonFlags* flags = AddCommonFlags(*registry, sub);
+    const std::string p = path;
+    SetRun(sub, registry, flags, Fixed(kDefaultTimeout), [p, render](CommandContext& ctx) {
+      return ctx.CallAndPrint("GET", p, nullptr, render);
+    });
+  };
+  add_get("state", "Show the power policy and the open windows", "/madre/power/state", RenderState);
+  add_get("status", "Show every project service as Docker sees it", "/madre/power/status",
+          RenderServiceStatus);
+  add_get("services", "Show the allowlist and the always-on services", "/madre/power/services",
+          RenderServices);
+  add_get("health", "Check that madre answers (no token needed)", "/health", RenderHealth);
+
+  {  // windows [--history] [--limit N]
+    struct WindowsArgs {
+      bool history = false;
+      int limit = 20;
+    };
+    auto args = std::make_shared<WindowsArgs>();
+    CLI::App* sub = app.add_subcommand("windows", "List the open windows (and past ones)");
+    CommonFlags* flags = AddCommonFlags(*registry, sub);
+    sub->add_flag("--history", args->history, "also list closed and failed windows");
+    sub->add_option("--limit", args->limit, "how many past windows (default 20)")
+        ->check(CLI::PositiveNumber);
+    SetRun(sub, registry, flags, Fixed(kDefaultTimeout), [args](CommandContext& ctx) {
+      const bool history = args->history;
+      return ctx.CallAndPrint(
+          "GET", "/madre/power/windows/status?limit=" + std::to_string(args->limit), nullptr,
+          [history](const json& body) { return RenderWindowsStatus(body, history); });
+    });
+  }
+
+  {  // window WINDOW_ID
+    auto id = std::make_shared<std::string>();
+    CLI::App* sub = app.add_subcommand("window", "Show one window with per-service status");
+    CommonFlags* flags = AddCommonFlags(*registry, sub);
+    sub->add_option("window_id", *id, "the window")->required();
+    SetRun(sub, registry, flags, Fixed(kDefaultTimeout), [id](CommandContext& ctx) {
+      return ctx.CallAndPrint("GET", WindowPath(*id), nullptr,
+                              [](const json& body) { return RenderWindow(WindowOf(body)); });
+    });
+  }
+
+  {  // audit [--limit N] [--follow]
+    struct AuditArgs {
+      int limit = 50;
+      bool follow = false;
+    };
+    auto args = std::make_shared<AuditArgs>();
+    CLI::App* sub = app.add_subcommand("audit", "Show the audit records (oldest first)");
+    CommonFlags* flags = AddCommonFlags(*registry, sub);
+    sub->add_option("--limit", args->limit, "how many recent records (default 50)")
+        ->check(CLI::PositiveNumber);
+    sub->add_flag("--follow,-f", args->follow, "keep printing new records");
+    SetRun(sub, registry, flags, Fixed(kDefaultTimeout),
+           [args](CommandContext& ctx) { return RunAudit(ctx, args->limit, args->follow); });
+  }
+
+  {  // solo-madre status|apply
+    auto action = std::make_shared<std::string>();
+    CLI::App* sub = app.add_subcommand(
+        "solo-madre", "SOLO_MADRE policy: status, or apply (close every window, stop the rest)");
+    CommonFlags* flags = AddCommonFlags(*registry, sub);
+    sub->add_option("action", *action, "status or apply")
+        ->required()
+        ->check(CLI::IsMember({"status", "apply"}));
+    SetRun(sub, registry, flags, Fixed(Seconds(120)), [action](CommandContext& ctx) {
+      if (*action == "apply") {
+        return ctx.CallAndPrint("POST", "/madre/power/policy/solo_madre/apply", nullptr,
+                                RenderSoloMadreApply);
+      }
+      return ctx.CallAndPrint("GET", "/madre/power/policy/solo_madre/status", nullptr,
+                              RenderSoloMadreStatus);
+    });
+  }
+
+  {  // conductor --reason R [...]
+    auto args = std::make_shared<ConductorArgs>();
+    CLI::App* sub = app.add_subcommand(
+        "conductor", "End-to-end check of the live stack: open, health, checks, metrics, close");
+    CommonFlags* flags = AddCommonFlags(*registry, sub);
+    sub->add_option("--reason", args->reason, "why this run (recorded in the window and report)")
+        ->required()
+        ->check(CLI::Validator(
+            [](std::string& s) { return s.empty() ? std::string("must not be empty") : ""; },
+            "TEXT"));
+    sub->add_option("--services", args->services, "services to open (default switch,hermes)")
+        ->delimiter(',');
+    sub->add_option("--ttl", args->ttl, "window TTL (default 60s)")->check(DurationValidator());
+    sub->add_option("--out", args->out, "output directory (default ./out/conductor)");
+    sub->add_option("--health-timeout", args->health_timeout,
+                    "how long to wait for readiness (default 60s)")
+        ->check(DurationValidator());
+    sub->add_option("--cpu-threshold", args->cpu_threshold,
+                    "host CPU % above which the run waits (default 70)")
+        ->check(CLI::Range(1.0, 100.0));
+    sub->add_option("--check", args->checks,
+                    "SERVICE=URL availability check (repeatable; replaces the built-in ones)");
+    sub->add_option("--force-fail", args->force_fail, "testing: make PHASE fail")
+        ->group("")
+        ->check(CLI::IsMember(ConductorPhaseNames()));
+    SetRun(sub, registry, flags, Fixed(kDefaultTimeout),
+           [args](CommandContext& ctx) { return RunConductorCommand(ctx, *args); });
+  }
+}
+
+int HandleParseError(const CLI::App& app, const CLI::ParseError& error) {
+  return HandleParseError(app, error, std::cout, std::cerr);
+}
+
+int HandleParseError(const CLI::App& app, const CLI::ParseError& error, std::ostream& out,
+                     std::ostream& err) {
+  const int code = app.exit(error, out, err);
+  return code == 0 ? kExitOk : kExitUsage;
+}
+
+}  // namespace madre::cli

@@ -1,0 +1,244 @@
+// madre against the real dockerd: each test has its own compose project, port and state dir.
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <filesystem>
+#include <thread>
+
+#include "docker_env.h"
+#include "madre_process.h"
+
+namespace madre::itest {
+namespace {
+
+using ::testing::ElementsAre;
+using ::testing::IsEmpty;
+using nlohmann::json;
+
+std::string Fixture(const std::string& name) {
+  return std::string(MADRE_SOURCE_DIR) + "/tests/integration/fixtures/" + name;
+}
+
+// A compose project of a fixture plus a madre serving it.
+class DaemonTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    if (!DockerAvailable()) GTEST_SKIP() << "no Docker engine";
+    EnsureImages();
+  }
+
+  void StartMadre(const std::string& fixture, std::map<std::string, std::string> extra = {}) {
+    project_ = UniqueProjectName("mitest");
+    env_ = {{"VX11_COMPOSE_PROJECT", project_},
+            {"VX11_COMPOSE_DIR", Fixture(fixture)},
+            {"VX11_ALWAYS_ON", "madre"},
+            {"VX11_RESYNC_SEC", "2"}};
+    for (const char* port : {"DB_PORT", "WEB_PORT", "COMMON_PORT", "A_PORT", "B_PORT", "OK_PORT"}) {
+      env_[port] = std::to_string(FreeLoopbackPort());
+    }
+    for (auto& [k, v] : extra) env_[k] = v;
+    compose_ = std::make_unique<ComposeProject>(project_, Fixture(fixture) + "/docker-compose.yml", env_);
+    madre_ = std::make_unique<MadreProcess>(env_);
+    ASSERT_TRUE(madre_->Start());
+  }
+
+  // kill -9, then the same daemon (state dir, port, token) again.
+  void Restart() { madre_->Kill9(); }
+
+  std::vector<std::string> Running() { return RunningServices(project_); }
+
+  // Waits (bounded) until `pred` holds; returns whether it did.
+  template <typename Pred>
+  bool Eventually(Pred pred, std::chrono::milliseconds limit = std::chrono::seconds(30)) {
+    const auto give_up = std::chrono::steady_clock::now() + limit;
+    while (std::chrono::steady_clock::now() < give_up) {
+      if (pred()) return true;
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    }
+    return pred();
+  }
+
+  void TearDown() override {
+    if (madre_ && HasFailure()) std::cerr << "madre log:\n" << madre_->log() << std::endl;
+    madre_.reset();
+    compose_.reset();
+  }
+
+  std::string project_;
+  std::map<std::string, std::string> env_;
+  std::unique_ptr<ComposeProject> compose_;
+  std::unique_ptr<MadreProcess> madre_;
+};
+
+TEST_F(DaemonTest, OpenRunsTheServiceAndItsDependencyAndCloseStopsBoth) {
+  StartMadre("two_services");
+  HttpAnswer opened = madre_->Post("/madre/power/window/open",
+                                   R"({"services":["web"],"ttl_sec":120,"reason":"itest"})");
+  ASSERT_EQ(opened.status, 200) << opened.body;
+  json window = opened.Json();
+  EXPECT_EQ(window["state"], "open");
+  EXPECT_EQ(window["services_started"], json({"db", "web"}));
+  EXPECT_LE(window["ttl_remaining_sec"].get<int>(), 120);
+  EXPECT_EQ(window["deadline"].get<std::string>().back(), 'Z');
+  EXPECT_THAT(Running(), ElementsAre("db", "web"));
+  // The service really answers through its published loopback port.
+  EXPECT_EQ(Http("GET", "http://127.0.0.1:" + env_["WEB_PORT"] + "/health", "", "").status, 200);
+
+  HttpAnswer closed = madre_->Post("/madre/power/window/close", "");
+  ASSERT_EQ(closed.status, 200) << closed.body;
+  EXPECT_EQ(closed.Json()["state"], "closed");
+  EXPECT_EQ(closed.Json()["services_stopped"], json({"web", "db"}));
+  EXPECT_THAT(Running(), IsEmpty());
+  json solo = madre_->Get("/madre/power/policy/solo_madre/status").Json();
+  EXPECT_EQ(solo["policy_active"], true);
+}
+
+TEST_F(DaemonTest, ShortTtlReallyStopsTheContainersAndReturnsToSoloMadre) {
+  StartMadre("two_services");
+  HttpAnswer opened = madre_->Post("/madre/power/window/open", R"({"services":["db"],"ttl_sec":2})");
+  ASSERT_EQ(opened.status, 200) << opened.body;
+  EXPECT_THAT(Running(), ElementsAre("db"));
+  EXPECT_TRUE(Eventually([&] { return Running().empty(); }, std::chrono::seconds(15)));
+  json state = madre_->Get("/madre/power/state").Json();
+  EXPECT_EQ(state["policy"], "solo_madre");
+  json status = madre_->Get("/madre/power/windows/status").Json();
+  ASSERT_FALSE(status["history"].empty());
+  EXPECT_EQ(status["history"][0]["close_reason"], "ttl_expired");
+  EXPECT_EQ(madre_->Get("/madre/power/policy/solo_madre/status").Json()["policy_active"], true);
+}
+
+TEST_F(DaemonTest, SharedServiceSurvivesTheFirstClose) {
+  StartMadre("shared", {{"VX11_POWER_WINDOWS_MAX_CONCURRENT", "2"}});
+  HttpAnswer a = madre_->Post("/madre/power/windows/open", R"({"services":["a"],"ttl_sec":120,"wait":true})");
+  ASSERT_EQ(a.status, 200) << a.body;
+  HttpAnswer b = madre_->Post("/madre/power/windows/open", R"({"services":["b"],"ttl_sec":120,"wait":true})");
+  ASSERT_EQ(b.status, 200) << b.body;
+  EXPECT_EQ(b.Json()["services_started"], json({"b"}));  // common was already up: shared
+  EXPECT_THAT(Running(), ElementsAre("a", "b", "common"));
+  // Two windows: a close without an id is ambiguous.
+  EXPECT_EQ(madre_->Post("/madre/power/windows/close", "{}").status, 409);
+  HttpAnswer closed = madre_->Post("/madre/power/windows/close",
+                                   json{{"window_id", a.Json()["window_id"]}}.dump());
+  ASSERT_EQ(closed.status, 200) << closed.body;
+  EXPECT_EQ(closed.Json()["services_stopped"], json({"a"}));
+  EXPECT_THAT(Running(), ElementsAre("b", "common"));
+  closed = madre_->Post("/madre/power/windows/close", "{}");
+  ASSERT_EQ(closed.status, 200) << closed.body;
+  EXPECT_EQ(closed.Json()["services_stopped"], json({"b", "common"}));
+  EXPECT_THAT(Running(), IsEmpty());
+}
+
+TEST_F(DaemonTest, KillNineLosesNoWindowAndTheWindowStillExpiresOnTime) {
+  StartMadre("two_services");
+  HttpAnswer opened = madre_->Post("/madre/power/window/open", R"({"services":["db"],"ttl_sec":6})");
+  ASSERT_EQ(opened.status, 200) << opened.body;
+  const std::string id = opened.Json()["window_id"];
+  const std::string deadline = opened.Json()["deadline"];
+  Restart();
+  ASSERT_TRUE(madre_->Start());
+  json window = madre_->Get("/madre/power/windows/" + id).Json();
+  EXPECT_EQ(window["state"], "open");
+  EXPECT_EQ(window["deadline"], deadline);
+  EXPECT_THAT(Running(), ElementsAre("db"));
+  EXPECT_TRUE(Eventually([&] { return Running().empty(); }, std::chrono::seconds(20)));
+  EXPECT_EQ(madre_->Get("/madre/power/windows/" + id).Json()["close_reason"], "ttl_expired");
+}
+
+TEST_F(DaemonTest, ServiceStartedByHandIsStoppedByReconcile) {
+  StartMadre("two_services");
+  ASSERT_TRUE(compose_->Run({"up", "-d", "--no-deps", "db"}));
+  EXPECT_THAT(Running(), ElementsAre("db"));
+  EXPECT_TRUE(Eventually([&] { return Running().empty(); }, std::chrono::seconds(20)));
+  json audit = madre_->Get("/madre/power/audit?limit=50").Json();
+  bool stopped = false;
+  for (const auto& record : audit["records"]) {
+    if (record["action"] == "reconcile.stop" && record["services"] == json({"db"})) stopped = true;
+  }
+  EXPECT_TRUE(stopped) << audit.dump(2);
+}
+
+TEST_F(DaemonTest, BadInputGetsTheSpecErrorAndChangesNothing) {
+  StartMadre("two_services");
+  const std::string open = "/madre/power/window/open";
+  struct Case {
+    std::string body;
+    long status;
+  };
+  std::vector<Case> cases = {
+      {"{not json", 400},
+      {R"(["db"])", 400},
+      {R"({"services":"db"})", 400},
+      {R"({"services":["db"],"ttl_sec":"10"})", 400},
+      {R"({"services":["db"],"ttl_sec":1.5})", 400},
+      {R"({"services":["db"],"ttl_sec":-1})", 400},
+      {R"({"services":["db"],"ttl_sec":999999999})", 400},
+      {R"({"services":["nope"]})", 422},
+      {R"({"services":["x; touch /tmp/pwned"]})", 422},
+  };
+  std::filesystem::remove("/tmp/pwned");
+  for (const auto& c : cases) {
+    HttpAnswer answer = madre_->Post(open, c.body);
+    EXPECT_EQ(answer.status, c.status) << c.body << " -> " << answer.body;
+    EXPECT_TRUE(answer.Json().contains("detail")) << answer.body;
+    EXPECT_TRUE(answer.Json().contains("code")) << answer.body;
+  }
+  HttpAnswer refused = madre_->Post(open, R"({"services":["zz","nope","db; rm -rf /"]})");
+  EXPECT_EQ(refused.Json()["detail"], "Services not in allowlist: [\"db; rm -rf /\", \"nope\", \"zz\"]");
+  std::string huge = R"({"services":["db"],"reason":")" + std::string(10 * 1024 * 1024, 'x') + "\"}";
+  EXPECT_EQ(madre_->Post(open, huge).status, 413);
+  EXPECT_EQ(Http("POST", madre_->Url(open), R"({"services":["db"]})", "").status, 401);
+  HttpAnswer wrong = Http("POST", madre_->Url(open), R"({"services":["db"]})", "wrong-token");
+  EXPECT_EQ(wrong.status, 403);
+  EXPECT_EQ(wrong.Json()["detail"], "forbidden: invalid token");
+  EXPECT_EQ(Http("GET", madre_->Url("/madre/power/policy/solo_madre/status"), "", "").status, 401);
+  EXPECT_EQ(Http("GET", madre_->Url("/health"), "", "").status, 200);
+  EXPECT_FALSE(std::filesystem::exists("/tmp/pwned"));
+  EXPECT_THAT(Running(), IsEmpty());
+  EXPECT_EQ(madre_->Get("/madre/power/state").Json()["policy"], "solo_madre");
+  EXPECT_TRUE(madre_->Get("/madre/power/windows/status").Json()["history"].empty());
+  EXPECT_EQ(madre_->log().find(madre_->token()), std::string::npos);  // never logged
+}
+
+TEST_F(DaemonTest, EveryEndpointAnswers) {
+  StartMadre("two_services");
+  EXPECT_EQ(madre_->Get("/health").Json()["module"], "madre");
+  json services = madre_->Get("/madre/power/services").Json();
+  EXPECT_EQ(services["allowlist"], json({"db", "web"}));
+  EXPECT_EQ(services["source"], "compose");
+  HttpAnswer started = madre_->Post("/madre/power/service/db/start", "");
+  ASSERT_EQ(started.status, 200) << started.body;
+  const std::string id = started.Json()["window_id"];
+  EXPECT_EQ(started.Json()["window"]["hold"], true);
+  json status = madre_->Get("/madre/power/status").Json();
+  bool db_running = false;
+  for (const auto& s : status["services"]) {
+    if (s["service"] == "db") db_running = s["state"] == "running" && s["window_ids"] == json({id});
+  }
+  EXPECT_TRUE(db_running) << status.dump(2);
+  EXPECT_EQ(madre_->Post("/madre/power/service/db/restart", "").status, 200);
+  HttpAnswer extend = madre_->Post("/madre/power/windows/extend", json{{"window_id", id}, {"ttl_sec", 60}}.dump());
+  EXPECT_EQ(extend.status, 200) << extend.body;
+  HttpAnswer hold = madre_->Post("/madre/power/windows/hold", json{{"window_id", id}, {"hold", false}}.dump());
+  EXPECT_EQ(hold.status, 200) << hold.body;
+  EXPECT_EQ(hold.Json()["hold"], false);
+  EXPECT_GT(hold.Json()["ttl_remaining_sec"].get<int>(), 0);
+  HttpAnswer stopped = madre_->Post("/madre/power/service/db/stop", "");
+  ASSERT_EQ(stopped.status, 200) << stopped.body;
+  EXPECT_EQ(stopped.Json()["windows_closed"], json({id}));
+  EXPECT_EQ(madre_->Get("/madre/power/windows/" + id).Json()["close_reason"], "service_stopped");
+  ASSERT_TRUE(compose_->Run({"up", "-d", "--no-deps", "web"}));
+  HttpAnswer apply = madre_->Post("/madre/power/policy/solo_madre/apply", "");
+  ASSERT_EQ(apply.status, 200) << apply.body;
+  EXPECT_EQ(apply.Json()["exec_status"], "ok");
+  EXPECT_EQ(apply.Json()["services_stopped"], json({"web"}));
+  EXPECT_THAT(Running(), IsEmpty());
+  json audit = madre_->Get("/madre/power/audit?limit=5").Json();
+  ASSERT_EQ(audit["records"].size(), 5u);
+  EXPECT_GT(audit["records"][0]["seq"].get<int>(), audit["records"][1]["seq"].get<int>());
+  EXPECT_EQ(madre_->Get("/madre/power/nope").status, 404);
+}
+
+}  // namespace
+}  // namespace madre::itest
