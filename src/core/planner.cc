@@ -432,8 +432,12 @@ void Planner::OnActionDone(const ActionResult& result, TimePoint now) {
   }
   if (action.kind == ActionKind::kObserve) {
     if (queued_observe_ == action.id) queued_observe_.reset();
-    // Docker could not be observed: try again after the back-off.
-    if (!result.status.ok()) next_resync_ = now + config_.retry_backoff;
+    // Docker could not be observed: try again after the back-off; else resync later.
+    if (!result.status.ok()) {
+      next_resync_ = now + config_.retry_backoff;
+    } else if (config_.resync_interval > Duration::zero()) {
+      next_resync_ = now + config_.resync_interval;
+    }
   }
   if (result.has_observation) ApplyObservation(result.observed, now);
   Settle(action.kind == ActionKind::kObserve ? "reconcile" : "madre", now);

@@ -101,9 +101,11 @@ TEST_F(DaemonTest, ShortTtlReallyStopsTheContainersAndReturnsToSoloMadre) {
   ASSERT_EQ(opened.status, 200) << opened.body;
   EXPECT_THAT(Running(), ElementsAre("db"));
   EXPECT_TRUE(Eventually([&] { return Running().empty(); }, std::chrono::seconds(15)));
-  json state = madre_->Get("/madre/power/state").Json();
-  EXPECT_EQ(state["policy"], "solo_madre");
-  json status = madre_->Get("/madre/power/windows/status").Json();
+  json status;
+  EXPECT_TRUE(Eventually([&] {
+    status = madre_->Get("/madre/power/windows/status").Json();
+    return status["policy"] == "solo_madre" && !status["history"].empty();
+  }));
   ASSERT_FALSE(status["history"].empty());
   EXPECT_EQ(status["history"][0]["close_reason"], "ttl_expired");
   EXPECT_EQ(madre_->Get("/madre/power/policy/solo_madre/status").Json()["policy_active"], true);
