@@ -163,7 +163,7 @@ void RegisterCommands(CLI::App& app, int* exit_code, CommandEnv env) {
         ->required()
         ->delimiter(',');
     CLI::Option* ttl =
-        sub->add_option("--ttl", args->ttl, "time to live, e.g. 90s, 5m, 1h (default: madre's)")
+        sub->add_option("--ttl", args->ttl, "time to live, e.g. 90s, 5m, 1h (default 5m)")
             ->check(DurationValidator());
     CLI::Option* hold = sub->add_flag("--hold", args->hold, "no TTL: open until closed");
     ttl->excludes(hold);
@@ -214,10 +214,10 @@ void RegisterCommands(CLI::App& app, int* exit_code, CommandEnv env) {
       std::string id, ttl;
     };
     auto args = std::make_shared<ExtendArgs>();
-    CLI::App* sub = app.add_subcommand("extend", "Give a window a new TTL from now");
+    CLI::App* sub = app.add_subcommand("extend", "Add time to a window's TTL (counted from its current deadline)");
     CommonFlags* flags = AddCommonFlags(*registry, sub);
     sub->add_option("window_id", args->id, "the window")->required();
-    sub->add_option("ttl", args->ttl, "the new TTL, e.g. 10m")
+    sub->add_option("ttl", args->ttl, "time to add, e.g. 10m")
         ->required()
         ->check(DurationValidator());
     SetRun(sub, registry, flags, Fixed(kDefaultTimeout), [args](CommandContext& ctx) {

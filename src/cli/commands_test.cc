@@ -82,7 +82,7 @@ TEST_F(CommandsTest, OpenWithCommaSeparatedServices) {
   world_.madre->OnJson("POST", "/madre/power/windows/open", 200, Window("opening", "", ""));
   EXPECT_EQ(Run({"open", "switch,hermes"}), kExitOk);
   EXPECT_EQ(world_.madre->calls[0].Json()["services"], json({"switch", "hermes"}));
-  EXPECT_FALSE(world_.madre->calls[0].Json().contains("ttl_sec"));  // madre's default
+  EXPECT_EQ(world_.madre->calls[0].Json()["ttl_sec"], 300);  // 5m: no --ttl is not a hold
 }
 
 TEST_F(CommandsTest, HoldSendsNullTtl) {

@@ -75,8 +75,9 @@ int RunOpen(CommandContext& ctx, const OpenArgs& args) {
       {"reason", args.reason}};
   if (args.hold) {
     body["ttl_sec"] = nullptr;
-  } else if (!args.ttl.empty()) {
-    std::optional<std::int64_t> ttl = DurationSeconds(args.ttl);
+  } else {
+    // Without --ttl the window gets 5 minutes: a null TTL would mean hold (SPEC §5).
+    std::optional<std::int64_t> ttl = DurationSeconds(args.ttl.empty() ? "5m" : args.ttl);
     if (!ttl) return ctx.Fail(kExitUsage, "--ttl: not a duration: " + args.ttl);
     body["ttl_sec"] = *ttl;
   }

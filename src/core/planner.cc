@@ -15,6 +15,14 @@ std::string Join(const std::vector<std::string>& items) {
   return out;
 }
 
+// Health and restarts as Docker reports them. A stopped container keeps its
+// last health (often "unhealthy" after a stop): that is not news about this run.
+void CopyObserved(const ServiceTrack& track, ServiceStatus& status) {
+  if (!track.observed) return;
+  status.health = track.observed->Running() ? track.observed->health : "";
+  status.restart_count = track.observed->restart_count;
+}
+
 bool Contains(const std::vector<std::string>& items, const std::string& item) {
   return std::find(items.begin(), items.end(), item) != items.end();
 }
@@ -483,10 +491,7 @@ bool Planner::UpdateWindows(TimePoint now) {
               ++pending;
               break;
           }
-          if (track.observed) {
-            status.health = track.observed->health;
-            status.restart_count = track.observed->restart_count;
-          }
+          CopyObserved(track, status);
           if (!(status == before)) MarkChanged(id);
         }
         if (pending > 0) break;
@@ -536,10 +541,7 @@ bool Planner::UpdateWindows(TimePoint now) {
           const ServiceStatus before = status;
           status.state = ServicePhaseName(track.phase);
           status.error = track.error;
-          if (track.observed) {
-            status.health = track.observed->health;
-            status.restart_count = track.observed->restart_count;
-          }
+          CopyObserved(track, status);
           if (!(status == before)) MarkChanged(id);
         }
         break;

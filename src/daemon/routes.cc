@@ -92,7 +92,10 @@ void ApiRouter::Route(const HttpRequest& request, Responder respond) {
   const std::string& path = request.path;
   const std::string& method = request.method;
   if (path == "/health") {
-    if (method != "GET" && method != "HEAD") return respond(ErrorResponse({StatusCode::kFailedPrecondition, "method not allowed"}));
+    if (method != "GET" && method != "HEAD") {
+      return respond(JsonResponse(405, {{"detail", "method " + method + " not allowed on /health"},
+                                        {"code", "method_not_allowed"}}));
+    }
     return respond(JsonResponse(200, {{"module", "madre"}, {"status", "ok"}, {"version", options_.version}}));
   }
   if (!StartsWith(path, "/madre/power/") && path != "/madre/power") {
@@ -261,7 +264,9 @@ void ApiRouter::State(Responder respond) {
     if (!active || window.created_at > active->created_at) active = &window;
     for (const auto& name : window.effective_services) active_services.insert(name);
   }
-  json body = {{"policy", active ? "windowed" : "solo_madre"},
+  // A closing window still holds services: the stack is back at SOLO_MADRE only when it closed.
+  const bool windowed = !engine_.planner().windows().empty();
+  json body = {{"policy", windowed ? "windowed" : "solo_madre"},
                {"window_id", nullptr},
                {"created_at", nullptr},
                {"deadline", nullptr},
@@ -299,7 +304,7 @@ void ApiRouter::WindowsStatus(const HttpRequest& request, Responder respond) {
   respond(JsonResponse(200, {{"active_window", active},
                              {"windows", windows},
                              {"history", past},
-                             {"policy", active.is_null() ? "solo_madre" : "windowed"}}));
+                             {"policy", windows.empty() ? "solo_madre" : "windowed"}}));
 }
 
 void ApiRouter::WindowGet(const std::string& id, Responder respond) {
