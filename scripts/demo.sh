@@ -10,6 +10,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$(pwd)
+# ccache hits across clones in other directories (CI builds a fresh clone).
+export CCACHE_BASEDIR=$root CCACHE_NOHASHDIR=true
 build=${MADRE_BUILD_DIR:-$root/build}
 port=${MADRE_DEMO_PORT:-8001}
 ttl=${MADRE_DEMO_TTL:-6}
