@@ -1,0 +1,59 @@
+// When is a started service ready (SPEC §6)? Pure rules, evaluated again and
+// again by the caller with fresh observations until the verdict is final.
+//   1. It has a Docker healthcheck: ready when Docker says healthy.
+//   2. Else a probe from labels: `vx11.health.url` (HTTP 2xx) or
+//      `vx11.health.tcp` (connect), while the container runs.
+//   3. Else: running for `settle` (1 s) without a restart.
+// A container that exits, disappears or restarts in a loop fails at once; one
+// that is not ready after its timeout (`vx11.health.timeout_sec`, else the
+// default) fails with what was last seen.
+#pragma once
+
+#include <optional>
+#include <string>
+
+#include "base/status.h"
+#include "base/time.h"
+#include "core/model.h"
+
+namespace madre {
+
+enum class ReadinessKind { kDockerHealth, kHttp, kTcp, kRunningFor };
+const char* ReadinessKindName(ReadinessKind kind);
+
+struct ReadinessSpec {
+  ReadinessKind kind = ReadinessKind::kRunningFor;
+  std::string target;  // URL or host:port for kHttp / kTcp
+  Duration timeout = Seconds(60);
+  Duration settle = Seconds(1);
+  int max_restarts = 1;  // more restarts than this during start-up is a loop
+};
+
+// From the service's healthcheck and labels. Bad label values are ignored
+// (with the default), never fatal: the compose file is the operator's.
+ReadinessSpec ReadinessFor(const ServiceDef& service, Duration default_timeout);
+
+enum class Verdict { kPending, kReady, kFailed };
+const char* VerdictName(Verdict verdict);
+
+struct ReadinessCheck {
+  Verdict verdict = Verdict::kPending;
+  std::string detail;  // why it failed, or what it waits for
+};
+
+// What the caller remembers between evaluations of one service.
+struct ReadinessState {
+  TimePoint started{};
+  std::optional<int> first_restart_count;
+  std::optional<TimePoint> running_since;
+  int last_restart_count = 0;
+};
+
+// One evaluation at `now`. `container` is nullopt when Docker has none for the
+// service; `probe` is the result of this round's probe (kHttp/kTcp), if run.
+ReadinessCheck EvaluateReadiness(const ReadinessSpec& spec,
+                                 const std::optional<ContainerState>& container,
+                                 const std::optional<Status>& probe, ReadinessState& state,
+                                 TimePoint now);
+
+}  // namespace madre

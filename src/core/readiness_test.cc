@@ -1,0 +1,141 @@
+#include "core/readiness.h"
+
+#include <gtest/gtest.h>
+
+#include "core/crash_loop.h"
+
+namespace madre {
+namespace {
+
+const TimePoint kT0 = FromMicros(1'795'514'400'000'000);
+
+ContainerState C(std::string state, std::string health = "", int restarts = 0) {
+  ContainerState c;
+  c.service = "svc";
+  c.container = "p-svc-1";
+  c.state = std::move(state);
+  c.health = std::move(health);
+  c.restart_count = restarts;
+  if (c.state == "exited") c.exit_code = 1;
+  return c;
+}
+
+ReadinessState StartedAt(TimePoint t) {
+  ReadinessState state;
+  state.started = t;
+  return state;
+}
+
+ServiceDef Def(bool healthcheck, std::map<std::string, std::string> labels = {}) {
+  ServiceDef def;
+  def.name = "svc";
+  def.has_healthcheck = healthcheck;
+  def.labels = std::move(labels);
+  return def;
+}
+
+TEST(ReadinessTest, SpecComesFromHealthcheckThenLabelsThenRunning) {
+  EXPECT_EQ(ReadinessFor(Def(true, {{"vx11.health.url", "http://127.0.0.1:1/h"}}), Seconds(60)).kind,
+            ReadinessKind::kDockerHealth);
+  ReadinessSpec http = ReadinessFor(Def(false, {{"vx11.health.url", "http://127.0.0.1:1/h"}}), Seconds(60));
+  EXPECT_EQ(http.kind, ReadinessKind::kHttp);
+  EXPECT_EQ(http.target, "http://127.0.0.1:1/h");
+  EXPECT_EQ(ReadinessFor(Def(false, {{"vx11.health.tcp", "127.0.0.1:6379"}}), Seconds(60)).kind,
+            ReadinessKind::kTcp);
+  EXPECT_EQ(ReadinessFor(Def(false), Seconds(60)).kind, ReadinessKind::kRunningFor);
+  EXPECT_EQ(ReadinessFor(Def(false, {{"vx11.health.timeout_sec", "20"}}), Seconds(60)).timeout, Seconds(20));
+  EXPECT_EQ(ReadinessFor(Def(false, {{"vx11.health.timeout_sec", "-3"}}), Seconds(60)).timeout, Seconds(60));
+  EXPECT_EQ(ReadinessFor(Def(false, {{"vx11.health.timeout_sec", "abc"}}), Seconds(60)).timeout, Seconds(60));
+}
+
+TEST(ReadinessTest, HealthcheckServiceIsReadyOnlyWhenHealthy) {
+  ReadinessSpec spec = ReadinessFor(Def(true), Seconds(30));
+  ReadinessState state = StartedAt(kT0);
+  EXPECT_EQ(EvaluateReadiness(spec, C("running", "starting"), std::nullopt, state, kT0).verdict,
+            Verdict::kPending);
+  EXPECT_EQ(EvaluateReadiness(spec, C("running", "unhealthy"), std::nullopt, state, kT0 + Seconds(5)).verdict,
+            Verdict::kPending);  // unhealthy fails only past the timeout
+  EXPECT_EQ(EvaluateReadiness(spec, C("running", "healthy"), std::nullopt, state, kT0 + Seconds(6)).verdict,
+            Verdict::kReady);
+}
+
+TEST(ReadinessTest, UnhealthyPastTheTimeoutFails) {
+  ReadinessSpec spec = ReadinessFor(Def(true), Seconds(30));
+  ReadinessState state = StartedAt(kT0);
+  ReadinessCheck check = EvaluateReadiness(spec, C("running", "unhealthy"), std::nullopt, state, kT0 + Seconds(30));
+  EXPECT_EQ(check.verdict, Verdict::kFailed);
+  EXPECT_EQ(check.detail, "not ready after 30 s (health: unhealthy)");
+}
+
+TEST(ReadinessTest, ProbeServiceIsReadyWhenTheProbeAnswers) {
+  ReadinessSpec spec = ReadinessFor(Def(false, {{"vx11.health.url", "http://127.0.0.1:9/h"}}), Seconds(30));
+  ReadinessState state = StartedAt(kT0);
+  EXPECT_EQ(EvaluateReadiness(spec, C("running"), Status::Unavailable("refused"), state, kT0).verdict,
+            Verdict::kPending);
+  EXPECT_EQ(EvaluateReadiness(spec, C("running"), Status::Ok(), state, kT0 + Seconds(1)).verdict,
+            Verdict::kReady);
+}
+
+TEST(ReadinessTest, PlainServiceNeedsOneSecondRunningWithoutRestart) {
+  ReadinessSpec spec = ReadinessFor(Def(false), Seconds(30));
+  ReadinessState state = StartedAt(kT0);
+  EXPECT_EQ(EvaluateReadiness(spec, C("running"), std::nullopt, state, kT0).verdict, Verdict::kPending);
+  EXPECT_EQ(EvaluateReadiness(spec, C("running", "", 1), std::nullopt, state, kT0 + Millis(900)).verdict,
+            Verdict::kPending);  // restarted: the second starts again
+  EXPECT_EQ(EvaluateReadiness(spec, C("running", "", 1), std::nullopt, state, kT0 + Millis(1500)).verdict,
+            Verdict::kPending);
+  EXPECT_EQ(EvaluateReadiness(spec, C("running", "", 1), std::nullopt, state, kT0 + Millis(1900)).verdict,
+            Verdict::kReady);
+}
+
+TEST(ReadinessTest, ExitedContainerFailsAtOnceWithItsExitCode) {
+  ReadinessSpec spec = ReadinessFor(Def(true), Seconds(30));
+  ReadinessState state = StartedAt(kT0);
+  ReadinessCheck check = EvaluateReadiness(spec, C("exited"), std::nullopt, state, kT0);
+  EXPECT_EQ(check.verdict, Verdict::kFailed);
+  EXPECT_EQ(check.detail, "container exited (exit code 1)");
+  EXPECT_EQ(EvaluateReadiness(spec, std::nullopt, std::nullopt, state, kT0).verdict, Verdict::kFailed);
+}
+
+TEST(ReadinessTest, RestartingInALoopFails) {
+  ReadinessSpec spec = ReadinessFor(Def(true), Seconds(30));
+  ReadinessState state = StartedAt(kT0);
+  EXPECT_EQ(EvaluateReadiness(spec, C("running", "starting", 0), std::nullopt, state, kT0).verdict,
+            Verdict::kPending);
+  EXPECT_EQ(EvaluateReadiness(spec, C("restarting", "", 1), std::nullopt, state, kT0 + Seconds(1)).verdict,
+            Verdict::kPending);
+  ReadinessCheck check = EvaluateReadiness(spec, C("restarting", "", 2), std::nullopt, state, kT0 + Seconds(2));
+  EXPECT_EQ(check.verdict, Verdict::kFailed);
+  EXPECT_EQ(check.detail.rfind("restarting in a loop: 2 restarts", 0), 0u) << check.detail;
+}
+
+TEST(CrashLoopTest, ThirdDeathWithinTheWindowIsALoopReportedOnce) {
+  CrashLoopDetector detector(3, Seconds(60));
+  EXPECT_FALSE(detector.OnDie("svc", 1, kT0));
+  EXPECT_FALSE(detector.OnDie("svc", 1, kT0 + Seconds(10)));
+  EXPECT_TRUE(detector.OnDie("svc", 2, kT0 + Seconds(20)));
+  EXPECT_TRUE(detector.InLoop("svc"));
+  EXPECT_FALSE(detector.OnDie("svc", 1, kT0 + Seconds(21)));
+  EXPECT_EQ(detector.RecentExitCodes("svc"), (std::vector<int>{1, 1, 2, 1}));
+}
+
+TEST(CrashLoopTest, DeathsSpreadOverMoreThanTheWindowAreNotALoop) {
+  CrashLoopDetector detector(3, Seconds(60));
+  EXPECT_FALSE(detector.OnDie("svc", 1, kT0));
+  EXPECT_FALSE(detector.OnDie("svc", 1, kT0 + Seconds(40)));
+  EXPECT_FALSE(detector.OnDie("svc", 1, kT0 + Seconds(80)));  // the first fell out of the window
+  EXPECT_FALSE(detector.InLoop("svc"));
+  EXPECT_TRUE(detector.OnDie("svc", 1, kT0 + Seconds(90)));
+}
+
+TEST(CrashLoopTest, ResetForgetsTheService) {
+  CrashLoopDetector detector(2, Seconds(60));
+  detector.OnDie("svc", 1, kT0);
+  EXPECT_TRUE(detector.OnDie("svc", 1, kT0 + Seconds(1)));
+  detector.Reset("svc");
+  EXPECT_FALSE(detector.InLoop("svc"));
+  EXPECT_FALSE(detector.OnDie("svc", 1, kT0 + Seconds(2)));
+}
+
+}  // namespace
+}  // namespace madre
