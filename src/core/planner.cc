@@ -110,6 +110,7 @@ Result<Window> Planner::PreviewOpen(const OpenRequest& request, const std::strin
   window.reason = request.reason;
   window.actor = request.actor;
   window.created_at = now;
+  window.skip_health = request.skip_health;
   for (const auto& name : window.effective_services) window.services_status[name] = ServiceStatus{};
   return window;
 }
@@ -265,6 +266,15 @@ std::int64_t Planner::ApplySoloMadre(TimePoint now) {
   return RequestObserve("solo_madre");
 }
 
+void Planner::MarkCrashLoop(const std::string& service, const std::string& detail, TimePoint now) {
+  auto it = services_.find(service);
+  if (it == services_.end()) return;
+  it->second.crashloop = true;
+  it->second.error = detail;
+  for (const auto& id : WindowsWanting({service})) MarkChanged(id);
+  UpdateWindows(now);
+}
+
 std::int64_t Planner::RequestObserve(const std::string& actor) {
   if (queued_observe_) return *queued_observe_;
   const std::int64_t id = Emit(ActionKind::kObserve, {}, {}, actor);
@@ -342,7 +352,15 @@ void Planner::Converge(const std::string& actor, TimePoint now) {
       services_[name].in_flight = true;
     }
     std::vector<std::string> ids = WindowsWanting(order);
-    Emit(ActionKind::kStart, order, ids, actor);
+    for (const auto& name : order) {
+      services_[name].crashloop = false;
+      services_[name].error.clear();
+    }
+    const std::int64_t id = Emit(ActionKind::kStart, order, ids, actor);
+    bool skip = !ids.empty();
+    for (const auto& wid : ids) skip = skip && windows_.at(wid).skip_health;
+    in_flight_.at(id).skip_health = skip;
+    pending_.back().skip_health = skip;
   }
   if (!to_stop.empty()) {
     std::vector<std::string> order = StartOrder(model_, to_stop);
@@ -381,10 +399,13 @@ void Planner::ApplyObservation(const std::vector<ContainerState>& observed, Time
     }
     if (track.in_flight) continue;
     const bool running = track.observed && track.observed->Running();
+    // A failed service stays failed (a running container may still be
+    // unready) until it is stopped or a new window starts it again.
+    if (track.phase == ServicePhase::kFailed) continue;
     if (running) {
       track.phase = ServicePhase::kRunning;
-      track.error.clear();
-    } else if (track.phase != ServicePhase::kFailed) {
+      if (!track.crashloop) track.error.clear();
+    } else {
       track.phase = ServicePhase::kStopped;
     }
   }
@@ -413,6 +434,7 @@ void Planner::OnActionDone(const ActionResult& result, TimePoint now) {
         break;
       case ActionKind::kStop:
         track.phase = ok ? ServicePhase::kStopped : ServicePhase::kRunning;
+        if (ok) track.crashloop = false;
         break;
       case ActionKind::kRestart:
         track.phase = ok ? ServicePhase::kRunning : ServicePhase::kFailed;
@@ -539,7 +561,7 @@ bool Planner::UpdateWindows(TimePoint now) {
           const ServiceTrack& track = services_[name];
           ServiceStatus& status = window.services_status[name];
           const ServiceStatus before = status;
-          status.state = ServicePhaseName(track.phase);
+          status.state = track.crashloop ? "crashloop" : ServicePhaseName(track.phase);
           status.error = track.error;
           CopyObserved(track, status);
           if (!(status == before)) MarkChanged(id);

@@ -39,6 +39,7 @@ struct OpenRequest {
   bool hold = false;
   std::string reason = "manual";
   std::string actor;
+  bool skip_health = false;
 };
 
 enum class ActionKind { kStart, kStop, kRestart, kObserve };
@@ -50,6 +51,7 @@ struct Action {
   std::vector<std::string> services;    // start order for kStart, reverse for kStop
   std::vector<std::string> window_ids;  // windows this action serves (sorted)
   std::string actor;                    // who caused it: a client, "ttl", "reconcile", "madre"
+  bool skip_health = false;             // kStart: every window it serves asked to skip readiness
   friend bool operator==(const Action&, const Action&) = default;
 };
 
@@ -77,6 +79,7 @@ struct ServiceTrack {
   std::optional<TimePoint> not_before;  // back-off after a failed action
   std::string error;                    // last failure
   std::optional<ContainerState> observed;
+  bool crashloop = false;               // dying repeatedly; cleared by the next start or stop
 };
 
 class Planner {
@@ -104,6 +107,8 @@ class Planner {
   // project service that nothing wants, including ones started by hand.
   // Returns the id of the observe action.
   std::int64_t ApplySoloMadre(TimePoint now);
+  // A service dies repeatedly: windows show it as `crashloop` with `detail`.
+  void MarkCrashLoop(const std::string& service, const std::string& detail, TimePoint now);
   // Queues an observe action (startup, resync). Returns its id, or the id of
   // one already queued or in flight.
   std::int64_t RequestObserve(const std::string& actor);

@@ -47,6 +47,7 @@ struct Window {
   std::vector<std::string> services_stopped;  // stopped because this window closed
   std::map<std::string, ServiceStatus> services_status;
   std::string error;                         // why it failed, if it did
+  bool skip_health = false;                  // ready as soon as the containers run
 
   bool Live() const { return state == WindowState::kOpening || state == WindowState::kOpen; }
   bool Terminal() const { return state == WindowState::kClosed || state == WindowState::kFailed; }

@@ -1,11 +1,14 @@
 // Runs one planner Action against Docker. Called on worker threads.
 #pragma once
 
+#include <functional>
 #include <vector>
 
+#include "base/clock.h"
 #include "core/planner.h"
 #include "ports/compose_runner.h"
 #include "ports/container_observer.h"
+#include "ports/readiness_probe.h"
 
 namespace madre {
 
@@ -14,11 +17,30 @@ struct ExecutedAction {
   std::vector<DockerOp> ops;
 };
 
+struct ReadinessOptions {
+  Duration default_timeout = Seconds(60);  // when a service has no vx11.health.timeout_sec
+  Duration poll = Millis(250);             // between two looks at the containers
+  Duration probe_timeout = Seconds(1);
+  int log_lines = 20;                      // of a failed service, in its error
+};
+
+// What an action needs from the world. Borrowed; thread-safe; outlives the action.
+struct ActionContext {
+  ComposeRunner& compose;
+  ContainerObserver& observer;
+  ReadinessProbe& probe;
+  const Clock& clock;
+  std::function<void(Duration)> sleep;
+  const ServiceModel& model;
+  ReadinessOptions readiness;
+};
+
 // Start/stop/restart through compose, then observes the project so that each
-// service's outcome is what Docker really shows (a container that exited right
-// after `up` is a failure; a failed `stop` of a container that is down anyway
-// is a success). Observe lists the project's containers.
-ExecutedAction ExecuteAction(const Action& action, ComposeRunner& compose,
-                             ContainerObserver& observer);
+// service's outcome is what Docker really shows. A started service succeeds
+// only once it is ready (core/readiness.h), unless the action skips health;
+// one that exits, loops or times out fails with the reason and its last log
+// lines. A failed `stop` of a container that is down anyway is a success.
+// Observe lists the project's containers.
+ExecutedAction ExecuteAction(const Action& action, ActionContext& context);
 
 }  // namespace madre

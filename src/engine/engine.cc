@@ -73,8 +73,13 @@ struct Engine::SoloOp {
   Reply<SoloMadreOutcome> reply;
 };
 
-Engine::Engine(EngineDeps deps, PlannerConfig config, ServiceModel model)
-    : deps_(std::move(deps)), planner_(std::move(config), std::move(model)) {}
+Engine::Engine(EngineDeps deps, PlannerConfig config, ServiceModel model, EngineOptions options)
+    : deps_(std::move(deps)),
+      planner_(std::move(config), std::move(model)),
+      options_(options),
+      action_context_{deps_.compose, deps_.observer, deps_.probe,        deps_.clock,
+                      deps_.sleep,   planner_.model(), options.readiness},
+      crash_loops_(options.crashloop_deaths, options.crashloop_window) {}
 
 Engine::~Engine() { *alive_ = false; }
 
@@ -355,6 +360,76 @@ void Engine::ApplySoloMadre(std::string actor, Reply<SoloMadreOutcome> reply) {
   AfterChange();
 }
 
+void Engine::OnDockerEvent(const DockerEvent& event) {
+  if (event.service.empty()) return;
+  planner_.RequestObserve("events");
+  if (event.action == "die") {
+    const auto& tracks = planner_.services();
+    auto track = tracks.find(event.service);
+    // A death that madre caused (stop in flight) or that nothing minds is not a crash.
+    const bool expected = track == tracks.end() || track->second.in_flight ||
+                          !planner_.IsWanted(event.service);
+    if (!expected && crash_loops_.OnDie(event.service, event.exit_code, event.time)) {
+      ReportCrashLoop(event.service, event.container_id);
+    }
+  } else if (event.action == "destroy") {
+    crash_loops_.Reset(event.service);
+  }
+  AfterChange();
+}
+
+void Engine::OnEventsConnected(bool connected) {
+  if (!connected) {
+    spdlog::warn("docker events stream lost; reconnecting");
+    return;
+  }
+  planner_.RequestObserve("events");  // whatever happened during the gap
+  AfterChange();
+}
+
+void Engine::ReportCrashLoop(const std::string& service, const std::string& container_id) {
+  std::string codes;
+  for (int code : crash_loops_.RecentExitCodes(service)) {
+    if (!codes.empty()) codes += ", ";
+    codes += std::to_string(code);
+  }
+  const std::string detail = "crash loop: died " + std::to_string(crash_loops_.RecentExitCodes(service).size()) +
+                             " times in " + std::to_string(options_.crashloop_window.count() / 1'000'000) +
+                             " s (exit codes " + codes + ")";
+  spdlog::warn("service {}: {}", service, detail);
+  planner_.MarkCrashLoop(service, detail, deps_.clock.Now());
+  // The last log lines come from Docker on a worker; the report is completed there.
+  std::weak_ptr<bool> alive = alive_;
+  deps_.workers.Submit([this, alive, service, container_id, detail] {
+    Result<std::string> logs = deps_.observer.Logs(container_id, options_.readiness.log_lines);
+    std::string full = detail;
+    if (logs.ok() && !logs->empty()) full += "; last log lines:\n" + *logs;
+    deps_.loop.Submit([this, alive, service, full] {
+      auto still = alive.lock();
+      if (!still || !*still) return;
+      planner_.MarkCrashLoop(service, full, deps_.clock.Now());
+      AuditRecord record;
+      record.actor = "docker";
+      record.action = "service.crashloop";
+      record.services = {service};
+      record.outcome = options_.crashloop_action == CrashLoopAction::kStop ? "stopped" : "reported";
+      record.detail = full;
+      for (const auto& [id, window] : planner_.windows()) {
+        for (const auto& name : window.effective_services) {
+          if (name == service && record.window_id.empty()) record.window_id = id;
+        }
+      }
+      Status ignored = AppendAudit(std::move(record));
+      (void)ignored;
+      if (options_.crashloop_action == CrashLoopAction::kStop) {
+        Status stopped = planner_.StopService(service, deps_.clock.Now());
+        if (!stopped.ok()) spdlog::warn("crash loop of {}: not stopped: {}", service, stopped.message());
+      }
+      AfterChange();
+    });
+  });
+}
+
 void Engine::Tick() {
   const TimePoint now = deps_.clock.Now();
   planner_.Advance(now);
@@ -401,7 +476,7 @@ void Engine::Dispatch(const Action& action) {
                fmt::format("{}", fmt::join(action.window_ids, " ")));
   std::weak_ptr<bool> alive = alive_;
   deps_.workers.Submit([this, action, alive] {
-    ExecutedAction executed = ExecuteAction(action, deps_.compose, deps_.observer);
+    ExecutedAction executed = ExecuteAction(action, action_context_);
     deps_.loop.Submit([this, action, alive, executed = std::move(executed)]() mutable {
       auto still = alive.lock();
       if (!still || !*still) return;

@@ -20,7 +20,11 @@
 #include "core/planner.h"
 #include "ports/audit_log.h"
 #include "ports/compose_runner.h"
+#include "core/crash_loop.h"
+#include "engine/action_runner.h"
 #include "ports/container_observer.h"
+#include "ports/docker_events.h"
+#include "ports/readiness_probe.h"
 #include "ports/executor.h"
 #include "ports/window_store.h"
 
@@ -35,6 +39,17 @@ struct EngineDeps {
   Executor& workers;  // slow docker work
   Executor& loop;     // runs jobs on the engine thread
   std::function<std::string()> new_window_id;
+  ReadinessProbe& probe;
+  std::function<void(Duration)> sleep;  // used by workers between readiness looks
+};
+
+enum class CrashLoopAction { kReport, kStop };
+
+struct EngineOptions {
+  ReadinessOptions readiness;
+  int crashloop_deaths = 3;                  // deaths ...
+  Duration crashloop_window = Seconds(60);   // ... within this time make a crash loop
+  CrashLoopAction crashloop_action = CrashLoopAction::kReport;
 };
 
 template <typename T>
@@ -64,7 +79,7 @@ struct SoloMadreOutcome {
 
 class Engine {
  public:
-  Engine(EngineDeps deps, PlannerConfig config, ServiceModel model);
+  Engine(EngineDeps deps, PlannerConfig config, ServiceModel model, EngineOptions options = {});
   ~Engine();
   Engine(const Engine&) = delete;
   Engine& operator=(const Engine&) = delete;
@@ -88,6 +103,12 @@ class Engine {
   void ApplySoloMadre(std::string actor, Reply<SoloMadreOutcome> reply);
   // Records a request refused before reaching the engine (bad input).
   void AuditRejected(const std::string& action, const std::string& actor, const Status& why);
+
+  // A container event of the project (from the events stream, on the engine
+  // thread): refreshes the observed state and counts deaths for crash loops.
+  void OnDockerEvent(const DockerEvent& event);
+  // The events stream (re)connected or was lost; after a gap, observe again.
+  void OnEventsConnected(bool connected);
 
   // Fires whatever is due (TTL expiry, back-off, resync, wait timeouts).
   void Tick();
@@ -116,9 +137,13 @@ class Engine {
   void FinishSoloOps();
   Status AppendAudit(AuditRecord record);
   std::string NewWindowId();
+  void ReportCrashLoop(const std::string& service, const std::string& container_id);
 
   EngineDeps deps_;
   Planner planner_;
+  EngineOptions options_;
+  ActionContext action_context_;
+  CrashLoopDetector crash_loops_;
   std::function<void()> on_change_;
   std::map<std::int64_t, Action> in_flight_ops_;
   std::map<std::string, std::unique_ptr<WindowOp>> open_ops_;   // by window id

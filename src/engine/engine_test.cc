@@ -5,6 +5,7 @@
 
 #include "testing/fake_clock.h"
 #include "testing/fake_docker.h"
+#include "testing/fake_probe.h"
 #include "testing/in_memory_window_store.h"
 #include "testing/manual_executor.h"
 #include "testing/recording_audit_log.h"
@@ -29,13 +30,18 @@ ServiceModel Model() {
   add("db", {});
   add("web", {"db", "redis"});
   add("api", {"db"});
+  add("cache", {});
+  model.services["cache"].has_healthcheck = true;
+  add("probed", {});
+  model.services["probed"].labels["vx11.health.url"] = "http://127.0.0.1:9999/health";
+  model.services["probed"].labels["vx11.health.timeout_sec"] = "5";
   return model;
 }
 
 PlannerConfig Config() {
   PlannerConfig config;
   config.always_on = {"madre", "redis"};
-  config.allowlist = {"db", "web", "api"};
+  config.allowlist = {"db", "web", "api", "cache", "probed"};
   config.max_concurrent = 4;
   config.resync_interval = Duration::zero();
   return config;
@@ -47,9 +53,20 @@ class EngineTest : public ::testing::Test {
 
   std::unique_ptr<Engine> MakeEngine() {
     int counter = 0;
-    EngineDeps deps{clock_, docker_, docker_, store_, audit_, workers_, loop_,
-                    [counter]() mutable { return "w" + std::to_string(++counter); }};
-    return std::make_unique<Engine>(deps, Config(), Model());
+    EngineDeps deps{clock_,
+                    docker_,
+                    docker_,
+                    store_,
+                    audit_,
+                    workers_,
+                    loop_,
+                    [counter]() mutable { return "w" + std::to_string(++counter); },
+                    probe_,
+                    [this](Duration d) {
+                      clock_.Advance(d);
+                      if (on_sleep_) on_sleep_();
+                    }};
+    return std::make_unique<Engine>(deps, Config(), Model(), options_);
   }
 
   void Boot() {
@@ -91,6 +108,9 @@ class EngineTest : public ::testing::Test {
   RecordingAuditLog audit_;
   ManualExecutor workers_;
   ManualExecutor loop_;
+  FakeProbe probe_;
+  EngineOptions options_;
+  std::function<void()> on_sleep_;  // runs at each readiness poll of a worker
   std::unique_ptr<Engine> engine_;
 };
 
@@ -308,6 +328,109 @@ TEST_F(EngineTest, DockerDownAtStartIsRetriedAndConvergesLater) {
   AdvanceTo(Seconds(5));
   EXPECT_TRUE(engine_->planner().observed_once());
   EXPECT_EQ(docker_.running(), std::set<std::string>{"redis"});
+}
+
+TEST_F(EngineTest, ServiceWithAHealthcheckIsReadyOnlyWhenHealthy) {
+  Boot();
+  int polls = 0;
+  on_sleep_ = [&] {
+    if (++polls == 8) docker_.SetHealth("cache", "healthy");
+  };
+  const TimePoint before = clock_.Now();
+  auto opened = OpenAndWait({"cache"}, 60);
+  ASSERT_TRUE(opened.ok());
+  EXPECT_EQ(opened->window.state, WindowState::kOpen);
+  EXPECT_EQ(opened->window.services_status.at("cache").state, "running");
+  EXPECT_EQ(opened->window.services_status.at("cache").health, "healthy");
+  EXPECT_GE(*opened->window.opened_at - before, Millis(8 * 250));  // the TTL starts when ready
+}
+
+TEST_F(EngineTest, ServiceNeverHealthyFailsAfterItsTimeout) {
+  options_.readiness.default_timeout = Seconds(3);
+  Boot();
+  auto opened = OpenAndWait({"cache"}, 60);
+  ASSERT_TRUE(opened.ok());
+  EXPECT_EQ(opened->window.state, WindowState::kFailed);
+  EXPECT_EQ(opened->window.services_status.at("cache").error,
+            "not ready: not ready after 3 s (health: starting)");
+  EXPECT_EQ(docker_.running(), std::set<std::string>{"redis"});  // rolled back
+}
+
+TEST_F(EngineTest, ProbeLabelledServiceIsReadyWhenItsUrlAnswers) {
+  Boot();
+  int polls = 0;
+  on_sleep_ = [&] {
+    if (++polls == 3) probe_.Set("http://127.0.0.1:9999/health", Status::Ok());
+  };
+  auto opened = OpenAndWait({"probed"}, 60);
+  ASSERT_TRUE(opened.ok());
+  EXPECT_EQ(opened->window.state, WindowState::kOpen);
+  EXPECT_EQ(polls, 3);
+}
+
+TEST_F(EngineTest, SkipHealthOpensAsSoonAsTheContainersRun) {
+  Boot();
+  OpenRequest request;
+  request.services = {"cache"};
+  request.ttl_sec = 60;
+  request.skip_health = true;
+  std::optional<Result<OpenOutcome>> answer;
+  engine_->Open(request, true, Seconds(300), [&](Result<OpenOutcome> r) { answer = std::move(r); });
+  RunUntilIdle();
+  ASSERT_TRUE(answer && answer->ok());
+  EXPECT_EQ((*answer)->window.state, WindowState::kOpen);
+  EXPECT_EQ((*answer)->window.services_status.at("cache").health, "starting");
+}
+
+DockerEvent Die(const std::string& service, int code, TimePoint t) {
+  DockerEvent event;
+  event.action = "die";
+  event.service = service;
+  event.container_id = "id-" + service;
+  event.exit_code = code;
+  event.time = t;
+  return event;
+}
+
+TEST_F(EngineTest, ServiceThatDiesThreeTimesInAMinuteIsACrashLoop) {
+  Boot();
+  auto opened = OpenAndWait({"api"}, 600);
+  ASSERT_TRUE(opened.ok());
+  engine_->OnDockerEvent(Die("api", 1, clock_.Now()));
+  engine_->OnDockerEvent(Die("api", 1, clock_.Now() + Seconds(10)));
+  RunUntilIdle();
+  EXPECT_THAT(audit_.actions(), Not(Contains("service.crashloop")));
+  engine_->OnDockerEvent(Die("api", 2, clock_.Now() + Seconds(20)));
+  RunUntilIdle();
+  const Window* window = engine_->planner().FindWindow(opened->window.id);
+  ASSERT_NE(window, nullptr);
+  EXPECT_EQ(window->services_status.at("api").state, "crashloop");
+  EXPECT_THAT(window->services_status.at("api").error, ::testing::HasSubstr("exit codes 1, 1, 2"));
+  EXPECT_EQ(audit_.records().back().action, "service.crashloop");
+  EXPECT_EQ(audit_.records().back().outcome, "reported");
+  EXPECT_THAT(docker_.running(), Contains("api"));  // report only, by default
+}
+
+TEST_F(EngineTest, CrashLoopActionStopStopsTheService) {
+  options_.crashloop_action = CrashLoopAction::kStop;
+  Boot();
+  auto opened = OpenAndWait({"api"}, 600);
+  ASSERT_TRUE(opened.ok());
+  for (int i = 0; i < 3; ++i) engine_->OnDockerEvent(Die("api", 1, clock_.Now() + Seconds(i)));
+  RunUntilIdle();
+  EXPECT_THAT(docker_.running(), Not(Contains("api")));
+  EXPECT_EQ(store_.Get(opened->window.id)->value().close_reason, CloseReason::kServiceStopped);
+}
+
+TEST_F(EngineTest, DeathsCausedByMadreAreNotCrashes) {
+  Boot();
+  auto opened = OpenAndWait({"api"}, 600);
+  ASSERT_TRUE(opened.ok());
+  std::optional<Result<Window>> closed;
+  engine_->Close(std::nullopt, "127.0.0.1", [&](Result<Window> w) { closed = std::move(w); });
+  for (int i = 0; i < 3; ++i) engine_->OnDockerEvent(Die("api", 137, clock_.Now() + Seconds(i)));
+  RunUntilIdle();
+  EXPECT_THAT(audit_.actions(), Not(Contains("service.crashloop")));
 }
 
 }  // namespace

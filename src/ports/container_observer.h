@@ -1,6 +1,7 @@
 // A read-only view of the project's containers (Engine API or compose ps).
 #pragma once
 
+#include <string>
 #include <vector>
 
 #include "base/status.h"
@@ -13,6 +14,12 @@ class ContainerObserver {
  public:
   virtual ~ContainerObserver() = default;
   virtual Result<std::vector<ContainerState>> ListProject() = 0;
+  // The last `tail` lines of a container's output (for failure reports).
+  virtual Result<std::string> Logs(const std::string& container_id, int tail) {
+    (void)container_id;
+    (void)tail;
+    return Status::Unavailable("container logs are not available through this observer");
+  }
 };
 
 }  // namespace madre

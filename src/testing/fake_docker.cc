@@ -45,6 +45,11 @@ ComposeOutcome FakeDocker::Up(const std::vector<std::string>& services) {
       c.state = "running";
       c.exit_code.reset();
     }
+    auto def = model_.services.find(s);
+    if (def != model_.services.end() && def->second.has_healthcheck) {
+      auto h = health_.find(s);
+      c.health = h == health_.end() ? "starting" : h->second;
+    }
   }
   return outcome;
 }
@@ -102,6 +107,13 @@ void FakeDocker::FailNext(const std::string& verb, Status status) {
 void FakeDocker::CrashOnStart(const std::string& service) {
   std::lock_guard<std::mutex> lock(mu_);
   crash_on_start_.insert(service);
+}
+
+void FakeDocker::SetHealth(const std::string& service, const std::string& health) {
+  std::lock_guard<std::mutex> lock(mu_);
+  health_[service] = health;
+  auto it = containers_.find(service);
+  if (it != containers_.end()) it->second.health = health;
 }
 
 void FakeDocker::SetDown(bool down) {

@@ -33,6 +33,9 @@ class FakeDocker final : public ComposeRunner, public ContainerObserver {
   void FailNext(const std::string& verb, Status status);       // "up", "stop", "restart", "list"
   void CrashOnStart(const std::string& service);               // up succeeds, container exits 1
   void SetDown(bool down);                                     // every call fails: docker is down
+  // Health of a service's container; new containers of a service with a
+  // healthcheck start as "starting".
+  void SetHealth(const std::string& service, const std::string& health);
   std::vector<std::string> calls() const;                      // "up db web", "stop web", ...
   std::set<std::string> running() const;
 
@@ -42,6 +45,7 @@ class FakeDocker final : public ComposeRunner, public ContainerObserver {
   ServiceModel model_;
   mutable std::mutex mu_;
   std::map<std::string, ContainerState> containers_;
+  std::map<std::string, std::string> health_;  // set by SetHealth
   std::map<std::string, Status> fail_next_;
   std::set<std::string> crash_on_start_;
   bool down_ = false;

@@ -47,7 +47,7 @@ class DockerEngineClient final : public ContainerObserver {
   // SIGTERM, then SIGKILL after `timeout_sec`. Stopping a stopped container succeeds.
   Status Stop(const std::string& id, int timeout_sec);
   // The last `tail` lines of stdout and stderr, interleaved, demultiplexed.
-  Result<std::string> Logs(const std::string& id, int tail);
+  Result<std::string> Logs(const std::string& id, int tail) override;
 
   // The API version used in request paths: the server's (GET /version, asked once), never
   // above kMaxTestedDockerApi; kMaxTestedDockerApi while the server cannot be asked.

@@ -53,6 +53,7 @@ std::string EncodeWindow(const Window& window) {
       {"services_stopped", window.services_stopped},
       {"services_status", status},
       {"error", window.error},
+      {"skip_health", window.skip_health},
   };
   return j.dump(-1, ' ', false, json::error_handler_t::replace);
 }
@@ -104,6 +105,7 @@ Result<Window> DecodeWindow(std::string_view body) {
       }
     }
     ReadIfPresent(j, "error", window.error);
+    ReadIfPresent(j, "skip_health", window.skip_health);
     return window;
   } catch (const std::exception& e) {
     return Status::Internal(std::string("corrupt window body: ") + e.what());
