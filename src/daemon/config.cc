@@ -127,6 +127,15 @@ Status ApplyEnv(const EnvLookup& env, DaemonConfig& c) {
   if (auto v = get("VX11_RESYNC_SEC")) {
     ASSIGN_OR_RETURN(c.resync_sec, ParseIntSetting("VX11_RESYNC_SEC", *v, 0, 86400));
   }
+  if (auto v = get("VX11_HEALTH_TIMEOUT_SEC")) {
+    ASSIGN_OR_RETURN(c.health_timeout_sec, ParseIntSetting("VX11_HEALTH_TIMEOUT_SEC", *v, 1, 3600));
+  }
+  if (auto v = get("VX11_CRASHLOOP_ACTION")) {
+    if (*v != "report" && *v != "stop") {
+      return Status::InvalidArgument("VX11_CRASHLOOP_ACTION=" + *v + " must be report or stop");
+    }
+    c.crashloop_action = *v;
+  }
   return Status::Ok();
 }
 
@@ -143,7 +152,7 @@ Status ApplyToml(std::string_view text, const std::string& origin, DaemonConfig&
       "bind", "port", "compose_project", "compose_dir", "compose_files", "compose_cmd",
       "always_on", "core_mode", "allowlist", "windows_enabled", "timeout_sec",
       "ttl_check_interval", "max_concurrent", "log_level", "state_dir", "audit_dir",
-      "docker_host", "resync_sec"};
+      "docker_host", "resync_sec", "health_timeout_sec", "crashloop_action"};
   for (const auto& [key, node] : table) {
     if (!kKnown.count(std::string(key.str()))) {
       return Status::InvalidArgument(origin + ": unknown setting '" + std::string(key.str()) + "'");
@@ -209,6 +218,13 @@ Status ApplyToml(std::string_view text, const std::string& origin, DaemonConfig&
   RETURN_IF_ERROR(str("audit_dir", [&](const std::string& v) { c.audit_dir = v; }));
   RETURN_IF_ERROR(str("docker_host", [&](const std::string& v) { c.docker_host = v; }));
   RETURN_IF_ERROR(integer("resync_sec", 0, 86400, c.resync_sec));
+  RETURN_IF_ERROR(integer("health_timeout_sec", 1, 3600, c.health_timeout_sec));
+  std::string crash = c.crashloop_action;
+  RETURN_IF_ERROR(str("crashloop_action", [&](const std::string& v) { crash = v; }));
+  if (crash != "report" && crash != "stop") {
+    return Status::InvalidArgument(origin + ": crashloop_action must be \"report\" or \"stop\"");
+  }
+  c.crashloop_action = crash;
   return Status::Ok();
 }
 
@@ -222,8 +238,12 @@ Status ResolveToken(const EnvLookup& env, DaemonConfig& c) {
     }
   }
   std::error_code ec;
-  std::filesystem::create_directories(c.state_dir, ec);
-  if (ec) return Status::Internal("cannot create state dir " + c.state_dir.string() + ": " + ec.message());
+  if (!std::filesystem::exists(c.state_dir)) {
+    std::filesystem::create_directories(c.state_dir, ec);
+    if (ec) return Status::Internal("cannot create state dir " + c.state_dir.string() + ": " + ec.message());
+    // It holds the token and the database (with the audit): only the owner reads it.
+    std::filesystem::permissions(c.state_dir, std::filesystem::perms::owner_all, ec);
+  }
   const std::filesystem::path path = c.state_dir / "token";
   c.token_source = path.string();
   std::ifstream in(path);
@@ -279,10 +299,17 @@ std::string SettingsHelp() {
   VX11_AUDIT_DIR      audit JSON Lines files               [<state dir>/audit] --audit-dir
   DOCKER_HOST         Docker Engine endpoint (unix:// only) [unix:///var/run/docker.sock]
   VX11_RESYNC_SEC     safety-net re-read of the containers, 0 = never [30]
+  VX11_HEALTH_TIMEOUT_SEC readiness limit of a started service, unless its label
+                      vx11.health.timeout_sec says otherwise [60]
+  VX11_CRASHLOOP_ACTION report|stop a window service that died 3 times in 60 s [report]
+Readiness (per compose service): a Docker healthcheck (ready when healthy), else the
+  label vx11.health.url=http://127.0.0.1:PORT/path (HTTP 2xx) or vx11.health.tcp=
+  127.0.0.1:PORT (connect), else one second running without a restart.
 Config file (TOML, --config): the same settings as lower-case keys: bind, port,
   compose_project, compose_dir, compose_files (list), compose_cmd, always_on (list),
   core_mode, allowlist (list), windows_enabled, timeout_sec, ttl_check_interval,
-  max_concurrent, log_level, state_dir, audit_dir, docker_host, resync_sec.
+  max_concurrent, log_level, state_dir, audit_dir, docker_host, resync_sec,
+  health_timeout_sec, crashloop_action.
 )";
 }
 

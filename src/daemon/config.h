@@ -35,6 +35,8 @@ struct DaemonConfig {
   std::optional<std::filesystem::path> audit_dir;  // default <state_dir>/audit
   std::string docker_host = "unix:///var/run/docker.sock";
   int resync_sec = 30;
+  int health_timeout_sec = 60;          // readiness limit without vx11.health.timeout_sec
+  std::string crashloop_action = "report";  // report|stop
   std::size_t max_body_bytes = 1 << 20;
 
   std::set<std::string> EffectiveAlwaysOn() const;

@@ -6,6 +6,8 @@
 
 #include "adapters/compose/compose_argv.h"
 #include "api/json_codec.h"
+#include "cli/host_metrics.h"
+#include "engine/engine_metrics.h"
 
 namespace madre {
 
@@ -56,6 +58,23 @@ Result<int> QueryInt(const HttpRequest& request, const char* name, int fallback,
 
 }  // namespace
 
+std::string RouteLabel(const std::string& path) {
+  static const std::set<std::string> kFixed = {
+      "/health", "/metrics", "/madre/power/window/open", "/madre/power/window/close",
+      "/madre/power/windows/open", "/madre/power/windows/close", "/madre/power/windows/hold",
+      "/madre/power/windows/extend", "/madre/power/windows/status", "/madre/power/state",
+      "/madre/power/status", "/madre/power/services", "/madre/power/audit",
+      "/madre/power/policy/solo_madre/status", "/madre/power/policy/solo_madre/apply"};
+  if (kFixed.count(path)) return path;
+  if (StartsWith(path, "/madre/power/windows/")) return "/madre/power/windows/{id}";
+  if (StartsWith(path, "/madre/power/service/")) {
+    const auto slash = path.rfind('/');
+    const std::string op = path.substr(slash + 1);
+    if (op == "start" || op == "stop" || op == "restart") return "/madre/power/service/{name}/" + op;
+  }
+  return "other";
+}
+
 bool TokenMatches(const std::string& expected, const std::string& given) {
   // Compare every byte of the longer length so that timing does not reveal a prefix.
   const std::size_t n = std::max(expected.size(), given.size());
@@ -81,8 +100,13 @@ void ApiRouter::Handle(HttpRequest request, Responder respond) {
   const std::string path = request.path;
   const std::string client = ClientOf(request);
   // Every answer is logged without the token, headers or body.
-  Responder logged = [respond, method, path, client](HttpResponse response) {
+  Metrics* metrics = options_.metrics;
+  Responder logged = [respond, method, path, client, metrics](HttpResponse response) {
     spdlog::debug("{} {} {} -> {}", client, method, path, response.status);
+    if (metrics) {
+      metrics->Add(kMetricHttpRequests,
+                   {{"route", RouteLabel(path)}, {"code", std::to_string(response.status)}});
+    }
     respond(std::move(response));
   };
   Route(request, std::move(logged));
@@ -98,7 +122,14 @@ void ApiRouter::Route(const HttpRequest& request, Responder respond) {
     }
     return respond(JsonResponse(200, {{"module", "madre"}, {"status", "ok"}, {"version", options_.version}}));
   }
-  if (!StartsWith(path, "/madre/power/") && path != "/madre/power") {
+  if (path == "/metrics") {
+    if (method != "GET" && method != "HEAD") {
+      return respond(JsonResponse(405, {{"detail", "method " + method + " not allowed on /metrics"},
+                                        {"code", "method_not_allowed"}}));
+    }
+    return MetricsText(std::move(respond));
+  }
+  if (!StartsWith(path, "/madre/power/")) {
     return respond(JsonResponse(404, {{"detail", "Not Found"}, {"code", "not_found"}}));
   }
   // Authentication comes before anything else under /madre/power.
@@ -186,6 +217,7 @@ void ApiRouter::Open(const HttpRequest& request, bool compatible, Responder resp
   open.hold = body->hold || body->mode == "hold";
   open.reason = body->reason;
   open.actor = actor;
+  open.skip_health = body->skip_health;
   // The compatible endpoint always answers with the result, like the original.
   const bool wait = compatible || body->wait;
   const Duration timeout = body->wait_timeout_sec ? Seconds(*body->wait_timeout_sec)
@@ -427,6 +459,40 @@ void ApiRouter::SoloMadreApply(const HttpRequest& request, Responder respond) {
                           {"exec_status", outcome->exec_status},
                           {"exec_details", outcome->exec_details}}));
   });
+}
+
+void ApiRouter::MetricsText(Responder respond) {
+  HttpResponse response;
+  response.content_type = "text/plain; version=0.0.4";
+  if (!options_.metrics) {
+    response.body = "# metrics are not enabled\n";
+    return respond(std::move(response));
+  }
+  Metrics& m = *options_.metrics;
+  m.Set(kMetricWindowsOpen, {}, static_cast<double>(engine_.planner().windows().size()));
+  if (auto cpu = cli::ReadCpuTimes(options_.proc_root); cpu.ok()) {
+    if (last_cpu_ && cpu->total > last_cpu_->first) {
+      const double total = static_cast<double>(cpu->total - last_cpu_->first);
+      const double idle = static_cast<double>(cpu->idle - last_cpu_->second);
+      const double iowait = static_cast<double>(cpu->iowait - last_iowait_.value_or(cpu->iowait));
+      m.Set(kMetricHostCpu, {}, 100.0 * (total - idle - iowait) / total);
+      m.Set(kMetricHostIowait, {}, 100.0 * iowait / total);
+    }
+    last_cpu_ = std::make_pair(cpu->total, cpu->idle);
+    last_iowait_ = cpu->iowait;
+  }
+  if (auto mem = cli::ReadMeminfo(options_.proc_root); mem.ok()) {
+    m.Set(kMetricHostMemory, {{"kind", "total"}}, static_cast<double>(mem->total_bytes));
+    m.Set(kMetricHostMemory, {{"kind", "available"}}, static_cast<double>(mem->available_bytes));
+    m.Set(kMetricHostMemory, {{"kind", "used"}}, static_cast<double>(mem->used_bytes()));
+  }
+  if (auto load = cli::ReadLoadavg(options_.proc_root); load.ok()) {
+    m.Set(kMetricHostLoad, {{"period", "1m"}}, (*load)[0]);
+    m.Set(kMetricHostLoad, {{"period", "5m"}}, (*load)[1]);
+    m.Set(kMetricHostLoad, {{"period", "15m"}}, (*load)[2]);
+  }
+  response.body = m.RenderText();
+  respond(std::move(response));
 }
 
 void ApiRouter::ServiceOp(const HttpRequest& request, const std::string& name, const std::string& op,

@@ -4,11 +4,13 @@
 #pragma once
 
 #include <atomic>
+#include <filesystem>
 #include <memory>
 #include <set>
 #include <string>
 
 #include "adapters/http/http_server.h"
+#include "base/metrics.h"
 #include "engine/engine.h"
 #include "ports/container_observer.h"
 #include "ports/executor.h"
@@ -21,7 +23,12 @@ struct RouterOptions {
   std::string version;
   std::set<std::string> always_on;
   Duration open_wait_timeout = Seconds(300);  // the compatible open waits for the result
+  Metrics* metrics = nullptr;                 // GET /metrics and request counts; null: none
+  std::filesystem::path proc_root = "/proc";  // host metrics
 };
+
+// The route of a path for metrics ("/madre/power/windows/{id}"), "other" when unknown.
+std::string RouteLabel(const std::string& path);
 
 class ApiRouter {
  public:
@@ -47,6 +54,7 @@ class ApiRouter {
   void Status(Responder respond);
   void SoloMadreStatus(Responder respond);
   void SoloMadreApply(const HttpRequest& request, Responder respond);
+  void MetricsText(Responder respond);
   void ServiceOp(const HttpRequest& request, const std::string& name, const std::string& op,
                  Responder respond);
   // Lists the real containers on a worker, then calls `then` on the engine thread.
@@ -58,6 +66,8 @@ class ApiRouter {
   Executor& workers_;
   Executor& loop_;
   bool ready_ = false;
+  std::optional<std::pair<std::uint64_t, std::uint64_t>> last_cpu_;  // (total, idle) jiffies
+  std::optional<std::uint64_t> last_iowait_;
 };
 
 // Constant-time comparison of the token (no early exit on the first difference).

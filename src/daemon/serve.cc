@@ -3,6 +3,7 @@
 #include <signal.h>
 
 #include <atomic>
+#include <thread>
 #include <fstream>
 #include <future>
 #include <random>
@@ -12,6 +13,8 @@
 
 #include "adapters/compose/compose_cli_runner.h"
 #include "adapters/docker/docker_engine_client.h"
+#include "adapters/docker/docker_events.h"
+#include "adapters/probe/loopback_probe.h"
 #include "adapters/exec/thread_pool_executor.h"
 #include "adapters/http/http_server.h"
 #include "adapters/process/posix_process_runner.h"
@@ -23,6 +26,7 @@
 #include "daemon/deadline_timer.h"
 #include "daemon/routes.h"
 #include "engine/engine.h"
+#include "engine/engine_metrics.h"
 
 #ifndef MADRE_VERSION
 #define MADRE_VERSION "dev"
@@ -212,14 +216,24 @@ int Serve(const ServeFlags& flags) {
   SystemClock clock;
   ThreadPoolExecutor workers(4, "madre-docker");
   ServerLoopExecutor loop;
-  EngineDeps deps{clock, compose, *observer, store, **audit, workers, loop, NewUuid};
-  Engine engine(deps, planner_config, *model);
+  LoopbackProbe probe;
+  EngineDeps deps{clock,   compose, *observer, store,  **audit,
+                  workers, loop,    NewUuid,   probe,  [](Duration d) { std::this_thread::sleep_for(d); }};
+  Metrics metrics;
+  DeclareMadreMetrics(metrics);
+  EngineOptions engine_options;
+  engine_options.metrics = &metrics;
+  engine_options.readiness.default_timeout = Seconds(config.health_timeout_sec);
+  engine_options.crashloop_action =
+      config.crashloop_action == "stop" ? CrashLoopAction::kStop : CrashLoopAction::kReport;
+  Engine engine(deps, planner_config, *model, engine_options);
 
   RouterOptions router_options;
   router_options.token = config.token;
   router_options.windows_enabled = config.windows_enabled;
   router_options.version = MADRE_VERSION;
   router_options.always_on = planner_config.always_on;
+  router_options.metrics = &metrics;
   router_options.open_wait_timeout = Seconds(std::max(60, config.timeout_sec * 4));
   ApiRouter router(router_options, engine, *observer, workers, loop);
 
@@ -252,12 +266,29 @@ int Serve(const ServeFlags& flags) {
     (*server)->Stop();
     return 1;
   }
+  // Container events: a die counts towards crash loops; any event refreshes the observed state.
+  std::unique_ptr<DockerEventStream> events;
+  if (config.docker_host.rfind("unix://", 0) == 0) {
+    DockerEventStreamOptions events_options;
+    events_options.docker_host = config.docker_host;
+    events_options.project = config.compose_project;
+    events = std::make_unique<DockerEventStream>(events_options);
+    events->Start(
+        [&loop, &engine](DockerEvent event) {
+          loop.Submit([&engine, event = std::move(event)] { engine.OnDockerEvent(event); });
+        },
+        [&loop, &engine](bool connected, std::string detail) {
+          if (!connected) spdlog::warn("docker events: {}", detail);
+          loop.Submit([&engine, connected] { engine.OnEventsConnected(connected); });
+        });
+  }
   spdlog::info("listening on http://{}:{} ({} windows open after recovery)", config.bind,
                (*server)->port(), engine.planner().windows().size());
 
   int signal_number = 0;
   sigwait(&signals, &signal_number);
   spdlog::info("signal {}: stopping (open windows stay recorded and resume on restart)", signal_number);
+  if (events) events->Stop();
   timer.Stop();
   loop.Attach(nullptr);
   (*server)->Stop();

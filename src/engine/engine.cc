@@ -6,6 +6,7 @@
 #include <set>
 
 #include "engine/action_runner.h"
+#include "engine/engine_metrics.h"
 
 namespace madre {
 
@@ -129,8 +130,10 @@ Status Engine::Start() {
   record.actor = "madre";
   record.action = "madre.start";
   record.outcome = "ok";
-  record.services = ids;  // the windows restored
-  record.detail = "restored " + std::to_string(ids.size()) + " window(s); reconciling with Docker";
+  std::string restored;
+  for (const auto& id : ids) restored += (restored.empty() ? "" : ", ") + id;
+  record.detail = "restored " + std::to_string(ids.size()) + " window(s)" +
+                  (restored.empty() ? "" : " (" + restored + ")") + "; reconciling with Docker";
   RETURN_IF_ERROR(AppendAudit(std::move(record)));
   planner_.RequestObserve("reconcile");
   AfterChange();
@@ -397,6 +400,7 @@ void Engine::ReportCrashLoop(const std::string& service, const std::string& cont
                              " times in " + std::to_string(options_.crashloop_window.count() / 1'000'000) +
                              " s (exit codes " + codes + ")";
   spdlog::warn("service {}: {}", service, detail);
+  if (options_.metrics) options_.metrics->Add(kMetricCrashLoops, {{"service", service}});
   planner_.MarkCrashLoop(service, detail, deps_.clock.Now());
   // The last log lines come from Docker on a worker; the report is completed there.
   std::weak_ptr<bool> alive = alive_;
@@ -491,6 +495,15 @@ void Engine::OnActionResult(const Action& action, ActionResult result, std::vect
     spdlog::warn("{} {} failed: {}", ActionKindName(action.kind),
                  fmt::format("{}", fmt::join(action.services, " ")), result.status.ToString());
   }
+  if (options_.metrics) {
+    for (const auto& op : ops) {
+      const MetricLabels labels = {{"verb", ActionKindName(action.kind)},
+                                   {"result", op.exit_code == 0 ? "ok" : "error"}};
+      options_.metrics->Add(kMetricDockerOps, labels);
+      options_.metrics->Observe(kMetricDockerOpSeconds, {{"verb", ActionKindName(action.kind)}},
+                                op.elapsed_ms / 1e3);
+    }
+  }
   for (const auto& id : action.window_ids) {
     auto& bucket = ops_by_window_[id];
     bucket.insert(bucket.end(), ops.begin(), ops.end());
@@ -547,6 +560,13 @@ void Engine::FinishWindowOps(const std::vector<Window>& changed) {
       record.reason = window.reason;
       record.outcome = OpenOutcomeName(window);
       record.detail = window.error;
+      if (options_.metrics) {
+        options_.metrics->Add(kMetricWindowOpens, {{"outcome", record.outcome}});
+        if (window.opened_at) {
+          options_.metrics->Observe(kMetricWindowReady, {},
+                                    (*window.opened_at - window.created_at).count() / 1e6);
+        }
+      }
       record.ops = std::move(ops_by_window_[id]);
       ops_by_window_.erase(id);
       Status audited = AppendAudit(std::move(record));
@@ -566,12 +586,20 @@ void Engine::FinishWindowOps(const std::vector<Window>& changed) {
       op->window_id = id;
       op->actor = ActorFor(window.close_reason, "");
       close_ops_[id] = std::move(op);
+      if (options_.metrics && window.close_reason == CloseReason::kTtlExpired && window.deadline &&
+          window.error.empty()) {
+        const double lag = (deps_.clock.Now() - *window.deadline).count() / 1e6;
+        options_.metrics->Observe(kMetricTtlStopLag, {}, lag < 0 ? 0 : lag);
+      }
     }
     auto close = close_ops_.find(id);
     if (close != close_ops_.end() && window.state == WindowState::kClosed) {
       AuditRecord record;
       record.actor = close->second->actor;
       record.action = "window.closed";
+      if (options_.metrics) {
+        options_.metrics->Add(kMetricWindowCloses, {{"reason", CloseReasonName(window.close_reason)}});
+      }
       record.window_id = id;
       record.services = window.services_stopped;
       record.reason = CloseReasonName(window.close_reason);

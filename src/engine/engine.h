@@ -20,6 +20,7 @@
 #include "core/planner.h"
 #include "ports/audit_log.h"
 #include "ports/compose_runner.h"
+#include "base/metrics.h"
 #include "core/crash_loop.h"
 #include "engine/action_runner.h"
 #include "ports/container_observer.h"
@@ -50,6 +51,7 @@ struct EngineOptions {
   int crashloop_deaths = 3;                  // deaths ...
   Duration crashloop_window = Seconds(60);   // ... within this time make a crash loop
   CrashLoopAction crashloop_action = CrashLoopAction::kReport;
+  Metrics* metrics = nullptr;  // borrowed; families from DeclareMadreMetrics; null: none
 };
 
 template <typename T>

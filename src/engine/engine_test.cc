@@ -3,6 +3,7 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include "engine/engine_metrics.h"
 #include "testing/fake_clock.h"
 #include "testing/fake_docker.h"
 #include "testing/fake_probe.h"
@@ -431,6 +432,24 @@ TEST_F(EngineTest, DeathsCausedByMadreAreNotCrashes) {
   for (int i = 0; i < 3; ++i) engine_->OnDockerEvent(Die("api", 137, clock_.Now() + Seconds(i)));
   RunUntilIdle();
   EXPECT_THAT(audit_.actions(), Not(Contains("service.crashloop")));
+}
+
+TEST_F(EngineTest, MetricsCountOpensClosesDockerOpsAndTheTtlStopLag) {
+  Metrics metrics;
+  DeclareMadreMetrics(metrics);
+  options_.metrics = &metrics;
+  Boot();
+  auto opened = OpenAndWait({"api"}, 10);
+  ASSERT_TRUE(opened.ok());
+  EXPECT_EQ(metrics.Value(kMetricWindowOpens, {{"outcome", "ok"}}), 1);
+  EXPECT_EQ(metrics.Count(kMetricWindowReady), 1u);
+  AdvanceTo(Seconds(10) + Millis(3));
+  EXPECT_EQ(metrics.Value(kMetricWindowCloses, {{"reason", "ttl_expired"}}), 1);
+  EXPECT_EQ(metrics.Count(kMetricTtlStopLag), 1u);
+  EXPECT_NE(metrics.RenderText().find("madre_ttl_stop_lag_seconds_bucket{le=\"0.005\"} 1"), std::string::npos)
+      << metrics.RenderText();
+  EXPECT_EQ(metrics.Value(kMetricDockerOps, {{"verb", "start"}, {"result", "ok"}}), 1);
+  EXPECT_EQ(metrics.Value(kMetricDockerOps, {{"verb", "stop"}, {"result", "ok"}}), 1);
 }
 
 }  // namespace

@@ -145,7 +145,9 @@ TEST_F(DaemonTest, KillNineLosesNoWindowAndTheWindowStillExpiresOnTime) {
   EXPECT_EQ(window["deadline"], deadline);
   EXPECT_THAT(Running(), ElementsAre("db"));
   EXPECT_TRUE(Eventually([&] { return Running().empty(); }, std::chrono::seconds(20)));
-  EXPECT_EQ(madre_->Get("/madre/power/windows/" + id).Json()["close_reason"], "ttl_expired");
+  EXPECT_TRUE(Eventually([&] {
+    return madre_->Get("/madre/power/windows/" + id).Json()["close_reason"] == "ttl_expired";
+  }));
 }
 
 TEST_F(DaemonTest, ServiceStartedByHandIsStoppedByReconcile) {
@@ -153,11 +155,14 @@ TEST_F(DaemonTest, ServiceStartedByHandIsStoppedByReconcile) {
   ASSERT_TRUE(compose_->Run({"up", "-d", "--no-deps", "db"}));
   EXPECT_THAT(Running(), ElementsAre("db"));
   EXPECT_TRUE(Eventually([&] { return Running().empty(); }, std::chrono::seconds(20)));
-  json audit = madre_->Get("/madre/power/audit?limit=50").Json();
-  bool stopped = false;
-  for (const auto& record : audit["records"]) {
-    if (record["action"] == "reconcile.stop" && record["services"] == json({"db"})) stopped = true;
-  }
+  json audit;
+  bool stopped = Eventually([&] {  // the record is written when the stop has finished
+    audit = madre_->Get("/madre/power/audit?limit=50").Json();
+    for (const auto& record : audit["records"]) {
+      if (record["action"] == "reconcile.stop" && record["services"] == json({"db"})) return true;
+    }
+    return false;
+  });
   EXPECT_TRUE(stopped) << audit.dump(2);
 }
 

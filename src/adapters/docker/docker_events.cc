@@ -17,8 +17,9 @@ namespace {
 
 constexpr std::size_t kMaxErrorBodyBytes = 4096;
 constexpr long kConnectTimeoutMs = 5000;
-// curl_multi_poll's upper bound; Stop() wakes it earlier through curl_multi_wakeup.
-constexpr int kPollMs = 1000;
+// curl_multi_poll's upper bound (curl shortens it for its own timers). Stop() does not wait
+// for it: curl_multi_wakeup ends the poll at once.
+constexpr int kPollMs = 5000;
 
 struct EasyDeleter {
   void operator()(CURL* easy) const { curl_easy_cleanup(easy); }
@@ -68,7 +69,7 @@ struct DockerEventStream::Transfer {
     bool end_of_head = line == "\r\n" || line == "\n";
     if (!end_of_head || status != 200 || answered_200) return;
     answered_200 = true;
-    if (self->since_nano_ == 0) self->since_nano_ = WallNanosNow();
+    if (self->first_connection_nano_ == 0) self->first_connection_nano_ = WallNanosNow();
     self->on_state_(true, "");
   }
 
@@ -148,7 +149,7 @@ std::string DockerEventStream::Follow(const std::string& socket_path, bool& answ
   if (!easy) return "docker event stream: curl_easy_init failed";
   CURL* h = easy.get();
   Transfer transfer(*this);
-  std::string url = "http://localhost" + EventsTarget(options_.project, since_nano_);
+  std::string url = "http://localhost" + EventsTarget(options_.project, SinceNano());
   char error_buffer[CURL_ERROR_SIZE] = {};
   // Named variables: curl_easy_setopt is a type-checking macro under GCC (DEPENDENCIES §4.9).
   curl_write_callback header_callback = &Transfer::OnHeader;
@@ -206,18 +207,22 @@ void DockerEventStream::OnLine(std::string_view line) {
   if (!parsed.ok()) return;  // not an event we understand: skip it
   DockerEvent& event = *parsed;
   std::string key = EventKey(event);
-  if (event.time_nano == since_nano_) {
-    if (std::find(keys_at_since_.begin(), keys_at_since_.end(), key) != keys_at_since_.end()) {
+  if (event.time_nano == latest_event_nano_) {
+    if (std::find(keys_at_latest_.begin(), keys_at_latest_.end(), key) != keys_at_latest_.end()) {
       return;  // replayed by `since=`: already delivered
     }
-    keys_at_since_.push_back(std::move(key));
-  } else if (event.time_nano > since_nano_) {
-    since_nano_ = event.time_nano;
-    keys_at_since_.assign(1, std::move(key));
+    keys_at_latest_.push_back(std::move(key));
+  } else if (event.time_nano > latest_event_nano_) {
+    latest_event_nano_ = event.time_nano;
+    keys_at_latest_.assign(1, std::move(key));
   }
   if (IsExecAction(event.action)) return;
   if (!options_.project.empty() && event.project != options_.project) return;
   on_event_(std::move(event));
+}
+
+std::int64_t DockerEventStream::SinceNano() const {
+  return latest_event_nano_ > 0 ? latest_event_nano_ : first_connection_nano_;
 }
 
 void DockerEventStream::Wait(Duration delay) {

@@ -75,11 +75,13 @@ class DockerEventStream final : public DockerEventSource {
   std::thread thread_;
 
   // Stream thread only.
-  // `since=` for the next connection (0: none): the latest event time seen, or the time of
-  // the first connection before any event. dockerd replays events at exactly `since`, so the
-  // keys of those already seen are kept to drop the replays.
-  std::int64_t since_nano_ = 0;
-  std::vector<std::string> keys_at_since_;
+  // `since=` of the next connection is the latest event time delivered or, before any event,
+  // the time of the first connection (0: none). dockerd replays the events at exactly
+  // `since=`, so the keys of those already delivered are kept to drop the replays.
+  std::int64_t SinceNano() const;
+  std::int64_t first_connection_nano_ = 0;
+  std::int64_t latest_event_nano_ = 0;
+  std::vector<std::string> keys_at_latest_;
 };
 
 }  // namespace madre

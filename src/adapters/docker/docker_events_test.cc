@@ -8,13 +8,16 @@
 #include <gtest/gtest.h>
 #include <poll.h>
 #include <sys/socket.h>
+#include <sys/syscall.h>
 #include <sys/un.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <chrono>
 #include <condition_variable>
 #include <cstdio>
 #include <filesystem>
+#include <fstream>
 #include <functional>
 #include <mutex>
 #include <string>
@@ -50,6 +53,19 @@ struct ScriptedConnection {
   End end = End::kHold;
   std::string error_body;  // the body of a non-200 answer
 };
+
+ScriptedConnection Hold(std::vector<std::string> lines = {}) {
+  return {200, std::move(lines), ScriptedConnection::End::kHold, ""};
+}
+ScriptedConnection Close(std::vector<std::string> lines = {}) {
+  return {200, std::move(lines), ScriptedConnection::End::kClose, ""};
+}
+ScriptedConnection Drop(std::vector<std::string> lines) {
+  return {200, std::move(lines), ScriptedConnection::End::kDrop, ""};
+}
+ScriptedConnection Refuse(int status, std::string body) {
+  return {status, {}, ScriptedConnection::End::kClose, std::move(body)};
+}
 
 // Serves GET /events from a script, one connection at a time. Connections past the end of
 // the script get 200 and are held open. Records every request target.
@@ -97,7 +113,7 @@ class ScriptedEventServer {
       if (!WaitReadable(listen_fd_)) return;
       int fd = accept4(listen_fd_, nullptr, nullptr, SOCK_CLOEXEC);
       if (fd < 0) return;
-      bool go_on = Handle(fd, n < script_.size() ? script_[n] : ScriptedConnection{});
+      bool go_on = Handle(fd, n < script_.size() ? script_[n] : Hold());
       close(fd);
       if (!go_on) return;
     }
@@ -229,6 +245,7 @@ class Recorder {
   // Unlocked views for WaitFor predicates (called with the lock held).
   std::size_t event_count() const { return events_.size(); }
   std::size_t state_count() const { return states_.size(); }
+  std::size_t sleep_count() const { return sleeps_.size(); }
   std::size_t ups() const {
     std::size_t n = 0;
     for (const std::string& s : states_) n += s == "up" ? 1 : 0;
@@ -244,6 +261,29 @@ class Recorder {
   std::size_t sleeps_before_blocking_ = 1000;
   bool released_ = false;
 };
+
+// True once thread `tid` of this process sits in a poll() of at least `min_timeout_ms`
+// (bounded busy wait on /proc/self/task/TID/syscall: "7 fds nfds timeout ..." on x86_64; where
+// there is only ppoll, whose timeout is behind a pointer, any ppoll counts). This is how a test
+// knows that a Stop() finds the stream idle in curl_multi_poll instead of about to look at the
+// stop flag anyway.
+bool WaitUntilBlockedInPoll(pid_t tid, long min_timeout_ms) {
+  std::string path = "/proc/self/task/" + std::to_string(tid) + "/syscall";
+  SteadyClock::time_point give_up = SteadyClock::now() + kWaitLimit;
+  while (SteadyClock::now() < give_up) {
+    std::ifstream file(path);
+    long number = -1;
+    std::string fds, nfds, timeout;
+    file >> number >> fds >> nfds >> timeout;
+#ifdef SYS_poll
+    if (number == SYS_poll && std::stol(timeout, nullptr, 16) >= min_timeout_ms) return true;
+#else
+    if (number == SYS_ppoll) return true;
+#endif
+    std::this_thread::yield();
+  }
+  return false;
+}
 
 class DockerEventStreamTest : public ::testing::Test {
  protected:
@@ -269,8 +309,8 @@ class DockerEventStreamTest : public ::testing::Test {
 };
 
 TEST_F(DockerEventStreamTest, DeliversEventsInOrderAfterReportingTheConnection) {
-  ScriptedEventServer server({{.lines = {EventLine("a", "create", kT1), EventLine("a", "start", kT2),
-                                         EventLine("a", "die", kT3)}}});
+  ScriptedEventServer server({Hold({EventLine("a", "create", kT1), EventLine("a", "start", kT2),
+                                    EventLine("a", "die", kT3)})});
   StartStream(server.docker_host());
   ASSERT_TRUE(recorder_.WaitFor([](const Recorder& r) { return r.event_count() == 3; }));
   EXPECT_THAT(recorder_.events(), ElementsAre("create a", "start a", "die a"));
@@ -280,33 +320,32 @@ TEST_F(DockerEventStreamTest, DeliversEventsInOrderAfterReportingTheConnection) 
 }
 
 TEST_F(DockerEventStreamTest, ReportsTheConnectionBeforeAnyEventArrives) {
-  ScriptedEventServer server({{}});
+  ScriptedEventServer server({Hold()});
   StartStream(server.docker_host());
   EXPECT_TRUE(recorder_.WaitFor([](const Recorder& r) { return r.ups() == 1; }));
   EXPECT_THAT(recorder_.events(), testing::IsEmpty());
 }
 
 TEST_F(DockerEventStreamTest, SkipsGarbageExecNoiseAndOtherProjects) {
-  ScriptedEventServer server({{.lines = {
-                                   "this is not json",
-                                   std::string(event_samples::kNetworkLine),
-                                   std::string(event_samples::kExecStartLine),
-                                   EventLine("x", "exec_die", kT1),
-                                   EventLine("other", "start", kT1, "another-project"),
-                                   R"js({"Action":"start"})js",
-                                   EventLine("a", "health_status: healthy", kT2),
-                               }}});
+  ScriptedEventServer server({Hold({
+      "this is not json",
+      std::string(event_samples::kNetworkLine),
+      std::string(event_samples::kExecStartLine),
+      EventLine("x", "exec_die", kT1),
+      EventLine("other", "start", kT1, "another-project"),
+      R"js({"Action":"start"})js",
+      EventLine("a", "health_status: healthy", kT2),
+  })});
   StartStream(server.docker_host());
   ASSERT_TRUE(recorder_.WaitFor([](const Recorder& r) { return r.event_count() >= 1; }));
   EXPECT_THAT(recorder_.events(), ElementsAre("health_status a"));
 }
 
 TEST_F(DockerEventStreamTest, ReconnectsAfterTheServerDropsAndAsksSinceTheLastEvent) {
-  using End = ScriptedConnection::End;
   ScriptedEventServer server({
-      {.lines = {EventLine("a", "start", kT1), EventLine("b", "start", kT2)}, .end = End::kDrop},
+      Drop({EventLine("a", "start", kT1), EventLine("b", "start", kT2)}),
       // dockerd replays the events at exactly `since=`: "b start" must not come twice.
-      {.lines = {EventLine("b", "start", kT2), EventLine("b", "die", kT3)}},
+      Hold({EventLine("b", "start", kT2), EventLine("b", "die", kT3)}),
   });
   StartStream(server.docker_host());
   ASSERT_TRUE(recorder_.WaitFor([](const Recorder& r) { return r.event_count() == 3; }));
@@ -322,8 +361,7 @@ TEST_F(DockerEventStreamTest, ReconnectsAfterTheServerDropsAndAsksSinceTheLastEv
 }
 
 TEST_F(DockerEventStreamTest, ReconnectsAfterACleanEndAndAsksSinceTheFirstConnection) {
-  using End = ScriptedConnection::End;
-  ScriptedEventServer server({{.end = End::kClose}});
+  ScriptedEventServer server({Close()});
   std::int64_t before = std::chrono::duration_cast<std::chrono::nanoseconds>(
                             std::chrono::system_clock::now().time_since_epoch())
                             .count();
@@ -342,11 +380,9 @@ TEST_F(DockerEventStreamTest, ReconnectsAfterACleanEndAndAsksSinceTheFirstConnec
 }
 
 TEST_F(DockerEventStreamTest, BacksOffDoublingAndResetsAfterAConnection) {
-  using End = ScriptedConnection::End;
-  ScriptedConnection refusal{.status = 500, .error_body = R"js({"message":"boom"})js"};
-  ScriptedEventServer server({refusal, refusal, refusal,
-                              {.lines = {EventLine("a", "start", kT1)}, .end = End::kClose},
-                              refusal});
+  ScriptedConnection refusal = Refuse(500, R"js({"message":"boom"})js");
+  ScriptedEventServer server(
+      {refusal, refusal, refusal, Close({EventLine("a", "start", kT1)}), refusal});
   StartStream(server.docker_host());
   ASSERT_TRUE(recorder_.WaitFor([](const Recorder& r) { return r.ups() == 2; }));
   EXPECT_THAT(recorder_.sleeps(),
@@ -361,7 +397,7 @@ TEST_F(DockerEventStreamTest, BacksOffDoublingAndResetsAfterAConnection) {
 }
 
 TEST_F(DockerEventStreamTest, BackOffIsCappedAtReconnectMax) {
-  ScriptedConnection refusal{.status = 503, .error_body = "{}"};
+  ScriptedConnection refusal = Refuse(503, "{}");
   ScriptedEventServer server({refusal, refusal, refusal, refusal});
   StartStream(server.docker_host(), /*reconnect_max=*/Millis(500));
   ASSERT_TRUE(recorder_.WaitFor([](const Recorder& r) { return r.ups() == 1; }));
@@ -371,8 +407,9 @@ TEST_F(DockerEventStreamTest, BackOffIsCappedAtReconnectMax) {
 TEST_F(DockerEventStreamTest, KeepsRetryingWhileTheSocketIsMissing) {
   recorder_.BlockAfterSleeps(3);
   StartStream("unix:///tmp/madre-no-such-dir/docker.sock");
-  ASSERT_TRUE(recorder_.WaitFor([](const Recorder& r) { return r.state_count() >= 3; }));
+  ASSERT_TRUE(recorder_.WaitFor([](const Recorder& r) { return r.sleep_count() == 3; }));
   EXPECT_THAT(recorder_.sleeps(), ElementsAre(Millis(200), Millis(400), Millis(800)));
+  EXPECT_THAT(recorder_.states(), SizeIs(3));
   for (const std::string& state : recorder_.states()) EXPECT_THAT(state, HasSubstr("down: "));
 }
 
@@ -385,37 +422,48 @@ TEST_F(DockerEventStreamTest, ADockerHostThatIsNotUnixIsReportedOnceAndNeverTrie
 }
 
 TEST_F(DockerEventStreamTest, StopReturnsPromptlyWhileConnectedAndIdle) {
-  ScriptedEventServer server({{}});
-  StartStream(server.docker_host());
+  ScriptedEventServer server({Hold()});
+  std::atomic<pid_t> stream_thread{0};
+  DockerEventStream stream({.docker_host = server.docker_host(),
+                            .project = std::string(kProject),
+                            .reconnect_min = Millis(200),
+                            .reconnect_max = Seconds(5),
+                            .sleep = [](Duration) {}});
+  stream.Start([](DockerEvent) {}, [&](bool up, std::string why) {
+    stream_thread = gettid();
+    recorder_.OnState(up, std::move(why));
+  });
   ASSERT_TRUE(recorder_.WaitFor([](const Recorder& r) { return r.ups() == 1; }));
+  ASSERT_TRUE(WaitUntilBlockedInPoll(stream_thread, /*min_timeout_ms=*/1000));
   SteadyClock::time_point start = SteadyClock::now();
-  stream_->Stop();
-  EXPECT_LT(SteadyClock::now() - start, std::chrono::milliseconds(300));
+  stream.Stop();
+  EXPECT_LT(SteadyClock::now() - start, std::chrono::seconds(1));  // curl polls for 5 s
   EXPECT_THAT(recorder_.states(), ElementsAre("up"));  // a stop is not reported as a loss
-  stream_->Stop();                                    // idempotent
+  stream.Stop();                                      // idempotent
 }
 
 TEST_F(DockerEventStreamTest, StopCutsARealBackOffWaitShort) {
-  ScriptedConnection refusal{.status = 500, .error_body = "{}"};
+  ScriptedConnection refusal = Refuse(500, "{}");
   ScriptedEventServer server({refusal});
   // No injected sleep: the real, interruptible wait, here of up to 60 s.
   DockerEventStream stream({.docker_host = server.docker_host(),
                             .project = std::string(kProject),
                             .reconnect_min = Seconds(60),
-                            .reconnect_max = Seconds(60)});
+                            .reconnect_max = Seconds(60),
+                            .sleep = {}});
   stream.Start([](DockerEvent) {}, [this](bool up, std::string why) {
     recorder_.OnState(up, std::move(why));
   });
   ASSERT_TRUE(recorder_.WaitFor([](const Recorder& r) { return r.state_count() == 1; }));
   SteadyClock::time_point start = SteadyClock::now();
   stream.Stop();
-  EXPECT_LT(SteadyClock::now() - start, std::chrono::milliseconds(300));
+  EXPECT_LT(SteadyClock::now() - start, std::chrono::seconds(1));
 }
 
 TEST_F(DockerEventStreamTest, CanBeStartedAgainAfterStop) {
-  ScriptedEventServer server({{.lines = {EventLine("a", "start", kT1)}},
-                              {.lines = {EventLine("a", "start", kT1),
-                                         EventLine("a", "stop", kT2)}}});
+  ScriptedEventServer server(
+      {Hold({EventLine("a", "start", kT1)}),
+       Hold({EventLine("a", "start", kT1), EventLine("a", "stop", kT2)})});
   StartStream(server.docker_host());
   ASSERT_TRUE(recorder_.WaitFor([](const Recorder& r) { return r.event_count() == 1; }));
   stream_->Stop();

@@ -200,9 +200,12 @@ class ExampleStackTest : public ::testing::Test {
     if (HasFailure()) return;
     // A previous stack's ports may take a moment to be released; another user's stack
     // (scripts/demo.sh, a developer's `vx11`) may hold them for minutes: then skip.
+    // Once a test has waited in vain, the next ones of this process look only briefly.
+    static bool ports_were_busy = false;
     std::string busy;
-    if (!WaitUntil([&] { return (busy = StackPortsBusy()).empty(); }, seconds(60),
-                   std::chrono::milliseconds(1000))) {
+    if (!WaitUntil([&] { return (busy = StackPortsBusy()).empty(); },
+                   ports_were_busy ? seconds(5) : seconds(60), std::chrono::milliseconds(1000))) {
+      ports_were_busy = true;
       GTEST_SKIP() << "the example stack's fixed host ports are in use, cannot run a second "
                       "example stack now: "
                    << busy;
