@@ -1,4 +1,5 @@
 #include "cli/commands.h"
+#include "cli/events_command.h"
 
 #include <unistd.h>
 
@@ -178,6 +179,17 @@ void RegisterCommands(CLI::App& app, int* exit_code, CommandEnv env) {
           return ParseHumanDuration(args->wait_timeout).value_or(Seconds(120)) + Seconds(30);
         },
         [args](CommandContext& ctx) { return RunOpen(ctx, *args); });
+  }
+
+  {  // events [--count N]
+    auto count = std::make_shared<int>(0);
+    CLI::App* sub = app.add_subcommand("events", "Follow window and container changes as they happen (SSE)");
+    CommonFlags* flags = AddCommonFlags(*registry, sub);
+    sub->add_option("--count", *count, "stop after N events (default: follow until interrupted)")
+        ->check(CLI::Range(0, 1000000));
+    SetRun(sub, registry, flags, Fixed(kDefaultTimeout), [count](CommandContext& ctx) {
+      return RunEvents(ctx, *count > 0 ? std::optional<int>(*count) : std::nullopt);
+    });
   }
 
   {  // close [WINDOW_ID]

@@ -174,6 +174,7 @@ void ApiRouter::Route(const HttpRequest& request, Responder respond) {
   if (rest == "status") return get ? Status(std::move(respond)) : not_allowed();
   if (rest == "services") return get ? Services(std::move(respond)) : not_allowed();
   if (rest == "audit") return get ? Audit(request, std::move(respond)) : not_allowed();
+  if (rest == "events") return get ? Events(std::move(respond)) : not_allowed();
   if (rest == "windows/status") return get ? WindowsStatus(request, std::move(respond)) : not_allowed();
   if (rest == "policy/solo_madre/status") return get ? SoloMadreStatus(std::move(respond)) : not_allowed();
   if (rest == "policy/solo_madre/apply") {
@@ -459,6 +460,42 @@ void ApiRouter::SoloMadreApply(const HttpRequest& request, Responder respond) {
                           {"exec_status", outcome->exec_status},
                           {"exec_details", outcome->exec_details}}));
   });
+}
+
+void ApiRouter::Events(Responder respond) {
+  HttpResponse response;
+  response.content_type = "text/event-stream";
+  response.headers.emplace_back("Cache-Control", "no-cache");
+  response.stream = [this](StreamWriter writer) {
+    // Runs on the io thread, which is the engine thread: the state can be read here.
+    if (!writer(": madre events\n\n")) return;
+    const TimePoint now = engine_.Now();
+    for (const auto& [id, window] : engine_.planner().windows()) {
+      if (!writer("event: window\ndata: " + Dump(WindowToJson(window, now)) + "\n\n")) return;
+    }
+    subscribers_.push_back(std::move(writer));
+  };
+  respond(std::move(response));
+}
+
+void ApiRouter::Broadcast(const std::string& event, const std::string& data) {
+  const std::string chunk = "event: " + event + "\ndata: " + data + "\n\n";
+  std::erase_if(subscribers_, [&](StreamWriter& writer) { return !writer(chunk); });
+}
+
+void ApiRouter::PublishWindow(const Window& window) {
+  if (subscribers_.empty()) return;
+  Broadcast("window", Dump(WindowToJson(window, engine_.Now())));
+}
+
+void ApiRouter::PublishDockerEvent(const DockerEvent& event) {
+  if (subscribers_.empty()) return;
+  Broadcast("container", Dump(json{{"action", event.action},
+                                   {"service", event.service},
+                                   {"container", event.container_name},
+                                   {"exit_code", event.exit_code ? json(*event.exit_code) : json(nullptr)},
+                                   {"health", event.health.empty() ? json(nullptr) : json(event.health)},
+                                   {"time", FormatRfc3339(event.time)}}));
 }
 
 void ApiRouter::MetricsText(Responder respond) {

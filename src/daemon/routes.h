@@ -39,6 +39,10 @@ class ApiRouter {
   void Handle(HttpRequest request, Responder respond);
   // Until Start() of the engine finished, /madre/power/* answers 503.
   void SetReady() { ready_ = true; }
+  // Server-Sent Events to every subscriber of GET /madre/power/events (engine thread).
+  void PublishWindow(const Window& window);
+  void PublishDockerEvent(const DockerEvent& event);
+  std::size_t subscribers() const { return subscribers_.size(); }
 
  private:
   void Route(const HttpRequest& request, Responder respond);
@@ -55,6 +59,8 @@ class ApiRouter {
   void SoloMadreStatus(Responder respond);
   void SoloMadreApply(const HttpRequest& request, Responder respond);
   void MetricsText(Responder respond);
+  void Events(Responder respond);
+  void Broadcast(const std::string& event, const std::string& data);
   void ServiceOp(const HttpRequest& request, const std::string& name, const std::string& op,
                  Responder respond);
   // Lists the real containers on a worker, then calls `then` on the engine thread.
@@ -66,6 +72,7 @@ class ApiRouter {
   Executor& workers_;
   Executor& loop_;
   bool ready_ = false;
+  std::vector<StreamWriter> subscribers_;  // GET /madre/power/events (engine thread)
   std::optional<std::pair<std::uint64_t, std::uint64_t>> last_cpu_;  // (total, idle) jiffies
   std::optional<std::uint64_t> last_iowait_;
 };

@@ -254,6 +254,8 @@ int Serve(const ServeFlags& flags) {
   DeadlineTimer timer([&loop, &engine] { loop.Submit([&engine] { engine.Tick(); }); });
   engine.SetOnChange([&timer, &engine] { timer.ArmAt(engine.NextDeadline()); });
 
+  engine.SetOnWindowChanged([&router](const Window& window) { router.PublishWindow(window); });
+  engine.SetOnDockerEvent([&router](const DockerEvent& event) { router.PublishDockerEvent(event); });
   std::promise<Status> started;
   loop.Submit([&] {
     Status status = engine.Start();

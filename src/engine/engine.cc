@@ -365,6 +365,7 @@ void Engine::ApplySoloMadre(std::string actor, Reply<SoloMadreOutcome> reply) {
 
 void Engine::OnDockerEvent(const DockerEvent& event) {
   if (event.service.empty()) return;
+  if (on_event_) on_event_(event);
   planner_.RequestObserve("events");
   if (event.action == "die") {
     const auto& tracks = planner_.services();
@@ -469,6 +470,9 @@ void Engine::AfterChange() {
   FinishWindowOps(changed);
   FinishServiceOps();
   FinishSoloOps();
+  if (on_window_) {
+    for (const Window& window : changed) on_window_(window);
+  }
   if (on_change_) on_change_();
 }
 

@@ -117,6 +117,10 @@ class Engine {
   std::optional<TimePoint> NextDeadline() const;
   // Called after every change (the daemon re-arms its timer there).
   void SetOnChange(std::function<void()> on_change) { on_change_ = std::move(on_change); }
+  // Called (engine thread) with every window that changed, after it was persisted,
+  // and with every container event. Feeds GET /madre/power/events.
+  void SetOnWindowChanged(std::function<void(const Window&)> fn) { on_window_ = std::move(fn); }
+  void SetOnDockerEvent(std::function<void(const DockerEvent&)> fn) { on_event_ = std::move(fn); }
 
   // Queries (engine thread).
   const Planner& planner() const { return planner_; }
@@ -147,6 +151,8 @@ class Engine {
   ActionContext action_context_;
   CrashLoopDetector crash_loops_;
   std::function<void()> on_change_;
+  std::function<void(const Window&)> on_window_;
+  std::function<void(const DockerEvent&)> on_event_;
   std::map<std::int64_t, Action> in_flight_ops_;
   std::map<std::string, std::unique_ptr<WindowOp>> open_ops_;   // by window id
   std::map<std::string, std::unique_ptr<WindowOp>> close_ops_;  // by window id

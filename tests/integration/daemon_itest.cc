@@ -247,5 +247,25 @@ TEST_F(DaemonTest, EveryEndpointAnswers) {
   EXPECT_EQ(madre_->Get("/madre/power/nope").status, 404);
 }
 
+TEST_F(DaemonTest, EventsStreamShowsTheWindowOpeningAndOpen) {
+  StartMadre("two_services");
+  CommandOutput events;
+  std::thread follower([&] {
+    // Follows until killed at the time limit: everything printed by then is kept.
+    events = RunCommandForTest({MADRE_BINARY, "events", "--url", madre_->Url(""), "--token",
+                                madre_->token()},
+                               {}, std::chrono::seconds(8));
+  });
+  std::this_thread::sleep_for(std::chrono::milliseconds(500));  // let the stream start
+  HttpAnswer opened = madre_->Post("/madre/power/windows/open",
+                                   R"({"services":["db"],"ttl_sec":60,"wait":true})");
+  ASSERT_EQ(opened.status, 200) << opened.body;
+  follower.join();
+  EXPECT_TRUE(events.timed_out) << events.output;
+  const std::string id = opened.Json()["window_id"];
+  EXPECT_NE(events.output.find("window " + id + " opening (db)"), std::string::npos) << events.output;
+  EXPECT_NE(events.output.find("window " + id + " open (db)"), std::string::npos) << events.output;
+}
+
 }  // namespace
 }  // namespace madre::itest

@@ -99,12 +99,12 @@ class DockerEventsITest : public ::testing::Test {
   }
 
   std::unique_ptr<DockerEventStream> StartStream(const std::string& project) {
-    auto stream = std::make_unique<DockerEventStream>(DockerEventStreamOptions{
-        .docker_host = DockerHostForTest(),
-        .project = project,
-        .reconnect_min = Millis(200),
-        .reconnect_max = Seconds(5),
-        .sleep = {}});
+    auto stream = std::make_unique<DockerEventStream>(
+        DockerEventStreamOptions{.docker_host = DockerHostForTest(),
+                                 .project = project,
+                                 .reconnect_min = Millis(200),
+                                 .reconnect_max = Seconds(5),
+                                 .sleep = {}});
     stream->Start([this](DockerEvent e) { log_.Add(std::move(e)); },
                   [this](bool up, std::string why) { log_.SetConnected(up, why); });
     return stream;

@@ -97,8 +97,8 @@ Result<DockerEvent> ParseDockerEvent(std::string_view line) {
   } else if (std::optional<std::int64_t> seconds = IntMember(doc, "time")) {
     event.time_nano = *seconds * kNanosPerSecond;
   }
-  event.time = TimePoint(std::chrono::duration_cast<Duration>(
-      std::chrono::nanoseconds(event.time_nano)));
+  event.time =
+      TimePoint(std::chrono::duration_cast<Duration>(std::chrono::nanoseconds(event.time_nano)));
   return event;
 }
 

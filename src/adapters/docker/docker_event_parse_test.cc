@@ -88,8 +88,8 @@ TEST(ParseDockerEventTest, LegacyFieldsAreTheFallback) {
 }
 
 TEST(ParseDockerEventTest, AnUnparsableExitCodeIsAbsent) {
-  DockerEvent event = MustParse(
-      R"js({"Type":"container","Action":"die","Actor":{"ID":"a","Attributes":{"exitCode":"x"}}})js");
+  DockerEvent event = MustParse(R"js({"Type":"container","Action":"die",
+                                      "Actor":{"ID":"a","Attributes":{"exitCode":"x"}}})js");
   EXPECT_EQ(event.exit_code, std::nullopt);
 }
 

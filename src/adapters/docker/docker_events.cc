@@ -197,7 +197,9 @@ std::string DockerEventStream::Follow(const std::string& socket_path, bool& answ
   }
   if (rc != CURLE_OK) {
     std::string detail = error_buffer[0] != '\0' ? error_buffer : curl_easy_strerror(rc);
-    return "docker event stream lost: " + detail;
+    return (transfer.answered_200 ? "docker event stream lost: "
+                                  : "docker event stream unavailable: ") +
+           detail;
   }
   return "docker closed the event stream";
 }

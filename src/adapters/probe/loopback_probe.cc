@@ -47,8 +47,8 @@ std::optional<int> ParsePort(std::string_view text) {
 Result<LoopbackEndpoint> ParseAuthority(std::string_view authority, std::optional<int> default_port,
                                         std::string_view what) {
   auto invalid = [&](const std::string& why) {
-    return Status::InvalidArgument(std::string(what) + ": " + why + " (only 127.0.0.1, "
-                                   "localhost or [::1] may be probed)");
+    return Status::InvalidArgument(std::string(what) + ": " + why +
+                                   " (only 127.0.0.1, localhost or [::1] may be probed)");
   };
   std::string_view host = authority;
   std::string_view port_text;

@@ -138,9 +138,8 @@ TEST(LoopbackProbeHttpTest, SendsAnHttp10GetWithTheHostOfTheUrl) {
   std::string url = "http://localhost:" + std::to_string(server.port()) + "/health?deep=1#frag";
   ASSERT_TRUE(probe.HttpGet(url, kTimeout).ok());
   ASSERT_EQ(server.requests().size(), 1u);
-  EXPECT_THAT(server.requests()[0],
-              StartsWith("GET /health?deep=1 HTTP/1.0\r\nHost: localhost:" +
-                         std::to_string(server.port()) + "\r\n"));
+  EXPECT_THAT(server.requests()[0], StartsWith("GET /health?deep=1 HTTP/1.0\r\nHost: localhost:" +
+                                               std::to_string(server.port()) + "\r\n"));
 }
 
 TEST(LoopbackProbeHttpTest, FiveHundredIsUnavailableAndSaysSo) {
@@ -213,8 +212,7 @@ TEST(LoopbackProbeHttpTest, NonLoopbackOrNonHttpUrlsAreRefusedWithoutConnecting)
 
 TEST(LoopbackProbeHttpTest, HeaderInjectionThroughThePathIsRefused) {
   LoopbackProbe probe;
-  EXPECT_EQ(probe.HttpGet("http://127.0.0.1:1/a b", kTimeout).code(),
-            StatusCode::kInvalidArgument);
+  EXPECT_EQ(probe.HttpGet("http://127.0.0.1:1/a b", kTimeout).code(), StatusCode::kInvalidArgument);
   EXPECT_EQ(probe.HttpGet("http://127.0.0.1:1/x\r\nHost: evil", kTimeout).code(),
             StatusCode::kInvalidArgument);
 }
@@ -237,11 +235,10 @@ TEST(LoopbackProbeTcpTest, RefusedPortIsUnavailable) {
 
 TEST(LoopbackProbeTcpTest, NonLoopbackAddressesAreInvalid) {
   LoopbackProbe probe;
-  for (const char* target : {"10.0.0.1:80", "example.com:80", "127.0.0.1", "127.0.0.1:",
-                             "127.0.0.1:0", "127.0.0.1:65536", "127.0.0.1:80x", "[::1]",
-                             "::1:80", "localhost:-1", ""}) {
-    EXPECT_EQ(probe.TcpConnect(target, Seconds(30)).code(), StatusCode::kInvalidArgument)
-        << target;
+  for (const char* target :
+       {"10.0.0.1:80", "example.com:80", "127.0.0.1", "127.0.0.1:", "127.0.0.1:0",
+        "127.0.0.1:65536", "127.0.0.1:80x", "[::1]", "::1:80", "localhost:-1", ""}) {
+    EXPECT_EQ(probe.TcpConnect(target, Seconds(30)).code(), StatusCode::kInvalidArgument) << target;
   }
 }
 
@@ -266,8 +263,8 @@ TEST(LoopbackProbeTcpTest, Ipv6LoopbackConnectsWhenTheHostHasIt) {
 TEST(ParseLoopbackTest, UrlsAndTargets) {
   Result<LoopbackHttpTarget> plain = ParseLoopbackHttpUrl("http://127.0.0.1:8002/health");
   ASSERT_TRUE(plain.ok()) << plain.status().ToString();
-  EXPECT_EQ(*plain, (LoopbackHttpTarget{{LoopbackEndpoint::Family::kIpv4, 8002},
-                                        "127.0.0.1:8002", "/health"}));
+  EXPECT_EQ(*plain, (LoopbackHttpTarget{
+                        {LoopbackEndpoint::Family::kIpv4, 8002}, "127.0.0.1:8002", "/health"}));
 
   Result<LoopbackHttpTarget> bare = ParseLoopbackHttpUrl("HTTP://LocalHost");
   ASSERT_TRUE(bare.ok());
@@ -275,8 +272,8 @@ TEST(ParseLoopbackTest, UrlsAndTargets) {
 
   Result<LoopbackHttpTarget> v6 = ParseLoopbackHttpUrl("http://[::1]:9000?x=1");
   ASSERT_TRUE(v6.ok());
-  EXPECT_EQ(*v6, (LoopbackHttpTarget{{LoopbackEndpoint::Family::kIpv6, 9000}, "[::1]:9000",
-                                     "/?x=1"}));
+  EXPECT_EQ(*v6,
+            (LoopbackHttpTarget{{LoopbackEndpoint::Family::kIpv6, 9000}, "[::1]:9000", "/?x=1"}));
 
   EXPECT_EQ(ParseLoopbackHostPort("[::1]:22").value(),
             (LoopbackEndpoint{LoopbackEndpoint::Family::kIpv6, 22}));

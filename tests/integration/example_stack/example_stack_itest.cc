@@ -13,6 +13,7 @@
 #include <netinet/in.h>
 #include <signal.h>
 #include <spawn.h>
+#include <sys/file.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -87,6 +88,59 @@ std::string StackPortsBusy() {
   }
   return busy;
 }
+
+// An exclusive flock on /tmp/madre-example-stack.lock: ctest's RESOURCE_LOCK serializes the
+// tests of one ctest run only, this also serializes runs from other build directories on the
+// same machine. Released when the object goes away (or the process dies).
+class MachineLock {
+ public:
+  // Waits up to `limit` for the lock; locked() tells whether it was taken.
+  explicit MachineLock(std::chrono::seconds limit) {
+    fd_ = open("/tmp/madre-example-stack.lock", O_RDWR | O_CREAT | O_CLOEXEC, 0666);
+    if (fd_ < 0) return;
+    locked_ = WaitUntil([&] { return flock(fd_, LOCK_EX | LOCK_NB) == 0; }, limit,
+                        std::chrono::milliseconds(250));
+  }
+  ~MachineLock() {
+    if (fd_ >= 0) close(fd_);
+  }
+  MachineLock(const MachineLock&) = delete;
+  MachineLock& operator=(const MachineLock&) = delete;
+  bool locked() const { return locked_; }
+
+ private:
+  int fd_ = -1;
+  bool locked_ = false;
+};
+
+// Listens on 127.0.0.1:`port` while it lives, so that Docker cannot publish that port.
+class PortHolder {
+ public:
+  explicit PortHolder(int port) {
+    fd_ = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (fd_ < 0) return;
+    int one = 1;
+    setsockopt(fd_, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    addr.sin_port = htons(static_cast<uint16_t>(port));
+    held_ = bind(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0 && listen(fd_, 1) == 0;
+  }
+  ~PortHolder() { Release(); }
+  PortHolder(const PortHolder&) = delete;
+  PortHolder& operator=(const PortHolder&) = delete;
+  bool held() const { return held_; }
+  void Release() {
+    if (fd_ >= 0) close(fd_);
+    fd_ = -1;
+    held_ = false;
+  }
+
+ private:
+  int fd_ = -1;
+  bool held_ = false;
+};
 
 // `madre serve` on a port of the test's choice (MadreProcess always picks a free one; the
 // compatibility test needs 8001). Own state dir and token; SIGTERM, then SIGKILL, on exit.
@@ -198,6 +252,11 @@ class ExampleStackTest : public ::testing::Test {
     if (!DockerAvailable()) GTEST_SKIP() << "no Docker engine";
     EnsureImages();
     if (HasFailure()) return;
+    lock_ = std::make_unique<MachineLock>(seconds(240));
+    if (!lock_->locked()) {
+      GTEST_SKIP() << "another example-stack test on this machine held "
+                      "/tmp/madre-example-stack.lock for 240 s";
+    }
     // A previous stack's ports may take a moment to be released; another user's stack
     // (scripts/demo.sh, a developer's `vx11`) may hold them for minutes: then skip.
     // Once a test has waited in vain, the next ones of this process look only briefly.
@@ -219,6 +278,7 @@ class ExampleStackTest : public ::testing::Test {
     if (madre_ && HasFailure()) std::cerr << "madre log:\n" << madre_->log() << std::endl;
     madre_.reset();    // stop the daemon first: nothing restarts a service during `down`
     compose_.reset();  // down -v --remove-orphans, plus anything labelled with the project
+    lock_.reset();     // the ports are free again
     if (!out_dir_.empty()) {
       if (HasFailure()) {
         std::cerr << "conductor output kept in " << out_dir_ << std::endl;
@@ -230,12 +290,23 @@ class ExampleStackTest : public ::testing::Test {
 
   // Starts madre on `port` for this test's project and waits (bounded) for SOLO_MADRE with
   // redis running: madre's reconcile starts the always-on service at start-up.
-  void StartMadre(int port) {
+  void StartMadre(int port, const EnvVars& extra_env = {}) {
+    StartMadreOnly(port, extra_env);
+    if (HasFatalFailure()) return;
+    ASSERT_TRUE(WaitForRedisAtRest(seconds(90)));
+  }
+
+  void StartMadreOnly(int port, const EnvVars& extra_env = {}) {
     EnvVars env = {{"VX11_COMPOSE_PROJECT", project_},
                    {"VX11_COMPOSE_DIR", ExampleDir().string()},
                    {"VX11_ALWAYS_ON", "madre,redis"}};
+    for (const auto& [k, v] : extra_env) env[k] = v;
     madre_ = std::make_unique<ServeProcess>(port, env);
     ASSERT_TRUE(madre_->Start());
+  }
+
+  // SOLO_MADRE reported by madre and exactly redis running in the project, within `limit`.
+  ::testing::AssertionResult WaitForRedisAtRest(std::chrono::seconds limit) {
     json solo;
     const bool at_rest = WaitUntil(
         [&] {
@@ -243,9 +314,12 @@ class ExampleStackTest : public ::testing::Test {
           return solo.value("policy_active", false) == true &&
                  RunningServices(project_) == std::vector<std::string>{"redis"};
         },
-        seconds(90), std::chrono::milliseconds(250));
-    ASSERT_TRUE(at_rest) << "redis not started by madre's reconcile; solo_madre status: "
-                         << solo.dump() << "; running: " << ::testing::PrintToString(Running());
+        limit, std::chrono::milliseconds(250));
+    if (at_rest) return ::testing::AssertionSuccess();
+    return ::testing::AssertionFailure()
+           << "redis not running (madre's reconcile starts the always-on set) after "
+           << limit.count() << " s; solo_madre status: " << solo.dump()
+           << "; running: " << ::testing::PrintToString(Running());
   }
 
   std::vector<std::string> Running() const { return RunningServices(project_); }
@@ -294,6 +368,7 @@ class ExampleStackTest : public ::testing::Test {
     return state;
   }
 
+  std::unique_ptr<MachineLock> lock_;
   std::string project_;
   std::unique_ptr<ComposeProject> compose_;
   std::unique_ptr<ServeProcess> madre_;
@@ -357,8 +432,8 @@ TEST_F(ExampleStackTest, OriginalClientOpensAndClosesAWindowOnPort8001) {
       << "redis is always-on: the close leaves it running";
   EXPECT_EQ(close.value("state", ""), "closed");
 
-  HttpAnswer solo =
-      Http("GET", "http://127.0.0.1:8001/madre/power/policy/solo_madre/status", "", madre_->token());
+  HttpAnswer solo = Http("GET", "http://127.0.0.1:8001/madre/power/policy/solo_madre/status", "",
+                         madre_->token());
   ASSERT_EQ(solo.status, 200) << solo.body;
   EXPECT_EQ(solo.Json()["policy_active"], true) << solo.body;
   EXPECT_THAT(Running(), ElementsAre("redis"));
@@ -465,6 +540,39 @@ TEST_F(ExampleStackTest, ConductorWithAFailedPhaseExitsNonZeroAndStillClosesTheW
   EXPECT_THAT(running, Not(Contains("switch")));
   EXPECT_THAT(running, Not(Contains("hermes")));
   EXPECT_THAT(running, ElementsAre("redis"));
+}
+
+// SPEC §6 Always-on: "madre keeps the always-on compose services running (reconcile starts
+// them at start-up and whenever they are seen stopped)". Here the first start of redis fails
+// (its host port 6379 is taken); once the port is free, madre must start redis again.
+TEST_F(ExampleStackTest, AlwaysOnServiceIsStartedAgainAfterAFailedStart) {
+  PortHolder redis_port(6379);
+  ASSERT_TRUE(redis_port.held()) << "cannot listen on 127.0.0.1:6379";
+  StartMadreOnly(FreeLoopbackPort(), {{"VX11_RESYNC_SEC", "2"}});
+  if (HasFatalFailure()) return;
+  json failed_start;
+  const bool start_failed = WaitUntil(
+      [&] {
+        const json audit = madre_->Get("/madre/power/audit?limit=50").Json();
+        if (!audit.contains("records")) return false;
+        for (const json& record : audit["records"]) {
+          if (record.value("action", "") == "reconcile.start" &&
+              record.value("outcome", "") != "ok" && record["services"] == json({"redis"})) {
+            failed_start = record;
+            return true;
+          }
+        }
+        return false;
+      },
+      seconds(60), std::chrono::milliseconds(250));
+  ASSERT_TRUE(start_failed) << "no failed reconcile.start of redis in the audit";
+  EXPECT_THAT(Running(), Not(Contains("redis")));
+  EXPECT_EQ(madre_->Get("/madre/power/policy/solo_madre/status").Json()["policy_active"], false);
+
+  redis_port.Release();
+  // The back-off (5 s) and the resync (VX11_RESYNC_SEC=2) are both far below this bound.
+  EXPECT_TRUE(WaitForRedisAtRest(seconds(60)))
+      << "the failed start was: " << failed_start.dump();
 }
 
 }  // namespace
