@@ -48,7 +48,7 @@ trap cleanup EXIT
 
 step "madre serve on 127.0.0.1:$port (log: $out/madre.log)"
 VX11_COMPOSE_DIR=$root/examples/vx11 VX11_COMPOSE_PROJECT=$project VX11_MADRE_PORT=$port \
-  VX11_STATE_DIR=$state VX11_ALWAYS_ON=madre,redis \
+  VX11_STATE_DIR=$state VX11_ALWAYS_ON=madre,redis VX11_THROTTLE_CPU_PCT=${VX11_THROTTLE_CPU_PCT:-90} \
   "$madre" serve >"$out/madre.log" 2>&1 &
 madre_pid=$!
 for _ in $(seq 1 100); do

@@ -136,6 +136,15 @@ Status ApplyEnv(const EnvLookup& env, DaemonConfig& c) {
     }
     c.crashloop_action = *v;
   }
+  if (auto v = get("VX11_THROTTLE_CPU_PCT")) {
+    ASSIGN_OR_RETURN(c.throttle_cpu_pct, ParseIntSetting("VX11_THROTTLE_CPU_PCT", *v, 0, 100));
+  }
+  if (auto v = get("VX11_THROTTLE_MODE")) {
+    if (*v != "wait" && *v != "refuse") {
+      return Status::InvalidArgument("VX11_THROTTLE_MODE=" + *v + " must be wait or refuse");
+    }
+    c.throttle_mode = *v;
+  }
   return Status::Ok();
 }
 
@@ -152,7 +161,7 @@ Status ApplyToml(std::string_view text, const std::string& origin, DaemonConfig&
       "bind", "port", "compose_project", "compose_dir", "compose_files", "compose_cmd",
       "always_on", "core_mode", "allowlist", "windows_enabled", "timeout_sec",
       "ttl_check_interval", "max_concurrent", "log_level", "state_dir", "audit_dir",
-      "docker_host", "resync_sec", "health_timeout_sec", "crashloop_action"};
+      "docker_host", "resync_sec", "health_timeout_sec", "crashloop_action", "throttle_cpu_pct", "throttle_mode"};
   for (const auto& [key, node] : table) {
     if (!kKnown.count(std::string(key.str()))) {
       return Status::InvalidArgument(origin + ": unknown setting '" + std::string(key.str()) + "'");
@@ -225,6 +234,13 @@ Status ApplyToml(std::string_view text, const std::string& origin, DaemonConfig&
     return Status::InvalidArgument(origin + ": crashloop_action must be \"report\" or \"stop\"");
   }
   c.crashloop_action = crash;
+  RETURN_IF_ERROR(integer("throttle_cpu_pct", 0, 100, c.throttle_cpu_pct));
+  std::string mode = c.throttle_mode;
+  RETURN_IF_ERROR(str("throttle_mode", [&](const std::string& v) { mode = v; }));
+  if (mode != "wait" && mode != "refuse") {
+    return Status::InvalidArgument(origin + ": throttle_mode must be \"wait\" or \"refuse\"");
+  }
+  c.throttle_mode = mode;
   return Status::Ok();
 }
 
@@ -302,6 +318,8 @@ std::string SettingsHelp() {
   VX11_HEALTH_TIMEOUT_SEC readiness limit of a started service, unless its label
                       vx11.health.timeout_sec says otherwise [60]
   VX11_CRASHLOOP_ACTION report|stop a window service that died 3 times in 60 s [report]
+  VX11_THROTTLE_CPU_PCT host CPU % above which window opens are throttled; 0 = off [70]
+  VX11_THROTTLE_MODE  wait (back off 1, 2, 4 s, then refuse) | refuse (503 at once) [wait]
 Readiness (per compose service): a Docker healthcheck (ready when healthy), else the
   label vx11.health.url=http://127.0.0.1:PORT/path (HTTP 2xx) or vx11.health.tcp=
   127.0.0.1:PORT (connect), else one second running without a restart.
@@ -309,7 +327,7 @@ Config file (TOML, --config): the same settings as lower-case keys: bind, port,
   compose_project, compose_dir, compose_files (list), compose_cmd, always_on (list),
   core_mode, allowlist (list), windows_enabled, timeout_sec, ttl_check_interval,
   max_concurrent, log_level, state_dir, audit_dir, docker_host, resync_sec,
-  health_timeout_sec, crashloop_action.
+  health_timeout_sec, crashloop_action, throttle_cpu_pct, throttle_mode.
 )";
 }
 

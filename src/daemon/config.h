@@ -37,6 +37,8 @@ struct DaemonConfig {
   int resync_sec = 30;
   int health_timeout_sec = 60;          // readiness limit without vx11.health.timeout_sec
   std::string crashloop_action = "report";  // report|stop
+  int throttle_cpu_pct = 70;                // 0 or 100: no throttling
+  std::string throttle_mode = "wait";       // wait|refuse
   std::size_t max_body_bytes = 1 << 20;
 
   std::set<std::string> EffectiveAlwaysOn() const;

@@ -3,6 +3,8 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <cstdio>
+#include <thread>
 
 #include "adapters/compose/compose_argv.h"
 #include "api/json_codec.h"
@@ -223,17 +225,55 @@ void ApiRouter::Open(const HttpRequest& request, bool compatible, Responder resp
   const bool wait = compatible || body->wait;
   const Duration timeout = body->wait_timeout_sec ? Seconds(*body->wait_timeout_sec)
                                                   : options_.open_wait_timeout;
-  engine_.Open(std::move(open), wait, timeout, [this, respond](Result<OpenOutcome> outcome) {
-    if (!outcome.ok()) return respond(ErrorResponse(outcome.status()));
-    json window = WindowToJson(outcome->window, engine_.Now());
-    if (outcome->window.state == WindowState::kFailed) {
-      json body = window;
-      body["detail"] = "every service failed to start; the window was rolled back";
-      body["code"] = "exec_failed";
-      return respond(JsonResponse(500, body));
+  auto go = [this, open = std::move(open), wait, timeout, respond]() mutable {
+    engine_.Open(std::move(open), wait, timeout, [this, respond](Result<OpenOutcome> outcome) {
+      if (!outcome.ok()) return respond(ErrorResponse(outcome.status()));
+      json window = WindowToJson(outcome->window, engine_.Now());
+      if (outcome->window.state == WindowState::kFailed) {
+        json body = window;
+        body["detail"] = "every service failed to start; the window was rolled back";
+        body["code"] = "exec_failed";
+        return respond(JsonResponse(500, body));
+      }
+      respond(JsonResponse(
+          outcome->finished || outcome->window.state != WindowState::kOpening ? 200 : 202, window));
+    });
+  };
+  if (options_.throttle_cpu_pct <= 0 || options_.throttle_cpu_pct >= 100 || !options_.cpu_sampler) {
+    return go();
+  }
+  Throttled(actor, 0, std::move(go), std::move(respond));
+}
+
+void ApiRouter::Throttled(const std::string& actor, int attempt, std::function<void()> go,
+                          Responder respond) {
+  // The host CPU is sampled on a worker (it takes a short while); the decision comes back here.
+  const Duration backoff = attempt == 0 ? Duration::zero() : Seconds(1LL << (attempt - 1));
+  workers_.Submit([this, actor, attempt, backoff, go = std::move(go), respond]() mutable {
+    if (backoff > Duration::zero()) {
+      if (options_.sleep) {
+        options_.sleep(backoff);
+      } else {
+        std::this_thread::sleep_for(backoff);
+      }
     }
-    respond(JsonResponse(outcome->finished || outcome->window.state != WindowState::kOpening ? 200 : 202,
-                         window));
+    const double cpu = options_.cpu_sampler();
+    loop_.Submit([this, actor, attempt, cpu, go = std::move(go), respond]() mutable {
+      if (cpu <= options_.throttle_cpu_pct) return go();
+      char text[160];
+      std::snprintf(text, sizeof text, "host CPU %.0f%% is above %d%% (VX11_THROTTLE_CPU_PCT)", cpu,
+                    options_.throttle_cpu_pct);
+      if (options_.throttle_wait && attempt < 3) {
+        spdlog::info("window open throttled ({}): retry {} of 3", text, attempt + 1);
+        return Throttled(actor, attempt + 1, std::move(go), std::move(respond));
+      }
+      const madre::Status why = Status::Unavailable(std::string("throttled: ") + text + "; retry later");
+      engine_.AuditRejected("window.open", actor, why);
+      HttpResponse response = ErrorResponse(why);
+      response.headers.clear();
+      response.headers.emplace_back("Retry-After", "10");
+      respond(std::move(response));
+    });
   });
 }
 

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <atomic>
+#include <functional>
 #include <filesystem>
 #include <memory>
 #include <set>
@@ -24,6 +25,10 @@ struct RouterOptions {
   std::set<std::string> always_on;
   Duration open_wait_timeout = Seconds(300);  // the compatible open waits for the result
   Metrics* metrics = nullptr;                 // GET /metrics and request counts; null: none
+  int throttle_cpu_pct = 70;                  // opens wait/refuse above this host CPU; 0 or 100: off
+  bool throttle_wait = true;                  // wait with back-off (1, 2, 4 s) before refusing
+  std::function<double()> cpu_sampler;        // host CPU busy % now (blocking, worker thread)
+  std::function<void(Duration)> sleep;        // throttle back-off on a worker; empty: real sleep
   std::filesystem::path proc_root = "/proc";  // host metrics
 };
 
@@ -47,6 +52,7 @@ class ApiRouter {
  private:
   void Route(const HttpRequest& request, Responder respond);
   void Open(const HttpRequest& request, bool compatible, Responder respond);
+  void Throttled(const std::string& actor, int attempt, std::function<void()> go, Responder respond);
   void Close(const HttpRequest& request, Responder respond);
   void Hold(const HttpRequest& request, Responder respond);
   void Extend(const HttpRequest& request, Responder respond);

@@ -24,6 +24,7 @@
 #include "daemon/compose_ps_observer.h"
 #include "daemon/config.h"
 #include "daemon/deadline_timer.h"
+#include "cli/host_metrics.h"
 #include "daemon/routes.h"
 #include "engine/engine.h"
 #include "engine/engine_metrics.h"
@@ -234,6 +235,16 @@ int Serve(const ServeFlags& flags) {
   router_options.version = MADRE_VERSION;
   router_options.always_on = planner_config.always_on;
   router_options.metrics = &metrics;
+  router_options.throttle_cpu_pct = config.throttle_cpu_pct;
+  router_options.throttle_wait = config.throttle_mode == "wait";
+  router_options.cpu_sampler = [] {
+    // Busy share of the host CPU over 200 ms (blocking; runs on a worker).
+    auto before = cli::ReadCpuTimes("/proc");
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+    auto after = cli::ReadCpuTimes("/proc");
+    if (!before.ok() || !after.ok()) return 0.0;
+    return cli::CpuBetween(*before, *after).cpu_percent;
+  };
   router_options.open_wait_timeout = Seconds(std::max(60, config.timeout_sec * 4));
   ApiRouter router(router_options, engine, *observer, workers, loop);
 

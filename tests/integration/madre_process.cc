@@ -78,6 +78,8 @@ MadreProcess::MadreProcess(std::map<std::string, std::string> env, std::vector<s
   env_["VX11_MADRE_BIND"] = "127.0.0.1";
   env_["VX11_STATE_DIR"] = state_dir_.string();
   if (!env_.count("VX11_POWER_WINDOWS_LOG_LEVEL")) env_["VX11_POWER_WINDOWS_LOG_LEVEL"] = "DEBUG";
+  // Tests run beside compilers: a busy host must not throttle their opens.
+  if (!env_.count("VX11_THROTTLE_CPU_PCT")) env_["VX11_THROTTLE_CPU_PCT"] = "0";
 }
 
 MadreProcess::~MadreProcess() { Terminate(); }

@@ -1,0 +1,508 @@
+// Security properties of a real `madre serve` (SPEC §3-§5): authentication on every
+// /madre/power route, the token never leaves the process, the HTTP server's limits (body,
+// headers, slowloris, many idle connections) and hostile window ids / service names.
+//
+// One madre (and one compose project of the two_services fixture) serves every test of the
+// suite; nothing here starts a container. Requests the curl helper cannot express (an empty
+// header, 64 KiB of headers, half a request line, raw targets) go through a raw socket.
+#include <arpa/inet.h>
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <memory>
+#include <optional>
+#include <sstream>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "docker_env.h"
+#include "madre_process.h"
+
+namespace madre::itest {
+namespace {
+
+using ::testing::IsEmpty;
+using nlohmann::json;
+using SteadyClock = std::chrono::steady_clock;
+
+// ---- a minimal raw HTTP/1.1 client -------------------------------------------------------
+
+// A TCP connection to 127.0.0.1:port; closed when it goes out of scope.
+class RawSocket {
+ public:
+  explicit RawSocket(int port) {
+    fd_ = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (fd_ < 0) return;
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_port = htons(static_cast<std::uint16_t>(port));
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    if (::connect(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
+      ::close(fd_);
+      fd_ = -1;
+    }
+  }
+  ~RawSocket() {
+    if (fd_ >= 0) ::close(fd_);
+  }
+  RawSocket(const RawSocket&) = delete;
+  RawSocket& operator=(const RawSocket&) = delete;
+
+  bool connected() const { return fd_ >= 0; }
+
+  // Sends everything (false if the peer is gone).
+  bool Send(std::string_view data) {
+    while (!data.empty()) {
+      const ssize_t n = ::send(fd_, data.data(), data.size(), MSG_NOSIGNAL);
+      if (n <= 0) return false;
+      data.remove_prefix(static_cast<std::size_t>(n));
+    }
+    return true;
+  }
+
+  // Reads until the peer closes (or resets) or `timeout` passes. `closed` tells which.
+  std::string ReadToEnd(std::chrono::milliseconds timeout, bool* closed = nullptr) {
+    std::string out;
+    const auto give_up = SteadyClock::now() + timeout;
+    bool eof = false;
+    while (!eof) {
+      const auto left =
+          std::chrono::duration_cast<std::chrono::milliseconds>(give_up - SteadyClock::now());
+      if (left.count() <= 0) break;
+      pollfd p{fd_, POLLIN, 0};
+      const int ready = ::poll(&p, 1, static_cast<int>(left.count()));
+      if (ready < 0) break;
+      if (ready == 0) continue;
+      char chunk[16384];
+      const ssize_t n = ::recv(fd_, chunk, sizeof chunk, 0);
+      if (n <= 0) {
+        eof = true;  // orderly close (0) or reset (<0): either way the server let go
+      } else {
+        out.append(chunk, static_cast<std::size_t>(n));
+      }
+    }
+    if (closed) *closed = eof;
+    return out;
+  }
+
+ private:
+  int fd_ = -1;
+};
+
+struct RawAnswer {
+  int status = 0;  // 0: no parsable answer
+  std::string head;
+  std::string body;
+  json Json() const {
+    json parsed = json::parse(body, nullptr, false);
+    return parsed.is_discarded() ? json() : parsed;
+  }
+};
+
+RawAnswer ParseAnswer(const std::string& raw) {
+  RawAnswer answer;
+  const std::size_t end = raw.find("\r\n\r\n");
+  if (raw.rfind("HTTP/1.", 0) != 0 || end == std::string::npos || raw.size() < 12) return answer;
+  answer.status = std::atoi(raw.substr(9, 3).c_str());
+  answer.head = raw.substr(0, end);
+  answer.body = raw.substr(end + 4);
+  return answer;
+}
+
+// One request on its own connection (`Connection: close` is added); waits at most 20 s.
+RawAnswer RawRequest(int port, const std::string& method, const std::string& target,
+                     const std::vector<std::string>& headers, const std::string& body = "") {
+  RawSocket socket(port);
+  if (!socket.connected()) return {};
+  std::string request = method + " " + target + " HTTP/1.1\r\nHost: 127.0.0.1\r\n";
+  for (const auto& h : headers) request += h + "\r\n";
+  request += "Connection: close\r\nContent-Length: " + std::to_string(body.size()) + "\r\n\r\n";
+  request += body;
+  if (!socket.Send(request)) return {};
+  return ParseAnswer(socket.ReadToEnd(std::chrono::seconds(20)));
+}
+
+std::string ReadFileBytes(const std::filesystem::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::stringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+// ---- the fixture -------------------------------------------------------------------------
+
+struct SharedMadre {
+  std::string project;
+  std::map<std::string, std::string> env;
+  std::unique_ptr<ComposeProject> compose;
+  std::unique_ptr<MadreProcess> madre;
+  bool started = false;
+};
+
+class SecurityTest : public ::testing::Test {
+ protected:
+  static void TearDownTestSuite() {
+    if (!shared_) return;
+    shared_->madre.reset();
+    shared_->compose.reset();
+    shared_.reset();
+  }
+
+  void SetUp() override {
+    if (!DockerAvailable()) GTEST_SKIP() << "no Docker engine";
+    EnsureImages();
+    if (!shared_) {
+      shared_ = std::make_unique<SharedMadre>();
+      shared_->project = UniqueProjectName("msec");
+      shared_->env = {{"VX11_COMPOSE_PROJECT", shared_->project},
+                      {"VX11_COMPOSE_DIR", FixtureDir().string()},
+                      {"VX11_ALWAYS_ON", "madre"},
+                      {"DB_PORT", std::to_string(FreeLoopbackPort())},
+                      {"WEB_PORT", std::to_string(FreeLoopbackPort())}};
+      shared_->compose = std::make_unique<ComposeProject>(
+          shared_->project, FixtureComposeFile("two_services"), shared_->env);
+      shared_->madre = std::make_unique<MadreProcess>(shared_->env);
+      shared_->started = shared_->madre->Start();
+    }
+    ASSERT_TRUE(shared_->started) << "madre did not start";
+    madre_ = shared_->madre.get();
+  }
+
+  void TearDown() override {
+    if (madre_ && HasFailure()) std::cerr << "madre log:\n" << madre_->log() << std::endl;
+  }
+
+  static std::filesystem::path FixtureDir() {
+    return FixtureComposeFile("two_services").parent_path();
+  }
+  int port() const { return madre_->port(); }
+  const std::string& token() const { return madre_->token(); }
+  std::string TokenHeader() const { return "X-VX11-Token: " + token(); }
+  std::vector<std::string> Running() const { return RunningServices(shared_->project); }
+
+  // Every answer body seen by a test, to check that none holds the token.
+  void Saw(const std::string& body) { bodies_.push_back(body); }
+  void ExpectNoBodyHoldsTheToken() {
+    for (const auto& body : bodies_) {
+      EXPECT_EQ(body.find(token()), std::string::npos) << "token echoed in: " << body;
+    }
+  }
+
+  // A 4xx JSON error {"detail","code"}.
+  static void ExpectJsonError(const std::string& what, long status, const std::string& body) {
+    EXPECT_GE(status, 400) << what << " -> " << body;
+    EXPECT_LT(status, 500) << what << " -> " << body;
+    json parsed = json::parse(body, nullptr, false);
+    ASSERT_TRUE(parsed.is_object()) << what << " -> " << body;
+    EXPECT_TRUE(parsed.contains("detail") && parsed["detail"].is_string()) << what << " -> " << body;
+    EXPECT_TRUE(parsed.contains("code") && parsed["code"].is_string()) << what << " -> " << body;
+  }
+
+  static inline std::unique_ptr<SharedMadre> shared_;
+  MadreProcess* madre_ = nullptr;
+  std::vector<std::string> bodies_;
+};
+
+// Every /madre/power route, known or not, as (method, path).
+const std::vector<std::pair<std::string, std::string>>& PowerRoutes() {
+  static const std::vector<std::pair<std::string, std::string>> routes = {
+      {"POST", "/madre/power/window/open"},
+      {"POST", "/madre/power/window/close"},
+      {"POST", "/madre/power/windows/open"},
+      {"POST", "/madre/power/windows/close"},
+      {"POST", "/madre/power/windows/hold"},
+      {"POST", "/madre/power/windows/extend"},
+      {"GET", "/madre/power/windows/status"},
+      {"GET", "/madre/power/windows/w-1"},
+      {"GET", "/madre/power/state"},
+      {"GET", "/madre/power/status"},
+      {"GET", "/madre/power/services"},
+      {"GET", "/madre/power/audit"},
+      {"GET", "/madre/power/audit?limit=5"},
+      {"GET", "/madre/power/policy/solo_madre/status"},
+      {"POST", "/madre/power/policy/solo_madre/apply"},
+      {"POST", "/madre/power/service/db/start"},
+      {"POST", "/madre/power/service/db/stop"},
+      {"POST", "/madre/power/service/db/restart"},
+      // unknown routes and wrong methods: still authentication first
+      {"GET", "/madre/power/"},
+      {"GET", "/madre/power/nope"},
+      {"POST", "/madre/power/policy/nope/apply"},
+      {"GET", "/madre/power/policy/solo_madre/apply"},
+      {"DELETE", "/madre/power/state"},
+      {"POST", "/madre/power/service/db/explode"},
+  };
+  return routes;
+}
+
+TEST_F(SecurityTest, EveryPowerRouteNeedsTheToken) {
+  for (const auto& [method, path] : PowerRoutes()) {
+    const std::string what = method + " " + path;
+    // Missing header.
+    RawAnswer missing = RawRequest(port(), method, path, {});
+    EXPECT_EQ(missing.status, 401) << what << " -> " << missing.body;
+    EXPECT_EQ(missing.Json()["detail"], "auth_required: X-VX11-Token header missing") << what;
+    // Empty header.
+    RawAnswer empty = RawRequest(port(), method, path, {"X-VX11-Token:"});
+    EXPECT_EQ(empty.status, 401) << what << " -> " << empty.body;
+    // Wrong ones: another token, the right one with a byte more or less, other case.
+    for (const std::string& wrong :
+         {std::string("wrong-token"), token() + "x", token().substr(0, token().size() - 1),
+          std::string(" ") + token() + "0"}) {
+      RawAnswer forbidden = RawRequest(port(), method, path, {"X-VX11-Token: " + wrong});
+      EXPECT_EQ(forbidden.status, 403) << what << " with " << wrong << " -> " << forbidden.body;
+      EXPECT_EQ(forbidden.Json()["detail"], "forbidden: invalid token") << what;
+      Saw(forbidden.body);
+    }
+    Saw(missing.body);
+    Saw(empty.body);
+  }
+  // The header name is case-insensitive; the right token gets past authentication.
+  RawAnswer lower = RawRequest(port(), "GET", "/madre/power/state", {"x-vx11-token: " + token()});
+  EXPECT_EQ(lower.status, 200) << lower.body;
+  // /health and /metrics need no token.
+  RawAnswer health = RawRequest(port(), "GET", "/health", {});
+  EXPECT_EQ(health.status, 200) << health.body;
+  EXPECT_EQ(health.Json()["module"], "madre");
+  RawAnswer metrics = RawRequest(port(), "GET", "/metrics", {});
+  EXPECT_EQ(metrics.status, 200) << metrics.body;
+  Saw(health.body);
+  Saw(metrics.body);
+  ExpectNoBodyHoldsTheToken();
+  // Nothing was done by any of those requests.
+  EXPECT_THAT(Running(), IsEmpty());
+  EXPECT_EQ(madre_->Get("/madre/power/state").Json()["policy"], "solo_madre");
+}
+
+TEST_F(SecurityTest, TheTokenIsNeverLoggedAuditedStoredOrEchoed) {
+  const std::string near_miss = token() + "x";  // holds the real token as a prefix
+  // Wrong tokens carrying the real one, with the real token in the body and the query.
+  const std::string body_with_token = json{{"services", {"db"}},
+                                           {"reason", token()},
+                                           {"window_id", token()},
+                                           {"token", token()}}
+                                          .dump();
+  for (const auto& [method, path] : PowerRoutes()) {
+    RawAnswer a = RawRequest(port(), method, path, {"X-VX11-Token: " + near_miss}, body_with_token);
+    EXPECT_EQ(a.status, 403) << method << " " << path;
+    Saw(a.body);
+    RawAnswer b = RawRequest(port(), method, path + (path.find('?') == std::string::npos ? "?" : "&") +
+                                               "token=" + token(),
+                             {}, body_with_token);
+    EXPECT_EQ(b.status, 401) << method << " " << path;
+    Saw(b.body);
+  }
+  // Authenticated requests whose bodies carry token-like (not the real) strings, and bad
+  // bodies, so that rejections get audited.
+  const std::string fake = "itest-token-0-0";
+  for (const std::string& body :
+       {json{{"services", {fake}}, {"reason", "X-VX11-Token: " + fake}}.dump(),
+        std::string(R"({"services":["db"],"ttl_sec":"X-VX11-Token"})"), std::string("{not json"),
+        json{{"window_id", fake}}.dump()}) {
+    for (const char* path : {"/madre/power/window/open", "/madre/power/windows/close",
+                             "/madre/power/windows/hold", "/madre/power/windows/extend"}) {
+      HttpAnswer answer = madre_->Post(path, body);
+      EXPECT_GE(answer.status, 400) << path << " " << body << " -> " << answer.body;
+      Saw(answer.body);
+    }
+  }
+  HttpAnswer unknown = madre_->Get("/madre/power/nope?token=" + token());
+  EXPECT_EQ(unknown.status, 404);
+  Saw(unknown.body);
+  ExpectNoBodyHoldsTheToken();
+
+  // The audit API.
+  HttpAnswer audit = madre_->Get("/madre/power/audit?limit=10000");
+  ASSERT_EQ(audit.status, 200) << audit.body;
+  EXPECT_FALSE(audit.Json()["records"].empty()) << "the rejections above should be audited";
+  EXPECT_EQ(audit.body.find(token()), std::string::npos);
+  // The log.
+  const std::string log = madre_->log();
+  EXPECT_FALSE(log.empty());
+  EXPECT_EQ(log.find(token()), std::string::npos) << "token in the log";
+  // Every file madre wrote: audit JSON Lines, database (+WAL), log. The token came from the
+  // environment, so no file may hold it.
+  int audit_files = 0;
+  for (const auto& entry :
+       std::filesystem::recursive_directory_iterator(madre_->state_dir())) {
+    if (!entry.is_regular_file()) continue;
+    if (entry.path().parent_path().filename() == "audit") ++audit_files;
+    EXPECT_EQ(ReadFileBytes(entry.path()).find(token()), std::string::npos)
+        << "token in " << entry.path();
+  }
+  EXPECT_GT(audit_files, 0) << "no audit JSON Lines file under " << madre_->state_dir();
+}
+
+TEST_F(SecurityTest, ABodyOverTheLimitIs413) {
+  const std::string huge =
+      R"({"services":["db"],"reason":")" + std::string(2 * 1024 * 1024, 'x') + "\"}";
+  HttpAnswer answer = madre_->Post("/madre/power/windows/open", huge);
+  EXPECT_EQ(answer.status, 413) << answer.body;
+  json error = answer.Json();
+  EXPECT_TRUE(error.contains("detail") && error["detail"].is_string()) << answer.body;
+  EXPECT_EQ(error["code"], "payload_too_large") << answer.body;
+  // Refused before the body is read: the announced length alone is enough.
+  RawSocket socket(port());
+  ASSERT_TRUE(socket.connected());
+  ASSERT_TRUE(socket.Send("POST /madre/power/windows/open HTTP/1.1\r\nHost: x\r\n" + TokenHeader() +
+                          "\r\nContent-Type: application/json\r\nContent-Length: 2097152\r\n\r\n"));
+  RawAnswer early = ParseAnswer(socket.ReadToEnd(std::chrono::seconds(20)));
+  EXPECT_EQ(early.status, 413) << early.head;
+  EXPECT_EQ(early.Json()["code"], "payload_too_large");
+  EXPECT_THAT(Running(), IsEmpty());
+  EXPECT_EQ(madre_->Get("/health").status, 200);
+}
+
+TEST_F(SecurityTest, HeadersOverTheLimitAre431) {
+  std::vector<std::string> headers = {TokenHeader()};
+  for (int i = 0; i < 64; ++i) {
+    headers.push_back("X-Filler-" + std::to_string(i) + ": " + std::string(1000, 'a' + i % 26));
+  }
+  RawAnswer answer = RawRequest(port(), "GET", "/madre/power/state", headers);
+  EXPECT_EQ(answer.status, 431) << answer.head;
+  EXPECT_EQ(answer.Json()["code"], "headers_too_large") << answer.body;
+  EXPECT_TRUE(answer.Json().contains("detail")) << answer.body;
+  // One huge header line (64 KiB) too.
+  RawAnswer one = RawRequest(port(), "GET", "/health", {"X-Big: " + std::string(64 * 1024, 'b')});
+  EXPECT_EQ(one.status, 431) << one.head;
+  EXPECT_EQ(madre_->Get("/health").status, 200);
+}
+
+TEST_F(SecurityTest, HalfARequestLineIsDisconnected) {
+  // The header timeout (10 s by default) runs from accept: a client that sends half a request
+  // line and then nothing is dropped without an answer...
+  RawSocket silent(port());
+  ASSERT_TRUE(silent.connected());
+  // ...and so is one that keeps dripping a byte a second (the classic slowloris).
+  RawSocket drip(port());
+  ASSERT_TRUE(drip.connected());
+  const auto start = SteadyClock::now();
+  auto elapsed = [&] { return std::chrono::duration<double>(SteadyClock::now() - start).count(); };
+  ASSERT_TRUE(silent.Send("GET /madre/power/sta"));
+  ASSERT_TRUE(drip.Send("GET /health HTTP/1.1\r\nX-Slow: "));
+
+  std::optional<double> silent_closed, drip_closed;
+  std::string silent_got, drip_got;
+  auto next_drip = SteadyClock::now() + std::chrono::seconds(1);
+  while (elapsed() < 20.0 && !(silent_closed && drip_closed)) {  // bounded wait: 20 s
+    bool closed = false;
+    if (!silent_closed) {
+      silent_got += silent.ReadToEnd(std::chrono::milliseconds(100), &closed);
+      if (closed) silent_closed = elapsed();
+    }
+    if (!drip_closed) {
+      drip_got += drip.ReadToEnd(std::chrono::milliseconds(100), &closed);
+      if (!closed && SteadyClock::now() >= next_drip) {
+        closed = !drip.Send("a");
+        next_drip += std::chrono::seconds(1);
+      }
+      if (closed) drip_closed = elapsed();
+    }
+  }
+  ASSERT_TRUE(silent_closed.has_value()) << "half a request line still connected after 20 s";
+  EXPECT_LE(*silent_closed, 15.0);
+  EXPECT_GE(*silent_closed, 5.0) << "dropped long before the header timeout: by what?";
+  EXPECT_EQ(silent_got, "") << "a slowloris connection is dropped without an answer";
+  ASSERT_TRUE(drip_closed.has_value()) << "the dripping client still connected after 20 s";
+  EXPECT_LE(*drip_closed, 15.0);
+  EXPECT_EQ(drip_got, "");
+  EXPECT_EQ(madre_->Get("/health").status, 200);
+}
+
+TEST_F(SecurityTest, HealthAnswersPromptlyWhile200IdleConnectionsAreOpen) {
+  std::vector<std::unique_ptr<RawSocket>> idle;
+  for (int i = 0; i < 200; ++i) {
+    idle.push_back(std::make_unique<RawSocket>(port()));
+    ASSERT_TRUE(idle.back()->connected()) << "connection " << i;
+  }
+  // A few of them even started a request and stopped.
+  for (int i = 0; i < 200; i += 20) ASSERT_TRUE(idle[i]->Send("GET /hea"));
+  const auto start = SteadyClock::now();
+  HttpAnswer health = Http("GET", madre_->Url("/health"), "", "", /*timeout_sec=*/5);
+  const double took = std::chrono::duration<double>(SteadyClock::now() - start).count();
+  EXPECT_EQ(health.status, 200) << health.body;
+  EXPECT_LT(took, 2.0);
+  HttpAnswer state = Http("GET", madre_->Url("/madre/power/state"), "", token(), 5);
+  EXPECT_EQ(state.status, 200) << state.body;
+  idle.clear();
+  EXPECT_EQ(madre_->Get("/health").status, 200);
+}
+
+TEST_F(SecurityTest, PathAndShellTricksAreRefusedAndDoNothing) {
+  const std::string marker =
+      "/tmp/madre-sec-pwned-" + std::to_string(getpid());  // created only if a shell ran
+  std::filesystem::remove(marker);
+  const std::filesystem::path state = madre_->state_dir();
+  auto snapshot = [](const std::filesystem::path& dir) {
+    std::vector<std::string> names;
+    for (const auto& e : std::filesystem::directory_iterator(dir)) names.push_back(e.path().string());
+    std::sort(names.begin(), names.end());
+    return names;
+  };
+  const std::vector<std::string> fixture_before = snapshot(FixtureDir());
+
+  struct Case {
+    std::string method, target, body;
+  };
+  const std::string touch = "$(touch%20" + marker + ")";
+  const std::vector<Case> cases = {
+      {"GET", "/madre/power/windows/..%2F..%2Fetc%2Fpasswd", ""},
+      {"GET", "/madre/power/windows/../../../etc/passwd", ""},
+      {"GET", "/madre/power/windows/$(id)", ""},
+      {"GET", "/madre/power/windows/" + touch, ""},
+      {"GET", "/madre/power/windows/%2e%2e", ""},
+      {"GET", "/madre/power/windows/x%00y", ""},
+      {"POST", "/madre/power/service/x;id/start", ""},
+      {"POST", "/madre/power/service/db;id/start", ""},
+      {"POST", "/madre/power/service/" + touch + "/start", ""},
+      {"POST", "/madre/power/service/..%2Fdb/start", ""},
+      {"POST", "/madre/power/service/../db/start", ""},
+      {"POST", "/madre/power/service/-db/stop", ""},
+      {"POST", "/madre/power/service/--help/restart", ""},
+      {"POST", "/madre/power/windows/close", R"({"window_id":"../../x"})"},
+      {"POST", "/madre/power/windows/hold", R"({"window_id":"../../x","hold":true})"},
+      {"POST", "/madre/power/windows/extend", R"({"window_id":"../../x","ttl_sec":60})"},
+      {"POST", "/madre/power/window/close", R"({"window_id":"$(touch )" + marker + ")\"}"},
+      {"POST", "/madre/power/windows/hold", R"({"window_id":"x;id","hold":false})"},
+      {"POST", "/madre/power/windows/extend", R"({"window_id":"/etc/passwd","ttl_sec":1})"},
+      {"POST", "/madre/power/windows/open", R"({"services":["../db"]})"},
+      {"POST", "/madre/power/windows/open", R"({"services":["db;id"]})"},
+      {"POST", "/madre/power/windows/open", R"({"services":["$(touch )" + marker + ")\"]}"},
+      {"POST", "/madre/power/window/open", R"({"services":["--file=/etc/passwd"]})"},
+      {"POST", "/madre/power/window/open", R"({"services":["-d"]})"},
+  };
+  for (const Case& c : cases) {
+    RawAnswer answer = RawRequest(port(), c.method, c.target,
+                                  {TokenHeader(), "Content-Type: application/json"}, c.body);
+    ExpectJsonError(c.method + " " + c.target + " " + c.body, answer.status, answer.body);
+  }
+  // Nothing ran, nothing started, nothing written outside the state dir.
+  EXPECT_FALSE(std::filesystem::exists(marker));
+  EXPECT_THAT(Running(), IsEmpty());
+  for (const std::filesystem::path& p :
+       {state.parent_path() / "x", state.parent_path().parent_path() / "x", state / "x",
+        std::filesystem::path("/x"), std::filesystem::current_path() / "x"}) {
+    EXPECT_FALSE(std::filesystem::exists(p) && std::filesystem::last_write_time(p) >
+                                                   std::filesystem::file_time_type::clock::now() -
+                                                       std::chrono::minutes(5))
+        << p;
+  }
+  EXPECT_EQ(snapshot(FixtureDir()), fixture_before);
+  json windows = madre_->Get("/madre/power/windows/status").Json();
+  EXPECT_TRUE(windows["windows"].empty()) << windows.dump();
+  EXPECT_TRUE(windows["history"].empty()) << windows.dump();
+  EXPECT_EQ(madre_->Get("/madre/power/state").Json()["policy"], "solo_madre");
+}
+
+}  // namespace
+}  // namespace madre::itest
