@@ -32,7 +32,8 @@ void CheckDecode(std::string_view text) {
   for (bool plus : {false, true}) {
     const std::string decoded = PercentDecode(text, plus);
     FUZZ_CHECK(decoded.size() <= text.size());
-    if (text.find('%') == std::string_view::npos && (!plus || text.find('+') == std::string_view::npos)) {
+    if (text.find('%') == std::string_view::npos &&
+        (!plus || text.find('+') == std::string_view::npos)) {
       FUZZ_CHECK(decoded == text);
     }
     FUZZ_CHECK(PercentDecode(EncodeEveryByte(text), plus) == text);

@@ -21,9 +21,7 @@ namespace {
 constexpr std::int64_t kMinMicros = -62167219200LL * 1'000'000;
 constexpr std::int64_t kEndMicros = 253402300800LL * 1'000'000;
 
-bool Representable(TimePoint t) {
-  return ToMicros(t) >= kMinMicros && ToMicros(t) < kEndMicros;
-}
+bool Representable(TimePoint t) { return ToMicros(t) >= kMinMicros && ToMicros(t) < kEndMicros; }
 
 void CheckRfc3339(std::string_view text) {
   const std::optional<TimePoint> parsed = ParseRfc3339(text);

@@ -96,7 +96,7 @@ for target in "${TARGETS[@]}"; do
   set -e
   if [[ $rc -eq 0 ]]; then
     passed=$((passed + 1))
-    grep -E '^#[0-9]+ +DONE' "$log" | tail -n 1 || true
+    grep -E '^#[0-9]+[[:space:]]+DONE' "$log" | tail -n 1 || true
   else
     failed=$((failed + 1))
     failures+=("$target")

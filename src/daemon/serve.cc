@@ -176,12 +176,15 @@ int Serve(const ServeFlags& flags) {
   }
 
   std::unique_ptr<ContainerObserver> observer;
+  ContainerControl* control = nullptr;  // the Engine API fast path
   if (config.docker_host.rfind("unix://", 0) == 0) {
     DockerEngineOptions options;
     options.docker_host = config.docker_host;
     options.project = config.compose_project;
     options.timeout = Seconds(config.timeout_sec);
-    observer = std::make_unique<DockerEngineClient>(options);
+    auto client = std::make_unique<DockerEngineClient>(options);
+    control = client.get();
+    observer = std::move(client);
   } else {
     spdlog::warn("DOCKER_HOST {} is not a unix socket: observing through compose ps", config.docker_host);
     observer = std::make_unique<ComposePsObserver>(compose);
@@ -224,6 +227,7 @@ int Serve(const ServeFlags& flags) {
   DeclareMadreMetrics(metrics);
   EngineOptions engine_options;
   engine_options.metrics = &metrics;
+  engine_options.control = control;
   engine_options.readiness.default_timeout = Seconds(config.health_timeout_sec);
   engine_options.crashloop_action =
       config.crashloop_action == "stop" ? CrashLoopAction::kStop : CrashLoopAction::kReport;

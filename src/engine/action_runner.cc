@@ -1,6 +1,9 @@
 #include "engine/action_runner.h"
 
+#include <chrono>
+#include <future>
 #include <map>
+#include <set>
 
 #include "core/readiness.h"
 
@@ -100,6 +103,143 @@ void WaitUntilReady(ActionContext& context, std::vector<ServiceOutcome>& outcome
   }
 }
 
+
+// Dependency levels of `services` (in start order): level 0 needs nothing in the set.
+std::vector<std::vector<std::string>> Levels(const ServiceModel& model,
+                                             const std::vector<std::string>& services) {
+  std::map<std::string, int> level;
+  const std::set<std::string> in_set(services.begin(), services.end());
+  std::vector<std::vector<std::string>> out;
+  for (const auto& name : services) {  // start order: dependencies come first
+    int l = 0;
+    auto def = model.services.find(name);
+    if (def != model.services.end()) {
+      for (const auto& dep : def->second.depends_on) {
+        if (in_set.count(dep) && level.count(dep)) l = std::max(l, level[dep] + 1);
+      }
+    }
+    level[name] = l;
+    if (static_cast<int>(out.size()) <= l) out.resize(l + 1);
+    out[l].push_back(name);
+  }
+  return out;
+}
+
+// Runs `call` on every container of `items` in parallel; one DockerOp each.
+template <typename Call>
+std::map<std::string, Status> InParallel(const std::vector<std::pair<std::string, ContainerState>>& items,
+                                         const std::string& verb, Call call,
+                                         std::vector<DockerOp>& ops) {
+  std::vector<std::future<std::pair<Status, std::int64_t>>> futures;
+  for (const auto& [service, c] : items) {
+    futures.push_back(std::async(std::launch::async, [call, c] {
+      const auto start = std::chrono::steady_clock::now();
+      Status status = call(c);
+      const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                          std::chrono::steady_clock::now() - start)
+                          .count();
+      return std::make_pair(status, static_cast<std::int64_t>(ms));
+    }));
+  }
+  std::map<std::string, Status> out;
+  for (std::size_t i = 0; i < items.size(); ++i) {
+    auto [status, ms] = futures[i].get();
+    ops.push_back({"POST /containers/" + items[i].second.container + "/" + verb,
+                   status.ok() ? 0 : -1, ms, status.ok() ? "" : status.message()});
+    out[items[i].first] = status;
+  }
+  return out;
+}
+
+// Fast start: existing containers through the Engine API, missing ones through
+// compose, level by level. Services with a healthcheck are waited for before
+// the next level (compose's `condition: service_healthy`).
+ComposeOutcome FastStart(const Action& action, ActionContext& context) {
+  ComposeOutcome outcome;
+  Result<std::vector<ContainerState>> list = context.observer.ListProject();
+  if (!list.ok()) return context.compose.Up(action.services);  // cannot see: let compose do it
+  auto existing = ByService(*list);
+  const auto levels = Levels(context.model, action.services);
+  std::vector<std::string> failures;
+  for (std::size_t l = 0; l < levels.size(); ++l) {
+    std::vector<std::pair<std::string, ContainerState>> to_start;
+    std::vector<std::string> to_create;
+    for (const auto& name : levels[l]) {
+      auto it = existing.find(name);
+      if (it == existing.end() || it->second.id.empty()) {
+        to_create.push_back(name);
+      } else if (!it->second.Running()) {
+        to_start.push_back({name, it->second});
+      }
+    }
+    auto started = InParallel(to_start, "start",
+                              [&context](const ContainerState& c) { return context.control->StartContainer(c.id); },
+                              outcome.ops);
+    for (const auto& [name, status] : started) {
+      if (!status.ok()) failures.push_back(name + ": " + status.message());
+    }
+    if (!to_create.empty()) {
+      ComposeOutcome created = context.compose.Up(to_create);
+      outcome.ops.insert(outcome.ops.end(), created.ops.begin(), created.ops.end());
+      if (!created.status.ok()) failures.push_back(created.status.message());
+    }
+    if (l + 1 == levels.size() || action.skip_health) continue;
+    // Dependents come next: wait for this level's services that have a healthcheck.
+    std::vector<ServiceOutcome> gate;
+    for (const auto& name : levels[l]) {
+      auto def = context.model.services.find(name);
+      if (def != context.model.services.end() && def->second.has_healthcheck) gate.push_back({name, true, ""});
+    }
+    if (gate.empty()) continue;
+    ActionResult scratch;
+    WaitUntilReady(context, gate, scratch);
+  }
+  if (!failures.empty()) {
+    std::string message;
+    for (const auto& f : failures) message += (message.empty() ? "" : "; ") + f;
+    outcome.status = Status::Unavailable(message);
+  }
+  return outcome;
+}
+
+// Fast stop: running containers through the Engine API, dependents first, in
+// parallel within a level, each with its service's stop grace period.
+ComposeOutcome FastStop(const Action& action, ActionContext& context) {
+  ComposeOutcome outcome;
+  Result<std::vector<ContainerState>> list = context.observer.ListProject();
+  if (!list.ok()) return context.compose.Stop(action.services);
+  std::map<std::string, std::vector<ContainerState>> running;
+  for (const auto& c : *list) {
+    if (c.Running() || c.state == "paused") running[c.service].push_back(c);
+  }
+  std::vector<std::string> order(action.services.rbegin(), action.services.rend());  // start order
+  auto levels = Levels(context.model, order);
+  std::vector<std::string> failures;
+  for (auto level = levels.rbegin(); level != levels.rend(); ++level) {
+    std::vector<std::pair<std::string, ContainerState>> to_stop;
+    for (const auto& name : *level) {
+      for (const auto& c : running[name]) to_stop.push_back({name, c});
+    }
+    auto stopped = InParallel(
+        to_stop, "stop",
+        [&context](const ContainerState& c) {
+          auto def = context.model.services.find(c.service);
+          const int grace = def == context.model.services.end() ? 10 : def->second.stop_grace_sec;
+          return context.control->StopContainer(c.id, grace);
+        },
+        outcome.ops);
+    for (const auto& [name, status] : stopped) {
+      if (!status.ok()) failures.push_back(name + ": " + status.message());
+    }
+  }
+  if (!failures.empty()) {
+    std::string message;
+    for (const auto& f : failures) message += (message.empty() ? "" : "; ") + f;
+    outcome.status = Status::Unavailable(message);
+  }
+  return outcome;
+}
+
 }  // namespace
 
 ExecutedAction ExecuteAction(const Action& action, ActionContext& context) {
@@ -117,8 +257,12 @@ ExecutedAction ExecuteAction(const Action& action, ActionContext& context) {
   }
   ComposeOutcome outcome;
   switch (action.kind) {
-    case ActionKind::kStart: outcome = context.compose.Up(action.services); break;
-    case ActionKind::kStop: outcome = context.compose.Stop(action.services); break;
+    case ActionKind::kStart:
+      outcome = context.control ? FastStart(action, context) : context.compose.Up(action.services);
+      break;
+    case ActionKind::kStop:
+      outcome = context.control ? FastStop(action, context) : context.compose.Stop(action.services);
+      break;
     case ActionKind::kRestart: outcome = context.compose.Restart(action.services); break;
     case ActionKind::kObserve: break;
   }

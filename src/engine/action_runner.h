@@ -7,6 +7,7 @@
 #include "base/clock.h"
 #include "core/planner.h"
 #include "ports/compose_runner.h"
+#include "ports/container_control.h"
 #include "ports/container_observer.h"
 #include "ports/readiness_probe.h"
 
@@ -33,9 +34,13 @@ struct ActionContext {
   std::function<void(Duration)> sleep;
   const ServiceModel& model;
   ReadinessOptions readiness;
+  // The fast path: existing containers are started and stopped through the
+  // Engine API, in dependency order, in parallel within a level; compose only
+  // creates what is missing. Null: everything goes through compose.
+  ContainerControl* control = nullptr;
 };
 
-// Start/stop/restart through compose, then observes the project so that each
+// Start/stop (fast path when `control` is set, else compose)/restart (compose), then observes the project so that each
 // service's outcome is what Docker really shows. A started service succeeds
 // only once it is ready (core/readiness.h), unless the action skips health;
 // one that exits, loops or times out fails with the reason and its last log

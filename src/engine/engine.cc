@@ -78,8 +78,8 @@ Engine::Engine(EngineDeps deps, PlannerConfig config, ServiceModel model, Engine
     : deps_(std::move(deps)),
       planner_(std::move(config), std::move(model)),
       options_(options),
-      action_context_{deps_.compose, deps_.observer, deps_.probe,        deps_.clock,
-                      deps_.sleep,   planner_.model(), options.readiness},
+      action_context_{deps_.compose,    deps_.observer,    deps_.probe,   deps_.clock,
+                      deps_.sleep,      planner_.model(),  options.readiness, options.control},
       crash_loops_(options.crashloop_deaths, options.crashloop_window) {}
 
 Engine::~Engine() { *alive_ = false; }

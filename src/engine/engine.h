@@ -52,6 +52,7 @@ struct EngineOptions {
   Duration crashloop_window = Seconds(60);   // ... within this time make a crash loop
   CrashLoopAction crashloop_action = CrashLoopAction::kReport;
   Metrics* metrics = nullptr;  // borrowed; families from DeclareMadreMetrics; null: none
+  ContainerControl* control = nullptr;  // borrowed; the Engine API fast path; null: compose only
 };
 
 template <typename T>

@@ -452,5 +452,35 @@ TEST_F(EngineTest, MetricsCountOpensClosesDockerOpsAndTheTtlStopLag) {
   EXPECT_EQ(metrics.Value(kMetricDockerOps, {{"verb", "stop"}, {"result", "ok"}}), 1);
 }
 
+TEST_F(EngineTest, FastPathStartsExistingContainersThroughTheEngineApiAndCreatesOnlyMissingOnes) {
+  options_.control = &docker_;
+  docker_.SetRunning("db", false);  // created earlier, stopped
+  Boot();
+  auto opened = OpenAndWait({"web"}, 60);
+  ASSERT_TRUE(opened.ok());
+  EXPECT_EQ(opened->window.state, WindowState::kOpen);
+  EXPECT_THAT(docker_.calls(), ElementsAre("api-start db", "up web"));  // web had no container
+  EXPECT_THAT(opened->window.services_started, ElementsAre("db", "web"));
+  std::optional<Result<Window>> closed;
+  engine_->Close(std::nullopt, "127.0.0.1", [&](Result<Window> w) { closed = std::move(w); });
+  RunUntilIdle();
+  ASSERT_TRUE(closed && closed->ok());
+  EXPECT_THAT(docker_.calls(), ElementsAre("api-start db", "up web", "api-stop web", "api-stop db"));
+  EXPECT_EQ(docker_.running(), std::set<std::string>{"redis"});
+  // The audit names the Engine API calls.
+  EXPECT_EQ(audit_.records().back().ops[0].command, "POST /containers/fake-web-1/stop");
+}
+
+TEST_F(EngineTest, FastPathFailureIsReportedPerService) {
+  options_.control = &docker_;
+  docker_.SetRunning("db", false);
+  docker_.FailNext("api-start", Status::Unavailable("engine said no"));
+  Boot();
+  auto opened = OpenAndWait({"db"}, 60);
+  ASSERT_TRUE(opened.ok());
+  EXPECT_EQ(opened->window.state, WindowState::kFailed);
+  EXPECT_THAT(opened->window.services_status.at("db").error, ::testing::HasSubstr("engine said no"));
+}
+
 }  // namespace
 }  // namespace madre

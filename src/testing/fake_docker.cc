@@ -38,6 +38,7 @@ ComposeOutcome FakeDocker::Up(const std::vector<std::string>& services) {
     ContainerState& c = containers_[s];
     c.service = s;
     c.container = "fake-" + s + "-1";
+    c.id = "id-" + s;
     if (crash_on_start_.count(s)) {
       c.state = "exited";
       c.exit_code = 1;
@@ -96,6 +97,7 @@ void FakeDocker::SetRunning(const std::string& service, bool running) {
   ContainerState& c = containers_[service];
   c.service = service;
   c.container = "fake-" + service + "-1";
+  c.id = "id-" + service;
   c.state = running ? "running" : "exited";
 }
 
@@ -107,6 +109,36 @@ void FakeDocker::FailNext(const std::string& verb, Status status) {
 void FakeDocker::CrashOnStart(const std::string& service) {
   std::lock_guard<std::mutex> lock(mu_);
   crash_on_start_.insert(service);
+}
+
+Status FakeDocker::StartContainer(const std::string& id) {
+  std::lock_guard<std::mutex> lock(mu_);
+  for (auto& [name, c] : containers_) {
+    if (c.id != id) continue;
+    calls_.push_back("api-start " + name);
+    if (Status failure = TakeFailure("api-start"); !failure.ok()) return failure;
+    c.state = crash_on_start_.count(name) ? "exited" : "running";
+    auto def = model_.services.find(name);
+    if (def != model_.services.end() && def->second.has_healthcheck) {
+      auto h = health_.find(name);
+      c.health = h == health_.end() ? "starting" : h->second;
+    }
+    return Status::Ok();
+  }
+  return Status::NotFound("no such container: " + id);
+}
+
+Status FakeDocker::StopContainer(const std::string& id, int /*timeout_sec*/) {
+  std::lock_guard<std::mutex> lock(mu_);
+  for (auto& [name, c] : containers_) {
+    if (c.id != id) continue;
+    calls_.push_back("api-stop " + name);
+    if (Status failure = TakeFailure("api-stop"); !failure.ok()) return failure;
+    c.state = "exited";
+    c.exit_code = 0;
+    return Status::Ok();
+  }
+  return Status::NotFound("no such container: " + id);
 }
 
 void FakeDocker::SetHealth(const std::string& service, const std::string& health) {

@@ -11,11 +11,12 @@
 #include <vector>
 
 #include "ports/compose_runner.h"
+#include "ports/container_control.h"
 #include "ports/container_observer.h"
 
 namespace madre {
 
-class FakeDocker final : public ComposeRunner, public ContainerObserver {
+class FakeDocker final : public ComposeRunner, public ContainerObserver, public ContainerControl {
  public:
   explicit FakeDocker(ServiceModel model) : model_(std::move(model)) {}
 
@@ -27,6 +28,9 @@ class FakeDocker final : public ComposeRunner, public ContainerObserver {
   Result<std::vector<ContainerState>> Ps() override { return ListProject(); }
   // ContainerObserver
   Result<std::vector<ContainerState>> ListProject() override;
+  // ContainerControl: containers are "id-<service>"; calls are recorded as "api-start db".
+  Status StartContainer(const std::string& id) override;
+  Status StopContainer(const std::string& id, int timeout_sec) override;
 
   // Test controls.
   void SetRunning(const std::string& service, bool running);  // "by hand"

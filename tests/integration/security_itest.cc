@@ -31,8 +31,8 @@
 namespace madre::itest {
 namespace {
 
-using ::testing::IsEmpty;
 using nlohmann::json;
+using ::testing::IsEmpty;
 using SteadyClock = std::chrono::steady_clock;
 
 // ---- a minimal raw HTTP/1.1 client -------------------------------------------------------
@@ -204,7 +204,8 @@ class SecurityTest : public ::testing::Test {
     EXPECT_LT(status, 500) << what << " -> " << body;
     json parsed = json::parse(body, nullptr, false);
     ASSERT_TRUE(parsed.is_object()) << what << " -> " << body;
-    EXPECT_TRUE(parsed.contains("detail") && parsed["detail"].is_string()) << what << " -> " << body;
+    EXPECT_TRUE(parsed.contains("detail") && parsed["detail"].is_string())
+        << what << " -> " << body;
     EXPECT_TRUE(parsed.contains("code") && parsed["code"].is_string()) << what << " -> " << body;
   }
 
@@ -229,6 +230,7 @@ const std::vector<std::pair<std::string, std::string>>& PowerRoutes() {
       {"GET", "/madre/power/services"},
       {"GET", "/madre/power/audit"},
       {"GET", "/madre/power/audit?limit=5"},
+      {"GET", "/madre/power/events"},
       {"GET", "/madre/power/policy/solo_madre/status"},
       {"POST", "/madre/power/policy/solo_madre/apply"},
       {"POST", "/madre/power/service/db/start"},
@@ -287,18 +289,19 @@ TEST_F(SecurityTest, EveryPowerRouteNeedsTheToken) {
 TEST_F(SecurityTest, TheTokenIsNeverLoggedAuditedStoredOrEchoed) {
   const std::string near_miss = token() + "x";  // holds the real token as a prefix
   // Wrong tokens carrying the real one, with the real token in the body and the query.
-  const std::string body_with_token = json{{"services", {"db"}},
-                                           {"reason", token()},
-                                           {"window_id", token()},
-                                           {"token", token()}}
-                                          .dump();
+  const std::string body_with_token = json{
+      {"services", {"db"}},
+      {"reason", token()},
+      {"window_id", token()},
+      {"token", token()}}.dump();
   for (const auto& [method, path] : PowerRoutes()) {
     RawAnswer a = RawRequest(port(), method, path, {"X-VX11-Token: " + near_miss}, body_with_token);
     EXPECT_EQ(a.status, 403) << method << " " << path;
     Saw(a.body);
-    RawAnswer b = RawRequest(port(), method, path + (path.find('?') == std::string::npos ? "?" : "&") +
-                                               "token=" + token(),
-                             {}, body_with_token);
+    RawAnswer b =
+        RawRequest(port(), method,
+                   path + (path.find('?') == std::string::npos ? "?" : "&") + "token=" + token(),
+                   {}, body_with_token);
     EXPECT_EQ(b.status, 401) << method << " " << path;
     Saw(b.body);
   }
@@ -333,8 +336,7 @@ TEST_F(SecurityTest, TheTokenIsNeverLoggedAuditedStoredOrEchoed) {
   // Every file madre wrote: audit JSON Lines, database (+WAL), log. The token came from the
   // environment, so no file may hold it.
   int audit_files = 0;
-  for (const auto& entry :
-       std::filesystem::recursive_directory_iterator(madre_->state_dir())) {
+  for (const auto& entry : std::filesystem::recursive_directory_iterator(madre_->state_dir())) {
     if (!entry.is_regular_file()) continue;
     if (entry.path().parent_path().filename() == "audit") ++audit_files;
     EXPECT_EQ(ReadFileBytes(entry.path()).find(token()), std::string::npos)
@@ -445,7 +447,8 @@ TEST_F(SecurityTest, PathAndShellTricksAreRefusedAndDoNothing) {
   const std::filesystem::path state = madre_->state_dir();
   auto snapshot = [](const std::filesystem::path& dir) {
     std::vector<std::string> names;
-    for (const auto& e : std::filesystem::directory_iterator(dir)) names.push_back(e.path().string());
+    for (const auto& e : std::filesystem::directory_iterator(dir))
+      names.push_back(e.path().string());
     std::sort(names.begin(), names.end());
     return names;
   };
@@ -492,9 +495,9 @@ TEST_F(SecurityTest, PathAndShellTricksAreRefusedAndDoNothing) {
   for (const std::filesystem::path& p :
        {state.parent_path() / "x", state.parent_path().parent_path() / "x", state / "x",
         std::filesystem::path("/x"), std::filesystem::current_path() / "x"}) {
-    EXPECT_FALSE(std::filesystem::exists(p) && std::filesystem::last_write_time(p) >
-                                                   std::filesystem::file_time_type::clock::now() -
-                                                       std::chrono::minutes(5))
+    EXPECT_FALSE(std::filesystem::exists(p) &&
+                 std::filesystem::last_write_time(p) >
+                     std::filesystem::file_time_type::clock::now() - std::chrono::minutes(5))
         << p;
   }
   EXPECT_EQ(snapshot(FixtureDir()), fixture_before);

@@ -12,6 +12,7 @@
 #include "base/status.h"
 #include "base/time.h"
 #include "core/model.h"
+#include "ports/container_control.h"
 #include "ports/container_observer.h"
 
 namespace madre {
@@ -27,7 +28,7 @@ struct DockerEngineOptions {
 // kDeadlineExceeded when a request outlives the timeout, kNotFound for an unknown container,
 // kInvalidArgument for a container reference that is not an id or a name, kInternal for an
 // answer that cannot be understood.
-class DockerEngineClient final : public ContainerObserver {
+class DockerEngineClient final : public ContainerObserver, public ContainerControl {
  public:
   explicit DockerEngineClient(DockerEngineOptions options);
 
@@ -48,6 +49,10 @@ class DockerEngineClient final : public ContainerObserver {
   Status Stop(const std::string& id, int timeout_sec);
   // The last `tail` lines of stdout and stderr, interleaved, demultiplexed.
   Result<std::string> Logs(const std::string& id, int tail) override;
+
+  // ContainerControl
+  Status StartContainer(const std::string& id) override { return Start(id); }
+  Status StopContainer(const std::string& id, int timeout_sec) override { return Stop(id, timeout_sec); }
 
   // The API version used in request paths: the server's (GET /version, asked once), never
   // above kMaxTestedDockerApi; kMaxTestedDockerApi while the server cannot be asked.

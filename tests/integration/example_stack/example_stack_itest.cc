@@ -297,9 +297,12 @@ class ExampleStackTest : public ::testing::Test {
   }
 
   void StartMadreOnly(int port, const EnvVars& extra_env = {}) {
+    // VX11_THROTTLE_CPU_PCT=100 turns the open throttle off: other tests and builds share the
+    // two cores, and a throttled open (503) is not what these tests are about.
     EnvVars env = {{"VX11_COMPOSE_PROJECT", project_},
                    {"VX11_COMPOSE_DIR", ExampleDir().string()},
-                   {"VX11_ALWAYS_ON", "madre,redis"}};
+                   {"VX11_ALWAYS_ON", "madre,redis"},
+                   {"VX11_THROTTLE_CPU_PCT", "100"}};
     for (const auto& [k, v] : extra_env) env[k] = v;
     madre_ = std::make_unique<ServeProcess>(port, env);
     ASSERT_TRUE(madre_->Start());
