@@ -1,0 +1,1104 @@
+#!/usr/bin/env python3
+"""madre benchmarks, driven by bench/run.sh (which builds, installs the tools and cleans up).
+
+Standard library only. Every measurement is bounded in count and time; A/B arms are interleaved
+(rotated order, one run of each arm per round). Results go to docs/BENCHMARKS.md and, as JSON,
+to out/bench/results-<mode>.json. Everything this script starts is written to <work>/pids and
+every compose project to <work>/projects, so that run.sh's trap can clean up after a crash.
+"""
+
+import argparse
+import concurrent.futures
+import datetime as dt
+import http.client
+import json
+import math
+import os
+import platform
+import re
+import secrets
+import shlex
+import shutil
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import threading
+import time
+import urllib.parse
+
+# --------------------------------------------------------------------------------------------
+# Settings per mode. Each sub-benchmark stays well under a minute in --smoke.
+
+MODES = {
+    "smoke": {
+        "open_sizes": [1, 3, 10],
+        "open_runs": {1: 3, 3: 5, 10: 3},
+        "ready_sizes": [3],
+        "ready_runs": 3,
+        "ttl_windows": 10,
+        "crash_runs": 2,
+        "wrk_duration": 5,
+        "wrk_rounds": 1,
+        "idle_sec": 10,
+        "growth_sizes": [100],
+        "history": 1000,
+        "growth_reps": 7,
+        "growth_docker_reps": 3,
+        "hyperfine_runs": 10,
+        "create_cap_sec": 150,
+    },
+    "full": {
+        "open_sizes": [1, 3, 10],
+        "open_runs": {1: 9, 3: 15, 10: 7},
+        "ready_sizes": [1, 3, 10],
+        "ready_runs": 5,
+        "ttl_windows": 50,
+        "crash_runs": 5,
+        "wrk_duration": 10,
+        "wrk_rounds": 3,
+        "idle_sec": 60,
+        "growth_sizes": [100, 300],
+        "history": 10000,
+        "growth_reps": 21,
+        "growth_docker_reps": 5,
+        "hyperfine_runs": 30,
+        "create_cap_sec": 420,
+    },
+}
+
+API = "/v1.41"
+IMAGE = "madre-busybox:latest"
+FORBIDDEN_PORTS = set(range(8000, 8012)) | {6379}
+
+
+def log(msg):
+    sys.stderr.write(f"[bench {time.strftime('%H:%M:%S')}] {msg}\n")
+    sys.stderr.flush()
+
+
+# --------------------------------------------------------------------------------------------
+# Statistics
+
+
+def pct(values, q):
+    """Nearest-rank percentile (q in 0..1) of a non-empty list."""
+    s = sorted(values)
+    k = max(1, math.ceil(q * len(s)))
+    return s[min(k, len(s)) - 1]
+
+
+def summary(values):
+    if not values:
+        return None
+    return {
+        "n": len(values),
+        "median": statistics.median(values),
+        "min": min(values),
+        "max": max(values),
+        "p10": pct(values, 0.10),
+        "p90": pct(values, 0.90),
+        "p99": pct(values, 0.99),
+    }
+
+
+def parse_time(s):
+    """RFC 3339 UTC ('...Z', any number of fraction digits) to Unix seconds."""
+    m = re.match(r"(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d)(?:\.(\d+))?Z$", s or "")
+    if not m:
+        raise ValueError(f"not an RFC 3339 UTC time: {s!r}")
+    base = dt.datetime.strptime(m[1], "%Y-%m-%dT%H:%M:%S").replace(tzinfo=dt.timezone.utc)
+    return base.timestamp() + (float("0." + m[2]) if m[2] else 0.0)
+
+
+# --------------------------------------------------------------------------------------------
+# Docker Engine API over the unix socket
+
+
+class UnixHTTPConnection(http.client.HTTPConnection):
+    def __init__(self, path, timeout=60):
+        super().__init__("localhost", timeout=timeout)
+        self.unix_path = path
+
+    def connect(self):
+        s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        s.settimeout(self.timeout)
+        s.connect(self.unix_path)
+        self.sock = s
+
+
+class Docker:
+    def __init__(self):
+        host = os.environ.get("DOCKER_HOST", "unix:///var/run/docker.sock")
+        if not host.startswith("unix://"):
+            raise SystemExit(f"bench: DOCKER_HOST={host}: only unix sockets are supported")
+        self.path = host[len("unix://"):]
+        self.local = threading.local()
+
+    def _conn(self):
+        c = getattr(self.local, "conn", None)
+        if c is None:
+            c = UnixHTTPConnection(self.path)
+            self.local.conn = c
+        return c
+
+    def request(self, method, path, body=None, timeout=60):
+        for attempt in range(2):
+            c = self._conn()
+            c.timeout = timeout
+            try:
+                headers = {}
+                data = None
+                if body is not None:
+                    data = json.dumps(body).encode()
+                    headers["Content-Type"] = "application/json"
+                c.request(method, API + path, body=data, headers=headers)
+                r = c.getresponse()
+                raw = r.read()
+                obj = None
+                if raw and r.getheader("Content-Type", "").startswith("application/json"):
+                    obj = json.loads(raw)
+                return r.status, obj
+            except (OSError, http.client.HTTPException):
+                c.close()
+                self.local.conn = None
+                if attempt == 1:
+                    raise
+        raise AssertionError("unreachable")
+
+    def containers(self, project):
+        f = urllib.parse.quote(json.dumps({"label": [f"com.docker.compose.project={project}"]}))
+        st, obj = self.request("GET", f"/containers/json?all=1&filters={f}")
+        if st != 200:
+            raise RuntimeError(f"docker: list containers of {project}: HTTP {st}")
+        return {c["Labels"].get("com.docker.compose.service", ""): c["Id"] for c in obj}
+
+    def inspect(self, cid):
+        st, obj = self.request("GET", f"/containers/{cid}/json")
+        if st != 200:
+            raise RuntimeError(f"docker: inspect {cid[:12]}: HTTP {st}")
+        return obj
+
+    def start(self, cid):
+        st, _ = self.request("POST", f"/containers/{cid}/start")
+        if st not in (204, 304):
+            raise RuntimeError(f"docker: start {cid[:12]}: HTTP {st}")
+
+    def stop(self, cid, t=2):
+        st, _ = self.request("POST", f"/containers/{cid}/stop?t={t}", timeout=t + 30)
+        if st not in (204, 304):
+            raise RuntimeError(f"docker: stop {cid[:12]}: HTTP {st}")
+
+    def remove(self, cid):
+        self.request("DELETE", f"/containers/{cid}?force=1&v=1")
+
+    def parallel(self, fn, ids):
+        with concurrent.futures.ThreadPoolExecutor(max_workers=max(1, min(len(ids), 32))) as ex:
+            for f in [ex.submit(fn, i) for i in ids]:
+                f.result()
+
+    def running(self, cid):
+        return self.inspect(cid)["State"]["Running"]
+
+    def wait_healthy(self, ids, bound=60.0, period=0.05):
+        """Polls inspect until every container is healthy (the 'docker inspect' loop)."""
+        end = time.monotonic() + bound
+        pending = list(ids)
+        while pending:
+            pending = [i for i in pending
+                       if ((self.inspect(i)["State"].get("Health") or {}).get("Status")) != "healthy"]
+            if not pending:
+                return
+            if time.monotonic() > end:
+                raise RuntimeError(f"{len(pending)} container(s) not healthy within {bound:.0f} s")
+            time.sleep(period)
+
+    def ensure_stopped(self, ids):
+        up = [i for i in ids if self.running(i)]
+        if up:
+            self.parallel(self.stop, up)
+
+
+# --------------------------------------------------------------------------------------------
+# Context: cleanup registry, results
+
+
+class Ctx:
+    def __init__(self, args):
+        self.args = args
+        self.mode = args.mode
+        self.cfg = MODES[args.mode]
+        self.work = args.work
+        self.repo = args.repo
+        self.madre_bin = args.madre
+        self.docker = Docker()
+        self.results = {"mode": args.mode, "errors": {}, "timings": {}}
+        self.projects = {}  # name -> compose file
+        self.prefix = f"mbench{os.getpid()}{secrets.token_hex(2)}"
+
+    def register_pid(self, pid):
+        with open(os.path.join(self.work, "pids"), "a") as f:
+            f.write(f"{pid}\n")
+
+    def register_project(self, name, file):
+        self.projects[name] = file
+        with open(os.path.join(self.work, "projects"), "a") as f:
+            f.write(f"{name}\t{file}\n")
+
+    def project_done(self, name):
+        with open(os.path.join(self.work, "projects.done"), "a") as f:
+            f.write(f"{name}\n")
+
+
+def free_port():
+    for _ in range(50):
+        s = socket.socket()
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+        s.close()
+        if port not in FORBIDDEN_PORTS:
+            return port
+    raise RuntimeError("no free loopback port")
+
+
+def compose_yaml(n, crashy=False):
+    out = [
+        "# Generated by bench/run.sh: N FROM-scratch services, no host ports.",
+        "x-svc: &svc",
+        f"  image: {IMAGE}",
+        "  pull_policy: never",
+        "  stop_grace_period: 2s",
+        "  healthcheck:",
+        '    test: ["CMD-SHELL", "wget -q -O- http://127.0.0.1:$$PORT/health"]',
+        "    interval: 500ms",
+        "    timeout: 2s",
+        "    retries: 60",
+        "",
+        "services:",
+    ]
+    for i in range(1, n + 1):
+        out += [f"  s{i}:", "    <<: *svc", f'    environment: {{SERVICE_NAME: s{i}, PORT: "8080"}}']
+    if crashy:
+        out += ["  crashy:", "    <<: *svc", "    restart: always",
+                '    environment: {SERVICE_NAME: crashy, PORT: "8080", CRASH: "1"}']
+    return "\n".join(out) + "\n"
+
+
+def compose(ctx, project, args, timeout=120):
+    argv = ["docker-compose", "-p", project, "-f", ctx.projects[project]] + args
+    r = subprocess.run(argv, capture_output=True, text=True, timeout=timeout)
+    if r.returncode != 0:
+        raise RuntimeError(f"{' '.join(argv)} failed ({r.returncode}): {r.stderr.strip()[-500:]}")
+    return r
+
+
+def create_project(ctx, key, n, crashy=False, cap=120):
+    name = f"{ctx.prefix}_{key}"
+    d = os.path.join(ctx.work, name)
+    os.makedirs(d, exist_ok=True)
+    file = os.path.join(d, "docker-compose.yml")
+    with open(file, "w") as f:
+        f.write(compose_yaml(n, crashy))
+    ctx.register_project(name, file)
+    t0 = time.monotonic()
+    compose(ctx, name, ["up", "--no-start"], timeout=cap)
+    took = time.monotonic() - t0
+    ids = ctx.docker.containers(name)
+    expected = n + (1 if crashy else 0)
+    if len(ids) != expected:
+        raise RuntimeError(f"{name}: {len(ids)} containers, expected {expected}")
+    log(f"project {name}: {expected} services created in {took:.1f} s")
+    return name, ids, took
+
+
+def destroy_project(ctx, name):
+    try:
+        ids = list(ctx.docker.containers(name).values())
+        ctx.docker.parallel(ctx.docker.remove, ids)
+        compose(ctx, name, ["down", "-v", "--remove-orphans"], timeout=180)
+        ctx.project_done(name)
+    except Exception as e:  # run.sh's trap tries again
+        log(f"cleanup of {name} failed: {e}")
+
+
+# --------------------------------------------------------------------------------------------
+# madre
+
+
+class Madre:
+    def __init__(self, ctx, key, project):
+        self.ctx = ctx
+        self.key = key
+        self.project = project
+        self.port = free_port()
+        self.token = secrets.token_hex(16)
+        self.state_dir = os.path.join(ctx.work, f"state-{key}")
+        self.log_path = os.path.join(ctx.work, f"madre-{key}.log")
+        env = {k: v for k, v in os.environ.items() if not k.startswith("VX11_")}
+        env.update({
+            "VX11_TOKEN": self.token,
+            "VX11_MADRE_BIND": "127.0.0.1",
+            "VX11_MADRE_PORT": str(self.port),
+            "VX11_COMPOSE_PROJECT": project,
+            "VX11_COMPOSE_DIR": os.path.dirname(ctx.projects[project]),
+            "VX11_COMPOSE_FILES": "docker-compose.yml",
+            "VX11_COMPOSE_CMD": "docker-compose",
+            "VX11_ALWAYS_ON": "madre",
+            "VX11_POWER_WINDOWS_MAX_CONCURRENT": "10000",
+            "VX11_THROTTLE_CPU_PCT": "0",
+            "VX11_STATE_DIR": self.state_dir,
+        })
+        self.env = env
+        self.logf = open(self.log_path, "w")
+        self.proc = subprocess.Popen([ctx.madre_bin, "serve"], env=env, stdout=self.logf,
+                                     stderr=subprocess.STDOUT, cwd=env["VX11_COMPOSE_DIR"],
+                                     start_new_session=True)
+        ctx.register_pid(self.proc.pid)
+        self.local = threading.local()
+        self.windows_opened = 0
+        t0 = time.monotonic()
+        self._wait_ready(60)
+        self.startup_sec = time.monotonic() - t0
+        log(f"madre[{key}] pid {self.proc.pid} on 127.0.0.1:{self.port} ready in "
+            f"{self.startup_sec:.2f} s")
+
+    @property
+    def url(self):
+        return f"http://127.0.0.1:{self.port}"
+
+    def _conn(self):
+        c = getattr(self.local, "conn", None)
+        if c is None:
+            c = http.client.HTTPConnection("127.0.0.1", self.port, timeout=180)
+            self.local.conn = c
+        return c
+
+    def req(self, method, path, body=None, auth=True):
+        """Returns (status, parsed body or text, seconds)."""
+        headers = {}
+        if auth:
+            headers["X-VX11-Token"] = self.token
+        data = None
+        if body is not None:
+            data = json.dumps(body).encode()
+            headers["Content-Type"] = "application/json"
+        for attempt in range(2):
+            c = self._conn()
+            try:
+                t0 = time.perf_counter()
+                c.request(method, path, body=data, headers=headers)
+                r = c.getresponse()
+                raw = r.read()
+                took = time.perf_counter() - t0
+                ct = r.getheader("Content-Type", "")
+                obj = json.loads(raw) if ct.startswith("application/json") and raw else raw.decode()
+                if r.getheader("Connection", "").lower() == "close":
+                    c.close()
+                    self.local.conn = None
+                return r.status, obj, took
+            except (OSError, http.client.HTTPException):
+                c.close()
+                self.local.conn = None
+                if attempt == 1:
+                    raise
+        raise AssertionError("unreachable")
+
+    def _wait_ready(self, bound):
+        end = time.monotonic() + bound
+        while time.monotonic() < end:
+            if self.proc.poll() is not None:
+                raise RuntimeError(f"madre[{self.key}] exited with {self.proc.returncode}; "
+                                   f"see {self.log_path}")
+            try:
+                st, _, _ = self.req("GET", "/madre/power/state")
+                if st == 200:
+                    return
+            except OSError:
+                pass
+            time.sleep(0.05)
+        raise RuntimeError(f"madre[{self.key}] not ready within {bound} s; see {self.log_path}")
+
+    def open(self, services, skip_health=True, ttl_sec=600, hold=False):
+        body = {"services": services, "wait": True, "skip_health": skip_health,
+                "wait_timeout_sec": 120, "reason": "bench"}
+        if hold:
+            body["hold"] = True
+        else:
+            body["ttl_sec"] = ttl_sec
+        st, obj, took = self.req("POST", "/madre/power/windows/open", body)
+        if st != 200 or not isinstance(obj, dict) or obj.get("state") != "open":
+            raise RuntimeError(f"open {services}: HTTP {st}: {str(obj)[:300]}")
+        bad = {s: v for s, v in obj.get("services_status", {}).items() if v.get("state") != "running"}
+        if bad:
+            raise RuntimeError(f"open {services}: services not running: {bad}")
+        self.windows_opened += 1
+        return obj, took
+
+    def close(self, window_id):
+        st, obj, took = self.req("POST", "/madre/power/windows/close", {"window_id": window_id})
+        if st != 200 or obj.get("state") != "closed":
+            raise RuntimeError(f"close {window_id}: HTTP {st}: {str(obj)[:300]}")
+        return obj, took
+
+    def proc_stat(self):
+        """(cpu seconds, RSS kB, HWM kB, voluntary+involuntary context switches of all threads)."""
+        pid = self.proc.pid
+        with open(f"/proc/{pid}/stat") as f:
+            fields = f.read().rsplit(")", 1)[1].split()
+        ticks = int(fields[11]) + int(fields[12])  # utime, stime (fields 14, 15)
+        rss = hwm = 0
+        with open(f"/proc/{pid}/status") as f:
+            for line in f:
+                if line.startswith("VmRSS:"):
+                    rss = int(line.split()[1])
+                elif line.startswith("VmHWM:"):
+                    hwm = int(line.split()[1])
+        switches = 0
+        threads = 0
+        for tid in os.listdir(f"/proc/{pid}/task"):
+            try:
+                with open(f"/proc/{pid}/task/{tid}/status") as f:
+                    for line in f:
+                        if line.startswith(("voluntary_ctxt_switches", "nonvoluntary_ctxt_switches")):
+                            switches += int(line.split()[1])
+                threads += 1
+            except OSError:
+                pass
+        return {"cpu_sec": ticks / os.sysconf("SC_CLK_TCK"), "ticks": ticks, "rss_kb": rss,
+                "hwm_kb": hwm, "ctx_switches": switches, "threads": threads}
+
+    def stop(self):
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+            try:
+                self.proc.wait(15)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait(5)
+        self.logf.close()
+
+
+# --------------------------------------------------------------------------------------------
+# 1 + 2: open and close of existing services, madre vs docker-compose vs Engine API
+
+
+def bench_open_close(ctx, m, main_ids, mirror, mirror_ids):
+    cfg = ctx.cfg
+    d = ctx.docker
+    out = []
+    plan = [(n, False, cfg["open_runs"][n]) for n in cfg["open_sizes"]]
+    plan += [(n, True, cfg["ready_runs"]) for n in cfg["ready_sizes"]]
+    arms = ["madre", "compose", "engine"]
+    for n, ready, runs in plan:
+        svcs = [f"s{i}" for i in range(1, n + 1)]
+        mids = [main_ids[s] for s in svcs]
+        cids = [mirror_ids[s] for s in svcs]
+        rec = {"n": n, "ready": ready, "runs": runs,
+               "open": {a: [] for a in arms}, "close": {a: [] for a in arms}}
+        t_start = time.monotonic()
+        for r in range(runs):
+            for arm in arms[r % 3:] + arms[:r % 3]:
+                ids = mids if arm == "madre" else cids
+                d.ensure_stopped(ids)
+                time.sleep(0.3)
+                if arm == "madre":
+                    w, took = m.open(svcs, skip_health=not ready)
+                    t_open = took
+                    time.sleep(0.3)
+                    _, t_close = m.close(w["window_id"])
+                elif arm == "compose":
+                    t0 = time.perf_counter()
+                    compose(ctx, mirror, ["up", "-d"] + svcs)
+                    if ready:
+                        d.wait_healthy(cids)
+                    t_open = time.perf_counter() - t0
+                    time.sleep(0.3)
+                    t0 = time.perf_counter()
+                    compose(ctx, mirror, ["stop"] + svcs)
+                    t_close = time.perf_counter() - t0
+                else:
+                    t0 = time.perf_counter()
+                    d.parallel(d.start, cids)
+                    if ready:
+                        d.wait_healthy(cids)
+                    t_open = time.perf_counter() - t0
+                    time.sleep(0.3)
+                    t0 = time.perf_counter()
+                    d.parallel(lambda i: d.stop(i, 2), cids)
+                    t_close = time.perf_counter() - t0
+                if any(d.running(i) for i in ids):
+                    raise RuntimeError(f"{arm}: containers still running after the close")
+                rec["open"][arm].append(t_open)
+                rec["close"][arm].append(t_close)
+        rec["elapsed_sec"] = time.monotonic() - t_start
+        log(f"open/close n={n} ready={ready}: " + ", ".join(
+            f"{a} {statistics.median(rec['open'][a]) * 1000:.0f}/"
+            f"{statistics.median(rec['close'][a]) * 1000:.0f} ms" for a in arms)
+            + f" ({rec['elapsed_sec']:.0f} s)")
+        out.append(rec)
+    return out
+
+
+# --------------------------------------------------------------------------------------------
+# 3: TTL precision
+
+
+def parse_histogram(text, name):
+    buckets = {}
+    count = total = 0.0
+    for line in text.splitlines():
+        if line.startswith(name + "_bucket"):
+            le = re.search(r'le="([^"]+)"', line)[1]
+            buckets[math.inf if le == "+Inf" else float(le)] = float(line.split()[-1])
+        elif line.startswith(name + "_count"):
+            count = float(line.split()[-1])
+        elif line.startswith(name + "_sum"):
+            total = float(line.split()[-1])
+    return {"buckets": sorted(buckets.items()), "count": count, "sum": total}
+
+
+def histogram_delta(after, before):
+    b = dict(before["buckets"])
+    return {"buckets": [(le, c - b.get(le, 0.0)) for le, c in after["buckets"]],
+            "count": after["count"] - before["count"], "sum": after["sum"] - before["sum"]}
+
+
+def bucket_quantile(h, q):
+    """(lower, upper) bounds of the q-quantile from cumulative buckets."""
+    total = h["count"]
+    if total <= 0:
+        return None
+    prev = 0.0
+    for le, c in h["buckets"]:
+        if c >= q * total - 1e-9:
+            return (prev, le)
+        prev = le
+    return (prev, math.inf)
+
+
+def bench_ttl(ctx, m, main_ids):
+    d = ctx.docker
+    n = ctx.cfg["ttl_windows"]
+    st, before_text, _ = m.req("GET", "/metrics", auth=False)
+    before = parse_histogram(before_text, "madre_ttl_stop_lag_seconds")
+    samples = []
+    t_start = time.monotonic()
+    for k in range(n):
+        svc = f"s{1 + k % 3}"
+        cid = main_ids[svc]
+        ttl = 1 + k % 2
+        w, _ = m.open([svc], skip_health=True, ttl_sec=ttl)
+        deadline = parse_time(w["deadline"])
+        # Poll Docker every 20 ms from just before the deadline until the container stopped.
+        while time.time() < deadline - 0.1:
+            time.sleep(0.02)
+        seen = None
+        bound = deadline + 15
+        while time.time() < bound:
+            t = time.time()
+            if not d.running(cid):
+                seen = t
+                break
+            time.sleep(0.02)
+        if seen is None:
+            raise RuntimeError(f"window {w['window_id']}: container still running 15 s after "
+                               "the deadline")
+        finished = parse_time(d.inspect(cid)["State"]["FinishedAt"])
+        # Wait until madre records the close, so that the next window starts from rest.
+        end = time.monotonic() + 15
+        state = None
+        while time.monotonic() < end:
+            _, obj, _ = m.req("GET", f"/madre/power/windows/{w['window_id']}")
+            state = obj.get("state")
+            if state in ("closed", "failed"):
+                break
+            time.sleep(0.02)
+        samples.append({"ttl": ttl, "poll_lag": seen - deadline, "finished_lag": finished - deadline,
+                        "close_reason": obj.get("close_reason"), "state": state,
+                        "closed_lag": parse_time(obj["closed_at"]) - deadline
+                        if obj.get("closed_at") else None})
+    st, after_text, _ = m.req("GET", "/metrics", auth=False)
+    after = parse_histogram(after_text, "madre_ttl_stop_lag_seconds")
+    h = histogram_delta(after, before)
+    res = {"windows": n, "samples": samples, "histogram": h,
+           "p50_bounds": bucket_quantile(h, 0.50), "p99_bounds": bucket_quantile(h, 0.99),
+           "mean_metric": h["sum"] / h["count"] if h["count"] else None,
+           "poll": summary([s["poll_lag"] for s in samples]),
+           "finished": summary([s["finished_lag"] for s in samples]),
+           "closed": summary([s["closed_lag"] for s in samples if s["closed_lag"] is not None]),
+           "not_ttl_expired": sum(1 for s in samples if s["close_reason"] != "ttl_expired"),
+           "elapsed_sec": time.monotonic() - t_start}
+    log(f"ttl: metric p50 in {res['p50_bounds']}, p99 in {res['p99_bounds']}; container stopped "
+        f"median {res['finished']['median'] * 1000:.0f} ms after the deadline "
+        f"({res['elapsed_sec']:.0f} s)")
+    return res
+
+
+# --------------------------------------------------------------------------------------------
+# 4: crash-loop detection latency
+
+
+def bench_crashloop(ctx, m, main_ids):
+    runs = ctx.cfg["crash_runs"]
+    cid = main_ids["crashy"]
+    out = []
+    t_start = time.monotonic()
+    for r in range(runs):
+        ctx.docker.ensure_stopped([cid])
+        _, obj, _ = m.req("GET", "/madre/power/audit?limit=1")
+        last_seq = obj["records"][0]["seq"] if obj["records"] else 0
+        since = f"{time.time() - 0.5:.3f}"
+        ev = subprocess.Popen(
+            ["docker", "events", "--since", since, "--filter", f"container={cid}",
+             "--filter", "event=die", "--format", "{{.TimeNano}}"],
+            stdout=subprocess.PIPE, text=True, start_new_session=True)
+        ctx.register_pid(ev.pid)
+        dies = []
+        reader = threading.Thread(target=lambda: [dies.append(int(x) / 1e9) for x in ev.stdout
+                                                  if x.strip().isdigit()], daemon=True)
+        reader.start()
+        w = None
+        try:
+            t_open0 = time.time()
+            w, _ = m.open(["crashy"], skip_health=True, ttl_sec=600)
+            record = None
+            end = time.monotonic() + 25
+            while time.monotonic() < end and record is None:
+                time.sleep(0.05)
+                _, obj, _ = m.req("GET", f"/madre/power/audit?after={last_seq}&limit=100")
+                for rec in obj["records"]:
+                    if rec["action"] == "service.crashloop":
+                        record = rec
+            if record is None:
+                raise RuntimeError(f"no service.crashloop audit record within 25 s "
+                                   f"({len(dies)} die events seen)")
+            time.sleep(0.3)  # let the event stream catch up
+            after_open = [t for t in dies if t >= t_open0]
+            if len(after_open) < 3:
+                raise RuntimeError(f"only {len(after_open)} die events before the report")
+            third = after_open[2]
+            t_rec = parse_time(record["time"])
+            out.append({"third_die_to_audit": t_rec - third, "dies_before_report":
+                        sum(1 for t in after_open if t <= t_rec),
+                        "open_to_third_die": third - t_open0, "outcome": record["outcome"]})
+        finally:
+            ev.terminate()
+            try:
+                ev.wait(5)
+            except subprocess.TimeoutExpired:
+                ev.kill()
+            if w is not None:
+                m.close(w["window_id"])
+    res = {"runs": out, "latency": summary([x["third_die_to_audit"] for x in out]),
+           "elapsed_sec": time.monotonic() - t_start}
+    log(f"crashloop: third die -> audit median {res['latency']['median'] * 1000:.0f} ms, max "
+        f"{res['latency']['max'] * 1000:.0f} ms ({res['elapsed_sec']:.0f} s)")
+    return res
+
+
+# --------------------------------------------------------------------------------------------
+# 5: HTTP throughput (wrk) beside nginx
+
+
+def parse_duration(s):
+    m = re.match(r"([\d.]+)(us|ms|s|m)$", s)
+    v = float(m[1])
+    return v * {"us": 1e-6, "ms": 1e-3, "s": 1.0, "m": 60.0}[m[2]]
+
+
+def run_wrk(url, seconds, header=None):
+    argv = ["wrk", "-t2", "-c64", f"-d{seconds}s", "--latency"]
+    if header:
+        argv += ["-H", header]
+    argv.append(url)
+    r = subprocess.run(argv, capture_output=True, text=True, timeout=seconds + 60)
+    if r.returncode != 0:
+        raise RuntimeError(f"wrk failed: {r.stderr.strip()}")
+    o = r.stdout
+    res = {"rps": float(re.search(r"Requests/sec:\s+([\d.]+)", o)[1]),
+           "requests": int(re.search(r"(\d+) requests in", o)[1]),
+           "non2xx": int(m[1]) if (m := re.search(r"Non-2xx or 3xx responses: (\d+)", o)) else 0,
+           "socket_errors": m[0] if (m := re.search(r"Socket errors:.*", o)) else ""}
+    for p in ("50", "90", "99"):
+        res[f"p{p}"] = parse_duration(re.search(rf"^\s+{p}%\s+(\S+)", o, re.M)[1])
+    return res
+
+
+class Nginx:
+    def __init__(self, ctx, files):
+        self.port = free_port()
+        root = os.path.join(ctx.work, "nginx")
+        www = os.path.join(root, "www")
+        os.makedirs(www, exist_ok=True)
+        for name, content in files.items():
+            with open(os.path.join(www, name), "wb") as f:
+                f.write(content)
+        conf = os.path.join(root, "nginx.conf")
+        with open(conf, "w") as f:
+            f.write(f"""daemon off;
+worker_processes 1;
+pid {root}/nginx.pid;
+error_log {root}/error.log warn;
+events {{ worker_connections 1024; }}
+http {{
+  access_log off;
+  client_body_temp_path {root}/tmp_body;
+  proxy_temp_path {root}/tmp_proxy;
+  fastcgi_temp_path {root}/tmp_fastcgi;
+  uwsgi_temp_path {root}/tmp_uwsgi;
+  scgi_temp_path {root}/tmp_scgi;
+  keepalive_requests 1000000;
+  server {{
+    listen 127.0.0.1:{self.port};
+    location / {{ root {www}; default_type application/json; }}
+  }}
+}}
+""")
+        self.proc = subprocess.Popen(["nginx", "-c", conf, "-p", root + "/"],
+                                     stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                                     start_new_session=True)
+        ctx.register_pid(self.proc.pid)
+        end = time.monotonic() + 10
+        while time.monotonic() < end:
+            try:
+                socket.create_connection(("127.0.0.1", self.port), 0.2).close()
+                return
+            except OSError:
+                if self.proc.poll() is not None:
+                    raise RuntimeError(f"nginx exited with {self.proc.returncode}")
+                time.sleep(0.05)
+        raise RuntimeError("nginx did not listen within 10 s")
+
+    def stop(self):
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGQUIT)
+            try:
+                self.proc.wait(10)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait(5)
+
+
+def bench_http(ctx, m):
+    secs = ctx.cfg["wrk_duration"]
+    _, state, _ = m.req("GET", "/madre/power/state")
+    _, status, _ = m.req("GET", "/madre/power/status")
+    files = {"state.json": json.dumps(state).encode(), "status.json": json.dumps(status).encode()}
+    nginx = Nginx(ctx, files)
+    hdr = f"X-VX11-Token: {m.token}"
+    arms = [("madre /state", f"{m.url}/madre/power/state", hdr),
+            ("nginx state.json", f"http://127.0.0.1:{nginx.port}/state.json", None),
+            ("madre /status", f"{m.url}/madre/power/status", hdr),
+            ("nginx status.json", f"http://127.0.0.1:{nginx.port}/status.json", None)]
+    res = {a[0]: [] for a in arms}
+    res_sizes = {k: len(v) for k, v in files.items()}
+    t_start = time.monotonic()
+    try:
+        for r in range(ctx.cfg["wrk_rounds"]):
+            order = arms[r % 4:] + arms[:r % 4]
+            for name, url, h in order:
+                w = run_wrk(url, secs, h)
+                res[name].append(w)
+                log(f"wrk {name}: {w['rps']:.0f} req/s, p99 {w['p99'] * 1000:.2f} ms, "
+                    f"non-2xx {w['non2xx']}")
+                time.sleep(1)
+    finally:
+        nginx.stop()
+    return {"runs": res, "duration": secs, "body_bytes": res_sizes,
+            "elapsed_sec": time.monotonic() - t_start}
+
+
+# --------------------------------------------------------------------------------------------
+# 6: idle cost
+
+
+def bench_idle(ctx, m):
+    secs = ctx.cfg["idle_sec"]
+    time.sleep(2)
+    a = m.proc_stat()
+    time.sleep(secs)
+    b = m.proc_stat()
+    res = {"seconds": secs, "cpu_sec": b["cpu_sec"] - a["cpu_sec"], "ticks": b["ticks"] - a["ticks"],
+           "ctx_switches": b["ctx_switches"] - a["ctx_switches"], "rss_kb": b["rss_kb"],
+           "hwm_kb": b["hwm_kb"], "threads": b["threads"]}
+    log(f"idle {secs} s: cpu {res['cpu_sec']:.3f} s, {res['ctx_switches']} context switches, "
+        f"RSS {res['rss_kb'] / 1024:.1f} MiB (peak {res['hwm_kb'] / 1024:.1f} MiB)")
+    return res
+
+
+# --------------------------------------------------------------------------------------------
+# 8: CLI round trip (hyperfine; read-only, so the arms need no interleaving)
+
+
+def bench_cli(ctx, m, project):
+    runs = ctx.cfg["hyperfine_runs"]
+    out = os.path.join(ctx.work, "hyperfine.json")
+    env = dict(m.env)
+    env["VX11_MADRE_URL"] = m.url
+    f = ctx.projects[project]
+    cmds = [f"{ctx.madre_bin} status", f"{ctx.madre_bin} state",
+            f"docker-compose -p {project} -f {f} ps"]
+    argv = ["hyperfine", "-N", "--style", "none", "--warmup", "2", "--runs", str(runs),
+            "--export-json", out] + cmds
+    r = subprocess.run(argv, capture_output=True, text=True, env=env, timeout=240)
+    if r.returncode != 0:
+        raise RuntimeError(f"hyperfine failed: {r.stderr.strip()[-500:]}")
+    with open(out) as fh:
+        data = json.load(fh)
+    names = ["madre status", "madre state", "docker-compose ps"]
+    res = {}
+    for name, row in zip(names, data["results"]):
+        res[name] = summary(row["times"])
+    log("cli: " + ", ".join(f"{k} {v['median'] * 1000:.1f} ms" for k, v in res.items()))
+    return {"runs": runs, "results": res}
+
+
+# --------------------------------------------------------------------------------------------
+# 7: growth
+
+
+def measure_point(ctx, m, ids, services):
+    reps = ctx.cfg["growth_reps"]
+    dreps = ctx.cfg["growth_docker_reps"]
+    d = ctx.docker
+    res = {"services": services, "history": m.windows_opened}
+    res["state"] = summary([m.req("GET", "/madre/power/state")[2] for _ in range(reps)])
+    res["status"] = summary([m.req("GET", "/madre/power/status")[2] for _ in range(reps)])
+    res["windows_status"] = summary(
+        [m.req("GET", "/madre/power/windows/status?limit=20")[2] for _ in range(reps)])
+    opens, closes = [], []
+    for _ in range(dreps):
+        d.ensure_stopped([ids["s1"]])
+        time.sleep(0.2)
+        w, t = m.open(["s1"], skip_health=True)
+        opens.append(t)
+        time.sleep(0.2)
+        _, t = m.close(w["window_id"])
+        closes.append(t)
+    res["open_start"] = summary(opens)
+    res["close_stop"] = summary(closes)
+    # Pure madre cost: open/close a window on a service another (hold) window keeps running.
+    hold, _ = m.open(["s2"], skip_health=True, hold=True)
+    opens, closes = [], []
+    for _ in range(reps):
+        w, t = m.open(["s2"], skip_health=True)
+        opens.append(t)
+        _, t = m.close(w["window_id"])
+        closes.append(t)
+    m.close(hold["window_id"])
+    res["open_shared"] = summary(opens)
+    res["close_shared"] = summary(closes)
+    st = m.proc_stat()
+    res["rss_kb"] = st["rss_kb"]
+    res["history"] = m.windows_opened
+    log(f"growth N={services} history={res['history']}: state "
+        f"{res['state']['median'] * 1000:.2f} ms, status {res['status']['median'] * 1000:.1f} ms, "
+        f"open {res['open_start']['median'] * 1000:.0f} ms, close "
+        f"{res['close_stop']['median'] * 1000:.0f} ms, shared open/close "
+        f"{res['open_shared']['median'] * 1000:.1f}/{res['close_shared']['median'] * 1000:.1f} ms")
+    return res
+
+
+def seed_history(ctx, m, target, bound_sec):
+    """Opens and closes windows on s3 while a hold window keeps it running (no docker work)."""
+    hold, _ = m.open(["s3"], skip_health=True, hold=True)
+    t0 = time.monotonic()
+    lock = threading.Lock()
+    state = {"left": target - m.windows_opened, "errors": 0, "err": None}
+
+    def worker():
+        while True:
+            with lock:
+                if state["left"] <= 0 or time.monotonic() - t0 > bound_sec:
+                    return
+                state["left"] -= 1
+            try:
+                w, _ = m.open(["s3"], skip_health=True)
+                m.close(w["window_id"])
+            except Exception as e:  # counted, and the loop stops after a few
+                with lock:
+                    state["errors"] += 1
+                    state["err"] = str(e)
+                    if state["errors"] > 5:
+                        state["left"] = 0
+
+    threads = [threading.Thread(target=worker) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    m.close(hold["window_id"])
+    took = time.monotonic() - t0
+    seeded = m.windows_opened
+    log(f"history: {seeded} windows after {took:.1f} s ({state['errors']} errors)")
+    if state["errors"]:
+        raise RuntimeError(f"seeding: {state['errors']} errors, last: {state['err']}")
+    return {"windows": seeded, "seconds": took, "complete": seeded >= target}
+
+
+def plot_growth(ctx, rows, path):
+    if not shutil.which("gnuplot"):
+        return None
+    data = os.path.join(ctx.work, "growth.dat")
+    with open(data, "w") as f:
+        for r in rows:
+            if r.get("history_point"):
+                continue
+            f.write(f"{r['services']} {r['state']['median'] * 1000} {r['status']['median'] * 1000} "
+                    f"{r['open_start']['median'] * 1000} {r['close_stop']['median'] * 1000}\n")
+    script = f"""set terminal png size 900,500
+set output '{path}'
+set title 'madre: time per request as the project grows (medians)'
+set xlabel 'compose services in the project'
+set ylabel 'ms'
+set logscale y
+set key left top
+set grid
+plot '{data}' using 1:2 with linespoints title 'GET /state', \\
+     '{data}' using 1:3 with linespoints title 'GET /status', \\
+     '{data}' using 1:4 with linespoints title 'open (start 1 service)', \\
+     '{data}' using 1:5 with linespoints title 'close (stop 1 service)'
+"""
+    r = subprocess.run(["gnuplot"], input=script, text=True, capture_output=True, timeout=60)
+    return path if r.returncode == 0 else None
+
+
+# --------------------------------------------------------------------------------------------
+# Machine
+
+
+def sh(argv):
+    try:
+        return subprocess.run(argv, capture_output=True, text=True, timeout=30).stdout.strip()
+    except Exception:
+        return "?"
+
+
+def machine_info(ctx):
+    mem = "?"
+    with open("/proc/meminfo") as f:
+        for line in f:
+            if line.startswith("MemTotal:"):
+                mem = f"{int(line.split()[1]) / 1024 / 1024:.1f} GiB"
+    cpu = "?"
+    with open("/proc/cpuinfo") as f:
+        for line in f:
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    commit = sh(["git", "-C", ctx.repo, "rev-parse", "--short=12", "HEAD"])
+    dirty = sh(["git", "-C", ctx.repo, "status", "--porcelain", "--untracked-files=no", "--",
+                "src", "CMakeLists.txt"])
+    return {
+        "nproc": os.cpu_count(), "cpu": cpu, "memory": mem, "kernel": platform.release(),
+        "docker": sh(["docker", "version", "--format", "{{.Server.Version}}"]),
+        "compose": sh(["docker-compose", "version", "--short"]),
+        "wrk": sh(["wrk", "-v"]).splitlines()[0] if shutil.which("wrk") else "?",
+        "nginx": subprocess.run(["nginx", "-v"], capture_output=True, text=True).stderr.strip(),
+        "hyperfine": sh(["hyperfine", "--version"]),
+        "python": platform.python_version(),
+        "commit": commit, "dirty": bool(dirty),
+        "date": dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
+        "loadavg": open("/proc/loadavg").read().split()[:3],
+        "other_containers": len(sh(["docker", "ps", "-q"]).split()),
+    }
+
+
+# --------------------------------------------------------------------------------------------
+# Main
+
+
+def run_step(ctx, name, fn, *a):
+    t0 = time.monotonic()
+    try:
+        ctx.results[name] = fn(*a)
+    except Exception as e:
+        log(f"{name} FAILED: {e}")
+        ctx.results["errors"][name] = str(e)
+    ctx.results["timings"][name] = time.monotonic() - t0
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--mode", choices=MODES, default="smoke")
+    ap.add_argument("--madre", required=True)
+    ap.add_argument("--work", required=True)
+    ap.add_argument("--repo", required=True)
+    ap.add_argument("--out", required=True)
+    ap.add_argument("--json", required=True)
+    ap.add_argument("--command", required=True)
+    args = ap.parse_args()
+    ctx = Ctx(args)
+    cfg = ctx.cfg
+    t_all = time.monotonic()
+    ctx.results["machine"] = machine_info(ctx)
+    ctx.results["command"] = args.command
+    instances = []
+    try:
+        main_p, main_ids, t_main = create_project(ctx, "m", 10, crashy=True, cap=cfg["create_cap_sec"])
+        mirror_p, mirror_ids, _ = create_project(ctx, "c", 10, cap=cfg["create_cap_sec"])
+        growth = []
+        for n in cfg["growth_sizes"]:
+            try:
+                p, ids, took = create_project(ctx, f"g{n}", n, cap=cfg["create_cap_sec"])
+                growth.append((n, p, ids, took))
+            except Exception as e:
+                log(f"project of {n} services: {e}")
+                ctx.results["errors"][f"create_{n}"] = str(e)
+        ctx.results["creation"] = {11: t_main} | {n: took for n, _, _, took in growth}
+        m = Madre(ctx, "main", main_p)
+        instances.append(m)
+        ctx.results["fresh"] = m.proc_stat() | {"startup_sec": m.startup_sec}
+
+        run_step(ctx, "open_close", bench_open_close, ctx, m, main_ids, mirror_p, mirror_ids)
+        run_step(ctx, "ttl", bench_ttl, ctx, m, main_ids)
+        run_step(ctx, "crashloop", bench_crashloop, ctx, m, main_ids)
+        run_step(ctx, "http", bench_http, ctx, m)
+        run_step(ctx, "cli", bench_cli, ctx, m, mirror_p)
+        run_step(ctx, "idle", bench_idle, ctx, m)
+
+        def growth_step():
+            rows = [measure_point(ctx, m, main_ids, 11)]
+            seed = seed_history(ctx, m, cfg["history"], 240 if ctx.mode == "smoke" else 1200)
+            row = measure_point(ctx, m, main_ids, 11)
+            row["history_point"] = True
+            rows.append(row)
+            for n, p, ids, took in growth:
+                g = Madre(ctx, f"g{n}", p)
+                instances.append(g)
+                row = measure_point(ctx, g, ids, n)
+                row["startup_sec"] = g.startup_sec
+                row["create_sec"] = took
+                rows.append(row)
+                g.stop()
+            png = plot_growth(ctx, rows, os.path.join(os.path.dirname(args.json), "growth.png"))
+            return {"rows": rows, "seed": seed, "png": png}
+
+        run_step(ctx, "growth", growth_step)
+    except Exception as e:
+        log(f"FAILED: {e}")
+        ctx.results["errors"]["setup"] = str(e)
+    finally:
+        for inst in instances:
+            try:
+                inst.stop()
+            except Exception as e:
+                log(f"stopping madre[{inst.key}]: {e}")
+        t0 = time.monotonic()
+        for p in list(ctx.projects):
+            destroy_project(ctx, p)
+        ctx.results["timings"]["teardown"] = time.monotonic() - t0
+        ctx.results["timings"]["total"] = time.monotonic() - t_all
+    os.makedirs(os.path.dirname(args.json), exist_ok=True)
+    with open(args.json, "w") as f:
+        json.dump(ctx.results, f, indent=1, default=str)
+    import report  # bench/report.py
+    with open(args.out, "w") as f:
+        f.write(report.render(ctx.results, MODES[args.mode]))
+    log(f"wrote {args.out} and {args.json} in {ctx.results['timings']['total']:.0f} s")
+    return 1 if ctx.results["errors"] else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,105 @@
+#!/usr/bin/env bash
+# madre benchmarks: madre against docker-compose, the Docker Engine API and nginx, on this
+# machine's dockerd. Writes docs/BENCHMARKS.md (and out/bench/results-<mode>.json, growth.png).
+#
+# Usage: bench/run.sh [--smoke|--full]
+#   --smoke  (default) a few runs of everything, about 4 minutes once madre is built
+#   --full   the numbers the goals speak of (50 TTL windows, 10,000 windows of history,
+#            300-service project, 10 s wrk runs), about 20-30 minutes
+#
+# Environment:
+#   BENCH_BUILD_DIR  build directory (default <repo>/build-bench, Release)
+#   BENCH_OUT        report path (default <repo>/docs/BENCHMARKS.md)
+#   BENCH_KEEP_WORK  1 keeps the work directory (logs, compose files) after the run
+#
+# What it does: installs wrk, hyperfine and nginx when missing (apt-get), starts dockerd when
+# none answers, builds madre in Release, builds madre-busybox:latest, then runs bench/bench.py,
+# which generates uniquely named compose projects (never "vx11", no host ports), starts
+# `madre serve` on free loopback ports and measures. Everything it started is stopped and every
+# project it created is taken down (compose down -v), also on failure or Ctrl-C.
+set -euo pipefail
+
+mode=smoke
+case "${1:-}" in
+  ""|--smoke) mode=smoke ;;
+  --full) mode=full ;;
+  -h|--help) sed -n '2,20p' "$0"; exit 0 ;;
+  *) echo "usage: bench/run.sh [--smoke|--full]" >&2; exit 2 ;;
+esac
+
+repo=$(cd "$(dirname "$0")/.." && pwd)
+build=${BENCH_BUILD_DIR:-$repo/build-bench}
+out=${BENCH_OUT:-$repo/docs/BENCHMARKS.md}
+log() { printf '[bench %s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
+
+# --- tools -------------------------------------------------------------------------------------
+need=()
+command -v wrk >/dev/null 2>&1 || need+=(wrk)
+command -v hyperfine >/dev/null 2>&1 || need+=(hyperfine)
+command -v nginx >/dev/null 2>&1 || [ -x /usr/sbin/nginx ] || need+=(nginx-light)
+command -v docker-compose >/dev/null 2>&1 || need+=(docker-compose)
+command -v python3 >/dev/null 2>&1 || need+=(python3)
+command -v gnuplot >/dev/null 2>&1 || need+=(gnuplot-nox)
+if [ ${#need[@]} -gt 0 ]; then
+  SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO=sudo
+  log "installing: ${need[*]}"
+  export DEBIAN_FRONTEND=noninteractive
+  $SUDO apt-get update -qq
+  # gnuplot is optional (the growth plot): its failure does not stop the run.
+  core=(); for p in "${need[@]}"; do [ "$p" = gnuplot-nox ] || core+=("$p"); done
+  if [ ${#core[@]} -gt 0 ]; then
+    $SUDO apt-get install -y -qq --no-install-recommends "${core[@]}" >/dev/null
+  fi
+  case " ${need[*]} " in
+    *" gnuplot-nox "*) $SUDO apt-get install -y -qq --no-install-recommends gnuplot-nox \
+                         >/dev/null 2>&1 || log "gnuplot not installed: no plot" ;;
+  esac
+fi
+export PATH=$PATH:/usr/sbin
+
+"$repo/scripts/start-dockerd.sh"
+
+# --- build -------------------------------------------------------------------------------------
+log "building madre (Release) in $build"
+cmake -S "$repo" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Release >/dev/null
+cmake --build "$build" --target madre -j2 >"$build/bench-build.log" 2>&1 || {
+  tail -n 40 "$build/bench-build.log" >&2; log "build failed"; exit 1; }
+"$repo/scripts/build-images.sh"
+
+# --- run, with cleanup of everything started ----------------------------------------------------
+work=$(mktemp -d /tmp/madre-bench.XXXXXX)
+: >"$work/pids"; : >"$work/projects"; : >"$work/projects.done"
+cleanup() {
+  local rc=$?
+  trap - EXIT INT TERM
+  # Processes bench.py started (madre, nginx, docker events), by their own pid only.
+  while read -r pid; do
+    [ -n "$pid" ] || continue
+    if kill -0 "$pid" 2>/dev/null; then kill -TERM "$pid" 2>/dev/null || true; fi
+  done <"$work/pids"
+  sleep 0.5
+  while read -r pid; do
+    [ -n "$pid" ] || continue
+    if kill -0 "$pid" 2>/dev/null; then kill -KILL "$pid" 2>/dev/null || true; fi
+  done <"$work/pids"
+  # Compose projects bench.py created and did not take down itself.
+  while IFS=$'\t' read -r project file; do
+    [ -n "$project" ] || continue
+    grep -qx "$project" "$work/projects.done" && continue
+    log "taking down $project"
+    docker ps -aq --filter "label=com.docker.compose.project=$project" | xargs -r docker rm -f -v \
+      >/dev/null 2>&1 || true
+    docker-compose -p "$project" -f "$file" down -v --remove-orphans >/dev/null 2>&1 || true
+  done <"$work/projects"
+  if [ "${BENCH_KEEP_WORK:-0}" = 1 ]; then log "work directory kept: $work"; else rm -rf "$work"; fi
+  exit "$rc"
+}
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+mkdir -p "$repo/out/bench" "$(dirname "$out")"
+log "mode $mode, work directory $work"
+python3 "$repo/bench/bench.py" --mode "$mode" --madre "$build/madre" --work "$work" \
+  --repo "$repo" --out "$out" --json "$repo/out/bench/results-$mode.json" \
+  --command "bench/run.sh --$mode"
