@@ -357,6 +357,7 @@ class Madre:
         ctx.register_pid(self.proc.pid)
         self.local = threading.local()
         self.windows_opened = 0
+        self.count_lock = threading.Lock()
         t0 = time.monotonic()
         self._wait_ready(60)
         self.startup_sec = time.monotonic() - t0
@@ -432,7 +433,8 @@ class Madre:
         bad = {s: v for s, v in obj.get("services_status", {}).items() if v.get("state") != "running"}
         if bad:
             raise RuntimeError(f"open {services}: services not running: {bad}")
-        self.windows_opened += 1
+        with self.count_lock:
+            self.windows_opened += 1
         return obj, took
 
     def close(self, window_id):

@@ -82,6 +82,7 @@ std::optional<TimePoint> ParseRfc3339(std::string_view s) {
         !ReadDigits(s, pos + 4, 2, om)) {
       return std::nullopt;
     }
+    if (oh > 23 || om > 59) return std::nullopt;
     offset_sec = (oh * 3600 + om * 60) * (s[pos] == '+' ? 1 : -1);
     pos += 6;
   } else {
@@ -90,7 +91,10 @@ std::optional<TimePoint> ParseRfc3339(std::string_view s) {
   if (pos != s.size()) return std::nullopt;
   const std::int64_t days = DaysFromCivil(year, static_cast<unsigned>(mon), static_cast<unsigned>(day));
   const std::int64_t secs = days * 86400 + hour * 3600 + min * 60 + sec - offset_sec;
-  return FromMicros(secs * 1'000'000 + micros);
+  const TimePoint t = FromMicros(secs * 1'000'000 + micros);
+  // Only instants that format back as four-digit UTC years round-trip.
+  if (secs < -62'167'219'200 || secs >= 253'402'300'800) return std::nullopt;
+  return t;
 }
 
 std::int64_t SecondsUntil(TimePoint deadline, TimePoint now) {

@@ -20,6 +20,8 @@ TEST(TimeTest, ParseAcceptsOffsetsAndRejectsGarbage) {
   EXPECT_FALSE(ParseRfc3339("2026-11-24T10:00:00+00:00Z").has_value());
   EXPECT_FALSE(ParseRfc3339("2026-11-24 10:00").has_value());
   EXPECT_FALSE(ParseRfc3339("").has_value());
+  EXPECT_FALSE(ParseRfc3339("2026-11-24T10:00:00+99:99").has_value());
+  EXPECT_FALSE(ParseRfc3339("0000-01-01T00:00:00+01:00").has_value());  // year -1 in UTC
 }
 
 TEST(TimeTest, SecondsUntilRoundsUpAndNeverGoesNegative) {

@@ -337,7 +337,12 @@ void Planner::Converge(const std::string& actor, TimePoint now) {
         break;
       case ServicePhase::kFailed:
         // A failure stays visible until nothing wants the service; then it is cleaned up.
-        if (!wanted) to_stop.insert(name);
+        // An always-on service is tried again after the back-off: madre keeps it running.
+        if (!wanted) {
+          to_stop.insert(name);
+        } else if (config_.always_on.count(name) && (!track.not_before || *track.not_before <= now)) {
+          to_start.insert(name);
+        }
         break;
       case ServicePhase::kStarting:
       case ServicePhase::kStopping:
@@ -401,7 +406,7 @@ void Planner::ApplyObservation(const std::vector<ContainerState>& observed, Time
     const bool running = track.observed && track.observed->Running();
     // A failed service stays failed (a running container may still be
     // unready) until it is stopped or a new window starts it again.
-    if (track.phase == ServicePhase::kFailed) continue;
+    if (track.phase == ServicePhase::kFailed && !(running && config_.always_on.count(name))) continue;
     if (running) {
       track.phase = ServicePhase::kRunning;
       if (!track.crashloop) track.error.clear();

@@ -385,6 +385,22 @@ TEST_F(PlannerTest, FailedStopIsRetriedAfterBackoffOnly) {
   EXPECT_THAT(retry[0].services, ElementsAre("worker"));
 }
 
+TEST_F(PlannerTest, FailedAlwaysOnServiceIsStartedAgainAfterTheBackoff) {
+  ObserveInitially({});
+  auto start = planner_.TakeActions();
+  ASSERT_EQ(start.size(), 1u);
+  EXPECT_THAT(start[0].services, ElementsAre("redis"));
+  planner_.OnActionDone({start[0].id, Status::Unavailable("port busy"), {{"redis", false, "port busy"}}, {}, false},
+                        now_);
+  EXPECT_THAT(planner_.TakeActions(), IsEmpty());
+  now_ += Seconds(5);
+  planner_.Advance(now_);
+  auto retry = planner_.TakeActions();
+  ASSERT_EQ(retry.size(), 1u);
+  EXPECT_EQ(retry[0].kind, ActionKind::kStart);
+  EXPECT_THAT(retry[0].services, ElementsAre("redis"));
+}
+
 TEST_F(PlannerTest, FailedObservationIsRetriedAfterBackoff) {
   const std::int64_t id = planner_.RequestObserve("madre");
   ASSERT_EQ(planner_.TakeActions().size(), 1u);

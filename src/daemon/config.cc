@@ -145,6 +145,12 @@ Status ApplyEnv(const EnvLookup& env, DaemonConfig& c) {
     }
     c.throttle_mode = *v;
   }
+  if (auto v = get("VX11_STOP_STRATEGY")) {
+    if (*v != "stop" && *v != "pause") {
+      return Status::InvalidArgument("VX11_STOP_STRATEGY=" + *v + " must be stop or pause");
+    }
+    c.stop_strategy = *v;
+  }
   return Status::Ok();
 }
 
@@ -161,7 +167,7 @@ Status ApplyToml(std::string_view text, const std::string& origin, DaemonConfig&
       "bind", "port", "compose_project", "compose_dir", "compose_files", "compose_cmd",
       "always_on", "core_mode", "allowlist", "windows_enabled", "timeout_sec",
       "ttl_check_interval", "max_concurrent", "log_level", "state_dir", "audit_dir",
-      "docker_host", "resync_sec", "health_timeout_sec", "crashloop_action", "throttle_cpu_pct", "throttle_mode"};
+      "docker_host", "resync_sec", "health_timeout_sec", "crashloop_action", "throttle_cpu_pct", "throttle_mode", "stop_strategy"};
   for (const auto& [key, node] : table) {
     if (!kKnown.count(std::string(key.str()))) {
       return Status::InvalidArgument(origin + ": unknown setting '" + std::string(key.str()) + "'");
@@ -241,6 +247,12 @@ Status ApplyToml(std::string_view text, const std::string& origin, DaemonConfig&
     return Status::InvalidArgument(origin + ": throttle_mode must be \"wait\" or \"refuse\"");
   }
   c.throttle_mode = mode;
+  std::string strategy = c.stop_strategy;
+  RETURN_IF_ERROR(str("stop_strategy", [&](const std::string& v) { strategy = v; }));
+  if (strategy != "stop" && strategy != "pause") {
+    return Status::InvalidArgument(origin + ": stop_strategy must be \"stop\" or \"pause\"");
+  }
+  c.stop_strategy = strategy;
   return Status::Ok();
 }
 
@@ -320,6 +332,8 @@ std::string SettingsHelp() {
   VX11_CRASHLOOP_ACTION report|stop a window service that died 3 times in 60 s [report]
   VX11_THROTTLE_CPU_PCT host CPU % above which window opens are throttled; 0 = off [70]
   VX11_THROTTLE_MODE  wait (back off 1, 2, 4 s, then refuse) | refuse (503 at once) [wait]
+  VX11_STOP_STRATEGY  stop (frees memory) | pause (closing pauses the containers, opening
+                      unpauses them: instant re-open, memory kept; needs a unix DOCKER_HOST) [stop]
 Readiness (per compose service): a Docker healthcheck (ready when healthy), else the
   label vx11.health.url=http://127.0.0.1:PORT/path (HTTP 2xx) or vx11.health.tcp=
   127.0.0.1:PORT (connect), else one second running without a restart.
@@ -327,7 +341,7 @@ Config file (TOML, --config): the same settings as lower-case keys: bind, port,
   compose_project, compose_dir, compose_files (list), compose_cmd, always_on (list),
   core_mode, allowlist (list), windows_enabled, timeout_sec, ttl_check_interval,
   max_concurrent, log_level, state_dir, audit_dir, docker_host, resync_sec,
-  health_timeout_sec, crashloop_action, throttle_cpu_pct, throttle_mode.
+  health_timeout_sec, crashloop_action, throttle_cpu_pct, throttle_mode, stop_strategy.
 )";
 }
 

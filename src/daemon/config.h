@@ -39,6 +39,7 @@ struct DaemonConfig {
   std::string crashloop_action = "report";  // report|stop
   int throttle_cpu_pct = 70;                // 0 or 100: no throttling
   std::string throttle_mode = "wait";       // wait|refuse
+  std::string stop_strategy = "stop";       // stop|pause
   std::size_t max_body_bytes = 1 << 20;
 
   std::set<std::string> EffectiveAlwaysOn() const;

@@ -77,6 +77,12 @@ std::string RouteLabel(const std::string& path) {
   return "other";
 }
 
+json ApiRouter::View(const Window& window, TimePoint now) const {
+  json view = WindowToJson(window, now);
+  view["stop_strategy"] = options_.stop_strategy;  // how this window's services are stopped
+  return view;
+}
+
 bool TokenMatches(const std::string& expected, const std::string& given) {
   // Compare every byte of the longer length so that timing does not reveal a prefix.
   const std::size_t n = std::max(expected.size(), given.size());
@@ -228,7 +234,7 @@ void ApiRouter::Open(const HttpRequest& request, bool compatible, Responder resp
   auto go = [this, open = std::move(open), wait, timeout, respond]() mutable {
     engine_.Open(std::move(open), wait, timeout, [this, respond](Result<OpenOutcome> outcome) {
       if (!outcome.ok()) return respond(ErrorResponse(outcome.status()));
-      json window = WindowToJson(outcome->window, engine_.Now());
+      json window = View(outcome->window, engine_.Now());
       if (outcome->window.state == WindowState::kFailed) {
         json body = window;
         body["detail"] = "every service failed to start; the window was rolled back";
@@ -286,7 +292,7 @@ void ApiRouter::Close(const HttpRequest& request, Responder respond) {
   }
   engine_.Close(*id, actor, [this, respond](Result<Window> window) {
     if (!window.ok()) return respond(ErrorResponse(window.status()));
-    respond(JsonResponse(200, WindowToJson(*window, engine_.Now())));
+    respond(JsonResponse(200, View(*window, engine_.Now())));
   });
 }
 
@@ -304,7 +310,7 @@ void ApiRouter::Hold(const HttpRequest& request, Responder respond) {
   }
   engine_.Hold(parsed->first, parsed->second, actor, [this, respond](Result<Window> window) {
     if (!window.ok()) return respond(ErrorResponse(window.status()));
-    respond(JsonResponse(200, WindowToJson(*window, engine_.Now())));
+    respond(JsonResponse(200, View(*window, engine_.Now())));
   });
 }
 
@@ -322,7 +328,7 @@ void ApiRouter::Extend(const HttpRequest& request, Responder respond) {
   }
   engine_.Extend(parsed->first, parsed->second, actor, [this, respond](Result<Window> window) {
     if (!window.ok()) return respond(ErrorResponse(window.status()));
-    respond(JsonResponse(200, WindowToJson(*window, engine_.Now())));
+    respond(JsonResponse(200, View(*window, engine_.Now())));
   });
 }
 
@@ -332,7 +338,7 @@ void ApiRouter::State(Responder respond) {
   const Window* active = nullptr;
   std::set<std::string> active_services;
   for (const auto& [id, window] : engine_.planner().windows()) {
-    windows.push_back(WindowToJson(window, now));
+    windows.push_back(View(window, now));
     if (!window.Live()) continue;
     if (!active || window.created_at > active->created_at) active = &window;
     for (const auto& name : window.effective_services) active_services.insert(name);
@@ -347,7 +353,7 @@ void ApiRouter::State(Responder respond) {
                {"active_services", std::vector<std::string>(active_services.begin(), active_services.end())},
                {"windows", windows}};
   if (active) {
-    json view = WindowToJson(*active, now);
+    json view = View(*active, now);
     for (const char* key : {"window_id", "created_at", "deadline", "ttl_remaining_sec"}) body[key] = view[key];
     body["state"] = view["state"];
     body["hold"] = view["hold"];
@@ -363,7 +369,7 @@ void ApiRouter::WindowsStatus(const HttpRequest& request, Responder respond) {
   json active = nullptr;
   TimePoint newest{};
   for (const auto& [id, window] : engine_.planner().windows()) {
-    json view = WindowToJson(window, now);
+    json view = View(window, now);
     if (window.Live() && (active.is_null() || window.created_at > newest)) {
       active = view;
       newest = window.created_at;
@@ -373,7 +379,7 @@ void ApiRouter::WindowsStatus(const HttpRequest& request, Responder respond) {
   Result<std::vector<Window>> history = engine_.History(*limit);
   if (!history.ok()) return respond(ErrorResponse(history.status()));
   json past = json::array();
-  for (const auto& window : *history) past.push_back(WindowToJson(window, now));
+  for (const auto& window : *history) past.push_back(View(window, now));
   respond(JsonResponse(200, {{"active_window", active},
                              {"windows", windows},
                              {"history", past},
@@ -384,7 +390,7 @@ void ApiRouter::WindowGet(const std::string& id, Responder respond) {
   Result<std::optional<Window>> window = engine_.FindWindow(id);
   if (!window.ok()) return respond(ErrorResponse(window.status()));
   if (!window->has_value()) return respond(ErrorResponse(Status::NotFound("No window " + id)));
-  respond(JsonResponse(200, WindowToJson(**window, engine_.Now())));
+  respond(JsonResponse(200, View(**window, engine_.Now())));
 }
 
 void ApiRouter::Audit(const HttpRequest& request, Responder respond) {
@@ -511,7 +517,7 @@ void ApiRouter::Events(Responder respond) {
     if (!writer(": madre events\n\n")) return;
     const TimePoint now = engine_.Now();
     for (const auto& [id, window] : engine_.planner().windows()) {
-      if (!writer("event: window\ndata: " + Dump(WindowToJson(window, now)) + "\n\n")) return;
+      if (!writer("event: window\ndata: " + Dump(View(window, now)) + "\n\n")) return;
     }
     subscribers_.push_back(std::move(writer));
   };
@@ -525,7 +531,7 @@ void ApiRouter::Broadcast(const std::string& event, const std::string& data) {
 
 void ApiRouter::PublishWindow(const Window& window) {
   if (subscribers_.empty()) return;
-  Broadcast("window", Dump(WindowToJson(window, engine_.Now())));
+  Broadcast("window", Dump(View(window, engine_.Now())));
 }
 
 void ApiRouter::PublishDockerEvent(const DockerEvent& event) {
@@ -589,7 +595,7 @@ void ApiRouter::ServiceOp(const HttpRequest& request, const std::string& name, c
                  {"error", outcome->error.empty() ? json(nullptr) : json(outcome->error)}};
     if (outcome->window) {
       body["window_id"] = outcome->window->id;
-      body["window"] = WindowToJson(*outcome->window, engine_.Now());
+      body["window"] = View(*outcome->window, engine_.Now());
     }
     respond(JsonResponse(outcome->ok ? 200 : 500, body));
   };

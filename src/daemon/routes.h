@@ -10,6 +10,8 @@
 #include <set>
 #include <string>
 
+#include <nlohmann/json.hpp>
+
 #include "adapters/http/http_server.h"
 #include "base/metrics.h"
 #include "engine/engine.h"
@@ -29,6 +31,7 @@ struct RouterOptions {
   bool throttle_wait = true;                  // wait with back-off (1, 2, 4 s) before refusing
   std::function<double()> cpu_sampler;        // host CPU busy % now (blocking, worker thread)
   std::function<void(Duration)> sleep;        // throttle back-off on a worker; empty: real sleep
+  std::string stop_strategy = "stop";         // VX11_STOP_STRATEGY, shown in every window view
   std::filesystem::path proc_root = "/proc";  // host metrics
 };
 
@@ -65,6 +68,7 @@ class ApiRouter {
   void SoloMadreStatus(Responder respond);
   void SoloMadreApply(const HttpRequest& request, Responder respond);
   void MetricsText(Responder respond);
+  nlohmann::json View(const Window& window, TimePoint now) const;
   void Events(Responder respond);
   void Broadcast(const std::string& event, const std::string& data);
   void ServiceOp(const HttpRequest& request, const std::string& name, const std::string& op,

@@ -228,6 +228,11 @@ int Serve(const ServeFlags& flags) {
   EngineOptions engine_options;
   engine_options.metrics = &metrics;
   engine_options.control = control;
+  engine_options.pause_on_stop = config.stop_strategy == "pause";
+  if (engine_options.pause_on_stop && !control) {
+    spdlog::error("VX11_STOP_STRATEGY=pause needs the Engine API (a unix:// DOCKER_HOST)");
+    return 2;
+  }
   engine_options.readiness.default_timeout = Seconds(config.health_timeout_sec);
   engine_options.crashloop_action =
       config.crashloop_action == "stop" ? CrashLoopAction::kStop : CrashLoopAction::kReport;
@@ -239,6 +244,8 @@ int Serve(const ServeFlags& flags) {
   router_options.version = MADRE_VERSION;
   router_options.always_on = planner_config.always_on;
   router_options.metrics = &metrics;
+  router_options.stop_strategy = config.stop_strategy;
+  metrics.Set(kMetricStopStrategy, {{"strategy", config.stop_strategy}}, 1);
   router_options.throttle_cpu_pct = config.throttle_cpu_pct;
   router_options.throttle_wait = config.throttle_mode == "wait";
   router_options.cpu_sampler = [] {

@@ -162,15 +162,24 @@ ComposeOutcome FastStart(const Action& action, ActionContext& context) {
   const auto levels = Levels(context.model, action.services);
   std::vector<std::string> failures;
   for (std::size_t l = 0; l < levels.size(); ++l) {
-    std::vector<std::pair<std::string, ContainerState>> to_start;
+    std::vector<std::pair<std::string, ContainerState>> to_start, to_unpause;
     std::vector<std::string> to_create;
     for (const auto& name : levels[l]) {
       auto it = existing.find(name);
       if (it == existing.end() || it->second.id.empty()) {
         to_create.push_back(name);
+      } else if (it->second.state == "paused") {
+        to_unpause.push_back({name, it->second});
       } else if (!it->second.Running()) {
         to_start.push_back({name, it->second});
       }
+    }
+    auto unpaused = InParallel(
+        to_unpause, "unpause",
+        [&context](const ContainerState& c) { return context.control->UnpauseContainer(c.id); },
+        outcome.ops);
+    for (const auto& [name, status] : unpaused) {
+      if (!status.ok()) failures.push_back(name + ": " + status.message());
     }
     auto started = InParallel(to_start, "start",
                               [&context](const ContainerState& c) { return context.control->StartContainer(c.id); },
@@ -210,7 +219,10 @@ ComposeOutcome FastStop(const Action& action, ActionContext& context) {
   if (!list.ok()) return context.compose.Stop(action.services);
   std::map<std::string, std::vector<ContainerState>> running;
   for (const auto& c : *list) {
-    if (c.Running() || c.state == "paused") running[c.service].push_back(c);
+    const bool paused = c.state == "paused";
+    if (context.pause_on_stop ? c.state == "running" : (c.Running() || paused)) {
+      running[c.service].push_back(c);
+    }
   }
   std::vector<std::string> order(action.services.rbegin(), action.services.rend());  // start order
   auto levels = Levels(context.model, order);
@@ -221,8 +233,9 @@ ComposeOutcome FastStop(const Action& action, ActionContext& context) {
       for (const auto& c : running[name]) to_stop.push_back({name, c});
     }
     auto stopped = InParallel(
-        to_stop, "stop",
+        to_stop, context.pause_on_stop ? "pause" : "stop",
         [&context](const ContainerState& c) {
+          if (context.pause_on_stop) return context.control->PauseContainer(c.id);
           auto def = context.model.services.find(c.service);
           const int grace = def == context.model.services.end() ? 10 : def->second.stop_grace_sec;
           return context.control->StopContainer(c.id, grace);

@@ -38,6 +38,9 @@ struct ActionContext {
   // Engine API, in dependency order, in parallel within a level; compose only
   // creates what is missing. Null: everything goes through compose.
   ContainerControl* control = nullptr;
+  // VX11_STOP_STRATEGY=pause (needs `control`): a stop pauses the containers and
+  // a start unpauses them, for an instant re-open; memory stays in use.
+  bool pause_on_stop = false;
 };
 
 // Start/stop (fast path when `control` is set, else compose)/restart (compose), then observes the project so that each

@@ -79,7 +79,8 @@ Engine::Engine(EngineDeps deps, PlannerConfig config, ServiceModel model, Engine
       planner_(std::move(config), std::move(model)),
       options_(options),
       action_context_{deps_.compose,    deps_.observer,    deps_.probe,   deps_.clock,
-                      deps_.sleep,      planner_.model(),  options.readiness, options.control},
+                      deps_.sleep,      planner_.model(),  options.readiness, options.control,
+                      options.pause_on_stop && options.control != nullptr},
       crash_loops_(options.crashloop_deaths, options.crashloop_window) {}
 
 Engine::~Engine() { *alive_ = false; }

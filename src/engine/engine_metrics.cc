@@ -18,6 +18,7 @@ void DeclareMadreMetrics(Metrics& m) {
   m.DeclareGauge(kMetricHostIowait, "Host I/O wait percent since the previous scrape.");
   m.DeclareGauge(kMetricHostMemory, "Host memory in bytes, by kind (total|available|used).");
   m.DeclareGauge(kMetricHostLoad, "Host load average, by period (1m|5m|15m).");
+  m.DeclareGauge(kMetricStopStrategy, "1 for the stop strategy in use (stop|pause).");
 }
 
 }  // namespace madre

@@ -18,6 +18,7 @@ inline constexpr char kMetricHostCpu[] = "madre_host_cpu_percent";
 inline constexpr char kMetricHostIowait[] = "madre_host_iowait_percent";
 inline constexpr char kMetricHostMemory[] = "madre_host_memory_bytes";
 inline constexpr char kMetricHostLoad[] = "madre_host_load";
+inline constexpr char kMetricStopStrategy[] = "madre_stop_strategy";
 
 void DeclareMadreMetrics(Metrics& metrics);
 

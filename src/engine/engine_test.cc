@@ -482,5 +482,25 @@ TEST_F(EngineTest, FastPathFailureIsReportedPerService) {
   EXPECT_THAT(opened->window.services_status.at("db").error, ::testing::HasSubstr("engine said no"));
 }
 
+TEST_F(EngineTest, PauseStrategyPausesOnCloseAndUnpausesOnOpen) {
+  options_.control = &docker_;
+  options_.pause_on_stop = true;
+  docker_.SetRunning("db", false);
+  docker_.SetRunning("api", false);
+  Boot();
+  ASSERT_TRUE(OpenAndWait({"api"}, 60).ok());
+  std::optional<Result<Window>> closed;
+  engine_->Close(std::nullopt, "127.0.0.1", [&](Result<Window> w) { closed = std::move(w); });
+  RunUntilIdle();
+  ASSERT_TRUE(closed && closed->ok());
+  EXPECT_THAT((*closed)->services_stopped, ElementsAre("api", "db"));
+  EXPECT_EQ(docker_.running(), std::set<std::string>{"redis"});  // paused is not running
+  auto reopened = OpenAndWait({"api"}, 60);
+  ASSERT_TRUE(reopened.ok());
+  EXPECT_EQ(reopened->window.state, WindowState::kOpen);
+  EXPECT_THAT(docker_.calls(), ElementsAre("api-start db", "api-start api", "api-pause api", "api-pause db",
+                                           "api-unpause db", "api-unpause api"));
+}
+
 }  // namespace
 }  // namespace madre

@@ -16,6 +16,9 @@ class ContainerControl {
   virtual Status StartContainer(const std::string& id) = 0;
   // SIGTERM, then SIGKILL after `timeout_sec`. Stopping a stopped container succeeds.
   virtual Status StopContainer(const std::string& id, int timeout_sec) = 0;
+  // Freezes / thaws a running container (VX11_STOP_STRATEGY=pause): CPU freed, memory kept.
+  virtual Status PauseContainer(const std::string& id) = 0;
+  virtual Status UnpauseContainer(const std::string& id) = 0;
 };
 
 }  // namespace madre

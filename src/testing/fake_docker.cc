@@ -141,6 +141,30 @@ Status FakeDocker::StopContainer(const std::string& id, int /*timeout_sec*/) {
   return Status::NotFound("no such container: " + id);
 }
 
+Status FakeDocker::PauseContainer(const std::string& id) {
+  std::lock_guard<std::mutex> lock(mu_);
+  for (auto& [name, c] : containers_) {
+    if (c.id != id) continue;
+    calls_.push_back("api-pause " + name);
+    if (c.state != "running") return Status::FailedPrecondition("container " + id + " is not running");
+    c.state = "paused";
+    return Status::Ok();
+  }
+  return Status::NotFound("no such container: " + id);
+}
+
+Status FakeDocker::UnpauseContainer(const std::string& id) {
+  std::lock_guard<std::mutex> lock(mu_);
+  for (auto& [name, c] : containers_) {
+    if (c.id != id) continue;
+    calls_.push_back("api-unpause " + name);
+    if (c.state != "paused") return Status::FailedPrecondition("container " + id + " is not paused");
+    c.state = "running";
+    return Status::Ok();
+  }
+  return Status::NotFound("no such container: " + id);
+}
+
 void FakeDocker::SetHealth(const std::string& service, const std::string& health) {
   std::lock_guard<std::mutex> lock(mu_);
   health_[service] = health;

@@ -31,6 +31,8 @@ class FakeDocker final : public ComposeRunner, public ContainerObserver, public 
   // ContainerControl: containers are "id-<service>"; calls are recorded as "api-start db".
   Status StartContainer(const std::string& id) override;
   Status StopContainer(const std::string& id, int timeout_sec) override;
+  Status PauseContainer(const std::string& id) override;
+  Status UnpauseContainer(const std::string& id) override;
 
   // Test controls.
   void SetRunning(const std::string& service, bool running);  // "by hand"

@@ -112,6 +112,16 @@ Status DockerEngineClient::Start(const std::string& id) {
       .status();
 }
 
+Status DockerEngineClient::PauseContainer(const std::string& id) {
+  RETURN_IF_ERROR(CheckRef(id));
+  return CallExpecting("POST", "/containers/" + id + "/pause", options_.timeout, {204}).status();
+}
+
+Status DockerEngineClient::UnpauseContainer(const std::string& id) {
+  RETURN_IF_ERROR(CheckRef(id));
+  return CallExpecting("POST", "/containers/" + id + "/unpause", options_.timeout, {204}).status();
+}
+
 Status DockerEngineClient::Stop(const std::string& id, int timeout_sec) {
   RETURN_IF_ERROR(CheckRef(id));
   timeout_sec = std::max(timeout_sec, 0);

@@ -53,6 +53,8 @@ class DockerEngineClient final : public ContainerObserver, public ContainerContr
   // ContainerControl
   Status StartContainer(const std::string& id) override { return Start(id); }
   Status StopContainer(const std::string& id, int timeout_sec) override { return Stop(id, timeout_sec); }
+  Status PauseContainer(const std::string& id) override;
+  Status UnpauseContainer(const std::string& id) override;
 
   // The API version used in request paths: the server's (GET /version, asked once), never
   // above kMaxTestedDockerApi; kMaxTestedDockerApi while the server cannot be asked.

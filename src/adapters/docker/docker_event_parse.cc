@@ -1,5 +1,7 @@
 #include "adapters/docker/docker_event_parse.h"
 
+#include <limits>
+
 #include <charconv>
 #include <chrono>
 #include <cstdio>
@@ -77,6 +79,7 @@ Result<DockerEvent> ParseDockerEvent(std::string_view line) {
   std::string_view action_text = *raw_action;
   std::size_t colon = action_text.find(':');
   event.action = std::string(Trim(action_text.substr(0, colon)));
+  if (event.action.empty()) return Status::Internal("docker: event without action");
   if (event.action == "health_status" && colon != std::string_view::npos) {
     event.health = std::string(Trim(action_text.substr(colon + 1)));
   }
@@ -95,7 +98,9 @@ Result<DockerEvent> ParseDockerEvent(std::string_view line) {
   if (std::optional<std::int64_t> nano = IntMember(doc, "timeNano")) {
     event.time_nano = *nano;
   } else if (std::optional<std::int64_t> seconds = IntMember(doc, "time")) {
-    event.time_nano = *seconds * kNanosPerSecond;
+    // A legacy seconds field beyond what nanoseconds can hold is nonsense: no time.
+    const std::int64_t limit = std::numeric_limits<std::int64_t>::max() / kNanosPerSecond;
+    if (*seconds <= limit && *seconds >= -limit) event.time_nano = *seconds * kNanosPerSecond;
   }
   event.time =
       TimePoint(std::chrono::duration_cast<Duration>(std::chrono::nanoseconds(event.time_nano)));

@@ -25,6 +25,13 @@ DockerEvent MustParse(std::string_view line) {
   return event.ok() ? *event : DockerEvent{};
 }
 
+TEST(ParseDockerEventTest, FoundByFuzzingHugeLegacyTimeAndEmptyAction) {
+  auto huge = ParseDockerEvent(R"({"Action":"start","id":"x","time":10000000000000})");
+  ASSERT_TRUE(huge.ok());
+  EXPECT_EQ(huge->time_nano, 0);  // out of range: no time, and no overflow
+  EXPECT_FALSE(ParseDockerEvent(R"({"Action":":healthy","id":"x"})").ok());
+}
+
 TEST(ParseDockerEventTest, StartOfAComposeService) {
   DockerEvent event = MustParse(event_samples::kStartLine);
   EXPECT_EQ(event.action, "start");

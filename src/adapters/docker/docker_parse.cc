@@ -82,6 +82,12 @@ struct ApiVersionNumber {
 
 std::optional<ApiVersionNumber> ParseVersionNumber(std::string_view text) {
   ApiVersionNumber v;
+  // from_chars accepts a sign; a version never has one.
+  if (text.empty() || text.front() == '-' || text.front() == '+') return std::nullopt;
+  if (const auto dot = text.find('.'); dot != std::string_view::npos && dot + 1 < text.size() &&
+                                       (text[dot + 1] == '-' || text[dot + 1] == '+')) {
+    return std::nullopt;
+  }
   const char* end = text.data() + text.size();
   auto [dot, ec] = std::from_chars(text.data(), end, v.major);
   if (ec != std::errc() || dot == end || *dot != '.') return std::nullopt;

@@ -93,6 +93,8 @@ TEST(ApiVersionTest, NeverAboveTheTestedVersion) {
   EXPECT_EQ(ChooseApiVersion("1.50"), "1.41");
   EXPECT_EQ(ChooseApiVersion("1.41"), "1.41");
   EXPECT_EQ(ChooseApiVersion("1.40"), "1.40");
+  EXPECT_EQ(ChooseApiVersion("-1.5"), "1.41");  // a sign is not a version
+  EXPECT_EQ(ChooseApiVersion("1.-5"), "1.41");
   EXPECT_EQ(ChooseApiVersion("2.0"), "1.41");
   EXPECT_EQ(ChooseApiVersion("garbage"), "1.41");
   EXPECT_EQ(ChooseApiVersion(""), "1.41");

@@ -1,0 +1,443 @@
+#!/usr/bin/env python3
+"""Renders docs/BENCHMARKS.md from bench.py's results.
+
+bench.py calls render(); to re-render from a saved run:
+  python3 bench/report.py out/bench/results-smoke.json > docs/BENCHMARKS.md
+"""
+
+import json
+import math
+import sys
+
+GOALS = {
+    "open_compose": 0.6,  # open of 3 existing services <= 0.6 x docker-compose up -d
+    "open_engine": 1.2,  # ... and within 1.2 x of direct Engine API starts
+    "ttl_p99": 0.020,  # deadline -> stop p99 < 20 ms over 50 windows
+    "crash": 1.0,  # crash loop reported within 1 s of the threshold-crossing die
+    "state_rps": 50000,  # /state >= 50,000 req/s ...
+    "state_p99": 0.010,  # ... with p99 < 10 ms (wrk -t2 -c64)
+    "rss_mb": 15.0,  # idle RSS < 15 MB
+}
+
+
+def ms(v, digits=None):
+    if v is None:
+        return "–"
+    x = v * 1000
+    if digits is None:
+        digits = 0 if x >= 100 else (1 if x >= 10 else 2)
+    return f"{x:.{digits}f}"
+
+
+def spread(s, unit=ms):
+    """min–max for small samples, p10–p90 from 10 on."""
+    if s is None:
+        return "–"
+    if s["n"] >= 10:
+        return f"p10 {unit(s['p10'])} – p90 {unit(s['p90'])}"
+    return f"{unit(s['min'])} – {unit(s['max'])}"
+
+
+def summary(values):
+    import statistics
+    if not values:
+        return None
+    s = sorted(values)
+
+    def pct(q):
+        k = max(1, math.ceil(q * len(s)))
+        return s[min(k, len(s)) - 1]
+
+    return {"n": len(s), "median": statistics.median(s), "min": s[0], "max": s[-1],
+            "p10": pct(0.1), "p90": pct(0.9), "p99": pct(0.99)}
+
+
+def verdict(ok):
+    if ok is None:
+        return "not measured"
+    return "**met**" if ok else "**not met**"
+
+
+def bound_text(b):
+    if b is None:
+        return "–"
+    lo, hi = b
+    if hi == math.inf or hi == "inf" or (isinstance(hi, float) and math.isinf(hi)):
+        return f"> {lo * 1000:g} ms"
+    return f"{lo * 1000:g} – {hi * 1000:g} ms"
+
+
+def as_bounds(b):
+    if b is None:
+        return None
+    lo, hi = b
+    return (float(lo), float(hi))
+
+
+def render(r, cfg):
+    L = []
+    add = L.append
+    mach = r.get("machine", {})
+    errors = r.get("errors", {})
+    mode = r.get("mode", "?")
+    add("# madre benchmarks")
+    add("")
+    add(f"Written by `{r.get('command', 'bench/run.sh')}` on {mach.get('date', '?')} "
+        f"(mode `{mode}`, {r.get('timings', {}).get('total', 0):.0f} s). Do not edit by hand: "
+        "run `bench/run.sh --smoke` (about 4 minutes) or `bench/run.sh --full` (the sample sizes the "
+        "goals speak of; 20–30 minutes) to rewrite it. Raw numbers: `out/bench/results-<mode>.json`; "
+        "`python3 bench/report.py out/bench/results-<mode>.json` renders this page from them.")
+    add("")
+    if mode == "smoke":
+        add("> This is a **smoke** run: few samples per cell (see *n*), 10 TTL windows instead of 50, "
+            "1,000 windows of history instead of 10,000, no 300-service project, 5 s wrk runs. "
+            "Read its verdicts as indications; `--full` gives the numbers to quote.")
+        add("")
+    if errors:
+        add("**Errors in this run** (the affected sections are missing or partial):")
+        add("")
+        for k, v in errors.items():
+            add(f"- `{k}`: {v}")
+        add("")
+
+    # --- machine
+    add("## Machine")
+    add("")
+    add("| | |")
+    add("| --- | --- |")
+    add(f"| CPU | {mach.get('nproc')} × {mach.get('cpu')} |")
+    add(f"| memory | {mach.get('memory')} |")
+    add(f"| kernel | {mach.get('kernel')} |")
+    add(f"| Docker Engine | {mach.get('docker')} |")
+    add(f"| docker-compose | {mach.get('compose')} (v1; madre runs it too: `VX11_COMPOSE_CMD=docker-compose`) |")
+    add(f"| madre | commit `{mach.get('commit')}`"
+        + (" **plus uncommitted changes in src/** (the tree was being edited)" if mach.get("dirty") else "")
+        + ", Release build |")
+    add(f"| tools | {mach.get('wrk')}; {mach.get('nginx')}; {mach.get('hyperfine')}; Python {mach.get('python')} |")
+    add(f"| load at start | load average {' '.join(mach.get('loadavg', []))}; "
+        f"{mach.get('other_containers')} other running containers on this dockerd |")
+    add("")
+    add("The machine is shared (2 cores): wrk, madre, dockerd and the containers compete for the "
+        "same CPUs, and other people's work may have run at the same time. The A/B arms are "
+        "interleaved (one run of each arm per round, the order rotating) so that such noise hits "
+        "every arm alike; medians are quoted with their spread.")
+    add("")
+    add("Exact command: `" + r.get("command", "bench/run.sh") + "` from the repository root. "
+        "madre runs as `madre serve` with `VX11_THROTTLE_CPU_PCT=0`, "
+        "`VX11_POWER_WINDOWS_MAX_CONCURRENT=10000`, `VX11_ALWAYS_ON=madre`, its own state dir, a "
+        "random token and a free loopback port, on a generated compose project "
+        "(`mbench<pid><hex>_m`: services `s1`…`s10`, each `madre-busybox:latest` with the "
+        "healthcheck `wget -q -O- http://127.0.0.1:$$PORT/health` every 500 ms, and `crashy`, "
+        "`restart: always` with `CRASH=1`). No host ports are published.")
+    add("")
+
+    # --- goals
+    add("## Goals and verdicts")
+    add("")
+    add("| goal (SPEC / issue) | measured | verdict |")
+    add("| --- | --- | --- |")
+    oc = {(x["n"], x["ready"]): x for x in r.get("open_close", []) or []}
+    three = oc.get((3, False))
+    if three:
+        sm = summary(three["open"]["madre"])
+        sc = summary(three["open"]["compose"])
+        se = summary(three["open"]["engine"])
+        rc = sm["median"] / sc["median"]
+        re_ = sm["median"] / se["median"]
+        add(f"| open of 3 existing services ≤ 0.6 × `docker-compose up -d` | madre {ms(sm['median'])} ms vs "
+            f"compose {ms(sc['median'])} ms: **{rc:.2f} ×** | {verdict(rc <= GOALS['open_compose'])} |")
+        add(f"| … and ≤ 1.2 × direct Engine API starts (3 in parallel) | madre {ms(sm['median'])} ms vs "
+            f"Engine API {ms(se['median'])} ms: **{re_:.2f} ×** | {verdict(re_ <= GOALS['open_engine'])} |")
+    else:
+        add("| open of 3 existing services ≤ 0.6 × compose, ≤ 1.2 × Engine API | – | not measured |")
+    ttl = r.get("ttl")
+    if ttl:
+        b99 = as_bounds(ttl["p99_bounds"])
+        n = ttl["windows"]
+        note = "" if n >= 50 else f" ({n} windows, not 50)"
+        ok = None if b99 is None else b99[1] <= GOALS["ttl_p99"]
+        add(f"| TTL deadline → stop p99 < 20 ms over 50 windows: stop **issued** "
+            f"(madre's `madre_ttl_stop_lag_seconds`) | p99 in {bound_text(b99)}{note} | {verdict(ok)} |")
+        fin = ttl["finished"]
+        add(f"| … the same, read as deadline → container **stopped** (Docker's `FinishedAt`) | "
+            f"p99 {ms(fin['p99'])} ms, median {ms(fin['median'])} ms{note} | "
+            f"{verdict(fin['p99'] < GOALS['ttl_p99'])} |")
+    else:
+        add("| TTL deadline → stop p99 < 20 ms | – | not measured |")
+    cr = r.get("crashloop")
+    if cr:
+        lat = cr["latency"]
+        add(f"| crash loop reported within 1 s of the threshold-crossing `die` | max {ms(lat['max'])} ms, "
+            f"median {ms(lat['median'])} ms over {lat['n']} loops | {verdict(lat['max'] <= GOALS['crash'])} |")
+    else:
+        add("| crash loop reported within 1 s | – | not measured |")
+    http = r.get("http")
+    if http:
+        runs = http["runs"].get("madre /state", [])
+        rps = summary([x["rps"] for x in runs])
+        p99 = summary([x["p99"] for x in runs])
+        ok = rps["median"] >= GOALS["state_rps"] and p99["median"] < GOALS["state_p99"]
+        add(f"| `GET /madre/power/state` ≥ 50,000 req/s with p99 < 10 ms (wrk -t2 -c64) | "
+            f"{rps['median']:,.0f} req/s, p99 {ms(p99['median'])} ms | {verdict(ok)} |")
+    else:
+        add("| /state ≥ 50,000 req/s, p99 < 10 ms | – | not measured |")
+    idle = r.get("idle")
+    if idle:
+        add(f"| idle: no CPU between events | {idle['cpu_sec']:.2f} CPU s and {idle['ctx_switches']} "
+            f"context switches in {idle['seconds']} s idle | {verdict(idle['ticks'] == 0)} |")
+        rss = idle["rss_kb"] / 1024
+        add(f"| idle: RSS < 15 MB | {rss:.1f} MiB after the benchmarks above (peak {idle['hwm_kb'] / 1024:.1f} MiB; "
+            f"{r.get('fresh', {}).get('rss_kb', 0) / 1024:.1f} MiB just after start) | "
+            f"{verdict(rss * 1.048576 < GOALS['rss_mb'])} |")
+    else:
+        add("| idle CPU / RSS | – | not measured |")
+    add("")
+
+    # --- 1 open
+    add("## 1. Opening existing (created, stopped) services")
+    add("")
+    add("Method: the services exist (`docker-compose up --no-start`) and are stopped before every "
+        "run. Three arms, interleaved: **madre** = `POST /madre/power/windows/open` with "
+        "`\"wait\":true` (answer when the window is open), on madre's project; **compose** = "
+        "`docker-compose -p P -f F up -d s1..sN` on an identical mirror project (madre would stop "
+        "containers of its own project that no window wants); **Engine API** = "
+        "`POST /v1.41/containers/ID/start` for the N containers in parallel over the Docker socket, "
+        "on the mirror project. *skip_health*: madre `\"skip_health\":true`, the others end when "
+        "their call returns. *ready*: madre waits for readiness (`skip_health` false); compose "
+        "and Engine API poll `GET /containers/ID/json` (what `docker inspect` reads) every 50 ms "
+        "until every container is healthy. Times are wall-clock from the client's side, in ms.")
+    add("")
+    add("| services | readiness | arm | n | median ms | spread ms | madre ÷ arm |")
+    add("| ---: | --- | --- | ---: | ---: | --- | ---: |")
+    names = {"madre": "madre", "compose": "docker-compose up -d", "engine": "Engine API starts"}
+    for x in r.get("open_close", []) or []:
+        sm = summary(x["open"]["madre"])
+        for arm in ("madre", "compose", "engine"):
+            s = summary(x["open"][arm])
+            ratio = "" if arm == "madre" else f"{sm['median'] / s['median']:.2f}"
+            add(f"| {x['n']} | {'ready' if x['ready'] else 'skip_health'} | {names[arm]} | {s['n']} | "
+                f"{ms(s['median'])} | {spread(s)} | {ratio} |")
+    add("")
+
+    # --- 2 close
+    add("## 2. Closing")
+    add("")
+    add("Method: in the same rounds as §1, after each open and a 0.3 s pause: **madre** = "
+        "`POST /madre/power/windows/close` with the window id (answered once the stops ran); "
+        "**compose** = `docker-compose -p P -f F stop s1..sN`; **Engine API** = "
+        "`POST /containers/ID/stop?t=2` in parallel. Every arm is checked to have left no "
+        "container running.")
+    add("")
+    add("| services | after | arm | n | median ms | spread ms | madre ÷ arm |")
+    add("| ---: | --- | --- | ---: | ---: | --- | ---: |")
+    names = {"madre": "madre close", "compose": "docker-compose stop", "engine": "Engine API stops"}
+    for x in r.get("open_close", []) or []:
+        sm = summary(x["close"]["madre"])
+        for arm in ("madre", "compose", "engine"):
+            s = summary(x["close"][arm])
+            ratio = "" if arm == "madre" else f"{sm['median'] / s['median']:.2f}"
+            add(f"| {x['n']} | {'ready' if x['ready'] else 'skip_health'} open | {names[arm]} | {s['n']} | "
+                f"{ms(s['median'])} | {spread(s)} | {ratio} |")
+    add("")
+
+    # --- 3 TTL
+    add("## 3. TTL precision")
+    add("")
+    if ttl:
+        add(f"Method: {ttl['windows']} windows one after the other, on `s1`/`s2`/`s3` in turn, "
+            "`ttl_sec` 1 and 2 alternately, opened with `skip_health` and `wait`. madre's own "
+            "histogram `madre_ttl_stop_lag_seconds` (deadline → stop issued) is read from "
+            "`GET /metrics` before and after; the difference gives the bucket counts, and a "
+            "quantile's bounds are those of the bucket where the cumulative count reaches it. "
+            "Externally, from the window's `deadline`: the container is polled through the "
+            "Engine API every 20 ms (first poll that sees it stopped), Docker's `State.FinishedAt` "
+            "(when the process exited), and madre's `closed_at` of the window.")
+        add("")
+        h = ttl["histogram"]
+        add(f"madre's histogram over these windows: {h['count']:.0f} observations, mean "
+            f"{ms(ttl['mean_metric'])} ms; p50 in {bound_text(as_bounds(ttl['p50_bounds']))}, "
+            f"p99 in {bound_text(as_bounds(ttl['p99_bounds']))}.")
+        add("")
+        add("| bucket le (s) | " + " | ".join(
+            ("+Inf" if (isinstance(le, str) or math.isinf(float(le))) else f"{float(le):g}")
+            for le, _ in h["buckets"]) + " |")
+        add("| --- | " + " | ".join("---:" for _ in h["buckets"]) + " |")
+        add("| cumulative count | " + " | ".join(f"{c:.0f}" for _, c in h["buckets"]) + " |")
+        add("")
+        add("| from the deadline to | n | median ms | p90 ms | p99 ms | max ms |")
+        add("| --- | ---: | ---: | ---: | ---: | ---: |")
+        for label, key in (("container stopped (`FinishedAt`)", "finished"),
+                           ("container seen stopped (20 ms polling)", "poll"),
+                           ("window `closed_at`", "closed")):
+            s = ttl[key]
+            if s:
+                add(f"| {label} | {s['n']} | {ms(s['median'])} | {ms(s['p90'])} | {ms(s['p99'])} | "
+                    f"{ms(s['max'])} |")
+        add("")
+        if ttl["not_ttl_expired"]:
+            add(f"**{ttl['not_ttl_expired']} window(s) did not close with `ttl_expired`.**")
+            add("")
+        add("The stop itself is `docker-compose stop` (madre's compose runner), so the time from "
+            "\"stop issued\" to \"container stopped\" is mostly the start-up of the compose CLI.")
+        add("")
+    else:
+        add("Not measured (see errors).")
+        add("")
+
+    # --- 4 crash loop
+    add("## 4. Crash-loop detection")
+    add("")
+    if cr:
+        add("Method: `crashy` (`restart: always`, `CRASH=1`: it exits 1 a second after each start) "
+            "is opened in a window with `skip_health`. `docker events --filter event=die` records "
+            "each death's `timeNano`; the latency is from the third `die` after the open (madre's "
+            "threshold: 3 deaths in 60 s) to the `time` of the `service.crashloop` audit record "
+            "(`GET /madre/power/audit?after=`). The window is closed after each run.")
+        add("")
+        add("| run | open → third die ms | third die → audit record ms | deaths by then | outcome |")
+        add("| ---: | ---: | ---: | ---: | --- |")
+        for i, x in enumerate(cr["runs"], 1):
+            add(f"| {i} | {ms(x['open_to_third_die'])} | {ms(x['third_die_to_audit'])} | "
+                f"{x['dies_before_report']} | {x['outcome']} |")
+        add("")
+    else:
+        add("Not measured (see errors).")
+        add("")
+
+    # --- 5 HTTP
+    add("## 5. HTTP throughput")
+    add("")
+    if http:
+        add(f"Method: `wrk -t2 -c64 -d{http['duration']}s --latency` with "
+            "`-H 'X-VX11-Token: <token>'` against madre, and against nginx (`worker_processes 1`, "
+            "access log off) serving the same JSON bodies from files on another loopback port as "
+            f"the ceiling (bodies: state {http['body_bytes'].get('state.json')} B, status "
+            f"{http['body_bytes'].get('status.json')} B). The four runs are interleaved; wrk "
+            "shares the 2 cores with the server. madre's `/status` reads the containers from "
+            "Docker on every request.")
+        add("")
+        add("| target | runs | req/s (median) | p50 ms | p90 ms | p99 ms | non-2xx | socket errors |")
+        add("| --- | ---: | ---: | ---: | ---: | ---: | ---: | --- |")
+        for name, runs in http["runs"].items():
+            if not runs:
+                continue
+            med = lambda k: summary([x[k] for x in runs])["median"]
+            add(f"| {name} | {len(runs)} | {med('rps'):,.0f} | {ms(med('p50'))} | {ms(med('p90'))} | "
+                f"{ms(med('p99'))} | {sum(x['non2xx'] for x in runs)} | "
+                f"{runs[-1]['socket_errors'].replace('Socket errors: ', '') or 'none'} |")
+        st = http["runs"].get("madre /state")
+        ng = http["runs"].get("nginx state.json")
+        if st and ng:
+            a = summary([x["rps"] for x in st])["median"]
+            b = summary([x["rps"] for x in ng])["median"]
+            add("")
+            add(f"madre `/state` serves {a / b:.2f} × nginx's rate for the same body.")
+        add("")
+    else:
+        add("Not measured (see errors).")
+        add("")
+
+    # --- 6 idle
+    add("## 6. Idle cost")
+    add("")
+    if idle:
+        add(f"Method: after the benchmarks above (all windows closed, 2 s settle), madre is left "
+            f"alone for {idle['seconds']} s; CPU is `utime + stime` of `/proc/PID/stat` (clock "
+            "ticks, 10 ms each), context switches are summed over `/proc/PID/task/*/status`, "
+            "memory is `VmRSS` / `VmHWM` of `/proc/PID/status`. madre's periodic resync "
+            "(`VX11_RESYNC_SEC`, default 30 s) is left at its default.")
+        add("")
+        fresh = r.get("fresh", {})
+        add("| | value |")
+        add("| --- | ---: |")
+        add(f"| idle period | {idle['seconds']} s |")
+        add(f"| CPU time | {idle['cpu_sec']:.2f} s ({idle['ticks']} ticks) |")
+        add(f"| context switches (wake-ups) | {idle['ctx_switches']} ({idle['ctx_switches'] / idle['seconds']:.1f}/s) |")
+        add(f"| threads | {idle['threads']} |")
+        add(f"| RSS just after start-up | {fresh.get('rss_kb', 0) / 1024:.1f} MiB |")
+        add(f"| RSS after the benchmarks, idle | {idle['rss_kb'] / 1024:.1f} MiB |")
+        add(f"| peak RSS (VmHWM) | {idle['hwm_kb'] / 1024:.1f} MiB |")
+        add(f"| start-up until `/state` answers 200 | {ms(fresh.get('startup_sec'))} ms |")
+        add("")
+    else:
+        add("Not measured (see errors).")
+        add("")
+
+    # --- 7 growth
+    add("## 7. Growth: services and history")
+    add("")
+    g = r.get("growth")
+    if g:
+        seed = g["seed"]
+        add("Method: the main project (11 services) before and after seeding its history, then "
+            "projects of more services (created with `docker-compose up --no-start`), each with a "
+            "madre of its own. History is seeded by opening and closing windows on a service that "
+            "a hold window keeps running (no Docker work, 4 clients in parallel): "
+            f"{seed['windows']:,} windows in {seed['seconds']:.1f} s "
+            f"({seed['windows'] / max(seed['seconds'], 1e-9):.0f} windows/s). Per point: "
+            f"`GET /state`, `GET /status`, `GET /windows/status?limit=20` ({cfg['growth_reps']} each), "
+            f"open + close of one stopped service ({cfg['growth_docker_reps']} each, `skip_health`), "
+            f"and open + close of a window on a service that is already running "
+            f"({cfg['growth_reps']} each: madre's own cost). Medians in ms.")
+        add("")
+        add("| services | windows in history | GET /state | GET /status | GET /windows/status | "
+            "open (start 1) | close (stop 1) | open (shared) | close (shared) | RSS MiB |")
+        add("| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
+        for row in g["rows"]:
+            add(f"| {row['services']} | {row['history']:,} | {ms(row['state']['median'])} | "
+                f"{ms(row['status']['median'])} | {ms(row['windows_status']['median'])} | "
+                f"{ms(row['open_start']['median'])} | {ms(row['close_stop']['median'])} | "
+                f"{ms(row['open_shared']['median'])} | {ms(row['close_shared']['median'])} | "
+                f"{row['rss_kb'] / 1024:.1f} |")
+        add("")
+        created = r.get("creation", {})
+        parts = []
+        for row in g["rows"]:
+            if "startup_sec" in row:
+                parts.append(f"{row['services']} services: created in {row.get('create_sec', 0):.1f} s, "
+                             f"madre ready in {row['startup_sec']:.2f} s")
+        if parts:
+            add("Set-up: " + "; ".join(parts) + ".")
+            add("")
+        if g.get("png"):
+            add(f"The run also drew `out/bench/growth.png` (gnuplot; not committed).")
+            add("")
+    else:
+        add("Not measured (see errors).")
+        add("")
+
+    # --- 8 CLI
+    cli = r.get("cli")
+    add("## 8. CLI round trip")
+    add("")
+    if cli:
+        add(f"Method: `hyperfine -N --warmup 2 --runs {cli['runs']}` (read-only commands, so not "
+            "interleaved): `madre status` and `madre state` (client → daemon → answer printed) "
+            "beside `docker-compose -p P -f F ps`, which shows what `madre status` shows.")
+        add("")
+        add("| command | runs | median ms | spread ms |")
+        add("| --- | ---: | ---: | --- |")
+        for name, s in cli["results"].items():
+            add(f"| `{name}` | {s['n']} | {ms(s['median'])} | {spread(s)} |")
+        add("")
+    else:
+        add("Not measured (see errors).")
+        add("")
+
+    # --- timings
+    add("## Run time per part")
+    add("")
+    add("| part | seconds |")
+    add("| --- | ---: |")
+    for k, v in r.get("timings", {}).items():
+        add(f"| {k} | {v:.0f} |")
+    add("")
+    return "\n".join(L)
+
+
+if __name__ == "__main__":
+    with open(sys.argv[1]) as f:
+        results = json.load(f)
+    sys.path.insert(0, __import__("os").path.dirname(__file__))
+    from bench import MODES
+    sys.stdout.write(render(results, MODES[results["mode"]]))
