@@ -152,8 +152,7 @@ TEST_F(DaemonTest, KillNineLosesNoWindowAndTheWindowStillExpiresOnTime) {
 
 TEST_F(DaemonTest, ServiceStartedByHandIsStoppedByReconcile) {
   StartMadre("two_services");
-  ASSERT_TRUE(compose_->Run({"up", "-d", "--no-deps", "db"}));
-  EXPECT_THAT(Running(), ElementsAre("db"));
+  ASSERT_TRUE(compose_->Run({"up", "-d", "--no-deps", "db"}));  // madre sees it through events
   EXPECT_TRUE(Eventually([&] { return Running().empty(); }, std::chrono::seconds(20)));
   json audit;
   bool stopped = Eventually([&] {  // the record is written when the stop has finished
@@ -235,11 +234,13 @@ TEST_F(DaemonTest, EveryEndpointAnswers) {
   ASSERT_EQ(stopped.status, 200) << stopped.body;
   EXPECT_EQ(stopped.Json()["windows_closed"], json({id}));
   EXPECT_EQ(madre_->Get("/madre/power/windows/" + id).Json()["close_reason"], "service_stopped");
-  ASSERT_TRUE(compose_->Run({"up", "-d", "--no-deps", "web"}));
+  HttpAnswer held = madre_->Post("/madre/power/windows/open", R"({"services":["web"],"hold":true,"wait":true})");
+  ASSERT_EQ(held.status, 200) << held.body;
   HttpAnswer apply = madre_->Post("/madre/power/policy/solo_madre/apply", "");
   ASSERT_EQ(apply.status, 200) << apply.body;
   EXPECT_EQ(apply.Json()["exec_status"], "ok");
-  EXPECT_EQ(apply.Json()["services_stopped"], json({"web"}));
+  EXPECT_EQ(apply.Json()["services_stopped"], json({"db", "web"}));
+  EXPECT_EQ(apply.Json()["windows_closed"], json({held.Json()["window_id"]}));
   EXPECT_THAT(Running(), IsEmpty());
   json audit = madre_->Get("/madre/power/audit?limit=5").Json();
   ASSERT_EQ(audit["records"].size(), 5u);
