@@ -109,7 +109,7 @@ def render(r, cfg):
     add(f"| memory | {mach.get('memory')} |")
     add(f"| kernel | {mach.get('kernel')} |")
     add(f"| Docker Engine | {mach.get('docker')} |")
-    add(f"| docker-compose | {mach.get('compose')} (v1; madre runs it too: `VX11_COMPOSE_CMD=docker-compose`) |")
+    add(f"| docker-compose | {mach.get('compose')} (v1; madre is given `VX11_COMPOSE_CMD=docker-compose`) |")
     add(f"| madre | commit `{mach.get('commit')}`"
         + (" **plus uncommitted changes in src/** (the tree was being edited)" if mach.get("dirty") else "")
         + ", Release build |")
@@ -169,6 +169,13 @@ def render(r, cfg):
         lat = cr["latency"]
         add(f"| crash loop reported within 1 s of the threshold-crossing `die` | max {ms(lat['max'])} ms, "
             f"median {ms(lat['median'])} ms over {lat['n']} loops | {verdict(lat['max'] <= GOALS['crash'])} |")
+        rep = cr.get("repeat")
+        if rep is not None:
+            txt = (f"reported, {ms(rep['third_die_to_audit'])} ms after the third `die`" if rep["reported"]
+                   else f"**not reported** ({rep['dies_seen']} deaths seen, waited "
+                        f"{rep['waited_sec']:.1f} s)")
+            add(f"| a second crash loop of the same container (re-opened after a close) is reported "
+                f"(SPEC §6) | {txt} | {verdict(rep['reported'])} |")
     else:
         add("| crash loop reported within 1 s | – | not measured |")
     http = r.get("http")
@@ -207,6 +214,13 @@ def render(r, cfg):
         "and Engine API poll `GET /containers/ID/json` (what `docker inspect` reads) every 50 ms "
         "until every container is healthy. Times are wall-clock from the client's side, in ms.")
     add("")
+    ops = r.get("madre_ops", {})
+    if ops.get("window.opened"):
+        cmds = ops["window.opened"]
+        add("What madre ran for an open, from the `ops` of its `window.opened` audit record "
+            "(project name shortened to `P`): "
+            + ", ".join(f"`{o['command']}` ({o['elapsed_ms']} ms)" for o in cmds) + ".")
+        add("")
     add("| services | readiness | arm | n | median ms | spread ms | madre ÷ arm |")
     add("| ---: | --- | --- | ---: | ---: | --- | ---: |")
     names = {"madre": "madre", "compose": "docker-compose up -d", "engine": "Engine API starts"}
@@ -228,6 +242,10 @@ def render(r, cfg):
         "`POST /containers/ID/stop?t=2` in parallel. Every arm is checked to have left no "
         "container running.")
     add("")
+    if ops.get("window.closed"):
+        add("What madre ran for a close (`window.closed` audit record): "
+            + ", ".join(f"`{o['command']}` ({o['elapsed_ms']} ms)" for o in ops["window.closed"]) + ".")
+        add("")
     add("| services | after | arm | n | median ms | spread ms | madre ÷ arm |")
     add("| ---: | --- | --- | ---: | ---: | --- | ---: |")
     names = {"madre": "madre close", "compose": "docker-compose stop", "engine": "Engine API stops"}
@@ -277,8 +295,9 @@ def render(r, cfg):
         if ttl["not_ttl_expired"]:
             add(f"**{ttl['not_ttl_expired']} window(s) did not close with `ttl_expired`.**")
             add("")
-        add("The stop itself is `docker-compose stop` (madre's compose runner), so the time from "
-            "\"stop issued\" to \"container stopped\" is mostly the start-up of the compose CLI.")
+        add("From \"stop issued\" to \"container stopped\" is Docker's stop (SIGTERM, the "
+            "service's trap, exit); `closed_at` comes later because madre records the close "
+            "only once it has observed the container at rest.")
         add("")
     else:
         add("Not measured (see errors).")
@@ -292,13 +311,25 @@ def render(r, cfg):
             "is opened in a window with `skip_health`. `docker events --filter event=die` records "
             "each death's `timeNano`; the latency is from the third `die` after the open (madre's "
             "threshold: 3 deaths in 60 s) to the `time` of the `service.crashloop` audit record "
-            "(`GET /madre/power/audit?after=`). The window is closed after each run.")
+            "(`GET /madre/power/audit?after=`). The window is closed after each run. After the "
+            "first run the same container is opened once more (the *repeat* probe: is a second "
+            "crash loop of it reported within 3 s of its third death?); every further run uses a "
+            "freshly created `crashy` container, so that the runs measure the latency whatever "
+            "the probe found.")
         add("")
         add("| run | open → third die ms | third die → audit record ms | deaths by then | outcome |")
         add("| ---: | ---: | ---: | ---: | --- |")
         for i, x in enumerate(cr["runs"], 1):
             add(f"| {i} | {ms(x['open_to_third_die'])} | {ms(x['third_die_to_audit'])} | "
                 f"{x['dies_before_report']} | {x['outcome']} |")
+        rep = cr.get("repeat")
+        if rep is not None:
+            if rep["reported"]:
+                add(f"| repeat | {ms(rep['open_to_third_die'])} | {ms(rep['third_die_to_audit'])} | "
+                    f"{rep['dies_before_report']} | {rep['outcome']} |")
+            else:
+                add(f"| repeat | – | **no record** ({rep['dies_seen']} deaths in "
+                    f"{rep['waited_sec']:.1f} s) | – | – |")
         add("")
     else:
         add("Not measured (see errors).")

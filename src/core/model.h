@@ -2,6 +2,7 @@
 // about its containers (from `ps` or the Engine API). Plain values.
 #pragma once
 
+#include <cstdint>
 #include <map>
 #include <optional>
 #include <set>
@@ -42,6 +43,14 @@ struct ContainerState {
 
   bool Running() const { return state == "running" || state == "restarting"; }
   friend bool operator==(const ContainerState&, const ContainerState&) = default;
+};
+
+// One sample of a container's resource use (Engine API stats).
+struct ContainerStats {
+  double cpu_percent = 0;            // of one CPU: 100 = one core busy
+  std::uint64_t memory_bytes = 0;    // usage minus page cache
+  std::uint64_t memory_limit_bytes = 0;
+  friend bool operator==(const ContainerStats&, const ContainerStats&) = default;
 };
 
 // The closure of `roots` over depends_on, in start order (dependencies first;

@@ -3,6 +3,7 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <future>
 #include <cstdio>
 #include <thread>
 
@@ -179,7 +180,7 @@ void ApiRouter::Route(const HttpRequest& request, Responder respond) {
   if (rest == "windows/hold") return post ? Hold(request, std::move(respond)) : not_allowed();
   if (rest == "windows/extend") return post ? Extend(request, std::move(respond)) : not_allowed();
   if (rest == "state") return get ? State(std::move(respond)) : not_allowed();
-  if (rest == "status") return get ? Status(std::move(respond)) : not_allowed();
+  if (rest == "status") return get ? Status(request, std::move(respond)) : not_allowed();
   if (rest == "services") return get ? Services(std::move(respond)) : not_allowed();
   if (rest == "audit") return get ? Audit(request, std::move(respond)) : not_allowed();
   if (rest == "events") return get ? Events(std::move(respond)) : not_allowed();
@@ -429,41 +430,79 @@ void ApiRouter::WithContainers(std::function<void(Result<std::vector<ContainerSt
   });
 }
 
-void ApiRouter::Status(Responder respond) {
-  WithContainers([this, respond](Result<std::vector<ContainerState>> list) {
-    if (!list.ok()) {
-      return respond(ErrorResponse(Status::Unavailable("cannot read containers: " + list.status().message())));
+std::map<std::string, ContainerStats> ApiRouter::SampleStats(const std::vector<ContainerState>& containers) {
+  const auto now = std::chrono::steady_clock::now();
+  std::map<std::string, ContainerStats> out;
+  std::vector<std::pair<std::string, std::future<Result<ContainerStats>>>> pending;
+  {
+    std::lock_guard<std::mutex> lock(stats_mu_);
+    for (const auto& c : containers) {
+      if (c.state != "running" || c.id.empty()) continue;
+      auto cached = stats_cache_.find(c.id);
+      if (cached != stats_cache_.end() && now - cached->second.first < std::chrono::seconds(5)) {
+        out[c.id] = cached->second.second;
+        continue;
+      }
+      pending.emplace_back(c.id, std::async(std::launch::async, [this, id = c.id] { return observer_.Stats(id); }));
     }
-    std::map<std::string, std::vector<std::string>> windows_of;
-    for (const auto& [id, window] : engine_.planner().windows()) {
-      if (!window.Live()) continue;
-      for (const auto& name : window.effective_services) windows_of[name].push_back(id);
-    }
-    json services = json::array();
-    std::set<std::string> seen;
-    for (const auto& c : *list) {
-      seen.insert(c.service);
-      services.push_back({{"service", c.service},
-                          {"state", c.state},
-                          {"health", c.health.empty() ? json(nullptr) : json(c.health)},
-                          {"container", c.container},
-                          {"restart_count", c.restart_count},
-                          {"exit_code", c.exit_code ? json(*c.exit_code) : json(nullptr)},
-                          {"always_on", options_.always_on.count(c.service) > 0},
-                          {"window_ids", windows_of[c.service]}});
-    }
-    for (const auto& [name, def] : engine_.planner().model().services) {
-      if (seen.count(name)) continue;
-      services.push_back({{"service", name},
-                          {"state", "absent"},
-                          {"health", nullptr},
-                          {"container", nullptr},
-                          {"restart_count", 0},
-                          {"exit_code", nullptr},
-                          {"always_on", options_.always_on.count(name) > 0},
-                          {"window_ids", windows_of[name]}});
-    }
-    respond(JsonResponse(200, {{"status", "ok"}, {"services", services}}));
+  }
+  for (auto& [id, future] : pending) {
+    Result<ContainerStats> stats = future.get();
+    if (!stats.ok()) continue;
+    out[id] = *stats;
+    std::lock_guard<std::mutex> lock(stats_mu_);
+    stats_cache_[id] = {std::chrono::steady_clock::now(), *stats};
+  }
+  return out;
+}
+
+void ApiRouter::Status(const HttpRequest& request, Responder respond) {
+  const bool with_stats = request.query.count("stats") && request.query.at("stats") == "1";
+  workers_.Submit([this, with_stats, respond]() mutable {
+    Result<std::vector<ContainerState>> list = observer_.ListProject();
+    std::map<std::string, ContainerStats> stats;
+    if (list.ok() && with_stats) stats = SampleStats(*list);
+    loop_.Submit([this, respond, list = std::move(list), stats = std::move(stats)]() mutable {
+      if (!list.ok()) {
+        return respond(ErrorResponse(Status::Unavailable("cannot read containers: " + list.status().message())));
+      }
+      std::map<std::string, std::vector<std::string>> windows_of;
+      for (const auto& [id, window] : engine_.planner().windows()) {
+        if (!window.Live()) continue;
+        for (const auto& name : window.effective_services) windows_of[name].push_back(id);
+      }
+      json services = json::array();
+      std::set<std::string> seen;
+      for (const auto& c : *list) {
+        seen.insert(c.service);
+        json entry = {{"service", c.service},
+                      {"state", c.state},
+                      {"health", c.health.empty() ? json(nullptr) : json(c.health)},
+                      {"container", c.container},
+                      {"restart_count", c.restart_count},
+                      {"exit_code", c.exit_code ? json(*c.exit_code) : json(nullptr)},
+                      {"always_on", options_.always_on.count(c.service) > 0},
+                      {"window_ids", windows_of[c.service]}};
+        if (auto s = stats.find(c.id); s != stats.end()) {
+          entry["cpu_percent"] = s->second.cpu_percent;
+          entry["memory_bytes"] = s->second.memory_bytes;
+          entry["memory_limit_bytes"] = s->second.memory_limit_bytes;
+        }
+        services.push_back(std::move(entry));
+      }
+      for (const auto& [name, def] : engine_.planner().model().services) {
+        if (seen.count(name)) continue;
+        services.push_back({{"service", name},
+                            {"state", "absent"},
+                            {"health", nullptr},
+                            {"container", nullptr},
+                            {"restart_count", 0},
+                            {"exit_code", nullptr},
+                            {"always_on", options_.always_on.count(name) > 0},
+                            {"window_ids", windows_of[name]}});
+      }
+      respond(JsonResponse(200, {{"status", "ok"}, {"services", services}}));
+    });
   });
 }
 

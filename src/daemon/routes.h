@@ -4,6 +4,9 @@
 #pragma once
 
 #include <atomic>
+#include <chrono>
+#include <map>
+#include <mutex>
 #include <functional>
 #include <filesystem>
 #include <memory>
@@ -64,7 +67,9 @@ class ApiRouter {
   void WindowGet(const std::string& id, Responder respond);
   void Audit(const HttpRequest& request, Responder respond);
   void Services(Responder respond);
-  void Status(Responder respond);
+  void Status(const HttpRequest& request, Responder respond);
+  // Stats of the running containers, sampled in parallel, cached for a few seconds (worker thread).
+  std::map<std::string, ContainerStats> SampleStats(const std::vector<ContainerState>& containers);
   void SoloMadreStatus(Responder respond);
   void SoloMadreApply(const HttpRequest& request, Responder respond);
   void MetricsText(Responder respond);
@@ -83,6 +88,8 @@ class ApiRouter {
   Executor& loop_;
   bool ready_ = false;
   std::vector<StreamWriter> subscribers_;  // GET /madre/power/events (engine thread)
+  std::mutex stats_mu_;  // the stats cache is used on workers
+  std::map<std::string, std::pair<std::chrono::steady_clock::time_point, ContainerStats>> stats_cache_;
   std::optional<std::pair<std::uint64_t, std::uint64_t>> last_cpu_;  // (total, idle) jiffies
   std::optional<std::uint64_t> last_iowait_;
 };

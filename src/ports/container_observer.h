@@ -20,6 +20,11 @@ class ContainerObserver {
     (void)tail;
     return Status::Unavailable("container logs are not available through this observer");
   }
+  // CPU and memory of a running container, sampled over about a second (slow: cache it).
+  virtual Result<ContainerStats> Stats(const std::string& container_id) {
+    (void)container_id;
+    return Status::Unavailable("container stats are not available through this observer");
+  }
 };
 
 }  // namespace madre

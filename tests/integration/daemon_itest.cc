@@ -223,6 +223,12 @@ TEST_F(DaemonTest, EveryEndpointAnswers) {
     if (s["service"] == "db") db_running = s["state"] == "running" && s["window_ids"] == json({id});
   }
   EXPECT_TRUE(db_running) << status.dump(2);
+  json with_stats = madre_->Get("/madre/power/status?stats=1").Json();
+  bool has_figures = false;
+  for (const auto& s : with_stats["services"]) {
+    if (s["service"] == "db") has_figures = s.contains("cpu_percent") && s["memory_bytes"].get<double>() > 0;
+  }
+  EXPECT_TRUE(has_figures) << with_stats.dump(2);
   EXPECT_EQ(madre_->Post("/madre/power/service/db/restart", "").status, 200);
   HttpAnswer extend = madre_->Post("/madre/power/windows/extend", json{{"window_id", id}, {"ttl_sec", 60}}.dump());
   EXPECT_EQ(extend.status, 200) << extend.body;

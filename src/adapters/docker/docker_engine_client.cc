@@ -112,6 +112,13 @@ Status DockerEngineClient::Start(const std::string& id) {
       .status();
 }
 
+Result<ContainerStats> DockerEngineClient::Stats(const std::string& id) {
+  RETURN_IF_ERROR(CheckRef(id));
+  ASSIGN_OR_RETURN(UnixHttpResponse response,
+                   CallExpecting("GET", "/containers/" + id + "/stats?stream=false", options_.timeout, {200}));
+  return ParseStats(response.body);
+}
+
 Status DockerEngineClient::PauseContainer(const std::string& id) {
   RETURN_IF_ERROR(CheckRef(id));
   return CallExpecting("POST", "/containers/" + id + "/pause", options_.timeout, {204}).status();

@@ -49,6 +49,8 @@ class DockerEngineClient final : public ContainerObserver, public ContainerContr
   Status Stop(const std::string& id, int timeout_sec);
   // The last `tail` lines of stdout and stderr, interleaved, demultiplexed.
   Result<std::string> Logs(const std::string& id, int tail) override;
+  // One stats sample (the engine takes about a second to measure CPU).
+  Result<ContainerStats> Stats(const std::string& id) override;
 
   // ContainerControl
   Status StartContainer(const std::string& id) override { return Start(id); }

@@ -243,4 +243,39 @@ Result<std::string> DemuxDockerLogs(std::string_view raw) {
   return out;
 }
 
+Result<ContainerStats> ParseStats(std::string_view body) {
+  nlohmann::json doc = nlohmann::json::parse(body, nullptr, false);
+  if (doc.is_discarded() || !doc.is_object()) return Status::Internal("docker: stats is not a JSON object");
+  auto number = [](const nlohmann::json& j, std::initializer_list<const char*> path) -> double {
+    const nlohmann::json* at = &j;
+    for (const char* key : path) {
+      if (!at->is_object() || !at->contains(key)) return 0;
+      at = &(*at)[key];
+    }
+    return at->is_number() ? at->get<double>() : 0;
+  };
+  ContainerStats stats;
+  const double cpu = number(doc, {"cpu_stats", "cpu_usage", "total_usage"});
+  const double precpu = number(doc, {"precpu_stats", "cpu_usage", "total_usage"});
+  const double system = number(doc, {"cpu_stats", "system_cpu_usage"});
+  const double presystem = number(doc, {"precpu_stats", "system_cpu_usage"});
+  double cpus = number(doc, {"cpu_stats", "online_cpus"});
+  if (cpus <= 0 && doc.contains("cpu_stats") && doc["cpu_stats"].is_object() &&
+      doc["cpu_stats"].contains("cpu_usage") && doc["cpu_stats"]["cpu_usage"].is_object() &&
+      doc["cpu_stats"]["cpu_usage"].contains("percpu_usage") &&
+      doc["cpu_stats"]["cpu_usage"]["percpu_usage"].is_array()) {
+    cpus = static_cast<double>(doc["cpu_stats"]["cpu_usage"]["percpu_usage"].size());
+  }
+  if (cpus <= 0) cpus = 1;
+  if (system > presystem && cpu >= precpu && presystem > 0) {
+    stats.cpu_percent = (cpu - precpu) / (system - presystem) * cpus * 100.0;
+  }
+  const double usage = number(doc, {"memory_stats", "usage"});
+  double cache = number(doc, {"memory_stats", "stats", "inactive_file"});  // cgroup v2
+  if (cache <= 0) cache = number(doc, {"memory_stats", "stats", "cache"});  // cgroup v1
+  stats.memory_bytes = usage > cache ? static_cast<std::uint64_t>(usage - cache) : static_cast<std::uint64_t>(usage);
+  stats.memory_limit_bytes = static_cast<std::uint64_t>(number(doc, {"memory_stats", "limit"}));
+  return stats;
+}
+
 }  // namespace madre

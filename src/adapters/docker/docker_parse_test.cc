@@ -238,5 +238,20 @@ TEST(DemuxDockerLogsTest, AFrameCutShortIsInternal) {
   EXPECT_EQ(DemuxDockerLogs(Frame(1, "ok") + "garbage!").code(), StatusCode::kInternal);
 }
 
+TEST(ParseStatsTest, CpuFromTheDeltaAndMemoryWithoutCache) {
+  auto stats = ParseStats(R"({"cpu_stats":{"cpu_usage":{"total_usage":3000000},"system_cpu_usage":20000000,
+                             "online_cpus":2},
+                             "precpu_stats":{"cpu_usage":{"total_usage":1000000},"system_cpu_usage":10000000},
+                             "memory_stats":{"usage":5000000,"limit":100000000,"stats":{"inactive_file":1000000}}})");
+  ASSERT_TRUE(stats.ok());
+  EXPECT_DOUBLE_EQ(stats->cpu_percent, 40.0);  // 2e6 of 1e7 on 2 CPUs
+  EXPECT_EQ(stats->memory_bytes, 4000000u);
+  EXPECT_EQ(stats->memory_limit_bytes, 100000000u);
+  EXPECT_EQ(ParseStats("[]").code(), StatusCode::kInternal);
+  auto first = ParseStats(R"({"cpu_stats":{},"precpu_stats":{},"memory_stats":{}})");
+  ASSERT_TRUE(first.ok());
+  EXPECT_EQ(first->cpu_percent, 0);
+}
+
 }  // namespace
 }  // namespace madre
