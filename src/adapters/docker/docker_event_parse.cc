@@ -1,4 +1,5 @@
 #include "adapters/docker/docker_event_parse.h"
+#include "adapters/docker/json_members.h"
 
 #include <limits>
 
@@ -15,24 +16,12 @@ namespace madre {
 namespace {
 
 using nlohmann::json;
+using docker_json::IntMember;
+using docker_json::StringMember;
 
 constexpr std::string_view kProjectLabel = "com.docker.compose.project";
 constexpr std::string_view kServiceLabel = "com.docker.compose.service";
 constexpr std::int64_t kNanosPerSecond = 1'000'000'000;
-
-std::optional<std::string> StringMember(const json& object, std::string_view key) {
-  if (!object.is_object()) return std::nullopt;
-  auto it = object.find(key);
-  if (it == object.end() || !it->is_string()) return std::nullopt;
-  return it->get<std::string>();
-}
-
-std::optional<std::int64_t> IntMember(const json& object, std::string_view key) {
-  if (!object.is_object()) return std::nullopt;
-  auto it = object.find(key);
-  if (it == object.end() || !it->is_number_integer()) return std::nullopt;
-  return it->get<std::int64_t>();
-}
 
 const json& ObjectMemberOrNull(const json& object, std::string_view key) {
   static const json kNull;

@@ -1,4 +1,5 @@
 #include "adapters/docker/docker_parse.h"
+#include "adapters/docker/json_members.h"
 
 #include <charconv>
 #include <cstdint>
@@ -11,6 +12,8 @@ namespace madre {
 namespace {
 
 using nlohmann::json;
+using docker_json::IntMember;
+using docker_json::StringMember;
 
 constexpr std::string_view kUnixScheme = "unix://";
 constexpr std::string_view kServiceLabel = "com.docker.compose.service";
@@ -19,21 +22,6 @@ Result<json> ParseJson(std::string_view text, std::string_view what) {
   json doc = json::parse(text, /*cb=*/nullptr, /*allow_exceptions=*/false);
   if (doc.is_discarded()) return Status::Internal("docker: " + std::string(what) + " is not JSON");
   return doc;
-}
-
-// The string member `key` of `object`, or nullopt when it is missing or not a string.
-std::optional<std::string> StringMember(const json& object, std::string_view key) {
-  if (!object.is_object()) return std::nullopt;
-  auto it = object.find(key);
-  if (it == object.end() || !it->is_string()) return std::nullopt;
-  return it->get<std::string>();
-}
-
-std::optional<std::int64_t> IntMember(const json& object, std::string_view key) {
-  if (!object.is_object()) return std::nullopt;
-  auto it = object.find(key);
-  if (it == object.end() || !it->is_number_integer()) return std::nullopt;
-  return it->get<std::int64_t>();
 }
 
 const json* ObjectMember(const json& object, std::string_view key) {
