@@ -516,11 +516,11 @@ def bench_open_close(ctx, m, main_ids, mirror, mirror_ids):
             for arm in arms[r % 3:] + arms[:r % 3]:
                 ids = mids if arm == "madre" else cids
                 d.ensure_stopped(ids)
-                time.sleep(0.3)
+                time.sleep(0.2)
                 if arm == "madre":
                     w, took = m.open(svcs, skip_health=not ready)
                     t_open = took
-                    time.sleep(0.3)
+                    time.sleep(0.2)
                     _, t_close = m.close(w["window_id"])
                 elif arm == "compose":
                     t0 = time.perf_counter()
@@ -528,7 +528,7 @@ def bench_open_close(ctx, m, main_ids, mirror, mirror_ids):
                     if ready:
                         d.wait_healthy(cids)
                     t_open = time.perf_counter() - t0
-                    time.sleep(0.3)
+                    time.sleep(0.2)
                     t0 = time.perf_counter()
                     compose(ctx, mirror, ["stop"] + svcs)
                     t_close = time.perf_counter() - t0
@@ -538,7 +538,7 @@ def bench_open_close(ctx, m, main_ids, mirror, mirror_ids):
                     if ready:
                         d.wait_healthy(cids)
                     t_open = time.perf_counter() - t0
-                    time.sleep(0.3)
+                    time.sleep(0.2)
                     t0 = time.perf_counter()
                     d.parallel(lambda i: d.stop(i, 2), cids)
                     t_close = time.perf_counter() - t0
@@ -1026,7 +1026,7 @@ set output '{path}'
 set title 'madre: time per request as the project grows (medians)'
 set xlabel 'compose services in the project'
 set ylabel 'ms'
-set logscale y
+set logscale xy
 set key left top
 set grid
 plot '{data}' using 1:2 with linespoints title 'GET /state', \\
@@ -1103,6 +1103,11 @@ def main():
     ap.add_argument("--json", required=True)
     ap.add_argument("--command", required=True)
     args = ap.parse_args()
+
+    def on_term(signum, frame):
+        raise KeyboardInterrupt(f"signal {signum}")
+
+    signal.signal(signal.SIGTERM, on_term)
     ctx = Ctx(args)
     cfg = ctx.cfg
     t_all = time.monotonic()
@@ -1134,7 +1139,7 @@ def main():
 
         def growth_step():
             rows = [measure_point(ctx, m, main_ids, 11)]
-            seed = seed_history(ctx, m, cfg["history"], 240 if ctx.mode == "smoke" else 1200)
+            seed = seed_history(ctx, m, cfg["history"], 60 if ctx.mode == "smoke" else 600)
             row = measure_point(ctx, m, main_ids, 11)
             row["history_point"] = True
             rows.append(row)

@@ -72,6 +72,12 @@ work=$(mktemp -d /tmp/madre-bench.XXXXXX)
 cleanup() {
   local rc=$?
   trap - EXIT INT TERM
+  # bench.py first: on SIGTERM it stops what it started and takes its projects down itself.
+  if [ -n "${bench_pid:-}" ] && kill -0 "$bench_pid" 2>/dev/null; then
+    log "stopping bench.py (it cleans up after itself)"
+    kill -TERM "$bench_pid" 2>/dev/null || true
+    for _ in $(seq 1 900); do kill -0 "$bench_pid" 2>/dev/null || break; sleep 0.1; done
+  fi
   # Processes bench.py started (madre, nginx, docker events), by their own pid only.
   while read -r pid; do
     [ -n "$pid" ] || continue
@@ -100,6 +106,10 @@ trap 'exit 143' TERM
 
 mkdir -p "$repo/out/bench" "$(dirname "$out")"
 log "mode $mode, work directory $work"
+# In the background, so that a signal to this script runs the trap at once (bash defers traps
+# while a foreground child runs); bench.py turns SIGTERM into its own orderly cleanup.
 python3 "$repo/bench/bench.py" --mode "$mode" --madre "$build/madre" --work "$work" \
   --repo "$repo" --out "$out" --json "$repo/out/bench/results-$mode.json" \
-  --command "bench/run.sh --$mode"
+  --command "bench/run.sh --$mode" &
+bench_pid=$!
+wait "$bench_pid"

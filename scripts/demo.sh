@@ -88,6 +88,7 @@ report=$(ls -d "$root"/out/conductor/*_E2E_CONDUCTOR 2>/dev/null | sort | tail -
 step "report: $report/CONDUCTOR_RUN_LOG.md"
 [ -n "$report" ] && sed -n '1,40p' "$report/CONDUCTOR_RUN_LOG.md"
 
-step "audit trail (last 8 records)"
+step "audit trail (last 8 records) and its hash chain"
 "$madre" audit --limit 8 || true
+"$madre" verify-audit --audit-dir "$state/audit" || code=1
 exit $code

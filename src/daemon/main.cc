@@ -17,6 +17,7 @@ int main(int argc, char** argv) {
   app.require_subcommand(1);
   int exit_code = 0;
   madre::RegisterServe(app, &exit_code);
+  madre::RegisterVerifyAudit(app, &exit_code);
   madre::cli::RegisterCommands(app, &exit_code);
   try {
     app.parse(argc, argv);

@@ -322,6 +322,37 @@ int Serve(const ServeFlags& flags) {
 
 }  // namespace
 
+void RegisterVerifyAudit(CLI::App& app, int* exit_code) {
+  auto dir = std::make_shared<std::string>();
+  CLI::App* verify = app.add_subcommand(
+      "verify-audit", "Check the hash chain of the audit JSON Lines files (offline, no daemon needed)");
+  verify->add_option("--audit-dir", *dir,
+                     "audit directory (default: $VX11_AUDIT_DIR, else $VX11_STATE_DIR/audit, else ./data/madre/audit)");
+  verify->footer("Exit codes: 0 the chain is intact, 1 it is broken (the first bad record is named), 2 usage.");
+  verify->callback([dir, exit_code] {
+    DaemonConfig config;
+    if (Status env = ApplyEnv(ProcessEnv(), config); !env.ok()) {
+      std::fprintf(stderr, "madre: %s\n", env.message().c_str());
+      *exit_code = 2;
+      return;
+    }
+    const std::filesystem::path path = dir->empty() ? config.AuditDir() : std::filesystem::path(*dir);
+    if (!std::filesystem::is_directory(path)) {
+      std::fprintf(stderr, "madre: no audit directory at %s\n", path.c_str());
+      *exit_code = 2;
+      return;
+    }
+    Status status = VerifyAuditChain(path);
+    if (!status.ok()) {
+      std::fprintf(stderr, "madre: %s\n", status.message().c_str());
+      *exit_code = 1;
+      return;
+    }
+    std::printf("audit chain intact: %s\n", path.c_str());
+    *exit_code = 0;
+  });
+}
+
 void RegisterServe(CLI::App& app, int* exit_code) {
   auto flags = std::make_shared<ServeFlags>();
   CLI::App* serve = app.add_subcommand("serve", "Run the madre daemon (the HTTP API on port 8001)");

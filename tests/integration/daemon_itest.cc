@@ -5,6 +5,8 @@
 
 #include <chrono>
 #include <filesystem>
+#include <fstream>
+#include <sstream>
 #include <thread>
 
 #include "docker_env.h"
@@ -252,6 +254,29 @@ TEST_F(DaemonTest, EveryEndpointAnswers) {
   ASSERT_EQ(audit["records"].size(), 5u);
   EXPECT_GT(audit["records"][0]["seq"].get<int>(), audit["records"][1]["seq"].get<int>());
   EXPECT_EQ(madre_->Get("/madre/power/nope").status, 404);
+}
+
+TEST_F(DaemonTest, AuditChainVerifiesAndATamperedRecordIsNamed) {
+  StartMadre("two_services");
+  ASSERT_EQ(madre_->Post("/madre/power/window/open", R"({"services":["db"],"ttl_sec":60})").status, 200);
+  ASSERT_EQ(madre_->Post("/madre/power/window/close", "").status, 200);
+  const std::string dir = (madre_->state_dir() / "audit").string();
+  CommandOutput ok = RunCommandForTest({MADRE_BINARY, "verify-audit", "--audit-dir", dir});
+  EXPECT_EQ(ok.exit_code, 0) << ok.output;
+  // Change the outcome of one record in place: the chain must name it.
+  std::filesystem::path file;
+  for (const auto& entry : std::filesystem::directory_iterator(dir)) file = entry.path();
+  std::ifstream in(file);
+  std::stringstream text;
+  text << in.rdbuf();
+  std::string content = text.str();
+  const auto at = content.find("\"outcome\":\"accepted\"");
+  ASSERT_NE(at, std::string::npos) << content;
+  content.replace(at, std::string("\"outcome\":\"accepted\"").size(), "\"outcome\":\"rejected\"");
+  std::ofstream(file, std::ios::trunc) << content;
+  CommandOutput broken = RunCommandForTest({MADRE_BINARY, "verify-audit", "--audit-dir", dir});
+  EXPECT_EQ(broken.exit_code, 1) << broken.output;
+  EXPECT_NE(broken.output.find("audit chain broken at seq"), std::string::npos) << broken.output;
 }
 
 TEST_F(DaemonTest, EventsStreamShowsTheWindowOpeningAndOpen) {

@@ -388,8 +388,12 @@ TEST_F(FaultTest, KillNineInTheMiddleOfAnOpenLosesNothing) {
     window = Window(id);
     return window["state"] != "opening";
   }, seconds(60))) << "still opening 60 s after the restart: " << window.dump(2);
-  std::cerr << "window " << window["state"] << " " << SecondsSince(restarted) << " s after restart\n";
+  // An open window means ready services: web answers its health URL by now.
+  const long web_health = Http("GET", "http://127.0.0.1:" + env_["WEB_PORT"] + "/health", "", "", 5).status;
+  std::cerr << "window " << window["state"] << " " << SecondsSince(restarted)
+            << " s after restart; web /health answered " << web_health << "\n";
   if (window["state"] == "open") {
+    EXPECT_EQ(web_health, 200) << "the restored window is open before web is ready: " << window.dump(2);
     EXPECT_THAT(Running(), ElementsAre("db", "web"));
     EXPECT_EQ(window["services_status"]["web"]["state"], "running") << window.dump(2);
     EXPECT_EQ(window["services_status"]["db"]["state"], "running") << window.dump(2);
@@ -497,10 +501,23 @@ TEST_F(FaultTest, HangingComposeIsKilledWithItsProcessGroupAndTheWindowFails) {
   ASSERT_EQ(existing.output, "") << "the project must have no containers yet";
 
   const auto asked = SteadyClock::now();
-  HttpAnswer opened = Http("POST", madre_->Url("/madre/power/windows/open"),
-                           R"({"services":["db"],"ttl_sec":60,"wait":true,"wait_timeout_sec":120})",
-                           madre_->token(), 90);
+  HttpAnswer opened;
+  std::atomic<bool> answered = false;
+  std::thread client([&] {
+    opened = Http("POST", madre_->Url("/madre/power/windows/open"),
+                  R"({"services":["db"],"ttl_sec":60,"wait":true,"wait_timeout_sec":120})",
+                  madre_->token(), 90);
+    answered = true;
+  });
+  // While it hangs, the marked sleep is there (so the check below can see a leftover).
+  bool seen_hanging = false;
+  while (!answered && !seen_hanging) {
+    seen_hanging = RunCommandForTest({"pgrep", "-f", hang_sleep.string()}, {}, seconds(10)).ok();
+    std::this_thread::sleep_for(milliseconds(200));
+  }
+  client.join();
   const double took = SecondsSince(asked);
+  EXPECT_TRUE(seen_hanging) << "the wrapper never hung: compose was not asked to create";
   std::cerr << "open answered " << opened.status << " after " << took << " s\n";
   // 3 tries of 2 s, back-off 1 s and 5 s: about 12 s; generous bound for a loaded host.
   EXPECT_GE(took, 6.0);
