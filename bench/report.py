@@ -236,7 +236,7 @@ def render(r, cfg):
     # --- 2 close
     add("## 2. Closing")
     add("")
-    add("Method: in the same rounds as §1, after each open and a 0.3 s pause: **madre** = "
+    add("Method: in the same rounds as §1, after each open and a 0.2 s pause: **madre** = "
         "`POST /madre/power/windows/close` with the window id (answered once the stops ran); "
         "**compose** = `docker-compose -p P -f F stop s1..sN`; **Engine API** = "
         "`POST /containers/ID/stop?t=2` in parallel. Every arm is checked to have left no "
@@ -405,7 +405,10 @@ def render(r, cfg):
             "madre of its own. History is seeded by opening and closing windows on a service that "
             "a hold window keeps running (no Docker work, 4 clients in parallel): "
             f"{seed['windows']:,} windows in {seed['seconds']:.1f} s "
-            f"({seed['windows'] / max(seed['seconds'], 1e-9):.0f} windows/s). Per point: "
+            f"({seed['windows'] / max(seed['seconds'], 1e-9):.0f} windows/s"
+            + ("" if seed.get("complete", True) else ", **stopped by its time bound before the target**")
+            + "; each open and close is written to SQLite and the audit files, so the rate follows "
+            "the disk's sync latency). Per point: "
             f"`GET /state`, `GET /status`, `GET /windows/status?limit=20` ({cfg['growth_reps']} each), "
             f"open + close of one stopped service ({cfg['growth_docker_reps']} each, `skip_health`), "
             f"and open + close of a window on a service that is already running "
@@ -421,6 +424,24 @@ def render(r, cfg):
                 f"{ms(row['open_shared']['median'])} | {ms(row['close_shared']['median'])} | "
                 f"{row['rss_kb'] / 1024:.1f} |")
         add("")
+        pts = [row for row in g["rows"] if not row.get("history_point")]
+        if len(pts) >= 2:
+            a, b = min(pts, key=lambda x: x["services"]), max(pts, key=lambda x: x["services"])
+            dn = b["services"] - a["services"]
+            slope = (b["status"]["median"] - a["status"]["median"]) / dn
+            add(f"`GET /status` grows by about {slope * 1000:.2f} ms per service "
+                f"({a['services']} → {b['services']} services: {ms(a['status']['median'])} → "
+                f"{ms(b['status']['median'])} ms); `GET /state` stays at "
+                f"{ms(a['state']['median'])} → {ms(b['state']['median'])} ms.")
+            add("")
+        h = [row for row in g["rows"] if row["services"] == g["rows"][0]["services"]]
+        if len(h) >= 2:
+            add(f"With {h[-1]['history']:,} windows of history instead of {h[0]['history']:,}: "
+                f"open (shared) {ms(h[0]['open_shared']['median'])} → {ms(h[-1]['open_shared']['median'])} ms, "
+                f"close (shared) {ms(h[0]['close_shared']['median'])} → {ms(h[-1]['close_shared']['median'])} ms, "
+                f"`GET /windows/status?limit=20` {ms(h[0]['windows_status']['median'])} → "
+                f"{ms(h[-1]['windows_status']['median'])} ms.")
+            add("")
         created = r.get("creation", {})
         parts = []
         for row in g["rows"]:

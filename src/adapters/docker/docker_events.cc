@@ -19,7 +19,7 @@ constexpr std::size_t kMaxErrorBodyBytes = 4096;
 constexpr long kConnectTimeoutMs = 5000;
 // curl_multi_poll's upper bound (curl shortens it for its own timers). Stop() does not wait
 // for it: curl_multi_wakeup ends the poll at once.
-constexpr int kPollMs = 5000;
+constexpr int kPollMs = 60000;  // idle: one wake-up a minute, rarer than the resync
 
 struct EasyDeleter {
   void operator()(CURL* easy) const { curl_easy_cleanup(easy); }
