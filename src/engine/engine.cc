@@ -185,9 +185,17 @@ void Engine::Open(OpenRequest request, bool wait, Duration wait_timeout, Reply<O
   }
   open_ops_[id] = std::move(op);
   if (!wait) {
-    // Answer with the window as it is now (usually `opening`); the outcome is audited later.
-    const Window* current = planner_.FindWindow(id);
-    reply(OpenOutcome{current ? *current : *opened, false});
+    // Persist first, then answer with the window as it is now (usually `opening`; `open` when
+    // everything already ran). The outcome is audited when it is known.
+    std::optional<Window> now_view;
+    if (const Window* current = planner_.FindWindow(id)) now_view = *current;
+    AfterChange();
+    if (const Window* current = planner_.FindWindow(id)) now_view = *current;
+    if (!now_view) {
+      if (auto stored = deps_.store.Get(id); stored.ok() && stored->has_value()) now_view = **stored;
+    }
+    reply(OpenOutcome{now_view.value_or(*opened), false});
+    return;
   }
   AfterChange();
 }
