@@ -138,7 +138,7 @@ void LineSplitter::Append(std::string_view data,
     data.remove_prefix(newline + 1);
     if (!discarding_) {
       std::string_view line = partial_;
-      if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
+      while (!line.empty() && line.back() == '\r') line.remove_suffix(1);  // CRLF, or worse
       if (!line.empty()) on_line(line);
     }
     partial_.clear();

@@ -32,6 +32,13 @@ TEST(ParseDockerEventTest, FoundByFuzzingHugeLegacyTimeAndEmptyAction) {
   EXPECT_FALSE(ParseDockerEvent(R"({"Action":":healthy","id":"x"})").ok());
 }
 
+TEST(LineSplitterTest, FoundByFuzzingSeveralCarriageReturnsEndNoLine) {
+  std::vector<std::string> lines;
+  LineSplitter splitter;
+  splitter.Append("a\r\r\r\n\r\r\nb\n", [&](std::string_view line) { lines.emplace_back(line); });
+  EXPECT_EQ(lines, (std::vector<std::string>{"a", "b"}));
+}
+
 TEST(ParseDockerEventTest, StartOfAComposeService) {
   DockerEvent event = MustParse(event_samples::kStartLine);
   EXPECT_EQ(event.action, "start");
