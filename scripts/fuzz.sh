@@ -26,6 +26,8 @@ SECONDS_PER_TARGET="${1:-60}"
 shift || true
 BUILD_DIR="${MADRE_FUZZ_BUILD_DIR:-$ROOT/build-fuzz}"
 JOBS="${MADRE_FUZZ_JOBS:-2}"
+# ccache hits across clones in other directories (CI builds a fresh clone).
+export CCACHE_BASEDIR="$ROOT" CCACHE_NOHASHDIR=true
 ALL_TARGETS=(fuzz_open_body fuzz_compose_parsers fuzz_docker_parsers fuzz_time fuzz_query_string)
 if [[ $# -gt 0 ]]; then TARGETS=("$@"); else TARGETS=("${ALL_TARGETS[@]}"); fi
 

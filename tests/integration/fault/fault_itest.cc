@@ -607,6 +607,7 @@ TEST_F(FaultTest, FullAuditDiskRefusesTheOpenAndStartsNothing) {
                                    json{{"services", {"db"}}, {"ttl_sec", 60},
                                         {"reason", std::string(400, 'r')}}.dump());
   EXPECT_EQ(opened.status, 500) << opened.body;
+  std::cerr << "open on a full audit disk: " << opened.status << " " << opened.body << "\n";
   const json error = opened.Json();
   ASSERT_TRUE(error.contains("detail")) << opened.body;
   EXPECT_TRUE(error.contains("code")) << opened.body;
@@ -662,6 +663,8 @@ TEST_F(FaultTest, TwentyClientsAtOnceLeaveTheStackConsistent) {
         return ids[static_cast<std::size_t>(pick(static_cast<int>(ids.size())))];
       };
       while (next.fetch_add(1) < kRequests && SteadyClock::now() < give_up) {
+        // Spread over ~15 s, so that opens, closes and TTL expiries overlap with docker work.
+        std::this_thread::sleep_for(milliseconds(pick(1000)));
         std::string kind, method = "POST", path, body;
         const int roll = pick(10);
         if (roll < 4) {
@@ -793,6 +796,7 @@ TEST_F(DockerdRestartFaultTest, DockerdGoingAwayAndComingBackIsSurvived) {
   HttpAnswer down = Http("GET", madre_->Url("/madre/power/status"), "", madre_->token(), 20);
   EXPECT_LT(SecondsSince(asked), 15.0);
   EXPECT_EQ(down.status, 503) << down.body;
+  std::cerr << "status while dockerd is down: " << down.status << " " << down.body << "\n";
   EXPECT_TRUE(down.Json().contains("detail")) << down.body;
   EXPECT_TRUE(down.Json().contains("code")) << down.body;
   EXPECT_EQ(madre_->Get("/madre/power/policy/solo_madre/status").status, 503);
@@ -803,7 +807,8 @@ TEST_F(DockerdRestartFaultTest, DockerdGoingAwayAndComingBackIsSurvived) {
   // dockerd must come back; if not, fail now and loudly rather than hang.
   ASSERT_TRUE(dockerd_->Start(seconds(60), &why)) << "DOCKERD DID NOT COME BACK: " << why;
   std::cerr << "dockerd back in " << SecondsSince(back) << " s\n";
-  EXPECT_THAT(Running(), IsEmpty()) << "dockerd's restart should have stopped the containers";
+  // dockerd stopped db with itself (no restart policy); the second reconcile.start below shows
+  // that madre started it again (checking `docker ps` here would race with madre).
 
   EXPECT_TRUE(Eventually([&] { return madre_->Get("/madre/power/status").status == 200; }, seconds(30)))
       << "GET /madre/power/status did not answer 200 again";
