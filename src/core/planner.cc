@@ -125,6 +125,11 @@ Result<Window> Planner::Open(const OpenRequest& request, const std::string& id, 
       track.phase = ServicePhase::kStopped;
       track.not_before.reset();
     }
+    // Running but not healthy yet (started by hand a moment ago): wait for it to be ready.
+    if (track.phase == ServicePhase::kRunning && track.observed &&
+        (track.observed->health == "starting" || track.observed->health == "unhealthy")) {
+      verify_ready_.insert(name);
+    }
   }
   windows_[id] = std::move(window);
   MarkChanged(id);
@@ -333,7 +338,11 @@ void Planner::Converge(const std::string& actor, TimePoint now) {
         if (wanted) to_start.insert(name);
         break;
       case ServicePhase::kRunning:
-        if (!wanted) to_stop.insert(name);
+        if (!wanted) {
+          to_stop.insert(name);
+        } else if (verify_ready_.count(name)) {
+          to_start.insert(name);
+        }
         break;
       case ServicePhase::kFailed:
         // A failure stays visible until nothing wants the service; then it is cleaned up.
@@ -360,6 +369,7 @@ void Planner::Converge(const std::string& actor, TimePoint now) {
     for (const auto& name : order) {
       services_[name].crashloop = false;
       services_[name].error.clear();
+      verify_ready_.erase(name);
     }
     const std::int64_t id = Emit(ActionKind::kStart, order, ids, actor);
     bool skip = !ids.empty();
@@ -415,6 +425,7 @@ void Planner::ApplyObservation(const std::vector<ContainerState>& observed, Time
     }
   }
   observed_once_ = true;
+  observed_ = observed;
 }
 
 void Planner::OnActionDone(const ActionResult& result, TimePoint now) {
@@ -609,7 +620,11 @@ void Planner::Advance(TimePoint now) {
 void Planner::Restore(std::vector<Window> windows, TimePoint now) {
   for (Window& window : windows) {
     MADRE_CHECK(!window.Terminal());
-    for (const auto& name : window.effective_services) services_.try_emplace(name);
+    for (const auto& name : window.effective_services) {
+      services_.try_emplace(name);
+      // Whatever runs for a window that was still opening must prove it is ready.
+      if (window.state == WindowState::kOpening) verify_ready_.insert(name);
+    }
     const std::string id = window.id;
     windows_[id] = std::move(window);
     Window& restored = windows_[id];

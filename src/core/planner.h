@@ -136,6 +136,9 @@ class Planner {
   bool IsWanted(const std::string& service) const;
   bool AtRest(const std::string& service) const;  // known, and no action in flight
   bool observed_once() const { return observed_once_; }
+  // Every container of the project as last observed (after each action, event and resync):
+  // the event-driven cache behind /status and the SOLO_MADRE status.
+  const std::vector<ContainerState>& observed() const { return observed_; }
   bool ActionInFlight(std::int64_t action_id) const { return in_flight_.count(action_id) > 0; }
   std::vector<std::string> ExpandServices(const std::vector<std::string>& services) const;
 
@@ -162,6 +165,11 @@ class Planner {
   std::int64_t next_action_id_ = 1;
   std::optional<std::int64_t> queued_observe_;
   bool observed_once_ = false;
+  std::vector<ContainerState> observed_;
+  // Services found running that must still prove ready before a window counts them (a window
+  // restored in `opening`, or a container whose health is still starting): Converge gives them
+  // a start action, which is a no-op on Docker followed by the readiness wait.
+  std::set<std::string> verify_ready_;
   std::optional<TimePoint> next_resync_;
 };
 

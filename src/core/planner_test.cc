@@ -341,6 +341,26 @@ TEST_F(PlannerTest, RestoreClosesWindowsThatExpiredWhileDownAndKeepsTheOthers) {
   EXPECT_TRUE(saw_expired);
 }
 
+TEST_F(PlannerTest, RestoredOpeningWindowWaitsForItsRunningServicesToProveReady) {
+  Window opening;
+  opening.id = "w";
+  opening.state = WindowState::kOpening;
+  opening.ttl_sec = 60;
+  opening.services = {"api"};
+  opening.effective_services = {"db", "api"};
+  planner_.Restore({opening}, now_);
+  ObserveInitially({"redis", "db", "api"});  // running, but maybe not ready
+  EXPECT_EQ(planner_.FindWindow("w")->state, WindowState::kOpening);
+  auto actions = planner_.TakeActions();
+  ASSERT_EQ(actions.size(), 1u);
+  EXPECT_EQ(actions[0].kind, ActionKind::kStart);  // a no-op start, then the readiness wait
+  EXPECT_THAT(actions[0].services, ElementsAre("db", "api"));
+  planner_.OnActionDone({actions[0].id, Status::Ok(), {{"db", true, ""}, {"api", true, ""}}, {}, false},
+                        now_ + Seconds(3));
+  EXPECT_EQ(planner_.FindWindow("w")->state, WindowState::kOpen);
+  EXPECT_EQ(planner_.FindWindow("w")->deadline, now_ + Seconds(63));
+}
+
 TEST_F(PlannerTest, StoppingAServiceByHandRemovesItFromWindowsAndClosesEmptyOnes) {
   ObserveInitially({"redis"});
   OpenOk({"api"}, 60);

@@ -245,8 +245,19 @@ void Engine::Close(std::optional<std::string> window_id, std::string actor, Repl
   AfterChange();
 }
 
+Status Engine::NotLive(const std::string& id, Status fallback) {
+  if (fallback.code() != StatusCode::kNotFound) return fallback;
+  // A window that is no longer in the planner ended: that is a conflict, not "unknown".
+  if (auto stored = deps_.store.Get(id); stored.ok() && stored->has_value()) {
+    return Status::FailedPrecondition("window " + id + " is already " +
+                                      WindowStateName((*stored)->state));
+  }
+  return fallback;
+}
+
 void Engine::Hold(std::string window_id, bool hold, std::string actor, Reply<Window> reply) {
   Result<Window> window = planner_.SetHold(window_id, hold, deps_.clock.Now());
+  if (!window.ok()) window = NotLive(window_id, window.status());
   AuditRecord record;
   record.actor = actor;
   record.action = hold ? "window.hold" : "window.unhold";
@@ -264,6 +275,7 @@ void Engine::Hold(std::string window_id, bool hold, std::string actor, Reply<Win
 void Engine::Extend(std::string window_id, std::int64_t ttl_sec, std::string actor,
                     Reply<Window> reply) {
   Result<Window> window = planner_.Extend(window_id, ttl_sec, deps_.clock.Now());
+  if (!window.ok()) window = NotLive(window_id, window.status());
   AuditRecord record;
   record.actor = actor;
   record.action = "window.extend";

@@ -145,6 +145,8 @@ class Engine {
   void FinishSoloOps();
   Status AppendAudit(AuditRecord record);
   std::string NewWindowId();
+  // kNotFound for a window that ended becomes kFailedPrecondition ("already closed").
+  Status NotLive(const std::string& id, Status fallback);
   void ReportCrashLoop(const std::string& service, const std::string& container_id);
 
   EngineDeps deps_;

@@ -41,14 +41,14 @@ extern char** environ;
 namespace madre::itest {
 namespace {
 
+using nlohmann::json;
+using std::chrono::milliseconds;
+using std::chrono::seconds;
 using ::testing::AnyOf;
 using ::testing::ElementsAre;
 using ::testing::Eq;
 using ::testing::HasSubstr;
 using ::testing::IsEmpty;
-using nlohmann::json;
-using std::chrono::milliseconds;
-using std::chrono::seconds;
 using SteadyClock = std::chrono::steady_clock;
 
 std::string Fixture(const std::string& name) {
@@ -62,10 +62,10 @@ double SecondsSince(SteadyClock::time_point start) {
 // A fresh directory under /tmp whose name is unique to this process and call.
 std::filesystem::path UniqueTempDir(const std::string& prefix) {
   static std::atomic<int> counter = 0;
-  std::filesystem::path dir = std::filesystem::temp_directory_path() /
-                              (prefix + "-" + std::to_string(getpid()) + "-" +
-                               std::to_string(counter.fetch_add(1)) + "-" +
-                               std::to_string(std::random_device{}() & 0xffffu));
+  std::filesystem::path dir =
+      std::filesystem::temp_directory_path() /
+      (prefix + "-" + std::to_string(getpid()) + "-" + std::to_string(counter.fetch_add(1)) + "-" +
+       std::to_string(std::random_device{}() & 0xffffu));
   std::filesystem::remove_all(dir);
   std::filesystem::create_directories(dir);
   return dir;
@@ -97,21 +97,24 @@ std::string VerifyAuditChain(const std::filesystem::path& dir, int* count) {
       ++line_no;
       json record = json::parse(line, nullptr, false);
       if (record.is_discarded() || !record.is_object()) {
-        return name + ":" + std::to_string(line_no) + " is not a JSON object: " + line.substr(0, 200);
+        return name + ":" + std::to_string(line_no) +
+               " is not a JSON object: " + line.substr(0, 200);
       }
       records.push_back(std::move(record));
     }
   }
   *count = static_cast<int>(records.size());
   if (records.empty()) return "no audit records in " + dir.string();
-  std::sort(records.begin(), records.end(),
-            [](const json& a, const json& b) { return a["seq"].get<long>() < b["seq"].get<long>(); });
+  std::sort(records.begin(), records.end(), [](const json& a, const json& b) {
+    return a["seq"].get<long>() < b["seq"].get<long>();
+  });
   const std::filesystem::path scratch = UniqueTempDir("madre-fault-canon");
   std::vector<std::string> argv = {"sha256sum"};
   for (const json& record : records) {
     json body = record;
     body.erase("hash");
-    const std::filesystem::path file = scratch / (std::to_string(record["seq"].get<long>()) + ".json");
+    const std::filesystem::path file =
+        scratch / (std::to_string(record["seq"].get<long>()) + ".json");
     std::ofstream(file, std::ios::binary) << body.dump();
     argv.push_back(file.string());
   }
@@ -131,7 +134,8 @@ std::string VerifyAuditChain(const std::filesystem::path& dir, int* count) {
     if (prev_seq >= 0 && seq != prev_seq + 1) {
       return where + "follows seq " + std::to_string(prev_seq) + " (gap or duplicate)";
     }
-    if (prev_seq < 0 && seq == 1 && record["prev_hash"] != "") return where + "prev_hash is not empty";
+    if (prev_seq < 0 && seq == 1 && record["prev_hash"] != "")
+      return where + "prev_hash is not empty";
     if (prev_seq >= 0 && record["prev_hash"] != prev_hash) return where + "prev_hash does not link";
     if (computed[seq] != record["hash"]) return where + "hash does not match the record";
     prev_hash = record["hash"].get<std::string>();
@@ -161,17 +165,21 @@ class PrivateDockerd {
   // Starts dockerd and waits (at most `limit`) until `docker info` answers.
   bool Start(seconds limit, std::string* why) {
     // A pool per process, so that two runs of this test at once do not share a subnet.
-    const std::string pool =
-        "base=10." + std::to_string(200 + getpid() % 50) + ".0.0/16,size=24";
+    const std::string pool = "base=10." + std::to_string(200 + getpid() % 50) + ".0.0/16,size=24";
     std::vector<std::string> args = {"dockerd",
-                                     "--host", host(),
-                                     "--data-root", (dir_ / "data").string(),
-                                     "--exec-root", (dir_ / "exec").string(),
-                                     "--pidfile", (dir_ / "docker.pid").string(),
+                                     "--host",
+                                     host(),
+                                     "--data-root",
+                                     (dir_ / "data").string(),
+                                     "--exec-root",
+                                     (dir_ / "exec").string(),
+                                     "--pidfile",
+                                     (dir_ / "docker.pid").string(),
                                      "--iptables=false",
                                      "--ip-masq=false",
                                      "--bridge=none",
-                                     "--default-address-pool", pool};
+                                     "--default-address-pool",
+                                     pool};
     std::vector<char*> argv;
     for (auto& a : args) argv.push_back(a.data());
     argv.push_back(nullptr);
@@ -179,8 +187,8 @@ class PrivateDockerd {
     posix_spawn_file_actions_init(&actions);
     const std::string log = (dir_ / "dockerd.log").string();
     posix_spawn_file_actions_addopen(&actions, STDIN_FILENO, "/dev/null", O_RDONLY, 0);
-    posix_spawn_file_actions_addopen(&actions, STDOUT_FILENO, log.c_str(), O_WRONLY | O_CREAT | O_APPEND,
-                                     0644);
+    posix_spawn_file_actions_addopen(&actions, STDOUT_FILENO, log.c_str(),
+                                     O_WRONLY | O_CREAT | O_APPEND, 0644);
     posix_spawn_file_actions_adddup2(&actions, STDOUT_FILENO, STDERR_FILENO);
     posix_spawnattr_t attr;
     posix_spawnattr_init(&attr);
@@ -265,11 +273,13 @@ class FaultTest : public ::testing::Test {
     }
     for (const auto& [k, v] : extra) env_[k] = v;
     if (env_.count("DOCKER_HOST")) docker_host_ = env_["DOCKER_HOST"];
-    compose_ = std::make_unique<ComposeProject>(project_, Fixture(fixture) + "/docker-compose.yml", env_);
+    compose_ =
+        std::make_unique<ComposeProject>(project_, Fixture(fixture) + "/docker-compose.yml", env_);
     madre_ = std::make_unique<MadreProcess>(env_);
   }
 
-  bool StartMadre(const std::string& fixture, const std::map<std::string, std::string>& extra = {}) {
+  bool StartMadre(const std::string& fixture,
+                  const std::map<std::string, std::string>& extra = {}) {
     Prepare(fixture, extra);
     return madre_->Start();
   }
@@ -277,10 +287,10 @@ class FaultTest : public ::testing::Test {
   // The project's running services, from the dockerd madre talks to.
   std::vector<std::string> Running() {
     if (docker_host_.empty()) return RunningServices(project_);
-    CommandOutput ps = RunCommandForTest(
-        {"docker", "-H", docker_host_, "ps", "--filter", "label=com.docker.compose.project=" + project_,
-         "--format", "{{.Label \"com.docker.compose.service\"}}"},
-        {}, seconds(60));
+    CommandOutput ps = RunCommandForTest({"docker", "-H", docker_host_, "ps", "--filter",
+                                          "label=com.docker.compose.project=" + project_,
+                                          "--format", "{{.Label \"com.docker.compose.service\"}}"},
+                                         {}, seconds(60));
     std::vector<std::string> services;
     std::istringstream lines(ps.output);
     for (std::string line; std::getline(lines, line);) {
@@ -331,6 +341,10 @@ class FaultTest : public ::testing::Test {
     int count = 0;
     const std::string broken = VerifyAuditChain(dir, &count);
     EXPECT_EQ(broken, "") << "audit chain in " << dir;
+    // madre's own offline check agrees.
+    CommandOutput verified =
+        RunCommandForTest({MADRE_BINARY, "verify-audit", "--audit-dir", dir.string()});
+    EXPECT_TRUE(verified.ok()) << verified.output;
     const std::vector<json> records = AuditRecords();
     ASSERT_FALSE(records.empty());
     // The files hold exactly what the database holds.
@@ -340,10 +354,14 @@ class FaultTest : public ::testing::Test {
 
   void TearDown() override {
     if (madre_ && HasFailure()) std::cerr << "madre log:\n" << madre_->log() << std::endl;
+    const std::filesystem::path state_dir = madre_ ? madre_->state_dir() : std::filesystem::path();
     madre_.reset();
+    if (!state_dir.empty() && !HasFailure())
+      std::filesystem::remove_all(state_dir);  // kept on failure
     compose_.reset();
     if (dockerd_) {
-      if (HasFailure()) std::cerr << "private dockerd log (tail):\n" << dockerd_->Log() << std::endl;
+      if (HasFailure())
+        std::cerr << "private dockerd log (tail):\n" << dockerd_->Log() << std::endl;
       dockerd_.reset();
     }
     if (!tmpfs_.empty()) {
@@ -362,7 +380,7 @@ class FaultTest : public ::testing::Test {
   std::unique_ptr<ComposeProject> compose_;
   std::unique_ptr<MadreProcess> madre_;
   std::unique_ptr<PrivateDockerd> dockerd_;
-  std::filesystem::path tmpfs_;   // unmounted in TearDown
+  std::filesystem::path tmpfs_;    // unmounted in TearDown
   std::filesystem::path scratch_;  // removed in TearDown
 };
 
@@ -383,17 +401,23 @@ TEST_F(FaultTest, KillNineInTheMiddleOfAnOpenLosesNothing) {
   ASSERT_TRUE(madre_->Start());
 
   json window = Window(id);
-  EXPECT_THAT(window["state"].get<std::string>(), AnyOf(Eq("opening"), Eq("open"))) << window.dump(2);
-  ASSERT_TRUE(Eventually([&] {
-    window = Window(id);
-    return window["state"] != "opening";
-  }, seconds(60))) << "still opening 60 s after the restart: " << window.dump(2);
+  EXPECT_THAT(window["state"].get<std::string>(), AnyOf(Eq("opening"), Eq("open")))
+      << window.dump(2);
+  ASSERT_TRUE(Eventually(
+      [&] {
+        window = Window(id);
+        return window["state"] != "opening";
+      },
+      seconds(60)))
+      << "still opening 60 s after the restart: " << window.dump(2);
   // An open window means ready services: web answers its health URL by now.
-  const long web_health = Http("GET", "http://127.0.0.1:" + env_["WEB_PORT"] + "/health", "", "", 5).status;
+  const long web_health =
+      Http("GET", "http://127.0.0.1:" + env_["WEB_PORT"] + "/health", "", "", 5).status;
   std::cerr << "window " << window["state"] << " " << SecondsSince(restarted)
             << " s after restart; web /health answered " << web_health << "\n";
   if (window["state"] == "open") {
-    EXPECT_EQ(web_health, 200) << "the restored window is open before web is ready: " << window.dump(2);
+    EXPECT_EQ(web_health, 200) << "the restored window is open before web is ready: "
+                               << window.dump(2);
     EXPECT_THAT(Running(), ElementsAre("db", "web"));
     EXPECT_EQ(window["services_status"]["web"]["state"], "running") << window.dump(2);
     EXPECT_EQ(window["services_status"]["db"]["state"], "running") << window.dump(2);
@@ -406,7 +430,8 @@ TEST_F(FaultTest, KillNineInTheMiddleOfAnOpenLosesNothing) {
     EXPECT_EQ(window["close_reason"], "exec_failed") << window.dump(2);
     EXPECT_FALSE(window["error"].get<std::string>().empty()) << window.dump(2);
   }
-  EXPECT_TRUE(Eventually([&] { return Running().empty(); }, seconds(20))) << ::testing::PrintToString(Running());
+  EXPECT_TRUE(Eventually([&] { return Running().empty(); }, seconds(20)))
+      << ::testing::PrintToString(Running());
   EXPECT_EQ(madre_->Get("/madre/power/state").Json()["policy"], "solo_madre");
 
   const std::vector<json> records = AuditRecords();
@@ -414,12 +439,13 @@ TEST_F(FaultTest, KillNineInTheMiddleOfAnOpenLosesNothing) {
   std::vector<std::string> story;
   for (const auto& r : records) {
     if (r["action"] == "madre.start") ++starts;
-    if (r["window_id"] == id) story.push_back(r["action"].get<std::string>() + ":" + r["outcome"].get<std::string>());
+    if (r["window_id"] == id)
+      story.push_back(r["action"].get<std::string>() + ":" + r["outcome"].get<std::string>());
   }
   EXPECT_EQ(starts, 2) << Brief(records);
   if (window["state"] == "open") {
-    EXPECT_THAT(story, ElementsAre("window.open:accepted", "window.opened:ok", "window.close:accepted",
-                                   "window.closed:ok"))
+    EXPECT_THAT(story, ElementsAre("window.open:accepted", "window.opened:ok",
+                                   "window.close:accepted", "window.closed:ok"))
         << Brief(records);
   } else {
     EXPECT_THAT(story, ElementsAre("window.open:accepted", "window.opened:fail")) << Brief(records);
@@ -437,22 +463,27 @@ TEST_F(FaultTest, KillNineInTheMiddleOfAnOpenLosesNothing) {
 // containers meanwhile; the restarted madre closes the window as ttl_expired and stops them.
 TEST_F(FaultTest, TtlThatRunsOutWhileMadreIsDownClosesTheWindowOnRestart) {
   ASSERT_TRUE(StartMadre("two_services"));
-  HttpAnswer opened = madre_->Post("/madre/power/window/open", R"({"services":["db"],"ttl_sec":3})");
+  HttpAnswer opened =
+      madre_->Post("/madre/power/window/open", R"({"services":["db"],"ttl_sec":3})");
   ASSERT_EQ(opened.status, 200) << opened.body;
   ASSERT_EQ(opened.Json()["state"], "open") << opened.body;
   const std::string id = opened.Json()["window_id"];
   const int ttl_left = opened.Json()["ttl_remaining_sec"].get<int>();
   madre_->Kill9();
   std::this_thread::sleep_for(seconds(ttl_left + 2));  // past the deadline
-  EXPECT_THAT(Running(), ElementsAre("db")) << "nothing should have stopped db while madre was down";
+  EXPECT_THAT(Running(), ElementsAre("db"))
+      << "nothing should have stopped db while madre was down";
 
   const auto restarted = SteadyClock::now();
   ASSERT_TRUE(madre_->Start());
   json window;
-  EXPECT_TRUE(Eventually([&] {
-    window = Window(id);
-    return window["state"] == "closed";
-  }, seconds(20))) << window.dump(2);
+  EXPECT_TRUE(Eventually(
+      [&] {
+        window = Window(id);
+        return window["state"] == "closed";
+      },
+      seconds(20)))
+      << window.dump(2);
   EXPECT_EQ(window["close_reason"], "ttl_expired") << window.dump(2);
   EXPECT_THAT(window["error"].get<std::string>(), HasSubstr("down")) << window.dump(2);
   EXPECT_EQ(window["services_stopped"], json({"db"})) << window.dump(2);
@@ -603,9 +634,9 @@ TEST_F(FaultTest, FullAuditDiskRefusesTheOpenAndStartsNothing) {
   ASSERT_TRUE(full) << "the audit file kept growing on a full filesystem";
   const std::uintmax_t bytes_when_full = audit_bytes();
 
-  HttpAnswer opened = madre_->Post("/madre/power/window/open",
-                                   json{{"services", {"db"}}, {"ttl_sec", 60},
-                                        {"reason", std::string(400, 'r')}}.dump());
+  HttpAnswer opened = madre_->Post(
+      "/madre/power/window/open",
+      json{{"services", {"db"}}, {"ttl_sec", 60}, {"reason", std::string(400, 'r')}}.dump());
   EXPECT_EQ(opened.status, 500) << opened.body;
   std::cerr << "open on a full audit disk: " << opened.status << " " << opened.body << "\n";
   const json error = opened.Json();
@@ -627,7 +658,8 @@ TEST_F(FaultTest, FullAuditDiskRefusesTheOpenAndStartsNothing) {
 
   // Room again: the next open works and every record is in the files, in one chain.
   std::filesystem::remove(junk);
-  HttpAnswer retried = madre_->Post("/madre/power/window/open", R"({"services":["db"],"ttl_sec":60})");
+  HttpAnswer retried =
+      madre_->Post("/madre/power/window/open", R"({"services":["db"],"ttl_sec":60})");
   ASSERT_EQ(retried.status, 200) << retried.body;
   EXPECT_THAT(Running(), ElementsAre("db"));
   HttpAnswer closed = madre_->Post("/madre/power/window/close", "");
@@ -649,7 +681,7 @@ TEST_F(FaultTest, TwentyClientsAtOnceLeaveTheStackConsistent) {
   std::mutex mu;
   std::vector<std::string> ids;
   std::map<std::string, std::map<long, int>> codes;  // request kind -> status -> count
-  std::vector<std::string> bad;                     // 5xx and no-answer bodies
+  std::vector<std::string> bad;                      // 5xx and no-answer bodies
   const auto started = SteadyClock::now();
   const auto give_up = started + seconds(60);
   std::vector<std::thread> clients;
@@ -701,7 +733,8 @@ TEST_F(FaultTest, TwentyClientsAtOnceLeaveTheStackConsistent) {
         std::lock_guard lock(mu);
         ++codes[kind][answer.status];
         if (answer.status == 0 || answer.status >= 500) {
-          bad.push_back(kind + " " + body + " -> " + std::to_string(answer.status) + " " + answer.body);
+          bad.push_back(kind + " " + body + " -> " + std::to_string(answer.status) + " " +
+                        answer.body);
         }
         if (kind == "open" && answer.status / 100 == 2) ids.push_back(answer.Json()["window_id"]);
       }
@@ -733,7 +766,8 @@ TEST_F(FaultTest, TwentyClientsAtOnceLeaveTheStackConsistent) {
     std::set<std::string> needed, window_ids;
     for (const auto& w : before["windows"]) {
       if (w["state"] != "open") {
-        last = "window " + w["window_id"].get<std::string>() + " is " + w["state"].get<std::string>();
+        last =
+            "window " + w["window_id"].get<std::string>() + " is " + w["state"].get<std::string>();
         return false;
       }
       window_ids.insert(w["window_id"].get<std::string>());
@@ -781,9 +815,9 @@ TEST_F(DockerdRestartFaultTest, DockerdGoingAwayAndComingBackIsSurvived) {
       {{"PRIVATE_HOST", host}}, seconds(120));
   ASSERT_TRUE(copied.ok()) << copied.output;
 
-  ASSERT_TRUE(StartMadre("two_services", {{"DOCKER_HOST", host},
-                                          {"VX11_ALWAYS_ON", "madre,db"},
-                                          {"VX11_RESYNC_SEC", "3600"}}));
+  ASSERT_TRUE(StartMadre(
+      "two_services",
+      {{"DOCKER_HOST", host}, {"VX11_ALWAYS_ON", "madre,db"}, {"VX11_RESYNC_SEC", "3600"}}));
   ASSERT_TRUE(Eventually([&] { return Running() == std::vector<std::string>{"db"}; }, seconds(30)))
       << "the always-on db was not started";
   ASSERT_EQ(madre_->Get("/madre/power/status").status, 200);
@@ -810,9 +844,11 @@ TEST_F(DockerdRestartFaultTest, DockerdGoingAwayAndComingBackIsSurvived) {
   // dockerd stopped db with itself (no restart policy); the second reconcile.start below shows
   // that madre started it again (checking `docker ps` here would race with madre).
 
-  EXPECT_TRUE(Eventually([&] { return madre_->Get("/madre/power/status").status == 200; }, seconds(30)))
+  EXPECT_TRUE(
+      Eventually([&] { return madre_->Get("/madre/power/status").status == 200; }, seconds(30)))
       << "GET /madre/power/status did not answer 200 again";
-  const bool db_back = Eventually([&] { return Running() == std::vector<std::string>{"db"}; }, seconds(45));
+  const bool db_back =
+      Eventually([&] { return Running() == std::vector<std::string>{"db"}; }, seconds(45));
   EXPECT_TRUE(db_back) << "always-on db not started again after dockerd came back; running: "
                        << ::testing::PrintToString(Running());
   std::cerr << "db running again " << SecondsSince(back) << " s after dockerd was back\n";
