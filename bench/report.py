@@ -354,8 +354,7 @@ def render(r, cfg):
             "access log off) serving the same JSON bodies from files on another loopback port as "
             f"the ceiling (bodies: state {http['body_bytes'].get('state.json')} B, status "
             f"{http['body_bytes'].get('status.json')} B). The four runs are interleaved; wrk "
-            "shares the 2 cores with the server. madre's `/status` reads the containers from "
-            "Docker on every request.")
+            "shares the 2 cores with the server.")
         add("")
         add("| target | runs | req/s (median) | p50 ms | p90 ms | p99 ms | non-2xx | socket errors |")
         add("| --- | ---: | ---: | ---: | ---: | ---: | ---: | --- |")

@@ -426,7 +426,9 @@ void ApiRouter::Services(Responder respond) {
 void ApiRouter::WithContainers(std::function<void(Result<std::vector<ContainerState>>)> then) {
   // The engine's last observation is kept current by Docker events and the resync: use it.
   // Before the first one (right after start-up) ask Docker on a worker.
-  if (engine_.planner().observed_once()) return then(engine_.planner().observed());
+  if (engine_.planner().observed_once() && engine_.events_connected()) {
+    return then(engine_.planner().observed());
+  }
   workers_.Submit([this, then = std::move(then)]() mutable {
     Result<std::vector<ContainerState>> list = observer_.ListProject();
     loop_.Submit([then = std::move(then), list = std::move(list)]() mutable { then(std::move(list)); });
@@ -462,7 +464,7 @@ std::map<std::string, ContainerStats> ApiRouter::SampleStats(const std::vector<C
 void ApiRouter::Status(const HttpRequest& request, Responder respond) {
   const bool with_stats = request.query.count("stats") && request.query.at("stats") == "1";
   std::optional<std::vector<ContainerState>> cached;
-  if (engine_.planner().observed_once()) cached = engine_.planner().observed();
+  if (engine_.planner().observed_once() && engine_.events_connected()) cached = engine_.planner().observed();
   workers_.Submit([this, with_stats, respond, cached = std::move(cached)]() mutable {
     Result<std::vector<ContainerState>> list =
         cached ? Result<std::vector<ContainerState>>(*cached) : observer_.ListProject();

@@ -404,6 +404,7 @@ void Engine::OnDockerEvent(const DockerEvent& event) {
 }
 
 void Engine::OnEventsConnected(bool connected) {
+  events_connected_ = connected;
   if (!connected) {
     spdlog::warn("docker events stream lost; reconnecting");
     return;
@@ -499,6 +500,10 @@ void Engine::AfterChange() {
 
 void Engine::Dispatch(const Action& action) {
   in_flight_ops_[action.id] = action;
+  // A start or stop by madre begins a new life for the service: its deaths count afresh.
+  if (action.kind == ActionKind::kStart || action.kind == ActionKind::kStop) {
+    for (const auto& name : action.services) crash_loops_.Reset(name);
+  }
   spdlog::info("{} {} (actor {}{}{})", ActionKindName(action.kind),
                action.services.empty() ? std::string("project") : fmt::format("{}", fmt::join(action.services, " ")),
                action.actor, action.window_ids.empty() ? "" : ", windows ",

@@ -113,6 +113,8 @@ class Engine {
   void OnDockerEvent(const DockerEvent& event);
   // The events stream (re)connected or was lost; after a gap, observe again.
   void OnEventsConnected(bool connected);
+  // False while the events stream is lost: the last observation may be stale then.
+  bool events_connected() const { return events_connected_; }
 
   // Fires whatever is due (TTL expiry, back-off, resync, wait timeouts).
   void Tick();
@@ -164,6 +166,7 @@ class Engine {
   std::vector<std::unique_ptr<SoloOp>> solo_ops_;
   std::map<std::string, std::vector<DockerOp>> ops_by_window_;
   std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
+  bool events_connected_ = true;  // until the stream says otherwise
 };
 
 }  // namespace madre

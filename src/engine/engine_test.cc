@@ -412,6 +412,23 @@ TEST_F(EngineTest, ServiceThatDiesThreeTimesInAMinuteIsACrashLoop) {
   EXPECT_THAT(docker_.running(), Contains("api"));  // report only, by default
 }
 
+TEST_F(EngineTest, ACrashLoopIsReportedAgainAfterTheServiceWasStoppedAndStarted) {
+  Boot();
+  auto opened = OpenAndWait({"api"}, 600);
+  ASSERT_TRUE(opened.ok());
+  for (int i = 0; i < 3; ++i) engine_->OnDockerEvent(Die("api", 1, clock_.Now() + Seconds(i)));
+  RunUntilIdle();
+  std::optional<Result<Window>> closed;
+  engine_->Close(std::nullopt, "127.0.0.1", [&](Result<Window> w) { closed = std::move(w); });
+  RunUntilIdle();
+  ASSERT_TRUE(OpenAndWait({"api"}, 600).ok());
+  for (int i = 0; i < 3; ++i) engine_->OnDockerEvent(Die("api", 1, clock_.Now() + Seconds(10 + i)));
+  RunUntilIdle();
+  int reports = 0;
+  for (const auto& action : audit_.actions()) reports += action == "service.crashloop";
+  EXPECT_EQ(reports, 2);
+}
+
 TEST_F(EngineTest, CrashLoopActionStopStopsTheService) {
   options_.crashloop_action = CrashLoopAction::kStop;
   Boot();
