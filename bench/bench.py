@@ -469,13 +469,15 @@ class Madre:
         with open(f"/proc/{pid}/stat") as f:
             fields = f.read().rsplit(")", 1)[1].split()
         ticks = int(fields[11]) + int(fields[12])  # utime, stime (fields 14, 15)
-        rss = hwm = 0
+        rss = hwm = anon = 0
         with open(f"/proc/{pid}/status") as f:
             for line in f:
                 if line.startswith("VmRSS:"):
                     rss = int(line.split()[1])
                 elif line.startswith("VmHWM:"):
                     hwm = int(line.split()[1])
+                elif line.startswith("RssAnon:"):
+                    anon = int(line.split()[1])  # private memory; the rest is mapped files
         switches = 0
         threads = 0
         for tid in os.listdir(f"/proc/{pid}/task"):
@@ -488,7 +490,7 @@ class Madre:
             except OSError:
                 pass
         return {"cpu_sec": ticks / os.sysconf("SC_CLK_TCK"), "ticks": ticks, "rss_kb": rss,
-                "hwm_kb": hwm, "ctx_switches": switches, "threads": threads}
+                "hwm_kb": hwm, "anon_kb": anon, "ctx_switches": switches, "threads": threads}
 
     def stop(self):
         if self.proc.poll() is None:
@@ -902,6 +904,7 @@ def bench_idle(ctx, m):
     b = m.proc_stat()
     res = {"seconds": secs, "cpu_sec": b["cpu_sec"] - a["cpu_sec"], "ticks": b["ticks"] - a["ticks"],
            "ctx_switches": b["ctx_switches"] - a["ctx_switches"], "rss_kb": b["rss_kb"],
+           "anon_kb": b.get("anon_kb", 0),
            "hwm_kb": b["hwm_kb"], "threads": b["threads"]}
     log(f"idle {secs} s: cpu {res['cpu_sec']:.3f} s, {res['ctx_switches']} context switches, "
         f"RSS {res['rss_kb'] / 1024:.1f} MiB (peak {res['hwm_kb'] / 1024:.1f} MiB)")

@@ -397,6 +397,9 @@ def render(r, cfg):
         add(f"| RSS just after start-up | {fresh.get('rss_kb', 0) / 1024:.1f} MiB |")
         add(f"| RSS after the benchmarks, idle | {idle['rss_kb'] / 1024:.1f} MiB |")
         add(f"| peak RSS (VmHWM) | {idle['hwm_kb'] / 1024:.1f} MiB |")
+        if idle.get("anon_kb"):
+            add(f"| of the idle RSS, private (RssAnon) | {idle['anon_kb'] / 1024:.1f} MiB; the rest is "
+                "mapped library code (libcrypto, libstdc++, libsqlite3, ... shared with other processes) |")
         add(f"| start-up until `/state` answers 200 | {ms(fresh.get('startup_sec'))} ms |")
         add("")
     else:
