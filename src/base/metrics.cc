@@ -80,6 +80,11 @@ void Metrics::Set(const std::string& name, const MetricLabels& labels, double va
   Get(name).values[labels] = value;
 }
 
+void Metrics::Clear(const std::string& name) {
+  std::lock_guard<std::mutex> lock(mu_);
+  Get(name).values.clear();
+}
+
 void Metrics::Observe(const std::string& name, const MetricLabels& labels, double value) {
   std::lock_guard<std::mutex> lock(mu_);
   Family& family = Get(name);

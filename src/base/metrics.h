@@ -22,6 +22,8 @@ class Metrics {
 
   void Add(const std::string& name, const MetricLabels& labels = {}, double value = 1);
   void Set(const std::string& name, const MetricLabels& labels, double value);
+  // Forgets every labelled value of a gauge (before setting the current ones again).
+  void Clear(const std::string& name);
   void Observe(const std::string& name, const MetricLabels& labels, double value);
   // A gauge computed at render time (e.g. windows open, host CPU).
   void SetCallback(const std::string& name, std::function<std::vector<std::pair<MetricLabels, double>>()> fn);

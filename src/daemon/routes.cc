@@ -621,8 +621,25 @@ void ApiRouter::MetricsText(Responder respond) {
     m.Set(kMetricHostLoad, {{"period", "5m"}}, (*load)[1]);
     m.Set(kMetricHostLoad, {{"period", "15m"}}, (*load)[2]);
   }
-  response.body = m.RenderText();
-  respond(std::move(response));
+  // Per-container CPU and memory: sampled on a worker (about a second, cached 5 s), then rendered.
+  std::vector<ContainerState> containers;
+  if (engine_.planner().observed_once()) containers = engine_.planner().observed();
+  workers_.Submit([this, containers = std::move(containers), response = std::move(response),
+                   respond]() mutable {
+    Metrics& m = *options_.metrics;
+    const std::map<std::string, ContainerStats> stats = SampleStats(containers);
+    m.Clear(kMetricContainerCpu);
+    m.Clear(kMetricContainerMemory);
+    for (const auto& c : containers) {
+      auto s = stats.find(c.id);
+      if (s == stats.end()) continue;
+      const MetricLabels labels = {{"service", c.service}, {"container", c.container}};
+      m.Set(kMetricContainerCpu, labels, s->second.cpu_percent);
+      m.Set(kMetricContainerMemory, labels, static_cast<double>(s->second.memory_bytes));
+    }
+    response.body = m.RenderText();
+    respond(std::move(response));
+  });
 }
 
 void ApiRouter::ServiceOp(const HttpRequest& request, const std::string& name, const std::string& op,

@@ -19,6 +19,8 @@ void DeclareMadreMetrics(Metrics& m) {
   m.DeclareGauge(kMetricHostMemory, "Host memory in bytes, by kind (total|available|used).");
   m.DeclareGauge(kMetricHostLoad, "Host load average, by period (1m|5m|15m).");
   m.DeclareGauge(kMetricStopStrategy, "1 for the stop strategy in use (stop|pause).");
+  m.DeclareGauge(kMetricContainerCpu, "CPU of each running container, 100 = one core (sampled at the scrape, cached 5 s).");
+  m.DeclareGauge(kMetricContainerMemory, "Memory of each running container without page cache (sampled at the scrape, cached 5 s).");
 }
 
 }  // namespace madre

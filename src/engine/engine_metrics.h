@@ -19,6 +19,8 @@ inline constexpr char kMetricHostIowait[] = "madre_host_iowait_percent";
 inline constexpr char kMetricHostMemory[] = "madre_host_memory_bytes";
 inline constexpr char kMetricHostLoad[] = "madre_host_load";
 inline constexpr char kMetricStopStrategy[] = "madre_stop_strategy";
+inline constexpr char kMetricContainerCpu[] = "madre_container_cpu_percent";
+inline constexpr char kMetricContainerMemory[] = "madre_container_memory_bytes";
 
 void DeclareMadreMetrics(Metrics& metrics);
 
