@@ -151,6 +151,14 @@ std::map<std::string, Status> InParallel(const std::vector<std::pair<std::string
   return out;
 }
 
+// OK when nothing failed, else kUnavailable naming every failure.
+Status FailuresStatus(const std::vector<std::string>& failures) {
+  if (failures.empty()) return Status::Ok();
+  std::string message;
+  for (const auto& f : failures) message += (message.empty() ? "" : "; ") + f;
+  return Status::Unavailable(message);
+}
+
 // Fast start: existing containers through the Engine API, missing ones through
 // compose, level by level. Services with a healthcheck are waited for before
 // the next level (compose's `condition: service_healthy`).
@@ -203,11 +211,7 @@ ComposeOutcome FastStart(const Action& action, ActionContext& context) {
     ActionResult scratch;
     WaitUntilReady(context, gate, scratch);
   }
-  if (!failures.empty()) {
-    std::string message;
-    for (const auto& f : failures) message += (message.empty() ? "" : "; ") + f;
-    outcome.status = Status::Unavailable(message);
-  }
+  outcome.status = FailuresStatus(failures);
   return outcome;
 }
 
@@ -245,11 +249,7 @@ ComposeOutcome FastStop(const Action& action, ActionContext& context) {
       if (!status.ok()) failures.push_back(name + ": " + status.message());
     }
   }
-  if (!failures.empty()) {
-    std::string message;
-    for (const auto& f : failures) message += (message.empty() ? "" : "; ") + f;
-    outcome.status = Status::Unavailable(message);
-  }
+  outcome.status = FailuresStatus(failures);
   return outcome;
 }
 
