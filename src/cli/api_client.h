@@ -1,8 +1,8 @@
 // The client half of the madre HTTP API (SPEC §5).
 //
 // `Transport` is the one seam to the network: commands and the conductor talk
-// to madre through it, and tests replace it with a fake. `CurlTransport` is the
-// real one (libcurl). `CallApi` turns a reply into parsed JSON plus the exit code
+// to madre through it, and tests replace it with a fake. `HttpTransport` is the
+// real one (adapters/httpclient). `CallApi` turns a reply into parsed JSON plus the exit code
 // the command should end with.
 #pragma once
 
@@ -34,13 +34,12 @@ class Transport {
                                  std::string_view body) = 0;
 };
 
-// libcurl transport: one easy handle per call, so it is cheap to share across
-// threads only if each thread has its own CurlTransport (one per command run).
-class CurlTransport final : public Transport {
+// Plain HTTP/1.1, one connection per call; safe to share across threads.
+class HttpTransport final : public Transport {
  public:
   // `base_url` like "http://127.0.0.1:8001" (no trailing slash needed). `token`
   // goes in `X-VX11-Token` when not empty. `timeout` bounds each whole call.
-  CurlTransport(std::string base_url, std::string token, Duration timeout);
+  HttpTransport(std::string base_url, std::string token, Duration timeout);
 
   // Transport
   Result<HttpReply> Send(std::string_view method, std::string_view path,
@@ -51,10 +50,6 @@ class CurlTransport final : public Transport {
   std::string token_;
   Duration timeout_;
 };
-
-// Calls curl_global_init exactly once (thread-safe). CurlTransport calls it
-// itself; call it early from main if threads are started before the first call.
-void InitCurlOnce();
 
 // The outcome of one API call, ready for a command to print and exit with.
 struct ApiResponse {

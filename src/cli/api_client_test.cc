@@ -91,7 +91,7 @@ TEST(EscapePathSegmentTest, KeepsSafeCharactersAndEncodesTheRest) {
   EXPECT_EQ(EscapePathSegment("a/b c"), "a%2Fb%20c");
 }
 
-// A one-request HTTP server on 127.0.0.1, to test CurlTransport for real.
+// A one-request HTTP server on 127.0.0.1, to test HttpTransport for real.
 class OneShotServer {
  public:
   explicit OneShotServer(std::string response) : response_(std::move(response)) {
@@ -143,11 +143,11 @@ class OneShotServer {
   std::thread thread_;
 };
 
-TEST(CurlTransportTest, PostsJsonWithTokenAndReadsTheAnswer) {
+TEST(HttpTransportTest, PostsJsonWithTokenAndReadsTheAnswer) {
   const std::string body = R"({"window_id":"w1"})";
   OneShotServer server("HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: " +
                        std::to_string(body.size()) + "\r\nConnection: close\r\n\r\n" + body);
-  CurlTransport transport(server.url() + "/", "s3cret", Seconds(5));
+  HttpTransport transport(server.url() + "/", "s3cret", Seconds(5));
   Result<HttpReply> reply = transport.Send("POST", "/madre/power/windows/close", R"({"a":1})");
   ASSERT_TRUE(reply.ok()) << reply.status().ToString();
   EXPECT_EQ(reply->status, 200);
@@ -158,10 +158,10 @@ TEST(CurlTransportTest, PostsJsonWithTokenAndReadsTheAnswer) {
   EXPECT_THAT(server.request(), HasSubstr(R"({"a":1})"));
 }
 
-TEST(CurlTransportTest, BodylessPostSendsZeroLength) {
+TEST(HttpTransportTest, BodylessPostSendsZeroLength) {
   OneShotServer server(
       "HTTP/1.1 401 Unauthorized\r\nContent-Length: 2\r\nConnection: close\r\n\r\n{}");
-  CurlTransport transport(server.url(), "", Seconds(5));
+  HttpTransport transport(server.url(), "", Seconds(5));
   Result<HttpReply> reply = transport.Send("POST", "/madre/power/policy/solo_madre/apply", "");
   ASSERT_TRUE(reply.ok()) << reply.status().ToString();
   EXPECT_EQ(reply->status, 401);
@@ -169,16 +169,16 @@ TEST(CurlTransportTest, BodylessPostSendsZeroLength) {
   EXPECT_THAT(server.request(), ::testing::Not(HasSubstr("X-VX11-Token")));
 }
 
-TEST(CurlTransportTest, TokenIsNotSentToAbsoluteProbeUrls) {
+TEST(HttpTransportTest, TokenIsNotSentToAbsoluteProbeUrls) {
   OneShotServer server("HTTP/1.1 200 OK\r\nContent-Length: 0\r\nConnection: close\r\n\r\n");
-  CurlTransport transport("http://127.0.0.1:1", "s3cret", Seconds(5));
+  HttpTransport transport("http://127.0.0.1:1", "s3cret", Seconds(5));
   Result<HttpReply> reply = transport.Send("GET", server.url() + "/health", "");
   ASSERT_TRUE(reply.ok()) << reply.status().ToString();
   EXPECT_THAT(server.request(), HasSubstr("GET /health HTTP/1.1"));
   EXPECT_THAT(server.request(), ::testing::Not(HasSubstr("s3cret")));
 }
 
-TEST(CurlTransportTest, RefusedConnectionIsUnavailable) {
+TEST(HttpTransportTest, RefusedConnectionIsUnavailable) {
   // Bind then close a socket to get a port that nothing listens on.
   int fd = socket(AF_INET, SOCK_STREAM, 0);
   sockaddr_in addr{};
@@ -188,7 +188,7 @@ TEST(CurlTransportTest, RefusedConnectionIsUnavailable) {
   socklen_t len = sizeof addr;
   getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
   close(fd);
-  CurlTransport transport("http://127.0.0.1:" + std::to_string(ntohs(addr.sin_port)), "",
+  HttpTransport transport("http://127.0.0.1:" + std::to_string(ntohs(addr.sin_port)), "",
                           Seconds(5));
   Result<HttpReply> reply = transport.Send("GET", "/health", "");
   ASSERT_FALSE(reply.ok());

@@ -130,10 +130,10 @@ CommandEnv RealCommandEnv() {
   CommandEnv env;
   env.getenv = SystemGetEnv();
   env.make_transport = [](const Connection& c) -> std::unique_ptr<Transport> {
-    return std::make_unique<CurlTransport>(c.url, c.token, c.timeout);
+    return std::make_unique<HttpTransport>(c.url, c.token, c.timeout);
   };
   env.make_probe_transport = [](Duration timeout) -> std::unique_ptr<Transport> {
-    return std::make_unique<CurlTransport>("", "", timeout);
+    return std::make_unique<HttpTransport>("", "", timeout);
   };
   env.out = &std::cout;
   env.err = &std::cerr;

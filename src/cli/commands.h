@@ -62,7 +62,7 @@ struct CommandEnv {
   std::filesystem::path proc_root = "/proc";
 };
 
-// std::cout / std::cerr, isatty(1), SystemClock, a real sleep, CurlTransport, getenv.
+// std::cout / std::cerr, isatty(1), SystemClock, a real sleep, HttpTransport, getenv.
 CommandEnv RealCommandEnv();
 
 // Adds every client subcommand to `app` and the exit-code table to its footer.

@@ -1,9 +1,8 @@
 #include "cli/events_command.h"
 
-#include <curl/curl.h>
-
 #include <nlohmann/json.hpp>
 
+#include "adapters/httpclient/http_client.h"
 #include "cli/api_client.h"
 #include "cli/exit_codes.h"
 
@@ -75,62 +74,54 @@ std::string FormatEventLine(const std::string& event, const std::string& data) {
   return event + " " + data;
 }
 
-namespace {
-
-struct StreamState {
-  CommandContext* ctx;
-  SseParser* parser;
-  std::optional<int> max_events;
+int RunEvents(CommandContext& ctx, std::optional<int> max_events) {
+  const std::string url = ctx.connection().url + "/madre/power/events";
+  Result<ParsedHttpUrl> parsed = ParseHttpUrl(url);
+  if (!parsed.ok()) return ctx.Fail(kExitUsage, parsed.status().message());
+  HttpCancel cancel;  // ends the stream once enough events were printed
   int printed = 0;
   bool done = false;
-};
-
-size_t OnData(char* data, size_t size, size_t n, void* user) {
-  auto* state = static_cast<StreamState*>(user);
-  state->parser->Feed(std::string_view(data, size * n));
-  return state->done ? 0 : size * n;  // 0 ends the transfer once enough was printed
-}
-
-}  // namespace
-
-int RunEvents(CommandContext& ctx, std::optional<int> max_events) {
-  InitCurlOnce();
-  CURL* curl = curl_easy_init();
-  if (!curl) return ctx.Fail(kExitError, "cannot initialise libcurl");
-  StreamState state{&ctx, nullptr, max_events};
   SseParser parser([&](const std::string& event, const std::string& data) {
-    if (state.done) return;
+    if (done) return;
     if (ctx.json()) {
       ctx.out() << data << "\n";
     } else {
       ctx.out() << FormatEventLine(event, data) << "\n";
     }
     ctx.out().flush();
-    if (state.max_events && ++state.printed >= *state.max_events) state.done = true;
+    if (max_events && ++printed >= *max_events) {
+      done = true;
+      cancel.Cancel();
+    }
   });
-  state.parser = &parser;
-  const std::string url = ctx.connection().url + "/madre/power/events";
-  curl_slist* headers = nullptr;
-  const std::string token_header = "X-VX11-Token: " + ctx.connection().token;
-  headers = curl_slist_append(headers, token_header.c_str());
-  headers = curl_slist_append(headers, "Accept: text/event-stream");
-  curl_easy_setopt(curl, CURLOPT_URL, url.c_str());
-  curl_easy_setopt(curl, CURLOPT_HTTPHEADER, headers);
-  curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
-  curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT, 10L);
-  curl_easy_setopt(curl, CURLOPT_NOPROXY, "*");
-  curl_write_callback write = OnData;
-  curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, write);
-  curl_easy_setopt(curl, CURLOPT_WRITEDATA, &state);
-  const CURLcode rc = curl_easy_perform(curl);
-  long status = 0;
-  curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &status);
-  curl_slist_free_all(headers);
-  curl_easy_cleanup(curl);
-  if (state.done) return kExitOk;
-  if (status == 401 || status == 403) return ctx.Fail(kExitAuth, "events: HTTP " + std::to_string(status));
-  if (rc == CURLE_COULDNT_CONNECT) return ctx.Fail(kExitNoConnect, "cannot connect to madre at " + url);
-  if (rc != CURLE_OK) return ctx.Fail(kExitError, std::string("events: ") + curl_easy_strerror(rc));
+  HttpClientRequest request;
+  request.target = parsed->target;
+  request.host = parsed->host_header;
+  request.headers = {{"X-VX11-Token", ctx.connection().token}, {"Accept", "text/event-stream"}};
+  int status = 0;
+  std::string error_body;
+  Status ended = HttpStream(parsed->endpoint, request, Seconds(10),
+                            {.on_head = [&](int s) { status = s; },
+                             .on_data =
+                                 [&](std::string_view data) {
+                                   if (status == 200) {
+                                     parser.Feed(data);
+                                   } else if (error_body.size() < 4096) {
+                                     error_body.append(data);
+                                   }
+                                 }},
+                            &cancel);
+  if (done) return kExitOk;
+  if (status != 0 && status != 200) {
+    nlohmann::json body = nlohmann::json::parse(error_body, nullptr, false);
+    return ctx.Fail(ExitCodeForHttpStatus(status),
+                    "events: " + ErrorDetail(status, body.is_discarded() ? nullptr : body,
+                                             error_body));
+  }
+  if (!ended.ok()) {
+    return ctx.Fail(ExitCodeForTransportError(ended),
+                    "events: " + url + ": " + ended.message());
+  }
   return kExitOk;  // the server ended the stream (madre stopped)
 }
 

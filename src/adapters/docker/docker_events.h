@@ -1,5 +1,5 @@
-// DockerEventSource over the Engine API: GET /v1.41/events on the unix socket (libcurl), one
-// dedicated thread, reconnection with back-off and `since=`.
+// DockerEventSource over the Engine API: GET /v1.41/events on the unix socket (Beast, see
+// adapters/httpclient), one dedicated thread, reconnection with back-off and `since=`.
 #pragma once
 
 #include <atomic>
@@ -11,6 +11,7 @@
 #include <thread>
 #include <vector>
 
+#include "adapters/httpclient/http_client.h"
 #include "base/time.h"
 #include "ports/docker_events.h"
 
@@ -50,13 +51,13 @@ class DockerEventStream final : public DockerEventSource {
   DockerEventStream& operator=(const DockerEventStream&) = delete;
 
   // DockerEventSource. Start after Stop starts again; Start while running is a bug (CHECK).
-  // Stop interrupts a blocked transfer or back-off wait at once (curl_multi_wakeup).
+  // Stop interrupts a blocked read or back-off wait at once (HttpCancel).
   void Start(std::function<void(DockerEvent)> on_event,
              std::function<void(bool connected, std::string detail)> on_state) override;
   void Stop() override;
 
  private:
-  struct Transfer;  // one connection's state and curl callbacks, defined in the .cc
+  struct Transfer;  // one connection's state, defined in the .cc
 
   void Run(const std::string& socket_path);
   // One connection, until it ends or Stop(). Returns why it ended; sets `answered_200`.
@@ -68,7 +69,7 @@ class DockerEventStream final : public DockerEventSource {
   DockerEventStreamOptions options_;
   std::function<void(DockerEvent)> on_event_;
   std::function<void(bool, std::string)> on_state_;
-  void* multi_ = nullptr;  // CURLM*, lives as long as the object so that Stop may wake it
+  HttpCancel cancel_;  // Stop() ends the connection in progress, or the next one at once
   std::atomic<bool> stopping_{false};
   std::mutex wait_mu_;
   std::condition_variable wait_cv_;

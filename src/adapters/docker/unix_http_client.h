@@ -1,4 +1,5 @@
-// A minimal blocking HTTP/1.1 client over a unix socket (libcurl), for the Docker Engine API.
+// A blocking HTTP/1.1 client for the Docker Engine API on its unix socket (over the
+// Beast-based client of adapters/httpclient).
 #pragma once
 
 #include <cstddef>
@@ -15,11 +16,7 @@ struct UnixHttpResponse {
   std::string body;
 };
 
-// Initialises libcurl once per process. Called by UnixHttpClient's constructor; call it
-// from main before starting threads when possible (curl_global_init is not thread-safe).
-void InitCurlOnce();
-
-// One easy handle per request, so a client is safe to use from any number of threads at once.
+// One connection per request, so a client is safe to use from any number of threads at once.
 class UnixHttpClient {
  public:
   // Bodies longer than `max_body_bytes` fail the request with kInternal.
@@ -30,7 +27,7 @@ class UnixHttpClient {
   // kDeadlineExceeded when `timeout` passes, kUnavailable when the socket does not answer,
   // kInternal for an oversized body or another transport failure.
   Result<UnixHttpResponse> Send(std::string_view method, std::string_view target,
-                            Duration timeout) const;
+                                Duration timeout) const;
 
   const std::string& socket_path() const { return socket_path_; }
 
