@@ -2,6 +2,7 @@
 
 #include <curl/curl.h>
 #include <fcntl.h>
+#include <gtest/gtest.h>
 #include <signal.h>
 #include <spawn.h>
 #include <sys/wait.h>
@@ -63,7 +64,8 @@ HttpAnswer Http(const std::string& method, const std::string& url, const std::st
   return answer;
 }
 
-MadreProcess::MadreProcess(std::map<std::string, std::string> env, std::vector<std::string> extra_args)
+MadreProcess::MadreProcess(std::map<std::string, std::string> env,
+                           std::vector<std::string> extra_args)
     : env_(std::move(env)), extra_args_(std::move(extra_args)) {
   static int counter = 0;
   state_dir_ = std::filesystem::temp_directory_path() /
@@ -82,7 +84,20 @@ MadreProcess::MadreProcess(std::map<std::string, std::string> env, std::vector<s
   if (!env_.count("VX11_THROTTLE_CPU_PCT")) env_["VX11_THROTTLE_CPU_PCT"] = "0";
 }
 
-MadreProcess::~MadreProcess() { Terminate(); }
+MadreProcess::~MadreProcess() {
+  Terminate();
+  const ::testing::UnitTest& unit = *::testing::UnitTest::GetInstance();
+  const bool in_test = unit.current_test_info() != nullptr;
+  const bool failed =
+      in_test ? ::testing::Test::HasFailure()
+              : unit.current_test_suite() != nullptr && unit.current_test_suite()->Failed();
+  if (failed) {
+    std::cerr << "madre state dir kept: " << state_dir_.string() << std::endl;
+    return;
+  }
+  std::error_code ignored;
+  std::filesystem::remove_all(state_dir_, ignored);
+}
 
 bool MadreProcess::Start() {
   std::vector<std::string> envs;
@@ -101,7 +116,8 @@ bool MadreProcess::Start() {
   envp.push_back(nullptr);
   posix_spawn_file_actions_t actions;
   posix_spawn_file_actions_init(&actions);
-  posix_spawn_file_actions_addopen(&actions, 1, log_path_.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
+  posix_spawn_file_actions_addopen(&actions, 1, log_path_.c_str(), O_WRONLY | O_CREAT | O_APPEND,
+                                   0644);
   posix_spawn_file_actions_adddup2(&actions, 1, 2);
   const int rc = posix_spawn(&pid_, MADRE_BINARY, &actions, nullptr, argv.data(), envp.data());
   posix_spawn_file_actions_destroy(&actions);
@@ -148,7 +164,9 @@ std::string MadreProcess::Url(const std::string& path) const {
   return "http://127.0.0.1:" + std::to_string(port_) + path;
 }
 
-HttpAnswer MadreProcess::Get(const std::string& path) const { return Http("GET", Url(path), "", token_); }
+HttpAnswer MadreProcess::Get(const std::string& path) const {
+  return Http("GET", Url(path), "", token_);
+}
 
 HttpAnswer MadreProcess::Post(const std::string& path, const std::string& body) const {
   return Http("POST", Url(path), body, token_);

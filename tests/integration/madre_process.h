@@ -26,7 +26,12 @@ class MadreProcess {
  public:
   // `env` is added to the current environment. The state dir is made unique under /tmp.
   MadreProcess(std::map<std::string, std::string> env, std::vector<std::string> extra_args = {});
-  ~MadreProcess();  // SIGTERM, then SIGKILL; removes nothing on disk
+  // SIGTERM, then SIGKILL. Then removes the state dir, unless the current gtest test failed
+  // (or, outside a test, e.g. in TearDownTestSuite, the current test suite did): then the dir is
+  // kept for diagnosis and its path printed.
+  ~MadreProcess();
+  MadreProcess(const MadreProcess&) = delete;
+  MadreProcess& operator=(const MadreProcess&) = delete;
 
   // Starts and waits until /health answers and /madre/power/state is ready. False on failure
   // (the log is printed).
