@@ -336,7 +336,8 @@ std::string SettingsHelp() {
                       unpauses them: instant re-open, memory kept; needs a unix DOCKER_HOST) [stop]
 Readiness (per compose service): a Docker healthcheck (ready when healthy), else the
   label vx11.health.url=http://127.0.0.1:PORT/path (HTTP 2xx) or vx11.health.tcp=
-  127.0.0.1:PORT (connect), else one second running without a restart.
+  127.0.0.1:PORT (a connection that stays open 1.5 s), else one second running
+  without a restart.
 Config file (TOML, --config): the same settings as lower-case keys: bind, port,
   compose_project, compose_dir, compose_files (list), compose_cmd, always_on (list),
   core_mode, allowlist (list), windows_enabled, timeout_sec, ttl_check_interval,

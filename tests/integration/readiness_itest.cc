@@ -292,11 +292,11 @@ TEST_F(ReadinessTest, TcpProbeServiceOpensOnlyOnceItsPortAccepts) {
   ExpectOpenOnlyOnceReady(watcher.samples());
 }
 
-// Disabled: shows a defect of madre (see the report on issue 3). A port published on 127.0.0.1
-// is docker-proxy's: it accepts a connection at once and closes it when the container does not
-// listen yet, so a connect-only vx11.health.tcp probe calls the service ready ~START_DELAY s too
-// early. Enable once the TCP probe checks that the peer does not hang up at once.
-TEST_F(ReadinessTest, DISABLED_TcpProbeOnAPublishedPortWaitsForTheServiceBehindDockerProxy) {
+// A port published on 127.0.0.1 is docker-proxy's: it accepts a connection at once and closes
+// it when the container does not listen yet (the first connections after a start only after
+// about a second), so a connect-only vx11.health.tcp probe would call the service ready
+// ~START_DELAY s too early.
+TEST_F(ReadinessTest, TcpProbeOnAPublishedPortWaitsForTheServiceBehindDockerProxy) {
   StartMadre();
   const std::string url = Url("TCP_PUBLISHED_PORT", "/health");
   OpenWatcher watcher(*madre_, "tcp_published", [&] { return HttpTruth(url); });

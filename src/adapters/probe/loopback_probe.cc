@@ -271,9 +271,30 @@ Status LoopbackProbe::HttpGet(const std::string& url, Duration timeout) {
 Status LoopbackProbe::TcpConnect(const std::string& host_port, Duration timeout) {
   ASSIGN_OR_RETURN(LoopbackEndpoint endpoint, ParseLoopbackHostPort(host_port));
   SteadyClock::time_point deadline = DeadlineAfter(timeout);
-  ASSIGN_OR_RETURN(std::unique_ptr<SocketFd> fd,
-                   Connect(endpoint, deadline, "connect to " + host_port));
-  return Status::Ok();
+  std::string what = "connect to " + host_port;
+  ASSIGN_OR_RETURN(std::unique_ptr<SocketFd> fd, Connect(endpoint, deadline, what));
+  // A port Docker publishes is held by docker-proxy, which accepts at once and then hangs up
+  // when the container behind it does not listen yet. So the connection must also stay up a
+  // while: a hang-up (or a reset) within tcp_hold_ is "not listening". Data from the service
+  // (a banner) is fine.
+  SteadyClock::time_point settle = std::min(
+      deadline, SteadyClock::now() + std::chrono::duration_cast<SteadyClock::duration>(tcp_hold_));
+  for (;;) {
+    pollfd p{fd->get(), POLLIN | POLLRDHUP, 0};
+    int rc = poll(&p, 1, MillisLeft(settle));
+    if (rc == 0) return Status::Ok();  // still connected, nothing said: listening
+    if (rc < 0) {
+      if (errno == EINTR) continue;
+      return Status::Unavailable(what + ": poll: " + ErrnoText(errno));
+    }
+    char byte;
+    ssize_t n = recv(fd->get(), &byte, 1, MSG_PEEK);
+    if (n > 0) return Status::Ok();
+    if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)) continue;
+    std::string why = n == 0 ? "closed" : ErrnoText(errno);
+    return Status::Unavailable(what + ": accepted, then " + why +
+                               " at once (nothing listens behind the port yet)");
+  }
 }
 
 }  // namespace madre

@@ -36,7 +36,7 @@ Result<LoopbackEndpoint> ParseLoopbackHostPort(std::string_view host_port);
 // characters (they would let the URL write its own request lines).
 Result<LoopbackHttpTarget> ParseLoopbackHttpUrl(std::string_view url);
 
-// Blocking and thread-safe (no state). Each call makes one connection and honours `timeout`
+// Blocking and thread-safe (no mutable state). Each call makes one connection and honours `timeout`
 // for all of it (connect, send, read). A URL or address refused by the parsers above is
 // kInvalidArgument and no socket is even created.
 class LoopbackProbe final : public ReadinessProbe {
@@ -44,9 +44,24 @@ class LoopbackProbe final : public ReadinessProbe {
   // Only the status line of the answer is read, at most kMaxAnswerBytes.
   static constexpr std::size_t kMaxAnswerBytes = 8 * 1024;
 
+  // How long a TCP connection must stay up for TcpConnect to count it (see below). docker-proxy
+  // holds the first connections to a just-started container for about one second before it
+  // hangs up on them (measured on dockerd 20.10: every connection made in the first second
+  // hangs up together, ~1.0 s after the first one; later ones at once).
+  static constexpr Duration kDefaultTcpHold = Millis(1500);
+
+  explicit LoopbackProbe(Duration tcp_hold = kDefaultTcpHold) : tcp_hold_(tcp_hold) {}
+
   // ReadinessProbe. HttpGet sends "GET <path> HTTP/1.0" with Host, and is OK on a 2xx status.
   Status HttpGet(const std::string& url, Duration timeout) override;
+  // OK when the connection is accepted and then neither closed nor reset by the other side
+  // for `tcp_hold` (docker-proxy accepts for a published port even while the container does
+  // not listen, then hangs up), or when the service sends something first. So a TCP probe
+  // that succeeds takes `tcp_hold`.
   Status TcpConnect(const std::string& host_port, Duration timeout) override;
+
+ private:
+  Duration tcp_hold_;
 };
 
 }  // namespace madre

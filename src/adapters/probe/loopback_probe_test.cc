@@ -118,6 +118,7 @@ class TinyHttpServer {
 };
 
 constexpr Duration kTimeout = Seconds(5);
+constexpr Duration kTcpHold = Millis(50);  // what a TCP probe waits for a hang-up, here
 
 TEST(LoopbackProbeHttpTest, TwoHundredIsReady) {
   TinyHttpServer server("HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok");
@@ -220,21 +221,71 @@ TEST(LoopbackProbeHttpTest, HeaderInjectionThroughThePathIsRefused) {
 TEST(LoopbackProbeTcpTest, ListeningPortConnects) {
   LoopbackSocket listening;
   listening.Listen();
-  LoopbackProbe probe;
+  LoopbackProbe probe(kTcpHold);
   EXPECT_TRUE(probe.TcpConnect("127.0.0.1:" + std::to_string(listening.port()), kTimeout).ok());
   EXPECT_TRUE(probe.TcpConnect("localhost:" + std::to_string(listening.port()), kTimeout).ok());
 }
 
+// What docker-proxy does for a published port whose container does not listen yet:
+// accept, then hang up at once.
+TEST(LoopbackProbeTcpTest, AnAcceptThenAnImmediateHangUpIsNotListening) {
+  LoopbackSocket proxy;
+  proxy.Listen();
+  std::thread hang_up([&] {
+    int fd = accept4(proxy.fd(), nullptr, nullptr, SOCK_CLOEXEC);
+    if (fd >= 0) close(fd);
+  });
+  LoopbackProbe probe(kTcpHold);
+  Status status = probe.TcpConnect("127.0.0.1:" + std::to_string(proxy.port()), kTimeout);
+  hang_up.join();
+  EXPECT_EQ(status.code(), StatusCode::kUnavailable);
+  EXPECT_THAT(status.message(), HasSubstr("nothing listens behind the port"));
+}
+
+// docker-proxy's first connections to a container that just started hang up late.
+TEST(LoopbackProbeTcpTest, AHangUpWithinTheHoldIsNotListening) {
+  LoopbackSocket proxy;
+  proxy.Listen();
+  std::thread late_hang_up([&] {
+    int fd = accept4(proxy.fd(), nullptr, nullptr, SOCK_CLOEXEC);
+    if (fd < 0) return;
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    close(fd);
+  });
+  LoopbackProbe probe(Seconds(5));  // a long hold; the hang-up ends it early
+  SteadyClock::time_point start = SteadyClock::now();
+  Status status = probe.TcpConnect("127.0.0.1:" + std::to_string(proxy.port()), kTimeout);
+  late_hang_up.join();
+  EXPECT_EQ(status.code(), StatusCode::kUnavailable);
+  EXPECT_LT(SteadyClock::now() - start, std::chrono::seconds(4));
+}
+
+TEST(LoopbackProbeTcpTest, AServiceThatGreetsFirstIsListening) {
+  LoopbackSocket service;
+  service.Listen();
+  std::thread greet([&] {
+    int fd = accept4(service.fd(), nullptr, nullptr, SOCK_CLOEXEC);
+    if (fd < 0) return;
+    (void)send(fd, "+OK\r\n", 5, MSG_NOSIGNAL);
+    char buf[16];
+    (void)read(fd, buf, sizeof(buf));  // until the probe closes
+    close(fd);
+  });
+  LoopbackProbe probe(kTcpHold);
+  EXPECT_TRUE(probe.TcpConnect("127.0.0.1:" + std::to_string(service.port()), kTimeout).ok());
+  greet.join();
+}
+
 TEST(LoopbackProbeTcpTest, RefusedPortIsUnavailable) {
   LoopbackSocket closed;
-  LoopbackProbe probe;
+  LoopbackProbe probe(kTcpHold);
   Status status = probe.TcpConnect("127.0.0.1:" + std::to_string(closed.port()), kTimeout);
   EXPECT_EQ(status.code(), StatusCode::kUnavailable);
   EXPECT_THAT(status.message(), HasSubstr("refused"));
 }
 
 TEST(LoopbackProbeTcpTest, NonLoopbackAddressesAreInvalid) {
-  LoopbackProbe probe;
+  LoopbackProbe probe(kTcpHold);
   for (const char* target :
        {"10.0.0.1:80", "example.com:80", "127.0.0.1", "127.0.0.1:", "127.0.0.1:0",
         "127.0.0.1:65536", "127.0.0.1:80x", "[::1]", "::1:80", "localhost:-1", ""}) {
@@ -254,7 +305,7 @@ TEST(LoopbackProbeTcpTest, Ipv6LoopbackConnectsWhenTheHostHasIt) {
   socklen_t len = sizeof(addr);
   ASSERT_EQ(getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len), 0);
   ASSERT_EQ(listen(fd, 4), 0);
-  LoopbackProbe probe;
+  LoopbackProbe probe(kTcpHold);
   Status status = probe.TcpConnect("[::1]:" + std::to_string(ntohs(addr.sin6_port)), kTimeout);
   close(fd);
   EXPECT_TRUE(status.ok()) << status.ToString();
