@@ -141,6 +141,48 @@ TEST_F(DockerEngineClientITest, ReportsCrashLoopsUnhealthyAndHealthlessServices)
   EXPECT_EQ(list[2].health, "unhealthy");
 }
 
+// ListProject reuses inspect answers while the list describes a container the same way. Where
+// the list's Status text and the inspect differ (a paused container shows no health in the
+// text; an exited one keeps its last health only in the inspect), the cached answers must be
+// what a fresh inspect says.
+TEST_F(DockerEngineClientITest, CachedObservationsMatchFreshInspectsThroughPauseStopAndStart) {
+  ComposeProject project(UniqueProjectName("cache"), FixtureComposeFile("two_services"),
+                         {{"WEB_PORT", std::to_string(FreeLoopbackPort())},
+                          {"DB_PORT", std::to_string(FreeLoopbackPort())}});
+  CommandOutput up = project.Up({"web"});
+  ASSERT_TRUE(up.ok()) << up.output;
+  DockerEngineClient cached = ClientFor(project);
+  DockerEngineClient fresh({.docker_host = DockerHostForTest(),
+                            .project = project.name(),
+                            .inspect_cache_max_age = Duration::zero()});
+  auto both_healthy = [](const std::vector<ContainerState>& l) {
+    return l.size() == 2 && l[0].health == "healthy" && l[1].health == "healthy";
+  };
+  std::vector<ContainerState> list = ListUntil(cached, both_healthy);
+  ASSERT_TRUE(both_healthy(list));
+  const std::string db_id = list[0].id;
+  const std::string web_id = list[1].id;
+
+  ASSERT_TRUE(cached.PauseContainer(web_id).ok());
+  ASSERT_TRUE(cached.Stop(db_id, 1).ok());
+  Result<std::vector<ContainerState>> first = cached.ListProject();
+  Result<std::vector<ContainerState>> again = cached.ListProject();
+  Result<std::vector<ContainerState>> truth = fresh.ListProject();
+  ASSERT_TRUE(first.ok() && again.ok() && truth.ok());
+  EXPECT_EQ((*truth)[0].state, "exited");
+  EXPECT_EQ((*truth)[1].state, "paused");
+  EXPECT_EQ(*first, *truth);
+  EXPECT_EQ(*again, *truth);
+
+  ASSERT_TRUE(cached.UnpauseContainer(web_id).ok());
+  ASSERT_TRUE(cached.Start(db_id).ok());
+  list = ListUntil(cached, both_healthy);
+  ASSERT_TRUE(both_healthy(list));
+  Result<std::vector<ContainerState>> restarted = fresh.ListProject();
+  ASSERT_TRUE(restarted.ok());
+  EXPECT_EQ(list, *restarted);
+}
+
 TEST_F(DockerEngineClientITest, AnUnknownContainerIsNotFoundAndAnEmptyProjectIsEmpty) {
   DockerEngineClient client(
       {.docker_host = DockerHostForTest(), .project = UniqueProjectName("empty")});

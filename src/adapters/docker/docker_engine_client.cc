@@ -1,7 +1,11 @@
 #include "adapters/docker/docker_engine_client.h"
 
 #include <algorithm>
+#include <atomic>
+#include <functional>
 #include <initializer_list>
+#include <system_error>
+#include <thread>
 #include <tuple>
 #include <utility>
 
@@ -32,9 +36,39 @@ Status CheckRef(const std::string& id) {
   return Status::InvalidArgument("not a container id or name: \"" + id + "\"");
 }
 
+// Calls work(i) for every i in [0, n), at most `max_parallel` at once: the calling thread and
+// up to max_parallel - 1 helper threads each take the next index until none is left. Returns
+// when every call has returned. A helper that cannot be started leaves its share to the others.
+void ForEachBounded(std::size_t n, int max_parallel, const std::function<void(std::size_t)>& work) {
+  if (n == 0) return;
+  std::atomic<std::size_t> next{0};
+  auto drain = [&] {
+    for (std::size_t i = next.fetch_add(1); i < n; i = next.fetch_add(1)) work(i);
+  };
+  const std::size_t at_once = static_cast<std::size_t>(std::max(max_parallel, 1));
+  const std::size_t helpers = std::min(n, at_once) - 1;
+  std::vector<std::thread> threads;
+  threads.reserve(helpers);
+  for (std::size_t k = 0; k < helpers; ++k) {
+    try {
+      threads.emplace_back(drain);
+    } catch (const std::system_error&) {
+      break;  // out of threads: fewer at once, same work
+    }
+  }
+  drain();
+  for (std::thread& thread : threads) thread.join();
+}
+
 }  // namespace
 
-DockerEngineClient::DockerEngineClient(DockerEngineOptions options) : options_(std::move(options)) {
+DockerEngineClient::DockerEngineClient(DockerEngineOptions options)
+    : DockerEngineClient(std::move(options), system_clock_) {}
+
+DockerEngineClient::DockerEngineClient(DockerEngineOptions options, const Clock& clock)
+    : options_(std::move(options)),
+      clock_(&clock),
+      inspect_cache_(options_.inspect_cache_max_age) {
   Result<std::string> socket = UnixSocketPathFromDockerHost(options_.docker_host);
   if (socket.ok()) {
     http_.emplace(*socket);
@@ -80,18 +114,55 @@ Status DockerEngineClient::Ping() {
 }
 
 Result<std::vector<ContainerState>> DockerEngineClient::ListProject() {
+  // An inspect answer serves a later list for a time measured from before its own list to
+  // after the later one: never shorter than what separates the two lists.
+  const TimePoint asked_at = clock_->Now();
   std::string path =
       "/containers/json?all=1&filters=" + PercentEncode(ProjectLabelFilter(options_.project));
   ASSIGN_OR_RETURN(UnixHttpResponse list, CallExpecting("GET", path, options_.timeout, {200}));
+  const TimePoint listed_at = clock_->Now();
   ASSIGN_OR_RETURN(std::vector<ContainerState> containers, ParseContainerList(list.body));
-  for (ContainerState& c : containers) {
-    Result<ContainerState> detail = Inspect(c.id);
-    if (detail.ok()) {
-      c = std::move(*detail);
-    } else if (detail.code() != StatusCode::kNotFound) {
-      return detail.status();
-    }  // else: removed since the list; keep what the list said
+  // A second, small read of the same answer for the Status texts, which ContainerState lacks.
+  ASSIGN_OR_RETURN(std::vector<ListedStatus> listed, ParseListStatusTexts(list.body));
+  if (listed.size() != containers.size()) {
+    return Status::Internal("docker: inconsistent container list");
   }
+
+  // The list's view of each container, replaced by its cached inspect when that is still
+  // good; the others are inspected below.
+  std::vector<std::string> ids;
+  std::vector<std::size_t> to_inspect;
+  ids.reserve(containers.size());
+  for (std::size_t i = 0; i < containers.size(); ++i) {
+    ContainerState& c = containers[i];
+    if (listed[i].id != c.id) return Status::Internal("docker: inconsistent container list");
+    ids.push_back(c.id);
+    if (std::optional<ContainerState> cached =
+            inspect_cache_.Find(c, listed[i].status_text, listed_at)) {
+      c = std::move(*cached);
+    } else {
+      to_inspect.push_back(i);
+    }
+  }
+  inspect_cache_.RetainOnly(ids);
+
+  std::vector<Result<ContainerState>> answers(to_inspect.size(),
+                                              Status::Internal("docker: inspect not sent"));
+  ForEachBounded(to_inspect.size(), options_.max_parallel_inspects,
+                 [&](std::size_t k) { answers[k] = Inspect(containers[to_inspect[k]].id); });
+
+  Status first_error;
+  for (std::size_t k = 0; k < to_inspect.size(); ++k) {
+    const std::size_t i = to_inspect[k];
+    if (answers[k].ok()) {
+      // containers[i] is still the list's view here.
+      inspect_cache_.Put(containers[i], listed[i].status_text, *answers[k], asked_at);
+      containers[i] = std::move(*answers[k]);
+    } else if (answers[k].code() != StatusCode::kNotFound && first_error.ok()) {
+      first_error = answers[k].status();
+    }  // kNotFound: removed since the list; keep what the list said
+  }
+  RETURN_IF_ERROR(first_error);
   std::sort(
       containers.begin(), containers.end(), [](const ContainerState& a, const ContainerState& b) {
         return std::tie(a.service, a.container, a.id) < std::tie(b.service, b.container, b.id);

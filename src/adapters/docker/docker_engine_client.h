@@ -8,7 +8,9 @@
 #include <string>
 #include <vector>
 
+#include "adapters/docker/docker_inspect_cache.h"
 #include "adapters/docker/unix_http_client.h"
+#include "base/clock.h"
 #include "base/status.h"
 #include "base/time.h"
 #include "core/model.h"
@@ -21,6 +23,11 @@ struct DockerEngineOptions {
   std::string docker_host = "unix:///var/run/docker.sock";  // DOCKER_HOST; only unix://
   std::string project;                                      // compose project name (-p)
   Duration timeout = Seconds(30);                           // per Engine API request
+  // ListProject reuses a container's inspect answer while the list describes the container
+  // the same way, for at most this long and less than the age its Status text shows
+  // (docker_inspect_cache.h). 0: inspect every container on every call.
+  Duration inspect_cache_max_age = Seconds(30);
+  int max_parallel_inspects = 8;  // inspects in flight at once during one ListProject (>= 1)
 };
 
 // Blocking; every method is safe to call from any thread at once (one curl handle per call).
@@ -31,14 +38,20 @@ struct DockerEngineOptions {
 class DockerEngineClient final : public ContainerObserver, public ContainerControl {
  public:
   explicit DockerEngineClient(DockerEngineOptions options);
+  // `clock` (borrowed, outlives the client) ages the inspect cache.
+  DockerEngineClient(DockerEngineOptions options, const Clock& clock);
 
   // GET /_ping.
   Status Ping();
 
   // ContainerObserver. Every container of the project (running or not, one-off `run`
-  // containers excluded), sorted by service then container name, with restart_count and
-  // exit_code from an inspect of each. A container removed between list and inspect keeps
-  // what the list said.
+  // containers excluded), sorted by service then container name, each as an inspect of it
+  // answers (restart_count, exit_code, health). One list request, then an inspect of each
+  // container whose list entry (state, name, Status text) changed since its last inspect, or
+  // whose inspect is older than inspect_cache_max_age or than the age its Status text shows
+  // ("Up 3 seconds": 3 s); up to max_parallel_inspects at once.
+  // A container removed between list and inspect keeps what the list said. An inspect that
+  // fails otherwise fails the call (the first such error in list order).
   Result<std::vector<ContainerState>> ListProject() override;
 
   // One container by id or name.
@@ -74,6 +87,10 @@ class DockerEngineClient final : public ContainerObserver, public ContainerContr
 
   std::mutex version_mu_;
   std::optional<std::string> api_version_;  // guarded by version_mu_
+
+  SystemClock system_clock_;
+  const Clock* clock_;  // &system_clock_ or borrowed
+  InspectCache inspect_cache_;
 };
 
 }  // namespace madre

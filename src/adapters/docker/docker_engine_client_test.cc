@@ -8,6 +8,8 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <condition_variable>
 #include <cstdlib>
 #include <filesystem>
 #include <map>
@@ -15,6 +17,8 @@
 #include <string>
 #include <thread>
 #include <vector>
+
+#include "testing/fake_clock.h"
 
 namespace madre {
 namespace {
@@ -29,8 +33,9 @@ struct CannedResponse {
   bool hang = false;  // never answer; wait for the client to give up
 };
 
-// Answers one request per connection from a table keyed by "METHOD /path?query".
-// Unknown requests get 404 {"message":"page not found"}. Records every request line.
+// Answers one request per connection from a table keyed by "METHOD /path?query", each
+// connection on its own thread. Unknown requests get 404 {"message":"page not found"}.
+// Records every request line, and how many container inspects were in flight at once.
 class ScriptedDockerd {
  public:
   ScriptedDockerd() {
@@ -48,6 +53,7 @@ class ScriptedDockerd {
   ~ScriptedDockerd() {
     shutdown(listen_fd_, SHUT_RDWR);  // wakes accept()
     thread_.join();
+    for (std::thread& connection : connections_) connection.join();
     close(listen_fd_);
     std::filesystem::remove_all(dir_);
   }
@@ -62,14 +68,53 @@ class ScriptedDockerd {
   }
   std::string docker_host() const { return "unix://" + path_; }
 
+  // Holds each inspect answer back until `in_flight` inspects are waiting at once, or `total`
+  // have arrived (the last, smaller batch). A client that never gets there is let go after
+  // a few seconds, and the test sees too few in flight.
+  void GateInspects(int in_flight, int total) {
+    std::lock_guard lock(mu_);
+    gate_in_flight_ = in_flight;
+    gate_total_ = total;
+  }
+  int max_inspects_in_flight() const {
+    std::lock_guard lock(mu_);
+    return max_inspects_in_flight_;
+  }
+
  private:
+  static bool IsInspect(const std::string& line) {
+    return line.find("/containers/") != std::string::npos &&
+           line.find("/containers/json") == std::string::npos && line.ends_with("/json");
+  }
+
   void Serve() {
     for (;;) {
       int fd = accept4(listen_fd_, nullptr, nullptr, SOCK_CLOEXEC);
       if (fd < 0) return;
-      Handle(fd);
-      close(fd);
+      std::lock_guard lock(mu_);
+      connections_.emplace_back([this, fd] {
+        Handle(fd);
+        close(fd);
+      });
     }
+  }
+
+  // Counts an inspect in flight and waits for the gate, if any.
+  void EnterInspect() {
+    std::unique_lock lock(mu_);
+    ++inspects_in_flight_;
+    max_inspects_in_flight_ = std::max(max_inspects_in_flight_, inspects_in_flight_);
+    const int mine = inspects_started_++;
+    if (gate_in_flight_ == 0) return;
+    if (inspects_in_flight_ >= gate_in_flight_ || inspects_started_ >= gate_total_) {
+      inspects_released_ = inspects_started_;
+      gate_cv_.notify_all();
+    }
+    gate_cv_.wait_for(lock, std::chrono::seconds(3), [&] { return mine < inspects_released_; });
+  }
+  void LeaveInspect() {
+    std::lock_guard lock(mu_);
+    --inspects_in_flight_;
   }
 
   void Handle(int fd) {
@@ -92,6 +137,10 @@ class ScriptedDockerd {
       }
       return;
     }
+    if (IsInspect(line)) {
+      EnterInspect();
+      LeaveInspect();  // before the answer: the client's next inspect cannot overlap this one
+    }
     std::string reply = "HTTP/1.1 " + std::to_string(response.status) +
                         " X\r\nContent-Type: application/json\r\nContent-Length: " +
                         std::to_string(response.body.size()) + "\r\nConnection: close\r\n\r\n" +
@@ -109,8 +158,16 @@ class ScriptedDockerd {
   int listen_fd_ = -1;
   std::thread thread_;
   mutable std::mutex mu_;
+  std::vector<std::thread> connections_;  // GUARDED_BY(mu_)
   std::map<std::string, CannedResponse> routes_;
   std::vector<std::string> requests_;
+  std::condition_variable gate_cv_;
+  int gate_in_flight_ = 0;  // 0: no gate
+  int gate_total_ = 0;
+  int inspects_in_flight_ = 0;
+  int max_inspects_in_flight_ = 0;
+  int inspects_started_ = 0;
+  int inspects_released_ = 0;
 };
 
 const std::string kFilter =
@@ -244,6 +301,259 @@ TEST_F(DockerEngineClientTest, AnEngineThatDoesNotAnswerInTimeIsDeadlineExceeded
   dockerd_.On("GET /v1.41/containers/slow/json", {200, "", /*hang=*/true});
   DockerEngineClient client = MakeClient(Millis(100));
   EXPECT_EQ(client.Inspect("slow").code(), StatusCode::kDeadlineExceeded);
+}
+
+// A container as the scripted engine lists and inspects it.
+struct FakeContainer {
+  std::string id;
+  std::string service;
+  std::string state = "running";
+  std::string status = "Up 5 minutes";
+  int restart_count = 0;
+};
+
+std::string ListJson(const std::vector<FakeContainer>& containers) {
+  std::string json = "[";
+  for (const FakeContainer& c : containers) {
+    if (json.size() > 1) json += ",";
+    json += R"js({"Id":")js" + c.id + R"js(","Names":["/vx11_)js" + c.service +
+            R"js(_1"],"Labels":{"com.docker.compose.service":")js" + c.service +
+            R"js("},"State":")js" + c.state + R"js(","Status":")js" + c.status + R"js("})js";
+  }
+  return json + "]";
+}
+
+std::string InspectJson(const FakeContainer& c) {
+  return R"js({"Id":")js" + c.id + R"js(","Name":"/vx11_)js" + c.service +
+         R"js(_1","RestartCount":)js" + std::to_string(c.restart_count) +
+         R"js(,"State":{"Status":")js" + c.state +
+         R"js(","ExitCode":0},"Config":{"Labels":{"com.docker.compose.service":")js" +
+         c.service + R"js("}}})js";
+}
+
+class ListProjectCacheTest : public DockerEngineClientTest {
+ protected:
+  static constexpr Duration kMaxAge = Seconds(30);
+
+  // The engine lists `containers` and answers an inspect of each.
+  void Serve(const std::vector<FakeContainer>& containers) {
+    dockerd_.On("GET /v1.41/containers/json?all=1&filters=" + kFilter,
+                {200, ListJson(containers)});
+    for (const FakeContainer& c : containers) {
+      dockerd_.On("GET /v1.41/containers/" + c.id + "/json", {200, InspectJson(c)});
+    }
+  }
+  DockerEngineClient MakeCachingClient(int max_parallel = 8, Duration max_age = kMaxAge) {
+    return DockerEngineClient({.docker_host = dockerd_.docker_host(),
+                               .project = "vx11",
+                               .timeout = Seconds(5),
+                               .inspect_cache_max_age = max_age,
+                               .max_parallel_inspects = max_parallel},
+                              clock_);
+  }
+  // The ids inspected since the last call, sorted.
+  std::vector<std::string> TakeInspected() {
+    std::vector<std::string> all = dockerd_.requests();
+    std::vector<std::string> ids;
+    const std::string prefix = "GET /v1.41/containers/";
+    for (std::size_t i = seen_; i < all.size(); ++i) {
+      const std::string& line = all[i];
+      if (line.rfind(prefix, 0) != 0 || !line.ends_with("/json")) continue;
+      std::string id = line.substr(prefix.size(), line.size() - prefix.size() - 5);
+      if (id != "json") ids.push_back(id);
+    }
+    seen_ = all.size();
+    std::sort(ids.begin(), ids.end());
+    return ids;
+  }
+  static std::vector<std::string> Restarts(const std::vector<ContainerState>& list) {
+    std::vector<std::string> out;
+    for (const ContainerState& c : list) {
+      out.push_back(c.service + "=" + std::to_string(c.restart_count));
+    }
+    return out;
+  }
+
+  FakeClock clock_;
+  std::size_t seen_ = 0;
+};
+
+TEST_F(ListProjectCacheTest, AnUnchangedListIsAnsweredWithoutInspects) {
+  Serve({{.id = "a1", .service = "alpha"}, {.id = "b1", .service = "beta"}});
+  DockerEngineClient client = MakeCachingClient();
+  Result<std::vector<ContainerState>> first = client.ListProject();
+  ASSERT_TRUE(first.ok()) << first.status().ToString();
+  EXPECT_THAT(TakeInspected(), ElementsAre("a1", "b1"));
+
+  clock_.Advance(Seconds(10));
+  Result<std::vector<ContainerState>> second = client.ListProject();
+  ASSERT_TRUE(second.ok()) << second.status().ToString();
+  EXPECT_THAT(TakeInspected(), IsEmpty());
+  EXPECT_EQ(*second, *first);
+}
+
+TEST_F(ListProjectCacheTest, AChangedStatusTextReinspectsOnlyThatContainer) {
+  Serve({{.id = "a1", .service = "alpha"}, {.id = "b1", .service = "beta"}});
+  DockerEngineClient client = MakeCachingClient();
+  ASSERT_TRUE(client.ListProject().ok());
+  TakeInspected();
+
+  // beta restarted on its own: a new start time in the text, a new restart count inside.
+  Serve({{.id = "a1", .service = "alpha"},
+         {.id = "b1", .service = "beta", .status = "Up 1 second", .restart_count = 1}});
+  Result<std::vector<ContainerState>> list = client.ListProject();
+  ASSERT_TRUE(list.ok()) << list.status().ToString();
+  EXPECT_THAT(TakeInspected(), ElementsAre("b1"));
+  EXPECT_THAT(Restarts(*list), ElementsAre("alpha=0", "beta=1"));
+}
+
+TEST_F(ListProjectCacheTest, ACachedInspectExpiresAfterItsMaxAge) {
+  Serve({{.id = "a1", .service = "alpha"}});
+  DockerEngineClient client = MakeCachingClient();
+  ASSERT_TRUE(client.ListProject().ok());
+  TakeInspected();
+  // A restart the list text does not show: only the inspect knows.
+  Serve({{.id = "a1", .service = "alpha", .restart_count = 3}});
+
+  clock_.Advance(kMaxAge - Millis(1));
+  Result<std::vector<ContainerState>> before = client.ListProject();
+  ASSERT_TRUE(before.ok());
+  EXPECT_THAT(TakeInspected(), IsEmpty());
+  EXPECT_THAT(Restarts(*before), ElementsAre("alpha=0"));
+
+  clock_.Advance(Millis(1));
+  Result<std::vector<ContainerState>> after = client.ListProject();
+  ASSERT_TRUE(after.ok());
+  EXPECT_THAT(TakeInspected(), ElementsAre("a1"));
+  EXPECT_THAT(Restarts(*after), ElementsAre("alpha=3"));
+}
+
+TEST_F(ListProjectCacheTest, AClockThatStepsBackDoesNotKeepAnEntryForever) {
+  Serve({{.id = "a1", .service = "alpha"}});
+  DockerEngineClient client = MakeCachingClient();
+  ASSERT_TRUE(client.ListProject().ok());
+  TakeInspected();
+  clock_.Advance(-Seconds(3600));
+  ASSERT_TRUE(client.ListProject().ok());
+  EXPECT_THAT(TakeInspected(), ElementsAre("a1"));
+}
+
+TEST_F(ListProjectCacheTest, AContainerGoneFromTheListIsForgotten) {
+  Serve({{.id = "a1", .service = "alpha"}, {.id = "b1", .service = "beta"}});
+  DockerEngineClient client = MakeCachingClient();
+  ASSERT_TRUE(client.ListProject().ok());
+  TakeInspected();
+  Serve({{.id = "a1", .service = "alpha"}});
+  ASSERT_TRUE(client.ListProject().ok());
+  EXPECT_THAT(TakeInspected(), IsEmpty());
+
+  // The same id listed the same way again (e.g. the lists of a project down and up in
+  // between): asked again, not taken from before.
+  Serve({{.id = "a1", .service = "alpha"}, {.id = "b1", .service = "beta"}});
+  ASSERT_TRUE(client.ListProject().ok());
+  EXPECT_THAT(TakeInspected(), ElementsAre("b1"));
+}
+
+TEST_F(ListProjectCacheTest, AContainerRemovedBeforeItsInspectKeepsTheListViewUncached) {
+  Serve({{.id = "a1", .service = "alpha"},
+         {.id = "g1", .service = "gone", .state = "exited", .status = "Exited (2) 1 second ago"}});
+  dockerd_.On("GET /v1.41/containers/g1/json", {404, R"js({"message":"No such container"})js"});
+  DockerEngineClient client = MakeCachingClient();
+  Result<std::vector<ContainerState>> list = client.ListProject();
+  ASSERT_TRUE(list.ok()) << list.status().ToString();
+  ASSERT_EQ(list->size(), 2u);
+  EXPECT_EQ((*list)[1].service, "gone");
+  EXPECT_EQ((*list)[1].state, "exited");
+  EXPECT_EQ((*list)[1].exit_code, std::nullopt) << "the list's view: no inspect answer";
+  TakeInspected();
+
+  ASSERT_TRUE(client.ListProject().ok());
+  EXPECT_THAT(TakeInspected(), ElementsAre("g1"));
+}
+
+TEST_F(ListProjectCacheTest, AFailedInspectFailsTheCallAndOnlyItIsAskedAgain) {
+  Serve({{.id = "a1", .service = "alpha"}, {.id = "b1", .service = "beta"}});
+  dockerd_.On("GET /v1.41/containers/b1/json", {500, R"js({"message":"boom"})js"});
+  DockerEngineClient client = MakeCachingClient();
+  Result<std::vector<ContainerState>> failed = client.ListProject();
+  EXPECT_EQ(failed.code(), StatusCode::kUnavailable);
+  EXPECT_THAT(failed.status().message(), HasSubstr("boom"));
+  TakeInspected();
+
+  Serve({{.id = "a1", .service = "alpha"}, {.id = "b1", .service = "beta"}});
+  ASSERT_TRUE(client.ListProject().ok());
+  EXPECT_THAT(TakeInspected(), ElementsAre("b1"));
+}
+
+// The readiness wait counts restarts: a crash loop that keeps showing the same young text
+// ("Up Less than a second") must not hide them.
+TEST_F(ListProjectCacheTest, AContainerStartedLessThanASecondAgoIsAlwaysInspected) {
+  Serve({{.id = "a1", .service = "alpha", .status = "Up Less than a second"}});
+  DockerEngineClient client = MakeCachingClient();
+  ASSERT_TRUE(client.ListProject().ok());
+  Serve({{.id = "a1", .service = "alpha", .status = "Up Less than a second", .restart_count = 1}});
+  Result<std::vector<ContainerState>> list = client.ListProject();
+  ASSERT_TRUE(list.ok());
+  EXPECT_THAT(TakeInspected(), ElementsAre("a1", "a1"));
+  EXPECT_THAT(Restarts(*list), ElementsAre("alpha=1"));
+}
+
+TEST_F(ListProjectCacheTest, AYoungContainersAnswerLastsNoLongerThanItsUptime) {
+  Serve({{.id = "a1", .service = "alpha", .status = "Up 3 seconds"}});
+  DockerEngineClient client = MakeCachingClient();
+  ASSERT_TRUE(client.ListProject().ok());
+  TakeInspected();
+  clock_.Advance(Millis(2900));
+  ASSERT_TRUE(client.ListProject().ok());
+  EXPECT_THAT(TakeInspected(), IsEmpty());
+  clock_.Advance(Millis(100));  // 3 s: it could have restarted and be "Up 3 seconds" again
+  ASSERT_TRUE(client.ListProject().ok());
+  EXPECT_THAT(TakeInspected(), ElementsAre("a1"));
+}
+
+TEST_F(ListProjectCacheTest, AZeroMaxAgeInspectsEveryTime) {
+  Serve({{.id = "a1", .service = "alpha"}});
+  DockerEngineClient client = MakeCachingClient(8, Duration::zero());
+  ASSERT_TRUE(client.ListProject().ok());
+  ASSERT_TRUE(client.ListProject().ok());
+  EXPECT_THAT(TakeInspected(), ElementsAre("a1", "a1"));
+}
+
+TEST_F(ListProjectCacheTest, InspectsRunInParallelUpToTheBound) {
+  std::vector<FakeContainer> containers;
+  for (char c = 'a'; c <= 'g'; ++c) {
+    containers.push_back({.id = std::string(1, c) + "1", .service = std::string(1, c)});
+  }
+  Serve(containers);
+  dockerd_.GateInspects(/*in_flight=*/3, /*total=*/7);
+  DockerEngineClient client = MakeCachingClient(/*max_parallel=*/3);
+  Result<std::vector<ContainerState>> list = client.ListProject();
+  ASSERT_TRUE(list.ok()) << list.status().ToString();
+  EXPECT_EQ(dockerd_.max_inspects_in_flight(), 3);
+  EXPECT_THAT(TakeInspected(), ElementsAre("a1", "b1", "c1", "d1", "e1", "f1", "g1"));
+  ASSERT_EQ(list->size(), 7u);
+  for (std::size_t i = 0; i < list->size(); ++i) EXPECT_EQ((*list)[i].id, containers[i].id);
+}
+
+TEST_F(ListProjectCacheTest, CallsFromSeveralThreadsAtOnceAgree) {
+  Serve({{.id = "a1", .service = "alpha"},
+         {.id = "b1", .service = "beta", .restart_count = 2},
+         {.id = "c1", .service = "gamma"}});
+  DockerEngineClient client = MakeCachingClient(/*max_parallel=*/2);
+  std::vector<std::vector<std::string>> seen(4);
+  std::vector<std::thread> threads;
+  for (std::size_t t = 0; t < seen.size(); ++t) {
+    threads.emplace_back([&, t] {
+      for (int round = 0; round < 3; ++round) {
+        Result<std::vector<ContainerState>> list = client.ListProject();
+        if (list.ok()) seen[t] = Restarts(*list);
+      }
+    });
+  }
+  for (std::thread& thread : threads) thread.join();
+  for (const auto& restarts : seen) {
+    EXPECT_THAT(restarts, ElementsAre("alpha=0", "beta=2", "gamma=0"));
+  }
 }
 
 TEST(DockerEngineClientNoServerTest, AMissingSocketIsUnavailable) {
