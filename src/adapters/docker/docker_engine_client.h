@@ -30,7 +30,7 @@ struct DockerEngineOptions {
   int max_parallel_inspects = 8;  // inspects in flight at once during one ListProject (>= 1)
 };
 
-// Blocking; every method is safe to call from any thread at once (one curl handle per call).
+// Blocking; every method is safe to call from any thread at once (one connection per call).
 // Errors: kUnavailable when dockerd does not answer (or DOCKER_HOST is not unix://),
 // kDeadlineExceeded when a request outlives the timeout, kNotFound for an unknown container,
 // kInvalidArgument for a container reference that is not an id or a name, kInternal for an
