@@ -5,11 +5,15 @@
 // decoding a full %XX encoding gives the bytes back; the query map holds the first occurrence
 // of each key; splitting a target loses nothing; a path segment accepted as a window id
 // cannot climb out of its directory nor smuggle an escape.
+// Also the CLI's URL parser (src/adapters/httpclient/http_client.h, ParseHttpUrl) on the same
+// text: an accepted URL has a host, a port, an origin-form target without a fragment, and
+// parses again to the same thing from its parts.
 #include <cstddef>
 #include <cstdint>
 #include <string>
 
 #include "adapters/http/query_string.h"
+#include "adapters/httpclient/http_client.h"
 #include "api/json_codec.h"
 #include "fuzz_check.h"
 
@@ -87,6 +91,26 @@ void CheckTarget(std::string_view target) {
   }
 }
 
+void CheckUrl(std::string_view text) {
+  for (std::string candidate : {std::string(text), "http://" + std::string(text)}) {
+    Result<ParsedHttpUrl> url = ParseHttpUrl(candidate);
+    if (!url.ok()) {
+      FUZZ_CHECK(url.status().code() == StatusCode::kInvalidArgument);
+      continue;
+    }
+    FUZZ_CHECK(!url->endpoint.address.empty());
+    FUZZ_CHECK(url->endpoint.port != 0);
+    FUZZ_CHECK(!url->endpoint.unix_socket);
+    FUZZ_CHECK(!url->target.empty() && url->target.front() == '/');
+    FUZZ_CHECK(url->target.find('#') == std::string::npos);
+    Result<ParsedHttpUrl> again = ParseHttpUrl("http://" + url->host_header + url->target);
+    FUZZ_CHECK(again.ok());
+    FUZZ_CHECK(again->endpoint.address == url->endpoint.address);
+    FUZZ_CHECK(again->endpoint.port == url->endpoint.port);
+    FUZZ_CHECK(again->target == url->target);
+  }
+}
+
 }  // namespace
 }  // namespace madre::fuzz
 
@@ -95,5 +119,6 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   const std::string_view text = AsText(data, size);
   CheckDecode(text);
   CheckTarget(text);
+  CheckUrl(text);
   return 0;
 }
