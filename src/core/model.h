@@ -40,6 +40,9 @@ struct ContainerState {
   std::string health;        // healthy|unhealthy|starting|"" (no healthcheck)
   int restart_count = 0;
   std::optional<int> exit_code;
+  // com.docker.compose.config-hash: the hash of the service configuration the
+  // container was created from. "" when unknown (e.g. from compose ps output).
+  std::string config_hash;
 
   bool Running() const { return state == "running" || state == "restarting"; }
   friend bool operator==(const ContainerState&, const ContainerState&) = default;

@@ -5,6 +5,8 @@
 #include <map>
 #include <set>
 
+#include <spdlog/spdlog.h>
+
 #include "core/readiness.h"
 
 namespace madre {
@@ -159,14 +161,56 @@ Status FailuresStatus(const std::vector<std::string>& failures) {
   return Status::Unavailable(message);
 }
 
-// Fast start: existing containers through the Engine API, missing ones through
-// compose, level by level. Services with a healthcheck are waited for before
-// the next level (compose's `condition: service_healthy`).
+// The services of `action` whose stopped (or paused) container was created from
+// another configuration than the compose files' current one: its config-hash
+// label differs from `config --hash`. Compose must recreate them. A container
+// without the label (unknown) is never outdated, and when no candidate has one
+// compose is not asked at all. A failure to get the hashes is logged and noted
+// in `ops`, and outdates nothing: the fast path goes on as without the check.
+std::set<std::string> Outdated(const Action& action,
+                               const std::map<std::string, ContainerState>& existing,
+                               ActionContext& context, std::vector<DockerOp>& ops) {
+  std::map<std::string, std::string> labels;  // service -> the hash its container was made with
+  for (const auto& name : action.services) {
+    auto it = existing.find(name);
+    if (it == existing.end() || it->second.id.empty() || it->second.Running()) continue;
+    if (!it->second.config_hash.empty()) labels[name] = it->second.config_hash;
+  }
+  if (labels.empty()) return {};
+  const auto start = std::chrono::steady_clock::now();
+  Result<std::map<std::string, std::string>> current = context.compose.ConfigHashes();
+  if (!current.ok()) {
+    const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                        std::chrono::steady_clock::now() - start)
+                        .count();
+    spdlog::warn("cannot tell whether the compose configuration changed, starting the existing "
+                 "containers as they are: {}",
+                 current.status().ToString());
+    ops.push_back({"compose config --hash (configuration check skipped)", -1,
+                   static_cast<std::int64_t>(ms),
+                   "existing containers started as they are: " + current.status().message()});
+    return {};
+  }
+  std::set<std::string> outdated;
+  for (const auto& [name, label] : labels) {
+    auto hash = current->find(name);
+    if (hash == current->end() || hash->second == label) continue;
+    spdlog::info("service {}: the compose configuration changed; compose recreates it", name);
+    outdated.insert(name);
+  }
+  return outdated;
+}
+
+// Fast start: existing containers through the Engine API, missing ones and ones
+// whose configuration changed (Outdated) through compose, level by level.
+// Services with a healthcheck are waited for before the next level (compose's
+// `condition: service_healthy`).
 ComposeOutcome FastStart(const Action& action, ActionContext& context) {
   ComposeOutcome outcome;
   Result<std::vector<ContainerState>> list = context.observer.ListProject();
   if (!list.ok()) return context.compose.Up(action.services);  // cannot see: let compose do it
   auto existing = ByService(*list);
+  const std::set<std::string> outdated = Outdated(action, existing, context, outcome.ops);
   const auto levels = Levels(context.model, action.services);
   std::vector<std::string> failures;
   for (std::size_t l = 0; l < levels.size(); ++l) {
@@ -174,8 +218,8 @@ ComposeOutcome FastStart(const Action& action, ActionContext& context) {
     std::vector<std::string> to_create;
     for (const auto& name : levels[l]) {
       auto it = existing.find(name);
-      if (it == existing.end() || it->second.id.empty()) {
-        to_create.push_back(name);
+      if (it == existing.end() || it->second.id.empty() || outdated.count(name)) {
+        to_create.push_back(name);  // `up` creates it, or recreates it from the new configuration
       } else if (it->second.state == "paused") {
         to_unpause.push_back({name, it->second});
       } else if (!it->second.Running()) {

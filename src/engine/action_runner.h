@@ -36,7 +36,9 @@ struct ActionContext {
   ReadinessOptions readiness;
   // The fast path: existing containers are started and stopped through the
   // Engine API, in dependency order, in parallel within a level; compose only
-  // creates what is missing. Null: everything goes through compose.
+  // creates what is missing and recreates a stopped container whose
+  // com.docker.compose.config-hash differs from compose.ConfigHashes() (the
+  // compose file changed since it was made). Null: everything goes through compose.
   ContainerControl* control = nullptr;
   // VX11_STOP_STRATEGY=pause (needs `control`): a stop pauses the containers and
   // a start unpauses them, for an instant re-open; memory stays in use.

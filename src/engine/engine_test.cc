@@ -488,6 +488,36 @@ TEST_F(EngineTest, FastPathStartsExistingContainersThroughTheEngineApiAndCreates
   EXPECT_EQ(audit_.records().back().ops[0].command, "POST /containers/fake-web-1/stop");
 }
 
+TEST_F(EngineTest, FastPathRecreatesAContainerWhoseComposeConfigurationChanged) {
+  options_.control = &docker_;
+  docker_.SetConfigHash("db", "aaaa");
+  docker_.SetRunning("db", false);     // made by compose from the old file, stopped
+  docker_.SetConfigHash("db", "bbbb");  // then the operator edited the compose file
+  Boot();
+  auto opened = OpenAndWait({"db"}, 60);
+  ASSERT_TRUE(opened.ok());
+  EXPECT_EQ(opened->window.state, WindowState::kOpen);
+  EXPECT_THAT(docker_.calls(), ElementsAre("config-hash", "up db"));
+  EXPECT_THAT(docker_.calls(), Not(Contains("api-start db")));
+}
+
+TEST_F(EngineTest, AConfigHashFailureDoesNotFailTheOpenAndIsAudited) {
+  options_.control = &docker_;
+  docker_.SetConfigHash("db", "aaaa");
+  docker_.SetRunning("db", false);
+  docker_.FailNext("config-hash", Status::Unavailable("compose is broken"));
+  Boot();
+  auto opened = OpenAndWait({"db"}, 60);
+  ASSERT_TRUE(opened.ok());
+  EXPECT_EQ(opened->window.state, WindowState::kOpen);
+  EXPECT_THAT(docker_.calls(), ElementsAre("config-hash", "api-start db"));
+  const AuditRecord record = audit_.records().back();
+  ASSERT_EQ(record.action, "window.opened");
+  ASSERT_FALSE(record.ops.empty());
+  EXPECT_THAT(record.ops[0].command, ::testing::HasSubstr("config --hash"));
+  EXPECT_THAT(record.ops[0].output, ::testing::HasSubstr("compose is broken"));
+}
+
 TEST_F(EngineTest, FastPathFailureIsReportedPerService) {
   options_.control = &docker_;
   docker_.SetRunning("db", false);

@@ -1,6 +1,7 @@
 // Drives `docker compose` / `docker-compose` for one configured project.
 #pragma once
 
+#include <map>
 #include <string>
 #include <vector>
 
@@ -41,6 +42,12 @@ class ComposeRunner {
   virtual ComposeOutcome Restart(const std::vector<std::string>& services) = 0;
   // Every container of the project, running or not.
   virtual Result<std::vector<ContainerState>> Ps() = 0;
+  // The configuration hash of every service (`config --hash=*`): service name ->
+  // the value compose puts in the com.docker.compose.config-hash label of a
+  // container it creates from the current compose files. A container whose
+  // label differs was created from an older configuration, and `Up` recreates it.
+  // May be cached by the implementation (see ComposeCliRunner).
+  virtual Result<std::map<std::string, std::string>> ConfigHashes() = 0;
 };
 
 }  // namespace madre

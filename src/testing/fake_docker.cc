@@ -39,6 +39,8 @@ ComposeOutcome FakeDocker::Up(const std::vector<std::string>& services) {
     c.service = s;
     c.container = "fake-" + s + "-1";
     c.id = "id-" + s;
+    auto hash = config_hashes_.find(s);
+    c.config_hash = hash == config_hashes_.end() ? "" : hash->second;  // created or recreated
     if (crash_on_start_.count(s)) {
       c.state = "exited";
       c.exit_code = 1;
@@ -92,8 +94,28 @@ Result<std::vector<ContainerState>> FakeDocker::ListProject() {
   return out;
 }
 
+Result<std::map<std::string, std::string>> FakeDocker::ConfigHashes() {
+  std::lock_guard<std::mutex> lock(mu_);
+  calls_.push_back("config-hash");
+  if (Status status = TakeFailure("config-hash"); !status.ok()) return status;
+  return config_hashes_;
+}
+
+void FakeDocker::SetConfigHash(const std::string& service, const std::string& hash) {
+  std::lock_guard<std::mutex> lock(mu_);
+  if (hash.empty()) {
+    config_hashes_.erase(service);
+  } else {
+    config_hashes_[service] = hash;
+  }
+}
+
 void FakeDocker::SetRunning(const std::string& service, bool running) {
   std::lock_guard<std::mutex> lock(mu_);
+  if (!containers_.count(service)) {
+    auto hash = config_hashes_.find(service);
+    if (hash != config_hashes_.end()) containers_[service].config_hash = hash->second;
+  }
   ContainerState& c = containers_[service];
   c.service = service;
   c.container = "fake-" + service + "-1";

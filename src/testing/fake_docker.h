@@ -26,6 +26,8 @@ class FakeDocker final : public ComposeRunner, public ContainerObserver, public 
   ComposeOutcome Stop(const std::vector<std::string>& services) override;
   ComposeOutcome Restart(const std::vector<std::string>& services) override;
   Result<std::vector<ContainerState>> Ps() override { return ListProject(); }
+  // The hashes set by SetConfigHash; recorded as "config-hash"; fails with FailNext("config-hash").
+  Result<std::map<std::string, std::string>> ConfigHashes() override;
   // ContainerObserver
   Result<std::vector<ContainerState>> ListProject() override;
   // ContainerControl: containers are "id-<service>"; calls are recorded as "api-start db".
@@ -42,6 +44,11 @@ class FakeDocker final : public ComposeRunner, public ContainerObserver, public 
   // Health of a service's container; new containers of a service with a
   // healthcheck start as "starting".
   void SetHealth(const std::string& service, const std::string& health);
+  // The service's current configuration hash, as `config --hash` prints it (none by
+  // default). A container that `up` or SetRunning creates carries the hash of that
+  // moment in config_hash, as compose's label; an existing container keeps its own.
+  // An empty `hash` removes the service from ConfigHashes().
+  void SetConfigHash(const std::string& service, const std::string& hash);
   std::vector<std::string> calls() const;                      // "up db web", "stop web", ...
   std::set<std::string> running() const;
 
@@ -52,6 +59,7 @@ class FakeDocker final : public ComposeRunner, public ContainerObserver, public 
   mutable std::mutex mu_;
   std::map<std::string, ContainerState> containers_;
   std::map<std::string, std::string> health_;  // set by SetHealth
+  std::map<std::string, std::string> config_hashes_;  // set by SetConfigHash
   std::map<std::string, Status> fail_next_;
   std::set<std::string> crash_on_start_;
   bool down_ = false;

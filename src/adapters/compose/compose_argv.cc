@@ -45,6 +45,8 @@ const char* ComposeVerbName(ComposeVerb verb) {
       return "ps";
     case ComposeVerb::kCreate:
       return "create";
+    case ComposeVerb::kConfigHash:
+      return "config --hash";
   }
   return "unknown";
 }
@@ -85,6 +87,15 @@ std::vector<std::string> ComposeArgv(const ComposeTarget& target, ComposeVerb ve
       MADRE_CHECK_MSG(services.empty(), "config takes no services");
       argv.push_back("config");
       if (v2) argv.insert(argv.end(), {"--format", "json"});
+      return argv;
+    case ComposeVerb::kConfigHash:
+      MADRE_CHECK_MSG(services.empty(), "config --hash takes no services");
+      argv.push_back("config");
+      if (v2) {
+        argv.insert(argv.end(), {"--hash", "*"});
+      } else {
+        argv.push_back("--hash=*");
+      }
       return argv;
     case ComposeVerb::kPs:
       MADRE_CHECK_MSG(services.empty(), "ps takes no services");

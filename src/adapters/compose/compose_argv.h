@@ -32,6 +32,7 @@ enum class ComposeVerb {
   kRestart,  // `restart <services>`
   kPs,       // v2: `ps --all --format json`; v1: `ps -a -q` (ids; see InspectArgv)
   kCreate,   // `up --no-start --no-deps --no-build <services>`
+  kConfigHash,  // every service's config hash: v2 `config --hash *`; v1 `config --hash=*`
 };
 
 // The verb's name, for messages ("up", "stop", ...).
@@ -50,7 +51,10 @@ bool IsValidServiceName(std::string_view name);
 //   unchanged running container is left alone by compose anyway.
 // - `stop` and `restart` pass no `-t`: compose uses each service's
 //   stop_grace_period.
-// - kConfig and kPs take no services (CHECKed).
+// - kConfig, kPs and kConfigHash take no services (CHECKed). kConfigHash asks
+//   for every service (`*`): v1's docopt parser needs `--hash=*` as one word,
+//   v2 (cobra) takes the value as the next word. Both print `<service> <hash>`
+//   lines; the wildcard is an argv word, so no shell ever expands it.
 //
 // Every service name must pass IsValidServiceName (CHECKed: callers validate
 // input before it gets here).

@@ -60,6 +60,17 @@ TEST(ComposeArgvTest, ConfigV1IsPlainYaml) {
   EXPECT_EQ(ComposeArgv(V1(), ComposeVerb::kConfig, {}), Concat(kV1Prefix, {"config"}));
 }
 
+TEST(ComposeArgvTest, ConfigHashV2TakesTheWildcardAsTheNextWord) {
+  EXPECT_EQ(ComposeArgv(V2(), ComposeVerb::kConfigHash, {}),
+            Concat(kV2Prefix, {"config", "--hash", "*"}));
+}
+
+TEST(ComposeArgvTest, ConfigHashV1TakesTheWildcardInTheSameWord) {
+  // docopt (v1) reads `--hash=*`; verified with docker-compose 1.29.2.
+  EXPECT_EQ(ComposeArgv(V1(), ComposeVerb::kConfigHash, {}),
+            Concat(kV1Prefix, {"config", "--hash=*"}));
+}
+
 TEST(ComposeArgvTest, UpIsDetachedWithoutDepsOrBuild) {
   const Argv tail = {"up", "-d", "--no-deps", "--no-build", "db", "web"};
   EXPECT_EQ(ComposeArgv(V2(), ComposeVerb::kUp, {"db", "web"}), Concat(kV2Prefix, tail));

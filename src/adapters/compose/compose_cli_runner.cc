@@ -165,6 +165,21 @@ Result<std::vector<ContainerState>> ComposeCliRunner::Ps() {
   return Status::Internal("unknown compose flavor");
 }
 
+Result<std::map<std::string, std::string>> ComposeCliRunner::ConfigHashes() {
+  std::lock_guard<std::mutex> lock(hash_mu_);
+  // Stamped before compose reads the files: an edit during the run shows as a
+  // change at the next call.
+  std::vector<FileStamp> stamps = StampFiles(ConfigHashInputs(target_));
+  if (hashes_ && stamps == hash_stamps_) return *hashes_;
+  hashes_.reset();
+  ASSIGN_OR_RETURN(std::string output,
+                   RunReadOnly(ComposeArgv(target_, ComposeVerb::kConfigHash, {})));
+  ASSIGN_OR_RETURN(auto hashes, ParseConfigHashes(output));
+  hash_stamps_ = std::move(stamps);
+  hashes_ = hashes;
+  return hashes;
+}
+
 Result<std::vector<ContainerState>> ComposeCliRunner::PsV1() {
   ASSIGN_OR_RETURN(std::string ids_output, RunReadOnly(ComposeArgv(target_, ComposeVerb::kPs, {})));
   const std::vector<std::string> ids = ParseContainerIds(ids_output);

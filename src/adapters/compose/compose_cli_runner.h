@@ -3,11 +3,14 @@
 #pragma once
 
 #include <functional>
+#include <map>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <vector>
 
 #include "adapters/compose/compose_argv.h"
+#include "adapters/compose/compose_config_hash.h"
 #include "base/status.h"
 #include "base/time.h"
 #include "core/model.h"
@@ -40,8 +43,15 @@ namespace madre {
 // `docker inspect <ids>` (none when there is no container). Containers that
 // vanish between the two steps are left out.
 //
-// Thread-safe as long as the ProcessRunner and the sleep function are: the
-// runner holds no mutable state.
+// ConfigHashes() runs `config --hash=*` (v1) / `config --hash *` (v2) and keeps
+// the answer with a stamp of its inputs (ConfigHashInputs: the compose files
+// and .env, by path, size, mtime, ctime and inode). Each later call stats
+// those few files (microseconds) and runs compose again only when a stamp
+// changed. A failure is returned and not kept: the next call tries again.
+//
+// Thread-safe as long as the ProcessRunner and the sleep function are. The only
+// mutable state is the hash cache, behind a mutex that is held while compose
+// computes the hashes, so that callers racing after a change run it once.
 class ComposeCliRunner final : public ComposeRunner {
  public:
   using SleepFn = std::function<void(Duration)>;
@@ -59,6 +69,7 @@ class ComposeCliRunner final : public ComposeRunner {
   ComposeOutcome Stop(const std::vector<std::string>& services) override;
   ComposeOutcome Restart(const std::vector<std::string>& services) override;
   Result<std::vector<ContainerState>> Ps() override;
+  Result<std::map<std::string, std::string>> ConfigHashes() override;
 
  private:
   struct Attempt;
@@ -72,6 +83,10 @@ class ComposeCliRunner final : public ComposeRunner {
   ProcessRunner& processes_;
   const Duration timeout_;
   const SleepFn sleep_;
+
+  std::mutex hash_mu_;
+  std::vector<FileStamp> hash_stamps_;                      // guarded by hash_mu_
+  std::optional<std::map<std::string, std::string>> hashes_;  // guarded by hash_mu_
 };
 
 // The back-off before the 2nd and the 3rd attempt of a mutating call.

@@ -379,6 +379,106 @@ TEST(Utf8TailTest, NeverStartsInsideACharacter) {
   EXPECT_EQ(Utf8Tail("x\xC3\xA9!", 2), "!");
 }
 
+// ---- ConfigHashes
+
+constexpr char kHashOutput[] = "db 0123abcd\nweb 4567ef00\n";
+
+TEST_P(ComposeCliRunnerTest, ConfigHashesAsksForEveryServiceWithTheFlavorsArgv) {
+  ComposeCliRunner runner = MakeRunner(GetParam());
+  processes_.PushExit(0, kHashOutput);
+  auto hashes = runner.ConfigHashes();
+  ASSERT_TRUE(hashes.ok()) << hashes.status().ToString();
+  EXPECT_THAT(*hashes, ElementsAre(::testing::Pair("db", "0123abcd"),
+                                   ::testing::Pair("web", "4567ef00")));
+  const std::string tail =
+      GetParam() == ComposeFlavor::kV2Plugin ? " config --hash *" : " config --hash=*";
+  EXPECT_THAT(processes_.commands(), ElementsAre(Prefix(GetParam()) + tail));
+  EXPECT_EQ(processes_.specs()[0].working_dir, "/srv/vx11");
+}
+
+TEST_P(ComposeCliRunnerTest, ConfigHashesFailureIsReturnedNotRetriedAndNotKept) {
+  ComposeCliRunner runner = MakeRunner(GetParam());
+  processes_.PushExit(1, "ERROR: yaml.scanner.ScannerError\n");
+  EXPECT_EQ(runner.ConfigHashes().code(), StatusCode::kUnavailable);
+  EXPECT_TRUE(sleeps_.empty());
+  processes_.PushExit(0, kHashOutput);
+  EXPECT_TRUE(runner.ConfigHashes().ok());  // tried again
+  EXPECT_EQ(processes_.commands().size(), 2u);
+}
+
+class ComposeConfigHashCacheTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = std::filesystem::temp_directory_path() /
+           ("madre_hash_cache_" + std::to_string(::getpid()) + "_" +
+            ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    std::filesystem::create_directories(dir_);
+    Write("docker-compose.yml", "services: {web: {image: x}}\n");
+    target_ = Target(ComposeFlavor::kV1);
+    target_.files = {"docker-compose.yml"};
+    target_.working_dir = dir_;
+    processes_.SetDefault(ProcessResult{0, false, false, kHashOutput, 0});
+  }
+  void TearDown() override { std::filesystem::remove_all(dir_); }
+  void Write(const std::string& name, const std::string& text) {
+    std::ofstream(dir_ / name) << text;
+  }
+  std::size_t Runs() const { return processes_.commands().size(); }
+
+  std::filesystem::path dir_;
+  ComposeTarget target_;
+  FakeProcessRunner processes_;
+};
+
+TEST_F(ComposeConfigHashCacheTest, UnchangedFilesAreAnsweredWithoutACompose) {
+  ComposeCliRunner runner(target_, processes_, Seconds(30));
+  ASSERT_TRUE(runner.ConfigHashes().ok());
+  auto again = runner.ConfigHashes();
+  ASSERT_TRUE(again.ok());
+  EXPECT_EQ(again->at("web"), "4567ef00");
+  EXPECT_EQ(Runs(), 1u);
+}
+
+TEST_F(ComposeConfigHashCacheTest, AnEditedComposeFileIsHashedAgain) {
+  ComposeCliRunner runner(target_, processes_, Seconds(30));
+  ASSERT_TRUE(runner.ConfigHashes().ok());
+  Write("docker-compose.yml", "services: {web: {image: x, environment: {A: '1'}}}\n");
+  processes_.PushExit(0, "db 0123abcd\nweb 99\n");
+  auto changed = runner.ConfigHashes();
+  ASSERT_TRUE(changed.ok());
+  EXPECT_EQ(changed->at("web"), "99");
+  EXPECT_EQ(Runs(), 2u);
+}
+
+TEST_F(ComposeConfigHashCacheTest, ATouchedComposeFileIsHashedAgain) {
+  ComposeCliRunner runner(target_, processes_, Seconds(30));
+  ASSERT_TRUE(runner.ConfigHashes().ok());
+  const auto file = dir_ / "docker-compose.yml";
+  std::filesystem::last_write_time(file, std::filesystem::last_write_time(file) - Seconds(60));
+  ASSERT_TRUE(runner.ConfigHashes().ok());
+  EXPECT_EQ(Runs(), 2u);
+}
+
+TEST_F(ComposeConfigHashCacheTest, ANewOrChangedEnvFileIsHashedAgain) {
+  ComposeCliRunner runner(target_, processes_, Seconds(30));
+  ASSERT_TRUE(runner.ConfigHashes().ok());
+  Write(".env", "TAG=1\n");
+  ASSERT_TRUE(runner.ConfigHashes().ok());
+  ASSERT_TRUE(runner.ConfigHashes().ok());
+  EXPECT_EQ(Runs(), 2u);
+  Write(".env", "TAG=22\n");
+  ASSERT_TRUE(runner.ConfigHashes().ok());
+  EXPECT_EQ(Runs(), 3u);
+}
+
+TEST_F(ComposeConfigHashCacheTest, OtherFilesOfTheDirectoryDoNotCount) {
+  ComposeCliRunner runner(target_, processes_, Seconds(30));
+  ASSERT_TRUE(runner.ConfigHashes().ok());
+  Write("README", "hello\n");
+  ASSERT_TRUE(runner.ConfigHashes().ok());
+  EXPECT_EQ(Runs(), 1u);
+}
+
 TEST(FakeProcessRunnerTest, AnswersInOrderThenTheDefault) {
   FakeProcessRunner processes;
   processes.PushExit(3, "three");

@@ -17,6 +17,7 @@ using docker_json::StringMember;
 
 constexpr std::string_view kUnixScheme = "unix://";
 constexpr std::string_view kServiceLabel = "com.docker.compose.service";
+constexpr std::string_view kConfigHashLabel = "com.docker.compose.config-hash";
 
 Result<json> ParseJson(std::string_view text, std::string_view what) {
   json doc = json::parse(text, /*cb=*/nullptr, /*allow_exceptions=*/false);
@@ -31,9 +32,9 @@ const json* ObjectMember(const json& object, std::string_view key) {
   return &*it;
 }
 
-std::string ServiceLabel(const json* labels) {
+std::string LabelValue(const json* labels, std::string_view key) {
   if (labels == nullptr) return "";
-  return StringMember(*labels, kServiceLabel).value_or("");
+  return StringMember(*labels, key).value_or("");
 }
 
 std::string StripSlash(std::string name) {
@@ -53,7 +54,9 @@ Result<ContainerState> ContainerFromListEntry(const json& entry) {
   if (!id || !state) return Status::Internal("docker: container list entry without Id or State");
   c.id = std::move(*id);
   c.state = std::move(*state);
-  c.service = ServiceLabel(ObjectMember(entry, "Labels"));
+  const json* labels = ObjectMember(entry, "Labels");
+  c.service = LabelValue(labels, kServiceLabel);
+  c.config_hash = LabelValue(labels, kConfigHashLabel);
   auto names = entry.find("Names");
   if (names != entry.end() && names->is_array() && !names->empty() && names->front().is_string()) {
     c.container = StripSlash(names->front().get<std::string>());
@@ -183,7 +186,9 @@ Result<ContainerState> ParseInspect(std::string_view inspect_json) {
   c.state = std::move(*status);
   c.container = StripSlash(StringMember(doc, "Name").value_or(""));
   const json* config = ObjectMember(doc, "Config");
-  c.service = config != nullptr ? ServiceLabel(ObjectMember(*config, "Labels")) : "";
+  const json* labels = config != nullptr ? ObjectMember(*config, "Labels") : nullptr;
+  c.service = LabelValue(labels, kServiceLabel);
+  c.config_hash = LabelValue(labels, kConfigHashLabel);
   if (const json* health = ObjectMember(*state, "Health"); health != nullptr) {
     c.health = StringMember(*health, "Status").value_or("");
   }

@@ -43,11 +43,13 @@ std::string ChooseApiVersion(std::string_view server_version);
 // "Up 3 seconds (health: starting)"; "" when it names no health.
 std::string ParseHealthFromStatus(std::string_view status_text);
 
-// A GET /containers/json answer. Fills service (com.docker.compose.service label), container
-// (first name without the '/'), id, state, and health from the Status text. Order kept.
+// A GET /containers/json answer. Fills service (com.docker.compose.service label),
+// config_hash (com.docker.compose.config-hash label, "" without it), container (first name
+// without the '/'), id, state, and health from the Status text. Order kept.
 Result<std::vector<ContainerState>> ParseContainerList(std::string_view list_json);
 
-// A GET /containers/{id}/json answer. Also fills restart_count, and exit_code for containers
+// A GET /containers/{id}/json answer. service and config_hash come from Config.Labels.
+// Also fills restart_count, and exit_code for containers
 // that have run and stopped (exited, dead, restarting). Health comes from State.Health.
 Result<ContainerState> ParseInspect(std::string_view inspect_json);
 

@@ -10,10 +10,15 @@ namespace {
 
 using ::testing::HasSubstr;
 
+constexpr char kWebConfigHash[] =
+    "d90311a02a9769003e4162624be6ef921cde7ec2fb9ba20e4e2817d69a208286";
+
 // Trimmed from a real GET /v1.41/containers/json of dockerd 20.10 (docker-compose 1.29).
 constexpr char kListJson[] = R"js([
   {"Id":"99f5c2356ff8","Names":["/sample_web_1"],"Image":"madre-busybox:latest",
-   "Labels":{"com.docker.compose.project":"sample","com.docker.compose.service":"web"},
+   "Labels":{"com.docker.compose.project":"sample","com.docker.compose.service":"web",
+             "com.docker.compose.config-hash":
+               "d90311a02a9769003e4162624be6ef921cde7ec2fb9ba20e4e2817d69a208286"},
    "State":"running","Status":"Up Less than a second (health: starting)"},
   {"Id":"a7fff3cff272","Names":["/sample_db_1"],
    "Labels":{"com.docker.compose.project":"sample","com.docker.compose.service":"db"},
@@ -31,7 +36,9 @@ constexpr char kInspectRunning[] = R"js({
   "Name":"/sample_web_1","RestartCount":0,
   "State":{"Status":"running","Running":true,"ExitCode":0,
            "Health":{"Status":"starting","FailingStreak":0,"Log":[]}},
-  "Config":{"Labels":{"com.docker.compose.service":"web"}}})js";
+  "Config":{"Labels":{"com.docker.compose.service":"web",
+                      "com.docker.compose.config-hash":
+                        "d90311a02a9769003e4162624be6ef921cde7ec2fb9ba20e4e2817d69a208286"}}})js";
 
 constexpr char kInspectRestarting[] = R"js({
   "Id":"c0ffee","Name":"/vx11_crashy_1","RestartCount":4,
@@ -125,6 +132,13 @@ TEST(ParseContainerListTest, ReadsServiceNameIdStateAndHealth) {
   EXPECT_EQ((*list)[3].health, "");
 }
 
+TEST(ParseContainerListTest, ReadsTheComposeConfigHashLabelAndLeavesItEmptyWithoutOne) {
+  Result<std::vector<ContainerState>> list = ParseContainerList(kListJson);
+  ASSERT_TRUE(list.ok()) << list.status().ToString();
+  EXPECT_EQ((*list)[0].config_hash, kWebConfigHash);
+  EXPECT_EQ((*list)[1].config_hash, "");
+}
+
 TEST(ParseContainerListTest, EmptyListIsEmpty) {
   Result<std::vector<ContainerState>> list = ParseContainerList("[]");
   ASSERT_TRUE(list.ok());
@@ -165,6 +179,7 @@ TEST(ParseInspectTest, ReadsStateHealthAndNoExitCodeWhileRunning) {
   EXPECT_EQ(c->health, "starting");
   EXPECT_EQ(c->restart_count, 0);
   EXPECT_EQ(c->exit_code, std::nullopt);
+  EXPECT_EQ(c->config_hash, kWebConfigHash);
 }
 
 TEST(ParseInspectTest, ACrashLoopingContainerHasRestartCountAndExitCode) {
@@ -174,6 +189,7 @@ TEST(ParseInspectTest, ACrashLoopingContainerHasRestartCountAndExitCode) {
   EXPECT_EQ(c->restart_count, 4);
   EXPECT_EQ(c->exit_code, 1);
   EXPECT_EQ(c->health, "");
+  EXPECT_EQ(c->config_hash, "");  // no such label
 }
 
 TEST(ParseInspectTest, AnExitedContainerHasItsExitCode) {
