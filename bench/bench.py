@@ -38,6 +38,7 @@ MODES = {
         "ready_sizes": [3],
         "ready_runs": 3,
         "ttl_windows": 10,
+        "pause_runs": 5,
         "crash_runs": 2,
         "wrk_duration": 5,
         "wrk_rounds": 1,
@@ -55,6 +56,7 @@ MODES = {
         "ready_sizes": [1, 3, 10],
         "ready_runs": 5,
         "ttl_windows": 50,
+        "pause_runs": 15,
         "crash_runs": 5,
         "wrk_duration": 10,
         "wrk_rounds": 3,
@@ -189,6 +191,14 @@ class Docker:
         st, _ = self.request("POST", f"/containers/{cid}/stop?t={t}", timeout=t + 30)
         if st not in (204, 304):
             raise RuntimeError(f"docker: stop {cid[:12]}: HTTP {st}")
+
+    def unpause(self, cid):
+        st, _ = self.request("POST", f"/containers/{cid}/unpause")
+        if st not in (204, 304, 409):  # 409: not paused
+            raise RuntimeError(f"docker: unpause {cid[:12]}: HTTP {st}")
+
+    def paused(self, cid):
+        return self.inspect(cid)["State"].get("Paused", False)
 
     def remove(self, cid):
         self.request("DELETE", f"/containers/{cid}?force=1&v=1")
@@ -347,7 +357,7 @@ def destroy_project(ctx, name):
 
 
 class Madre:
-    def __init__(self, ctx, key, project):
+    def __init__(self, ctx, key, project, extra_env=None):
         self.ctx = ctx
         self.key = key
         self.project = project
@@ -369,6 +379,7 @@ class Madre:
             "VX11_THROTTLE_CPU_PCT": "0",
             "VX11_STATE_DIR": self.state_dir,
         })
+        env.update(extra_env or {})
         self.env = env
         self.logf = open(self.log_path, "w")
         self.proc = subprocess.Popen([ctx.madre_bin, "serve"], env=env, stdout=self.logf,
@@ -575,6 +586,53 @@ def bench_open_close(ctx, m, main_ids, mirror, mirror_ids):
     except Exception as e:
         log(f"audit ops: {e}")
     return out
+
+
+# --------------------------------------------------------------------------------------------
+# 1b: open and close with VX11_STOP_STRATEGY=pause
+
+
+def bench_pause(ctx, project, ids):
+    """A madre with the pause strategy on the mirror project (the main madre does not manage
+    it): the first open starts 3 stopped containers, its close pauses them; then each open
+    unpauses them and each close pauses them again."""
+    d = ctx.docker
+    svcs = ["s1", "s2", "s3"]
+    cids = [ids[s] for s in svcs]
+    d.ensure_stopped(list(ids.values()))
+    pm = Madre(ctx, "pause", project, {"VX11_STOP_STRATEGY": "pause"})
+    try:
+        w, first_open = pm.open(svcs)
+        pm.close(w["window_id"])
+        if not all(d.paused(i) for i in cids):
+            raise RuntimeError("pause strategy: containers not paused after the first close")
+        rec = {"first_open": first_open, "open": [], "close": [], "strategy": []}
+        for _ in range(ctx.cfg["pause_runs"]):
+            time.sleep(0.2)
+            w, t_open = pm.open(svcs)
+            rec["strategy"].append(w.get("stop_strategy"))
+            if any(d.paused(i) for i in cids):
+                raise RuntimeError("pause strategy: a container is still paused after the open")
+            time.sleep(0.2)
+            _, t_close = pm.close(w["window_id"])
+            if not all(d.paused(i) for i in cids):
+                raise RuntimeError("pause strategy: containers not paused after a close")
+            rec["open"].append(t_open)
+            rec["close"].append(t_close)
+        _, obj, _ = pm.req("GET", "/madre/power/audit?limit=10")
+        for a in obj["records"]:  # newest first
+            if a["action"] == "window.opened":
+                rec["ops"] = [{"command": o["command"].replace(project, "P"),
+                               "elapsed_ms": o["elapsed_ms"]} for o in a["ops"]]
+                break
+        log(f"pause: open median {statistics.median(rec['open']) * 1000:.1f} ms, close median "
+            f"{statistics.median(rec['close']) * 1000:.1f} ms (first open, a real start: "
+            f"{first_open * 1000:.0f} ms)")
+        return rec
+    finally:
+        pm.stop()
+        d.parallel(d.unpause, [i for i in ids.values() if d.paused(i)])
+        d.ensure_stopped(list(ids.values()))
 
 
 # --------------------------------------------------------------------------------------------
@@ -1157,6 +1215,7 @@ def main():
         run_step(ctx, "crashloop", bench_crashloop, ctx, m, main_p, main_ids)
         run_step(ctx, "http", bench_http, ctx, m)
         run_step(ctx, "cli", bench_cli, ctx, m, mirror_p)
+        run_step(ctx, "pause", bench_pause, ctx, mirror_p, mirror_ids)
         run_step(ctx, "idle", bench_idle, ctx, m)
 
         def growth_step():

@@ -17,6 +17,7 @@ GOALS = {
     "state_rps": 50000,  # /state >= 50,000 req/s ...
     "state_p99": 0.010,  # ... with p99 < 10 ms (wrk -t2 -c64)
     "rss_mb": 15.0,  # idle RSS < 15 MB
+    "pause_open": 0.050,  # with VX11_STOP_STRATEGY=pause, open of the same window < 50 ms
 }
 
 
@@ -160,6 +161,14 @@ def render(r, cfg):
             f"{verdict(re_ <= GOALS['open_engine'])} |")
     else:
         add("| open of 3 existing services ≤ 0.6 × compose, ≤ 1.2 × Engine API | – | not measured |")
+    pz = r.get("pause")
+    if pz:
+        sp = summary(pz["open"])
+        add(f"| with `VX11_STOP_STRATEGY=pause`: opening the same window (3 paused services) "
+            f"< 50 ms | median {ms(sp['median'])} ms, max {ms(sp['max'])} ms over {sp['n']} opens "
+            f"| {verdict(sp['median'] < GOALS['pause_open'])} |")
+    else:
+        add("| pause strategy: open < 50 ms | – | not measured |")
     ttl = r.get("ttl")
     if ttl:
         b99 = as_bounds(ttl["p99_bounds"])
@@ -269,6 +278,30 @@ def render(r, cfg):
     add("")
 
     # --- 3 TTL
+    # --- 2b pause
+    pz = r.get("pause")
+    if pz:
+        add("## 2b. Opening and closing with `VX11_STOP_STRATEGY=pause`")
+        add("")
+        add("Method: a second madre with `VX11_STOP_STRATEGY=pause` on the mirror project. Its "
+            "first window of s1..s3 starts the stopped containers "
+            f"({ms(pz['first_open'])} ms) and its close pauses them; then each round opens the "
+            "same window (`\"wait\":true`, `\"skip_health\":true`: madre unpauses the three "
+            "containers) and closes it (madre pauses them), 0.2 s apart. Every round checks "
+            "through the Engine API that the containers are unpaused after the open and paused "
+            "after the close.")
+        add("")
+        if pz.get("ops"):
+            add("What madre ran for an open (`window.opened` audit record): "
+                + ", ".join(f"`{o['command']}` ({o['elapsed_ms']} ms)" for o in pz["ops"]) + ".")
+            add("")
+        add("| operation | n | median ms | spread ms |")
+        add("| --- | ---: | ---: | --- |")
+        for name in ("open", "close"):
+            s = summary(pz[name])
+            add(f"| {name} | {s['n']} | {ms(s['median'])} | {spread(s)} |")
+        add("")
+
     add("## 3. TTL precision")
     add("")
     if ttl:
