@@ -1095,7 +1095,7 @@ set title 'madre: time per request as the project grows (medians)'
 set xlabel 'compose services in the project'
 set ylabel 'ms'
 set logscale xy
-set key left top
+set key right bottom
 set grid
 plot '{data}' using 1:2 with linespoints title 'GET /state', \\
      '{data}' using 1:3 with linespoints title 'GET /status', \\
@@ -1232,7 +1232,9 @@ def main():
                 row["create_sec"] = took
                 rows.append(row)
                 g.stop()
-            png = plot_growth(ctx, rows, os.path.join(os.path.dirname(args.json), "growth.png"))
+            # Beside the report, which shows it (docs/benchmarks-growth.png).
+            png = plot_growth(ctx, rows, os.path.join(os.path.dirname(os.path.abspath(args.out)),
+                                                      "benchmarks-growth.png"))
             return {"rows": rows, "seed": seed, "png": png}
 
         run_step(ctx, "growth", growth_step)

@@ -7,6 +7,7 @@ bench.py calls render(); to re-render from a saved run:
 
 import json
 import math
+import os
 import sys
 
 GOALS = {
@@ -497,7 +498,7 @@ def render(r, cfg):
             add("Set-up: " + "; ".join(parts) + ".")
             add("")
         if g.get("png"):
-            add(f"The run also drew `out/bench/growth.png` (gnuplot; not committed).")
+            add(f"![time per request as the project grows]({os.path.basename(g['png'])})")
             add("")
     else:
         add("Not measured (see errors).")

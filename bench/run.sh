@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # madre benchmarks: madre against docker-compose, the Docker Engine API and nginx, on this
-# machine's dockerd. Writes docs/BENCHMARKS.md (and out/bench/results-<mode>.json, growth.png).
+# machine's dockerd. Writes docs/BENCHMARKS.md and docs/benchmarks-growth.png (and the raw
+# numbers, out/bench/results-<mode>.json).
 #
 # Usage: bench/run.sh [--smoke|--full]
 #   --smoke  (default) a few runs of everything, about 4 minutes once madre is built

@@ -1,4 +1,5 @@
 #include "core/planner.h"
+#include "testing/model_builder.h"
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
@@ -12,19 +13,11 @@ using ::testing::IsEmpty;
 const TimePoint kT0 = FromMicros(1'795'514'400'000'000);
 
 ServiceModel Model() {
-  ServiceModel model;
-  auto add = [&](std::string name, std::vector<std::string> deps) {
-    ServiceDef def;
-    def.name = name;
-    def.depends_on = std::move(deps);
-    model.services[name] = def;
-  };
-  add("redis", {});
-  add("db", {});
-  add("web", {"db", "redis"});
-  add("api", {"db"});
-  add("worker", {"api"});
-  return model;
+  return ModelOf({{"redis", {}},
+                  {"db", {}},
+                  {"web", {"db", "redis"}},
+                  {"api", {"db"}},
+                  {"worker", {"api"}}});
 }
 
 PlannerConfig Config(int max_concurrent = 4) {

@@ -11,18 +11,14 @@
 #include "testing/in_memory_window_store.h"
 #include "testing/manual_executor.h"
 #include "testing/recording_audit_log.h"
+#include "testing/model_builder.h"
 
 namespace madre {
 namespace {
 
 using nlohmann::json;
 
-ServiceModel Model() {
-  ServiceModel model;
-  for (const char* name : {"redis", "db", "web"}) model.services[name].name = name;
-  model.services["web"].depends_on = {"db"};
-  return model;
-}
+ServiceModel Model() { return ModelOf({{"redis", {}}, {"db", {}}, {"web", {"db"}}}); }
 
 class RoutesTest : public ::testing::Test {
  protected:

@@ -6,6 +6,7 @@
 #include "testing/fake_clock.h"
 #include "testing/fake_docker.h"
 #include "testing/fake_probe.h"
+#include "testing/model_builder.h"
 
 namespace madre {
 namespace {
@@ -17,18 +18,7 @@ using ::testing::Field;
 using ::testing::HasSubstr;
 using ::testing::Not;
 
-ServiceModel Model() {
-  ServiceModel model;
-  auto add = [&](std::string name, std::vector<std::string> deps) {
-    ServiceDef def;
-    def.name = name;
-    def.depends_on = std::move(deps);
-    model.services[name] = def;
-  };
-  add("db", {});
-  add("api", {"db"});
-  return model;
-}
+ServiceModel Model() { return ModelOf({{"db", {}}, {"api", {"db"}}}); }
 
 // The fast path's configuration check: a stopped container made from an older
 // compose configuration (its config-hash label differs from `config --hash`)

@@ -10,6 +10,7 @@
 #include "testing/in_memory_window_store.h"
 #include "testing/manual_executor.h"
 #include "testing/recording_audit_log.h"
+#include "testing/model_builder.h"
 
 namespace madre {
 namespace {
@@ -20,20 +21,13 @@ using ::testing::IsEmpty;
 using ::testing::Not;
 
 ServiceModel Model() {
-  ServiceModel model;
-  auto add = [&](std::string name, std::vector<std::string> deps) {
-    ServiceDef def;
-    def.name = name;
-    def.depends_on = std::move(deps);
-    model.services[name] = def;
-  };
-  add("redis", {});
-  add("db", {});
-  add("web", {"db", "redis"});
-  add("api", {"db"});
-  add("cache", {});
+  ServiceModel model = ModelOf({{"redis", {}},
+                                {"db", {}},
+                                {"web", {"db", "redis"}},
+                                {"api", {"db"}},
+                                {"cache", {}},
+                                {"probed", {}}});
   model.services["cache"].has_healthcheck = true;
-  add("probed", {});
   model.services["probed"].labels["vx11.health.url"] = "http://127.0.0.1:9999/health";
   model.services["probed"].labels["vx11.health.timeout_sec"] = "5";
   return model;
