@@ -39,6 +39,7 @@ MODES = {
         "ready_runs": 3,
         "ttl_windows": 10,
         "pause_runs": 5,
+        "cycles": 120,
         "crash_runs": 2,
         "wrk_duration": 5,
         "wrk_rounds": 1,
@@ -57,6 +58,7 @@ MODES = {
         "ready_runs": 5,
         "ttl_windows": 50,
         "pause_runs": 15,
+        "cycles": 480,
         "crash_runs": 5,
         "wrk_duration": 10,
         "wrk_rounds": 3,
@@ -946,8 +948,35 @@ def bench_http(ctx, m):
                 time.sleep(1)
     finally:
         nginx.stop()
-    return {"runs": res, "duration": secs, "body_bytes": res_sizes,
+    cycles = [cycle_rate(ctx, m, clients) for clients in (1, 8)]
+    return {"runs": res, "duration": secs, "body_bytes": res_sizes, "cycles": cycles,
             "elapsed_sec": time.monotonic() - t_start}
+
+
+def cycle_rate(ctx, m, clients):
+    """Open/close cycles per second of windows on s2 while a hold window keeps s2 running, so
+    that no cycle waits for Docker: the API, the planner, the store and the audit (each open and
+    close is persisted and audited, with an fsync) - `clients` at once, each on its own
+    keep-alive connection."""
+    total = ctx.cfg["cycles"] // clients * clients
+    hold, _ = m.open(["s2"], skip_health=True, hold=True)
+
+    def worker(n):
+        for _ in range(n):
+            w, _ = m.open(["s2"], skip_health=True)
+            m.close(w["window_id"])
+
+    try:
+        t0 = time.perf_counter()
+        with concurrent.futures.ThreadPoolExecutor(max_workers=clients) as ex:
+            for f in [ex.submit(worker, total // clients) for _ in range(clients)]:
+                f.result()
+        took = time.perf_counter() - t0
+    finally:
+        m.close(hold["window_id"])
+    res = {"clients": clients, "cycles": total, "sec": took, "rate": total / took}
+    log(f"open/close cycles, {clients} client(s): {total} in {took:.1f} s = {res['rate']:.0f}/s")
+    return res
 
 
 # --------------------------------------------------------------------------------------------

@@ -406,6 +406,18 @@ def render(r, cfg):
             b = summary([x["rps"] for x in ng])["median"]
             add("")
             add(f"madre `/state` serves {a / b:.2f} × nginx's rate for the same body.")
+        if http.get("cycles"):
+            add("")
+            add("Open/close cycles: `POST /madre/power/windows/open` (`wait`, `skip_health`) then "
+                "`POST /madre/power/windows/close` of a window on `s2`, while a hold window keeps "
+                "`s2` running, so no cycle waits for Docker: this is madre's own cost per window "
+                "(request, planner, a persisted window row and an audit record with an fsync for "
+                "each of the open and the close).")
+            add("")
+            add("| clients at once | cycles | seconds | cycles/s |")
+            add("| ---: | ---: | ---: | ---: |")
+            for c in http["cycles"]:
+                add(f"| {c['clients']} | {c['cycles']} | {c['sec']:.2f} | {c['rate']:,.0f} |")
         add("")
     else:
         add("Not measured (see errors).")
@@ -433,7 +445,7 @@ def render(r, cfg):
         add(f"| peak RSS (VmHWM) | {idle['hwm_kb'] / 1024:.1f} MiB |")
         if idle.get("anon_kb"):
             add(f"| of the idle RSS, private (RssAnon) | {idle['anon_kb'] / 1024:.1f} MiB; the rest is "
-                "mapped library code (libcrypto, libstdc++, libsqlite3, ... shared with other processes) |")
+                "mapped library code (libstdc++, libc, libsqlite3, ... shared with other processes) |")
         add(f"| start-up until `/state` answers 200 | {ms(fresh.get('startup_sec'))} ms |")
         add("")
     else:
