@@ -24,6 +24,7 @@
 #include "daemon/compose_ps_observer.h"
 #include "daemon/config.h"
 #include "daemon/deadline_timer.h"
+#include "daemon/host_cpu_meter.h"
 #include "cli/host_metrics.h"
 #include "daemon/routes.h"
 #include "engine/engine.h"
@@ -248,14 +249,11 @@ int Serve(const ServeFlags& flags) {
   metrics.Set(kMetricStopStrategy, {{"strategy", config.stop_strategy}}, 1);
   router_options.throttle_cpu_pct = config.throttle_cpu_pct;
   router_options.throttle_wait = config.throttle_mode == "wait";
-  router_options.cpu_sampler = [] {
-    // Busy share of the host CPU over 200 ms (blocking; runs on a worker).
-    auto before = cli::ReadCpuTimes("/proc");
-    std::this_thread::sleep_for(std::chrono::milliseconds(200));
-    auto after = cli::ReadCpuTimes("/proc");
-    if (!before.ok() || !after.ok()) return 0.0;
-    return cli::CpuBetween(*before, *after).cpu_percent;
-  };
+  // Fed by the timer thread's wake-ups (below), so that an open is judged on the last seconds
+  // of CPU without waiting for a sample.
+  HostCpuMeter cpu_meter = HostCpuMeter::ForThisHost();
+  cpu_meter.Snapshot();
+  router_options.cpu_sampler = [&cpu_meter] { return cpu_meter.BusyPercent(); };
   router_options.open_wait_timeout = Seconds(std::max(60, config.timeout_sec * 4));
   ApiRouter router(router_options, engine, *observer, workers, loop);
 
@@ -273,7 +271,10 @@ int Serve(const ServeFlags& flags) {
   }
   loop.Attach(server->get());
 
-  DeadlineTimer timer([&loop, &engine] { loop.Submit([&engine] { engine.Tick(); }); });
+  DeadlineTimer timer([&loop, &engine, &cpu_meter] {
+    cpu_meter.Snapshot();
+    loop.Submit([&engine] { engine.Tick(); });
+  });
   engine.SetOnChange([&timer, &engine] { timer.ArmAt(engine.NextDeadline()); });
 
   engine.SetOnWindowChanged([&router](const Window& window) { router.PublishWindow(window); });

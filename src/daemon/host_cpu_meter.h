@@ -1,0 +1,59 @@
+// The host's CPU busy share, for throttling window opens (VX11_THROTTLE_CPU_PCT) without
+// making every open wait for a measurement.
+//
+// A busy share needs two readings of /proc/stat some time apart. Taking both when an open
+// arrives cost every open 200 ms. Instead the meter keeps the last few readings: the timer
+// thread adds one each time it wakes (at least every resync, 30 s by default), and every
+// measurement adds its own. An open is judged on the busy share since the newest reading that is
+// between kMinWindow and kMaxWindow old: what the CPU did over the last 1-60 s, which is what
+// "stays above" means. Only when there is no such reading (just after start, or after a long
+// sleep of the timer) does the meter take a blocking sample of kFallbackSample.
+#pragma once
+
+#include <chrono>
+#include <deque>
+#include <functional>
+#include <mutex>
+
+#include "base/status.h"
+#include "base/time.h"
+#include "cli/host_metrics.h"
+
+namespace madre {
+
+class HostCpuMeter {
+ public:
+  using Instant = std::chrono::steady_clock::time_point;
+  struct Deps {
+    std::function<Result<cli::CpuTimes>()> read;  // /proc/stat's "cpu" line
+    std::function<Instant()> now;                  // a monotonic clock
+    std::function<void(Duration)> sleep;           // for the fallback sample
+  };
+  static constexpr Duration kMinWindow = Seconds(1);
+  static constexpr Duration kMaxWindow = Seconds(60);
+  static constexpr Duration kFallbackSample = Millis(200);
+  static constexpr std::size_t kReadingsKept = 4;
+
+  explicit HostCpuMeter(Deps deps);
+  // /proc of this host, the steady clock and a real sleep.
+  static HostCpuMeter ForThisHost();
+
+  // Adds a reading (cheap: one read of /proc/stat). Thread-safe.
+  void Snapshot();
+  // The busy share (0-100) as described above; 0 when /proc/stat cannot be read (no
+  // throttling rather than a refused open). Thread-safe; blocks only for the fallback sample.
+  double BusyPercent();
+
+ private:
+  struct Reading {
+    cli::CpuTimes times;
+    Instant at;
+  };
+  void Keep(const Reading& reading);  // with mu_ held
+
+  Deps deps_;
+  std::mutex mu_;
+  std::deque<Reading> readings_;  // oldest first
+};
+
+}  // namespace madre
