@@ -53,7 +53,7 @@ MODES = {
     },
     "full": {
         "open_sizes": [1, 3, 10],
-        "open_runs": {1: 9, 3: 15, 10: 7},
+        "open_runs": {1: 9, 3: 31, 10: 7},
         "ready_sizes": [1, 3, 10],
         "ready_runs": 5,
         "ttl_windows": 50,
