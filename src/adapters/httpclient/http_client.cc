@@ -111,6 +111,19 @@ class CallRunner {
     }
   }
 
+  // Starts one async operation with `start(handler)` and runs until it completes; its error.
+  template <class Start>
+  error_code Await(Start start) {
+    bool done = false;
+    error_code result;
+    start([&done, &result](error_code ec, auto&&...) {
+      result = ec;
+      done = true;
+    });
+    RunUntil(done);
+    return result;
+  }
+
   Status Error(Phase phase, const error_code& ec) const {
     std::string where = endpoint_.Describe();
     if (cancel_ != nullptr && cancel_->cancelled()) {
@@ -166,51 +179,31 @@ http::request<http::string_body> BuildRequest(const HttpClientRequest& request) 
 // Connects `socket` to the endpoint (resolving a TCP host name first).
 error_code Connect(CallRunner& run, net::local::stream_protocol::socket& socket,
                    const HttpEndpoint& endpoint) {
-  bool done = false;
-  error_code result;
-  socket.async_connect(net::local::stream_protocol::endpoint(endpoint.address),
-                       [&](error_code ec) {
-                         result = ec;
-                         done = true;
-                       });
-  run.RunUntil(done);
-  return result;
+  return run.Await([&](auto handler) {
+    socket.async_connect(net::local::stream_protocol::endpoint(endpoint.address), handler);
+  });
 }
 
 error_code Connect(CallRunner& run, net::ip::tcp::socket& socket, const HttpEndpoint& endpoint) {
-  bool done = false;
-  error_code result;
   net::ip::tcp::resolver resolver(run.ioc());
   net::ip::tcp::resolver::results_type endpoints;
-  resolver.async_resolve(endpoint.address, std::to_string(endpoint.port),
-                         net::ip::tcp::resolver::numeric_service,
-                         [&](error_code ec, net::ip::tcp::resolver::results_type found) {
-                           result = ec;
-                           endpoints = std::move(found);
-                           done = true;
-                         });
-  run.RunUntil(done);
-  if (result) return result;
-  done = false;
-  net::async_connect(socket, endpoints, [&](error_code ec, const net::ip::tcp::endpoint&) {
-    result = ec;
-    done = true;
+  error_code resolved = run.Await([&](auto handler) {
+    resolver.async_resolve(endpoint.address, std::to_string(endpoint.port),
+                           net::ip::tcp::resolver::numeric_service,
+                           [&endpoints, handler](error_code ec, auto found) mutable {
+                             endpoints = std::move(found);
+                             handler(ec);
+                           });
   });
-  run.RunUntil(done);
-  return result;
+  if (resolved) return resolved;
+  return run.Await([&](auto handler) { net::async_connect(socket, endpoints, handler); });
 }
 
 template <class Socket>
 Status Send(CallRunner& run, Socket& socket, const HttpClientRequest& request) {
   http::request<http::string_body> req = BuildRequest(request);
-  bool done = false;
-  error_code result;
-  http::async_write(socket, req, [&](error_code ec, std::size_t) {
-    result = ec;
-    done = true;
-  });
-  run.RunUntil(done);
-  if (result) return run.Error(Phase::kSend, result);
+  error_code written = run.Await([&](auto handler) { http::async_write(socket, req, handler); });
+  if (written) return run.Error(Phase::kSend, written);
   return Status::Ok();
 }
 
@@ -224,26 +217,16 @@ Result<HttpClientResponse> CallOn(CallRunner& run, Socket& socket, const HttpEnd
   http::response_parser<http::string_body> parser;
   parser.header_limit(kHeaderLimit);
   parser.body_limit(max_body_bytes);
-  bool done = false;
-  error_code result;
-  http::async_read_header(socket, buffer, parser, [&](error_code ec, std::size_t) {
-    result = ec;
-    done = true;
-  });
-  run.RunUntil(done);
-  if (result) return run.Error(Phase::kRead, result);
+  error_code read = run.Await(
+      [&](auto handler) { http::async_read_header(socket, buffer, parser, handler); });
+  if (read) return run.Error(Phase::kRead, read);
   // Beast 1.74 does not apply body_limit to a response's Content-Length (it does to chunked
   // and to-EOF bodies): check it here, before reading the body.
   if (parser.content_length() && *parser.content_length() > max_body_bytes) {
     return run.Error(Phase::kRead, http::error::body_limit);
   }
-  done = false;
-  http::async_read(socket, buffer, parser, [&](error_code ec, std::size_t) {
-    result = ec;
-    done = true;
-  });
-  run.RunUntil(done);
-  if (result) return run.Error(Phase::kRead, result);
+  read = run.Await([&](auto handler) { http::async_read(socket, buffer, parser, handler); });
+  if (read) return run.Error(Phase::kRead, read);
   HttpClientResponse response;
   response.status = static_cast<int>(parser.get().result_int());
   response.body = std::move(parser.get().body());
@@ -261,14 +244,9 @@ Status StreamOn(CallRunner& run, Socket& socket, const HttpEndpoint& endpoint,
   parser.header_limit(kHeaderLimit);
   // No limit. Not boost::none: Beast 1.74 then refuses any Content-Length (see CallOn).
   parser.body_limit(std::numeric_limits<std::uint64_t>::max());
-  bool done = false;
-  error_code result;
-  http::async_read_header(socket, buffer, parser, [&](error_code ec, std::size_t) {
-    result = ec;
-    done = true;
-  });
-  run.RunUntil(done);
-  if (result) return run.Error(Phase::kRead, result);
+  error_code read = run.Await(
+      [&](auto handler) { http::async_read_header(socket, buffer, parser, handler); });
+  if (read) return run.Error(Phase::kRead, read);
   run.DisarmDeadline();  // the headers came: the stream may now stay silent for hours
   if (handlers.on_head) handlers.on_head(static_cast<int>(parser.get().result_int()));
 
@@ -276,16 +254,12 @@ Status StreamOn(CallRunner& run, Socket& socket, const HttpEndpoint& endpoint,
   while (!parser.is_done()) {
     parser.get().body().data = chunk.data();
     parser.get().body().size = chunk.size();
-    done = false;
-    http::async_read_some(socket, buffer, parser, [&](error_code ec, std::size_t) {
-      result = ec;
-      done = true;
-    });
-    run.RunUntil(done);
+    read = run.Await(
+        [&](auto handler) { http::async_read_some(socket, buffer, parser, handler); });
     std::size_t got = chunk.size() - parser.get().body().size;
     if (got > 0 && handlers.on_data) handlers.on_data(std::string_view(chunk.data(), got));
-    if (result == http::error::need_buffer) continue;  // the buffer filled up: read on
-    if (result) return run.Error(Phase::kRead, result);
+    if (read == http::error::need_buffer) continue;  // the buffer filled up: read on
+    if (read) return run.Error(Phase::kRead, read);
   }
   return Status::Ok();
 }
