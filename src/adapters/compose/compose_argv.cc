@@ -1,5 +1,6 @@
 #include "adapters/compose/compose_argv.h"
 
+#include <cctype>
 #include <system_error>
 
 namespace madre {
@@ -141,6 +142,27 @@ Result<ComposeTarget> ParseComposeCommand(std::string_view text) {
   target.flavor = v2 ? ComposeFlavor::kV2Plugin : ComposeFlavor::kV1;
   target.command = std::move(words);
   return target;
+}
+
+std::optional<ComposeFlavor> ParseComposeVersion(std::string_view output) {
+  const std::string_view first_line = output.substr(0, output.find('\n'));
+  std::string lower(first_line);
+  for (char& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  const std::size_t at = lower.find("version");
+  if (at == std::string::npos) return std::nullopt;
+  std::size_t i = at + std::string_view("version").size();
+  while (i < lower.size() && (lower[i] == ' ' || lower[i] == ':')) ++i;
+  if (i < lower.size() && lower[i] == 'v') ++i;
+  int major = 0;
+  std::size_t digits = 0;
+  for (; i < lower.size() && std::isdigit(static_cast<unsigned char>(lower[i])) && digits < 4;
+       ++i, ++digits) {
+    major = major * 10 + (lower[i] - '0');
+  }
+  if (digits == 0 || i >= lower.size() || lower[i] != '.') return std::nullopt;
+  if (major == 1) return ComposeFlavor::kV1;
+  if (major >= 2) return ComposeFlavor::kV2Plugin;
+  return std::nullopt;
 }
 
 std::vector<std::string> DefaultComposeFiles(const std::filesystem::path& dir) {

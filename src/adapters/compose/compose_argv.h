@@ -3,6 +3,7 @@
 #pragma once
 
 #include <filesystem>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -11,9 +12,11 @@
 
 namespace madre {
 
+// Which compose's command lines and output formats to use. The command itself is separate
+// (ComposeTarget::command): a standalone v2 binary is often installed as `docker-compose`.
 enum class ComposeFlavor {
-  kV2Plugin,  // `docker compose ...`
-  kV1,        // `docker-compose ...`
+  kV2Plugin,  // Compose v2 (`docker compose ...`, or a standalone v2 `docker-compose`)
+  kV1,        // Compose v1, the Python `docker-compose`
 };
 
 // Which compose command to run, for which project.
@@ -75,6 +78,11 @@ bool IsContainerId(std::string_view text);
 // otherwise v1. Only `command` and `flavor` are filled.
 // kInvalidArgument when the text is empty or blank.
 Result<ComposeTarget> ParseComposeCommand(std::string_view text);
+
+// The flavour a `<compose> version` output names: "docker-compose version 1.29.2, build x"
+// is v1; "Docker Compose version v2.24.5" (plugin) and "docker-compose version v2.x" or
+// "Docker Compose version 2.x" (standalone v2) are v2. nullopt when no version is found.
+std::optional<ComposeFlavor> ParseComposeVersion(std::string_view output);
 
 // The compose files of `dir`, as names relative to it, as compose itself finds
 // them: the first existing of docker-compose.yml, docker-compose.yaml,

@@ -197,18 +197,23 @@ Result<std::vector<ContainerState>> ComposeCliRunner::PsV1() {
 
 Result<ComposeTarget> DetectCompose(ProcessRunner& processes,
                                     std::optional<std::string> override_cmd) {
-  if (override_cmd && !TrimView(*override_cmd).empty()) return ParseComposeCommand(*override_cmd);
-
-  struct Candidate {
-    std::vector<std::string> command;
-    ComposeFlavor flavor;
-  };
-  const Candidate candidates[] = {
-      {{"docker", "compose"}, ComposeFlavor::kV2Plugin},
-      {{"docker-compose"}, ComposeFlavor::kV1},
-  };
+  // The flavour comes from what `version` prints; the command's name only breaks a tie
+  // (a version text we cannot read).
+  std::vector<ComposeTarget> candidates;
+  if (override_cmd && !TrimView(*override_cmd).empty()) {
+    ASSIGN_OR_RETURN(ComposeTarget parsed, ParseComposeCommand(*override_cmd));
+    candidates.push_back(std::move(parsed));
+  } else {
+    ComposeTarget plugin;
+    plugin.command = {"docker", "compose"};
+    plugin.flavor = ComposeFlavor::kV2Plugin;
+    ComposeTarget v1;
+    v1.command = {"docker-compose"};
+    v1.flavor = ComposeFlavor::kV1;
+    candidates = {plugin, v1};
+  }
   std::string failures;
-  for (const Candidate& candidate : candidates) {
+  for (const ComposeTarget& candidate : candidates) {
     ProcessSpec spec;
     spec.argv = candidate.command;
     spec.argv.push_back("version");
@@ -225,11 +230,15 @@ Result<ComposeTarget> DetectCompose(ProcessRunner& processes,
     } else {
       ComposeTarget target;
       target.command = candidate.command;
-      target.flavor = candidate.flavor;
+      target.flavor = ParseComposeVersion(result->output).value_or(candidate.flavor);
       return target;
     }
     if (!failures.empty()) failures += "; ";
     failures += "`" + JoinArgv(spec.argv) + "`: " + why;
+  }
+  if (override_cmd && !TrimView(*override_cmd).empty()) {
+    return Status::Unavailable("the compose command of VX11_COMPOSE_CMD does not work (" +
+                               failures + ")");
   }
   return Status::Unavailable("Docker Compose not found (" + failures +
                              "); install it or set VX11_COMPOSE_CMD");

@@ -325,13 +325,47 @@ TEST(ComposeCliRunnerV1Test, PsListFailureIsUnavailable) {
 
 // ---- DetectCompose
 
-TEST(DetectComposeTest, OverrideIsParsedNotRun) {
+TEST(DetectComposeTest, OverrideIsCheckedAndItsVersionDecidesTheFlavor) {
   FakeProcessRunner processes;
+  processes.PushExit(0, "docker-compose version 1.29.2, build unknown\n");
   Result<ComposeTarget> t = DetectCompose(processes, "/usr/bin/docker-compose");
   ASSERT_TRUE(t.ok());
   EXPECT_THAT(t->command, ElementsAre("/usr/bin/docker-compose"));
   EXPECT_EQ(t->flavor, ComposeFlavor::kV1);
-  EXPECT_TRUE(processes.commands().empty());
+  EXPECT_THAT(processes.commands(), ElementsAre("/usr/bin/docker-compose version"));
+}
+
+TEST(DetectComposeTest, AStandaloneV2NamedDockerComposeIsV2) {
+  FakeProcessRunner processes;
+  processes.PushExit(1, "docker: 'compose' is not a docker command.\n");
+  processes.PushExit(0, "Docker Compose version v2.24.5\n");
+  Result<ComposeTarget> t = DetectCompose(processes, std::nullopt);
+  ASSERT_TRUE(t.ok());
+  EXPECT_THAT(t->command, ElementsAre("docker-compose"));
+  EXPECT_EQ(t->flavor, ComposeFlavor::kV2Plugin);
+}
+
+TEST(DetectComposeTest, AnOverrideThatDoesNotRunIsUnavailableAndNamesTheSetting) {
+  FakeProcessRunner processes;
+  processes.PushExit(127, "sh: compose: not found\n");
+  Result<ComposeTarget> t = DetectCompose(processes, "/opt/compose");
+  ASSERT_FALSE(t.ok());
+  EXPECT_EQ(t.code(), StatusCode::kUnavailable);
+  EXPECT_THAT(t.status().message(), HasSubstr("VX11_COMPOSE_CMD"));
+  EXPECT_THAT(t.status().message(), HasSubstr("/opt/compose version"));
+}
+
+TEST(ComposeVersionTest, VersionTextsOfBothFlavorsAreRecognised) {
+  EXPECT_EQ(ParseComposeVersion("docker-compose version 1.29.2, build unknown\ndocker-py "
+                                "version: 5.0.3\n"),
+            ComposeFlavor::kV1);
+  EXPECT_EQ(ParseComposeVersion("Docker Compose version v2.24.5\n"), ComposeFlavor::kV2Plugin);
+  EXPECT_EQ(ParseComposeVersion("Docker Compose version 2.20.2+ds1-0+deb12u1\n"),
+            ComposeFlavor::kV2Plugin);
+  EXPECT_EQ(ParseComposeVersion("docker-compose version v2.3.3\n"), ComposeFlavor::kV2Plugin);
+  EXPECT_EQ(ParseComposeVersion(""), std::nullopt);
+  EXPECT_EQ(ParseComposeVersion("version unknown\n"), std::nullopt);
+  EXPECT_EQ(ParseComposeVersion("Docker Compose version v0.9\n"), std::nullopt);
 }
 
 TEST(DetectComposeTest, PrefersThePlugin) {
