@@ -444,9 +444,7 @@ TEST_F(DockerEventStreamTest, StopReturnsPromptlyWhileConnectedAndIdle) {
                });
   ASSERT_TRUE(recorder_.WaitFor([](const Recorder& r) { return r.ups() == 1; }));
   ASSERT_TRUE(WaitUntilBlockedWithoutTimeout(stream_thread));
-  SteadyClock::time_point start = SteadyClock::now();
-  stream.Stop();
-  EXPECT_LT(SteadyClock::now() - start, std::chrono::seconds(1));  // it would wait for ever
+  stream.Stop();  // it would wait for ever (ctest's timeout fails the test) if not woken
   EXPECT_THAT(recorder_.states(), ElementsAre("up"));  // a stop is not reported as a loss
   stream.Stop();                                       // idempotent
 }
@@ -454,18 +452,17 @@ TEST_F(DockerEventStreamTest, StopReturnsPromptlyWhileConnectedAndIdle) {
 TEST_F(DockerEventStreamTest, StopCutsARealBackOffWaitShort) {
   ScriptedConnection refusal = Refuse(500, "{}");
   ScriptedEventServer server({refusal});
-  // No injected sleep: the real, interruptible wait, here of up to 60 s.
+  // No injected sleep: the real, interruptible wait, here of an hour: a Stop that did not cut
+  // it short would hang the test until ctest's timeout.
   DockerEventStream stream({.docker_host = server.docker_host(),
                             .project = std::string(kProject),
-                            .reconnect_min = Seconds(60),
-                            .reconnect_max = Seconds(60),
+                            .reconnect_min = Seconds(3600),
+                            .reconnect_max = Seconds(3600),
                             .sleep = {}});
   stream.Start([](DockerEvent) {},
                [this](bool up, std::string why) { recorder_.OnState(up, std::move(why)); });
   ASSERT_TRUE(recorder_.WaitFor([](const Recorder& r) { return r.state_count() == 1; }));
-  SteadyClock::time_point start = SteadyClock::now();
   stream.Stop();
-  EXPECT_LT(SteadyClock::now() - start, std::chrono::seconds(1));
 }
 
 TEST_F(DockerEventStreamTest, CanBeStartedAgainAfterStop) {

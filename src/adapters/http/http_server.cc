@@ -55,8 +55,6 @@ constexpr std::size_t kReadChunk = 4096;
 // the answer before the client has read it.
 constexpr std::size_t kMaxLingerBytes = 256 * 1024;
 constexpr Duration kMaxLinger = Seconds(2);
-// How long Stop() lets connections finish closing before it abandons them.
-constexpr auto kStopGrace = std::chrono::seconds(1);
 // A streamed response whose client does not read is cut off beyond this much queued data.
 constexpr std::size_t kMaxQueuedStreamBytes = 1 << 20;
 constexpr std::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
@@ -731,7 +729,7 @@ void HttpServer::Stop() {
   {
     // Normally every coroutine ends at once; give them a moment, then abandon the rest.
     std::unique_lock lock(s.exit_mu);
-    s.exit_cv.wait_for(lock, kStopGrace,
+    s.exit_cv.wait_for(lock, ToSteady(s.core.options.stop_grace),
                        [&s] { return s.exited == static_cast<int>(s.threads.size()); });
   }
   rt->ioc.stop();

@@ -84,6 +84,7 @@ struct HttpServerOptions {
   Duration idle_timeout = Seconds(60);       // keep-alive idle limit; also body/write progress
   std::size_t max_connections = 512;         // beyond: accept, answer 503, close
   int threads = 1;                           // io threads (at least 1)
+  Duration stop_grace = Seconds(1);          // Stop() lets connections finish closing this long
 };
 
 class HttpServer {

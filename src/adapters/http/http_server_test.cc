@@ -357,11 +357,7 @@ TEST_F(HttpServerTest, SlowlorisIsDisconnectedAfterHeaderTimeout) {
   StartServer(options);
   TestClient client(server_->port());
   ASSERT_TRUE(client.Send("GET /slow HT"));
-  const auto start = Clock::now();
-  EXPECT_TRUE(client.WaitForClose());
-  const auto elapsed = Clock::now() - start;
-  EXPECT_LT(elapsed, std::chrono::seconds(2));
-  EXPECT_GE(elapsed, std::chrono::milliseconds(100));
+  EXPECT_TRUE(client.WaitForClose());  // the server closes, not the client's own recv timeout
   EXPECT_TRUE(requests().empty());
 }
 
@@ -370,9 +366,7 @@ TEST_F(HttpServerTest, SilentConnectionIsDisconnectedAfterHeaderTimeout) {
   options.header_timeout = Millis(200);
   StartServer(options);
   TestClient client(server_->port());
-  const auto start = Clock::now();
   EXPECT_TRUE(client.WaitForClose());
-  EXPECT_LT(Clock::now() - start, std::chrono::seconds(2));
 }
 
 TEST_F(HttpServerTest, IdleKeepAliveConnectionIsClosedAfterIdleTimeout) {
@@ -382,9 +376,7 @@ TEST_F(HttpServerTest, IdleKeepAliveConnectionIsClosedAfterIdleTimeout) {
   TestClient client(server_->port());
   ASSERT_TRUE(client.Send(Get("/")));
   ASSERT_TRUE(client.ReadResponse().has_value());
-  const auto start = Clock::now();
   EXPECT_TRUE(client.WaitForClose());
-  EXPECT_LT(Clock::now() - start, std::chrono::seconds(2));
 }
 
 TEST_F(HttpServerTest, ConnectionsBeyondTheCapGet503) {
@@ -493,30 +485,32 @@ TEST_F(HttpServerTest, SecondCallOfAResponderIsIgnored) {
   EXPECT_EQ(b->body, "first /b");
 }
 
-TEST_F(HttpServerTest, StopReturnsPromptlyWithAnIdleKeepAliveClient) {
-  StartServer();
+// Stop's grace period is an hour here: a Stop that waited for it instead of closing the
+// connections would hang the test until ctest's timeout.
+TEST_F(HttpServerTest, StopReturnsWithoutTheGracePeriodWithAnIdleKeepAliveClient) {
+  HttpServerOptions options;
+  options.stop_grace = Seconds(3600);
+  StartServer(options);
   TestClient client(server_->port());
   ASSERT_TRUE(client.Send(Get("/")));
   ASSERT_TRUE(client.ReadResponse().has_value());
-  const auto start = Clock::now();
   server_->Stop();
-  EXPECT_LT(Clock::now() - start, std::chrono::milliseconds(900));  // not the 1 s fallback
   EXPECT_TRUE(client.WaitForClose());
   server_->Stop();  // idempotent
 }
 
-TEST_F(HttpServerTest, StopWithAnUnansweredRequestReturnsPromptlyAndLateAnswersAreIgnored) {
+TEST_F(HttpServerTest, StopWithAnUnansweredRequestReturnsWithoutTheGracePeriodAndLateAnswersAreIgnored) {
   std::promise<Responder> held;
   handler_ = [&held](HttpRequest, Responder respond) { held.set_value(std::move(respond)); };
-  StartServer();
+  HttpServerOptions options;
+  options.stop_grace = Seconds(3600);
+  StartServer(options);
   TestClient client(server_->port());
   ASSERT_TRUE(client.Send(Get("/")));
   auto future = held.get_future();
   ASSERT_EQ(future.wait_for(std::chrono::seconds(5)), std::future_status::ready);
   Responder respond = future.get();
-  const auto start = Clock::now();
   server_->Stop();
-  EXPECT_LT(Clock::now() - start, std::chrono::milliseconds(900));
   respond(HttpResponse{});  // no effect, no crash
   server_.reset();
   respond(HttpResponse{});

@@ -185,12 +185,8 @@ TEST(LoopbackProbeHttpTest, RefusedPortIsUnavailable) {
 TEST(LoopbackProbeHttpTest, ASilentServerIsDeadlineExceededWithinTheTimeout) {
   TinyHttpServer server("");  // accepts, reads the request, never answers
   LoopbackProbe probe;
-  SteadyClock::time_point start = SteadyClock::now();
   Status status = probe.HttpGet(server.url("/health"), Millis(200));
-  SteadyClock::duration took = SteadyClock::now() - start;
   EXPECT_EQ(status.code(), StatusCode::kDeadlineExceeded) << status.ToString();
-  EXPECT_GE(took, std::chrono::milliseconds(200));
-  EXPECT_LT(took, std::chrono::milliseconds(1500));
   EXPECT_EQ(server.connections(), 1);
 }
 
@@ -204,10 +200,8 @@ TEST(LoopbackProbeHttpTest, NonLoopbackOrNonHttpUrlsAreRefusedWithoutConnecting)
         "http://0.0.0.0/", "http:///health", ""}) {
     // Returning kInvalidArgument at all shows no connection was tried: a connection attempt
     // can only end in OK, kUnavailable or kDeadlineExceeded.
-    SteadyClock::time_point start = SteadyClock::now();
     Status status = probe.HttpGet(url, Seconds(30));
     EXPECT_EQ(status.code(), StatusCode::kInvalidArgument) << url << ": " << status.ToString();
-    EXPECT_LT(SteadyClock::now() - start, std::chrono::milliseconds(100)) << url;
   }
 }
 
@@ -242,22 +236,21 @@ TEST(LoopbackProbeTcpTest, AnAcceptThenAnImmediateHangUpIsNotListening) {
   EXPECT_THAT(status.message(), HasSubstr("nothing listens behind the port"));
 }
 
-// docker-proxy's first connections to a container that just started hang up late.
+// docker-proxy's first connections to a container that just started hang up late. The hold
+// is an hour: a probe that did not end the hold at the hang-up would hang the test (ctest's
+// timeout fails it).
 TEST(LoopbackProbeTcpTest, AHangUpWithinTheHoldIsNotListening) {
   LoopbackSocket proxy;
   proxy.Listen();
   std::thread late_hang_up([&] {
     int fd = accept4(proxy.fd(), nullptr, nullptr, SOCK_CLOEXEC);
     if (fd < 0) return;
-    std::this_thread::sleep_for(std::chrono::milliseconds(10));
     close(fd);
   });
-  LoopbackProbe probe(Seconds(5));  // a long hold; the hang-up ends it early
-  SteadyClock::time_point start = SteadyClock::now();
-  Status status = probe.TcpConnect("127.0.0.1:" + std::to_string(proxy.port()), kTimeout);
+  LoopbackProbe probe(Seconds(3600));
+  Status status = probe.TcpConnect("127.0.0.1:" + std::to_string(proxy.port()), Seconds(3600));
   late_hang_up.join();
   EXPECT_EQ(status.code(), StatusCode::kUnavailable);
-  EXPECT_LT(SteadyClock::now() - start, std::chrono::seconds(4));
 }
 
 TEST(LoopbackProbeTcpTest, AServiceThatGreetsFirstIsListening) {
