@@ -42,8 +42,8 @@ bool HaveComposeV1() {
 class ConfigChangeTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    if (!DockerAvailable()) GTEST_SKIP() << "no Docker engine";
-    if (!HaveComposeV1()) GTEST_SKIP() << "docker-compose (v1) is not installed";
+    MADRE_NEED_DOCKER();
+    if (!HaveComposeV1()) MADRE_SKIP_OR_FAIL() << "docker-compose (v1) is not installed";
     EnsureImages();
     project_ = UniqueProjectName("cfghash");
     dir_ = std::filesystem::temp_directory_path() / ("madre_" + project_);

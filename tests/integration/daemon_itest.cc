@@ -27,7 +27,7 @@ std::string Fixture(const std::string& name) {
 class DaemonTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    if (!DockerAvailable()) GTEST_SKIP() << "no Docker engine";
+    MADRE_NEED_DOCKER();
     EnsureImages();
   }
 

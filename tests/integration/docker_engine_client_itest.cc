@@ -56,9 +56,9 @@ std::vector<ContainerState> ListUntil(
 class DockerEngineClientITest : public ::testing::Test {
  protected:
   void SetUp() override {
-    if (!DockerAvailable()) GTEST_SKIP() << "no Docker engine or compose here";
+    MADRE_NEED_DOCKER();
     EnsureImages();
-    if (HasFailure()) GTEST_SKIP() << "images could not be built";
+    if (HasFailure()) MADRE_SKIP_OR_FAIL() << "images could not be built";
   }
 };
 
@@ -210,7 +210,7 @@ TEST(DockerEnvTest, FreeLoopbackPortsDiffer) {
 }
 
 TEST(DockerEnvTest, ComposeProjectRemovesItsContainersWhenItGoesAway) {
-  if (!DockerAvailable()) GTEST_SKIP() << "no Docker engine or compose here";
+  MADRE_NEED_DOCKER();
   EnsureImages();
   std::string name = UniqueProjectName("cleanup");
   {

@@ -139,6 +139,11 @@ const std::vector<std::string>& ComposeCommand() {
   return command;
 }
 
+bool IntegrationSkipsForbidden() {
+  const char* require = std::getenv("MADRE_REQUIRE_DOCKER");
+  return require != nullptr && std::string_view(require) == "1";
+}
+
 bool DockerAvailable() {
   static const bool available = [] {
     const char* skip = std::getenv("MADRE_SKIP_DOCKER_TESTS");

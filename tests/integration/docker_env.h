@@ -1,7 +1,7 @@
 // Helpers for integration tests that need a real dockerd (ctest label "integration").
 // Compiled into integration_tests only. Every test that touches Docker starts with
 //
-//   if (!DockerAvailable()) GTEST_SKIP() << "no docker";
+//   MADRE_NEED_DOCKER();
 //   EnsureImages();
 //   ComposeProject project(UniqueProjectName("web"), FixtureComposeFile("two_services"),
 //                          {{"WEB_PORT", std::to_string(FreeLoopbackPort())}, ...});
@@ -19,7 +19,27 @@
 #include <utility>
 #include <vector>
 
+#include <gtest/gtest.h>
+
+// Skips the test, or fails it when MADRE_REQUIRE_DOCKER=1 (CI sets it: a registered
+// integration test never skips there). Streams a reason like GTEST_SKIP():
+//   MADRE_SKIP_OR_FAIL() << "the ports are in use";
+#define MADRE_SKIP_OR_FAIL()                                                      \
+  return ::testing::internal::AssertHelper(::madre::IntegrationSkipsForbidden()  \
+                                               ? ::testing::TestPartResult::kFatalFailure \
+                                               : ::testing::TestPartResult::kSkip,        \
+                                           __FILE__, __LINE__, "") = ::testing::Message()
+
+// The first line of every test (or SetUp) that touches Docker.
+#define MADRE_NEED_DOCKER()             \
+  if (::madre::DockerAvailable()) {     \
+  } else                                \
+    MADRE_SKIP_OR_FAIL() << "no Docker engine or compose here"
+
 namespace madre {
+
+// True when MADRE_REQUIRE_DOCKER=1: a test that would skip fails instead.
+bool IntegrationSkipsForbidden();
 
 using EnvVars = std::map<std::string, std::string>;
 

@@ -93,9 +93,9 @@ int IndexOf(const std::vector<DockerEvent>& events, const std::string& container
 class DockerEventsITest : public ::testing::Test {
  protected:
   void SetUp() override {
-    if (!DockerAvailable()) GTEST_SKIP() << "no Docker engine or compose here";
+    MADRE_NEED_DOCKER();
     EnsureImages();
-    if (HasFailure()) GTEST_SKIP() << "images could not be built";
+    if (HasFailure()) MADRE_SKIP_OR_FAIL() << "images could not be built";
   }
 
   std::unique_ptr<DockerEventStream> StartStream(const std::string& project) {

@@ -142,7 +142,7 @@ std::pair<std::string, bool> HttpTruth(const std::string& url) {
 class ReadinessTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    if (!DockerAvailable()) GTEST_SKIP() << "no Docker engine";
+    MADRE_NEED_DOCKER();
     EnsureImages();
   }
 

@@ -159,7 +159,7 @@ class SecurityTest : public ::testing::Test {
   }
 
   void SetUp() override {
-    if (!DockerAvailable()) GTEST_SKIP() << "no Docker engine";
+    MADRE_NEED_DOCKER();
     EnsureImages();
     if (!shared_) {
       shared_ = std::make_unique<SharedMadre>();

@@ -249,12 +249,12 @@ class ServeProcess {
 class ExampleStackTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    if (!DockerAvailable()) GTEST_SKIP() << "no Docker engine";
+    MADRE_NEED_DOCKER();
     EnsureImages();
     if (HasFailure()) return;
     lock_ = std::make_unique<MachineLock>(seconds(240));
     if (!lock_->locked()) {
-      GTEST_SKIP() << "another example-stack test on this machine held "
+      MADRE_SKIP_OR_FAIL() << "another example-stack test on this machine held "
                       "/tmp/madre-example-stack.lock for 240 s";
     }
     // A previous stack's ports may take a moment to be released; another user's stack
@@ -265,7 +265,7 @@ class ExampleStackTest : public ::testing::Test {
     if (!WaitUntil([&] { return (busy = StackPortsBusy()).empty(); },
                    ports_were_busy ? seconds(5) : seconds(60), std::chrono::milliseconds(1000))) {
       ports_were_busy = true;
-      GTEST_SKIP() << "the example stack's fixed host ports are in use, cannot run a second "
+      MADRE_SKIP_OR_FAIL() << "the example stack's fixed host ports are in use, cannot run a second "
                       "example stack now: "
                    << busy;
     }
@@ -389,7 +389,7 @@ const std::vector<std::string>& PhaseNames() {
 // the token from VX11_TOKEN, the compatible /madre/power/window/* endpoints.
 TEST_F(ExampleStackTest, OriginalClientOpensAndClosesAWindowOnPort8001) {
   if (!LoopbackPortFree(kCompatiblePort)) {
-    GTEST_SKIP() << "127.0.0.1:" << kCompatiblePort
+    MADRE_SKIP_OR_FAIL() << "127.0.0.1:" << kCompatiblePort
                  << " is in use (another madre, e.g. scripts/demo.sh?): the compatibility test "
                     "needs madre on exactly that port";
   }

@@ -145,13 +145,18 @@ std::string VerifyAuditChain(const std::filesystem::path& dir, int* count) {
 }
 
 // A dockerd of the test's own (own socket, data root and exec root; no iptables, no default
-// bridge, its own address pool), so that stopping it harms nobody else. Only the process this
-// object spawned is ever signalled, by its pid.
+// bridge, its own address pool), so that stopping it harms nobody else. It runs in a network
+// namespace of its own (`ip netns add`, then `nsenter --net`), reached through its unix socket: a dockerd started with
+// --bridge=none in the host's namespace deletes the host's docker0 bridge, which breaks the
+// machine's dockerd until it restarts. Only the process this object spawned is ever signalled,
+// by its pid.
 class PrivateDockerd {
  public:
-  PrivateDockerd() : dir_(UniqueTempDir("mfd")) {}
+  PrivateDockerd()
+      : dir_(UniqueTempDir("mfd")), netns_("madre-fd-" + dir_.filename().string()) {}
   ~PrivateDockerd() {
     Stop(seconds(30));
+    if (netns_made_) RunCommandForTest({"ip", "netns", "delete", netns_}, {}, seconds(30));
     if (!SomethingMountedUnder(dir_)) {
       std::error_code ignored;
       std::filesystem::remove_all(dir_, ignored);
@@ -166,7 +171,25 @@ class PrivateDockerd {
   bool Start(seconds limit, std::string* why) {
     // A pool per process, so that two runs of this test at once do not share a subnet.
     const std::string pool = "base=10." + std::to_string(200 + getpid() % 50) + ".0.0/16,size=24";
-    std::vector<std::string> args = {"dockerd",
+    if (!netns_made_) {
+      CommandOutput made = RunCommandForTest({"ip", "netns", "add", netns_}, {}, seconds(30));
+      if (!made.ok()) {
+        *why = "ip netns add " + netns_ + ": " + made.output;
+        return false;
+      }
+      netns_made_ = true;
+      CommandOutput lo = RunCommandForTest(
+          {"ip", "netns", "exec", netns_, "ip", "link", "set", "lo", "up"}, {}, seconds(30));
+      if (!lo.ok()) {
+        *why = "cannot bring lo up in " + netns_ + ": " + lo.output;
+        return false;
+      }
+    }
+    // nsenter enters only the network namespace (`ip netns exec` would also remount /sys,
+    // hiding the cgroup mounts dockerd needs) and execs dockerd in place: pid_ is dockerd's.
+    std::vector<std::string> args = {"nsenter",
+                                     "--net=/run/netns/" + netns_,
+                                     "dockerd",
                                      "--host",
                                      host(),
                                      "--data-root",
@@ -194,12 +217,12 @@ class PrivateDockerd {
     posix_spawnattr_init(&attr);
     posix_spawnattr_setpgroup(&attr, 0);
     posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETPGROUP);
-    const int rc = posix_spawnp(&pid_, "dockerd", &actions, &attr, argv.data(), environ);
+    const int rc = posix_spawnp(&pid_, "nsenter", &actions, &attr, argv.data(), environ);
     posix_spawn_file_actions_destroy(&actions);
     posix_spawnattr_destroy(&attr);
     if (rc != 0) {
       pid_ = -1;
-      *why = std::string("cannot run dockerd: ") + std::strerror(rc);
+      *why = std::string("cannot run nsenter ... dockerd: ") + std::strerror(rc);
       return false;
     }
     const auto give_up = SteadyClock::now() + limit;
@@ -249,6 +272,8 @@ class PrivateDockerd {
 
  private:
   std::filesystem::path dir_;
+  std::string netns_;
+  bool netns_made_ = false;
   pid_t pid_ = -1;
 };
 
@@ -257,7 +282,7 @@ class PrivateDockerd {
 class FaultTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    if (!DockerAvailable()) GTEST_SKIP() << "no Docker engine";
+    MADRE_NEED_DOCKER();
     EnsureImages();
   }
 
@@ -602,7 +627,7 @@ TEST_F(FaultTest, FullAuditDiskRefusesTheOpenAndStartsNothing) {
   if (mount("tmpfs", dir.c_str(), "tmpfs", 0, "size=64k,mode=0700") != 0) {
     const int err = errno;
     std::filesystem::remove_all(dir);
-    GTEST_SKIP() << "cannot mount a tmpfs (" << std::strerror(err) << "): needs root";
+    MADRE_SKIP_OR_FAIL() << "cannot mount a tmpfs (" << std::strerror(err) << "): needs root";
   }
   tmpfs_ = dir;
   ASSERT_TRUE(StartMadre("two_services", {{"VX11_AUDIT_DIR", dir.string()}}));
@@ -808,7 +833,7 @@ class DockerdRestartFaultTest : public FaultTest {};
 TEST_F(DockerdRestartFaultTest, DockerdGoingAwayAndComingBackIsSurvived) {
   dockerd_ = std::make_unique<PrivateDockerd>();
   std::string why;
-  if (!dockerd_->Start(seconds(60), &why)) GTEST_SKIP() << "cannot run a private dockerd: " << why;
+  if (!dockerd_->Start(seconds(60), &why)) MADRE_SKIP_OR_FAIL() << "cannot run a private dockerd: " << why;
   const std::string host = dockerd_->host();
   CommandOutput copied = RunCommandForTest(
       {"sh", "-c", "docker save madre-busybox:latest | docker -H \"$PRIVATE_HOST\" load"},
