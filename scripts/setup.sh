@@ -9,7 +9,8 @@ PACKAGES=(
   libboost-dev libcurl4-openssl-dev nlohmann-json3-dev
   libsqlite3-dev libsqlitecpp-dev libspdlog-dev libfmt-dev libcli11-dev libtomlplusplus-dev
   libyaml-cpp-dev libgtest-dev libgmock-dev libbenchmark-dev
-  docker.io docker-compose busybox-static curl procps
+  docker.io docker-compose busybox-static curl procps iproute2 util-linux
+  clang-format clang-tidy
 )
 
 log() { printf '[setup] %s\n' "$*" >&2; }
