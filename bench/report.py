@@ -155,7 +155,7 @@ def issue_sections(r, cfg):
         add(f"Ratio of the medians: **{sn['ratio']:.3f} ×**; per round: "
             + ", ".join(f"{q:.3f}" for q in sn["paired"]) + ".")
     else:
-        add("Not measured in this run.")
+        add("Not measured in this run; `bench/run.sh --full` (or `--only` this step) fills it in.")
     add("")
 
     add("## 10. TTL stop while slow opens are in flight")
@@ -186,7 +186,7 @@ def issue_sections(r, cfg):
         add("")
         add(f"p50 {sec(ts['p50'])} s, max {sec(ts['max'])} s.")
     else:
-        add("Not measured in this run.")
+        add("Not measured in this run; `bench/run.sh --full` (or `--only` this step) fills it in.")
     add("")
 
     add("## 11. Opening 3 stopped services: madre against the Engine API, timed alike")
@@ -221,7 +221,7 @@ def issue_sections(r, cfg):
         add(f"Ratio of the medians: **{ov['ratio']:.3f} ×**; per-round ratios: median "
             f"{q['median']:.3f}, {spread(q, lambda v: f'{v:.2f}')}.")
     else:
-        add("Not measured in this run.")
+        add("Not measured in this run; `bench/run.sh --full` (or `--only` this step) fills it in.")
     add("")
     return L
 
@@ -235,8 +235,8 @@ def render(r, cfg):
     add("")
     add(f"Written by `{r.get('command', 'bench/run.sh')}` on {mach.get('date', '?')} "
         f"(mode `{mode}`, {r.get('timings', {}).get('total', 0):.0f} s). Do not edit by hand: "
-        "run `bench/run.sh --smoke` (about 4 minutes) or `bench/run.sh --full` (the sample sizes the "
-        "goals speak of; about 12 minutes here) to rewrite it. Raw numbers: `out/bench/results-<mode>.json`; "
+        "run `bench/run.sh --smoke` (about 6 minutes) or `bench/run.sh --full` (the sample sizes the "
+        "goals speak of; about 17 to 20 minutes here) to rewrite it. Raw numbers: `out/bench/results-<mode>.json`; "
         "`python3 bench/report.py out/bench/results-<mode>.json` renders this page from them.")
     add("")
     if mode == "smoke":

@@ -6,7 +6,7 @@
 # Usage: bench/run.sh [--smoke|--full] [--only STEP,STEP...]
 #   --smoke  (default) a few runs of everything, about 6 minutes once madre is built
 #   --full   the numbers the goals speak of (50 TTL windows, 10,000 windows of history,
-#            300-service project, 10 s wrk runs), about 17 minutes here
+#            300-service project, 10 s wrk runs), about 17 to 20 minutes here
 #   --only   run only these steps, in their usual order: open_close, ttl, crashloop, http,
 #            state_nginx, open_vs_engine, cli, pause, ttl_slow_opens, idle, growth. The partial
 #            report goes to out/bench/BENCHMARKS-<mode>-only.md (results-<mode>-only.json),
