@@ -231,13 +231,15 @@ def render(r, cfg):
     mach = r.get("machine", {})
     errors = r.get("errors", {})
     mode = r.get("mode", "?")
+    raw = "-only" if r.get("only") else ""
     add("# madre benchmarks")
     add("")
     add(f"Written by `{r.get('command', 'bench/run.sh')}` on {mach.get('date', '?')} "
         f"(mode `{mode}`, {r.get('timings', {}).get('total', 0):.0f} s). Do not edit by hand: "
         "run `bench/run.sh --smoke` (about 6 minutes) or `bench/run.sh --full` (the sample sizes the "
-        "goals speak of; about 17 to 20 minutes here) to rewrite it. Raw numbers: `out/bench/results-<mode>.json`; "
-        "`python3 bench/report.py out/bench/results-<mode>.json` renders this page from them.")
+        "goals speak of; about 17 to 20 minutes here) to rewrite it. Raw numbers: "
+        f"`out/bench/results-<mode>{raw}.json`; `python3 bench/report.py "
+        f"out/bench/results-<mode>{raw}.json` renders this page from them.")
     add("")
     if mode == "smoke":
         add("> This is a **smoke** run: few samples per cell (see *n*), 10 TTL windows instead of 50, "
