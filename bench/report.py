@@ -141,7 +141,8 @@ def issue_sections(r, cfg):
         f"`wrk -t2 -c64 -d{sn.get('duration', cfg['wrk_duration'])}s --latency` runs against "
         "madre (with `-H 'X-VX11-Token: <token>'`) and against nginx, alternating, "
         f"{sn.get('rounds', cfg['state_nginx_rounds'])} run(s) each; the window is checked to be "
-        "still open afterwards. Goal: madre's rate ≥ 0.6 × nginx's.")
+        "still open afterwards. Goal: madre's rate ≥ 0.6 × nginx's. Alone: "
+        "`bench/run.sh --full --only state_nginx` (or `--smoke`).")
     add("")
     if sn:
         add("| target | runs | req/s (median) | p50 ms | p99 ms | non-2xx |")
@@ -173,7 +174,8 @@ def issue_sections(r, cfg):
         "`State.FinishedAt` of `fast` (`GET /containers/ID/json`) minus the window's `deadline`. "
         "The round then closes the 8 windows and waits until their readiness limit has passed, "
         f"so that every round starts from an idle madre; {ts.get('rounds', cfg['slow_rounds'])} "
-        "rounds, p50 and max. Goal: < 1.5 s.")
+        "rounds, p50 and max. Goal: < 1.5 s. Alone: `bench/run.sh --full --only ttl_slow_opens` "
+        "(or `--smoke`).")
     add("")
     if ts:
         add("| round | FinishedAt − deadline s | opens in flight at the deadline | close reason |")
@@ -207,7 +209,8 @@ def issue_sections(r, cfg):
         "alternating; a first round of each arm is not counted (madre's first open runs "
         "`compose config --hash`, which it then caches). §1's Engine API column differs: there "
         "the clock stops when the start calls return, with no list, while madre's open is timed "
-        "on a kept-alive connection. Goal: ≤ 1.05 ×.")
+        "on a kept-alive connection. Goal: ≤ 1.05 ×. Alone: "
+        "`bench/run.sh --full --only open_vs_engine` (or `--smoke`).")
     add("")
     if ov:
         add("| arm | n | median ms | spread ms | warm-up run ms (not counted) |")
