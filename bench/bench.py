@@ -1187,7 +1187,8 @@ def slow_project_yaml(dead_port, timeout):
         '    environment: {SERVICE_NAME: fast, PORT: "8080"}',
     ]
     for i in range(1, SLOW_OPENS + 1):
-        out += [f"  slow{i}:", "    <<: *svc", f'    environment: {{SERVICE_NAME: slow{i}, PORT: "8080"}}',
+        out += [f"  slow{i}:", "    <<: *svc",
+                f'    environment: {{SERVICE_NAME: slow{i}, PORT: "8080"}}',
                 "    labels:", f'      vx11.health.tcp: "127.0.0.1:{dead_port}"',
                 f'      vx11.health.timeout_sec: "{timeout}"']
     return "\n".join(out) + "\n"
@@ -1264,7 +1265,8 @@ def bench_ttl_slow_opens(ctx, project, ids):
             log(f"ttl with {SLOW_OPENS} slow opens, round {r + 1}: " +
                 (f"FinishedAt - deadline {lag * 1000:.0f} ms" if lag is not None
                  else f"`fast` still running {bound} s after the deadline") +
-                f"; {in_flight}/{SLOW_OPENS} opens in flight at the deadline; close reason {reason}")
+                f"; {in_flight}/{SLOW_OPENS} opens in flight at the deadline; "
+                f"close reason {reason}")
             # Clean up the round: close the 8 (bounded: an old madre queues the stops behind
             # the readiness waits), then let every readiness limit pass.
             def close(wid):

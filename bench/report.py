@@ -239,8 +239,8 @@ def render(r, cfg):
     add("")
     add(f"Written by `{r.get('command', 'bench/run.sh')}` on {mach.get('date', '?')} "
         f"(mode `{mode}`, {r.get('timings', {}).get('total', 0):.0f} s). Do not edit by hand: "
-        "run `bench/run.sh --smoke` (about 6 minutes) or `bench/run.sh --full` (the sample sizes the "
-        "goals speak of; about 17 to 20 minutes here) to rewrite it. Raw numbers: "
+        "run `bench/run.sh --smoke` (about 6 minutes) or `bench/run.sh --full` (the sample "
+        "sizes the goals speak of; about 17 to 20 minutes here) to rewrite it. Raw numbers: "
         f"`out/bench/results-<mode>{raw}.json`; `python3 bench/report.py "
         f"out/bench/results-<mode>{raw}.json` renders this page from them.")
     add("")

@@ -41,9 +41,13 @@ while [ $# -gt 0 ]; do
   shift
 done
 
-steps=" open_close ttl crashloop http state_nginx open_vs_engine cli pause ttl_slow_opens idle growth "
+steps=" open_close ttl crashloop http state_nginx open_vs_engine cli pause ttl_slow_opens idle"
+steps+=" growth "
 for s in ${only//,/ }; do
-  case "$steps" in *" $s "*) ;; *) echo "bench/run.sh: unknown step '$s'; steps:$steps" >&2; exit 2 ;; esac
+  case "$steps" in
+    *" $s "*) ;;
+    *) echo "bench/run.sh: unknown step '$s'; steps:$steps" >&2; exit 2 ;;
+  esac
 done
 
 repo=$(cd "$(dirname "$0")/.." && pwd)
