@@ -50,6 +50,10 @@ MODES = {
         "growth_docker_reps": 3,
         "hyperfine_runs": 10,
         "create_cap_sec": 150,
+        "state_nginx_rounds": 1,
+        "ove_rounds": 7,
+        "slow_rounds": 2,
+        "slow_timeout_sec": 12,
     },
     "full": {
         "open_sizes": [1, 3, 10],
@@ -69,12 +73,19 @@ MODES = {
         "growth_docker_reps": 5,
         "hyperfine_runs": 30,
         "create_cap_sec": 420,
+        "state_nginx_rounds": 3,
+        "ove_rounds": 31,
+        "slow_rounds": 7,
+        "slow_timeout_sec": 15,
     },
 }
 
 API = "/v1.41"
 IMAGE = "madre-busybox:latest"
 FORBIDDEN_PORTS = set(range(8000, 8012)) | {6379}
+# Every step, in the order of a whole run; `--only a,b` runs a subset (bench/run.sh --only).
+STEPS = ["open_close", "ttl", "crashloop", "http", "state_nginx", "open_vs_engine", "cli", "pause",
+         "ttl_slow_opens", "idle", "growth"]
 
 
 def log(msg):
@@ -305,20 +316,22 @@ def compose(ctx, project, args, timeout=120):
     return r
 
 
-def create_project(ctx, key, n, crashy=False, cap=120):
+def create_project(ctx, key, n, crashy=False, cap=120, yaml=None, names=None):
+    """Creates (`up --no-start`) a generated project: s1..sN (+ crashy), or `names` from `yaml`."""
     name = f"{ctx.prefix}_{key}"
     d = os.path.join(ctx.work, name)
     os.makedirs(d, exist_ok=True)
     file = os.path.join(d, "docker-compose.yml")
     with open(file, "w") as f:
-        f.write(compose_yaml(n, crashy))
+        f.write(yaml if yaml is not None else compose_yaml(n, crashy))
     ctx.register_project(name, file)
     t0 = time.monotonic()
     # docker-compose 1.29 has been seen to stall for minutes half-way through creating 100
     # services in one call (intermittently, on this machine's dockerd 20.10), never with about
     # ten: the services are created in batches, each bounded and retried once (`up --no-start`
     # is idempotent).
-    names = [f"s{i}" for i in range(1, n + 1)] + (["crashy"] if crashy else [])
+    if names is None:
+        names = [f"s{i}" for i in range(1, n + 1)] + (["crashy"] if crashy else [])
     for k in range(0, len(names), 20):
         batch = names[k:k + 20]
         for attempt in (1, 2):
@@ -337,7 +350,7 @@ def create_project(ctx, key, n, crashy=False, cap=120):
                                        f"stalled twice ({have} containers created)")
     took = time.monotonic() - t0
     ids = ctx.docker.containers(name)
-    expected = n + (1 if crashy else 0)
+    expected = len(names)
     if len(ids) != expected:
         raise RuntimeError(f"{name}: {len(ids)} containers, expected {expected}")
     log(f"project {name}: {expected} services created in {took:.1f} s")
@@ -853,9 +866,11 @@ def run_wrk(url, seconds, header=None):
 
 
 class Nginx:
-    def __init__(self, ctx, files):
+    def __init__(self, ctx, files, name="nginx"):
+        """nginx -c <work>/<name>/nginx.conf: a private config, pid file, logs and temp dirs, on
+        a free loopback port, in the foreground (no system service), serving `files`."""
         self.port = free_port()
-        root = os.path.join(ctx.work, "nginx")
+        root = os.path.join(ctx.work, name)
         www = os.path.join(root, "www")
         os.makedirs(www, exist_ok=True)
         # nginx's workers run as an unprivileged user: they must reach the files (the work
@@ -976,6 +991,307 @@ def cycle_rate(ctx, m, clients):
         m.close(hold["window_id"])
     res = {"clients": clients, "cycles": total, "sec": took, "rate": total / took}
     log(f"open/close cycles, {clients} client(s): {total} in {took:.1f} s = {res['rate']:.0f}/s")
+    return res
+
+
+# --------------------------------------------------------------------------------------------
+# 9-11: rows of the hardening issue. Each is a ratio against a reference measured in the same
+# run (or a lag read from Docker), never a timed assertion.
+
+
+def http_once(port, method, path, token=None, body=None, timeout=60):
+    """One request on a fresh loopback connection: (status, raw body, seconds from before the
+    connect to the last byte of the answer)."""
+    headers = {}
+    if token:
+        headers["X-VX11-Token"] = token
+    data = None
+    if body is not None:
+        data = json.dumps(body).encode()
+        headers["Content-Type"] = "application/json"
+    t0 = time.perf_counter()
+    c = http.client.HTTPConnection("127.0.0.1", port, timeout=timeout)
+    try:
+        c.request(method, path, body=data, headers=headers)
+        r = c.getresponse()
+        raw = r.read()
+        return r.status, raw, time.perf_counter() - t0
+    finally:
+        c.close()
+
+
+def docker_once(sock_path, method, path, timeout=60):
+    """One Engine API request on a fresh unix-socket connection: (status, raw body)."""
+    c = UnixHTTPConnection(sock_path, timeout)
+    try:
+        c.request(method, API + path)
+        r = c.getresponse()
+        return r.status, r.read()
+    finally:
+        c.close()
+
+
+def bench_state_nginx(ctx, m):
+    """wrk against GET /madre/power/state while a TTL window is open, and against nginx serving
+    the very bytes madre answered (fetched first) from a file; the two arms alternate."""
+    secs = ctx.cfg["wrk_duration"]
+    rounds = ctx.cfg["state_nginx_rounds"]
+    w, _ = m.open(["s1"], skip_health=True, ttl_sec=3600)
+    nginx = None
+    t_start = time.monotonic()
+    try:
+        st, body, _ = http_once(m.port, "GET", "/madre/power/state", m.token)
+        obj = json.loads(body) if st == 200 else {}
+        if obj.get("window_id") != w["window_id"] or obj.get("state") != "open":
+            raise RuntimeError(f"/state does not show the open window: HTTP {st}: {body[:300]!r}")
+        nginx = Nginx(ctx, {"state-open.json": body}, name="nginx-state")
+        arms = [("madre", f"{m.url}/madre/power/state", f"X-VX11-Token: {m.token}"),
+                ("nginx", f"http://127.0.0.1:{nginx.port}/state-open.json", None)]
+        runs = {"madre": [], "nginx": []}
+        for r in range(rounds):
+            for name, url, hdr in (arms if r % 2 == 0 else arms[::-1]):
+                x = run_wrk(url, secs, hdr)
+                runs[name].append(x)
+                if x["non2xx"]:
+                    ctx.results["errors"][f"state_nginx {name}"] = f"{x['non2xx']} non-2xx answers"
+                log(f"/state with a window open, {name}: {x['rps']:.0f} req/s, "
+                    f"p99 {x['p99'] * 1000:.2f} ms, non-2xx {x['non2xx']}")
+                time.sleep(1)
+        # The window was open all along: the rows measured what they claim.
+        _, obj, _ = m.req("GET", f"/madre/power/windows/{w['window_id']}")
+        if obj.get("state") != "open":
+            raise RuntimeError(f"the window left `open` during the runs: {obj.get('state')}")
+    finally:
+        if nginx is not None:
+            nginx.stop()
+        m.close(w["window_id"])
+    a = statistics.median(x["rps"] for x in runs["madre"])
+    b = statistics.median(x["rps"] for x in runs["nginx"])
+    res = {"duration": secs, "rounds": rounds, "body_bytes": len(body), "runs": runs,
+           "ratio": a / b, "paired": [x["rps"] / y["rps"] for x, y in zip(runs["madre"],
+                                                                         runs["nginx"])],
+           "elapsed_sec": time.monotonic() - t_start}
+    log(f"/state with a window open: madre {a:.0f} req/s = {res['ratio']:.3f} x nginx "
+        f"({res['elapsed_sec']:.0f} s)")
+    return res
+
+
+def bench_open_vs_engine(ctx, m, main_ids, mirror, mirror_ids):
+    """Opening 3 stopped services through madre against starting 3 identical stopped containers
+    through the Engine API, both timed alike from the outside: wall time of an external client
+    on fresh connections, from before its first connect until it knows the 3 are running.
+
+    madre: POST /madre/power/windows/open {"wait":true,"skip_health":true} on madre's project
+    (s1..s3), until the answer (state `open`, every service `running`). With skip_health madre
+    answers once its own list of the project (after the starts) shows the containers running
+    (engine/action_runner.cc, ExecuteAction). Engine API: on the mirror project (madre stops
+    containers of its own project that no window wants), POST /containers/ID/start for the 3
+    in parallel, one thread and connection each, then GET /containers/json of the project until
+    it lists the 3 as running, the same condition. Between runs every container is stopped and
+    left 0.3 s; rounds alternate the order; a first round of each arm is not counted (madre's
+    first open runs `compose config --hash`, which it then caches)."""
+    d = ctx.docker
+    svcs = ["s1", "s2", "s3"]
+    mids = [main_ids[s] for s in svcs]
+    cids = [mirror_ids[s] for s in svcs]
+    filt = urllib.parse.quote(json.dumps({"label": [f"com.docker.compose.project={mirror}"]}))
+    open_body = {"services": svcs, "wait": True, "skip_health": True, "wait_timeout_sec": 120,
+                 "ttl_sec": 600, "reason": "bench open_vs_engine"}
+
+    def madre_arm():
+        st, raw, took = http_once(m.port, "POST", "/madre/power/windows/open", m.token, open_body,
+                                  timeout=180)
+        obj = json.loads(raw) if raw else {}
+        if st != 200 or obj.get("state") != "open" or any(
+                v.get("state") != "running" for v in obj.get("services_status", {}).values()):
+            raise RuntimeError(f"madre open: HTTP {st}: {raw[:300]!r}")
+        m.windows_opened += 1
+        return took, obj["window_id"]
+
+    def engine_arm():
+        errors = []
+
+        def start(cid):
+            try:
+                st, raw = docker_once(d.path, "POST", f"/containers/{cid}/start")
+                if st not in (204, 304):
+                    errors.append(f"start {cid[:12]}: HTTP {st} {raw[:200]!r}")
+            except Exception as e:  # reported below
+                errors.append(f"start {cid[:12]}: {e}")
+
+        t0 = time.perf_counter()
+        threads = [threading.Thread(target=start, args=(c,)) for c in cids]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        if errors:
+            raise RuntimeError("; ".join(errors))
+        while True:
+            st, raw = docker_once(d.path, "GET", f"/containers/json?all=1&filters={filt}")
+            running = {c["Id"] for c in json.loads(raw) if c.get("State") == "running"}
+            if all(c in running for c in cids):
+                break
+            if time.perf_counter() - t0 > 60:
+                raise RuntimeError("Engine API: the 3 containers not running within 60 s")
+            time.sleep(0.005)
+        return time.perf_counter() - t0
+
+    def reset():
+        d.ensure_stopped(mids + cids)
+        time.sleep(0.3)
+
+    res = {"madre": [], "engine": [], "warmup": {}}
+    t_start = time.monotonic()
+    rounds = ctx.cfg["ove_rounds"]
+    for r in range(-1, rounds):  # round -1: warm-up, not counted
+        for arm in (("madre", "engine") if r % 2 == 0 else ("engine", "madre")):
+            reset()
+            if arm == "madre":
+                took, wid = madre_arm()
+                m.close(wid)
+            else:
+                took = engine_arm()
+                d.parallel(lambda i: d.stop(i, 2), cids)
+            if r < 0:
+                res["warmup"][arm] = took
+            else:
+                res[arm].append(took)
+    reset()
+    a = statistics.median(res["madre"])
+    b = statistics.median(res["engine"])
+    res.update({"rounds": rounds, "ratio": a / b,
+                "paired": [x / y for x, y in zip(res["madre"], res["engine"])],
+                "elapsed_sec": time.monotonic() - t_start})
+    log(f"open 3 vs Engine API: madre {a * 1000:.0f} ms, Engine API {b * 1000:.0f} ms = "
+        f"{res['ratio']:.3f} x, paired median {statistics.median(res['paired']):.3f} "
+        f"({res['elapsed_sec']:.0f} s)")
+    return res
+
+
+SLOW_OPENS = 8
+
+
+def slow_project_yaml(dead_port, timeout):
+    out = [
+        "# Generated by bench/run.sh: `fast` (a plain service) and slow1..slow8, whose readiness",
+        "# probe names a loopback port where nothing listens: their readiness never comes.",
+        "x-svc: &svc",
+        f"  image: {IMAGE}",
+        "  pull_policy: never",
+        "  stop_grace_period: 2s",
+        "",
+        "services:",
+        "  fast:",
+        "    <<: *svc",
+        '    environment: {SERVICE_NAME: fast, PORT: "8080"}',
+    ]
+    for i in range(1, SLOW_OPENS + 1):
+        out += [f"  slow{i}:", "    <<: *svc",
+                f'    environment: {{SERVICE_NAME: slow{i}, PORT: "8080"}}',
+                "    labels:", f'      vx11.health.tcp: "127.0.0.1:{dead_port}"',
+                f'      vx11.health.timeout_sec: "{timeout}"']
+    return "\n".join(out) + "\n"
+
+
+def bench_ttl_slow_opens(ctx, project, ids):
+    """A window with a 3 s TTL on `fast`, then 8 windows opened without `wait` on slow1..slow8,
+    whose readiness never comes (a TCP probe of a loopback port nobody listens on, with
+    vx11.health.timeout_sec far beyond the deadline): at the deadline the 8 opens are in flight.
+    Measured: Docker's State.FinishedAt of `fast` minus the window's `deadline`. Each round then
+    closes the 8 windows and waits until their readiness limit has passed, so that the next
+    round starts from an idle madre. A madre of its own on a project of its own."""
+    d = ctx.docker
+    timeout = ctx.cfg["slow_timeout_sec"]
+    rounds = ctx.cfg["slow_rounds"]
+    ttl = 3
+    bound = 2 * timeout + 15  # an old madre's 4 workers run the 8 waits in two batches
+    fast = ids["fast"]
+    sm = Madre(ctx, "slow", project)
+    samples = []
+    t_start = time.monotonic()
+    try:
+        for r in range(rounds):
+            d.ensure_stopped(list(ids.values()))
+            time.sleep(0.3)
+            w, _ = sm.open(["fast"], skip_health=True, ttl_sec=ttl)
+            deadline = parse_time(w["deadline"])
+            t_slow = time.monotonic()
+            slow = []
+            for i in range(1, SLOW_OPENS + 1):
+                st, raw, _ = http_once(sm.port, "POST", "/madre/power/windows/open", sm.token,
+                                       {"services": [f"slow{i}"], "wait": False, "ttl_sec": 600,
+                                        "reason": "bench slow open"}, timeout=30)
+                obj = json.loads(raw) if raw else {}
+                if st not in (200, 202) or "window_id" not in obj:
+                    raise RuntimeError(f"slow open {i}: HTTP {st}: {raw[:300]!r}")
+                slow.append(obj["window_id"])
+            sent = time.time()
+            # Just before the deadline: how many of the 8 opens are still in flight?
+            while time.time() < deadline - 0.3:
+                time.sleep(0.02)
+            in_flight = 0
+            for wid in slow:
+                try:
+                    st, raw, _ = http_once(sm.port, "GET", f"/madre/power/windows/{wid}", sm.token,
+                                           timeout=2)
+                    if st == 200 and json.loads(raw).get("state") == "opening":
+                        in_flight += 1
+                except OSError:
+                    pass
+            # Docker's word: poll until `fast` stopped, then read its FinishedAt.
+            stopped = None
+            while time.time() < deadline + bound:
+                if not d.running(fast):
+                    stopped = time.time()
+                    break
+                time.sleep(0.02)
+            lag = None
+            if stopped is not None:
+                lag = parse_time(d.inspect(fast)["State"]["FinishedAt"]) - deadline
+            # The window's own record of it.
+            reason = None
+            end = time.monotonic() + 15
+            while time.monotonic() < end:
+                _, obj, _ = sm.req("GET", f"/madre/power/windows/{w['window_id']}")
+                if obj.get("state") in ("closed", "failed"):
+                    reason = obj.get("close_reason")
+                    break
+                time.sleep(0.05)
+            sample = {"lag": lag, "timed_out": stopped is None, "bound": bound,
+                      "in_flight_at_deadline": in_flight, "opens_sent_before_deadline":
+                      deadline - sent, "close_reason": reason}
+            samples.append(sample)
+            log(f"ttl with {SLOW_OPENS} slow opens, round {r + 1}: " +
+                (f"FinishedAt - deadline {lag * 1000:.0f} ms" if lag is not None
+                 else f"`fast` still running {bound} s after the deadline") +
+                f"; {in_flight}/{SLOW_OPENS} opens in flight at the deadline; "
+                f"close reason {reason}")
+            # Clean up the round: close the 8 (bounded: an old madre queues the stops behind
+            # the readiness waits), then let every readiness limit pass.
+            def close(wid):
+                try:
+                    http_once(sm.port, "POST", "/madre/power/windows/close", sm.token,
+                              {"window_id": wid}, timeout=bound + 30)
+                except OSError as e:
+                    log(f"close {wid}: {e}")
+            threads = [threading.Thread(target=close, args=(wid,)) for wid in slow]
+            for t in threads:
+                t.start()
+            for t in threads:
+                t.join()
+            left = t_slow + timeout + 1 - time.monotonic()
+            if left > 0:
+                time.sleep(left)
+    finally:
+        sm.stop()
+        d.ensure_stopped(list(ids.values()))
+    lags = [s["lag"] if s["lag"] is not None else math.inf for s in samples]
+    res = {"rounds": rounds, "ttl_sec": ttl, "slow_opens": SLOW_OPENS, "slow_timeout_sec": timeout,
+           "samples": samples, "p50": pct(lags, 0.5), "max": max(lags),
+           "elapsed_sec": time.monotonic() - t_start}
+    log(f"ttl with slow opens: p50 {res['p50']:.3f} s, max {res['max']:.3f} s "
+        f"({res['elapsed_sec']:.0f} s)")
     return res
 
 
@@ -1211,7 +1527,14 @@ def main():
     ap.add_argument("--out", required=True)
     ap.add_argument("--json", required=True)
     ap.add_argument("--command", required=True)
+    ap.add_argument("--only", default="", help="comma-separated steps: " + ",".join(STEPS))
     args = ap.parse_args()
+    only = [x for x in args.only.split(",") if x] or list(STEPS)
+    unknown = [x for x in only if x not in STEPS]
+    if unknown:
+        sys.stderr.write(f"bench: unknown step(s) {unknown}; the steps are {','.join(STEPS)}\n")
+        return 2
+    on = set(only)
 
     def on_term(signum, frame):
         raise KeyboardInterrupt(f"signal {signum}")
@@ -1222,30 +1545,37 @@ def main():
     t_all = time.monotonic()
     ctx.results["machine"] = machine_info(ctx)
     ctx.results["command"] = args.command
+    if args.only:
+        ctx.results["only"] = only
     instances = []
     try:
-        main_p, main_ids, t_main = create_project(ctx, "m", 10, crashy=True, cap=cfg["create_cap_sec"])
-        mirror_p, mirror_ids, _ = create_project(ctx, "c", 10, cap=cfg["create_cap_sec"])
+        main_p = main_ids = mirror_p = mirror_ids = m = None
+        if on - {"pause", "ttl_slow_opens"}:
+            main_p, main_ids, t_main = create_project(ctx, "m", 10, crashy=True,
+                                                      cap=cfg["create_cap_sec"])
+            ctx.results["creation"] = {11: t_main}
+        if on & {"open_close", "cli", "pause", "open_vs_engine"}:
+            mirror_p, mirror_ids, _ = create_project(ctx, "c", 10, cap=cfg["create_cap_sec"])
         growth = []
-        for n in cfg["growth_sizes"]:
+        for n in (cfg["growth_sizes"] if "growth" in on else []):
             try:
                 p, ids, took = create_project(ctx, f"g{n}", n, cap=cfg["create_cap_sec"])
                 growth.append((n, p, ids, took))
             except Exception as e:
                 log(f"project of {n} services: {e}")
                 ctx.results["errors"][f"create_{n}"] = str(e)
-        ctx.results["creation"] = {11: t_main} | {n: took for n, _, _, took in growth}
-        m = Madre(ctx, "main", main_p)
-        instances.append(m)
-        ctx.results["fresh"] = m.proc_stat() | {"startup_sec": m.startup_sec}
-
-        run_step(ctx, "open_close", bench_open_close, ctx, m, main_ids, mirror_p, mirror_ids)
-        run_step(ctx, "ttl", bench_ttl, ctx, m, main_ids)
-        run_step(ctx, "crashloop", bench_crashloop, ctx, m, main_p, main_ids)
-        run_step(ctx, "http", bench_http, ctx, m)
-        run_step(ctx, "cli", bench_cli, ctx, m, mirror_p)
-        run_step(ctx, "pause", bench_pause, ctx, mirror_p, mirror_ids)
-        run_step(ctx, "idle", bench_idle, ctx, m)
+        if growth:
+            ctx.results.setdefault("creation", {}).update({n: took for n, _, _, took in growth})
+        slow_p = slow_ids = None
+        if "ttl_slow_opens" in on:
+            slow_p, slow_ids, _ = create_project(
+                ctx, "t", 0, cap=cfg["create_cap_sec"],
+                yaml=slow_project_yaml(free_port(), cfg["slow_timeout_sec"]),
+                names=["fast"] + [f"slow{i}" for i in range(1, SLOW_OPENS + 1)])
+        if main_p:
+            m = Madre(ctx, "main", main_p)
+            instances.append(m)
+            ctx.results["fresh"] = m.proc_stat() | {"startup_sec": m.startup_sec}
 
         def growth_step():
             rows = [measure_point(ctx, m, main_ids, 11)]
@@ -1266,7 +1596,22 @@ def main():
                                                       "benchmarks-growth.png"))
             return {"rows": rows, "seed": seed, "png": png}
 
-        run_step(ctx, "growth", growth_step)
+        steps = {
+            "open_close": lambda: bench_open_close(ctx, m, main_ids, mirror_p, mirror_ids),
+            "ttl": lambda: bench_ttl(ctx, m, main_ids),
+            "crashloop": lambda: bench_crashloop(ctx, m, main_p, main_ids),
+            "http": lambda: bench_http(ctx, m),
+            "state_nginx": lambda: bench_state_nginx(ctx, m),
+            "open_vs_engine": lambda: bench_open_vs_engine(ctx, m, main_ids, mirror_p, mirror_ids),
+            "cli": lambda: bench_cli(ctx, m, mirror_p),
+            "pause": lambda: bench_pause(ctx, mirror_p, mirror_ids),
+            "ttl_slow_opens": lambda: bench_ttl_slow_opens(ctx, slow_p, slow_ids),
+            "idle": lambda: bench_idle(ctx, m),
+            "growth": growth_step,
+        }
+        for name in STEPS:
+            if name in on:
+                run_step(ctx, name, steps[name])
     except Exception as e:
         log(f"FAILED: {e}")
         ctx.results["errors"]["setup"] = str(e)

@@ -3,14 +3,20 @@
 # machine's dockerd. Writes docs/BENCHMARKS.md and docs/benchmarks-growth.png (and the raw
 # numbers, out/bench/results-<mode>.json).
 #
-# Usage: bench/run.sh [--smoke|--full]
-#   --smoke  (default) a few runs of everything, about 4 minutes once madre is built
+# Usage: bench/run.sh [--smoke|--full] [--only STEP,STEP...]
+#   --smoke  (default) a few runs of everything, about 6 minutes once madre is built
 #   --full   the numbers the goals speak of (50 TTL windows, 10,000 windows of history,
-#            300-service project, 10 s wrk runs), about 12 minutes here
+#            300-service project, 10 s wrk runs), about 17 to 20 minutes here
+#   --only   run only these steps, in their usual order: open_close, ttl, crashloop, http,
+#            state_nginx, open_vs_engine, cli, pause, ttl_slow_opens, idle, growth. The partial
+#            report goes to out/bench/BENCHMARKS-<mode>-only.md (results-<mode>-only.json),
+#            never over docs/BENCHMARKS.md. E.g. the rows of the hardening issue alone:
+#            bench/run.sh --smoke --only state_nginx,ttl_slow_opens,open_vs_engine
 #
 # Environment:
 #   BENCH_BUILD_DIR  build directory (default <repo>/build-bench, Release)
-#   BENCH_OUT        report path (default <repo>/docs/BENCHMARKS.md)
+#   BENCH_OUT        report path (default <repo>/docs/BENCHMARKS.md; with --only,
+#                    <repo>/out/bench/BENCHMARKS-<mode>-only.md)
 #   BENCH_KEEP_WORK  1 keeps the work directory (logs, compose files) after the run
 #
 # What it does: installs wrk, hyperfine and nginx when missing (apt-get), starts dockerd when
@@ -20,17 +26,41 @@
 # project it created is taken down (compose down -v), also on failure or Ctrl-C.
 set -euo pipefail
 
+usage() { echo "usage: bench/run.sh [--smoke|--full] [--only STEP,STEP...]" >&2; exit 2; }
 mode=smoke
-case "${1:-}" in
-  ""|--smoke) mode=smoke ;;
-  --full) mode=full ;;
-  -h|--help) sed -n '2,20p' "$0"; exit 0 ;;
-  *) echo "usage: bench/run.sh [--smoke|--full]" >&2; exit 2 ;;
-esac
+only=""
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --smoke) mode=smoke ;;
+    --full) mode=full ;;
+    --only) [ $# -ge 2 ] && [ -n "$2" ] || usage; only=$2; shift ;;
+    --only=*) only=${1#--only=}; [ -n "$only" ] || usage ;;
+    -h|--help) sed -n '2,27p' "$0"; exit 0 ;;
+    *) usage ;;
+  esac
+  shift
+done
+
+steps=" open_close ttl crashloop http state_nginx open_vs_engine cli pause ttl_slow_opens idle"
+steps+=" growth "
+for s in ${only//,/ }; do
+  case "$steps" in
+    *" $s "*) ;;
+    *) echo "bench/run.sh: unknown step '$s'; steps:$steps" >&2; exit 2 ;;
+  esac
+done
 
 repo=$(cd "$(dirname "$0")/.." && pwd)
 build=${BENCH_BUILD_DIR:-$repo/build-bench}
-out=${BENCH_OUT:-$repo/docs/BENCHMARKS.md}
+if [ -n "$only" ]; then
+  suffix=-only
+  out=${BENCH_OUT:-$repo/out/bench/BENCHMARKS-$mode-only.md}
+  command="bench/run.sh --$mode --only $only"
+else
+  suffix=""
+  out=${BENCH_OUT:-$repo/docs/BENCHMARKS.md}
+  command="bench/run.sh --$mode"
+fi
 log() { printf '[bench %s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
 
 # --- tools -------------------------------------------------------------------------------------
@@ -49,7 +79,11 @@ if [ ${#need[@]} -gt 0 ]; then
   # gnuplot is optional (the growth plot): its failure does not stop the run.
   core=(); for p in "${need[@]}"; do [ "$p" = gnuplot-nox ] || core+=("$p"); done
   if [ ${#core[@]} -gt 0 ]; then
-    $SUDO apt-get install -y -qq --no-install-recommends "${core[@]}" >/dev/null
+    # nginx-light is Debian 12's small nginx; later releases have only `nginx`.
+    $SUDO apt-get install -y -qq --no-install-recommends "${core[@]}" >/dev/null || {
+      core=("${core[@]/#nginx-light/nginx}")
+      log "retrying with: ${core[*]}"
+      $SUDO apt-get install -y -qq --no-install-recommends "${core[@]}" >/dev/null; }
   fi
   case " ${need[*]} " in
     *" gnuplot-nox "*) $SUDO apt-get install -y -qq --no-install-recommends gnuplot-nox \
@@ -110,7 +144,7 @@ log "mode $mode, work directory $work"
 # In the background, so that a signal to this script runs the trap at once (bash defers traps
 # while a foreground child runs); bench.py turns SIGTERM into its own orderly cleanup.
 python3 "$repo/bench/bench.py" --mode "$mode" --madre "$build/madre" --work "$work" \
-  --repo "$repo" --out "$out" --json "$repo/out/bench/results-$mode.json" \
-  --command "bench/run.sh --$mode" &
+  --repo "$repo" --out "$out" --json "$repo/out/bench/results-$mode$suffix.json" \
+  --command "$command" --only "$only" &
 bench_pid=$!
 wait "$bench_pid"
