@@ -18,6 +18,7 @@
 #include "adapters/exec/thread_pool_executor.h"
 #include "adapters/http/http_server.h"
 #include "adapters/process/posix_process_runner.h"
+#include "adapters/sqlite/private_files.h"
 #include "adapters/sqlite/sqlite_audit_log.h"
 #include "adapters/sqlite/sqlite_db.h"
 #include "adapters/sqlite/sqlite_window_store.h"
@@ -133,6 +134,8 @@ Status BuildConfig(const ServeFlags& flags, DaemonConfig& config) {
 }
 
 int Serve(const ServeFlags& flags) {
+  // Everything madre creates (state dir, madre.db and its -wal/-shm, audit files) is owner-only.
+  UsePrivateUmask();
   // Signals are taken by sigwait on this thread only: block them before any thread starts.
   sigset_t signals;
   sigemptyset(&signals);
@@ -157,6 +160,12 @@ int Serve(const ServeFlags& flags) {
   }
   spdlog::info("madre {} starting: project {}, compose dir {}, token from {}", MADRE_VERSION,
                config.compose_project, config.compose_dir.string(), config.token_source);
+  if (auto tightened = RestrictStateFiles(config.state_dir, config.AuditDir()); !tightened.ok()) {
+    spdlog::error("{}", tightened.status().message());
+    return 1;
+  } else {
+    for (const auto& path : *tightened) spdlog::info("{} was readable by others: now owner-only", path.string());
+  }
 
   PosixProcessRunner processes;
   Result<ComposeTarget> target = DetectCompose(processes, config.compose_cmd);
