@@ -167,7 +167,8 @@ int Serve(const ServeFlags& flags) {
     for (const auto& path : *tightened) spdlog::info("{} was readable by others: now owner-only", path.string());
   }
 
-  PosixProcessRunner processes;
+  // Children lose *TOKEN*/*KEY*/*SECRET* variables, except those the compose files reference.
+  PosixProcessRunner processes(Millis(500), ComposeEnvPolicy(config.compose_dir, config.compose_files));
   Result<ComposeTarget> target = DetectCompose(processes, config.compose_cmd);
   if (!target.ok()) {
     spdlog::error("{}", target.status().message());
