@@ -1,6 +1,8 @@
 #include "daemon/config.h"
 
+#include <arpa/inet.h>
 #include <fcntl.h>
+#include <netinet/in.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -10,6 +12,8 @@
 #include <random>
 #include <sstream>
 #include <toml++/toml.h>
+
+#include "base/text.h"
 
 namespace madre {
 
@@ -274,14 +278,18 @@ Status ResolveToken(const EnvLookup& env, DaemonConfig& c) {
   }
   const std::filesystem::path path = c.state_dir / "token";
   c.token_source = path.string();
-  std::ifstream in(path);
-  if (in) {
-    std::string token;
-    std::getline(in, token);
-    if (!token.empty()) {
-      c.token = token;
-      return Status::Ok();
+  if (std::ifstream in(path); in) {
+    // Trimmed as the CLI trims it (an editor's newline, a CRLF, a trailing space).
+    std::ostringstream text;
+    text << in.rdbuf();
+    const std::string token = TrimBlanks(text.str());
+    if (token.empty()) {
+      return Status::InvalidArgument("token file " + path.string() +
+                                     " is empty: write a token into it, or delete it to have "
+                                     "madre generate one");
     }
+    c.token = token;
+    return Status::Ok();
   }
   std::random_device rd;
   static const char kHex[] = "0123456789abcdef";
@@ -299,12 +307,45 @@ Status ResolveToken(const EnvLookup& env, DaemonConfig& c) {
   return Status::Ok();
 }
 
+bool IsLoopbackAddress(std::string_view address) {
+  std::string host(address);
+  if (host.size() >= 2 && host.front() == '[' && host.back() == ']') {
+    host = host.substr(1, host.size() - 2);
+  }
+  if (host == "localhost") return true;
+  in_addr v4{};
+  if (::inet_pton(AF_INET, host.c_str(), &v4) == 1) {
+    return (ntohl(v4.s_addr) >> 24) == 127;  // 127.0.0.0/8
+  }
+  in6_addr v6{};
+  if (::inet_pton(AF_INET6, host.c_str(), &v6) == 1) {
+    if (IN6_IS_ADDR_LOOPBACK(&v6)) return true;
+    if (IN6_IS_ADDR_V4MAPPED(&v6)) return v6.s6_addr[12] == 127;  // ::ffff:127.x.y.z
+  }
+  return false;
+}
+
+std::vector<std::string> ConfigWarnings(const DaemonConfig& c) {
+  std::vector<std::string> warnings;
+  if (!IsLoopbackAddress(c.bind)) {
+    warnings.push_back("listening on " + c.bind +
+                       ", which is not loopback: there is no TLS, so the API token (and every "
+                       "request) travels in clear text on that network");
+  }
+  if (!c.token.empty() && c.token.size() < kMinTokenLength) {
+    warnings.push_back("the API token from " + c.token_source + " has " +
+                       std::to_string(c.token.size()) + " characters; use at least " +
+                       std::to_string(kMinTokenLength) + " random ones");
+  }
+  return warnings;
+}
+
 std::string SettingsHelp() {
   return R"(Settings (environment first; --config FILE overrides it; flags override both):
   VX11_TENTACULO_LINK_TOKEN, then VX11_TOKEN
                       API token (X-VX11-Token). With neither, a random token is created
                       in <state dir>/token (mode 0600); its path is logged, never the token.
-  VX11_MADRE_BIND     listen address                       [127.0.0.1]   --bind
+  VX11_MADRE_BIND     listen address; not loopback: a warning, no TLS [127.0.0.1] --bind
   VX11_MADRE_PORT     listen port                          [8001]        --port
   VX11_COMPOSE_PROJECT compose project name (-p)           [vx11]        --project
   VX11_COMPOSE_DIR    compose working directory            [current dir] --compose-dir

@@ -8,6 +8,7 @@
 #include <optional>
 #include <set>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "base/status.h"
@@ -53,9 +54,23 @@ EnvLookup ProcessEnv();
 Status ApplyEnv(const EnvLookup& env, DaemonConfig& config);
 // Applies a TOML document (keys: see docs/configuration in README/HACKING).
 Status ApplyToml(std::string_view toml_text, const std::string& origin, DaemonConfig& config);
-// Fills config.token: VX11_TENTACULO_LINK_TOKEN, then VX11_TOKEN, else
-// <state dir>/token (created with a random token, mode 0600, when missing).
+// Fills config.token: VX11_TENTACULO_LINK_TOKEN, then VX11_TOKEN, else the content of
+// <state dir>/token without leading and trailing blanks (TrimBlanks, as the CLI reads it; the
+// file is created with a random token, mode 0600, when missing). kInvalidArgument when the file
+// exists but holds only blanks.
 Status ResolveToken(const EnvLookup& env, DaemonConfig& config);
+
+// A token shorter than this is accepted with a warning (ConfigWarnings).
+inline constexpr std::size_t kMinTokenLength = 16;
+
+// True for 127.0.0.0/8, ::1 (also bracketed), ::ffff:127.x.y.z and "localhost"; false for any
+// other address, 0.0.0.0 and :: included.
+bool IsLoopbackAddress(std::string_view address);
+
+// What serve logs as warnings once the config and the token are resolved: a bind address that
+// is not loopback (no TLS: the token travels in clear text), a token shorter than
+// kMinTokenLength. Never contains the token.
+std::vector<std::string> ConfigWarnings(const DaemonConfig& config);
 
 // "a,b , c" -> {"a","b","c"}; empty items dropped.
 std::vector<std::string> SplitList(const std::string& text);

@@ -108,6 +108,64 @@ TEST(ConfigTest, TokenComesFromTheEnvironmentThenAFileMadeOnce) {
   std::filesystem::remove_all(dir);
 }
 
+TEST(ConfigTest, TheTokenFileIsTrimmedAsTheCliTrimsIt) {
+  const auto dir = std::filesystem::temp_directory_path() /
+                   ("madre-config-trim-" + std::to_string(getpid()));
+  std::filesystem::create_directories(dir);
+  std::ofstream(dir / "token") << "  0123456789abcdef0123\r\n\n";
+  DaemonConfig c;
+  c.state_dir = dir;
+  ASSERT_TRUE(ResolveToken(Env({}), c).ok());
+  EXPECT_EQ(c.token, "0123456789abcdef0123");
+  std::filesystem::remove_all(dir);
+}
+
+TEST(ConfigTest, ABlankTokenFileIsRefusedAndLeftAsItIs) {
+  const auto dir = std::filesystem::temp_directory_path() /
+                   ("madre-config-blank-" + std::to_string(getpid()));
+  std::filesystem::create_directories(dir);
+  std::ofstream(dir / "token") << " \r\n";
+  DaemonConfig c;
+  c.state_dir = dir;
+  Status status = ResolveToken(Env({}), c);
+  EXPECT_EQ(status.code(), StatusCode::kInvalidArgument);
+  EXPECT_NE(status.message().find("is empty"), std::string::npos) << status.message();
+  EXPECT_TRUE(c.token.empty());
+  EXPECT_EQ(std::filesystem::file_size(dir / "token"), 3u);
+  std::filesystem::remove_all(dir);
+}
+
+TEST(ConfigTest, AShortTokenIsAcceptedWithAWarningThatDoesNotShowIt) {
+  DaemonConfig c;
+  ASSERT_TRUE(ResolveToken(Env({{"VX11_TOKEN", "dev"}}), c).ok());
+  const std::vector<std::string> warnings = ConfigWarnings(c);
+  ASSERT_EQ(warnings.size(), 1u);
+  EXPECT_NE(warnings[0].find("VX11_TOKEN has 3 characters"), std::string::npos) << warnings[0];
+  c.token = "0123456789abcdef";
+  EXPECT_TRUE(ConfigWarnings(c).empty());
+}
+
+TEST(ConfigTest, LoopbackAddressesAreRecognised) {
+  for (const char* address : {"127.0.0.1", "127.1.2.3", "::1", "[::1]", "localhost",
+                              "::ffff:127.0.0.1"}) {
+    EXPECT_TRUE(IsLoopbackAddress(address)) << address;
+  }
+  for (const char* address : {"0.0.0.0", "::", "192.168.1.10", "10.0.0.1", "128.0.0.1",
+                              "example.com", "", "127.0.0.1.evil", "::ffff:10.0.0.1"}) {
+    EXPECT_FALSE(IsLoopbackAddress(address)) << address;
+  }
+}
+
+TEST(ConfigTest, ANonLoopbackBindIsWarnedAboutClearText) {
+  DaemonConfig c;
+  c.token = "0123456789abcdef";
+  EXPECT_TRUE(ConfigWarnings(c).empty());
+  c.bind = "0.0.0.0";
+  const std::vector<std::string> warnings = ConfigWarnings(c);
+  ASSERT_EQ(warnings.size(), 1u);
+  EXPECT_NE(warnings[0].find("clear text"), std::string::npos) << warnings[0];
+}
+
 TEST(TokenTest, ComparisonNeedsEveryByte) {
   EXPECT_TRUE(TokenMatches("secret", "secret"));
   EXPECT_FALSE(TokenMatches("secret", "secreT"));

@@ -160,6 +160,7 @@ int Serve(const ServeFlags& flags) {
   }
   spdlog::info("madre {} starting: project {}, compose dir {}, token from {}", MADRE_VERSION,
                config.compose_project, config.compose_dir.string(), config.token_source);
+  for (const std::string& warning : ConfigWarnings(config)) spdlog::warn("{}", warning);
   if (auto tightened = RestrictStateFiles(config.state_dir, config.AuditDir()); !tightened.ok()) {
     spdlog::error("{}", tightened.status().message());
     return 1;
