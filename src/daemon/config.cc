@@ -6,6 +6,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cctype>
 #include <cstdlib>
 #include <fstream>
@@ -127,6 +128,7 @@ Status ApplyEnv(const EnvLookup& env, DaemonConfig& c) {
   }
   if (auto v = get("VX11_STATE_DIR")) c.state_dir = *v;
   if (auto v = get("VX11_AUDIT_DIR")) c.audit_dir = *v;
+  if (auto v = get("VX11_AUDIT_HMAC_KEY_FILE")) c.audit_hmac_key_file = *v;
   if (auto v = get("DOCKER_HOST")) c.docker_host = *v;
   if (auto v = get("VX11_RESYNC_SEC")) {
     ASSIGN_OR_RETURN(c.resync_sec, ParseIntSetting("VX11_RESYNC_SEC", *v, 0, 86400));
@@ -171,6 +173,7 @@ Status ApplyToml(std::string_view text, const std::string& origin, DaemonConfig&
       "bind", "port", "compose_project", "compose_dir", "compose_files", "compose_cmd",
       "always_on", "core_mode", "allowlist", "windows_enabled", "timeout_sec",
       "ttl_check_interval", "max_concurrent", "log_level", "state_dir", "audit_dir",
+      "audit_hmac_key_file",
       "docker_host", "resync_sec", "health_timeout_sec", "crashloop_action", "throttle_cpu_pct", "throttle_mode", "stop_strategy"};
   for (const auto& [key, node] : table) {
     if (!kKnown.count(std::string(key.str()))) {
@@ -235,6 +238,8 @@ Status ApplyToml(std::string_view text, const std::string& origin, DaemonConfig&
   c.log_level = level;
   RETURN_IF_ERROR(str("state_dir", [&](const std::string& v) { c.state_dir = v; }));
   RETURN_IF_ERROR(str("audit_dir", [&](const std::string& v) { c.audit_dir = v; }));
+  RETURN_IF_ERROR(
+      str("audit_hmac_key_file", [&](const std::string& v) { c.audit_hmac_key_file = v; }));
   RETURN_IF_ERROR(str("docker_host", [&](const std::string& v) { c.docker_host = v; }));
   RETURN_IF_ERROR(integer("resync_sec", 0, 86400, c.resync_sec));
   RETURN_IF_ERROR(integer("health_timeout_sec", 1, 3600, c.health_timeout_sec));
@@ -307,6 +312,42 @@ Status ResolveToken(const EnvLookup& env, DaemonConfig& c) {
   return Status::Ok();
 }
 
+namespace {
+
+// True when `path` is `dir` or inside it (both made absolute and normal, symlinks resolved where
+// they exist).
+bool IsInside(const std::filesystem::path& path, const std::filesystem::path& dir) {
+  std::error_code ec;
+  const std::filesystem::path p = std::filesystem::weakly_canonical(path, ec);
+  if (ec) return false;
+  const std::filesystem::path d = std::filesystem::weakly_canonical(dir, ec);
+  if (ec) return false;
+  auto [end, unused] = std::mismatch(d.begin(), d.end(), p.begin(), p.end());
+  return end == d.end();
+}
+
+}  // namespace
+
+Result<std::optional<std::string>> ReadAuditHmacKey(const DaemonConfig& c) {
+  if (!c.audit_hmac_key_file) return std::optional<std::string>();
+  const std::filesystem::path& path = *c.audit_hmac_key_file;
+  if (IsInside(path, c.state_dir) || IsInside(path, c.AuditDir())) {
+    return Status::InvalidArgument("VX11_AUDIT_HMAC_KEY_FILE " + path.string() +
+                                   " is inside the state or audit dir: keep the key elsewhere");
+  }
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return Status::NotFound("cannot read VX11_AUDIT_HMAC_KEY_FILE " + path.string());
+  std::ostringstream text;
+  text << in.rdbuf();
+  std::string key = TrimBlanks(text.str());
+  if (key.size() < kMinTokenLength) {
+    return Status::InvalidArgument("VX11_AUDIT_HMAC_KEY_FILE " + path.string() + " holds " +
+                                   std::to_string(key.size()) + " bytes; it needs at least " +
+                                   std::to_string(kMinTokenLength));
+  }
+  return std::optional<std::string>(std::move(key));
+}
+
 bool IsLoopbackAddress(std::string_view address) {
   std::string host(address);
   if (host.size() >= 2 && host.front() == '[' && host.back() == ']') {
@@ -366,6 +407,8 @@ std::string SettingsHelp() {
   VX11_POWER_WINDOWS_LOG_LEVEL DEBUG|INFO|WARNING|ERROR    [INFO]        --log-level
   VX11_STATE_DIR      SQLite database and token file       [./data/madre] --state-dir
   VX11_AUDIT_DIR      audit JSON Lines files               [<state dir>/audit] --audit-dir
+  VX11_AUDIT_HMAC_KEY_FILE file (outside the state dir) whose content keys the audit chain:
+                      records are HMAC-SHA256-chained; verify-audit needs it too [none]
   DOCKER_HOST         Docker Engine endpoint (unix:// only) [unix:///var/run/docker.sock]
   VX11_RESYNC_SEC     safety-net re-read of the containers, 0 = never [30]
   VX11_HEALTH_TIMEOUT_SEC readiness limit of a started service, unless its label
@@ -382,7 +425,7 @@ Readiness (per compose service): a Docker healthcheck (ready when healthy), else
 Config file (TOML, --config): the same settings as lower-case keys: bind, port,
   compose_project, compose_dir, compose_files (list), compose_cmd, always_on (list),
   core_mode, allowlist (list), windows_enabled, timeout_sec, ttl_check_interval,
-  max_concurrent, log_level, state_dir, audit_dir, docker_host, resync_sec,
+  max_concurrent, log_level, state_dir, audit_dir, audit_hmac_key_file, docker_host, resync_sec,
   health_timeout_sec, crashloop_action, throttle_cpu_pct, throttle_mode, stop_strategy.
 )";
 }

@@ -34,6 +34,8 @@ struct DaemonConfig {
   std::string log_level = "INFO";
   std::filesystem::path state_dir = "./data/madre";
   std::optional<std::filesystem::path> audit_dir;  // default <state_dir>/audit
+  // VX11_AUDIT_HMAC_KEY_FILE: key of the audit chain's HMAC, outside the state dir.
+  std::optional<std::filesystem::path> audit_hmac_key_file;
   std::string docker_host = "unix:///var/run/docker.sock";
   int resync_sec = 30;
   int health_timeout_sec = 60;          // readiness limit without vx11.health.timeout_sec
@@ -59,6 +61,12 @@ Status ApplyToml(std::string_view toml_text, const std::string& origin, DaemonCo
 // file is created with a random token, mode 0600, when missing). kInvalidArgument when the file
 // exists but holds only blanks.
 Status ResolveToken(const EnvLookup& env, DaemonConfig& config);
+
+// Reads config.audit_hmac_key_file (its content without leading and trailing blanks); nullopt
+// when the setting is not set. kInvalidArgument when the file is inside the state or audit dir
+// (whoever can rewrite the audit must not be able to read the key there), empty, or shorter
+// than 16 bytes; kNotFound when it cannot be read.
+Result<std::optional<std::string>> ReadAuditHmacKey(const DaemonConfig& config);
 
 // A token shorter than this is accepted with a warning (ConfigWarnings).
 inline constexpr std::size_t kMinTokenLength = 16;

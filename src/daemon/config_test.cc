@@ -166,6 +166,35 @@ TEST(ConfigTest, ANonLoopbackBindIsWarnedAboutClearText) {
   EXPECT_NE(warnings[0].find("clear text"), std::string::npos) << warnings[0];
 }
 
+TEST(ConfigTest, TheAuditKeyFileIsReadTrimmedAndMustLiveOutsideTheStateDir) {
+  const auto dir = std::filesystem::temp_directory_path() /
+                   ("madre-config-key-" + std::to_string(getpid()));
+  std::filesystem::create_directories(dir / "state");
+  DaemonConfig c;
+  c.state_dir = dir / "state";
+  Result<std::optional<std::string>> none = ReadAuditHmacKey(c);
+  ASSERT_TRUE(none.ok());
+  EXPECT_FALSE(none->has_value());
+
+  ASSERT_TRUE(ApplyEnv(Env({{"VX11_AUDIT_HMAC_KEY_FILE", (dir / "key").string()}}), c).ok());
+  std::ofstream(dir / "key") << "0123456789abcdef-key\n";
+  Result<std::optional<std::string>> key = ReadAuditHmacKey(c);
+  ASSERT_TRUE(key.ok()) << key.status().ToString();
+  EXPECT_EQ(**key, "0123456789abcdef-key");
+
+  std::ofstream(dir / "key", std::ios::trunc) << "short\n";
+  EXPECT_EQ(ReadAuditHmacKey(c).code(), StatusCode::kInvalidArgument);
+
+  c.audit_hmac_key_file = dir / "state" / "audit" / ".." / "key";
+  Result<std::optional<std::string>> inside = ReadAuditHmacKey(c);
+  EXPECT_EQ(inside.code(), StatusCode::kInvalidArgument);
+  EXPECT_NE(inside.status().message().find("inside the state"), std::string::npos);
+
+  c.audit_hmac_key_file = dir / "missing";
+  EXPECT_EQ(ReadAuditHmacKey(c).code(), StatusCode::kNotFound);
+  std::filesystem::remove_all(dir);
+}
+
 TEST(TokenTest, ComparisonNeedsEveryByte) {
   EXPECT_TRUE(TokenMatches("secret", "secret"));
   EXPECT_FALSE(TokenMatches("secret", "secreT"));

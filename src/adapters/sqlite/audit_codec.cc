@@ -2,6 +2,7 @@
 
 #include <exception>
 
+#include "base/hmac_sha256.h"
 #include "base/sha256.h"
 
 namespace madre {
@@ -69,6 +70,35 @@ std::string CanonicalDump(const json& j) {
 
 std::string ComputeAuditHash(const AuditRecord& record) {
   return Sha256Hex(CanonicalDump(AuditRecordToJson(record, false)));
+}
+
+SealedAuditRecord SealAuditRecord(const AuditRecord& record,
+                                  const std::optional<std::string>& key) {
+  json j = AuditRecordToJson(record, false);
+  if (key) j["mac"] = kAuditMacHmacSha256;
+  const std::string canonical = CanonicalDump(j);
+  SealedAuditRecord sealed;
+  sealed.hash = key ? HmacSha256Hex(*key, canonical) : Sha256Hex(canonical);
+  j["hash"] = sealed.hash;
+  sealed.line = CanonicalDump(j);
+  return sealed;
+}
+
+SealCheck CheckAuditSeal(std::string_view line, const std::optional<std::string>& key,
+                         bool* keyed) {
+  json j = json::parse(line, nullptr, false);
+  if (keyed) *keyed = false;
+  if (!j.is_object() || !j.contains("hash") || !j["hash"].is_string()) return SealCheck::kMismatch;
+  const std::string hash = j["hash"].get<std::string>();
+  j.erase("hash");
+  if (!j.contains("mac")) return Sha256Hex(CanonicalDump(j)) == hash ? SealCheck::kOk
+                                                                    : SealCheck::kMismatch;
+  if (keyed) *keyed = true;
+  if (!j["mac"].is_string() || j["mac"].get<std::string>() != kAuditMacHmacSha256) {
+    return SealCheck::kBadMac;
+  }
+  if (!key) return SealCheck::kNeedsKey;
+  return HmacSha256Hex(*key, CanonicalDump(j)) == hash ? SealCheck::kOk : SealCheck::kMismatch;
 }
 
 Result<AuditRecord> ParseAuditRecord(std::string_view text) {
