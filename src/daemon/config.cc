@@ -129,6 +129,14 @@ Status ApplyEnv(const EnvLookup& env, DaemonConfig& c) {
   if (auto v = get("VX11_STATE_DIR")) c.state_dir = *v;
   if (auto v = get("VX11_AUDIT_DIR")) c.audit_dir = *v;
   if (auto v = get("VX11_AUDIT_HMAC_KEY_FILE")) c.audit_hmac_key_file = *v;
+  if (auto v = get("VX11_AUDIT_RETENTION_DAYS")) {
+    ASSIGN_OR_RETURN(c.audit_retention_days,
+                     ParseIntSetting("VX11_AUDIT_RETENTION_DAYS", *v, 0, 36500));
+  }
+  if (auto v = get("VX11_WINDOW_HISTORY_RETENTION_DAYS")) {
+    ASSIGN_OR_RETURN(c.window_history_retention_days,
+                     ParseIntSetting("VX11_WINDOW_HISTORY_RETENTION_DAYS", *v, 0, 36500));
+  }
   if (auto v = get("DOCKER_HOST")) c.docker_host = *v;
   if (auto v = get("VX11_RESYNC_SEC")) {
     ASSIGN_OR_RETURN(c.resync_sec, ParseIntSetting("VX11_RESYNC_SEC", *v, 0, 86400));
@@ -173,7 +181,7 @@ Status ApplyToml(std::string_view text, const std::string& origin, DaemonConfig&
       "bind", "port", "compose_project", "compose_dir", "compose_files", "compose_cmd",
       "always_on", "core_mode", "allowlist", "windows_enabled", "timeout_sec",
       "ttl_check_interval", "max_concurrent", "log_level", "state_dir", "audit_dir",
-      "audit_hmac_key_file",
+      "audit_hmac_key_file", "audit_retention_days", "window_history_retention_days",
       "docker_host", "resync_sec", "health_timeout_sec", "crashloop_action", "throttle_cpu_pct", "throttle_mode", "stop_strategy"};
   for (const auto& [key, node] : table) {
     if (!kKnown.count(std::string(key.str()))) {
@@ -240,6 +248,9 @@ Status ApplyToml(std::string_view text, const std::string& origin, DaemonConfig&
   RETURN_IF_ERROR(str("audit_dir", [&](const std::string& v) { c.audit_dir = v; }));
   RETURN_IF_ERROR(
       str("audit_hmac_key_file", [&](const std::string& v) { c.audit_hmac_key_file = v; }));
+  RETURN_IF_ERROR(integer("audit_retention_days", 0, 36500, c.audit_retention_days));
+  RETURN_IF_ERROR(
+      integer("window_history_retention_days", 0, 36500, c.window_history_retention_days));
   RETURN_IF_ERROR(str("docker_host", [&](const std::string& v) { c.docker_host = v; }));
   RETURN_IF_ERROR(integer("resync_sec", 0, 86400, c.resync_sec));
   RETURN_IF_ERROR(integer("health_timeout_sec", 1, 3600, c.health_timeout_sec));
@@ -409,6 +420,10 @@ std::string SettingsHelp() {
   VX11_AUDIT_DIR      audit JSON Lines files               [<state dir>/audit] --audit-dir
   VX11_AUDIT_HMAC_KEY_FILE file (outside the state dir) whose content keys the audit chain:
                       records are HMAC-SHA256-chained; verify-audit needs it too [none]
+  VX11_AUDIT_RETENTION_DAYS  audit files (whole UTC days) and rows older than this are
+                      removed at start, an audit.pruned record anchors the chain; 0 = keep [0]
+  VX11_WINDOW_HISTORY_RETENTION_DAYS  closed/failed windows older than this are deleted
+                      at start; 0 = keep [0]
   DOCKER_HOST         Docker Engine endpoint (unix:// only) [unix:///var/run/docker.sock]
   VX11_RESYNC_SEC     safety-net re-read of the containers, 0 = never [30]
   VX11_HEALTH_TIMEOUT_SEC readiness limit of a started service, unless its label
@@ -425,7 +440,8 @@ Readiness (per compose service): a Docker healthcheck (ready when healthy), else
 Config file (TOML, --config): the same settings as lower-case keys: bind, port,
   compose_project, compose_dir, compose_files (list), compose_cmd, always_on (list),
   core_mode, allowlist (list), windows_enabled, timeout_sec, ttl_check_interval,
-  max_concurrent, log_level, state_dir, audit_dir, audit_hmac_key_file, docker_host, resync_sec,
+  max_concurrent, log_level, state_dir, audit_dir, audit_hmac_key_file, audit_retention_days,
+  window_history_retention_days, docker_host, resync_sec,
   health_timeout_sec, crashloop_action, throttle_cpu_pct, throttle_mode, stop_strategy.
 )";
 }

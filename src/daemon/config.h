@@ -36,6 +36,8 @@ struct DaemonConfig {
   std::optional<std::filesystem::path> audit_dir;  // default <state_dir>/audit
   // VX11_AUDIT_HMAC_KEY_FILE: key of the audit chain's HMAC, outside the state dir.
   std::optional<std::filesystem::path> audit_hmac_key_file;
+  int audit_retention_days = 0;           // 0: keep every audit record
+  int window_history_retention_days = 0;  // 0: keep every closed window
   std::string docker_host = "unix:///var/run/docker.sock";
   int resync_sec = 30;
   int health_timeout_sec = 60;          // readiness limit without vx11.health.timeout_sec

@@ -195,6 +195,25 @@ TEST(ConfigTest, TheAuditKeyFileIsReadTrimmedAndMustLiveOutsideTheStateDir) {
   std::filesystem::remove_all(dir);
 }
 
+TEST(ConfigTest, RetentionDefaultsToKeepingEverythingAndIsReadFromEnvAndToml) {
+  DaemonConfig c;
+  EXPECT_EQ(c.audit_retention_days, 0);
+  EXPECT_EQ(c.window_history_retention_days, 0);
+  ASSERT_TRUE(ApplyEnv(Env({{"VX11_AUDIT_RETENTION_DAYS", "90"},
+                            {"VX11_WINDOW_HISTORY_RETENTION_DAYS", "30"}}),
+                       c)
+                  .ok());
+  EXPECT_EQ(c.audit_retention_days, 90);
+  EXPECT_EQ(c.window_history_retention_days, 30);
+  ASSERT_TRUE(ApplyToml("audit_retention_days = 7\nwindow_history_retention_days = 0\n", "m.toml",
+                        c)
+                  .ok());
+  EXPECT_EQ(c.audit_retention_days, 7);
+  EXPECT_EQ(c.window_history_retention_days, 0);
+  EXPECT_EQ(ApplyEnv(Env({{"VX11_AUDIT_RETENTION_DAYS", "-1"}}), c).code(),
+            StatusCode::kInvalidArgument);
+}
+
 TEST(TokenTest, ComparisonNeedsEveryByte) {
   EXPECT_TRUE(TokenMatches("secret", "secret"));
   EXPECT_FALSE(TokenMatches("secret", "secreT"));

@@ -19,6 +19,7 @@
 #include "adapters/http/http_server.h"
 #include "adapters/process/posix_process_runner.h"
 #include "adapters/sqlite/private_files.h"
+#include "adapters/sqlite/retention.h"
 #include "adapters/sqlite/sqlite_audit_log.h"
 #include "adapters/sqlite/sqlite_db.h"
 #include "adapters/sqlite/sqlite_window_store.h"
@@ -238,6 +239,14 @@ int Serve(const ServeFlags& flags) {
   }
 
   SystemClock clock;
+  // Retention runs here, at start only (the engine has no periodic hook for it yet).
+  RetentionPolicy retention{config.audit_retention_days, config.window_history_retention_days};
+  if (auto pruned = ApplyRetention(retention, store, **audit, clock.Now()); !pruned.ok()) {
+    spdlog::warn("retention: {}", pruned.status().message());
+  } else if (pruned->audit.pruned_to_seq > 0 || pruned->windows_removed > 0) {
+    spdlog::info("retention: audit pruned up to seq {} ({} files), {} old windows deleted",
+                 pruned->audit.pruned_to_seq, pruned->audit.files_removed, pruned->windows_removed);
+  }
   ThreadPoolExecutor workers(4, "madre-docker");
   ServerLoopExecutor loop;
   LoopbackProbe probe;

@@ -28,8 +28,17 @@ std::string CutUtf8(std::string_view text, std::size_t max_bytes) {
   return std::string(text.substr(0, end));
 }
 
+std::string CapWithMarker(std::string_view text, std::size_t max_bytes) {
+  if (text.size() <= max_bytes) return std::string(text);
+  const std::string marker = " ...[cut: " + std::to_string(text.size()) + " bytes]";
+  if (marker.size() >= max_bytes) return CutUtf8(text, max_bytes);
+  return CutUtf8(text, max_bytes - marker.size()) + marker;
+}
+
 Result<AuditRecord> NormalizeAuditRecord(AuditRecord record) {
   for (DockerOp& op : record.ops) op.output = CutUtf8(op.output, kMaxAuditOutputBytes);
+  record.detail = CapWithMarker(record.detail, kMaxAuditTextBytes);
+  record.reason = CapWithMarker(record.reason, kMaxAuditTextBytes);
   // One JSON round trip replaces invalid UTF-8 the same way every later dump would.
   Result<AuditRecord> round_trip = ParseAuditRecord(CanonicalDump(AuditRecordToJson(record, true)));
   if (!round_trip.ok()) {

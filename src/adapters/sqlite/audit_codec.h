@@ -21,11 +21,19 @@ namespace madre {
 // SPEC §7: the stdout/stderr kept per docker operation.
 inline constexpr std::size_t kMaxAuditOutputBytes = 4096;
 
+// The `detail` and `reason` kept per record (L4: a rejected open echoes every refused name).
+inline constexpr std::size_t kMaxAuditTextBytes = 4096;
+
 // At most `max_bytes` of `text`, never ending inside a UTF-8 multi-byte sequence.
 std::string CutUtf8(std::string_view text, std::size_t max_bytes);
 
-// What Append stores: every op's output cut to kMaxAuditOutputBytes and every string made valid
-// UTF-8 (invalid bytes become U+FFFD), so the record survives a JSON round trip unchanged.
+// `text` when it fits in `max_bytes`; else its start (CutUtf8) followed by the marker
+// " ...[cut: N bytes]" (N = the original size), the whole at most `max_bytes`.
+std::string CapWithMarker(std::string_view text, std::size_t max_bytes);
+
+// What Append stores: every op's output cut to kMaxAuditOutputBytes, `detail` and `reason` capped
+// at kMaxAuditTextBytes with a marker, and every string made valid UTF-8 (invalid bytes become
+// U+FFFD), so the record survives a JSON round trip unchanged.
 // kInvalidArgument when it cannot (a time outside years 0000-9999).
 Result<AuditRecord> NormalizeAuditRecord(AuditRecord record);
 

@@ -277,6 +277,90 @@ Result<std::vector<AuditRecord>> SqliteAuditLog::Query(int limit,
   return records;
 }
 
+Result<SqliteAuditLog::PruneResult> SqliteAuditLog::PruneBefore(TimePoint cutoff, TimePoint now) {
+  struct FileSeqs {
+    std::filesystem::path path;
+    std::int64_t min_seq = 0;
+    std::int64_t max_seq = 0;
+    std::map<std::int64_t, std::string> hashes;
+  };
+  ASSIGN_OR_RETURN(std::vector<std::filesystem::path> files, ListAuditFiles(audit_dir_));
+  const std::string cutoff_name = AuditFilePath("", cutoff).string();
+  std::vector<FileSeqs> old_files;  // candidates, oldest day first
+  std::int64_t kept_min = last_seq_ + 1;
+  for (std::size_t i = 0; i < files.size(); ++i) {
+    const bool old_enough = files[i].filename().string() < cutoff_name && i + 1 < files.size();
+    ASSIGN_OR_RETURN(std::string content, ReadFile(files[i]));
+    FileSeqs seqs{files[i], 0, 0, {}};
+    std::istringstream lines(content);
+    for (std::string line; std::getline(lines, line);) {
+      ASSIGN_OR_RETURN(AuditRecord record, ParseAuditRecord(line));
+      if (seqs.hashes.empty() || record.seq < seqs.min_seq) seqs.min_seq = record.seq;
+      if (seqs.hashes.empty() || record.seq > seqs.max_seq) seqs.max_seq = record.seq;
+      seqs.hashes[record.seq] = record.hash;
+    }
+    if (seqs.hashes.empty()) continue;
+    if (old_enough) {
+      old_files.push_back(std::move(seqs));
+    } else {
+      kept_min = std::min(kept_min, seqs.min_seq);
+    }
+  }
+  // Keep any old file that holds a seq at or above a kept one, until that settles.
+  std::vector<FileSeqs> removable;
+  for (bool changed = true; changed;) {
+    changed = false;
+    for (auto it = old_files.begin(); it != old_files.end();) {
+      if (it->max_seq >= kept_min) {
+        kept_min = std::min(kept_min, it->min_seq);
+        it = old_files.erase(it);
+        changed = true;
+      } else {
+        ++it;
+      }
+    }
+  }
+  PruneResult result;
+  if (old_files.empty()) return result;
+  result.pruned_to_seq = kept_min - 1;
+  std::string anchor_hash;
+  for (const FileSeqs& file : old_files) {
+    if (auto it = file.hashes.find(result.pruned_to_seq); it != file.hashes.end()) {
+      anchor_hash = it->second;
+    }
+  }
+  if (anchor_hash.empty()) {
+    return Status::FailedPrecondition("cannot prune the audit: seq " +
+                                      std::to_string(result.pruned_to_seq) +
+                                      " is in no audit file (run madre verify-audit)");
+  }
+  AuditRecord pruned;
+  pruned.time = now;
+  pruned.actor = "madre";
+  pruned.action = std::string(kAuditPrunedAction);
+  pruned.outcome = "ok";
+  pruned.reason = "retention";
+  pruned.detail = CanonicalDump(nlohmann::json{{"pruned_to_seq", result.pruned_to_seq},
+                                               {"pruned_to_hash", anchor_hash},
+                                               {"files_removed", old_files.size()}});
+  ASSIGN_OR_RETURN(AuditRecord written, Append(std::move(pruned)));
+  (void)written;
+  RETURN_IF_ERROR(db_.Run("prune audit rows", [&](SQLite::Database& db) {
+    SQLite::Statement remove(db, "DELETE FROM audit WHERE seq <= ?");
+    remove.bind(1, static_cast<std::int64_t>(result.pruned_to_seq));
+    result.rows_removed = remove.exec();
+    return Status::Ok();
+  }));
+  for (const FileSeqs& file : old_files) {
+    std::error_code ec;
+    std::filesystem::remove(file.path, ec);
+    if (ec) return Status::Internal("cannot remove " + file.path.string() + ": " + ec.message());
+    ++result.files_removed;
+  }
+  RETURN_IF_ERROR(SyncDirectory(audit_dir_));
+  return result;
+}
+
 Result<AuditAnchor> ReadAuditAnchor(const std::filesystem::path& db_path) {
   std::error_code ec;
   if (!std::filesystem::is_regular_file(db_path, ec)) {

@@ -50,6 +50,21 @@ class SqliteAuditLog final : public AuditLog {
   Result<AuditRecord> Append(AuditRecord record) override;
   Result<std::vector<AuditRecord>> Query(int limit, std::optional<std::int64_t> after_seq) override;
 
+  // Retention (VX11_AUDIT_RETENTION_DAYS). Removes whole audit files of UTC days before
+  // `cutoff`'s day, never the newest file, and only as far as every remaining record has a
+  // larger seq than every removed one (a clock step back can keep an old file). When anything
+  // goes, it first appends an `audit.pruned` record (actor "madre", time `now`, detail
+  // {"files_removed":N,"pruned_to_hash":H,"pruned_to_seq":P}) that verify accepts as the new
+  // start of the chain, then deletes the database rows with seq <= P, then the files. Returns P
+  // (0 when nothing was old enough). A crash in between leaves extra rows or files, which verify
+  // accepts and the next prune removes.
+  struct PruneResult {
+    std::int64_t pruned_to_seq = 0;
+    int files_removed = 0;
+    int rows_removed = 0;
+  };
+  Result<PruneResult> PruneBefore(TimePoint cutoff, TimePoint now);
+
   const std::filesystem::path& audit_dir() const { return audit_dir_; }
   std::int64_t last_seq() const { return last_seq_; }
 

@@ -458,6 +458,94 @@ TEST_F(SqliteAuditVerifyTest, WithoutADatabaseFileTheAnchorIsNotFound) {
   EXPECT_EQ(ReadAuditAnchor(dir_.path() / "nope.db").code(), StatusCode::kNotFound);
 }
 
+// ---- retention and capped records ----
+
+TEST_F(SqliteAuditVerifyTest, PruningRemovesOldFilesAndRowsAndLeavesAnAnchorVerifyAccepts) {
+  Append(At("2026-11-20T10:00:00Z"));
+  Append(At("2026-11-20T11:00:00Z"));
+  const AuditRecord last_old = Append(At("2026-11-21T10:00:00Z"));
+  Append(At("2026-11-22T10:00:00Z"));
+  Append(At("2026-11-23T10:00:00Z"));
+  Result<SqliteAuditLog::PruneResult> pruned =
+      log_->PruneBefore(*ParseRfc3339("2026-11-22T00:00:00Z"), *ParseRfc3339("2026-11-23T12:00:00Z"));
+  ASSERT_TRUE(pruned.ok()) << pruned.status().ToString();
+  EXPECT_EQ(pruned->pruned_to_seq, 3);
+  EXPECT_EQ(pruned->files_removed, 2);
+  EXPECT_EQ(pruned->rows_removed, 3);
+  EXPECT_FALSE(std::filesystem::exists(AuditDir() / "audit-2026-11-20.jsonl"));
+  EXPECT_FALSE(std::filesystem::exists(AuditDir() / "audit-2026-11-21.jsonl"));
+  EXPECT_THAT(StoredSeqs(), ElementsAre(6, 5, 4));
+
+  Result<std::vector<AuditRecord>> newest = log_->Query(1, std::nullopt);
+  ASSERT_TRUE(newest.ok() && newest->size() == 1);
+  EXPECT_EQ(newest->front().action, "audit.pruned");
+  EXPECT_EQ(newest->front().detail, "{\"files_removed\":2,\"pruned_to_hash\":\"" + last_old.hash +
+                                        "\",\"pruned_to_seq\":3}");
+  Result<AuditVerifyReport> report = VerifyWithDb();
+  ASSERT_TRUE(report.ok()) << report.status().ToString();
+  EXPECT_EQ(report->first_seq, 4);
+  EXPECT_EQ(report->pruned_to, 3);
+
+  // The anchor covers only what retention removed: deleting the next file is still caught.
+  std::filesystem::remove(AuditDir() / "audit-2026-11-22.jsonl");
+  Status files_only = VerifyAuditChain(AuditDir());
+  EXPECT_THAT(files_only.message(), HasSubstr("audit records missing: seq 4"));
+}
+
+TEST_F(SqliteAuditVerifyTest, PruningKeepsTheNewestFileAndNothingIsOldEnoughIsANoOp) {
+  Append(At("2026-11-20T10:00:00Z"));
+  Result<SqliteAuditLog::PruneResult> pruned =
+      log_->PruneBefore(*ParseRfc3339("2026-11-25T00:00:00Z"), *ParseRfc3339("2026-11-25T00:00:00Z"));
+  ASSERT_TRUE(pruned.ok());
+  EXPECT_EQ(pruned->pruned_to_seq, 0);
+  EXPECT_EQ(log_->last_seq(), 1);  // no audit.pruned record either
+  EXPECT_TRUE(std::filesystem::exists(AuditDir() / "audit-2026-11-20.jsonl"));
+}
+
+TEST_F(SqliteAuditVerifyTest, AnOldFileHoldingALaterSeqAfterAClockStepBackIsKept) {
+  Append(At("2026-11-20T10:00:00Z"));  // seq 1
+  Append(At("2026-11-22T10:00:00Z"));  // seq 2
+  Append(At("2026-11-21T10:00:00Z"));  // seq 3: the clock stepped back
+  Append(At("2026-11-23T10:00:00Z"));  // seq 4
+  Result<SqliteAuditLog::PruneResult> pruned =
+      log_->PruneBefore(*ParseRfc3339("2026-11-22T00:00:00Z"), *ParseRfc3339("2026-11-23T11:00:00Z"));
+  ASSERT_TRUE(pruned.ok()) << pruned.status().ToString();
+  EXPECT_EQ(pruned->pruned_to_seq, 1);
+  EXPECT_FALSE(std::filesystem::exists(AuditDir() / "audit-2026-11-20.jsonl"));  // the 21st holds seq 3 > seq 2 of the kept 22nd
+  EXPECT_TRUE(std::filesystem::exists(AuditDir() / "audit-2026-11-21.jsonl"));
+  Result<AuditVerifyReport> report = VerifyWithDb();
+  EXPECT_TRUE(report.ok()) << report.status().ToString();
+}
+
+TEST_F(SqliteAuditVerifyTest, ASecondPruneChainsFromTheFirstAnchor) {
+  Append(At("2026-11-20T10:00:00Z"));
+  Append(At("2026-11-21T10:00:00Z"));
+  ASSERT_TRUE(log_->PruneBefore(*ParseRfc3339("2026-11-21T00:00:00Z"),
+                                *ParseRfc3339("2026-11-22T10:00:00Z")).ok());
+  Append(At("2026-11-23T10:00:00Z"));
+  Result<SqliteAuditLog::PruneResult> second = log_->PruneBefore(
+      *ParseRfc3339("2026-11-23T00:00:00Z"), *ParseRfc3339("2026-11-23T11:00:00Z"));
+  ASSERT_TRUE(second.ok()) << second.status().ToString();
+  EXPECT_EQ(second->pruned_to_seq, 3);  // seq 2 (21st) and the first audit.pruned (22nd)
+  Result<AuditVerifyReport> report = VerifyWithDb();
+  ASSERT_TRUE(report.ok()) << report.status().ToString();
+  EXPECT_EQ(report->first_seq, 4);
+}
+
+TEST_F(SqliteAuditLogTest, ALongDetailIsCappedWithAMarker) {
+  AuditRecord record = At("2026-11-24T10:00:00Z", "window.open");
+  std::string names;
+  for (int i = 0; i < 256; ++i) names += "\"" + std::string(200, 'x') + std::to_string(i) + "\", ";
+  record.detail = "Services not in allowlist: [" + names + "]";
+  const std::size_t original = record.detail.size();
+  const AuditRecord appended = Append(record);
+  EXPECT_EQ(appended.detail.size(), kMaxAuditTextBytes);
+  EXPECT_THAT(appended.detail, HasSubstr("...[cut: " + std::to_string(original) + " bytes]"));
+  EXPECT_EQ(appended.detail.rfind("Services not in allowlist: [", 0), 0u);
+  EXPECT_TRUE(VerifyAuditChain(AuditDir()).ok());
+  EXPECT_EQ(CapWithMarker("short", 4096), "short");
+}
+
 TEST(CutUtf8Test, KeepsWholeCharactersOnly) {
   EXPECT_EQ(CutUtf8("abc", 5), "abc");
   EXPECT_EQ(CutUtf8("abcdef", 3), "abc");
