@@ -166,11 +166,14 @@ int Serve(const ServeFlags& flags) {
     spdlog::error("{}", tightened.status().message());
     return 1;
   } else {
-    for (const auto& path : *tightened) spdlog::info("{} was readable by others: now owner-only", path.string());
+    for (const auto& path : *tightened) {
+      spdlog::info("{} was readable by others: now owner-only", path.string());
+    }
   }
 
   // Children lose *TOKEN*/*KEY*/*SECRET* variables, except those the compose files reference.
-  PosixProcessRunner processes(Millis(500), ComposeEnvPolicy(config.compose_dir, config.compose_files));
+  PosixProcessRunner processes(Millis(500),
+                               ComposeEnvPolicy(config.compose_dir, config.compose_files));
   Result<ComposeTarget> target = DetectCompose(processes, config.compose_cmd);
   if (!target.ok()) {
     spdlog::error("{}", target.status().message());
@@ -391,7 +394,9 @@ void RegisterVerifyAudit(CLI::App& app, int* exit_code) {
     }
     if (!flags->key_file.empty()) config.audit_hmac_key_file = flags->key_file;
     const std::filesystem::path path = config.AuditDir();
-    if (!std::filesystem::is_directory(path)) return fail(2, "no audit directory at " + path.string());
+    if (!std::filesystem::is_directory(path)) {
+      return fail(2, "no audit directory at " + path.string());
+    }
     AuditVerifyOptions options;
     Result<std::optional<std::string>> key = ReadAuditHmacKey(config);
     if (!key.ok()) return fail(2, key.status().message());

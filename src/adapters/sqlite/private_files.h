@@ -22,7 +22,7 @@ Result<bool> RestrictToOwner(const std::filesystem::path& path);
 // RestrictToOwner on the state dir, madre.db, madre.db-wal, madre.db-shm and token inside it, the
 // audit dir and its audit-*.jsonl files. Returns the paths it tightened (serve logs a notice for
 // each). A missing path is skipped.
-Result<std::vector<std::filesystem::path>> RestrictStateFiles(const std::filesystem::path& state_dir,
-                                                              const std::filesystem::path& audit_dir);
+Result<std::vector<std::filesystem::path>> RestrictStateFiles(
+    const std::filesystem::path& state_dir, const std::filesystem::path& audit_dir);
 
 }  // namespace madre
