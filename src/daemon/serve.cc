@@ -240,6 +240,9 @@ int Serve(const ServeFlags& flags) {
     spdlog::error("cannot open the audit log: {}", audit.status().message());
     return 1;
   }
+  if (!(*audit)->file_tail_problem().empty()) {
+    spdlog::warn("audit files: {} (run madre verify-audit)", (*audit)->file_tail_problem());
+  }
 
   SystemClock clock;
   // Retention runs here, at start only (the engine has no periodic hook for it yet).

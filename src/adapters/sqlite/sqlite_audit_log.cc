@@ -160,7 +160,31 @@ Result<std::string> ReadFile(const std::filesystem::path& file) {
 struct ChainTail {
   std::int64_t seq = 0;
   std::string hash;
+  TimePoint time{};
 };
+
+// "" when the day file of the database's last record ends with that record; else what is wrong.
+// The last record is always the last line of its day's file (a later record that went to an
+// earlier day's file after a clock step back is still the last line of that file).
+std::string CheckFileTail(const std::filesystem::path& dir, const ChainTail& tail) {
+  if (tail.seq == 0) return "";
+  const std::filesystem::path file = AuditFilePath(dir, tail.time);
+  Result<std::string> content = ReadFile(file);
+  if (!content.ok()) {
+    return file.filename().string() + " is missing; the database's last record (seq " +
+           std::to_string(tail.seq) + ") belongs there";
+  }
+  std::string_view text = *content;
+  while (!text.empty() && text.back() == '\n') text.remove_suffix(1);
+  const std::size_t start = text.rfind('\n');
+  Result<AuditRecord> last =
+      ParseAuditRecord(text.substr(start == std::string_view::npos ? 0 : start + 1));
+  if (!last.ok() || last->seq != tail.seq || last->hash != tail.hash) {
+    return file.filename().string() + " does not end with the database's last record (seq " +
+           std::to_string(tail.seq) + "): the newest records were cut or changed";
+  }
+  return "";
+}
 
 // Brings the database up to the newest audit file after a crash (see OpenSqliteAuditLog).
 Status ReconcileNewestFile(SqliteDb& db, const std::filesystem::path& dir,
@@ -214,16 +238,22 @@ Result<std::unique_ptr<SqliteAuditLog>> OpenSqliteAuditLog(SqliteDb& db,
   RETURN_IF_ERROR(EnsureAuditDir(audit_dir));
   ChainTail tail;
   RETURN_IF_ERROR(db.Run("read last audit record", [&](SQLite::Database& d) {
-    SQLite::Statement select(d, "SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1");
+    SQLite::Statement select(d, "SELECT seq, hash, time FROM audit ORDER BY seq DESC LIMIT 1");
     if (select.executeStep()) {
       tail.seq = select.getColumn(0).getInt64();
       tail.hash = select.getColumn(1).getString();
+      tail.time = FromMicros(select.getColumn(2).getInt64());
     }
     return Status::Ok();
   }));
+  const std::int64_t db_seq = tail.seq;
   RETURN_IF_ERROR(ReconcileNewestFile(db, audit_dir, options.hmac_key, tail));
-  return std::make_unique<SqliteAuditLog>(SqliteAuditLog::Key{}, db, std::move(audit_dir), tail.seq,
-                                          std::move(tail.hash), std::move(options));
+  std::string file_tail_problem;
+  if (tail.seq == db_seq) file_tail_problem = CheckFileTail(audit_dir, tail);
+  auto log = std::make_unique<SqliteAuditLog>(SqliteAuditLog::Key{}, db, std::move(audit_dir),
+                                              tail.seq, std::move(tail.hash), std::move(options));
+  log->file_tail_problem_ = std::move(file_tail_problem);
+  return log;
 }
 
 SqliteAuditLog::SqliteAuditLog(Key, SqliteDb& db, std::filesystem::path audit_dir,

@@ -66,6 +66,12 @@ class SqliteAuditLog final : public AuditLog {
   Result<PruneResult> PruneBefore(TimePoint cutoff, TimePoint now);
 
   const std::filesystem::path& audit_dir() const { return audit_dir_; }
+
+  // "" when, at open, the database's last record was the last line of its day's audit file;
+  // else what is wrong (a cut tail or a deleted newest file). Opening does not fail for it (the
+  // database is whole and the chain goes on from it); serve logs it as a warning, and
+  // `madre verify-audit` names the missing records.
+  const std::string& file_tail_problem() const { return file_tail_problem_; }
   std::int64_t last_seq() const { return last_seq_; }
 
  private:
@@ -74,6 +80,7 @@ class SqliteAuditLog final : public AuditLog {
   std::int64_t last_seq_;
   std::string last_hash_;
   AuditLogOptions options_;
+  std::string file_tail_problem_;
 };
 
 // Creates `audit_dir` (mode 0700) if needed and resumes seq and last hash from the database.

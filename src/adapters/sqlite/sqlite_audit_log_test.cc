@@ -454,6 +454,30 @@ TEST_F(SqliteAuditVerifyTest, AKeyedRecordInTheFileIsImportedOnlyWithTheKey) {
   EXPECT_EQ(log_->last_seq(), 2);
 }
 
+TEST_F(SqliteAuditVerifyTest, ReopeningAfterTheTailWasCutSaysSoButStillOpens) {
+  for (int i = 0; i < 3; ++i) Append(At("2026-11-24T10:00:0" + std::to_string(i) + "Z"));
+  Reopen();
+  EXPECT_EQ(log_->file_tail_problem(), "");
+  const std::filesystem::path file = AuditDir() / "audit-2026-11-24.jsonl";
+  std::vector<std::string> lines = ReadLines(file);
+  lines.pop_back();
+  WriteLines(file, lines);
+  Reopen();
+  EXPECT_THAT(log_->file_tail_problem(),
+              HasSubstr("audit-2026-11-24.jsonl does not end with the database's last record "
+                        "(seq 3)"));
+  std::filesystem::remove(file);
+  Reopen();
+  EXPECT_THAT(log_->file_tail_problem(), HasSubstr("audit-2026-11-24.jsonl is missing"));
+}
+
+TEST_F(SqliteAuditVerifyTest, AClockStepBackDoesNotLookLikeACutTail) {
+  Append(At("2026-11-25T10:00:00Z"));
+  Append(At("2026-11-24T10:00:00Z"));  // the newest record went to an earlier day's file
+  Reopen();
+  EXPECT_EQ(log_->file_tail_problem(), "");
+}
+
 TEST_F(SqliteAuditVerifyTest, WithoutADatabaseFileTheAnchorIsNotFound) {
   EXPECT_EQ(ReadAuditAnchor(dir_.path() / "nope.db").code(), StatusCode::kNotFound);
 }
