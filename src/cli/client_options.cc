@@ -4,17 +4,13 @@
 #include <fstream>
 #include <sstream>
 
+#include "base/text.h"
+
 namespace madre::cli {
 
 namespace {
 
-std::string Trim(std::string text) {
-  const char* kBlanks = " \t\r\n";
-  const std::size_t first = text.find_first_not_of(kBlanks);
-  if (first == std::string::npos) return "";
-  const std::size_t last = text.find_last_not_of(kBlanks);
-  return text.substr(first, last - first + 1);
-}
+std::string Trim(const std::string& text) { return TrimBlanks(text); }
 
 std::string EnvOr(const GetEnvFn& env, const char* name, const std::string& fallback) {
   std::optional<std::string> value = env(name);

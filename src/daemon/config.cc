@@ -1,15 +1,20 @@
 #include "daemon/config.h"
 
+#include <arpa/inet.h>
 #include <fcntl.h>
+#include <netinet/in.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cctype>
 #include <cstdlib>
 #include <fstream>
 #include <random>
 #include <sstream>
 #include <toml++/toml.h>
+
+#include "base/text.h"
 
 namespace madre {
 
@@ -123,6 +128,15 @@ Status ApplyEnv(const EnvLookup& env, DaemonConfig& c) {
   }
   if (auto v = get("VX11_STATE_DIR")) c.state_dir = *v;
   if (auto v = get("VX11_AUDIT_DIR")) c.audit_dir = *v;
+  if (auto v = get("VX11_AUDIT_HMAC_KEY_FILE")) c.audit_hmac_key_file = *v;
+  if (auto v = get("VX11_AUDIT_RETENTION_DAYS")) {
+    ASSIGN_OR_RETURN(c.audit_retention_days,
+                     ParseIntSetting("VX11_AUDIT_RETENTION_DAYS", *v, 0, 36500));
+  }
+  if (auto v = get("VX11_WINDOW_HISTORY_RETENTION_DAYS")) {
+    ASSIGN_OR_RETURN(c.window_history_retention_days,
+                     ParseIntSetting("VX11_WINDOW_HISTORY_RETENTION_DAYS", *v, 0, 36500));
+  }
   if (auto v = get("DOCKER_HOST")) c.docker_host = *v;
   if (auto v = get("VX11_RESYNC_SEC")) {
     ASSIGN_OR_RETURN(c.resync_sec, ParseIntSetting("VX11_RESYNC_SEC", *v, 0, 86400));
@@ -167,6 +181,7 @@ Status ApplyToml(std::string_view text, const std::string& origin, DaemonConfig&
       "bind", "port", "compose_project", "compose_dir", "compose_files", "compose_cmd",
       "always_on", "core_mode", "allowlist", "windows_enabled", "timeout_sec",
       "ttl_check_interval", "max_concurrent", "log_level", "state_dir", "audit_dir",
+      "audit_hmac_key_file", "audit_retention_days", "window_history_retention_days",
       "docker_host", "resync_sec", "health_timeout_sec", "crashloop_action", "throttle_cpu_pct", "throttle_mode", "stop_strategy"};
   for (const auto& [key, node] : table) {
     if (!kKnown.count(std::string(key.str()))) {
@@ -231,6 +246,11 @@ Status ApplyToml(std::string_view text, const std::string& origin, DaemonConfig&
   c.log_level = level;
   RETURN_IF_ERROR(str("state_dir", [&](const std::string& v) { c.state_dir = v; }));
   RETURN_IF_ERROR(str("audit_dir", [&](const std::string& v) { c.audit_dir = v; }));
+  RETURN_IF_ERROR(
+      str("audit_hmac_key_file", [&](const std::string& v) { c.audit_hmac_key_file = v; }));
+  RETURN_IF_ERROR(integer("audit_retention_days", 0, 36500, c.audit_retention_days));
+  RETURN_IF_ERROR(
+      integer("window_history_retention_days", 0, 36500, c.window_history_retention_days));
   RETURN_IF_ERROR(str("docker_host", [&](const std::string& v) { c.docker_host = v; }));
   RETURN_IF_ERROR(integer("resync_sec", 0, 86400, c.resync_sec));
   RETURN_IF_ERROR(integer("health_timeout_sec", 1, 3600, c.health_timeout_sec));
@@ -274,14 +294,18 @@ Status ResolveToken(const EnvLookup& env, DaemonConfig& c) {
   }
   const std::filesystem::path path = c.state_dir / "token";
   c.token_source = path.string();
-  std::ifstream in(path);
-  if (in) {
-    std::string token;
-    std::getline(in, token);
-    if (!token.empty()) {
-      c.token = token;
-      return Status::Ok();
+  if (std::ifstream in(path); in) {
+    // Trimmed as the CLI trims it (an editor's newline, a CRLF, a trailing space).
+    std::ostringstream text;
+    text << in.rdbuf();
+    const std::string token = TrimBlanks(text.str());
+    if (token.empty()) {
+      return Status::InvalidArgument("token file " + path.string() +
+                                     " is empty: write a token into it, or delete it to have "
+                                     "madre generate one");
     }
+    c.token = token;
+    return Status::Ok();
   }
   std::random_device rd;
   static const char kHex[] = "0123456789abcdef";
@@ -299,12 +323,81 @@ Status ResolveToken(const EnvLookup& env, DaemonConfig& c) {
   return Status::Ok();
 }
 
+namespace {
+
+// True when `path` is `dir` or inside it (both made absolute and normal, symlinks resolved where
+// they exist).
+bool IsInside(const std::filesystem::path& path, const std::filesystem::path& dir) {
+  std::error_code ec;
+  const std::filesystem::path p = std::filesystem::weakly_canonical(path, ec);
+  if (ec) return false;
+  const std::filesystem::path d = std::filesystem::weakly_canonical(dir, ec);
+  if (ec) return false;
+  auto [end, unused] = std::mismatch(d.begin(), d.end(), p.begin(), p.end());
+  return end == d.end();
+}
+
+}  // namespace
+
+Result<std::optional<std::string>> ReadAuditHmacKey(const DaemonConfig& c) {
+  if (!c.audit_hmac_key_file) return std::optional<std::string>();
+  const std::filesystem::path& path = *c.audit_hmac_key_file;
+  if (IsInside(path, c.state_dir) || IsInside(path, c.AuditDir())) {
+    return Status::InvalidArgument("VX11_AUDIT_HMAC_KEY_FILE " + path.string() +
+                                   " is inside the state or audit dir: keep the key elsewhere");
+  }
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return Status::NotFound("cannot read VX11_AUDIT_HMAC_KEY_FILE " + path.string());
+  std::ostringstream text;
+  text << in.rdbuf();
+  std::string key = TrimBlanks(text.str());
+  if (key.size() < kMinTokenLength) {
+    return Status::InvalidArgument("VX11_AUDIT_HMAC_KEY_FILE " + path.string() + " holds " +
+                                   std::to_string(key.size()) + " bytes; it needs at least " +
+                                   std::to_string(kMinTokenLength));
+  }
+  return std::optional<std::string>(std::move(key));
+}
+
+bool IsLoopbackAddress(std::string_view address) {
+  std::string host(address);
+  if (host.size() >= 2 && host.front() == '[' && host.back() == ']') {
+    host = host.substr(1, host.size() - 2);
+  }
+  if (host == "localhost") return true;
+  in_addr v4{};
+  if (::inet_pton(AF_INET, host.c_str(), &v4) == 1) {
+    return (ntohl(v4.s_addr) >> 24) == 127;  // 127.0.0.0/8
+  }
+  in6_addr v6{};
+  if (::inet_pton(AF_INET6, host.c_str(), &v6) == 1) {
+    if (IN6_IS_ADDR_LOOPBACK(&v6)) return true;
+    if (IN6_IS_ADDR_V4MAPPED(&v6)) return v6.s6_addr[12] == 127;  // ::ffff:127.x.y.z
+  }
+  return false;
+}
+
+std::vector<std::string> ConfigWarnings(const DaemonConfig& c) {
+  std::vector<std::string> warnings;
+  if (!IsLoopbackAddress(c.bind)) {
+    warnings.push_back("listening on " + c.bind +
+                       ", which is not loopback: there is no TLS, so the API token (and every "
+                       "request) travels in clear text on that network");
+  }
+  if (!c.token.empty() && c.token.size() < kMinTokenLength) {
+    warnings.push_back("the API token from " + c.token_source + " has " +
+                       std::to_string(c.token.size()) + " characters; use at least " +
+                       std::to_string(kMinTokenLength) + " random ones");
+  }
+  return warnings;
+}
+
 std::string SettingsHelp() {
   return R"(Settings (environment first; --config FILE overrides it; flags override both):
   VX11_TENTACULO_LINK_TOKEN, then VX11_TOKEN
                       API token (X-VX11-Token). With neither, a random token is created
                       in <state dir>/token (mode 0600); its path is logged, never the token.
-  VX11_MADRE_BIND     listen address                       [127.0.0.1]   --bind
+  VX11_MADRE_BIND     listen address; not loopback: a warning, no TLS [127.0.0.1] --bind
   VX11_MADRE_PORT     listen port                          [8001]        --port
   VX11_COMPOSE_PROJECT compose project name (-p)           [vx11]        --project
   VX11_COMPOSE_DIR    compose working directory            [current dir] --compose-dir
@@ -325,6 +418,12 @@ std::string SettingsHelp() {
   VX11_POWER_WINDOWS_LOG_LEVEL DEBUG|INFO|WARNING|ERROR    [INFO]        --log-level
   VX11_STATE_DIR      SQLite database and token file       [./data/madre] --state-dir
   VX11_AUDIT_DIR      audit JSON Lines files               [<state dir>/audit] --audit-dir
+  VX11_AUDIT_HMAC_KEY_FILE file (outside the state dir) whose content keys the audit chain:
+                      records are HMAC-SHA256-chained; verify-audit needs it too [none]
+  VX11_AUDIT_RETENTION_DAYS  audit files (whole UTC days) and rows older than this are
+                      removed at start, an audit.pruned record anchors the chain; 0 = keep [0]
+  VX11_WINDOW_HISTORY_RETENTION_DAYS  closed/failed windows older than this are deleted
+                      at start; 0 = keep [0]
   DOCKER_HOST         Docker Engine endpoint (unix:// only) [unix:///var/run/docker.sock]
   VX11_RESYNC_SEC     safety-net re-read of the containers, 0 = never [30]
   VX11_HEALTH_TIMEOUT_SEC readiness limit of a started service, unless its label
@@ -341,7 +440,8 @@ Readiness (per compose service): a Docker healthcheck (ready when healthy), else
 Config file (TOML, --config): the same settings as lower-case keys: bind, port,
   compose_project, compose_dir, compose_files (list), compose_cmd, always_on (list),
   core_mode, allowlist (list), windows_enabled, timeout_sec, ttl_check_interval,
-  max_concurrent, log_level, state_dir, audit_dir, docker_host, resync_sec,
+  max_concurrent, log_level, state_dir, audit_dir, audit_hmac_key_file, audit_retention_days,
+  window_history_retention_days, docker_host, resync_sec,
   health_timeout_sec, crashloop_action, throttle_cpu_pct, throttle_mode, stop_strategy.
 )";
 }

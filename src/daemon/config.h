@@ -8,6 +8,7 @@
 #include <optional>
 #include <set>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "base/status.h"
@@ -33,6 +34,10 @@ struct DaemonConfig {
   std::string log_level = "INFO";
   std::filesystem::path state_dir = "./data/madre";
   std::optional<std::filesystem::path> audit_dir;  // default <state_dir>/audit
+  // VX11_AUDIT_HMAC_KEY_FILE: key of the audit chain's HMAC, outside the state dir.
+  std::optional<std::filesystem::path> audit_hmac_key_file;
+  int audit_retention_days = 0;           // 0: keep every audit record
+  int window_history_retention_days = 0;  // 0: keep every closed window
   std::string docker_host = "unix:///var/run/docker.sock";
   int resync_sec = 30;
   int health_timeout_sec = 60;          // readiness limit without vx11.health.timeout_sec
@@ -53,9 +58,29 @@ EnvLookup ProcessEnv();
 Status ApplyEnv(const EnvLookup& env, DaemonConfig& config);
 // Applies a TOML document (keys: see docs/configuration in README/HACKING).
 Status ApplyToml(std::string_view toml_text, const std::string& origin, DaemonConfig& config);
-// Fills config.token: VX11_TENTACULO_LINK_TOKEN, then VX11_TOKEN, else
-// <state dir>/token (created with a random token, mode 0600, when missing).
+// Fills config.token: VX11_TENTACULO_LINK_TOKEN, then VX11_TOKEN, else the content of
+// <state dir>/token without leading and trailing blanks (TrimBlanks, as the CLI reads it; the
+// file is created with a random token, mode 0600, when missing). kInvalidArgument when the file
+// exists but holds only blanks.
 Status ResolveToken(const EnvLookup& env, DaemonConfig& config);
+
+// Reads config.audit_hmac_key_file (its content without leading and trailing blanks); nullopt
+// when the setting is not set. kInvalidArgument when the file is inside the state or audit dir
+// (whoever can rewrite the audit must not be able to read the key there), empty, or shorter
+// than 16 bytes; kNotFound when it cannot be read.
+Result<std::optional<std::string>> ReadAuditHmacKey(const DaemonConfig& config);
+
+// A token shorter than this is accepted with a warning (ConfigWarnings).
+inline constexpr std::size_t kMinTokenLength = 16;
+
+// True for 127.0.0.0/8, ::1 (also bracketed), ::ffff:127.x.y.z and "localhost"; false for any
+// other address, 0.0.0.0 and :: included.
+bool IsLoopbackAddress(std::string_view address);
+
+// What serve logs as warnings once the config and the token are resolved: a bind address that
+// is not loopback (no TLS: the token travels in clear text), a token shorter than
+// kMinTokenLength. Never contains the token.
+std::vector<std::string> ConfigWarnings(const DaemonConfig& config);
 
 // "a,b , c" -> {"a","b","c"}; empty items dropped.
 std::vector<std::string> SplitList(const std::string& text);

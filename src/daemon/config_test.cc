@@ -108,6 +108,112 @@ TEST(ConfigTest, TokenComesFromTheEnvironmentThenAFileMadeOnce) {
   std::filesystem::remove_all(dir);
 }
 
+TEST(ConfigTest, TheTokenFileIsTrimmedAsTheCliTrimsIt) {
+  const auto dir = std::filesystem::temp_directory_path() /
+                   ("madre-config-trim-" + std::to_string(getpid()));
+  std::filesystem::create_directories(dir);
+  std::ofstream(dir / "token") << "  0123456789abcdef0123\r\n\n";
+  DaemonConfig c;
+  c.state_dir = dir;
+  ASSERT_TRUE(ResolveToken(Env({}), c).ok());
+  EXPECT_EQ(c.token, "0123456789abcdef0123");
+  std::filesystem::remove_all(dir);
+}
+
+TEST(ConfigTest, ABlankTokenFileIsRefusedAndLeftAsItIs) {
+  const auto dir = std::filesystem::temp_directory_path() /
+                   ("madre-config-blank-" + std::to_string(getpid()));
+  std::filesystem::create_directories(dir);
+  std::ofstream(dir / "token") << " \r\n";
+  DaemonConfig c;
+  c.state_dir = dir;
+  Status status = ResolveToken(Env({}), c);
+  EXPECT_EQ(status.code(), StatusCode::kInvalidArgument);
+  EXPECT_NE(status.message().find("is empty"), std::string::npos) << status.message();
+  EXPECT_TRUE(c.token.empty());
+  EXPECT_EQ(std::filesystem::file_size(dir / "token"), 3u);
+  std::filesystem::remove_all(dir);
+}
+
+TEST(ConfigTest, AShortTokenIsAcceptedWithAWarningThatDoesNotShowIt) {
+  DaemonConfig c;
+  ASSERT_TRUE(ResolveToken(Env({{"VX11_TOKEN", "dev"}}), c).ok());
+  const std::vector<std::string> warnings = ConfigWarnings(c);
+  ASSERT_EQ(warnings.size(), 1u);
+  EXPECT_NE(warnings[0].find("VX11_TOKEN has 3 characters"), std::string::npos) << warnings[0];
+  c.token = "0123456789abcdef";
+  EXPECT_TRUE(ConfigWarnings(c).empty());
+}
+
+TEST(ConfigTest, LoopbackAddressesAreRecognised) {
+  for (const char* address : {"127.0.0.1", "127.1.2.3", "::1", "[::1]", "localhost",
+                              "::ffff:127.0.0.1"}) {
+    EXPECT_TRUE(IsLoopbackAddress(address)) << address;
+  }
+  for (const char* address : {"0.0.0.0", "::", "192.168.1.10", "10.0.0.1", "128.0.0.1",
+                              "example.com", "", "127.0.0.1.evil", "::ffff:10.0.0.1"}) {
+    EXPECT_FALSE(IsLoopbackAddress(address)) << address;
+  }
+}
+
+TEST(ConfigTest, ANonLoopbackBindIsWarnedAboutClearText) {
+  DaemonConfig c;
+  c.token = "0123456789abcdef";
+  EXPECT_TRUE(ConfigWarnings(c).empty());
+  c.bind = "0.0.0.0";
+  const std::vector<std::string> warnings = ConfigWarnings(c);
+  ASSERT_EQ(warnings.size(), 1u);
+  EXPECT_NE(warnings[0].find("clear text"), std::string::npos) << warnings[0];
+}
+
+TEST(ConfigTest, TheAuditKeyFileIsReadTrimmedAndMustLiveOutsideTheStateDir) {
+  const auto dir = std::filesystem::temp_directory_path() /
+                   ("madre-config-key-" + std::to_string(getpid()));
+  std::filesystem::create_directories(dir / "state");
+  DaemonConfig c;
+  c.state_dir = dir / "state";
+  Result<std::optional<std::string>> none = ReadAuditHmacKey(c);
+  ASSERT_TRUE(none.ok());
+  EXPECT_FALSE(none->has_value());
+
+  ASSERT_TRUE(ApplyEnv(Env({{"VX11_AUDIT_HMAC_KEY_FILE", (dir / "key").string()}}), c).ok());
+  std::ofstream(dir / "key") << "0123456789abcdef-key\n";
+  Result<std::optional<std::string>> key = ReadAuditHmacKey(c);
+  ASSERT_TRUE(key.ok()) << key.status().ToString();
+  EXPECT_EQ(**key, "0123456789abcdef-key");
+
+  std::ofstream(dir / "key", std::ios::trunc) << "short\n";
+  EXPECT_EQ(ReadAuditHmacKey(c).code(), StatusCode::kInvalidArgument);
+
+  c.audit_hmac_key_file = dir / "state" / "audit" / ".." / "key";
+  Result<std::optional<std::string>> inside = ReadAuditHmacKey(c);
+  EXPECT_EQ(inside.code(), StatusCode::kInvalidArgument);
+  EXPECT_NE(inside.status().message().find("inside the state"), std::string::npos);
+
+  c.audit_hmac_key_file = dir / "missing";
+  EXPECT_EQ(ReadAuditHmacKey(c).code(), StatusCode::kNotFound);
+  std::filesystem::remove_all(dir);
+}
+
+TEST(ConfigTest, RetentionDefaultsToKeepingEverythingAndIsReadFromEnvAndToml) {
+  DaemonConfig c;
+  EXPECT_EQ(c.audit_retention_days, 0);
+  EXPECT_EQ(c.window_history_retention_days, 0);
+  ASSERT_TRUE(ApplyEnv(Env({{"VX11_AUDIT_RETENTION_DAYS", "90"},
+                            {"VX11_WINDOW_HISTORY_RETENTION_DAYS", "30"}}),
+                       c)
+                  .ok());
+  EXPECT_EQ(c.audit_retention_days, 90);
+  EXPECT_EQ(c.window_history_retention_days, 30);
+  ASSERT_TRUE(ApplyToml("audit_retention_days = 7\nwindow_history_retention_days = 0\n", "m.toml",
+                        c)
+                  .ok());
+  EXPECT_EQ(c.audit_retention_days, 7);
+  EXPECT_EQ(c.window_history_retention_days, 0);
+  EXPECT_EQ(ApplyEnv(Env({{"VX11_AUDIT_RETENTION_DAYS", "-1"}}), c).code(),
+            StatusCode::kInvalidArgument);
+}
+
 TEST(TokenTest, ComparisonNeedsEveryByte) {
   EXPECT_TRUE(TokenMatches("secret", "secret"));
   EXPECT_FALSE(TokenMatches("secret", "secreT"));

@@ -18,6 +18,8 @@
 #include "adapters/exec/thread_pool_executor.h"
 #include "adapters/http/http_server.h"
 #include "adapters/process/posix_process_runner.h"
+#include "adapters/sqlite/private_files.h"
+#include "adapters/sqlite/retention.h"
 #include "adapters/sqlite/sqlite_audit_log.h"
 #include "adapters/sqlite/sqlite_db.h"
 #include "adapters/sqlite/sqlite_window_store.h"
@@ -133,6 +135,8 @@ Status BuildConfig(const ServeFlags& flags, DaemonConfig& config) {
 }
 
 int Serve(const ServeFlags& flags) {
+  // Everything madre creates (state dir, madre.db and its -wal/-shm, audit files) is owner-only.
+  UsePrivateUmask();
   // Signals are taken by sigwait on this thread only: block them before any thread starts.
   sigset_t signals;
   sigemptyset(&signals);
@@ -157,8 +161,19 @@ int Serve(const ServeFlags& flags) {
   }
   spdlog::info("madre {} starting: project {}, compose dir {}, token from {}", MADRE_VERSION,
                config.compose_project, config.compose_dir.string(), config.token_source);
+  for (const std::string& warning : ConfigWarnings(config)) spdlog::warn("{}", warning);
+  if (auto tightened = RestrictStateFiles(config.state_dir, config.AuditDir()); !tightened.ok()) {
+    spdlog::error("{}", tightened.status().message());
+    return 1;
+  } else {
+    for (const auto& path : *tightened) {
+      spdlog::info("{} was readable by others: now owner-only", path.string());
+    }
+  }
 
-  PosixProcessRunner processes;
+  // Children lose *TOKEN*/*KEY*/*SECRET* variables, except those the compose files reference.
+  PosixProcessRunner processes(Millis(500),
+                               ComposeEnvPolicy(config.compose_dir, config.compose_files));
   Result<ComposeTarget> target = DetectCompose(processes, config.compose_cmd);
   if (!target.ok()) {
     spdlog::error("{}", target.status().message());
@@ -212,13 +227,32 @@ int Serve(const ServeFlags& flags) {
     return 1;
   }
   SqliteWindowStore store(**db);
-  Result<std::unique_ptr<SqliteAuditLog>> audit = OpenSqliteAuditLog(**db, config.AuditDir());
+  Result<std::optional<std::string>> audit_key = ReadAuditHmacKey(config);
+  if (!audit_key.ok()) {
+    spdlog::error("{}", audit_key.status().message());
+    return 2;
+  }
+  AuditLogOptions audit_options;
+  audit_options.hmac_key = *audit_key;
+  Result<std::unique_ptr<SqliteAuditLog>> audit =
+      OpenSqliteAuditLog(**db, config.AuditDir(), audit_options);
   if (!audit.ok()) {
     spdlog::error("cannot open the audit log: {}", audit.status().message());
     return 1;
   }
+  if (!(*audit)->file_tail_problem().empty()) {
+    spdlog::warn("audit files: {} (run madre verify-audit)", (*audit)->file_tail_problem());
+  }
 
   SystemClock clock;
+  // Retention runs here, at start only (the engine has no periodic hook for it yet).
+  RetentionPolicy retention{config.audit_retention_days, config.window_history_retention_days};
+  if (auto pruned = ApplyRetention(retention, store, **audit, clock.Now()); !pruned.ok()) {
+    spdlog::warn("retention: {}", pruned.status().message());
+  } else if (pruned->audit.pruned_to_seq > 0 || pruned->windows_removed > 0) {
+    spdlog::info("retention: audit pruned up to seq {} ({} files), {} old windows deleted",
+                 pruned->audit.pruned_to_seq, pruned->audit.files_removed, pruned->windows_removed);
+  }
   ThreadPoolExecutor workers(4, "madre-docker");
   ServerLoopExecutor loop;
   LoopbackProbe probe;
@@ -324,32 +358,72 @@ int Serve(const ServeFlags& flags) {
 }  // namespace
 
 void RegisterVerifyAudit(CLI::App& app, int* exit_code) {
-  auto dir = std::make_shared<std::string>();
+  struct VerifyFlags {
+    std::string audit_dir;
+    std::string state_dir;
+    std::string key_file;
+    bool files_only = false;
+  };
+  auto flags = std::make_shared<VerifyFlags>();
   CLI::App* verify = app.add_subcommand(
-      "verify-audit", "Check the hash chain of the audit JSON Lines files (offline, no daemon needed)");
-  verify->add_option("--audit-dir", *dir,
-                     "audit directory (default: $VX11_AUDIT_DIR, else $VX11_STATE_DIR/audit, else ./data/madre/audit)");
-  verify->footer("Exit codes: 0 the chain is intact, 1 it is broken (the first bad record is named), 2 usage.");
-  verify->callback([dir, exit_code] {
+      "verify-audit",
+      "Check the audit JSON Lines files: hash chain, and against the database's last record "
+      "(offline, read-only, no daemon needed)");
+  verify->add_option("--audit-dir", flags->audit_dir,
+                     "audit directory (default: $VX11_AUDIT_DIR, else <state dir>/audit)");
+  verify->add_option("--state-dir", flags->state_dir,
+                     "state dir holding madre.db (default: $VX11_STATE_DIR; with only --audit-dir, "
+                     "its parent when madre.db is there; else ./data/madre)");
+  verify->add_option("--hmac-key-file", flags->key_file,
+                     "key of a keyed chain (default: $VX11_AUDIT_HMAC_KEY_FILE)");
+  verify->add_flag("--files-only", flags->files_only,
+                   "check the files alone, without the database (a cut tail is not seen)");
+  verify->footer(
+      "Exit codes: 0 intact, 1 broken or records missing (named), 2 usage or nothing to check.");
+  verify->callback([flags, exit_code] {
+    auto fail = [exit_code](int code, const std::string& message) {
+      std::fprintf(stderr, "madre: %s\n", message.c_str());
+      *exit_code = code;
+    };
     DaemonConfig config;
-    if (Status env = ApplyEnv(ProcessEnv(), config); !env.ok()) {
-      std::fprintf(stderr, "madre: %s\n", env.message().c_str());
-      *exit_code = 2;
-      return;
+    if (Status env = ApplyEnv(ProcessEnv(), config); !env.ok()) return fail(2, env.message());
+    const bool state_from_env = ProcessEnv()("VX11_STATE_DIR").value_or("") != "";
+    if (!flags->audit_dir.empty()) config.audit_dir = flags->audit_dir;
+    if (!flags->state_dir.empty()) {
+      config.state_dir = flags->state_dir;
+    } else if (!flags->audit_dir.empty() && !state_from_env) {
+      const std::filesystem::path parent = std::filesystem::path(flags->audit_dir).parent_path();
+      if (std::filesystem::exists(parent / "madre.db")) config.state_dir = parent;
     }
-    const std::filesystem::path path = dir->empty() ? config.AuditDir() : std::filesystem::path(*dir);
+    if (!flags->key_file.empty()) config.audit_hmac_key_file = flags->key_file;
+    const std::filesystem::path path = config.AuditDir();
     if (!std::filesystem::is_directory(path)) {
-      std::fprintf(stderr, "madre: no audit directory at %s\n", path.c_str());
-      *exit_code = 2;
-      return;
+      return fail(2, "no audit directory at " + path.string());
     }
-    Status status = VerifyAuditChain(path);
-    if (!status.ok()) {
-      std::fprintf(stderr, "madre: %s\n", status.message().c_str());
-      *exit_code = 1;
-      return;
+    AuditVerifyOptions options;
+    Result<std::optional<std::string>> key = ReadAuditHmacKey(config);
+    if (!key.ok()) return fail(2, key.status().message());
+    options.hmac_key = *key;
+    if (!flags->files_only) {
+      Result<AuditAnchor> anchor = ReadAuditAnchor(config.state_dir / "madre.db");
+      if (!anchor.ok()) {
+        return fail(2, anchor.status().message() +
+                           " (give --state-dir, or --files-only to check the files alone)");
+      }
+      options.database = *anchor;
     }
-    std::printf("audit chain intact: %s\n", path.c_str());
+    Result<AuditVerifyReport> report = VerifyAudit(path, options);
+    if (!report.ok()) return fail(1, report.status().message());
+    std::printf("audit chain intact: %s: %lld records, seq %lld..%lld%s%s%s\n", path.c_str(),
+                static_cast<long long>(report->records), static_cast<long long>(report->first_seq),
+                static_cast<long long>(report->last_seq),
+                options.database ? ", matches the database" : " (files only)",
+                report->keyed > 0
+                    ? (", HMAC-keyed from seq " + std::to_string(report->first_keyed_seq)).c_str()
+                    : ", not keyed",
+                report->pruned_to > 0
+                    ? (", older records pruned up to seq " + std::to_string(report->pruned_to)).c_str()
+                    : "");
     *exit_code = 0;
   });
 }

@@ -11,6 +11,7 @@
 #include <netinet/in.h>
 #include <poll.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -343,6 +344,29 @@ TEST_F(SecurityTest, TheTokenIsNeverLoggedAuditedStoredOrEchoed) {
         << "token in " << entry.path();
   }
   EXPECT_GT(audit_files, 0) << "no audit JSON Lines file under " << madre_->state_dir();
+}
+
+TEST_F(SecurityTest, TheStateDirDatabaseAndAuditFilesAreOwnerOnly) {
+  // The harness made the state dir with its own umask (0755 under 022): madre tightens it at
+  // start, and creates everything else under its umask 077.
+  madre_->Post("/madre/power/window/close", "");  // refused or not, it writes an audit record
+  auto mode = [](const std::filesystem::path& path) {
+    struct stat st {};
+    EXPECT_EQ(::stat(path.c_str(), &st), 0) << path;
+    return st.st_mode & 0777;
+  };
+  const std::filesystem::path state = madre_->state_dir();
+  EXPECT_EQ(mode(state), 0700u);
+  EXPECT_EQ(mode(state / "madre.db"), 0600u);
+  EXPECT_EQ(mode(state / "audit"), 0700u);
+  for (const auto& entry : std::filesystem::directory_iterator(state)) {
+    if (entry.path().filename().string().rfind("madre.db", 0) == 0) {
+      EXPECT_EQ(mode(entry.path()), 0600u) << entry.path();
+    }
+  }
+  for (const auto& entry : std::filesystem::directory_iterator(state / "audit")) {
+    EXPECT_EQ(mode(entry.path()), 0600u) << entry.path();
+  }
 }
 
 TEST_F(SecurityTest, ABodyOverTheLimitIs413) {

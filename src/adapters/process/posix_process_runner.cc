@@ -196,15 +196,17 @@ bool PumpUntil(pid_t pid, const UniqueFd& pidfd, OutputSink& sink, bool& pipe_op
 }
 
 std::vector<std::string> BuildEnvironment(
-    const std::vector<std::pair<std::string, std::string>>& extra_env) {
+    const std::vector<std::pair<std::string, std::string>>& extra_env,
+    const ChildEnvPolicy& policy) {
   std::set<std::string> replaced;
   for (const auto& [key, value] : extra_env) replaced.insert(key);
-  std::vector<std::string> env;
+  std::vector<std::string> inherited;
   for (char** entry = environ; entry != nullptr && *entry != nullptr; ++entry) {
     const std::string_view text(*entry);
     const std::string key(text.substr(0, text.find('=')));
-    if (replaced.count(key) == 0) env.emplace_back(text);
+    if (replaced.count(key) == 0) inherited.emplace_back(text);
   }
+  std::vector<std::string> env = FilterEnvironment(inherited, policy);
   for (const auto& [key, value] : extra_env) env.push_back(key + "=" + value);
   return env;
 }
@@ -281,7 +283,7 @@ Result<ProcessResult> PosixProcessRunner::Run(const ProcessSpec& spec) {
 
   std::vector<std::string> argv_strings = spec.argv;
   std::vector<char*> argv = PointersTo(argv_strings);
-  std::vector<std::string> env_strings = BuildEnvironment(spec.extra_env);
+  std::vector<std::string> env_strings = BuildEnvironment(spec.extra_env, env_policy_);
   std::vector<char*> envp = PointersTo(env_strings);
 
   const SteadyClock::time_point start = SteadyClock::now();

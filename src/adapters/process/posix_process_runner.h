@@ -2,6 +2,9 @@
 // in its own process group, output captured through one pipe.
 #pragma once
 
+#include <utility>
+
+#include "adapters/process/child_env.h"
 #include "base/status.h"
 #include "base/time.h"
 #include "ports/process_runner.h"
@@ -14,9 +17,11 @@ namespace madre {
 // - The child leads a new process group, starts with an empty signal mask and
 //   default dispositions for every signal, reads stdin from /dev/null, writes
 //   stdout and stderr into one pipe, inherits no descriptor above 2, runs in
-//   `spec.working_dir` (when set) and sees the inherited environment with
-//   `spec.extra_env` added (an extra variable replaces an inherited one of the
-//   same name).
+//   `spec.working_dir` (when set) and sees the inherited environment, filtered
+//   by the runner's ChildEnvPolicy (child_env.h: secret-looking names such as
+//   VX11_TOKEN are removed unless the policy keeps them), with `spec.extra_env`
+//   added (an extra variable replaces an inherited one of the same name and is
+//   never filtered).
 // - The pipe is read until the leader exits. Once the leader is reaped, what is
 //   already readable is drained and the call returns, even if a grandchild still
 //   holds the pipe open.
@@ -32,13 +37,15 @@ namespace madre {
 // Thread-safe: holds no mutable state; Run may be called from several threads.
 class PosixProcessRunner final : public ProcessRunner {
  public:
-  explicit PosixProcessRunner(Duration kill_grace = Millis(500)) : kill_grace_(kill_grace) {}
+  explicit PosixProcessRunner(Duration kill_grace = Millis(500), ChildEnvPolicy env_policy = {})
+      : kill_grace_(kill_grace), env_policy_(std::move(env_policy)) {}
 
   // ProcessRunner
   Result<ProcessResult> Run(const ProcessSpec& spec) override;
 
  private:
   const Duration kill_grace_;
+  const ChildEnvPolicy env_policy_;
 };
 
 }  // namespace madre

@@ -198,6 +198,51 @@ TEST(PosixProcessRunnerTest, ExtraEnvironmentReplacesAnInheritedVariable) {
   EXPECT_EQ(result.output, "MADRE_TEST_REPLACED=new\n");
 }
 
+// Sets variables in madre's own environment for one test.
+class ScopedEnv {
+ public:
+  explicit ScopedEnv(std::vector<std::pair<std::string, std::string>> vars)
+      : vars_(std::move(vars)) {
+    for (const auto& [name, value] : vars_) ::setenv(name.c_str(), value.c_str(), 1);
+  }
+  ~ScopedEnv() {
+    for (const auto& [name, value] : vars_) ::unsetenv(name.c_str());
+  }
+
+ private:
+  std::vector<std::pair<std::string, std::string>> vars_;
+};
+
+TEST(PosixProcessRunnerTest, ChildrenDoNotInheritTokensKeysOrSecrets) {
+  ScopedEnv env({{"VX11_TOKEN", "t0ken"},
+                 {"Aws_Secret_Access", "s3cret"},
+                 {"ssh_key_path", "k3y"},
+                 {"MADRE_TEST_PLAIN", "plain"}});
+  ProcessSpec spec = Sh("env | grep -i -e t0ken -e s3cret -e k3y -e plain | sort");
+  ProcessResult result = RunOk(spec);
+  EXPECT_EQ(result.output, "MADRE_TEST_PLAIN=plain\n");
+}
+
+TEST(PosixProcessRunnerTest, APolicyKeepsTheSecretNamesItListsAndExtraEnvIsNeverScrubbed) {
+  ScopedEnv env({{"DB_PASSWORD_KEY", "kept"}, {"VX11_TOKEN", "t0ken"}});
+  ChildEnvPolicy policy;
+  policy.keep = {"DB_PASSWORD_KEY"};
+  PosixProcessRunner runner(Millis(500), policy);
+  ProcessSpec spec = Sh("env | grep -e kept -e t0ken -e given | sort");
+  spec.extra_env = {{"API_TOKEN", "given"}};
+  Result<ProcessResult> result = runner.Run(spec);
+  ASSERT_TRUE(result.ok()) << result.status().ToString();
+  EXPECT_EQ(result->output, "API_TOKEN=given\nDB_PASSWORD_KEY=kept\n");
+}
+
+TEST(PosixProcessRunnerTest, AnOptedOutPolicyPassesEverything) {
+  ScopedEnv env(std::vector<std::pair<std::string, std::string>>{{"VX11_TOKEN", "t0ken"}});
+  PosixProcessRunner runner(Millis(500), ChildEnvPolicy{.scrub_secrets = false, .keep = {}});
+  Result<ProcessResult> result = runner.Run(Sh("echo \"$VX11_TOKEN\""));
+  ASSERT_TRUE(result.ok());
+  EXPECT_EQ(result->output, "t0ken\n");
+}
+
 TEST(PosixProcessRunnerTest, ShellMetacharactersArePassedLiterally) {
   const std::string marker = "/tmp/madre_pwned_" + std::to_string(::getpid());
   std::filesystem::remove(marker);

@@ -2,6 +2,7 @@
 
 #include <exception>
 
+#include "base/hmac_sha256.h"
 #include "base/sha256.h"
 
 namespace madre {
@@ -27,8 +28,17 @@ std::string CutUtf8(std::string_view text, std::size_t max_bytes) {
   return std::string(text.substr(0, end));
 }
 
+std::string CapWithMarker(std::string_view text, std::size_t max_bytes) {
+  if (text.size() <= max_bytes) return std::string(text);
+  const std::string marker = " ...[cut: " + std::to_string(text.size()) + " bytes]";
+  if (marker.size() >= max_bytes) return CutUtf8(text, max_bytes);
+  return CutUtf8(text, max_bytes - marker.size()) + marker;
+}
+
 Result<AuditRecord> NormalizeAuditRecord(AuditRecord record) {
   for (DockerOp& op : record.ops) op.output = CutUtf8(op.output, kMaxAuditOutputBytes);
+  record.detail = CapWithMarker(record.detail, kMaxAuditTextBytes);
+  record.reason = CapWithMarker(record.reason, kMaxAuditTextBytes);
   // One JSON round trip replaces invalid UTF-8 the same way every later dump would.
   Result<AuditRecord> round_trip = ParseAuditRecord(CanonicalDump(AuditRecordToJson(record, true)));
   if (!round_trip.ok()) {
@@ -69,6 +79,35 @@ std::string CanonicalDump(const json& j) {
 
 std::string ComputeAuditHash(const AuditRecord& record) {
   return Sha256Hex(CanonicalDump(AuditRecordToJson(record, false)));
+}
+
+SealedAuditRecord SealAuditRecord(const AuditRecord& record,
+                                  const std::optional<std::string>& key) {
+  json j = AuditRecordToJson(record, false);
+  if (key) j["mac"] = kAuditMacHmacSha256;
+  const std::string canonical = CanonicalDump(j);
+  SealedAuditRecord sealed;
+  sealed.hash = key ? HmacSha256Hex(*key, canonical) : Sha256Hex(canonical);
+  j["hash"] = sealed.hash;
+  sealed.line = CanonicalDump(j);
+  return sealed;
+}
+
+SealCheck CheckAuditSeal(std::string_view line, const std::optional<std::string>& key,
+                         bool* keyed) {
+  json j = json::parse(line, nullptr, false);
+  if (keyed) *keyed = false;
+  if (!j.is_object() || !j.contains("hash") || !j["hash"].is_string()) return SealCheck::kMismatch;
+  const std::string hash = j["hash"].get<std::string>();
+  j.erase("hash");
+  if (!j.contains("mac")) return Sha256Hex(CanonicalDump(j)) == hash ? SealCheck::kOk
+                                                                    : SealCheck::kMismatch;
+  if (keyed) *keyed = true;
+  if (!j["mac"].is_string() || j["mac"].get<std::string>() != kAuditMacHmacSha256) {
+    return SealCheck::kBadMac;
+  }
+  if (!key) return SealCheck::kNeedsKey;
+  return HmacSha256Hex(*key, CanonicalDump(j)) == hash ? SealCheck::kOk : SealCheck::kMismatch;
 }
 
 Result<AuditRecord> ParseAuditRecord(std::string_view text) {

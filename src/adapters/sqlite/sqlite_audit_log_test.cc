@@ -316,6 +316,260 @@ TEST_F(SqliteAuditLogTest, ARecordWhoseTimeCannotBeWrittenIsRefused) {
   EXPECT_TRUE(StoredSeqs().empty());
 }
 
+// ---- verify against the database, and the keyed chain ----
+
+class SqliteAuditVerifyTest : public SqliteAuditLogTest {
+ protected:
+  Result<AuditVerifyReport> VerifyWithDb(std::optional<std::string> key = std::nullopt) {
+    Result<AuditAnchor> anchor = ReadAuditAnchor(dir_.path() / "madre.db");
+    EXPECT_TRUE(anchor.ok()) << anchor.status().ToString();
+    AuditVerifyOptions options;
+    if (anchor.ok()) options.database = *anchor;
+    options.hmac_key = std::move(key);
+    return VerifyAudit(AuditDir(), options);
+  }
+
+  void OpenKeyed(const std::string& key) {
+    log_.reset();
+    AuditLogOptions options;
+    options.hmac_key = key;
+    Result<std::unique_ptr<SqliteAuditLog>> log = OpenSqliteAuditLog(*db_, AuditDir(), options);
+    ASSERT_TRUE(log.ok()) << log.status().ToString();
+    log_ = std::move(log).value();
+  }
+};
+
+TEST_F(SqliteAuditVerifyTest, AnIntactChainMatchesTheDatabase) {
+  Append(At("2026-11-23T10:00:00Z"));
+  Append(At("2026-11-24T10:00:00Z"));
+  Result<AuditVerifyReport> report = VerifyWithDb();
+  ASSERT_TRUE(report.ok()) << report.status().ToString();
+  EXPECT_EQ(report->records, 2);
+  EXPECT_EQ(report->first_seq, 1);
+  EXPECT_EQ(report->last_seq, 2);
+  EXPECT_EQ(report->keyed, 0);
+}
+
+TEST_F(SqliteAuditVerifyTest, ATruncatedTailIsReportedWithTheMissingSeqs) {
+  for (int i = 0; i < 4; ++i) Append(At("2026-11-24T10:00:0" + std::to_string(i) + "Z"));
+  const std::filesystem::path file = AuditDir() / "audit-2026-11-24.jsonl";
+  std::vector<std::string> lines = ReadLines(file);
+  lines.resize(2);  // the two newest records cut away: the file alone is still a valid chain
+  WriteLines(file, lines);
+  EXPECT_TRUE(VerifyAuditChain(AuditDir()).ok());
+  Result<AuditVerifyReport> report = VerifyWithDb();
+  EXPECT_EQ(report.code(), StatusCode::kFailedPrecondition);
+  EXPECT_THAT(report.status().message(), HasSubstr("seqs 3..4"));
+  EXPECT_THAT(report.status().message(), HasSubstr("the files end at seq 2"));
+}
+
+TEST_F(SqliteAuditVerifyTest, ADeletedNewestFileIsNamed) {
+  Append(At("2026-11-23T10:00:00Z"));
+  Append(At("2026-11-24T10:00:00Z"));
+  Append(At("2026-11-24T11:00:00Z"));
+  std::filesystem::remove(AuditDir() / "audit-2026-11-24.jsonl");
+  Result<AuditVerifyReport> report = VerifyWithDb();
+  EXPECT_EQ(report.code(), StatusCode::kFailedPrecondition);
+  EXPECT_THAT(report.status().message(), HasSubstr("audit-2026-11-24.jsonl (seqs 2..3)"));
+}
+
+TEST_F(SqliteAuditVerifyTest, ADeletedFirstFileIsDetectedWithAndWithoutTheDatabase) {
+  Append(At("2026-11-22T10:00:00Z"));
+  Append(At("2026-11-22T11:00:00Z"));
+  Append(At("2026-11-23T10:00:00Z"));
+  std::filesystem::remove(AuditDir() / "audit-2026-11-22.jsonl");
+  Status files_only = VerifyAuditChain(AuditDir());
+  EXPECT_EQ(files_only.code(), StatusCode::kFailedPrecondition);
+  EXPECT_THAT(files_only.message(), HasSubstr("audit records missing: seqs 1..2"));
+  Result<AuditVerifyReport> report = VerifyWithDb();
+  EXPECT_THAT(report.status().message(), HasSubstr("audit-2026-11-22.jsonl (seqs 1..2)"));
+}
+
+TEST_F(SqliteAuditVerifyTest, ARecordSwappedInBothFileAndChainButNotTheDatabaseIsCaught) {
+  for (int i = 0; i < 2; ++i) Append(At("2026-11-24T10:00:0" + std::to_string(i) + "Z"));
+  // Re-chain the last record with plain SHA-256, as anyone who can write the file could.
+  const std::filesystem::path file = AuditDir() / "audit-2026-11-24.jsonl";
+  std::vector<std::string> lines = ReadLines(file);
+  nlohmann::json j = nlohmann::json::parse(lines[1]);
+  j["outcome"] = "fail";
+  j.erase("hash");
+  j["hash"] = Sha256Hex(CanonicalDump(j));
+  lines[1] = CanonicalDump(j);
+  WriteLines(file, lines);
+  EXPECT_TRUE(VerifyAuditChain(AuditDir()).ok());  // the files alone cannot tell
+  Result<AuditVerifyReport> report = VerifyWithDb();
+  EXPECT_THAT(report.status().message(), HasSubstr("not the one the database holds"));
+}
+
+TEST_F(SqliteAuditVerifyTest, AKeyedChainVerifiesWithTheKeyAndFailsWithAWrongOrMissingKey) {
+  OpenKeyed("the-audit-key-0123456789");
+  const AuditRecord first = Append(At("2026-11-24T10:00:00Z"));
+  Append(At("2026-11-24T10:00:01Z"));
+  EXPECT_THAT(ReadLines(AuditDir() / "audit-2026-11-24.jsonl")[0],
+              HasSubstr("\"mac\":\"hmac-sha256\""));
+  EXPECT_NE(first.hash, ComputeAuditHash(first));  // not the plain SHA-256
+
+  Result<AuditVerifyReport> good = VerifyWithDb("the-audit-key-0123456789");
+  ASSERT_TRUE(good.ok()) << good.status().ToString();
+  EXPECT_EQ(good->keyed, 2);
+  EXPECT_EQ(good->first_keyed_seq, 1);
+
+  Result<AuditVerifyReport> wrong = VerifyWithDb("another-key");
+  EXPECT_EQ(wrong.code(), StatusCode::kFailedPrecondition);
+  EXPECT_THAT(wrong.status().message(), HasSubstr("broken at seq 1: HMAC does not match"));
+
+  Result<AuditVerifyReport> none = VerifyWithDb();
+  EXPECT_THAT(none.status().message(), HasSubstr("give the key"));
+}
+
+TEST_F(SqliteAuditVerifyTest, AKeyedRecordRechainedWithoutTheKeyIsCaught) {
+  OpenKeyed("k-0123456789abcdef");
+  for (int i = 0; i < 3; ++i) Append(At("2026-11-24T10:00:0" + std::to_string(i) + "Z"));
+  // A forger without the key turns the records from seq 2 on into plain SHA-256 ones.
+  const std::filesystem::path file = AuditDir() / "audit-2026-11-24.jsonl";
+  std::vector<std::string> lines = ReadLines(file);
+  std::string prev = nlohmann::json::parse(lines[0])["hash"];
+  for (std::size_t i = 1; i < lines.size(); ++i) {
+    nlohmann::json j = nlohmann::json::parse(lines[i]);
+    j.erase("mac");
+    j.erase("hash");
+    j["prev_hash"] = prev;
+    j["hash"] = prev = Sha256Hex(CanonicalDump(j));
+    lines[i] = CanonicalDump(j);
+  }
+  WriteLines(file, lines);
+  Result<AuditVerifyReport> report = VerifyWithDb("k-0123456789abcdef");
+  EXPECT_THAT(report.status().message(), HasSubstr("broken at seq 2: record is not HMAC-chained"));
+}
+
+TEST_F(SqliteAuditVerifyTest, AKeyedRecordInTheFileIsImportedOnlyWithTheKey) {
+  OpenKeyed("k-0123456789abcdef");
+  Append(At("2026-11-24T10:00:00Z"));
+  Append(At("2026-11-24T10:00:01Z"));
+  Sql("DELETE FROM audit WHERE seq = 2");  // died between the fsync and the commit
+  log_.reset();
+  Result<std::unique_ptr<SqliteAuditLog>> unkeyed = OpenSqliteAuditLog(*db_, AuditDir());
+  EXPECT_EQ(unkeyed.code(), StatusCode::kFailedPrecondition);
+  OpenKeyed("k-0123456789abcdef");
+  EXPECT_EQ(log_->last_seq(), 2);
+}
+
+TEST_F(SqliteAuditVerifyTest, ReopeningAfterTheTailWasCutSaysSoButStillOpens) {
+  for (int i = 0; i < 3; ++i) Append(At("2026-11-24T10:00:0" + std::to_string(i) + "Z"));
+  Reopen();
+  EXPECT_EQ(log_->file_tail_problem(), "");
+  const std::filesystem::path file = AuditDir() / "audit-2026-11-24.jsonl";
+  std::vector<std::string> lines = ReadLines(file);
+  lines.pop_back();
+  WriteLines(file, lines);
+  Reopen();
+  EXPECT_THAT(log_->file_tail_problem(),
+              HasSubstr("audit-2026-11-24.jsonl does not end with the database's last record "
+                        "(seq 3)"));
+  std::filesystem::remove(file);
+  Reopen();
+  EXPECT_THAT(log_->file_tail_problem(), HasSubstr("audit-2026-11-24.jsonl is missing"));
+}
+
+TEST_F(SqliteAuditVerifyTest, AClockStepBackDoesNotLookLikeACutTail) {
+  Append(At("2026-11-25T10:00:00Z"));
+  Append(At("2026-11-24T10:00:00Z"));  // the newest record went to an earlier day's file
+  Reopen();
+  EXPECT_EQ(log_->file_tail_problem(), "");
+}
+
+TEST_F(SqliteAuditVerifyTest, WithoutADatabaseFileTheAnchorIsNotFound) {
+  EXPECT_EQ(ReadAuditAnchor(dir_.path() / "nope.db").code(), StatusCode::kNotFound);
+}
+
+// ---- retention and capped records ----
+
+TEST_F(SqliteAuditVerifyTest, PruningRemovesOldFilesAndRowsAndLeavesAnAnchorVerifyAccepts) {
+  Append(At("2026-11-20T10:00:00Z"));
+  Append(At("2026-11-20T11:00:00Z"));
+  const AuditRecord last_old = Append(At("2026-11-21T10:00:00Z"));
+  Append(At("2026-11-22T10:00:00Z"));
+  Append(At("2026-11-23T10:00:00Z"));
+  Result<SqliteAuditLog::PruneResult> pruned =
+      log_->PruneBefore(*ParseRfc3339("2026-11-22T00:00:00Z"), *ParseRfc3339("2026-11-23T12:00:00Z"));
+  ASSERT_TRUE(pruned.ok()) << pruned.status().ToString();
+  EXPECT_EQ(pruned->pruned_to_seq, 3);
+  EXPECT_EQ(pruned->files_removed, 2);
+  EXPECT_EQ(pruned->rows_removed, 3);
+  EXPECT_FALSE(std::filesystem::exists(AuditDir() / "audit-2026-11-20.jsonl"));
+  EXPECT_FALSE(std::filesystem::exists(AuditDir() / "audit-2026-11-21.jsonl"));
+  EXPECT_THAT(StoredSeqs(), ElementsAre(6, 5, 4));
+
+  Result<std::vector<AuditRecord>> newest = log_->Query(1, std::nullopt);
+  ASSERT_TRUE(newest.ok() && newest->size() == 1);
+  EXPECT_EQ(newest->front().action, "audit.pruned");
+  EXPECT_EQ(newest->front().detail, "{\"files_removed\":2,\"pruned_to_hash\":\"" + last_old.hash +
+                                        "\",\"pruned_to_seq\":3}");
+  Result<AuditVerifyReport> report = VerifyWithDb();
+  ASSERT_TRUE(report.ok()) << report.status().ToString();
+  EXPECT_EQ(report->first_seq, 4);
+  EXPECT_EQ(report->pruned_to, 3);
+
+  // The anchor covers only what retention removed: deleting the next file is still caught.
+  std::filesystem::remove(AuditDir() / "audit-2026-11-22.jsonl");
+  Status files_only = VerifyAuditChain(AuditDir());
+  EXPECT_THAT(files_only.message(), HasSubstr("audit records missing: seq 4"));
+}
+
+TEST_F(SqliteAuditVerifyTest, PruningKeepsTheNewestFileAndNothingIsOldEnoughIsANoOp) {
+  Append(At("2026-11-20T10:00:00Z"));
+  Result<SqliteAuditLog::PruneResult> pruned =
+      log_->PruneBefore(*ParseRfc3339("2026-11-25T00:00:00Z"), *ParseRfc3339("2026-11-25T00:00:00Z"));
+  ASSERT_TRUE(pruned.ok());
+  EXPECT_EQ(pruned->pruned_to_seq, 0);
+  EXPECT_EQ(log_->last_seq(), 1);  // no audit.pruned record either
+  EXPECT_TRUE(std::filesystem::exists(AuditDir() / "audit-2026-11-20.jsonl"));
+}
+
+TEST_F(SqliteAuditVerifyTest, AnOldFileHoldingALaterSeqAfterAClockStepBackIsKept) {
+  Append(At("2026-11-20T10:00:00Z"));  // seq 1
+  Append(At("2026-11-22T10:00:00Z"));  // seq 2
+  Append(At("2026-11-21T10:00:00Z"));  // seq 3: the clock stepped back
+  Append(At("2026-11-23T10:00:00Z"));  // seq 4
+  Result<SqliteAuditLog::PruneResult> pruned =
+      log_->PruneBefore(*ParseRfc3339("2026-11-22T00:00:00Z"), *ParseRfc3339("2026-11-23T11:00:00Z"));
+  ASSERT_TRUE(pruned.ok()) << pruned.status().ToString();
+  EXPECT_EQ(pruned->pruned_to_seq, 1);
+  EXPECT_FALSE(std::filesystem::exists(AuditDir() / "audit-2026-11-20.jsonl"));  // the 21st holds seq 3 > seq 2 of the kept 22nd
+  EXPECT_TRUE(std::filesystem::exists(AuditDir() / "audit-2026-11-21.jsonl"));
+  Result<AuditVerifyReport> report = VerifyWithDb();
+  EXPECT_TRUE(report.ok()) << report.status().ToString();
+}
+
+TEST_F(SqliteAuditVerifyTest, ASecondPruneChainsFromTheFirstAnchor) {
+  Append(At("2026-11-20T10:00:00Z"));
+  Append(At("2026-11-21T10:00:00Z"));
+  ASSERT_TRUE(log_->PruneBefore(*ParseRfc3339("2026-11-21T00:00:00Z"),
+                                *ParseRfc3339("2026-11-22T10:00:00Z")).ok());
+  Append(At("2026-11-23T10:00:00Z"));
+  Result<SqliteAuditLog::PruneResult> second = log_->PruneBefore(
+      *ParseRfc3339("2026-11-23T00:00:00Z"), *ParseRfc3339("2026-11-23T11:00:00Z"));
+  ASSERT_TRUE(second.ok()) << second.status().ToString();
+  EXPECT_EQ(second->pruned_to_seq, 3);  // seq 2 (21st) and the first audit.pruned (22nd)
+  Result<AuditVerifyReport> report = VerifyWithDb();
+  ASSERT_TRUE(report.ok()) << report.status().ToString();
+  EXPECT_EQ(report->first_seq, 4);
+}
+
+TEST_F(SqliteAuditLogTest, ALongDetailIsCappedWithAMarker) {
+  AuditRecord record = At("2026-11-24T10:00:00Z", "window.open");
+  std::string names;
+  for (int i = 0; i < 256; ++i) names += "\"" + std::string(200, 'x') + std::to_string(i) + "\", ";
+  record.detail = "Services not in allowlist: [" + names + "]";
+  const std::size_t original = record.detail.size();
+  const AuditRecord appended = Append(record);
+  EXPECT_EQ(appended.detail.size(), kMaxAuditTextBytes);
+  EXPECT_THAT(appended.detail, HasSubstr("...[cut: " + std::to_string(original) + " bytes]"));
+  EXPECT_EQ(appended.detail.rfind("Services not in allowlist: [", 0), 0u);
+  EXPECT_TRUE(VerifyAuditChain(AuditDir()).ok());
+  EXPECT_EQ(CapWithMarker("short", 4096), "short");
+}
+
 TEST(CutUtf8Test, KeepsWholeCharactersOnly) {
   EXPECT_EQ(CutUtf8("abc", 5), "abc");
   EXPECT_EQ(CutUtf8("abcdef", 3), "abc");

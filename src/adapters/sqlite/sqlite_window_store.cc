@@ -82,4 +82,17 @@ Result<std::optional<Window>> SqliteWindowStore::Get(const std::string& id) {
   return std::optional<Window>(std::move(windows.front()));
 }
 
+Result<int> SqliteWindowStore::PruneClosedBefore(TimePoint cutoff) {
+  int deleted = 0;
+  RETURN_IF_ERROR(db_.Run("prune window history", [&](SQLite::Database& db) {
+    SQLite::Statement remove(db,
+                             "DELETE FROM windows WHERE state IN ('closed', 'failed') "
+                             "AND closed_at IS NOT NULL AND closed_at < ?");
+    remove.bind(1, static_cast<std::int64_t>(ToMicros(cutoff)));
+    deleted = remove.exec();
+    return Status::Ok();
+  }));
+  return deleted;
+}
+
 }  // namespace madre

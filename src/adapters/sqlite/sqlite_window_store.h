@@ -21,6 +21,11 @@ class SqliteWindowStore final : public WindowStore {
   Result<std::vector<Window>> History(int limit) override;
   Result<std::optional<Window>> Get(const std::string& id) override;
 
+  // Retention (VX11_WINDOW_HISTORY_RETENTION_DAYS): deletes the terminal windows (closed,
+  // failed) whose closed_at is before `cutoff`; open, opening and closing windows are never
+  // touched. Returns how many were deleted.
+  Result<int> PruneClosedBefore(TimePoint cutoff);
+
  private:
   SqliteDb& db_;
 };

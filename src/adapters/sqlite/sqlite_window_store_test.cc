@@ -98,5 +98,33 @@ TEST_F(SqliteWindowStoreTest, ACorruptBodyIsAnErrorNotACrash) {
   EXPECT_EQ(store.LoadOpen().code(), StatusCode::kInternal);
 }
 
+TEST_F(SqliteWindowStoreTest, PruningDeletesOnlyTerminalWindowsClosedBeforeTheCutoff) {
+  std::unique_ptr<SqliteDb> db = OpenOrDie(DbPath());
+  SqliteWindowStore store(*db);
+  const TimePoint cutoff = *ParseRfc3339("2026-11-20T00:00:00Z");
+  auto closed_at = [](Window window, const char* when) {
+    window.closed_at = *ParseRfc3339(when);
+    return window;
+  };
+  const Window old_closed =
+      closed_at(contract::WindowIn("old-closed", WindowState::kClosed, 1), "2026-11-19T23:59:59Z");
+  const Window old_failed =
+      closed_at(contract::WindowIn("old-failed", WindowState::kFailed, 1), "2026-11-01T00:00:00Z");
+  const Window new_closed =
+      closed_at(contract::WindowIn("new-closed", WindowState::kClosed, 1), "2026-11-20T00:00:00Z");
+  const Window open = contract::WindowIn("open", WindowState::kOpen, 1);
+  for (const Window& window : {old_closed, old_failed, new_closed, open}) {
+    ASSERT_TRUE(store.Save(window).ok());
+  }
+  Result<int> pruned = store.PruneClosedBefore(cutoff);
+  ASSERT_TRUE(pruned.ok()) << pruned.status().ToString();
+  EXPECT_EQ(*pruned, 2);
+  EXPECT_FALSE(store.Get("old-closed")->has_value());
+  EXPECT_FALSE(store.Get("old-failed")->has_value());
+  EXPECT_TRUE(store.Get("new-closed")->has_value());
+  EXPECT_TRUE(store.Get("open")->has_value());
+  EXPECT_EQ(*store.PruneClosedBefore(cutoff), 0);
+}
+
 }  // namespace
 }  // namespace madre

@@ -368,7 +368,8 @@ class FaultTest : public ::testing::Test {
     EXPECT_EQ(broken, "") << "audit chain in " << dir;
     // madre's own offline check agrees.
     CommandOutput verified =
-        RunCommandForTest({MADRE_BINARY, "verify-audit", "--audit-dir", dir.string()});
+        RunCommandForTest({MADRE_BINARY, "verify-audit", "--audit-dir", dir.string(),
+                           "--state-dir", madre_->state_dir().string()});
     EXPECT_TRUE(verified.ok()) << verified.output;
     const std::vector<json> records = AuditRecords();
     ASSERT_FALSE(records.empty());
