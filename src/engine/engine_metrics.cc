@@ -14,6 +14,8 @@ void DeclareMadreMetrics(Metrics& m) {
   m.DeclareHistogram(kMetricTtlStopLag, "From a window's TTL deadline to its stop being issued, in seconds.",
                      {0.001, 0.005, 0.01, 0.02, 0.05, 0.1, 0.5, 1, 5});
   m.DeclareCounter(kMetricHttpRequests, "HTTP requests, by route and status code.");
+  m.DeclareCounter(kMetricAuthFailures,
+                   "Requests refused for a missing or wrong token, by reason (missing|invalid).");
   m.DeclareGauge(kMetricHostCpu, "Host CPU busy percent since the previous scrape.");
   m.DeclareGauge(kMetricHostIowait, "Host I/O wait percent since the previous scrape.");
   m.DeclareGauge(kMetricHostMemory, "Host memory in bytes, by kind (total|available|used).");
