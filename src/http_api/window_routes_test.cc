@@ -104,5 +104,36 @@ TEST_F(WindowRoutesTest, SoloMadreApplyStopsWindowServices) {
   EXPECT_EQ(Json(r)["state"], "applied");
 }
 
+TEST_F(WindowRoutesTest, AThrottledOpenIsRefusedAuditedAndStartsNothing) {
+  options_.throttle = {.cpu_pct = 70, .wait = false};
+  cpu_busy_ = [] { return std::optional<double>(95.0); };
+  Build();
+  HttpResponse r = Call("POST", "/madre/power/window/open", R"({"services":["db"]})");
+  EXPECT_EQ(r.status, 503);
+  EXPECT_EQ(audit_.records().back().action, "window.open");
+  EXPECT_EQ(audit_.records().back().outcome, "rejected");
+  EXPECT_THAT(docker_.calls(), IsEmpty());
+}
+
+TEST_F(WindowRoutesTest, AThrottledOpenWaitsOnTimersWithoutAWorkerAndThenOpens) {
+  options_.throttle = {.cpu_pct = 70, .wait = true};
+  int looks = 0;
+  cpu_busy_ = [&looks] { return std::optional<double>(++looks < 2 ? 90.0 : 10.0); };
+  Build();
+  std::optional<HttpResponse> answer;
+  router_->Handle(Request("POST", "/madre/power/window/open", R"({"services":["db"],"ttl_sec":60})"),
+                  [&answer](HttpResponse r) { answer = std::move(r); });
+  Drain();  // every queued job ran to its end: none of them sleeps through the back-off
+  EXPECT_FALSE(answer.has_value());
+  EXPECT_THAT(timers_.delays(), ::testing::Contains(Seconds(1)));
+  EXPECT_TRUE(router_->sampler().ticking());  // an open waits: container stats are sampled
+  clock_.Advance(Seconds(1));
+  timers_.FireDue();
+  Drain();
+  ASSERT_TRUE(answer.has_value());
+  EXPECT_EQ(answer->status, 200) << answer->body;
+  EXPECT_EQ(Json(*answer)["state"], "open");
+}
+
 }  // namespace
 }  // namespace madre
