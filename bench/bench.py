@@ -690,7 +690,7 @@ def bucket_quantile(h, q):
 def bench_ttl(ctx, m, main_ids):
     d = ctx.docker
     n = ctx.cfg["ttl_windows"]
-    st, before_text, _ = m.req("GET", "/metrics", auth=False)
+    st, before_text, _ = m.req("GET", "/metrics")
     before = parse_histogram(before_text, "madre_ttl_stop_lag_seconds")
     samples = []
     t_start = time.monotonic()
@@ -728,7 +728,7 @@ def bench_ttl(ctx, m, main_ids):
                         "close_reason": obj.get("close_reason"), "state": state,
                         "closed_lag": parse_time(obj["closed_at"]) - deadline
                         if obj.get("closed_at") else None})
-    st, after_text, _ = m.req("GET", "/metrics", auth=False)
+    st, after_text, _ = m.req("GET", "/metrics")
     after = parse_histogram(after_text, "madre_ttl_stop_lag_seconds")
     h = histogram_delta(after, before)
     res = {"windows": n, "samples": samples, "histogram": h,

@@ -13,11 +13,25 @@ check() {  # layer, forbidden include regex
     fail=1
   fi
 }
-check base 'core/|ports/|engine/|api/|adapters/|daemon/|cli/|boost/|nlohmann/|spdlog/|curl/|sqlite|SQLiteCpp/'
-check core 'ports/|engine/|api/|adapters/|daemon/|cli/|boost/|nlohmann/|spdlog/|curl/|sqlite|SQLiteCpp/|yaml-cpp/'
-check ports 'engine/|api/|adapters/|daemon/|cli/|boost/|nlohmann/|curl/|sqlite|SQLiteCpp/'
-check engine 'adapters/|daemon/|cli/|boost/|curl/|sqlite|SQLiteCpp/'
-check api 'engine/|adapters/|daemon/|cli/|boost/|curl/|sqlite|SQLiteCpp/'
-check adapters 'daemon/|cli/'
+check base 'core/|ports/|engine/|api/|http_api/|adapters/|daemon/|cli/|boost/|nlohmann/|spdlog/|curl/|sqlite|SQLiteCpp/'
+check core 'ports/|engine/|api/|http_api/|adapters/|daemon/|cli/|boost/|nlohmann/|spdlog/|curl/|sqlite|SQLiteCpp/|yaml-cpp/'
+check ports 'engine/|api/|http_api/|adapters/|daemon/|cli/|boost/|nlohmann/|curl/|sqlite|SQLiteCpp/'
+check engine 'adapters/|http_api/|daemon/|cli/|boost/|curl/|sqlite|SQLiteCpp/'
+check api 'engine/|http_api/|adapters/|daemon/|cli/|boost/|curl/|sqlite|SQLiteCpp/'
+check adapters 'http_api/|daemon/|cli/'
+# The HTTP API sits between engine/ and daemon/: of the adapters it sees only the server's
+# request/response types (adapters/http/http_server.h); host figures and timers come in as
+# functions from the daemon.
+check http_api 'daemon/|cli/|boost/|curl/|sqlite|SQLiteCpp/'
+hits=$(grep -rnE '#include [<"]adapters/' http_api --include='*.h' --include='*.cc' | grep -v 'adapters/http/http_server\.h"' || true)
+if [ -n "$hits" ]; then
+  echo "layering violation in http_api/ (of adapters/ only adapters/http/http_server.h):"
+  echo "$hits"
+  fail=1
+fi
+# daemon/ wires everything: nothing else includes it.
+for layer in base core ports engine api http_api adapters cli testing; do
+  check "$layer" 'daemon/'
+done
 [ $fail -eq 0 ] && echo "layering ok"
 exit $fail

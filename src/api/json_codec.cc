@@ -28,6 +28,22 @@ Result<json> ParseJsonObject(std::string_view body, bool allow_empty) {
   return parsed;
 }
 
+Status RejectUnknownKeys(const json& object, std::initializer_list<std::string_view> accepted) {
+  std::string unknown;
+  for (const auto& [key, value] : object.items()) {
+    bool known = false;
+    for (std::string_view name : accepted) known = known || key == name;
+    if (known) continue;
+    if (!unknown.empty()) unknown += ", ";
+    unknown += key.size() > 64 ? key.substr(0, 64) + "..." : key;
+  }
+  if (unknown.empty()) return Status::Ok();
+  return Status::InvalidArgument("unknown field(s) in request body: " + unknown);
+}
+
+// Keys the original clients send to every window route.
+#define MADRE_WINDOW_KEYS "services", "ttl_sec", "mode", "reason", "window_id"
+
 bool IsValidWindowId(std::string_view id) {
   if (id.empty() || id.size() > 64) return false;
   for (char c : id) {
@@ -61,14 +77,40 @@ Result<std::int64_t> RequireInt(const json& object, const char* field) {
 
 Result<std::optional<std::string>> ParseWindowIdBody(std::string_view body) {
   ASSIGN_OR_RETURN(json object, ParseJsonObject(body, /*allow_empty=*/true));
+  RETURN_IF_ERROR(RejectUnknownKeys(object, {MADRE_WINDOW_KEYS}));
   auto it = object.find("window_id");
   if (it == object.end() || it->is_null()) return std::optional<std::string>();
   ASSIGN_OR_RETURN(std::string id, RequireWindowId(object));
   return std::optional<std::string>(id);
 }
 
+Result<HoldBody> ParseHoldBody(std::string_view body) {
+  ASSIGN_OR_RETURN(json object, ParseJsonObject(body, /*allow_empty=*/false));
+  RETURN_IF_ERROR(RejectUnknownKeys(object, {MADRE_WINDOW_KEYS, "hold"}));
+  HoldBody out;
+  ASSIGN_OR_RETURN(out.window_id, RequireWindowId(object));
+  ASSIGN_OR_RETURN(out.hold, RequireBool(object, "hold"));
+  return out;
+}
+
+Result<ExtendBody> ParseExtendBody(std::string_view body) {
+  ASSIGN_OR_RETURN(json object, ParseJsonObject(body, /*allow_empty=*/false));
+  RETURN_IF_ERROR(RejectUnknownKeys(object, {MADRE_WINDOW_KEYS}));
+  ExtendBody out;
+  ASSIGN_OR_RETURN(out.window_id, RequireWindowId(object));
+  ASSIGN_OR_RETURN(out.ttl_sec, RequireInt(object, "ttl_sec"));
+  return out;
+}
+
+Status CheckServiceOpBody(std::string_view body) {
+  ASSIGN_OR_RETURN(json object, ParseJsonObject(body, /*allow_empty=*/true));
+  return RejectUnknownKeys(object, {"apply", "confirm", "service"});
+}
+
 Result<OpenBody> ParseOpenBody(std::string_view body) {
   ASSIGN_OR_RETURN(json object, ParseJsonObject(body, /*allow_empty=*/false));
+  RETURN_IF_ERROR(RejectUnknownKeys(object, {MADRE_WINDOW_KEYS, "hold", "skip_health", "wait",
+                                             "wait_timeout_sec"}));
   OpenBody out;
   auto services = object.find("services");
   if (services == object.end() || !services->is_array()) {
@@ -87,10 +129,7 @@ Result<OpenBody> ParseOpenBody(std::string_view body) {
   }
   if (auto it = object.find("mode"); it != object.end() && !it->is_null()) {
     if (!it->is_string()) return Status::InvalidArgument("mode must be \"ttl\" or \"hold\"");
-    out.mode = it->get<std::string>();
-    if (out.mode != "ttl" && out.mode != "hold") {
-      return Status::InvalidArgument("mode must be \"ttl\" or \"hold\"");
-    }
+    out.mode = it->get<std::string>() == "hold" ? "hold" : "ttl";  // anything else: ttl
   }
   if (auto it = object.find("reason"); it != object.end() && !it->is_null()) {
     if (!it->is_string()) return Status::InvalidArgument("reason must be a string");

@@ -6,6 +6,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <initializer_list>
 #include <vector>
 
 #include "base/status.h"
@@ -27,13 +28,33 @@ struct OpenBody {
   std::optional<std::int64_t> wait_timeout_sec;
 };
 
-// Strict: the body must be a JSON object; every known field must have its
-// type (an integer is not a float or a bool). Unknown fields are ignored.
-// kInvalidArgument with a sentence naming the field.
+struct HoldBody {
+  std::string window_id;
+  bool hold = false;
+};
+struct ExtendBody {
+  std::string window_id;
+  std::int64_t ttl_sec = 0;
+};
+
+// Strict: the body must be a JSON object; every known field must have its type (an integer is
+// not a float or a bool), and a key the route does not accept is kInvalidArgument naming it
+// ("unknown field(s) in request body: ttl"). Every window route accepts the keys the original
+// clients send to all of them (services, ttl_sec, mode, reason, window_id) besides its own;
+// docs/http_api.md has the table. kInvalidArgument with a sentence naming the field.
 Result<nlohmann::json> ParseJsonObject(std::string_view body, bool allow_empty);
+// kInvalidArgument naming every key of `object` that is not in `accepted`.
+Status RejectUnknownKeys(const nlohmann::json& object,
+                         std::initializer_list<std::string_view> accepted);
+// Open: a `mode` other than "ttl" or "hold" is taken as "ttl".
 Result<OpenBody> ParseOpenBody(std::string_view body);
-// {"window_id"?}: the id, if given. Ids are [A-Za-z0-9_.-]{1,64}.
+// Close, {"window_id"?}: the id, if given. Ids are [A-Za-z0-9_.-]{1,64}.
 Result<std::optional<std::string>> ParseWindowIdBody(std::string_view body);
+Result<HoldBody> ParseHoldBody(std::string_view body);
+Result<ExtendBody> ParseExtendBody(std::string_view body);
+// Service start/stop/restart and SOLO_MADRE apply: an empty body, or an object with at most
+// apply, confirm and service (sent by the original clients, not used).
+Status CheckServiceOpBody(std::string_view body);
 Result<std::string> RequireWindowId(const nlohmann::json& object);
 Result<bool> RequireBool(const nlohmann::json& object, const char* field);
 Result<std::int64_t> RequireInt(const nlohmann::json& object, const char* field);

@@ -8,13 +8,20 @@
 #include <system_error>
 
 #include "cli/exit_codes.h"
-#include "cli/host_metrics.h"
+#include "adapters/host/host_metrics.h"
 #include "cli/render.h"
 #include "cli/window_json.h"
 
 namespace madre::cli {
 
 using nlohmann::json;
+using host::CpuBetween;
+using host::CpuTimes;
+using host::CpuUsage;
+using host::MemInfo;
+using host::ReadCpuTimes;
+using host::ReadLoadavg;
+using host::ReadMeminfo;
 
 namespace {
 

@@ -40,4 +40,18 @@ std::vector<std::string> DependencyClosure(const ServiceModel& model,
   return StartOrder(model, all);
 }
 
+namespace {
+bool IsAlnum(char c) {
+  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
+}
+}  // namespace
+
+bool IsValidServiceName(std::string_view name) {
+  if (name.empty() || name.size() > 63 || !IsAlnum(name[0])) return false;
+  for (char c : name) {
+    if (!IsAlnum(c) && c != '_' && c != '.' && c != '-') return false;
+  }
+  return true;
+}
+
 }  // namespace madre

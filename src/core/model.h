@@ -7,6 +7,7 @@
 #include <optional>
 #include <set>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace madre {
@@ -30,6 +31,10 @@ struct ServiceModel {
   bool Has(const std::string& name) const { return services.count(name) > 0; }
   friend bool operator==(const ServiceModel&, const ServiceModel&) = default;
 };
+
+// Compose service names: [a-zA-Z0-9][a-zA-Z0-9_.-]*, at most 63 characters. Every name that
+// reaches a command line or a route passes this.
+bool IsValidServiceName(std::string_view name);
 
 // One container of the project as Docker sees it.
 struct ContainerState {

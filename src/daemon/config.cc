@@ -24,6 +24,16 @@ std::set<std::string> DaemonConfig::EffectiveAlwaysOn() const {
   return out;
 }
 
+std::set<std::string> DaemonConfig::EffectiveAllowlist(const std::set<std::string>& services) const {
+  if (allowlist) return *allowlist;
+  const std::set<std::string> always = EffectiveAlwaysOn();
+  std::set<std::string> out;
+  for (const auto& name : services) {
+    if (!always.count(name)) out.insert(name);
+  }
+  return out;
+}
+
 EnvLookup ProcessEnv() {
   return [](const std::string& name) -> std::optional<std::string> {
     const char* value = std::getenv(name.c_str());
@@ -159,6 +169,9 @@ Status ApplyEnv(const EnvLookup& env, DaemonConfig& c) {
     }
     c.throttle_mode = *v;
   }
+  if (auto v = get("VX11_METRICS_PUBLIC")) {
+    ASSIGN_OR_RETURN(c.metrics_public, ParseBoolSetting("VX11_METRICS_PUBLIC", *v));
+  }
   if (auto v = get("VX11_STOP_STRATEGY")) {
     if (*v != "stop" && *v != "pause") {
       return Status::InvalidArgument("VX11_STOP_STRATEGY=" + *v + " must be stop or pause");
@@ -182,7 +195,8 @@ Status ApplyToml(std::string_view text, const std::string& origin, DaemonConfig&
       "always_on", "core_mode", "allowlist", "windows_enabled", "timeout_sec",
       "ttl_check_interval", "max_concurrent", "log_level", "state_dir", "audit_dir",
       "audit_hmac_key_file", "audit_retention_days", "window_history_retention_days",
-      "docker_host", "resync_sec", "health_timeout_sec", "crashloop_action", "throttle_cpu_pct", "throttle_mode", "stop_strategy"};
+      "docker_host", "resync_sec", "health_timeout_sec", "crashloop_action", "throttle_cpu_pct",
+      "throttle_mode", "stop_strategy", "metrics_public"};
   for (const auto& [key, node] : table) {
     if (!kKnown.count(std::string(key.str()))) {
       return Status::InvalidArgument(origin + ": unknown setting '" + std::string(key.str()) + "'");
@@ -237,6 +251,7 @@ Status ApplyToml(std::string_view text, const std::string& origin, DaemonConfig&
   RETURN_IF_ERROR(boolean("core_mode", c.core_mode));
   RETURN_IF_ERROR(list("allowlist", [&](const std::vector<std::string>& v) { c.allowlist = ToSet(v); }));
   RETURN_IF_ERROR(boolean("windows_enabled", c.windows_enabled));
+  RETURN_IF_ERROR(boolean("metrics_public", c.metrics_public));
   RETURN_IF_ERROR(integer("timeout_sec", 1, 3600, c.timeout_sec));
   RETURN_IF_ERROR(integer("ttl_check_interval", 1, 3600, c.ttl_check_interval_sec));
   RETURN_IF_ERROR(integer("max_concurrent", 1, 10000, c.max_concurrent));
@@ -433,6 +448,8 @@ std::string SettingsHelp() {
   VX11_THROTTLE_MODE  wait (back off 1, 2, 4 s, then refuse) | refuse (503 at once) [wait]
   VX11_STOP_STRATEGY  stop (frees memory) | pause (closing pauses the containers, opening
                       unpauses them: instant re-open, memory kept; needs a unix DOCKER_HOST) [stop]
+  VX11_METRICS_PUBLIC 1: GET /metrics without the token (else X-VX11-Token or
+                      Authorization: Bearer) [0]
 Readiness (per compose service): a Docker healthcheck (ready when healthy), else the
   label vx11.health.url=http://127.0.0.1:PORT/path (HTTP 2xx) or vx11.health.tcp=
   127.0.0.1:PORT (a connection that stays open 1.5 s), else one second running
@@ -441,8 +458,8 @@ Config file (TOML, --config): the same settings as lower-case keys: bind, port,
   compose_project, compose_dir, compose_files (list), compose_cmd, always_on (list),
   core_mode, allowlist (list), windows_enabled, timeout_sec, ttl_check_interval,
   max_concurrent, log_level, state_dir, audit_dir, audit_hmac_key_file, audit_retention_days,
-  window_history_retention_days, docker_host, resync_sec,
-  health_timeout_sec, crashloop_action, throttle_cpu_pct, throttle_mode, stop_strategy.
+  window_history_retention_days, docker_host, resync_sec, health_timeout_sec,
+  crashloop_action, throttle_cpu_pct, throttle_mode, stop_strategy, metrics_public.
 )";
 }
 

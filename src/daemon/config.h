@@ -46,8 +46,12 @@ struct DaemonConfig {
   std::string throttle_mode = "wait";       // wait|refuse
   std::string stop_strategy = "stop";       // stop|pause
   std::size_t max_body_bytes = 1 << 20;
+  bool metrics_public = false;              // VX11_METRICS_PUBLIC: GET /metrics without the token
 
   std::set<std::string> EffectiveAlwaysOn() const;
+  // The services windows may name: `allowlist` when set, else every service of `services`
+  // that is not always-on.
+  std::set<std::string> EffectiveAllowlist(const std::set<std::string>& services) const;
   std::filesystem::path AuditDir() const { return audit_dir.value_or(state_dir / "audit"); }
 };
 

@@ -6,7 +6,6 @@
 #include <filesystem>
 #include <fstream>
 
-#include "daemon/routes.h"
 
 namespace madre {
 namespace {
@@ -221,6 +220,22 @@ TEST(TokenTest, ComparisonNeedsEveryByte) {
   EXPECT_FALSE(TokenMatches("secret", "secre"));
   EXPECT_FALSE(TokenMatches("secret", ""));
   EXPECT_FALSE(TokenMatches("", ""));
+
+TEST(ConfigTest, MetricsNeedTheTokenUnlessVx11MetricsPublicSaysOtherwise) {
+  DaemonConfig config;
+  EXPECT_FALSE(config.metrics_public);
+  ASSERT_TRUE(ApplyEnv(Env({{"VX11_METRICS_PUBLIC", "1"}}), config).ok());
+  EXPECT_TRUE(config.metrics_public);
+  EXPECT_FALSE(ApplyEnv(Env({{"VX11_METRICS_PUBLIC", "maybe"}}), config).ok());
+}
+
+TEST(ConfigTest, TheDefaultAllowlistIsEveryServiceThatIsNotAlwaysOn) {
+  DaemonConfig config;
+  config.core_mode = true;  // adds tentaculo_link to the always-on set
+  const std::set<std::string> services = {"redis", "db", "web", "tentaculo_link"};
+  EXPECT_EQ(config.EffectiveAllowlist(services), (std::set<std::string>{"db", "web"}));
+  config.allowlist = std::set<std::string>{"web"};
+  EXPECT_EQ(config.EffectiveAllowlist(services), (std::set<std::string>{"web"}));
 }
 
 }  // namespace

@@ -23,12 +23,12 @@
 #include "adapters/sqlite/sqlite_audit_log.h"
 #include "adapters/sqlite/sqlite_db.h"
 #include "adapters/sqlite/sqlite_window_store.h"
-#include "daemon/compose_ps_observer.h"
+#include "adapters/compose/compose_ps_observer.h"
+#include "adapters/host/host_cpu_meter.h"
+#include "adapters/host/host_metrics.h"
 #include "daemon/config.h"
 #include "daemon/deadline_timer.h"
-#include "daemon/host_cpu_meter.h"
-#include "cli/host_metrics.h"
-#include "daemon/routes.h"
+#include "http_api/router.h"
 #include "engine/engine.h"
 #include "engine/engine_metrics.h"
 
@@ -63,6 +63,10 @@ class ServerLoopExecutor final : public Executor {
   void Attach(HttpServer* server) { server_.store(server); }
   void Submit(std::function<void()> job) override {
     if (HttpServer* server = server_.load()) server->Post(std::move(job));
+  }
+  // Runs `job` on the engine thread after `delay`, on a timer of the server (no thread waits).
+  void PostAfter(Duration delay, std::function<void()> job) {
+    if (HttpServer* server = server_.load()) server->PostAfter(delay, std::move(job));
   }
 
  private:
@@ -134,20 +138,140 @@ Status BuildConfig(const ServeFlags& flags, DaemonConfig& config) {
   return Status::Ok();
 }
 
-int Serve(const ServeFlags& flags) {
-  // Everything madre creates (state dir, madre.db and its -wal/-shm, audit files) is owner-only.
-  UsePrivateUmask();
-  // Signals are taken by sigwait on this thread only: block them before any thread starts.
+// Signals are taken by sigwait on the main thread only: blocked before any thread starts.
+sigset_t BlockStopSignals() {
   sigset_t signals;
   sigemptyset(&signals);
   sigaddset(&signals, SIGTERM);
   sigaddset(&signals, SIGINT);
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
   ::signal(SIGPIPE, SIG_IGN);
+  return signals;
+}
 
+void SetUpLogging() {
   auto logger = spdlog::stderr_color_mt("madre");
   spdlog::set_default_logger(logger);
   spdlog::set_pattern("%Y-%m-%dT%H:%M:%S.%fZ %^%l%$ %v", spdlog::pattern_time_type::utc);
+}
+
+// The Engine API when DOCKER_HOST is a unix socket (also the fast path `control`), else
+// `compose ps`.
+struct Observers {
+  std::unique_ptr<ContainerObserver> observer;
+  ContainerControl* control = nullptr;
+};
+
+Observers BuildObservers(const DaemonConfig& config, ComposeRunner& compose) {
+  Observers out;
+  if (config.docker_host.rfind("unix://", 0) == 0) {
+    DockerEngineOptions options;
+    options.docker_host = config.docker_host;
+    options.project = config.compose_project;
+    options.timeout = Seconds(config.timeout_sec);
+    auto client = std::make_unique<DockerEngineClient>(options);
+    out.control = client.get();
+    out.observer = std::move(client);
+  } else {
+    spdlog::warn("DOCKER_HOST {} is not a unix socket: observing through compose ps",
+                 config.docker_host);
+    out.observer = std::make_unique<ComposePsObserver>(compose);
+  }
+  return out;
+}
+
+PlannerConfig BuildPlannerConfig(const DaemonConfig& config, const ServiceModel& model) {
+  PlannerConfig planner_config;
+  planner_config.always_on = config.EffectiveAlwaysOn();
+  planner_config.max_concurrent = config.max_concurrent;
+  planner_config.resync_interval = Seconds(config.resync_sec);
+  std::set<std::string> services;
+  for (const auto& [name, def] : model.services) services.insert(name);
+  for (const auto& name : config.allowlist.value_or(std::set<std::string>{})) {
+    if (!model.Has(name)) spdlog::warn("VX11_ALLOWLIST names {}, which is not a compose service", name);
+  }
+  planner_config.allowlist = config.EffectiveAllowlist(services);
+  return planner_config;
+}
+
+EngineOptions BuildEngineOptions(const DaemonConfig& config, Metrics& metrics,
+                                 ContainerControl* control) {
+  EngineOptions options;
+  options.metrics = &metrics;
+  options.control = control;
+  options.pause_on_stop = config.stop_strategy == "pause";
+  options.readiness.default_timeout = Seconds(config.health_timeout_sec);
+  options.crashloop_action =
+      config.crashloop_action == "stop" ? CrashLoopAction::kStop : CrashLoopAction::kReport;
+  return options;
+}
+
+RouterOptions BuildRouterOptions(const DaemonConfig& config, const PlannerConfig& planner_config,
+                                 Metrics& metrics) {
+  RouterOptions options;
+  options.token = config.token;
+  options.windows_enabled = config.windows_enabled;
+  options.version = MADRE_VERSION;
+  options.always_on = planner_config.always_on;
+  options.metrics = &metrics;
+  options.metrics_public = config.metrics_public;
+  options.stop_strategy = config.stop_strategy;
+  options.throttle.cpu_pct = config.throttle_cpu_pct;
+  options.throttle.wait = config.throttle_mode == "wait";
+  options.open_wait_timeout = Seconds(std::max(60, config.timeout_sec * 4));
+  return options;
+}
+
+// The host figures of a /metrics scrape: CPU from the shared meter, the rest from /proc.
+HostFigures ReadHostFigures(HostCpuMeter& meter) {
+  HostFigures figures;
+  if (std::optional<host::CpuUsage> cpu = meter.Recent()) {
+    figures.cpu_percent = cpu->cpu_percent;
+    figures.iowait_percent = cpu->iowait_percent;
+  }
+  if (auto mem = host::ReadMeminfo("/proc"); mem.ok()) {
+    figures.memory_total_bytes = mem->total_bytes;
+    figures.memory_available_bytes = mem->available_bytes;
+  }
+  if (auto load = host::ReadLoadavg("/proc"); load.ok()) figures.load = *load;
+  return figures;
+}
+
+// Container events: a die counts towards crash loops; any event refreshes the observed state.
+std::unique_ptr<DockerEventStream> StartDockerEvents(const DaemonConfig& config, Executor& loop,
+                                                     Engine& engine) {
+  if (config.docker_host.rfind("unix://", 0) != 0) return nullptr;
+  DockerEventStreamOptions options;
+  options.docker_host = config.docker_host;
+  options.project = config.compose_project;
+  auto events = std::make_unique<DockerEventStream>(options);
+  events->Start(
+      [&loop, &engine](DockerEvent event) {
+        loop.Submit([&engine, event = std::move(event)] { engine.OnDockerEvent(event); });
+      },
+      [&loop, &engine](bool connected, std::string detail) {
+        if (!connected) spdlog::warn("docker events: {}", detail);
+        loop.Submit([&engine, connected] { engine.OnEventsConnected(connected); });
+      });
+  return events;
+}
+
+// Runs engine.Start() on the engine thread and waits for it; the router is ready after it.
+Status StartEngine(ServerLoopExecutor& loop, Engine& engine, ApiRouter& router) {
+  std::promise<Status> started;
+  loop.Submit([&] {
+    Status status = engine.Start();
+    if (status.ok()) router.SetReady();
+    started.set_value(status);
+  });
+  return started.get_future().get();
+}
+
+int Serve(const ServeFlags& flags) {
+  // Everything madre creates (state dir, madre.db and its -wal/-shm, audit files) is owner-only.
+  UsePrivateUmask();
+  sigset_t signals = BlockStopSignals();
+  SetUpLogging();
 
   DaemonConfig config;
   if (Status status = BuildConfig(flags, config); !status.ok()) {
@@ -158,6 +282,10 @@ int Serve(const ServeFlags& flags) {
   if (Status status = ResolveToken(ProcessEnv(), config); !status.ok()) {
     spdlog::error("{}", status.message());
     return 1;
+  }
+  if (config.stop_strategy == "pause" && config.docker_host.rfind("unix://", 0) != 0) {
+    spdlog::error("VX11_STOP_STRATEGY=pause needs the Engine API (a unix:// DOCKER_HOST)");
+    return 2;
   }
   spdlog::info("madre {} starting: project {}, compose dir {}, token from {}", MADRE_VERSION,
                config.compose_project, config.compose_dir.string(), config.token_source);
@@ -190,36 +318,8 @@ int Serve(const ServeFlags& flags) {
     spdlog::error("cannot read the compose model: {}", model.status().message());
     return 1;
   }
-
-  std::unique_ptr<ContainerObserver> observer;
-  ContainerControl* control = nullptr;  // the Engine API fast path
-  if (config.docker_host.rfind("unix://", 0) == 0) {
-    DockerEngineOptions options;
-    options.docker_host = config.docker_host;
-    options.project = config.compose_project;
-    options.timeout = Seconds(config.timeout_sec);
-    auto client = std::make_unique<DockerEngineClient>(options);
-    control = client.get();
-    observer = std::move(client);
-  } else {
-    spdlog::warn("DOCKER_HOST {} is not a unix socket: observing through compose ps", config.docker_host);
-    observer = std::make_unique<ComposePsObserver>(compose);
-  }
-
-  PlannerConfig planner_config;
-  planner_config.always_on = config.EffectiveAlwaysOn();
-  planner_config.max_concurrent = config.max_concurrent;
-  planner_config.resync_interval = Seconds(config.resync_sec);
-  if (config.allowlist) {
-    for (const auto& name : *config.allowlist) {
-      if (!model->Has(name)) spdlog::warn("VX11_ALLOWLIST names {}, which is not a compose service", name);
-    }
-    planner_config.allowlist = *config.allowlist;
-  } else {
-    for (const auto& [name, def] : model->services) {
-      if (!planner_config.always_on.count(name)) planner_config.allowlist.insert(name);
-    }
-  }
+  Observers observers = BuildObservers(config, compose);
+  const PlannerConfig planner_config = BuildPlannerConfig(config, *model);
 
   Result<std::unique_ptr<SqliteDb>> db = OpenSqliteDb(config.state_dir / "madre.db");
   if (!db.ok()) {
@@ -256,45 +356,41 @@ int Serve(const ServeFlags& flags) {
   ThreadPoolExecutor workers(4, "madre-docker");
   ServerLoopExecutor loop;
   LoopbackProbe probe;
-  EngineDeps deps{clock,   compose, *observer, store,  **audit,
-                  workers, loop,    NewUuid,   probe,  [](Duration d) { std::this_thread::sleep_for(d); }};
+  EngineDeps deps{clock,   compose, *observers.observer, store,  **audit,
+                  workers, loop,    NewUuid,             probe,  [](Duration d) { std::this_thread::sleep_for(d); }};
   Metrics metrics;
   DeclareMadreMetrics(metrics);
-  EngineOptions engine_options;
-  engine_options.metrics = &metrics;
-  engine_options.control = control;
-  engine_options.pause_on_stop = config.stop_strategy == "pause";
-  if (engine_options.pause_on_stop && !control) {
-    spdlog::error("VX11_STOP_STRATEGY=pause needs the Engine API (a unix:// DOCKER_HOST)");
-    return 2;
-  }
-  engine_options.readiness.default_timeout = Seconds(config.health_timeout_sec);
-  engine_options.crashloop_action =
-      config.crashloop_action == "stop" ? CrashLoopAction::kStop : CrashLoopAction::kReport;
-  Engine engine(deps, planner_config, *model, engine_options);
-
-  RouterOptions router_options;
-  router_options.token = config.token;
-  router_options.windows_enabled = config.windows_enabled;
-  router_options.version = MADRE_VERSION;
-  router_options.always_on = planner_config.always_on;
-  router_options.metrics = &metrics;
-  router_options.stop_strategy = config.stop_strategy;
   metrics.Set(kMetricStopStrategy, {{"strategy", config.stop_strategy}}, 1);
-  router_options.throttle_cpu_pct = config.throttle_cpu_pct;
-  router_options.throttle_wait = config.throttle_mode == "wait";
-  // Fed by the timer thread's wake-ups (below), so that an open is judged on the last seconds
-  // of CPU without waiting for a sample.
+  Engine engine(deps, planner_config, *model,
+                BuildEngineOptions(config, metrics, observers.control));
+
+  // One CPU meter for the open throttle and /metrics; the throttle feeds it on its own timer.
   HostCpuMeter cpu_meter = HostCpuMeter::ForThisHost();
   cpu_meter.Snapshot();
-  router_options.cpu_sampler = [&cpu_meter] { return cpu_meter.BusyPercent(); };
-  router_options.open_wait_timeout = Seconds(std::max(60, config.timeout_sec * 4));
-  ApiRouter router(router_options, engine, *observer, workers, loop);
+  RouterDeps router_deps{
+      .engine = engine,
+      .observer = *observers.observer,
+      .workers = workers,
+      .loop = loop,
+      .after = [&loop](Duration delay, std::function<void()> job) {
+        loop.PostAfter(delay, std::move(job));
+      },
+      .cpu_busy = [&cpu_meter]() -> std::optional<double> {
+        std::optional<host::CpuUsage> usage = cpu_meter.Recent();
+        if (!usage) return std::nullopt;
+        return usage->cpu_percent;
+      },
+      .cpu_snapshot = [&cpu_meter] { cpu_meter.Snapshot(); },
+      .host = [&cpu_meter] { return ReadHostFigures(cpu_meter); }};
+  ApiRouter router(BuildRouterOptions(config, planner_config, metrics), router_deps);
 
   HttpServerOptions http;
   http.bind_address = config.bind;
   http.port = config.port;
   http.max_body_bytes = config.max_body_bytes;
+  // The engine, the router and every Post()ed job share one thread: the single-owner invariant
+  // that lets them keep their state without locks.
+  MADRE_CHECK_MSG(http.threads == 1, "the HTTP server must run exactly one io thread");
   Result<std::unique_ptr<HttpServer>> server = HttpServer::Start(
       http, [&router](HttpRequest request, Responder respond) {
         router.Handle(std::move(request), std::move(respond));
@@ -305,44 +401,22 @@ int Serve(const ServeFlags& flags) {
   }
   loop.Attach(server->get());
 
-  DeadlineTimer timer([&loop, &engine, &cpu_meter] {
-    cpu_meter.Snapshot();
-    loop.Submit([&engine] { engine.Tick(); });
+  DeadlineTimer timer([&loop, &engine] { loop.Submit([&engine] { engine.Tick(); }); });
+  engine.SetOnChange([&timer, &engine, &router] {
+    timer.ArmAt(engine.NextDeadline());
+    router.OnEngineChange();
   });
-  engine.SetOnChange([&timer, &engine] { timer.ArmAt(engine.NextDeadline()); });
-
   engine.SetOnWindowChanged([&router](const Window& window) { router.PublishWindow(window); });
   engine.SetOnDockerEvent([&router](const DockerEvent& event) { router.PublishDockerEvent(event); });
-  std::promise<Status> started;
-  loop.Submit([&] {
-    Status status = engine.Start();
-    if (status.ok()) router.SetReady();
-    started.set_value(status);
-  });
-  if (Status status = started.get_future().get(); !status.ok()) {
+  if (Status status = StartEngine(loop, engine, router); !status.ok()) {
     spdlog::error("recovery failed: {}", status.message());
     timer.Stop();
     (*server)->Stop();
     return 1;
   }
-  // Container events: a die counts towards crash loops; any event refreshes the observed state.
-  std::unique_ptr<DockerEventStream> events;
-  if (config.docker_host.rfind("unix://", 0) == 0) {
-    DockerEventStreamOptions events_options;
-    events_options.docker_host = config.docker_host;
-    events_options.project = config.compose_project;
-    events = std::make_unique<DockerEventStream>(events_options);
-    events->Start(
-        [&loop, &engine](DockerEvent event) {
-          loop.Submit([&engine, event = std::move(event)] { engine.OnDockerEvent(event); });
-        },
-        [&loop, &engine](bool connected, std::string detail) {
-          if (!connected) spdlog::warn("docker events: {}", detail);
-          loop.Submit([&engine, connected] { engine.OnEventsConnected(connected); });
-        });
-  }
+  std::unique_ptr<DockerEventStream> events = StartDockerEvents(config, loop, engine);
   spdlog::info("listening on http://{}:{} ({} windows open after recovery)", config.bind,
-               (*server)->port(), engine.planner().windows().size());
+               (*server)->port(), engine.Snapshot().windows.size());
 
   int signal_number = 0;
   sigwait(&signals, &signal_number);

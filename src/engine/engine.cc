@@ -742,4 +742,15 @@ Result<std::vector<AuditRecord>> Engine::Audit(int limit, std::optional<std::int
   return deps_.audit.Query(limit, after);
 }
 
+// --- Read view (http_api) ---
+
+EngineView Engine::Snapshot() const {
+  return EngineView{.windows = planner_.windows(),
+                    .observed = planner_.observed(),
+                    .observed_once = planner_.observed_once(),
+                    .events_connected = events_connected_,
+                    .model = planner_.model(),
+                    .config = planner_.config()};
+}
+
 }  // namespace madre

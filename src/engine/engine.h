@@ -24,7 +24,7 @@
 #include "core/crash_loop.h"
 #include "engine/action_runner.h"
 #include "ports/container_observer.h"
-#include "ports/docker_events.h"
+#include "ports/docker_event_source.h"
 #include "ports/readiness_probe.h"
 #include "ports/executor.h"
 #include "ports/window_store.h"
@@ -81,6 +81,22 @@ struct SoloMadreOutcome {
   std::vector<std::string> exec_details;
 };
 
+// What the HTTP layer reads (engine thread): the planner's state as it is now. The references
+// stay valid until the next job on the engine thread runs; copy what must outlive it.
+struct EngineView {
+  const std::map<std::string, Window>& windows;    // live and closing
+  const std::vector<ContainerState>& observed;     // the last observation (empty before one)
+  bool observed_once = false;
+  bool events_connected = true;  // false: the observation may be stale
+  const ServiceModel& model;
+  const PlannerConfig& config;
+  // The observation when it can be trusted (observed once and events connected), else null:
+  // then ask Docker.
+  const std::vector<ContainerState>* Current() const {
+    return observed_once && events_connected ? &observed : nullptr;
+  }
+};
+
 class Engine {
  public:
   Engine(EngineDeps deps, PlannerConfig config, ServiceModel model, EngineOptions options = {});
@@ -128,6 +144,8 @@ class Engine {
 
   // Queries (engine thread).
   const Planner& planner() const { return planner_; }
+  // The read view of the HTTP layer (defined with the other read methods at the end of engine.cc).
+  EngineView Snapshot() const;
   Result<std::optional<Window>> FindWindow(const std::string& id);
   Result<std::vector<Window>> History(int limit);
   Result<std::vector<AuditRecord>> Audit(int limit, std::optional<std::int64_t> after);

@@ -14,13 +14,20 @@ void DeclareMadreMetrics(Metrics& m) {
   m.DeclareHistogram(kMetricTtlStopLag, "From a window's TTL deadline to its stop being issued, in seconds.",
                      {0.001, 0.005, 0.01, 0.02, 0.05, 0.1, 0.5, 1, 5});
   m.DeclareCounter(kMetricHttpRequests, "HTTP requests, by route and status code.");
-  m.DeclareGauge(kMetricHostCpu, "Host CPU busy percent since the previous scrape.");
-  m.DeclareGauge(kMetricHostIowait, "Host I/O wait percent since the previous scrape.");
+  m.DeclareCounter(kMetricAuthFailures,
+                   "Requests refused for a missing or wrong token, by reason (missing|invalid).");
+  m.DeclareGauge(kMetricHostCpu,
+                 "Host CPU busy percent since a reading 1-60 s old (the host CPU meter).");
+  m.DeclareGauge(kMetricHostIowait,
+                 "Host I/O wait percent since a reading 1-60 s old (the host CPU meter).");
   m.DeclareGauge(kMetricHostMemory, "Host memory in bytes, by kind (total|available|used).");
   m.DeclareGauge(kMetricHostLoad, "Host load average, by period (1m|5m|15m).");
   m.DeclareGauge(kMetricStopStrategy, "1 for the stop strategy in use (stop|pause).");
-  m.DeclareGauge(kMetricContainerCpu, "CPU of each running container, 100 = one core (sampled at the scrape, cached 5 s).");
-  m.DeclareGauge(kMetricContainerMemory, "Memory of each running container without page cache (sampled at the scrape, cached 5 s).");
+  m.DeclareGauge(kMetricContainerCpu,
+                 "CPU of each running container, 100 = one core (the stats sampler's last round).");
+  m.DeclareGauge(kMetricContainerMemory,
+                 "Memory of each running container without page cache (the stats sampler's last "
+                 "round).");
 }
 
 }  // namespace madre

@@ -14,6 +14,7 @@ inline constexpr char kMetricDockerOps[] = "madre_docker_ops_total";
 inline constexpr char kMetricDockerOpSeconds[] = "madre_docker_op_seconds";
 inline constexpr char kMetricTtlStopLag[] = "madre_ttl_stop_lag_seconds";
 inline constexpr char kMetricHttpRequests[] = "madre_http_requests_total";
+inline constexpr char kMetricAuthFailures[] = "madre_auth_failures_total";
 inline constexpr char kMetricHostCpu[] = "madre_host_cpu_percent";
 inline constexpr char kMetricHostIowait[] = "madre_host_iowait_percent";
 inline constexpr char kMetricHostMemory[] = "madre_host_memory_bytes";

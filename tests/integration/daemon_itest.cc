@@ -231,7 +231,7 @@ TEST_F(DaemonTest, EveryEndpointAnswers) {
     if (s["service"] == "db") has_figures = s.contains("cpu_percent") && s["memory_bytes"].get<double>() > 0;
   }
   EXPECT_TRUE(has_figures) << with_stats.dump(2);
-  HttpAnswer metrics = Http("GET", madre_->Url("/metrics"), "", "");
+  HttpAnswer metrics = Http("GET", madre_->Url("/metrics"), "", madre_->token());
   EXPECT_EQ(metrics.status, 200);
   EXPECT_NE(metrics.body.find("madre_container_memory_bytes{container=\""), std::string::npos) << metrics.body;
   EXPECT_NE(metrics.body.find("madre_windows_open 1"), std::string::npos) << metrics.body;

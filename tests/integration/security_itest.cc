@@ -273,13 +273,24 @@ TEST_F(SecurityTest, EveryPowerRouteNeedsTheToken) {
   // The header name is case-insensitive; the right token gets past authentication.
   RawAnswer lower = RawRequest(port(), "GET", "/madre/power/state", {"x-vx11-token: " + token()});
   EXPECT_EQ(lower.status, 200) << lower.body;
-  // /health and /metrics need no token.
+  // /health needs no token; /metrics does (X-VX11-Token or a Bearer token, as Prometheus sends).
   RawAnswer health = RawRequest(port(), "GET", "/health", {});
   EXPECT_EQ(health.status, 200) << health.body;
   EXPECT_EQ(health.Json()["module"], "madre");
-  RawAnswer metrics = RawRequest(port(), "GET", "/metrics", {});
+  RawAnswer anonymous = RawRequest(port(), "GET", "/metrics", {});
+  EXPECT_EQ(anonymous.status, 401) << anonymous.body;
+  RawAnswer wrong = RawRequest(port(), "GET", "/metrics", {"Authorization: Bearer nope"});
+  EXPECT_EQ(wrong.status, 403) << wrong.body;
+  RawAnswer metrics = RawRequest(port(), "GET", "/metrics", {"Authorization: Bearer " + token()});
   EXPECT_EQ(metrics.status, 200) << metrics.body;
+  // Every refused authentication above is counted, none of them echoed the token.
+  EXPECT_NE(metrics.body.find("madre_auth_failures_total{reason=\"missing\"}"), std::string::npos)
+      << metrics.body;
+  EXPECT_NE(metrics.body.find("madre_auth_failures_total{reason=\"invalid\"}"), std::string::npos)
+      << metrics.body;
   Saw(health.body);
+  Saw(anonymous.body);
+  Saw(wrong.body);
   Saw(metrics.body);
   ExpectNoBodyHoldsTheToken();
   // Nothing was done by any of those requests.

@@ -6,10 +6,6 @@
 namespace madre {
 namespace {
 
-bool IsAlnum(char c) {
-  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
-}
-
 bool IsBlank(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; }
 
 std::vector<std::string> SplitWords(std::string_view text) {
@@ -50,14 +46,6 @@ const char* ComposeVerbName(ComposeVerb verb) {
       return "config --hash";
   }
   return "unknown";
-}
-
-bool IsValidServiceName(std::string_view name) {
-  if (name.empty() || name.size() > 63 || !IsAlnum(name[0])) return false;
-  for (char c : name) {
-    if (!IsAlnum(c) && c != '_' && c != '.' && c != '-') return false;
-  }
-  return true;
 }
 
 bool IsContainerId(std::string_view text) {

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "base/status.h"
+#include "core/model.h"  // IsValidServiceName
 
 namespace madre {
 
@@ -40,9 +41,6 @@ enum class ComposeVerb {
 
 // The verb's name, for messages ("up", "stop", ...).
 const char* ComposeVerbName(ComposeVerb verb);
-
-// Compose service names: [a-zA-Z0-9][a-zA-Z0-9_.-]*, at most 63 characters.
-bool IsValidServiceName(std::string_view name);
 
 // `command -p <project> -f <file>... <verb and flags> <services>...`.
 //

@@ -9,7 +9,7 @@
 #include <string_view>
 
 #include "base/status.h"
-#include "ports/docker_events.h"
+#include "ports/docker_event_source.h"
 
 namespace madre {
 

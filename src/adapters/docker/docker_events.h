@@ -13,7 +13,7 @@
 
 #include "adapters/httpclient/http_client.h"
 #include "base/time.h"
-#include "ports/docker_events.h"
+#include "ports/docker_event_source.h"
 
 namespace madre {
 

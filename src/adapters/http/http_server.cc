@@ -659,6 +659,8 @@ struct HttpServer::Impl {
   int port = 0;
   std::mutex stop_mu;
   bool stopped = false;  // guarded by stop_mu
+  std::mutex timers_mu;
+  std::vector<std::weak_ptr<net::steady_timer>> timers;  // PostAfter's, cancelled by Stop()
 };
 
 HttpServer::HttpServer(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
@@ -706,6 +708,26 @@ void HttpServer::Post(std::function<void()> fn) {
   });
 }
 
+void HttpServer::PostAfter(Duration delay, std::function<void()> fn) {
+  std::lock_guard lock(impl_->core.lifeline->mu);
+  if (!impl_->core.lifeline->open || !fn) return;
+  auto timer = std::make_shared<net::steady_timer>(impl_->rt->post_strand);
+  timer->expires_after(std::chrono::duration_cast<net::steady_timer::duration>(delay));
+  {
+    std::lock_guard timers_lock(impl_->timers_mu);
+    std::erase_if(impl_->timers, [](const auto& weak) { return weak.expired(); });
+    impl_->timers.push_back(timer);
+  }
+  timer->async_wait([timer, fn = std::move(fn)](error_code ec) {
+    if (ec) return;  // cancelled by Stop()
+    try {
+      fn();
+    } catch (...) {
+      // Documented: swallowed.
+    }
+  });
+}
+
 void HttpServer::Stop() {
   Impl& s = *impl_;
   std::lock_guard stop_lock(s.stop_mu);
@@ -724,6 +746,13 @@ void HttpServer::Stop() {
   {
     std::lock_guard lock(s.core.lifeline->mu);
     s.core.lifeline->open = false;
+  }
+  {
+    std::lock_guard lock(s.timers_mu);
+    for (const auto& weak : s.timers) {
+      if (auto timer = weak.lock()) net::post(rt->post_strand, [timer] { timer->cancel(); });
+    }
+    s.timers.clear();
   }
   rt->work.reset();
   {

@@ -107,6 +107,10 @@ class HttpServer {
   // swallowed. Ignored after Stop() began. Any thread.
   void Post(std::function<void()> fn);
 
+  // Runs `fn` like Post(), once `delay` has passed, on a timer of the io context: no thread
+  // waits meanwhile. Pending ones are dropped by Stop() (they never run). Any thread.
+  void PostAfter(Duration delay, std::function<void()> fn);
+
   // Stops accepting, closes every connection (idle keep-alive ones too), joins the io threads
   // and releases the port. Idempotent. Not from an io thread.
   void Stop();

@@ -631,6 +631,23 @@ TEST_F(HttpServerTest, PostRunsOnTheIoThread) {
   EXPECT_EQ(posted.get(), handler_thread.get_future().get());
 }
 
+TEST_F(HttpServerTest, PostAfterRunsLaterOnTheIoThreadAndStopDropsPendingOnes) {
+  StartServer();
+  std::promise<std::thread::id> posted_thread;
+  std::promise<std::thread::id> delayed_thread;
+  server_->Post([&posted_thread] { posted_thread.set_value(std::this_thread::get_id()); });
+  server_->PostAfter(Millis(1), [&delayed_thread] {
+    delayed_thread.set_value(std::this_thread::get_id());
+  });
+  auto delayed = delayed_thread.get_future();
+  ASSERT_EQ(delayed.wait_for(std::chrono::seconds(5)), std::future_status::ready);
+  EXPECT_EQ(delayed.get(), posted_thread.get_future().get());
+  bool ran = false;
+  server_->PostAfter(Seconds(3600), [&ran] { ran = true; });
+  server_->Stop();  // returns without waiting the hour, and the job never runs
+  EXPECT_FALSE(ran);
+}
+
 TEST_F(HttpServerTest, StartFailsWhenThePortIsTaken) {
   StartServer();
   HttpServerOptions options;

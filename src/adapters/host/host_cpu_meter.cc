@@ -1,4 +1,4 @@
-#include "daemon/host_cpu_meter.h"
+#include "adapters/host/host_cpu_meter.h"
 
 #include <thread>
 #include <utility>
@@ -8,7 +8,7 @@ namespace madre {
 HostCpuMeter::HostCpuMeter(Deps deps) : deps_(std::move(deps)) {}
 
 HostCpuMeter HostCpuMeter::ForThisHost() {
-  return HostCpuMeter({.read = [] { return cli::ReadCpuTimes("/proc"); },
+  return HostCpuMeter({.read = [] { return host::ReadCpuTimes("/proc"); },
                        .now = [] { return std::chrono::steady_clock::now(); },
                        .sleep = [](Duration d) { std::this_thread::sleep_for(d); }});
 }
@@ -19,15 +19,32 @@ void HostCpuMeter::Keep(const Reading& reading) {
 }
 
 void HostCpuMeter::Snapshot() {
-  Result<cli::CpuTimes> times = deps_.read();
+  Result<host::CpuTimes> times = deps_.read();
   if (!times.ok()) return;
   Reading reading{*times, deps_.now()};
   std::lock_guard lock(mu_);
   Keep(reading);
 }
 
+std::optional<host::CpuUsage> HostCpuMeter::Recent() {
+  Result<host::CpuTimes> times = deps_.read();
+  if (!times.ok()) return std::nullopt;
+  Reading now{*times, deps_.now()};
+  std::lock_guard lock(mu_);
+  std::optional<host::CpuUsage> usage;
+  for (auto it = readings_.rbegin(); it != readings_.rend(); ++it) {
+    Duration age = std::chrono::duration_cast<Duration>(now.at - it->at);
+    if (age < kMinWindow) continue;
+    if (age > kMaxWindow) break;
+    usage = host::CpuBetween(it->times, now.times);
+    break;
+  }
+  Keep(now);
+  return usage;
+}
+
 double HostCpuMeter::BusyPercent() {
-  Result<cli::CpuTimes> times = deps_.read();
+  Result<host::CpuTimes> times = deps_.read();
   if (!times.ok()) return 0.0;
   Reading now{*times, deps_.now()};
   {
@@ -36,19 +53,19 @@ double HostCpuMeter::BusyPercent() {
       Duration age = std::chrono::duration_cast<Duration>(now.at - it->at);
       if (age < kMinWindow) continue;  // too short a window: look at an older reading
       if (age > kMaxWindow) break;     // older ones are older still
-      double busy = cli::CpuBetween(it->times, now.times).cpu_percent;
+      double busy = host::CpuBetween(it->times, now.times).cpu_percent;
       Keep(now);
       return busy;
     }
   }
   deps_.sleep(kFallbackSample);
-  Result<cli::CpuTimes> after = deps_.read();
+  Result<host::CpuTimes> after = deps_.read();
   if (!after.ok()) return 0.0;
   Reading later{*after, deps_.now()};
   std::lock_guard lock(mu_);
   Keep(now);
   Keep(later);
-  return cli::CpuBetween(now.times, later.times).cpu_percent;
+  return host::CpuBetween(now.times, later.times).cpu_percent;
 }
 
 }  // namespace madre

@@ -1,4 +1,4 @@
-#include "daemon/host_cpu_meter.h"
+#include "adapters/host/host_cpu_meter.h"
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
@@ -15,7 +15,7 @@ using ::testing::IsEmpty;
 class FakeHost {
  public:
   HostCpuMeter::Deps Deps() {
-    return {.read = [this]() -> Result<cli::CpuTimes> {
+    return {.read = [this]() -> Result<host::CpuTimes> {
               if (broken) return Status::Unavailable("no /proc/stat");
               return times_;
             },
@@ -39,7 +39,7 @@ class FakeHost {
   bool broken = false;
 
  private:
-  cli::CpuTimes times_;
+  host::CpuTimes times_;
   HostCpuMeter::Instant now_{};
 };
 
@@ -101,6 +101,21 @@ TEST(HostCpuMeterTest, AnUnreadableProcStatNeverThrottles) {
   host.Run(100, Seconds(5));
   host.broken = true;
   EXPECT_DOUBLE_EQ(meter.BusyPercent(), 0);
+}
+
+TEST(HostCpuMeterTest, RecentNeverSleepsAndKeepsTheReadingForTheNextCall) {
+  FakeHost host;
+  HostCpuMeter meter(host.Deps());
+  EXPECT_FALSE(meter.Recent().has_value());  // nothing to compare with yet
+  host.Run(40, Seconds(3));
+  std::optional<host::CpuUsage> usage = meter.Recent();
+  ASSERT_TRUE(usage.has_value());
+  EXPECT_DOUBLE_EQ(usage->cpu_percent, 40);
+  host.Run(80, Millis(500));  // too short a window behind the last reading: the one before
+  ASSERT_TRUE(meter.Recent().has_value());
+  host.Run(10, Seconds(120));  // every reading too old
+  EXPECT_FALSE(meter.Recent().has_value());
+  EXPECT_THAT(host.sleeps, IsEmpty());
 }
 
 }  // namespace

@@ -1,4 +1,4 @@
-// Host metrics for the conductor, read from a /proc tree (the root is a
+// Host metrics (the conductor, /metrics and the open throttle), read from a /proc tree (the root is a
 // parameter so tests use a fake one). Parsing is pure and separate from reading.
 #pragma once
 
@@ -10,7 +10,7 @@
 
 #include "base/status.h"
 
-namespace madre::cli {
+namespace madre::host {
 
 // The aggregate "cpu" line of /proc/stat, in jiffies.
 struct CpuTimes {
@@ -43,4 +43,4 @@ Result<CpuTimes> ReadCpuTimes(const std::filesystem::path& proc_root);
 Result<MemInfo> ReadMeminfo(const std::filesystem::path& proc_root);
 Result<std::array<double, 3>> ReadLoadavg(const std::filesystem::path& proc_root);
 
-}  // namespace madre::cli
+}  // namespace madre::host

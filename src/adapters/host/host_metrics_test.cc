@@ -1,8 +1,8 @@
-#include "cli/host_metrics.h"
+#include "adapters/host/host_metrics.h"
 
 #include <gtest/gtest.h>
 
-namespace madre::cli {
+namespace madre::host {
 namespace {
 
 TEST(HostMetricsTest, ParsesAggregateCpuLine) {
@@ -49,4 +49,4 @@ TEST(HostMetricsTest, ReadsTheRealProc) {
 }
 
 }  // namespace
-}  // namespace madre::cli
+}  // namespace madre::host

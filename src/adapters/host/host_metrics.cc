@@ -1,10 +1,10 @@
-#include "cli/host_metrics.h"
+#include "adapters/host/host_metrics.h"
 
 #include <fstream>
 #include <sstream>
 #include <string>
 
-namespace madre::cli {
+namespace madre::host {
 
 namespace {
 
@@ -110,4 +110,4 @@ Result<std::array<double, 3>> ReadLoadavg(const std::filesystem::path& proc_root
   return *load;
 }
 
-}  // namespace madre::cli
+}  // namespace madre::host

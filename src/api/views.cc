@@ -1,0 +1,125 @@
+#include "api/views.h"
+
+namespace madre {
+
+using nlohmann::json;
+
+OpenRequest ToOpenRequest(const OpenBody& body, std::string actor) {
+  OpenRequest open;
+  open.services = body.services;
+  open.ttl_sec = body.ttl_sec;
+  open.hold = body.hold || body.mode == "hold";
+  open.reason = body.reason;
+  open.actor = std::move(actor);
+  open.skip_health = body.skip_health;
+  return open;
+}
+
+json WindowView(const Window& window, TimePoint now, const std::string& stop_strategy) {
+  json view = WindowToJson(window, now);
+  view["stop_strategy"] = stop_strategy;  // how this window's services are stopped
+  return view;
+}
+
+json StateView(const WindowsById& windows, TimePoint now, const std::string& stop_strategy) {
+  json list = json::array();
+  for (const auto& [id, window] : windows) list.push_back(WindowView(window, now, stop_strategy));
+  const std::set<std::string> active_services = ActiveServices(windows);
+  json body = {{"policy", PolicyName(windows)},
+               {"window_id", nullptr},
+               {"created_at", nullptr},
+               {"deadline", nullptr},
+               {"ttl_remaining_sec", nullptr},
+               {"active_services",
+                std::vector<std::string>(active_services.begin(), active_services.end())},
+               {"windows", list}};
+  if (const Window* active = ActiveWindow(windows)) {
+    json view = WindowView(*active, now, stop_strategy);
+    for (const char* key : {"window_id", "created_at", "deadline", "ttl_remaining_sec", "state",
+                            "hold"}) {
+      body[key] = view[key];
+    }
+  }
+  return body;
+}
+
+json WindowsStatusView(const WindowsById& windows, const std::vector<Window>& history,
+                       TimePoint now, const std::string& stop_strategy) {
+  json list = json::array();
+  for (const auto& [id, window] : windows) list.push_back(WindowView(window, now, stop_strategy));
+  const Window* active = ActiveWindow(windows);
+  json past = json::array();
+  for (const auto& window : history) past.push_back(WindowView(window, now, stop_strategy));
+  return json{{"active_window", active ? WindowView(*active, now, stop_strategy) : json(nullptr)},
+              {"windows", list},
+              {"history", past},
+              {"policy", PolicyName(windows)}};
+}
+
+json ServicesView(const PlannerConfig& config, const ServiceModel& model) {
+  std::vector<std::string> all;
+  for (const auto& [name, def] : model.services) all.push_back(name);
+  return json{{"status", "ok"},
+              {"allowlist", std::vector<std::string>(config.allowlist.begin(), config.allowlist.end())},
+              {"always_on", std::vector<std::string>(config.always_on.begin(), config.always_on.end())},
+              {"services", all},
+              {"source", "compose"}};
+}
+
+json StatusView(const std::vector<ContainerState>& containers,
+                const std::map<std::string, ContainerStats>& stats, const WindowsById& windows,
+                const ServiceModel& model, const std::set<std::string>& always_on) {
+  std::map<std::string, std::vector<std::string>> windows_of = WindowsByService(windows);
+  json services = json::array();
+  std::set<std::string> seen;
+  for (const auto& c : containers) {
+    seen.insert(c.service);
+    json entry = {{"service", c.service},
+                  {"state", c.state},
+                  {"health", c.health.empty() ? json(nullptr) : json(c.health)},
+                  {"container", c.container},
+                  {"restart_count", c.restart_count},
+                  {"exit_code", c.exit_code ? json(*c.exit_code) : json(nullptr)},
+                  {"always_on", always_on.count(c.service) > 0},
+                  {"window_ids", windows_of[c.service]}};
+    if (auto s = stats.find(c.id); s != stats.end()) {
+      entry["cpu_percent"] = s->second.cpu_percent;
+      entry["memory_bytes"] = s->second.memory_bytes;
+      entry["memory_limit_bytes"] = s->second.memory_limit_bytes;
+    }
+    services.push_back(std::move(entry));
+  }
+  for (const auto& [name, def] : model.services) {
+    if (seen.count(name)) continue;
+    services.push_back({{"service", name},
+                        {"state", "absent"},
+                        {"health", nullptr},
+                        {"container", nullptr},
+                        {"restart_count", 0},
+                        {"exit_code", nullptr},
+                        {"always_on", always_on.count(name) > 0},
+                        {"window_ids", windows_of[name]}});
+  }
+  return json{{"status", "ok"}, {"services", services}};
+}
+
+json SoloMadreStatusView(const SoloMadreCheck& check) {
+  return json{
+      {"status", "ok"},
+      {"policy_active", check.policy_active},
+      {"running_services", std::vector<std::string>(check.running.begin(), check.running.end())},
+      {"expected_services", std::vector<std::string>(check.expected.begin(), check.expected.end())},
+      {"unexpected_services", check.unexpected},
+      {"missing_services", check.missing}};
+}
+
+json DockerEventView(const DockerEvent& event) {
+  return json{{"action", event.action},
+              {"service", event.service},
+              {"container", event.container_name},
+              {"exit_code", event.exit_code ? json(*event.exit_code) : json(nullptr)},
+              {"health", event.health.empty() ? json(nullptr) : json(event.health)},
+              {"time", FormatRfc3339(event.time)}};
+}
+
+}  // namespace madre

@@ -1,0 +1,57 @@
+#include "core/policy_view.h"
+
+#include <algorithm>
+#include <iterator>
+
+namespace madre {
+
+const char* PolicyName(const WindowsById& windows) {
+  return windows.empty() ? "solo_madre" : "windowed";
+}
+
+const Window* ActiveWindow(const WindowsById& windows) {
+  const Window* active = nullptr;
+  for (const auto& [id, window] : windows) {
+    if (!window.Live()) continue;
+    if (!active || window.created_at > active->created_at) active = &window;
+  }
+  return active;
+}
+
+std::set<std::string> ActiveServices(const WindowsById& windows) {
+  std::set<std::string> services;
+  for (const auto& [id, window] : windows) {
+    if (!window.Live()) continue;
+    services.insert(window.effective_services.begin(), window.effective_services.end());
+  }
+  return services;
+}
+
+std::map<std::string, std::vector<std::string>> WindowsByService(const WindowsById& windows) {
+  std::map<std::string, std::vector<std::string>> out;
+  for (const auto& [id, window] : windows) {
+    if (!window.Live()) continue;
+    for (const auto& name : window.effective_services) out[name].push_back(id);
+  }
+  return out;
+}
+
+SoloMadreCheck CheckSoloMadre(const std::vector<ContainerState>& observed,
+                              const std::set<std::string>& always_on, const ServiceModel& model) {
+  SoloMadreCheck check;
+  check.expected = always_on;
+  for (const auto& c : observed) {
+    if (c.Running()) check.running.insert(c.service);
+  }
+  for (const auto& name : always_on) {
+    if (!model.Has(name)) check.running.insert(name);
+  }
+  std::set_difference(check.running.begin(), check.running.end(), check.expected.begin(),
+                      check.expected.end(), std::back_inserter(check.unexpected));
+  std::set_difference(check.expected.begin(), check.expected.end(), check.running.begin(),
+                      check.running.end(), std::back_inserter(check.missing));
+  check.policy_active = check.unexpected.empty() && check.missing.empty();
+  return check;
+}
+
+}  // namespace madre

@@ -1,0 +1,45 @@
+// Read-side rules over the planner's state, for the views of the HTTP API: which window is
+// "the" active one, whether the stack is windowed or at SOLO_MADRE, which windows hold a
+// service, and whether SOLO_MADRE holds. Pure functions of their arguments.
+#pragma once
+
+#include <map>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "core/model.h"
+#include "core/window.h"
+
+namespace madre {
+
+// The windows the planner keeps: live ones and ones still closing, by id.
+using WindowsById = std::map<std::string, Window>;
+
+// A closing window still holds services: the stack is back at SOLO_MADRE only when every
+// window has closed. "windowed" or "solo_madre".
+const char* PolicyName(const WindowsById& windows);
+
+// The newest live window (by created_at; on a tie the first by id), null when none is live.
+const Window* ActiveWindow(const WindowsById& windows);
+
+// The effective services of every live window, sorted.
+std::set<std::string> ActiveServices(const WindowsById& windows);
+
+// Service -> ids of the live windows that hold it.
+std::map<std::string, std::vector<std::string>> WindowsByService(const WindowsById& windows);
+
+struct SoloMadreCheck {
+  std::set<std::string> running;   // running services, plus always-on names madre itself is
+  std::set<std::string> expected;  // the always-on set
+  std::vector<std::string> unexpected;  // running, not expected
+  std::vector<std::string> missing;     // expected, not running
+  bool policy_active = false;           // nothing unexpected and nothing missing
+};
+
+// SOLO_MADRE holds when exactly the always-on set runs. An always-on name that is not a
+// compose service (madre on the host) counts as running: it is this daemon.
+SoloMadreCheck CheckSoloMadre(const std::vector<ContainerState>& observed,
+                              const std::set<std::string>& always_on, const ServiceModel& model);
+
+}  // namespace madre

@@ -1,0 +1,76 @@
+#include "core/policy_view.h"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include "testing/model_builder.h"
+
+namespace madre {
+namespace {
+
+using ::testing::ElementsAre;
+using ::testing::IsEmpty;
+
+Window WindowOf(std::string id, WindowState state, int created_sec, std::vector<std::string> services) {
+  Window w;
+  w.id = std::move(id);
+  w.state = state;
+  w.created_at = TimePoint{} + Seconds(created_sec);
+  w.effective_services = std::move(services);
+  return w;
+}
+
+WindowsById Windows(std::initializer_list<Window> list) {
+  WindowsById out;
+  for (const Window& w : list) out[w.id] = w;
+  return out;
+}
+
+TEST(PolicyViewTest, TheStackIsWindowedWhileAnyWindowIsKeptEvenAClosingOne) {
+  EXPECT_STREQ(PolicyName({}), "solo_madre");
+  EXPECT_STREQ(PolicyName(Windows({WindowOf("a", WindowState::kClosing, 1, {"db"})})), "windowed");
+}
+
+TEST(PolicyViewTest, TheActiveWindowIsTheNewestLiveOne) {
+  WindowsById windows = Windows({WindowOf("a", WindowState::kOpen, 5, {"db"}),
+                                 WindowOf("b", WindowState::kOpening, 9, {"web"}),
+                                 WindowOf("c", WindowState::kClosing, 20, {"redis"})});
+  ASSERT_NE(ActiveWindow(windows), nullptr);
+  EXPECT_EQ(ActiveWindow(windows)->id, "b");
+  EXPECT_EQ(ActiveWindow(Windows({WindowOf("c", WindowState::kClosing, 20, {})})), nullptr);
+}
+
+TEST(PolicyViewTest, ActiveServicesAndWindowsByServiceCountOnlyLiveWindows) {
+  WindowsById windows = Windows({WindowOf("a", WindowState::kOpen, 5, {"db", "web"}),
+                                 WindowOf("b", WindowState::kOpen, 6, {"db"}),
+                                 WindowOf("c", WindowState::kClosing, 7, {"redis"})});
+  EXPECT_THAT(ActiveServices(windows), ElementsAre("db", "web"));
+  auto by_service = WindowsByService(windows);
+  EXPECT_THAT(by_service["db"], ElementsAre("a", "b"));
+  EXPECT_THAT(by_service["web"], ElementsAre("a"));
+  EXPECT_EQ(by_service.count("redis"), 0u);
+}
+
+TEST(PolicyViewTest, SoloMadreHoldsWhenExactlyTheAlwaysOnSetRuns) {
+  ServiceModel model = ModelOf({{"redis", {}}, {"db", {}}});
+  ContainerState redis, db;
+  redis.service = "redis";
+  redis.state = "running";
+  db.service = "db";
+  db.state = "exited";
+  // "madre" is not a compose service: it is the daemon itself, so it counts as running.
+  SoloMadreCheck ok = CheckSoloMadre({redis, db}, {"madre", "redis"}, model);
+  EXPECT_TRUE(ok.policy_active);
+  EXPECT_THAT(ok.running, ElementsAre("madre", "redis"));
+  EXPECT_THAT(ok.unexpected, IsEmpty());
+
+  db.state = "running";
+  redis.state = "exited";
+  SoloMadreCheck bad = CheckSoloMadre({redis, db}, {"madre", "redis"}, model);
+  EXPECT_FALSE(bad.policy_active);
+  EXPECT_THAT(bad.unexpected, ElementsAre("db"));
+  EXPECT_THAT(bad.missing, ElementsAre("redis"));
+}
+
+}  // namespace
+}  // namespace madre

@@ -1,0 +1,45 @@
+#include "http_api/metrics_endpoint.h"
+
+#include "http_api/http_api_test_support.h"
+
+namespace madre {
+namespace {
+
+using ::testing::HasSubstr;
+
+class MetricsEndpointTest : public HttpApiTest {};
+
+TEST_F(MetricsEndpointTest, HostFiguresComeFromTheHostReadingsOfTheScrape) {
+  host_ = [] {
+    HostFigures figures;
+    figures.cpu_percent = 42;
+    figures.memory_total_bytes = 1000;
+    figures.memory_available_bytes = 400;
+    figures.load = std::array<double, 3>{0.5, 0.25, 0.125};
+    return figures;
+  };
+  Build();
+  HttpResponse text = Call("GET", "/metrics");
+  EXPECT_THAT(text.body, HasSubstr("madre_host_cpu_percent 42"));
+  EXPECT_THAT(text.body, HasSubstr("madre_host_memory_bytes{kind=\"used\"} 600"));
+  EXPECT_THAT(text.body, HasSubstr("madre_host_load{period=\"5m\"} 0.25"));
+  EXPECT_THAT(text.body, HasSubstr("madre_windows_open 0"));
+}
+
+TEST_F(MetricsEndpointTest, AScrapeAnswersAtOnceAndStartsTheStatsSampler) {
+  Build();
+  std::optional<HttpResponse> answer;
+  router_->Handle(Request("GET", "/metrics"), [&answer](HttpResponse r) { answer = std::move(r); });
+  ASSERT_TRUE(answer.has_value());  // before any queued job ran: it never waits for Docker
+  EXPECT_EQ(answer->status, 200);
+  EXPECT_TRUE(router_->sampler().ticking());
+}
+
+TEST_F(MetricsEndpointTest, WithoutMetricsTheBodySaysSo) {
+  options_.metrics = nullptr;
+  Build();
+  EXPECT_EQ(Call("GET", "/metrics").body, "# metrics are not enabled\n");
+}
+
+}  // namespace
+}  // namespace madre

@@ -1,0 +1,129 @@
+#include "http_api/read_routes.h"
+
+#include "api/views.h"
+#include "core/policy_view.h"
+#include "http_api/http_common.h"
+
+namespace madre {
+
+using nlohmann::json;
+
+namespace {
+
+// When the ttl_remaining_sec of some kept window next shows another value (it is the whole
+// seconds to the deadline, rounded up); nullopt when none counts down.
+std::optional<TimePoint> NextTtlChange(const WindowsById& windows, TimePoint now) {
+  std::optional<TimePoint> next;
+  for (const auto& [id, window] : windows) {
+    if (!window.Live() || window.hold || !window.deadline) continue;
+    const std::int64_t remaining = SecondsUntil(*window.deadline, now);
+    if (remaining <= 0) continue;
+    const TimePoint change = *window.deadline - Seconds(remaining - 1);
+    if (!next || change < *next) next = change;
+  }
+  return next;
+}
+
+}  // namespace
+
+ReadRoutes::ReadRoutes(ReadRoutesOptions options, Engine& engine, ContainerObserver& observer,
+                       Executor& workers, Executor& loop, StatsSampler& sampler)
+    : options_(std::move(options)),
+      engine_(engine),
+      observer_(observer),
+      workers_(workers),
+      loop_(loop),
+      sampler_(sampler) {}
+
+void ReadRoutes::State(Responder respond) {
+  const TimePoint now = engine_.Now();
+  if (!state_body_ || (state_valid_until_ && now >= *state_valid_until_)) {
+    const EngineView view = engine_.Snapshot();
+    state_body_ = Dump(StateView(view.windows, now, options_.stop_strategy));
+    state_valid_until_ = NextTtlChange(view.windows, now);
+    ++state_builds_;
+  }
+  HttpResponse response;
+  response.body = *state_body_;
+  respond(std::move(response));
+}
+
+void ReadRoutes::WindowsStatus(const HttpRequest& request, Responder respond) {
+  Result<int> limit = QueryInt(request, "limit", 20, 0, 1000);
+  if (!limit.ok()) return respond(ErrorResponse(limit.status()));
+  Result<std::vector<Window>> history = engine_.History(*limit);
+  if (!history.ok()) return respond(ErrorResponse(history.status()));
+  respond(JsonResponse(200, WindowsStatusView(engine_.Snapshot().windows, *history, engine_.Now(),
+                                              options_.stop_strategy)));
+}
+
+void ReadRoutes::WindowGet(const std::string& id, Responder respond) {
+  Result<std::optional<Window>> window = engine_.FindWindow(id);
+  if (!window.ok()) return respond(ErrorResponse(window.status()));
+  if (!window->has_value()) return respond(ErrorResponse(Status::NotFound("No window " + id)));
+  respond(JsonResponse(200, WindowView(**window, engine_.Now(), options_.stop_strategy)));
+}
+
+void ReadRoutes::Audit(const HttpRequest& request, Responder respond) {
+  Result<int> limit = QueryInt(request, "limit", 100, 1, 10000);
+  if (!limit.ok()) return respond(ErrorResponse(limit.status()));
+  std::optional<std::int64_t> after;
+  if (request.query.count("after")) {
+    Result<int> parsed = QueryInt(request, "after", 0, 0, 2'000'000'000);
+    if (!parsed.ok()) return respond(ErrorResponse(parsed.status()));
+    after = *parsed;
+  }
+  Result<std::vector<AuditRecord>> records = engine_.Audit(*limit, after);
+  if (!records.ok()) return respond(ErrorResponse(records.status()));
+  json list = json::array();
+  for (const auto& record : *records) list.push_back(AuditRecordToJson(record));
+  respond(JsonResponse(200, {{"status", "ok"}, {"records", list}}));
+}
+
+void ReadRoutes::Services(Responder respond) {
+  const EngineView view = engine_.Snapshot();
+  respond(JsonResponse(200, ServicesView(view.config, view.model)));
+}
+
+void ReadRoutes::WithContainers(std::function<void(Result<std::vector<ContainerState>>)> then) {
+  // The engine's last observation is kept current by Docker events and the resync: use it.
+  // Before the first one (right after start-up), or while events are lost, ask Docker.
+  if (const std::vector<ContainerState>* current = engine_.Snapshot().Current()) {
+    return then(*current);
+  }
+  workers_.Submit([this, then = std::move(then)]() mutable {
+    Result<std::vector<ContainerState>> list = observer_.ListProject();
+    loop_.Submit([then = std::move(then), list = std::move(list)]() mutable { then(std::move(list)); });
+  });
+}
+
+void ReadRoutes::Status(const HttpRequest& request, Responder respond) {
+  const bool with_stats = request.query.count("stats") && request.query.at("stats") == "1";
+  WithContainers([this, with_stats, respond](Result<std::vector<ContainerState>> list) {
+    if (!list.ok()) {
+      return respond(ErrorResponse(
+          Status::Unavailable("cannot read containers: " + list.status().message())));
+    }
+    auto answer = [this, respond, containers = *list](bool stats) {
+      static const std::map<std::string, ContainerStats> kNone;
+      const EngineView view = engine_.Snapshot();
+      respond(JsonResponse(200, StatusView(containers, stats ? sampler_.stats() : kNone,
+                                           view.windows, view.model, options_.always_on)));
+    };
+    if (!with_stats) return answer(false);
+    sampler_.Fresh(*list, [answer] { answer(true); });
+  });
+}
+
+void ReadRoutes::SoloMadreStatus(Responder respond) {
+  WithContainers([this, respond](Result<std::vector<ContainerState>> list) {
+    if (!list.ok()) {
+      return respond(ErrorResponse(
+          Status::Unavailable("cannot read containers: " + list.status().message())));
+    }
+    respond(JsonResponse(200, SoloMadreStatusView(CheckSoloMadre(
+                                  *list, options_.always_on, engine_.Snapshot().model))));
+  });
+}
+
+}  // namespace madre

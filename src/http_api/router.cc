@@ -1,0 +1,293 @@
+#include "http_api/router.h"
+
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+
+#include "api/json_codec.h"
+#include "engine/engine_metrics.h"
+
+namespace madre {
+
+using nlohmann::json;
+
+namespace {
+
+constexpr std::string_view kPowerPrefix = "/madre/power/";
+
+std::vector<std::string> Segments(std::string_view path) {
+  std::vector<std::string> out;
+  std::size_t start = 0;
+  for (;;) {
+    const std::size_t slash = path.find('/', start);
+    out.emplace_back(path.substr(start, slash == path.npos ? path.npos : slash - start));
+    if (slash == path.npos) return out;
+    start = slash + 1;
+  }
+}
+
+bool IsLiteral(const std::string& pattern) { return pattern.find('{') == pattern.npos; }
+
+// {x} matches one segment (possibly empty); the matched segments go to `params`.
+bool Matches(const std::string& pattern, const std::string& path, std::vector<std::string>* params) {
+  if (IsLiteral(pattern)) return pattern == path;
+  const std::vector<std::string> want = Segments(pattern), have = Segments(path);
+  if (want.size() != have.size()) return false;
+  std::vector<std::string> found;
+  for (std::size_t i = 0; i < want.size(); ++i) {
+    if (!want[i].empty() && want[i].front() == '{') {
+      found.push_back(have[i]);
+    } else if (want[i] != have[i]) {
+      return false;
+    }
+  }
+  if (params) *params = std::move(found);
+  return true;
+}
+
+// Every pattern of the table, for RouteLabel (the table below uses the same strings).
+const std::vector<std::string>& Patterns() {
+  static const std::vector<std::string> kPatterns = {
+      "/health", "/metrics", "/madre/power/window/open", "/madre/power/window/close",
+      "/madre/power/windows/open", "/madre/power/windows/close", "/madre/power/windows/hold",
+      "/madre/power/windows/extend", "/madre/power/windows/status", "/madre/power/state",
+      "/madre/power/status", "/madre/power/services", "/madre/power/audit",
+      "/madre/power/events", "/madre/power/policy/solo_madre/status",
+      "/madre/power/policy/solo_madre/apply", "/madre/power/windows/{id}",
+      "/madre/power/service/{name}/start", "/madre/power/service/{name}/stop",
+      "/madre/power/service/{name}/restart"};
+  return kPatterns;
+}
+
+HttpResponse NotFound() {
+  return JsonResponse(404, {{"detail", "Not Found"}, {"code", "not_found"}});
+}
+
+}  // namespace
+
+std::string RouteLabel(const std::string& path) {
+  for (const auto& pattern : Patterns()) {
+    if (IsLiteral(pattern) && pattern == path) return pattern;
+  }
+  for (const auto& pattern : Patterns()) {
+    if (!IsLiteral(pattern) && Matches(pattern, path, nullptr)) return pattern;
+  }
+  return "other";
+}
+
+bool TokenMatches(const std::string& expected, const std::string& given) {
+  // Compare every byte of the longer length so that timing does not reveal a prefix.
+  const std::size_t n = std::max(expected.size(), given.size());
+  unsigned char diff = expected.size() == given.size() ? 0 : 1;
+  for (std::size_t i = 0; i < n; ++i) {
+    const unsigned char a = i < expected.size() ? static_cast<unsigned char>(expected[i]) : 0;
+    const unsigned char b = i < given.size() ? static_cast<unsigned char>(given[i]) : 0;
+    diff |= static_cast<unsigned char>(a ^ b);
+  }
+  return diff == 0 && !expected.empty();
+}
+
+ApiRouter::ApiRouter(RouterOptions options, RouterDeps deps)
+    : options_(std::move(options)),
+      deps_(std::move(deps)),
+      throttle_(options_.throttle,
+                OpenThrottle::Deps{
+                    .busy = deps_.cpu_busy,
+                    .snapshot = deps_.cpu_snapshot,
+                    .after = deps_.after,
+                    .audit_rejected =
+                        [this](const std::string& actor, const Status& why) {
+                          deps_.engine.AuditRejected("window.open", actor, why);
+                        }}),
+      sampler_(StatsSampler::Deps{.observer = deps_.observer,
+                                  .workers = deps_.workers,
+                                  .loop = deps_.loop,
+                                  .after = deps_.after,
+                                  .now = [this] { return deps_.engine.Now(); },
+                                  .containers = [this] { return deps_.engine.Snapshot().observed; },
+                                  .busy =
+                                      [this] {
+                                        return !deps_.engine.Snapshot().windows.empty() ||
+                                               throttle_.waiting() > 0;
+                                      }},
+               options_.stats_interval),
+      events_(deps_.engine, options_.stop_strategy),
+      metrics_endpoint_(options_.metrics, deps_.engine, sampler_, deps_.host),
+      reads_(ReadRoutesOptions{.always_on = options_.always_on,
+                               .stop_strategy = options_.stop_strategy},
+             deps_.engine, deps_.observer, deps_.workers, deps_.loop, sampler_),
+      commands_(WindowRoutesOptions{.open_wait_timeout = options_.open_wait_timeout,
+                                    .stop_strategy = options_.stop_strategy},
+                deps_.engine, throttle_),
+      routes_(Table()) {}
+
+std::vector<ApiRouter::Route> ApiRouter::Table() {
+  auto open = [this](bool compatible) {
+    return [this, compatible](const HttpRequest& r, const std::vector<std::string>&, Responder w) {
+      commands_.Open(r, compatible, std::move(w));
+      sampler_.Poke();  // an open may wait for admission now
+    };
+  };
+  auto plain = [](std::function<void(const HttpRequest&, Responder)> fn) -> Handler {
+    return [fn = std::move(fn)](const HttpRequest& r, const std::vector<std::string>&,
+                                Responder w) { fn(r, std::move(w)); };
+  };
+  auto service = [this](std::string op) -> Handler {
+    return [this, op](const HttpRequest& r, const std::vector<std::string>& params, Responder w) {
+      commands_.ServiceOp(r, params.at(0), op, std::move(w));
+    };
+  };
+  using A = Access;
+  return {
+      {"GET", "/health", A::kPublic, false,
+       plain([this](const HttpRequest&, Responder w) {
+         w(JsonResponse(200, {{"module", "madre"}, {"status", "ok"}, {"version", options_.version}}));
+       })},
+      {"GET", "/metrics", A::kMetrics, false,
+       plain([this](const HttpRequest&, Responder w) { metrics_endpoint_.Serve(std::move(w)); })},
+      {"POST", "/madre/power/window/open", A::kToken, true, open(true)},
+      {"POST", "/madre/power/windows/open", A::kToken, true, open(false)},
+      {"POST", "/madre/power/window/close", A::kToken, true,
+       plain([this](const HttpRequest& r, Responder w) { commands_.Close(r, std::move(w)); })},
+      {"POST", "/madre/power/windows/close", A::kToken, true,
+       plain([this](const HttpRequest& r, Responder w) { commands_.Close(r, std::move(w)); })},
+      {"POST", "/madre/power/windows/hold", A::kToken, true,
+       plain([this](const HttpRequest& r, Responder w) { commands_.Hold(r, std::move(w)); })},
+      {"POST", "/madre/power/windows/extend", A::kToken, true,
+       plain([this](const HttpRequest& r, Responder w) { commands_.Extend(r, std::move(w)); })},
+      {"GET", "/madre/power/state", A::kToken, false,
+       plain([this](const HttpRequest&, Responder w) { reads_.State(std::move(w)); })},
+      {"GET", "/madre/power/status", A::kToken, false,
+       plain([this](const HttpRequest& r, Responder w) { reads_.Status(r, std::move(w)); })},
+      {"GET", "/madre/power/services", A::kToken, false,
+       plain([this](const HttpRequest&, Responder w) { reads_.Services(std::move(w)); })},
+      {"GET", "/madre/power/audit", A::kToken, false,
+       plain([this](const HttpRequest& r, Responder w) { reads_.Audit(r, std::move(w)); })},
+      {"GET", "/madre/power/events", A::kToken, false,
+       plain([this](const HttpRequest&, Responder w) { events_.Subscribe(std::move(w)); })},
+      {"GET", "/madre/power/windows/status", A::kToken, false,
+       plain([this](const HttpRequest& r, Responder w) { reads_.WindowsStatus(r, std::move(w)); })},
+      {"GET", "/madre/power/policy/solo_madre/status", A::kToken, false,
+       plain([this](const HttpRequest&, Responder w) { reads_.SoloMadreStatus(std::move(w)); })},
+      {"POST", "/madre/power/policy/solo_madre/apply", A::kToken, false,
+       plain([this](const HttpRequest& r, Responder w) {
+         commands_.SoloMadreApply(r, std::move(w));
+       })},
+      {"GET", "/madre/power/windows/{id}", A::kToken, false,
+       [this](const HttpRequest&, const std::vector<std::string>& params, Responder w) {
+         const std::string& id = params.at(0);
+         if (!IsValidWindowId(id)) return w(ErrorResponse(Status::NotFound("No window " + id)));
+         reads_.WindowGet(id, std::move(w));
+       }},
+      {"POST", "/madre/power/service/{name}/start", A::kToken, true, service("start")},
+      {"POST", "/madre/power/service/{name}/stop", A::kToken, false, service("stop")},
+      {"POST", "/madre/power/service/{name}/restart", A::kToken, false, service("restart")},
+  };
+}
+
+void ApiRouter::SetReady() {
+  ready_ = true;
+  throttle_.Start();
+}
+
+void ApiRouter::OnEngineChange() {
+  reads_.OnEngineChange();
+  sampler_.Poke();
+}
+
+void ApiRouter::PublishWindow(const Window& window) {
+  reads_.OnEngineChange();
+  events_.PublishWindow(window);
+}
+
+void ApiRouter::PublishDockerEvent(const DockerEvent& event) { events_.PublishDockerEvent(event); }
+
+void ApiRouter::Handle(HttpRequest request, Responder respond) {
+  const std::string method = request.method;
+  const std::string path = request.path;
+  const std::string client = ClientOf(request);
+  // Every answer is logged without the token, headers or body.
+  Metrics* metrics = options_.metrics;
+  Responder logged = [respond, method, path, client, metrics](HttpResponse response) {
+    spdlog::debug("{} {} {} -> {}", client, method, path, response.status);
+    if (metrics) {
+      metrics->Add(kMetricHttpRequests,
+                   {{"route", RouteLabel(path)}, {"code", std::to_string(response.status)}});
+    }
+    respond(std::move(response));
+  };
+  Dispatch(request, std::move(logged));
+}
+
+std::optional<HttpResponse> ApiRouter::Authenticate(const HttpRequest& request) {
+  std::string given;
+  if (auto token = request.headers.find("x-vx11-token"); token != request.headers.end()) {
+    given = token->second;
+  } else if (auto auth = request.headers.find("authorization"); auth != request.headers.end()) {
+    constexpr std::string_view kBearer = "Bearer ";
+    if (auth->second.size() > kBearer.size() &&
+        std::equal(kBearer.begin(), kBearer.end(), auth->second.begin(),
+                   [](char a, char b) { return std::tolower(a) == std::tolower(b); })) {
+      given = auth->second.substr(kBearer.size());
+    }
+  }
+  auto count = [this](const char* reason) {
+    if (options_.metrics) options_.metrics->Add(kMetricAuthFailures, {{"reason", reason}});
+  };
+  if (given.empty()) {
+    count("missing");
+    return JsonResponse(401, {{"detail", "auth_required: X-VX11-Token header missing"},
+                              {"code", "auth_required"}});
+  }
+  if (!TokenMatches(options_.token, given)) {
+    count("invalid");
+    return JsonResponse(403, {{"detail", "forbidden: invalid token"}, {"code", "forbidden"}});
+  }
+  return std::nullopt;
+}
+
+void ApiRouter::Dispatch(const HttpRequest& request, Responder respond) {
+  const std::string& path = request.path;
+  const bool power = StartsWith(path, kPowerPrefix);
+  // Literal routes first: "windows/open" is not the window "open".
+  std::vector<const Route*> candidates;
+  std::vector<std::string> params;
+  for (const bool literal : {true, false}) {
+    for (const Route& route : routes_) {
+      if (IsLiteral(route.pattern) != literal) continue;
+      std::vector<std::string> found;
+      if (!Matches(route.pattern, path, &found)) continue;
+      if (candidates.empty()) params = std::move(found);
+      candidates.push_back(&route);
+    }
+    if (!candidates.empty()) break;
+  }
+  // Authentication comes before anything else under /madre/power, known path or not.
+  const Access access = candidates.empty() ? (power ? Access::kToken : Access::kPublic)
+                                           : candidates.front()->access;
+  if (access == Access::kToken || (access == Access::kMetrics && !options_.metrics_public)) {
+    if (std::optional<HttpResponse> refused = Authenticate(request)) {
+      return respond(std::move(*refused));
+    }
+  }
+  if (power && !ready_) {
+    return respond(ErrorResponse(Status::Unavailable("madre is starting: reconciling with Docker")));
+  }
+  if (candidates.empty()) return respond(NotFound());
+  const std::string& method = request.method;
+  const bool get = method == "GET" || method == "HEAD";
+  auto chosen = std::find_if(candidates.begin(), candidates.end(), [&](const Route* route) {
+    return route->method == "GET" ? get : route->method == method;
+  });
+  if (chosen == candidates.end()) {
+    return respond(JsonResponse(405, {{"detail", "method " + method + " not allowed on " + path},
+                                      {"code", "method_not_allowed"}}));
+  }
+  if ((*chosen)->needs_windows && !options_.windows_enabled) {
+    return respond(ErrorResponse(Status::Unavailable(
+        "power windows are disabled on this madre (VX11_POWER_WINDOWS_ENABLED=0)")));
+  }
+  (*chosen)->handler(request, params, std::move(respond));
+}
+
+}  // namespace madre

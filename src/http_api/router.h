@@ -1,0 +1,118 @@
+// The HTTP API (SPEC §3-§5, docs/http_api.md): a table of routes {method, path pattern,
+// handler} in front of the classes that serve them. The router authenticates, checks
+// readiness, counts each answer by route, and owns the route classes:
+//   WindowRoutes (commands), ReadRoutes (views), EventHub (SSE), MetricsEndpoint (/metrics),
+//   OpenThrottle (admission of opens) and StatsSampler (container stats on a timer).
+//
+// Authentication: the token in `X-VX11-Token: <token>` or `Authorization: Bearer <token>`.
+// Everything under /madre/power/ needs it (401 missing, 403 wrong, before anything else, even
+// for unknown paths), and so does /metrics unless `metrics_public`. Each failure is counted in
+// madre_auth_failures_total{reason="missing"|"invalid"}. /health is public.
+//
+// Threading: the HTTP server's io thread, which is the engine thread (one io thread: the
+// daemon checks it). Docker reads run on the workers.
+#pragma once
+
+#include <functional>
+#include <memory>
+#include <optional>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "adapters/http/http_server.h"
+#include "base/metrics.h"
+#include "engine/engine.h"
+#include "http_api/event_hub.h"
+#include "http_api/http_common.h"
+#include "http_api/metrics_endpoint.h"
+#include "http_api/open_throttle.h"
+#include "http_api/read_routes.h"
+#include "http_api/stats_sampler.h"
+#include "http_api/window_routes.h"
+#include "ports/container_observer.h"
+#include "ports/executor.h"
+
+namespace madre {
+
+struct RouterOptions {
+  std::string token;
+  bool windows_enabled = true;
+  std::string version;
+  std::set<std::string> always_on;
+  Duration open_wait_timeout = Seconds(300);  // the compatible open waits for the result
+  Metrics* metrics = nullptr;                 // GET /metrics and request counts; null: none
+  bool metrics_public = false;                // VX11_METRICS_PUBLIC: /metrics without the token
+  ThrottleOptions throttle;                   // VX11_THROTTLE_CPU_PCT, VX11_THROTTLE_MODE
+  Duration stats_interval = StatsSampler::kDefaultInterval;
+  std::string stop_strategy = "stop";  // VX11_STOP_STRATEGY, shown in every window view
+};
+
+struct RouterDeps {
+  Engine& engine;
+  ContainerObserver& observer;
+  Executor& workers;
+  Executor& loop;
+  ScheduleAfter after;  // timers on the engine thread
+  // Host CPU busy % since a reading 1-60 s old (the CPU meter), never blocking; nullopt when
+  // there is none yet. Empty: no throttling.
+  std::function<std::optional<double>()> cpu_busy;
+  std::function<void()> cpu_snapshot;  // feeds the CPU meter
+  std::function<HostFigures()> host;   // /metrics host figures; empty: none
+};
+
+// The route of a path for metrics ("/madre/power/windows/{id}"), "other" when unknown.
+std::string RouteLabel(const std::string& path);
+
+// Constant-time comparison of the token (no early exit on the first difference).
+bool TokenMatches(const std::string& expected, const std::string& given);
+
+class ApiRouter {
+ public:
+  ApiRouter(RouterOptions options, RouterDeps deps);
+
+  // HttpHandler. Call on the engine thread.
+  void Handle(HttpRequest request, Responder respond);
+  // Until Start() of the engine finished, /madre/power/* answers 503. Also starts the timers
+  // (the CPU meter's feed).
+  void SetReady();
+  // After every engine change: drops cached views, wakes the stats sampler.
+  void OnEngineChange();
+  // Server-Sent Events to every subscriber of GET /madre/power/events (engine thread).
+  void PublishWindow(const Window& window);
+  void PublishDockerEvent(const DockerEvent& event);
+  std::size_t subscribers() const { return events_.subscribers(); }
+
+  // For tests.
+  const ReadRoutes& reads() const { return reads_; }
+  const StatsSampler& sampler() const { return sampler_; }
+
+ private:
+  using Handler = std::function<void(const HttpRequest&, const std::vector<std::string>& params,
+                                     Responder)>;
+  enum class Access { kPublic, kToken, kMetrics };
+  struct Route {
+    std::string method;   // "GET" (also answers HEAD) or "POST"
+    std::string pattern;  // "/madre/power/windows/{id}": {x} matches one path segment
+    Access access = Access::kToken;
+    bool needs_windows = false;  // 503 while VX11_POWER_WINDOWS_ENABLED=0
+    Handler handler;
+  };
+  std::vector<Route> Table();
+  void Dispatch(const HttpRequest& request, Responder respond);
+  // Empty when authenticated, else the answer (401/403), counted.
+  std::optional<HttpResponse> Authenticate(const HttpRequest& request);
+
+  RouterOptions options_;
+  RouterDeps deps_;
+  bool ready_ = false;
+  OpenThrottle throttle_;
+  StatsSampler sampler_;
+  EventHub events_;
+  MetricsEndpoint metrics_endpoint_;
+  ReadRoutes reads_;
+  WindowRoutes commands_;
+  std::vector<Route> routes_;
+};
+
+}  // namespace madre

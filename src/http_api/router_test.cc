@@ -1,0 +1,139 @@
+#include "http_api/router.h"
+
+#include "http_api/http_api_test_support.h"
+
+namespace madre {
+namespace {
+
+using nlohmann::json;
+using ::testing::HasSubstr;
+using ::testing::IsEmpty;
+
+class RouterTest : public HttpApiTest {};
+
+TEST_F(RouterTest, EveryPowerRouteNeedsTheTokenEvenAnUnknownOne) {
+  Build();
+  for (const char* path : {"/madre/power/state", "/madre/power/policy/solo_madre/status",
+                           "/madre/power/policy/solo_madre/apply", "/madre/power/nope",
+                           "/madre/power/"}) {
+    HttpResponse missing = Call("GET", path, "", std::nullopt);
+    EXPECT_EQ(missing.status, 401) << path;
+    EXPECT_EQ(Json(missing)["detail"], "auth_required: X-VX11-Token header missing");
+    HttpResponse wrong = Call("GET", path, "", "nope");
+    EXPECT_EQ(wrong.status, 403) << path;
+    EXPECT_EQ(Json(wrong)["detail"], "forbidden: invalid token");
+  }
+  EXPECT_EQ(Call("GET", "/health", "", std::nullopt).status, 200);
+  EXPECT_EQ(Call("GET", "/madre/power", "", "secret").status, 404);
+}
+
+TEST_F(RouterTest, ABearerTokenAuthenticatesLikeTheVx11Header) {
+  Build();
+  HttpRequest bearer = Request("GET", "/madre/power/state", "", std::nullopt);
+  bearer.headers["authorization"] = "Bearer secret";
+  EXPECT_EQ(Send(bearer)->status, 200);
+  bearer.headers["authorization"] = "bearer secret";
+  EXPECT_EQ(Send(bearer)->status, 200);
+  bearer.headers["authorization"] = "Bearer nope";
+  EXPECT_EQ(Send(bearer)->status, 403);
+  bearer.headers["authorization"] = "Basic c2VjcmV0";
+  EXPECT_EQ(Send(bearer)->status, 401);
+}
+
+TEST_F(RouterTest, FailedAuthenticationIsCountedByReason) {
+  Build();
+  Call("GET", "/madre/power/state", "", std::nullopt);
+  Call("GET", "/madre/power/state", "", "wrong");
+  Call("GET", "/madre/power/audit", "", "wrong");
+  EXPECT_EQ(metrics_.Value(kMetricAuthFailures, {{"reason", "missing"}}), 1);
+  EXPECT_EQ(metrics_.Value(kMetricAuthFailures, {{"reason", "invalid"}}), 2);
+}
+
+TEST_F(RouterTest, MetricsNeedTheTokenUnlessMadePublic) {
+  Build();
+  EXPECT_EQ(Call("GET", "/metrics", "", std::nullopt).status, 401);
+  EXPECT_EQ(Call("GET", "/metrics", "", "wrong").status, 403);
+  HttpRequest prometheus = Request("GET", "/metrics", "", std::nullopt);
+  prometheus.headers["authorization"] = "Bearer secret";
+  EXPECT_EQ(Send(prometheus)->status, 200);
+}
+
+TEST_F(RouterTest, PublicMetricsAnswerWithoutTheToken) {
+  options_.metrics_public = true;
+  Build();
+  EXPECT_EQ(Call("GET", "/metrics", "", std::nullopt).status, 200);
+}
+
+TEST_F(RouterTest, TheTableAnswers405ForAKnownPathAnd404ForAnUnknownOne) {
+  Build();
+  HttpResponse wrong_method = Call("GET", "/madre/power/window/open");
+  EXPECT_EQ(wrong_method.status, 405);
+  EXPECT_EQ(Json(wrong_method)["detail"], "method GET not allowed on /madre/power/window/open");
+  // A literal route wins over the {id} pattern: "open" is not a window id here.
+  EXPECT_EQ(Call("GET", "/madre/power/windows/open").status, 405);
+  EXPECT_EQ(Call("POST", "/health").status, 405);
+  EXPECT_EQ(Call("HEAD", "/madre/power/state").status, 200);
+  EXPECT_EQ(Call("GET", "/madre/power/windows/..%2Fetc").status, 404);
+  EXPECT_EQ(Call("POST", "/madre/power/service/db/explode").status, 404);
+  EXPECT_EQ(Call("POST", "/madre/power/service/x;id/start").status, 404);
+  EXPECT_EQ(Call("GET", "/nope", "", std::nullopt).status, 404);
+  EXPECT_THAT(docker_.calls(), IsEmpty());
+}
+
+TEST_F(RouterTest, PowerRoutesAnswer503UntilTheEngineStarted) {
+  PlannerConfig config;
+  EngineDeps deps{clock_, docker_, docker_, store_, audit_, workers_, loop_,
+                  [] { return std::string("w1"); }, probe_, [](Duration) {}};
+  engine_ = std::make_unique<Engine>(deps, config, HttpApiTestModel());
+  router_ = std::make_unique<ApiRouter>(
+      options_, RouterDeps{.engine = *engine_, .observer = docker_, .workers = workers_,
+                           .loop = loop_, .after = timers_.Scheduler(), .cpu_busy = {},
+                           .cpu_snapshot = {}, .host = {}});
+  HttpResponse r = Call("GET", "/madre/power/state");
+  EXPECT_EQ(r.status, 503);
+  EXPECT_THAT(Json(r)["detail"].get<std::string>(), HasSubstr("starting"));
+  EXPECT_EQ(Call("GET", "/health", "", std::nullopt).status, 200);
+}
+
+TEST_F(RouterTest, DisabledWindowsAnswer503ToTheirCommandsOnly) {
+  options_.windows_enabled = false;
+  Build();
+  HttpResponse r = Call("POST", "/madre/power/window/open", R"({"services":["db"]})");
+  EXPECT_EQ(r.status, 503);
+  EXPECT_THAT(Json(r)["detail"].get<std::string>(), HasSubstr("VX11_POWER_WINDOWS_ENABLED"));
+  EXPECT_EQ(Call("POST", "/madre/power/service/db/start").status, 503);
+  EXPECT_EQ(Call("GET", "/madre/power/state").status, 200);
+}
+
+TEST_F(RouterTest, RequestsAreCountedByRoutePattern) {
+  Build();
+  Call("GET", "/madre/power/state");
+  Call("GET", "/madre/power/windows/abc");
+  HttpResponse text = Call("GET", "/metrics");
+  EXPECT_EQ(text.status, 200);
+  EXPECT_EQ(text.content_type, "text/plain; version=0.0.4");
+  EXPECT_THAT(text.body,
+              HasSubstr("madre_http_requests_total{code=\"200\",route=\"/madre/power/state\"} 1"));
+  EXPECT_THAT(text.body, HasSubstr("route=\"/madre/power/windows/{id}\""));
+}
+
+TEST(RouteLabelTest, NamesTheRoutePatternOrOther) {
+  EXPECT_EQ(RouteLabel("/madre/power/state"), "/madre/power/state");
+  EXPECT_EQ(RouteLabel("/madre/power/windows/open"), "/madre/power/windows/open");
+  EXPECT_EQ(RouteLabel("/madre/power/windows/w-1"), "/madre/power/windows/{id}");
+  EXPECT_EQ(RouteLabel("/madre/power/service/db/restart"), "/madre/power/service/{name}/restart");
+  EXPECT_EQ(RouteLabel("/madre/power/service/db/explode"), "other");
+  EXPECT_EQ(RouteLabel("/favicon.ico"), "other");
+}
+
+TEST(TokenTest, ComparisonNeedsEveryByte) {
+  EXPECT_TRUE(TokenMatches("secret", "secret"));
+  EXPECT_FALSE(TokenMatches("secret", "secreT"));
+  EXPECT_FALSE(TokenMatches("secret", "secret2"));
+  EXPECT_FALSE(TokenMatches("secret", "secre"));
+  EXPECT_FALSE(TokenMatches("secret", ""));
+  EXPECT_FALSE(TokenMatches("", ""));
+}
+
+}  // namespace
+}  // namespace madre

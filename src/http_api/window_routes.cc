@@ -1,0 +1,126 @@
+#include "http_api/window_routes.h"
+
+#include "api/views.h"
+#include "http_api/http_common.h"
+
+namespace madre {
+
+using nlohmann::json;
+
+WindowRoutes::WindowRoutes(WindowRoutesOptions options, Engine& engine, OpenThrottle& throttle)
+    : options_(std::move(options)), engine_(engine), throttle_(throttle) {}
+
+Reply<Window> WindowRoutes::WindowReply(Responder respond) {
+  return [this, respond](Result<Window> window) {
+    if (!window.ok()) return respond(ErrorResponse(window.status()));
+    respond(JsonResponse(200, WindowView(*window, engine_.Now(), options_.stop_strategy)));
+  };
+}
+
+void WindowRoutes::Open(const HttpRequest& request, bool compatible, Responder respond) {
+  const std::string actor = ClientOf(request);
+  Result<OpenBody> body = ParseOpenBody(request.body);
+  if (!body.ok()) {
+    engine_.AuditRejected("window.open", actor, body.status());
+    return respond(ErrorResponse(body.status()));
+  }
+  // The compatible endpoint always answers with the result, like the original.
+  const bool wait = compatible || body->wait;
+  const Duration timeout =
+      body->wait_timeout_sec ? Seconds(*body->wait_timeout_sec) : options_.open_wait_timeout;
+  auto go = [this, open = ToOpenRequest(*body, actor), wait, timeout, respond]() mutable {
+    engine_.Open(std::move(open), wait, timeout, [this, respond](Result<OpenOutcome> outcome) {
+      if (!outcome.ok()) return respond(ErrorResponse(outcome.status()));
+      json window = WindowView(outcome->window, engine_.Now(), options_.stop_strategy);
+      if (outcome->window.state == WindowState::kFailed) {
+        json body = window;
+        body["detail"] = "every service failed to start; the window was rolled back";
+        body["code"] = "exec_failed";
+        return respond(JsonResponse(500, body));
+      }
+      respond(JsonResponse(
+          outcome->finished || outcome->window.state != WindowState::kOpening ? 200 : 202, window));
+    });
+  };
+  throttle_.Admit(actor, std::move(go), std::move(respond));
+}
+
+void WindowRoutes::Close(const HttpRequest& request, Responder respond) {
+  const std::string actor = ClientOf(request);
+  Result<std::optional<std::string>> id = ParseWindowIdBody(request.body);
+  if (!id.ok()) {
+    engine_.AuditRejected("window.close", actor, id.status());
+    return respond(ErrorResponse(id.status()));
+  }
+  engine_.Close(*id, actor, WindowReply(std::move(respond)));
+}
+
+void WindowRoutes::Hold(const HttpRequest& request, Responder respond) {
+  const std::string actor = ClientOf(request);
+  Result<HoldBody> body = ParseHoldBody(request.body);
+  if (!body.ok()) {
+    engine_.AuditRejected("window.hold", actor, body.status());
+    return respond(ErrorResponse(body.status()));
+  }
+  engine_.Hold(body->window_id, body->hold, actor, WindowReply(std::move(respond)));
+}
+
+void WindowRoutes::Extend(const HttpRequest& request, Responder respond) {
+  const std::string actor = ClientOf(request);
+  Result<ExtendBody> body = ParseExtendBody(request.body);
+  if (!body.ok()) {
+    engine_.AuditRejected("window.extend", actor, body.status());
+    return respond(ErrorResponse(body.status()));
+  }
+  engine_.Extend(body->window_id, body->ttl_sec, actor, WindowReply(std::move(respond)));
+}
+
+void WindowRoutes::ServiceOp(const HttpRequest& request, const std::string& name,
+                             const std::string& op, Responder respond) {
+  const std::string actor = ClientOf(request);
+  if (!IsValidServiceName(name) || !engine_.Snapshot().model.Has(name)) {
+    const Status why = Status::NotFound("no compose service named \"" + name + "\"");
+    engine_.AuditRejected("service." + op, actor, why);
+    return respond(ErrorResponse(why));
+  }
+  if (Status body = CheckServiceOpBody(request.body); !body.ok()) {
+    engine_.AuditRejected("service." + op, actor, body);
+    return respond(ErrorResponse(body));
+  }
+  auto done = [this, respond](Result<ServiceOpOutcome> outcome) {
+    if (!outcome.ok()) return respond(ErrorResponse(outcome.status()));
+    json body = {{"status", outcome->ok ? "ok" : "error"},
+                 {"service", outcome->service},
+                 {"action", outcome->action},
+                 {"windows_closed", outcome->windows_closed},
+                 {"error", outcome->error.empty() ? json(nullptr) : json(outcome->error)}};
+    if (outcome->window) {
+      body["window_id"] = outcome->window->id;
+      body["window"] = WindowView(*outcome->window, engine_.Now(), options_.stop_strategy);
+    }
+    respond(JsonResponse(outcome->ok ? 200 : 500, body));
+  };
+  if (op == "start") return engine_.ServiceStart(name, actor, std::move(done));
+  if (op == "stop") return engine_.ServiceStop(name, actor, std::move(done));
+  engine_.ServiceRestart(name, actor, std::move(done));
+}
+
+void WindowRoutes::SoloMadreApply(const HttpRequest& request, Responder respond) {
+  const std::string actor = ClientOf(request);
+  if (Status body = CheckServiceOpBody(request.body); !body.ok()) {
+    engine_.AuditRejected("solo_madre.apply", actor, body);
+    return respond(ErrorResponse(body));
+  }
+  engine_.ApplySoloMadre(actor, [respond](Result<SoloMadreOutcome> outcome) {
+    if (!outcome.ok()) return respond(ErrorResponse(outcome.status()));
+    respond(JsonResponse(outcome->exec_status == "fail" ? 500 : 200,
+                         {{"policy", "solo_madre"},
+                          {"services_stopped", outcome->services_stopped},
+                          {"windows_closed", outcome->windows_closed},
+                          {"state", "applied"},
+                          {"exec_status", outcome->exec_status},
+                          {"exec_details", outcome->exec_details}}));
+  });
+}
+
+}  // namespace madre

@@ -1,0 +1,45 @@
+// The command routes: open, close, hold, extend, service start/stop/restart and SOLO_MADRE
+// apply. Each parses its body (api/json_codec.h), calls the engine and answers with the view
+// of the result (api/views.h). A body that does not parse is audited as rejected and answered
+// 400 without reaching the engine. Opens pass the OpenThrottle first.
+//
+// Threading: engine thread only.
+#pragma once
+
+#include <string>
+
+#include "adapters/http/http_server.h"
+#include "engine/engine.h"
+#include "http_api/open_throttle.h"
+
+namespace madre {
+
+struct WindowRoutesOptions {
+  Duration open_wait_timeout = Seconds(300);  // the compatible open waits for the result
+  std::string stop_strategy = "stop";         // shown in every window view
+};
+
+class WindowRoutes {
+ public:
+  WindowRoutes(WindowRoutesOptions options, Engine& engine, OpenThrottle& throttle);
+
+  // `compatible`: POST /madre/power/window/open, which always answers with the result.
+  void Open(const HttpRequest& request, bool compatible, Responder respond);
+  void Close(const HttpRequest& request, Responder respond);
+  void Hold(const HttpRequest& request, Responder respond);
+  void Extend(const HttpRequest& request, Responder respond);
+  // op: start|stop|restart.
+  void ServiceOp(const HttpRequest& request, const std::string& name, const std::string& op,
+                 Responder respond);
+  void SoloMadreApply(const HttpRequest& request, Responder respond);
+
+ private:
+  // Answers a window result with its view.
+  Reply<Window> WindowReply(Responder respond);
+
+  WindowRoutesOptions options_;
+  Engine& engine_;
+  OpenThrottle& throttle_;
+};
+
+}  // namespace madre

@@ -1,0 +1,139 @@
+#include "http_api/window_routes.h"
+
+#include "http_api/http_api_test_support.h"
+
+namespace madre {
+namespace {
+
+using nlohmann::json;
+using ::testing::HasSubstr;
+using ::testing::IsEmpty;
+
+class WindowRoutesTest : public HttpApiTest {};
+
+TEST_F(WindowRoutesTest, CompatibleOpenAnswersWithTheOpenWindow) {
+  Build();
+  HttpResponse r = Call("POST", "/madre/power/window/open", R"({"services":["web"],"ttl_sec":60})");
+  ASSERT_EQ(r.status, 200) << r.body;
+  json body = Json(r);
+  EXPECT_EQ(body["state"], "open");
+  EXPECT_EQ(body["services_started"], json({"db", "web"}));
+  EXPECT_EQ(body["ttl_remaining_sec"], 60);
+  EXPECT_EQ(body["stop_strategy"], "stop");
+}
+
+TEST_F(WindowRoutesTest, ABadBodyIsA400AuditedAsRejectedThatStartsNothing) {
+  Build();
+  HttpResponse bad = Call("POST", "/madre/power/window/open", "{oops");
+  EXPECT_EQ(bad.status, 400);
+  EXPECT_EQ(Json(bad)["code"], "invalid_argument");
+  EXPECT_EQ(audit_.records().back().outcome, "rejected");
+  EXPECT_THAT(docker_.calls(), IsEmpty());
+}
+
+TEST_F(WindowRoutesTest, UnknownKeysAreA400ThatNamesThem) {
+  Build();
+  HttpResponse typo = Call("POST", "/madre/power/windows/open", R"({"services":["db"],"ttl":300})");
+  EXPECT_EQ(typo.status, 400);
+  EXPECT_EQ(Json(typo)["detail"], "unknown field(s) in request body: ttl");
+  HttpResponse hold = Call("POST", "/madre/power/windows/hold", R"({"window_id":"w1","hold":true,"x":1})");
+  EXPECT_EQ(hold.status, 400);
+  EXPECT_EQ(Json(hold)["detail"], "unknown field(s) in request body: x");
+  EXPECT_EQ(Call("POST", "/madre/power/service/db/stop", R"({"force":true})").status, 400);
+  EXPECT_THAT(docker_.calls(), IsEmpty());
+}
+
+TEST_F(WindowRoutesTest, TheKeysTheOriginalClientsSendAreAccepted) {
+  Build();
+  HttpResponse open = Call("POST", "/madre/power/window/open",
+                           R"({"services":["db"],"ttl_sec":60,"mode":"ttl","reason":"r","window_id":null})");
+  ASSERT_EQ(open.status, 200) << open.body;
+  const std::string id = Json(open)["window_id"];
+  EXPECT_EQ(Call("POST", "/madre/power/windows/extend",
+                 R"({"window_id":")" + id + R"(","ttl_sec":120,"services":["db"],"mode":"ttl","reason":"r"})")
+                .status,
+            200);
+  EXPECT_EQ(Call("POST", "/madre/power/service/db/restart",
+                 R"({"apply":true,"confirm":true,"service":"db"})")
+                .status,
+            200);
+  EXPECT_EQ(Call("POST", "/madre/power/window/close",
+                 R"({"window_id":")" + id + R"(","services":["db"],"ttl_sec":null,"mode":"ttl","reason":"r"})")
+                .status,
+            200);
+}
+
+TEST_F(WindowRoutesTest, AnUnknownModeIsTakenAsTtlAndAnEmptyServiceListIsA400) {
+  Build();
+  HttpResponse open = Call("POST", "/madre/power/window/open",
+                           R"({"services":["db"],"ttl_sec":60,"mode":"weird"})");
+  ASSERT_EQ(open.status, 200) << open.body;
+  EXPECT_EQ(Json(open)["hold"], false);
+  EXPECT_EQ(Json(open)["ttl_remaining_sec"], 60);
+  EXPECT_EQ(Call("POST", "/madre/power/windows/open", R"({"services":[]})").status, 400);
+}
+
+TEST_F(WindowRoutesTest, HoldAndExtendAnswerWithTheWindow) {
+  Build();
+  const std::string id =
+      Json(Call("POST", "/madre/power/window/open", R"({"services":["db"],"ttl_sec":60})"))["window_id"];
+  HttpResponse hold = Call("POST", "/madre/power/windows/hold", R"({"window_id":")" + id + R"(","hold":true})");
+  ASSERT_EQ(hold.status, 200) << hold.body;
+  EXPECT_EQ(Json(hold)["hold"], true);
+  EXPECT_EQ(Json(hold)["ttl_remaining_sec"], nullptr);
+  HttpResponse extend = Call("POST", "/madre/power/windows/extend", R"({"window_id":")" + id + R"("})");
+  EXPECT_EQ(extend.status, 400);
+  EXPECT_EQ(Json(extend)["detail"], "ttl_sec is required");
+}
+
+TEST_F(WindowRoutesTest, AServiceOpOnAnUnknownServiceIs404AndAudited) {
+  Build();
+  HttpResponse r = Call("POST", "/madre/power/service/nope/start");
+  EXPECT_EQ(r.status, 404);
+  EXPECT_EQ(Json(r)["detail"], "no compose service named \"nope\"");
+  EXPECT_EQ(audit_.records().back().action, "service.start");
+  EXPECT_EQ(audit_.records().back().outcome, "rejected");
+}
+
+TEST_F(WindowRoutesTest, SoloMadreApplyStopsWindowServices) {
+  Build();
+  ASSERT_EQ(Call("POST", "/madre/power/window/open", R"({"services":["db"],"ttl_sec":60})").status, 200);
+  HttpResponse r = Call("POST", "/madre/power/policy/solo_madre/apply");
+  ASSERT_EQ(r.status, 200) << r.body;
+  EXPECT_EQ(Json(r)["policy"], "solo_madre");
+  EXPECT_EQ(Json(r)["state"], "applied");
+}
+
+TEST_F(WindowRoutesTest, AThrottledOpenIsRefusedAuditedAndStartsNothing) {
+  options_.throttle = {.cpu_pct = 70, .wait = false};
+  cpu_busy_ = [] { return std::optional<double>(95.0); };
+  Build();
+  HttpResponse r = Call("POST", "/madre/power/window/open", R"({"services":["db"]})");
+  EXPECT_EQ(r.status, 503);
+  EXPECT_EQ(audit_.records().back().action, "window.open");
+  EXPECT_EQ(audit_.records().back().outcome, "rejected");
+  EXPECT_THAT(docker_.calls(), IsEmpty());
+}
+
+TEST_F(WindowRoutesTest, AThrottledOpenWaitsOnTimersWithoutAWorkerAndThenOpens) {
+  options_.throttle = {.cpu_pct = 70, .wait = true};
+  int looks = 0;
+  cpu_busy_ = [&looks] { return std::optional<double>(++looks < 2 ? 90.0 : 10.0); };
+  Build();
+  std::optional<HttpResponse> answer;
+  router_->Handle(Request("POST", "/madre/power/window/open", R"({"services":["db"],"ttl_sec":60})"),
+                  [&answer](HttpResponse r) { answer = std::move(r); });
+  Drain();  // every queued job ran to its end: none of them sleeps through the back-off
+  EXPECT_FALSE(answer.has_value());
+  EXPECT_THAT(timers_.delays(), ::testing::Contains(Seconds(1)));
+  EXPECT_TRUE(router_->sampler().ticking());  // an open waits: container stats are sampled
+  clock_.Advance(Seconds(1));
+  timers_.FireDue();
+  Drain();
+  ASSERT_TRUE(answer.has_value());
+  EXPECT_EQ(answer->status, 200) << answer->body;
+  EXPECT_EQ(Json(*answer)["state"], "open");
+}
+
+}  // namespace
+}  // namespace madre
