@@ -213,14 +213,6 @@ TEST(ConfigTest, RetentionDefaultsToKeepingEverythingAndIsReadFromEnvAndToml) {
             StatusCode::kInvalidArgument);
 }
 
-TEST(TokenTest, ComparisonNeedsEveryByte) {
-  EXPECT_TRUE(TokenMatches("secret", "secret"));
-  EXPECT_FALSE(TokenMatches("secret", "secreT"));
-  EXPECT_FALSE(TokenMatches("secret", "secret2"));
-  EXPECT_FALSE(TokenMatches("secret", "secre"));
-  EXPECT_FALSE(TokenMatches("secret", ""));
-  EXPECT_FALSE(TokenMatches("", ""));
-
 TEST(ConfigTest, MetricsNeedTheTokenUnlessVx11MetricsPublicSaysOtherwise) {
   DaemonConfig config;
   EXPECT_FALSE(config.metrics_public);
