@@ -3,8 +3,9 @@
 #include <signal.h>
 
 #include <atomic>
-#include <thread>
+#include <chrono>
 #include <fstream>
+#include <stop_token>
 #include <future>
 #include <random>
 #include <sstream>
@@ -15,6 +16,7 @@
 #include "adapters/docker/docker_engine_client.h"
 #include "adapters/docker/docker_events.h"
 #include "adapters/probe/loopback_probe.h"
+#include "adapters/exec/interruptible_sleep.h"
 #include "adapters/exec/thread_pool_executor.h"
 #include "adapters/http/http_server.h"
 #include "adapters/process/posix_process_runner.h"
@@ -65,6 +67,18 @@ class ServerLoopExecutor final : public Executor {
 
  private:
   std::atomic<HttpServer*> server_{nullptr};
+};
+
+// Runs `fn` when it goes out of scope (on every return path).
+class AtScopeExit {
+ public:
+  explicit AtScopeExit(std::function<void()> fn) : fn_(std::move(fn)) {}
+  ~AtScopeExit() { fn_(); }
+  AtScopeExit(const AtScopeExit&) = delete;
+  AtScopeExit& operator=(const AtScopeExit&) = delete;
+
+ private:
+  std::function<void()> fn_;
 };
 
 std::string NewUuid() {
@@ -219,11 +233,15 @@ int Serve(const ServeFlags& flags) {
   }
 
   SystemClock clock;
+  // Requested at shutdown: readiness waits (and their sleeps) on the workers give up.
+  std::stop_source shutdown;
   ThreadPoolExecutor workers(4, "madre-docker");
   ServerLoopExecutor loop;
   LoopbackProbe probe;
   EngineDeps deps{clock,   compose, *observer, store,  **audit,
-                  workers, loop,    NewUuid,   probe,  [](Duration d) { std::this_thread::sleep_for(d); }};
+                  workers, loop,    NewUuid,   probe,
+                  [stop = shutdown.get_token()](Duration d) { SleepUnlessStopped(d, stop); }};
+  deps.stop = shutdown.get_token();
   Metrics metrics;
   DeclareMadreMetrics(metrics);
   EngineOptions engine_options;
@@ -270,6 +288,15 @@ int Serve(const ServeFlags& flags) {
     return 1;
   }
   loop.Attach(server->get());
+  // The workers' jobs use the engine, the router, the probe and the loop, which are declared
+  // before this guard and so die after it: on every return the running jobs are cancelled and
+  // joined first. Results that still come back are dropped (the loop is detached), so a
+  // cancelled open stays `opening` in the store and resumes on the next start.
+  AtScopeExit join_workers([&loop, &shutdown, &workers] {
+    loop.Attach(nullptr);
+    shutdown.request_stop();
+    workers.Shutdown();
+  });
 
   DeadlineTimer timer([&loop, &engine, &cpu_meter] {
     cpu_meter.Snapshot();
@@ -313,11 +340,18 @@ int Serve(const ServeFlags& flags) {
   int signal_number = 0;
   sigwait(&signals, &signal_number);
   spdlog::info("signal {}: stopping (open windows stay recorded and resume on restart)", signal_number);
+  const auto stopping_since = std::chrono::steady_clock::now();
+  // Shutdown order: nothing new comes in (events, timer, HTTP), then the workers are cancelled
+  // and joined, then (at return, in reverse declaration order) the objects they used die.
   if (events) events->Stop();
   timer.Stop();
   loop.Attach(nullptr);
   (*server)->Stop();
+  shutdown.request_stop();
   workers.Shutdown();
+  spdlog::info("stopped in {} ms", std::chrono::duration_cast<std::chrono::milliseconds>(
+                                       std::chrono::steady_clock::now() - stopping_since)
+                                       .count());
   return 0;
 }
 

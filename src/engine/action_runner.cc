@@ -13,6 +13,8 @@ namespace madre {
 
 namespace {
 
+constexpr char kCancelled[] = "cancelled, madre is stopping";
+
 std::map<std::string, ContainerState> ByService(const std::vector<ContainerState>& list) {
   std::map<std::string, ContainerState> out;
   for (const auto& c : list) {
@@ -62,6 +64,13 @@ void WaitUntilReady(ActionContext& context, std::vector<ServiceOutcome>& outcome
   while (!waiting.empty()) {
     if (!first) context.sleep(context.readiness.poll);
     first = false;
+    if (context.stop.stop_requested()) {
+      for (Waiting& w : waiting) {
+        w.outcome->ok = false;
+        w.outcome->error = std::string("not ready: ") + kCancelled;
+      }
+      return;
+    }
     Result<std::vector<ContainerState>> list = context.observer.ListProject();
     const TimePoint now = context.clock.Now();
     if (!list.ok()) {
@@ -214,6 +223,10 @@ ComposeOutcome FastStart(const Action& action, ActionContext& context) {
   const auto levels = Levels(context.model, action.services);
   std::vector<std::string> failures;
   for (std::size_t l = 0; l < levels.size(); ++l) {
+    if (context.stop.stop_requested()) {
+      failures.push_back(kCancelled);
+      break;
+    }
     std::vector<std::pair<std::string, ContainerState>> to_start, to_unpause;
     std::vector<std::string> to_create;
     for (const auto& name : levels[l]) {

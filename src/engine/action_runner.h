@@ -2,6 +2,7 @@
 #pragma once
 
 #include <functional>
+#include <stop_token>
 #include <vector>
 
 #include "base/clock.h"
@@ -43,6 +44,10 @@ struct ActionContext {
   // VX11_STOP_STRATEGY=pause (needs `control`): a stop pauses the containers and
   // a start unpauses them, for an instant re-open; memory stays in use.
   bool pause_on_stop = false;
+  // Requested when madre shuts down: a readiness wait (and a start between two dependency
+  // levels) gives up at its next look, with a "cancelled" failure, so that the workers can be
+  // joined. `sleep` should return early on it too. Default: never requested.
+  std::stop_token stop = {};
 };
 
 // Start/stop (fast path when `control` is set, else compose)/restart (compose), then observes the project so that each

@@ -153,5 +153,87 @@ TEST_F(FastStartConfigTest, WithoutTheFastPathComposeUpDoesItAllAndNoHashIsAsked
   EXPECT_THAT(docker_.calls(), ElementsAre("up db"));
 }
 
+// A model whose `db` never gets ready: its probe URL is never answered (FakeProbe refuses
+// unknown targets), with a 30 s timeout. `api` depends on it; `cache` has a Docker healthcheck.
+ServiceModel SlowModel() {
+  ServiceModel model = ModelOf({{"db", {}}, {"cache", {}}, {"api", {"db", "cache"}}});
+  model.services["db"].labels["vx11.health.url"] = "http://127.0.0.1:9/never";
+  model.services["db"].labels["vx11.health.timeout_sec"] = "30";
+  model.services["cache"].has_healthcheck = true;
+  model.services["cache"].labels["vx11.health.timeout_sec"] = "30";
+  return model;
+}
+
+// Readiness waits. Time comes from the FakeClock, which the injected sleep advances.
+class ReadinessWaitTest : public ::testing::Test {
+ protected:
+  ReadinessWaitTest()
+      : model_(SlowModel()),
+        docker_(model_),
+        context_{docker_,
+                 docker_,
+                 probe_,
+                 clock_,
+                 [this](Duration d) {
+                   clock_.Advance(d);
+                   ++sleeps_;
+                   if (on_sleep_) on_sleep_();
+                 },
+                 model_,
+                 ReadinessOptions{},
+                 &docker_} {}
+
+  ExecutedAction Start(std::vector<std::string> services) {
+    Action action;
+    action.id = 1;
+    action.kind = ActionKind::kStart;
+    action.services = std::move(services);
+    action.actor = "127.0.0.1";
+    return ExecuteAction(action, context_);
+  }
+
+  static const ServiceOutcome* OutcomeOf(const ExecutedAction& executed, const std::string& name) {
+    for (const auto& s : executed.result.services) {
+      if (s.service == name) return &s;
+    }
+    return nullptr;
+  }
+
+  ServiceModel model_;
+  FakeDocker docker_;
+  FakeProbe probe_;
+  FakeClock clock_;
+  ActionContext context_;
+  int sleeps_ = 0;
+  std::function<void()> on_sleep_;  // runs at each readiness poll
+};
+
+TEST_F(ReadinessWaitTest, AStopRequestEndsAWaitThatWouldNeverSucceedWithACancelledFailure) {
+  std::stop_source stop;
+  context_.stop = stop.get_token();
+  on_sleep_ = [&] {
+    if (sleeps_ == 3) stop.request_stop();
+  };
+  const TimePoint began = clock_.Now();
+  ExecutedAction executed = Start({"db"});
+  const ServiceOutcome* db = OutcomeOf(executed, "db");
+  ASSERT_NE(db, nullptr);
+  EXPECT_FALSE(db->ok);
+  EXPECT_THAT(db->error, HasSubstr("cancelled"));
+  EXPECT_EQ(sleeps_, 3) << "the wait must end at its first look after the request";
+  EXPECT_LT(clock_.Now() - began, Seconds(30));
+}
+
+TEST_F(ReadinessWaitTest, AStopRequestDuringADependencyGateStartsNoFurtherLevel) {
+  std::stop_source stop;
+  context_.stop = stop.get_token();
+  on_sleep_ = [&] { stop.request_stop(); };  // `cache` stays "starting": the gate waits
+  ExecutedAction executed = Start({"db", "cache", "api"});
+  EXPECT_THAT(docker_.calls(), Not(Contains(HasSubstr("api"))));
+  EXPECT_FALSE(executed.result.status.ok());
+  EXPECT_THAT(executed.result.status.message(), HasSubstr("cancelled"));
+  for (const auto& s : executed.result.services) EXPECT_FALSE(s.ok) << s.service;
+}
+
 }  // namespace
 }  // namespace madre

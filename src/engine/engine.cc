@@ -80,7 +80,7 @@ Engine::Engine(EngineDeps deps, PlannerConfig config, ServiceModel model, Engine
       options_(options),
       action_context_{deps_.compose,    deps_.observer,    deps_.probe,   deps_.clock,
                       deps_.sleep,      planner_.model(),  options.readiness, options.control,
-                      options.pause_on_stop && options.control != nullptr},
+                      options.pause_on_stop && options.control != nullptr, deps_.stop},
       crash_loops_(options.crashloop_deaths, options.crashloop_window) {}
 
 Engine::~Engine() { *alive_ = false; }

@@ -12,6 +12,7 @@
 #include <map>
 #include <memory>
 #include <optional>
+#include <stop_token>
 #include <string>
 #include <vector>
 
@@ -42,6 +43,9 @@ struct EngineDeps {
   std::function<std::string()> new_window_id;
   ReadinessProbe& probe;
   std::function<void(Duration)> sleep;  // used by workers between readiness looks
+  // Requested at shutdown: running readiness waits give up (ActionContext::stop), so that the
+  // daemon can join the workers before it destroys the engine. Default: never.
+  std::stop_token stop = {};
 };
 
 enum class CrashLoopAction { kReport, kStop };

@@ -18,14 +18,7 @@ ThreadPoolExecutor::ThreadPoolExecutor(int threads, std::string name) {
   }
 }
 
-ThreadPoolExecutor::~ThreadPoolExecutor() {
-  Shutdown();
-  for (std::thread& t : threads_) {
-    MADRE_CHECK_MSG(t.get_id() != std::this_thread::get_id(),
-                    "a ThreadPoolExecutor destroyed from one of its own jobs");
-    t.join();
-  }
-}
+ThreadPoolExecutor::~ThreadPoolExecutor() { Shutdown(); }
 
 void ThreadPoolExecutor::Submit(std::function<void()> job) {
   {
@@ -47,7 +40,14 @@ void ThreadPoolExecutor::Shutdown() {
     discarded.swap(queue_);
   }
   wake_.notify_all();
-  // `discarded` is destroyed here, outside the lock.
+  discarded.clear();  // outside the lock, in case what a job captured submits
+  std::lock_guard join_lock(join_mu_);
+  for (std::thread& t : threads_) {
+    MADRE_CHECK_MSG(t.get_id() != std::this_thread::get_id(),
+                    "a ThreadPoolExecutor shut down from one of its own jobs");
+    t.join();
+  }
+  threads_.clear();
 }
 
 std::size_t ThreadPoolExecutor::QueuedJobs() const {

@@ -20,8 +20,7 @@ class ThreadPoolExecutor final : public Executor {
   // Starts `threads` (>= 1) worker threads. `name` (at most 15 characters are kept) names them
   // for debuggers and `top -H`.
   explicit ThreadPoolExecutor(int threads, std::string name = "madre-pool");
-  // Stops accepting jobs, discards the queued ones, waits for the running ones, and joins.
-  // Must not be called from one of the pool's own jobs.
+  // Shutdown().
   ~ThreadPoolExecutor() override;
 
   ThreadPoolExecutor(const ThreadPoolExecutor&) = delete;
@@ -31,8 +30,11 @@ class ThreadPoolExecutor final : public Executor {
   // without running. A job must not throw (a throwing job terminates the process).
   void Submit(std::function<void()> job) override;
 
-  // Stops accepting jobs and discards (destroys without running) the queued ones; jobs already
-  // running go on. Does not wait. Idempotent; the destructor calls it.
+  // Stops accepting jobs, discards (destroys without running) the queued ones, waits for the
+  // running ones to finish and joins the threads: when it returns, no job of this pool runs
+  // any more, so what the jobs use may be destroyed. A running job is not interrupted; cancel
+  // it first (the daemon's stop token, see daemon/serve.cc). Idempotent; thread-safe; must not
+  // be called from one of the pool's own jobs. The destructor calls it.
   void Shutdown();
 
   // Jobs queued and not yet started. For tests and metrics.
@@ -45,7 +47,8 @@ class ThreadPoolExecutor final : public Executor {
   std::condition_variable wake_;
   std::deque<std::function<void()>> queue_;  // guarded by mu_
   bool stopping_ = false;                    // guarded by mu_
-  std::vector<std::thread> threads_;
+  std::mutex join_mu_;                // serialises the joins of concurrent Shutdown() calls
+  std::vector<std::thread> threads_;  // joined (and cleared) under join_mu_
 };
 
 }  // namespace madre

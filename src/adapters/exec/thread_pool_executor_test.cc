@@ -101,31 +101,35 @@ TEST(ThreadPoolExecutorTest, AJobMaySubmitAnotherJob) {
   EXPECT_EQ(inner_ran.get_future().wait_for(kBound), std::future_status::ready);
 }
 
-TEST(ThreadPoolExecutorTest, ShutdownDiscardsQueuedJobsAndLetsTheRunningOneFinish) {
-  auto pool = std::make_unique<ThreadPoolExecutor>(1);
+TEST(ThreadPoolExecutorTest, ShutdownDiscardsQueuedJobsAndReturnsOnlyAfterTheRunningOneFinished) {
+  ThreadPoolExecutor pool(1);
   std::promise<void> started, gate;
   std::atomic<bool> running_finished = false;
   std::atomic<bool> queued_ran = false;
   auto token = std::make_shared<int>(0);  // captured by the queued job: shows it was destroyed
 
-  pool->Submit([&, gate_future = gate.get_future().share()] {
+  pool.Submit([&, gate_future = gate.get_future().share()] {
     started.set_value();
     gate_future.wait();
     running_finished = true;
   });
   started.get_future().wait();
-  pool->Submit([&queued_ran, token] { queued_ran = true; });
-  EXPECT_EQ(pool->QueuedJobs(), 1u);
+  pool.Submit([&queued_ran, token] { queued_ran = true; });
+  EXPECT_EQ(pool.QueuedJobs(), 1u);
   EXPECT_EQ(token.use_count(), 2);
 
-  pool->Shutdown();
-  EXPECT_EQ(pool->QueuedJobs(), 0u);
-  EXPECT_EQ(token.use_count(), 1) << "a discarded job must be destroyed at once";
-  gate.set_value();
-  pool.reset();  // joins: the running job has finished by now
-
-  EXPECT_TRUE(running_finished);
+  // Lets the running job finish only after Shutdown() discarded the queued one, so Shutdown()
+  // has to wait for it.
+  std::thread opener([&] {
+    while (token.use_count() != 1) std::this_thread::yield();
+    gate.set_value();
+  });
+  pool.Shutdown();
+  EXPECT_TRUE(running_finished) << "Shutdown() returned while a job was still running";
   EXPECT_FALSE(queued_ran);
+  EXPECT_EQ(pool.QueuedJobs(), 0u);
+  opener.join();
+  pool.Shutdown();  // idempotent
 }
 
 TEST(ThreadPoolExecutorTest, DestructorDiscardsQueuedJobsAndWaitsForTheRunningOne) {
