@@ -235,13 +235,19 @@ int Serve(const ServeFlags& flags) {
   SystemClock clock;
   // Requested at shutdown: readiness waits (and their sleeps) on the workers give up.
   std::stop_source shutdown;
-  ThreadPoolExecutor workers(4, "madre-docker");
+  // Three lanes, so that nothing slow delays a TTL stop: starts with their readiness waits;
+  // stops, observations and crash-loop logs; the HTTP API's own Docker reads (GET /status,
+  // solo_madre status, /metrics stats).
+  ThreadPoolExecutor workers(4, "madre-start");
+  ThreadPoolExecutor stop_lane(2, "madre-stop");
+  ThreadPoolExecutor http_jobs(2, "madre-http");
   ServerLoopExecutor loop;
   LoopbackProbe probe;
   EngineDeps deps{clock,   compose, *observer, store,  **audit,
                   workers, loop,    NewUuid,   probe,
                   [stop = shutdown.get_token()](Duration d) { SleepUnlessStopped(d, stop); }};
   deps.stop = shutdown.get_token();
+  deps.stop_lane = &stop_lane;
   Metrics metrics;
   DeclareMadreMetrics(metrics);
   EngineOptions engine_options;
@@ -273,7 +279,7 @@ int Serve(const ServeFlags& flags) {
   cpu_meter.Snapshot();
   router_options.cpu_sampler = [&cpu_meter] { return cpu_meter.BusyPercent(); };
   router_options.open_wait_timeout = Seconds(std::max(60, config.timeout_sec * 4));
-  ApiRouter router(router_options, engine, *observer, workers, loop);
+  ApiRouter router(router_options, engine, *observer, http_jobs, loop);
 
   HttpServerOptions http;
   http.bind_address = config.bind;
@@ -292,11 +298,14 @@ int Serve(const ServeFlags& flags) {
   // before this guard and so die after it: on every return the running jobs are cancelled and
   // joined first. Results that still come back are dropped (the loop is detached), so a
   // cancelled open stays `opening` in the store and resumes on the next start.
-  AtScopeExit join_workers([&loop, &shutdown, &workers] {
+  auto join_workers = [&loop, &shutdown, &workers, &stop_lane, &http_jobs] {
     loop.Attach(nullptr);
     shutdown.request_stop();
+    http_jobs.Shutdown();
+    stop_lane.Shutdown();
     workers.Shutdown();
-  });
+  };
+  AtScopeExit join_workers_on_return(join_workers);
 
   DeadlineTimer timer([&loop, &engine, &cpu_meter] {
     cpu_meter.Snapshot();
@@ -347,8 +356,7 @@ int Serve(const ServeFlags& flags) {
   timer.Stop();
   loop.Attach(nullptr);
   (*server)->Stop();
-  shutdown.request_stop();
-  workers.Shutdown();
+  join_workers();
   spdlog::info("stopped in {} ms", std::chrono::duration_cast<std::chrono::milliseconds>(
                                        std::chrono::steady_clock::now() - stopping_since)
                                        .count());
