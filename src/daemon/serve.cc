@@ -238,9 +238,10 @@ int Serve(const ServeFlags& flags) {
   // Three lanes, so that nothing slow delays a TTL stop: starts with their readiness waits;
   // stops, observations and crash-loop logs; the HTTP API's own Docker reads (GET /status,
   // solo_madre status, /metrics stats).
-  ThreadPoolExecutor workers(4, "madre-start");
-  ThreadPoolExecutor stop_lane(2, "madre-stop");
-  ThreadPoolExecutor http_jobs(2, "madre-http");
+  const auto log_job_error = [](const std::string& what) { spdlog::error("{}", what); };
+  ThreadPoolExecutor workers(4, "madre-start", log_job_error);
+  ThreadPoolExecutor stop_lane(2, "madre-stop", log_job_error);
+  ThreadPoolExecutor http_jobs(2, "madre-http", log_job_error);
   ServerLoopExecutor loop;
   LoopbackProbe probe;
   EngineDeps deps{clock,   compose, *observer, store,  **audit,

@@ -4,6 +4,7 @@
 #include <future>
 #include <map>
 #include <set>
+#include <system_error>
 
 #include <spdlog/spdlog.h>
 
@@ -143,14 +144,21 @@ std::map<std::string, Status> InParallel(const std::vector<std::pair<std::string
                                          std::vector<DockerOp>& ops) {
   std::vector<std::future<std::pair<Status, std::int64_t>>> futures;
   for (const auto& [service, c] : items) {
-    futures.push_back(std::async(std::launch::async, [call, c] {
+    auto timed = [call, c] {
       const auto start = std::chrono::steady_clock::now();
       Status status = call(c);
       const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(
                           std::chrono::steady_clock::now() - start)
                           .count();
       return std::make_pair(status, static_cast<std::int64_t>(ms));
-    }));
+    };
+    try {
+      futures.push_back(std::async(std::launch::async, timed));
+    } catch (const std::system_error& e) {
+      // No thread could be made: this one does the call itself, in turn.
+      spdlog::warn("no thread for a parallel {}: {}; running it in turn", verb, e.what());
+      futures.push_back(std::async(std::launch::deferred, timed));
+    }
   }
   std::map<std::string, Status> out;
   for (std::size_t i = 0; i < items.size(); ++i) {
@@ -310,9 +318,7 @@ ComposeOutcome FastStop(const Action& action, ActionContext& context) {
   return outcome;
 }
 
-}  // namespace
-
-ExecutedAction ExecuteAction(const Action& action, ActionContext& context) {
+ExecutedAction ExecuteUnguarded(const Action& action, ActionContext& context) {
   ExecutedAction out;
   out.result.action_id = action.id;
   if (action.kind == ActionKind::kObserve) {
@@ -365,6 +371,30 @@ ExecutedAction ExecuteAction(const Action& action, ActionContext& context) {
   }
   const bool wait = action.kind != ActionKind::kStop && !action.skip_health;
   if (wait) WaitUntilReady(context, out.result.services, out.result);
+  return out;
+}
+
+}  // namespace
+
+ExecutedAction ExecuteAction(const Action& action, ActionContext& context) {
+  std::string what;
+  try {
+    return ExecuteUnguarded(action, context);
+  } catch (const std::exception& e) {
+    what = e.what();
+  } catch (...) {
+    what = "an exception that is not a std::exception";
+  }
+  // The exception barrier: the action fails, with the reason, instead of ending the daemon.
+  spdlog::error("{} {} threw: {}", ActionKindName(action.kind),
+                action.services.empty() ? std::string("project") : action.services.front(), what);
+  ExecutedAction out;
+  out.result.action_id = action.id;
+  out.result.status = Status::Internal("the " + std::string(ActionKindName(action.kind)) +
+                                       " action failed unexpectedly: " + what);
+  for (const auto& name : action.services) {
+    out.result.services.push_back({name, false, out.result.status.message()});
+  }
   return out;
 }
 

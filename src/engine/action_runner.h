@@ -55,7 +55,8 @@ struct ActionContext {
 // only once it is ready (core/readiness.h), unless the action skips health;
 // one that exits, loops or times out fails with the reason and its last log
 // lines. A failed `stop` of a container that is down anyway is a success.
-// Observe lists the project's containers.
+// Observe lists the project's containers. An exception from below (a third-party library, a
+// thread that cannot be made) stops here: the action fails with kInternal and the reason.
 ExecutedAction ExecuteAction(const Action& action, ActionContext& context);
 
 }  // namespace madre

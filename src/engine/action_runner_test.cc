@@ -1,5 +1,7 @@
 #include "engine/action_runner.h"
 
+#include <stdexcept>
+
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
@@ -233,6 +235,33 @@ TEST_F(ReadinessWaitTest, AStopRequestDuringADependencyGateStartsNoFurtherLevel)
   EXPECT_FALSE(executed.result.status.ok());
   EXPECT_THAT(executed.result.status.message(), HasSubstr("cancelled"));
   for (const auto& s : executed.result.services) EXPECT_FALSE(s.ok) << s.service;
+}
+
+// An observer whose listing throws, as a third-party library might.
+class ThrowingObserver final : public ContainerObserver {
+ public:
+  Result<std::vector<ContainerState>> ListProject() override {
+    throw std::runtime_error("listing exploded");
+  }
+};
+
+TEST_F(ReadinessWaitTest, AnActionWhoseRunnerThrowsComesBackAsAFailedResult) {
+  ThrowingObserver throwing;
+  ActionContext context{docker_, throwing, probe_, clock_, [](Duration) {}, model_,
+                        ReadinessOptions{}, &docker_};
+  Action action;
+  action.id = 7;
+  action.kind = ActionKind::kStop;
+  action.services = {"api", "db"};
+  ExecutedAction executed = ExecuteAction(action, context);
+  EXPECT_EQ(executed.result.action_id, 7);
+  EXPECT_EQ(executed.result.status.code(), StatusCode::kInternal);
+  EXPECT_THAT(executed.result.status.message(), HasSubstr("listing exploded"));
+  ASSERT_EQ(executed.result.services.size(), 2u);
+  for (const auto& s : executed.result.services) {
+    EXPECT_FALSE(s.ok) << s.service;
+    EXPECT_THAT(s.error, HasSubstr("listing exploded"));
+  }
 }
 
 }  // namespace

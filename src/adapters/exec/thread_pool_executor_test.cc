@@ -7,6 +7,9 @@
 #include <future>
 #include <latch>
 #include <memory>
+#include <mutex>
+#include <stdexcept>
+#include <string>
 #include <thread>
 #include <vector>
 
@@ -160,6 +163,26 @@ TEST(ThreadPoolExecutorTest, SubmitAfterShutdownDropsTheJob) {
   pool.Submit([token] {});
   EXPECT_EQ(token.use_count(), 1);
   EXPECT_EQ(pool.QueuedJobs(), 0u);
+}
+
+TEST(ThreadPoolExecutorTest, AThrowingJobIsReportedAndTheWorkerGoesOnWithTheNextJob) {
+  std::mutex mu;
+  std::vector<std::string> reports;
+  ThreadPoolExecutor pool(1, "throwing", [&](const std::string& what) {
+    std::lock_guard lock(mu);
+    reports.push_back(what);
+  });
+  pool.Submit([] { throw std::runtime_error("boom"); });
+  pool.Submit([] { throw 42; });
+  std::promise<void> next_ran;
+  pool.Submit([&] { next_ran.set_value(); });
+  ASSERT_EQ(next_ran.get_future().wait_for(kBound), std::future_status::ready);
+  EXPECT_EQ(pool.FailedJobs(), 2u);
+  std::lock_guard lock(mu);
+  ASSERT_EQ(reports.size(), 2u);
+  EXPECT_NE(reports[0].find("boom"), std::string::npos) << reports[0];
+  EXPECT_NE(reports[0].find("throwing"), std::string::npos) << reports[0];
+  EXPECT_NE(reports[1].find("not a std::exception"), std::string::npos) << reports[1];
 }
 
 }  // namespace
