@@ -41,16 +41,17 @@ std::string WithLogs(ActionContext& context, const std::optional<ContainerState>
   return detail + "; last log lines:\n" + tail;
 }
 
-// Waits until every service in `outcomes` that is marked ok is ready or failed.
+// Waits until every service in `outcomes` that is marked ok is ready or failed. Each service's
+// timeout counts from `started`, the start of the whole action: the dependency gates of a start
+// and its final wait share one deadline.
 void WaitUntilReady(ActionContext& context, std::vector<ServiceOutcome>& outcomes,
-                    ActionResult& result) {
+                    ActionResult& result, TimePoint started) {
   struct Waiting {
     ServiceOutcome* outcome;
     ReadinessSpec spec;
     ReadinessState state;
   };
   std::vector<Waiting> waiting;
-  const TimePoint start = context.clock.Now();
   for (auto& outcome : outcomes) {
     if (!outcome.ok) continue;
     auto def = context.model.services.find(outcome.service);
@@ -58,7 +59,7 @@ void WaitUntilReady(ActionContext& context, std::vector<ServiceOutcome>& outcome
     fallback.name = outcome.service;
     const ServiceDef& service = def == context.model.services.end() ? fallback : def->second;
     Waiting w{&outcome, ReadinessFor(service, context.readiness.default_timeout), {}};
-    w.state.started = start;
+    w.state.started = started;
     waiting.push_back(w);
   }
   bool first = true;
@@ -221,8 +222,11 @@ std::set<std::string> Outdated(const Action& action,
 // Fast start: existing containers through the Engine API, missing ones and ones
 // whose configuration changed (Outdated) through compose, level by level.
 // Services with a healthcheck are waited for before the next level (compose's
-// `condition: service_healthy`).
-ComposeOutcome FastStart(const Action& action, ActionContext& context) {
+// `condition: service_healthy`), within the action's one readiness deadline (from `began`); a
+// service that fails its gate is kept in `gate_failures` (service -> why), and its failure
+// carried to the action's outcome.
+ComposeOutcome FastStart(const Action& action, ActionContext& context, TimePoint began,
+                         std::map<std::string, std::string>& gate_failures) {
   ComposeOutcome outcome;
   Result<std::vector<ContainerState>> list = context.observer.ListProject();
   if (!list.ok()) return context.compose.Up(action.services);  // cannot see: let compose do it
@@ -274,7 +278,10 @@ ComposeOutcome FastStart(const Action& action, ActionContext& context) {
     }
     if (gate.empty()) continue;
     ActionResult scratch;
-    WaitUntilReady(context, gate, scratch);
+    WaitUntilReady(context, gate, scratch, began);
+    for (const auto& g : gate) {
+      if (!g.ok) gate_failures[g.service] = g.error;
+    }
   }
   outcome.status = FailuresStatus(failures);
   return outcome;
@@ -331,10 +338,13 @@ ExecutedAction ExecuteUnguarded(const Action& action, ActionContext& context) {
     }
     return out;
   }
+  const TimePoint began = context.clock.Now();  // the readiness deadline counts from here
+  std::map<std::string, std::string> gate_failures;
   ComposeOutcome outcome;
   switch (action.kind) {
     case ActionKind::kStart:
-      outcome = context.control ? FastStart(action, context) : context.compose.Up(action.services);
+      outcome = context.control ? FastStart(action, context, began, gate_failures)
+                                : context.compose.Up(action.services);
       break;
     case ActionKind::kStop:
       outcome = context.control ? FastStop(action, context) : context.compose.Stop(action.services);
@@ -367,10 +377,15 @@ ExecutedAction ExecuteUnguarded(const Action& action, ActionContext& context) {
     } else if (!service.ok) {
       service.error = outcome.status.message();
     }
+    // Its dependency gate failed already: not waited for again.
+    if (auto gate = gate_failures.find(name); gate != gate_failures.end() && service.ok) {
+      service.ok = false;
+      service.error = gate->second;
+    }
     out.result.services.push_back(std::move(service));
   }
   const bool wait = action.kind != ActionKind::kStop && !action.skip_health;
-  if (wait) WaitUntilReady(context, out.result.services, out.result);
+  if (wait) WaitUntilReady(context, out.result.services, out.result, began);
   return out;
 }
 

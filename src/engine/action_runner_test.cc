@@ -237,6 +237,25 @@ TEST_F(ReadinessWaitTest, AStopRequestDuringADependencyGateStartsNoFurtherLevel)
   for (const auto& s : executed.result.services) EXPECT_FALSE(s.ok) << s.service;
 }
 
+TEST_F(ReadinessWaitTest, ADependencyThatNeverGetsHealthyCostsOneTimeoutNotOnePerLevel) {
+  // Level 0: db (probe never answers) and cache (healthcheck stays "starting"), 30 s each;
+  // level 1: api, which needs both. Gates and the final wait share one deadline.
+  const TimePoint began = clock_.Now();
+  ExecutedAction executed = Start({"db", "cache", "api"});
+  const Duration took = clock_.Now() - began;
+  EXPECT_GE(took, Seconds(30));
+  EXPECT_LT(took, Seconds(33)) << "the final wait started a new timeout after the gate's";
+  const ServiceOutcome* cache = OutcomeOf(executed, "cache");
+  const ServiceOutcome* db = OutcomeOf(executed, "db");
+  const ServiceOutcome* api = OutcomeOf(executed, "api");
+  ASSERT_TRUE(cache && db && api);
+  EXPECT_FALSE(cache->ok);
+  EXPECT_THAT(cache->error, HasSubstr("not ready"));  // the gate's failure, carried forward
+  EXPECT_FALSE(db->ok);
+  EXPECT_THAT(db->error, HasSubstr("not ready"));
+  EXPECT_TRUE(api->ok) << api->error;
+}
+
 // An observer whose listing throws, as a third-party library might.
 class ThrowingObserver final : public ContainerObserver {
  public:
