@@ -288,37 +288,47 @@ ComposeOutcome FastStart(const Action& action, ActionContext& context, TimePoint
 }
 
 // Fast stop: running containers through the Engine API, dependents first, in
-// parallel within a level, each with its service's stop grace period.
+// parallel within a level, each with its service's stop grace period. With
+// `pause_on_stop`, a running container is paused instead, but a `restarting` one
+// (a crash loop between two deaths) is stopped: Docker cannot pause it, and left
+// alone it would go on running.
 ComposeOutcome FastStop(const Action& action, ActionContext& context) {
   ComposeOutcome outcome;
   Result<std::vector<ContainerState>> list = context.observer.ListProject();
   if (!list.ok()) return context.compose.Stop(action.services);
-  std::map<std::string, std::vector<ContainerState>> running;
+  std::map<std::string, std::vector<ContainerState>> to_pause, to_stop;
   for (const auto& c : *list) {
-    const bool paused = c.state == "paused";
-    if (context.pause_on_stop ? c.state == "running" : (c.Running() || paused)) {
-      running[c.service].push_back(c);
+    if (context.pause_on_stop && c.state == "running") {
+      to_pause[c.service].push_back(c);
+    } else if (c.Running() || (!context.pause_on_stop && c.state == "paused")) {
+      to_stop[c.service].push_back(c);
     }
   }
   std::vector<std::string> order(action.services.rbegin(), action.services.rend());  // start order
   auto levels = Levels(context.model, order);
   std::vector<std::string> failures;
   for (auto level = levels.rbegin(); level != levels.rend(); ++level) {
-    std::vector<std::pair<std::string, ContainerState>> to_stop;
+    std::vector<std::pair<std::string, ContainerState>> pausing, stopping;
     for (const auto& name : *level) {
-      for (const auto& c : running[name]) to_stop.push_back({name, c});
+      for (const auto& c : to_pause[name]) pausing.push_back({name, c});
+      for (const auto& c : to_stop[name]) stopping.push_back({name, c});
     }
+    auto paused = InParallel(
+        pausing, "pause",
+        [&context](const ContainerState& c) { return context.control->PauseContainer(c.id); },
+        outcome.ops);
     auto stopped = InParallel(
-        to_stop, context.pause_on_stop ? "pause" : "stop",
+        stopping, "stop",
         [&context](const ContainerState& c) {
-          if (context.pause_on_stop) return context.control->PauseContainer(c.id);
           auto def = context.model.services.find(c.service);
           const int grace = def == context.model.services.end() ? 10 : def->second.stop_grace_sec;
           return context.control->StopContainer(c.id, grace);
         },
         outcome.ops);
-    for (const auto& [name, status] : stopped) {
-      if (!status.ok()) failures.push_back(name + ": " + status.message());
+    for (const auto* results : {&paused, &stopped}) {
+      for (const auto& [name, status] : *results) {
+        if (!status.ok()) failures.push_back(name + ": " + status.message());
+      }
     }
   }
   outcome.status = FailuresStatus(failures);

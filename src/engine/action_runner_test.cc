@@ -166,10 +166,10 @@ ServiceModel SlowModel() {
   return model;
 }
 
-// Readiness waits. Time comes from the FakeClock, which the injected sleep advances.
-class ReadinessWaitTest : public ::testing::Test {
+// Readiness waits, stops, failures. Time comes from the FakeClock, which the injected sleep advances.
+class ActionRunnerTest : public ::testing::Test {
  protected:
-  ReadinessWaitTest()
+  ActionRunnerTest()
       : model_(SlowModel()),
         docker_(model_),
         context_{docker_,
@@ -210,7 +210,7 @@ class ReadinessWaitTest : public ::testing::Test {
   std::function<void()> on_sleep_;  // runs at each readiness poll
 };
 
-TEST_F(ReadinessWaitTest, AStopRequestEndsAWaitThatWouldNeverSucceedWithACancelledFailure) {
+TEST_F(ActionRunnerTest, AStopRequestEndsAWaitThatWouldNeverSucceedWithACancelledFailure) {
   std::stop_source stop;
   context_.stop = stop.get_token();
   on_sleep_ = [&] {
@@ -226,7 +226,7 @@ TEST_F(ReadinessWaitTest, AStopRequestEndsAWaitThatWouldNeverSucceedWithACancell
   EXPECT_LT(clock_.Now() - began, Seconds(30));
 }
 
-TEST_F(ReadinessWaitTest, AStopRequestDuringADependencyGateStartsNoFurtherLevel) {
+TEST_F(ActionRunnerTest, AStopRequestDuringADependencyGateStartsNoFurtherLevel) {
   std::stop_source stop;
   context_.stop = stop.get_token();
   on_sleep_ = [&] { stop.request_stop(); };  // `cache` stays "starting": the gate waits
@@ -237,7 +237,7 @@ TEST_F(ReadinessWaitTest, AStopRequestDuringADependencyGateStartsNoFurtherLevel)
   for (const auto& s : executed.result.services) EXPECT_FALSE(s.ok) << s.service;
 }
 
-TEST_F(ReadinessWaitTest, ADependencyThatNeverGetsHealthyCostsOneTimeoutNotOnePerLevel) {
+TEST_F(ActionRunnerTest, ADependencyThatNeverGetsHealthyCostsOneTimeoutNotOnePerLevel) {
   // Level 0: db (probe never answers) and cache (healthcheck stays "starting"), 30 s each;
   // level 1: api, which needs both. Gates and the final wait share one deadline.
   const TimePoint began = clock_.Now();
@@ -256,6 +256,21 @@ TEST_F(ReadinessWaitTest, ADependencyThatNeverGetsHealthyCostsOneTimeoutNotOnePe
   EXPECT_TRUE(api->ok) << api->error;
 }
 
+TEST_F(ActionRunnerTest, PauseStrategyPausesARunningContainerButStopsARestartingOne) {
+  context_.pause_on_stop = true;
+  docker_.SetRunning("db", true);
+  docker_.SetRestarting("api");
+  Action action;
+  action.id = 3;
+  action.kind = ActionKind::kStop;
+  action.services = {"api", "db"};
+  ExecutedAction executed = ExecuteAction(action, context_);
+  EXPECT_TRUE(executed.result.status.ok()) << executed.result.status.ToString();
+  for (const auto& s : executed.result.services) EXPECT_TRUE(s.ok) << s.service << ": " << s.error;
+  EXPECT_THAT(docker_.calls(), ElementsAre("api-stop api", "api-pause db"));
+  EXPECT_TRUE(docker_.running().empty());
+}
+
 // An observer whose listing throws, as a third-party library might.
 class ThrowingObserver final : public ContainerObserver {
  public:
@@ -264,7 +279,7 @@ class ThrowingObserver final : public ContainerObserver {
   }
 };
 
-TEST_F(ReadinessWaitTest, AnActionWhoseRunnerThrowsComesBackAsAFailedResult) {
+TEST_F(ActionRunnerTest, AnActionWhoseRunnerThrowsComesBackAsAFailedResult) {
   ThrowingObserver throwing;
   ActionContext context{docker_, throwing, probe_, clock_, [](Duration) {}, model_,
                         ReadinessOptions{}, &docker_};

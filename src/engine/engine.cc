@@ -513,8 +513,11 @@ void Engine::Dispatch(const Action& action) {
   const bool stop_lane = action.kind == ActionKind::kStop || action.kind == ActionKind::kObserve;
   Executor& lane = stop_lane && deps_.stop_lane ? *deps_.stop_lane : deps_.workers;
   std::vector<TimePoint> ttl_deadlines = TtlDeadlinesStoppedBy(action);
+  // solo_madre/apply stops for real, also with VX11_STOP_STRATEGY=pause (SPEC §5).
+  const bool really_stop = action.kind == ActionKind::kStop && action_context_.pause_on_stop &&
+                           (action.actor == "solo_madre" || !solo_ops_.empty());
   std::weak_ptr<bool> alive = alive_;
-  lane.Submit([this, action, alive, ttl_deadlines] {
+  lane.Submit([this, action, alive, ttl_deadlines, really_stop] {
     // The TTL stop lag ends here, when the stop is issued to Docker (not when the window
     // entered `closing`): it shows the time the stop waited for a worker too.
     if (options_.metrics) {
@@ -523,7 +526,9 @@ void Engine::Dispatch(const Action& action) {
         options_.metrics->Observe(kMetricTtlStopLag, {}, lag < 0 ? 0 : lag);
       }
     }
-    ExecutedAction executed = ExecuteAction(action, action_context_);
+    ActionContext context = action_context_;
+    if (really_stop) context.pause_on_stop = false;
+    ExecutedAction executed = ExecuteAction(action, context);
     deps_.loop.Submit([this, action, alive, executed = std::move(executed)]() mutable {
       auto still = alive.lock();
       if (!still || !*still) return;

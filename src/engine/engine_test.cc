@@ -585,5 +585,39 @@ TEST_F(EngineTest, PauseStrategyPausesOnCloseAndUnpausesOnOpen) {
                                            "api-unpause db", "api-unpause api"));
 }
 
+TEST_F(EngineTest, SoloMadreApplyReallyStopsEvenWithThePauseStrategy) {
+  options_.control = &docker_;
+  options_.pause_on_stop = true;
+  docker_.SetRunning("db", false);
+  docker_.SetRunning("api", false);
+  Boot();
+  ASSERT_TRUE(OpenAndWait({"api"}, 60).ok());
+  std::optional<Result<SoloMadreOutcome>> answer;
+  engine_->ApplySoloMadre("127.0.0.1", [&](Result<SoloMadreOutcome> r) { answer = std::move(r); });
+  RunUntilIdle();
+  ASSERT_TRUE(answer && answer->ok());
+  EXPECT_THAT((*answer)->services_stopped, ::testing::UnorderedElementsAre("api", "db"));
+  EXPECT_THAT(docker_.calls(), Contains("api-stop api"));
+  EXPECT_THAT(docker_.calls(), Contains("api-stop db"));
+  EXPECT_THAT(docker_.calls(), Not(Contains(::testing::StartsWith("api-pause"))));
+}
+
+TEST_F(EngineTest, PauseStrategyStopsACrashLoopingServiceInsteadOfRetryingForever) {
+  options_.control = &docker_;
+  options_.pause_on_stop = true;
+  docker_.SetRunning("db", false);
+  docker_.SetRunning("api", false);
+  Boot();
+  auto opened = OpenAndWait({"api"}, 10);
+  ASSERT_TRUE(opened.ok());
+  docker_.SetRestarting("api");  // restart: always, between two deaths
+  AdvanceTo(Seconds(10));
+  EXPECT_THAT(docker_.calls(), Contains("api-stop api"));
+  EXPECT_THAT(docker_.calls(), Contains("api-pause db"));
+  EXPECT_EQ(store_.Get(opened->window.id)->value().state, WindowState::kClosed);
+  EXPECT_EQ(store_.Get(opened->window.id)->value().error, "");
+  EXPECT_EQ(docker_.running(), std::set<std::string>{"redis"});
+}
+
 }  // namespace
 }  // namespace madre
