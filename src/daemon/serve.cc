@@ -3,8 +3,9 @@
 #include <signal.h>
 
 #include <atomic>
-#include <thread>
+#include <chrono>
 #include <fstream>
+#include <stop_token>
 #include <future>
 #include <random>
 #include <sstream>
@@ -15,6 +16,8 @@
 #include "adapters/docker/docker_engine_client.h"
 #include "adapters/docker/docker_events.h"
 #include "adapters/probe/loopback_probe.h"
+#include "adapters/exec/deadline_timer.h"
+#include "adapters/exec/interruptible_sleep.h"
 #include "adapters/exec/thread_pool_executor.h"
 #include "adapters/http/http_server.h"
 #include "adapters/process/posix_process_runner.h"
@@ -27,7 +30,6 @@
 #include "adapters/host/host_cpu_meter.h"
 #include "adapters/host/host_metrics.h"
 #include "daemon/config.h"
-#include "daemon/deadline_timer.h"
 #include "http_api/router.h"
 #include "engine/engine.h"
 #include "engine/engine_metrics.h"
@@ -71,6 +73,18 @@ class ServerLoopExecutor final : public Executor {
 
  private:
   std::atomic<HttpServer*> server_{nullptr};
+};
+
+// Runs `fn` when it goes out of scope (on every return path).
+class AtScopeExit {
+ public:
+  explicit AtScopeExit(std::function<void()> fn) : fn_(std::move(fn)) {}
+  ~AtScopeExit() { fn_(); }
+  AtScopeExit(const AtScopeExit&) = delete;
+  AtScopeExit& operator=(const AtScopeExit&) = delete;
+
+ private:
+  std::function<void()> fn_;
 };
 
 std::string NewUuid() {
@@ -353,11 +367,22 @@ int Serve(const ServeFlags& flags) {
     spdlog::info("retention: audit pruned up to seq {} ({} files), {} old windows deleted",
                  pruned->audit.pruned_to_seq, pruned->audit.files_removed, pruned->windows_removed);
   }
-  ThreadPoolExecutor workers(4, "madre-docker");
+  // Requested at shutdown: readiness waits (and their sleeps) on the workers give up.
+  std::stop_source shutdown;
+  // Three lanes, so that nothing slow delays a TTL stop: starts with their readiness waits;
+  // stops, observations and crash-loop logs; the HTTP API's own Docker reads (GET /status,
+  // solo_madre status, /metrics stats).
+  const auto log_job_error = [](const std::string& what) { spdlog::error("{}", what); };
+  ThreadPoolExecutor workers(4, "madre-start", log_job_error);
+  ThreadPoolExecutor stop_lane(2, "madre-stop", log_job_error);
+  ThreadPoolExecutor http_jobs(2, "madre-http", log_job_error);
   ServerLoopExecutor loop;
   LoopbackProbe probe;
   EngineDeps deps{clock,   compose, *observers.observer, store,  **audit,
-                  workers, loop,    NewUuid,             probe,  [](Duration d) { std::this_thread::sleep_for(d); }};
+                  workers, loop,    NewUuid,   probe,
+                  [stop = shutdown.get_token()](Duration d) { SleepUnlessStopped(d, stop); }};
+  deps.stop = shutdown.get_token();
+  deps.stop_lane = &stop_lane;
   Metrics metrics;
   DeclareMadreMetrics(metrics);
   metrics.Set(kMetricStopStrategy, {{"strategy", config.stop_strategy}}, 1);
@@ -370,7 +395,7 @@ int Serve(const ServeFlags& flags) {
   RouterDeps router_deps{
       .engine = engine,
       .observer = *observers.observer,
-      .workers = workers,
+      .workers = http_jobs,
       .loop = loop,
       .after = [&loop](Duration delay, std::function<void()> job) {
         loop.PostAfter(delay, std::move(job));
@@ -400,6 +425,18 @@ int Serve(const ServeFlags& flags) {
     return 1;
   }
   loop.Attach(server->get());
+  // The workers' jobs use the engine, the router, the probe and the loop, which are declared
+  // before this guard and so die after it: on every return the running jobs are cancelled and
+  // joined first. Results that still come back are dropped (the loop is detached), so a
+  // cancelled open stays `opening` in the store and resumes on the next start.
+  auto join_workers = [&loop, &shutdown, &workers, &stop_lane, &http_jobs] {
+    loop.Attach(nullptr);
+    shutdown.request_stop();
+    http_jobs.Shutdown();
+    stop_lane.Shutdown();
+    workers.Shutdown();
+  };
+  AtScopeExit join_workers_on_return(join_workers);
 
   DeadlineTimer timer([&loop, &engine] { loop.Submit([&engine] { engine.Tick(); }); });
   engine.SetOnChange([&timer, &engine, &router] {
@@ -421,11 +458,17 @@ int Serve(const ServeFlags& flags) {
   int signal_number = 0;
   sigwait(&signals, &signal_number);
   spdlog::info("signal {}: stopping (open windows stay recorded and resume on restart)", signal_number);
+  const auto stopping_since = std::chrono::steady_clock::now();
+  // Shutdown order: nothing new comes in (events, timer, HTTP), then the workers are cancelled
+  // and joined, then (at return, in reverse declaration order) the objects they used die.
   if (events) events->Stop();
   timer.Stop();
   loop.Attach(nullptr);
   (*server)->Stop();
-  workers.Shutdown();
+  join_workers();
+  spdlog::info("stopped in {} ms", std::chrono::duration_cast<std::chrono::milliseconds>(
+                                       std::chrono::steady_clock::now() - stopping_since)
+                                       .count());
   return 0;
 }
 

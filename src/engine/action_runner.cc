@@ -4,6 +4,7 @@
 #include <future>
 #include <map>
 #include <set>
+#include <system_error>
 
 #include <spdlog/spdlog.h>
 
@@ -12,6 +13,8 @@
 namespace madre {
 
 namespace {
+
+constexpr char kCancelled[] = "cancelled, madre is stopping";
 
 std::map<std::string, ContainerState> ByService(const std::vector<ContainerState>& list) {
   std::map<std::string, ContainerState> out;
@@ -38,16 +41,17 @@ std::string WithLogs(ActionContext& context, const std::optional<ContainerState>
   return detail + "; last log lines:\n" + tail;
 }
 
-// Waits until every service in `outcomes` that is marked ok is ready or failed.
+// Waits until every service in `outcomes` that is marked ok is ready or failed. Each service's
+// timeout counts from `started`, the start of the whole action: the dependency gates of a start
+// and its final wait share one deadline.
 void WaitUntilReady(ActionContext& context, std::vector<ServiceOutcome>& outcomes,
-                    ActionResult& result) {
+                    ActionResult& result, TimePoint started) {
   struct Waiting {
     ServiceOutcome* outcome;
     ReadinessSpec spec;
     ReadinessState state;
   };
   std::vector<Waiting> waiting;
-  const TimePoint start = context.clock.Now();
   for (auto& outcome : outcomes) {
     if (!outcome.ok) continue;
     auto def = context.model.services.find(outcome.service);
@@ -55,13 +59,20 @@ void WaitUntilReady(ActionContext& context, std::vector<ServiceOutcome>& outcome
     fallback.name = outcome.service;
     const ServiceDef& service = def == context.model.services.end() ? fallback : def->second;
     Waiting w{&outcome, ReadinessFor(service, context.readiness.default_timeout), {}};
-    w.state.started = start;
+    w.state.started = started;
     waiting.push_back(w);
   }
   bool first = true;
   while (!waiting.empty()) {
     if (!first) context.sleep(context.readiness.poll);
     first = false;
+    if (context.stop.stop_requested()) {
+      for (Waiting& w : waiting) {
+        w.outcome->ok = false;
+        w.outcome->error = std::string("not ready: ") + kCancelled;
+      }
+      return;
+    }
     Result<std::vector<ContainerState>> list = context.observer.ListProject();
     const TimePoint now = context.clock.Now();
     if (!list.ok()) {
@@ -134,14 +145,21 @@ std::map<std::string, Status> InParallel(const std::vector<std::pair<std::string
                                          std::vector<DockerOp>& ops) {
   std::vector<std::future<std::pair<Status, std::int64_t>>> futures;
   for (const auto& [service, c] : items) {
-    futures.push_back(std::async(std::launch::async, [call, c] {
+    auto timed = [call, c] {
       const auto start = std::chrono::steady_clock::now();
       Status status = call(c);
       const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(
                           std::chrono::steady_clock::now() - start)
                           .count();
       return std::make_pair(status, static_cast<std::int64_t>(ms));
-    }));
+    };
+    try {
+      futures.push_back(std::async(std::launch::async, timed));
+    } catch (const std::system_error& e) {
+      // No thread could be made: this one does the call itself, in turn.
+      spdlog::warn("no thread for a parallel {}: {}; running it in turn", verb, e.what());
+      futures.push_back(std::async(std::launch::deferred, timed));
+    }
   }
   std::map<std::string, Status> out;
   for (std::size_t i = 0; i < items.size(); ++i) {
@@ -204,8 +222,11 @@ std::set<std::string> Outdated(const Action& action,
 // Fast start: existing containers through the Engine API, missing ones and ones
 // whose configuration changed (Outdated) through compose, level by level.
 // Services with a healthcheck are waited for before the next level (compose's
-// `condition: service_healthy`).
-ComposeOutcome FastStart(const Action& action, ActionContext& context) {
+// `condition: service_healthy`), within the action's one readiness deadline (from `began`); a
+// service that fails its gate is kept in `gate_failures` (service -> why), and its failure
+// carried to the action's outcome.
+ComposeOutcome FastStart(const Action& action, ActionContext& context, TimePoint began,
+                         std::map<std::string, std::string>& gate_failures) {
   ComposeOutcome outcome;
   Result<std::vector<ContainerState>> list = context.observer.ListProject();
   if (!list.ok()) return context.compose.Up(action.services);  // cannot see: let compose do it
@@ -214,6 +235,10 @@ ComposeOutcome FastStart(const Action& action, ActionContext& context) {
   const auto levels = Levels(context.model, action.services);
   std::vector<std::string> failures;
   for (std::size_t l = 0; l < levels.size(); ++l) {
+    if (context.stop.stop_requested()) {
+      failures.push_back(kCancelled);
+      break;
+    }
     std::vector<std::pair<std::string, ContainerState>> to_start, to_unpause;
     std::vector<std::string> to_create;
     for (const auto& name : levels[l]) {
@@ -253,53 +278,64 @@ ComposeOutcome FastStart(const Action& action, ActionContext& context) {
     }
     if (gate.empty()) continue;
     ActionResult scratch;
-    WaitUntilReady(context, gate, scratch);
+    WaitUntilReady(context, gate, scratch, began);
+    for (const auto& g : gate) {
+      if (!g.ok) gate_failures[g.service] = g.error;
+    }
   }
   outcome.status = FailuresStatus(failures);
   return outcome;
 }
 
 // Fast stop: running containers through the Engine API, dependents first, in
-// parallel within a level, each with its service's stop grace period.
+// parallel within a level, each with its service's stop grace period. With
+// `pause_on_stop`, a running container is paused instead, but a `restarting` one
+// (a crash loop between two deaths) is stopped: Docker cannot pause it, and left
+// alone it would go on running.
 ComposeOutcome FastStop(const Action& action, ActionContext& context) {
   ComposeOutcome outcome;
   Result<std::vector<ContainerState>> list = context.observer.ListProject();
   if (!list.ok()) return context.compose.Stop(action.services);
-  std::map<std::string, std::vector<ContainerState>> running;
+  std::map<std::string, std::vector<ContainerState>> to_pause, to_stop;
   for (const auto& c : *list) {
-    const bool paused = c.state == "paused";
-    if (context.pause_on_stop ? c.state == "running" : (c.Running() || paused)) {
-      running[c.service].push_back(c);
+    if (context.pause_on_stop && c.state == "running") {
+      to_pause[c.service].push_back(c);
+    } else if (c.Running() || (!context.pause_on_stop && c.state == "paused")) {
+      to_stop[c.service].push_back(c);
     }
   }
   std::vector<std::string> order(action.services.rbegin(), action.services.rend());  // start order
   auto levels = Levels(context.model, order);
   std::vector<std::string> failures;
   for (auto level = levels.rbegin(); level != levels.rend(); ++level) {
-    std::vector<std::pair<std::string, ContainerState>> to_stop;
+    std::vector<std::pair<std::string, ContainerState>> pausing, stopping;
     for (const auto& name : *level) {
-      for (const auto& c : running[name]) to_stop.push_back({name, c});
+      for (const auto& c : to_pause[name]) pausing.push_back({name, c});
+      for (const auto& c : to_stop[name]) stopping.push_back({name, c});
     }
+    auto paused = InParallel(
+        pausing, "pause",
+        [&context](const ContainerState& c) { return context.control->PauseContainer(c.id); },
+        outcome.ops);
     auto stopped = InParallel(
-        to_stop, context.pause_on_stop ? "pause" : "stop",
+        stopping, "stop",
         [&context](const ContainerState& c) {
-          if (context.pause_on_stop) return context.control->PauseContainer(c.id);
           auto def = context.model.services.find(c.service);
           const int grace = def == context.model.services.end() ? 10 : def->second.stop_grace_sec;
           return context.control->StopContainer(c.id, grace);
         },
         outcome.ops);
-    for (const auto& [name, status] : stopped) {
-      if (!status.ok()) failures.push_back(name + ": " + status.message());
+    for (const auto* results : {&paused, &stopped}) {
+      for (const auto& [name, status] : *results) {
+        if (!status.ok()) failures.push_back(name + ": " + status.message());
+      }
     }
   }
   outcome.status = FailuresStatus(failures);
   return outcome;
 }
 
-}  // namespace
-
-ExecutedAction ExecuteAction(const Action& action, ActionContext& context) {
+ExecutedAction ExecuteUnguarded(const Action& action, ActionContext& context) {
   ExecutedAction out;
   out.result.action_id = action.id;
   if (action.kind == ActionKind::kObserve) {
@@ -312,10 +348,13 @@ ExecutedAction ExecuteAction(const Action& action, ActionContext& context) {
     }
     return out;
   }
+  const TimePoint began = context.clock.Now();  // the readiness deadline counts from here
+  std::map<std::string, std::string> gate_failures;
   ComposeOutcome outcome;
   switch (action.kind) {
     case ActionKind::kStart:
-      outcome = context.control ? FastStart(action, context) : context.compose.Up(action.services);
+      outcome = context.control ? FastStart(action, context, began, gate_failures)
+                                : context.compose.Up(action.services);
       break;
     case ActionKind::kStop:
       outcome = context.control ? FastStop(action, context) : context.compose.Stop(action.services);
@@ -348,10 +387,39 @@ ExecutedAction ExecuteAction(const Action& action, ActionContext& context) {
     } else if (!service.ok) {
       service.error = outcome.status.message();
     }
+    // Its dependency gate failed already: not waited for again.
+    if (auto gate = gate_failures.find(name); gate != gate_failures.end() && service.ok) {
+      service.ok = false;
+      service.error = gate->second;
+    }
     out.result.services.push_back(std::move(service));
   }
   const bool wait = action.kind != ActionKind::kStop && !action.skip_health;
-  if (wait) WaitUntilReady(context, out.result.services, out.result);
+  if (wait) WaitUntilReady(context, out.result.services, out.result, began);
+  return out;
+}
+
+}  // namespace
+
+ExecutedAction ExecuteAction(const Action& action, ActionContext& context) {
+  std::string what;
+  try {
+    return ExecuteUnguarded(action, context);
+  } catch (const std::exception& e) {
+    what = e.what();
+  } catch (...) {
+    what = "an exception that is not a std::exception";
+  }
+  // The exception barrier: the action fails, with the reason, instead of ending the daemon.
+  spdlog::error("{} {} threw: {}", ActionKindName(action.kind),
+                action.services.empty() ? std::string("project") : action.services.front(), what);
+  ExecutedAction out;
+  out.result.action_id = action.id;
+  out.result.status = Status::Internal("the " + std::string(ActionKindName(action.kind)) +
+                                       " action failed unexpectedly: " + what);
+  for (const auto& name : action.services) {
+    out.result.services.push_back({name, false, out.result.status.message()});
+  }
   return out;
 }
 

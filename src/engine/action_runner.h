@@ -2,6 +2,7 @@
 #pragma once
 
 #include <functional>
+#include <stop_token>
 #include <vector>
 
 #include "base/clock.h"
@@ -43,6 +44,10 @@ struct ActionContext {
   // VX11_STOP_STRATEGY=pause (needs `control`): a stop pauses the containers and
   // a start unpauses them, for an instant re-open; memory stays in use.
   bool pause_on_stop = false;
+  // Requested when madre shuts down: a readiness wait (and a start between two dependency
+  // levels) gives up at its next look, with a "cancelled" failure, so that the workers can be
+  // joined. `sleep` should return early on it too. Default: never requested.
+  std::stop_token stop = {};
 };
 
 // Start/stop (fast path when `control` is set, else compose)/restart (compose), then observes the project so that each
@@ -50,7 +55,8 @@ struct ActionContext {
 // only once it is ready (core/readiness.h), unless the action skips health;
 // one that exits, loops or times out fails with the reason and its last log
 // lines. A failed `stop` of a container that is down anyway is a success.
-// Observe lists the project's containers.
+// Observe lists the project's containers. An exception from below (a third-party library, a
+// thread that cannot be made) stops here: the action fails with kInternal and the reason.
 ExecutedAction ExecuteAction(const Action& action, ActionContext& context);
 
 }  // namespace madre

@@ -1,5 +1,7 @@
 #include "engine/action_runner.h"
 
+#include <stdexcept>
+
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
@@ -151,6 +153,149 @@ TEST_F(FastStartConfigTest, WithoutTheFastPathComposeUpDoesItAllAndNoHashIsAsked
   ExecutedAction executed = Start({"db"});
   ExpectAllOk(executed);
   EXPECT_THAT(docker_.calls(), ElementsAre("up db"));
+}
+
+// A model whose `db` never gets ready: its probe URL is never answered (FakeProbe refuses
+// unknown targets), with a 30 s timeout. `api` depends on it; `cache` has a Docker healthcheck.
+ServiceModel SlowModel() {
+  ServiceModel model = ModelOf({{"db", {}}, {"cache", {}}, {"api", {"db", "cache"}}});
+  model.services["db"].labels["vx11.health.url"] = "http://127.0.0.1:9/never";
+  model.services["db"].labels["vx11.health.timeout_sec"] = "30";
+  model.services["cache"].has_healthcheck = true;
+  model.services["cache"].labels["vx11.health.timeout_sec"] = "30";
+  return model;
+}
+
+// Readiness waits, stops, failures. Time comes from the FakeClock, which the injected sleep advances.
+class ActionRunnerTest : public ::testing::Test {
+ protected:
+  ActionRunnerTest()
+      : model_(SlowModel()),
+        docker_(model_),
+        context_{docker_,
+                 docker_,
+                 probe_,
+                 clock_,
+                 [this](Duration d) {
+                   clock_.Advance(d);
+                   ++sleeps_;
+                   if (on_sleep_) on_sleep_();
+                 },
+                 model_,
+                 ReadinessOptions{},
+                 &docker_} {}
+
+  ExecutedAction Start(std::vector<std::string> services) {
+    Action action;
+    action.id = 1;
+    action.kind = ActionKind::kStart;
+    action.services = std::move(services);
+    action.actor = "127.0.0.1";
+    return ExecuteAction(action, context_);
+  }
+
+  static const ServiceOutcome* OutcomeOf(const ExecutedAction& executed, const std::string& name) {
+    for (const auto& s : executed.result.services) {
+      if (s.service == name) return &s;
+    }
+    return nullptr;
+  }
+
+  ServiceModel model_;
+  FakeDocker docker_;
+  FakeProbe probe_;
+  FakeClock clock_;
+  ActionContext context_;
+  int sleeps_ = 0;
+  std::function<void()> on_sleep_;  // runs at each readiness poll
+};
+
+TEST_F(ActionRunnerTest, AStopRequestEndsAWaitThatWouldNeverSucceedWithACancelledFailure) {
+  std::stop_source stop;
+  context_.stop = stop.get_token();
+  on_sleep_ = [&] {
+    if (sleeps_ == 3) stop.request_stop();
+  };
+  const TimePoint began = clock_.Now();
+  ExecutedAction executed = Start({"db"});
+  const ServiceOutcome* db = OutcomeOf(executed, "db");
+  ASSERT_NE(db, nullptr);
+  EXPECT_FALSE(db->ok);
+  EXPECT_THAT(db->error, HasSubstr("cancelled"));
+  EXPECT_EQ(sleeps_, 3) << "the wait must end at its first look after the request";
+  EXPECT_LT(clock_.Now() - began, Seconds(30));
+}
+
+TEST_F(ActionRunnerTest, AStopRequestDuringADependencyGateStartsNoFurtherLevel) {
+  std::stop_source stop;
+  context_.stop = stop.get_token();
+  on_sleep_ = [&] { stop.request_stop(); };  // `cache` stays "starting": the gate waits
+  ExecutedAction executed = Start({"db", "cache", "api"});
+  EXPECT_THAT(docker_.calls(), Not(Contains(HasSubstr("api"))));
+  EXPECT_FALSE(executed.result.status.ok());
+  EXPECT_THAT(executed.result.status.message(), HasSubstr("cancelled"));
+  for (const auto& s : executed.result.services) EXPECT_FALSE(s.ok) << s.service;
+}
+
+TEST_F(ActionRunnerTest, ADependencyThatNeverGetsHealthyCostsOneTimeoutNotOnePerLevel) {
+  // Level 0: db (probe never answers) and cache (healthcheck stays "starting"), 30 s each;
+  // level 1: api, which needs both. Gates and the final wait share one deadline.
+  const TimePoint began = clock_.Now();
+  ExecutedAction executed = Start({"db", "cache", "api"});
+  const Duration took = clock_.Now() - began;
+  EXPECT_GE(took, Seconds(30));
+  EXPECT_LT(took, Seconds(33)) << "the final wait started a new timeout after the gate's";
+  const ServiceOutcome* cache = OutcomeOf(executed, "cache");
+  const ServiceOutcome* db = OutcomeOf(executed, "db");
+  const ServiceOutcome* api = OutcomeOf(executed, "api");
+  ASSERT_TRUE(cache && db && api);
+  EXPECT_FALSE(cache->ok);
+  EXPECT_THAT(cache->error, HasSubstr("not ready"));  // the gate's failure, carried forward
+  EXPECT_FALSE(db->ok);
+  EXPECT_THAT(db->error, HasSubstr("not ready"));
+  EXPECT_TRUE(api->ok) << api->error;
+}
+
+TEST_F(ActionRunnerTest, PauseStrategyPausesARunningContainerButStopsARestartingOne) {
+  context_.pause_on_stop = true;
+  docker_.SetRunning("db", true);
+  docker_.SetRestarting("api");
+  Action action;
+  action.id = 3;
+  action.kind = ActionKind::kStop;
+  action.services = {"api", "db"};
+  ExecutedAction executed = ExecuteAction(action, context_);
+  EXPECT_TRUE(executed.result.status.ok()) << executed.result.status.ToString();
+  for (const auto& s : executed.result.services) EXPECT_TRUE(s.ok) << s.service << ": " << s.error;
+  EXPECT_THAT(docker_.calls(), ElementsAre("api-stop api", "api-pause db"));
+  EXPECT_TRUE(docker_.running().empty());
+}
+
+// An observer whose listing throws, as a third-party library might.
+class ThrowingObserver final : public ContainerObserver {
+ public:
+  Result<std::vector<ContainerState>> ListProject() override {
+    throw std::runtime_error("listing exploded");
+  }
+};
+
+TEST_F(ActionRunnerTest, AnActionWhoseRunnerThrowsComesBackAsAFailedResult) {
+  ThrowingObserver throwing;
+  ActionContext context{docker_, throwing, probe_, clock_, [](Duration) {}, model_,
+                        ReadinessOptions{}, &docker_};
+  Action action;
+  action.id = 7;
+  action.kind = ActionKind::kStop;
+  action.services = {"api", "db"};
+  ExecutedAction executed = ExecuteAction(action, context);
+  EXPECT_EQ(executed.result.action_id, 7);
+  EXPECT_EQ(executed.result.status.code(), StatusCode::kInternal);
+  EXPECT_THAT(executed.result.status.message(), HasSubstr("listing exploded"));
+  ASSERT_EQ(executed.result.services.size(), 2u);
+  for (const auto& s : executed.result.services) {
+    EXPECT_FALSE(s.ok) << s.service;
+    EXPECT_THAT(s.error, HasSubstr("listing exploded"));
+  }
 }
 
 }  // namespace

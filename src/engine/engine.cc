@@ -80,7 +80,7 @@ Engine::Engine(EngineDeps deps, PlannerConfig config, ServiceModel model, Engine
       options_(options),
       action_context_{deps_.compose,    deps_.observer,    deps_.probe,   deps_.clock,
                       deps_.sleep,      planner_.model(),  options.readiness, options.control,
-                      options.pause_on_stop && options.control != nullptr},
+                      options.pause_on_stop && options.control != nullptr, deps_.stop},
       crash_loops_(options.crashloop_deaths, options.crashloop_window) {}
 
 Engine::~Engine() { *alive_ = false; }
@@ -427,7 +427,8 @@ void Engine::ReportCrashLoop(const std::string& service, const std::string& cont
   planner_.MarkCrashLoop(service, detail, deps_.clock.Now());
   // The last log lines come from Docker on a worker; the report is completed there.
   std::weak_ptr<bool> alive = alive_;
-  deps_.workers.Submit([this, alive, service, container_id, detail] {
+  Executor& lane = deps_.stop_lane ? *deps_.stop_lane : deps_.workers;
+  lane.Submit([this, alive, service, container_id, detail] {
     Result<std::string> logs = deps_.observer.Logs(container_id, options_.readiness.log_lines);
     std::string full = detail;
     if (logs.ok() && !logs->empty()) full += "; last log lines:\n" + *logs;
@@ -508,15 +509,50 @@ void Engine::Dispatch(const Action& action) {
                action.services.empty() ? std::string("project") : fmt::format("{}", fmt::join(action.services, " ")),
                action.actor, action.window_ids.empty() ? "" : ", windows ",
                fmt::format("{}", fmt::join(action.window_ids, " ")));
+  // Lanes: a stop or an observation never waits behind a start's readiness wait.
+  const bool stop_lane = action.kind == ActionKind::kStop || action.kind == ActionKind::kObserve;
+  Executor& lane = stop_lane && deps_.stop_lane ? *deps_.stop_lane : deps_.workers;
+  std::vector<TimePoint> ttl_deadlines = TtlDeadlinesStoppedBy(action);
+  // solo_madre/apply stops for real, also with VX11_STOP_STRATEGY=pause (SPEC §5).
+  const bool really_stop = action.kind == ActionKind::kStop && action_context_.pause_on_stop &&
+                           (action.actor == "solo_madre" || !solo_ops_.empty());
   std::weak_ptr<bool> alive = alive_;
-  deps_.workers.Submit([this, action, alive] {
-    ExecutedAction executed = ExecuteAction(action, action_context_);
+  lane.Submit([this, action, alive, ttl_deadlines, really_stop] {
+    // The TTL stop lag ends here, when the stop is issued to Docker (not when the window
+    // entered `closing`): it shows the time the stop waited for a worker too.
+    if (options_.metrics) {
+      for (const TimePoint deadline : ttl_deadlines) {
+        const double lag = (deps_.clock.Now() - deadline).count() / 1e6;
+        options_.metrics->Observe(kMetricTtlStopLag, {}, lag < 0 ? 0 : lag);
+      }
+    }
+    ActionContext context = action_context_;
+    if (really_stop) context.pause_on_stop = false;
+    ExecutedAction executed = ExecuteAction(action, context);
     deps_.loop.Submit([this, action, alive, executed = std::move(executed)]() mutable {
       auto still = alive.lock();
       if (!still || !*still) return;
       OnActionResult(action, std::move(executed.result), std::move(executed.ops));
     });
   });
+}
+
+std::vector<TimePoint> Engine::TtlDeadlinesStoppedBy(const Action& action) {
+  std::vector<TimePoint> deadlines;
+  if (action.kind != ActionKind::kStop || !options_.metrics) return deadlines;
+  std::erase_if(ttl_lag_taken_, [this](const std::string& id) {
+    const Window* window = planner_.FindWindow(id);
+    return !window || window->state != WindowState::kClosing;
+  });
+  for (const auto& id : action.window_ids) {
+    const Window* window = planner_.FindWindow(id);
+    if (window && window->state == WindowState::kClosing &&
+        window->close_reason == CloseReason::kTtlExpired && window->deadline &&
+        window->error.empty() && ttl_lag_taken_.insert(id).second) {
+      deadlines.push_back(*window->deadline);
+    }
+  }
+  return deadlines;
 }
 
 void Engine::OnActionResult(const Action& action, ActionResult result, std::vector<DockerOp> ops) {
@@ -616,11 +652,6 @@ void Engine::FinishWindowOps(const std::vector<Window>& changed) {
       op->window_id = id;
       op->actor = ActorFor(window.close_reason, "");
       close_ops_[id] = std::move(op);
-      if (options_.metrics && window.close_reason == CloseReason::kTtlExpired && window.deadline &&
-          window.error.empty()) {
-        const double lag = (deps_.clock.Now() - *window.deadline).count() / 1e6;
-        options_.metrics->Observe(kMetricTtlStopLag, {}, lag < 0 ? 0 : lag);
-      }
     }
     auto close = close_ops_.find(id);
     if (close != close_ops_.end() && window.state == WindowState::kClosed) {

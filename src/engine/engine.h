@@ -12,6 +12,8 @@
 #include <map>
 #include <memory>
 #include <optional>
+#include <set>
+#include <stop_token>
 #include <string>
 #include <vector>
 
@@ -37,11 +39,17 @@ struct EngineDeps {
   ContainerObserver& observer;
   WindowStore& store;
   AuditLog& audit;
-  Executor& workers;  // slow docker work
+  Executor& workers;  // slow docker work: starts and restarts, with their readiness waits
   Executor& loop;     // runs jobs on the engine thread
   std::function<std::string()> new_window_id;
   ReadinessProbe& probe;
   std::function<void(Duration)> sleep;  // used by workers between readiness looks
+  // Requested at shutdown: running readiness waits give up (ActionContext::stop), so that the
+  // daemon can join the workers before it destroys the engine. Default: never.
+  std::stop_token stop = {};
+  // The stop lane: stops, observations and crash-loop log reads, so that a TTL stop never
+  // queues behind readiness waits. Null: they share `workers` (tests that do not care).
+  Executor* stop_lane = nullptr;
 };
 
 enum class CrashLoopAction { kReport, kStop };
@@ -159,6 +167,8 @@ class Engine {
 
   void AfterChange();
   void Dispatch(const Action& action);
+  // The deadlines of the TTL-expired windows whose stop `action` issues first (for the lag).
+  std::vector<TimePoint> TtlDeadlinesStoppedBy(const Action& action);
   void OnActionResult(const Action& action, ActionResult result, std::vector<DockerOp> ops);
   void FinishWindowOps(const std::vector<Window>& changed);
   void FinishServiceOps();
@@ -178,6 +188,7 @@ class Engine {
   std::function<void(const Window&)> on_window_;
   std::function<void(const DockerEvent&)> on_event_;
   std::map<std::int64_t, Action> in_flight_ops_;
+  std::set<std::string> ttl_lag_taken_;  // windows whose TTL stop lag was measured (Dispatch)
   std::map<std::string, std::unique_ptr<WindowOp>> open_ops_;   // by window id
   std::map<std::string, std::unique_ptr<WindowOp>> close_ops_;  // by window id
   std::vector<std::unique_ptr<ServiceOp>> service_ops_;

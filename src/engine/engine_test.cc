@@ -61,6 +61,7 @@ class EngineTest : public ::testing::Test {
                       clock_.Advance(d);
                       if (on_sleep_) on_sleep_();
                     }};
+    deps.stop_lane = &stops_;
     return std::make_unique<Engine>(deps, Config(), Model(), options_);
   }
 
@@ -72,8 +73,9 @@ class EngineTest : public ::testing::Test {
 
   // Finishes all queued docker work and delivers its results.
   void RunUntilIdle() {
-    while (workers_.size() + loop_.size() > 0) {
+    while (workers_.size() + stops_.size() + loop_.size() > 0) {
       workers_.RunAll();
+      stops_.RunAll();
       loop_.RunAll();
     }
   }
@@ -101,7 +103,8 @@ class EngineTest : public ::testing::Test {
   FakeDocker docker_;
   InMemoryWindowStore store_;
   RecordingAuditLog audit_;
-  ManualExecutor workers_;
+  ManualExecutor workers_;  // the start lane
+  ManualExecutor stops_;    // the stop lane
   ManualExecutor loop_;
   FakeProbe probe_;
   EngineOptions options_;
@@ -463,6 +466,45 @@ TEST_F(EngineTest, MetricsCountOpensClosesDockerOpsAndTheTtlStopLag) {
   EXPECT_EQ(metrics.Value(kMetricDockerOps, {{"verb", "stop"}, {"result", "ok"}}), 1);
 }
 
+TEST_F(EngineTest, ATtlStopRunsOnTheStopLaneWhileTheStartLaneIsBlockedAndItsLagIsTakenThen) {
+  Metrics metrics;
+  DeclareMadreMetrics(metrics);
+  options_.metrics = &metrics;
+  Boot();
+  auto opened = OpenAndWait({"api"}, 10);
+  ASSERT_TRUE(opened.ok());
+  ASSERT_EQ(opened->window.state, WindowState::kOpen);
+  // A second open whose start never gets a worker: the start lane is blocked for this test.
+  OpenRequest request;
+  request.services = {"cache"};
+  request.ttl_sec = 600;
+  request.actor = "127.0.0.1";
+  engine_->Open(request, false, Seconds(0), [](Result<OpenOutcome>) {});
+  loop_.RunAll();
+  const std::size_t blocked = workers_.size();
+  ASSERT_GE(blocked, 1u);
+
+  clock_.Advance(Seconds(10));
+  engine_->Tick();
+  ASSERT_EQ(stops_.size(), 1u) << "the TTL stop must go to the stop lane";
+  EXPECT_EQ(workers_.size(), blocked) << "nothing new may queue behind the blocked start";
+  EXPECT_EQ(metrics.Count(kMetricTtlStopLag), 0u) << "the stop was not issued yet";
+
+  clock_.Advance(Seconds(2));  // the stop waits 2 s for a worker of its lane
+  while (stops_.size() + loop_.size() > 0) {
+    stops_.RunAll();
+    loop_.RunAll();
+  }
+  EXPECT_FALSE(docker_.running().count("api"));
+  EXPECT_FALSE(docker_.running().count("db"));
+  EXPECT_EQ(store_.Get(opened->window.id)->value().state, WindowState::kClosed);
+  EXPECT_EQ(workers_.size(), blocked) << "the start is still waiting";
+  EXPECT_EQ(metrics.Count(kMetricTtlStopLag), 1u);
+  const std::string text = metrics.RenderText();
+  EXPECT_NE(text.find("madre_ttl_stop_lag_seconds_bucket{le=\"1\"} 0"), std::string::npos) << text;
+  EXPECT_NE(text.find("madre_ttl_stop_lag_seconds_bucket{le=\"5\"} 1"), std::string::npos) << text;
+}
+
 TEST_F(EngineTest, FastPathStartsExistingContainersThroughTheEngineApiAndCreatesOnlyMissingOnes) {
   options_.control = &docker_;
   docker_.SetRunning("db", false);  // created earlier, stopped
@@ -541,6 +583,40 @@ TEST_F(EngineTest, PauseStrategyPausesOnCloseAndUnpausesOnOpen) {
   EXPECT_EQ(reopened->window.state, WindowState::kOpen);
   EXPECT_THAT(docker_.calls(), ElementsAre("api-start db", "api-start api", "api-pause api", "api-pause db",
                                            "api-unpause db", "api-unpause api"));
+}
+
+TEST_F(EngineTest, SoloMadreApplyReallyStopsEvenWithThePauseStrategy) {
+  options_.control = &docker_;
+  options_.pause_on_stop = true;
+  docker_.SetRunning("db", false);
+  docker_.SetRunning("api", false);
+  Boot();
+  ASSERT_TRUE(OpenAndWait({"api"}, 60).ok());
+  std::optional<Result<SoloMadreOutcome>> answer;
+  engine_->ApplySoloMadre("127.0.0.1", [&](Result<SoloMadreOutcome> r) { answer = std::move(r); });
+  RunUntilIdle();
+  ASSERT_TRUE(answer && answer->ok());
+  EXPECT_THAT((*answer)->services_stopped, ::testing::UnorderedElementsAre("api", "db"));
+  EXPECT_THAT(docker_.calls(), Contains("api-stop api"));
+  EXPECT_THAT(docker_.calls(), Contains("api-stop db"));
+  EXPECT_THAT(docker_.calls(), Not(Contains(::testing::StartsWith("api-pause"))));
+}
+
+TEST_F(EngineTest, PauseStrategyStopsACrashLoopingServiceInsteadOfRetryingForever) {
+  options_.control = &docker_;
+  options_.pause_on_stop = true;
+  docker_.SetRunning("db", false);
+  docker_.SetRunning("api", false);
+  Boot();
+  auto opened = OpenAndWait({"api"}, 10);
+  ASSERT_TRUE(opened.ok());
+  docker_.SetRestarting("api");  // restart: always, between two deaths
+  AdvanceTo(Seconds(10));
+  EXPECT_THAT(docker_.calls(), Contains("api-stop api"));
+  EXPECT_THAT(docker_.calls(), Contains("api-pause db"));
+  EXPECT_EQ(store_.Get(opened->window.id)->value().state, WindowState::kClosed);
+  EXPECT_EQ(store_.Get(opened->window.id)->value().error, "");
+  EXPECT_EQ(docker_.running(), std::set<std::string>{"redis"});
 }
 
 }  // namespace

@@ -123,6 +123,12 @@ void FakeDocker::SetRunning(const std::string& service, bool running) {
   c.state = running ? "running" : "exited";
 }
 
+void FakeDocker::SetRestarting(const std::string& service) {
+  SetRunning(service, true);
+  std::lock_guard<std::mutex> lock(mu_);
+  containers_[service].state = "restarting";
+}
+
 void FakeDocker::FailNext(const std::string& verb, Status status) {
   std::lock_guard<std::mutex> lock(mu_);
   fail_next_[verb] = std::move(status);
@@ -168,6 +174,10 @@ Status FakeDocker::PauseContainer(const std::string& id) {
   for (auto& [name, c] : containers_) {
     if (c.id != id) continue;
     calls_.push_back("api-pause " + name);
+    if (c.state == "restarting") {
+      return Status::FailedPrecondition("container " + id +
+                                        " is restarting, wait until the container is running");
+    }
     if (c.state != "running") return Status::FailedPrecondition("container " + id + " is not running");
     c.state = "paused";
     return Status::Ok();

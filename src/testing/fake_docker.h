@@ -38,6 +38,9 @@ class FakeDocker final : public ComposeRunner, public ContainerObserver, public 
 
   // Test controls.
   void SetRunning(const std::string& service, bool running);  // "by hand"
+  // The service's container is `restarting` (a `restart: always` service between two deaths):
+  // it counts as running; a stop stops it; a pause fails, as Docker refuses it (409).
+  void SetRestarting(const std::string& service);
   void FailNext(const std::string& verb, Status status);       // "up", "stop", "restart", "list"
   void CrashOnStart(const std::string& service);               // up succeeds, container exits 1
   void SetDown(bool down);                                     // every call fails: docker is down

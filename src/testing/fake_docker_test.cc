@@ -3,6 +3,9 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include "testing/container_control_contract.h"
+#include "testing/model_builder.h"
+
 namespace madre {
 namespace {
 
@@ -45,6 +48,29 @@ TEST(FakeDockerTest, ConfigHashesAnswersTheSetHashesAndHasAFailureSwitch) {
   EXPECT_THAT(*hashes, ElementsAre(Pair("db", "aaaa")));
   EXPECT_THAT(docker.calls(), ElementsAre("config-hash", "config-hash", "config-hash"));
 }
+
+// FakeDocker passes the contract the real Docker adapter passes (docker_engine_client_itest.cc).
+class FakeDockerEnv {
+ public:
+  static bool Available() { return true; }
+  FakeDockerEnv() : docker_(ModelOf({{"plain", {}}, {"ok", {}}, {"crashy", {}}})) {}
+  ContainerObserver& observer() { return docker_; }
+  ContainerControl& control() { return docker_; }
+  void Create(const std::string& service, bool running) { docker_.SetRunning(service, running); }
+  std::optional<ContainerState> MakeRestarting(const std::string& service) {
+    docker_.SetRestarting(service);
+    Result<std::vector<ContainerState>> list = docker_.ListProject();
+    for (const auto& c : *list) {
+      if (c.service == service) return c;
+    }
+    return std::nullopt;
+  }
+
+ private:
+  FakeDocker docker_;
+};
+
+INSTANTIATE_TYPED_TEST_SUITE_P(Fake, ContainerControlContractTest, ::testing::Types<FakeDockerEnv>);
 
 }  // namespace
 }  // namespace madre

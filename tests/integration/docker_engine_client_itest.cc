@@ -11,6 +11,7 @@
 #include "adapters/docker/docker_engine_client.h"
 #include "adapters/docker/docker_parse.h"
 #include "docker_env.h"
+#include "testing/container_control_contract.h"
 
 namespace madre {
 namespace {
@@ -182,6 +183,52 @@ TEST_F(DockerEngineClientITest, CachedObservationsMatchFreshInspectsThroughPause
   ASSERT_TRUE(restarted.ok());
   EXPECT_EQ(list, *restarted);
 }
+
+// The contract FakeDocker passes in the unit tier (src/testing/container_control_contract.h),
+// against the real dockerd, on the `faults` fixture (plain, ok, crashy).
+class RealDockerEnv {
+ public:
+  static bool Available() { return DockerAvailable(); }
+  RealDockerEnv()
+      : project_(UniqueProjectName("contract"), FixtureComposeFile("faults"),
+                 {{"OK_PORT", std::to_string(FreeLoopbackPort())}}),
+        client_(ClientFor(project_)) {
+    EnsureImages();
+  }
+  ContainerObserver& observer() { return client_; }
+  ContainerControl& control() { return client_; }
+  void Create(const std::string& service, bool running) {
+    CommandOutput up = project_.Up({service});
+    ASSERT_TRUE(up.ok()) << up.output;
+    if (!running) {
+      ASSERT_TRUE(project_.Run({"stop", "-t", "1", service}));
+    }
+  }
+  // `crashy` exits 1 a second after each start and has restart: always. Docker doubles its
+  // restart delay each time, so after a few deaths it stays `restarting` for seconds.
+  std::optional<ContainerState> MakeRestarting(const std::string& service) {
+    CommandOutput up = project_.Up({service});
+    EXPECT_TRUE(up.ok()) << up.output;
+    std::optional<ContainerState> seen;
+    WaitUntil(
+        [&] {
+          Result<std::vector<ContainerState>> list = client_.ListProject();
+          if (!list.ok()) return false;
+          const ContainerState* c = Find(*list, service);
+          if (c != nullptr && c->state == "restarting") seen = *c;
+          return seen.has_value();
+        },
+        60s, 50ms);
+    return seen;
+  }
+
+ private:
+  ComposeProject project_;
+  DockerEngineClient client_;
+};
+
+INSTANTIATE_TYPED_TEST_SUITE_P(RealDocker, ContainerControlContractTest,
+                               ::testing::Types<RealDockerEnv>);
 
 TEST_F(DockerEngineClientITest, AnUnknownContainerIsNotFoundAndAnEmptyProjectIsEmpty) {
   DockerEngineClient client(

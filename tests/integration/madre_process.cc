@@ -147,17 +147,19 @@ void MadreProcess::Kill9() {
   pid_ = -1;
 }
 
-void MadreProcess::Terminate() {
-  if (pid_ <= 0) return;
+int MadreProcess::Terminate() {
+  if (pid_ <= 0) return 0;
   kill(pid_, SIGTERM);
   for (int i = 0; i < 100; ++i) {
-    if (waitpid(pid_, nullptr, WNOHANG) == pid_) {
+    int status = 0;
+    if (waitpid(pid_, &status, WNOHANG) == pid_) {
       pid_ = -1;
-      return;
+      return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
     }
     std::this_thread::sleep_for(std::chrono::milliseconds(100));
   }
   Kill9();
+  return -1;
 }
 
 std::string MadreProcess::Url(const std::string& path) const {

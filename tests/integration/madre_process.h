@@ -37,7 +37,9 @@ class MadreProcess {
   // (the log is printed).
   bool Start();
   void Kill9();
-  void Terminate();
+  // SIGTERM, then waits up to 10 s for the exit (else SIGKILL). Returns the exit status, or -1
+  // when madre had to be killed or died of a signal; 0 when it was not running.
+  int Terminate();
   bool Running() const { return pid_ > 0; }
 
   HttpAnswer Get(const std::string& path) const;

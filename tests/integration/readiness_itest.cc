@@ -6,7 +6,9 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <atomic>
+#include <iostream>
 #include <chrono>
 #include <filesystem>
 #include <functional>
@@ -341,6 +343,40 @@ TEST_F(ReadinessTest, ProbeThatNeverAnswersFailsTheServiceAfterItsTimeoutAndName
   // The service itself served all along: only the probe was wrong.
   EXPECT_TRUE(Eventually([&] { return RunningServices(project_).empty(); }, seconds(20)))
       << "the failed service was not stopped";
+}
+
+// H1: SIGTERM while a worker waits for readiness (here a wait of up to 600 s) cancels the wait
+// and joins the worker before the objects it uses are destroyed: madre exits 0, and the window,
+// still `opening` in the store, resumes when madre starts again on the same state dir.
+TEST_F(ReadinessTest, SigtermDuringAReadinessWaitExitsZeroAndTheWindowResumesOnTheNextStart) {
+  StartMadre();
+  HttpAnswer opened =
+      madre_->Post("/madre/power/windows/open", R"({"services":["never_ready"],"ttl_sec":600})");
+  ASSERT_EQ(opened.status, 202) << opened.body;
+  const std::string id = opened.Json()["window_id"];
+  // The container runs: from here on a worker sits in the readiness wait.
+  ASSERT_TRUE(Eventually(
+      [&] {
+        const auto running = RunningServices(project_);
+        return std::find(running.begin(), running.end(), "never_ready") != running.end();
+      },
+      seconds(30)));
+  std::this_thread::sleep_for(seconds(1));  // a few probe rounds
+  ASSERT_EQ(madre_->Get("/madre/power/windows/" + id).Json()["state"], "opening");
+
+  const auto signalled = SteadyClock::now();
+  const int status = madre_->Terminate();
+  // A documented check, not a timed assertion: the goal is under 10 s (Terminate gives up there).
+  std::cout << "madre exited " << SecondsSince(signalled) << " s after SIGTERM during a readiness "
+            << "wait (goal: < 10 s)" << std::endl;
+  EXPECT_EQ(status, 0) << madre_->log();
+  EXPECT_THAT(madre_->log(), HasSubstr("stopped in"));
+
+  ASSERT_TRUE(madre_->Start());
+  const json window = madre_->Get("/madre/power/windows/" + id).Json();
+  EXPECT_EQ(window["window_id"], id) << window.dump();
+  EXPECT_EQ(window["state"], "opening") << window.dump();
+  EXPECT_EQ(window["deadline"], opened.Json()["deadline"]) << window.dump();
 }
 
 TEST_F(ReadinessTest, RestartingServiceThatKeepsExitingIsReportedAsACrashLoop) {

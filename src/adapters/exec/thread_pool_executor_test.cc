@@ -7,6 +7,9 @@
 #include <future>
 #include <latch>
 #include <memory>
+#include <mutex>
+#include <stdexcept>
+#include <string>
 #include <thread>
 #include <vector>
 
@@ -101,31 +104,35 @@ TEST(ThreadPoolExecutorTest, AJobMaySubmitAnotherJob) {
   EXPECT_EQ(inner_ran.get_future().wait_for(kBound), std::future_status::ready);
 }
 
-TEST(ThreadPoolExecutorTest, ShutdownDiscardsQueuedJobsAndLetsTheRunningOneFinish) {
-  auto pool = std::make_unique<ThreadPoolExecutor>(1);
+TEST(ThreadPoolExecutorTest, ShutdownDiscardsQueuedJobsAndReturnsOnlyAfterTheRunningOneFinished) {
+  ThreadPoolExecutor pool(1);
   std::promise<void> started, gate;
   std::atomic<bool> running_finished = false;
   std::atomic<bool> queued_ran = false;
   auto token = std::make_shared<int>(0);  // captured by the queued job: shows it was destroyed
 
-  pool->Submit([&, gate_future = gate.get_future().share()] {
+  pool.Submit([&, gate_future = gate.get_future().share()] {
     started.set_value();
     gate_future.wait();
     running_finished = true;
   });
   started.get_future().wait();
-  pool->Submit([&queued_ran, token] { queued_ran = true; });
-  EXPECT_EQ(pool->QueuedJobs(), 1u);
+  pool.Submit([&queued_ran, token] { queued_ran = true; });
+  EXPECT_EQ(pool.QueuedJobs(), 1u);
   EXPECT_EQ(token.use_count(), 2);
 
-  pool->Shutdown();
-  EXPECT_EQ(pool->QueuedJobs(), 0u);
-  EXPECT_EQ(token.use_count(), 1) << "a discarded job must be destroyed at once";
-  gate.set_value();
-  pool.reset();  // joins: the running job has finished by now
-
-  EXPECT_TRUE(running_finished);
+  // Lets the running job finish only after Shutdown() discarded the queued one, so Shutdown()
+  // has to wait for it.
+  std::thread opener([&] {
+    while (token.use_count() != 1) std::this_thread::yield();
+    gate.set_value();
+  });
+  pool.Shutdown();
+  EXPECT_TRUE(running_finished) << "Shutdown() returned while a job was still running";
   EXPECT_FALSE(queued_ran);
+  EXPECT_EQ(pool.QueuedJobs(), 0u);
+  opener.join();
+  pool.Shutdown();  // idempotent
 }
 
 TEST(ThreadPoolExecutorTest, DestructorDiscardsQueuedJobsAndWaitsForTheRunningOne) {
@@ -156,6 +163,26 @@ TEST(ThreadPoolExecutorTest, SubmitAfterShutdownDropsTheJob) {
   pool.Submit([token] {});
   EXPECT_EQ(token.use_count(), 1);
   EXPECT_EQ(pool.QueuedJobs(), 0u);
+}
+
+TEST(ThreadPoolExecutorTest, AThrowingJobIsReportedAndTheWorkerGoesOnWithTheNextJob) {
+  std::mutex mu;
+  std::vector<std::string> reports;
+  ThreadPoolExecutor pool(1, "throwing", [&](const std::string& what) {
+    std::lock_guard lock(mu);
+    reports.push_back(what);
+  });
+  pool.Submit([] { throw std::runtime_error("boom"); });
+  pool.Submit([] { throw 42; });
+  std::promise<void> next_ran;
+  pool.Submit([&] { next_ran.set_value(); });
+  ASSERT_EQ(next_ran.get_future().wait_for(kBound), std::future_status::ready);
+  EXPECT_EQ(pool.FailedJobs(), 2u);
+  std::lock_guard lock(mu);
+  ASSERT_EQ(reports.size(), 2u);
+  EXPECT_NE(reports[0].find("boom"), std::string::npos) << reports[0];
+  EXPECT_NE(reports[0].find("throwing"), std::string::npos) << reports[0];
+  EXPECT_NE(reports[1].find("not a std::exception"), std::string::npos) << reports[1];
 }
 
 }  // namespace

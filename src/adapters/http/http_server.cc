@@ -28,6 +28,7 @@
 #include <chrono>
 #include <condition_variable>
 #include <cstdint>
+#include <cstdio>
 #include <deque>
 #include <exception>
 #include <mutex>
@@ -702,8 +703,10 @@ void HttpServer::Post(std::function<void()> fn) {
   net::post(impl_->rt->post_strand, [fn = std::move(fn)] {
     try {
       fn();
+    } catch (const std::exception& e) {
+      std::fprintf(stderr, "madre: a job posted to the io thread threw: %s\n", e.what());
     } catch (...) {
-      // Documented: swallowed.
+      std::fprintf(stderr, "madre: a job posted to the io thread threw a non-std exception\n");
     }
   });
 }

@@ -103,8 +103,9 @@ class HttpServer {
   int port() const;
 
   // Runs `fn` on an io thread. Post()ed functions run one at a time in the order posted (and,
-  // with threads == 1, never concurrently with the handler). An exception thrown by `fn` is
-  // swallowed. Ignored after Stop() began. Any thread.
+  // with threads == 1, never concurrently with the handler). An exception thrown by `fn` stops
+  // there and is written to stderr (the daemon's log); the io thread goes on. Ignored after
+  // Stop() began. Any thread.
   void Post(std::function<void()> fn);
 
   // Runs `fn` like Post(), once `delay` has passed, on a timer of the io context: no thread

@@ -1,11 +1,13 @@
-#include "daemon/deadline_timer.h"
+#include "adapters/exec/deadline_timer.h"
 
 #include <chrono>
 
 namespace madre {
 
-DeadlineTimer::DeadlineTimer(std::function<void()> fire)
-    : fire_(std::move(fire)), thread_([this] { Run(); }) {}
+DeadlineTimer::DeadlineTimer(std::function<void()> fire, const Clock* clock)
+    : fire_(std::move(fire)),
+      clock_(clock ? *clock : system_clock_),
+      thread_([this] { Run(); }) {}
 
 DeadlineTimer::~DeadlineTimer() { Stop(); }
 
@@ -35,8 +37,9 @@ void DeadlineTimer::Run() {
       continue;
     }
     const TimePoint due = *deadline_;
-    if (std::chrono::system_clock::now() < due) {
-      cv_.wait_until(lock, due);
+    const TimePoint now = clock_.Now();
+    if (now < due) {
+      cv_.wait_until(lock, std::chrono::system_clock::now() + (due - now));
       continue;  // re-check: re-armed, stopped, spurious wake-up, or due now
     }
     deadline_.reset();  // the engine re-arms after its Tick
