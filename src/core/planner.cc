@@ -313,6 +313,7 @@ bool Planner::AtRest(const std::string& service) const {
 std::vector<std::string> Planner::WindowsWanting(const std::vector<std::string>& services) const {
   std::vector<std::string> ids;
   for (const auto& [id, window] : windows_) {
+    if (window.Terminal()) continue;  // ended, only waiting to be saved
     for (const auto& name : services) {
       if (Contains(window.effective_services, name)) {
         ids.push_back(id);
@@ -650,10 +651,14 @@ std::vector<Window> Planner::TakeChangedWindows() {
     auto it = windows_.find(id);
     if (it == windows_.end()) continue;
     out.push_back(it->second);
-    if (it->second.Terminal()) windows_.erase(it);
   }
   changed_.clear();
   return out;
+}
+
+void Planner::WindowSaved(const std::string& id) {
+  auto it = windows_.find(id);
+  if (it != windows_.end() && it->second.Terminal() && !changed_.count(id)) windows_.erase(it);
 }
 
 std::optional<TimePoint> Planner::NextDeadline() const {

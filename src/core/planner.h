@@ -123,12 +123,17 @@ class Planner {
 
   // --- Output, drained by the caller in a stable order. ---
   std::vector<Action> TakeActions();
-  // Windows changed since the last call (to persist before acknowledging).
+  // Windows changed since the last call (to persist before acknowledging). A terminal window
+  // stays in the planner until the caller reports it saved (WindowSaved).
   std::vector<Window> TakeChangedWindows();
+  // The caller recorded window `id` as it is now: a terminal window leaves the planner. A
+  // terminal window whose save failed stays (and is shown) until a later save succeeds.
+  void WindowSaved(const std::string& id);
   std::optional<TimePoint> NextDeadline() const;
 
   // --- Queries. ---
-  const std::map<std::string, Window>& windows() const { return windows_; }  // live and closing
+  // Live and closing windows, and terminal ones not saved yet (see WindowSaved).
+  const std::map<std::string, Window>& windows() const { return windows_; }
   const Window* FindWindow(const std::string& id) const;
   const std::map<std::string, ServiceTrack>& services() const { return services_; }
   const ServiceModel& model() const { return model_; }

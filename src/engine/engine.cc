@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <set>
+#include <utility>
 
 #include "engine/action_runner.h"
 #include "engine/engine_metrics.h"
@@ -185,17 +186,11 @@ void Engine::Open(OpenRequest request, bool wait, Duration wait_timeout, Reply<O
   }
   open_ops_[id] = std::move(op);
   if (!wait) {
-    // Persist first, then answer with the window as it is now (usually `opening`; `open` when
-    // everything already ran). The outcome is audited when it is known.
-    std::optional<Window> now_view;
-    if (const Window* current = planner_.FindWindow(id)) now_view = *current;
-    AfterChange();
-    if (const Window* current = planner_.FindWindow(id)) now_view = *current;
-    if (!now_view) {
-      if (auto stored = deps_.store.Get(id); stored.ok() && stored->has_value()) now_view = **stored;
-    }
-    reply(OpenOutcome{now_view.value_or(*opened), false});
-    return;
+    AfterChange();  // persist first
+    if (Status unrecorded = Unrecorded(id); !unrecorded.ok()) return reply(unrecorded);
+    // `opened` is the window as the planner settled it: usually `opening`, `open` when
+    // everything already ran. The outcome is audited when it is known.
+    return reply(OpenOutcome{*opened, false});
   }
   AfterChange();
 }
@@ -258,15 +253,18 @@ Status Engine::NotLive(const std::string& id, Status fallback) {
 void Engine::Hold(std::string window_id, bool hold, std::string actor, Reply<Window> reply) {
   Result<Window> window = planner_.SetHold(window_id, hold, deps_.clock.Now());
   if (!window.ok()) window = NotLive(window_id, window.status());
+  if (window.ok()) AfterChange();  // persist before it is audited as done
+  const Status unrecorded = window.ok() ? Unrecorded(window_id) : Status::Ok();
   AuditRecord record;
   record.actor = actor;
   record.action = hold ? "window.hold" : "window.unhold";
   record.window_id = window_id;
-  record.outcome = window.ok() ? "ok" : "rejected";
+  record.outcome = !window.ok() ? "rejected" : unrecorded.ok() ? "ok" : "fail";
   if (!window.ok()) record.detail = window.status().message();
+  if (!unrecorded.ok()) record.detail = unrecorded.message();
   Status audited = AppendAudit(record);
-  if (window.ok()) AfterChange();
   if (!window.ok()) return reply(window.status());
+  if (!unrecorded.ok()) return reply(unrecorded);
   if (!audited.ok()) return reply(audited);
   const Window* current = planner_.FindWindow(window_id);
   reply(current ? *current : *window);
@@ -276,16 +274,19 @@ void Engine::Extend(std::string window_id, std::int64_t ttl_sec, std::string act
                     Reply<Window> reply) {
   Result<Window> window = planner_.Extend(window_id, ttl_sec, deps_.clock.Now());
   if (!window.ok()) window = NotLive(window_id, window.status());
+  if (window.ok()) AfterChange();  // persist before it is audited as done
+  const Status unrecorded = window.ok() ? Unrecorded(window_id) : Status::Ok();
   AuditRecord record;
   record.actor = actor;
   record.action = "window.extend";
   record.window_id = window_id;
-  record.outcome = window.ok() ? "ok" : "rejected";
-  record.detail = window.ok() ? "extended by " + std::to_string(ttl_sec) + " s"
-                              : window.status().message();
+  record.outcome = !window.ok() ? "rejected" : unrecorded.ok() ? "ok" : "fail";
+  record.detail = !window.ok()        ? window.status().message()
+                  : !unrecorded.ok() ? unrecorded.message()
+                                     : "extended by " + std::to_string(ttl_sec) + " s";
   Status audited = AppendAudit(record);
-  if (window.ok()) AfterChange();
   if (!window.ok()) return reply(window.status());
+  if (!unrecorded.ok()) return reply(unrecorded);
   if (!audited.ok()) return reply(audited);
   reply(*window);
 }
@@ -459,6 +460,7 @@ void Engine::ReportCrashLoop(const std::string& service, const std::string& cont
 
 void Engine::Tick() {
   const TimePoint now = deps_.clock.Now();
+  RetryUnsaved(now);
   planner_.Advance(now);
   for (auto& [id, op] : open_ops_) {
     if (op->open_reply && op->wait_deadline && *op->wait_deadline <= now) {
@@ -473,6 +475,7 @@ void Engine::Tick() {
 
 std::optional<TimePoint> Engine::NextDeadline() const {
   std::optional<TimePoint> next = planner_.NextDeadline();
+  if (save_retry_at_ && (!next || *save_retry_at_ < *next)) next = save_retry_at_;
   for (const auto& [id, op] : open_ops_) {
     if (op->open_reply && op->wait_deadline && (!next || *op->wait_deadline < *next)) {
       next = op->wait_deadline;
@@ -483,11 +486,7 @@ std::optional<TimePoint> Engine::NextDeadline() const {
 
 void Engine::AfterChange() {
   std::vector<Window> changed = planner_.TakeChangedWindows();
-  for (const Window& window : changed) {
-    if (Status saved = deps_.store.Save(window); !saved.ok()) {
-      spdlog::error("cannot persist window {}: {}", window.id, saved.ToString());
-    }
-  }
+  for (const Window& window : changed) Persist(window);
   for (const Action& action : planner_.TakeActions()) Dispatch(action);
   FinishWindowOps(changed);
   FinishServiceOps();
@@ -496,6 +495,53 @@ void Engine::AfterChange() {
     for (const Window& window : changed) on_window_(window);
   }
   if (on_change_) on_change_();
+}
+
+bool Engine::Persist(const Window& window) {
+  if (Status saved = deps_.store.Save(window); !saved.ok()) {
+    spdlog::error("cannot persist window {} ({}): {}; retrying", window.id,
+                  WindowStateName(window.state), saved.ToString());
+    unsaved_[window.id] = saved;
+    if (!save_retry_at_) save_retry_at_ = deps_.clock.Now() + save_backoff_;
+    return false;
+  }
+  unsaved_.erase(window.id);
+  planner_.WindowSaved(window.id);
+  return true;
+}
+
+void Engine::RetryUnsaved(TimePoint now) {
+  if (!save_retry_at_ || *save_retry_at_ > now) return;
+  save_retry_at_.reset();
+  std::vector<std::string> ids;
+  for (const auto& [id, why] : unsaved_) ids.push_back(id);
+  bool all_saved = true;
+  for (const auto& id : ids) {
+    const Window* window = planner_.FindWindow(id);
+    if (!window) {
+      unsaved_.erase(id);
+      continue;
+    }
+    const Window copy = *window;  // Persist may drop it from the planner
+    if (Persist(copy)) {
+      spdlog::info("window {} recorded after a failed save", id);
+    } else {
+      all_saved = false;
+    }
+  }
+  if (all_saved) {
+    save_backoff_ = Seconds(1);
+  } else {
+    save_backoff_ = std::min<Duration>(save_backoff_ * 2, Seconds(60));
+    save_retry_at_ = now + save_backoff_;
+  }
+}
+
+Status Engine::Unrecorded(const std::string& id) const {
+  auto it = unsaved_.find(id);
+  if (it == unsaved_.end()) return Status::Ok();
+  return Status::Internal("window " + id + " changed but could not be recorded (retrying): " +
+                          it->second.message());
 }
 
 void Engine::Dispatch(const Action& action) {
@@ -579,6 +625,16 @@ void Engine::OnActionResult(const Action& action, ActionResult result, std::vect
 void Engine::FinishWindowOps(const std::vector<Window>& changed) {
   for (const Window& window : changed) {
     const std::string& id = window.id;
+    // A change that could not be recorded is not acknowledged: a waiting client gets 500 (the
+    // operation goes on, and is audited, as the save is retried).
+    if (Status unrecorded = Unrecorded(id); !unrecorded.ok()) {
+      if (auto op = open_ops_.find(id); op != open_ops_.end() && op->second->open_reply) {
+        std::exchange(op->second->open_reply, nullptr)(unrecorded);
+      }
+      if (auto op = close_ops_.find(id); op != close_ops_.end() && op->second->close_reply) {
+        std::exchange(op->second->close_reply, nullptr)(unrecorded);
+      }
+    }
     // Open: finished when the window leaves `opening`.
     auto open = open_ops_.find(id);
     if (open != open_ops_.end() && window.state != WindowState::kOpening) {

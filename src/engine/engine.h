@@ -140,6 +140,12 @@ class Engine {
   struct SoloOp;
 
   void AfterChange();
+  // Saves a changed window. On failure the window stays in the planner and in `unsaved_`, and
+  // is saved again with back-off (RetryUnsaved, from Tick). Returns whether it is recorded.
+  bool Persist(const Window& window);
+  void RetryUnsaved(TimePoint now);
+  // kInternal when window `id` changed in memory but its last save failed; else Ok.
+  Status Unrecorded(const std::string& id) const;
   void Dispatch(const Action& action);
   void OnActionResult(const Action& action, ActionResult result, std::vector<DockerOp> ops);
   void FinishWindowOps(const std::vector<Window>& changed);
@@ -165,6 +171,9 @@ class Engine {
   std::vector<std::unique_ptr<ServiceOp>> service_ops_;
   std::vector<std::unique_ptr<SoloOp>> solo_ops_;
   std::map<std::string, std::vector<DockerOp>> ops_by_window_;
+  std::map<std::string, Status> unsaved_;  // window id -> why its last save failed
+  Duration save_backoff_ = Seconds(1);     // doubles per failed retry, up to 60 s
+  std::optional<TimePoint> save_retry_at_;
   std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
   bool events_connected_ = true;  // until the stream says otherwise
 };
