@@ -124,6 +124,8 @@ Result<Window> Planner::Open(const OpenRequest& request, const std::string& id, 
     if (track.phase == ServicePhase::kFailed && !track.in_flight) {
       track.phase = ServicePhase::kStopped;
       track.not_before.reset();
+      track.failures = 0;
+      track.gave_up = false;
     }
     // Running but not healthy yet (started by hand a moment ago): wait for it to be ready.
     if (track.phase == ServicePhase::kRunning && track.observed &&
@@ -245,6 +247,8 @@ Status Planner::StopService(const std::string& service, TimePoint now) {
   ServiceTrack& track = services_[service];
   if (!track.in_flight && track.phase != ServicePhase::kRunning) track.phase = ServicePhase::kRunning;
   track.not_before.reset();
+  track.failures = 0;
+  track.gave_up = false;
   Settle("service", now);
   return Status::Ok();
 }
@@ -261,6 +265,12 @@ Result<std::int64_t> Planner::RestartService(const std::string& service, TimePoi
 }
 
 std::int64_t Planner::ApplySoloMadre(TimePoint now) {
+  for (auto& [name, track] : services_) {  // a fresh start for services madre gave up on
+    if (!track.gave_up) continue;
+    track.gave_up = false;
+    track.failures = 0;
+    track.not_before.reset();
+  }
   for (auto& [id, window] : windows_) {
     if (!window.Live()) continue;
     window.state = WindowState::kClosing;
@@ -328,7 +338,7 @@ void Planner::Converge(const std::string& actor, TimePoint now) {
   if (!observed_once_) return;  // never act on guesses
   std::set<std::string> to_start, to_stop;
   for (auto& [name, track] : services_) {
-    if (track.in_flight) continue;
+    if (track.in_flight || track.gave_up) continue;
     const bool wanted = IsWanted(name);
     // Back-off after a failure, except for the cleanup of a failed start.
     const bool cleanup = track.phase == ServicePhase::kFailed && !wanted;
@@ -415,6 +425,12 @@ void Planner::ApplyObservation(const std::vector<ContainerState>& observed, Time
     }
     if (track.in_flight) continue;
     const bool running = track.observed && track.observed->Running();
+    if (track.gave_up) {
+      if (running != IsWanted(name)) continue;  // still not what is wanted: stays failed
+      track.gave_up = false;  // somebody fixed it by hand
+      track.failures = 0;
+      track.phase = ServicePhase::kStopped;  // set from `running` below
+    }
     // A failed service stays failed (a running container may still be
     // unready) until it is stopped or a new window starts it again.
     if (track.phase == ServicePhase::kFailed && !(running && config_.always_on.count(name))) continue;
@@ -460,7 +476,12 @@ void Planner::OnActionDone(const ActionResult& result, TimePoint now) {
         break;
     }
     track.error = ok ? "" : error;
-    if (!ok) track.not_before = now + config_.retry_backoff;
+    if (ok) {
+      track.failures = 0;
+      track.gave_up = false;
+    } else {
+      RecordFailure(track, now);
+    }
     for (const auto& id : action.window_ids) {
       auto w = windows_.find(id);
       if (w == windows_.end()) continue;
@@ -488,6 +509,19 @@ void Planner::OnActionDone(const ActionResult& result, TimePoint now) {
   }
   if (result.has_observation) ApplyObservation(result.observed, now);
   Settle(action.kind == ActionKind::kObserve ? "reconcile" : "madre", now);
+}
+
+void Planner::RecordFailure(ServiceTrack& track, TimePoint now) {
+  ++track.failures;
+  if (track.failures >= config_.retry_limit) {
+    track.gave_up = true;
+    track.phase = ServicePhase::kFailed;
+    track.not_before.reset();
+    return;
+  }
+  Duration backoff = config_.retry_backoff;
+  for (int i = 1; i < track.failures && backoff < config_.retry_backoff_max; ++i) backoff *= 2;
+  track.not_before = now + std::min(backoff, config_.retry_backoff_max);
 }
 
 void Planner::Settle(const std::string& actor, TimePoint now) {

@@ -30,7 +30,12 @@ struct PlannerConfig {
   int max_concurrent = 1;            // live windows at once
   std::int64_t max_ttl_sec = 7 * 24 * 3600;
   Duration resync_interval = Seconds(30);  // periodic observe; zero = never
-  Duration retry_backoff = Seconds(5);     // after a failed action on a service
+  // A failed start or stop of a service is tried again after `retry_backoff`, doubling with
+  // each failure in a row up to `retry_backoff_max`; after `retry_limit` failures in a row madre
+  // gives up on the service (ServiceTrack::gave_up) until a command or an observation clears it.
+  Duration retry_backoff = Seconds(5);
+  Duration retry_backoff_max = Seconds(300);
+  int retry_limit = 8;
 };
 
 struct OpenRequest {
@@ -80,6 +85,11 @@ struct ServiceTrack {
   std::string error;                    // last failure
   std::optional<ContainerState> observed;
   bool crashloop = false;               // dying repeatedly; cleared by the next start or stop
+  int failures = 0;                     // failed actions in a row; a success resets it
+  // `failures` reached PlannerConfig::retry_limit: phase `failed`, no automatic action any
+  // more. Cleared by a success, by an observation showing what is wanted (stopped by hand),
+  // by a command that names the service (open, service stop) and by ApplySoloMadre.
+  bool gave_up = false;
 };
 
 class Planner {
@@ -159,6 +169,8 @@ class Planner {
   std::int64_t Emit(ActionKind kind, std::vector<std::string> services,
                     std::vector<std::string> window_ids, std::string actor);
   void ApplyObservation(const std::vector<ContainerState>& observed, TimePoint now);
+  // Books a failed action on `track`: back-off, or give up after retry_limit failures.
+  void RecordFailure(ServiceTrack& track, TimePoint now);
 
   PlannerConfig config_;
   ServiceModel model_;

@@ -416,6 +416,96 @@ TEST_F(PlannerTest, FailedAlwaysOnServiceIsStartedAgainAfterTheBackoff) {
   EXPECT_THAT(retry[0].services, ElementsAre("redis"));
 }
 
+// Fails every pending stop/start of `service` until madre gives up or `limit` attempts ran;
+// returns the delays between the attempts (taken from NextDeadline, the clock then advanced).
+std::vector<Duration> FailRepeatedly(Planner& planner, TimePoint& now, const std::string& service,
+                                     int limit) {
+  std::vector<Duration> delays;
+  for (int attempt = 0; attempt < limit; ++attempt) {
+    auto actions = planner.TakeActions();
+    if (actions.size() != 1u) break;
+    EXPECT_THAT(actions[0].services, ElementsAre(service));
+    planner.OnActionDone({actions[0].id, Status::Unavailable("boom"), {{service, false, "boom"}}, {}, false},
+                         now);
+    const std::optional<TimePoint> next = planner.NextDeadline();
+    if (!next) break;
+    delays.push_back(*next - now);
+    now = *next;
+    planner.Advance(now);
+  }
+  return delays;
+}
+
+TEST_F(PlannerTest, FailingStopBacksOffExponentiallyAndGivesUpAfterEightAttempts) {
+  ObserveInitially({"redis", "worker"});
+  const std::vector<Duration> delays = FailRepeatedly(planner_, now_, "worker", 20);
+  EXPECT_THAT(delays, ElementsAre(Seconds(5), Seconds(10), Seconds(20), Seconds(40), Seconds(80),
+                                  Seconds(160), Seconds(300)));  // then the 8th failure: give up
+  const ServiceTrack& track = planner_.services().at("worker");
+  EXPECT_TRUE(track.gave_up);
+  EXPECT_EQ(track.phase, ServicePhase::kFailed);
+  EXPECT_EQ(track.error, "boom");
+  EXPECT_EQ(planner_.NextDeadline(), std::nullopt);  // nothing scheduled for it any more
+  now_ += Seconds(3600);
+  planner_.Advance(now_);
+  EXPECT_THAT(planner_.TakeActions(), IsEmpty());
+}
+
+TEST_F(PlannerTest, FailingAlwaysOnStartGivesUpToo) {
+  ObserveInitially({});
+  FailRepeatedly(planner_, now_, "redis", 20);
+  EXPECT_TRUE(planner_.services().at("redis").gave_up);
+  EXPECT_EQ(planner_.services().at("redis").failures, 8);
+}
+
+TEST_F(PlannerTest, SoloMadreApplyGivesAServiceMadreGaveUpOnAFreshTry) {
+  ObserveInitially({"redis", "worker"});
+  FailRepeatedly(planner_, now_, "worker", 20);
+  ASSERT_TRUE(planner_.services().at("worker").gave_up);
+  planner_.ApplySoloMadre(now_);
+  EXPECT_FALSE(planner_.services().at("worker").gave_up);
+  auto actions = planner_.TakeActions();
+  ASSERT_EQ(actions.size(), 2u);  // the stop at once, and the observe
+  EXPECT_EQ(actions[0].kind, ActionKind::kStop);
+  EXPECT_THAT(actions[0].services, ElementsAre("worker"));
+  planner_.OnActionDone({actions[0].id, Status::Ok(), {{"worker", true, ""}}, {}, false}, now_);
+  EXPECT_EQ(planner_.services().at("worker").phase, ServicePhase::kStopped);
+  EXPECT_EQ(planner_.services().at("worker").failures, 0);
+}
+
+TEST_F(PlannerTest, AGiveUpClearsWhenAnObservationShowsWhatIsWanted) {
+  ObserveInitially({"redis", "worker"});
+  FailRepeatedly(planner_, now_, "worker", 20);
+  ASSERT_TRUE(planner_.services().at("worker").gave_up);
+  const std::int64_t still = planner_.RequestObserve("reconcile");  // still running: stays failed
+  planner_.TakeActions();
+  planner_.OnActionDone({still, Status::Ok(), {}, {Running("redis"), Running("worker")}, true}, now_);
+  EXPECT_TRUE(planner_.services().at("worker").gave_up);
+  EXPECT_THAT(planner_.TakeActions(), IsEmpty());
+  const std::int64_t fixed = planner_.RequestObserve("reconcile");  // stopped by hand
+  planner_.TakeActions();
+  planner_.OnActionDone({fixed, Status::Ok(), {}, {Running("redis")}, true}, now_);
+  EXPECT_FALSE(planner_.services().at("worker").gave_up);
+  EXPECT_EQ(planner_.services().at("worker").phase, ServicePhase::kStopped);
+}
+
+TEST_F(PlannerTest, ASuccessResetsTheBackoff) {
+  ObserveInitially({"redis", "worker"});
+  FailRepeatedly(planner_, now_, "worker", 3);  // 3 failures: the next delay would be 40 s
+  auto retry = planner_.TakeActions();
+  ASSERT_EQ(retry.size(), 1u);
+  planner_.OnActionDone({retry[0].id, Status::Ok(), {{"worker", true, ""}}, {}, false}, now_);
+  EXPECT_EQ(planner_.services().at("worker").failures, 0);
+  // A later failure starts again at 5 s.
+  OpenOk({"worker"}, 60);
+  auto start = planner_.TakeActions();
+  ASSERT_EQ(start.size(), 1u);
+  planner_.OnActionDone({start[0].id, Status::Unavailable("x"), {{"db", true, ""}, {"api", true, ""},
+                                                                {"worker", false, "x"}}, {}, false},
+                        now_);
+  EXPECT_EQ(*planner_.services().at("worker").not_before, now_ + Seconds(5));
+}
+
 TEST_F(PlannerTest, FailedObservationIsRetriedAfterBackoff) {
   const std::int64_t id = planner_.RequestObserve("madre");
   ASSERT_EQ(planner_.TakeActions().size(), 1u);

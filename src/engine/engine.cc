@@ -607,19 +607,47 @@ void Engine::OnActionResult(const Action& action, ActionResult result, std::vect
   }
   // Work that served no window and no client is audited on its own (reconcile).
   const bool mutating = action.kind == ActionKind::kStart || action.kind == ActionKind::kStop;
-  if (mutating && action.window_ids.empty() && (action.actor == "reconcile" || action.actor == "madre")) {
-    AuditRecord record;
-    record.actor = "reconcile";
-    record.action = action.kind == ActionKind::kStart ? "reconcile.start" : "reconcile.stop";
-    record.services = action.services;
-    record.outcome = result.status.ok() ? "ok" : "fail";
-    record.detail = result.status.message();
-    record.ops = ops;
-    Status ignored = AppendAudit(std::move(record));
-    (void)ignored;  // logged by AppendAudit; nobody waits for this record
-  }
+  const bool reconcile = mutating && action.window_ids.empty() &&
+                         (action.actor == "reconcile" || action.actor == "madre");
   planner_.OnActionDone(result, deps_.clock.Now());
+  if (reconcile) AuditReconcile(action, result, std::move(ops));
   AfterChange();
+}
+
+void Engine::AuditReconcile(const Action& action, const ActionResult& result,
+                            std::vector<DockerOp> ops) {
+  std::map<std::string, const ServiceOutcome*> outcomes;
+  for (const auto& outcome : result.services) outcomes[outcome.service] = &outcome;
+  // A retried failure is audited the first time and when madre gives up, not at every attempt.
+  bool failed = false, first = false, gave_up = false;
+  std::string error = result.status.message();
+  for (const auto& name : action.services) {
+    auto outcome = outcomes.find(name);
+    const bool ok = outcome != outcomes.end() ? outcome->second->ok : result.status.ok();
+    if (ok) continue;
+    failed = true;
+    if (error.empty() && outcome != outcomes.end()) error = outcome->second->error;
+    auto track = planner_.services().find(name);
+    if (track == planner_.services().end()) continue;
+    first = first || track->second.failures == 1;
+    gave_up = gave_up || track->second.gave_up;
+  }
+  if (failed && !first && !gave_up) {
+    spdlog::warn("{} {} failed again (not audited): {}", ActionKindName(action.kind),
+                 fmt::format("{}", fmt::join(action.services, " ")), error);
+    return;
+  }
+  AuditRecord record;
+  record.actor = "reconcile";
+  record.action = action.kind == ActionKind::kStart ? "reconcile.start" : "reconcile.stop";
+  record.services = action.services;
+  record.outcome = !failed ? "ok" : gave_up ? "gave_up" : "fail";
+  record.detail = !gave_up ? error
+                           : "gave up after " + std::to_string(planner_.config().retry_limit) +
+                                 " failed attempts: " + error;
+  record.ops = std::move(ops);
+  Status ignored = AppendAudit(std::move(record));
+  (void)ignored;  // logged by AppendAudit; nobody waits for this record
 }
 
 void Engine::FinishWindowOps(const std::vector<Window>& changed) {

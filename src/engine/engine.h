@@ -148,6 +148,9 @@ class Engine {
   Status Unrecorded(const std::string& id) const;
   void Dispatch(const Action& action);
   void OnActionResult(const Action& action, ActionResult result, std::vector<DockerOp> ops);
+  // The record of a start or stop that served no window: every success, and of a failure
+  // retried with back-off only the first one and the give-up.
+  void AuditReconcile(const Action& action, const ActionResult& result, std::vector<DockerOp> ops);
   void FinishWindowOps(const std::vector<Window>& changed);
   void FinishServiceOps();
   void FinishSoloOps();
