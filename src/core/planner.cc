@@ -409,7 +409,9 @@ void Planner::Converge(const std::string& actor, TimePoint now) {
   }
 }
 
-void Planner::ApplyObservation(const std::vector<ContainerState>& observed, TimePoint /*now*/) {
+void Planner::ApplyObservation(const std::vector<ContainerState>& observed,
+                               std::int64_t listing_action, const std::vector<std::string>& own,
+                               TimePoint /*now*/) {
   std::map<std::string, const ContainerState*> by_service;
   for (const auto& container : observed) {
     const ContainerState*& slot = by_service[container.service];
@@ -417,6 +419,9 @@ void Planner::ApplyObservation(const std::vector<ContainerState>& observed, Time
     if (!slot || (!slot->Running() && container.Running())) slot = &container;
   }
   for (auto& [name, track] : services_) {
+    // Taken before this service's last action result was applied: it may show the service as
+    // it was before that action, and would undo the action's outcome.
+    if (listing_action < track.result_mark && !Contains(own, name)) continue;
     auto it = by_service.find(name);
     if (it == by_service.end()) {
       track.observed.reset();
@@ -442,7 +447,13 @@ void Planner::ApplyObservation(const std::vector<ContainerState>& observed, Time
     }
   }
   observed_once_ = true;
-  observed_ = observed;
+  // The project-wide cache keeps the newest listing: one that came with an action's result is
+  // as new as that result; a plain observe's is as new as its dispatch.
+  const std::int64_t mark = own.empty() ? listing_action : next_action_id_;
+  if (mark >= observed_mark_) {
+    observed_ = observed;
+    observed_mark_ = mark;
+  }
 }
 
 void Planner::OnActionDone(const ActionResult& result, TimePoint now) {
@@ -507,7 +518,8 @@ void Planner::OnActionDone(const ActionResult& result, TimePoint now) {
       next_resync_ = now + config_.resync_interval;
     }
   }
-  if (result.has_observation) ApplyObservation(result.observed, now);
+  if (result.has_observation) ApplyObservation(result.observed, action.id, action.services, now);
+  for (const auto& name : action.services) services_[name].result_mark = next_action_id_;
   Settle(action.kind == ActionKind::kObserve ? "reconcile" : "madre", now);
 }
 

@@ -85,6 +85,10 @@ struct ServiceTrack {
   std::string error;                    // last failure
   std::optional<ContainerState> observed;
   bool crashloop = false;               // dying repeatedly; cleared by the next start or stop
+  // Order of observations: the value of the action counter when the last action result for
+  // this service was applied. A listing taken by an action with a lower id (emitted, so
+  // dispatched, before that result) may predate the result and is ignored for this service.
+  std::int64_t result_mark = 0;
   int failures = 0;                     // failed actions in a row; a success resets it
   // `failures` reached PlannerConfig::retry_limit: phase `failed`, no automatic action any
   // more. Cleared by a success, by an observation showing what is wanted (stopped by hand),
@@ -168,7 +172,10 @@ class Planner {
   std::vector<std::string> WindowsWanting(const std::vector<std::string>& services) const;
   std::int64_t Emit(ActionKind kind, std::vector<std::string> services,
                     std::vector<std::string> window_ids, std::string actor);
-  void ApplyObservation(const std::vector<ContainerState>& observed, TimePoint now);
+  // `listing_action`: the action that took the listing (its id orders it); `own`: that action's
+  // services, whose results it carries and for which the listing is always current.
+  void ApplyObservation(const std::vector<ContainerState>& observed, std::int64_t listing_action,
+                        const std::vector<std::string>& own, TimePoint now);
   // Books a failed action on `track`: back-off, or give up after retry_limit failures.
   void RecordFailure(ServiceTrack& track, TimePoint now);
 
@@ -183,6 +190,7 @@ class Planner {
   std::optional<std::int64_t> queued_observe_;
   bool observed_once_ = false;
   std::vector<ContainerState> observed_;
+  std::int64_t observed_mark_ = 0;  // how new observed_ is (see ApplyObservation)
   // Services found running that must still prove ready before a window counts them (a window
   // restored in `opening`, or a container whose health is still starting): Converge gives them
   // a start action, which is a no-op on Docker followed by the readiness wait.

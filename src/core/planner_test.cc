@@ -506,6 +506,34 @@ TEST_F(PlannerTest, ASuccessResetsTheBackoff) {
   EXPECT_EQ(*planner_.services().at("worker").not_before, now_ + Seconds(5));
 }
 
+TEST_F(PlannerTest, AStaleListingAppliedAfterAnActionsResultDoesNotUndoIt) {
+  ObserveInitially({"redis"});
+  OpenOk({"api"}, 60);
+  auto start = planner_.TakeActions();
+  ASSERT_EQ(start.size(), 1u);
+  // An observe runs beside the start and lists the project before the start is done...
+  const std::int64_t observe = planner_.RequestObserve("events");
+  ASSERT_EQ(planner_.TakeActions().size(), 1u);
+  planner_.OnActionDone({start[0].id, Status::Ok(), {{"db", true, ""}, {"api", true, ""}},
+                         {Running("redis"), Running("db"), Running("api")}, true},
+                        now_);
+  EXPECT_EQ(StateOf("w1"), WindowState::kOpen);
+  // ...and its result arrives after the start's: db and api are not in it.
+  planner_.OnActionDone({observe, Status::Ok(), {}, {Running("redis")}, true}, now_);
+  EXPECT_EQ(planner_.services().at("api").phase, ServicePhase::kRunning);
+  EXPECT_EQ(planner_.services().at("db").phase, ServicePhase::kRunning);
+  EXPECT_THAT(planner_.TakeActions(), IsEmpty());  // no spurious second start
+  EXPECT_EQ(planner_.observed().size(), 3u);       // the cache keeps the newer listing
+  // A listing taken after the result counts.
+  const std::int64_t later = planner_.RequestObserve("events");
+  planner_.TakeActions();
+  planner_.OnActionDone({later, Status::Ok(), {}, {Running("redis"), Running("db")}, true}, now_);
+  auto restart = planner_.TakeActions();  // api is gone now: the window needs it back
+  ASSERT_EQ(restart.size(), 1u);
+  EXPECT_EQ(restart[0].kind, ActionKind::kStart);
+  EXPECT_THAT(restart[0].services, ElementsAre("api"));
+}
+
 TEST_F(PlannerTest, FailedObservationIsRetriedAfterBackoff) {
   const std::int64_t id = planner_.RequestObserve("madre");
   ASSERT_EQ(planner_.TakeActions().size(), 1u);
