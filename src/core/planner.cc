@@ -548,87 +548,14 @@ bool Planner::UpdateWindows(TimePoint now) {
   bool transitions = false;
   for (auto& [id, window] : windows_) {
     switch (window.state) {
-      case WindowState::kOpening: {
-        int pending = 0, failed = 0, total = 0;
-        for (const auto& name : window.effective_services) {
-          ++total;
-          const ServiceTrack& track = services_[name];
-          ServiceStatus& status = window.services_status[name];
-          const ServiceStatus before = status;
-          switch (track.phase) {
-            case ServicePhase::kRunning:
-              status.state = "running";
-              status.error.clear();
-              break;
-            case ServicePhase::kFailed:
-              status.state = "failed";
-              status.error = track.error;
-              ++failed;
-              break;
-            case ServicePhase::kStarting:
-              status.state = "starting";
-              ++pending;
-              break;
-            case ServicePhase::kUnknown:
-            case ServicePhase::kStopped:
-            case ServicePhase::kStopping:
-              status.state = "pending";
-              ++pending;
-              break;
-          }
-          CopyObserved(track, status);
-          if (!(status == before)) MarkChanged(id);
-        }
-        if (pending > 0) break;
-        if (total > 0 && failed == total) {
-          window.state = WindowState::kFailed;
-          window.close_reason = CloseReason::kExecFailed;
-          window.closed_at = now;
-          window.error = "every service failed to start";
-          transitions = true;
-        } else {
-          window.state = WindowState::kOpen;
-          window.opened_at = now;
-          if (window.ttl_sec) window.deadline = now + Seconds(*window.ttl_sec);
-        }
-        MarkChanged(id);
+      case WindowState::kOpening:
+        transitions = UpdateOpening(window, now) || transitions;
         break;
-      }
-      case WindowState::kClosing: {
-        bool done = true;
-        for (const auto& name : window.effective_services) {
-          if (IsWanted(name)) continue;  // shared: stays up for someone else
-          const ServiceTrack& track = services_[name];
-          if (track.in_flight || track.phase == ServicePhase::kUnknown) {
-            done = false;
-            continue;
-          }
-          ServiceStatus& status = window.services_status[name];
-          const std::string state = track.phase == ServicePhase::kStopped ? "stopped" : "failed";
-          if (status.state != state || status.error != track.error) {
-            status.state = state;
-            status.error = track.error;
-            MarkChanged(id);
-          }
-        }
-        if (done) {
-          window.state = WindowState::kClosed;
-          window.closed_at = now;
-          MarkChanged(id);
-          transitions = true;
-        }
+      case WindowState::kClosing:
+        transitions = UpdateClosing(window, now) || transitions;
         break;
-      }
       case WindowState::kOpen:
-        for (const auto& name : window.effective_services) {
-          const ServiceTrack& track = services_[name];
-          ServiceStatus& status = window.services_status[name];
-          const ServiceStatus before = status;
-          status.state = track.crashloop ? "crashloop" : ServicePhaseName(track.phase);
-          status.error = track.error;
-          CopyObserved(track, status);
-          if (!(status == before)) MarkChanged(id);
-        }
+        UpdateOpen(window);
         break;
       case WindowState::kClosed:
       case WindowState::kFailed:
@@ -636,6 +563,88 @@ bool Planner::UpdateWindows(TimePoint now) {
     }
   }
   return transitions;
+}
+
+bool Planner::UpdateOpening(Window& window, TimePoint now) {
+  int pending = 0, failed = 0, total = 0;
+  for (const auto& name : window.effective_services) {
+    ++total;
+    const ServiceTrack& track = services_[name];
+    ServiceStatus& status = window.services_status[name];
+    const ServiceStatus before = status;
+    switch (track.phase) {
+      case ServicePhase::kRunning:
+        status.state = "running";
+        status.error.clear();
+        break;
+      case ServicePhase::kFailed:
+        status.state = "failed";
+        status.error = track.error;
+        ++failed;
+        break;
+      case ServicePhase::kStarting:
+        status.state = "starting";
+        ++pending;
+        break;
+      case ServicePhase::kUnknown:
+      case ServicePhase::kStopped:
+      case ServicePhase::kStopping:
+        status.state = "pending";
+        ++pending;
+        break;
+    }
+    CopyObserved(track, status);
+    if (!(status == before)) MarkChanged(window.id);
+  }
+  if (pending > 0) return false;
+  MarkChanged(window.id);
+  if (total > 0 && failed == total) {
+    window.state = WindowState::kFailed;
+    window.close_reason = CloseReason::kExecFailed;
+    window.closed_at = now;
+    window.error = "every service failed to start";
+    return true;  // its services are released
+  }
+  window.state = WindowState::kOpen;
+  window.opened_at = now;
+  if (window.ttl_sec) window.deadline = now + Seconds(*window.ttl_sec);
+  return false;
+}
+
+bool Planner::UpdateClosing(Window& window, TimePoint now) {
+  bool done = true;
+  for (const auto& name : window.effective_services) {
+    if (IsWanted(name)) continue;  // shared: stays up for someone else
+    const ServiceTrack& track = services_[name];
+    if (track.in_flight || track.phase == ServicePhase::kUnknown) {
+      done = false;
+      continue;
+    }
+    ServiceStatus& status = window.services_status[name];
+    const std::string state = track.phase == ServicePhase::kStopped ? "stopped" : "failed";
+    if (status.state != state || status.error != track.error) {
+      status.state = state;
+      status.error = track.error;
+      MarkChanged(window.id);
+    }
+  }
+  if (!done) return false;
+  window.state = WindowState::kClosed;
+  window.closed_at = now;
+  MarkChanged(window.id);
+  return true;
+}
+
+void Planner::UpdateOpen(Window& window) {
+  for (const auto& name : window.effective_services) {
+    const ServiceTrack& track = services_[name];
+    ServiceStatus& status = window.services_status[name];
+    const ServiceStatus before = status;
+    status.state = track.crashloop ? "crashloop" : ServicePhaseName(track.phase);
+    status.error = track.error;
+    CopyObserved(track, status);
+    if (!(status == before)) MarkChanged(window.id);
+  }
 }
 
 void Planner::Advance(TimePoint now) {

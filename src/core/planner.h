@@ -168,6 +168,12 @@ class Planner {
   void Settle(const std::string& actor, TimePoint now);
   // Returns true when a window failed or closed (its services were released).
   bool UpdateWindows(TimePoint now);
+  // One window's services_status from the service tracks; `opening` → `open`/`failed` when no
+  // service is pending, `closing` → `closed` when its stops are done. True when services were
+  // released (the window failed or closed).
+  bool UpdateOpening(Window& window, TimePoint now);
+  bool UpdateClosing(Window& window, TimePoint now);
+  void UpdateOpen(Window& window);
   void MarkChanged(const std::string& id) { changed_.insert(id); }
   std::vector<std::string> WindowsWanting(const std::vector<std::string>& services) const;
   std::int64_t Emit(ActionKind kind, std::vector<std::string> services,

@@ -201,13 +201,9 @@ void Engine::Close(std::optional<std::string> window_id, std::string actor, Repl
     id = *window_id;
     const Window* window = planner_.FindWindow(id);
     if (!window || !window->Live()) {
-      Status why = Status::NotFound("No active window " + id);
-      if (window) {
-        why = Status::FailedPrecondition("window " + id + " is already " + WindowStateName(window->state));
-      } else if (auto stored = deps_.store.Get(id); stored.ok() && stored->has_value()) {
-        why = Status::FailedPrecondition("window " + id + " is already " +
-                                         WindowStateName((*stored)->state));
-      }
+      Status why = window ? Status::FailedPrecondition("window " + id + " is already " +
+                                                       WindowStateName(window->state))
+                          : NotLive(id, Status::NotFound("No active window " + id));
       AuditRejected("window.close", actor, why);
       reply(why);
       return;
@@ -545,7 +541,6 @@ Status Engine::Unrecorded(const std::string& id) const {
 }
 
 void Engine::Dispatch(const Action& action) {
-  in_flight_ops_[action.id] = action;
   // A start or stop by madre begins a new life for the service: its deaths count afresh.
   if (action.kind == ActionKind::kStart || action.kind == ActionKind::kStop) {
     for (const auto& name : action.services) crash_loops_.Reset(name);
@@ -566,7 +561,6 @@ void Engine::Dispatch(const Action& action) {
 }
 
 void Engine::OnActionResult(const Action& action, ActionResult result, std::vector<DockerOp> ops) {
-  in_flight_ops_.erase(action.id);
   if (!result.status.ok()) {
     spdlog::warn("{} {} failed: {}", ActionKindName(action.kind),
                  fmt::format("{}", fmt::join(action.services, " ")), result.status.ToString());

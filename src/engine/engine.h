@@ -132,7 +132,6 @@ class Engine {
   Result<std::vector<Window>> History(int limit);
   Result<std::vector<AuditRecord>> Audit(int limit, std::optional<std::int64_t> after);
   TimePoint Now() const { return deps_.clock.Now(); }
-  std::int64_t actions_in_flight() const { return static_cast<std::int64_t>(in_flight_ops_.size()); }
 
  private:
   struct WindowOp;
@@ -168,7 +167,6 @@ class Engine {
   std::function<void()> on_change_;
   std::function<void(const Window&)> on_window_;
   std::function<void(const DockerEvent&)> on_event_;
-  std::map<std::int64_t, Action> in_flight_ops_;
   std::map<std::string, std::unique_ptr<WindowOp>> open_ops_;   // by window id
   std::map<std::string, std::unique_ptr<WindowOp>> close_ops_;  // by window id
   std::vector<std::unique_ptr<ServiceOp>> service_ops_;
