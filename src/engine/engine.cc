@@ -7,6 +7,7 @@
 #include <utility>
 
 #include "engine/action_runner.h"
+#include "engine/audit_records.h"
 #include "engine/engine_metrics.h"
 
 namespace madre {
@@ -23,22 +24,6 @@ std::string ActorFor(CloseReason reason, const std::string& fallback) {
     case CloseReason::kNone: return fallback.empty() ? "madre" : fallback;
   }
   return "madre";
-}
-
-std::string OpenOutcomeName(const Window& window) {
-  if (window.state == WindowState::kFailed) return "fail";
-  if (window.state != WindowState::kOpen) return "cancelled";
-  for (const auto& [name, status] : window.services_status) {
-    if (status.state == "failed") return "partial";
-  }
-  return "ok";
-}
-
-std::string CloseOutcomeName(const Window& window) {
-  for (const auto& [name, status] : window.services_status) {
-    if (status.state == "failed") return "partial";
-  }
-  return "ok";
 }
 
 }  // namespace
@@ -105,12 +90,7 @@ Status Engine::AppendAudit(AuditRecord record) {
 }
 
 void Engine::AuditRejected(const std::string& action, const std::string& actor, const Status& why) {
-  AuditRecord record;
-  record.actor = actor;
-  record.action = action;
-  record.outcome = "rejected";
-  record.detail = why.message();
-  Status ignored = AppendAudit(std::move(record));
+  Status ignored = AppendAudit(audit_records::Rejected(action, actor, why));
   (void)ignored;  // the request is refused either way
 }
 
@@ -128,15 +108,7 @@ Status Engine::Start() {
     open_ops_[window.id] = std::move(op);
   }
   planner_.Restore(std::move(*open), now);
-  AuditRecord record;
-  record.actor = "madre";
-  record.action = "madre.start";
-  record.outcome = "ok";
-  std::string restored;
-  for (const auto& id : ids) restored += (restored.empty() ? "" : ", ") + id;
-  record.detail = "restored " + std::to_string(ids.size()) + " window(s)" +
-                  (restored.empty() ? "" : " (" + restored + ")") + "; reconciling with Docker";
-  RETURN_IF_ERROR(AppendAudit(std::move(record)));
+  RETURN_IF_ERROR(AppendAudit(audit_records::MadreStarted(ids)));
   planner_.RequestObserve("reconcile");
   AfterChange();
   return Status::Ok();
@@ -157,14 +129,8 @@ void Engine::Open(OpenRequest request, bool wait, Duration wait_timeout, Reply<O
     reply(Status::Internal("cannot record the window: " + saved.message()));
     return;
   }
-  AuditRecord record;
-  record.actor = request.actor;
-  record.action = "window.open";
-  record.window_id = id;
-  record.services = preview->services;
-  record.reason = request.reason;
-  record.outcome = "accepted";
-  if (Status audited = AppendAudit(record); !audited.ok()) {
+  if (Status audited = AppendAudit(audit_records::OpenAccepted(*preview, request.actor));
+      !audited.ok()) {
     Window undone = *preview;
     undone.state = WindowState::kFailed;
     undone.close_reason = CloseReason::kExecFailed;
@@ -217,12 +183,7 @@ void Engine::Close(std::optional<std::string> window_id, std::string actor, Repl
     }
     id = *sole;
   }
-  AuditRecord record;
-  record.actor = actor;
-  record.action = "window.close";
-  record.window_id = id;
-  record.outcome = "accepted";
-  if (Status audited = AppendAudit(record); !audited.ok()) {
+  if (Status audited = AppendAudit(audit_records::CloseAccepted(id, actor)); !audited.ok()) {
     reply(audited);
     return;
   }
@@ -251,14 +212,8 @@ void Engine::Hold(std::string window_id, bool hold, std::string actor, Reply<Win
   if (!window.ok()) window = NotLive(window_id, window.status());
   if (window.ok()) AfterChange();  // persist before it is audited as done
   const Status unrecorded = window.ok() ? Unrecorded(window_id) : Status::Ok();
-  AuditRecord record;
-  record.actor = actor;
-  record.action = hold ? "window.hold" : "window.unhold";
-  record.window_id = window_id;
-  record.outcome = !window.ok() ? "rejected" : unrecorded.ok() ? "ok" : "fail";
-  if (!window.ok()) record.detail = window.status().message();
-  if (!unrecorded.ok()) record.detail = unrecorded.message();
-  Status audited = AppendAudit(record);
+  Status audited = AppendAudit(
+      audit_records::HoldChanged(window_id, hold, actor, window.status(), unrecorded));
   if (!window.ok()) return reply(window.status());
   if (!unrecorded.ok()) return reply(unrecorded);
   if (!audited.ok()) return reply(audited);
@@ -272,15 +227,8 @@ void Engine::Extend(std::string window_id, std::int64_t ttl_sec, std::string act
   if (!window.ok()) window = NotLive(window_id, window.status());
   if (window.ok()) AfterChange();  // persist before it is audited as done
   const Status unrecorded = window.ok() ? Unrecorded(window_id) : Status::Ok();
-  AuditRecord record;
-  record.actor = actor;
-  record.action = "window.extend";
-  record.window_id = window_id;
-  record.outcome = !window.ok() ? "rejected" : unrecorded.ok() ? "ok" : "fail";
-  record.detail = !window.ok()        ? window.status().message()
-                  : !unrecorded.ok() ? unrecorded.message()
-                                     : "extended by " + std::to_string(ttl_sec) + " s";
-  Status audited = AppendAudit(record);
+  Status audited = AppendAudit(
+      audit_records::Extended(window_id, ttl_sec, actor, window.status(), unrecorded));
   if (!window.ok()) return reply(window.status());
   if (!unrecorded.ok()) return reply(unrecorded);
   if (!audited.ok()) return reply(audited);
@@ -315,13 +263,7 @@ void Engine::ServiceStop(std::string service, std::string actor, Reply<ServiceOp
     if (window.Live()) live_before.insert(id);
   }
   Status status = planner_.StopService(service, deps_.clock.Now());
-  AuditRecord record;
-  record.actor = actor;
-  record.action = "service.stop";
-  record.services = {service};
-  record.outcome = status.ok() ? "accepted" : "rejected";
-  record.detail = status.message();
-  Status audited = AppendAudit(record);
+  Status audited = AppendAudit(audit_records::ServiceRequested(service, "stop", actor, status));
   if (!status.ok()) return reply(status);
   auto op = std::make_unique<ServiceOp>();
   op->service = service;
@@ -342,13 +284,8 @@ void Engine::ServiceStop(std::string service, std::string actor, Reply<ServiceOp
 
 void Engine::ServiceRestart(std::string service, std::string actor, Reply<ServiceOpOutcome> reply) {
   Result<std::int64_t> action = planner_.RestartService(service, deps_.clock.Now());
-  AuditRecord record;
-  record.actor = actor;
-  record.action = "service.restart";
-  record.services = {service};
-  record.outcome = action.ok() ? "accepted" : "rejected";
-  record.detail = action.status().message();
-  Status audited = AppendAudit(record);
+  Status audited =
+      AppendAudit(audit_records::ServiceRequested(service, "restart", actor, action.status()));
   if (!action.ok()) return reply(action.status());
   auto op = std::make_unique<ServiceOp>();
   op->service = service;
@@ -365,11 +302,9 @@ void Engine::ServiceRestart(std::string service, std::string actor, Reply<Servic
 }
 
 void Engine::ApplySoloMadre(std::string actor, Reply<SoloMadreOutcome> reply) {
-  AuditRecord record;
-  record.actor = actor;
-  record.action = "solo_madre.apply";
-  record.outcome = "accepted";
-  if (Status audited = AppendAudit(record); !audited.ok()) return reply(audited);
+  if (Status audited = AppendAudit(audit_records::SoloMadreAccepted(actor)); !audited.ok()) {
+    return reply(audited);
+  }
   auto op = std::make_unique<SoloOp>();
   op->actor = actor;
   for (const auto& [id, window] : planner_.windows()) {
@@ -432,18 +367,14 @@ void Engine::ReportCrashLoop(const std::string& service, const std::string& cont
       auto still = alive.lock();
       if (!still || !*still) return;
       planner_.MarkCrashLoop(service, full, deps_.clock.Now());
-      AuditRecord record;
-      record.actor = "docker";
-      record.action = "service.crashloop";
-      record.services = {service};
-      record.outcome = options_.crashloop_action == CrashLoopAction::kStop ? "stopped" : "reported";
-      record.detail = full;
+      std::string window_id;
       for (const auto& [id, window] : planner_.windows()) {
         for (const auto& name : window.effective_services) {
-          if (name == service && record.window_id.empty()) record.window_id = id;
+          if (name == service && window_id.empty() && !window.Terminal()) window_id = id;
         }
       }
-      Status ignored = AppendAudit(std::move(record));
+      Status ignored = AppendAudit(audit_records::CrashLoop(
+          service, window_id, options_.crashloop_action == CrashLoopAction::kStop, full));
       (void)ignored;
       if (options_.crashloop_action == CrashLoopAction::kStop) {
         Status stopped = planner_.StopService(service, deps_.clock.Now());
@@ -631,16 +562,13 @@ void Engine::AuditReconcile(const Action& action, const ActionResult& result,
                  fmt::format("{}", fmt::join(action.services, " ")), error);
     return;
   }
-  AuditRecord record;
-  record.actor = "reconcile";
-  record.action = action.kind == ActionKind::kStart ? "reconcile.start" : "reconcile.stop";
-  record.services = action.services;
-  record.outcome = !failed ? "ok" : gave_up ? "gave_up" : "fail";
-  record.detail = !gave_up ? error
-                           : "gave up after " + std::to_string(planner_.config().retry_limit) +
-                                 " failed attempts: " + error;
-  record.ops = std::move(ops);
-  Status ignored = AppendAudit(std::move(record));
+  const std::string detail = !gave_up ? error
+                                      : "gave up after " +
+                                            std::to_string(planner_.config().retry_limit) +
+                                            " failed attempts: " + error;
+  Status ignored = AppendAudit(audit_records::Reconcile(
+      action.kind == ActionKind::kStart, action.services,
+      !failed ? "ok" : gave_up ? "gave_up" : "fail", detail, std::move(ops)));
   (void)ignored;  // logged by AppendAudit; nobody waits for this record
 }
 
@@ -660,14 +588,9 @@ void Engine::FinishWindowOps(const std::vector<Window>& changed) {
     // Open: finished when the window leaves `opening`.
     auto open = open_ops_.find(id);
     if (open != open_ops_.end() && window.state != WindowState::kOpening) {
-      AuditRecord record;
-      record.actor = open->second->actor;
-      record.action = "window.opened";
-      record.window_id = id;
-      record.services = window.services;
-      record.reason = window.reason;
-      record.outcome = OpenOutcomeName(window);
-      record.detail = window.error;
+      AuditRecord record =
+          audit_records::WindowOpened(window, open->second->actor, std::move(ops_by_window_[id]));
+      ops_by_window_.erase(id);
       if (options_.metrics) {
         options_.metrics->Add(kMetricWindowOpens, {{"outcome", record.outcome}});
         if (window.opened_at) {
@@ -675,8 +598,6 @@ void Engine::FinishWindowOps(const std::vector<Window>& changed) {
                                     (*window.opened_at - window.created_at).count() / 1e6);
         }
       }
-      record.ops = std::move(ops_by_window_[id]);
-      ops_by_window_.erase(id);
       Status audited = AppendAudit(std::move(record));
       if (open->second->open_reply) {
         if (audited.ok()) {
@@ -702,20 +623,12 @@ void Engine::FinishWindowOps(const std::vector<Window>& changed) {
     }
     auto close = close_ops_.find(id);
     if (close != close_ops_.end() && window.state == WindowState::kClosed) {
-      AuditRecord record;
-      record.actor = close->second->actor;
-      record.action = "window.closed";
       if (options_.metrics) {
         options_.metrics->Add(kMetricWindowCloses, {{"reason", CloseReasonName(window.close_reason)}});
       }
-      record.window_id = id;
-      record.services = window.services_stopped;
-      record.reason = CloseReasonName(window.close_reason);
-      record.outcome = CloseOutcomeName(window);
-      record.detail = window.error;
-      record.ops = std::move(ops_by_window_[id]);
+      Status audited = AppendAudit(
+          audit_records::WindowClosed(window, close->second->actor, std::move(ops_by_window_[id])));
       ops_by_window_.erase(id);
-      Status audited = AppendAudit(std::move(record));
       if (close->second->close_reply) {
         if (audited.ok()) {
           close->second->close_reply(window);
@@ -753,14 +666,8 @@ void Engine::FinishServiceOps() {
       ++it;
       continue;
     }
-    AuditRecord record;
-    record.actor = op.actor;
-    record.action = "service." + op.action;
-    record.services = {op.service};
-    record.outcome = out.ok ? "ok" : "fail";
-    record.detail = out.error;
-    record.ops = std::move(op.ops);
-    Status audited = AppendAudit(std::move(record));
+    Status audited = AppendAudit(audit_records::ServiceDone(op.service, op.action, op.actor, out.ok,
+                                                            out.error, std::move(op.ops)));
     if (op.reply) {
       if (audited.ok()) {
         op.reply(std::move(out));
@@ -793,13 +700,8 @@ void Engine::FinishSoloOps() {
     out.windows_closed = op.windows;
     out.exec_details = op.details;
     out.exec_status = op.failed.empty() ? "ok" : (op.stopped.empty() ? "fail" : "partial");
-    AuditRecord record;
-    record.actor = op.actor;
-    record.action = "solo_madre.applied";
-    record.services = out.services_stopped;
-    record.outcome = out.exec_status;
-    record.ops = std::move(op.ops);
-    Status audited = AppendAudit(std::move(record));
+    Status audited = AppendAudit(audit_records::SoloMadreApplied(
+        op.actor, out.services_stopped, out.exec_status, std::move(op.ops)));
     if (audited.ok()) {
       op.reply(std::move(out));
     } else {
