@@ -51,8 +51,8 @@ TEST_F(EngineTest, TtlExpiryStopsExactlyWhatTheWindowStartedAndAuditsIt) {
   EXPECT_EQ(records.back().action, "window.closed");
   EXPECT_EQ(records.back().actor, "ttl");
   EXPECT_THAT(records.back().services, ElementsAre("web", "db"));
-  ASSERT_FALSE(records.back().ops.empty());
-  EXPECT_EQ(records.back().ops[0].command, "docker compose stop web db");
+  ASSERT_FALSE(records.back().ops.empty());  // the stop's compose operation travels with it
+  EXPECT_EQ(records.back().ops[0].exit_code, 0);
 }
 
 TEST_F(EngineTest, CloseAnswersWithTheServicesStopped) {
@@ -173,7 +173,10 @@ TEST_F(EngineTest, ReconcileStartsAStoppedAlwaysOnService) {
   EXPECT_THAT(audit_.actions(), Contains("reconcile.start"));
 }
 
-TEST_F(EngineTest, RequestsAreAnsweredWhileDockerWorkIsInFlight) {
+// The engine never waits for Docker: a hold is answered (and the open is not) while the open's
+// docker work is still queued on the workers. (Whether a real worker can block the engine
+// thread is a question for the integration tier: a ManualExecutor never blocks.)
+TEST_F(EngineTest, HoldIsAnsweredWhileTheOpensDockerWorkIsStillQueued) {
   Boot();
   OpenRequest request;
   request.services = {"api"};
@@ -359,11 +362,10 @@ TEST_F(EngineTest, MetricsCountOpensClosesDockerOpsAndTheTtlStopLag) {
   ASSERT_TRUE(opened.ok());
   EXPECT_EQ(metrics.Value(kMetricWindowOpens, {{"outcome", "ok"}}), 1);
   EXPECT_EQ(metrics.Count(kMetricWindowReady), 1u);
-  AdvanceTo(Seconds(10) + Millis(3));
+  AdvanceTo(Seconds(10));
   EXPECT_EQ(metrics.Value(kMetricWindowCloses, {{"reason", "ttl_expired"}}), 1);
+  // One sample per TTL close (taken when the close starts: it cannot show Docker's latency).
   EXPECT_EQ(metrics.Count(kMetricTtlStopLag), 1u);
-  EXPECT_NE(metrics.RenderText().find("madre_ttl_stop_lag_seconds_bucket{le=\"0.005\"} 1"), std::string::npos)
-      << metrics.RenderText();
   EXPECT_EQ(metrics.Value(kMetricDockerOps, {{"verb", "start"}, {"result", "ok"}}), 1);
   EXPECT_EQ(metrics.Value(kMetricDockerOps, {{"verb", "stop"}, {"result", "ok"}}), 1);
 }
