@@ -135,7 +135,7 @@ Result<Window> Planner::Open(const OpenRequest& request, const std::string& id, 
   }
   windows_[id] = std::move(window);
   MarkChanged(id);
-  Settle(request.actor, now);
+  Settle(Actor::Client(request.actor), now);
   return windows_.at(id);
 }
 
@@ -157,7 +157,8 @@ const Window* Planner::FindWindow(const std::string& id) const {
   return it == windows_.end() ? nullptr : &it->second;
 }
 
-Status Planner::Close(const std::string& id, CloseReason reason, TimePoint now) {
+Status Planner::Close(const std::string& id, CloseReason reason, TimePoint now,
+                      std::optional<Actor> by) {
   auto it = windows_.find(id);
   if (it == windows_.end()) return Status::NotFound("no open window " + id);
   Window& window = it->second;
@@ -167,8 +168,27 @@ Status Planner::Close(const std::string& id, CloseReason reason, TimePoint now) 
   window.state = WindowState::kClosing;
   window.close_reason = reason;
   MarkChanged(id);
-  Settle(reason == CloseReason::kTtlExpired ? "ttl" : window.actor, now);
+  const Actor actor = by ? *by
+                         : reason == CloseReason::kTtlExpired ? Actor(ActorKind::kTtl)
+                                                              : Actor::Client(window.actor);
+  closed_by_[id] = actor;
+  Settle(actor, now);
   return Status::Ok();
+}
+
+Actor Planner::ClosedBy(const std::string& id) const {
+  if (auto it = closed_by_.find(id); it != closed_by_.end()) return it->second;
+  // Restored in `closing`: the closer is not stored; the reason tells what it can.
+  const Window* window = FindWindow(id);
+  switch (window ? window->close_reason : CloseReason::kNone) {
+    case CloseReason::kTtlExpired: return ActorKind::kTtl;
+    case CloseReason::kSoloMadreApplied: return ActorKind::kSoloMadre;
+    case CloseReason::kServiceStopped: return ActorKind::kService;
+    case CloseReason::kExecFailed:
+    case CloseReason::kManualClose:
+    case CloseReason::kNone: return ActorKind::kMadre;
+  }
+  return ActorKind::kMadre;
 }
 
 Result<Window> Planner::SetHold(const std::string& id, bool hold, TimePoint now) {
@@ -241,6 +261,7 @@ Status Planner::StopService(const std::string& service, TimePoint now) {
   for (const auto& id : emptied) {
     windows_.at(id).state = WindowState::kClosing;
     windows_.at(id).close_reason = CloseReason::kServiceStopped;
+    closed_by_[id] = ActorKind::kService;
   }
   // A service nothing wants but that is not known to run may still run (by
   // hand): stop it explicitly rather than trusting the last observation.
@@ -249,7 +270,7 @@ Status Planner::StopService(const std::string& service, TimePoint now) {
   track.not_before.reset();
   track.failures = 0;
   track.gave_up = false;
-  Settle("service", now);
+  Settle(ActorKind::kService, now);
   return Status::Ok();
 }
 
@@ -261,7 +282,7 @@ Result<std::int64_t> Planner::RestartService(const std::string& service, TimePoi
     return Status::FailedPrecondition("service " + service + " is not running");
   }
   track.in_flight = true;
-  return Emit(ActionKind::kRestart, {service}, WindowsWanting({service}), "service");
+  return Emit(ActionKind::kRestart, {service}, WindowsWanting({service}), ActorKind::kService);
 }
 
 std::int64_t Planner::ApplySoloMadre(TimePoint now) {
@@ -275,10 +296,11 @@ std::int64_t Planner::ApplySoloMadre(TimePoint now) {
     if (!window.Live()) continue;
     window.state = WindowState::kClosing;
     window.close_reason = CloseReason::kSoloMadreApplied;
+    closed_by_[id] = ActorKind::kSoloMadre;
     MarkChanged(id);
   }
-  Settle("solo_madre", now);
-  return RequestObserve("solo_madre");
+  Settle(ActorKind::kSoloMadre, now);
+  return RequestObserve(ActorKind::kSoloMadre);
 }
 
 void Planner::MarkCrashLoop(const std::string& service, const std::string& detail, TimePoint now) {
@@ -290,7 +312,7 @@ void Planner::MarkCrashLoop(const std::string& service, const std::string& detai
   UpdateWindows(now);
 }
 
-std::int64_t Planner::RequestObserve(const std::string& actor) {
+std::int64_t Planner::RequestObserve(Actor actor) {
   if (queued_observe_) return *queued_observe_;
   const std::int64_t id = Emit(ActionKind::kObserve, {}, {}, actor);
   queued_observe_ = id;
@@ -298,7 +320,7 @@ std::int64_t Planner::RequestObserve(const std::string& actor) {
 }
 
 std::int64_t Planner::Emit(ActionKind kind, std::vector<std::string> services,
-                           std::vector<std::string> window_ids, std::string actor) {
+                           std::vector<std::string> window_ids, Actor actor) {
   Action action{next_action_id_++, kind, std::move(services), std::move(window_ids),
                 std::move(actor)};
   in_flight_[action.id] = action;
@@ -334,7 +356,7 @@ std::vector<std::string> Planner::WindowsWanting(const std::vector<std::string>&
   return ids;  // std::map order: sorted
 }
 
-void Planner::Converge(const std::string& actor, TimePoint now) {
+void Planner::Converge(const Actor& actor, TimePoint now) {
   if (!observed_once_) return;  // never act on guesses
   std::set<std::string> to_start, to_stop;
   for (auto& [name, track] : services_) {
@@ -405,7 +427,8 @@ void Planner::Converge(const std::string& actor, TimePoint now) {
         }
       }
     }
-    Emit(ActionKind::kStop, order, ids, ids.empty() && actor == "madre" ? "reconcile" : actor);
+    Emit(ActionKind::kStop, order, ids,
+         ids.empty() && actor.kind == ActorKind::kMadre ? Actor(ActorKind::kReconcile) : actor);
   }
 }
 
@@ -520,7 +543,7 @@ void Planner::OnActionDone(const ActionResult& result, TimePoint now) {
   }
   if (result.has_observation) ApplyObservation(result.observed, action.id, action.services, now);
   for (const auto& name : action.services) services_[name].result_mark = next_action_id_;
-  Settle(action.kind == ActionKind::kObserve ? "reconcile" : "madre", now);
+  Settle(action.kind == ActionKind::kObserve ? ActorKind::kReconcile : ActorKind::kMadre, now);
 }
 
 void Planner::RecordFailure(ServiceTrack& track, TimePoint now) {
@@ -536,7 +559,7 @@ void Planner::RecordFailure(ServiceTrack& track, TimePoint now) {
   track.not_before = now + std::min(backoff, config_.retry_backoff_max);
 }
 
-void Planner::Settle(const std::string& actor, TimePoint now) {
+void Planner::Settle(const Actor& actor, TimePoint now) {
   // A window that fails or closes releases its services: converge again.
   for (int round = 0; round < 4; ++round) {
     Converge(actor, now);
@@ -663,14 +686,14 @@ void Planner::Advance(TimePoint now) {
     next_resync_ = now + config_.resync_interval;
   }
   if (next_resync_ && *next_resync_ <= now) {
-    RequestObserve("reconcile");
+    RequestObserve(ActorKind::kReconcile);
     next_resync_.reset();
     if (config_.resync_interval > Duration::zero()) next_resync_ = now + config_.resync_interval;
   }
   for (auto& [name, track] : services_) {
     if (track.not_before && *track.not_before <= now) track.not_before.reset();
   }
-  Settle("madre", now);
+  Settle(ActorKind::kMadre, now);
 }
 
 void Planner::Restore(std::vector<Window> windows, TimePoint now) {
@@ -689,6 +712,7 @@ void Planner::Restore(std::vector<Window> windows, TimePoint now) {
       restored.state = WindowState::kClosing;
       restored.close_reason = CloseReason::kTtlExpired;
       restored.error = "expired while madre was down";
+      closed_by_[id] = ActorKind::kTtl;
       MarkChanged(id);
     }
   }
@@ -713,7 +737,10 @@ std::vector<Window> Planner::TakeChangedWindows() {
 
 void Planner::WindowSaved(const std::string& id) {
   auto it = windows_.find(id);
-  if (it != windows_.end() && it->second.Terminal() && !changed_.count(id)) windows_.erase(it);
+  if (it != windows_.end() && it->second.Terminal() && !changed_.count(id)) {
+    windows_.erase(it);
+    closed_by_.erase(id);
+  }
 }
 
 std::optional<TimePoint> Planner::NextDeadline() const {

@@ -19,6 +19,7 @@
 
 #include "base/status.h"
 #include "base/time.h"
+#include "core/actor.h"
 #include "core/model.h"
 #include "core/window.h"
 
@@ -55,7 +56,7 @@ struct Action {
   ActionKind kind = ActionKind::kObserve;
   std::vector<std::string> services;    // start order for kStart, reverse for kStop
   std::vector<std::string> window_ids;  // windows this action serves (sorted)
-  std::string actor;                    // who caused it: a client, "ttl", "reconcile", "madre"
+  Actor actor;                          // who caused it: a client, ttl, reconcile, madre, ...
   bool skip_health = false;             // kStart: every window it serves asked to skip readiness
   friend bool operator==(const Action&, const Action&) = default;
 };
@@ -106,8 +107,14 @@ class Planner {
   Result<Window> PreviewOpen(const OpenRequest& request, const std::string& id, TimePoint now) const;
   // Creates a window in `opening` (or `open` at once when everything runs).
   Result<Window> Open(const OpenRequest& request, const std::string& id, TimePoint now);
-  // Moves a live window to `closing`; it becomes `closed` when its stops are done.
-  Status Close(const std::string& id, CloseReason reason, TimePoint now);
+  // Moves a live window to `closing`; it becomes `closed` when its stops are done. `by` is
+  // who closed it (ClosedBy); by default the client that opened it, or ttl for kTtlExpired.
+  Status Close(const std::string& id, CloseReason reason, TimePoint now,
+               std::optional<Actor> by = std::nullopt);
+  // Who moved window `id` to closing (the audit actor of its `window.closed`). For a window
+  // restored in `closing` (the closer is not stored): ttl, solo_madre or service by its close
+  // reason, else madre.
+  Actor ClosedBy(const std::string& id) const;
   // The one live window, for a close without an id: kNotFound when none,
   // kFailedPrecondition when several.
   Result<std::string> SoleLiveWindow() const;
@@ -125,7 +132,7 @@ class Planner {
   void MarkCrashLoop(const std::string& service, const std::string& detail, TimePoint now);
   // Queues an observe action (startup, resync). Returns its id, or the id of
   // one already queued or in flight.
-  std::int64_t RequestObserve(const std::string& actor);
+  std::int64_t RequestObserve(Actor actor);
 
   // --- Facts from the world. ---
   void OnActionDone(const ActionResult& result, TimePoint now);
@@ -163,9 +170,9 @@ class Planner {
 
  private:
   Status CheckOpen(const OpenRequest& request) const;
-  void Converge(const std::string& actor, TimePoint now);
+  void Converge(const Actor& actor, TimePoint now);
   // Converge, then update windows, until no window changes state.
-  void Settle(const std::string& actor, TimePoint now);
+  void Settle(const Actor& actor, TimePoint now);
   // Returns true when a window failed or closed (its services were released).
   bool UpdateWindows(TimePoint now);
   // One window's services_status from the service tracks; `opening` → `open`/`failed` when no
@@ -177,7 +184,7 @@ class Planner {
   void MarkChanged(const std::string& id) { changed_.insert(id); }
   std::vector<std::string> WindowsWanting(const std::vector<std::string>& services) const;
   std::int64_t Emit(ActionKind kind, std::vector<std::string> services,
-                    std::vector<std::string> window_ids, std::string actor);
+                    std::vector<std::string> window_ids, Actor actor);
   // `listing_action`: the action that took the listing (its id orders it); `own`: that action's
   // services, whose results it carries and for which the listing is always current.
   void ApplyObservation(const std::vector<ContainerState>& observed, std::int64_t listing_action,
@@ -202,6 +209,7 @@ class Planner {
   // a start action, which is a no-op on Docker followed by the readiness wait.
   std::set<std::string> verify_ready_;
   std::optional<TimePoint> next_resync_;
+  std::map<std::string, Actor> closed_by_;  // window id -> who closed it (see ClosedBy)
 };
 
 }  // namespace madre

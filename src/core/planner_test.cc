@@ -43,7 +43,7 @@ class PlannerTest : public ::testing::Test {
 
   // Answers the startup observe with `running`.
   void ObserveInitially(std::vector<std::string> running) {
-    const std::int64_t id = planner_.RequestObserve("madre");
+    const std::int64_t id = planner_.RequestObserve(ActorKind::kMadre);
     auto actions = planner_.TakeActions();
     ASSERT_EQ(actions.size(), 1u);
     ActionResult result;
@@ -136,7 +136,7 @@ TEST_F(PlannerTest, WindowExpiresAtItsDeadlineAndStopsItsServicesDependenciesInc
   ASSERT_EQ(actions.size(), 1u);
   EXPECT_EQ(actions[0].kind, ActionKind::kStop);
   EXPECT_THAT(actions[0].services, ElementsAre("web", "db"));  // dependents first
-  EXPECT_EQ(actions[0].actor, "ttl");
+  EXPECT_EQ(actions[0].actor.kind, ActorKind::kTtl);
   EXPECT_EQ(StateOf("w1"), WindowState::kClosing);
   ActionResult result{actions[0].id, Status::Ok(), {{"web", true, ""}, {"db", true, ""}}, {}, false};
   planner_.OnActionDone(result, now_);
@@ -301,7 +301,7 @@ TEST_F(PlannerTest, ObservationStopsWhatNothingNeedsAndStartsAlwaysOn) {
   EXPECT_THAT(actions[0].services, ElementsAre("redis"));
   EXPECT_EQ(actions[1].kind, ActionKind::kStop);
   EXPECT_THAT(actions[1].services, ElementsAre("worker"));
-  EXPECT_EQ(actions[1].actor, "reconcile");
+  EXPECT_EQ(actions[1].actor.kind, ActorKind::kReconcile);
 }
 
 TEST_F(PlannerTest, RestoreClosesWindowsThatExpiredWhileDownAndKeepsTheOthers) {
@@ -477,12 +477,12 @@ TEST_F(PlannerTest, AGiveUpClearsWhenAnObservationShowsWhatIsWanted) {
   ObserveInitially({"redis", "worker"});
   FailRepeatedly(planner_, now_, "worker", 20);
   ASSERT_TRUE(planner_.services().at("worker").gave_up);
-  const std::int64_t still = planner_.RequestObserve("reconcile");  // still running: stays failed
+  const std::int64_t still = planner_.RequestObserve(ActorKind::kReconcile);  // still running: stays failed
   planner_.TakeActions();
   planner_.OnActionDone({still, Status::Ok(), {}, {Running("redis"), Running("worker")}, true}, now_);
   EXPECT_TRUE(planner_.services().at("worker").gave_up);
   EXPECT_THAT(planner_.TakeActions(), IsEmpty());
-  const std::int64_t fixed = planner_.RequestObserve("reconcile");  // stopped by hand
+  const std::int64_t fixed = planner_.RequestObserve(ActorKind::kReconcile);  // stopped by hand
   planner_.TakeActions();
   planner_.OnActionDone({fixed, Status::Ok(), {}, {Running("redis")}, true}, now_);
   EXPECT_FALSE(planner_.services().at("worker").gave_up);
@@ -512,7 +512,7 @@ TEST_F(PlannerTest, AStaleListingAppliedAfterAnActionsResultDoesNotUndoIt) {
   auto start = planner_.TakeActions();
   ASSERT_EQ(start.size(), 1u);
   // An observe runs beside the start and lists the project before the start is done...
-  const std::int64_t observe = planner_.RequestObserve("events");
+  const std::int64_t observe = planner_.RequestObserve(ActorKind::kEvents);
   ASSERT_EQ(planner_.TakeActions().size(), 1u);
   planner_.OnActionDone({start[0].id, Status::Ok(), {{"db", true, ""}, {"api", true, ""}},
                          {Running("redis"), Running("db"), Running("api")}, true},
@@ -525,7 +525,7 @@ TEST_F(PlannerTest, AStaleListingAppliedAfterAnActionsResultDoesNotUndoIt) {
   EXPECT_THAT(planner_.TakeActions(), IsEmpty());  // no spurious second start
   EXPECT_EQ(planner_.observed().size(), 3u);       // the cache keeps the newer listing
   // A listing taken after the result counts.
-  const std::int64_t later = planner_.RequestObserve("events");
+  const std::int64_t later = planner_.RequestObserve(ActorKind::kEvents);
   planner_.TakeActions();
   planner_.OnActionDone({later, Status::Ok(), {}, {Running("redis"), Running("db")}, true}, now_);
   auto restart = planner_.TakeActions();  // api is gone now: the window needs it back
@@ -534,8 +534,26 @@ TEST_F(PlannerTest, AStaleListingAppliedAfterAnActionsResultDoesNotUndoIt) {
   EXPECT_THAT(restart[0].services, ElementsAre("api"));
 }
 
+TEST_F(PlannerTest, ACloseIsAttributedToWhoClosedTheWindowNotWhoOpenedIt) {
+  ObserveInitially({"redis"});
+  OpenOk({"api"}, 60);  // opened by 127.0.0.1
+  FinishAll();
+  ASSERT_TRUE(planner_.Close("w1", CloseReason::kManualClose, now_, Actor::Client("10.0.0.9")).ok());
+  auto stop = planner_.TakeActions();
+  ASSERT_EQ(stop.size(), 1u);
+  EXPECT_EQ(stop[0].actor, Actor::Client("10.0.0.9"));
+  EXPECT_EQ(planner_.ClosedBy("w1").ToString(), "10.0.0.9");
+  planner_.OnActionDone({stop[0].id, Status::Ok(), {{"api", true, ""}, {"db", true, ""}}, {}, false},
+                        now_);
+  OpenOk({"web"}, 60, "w2");
+  FinishAll();
+  now_ += Seconds(60);
+  planner_.Advance(now_);
+  EXPECT_EQ(planner_.ClosedBy("w2").kind, ActorKind::kTtl);
+}
+
 TEST_F(PlannerTest, FailedObservationIsRetriedAfterBackoff) {
-  const std::int64_t id = planner_.RequestObserve("madre");
+  const std::int64_t id = planner_.RequestObserve(ActorKind::kMadre);
   ASSERT_EQ(planner_.TakeActions().size(), 1u);
   planner_.OnActionDone({id, Status::Unavailable("docker down"), {}, {}, false}, now_);
   EXPECT_FALSE(planner_.observed_once());
@@ -551,7 +569,7 @@ TEST(PlannerResyncTest, ObservesPeriodicallyOnceObserved) {
   PlannerConfig config = Config();
   config.resync_interval = Seconds(30);
   Planner planner(config, Model());
-  const std::int64_t id = planner.RequestObserve("madre");
+  const std::int64_t id = planner.RequestObserve(ActorKind::kMadre);
   planner.TakeActions();
   planner.OnActionDone({id, Status::Ok(), {}, {Running("redis")}, true}, kT0);
   planner.Advance(kT0);
@@ -560,7 +578,7 @@ TEST(PlannerResyncTest, ObservesPeriodicallyOnceObserved) {
   auto actions = planner.TakeActions();
   ASSERT_EQ(actions.size(), 1u);
   EXPECT_EQ(actions[0].kind, ActionKind::kObserve);
-  EXPECT_EQ(actions[0].actor, "reconcile");
+  EXPECT_EQ(actions[0].actor.kind, ActorKind::kReconcile);
 }
 
 }  // namespace

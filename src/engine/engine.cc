@@ -12,22 +12,6 @@
 
 namespace madre {
 
-namespace {
-
-std::string ActorFor(CloseReason reason, const std::string& fallback) {
-  switch (reason) {
-    case CloseReason::kTtlExpired: return "ttl";
-    case CloseReason::kSoloMadreApplied: return "solo_madre";
-    case CloseReason::kServiceStopped: return fallback.empty() ? "service" : fallback;
-    case CloseReason::kExecFailed: return "madre";
-    case CloseReason::kManualClose:
-    case CloseReason::kNone: return fallback.empty() ? "madre" : fallback;
-  }
-  return "madre";
-}
-
-}  // namespace
-
 struct Engine::WindowOp {
   std::string window_id;
   std::string actor;
@@ -109,7 +93,7 @@ Status Engine::Start() {
   }
   planner_.Restore(std::move(*open), now);
   RETURN_IF_ERROR(AppendAudit(audit_records::MadreStarted(ids)));
-  planner_.RequestObserve("reconcile");
+  planner_.RequestObserve(ActorKind::kReconcile);
   AfterChange();
   return Status::Ok();
 }
@@ -187,7 +171,8 @@ void Engine::Close(std::optional<std::string> window_id, std::string actor, Repl
     reply(audited);
     return;
   }
-  Status closed = planner_.Close(id, CloseReason::kManualClose, deps_.clock.Now());
+  Status closed =
+      planner_.Close(id, CloseReason::kManualClose, deps_.clock.Now(), Actor::Client(actor));
   MADRE_CHECK_MSG(closed.ok(), closed.ToString());
   auto op = std::make_unique<WindowOp>();
   op->window_id = id;
@@ -319,7 +304,7 @@ void Engine::ApplySoloMadre(std::string actor, Reply<SoloMadreOutcome> reply) {
 void Engine::OnDockerEvent(const DockerEvent& event) {
   if (event.service.empty()) return;
   if (on_event_) on_event_(event);
-  planner_.RequestObserve("events");
+  planner_.RequestObserve(ActorKind::kEvents);
   if (event.action == "die") {
     const auto& tracks = planner_.services();
     auto track = tracks.find(event.service);
@@ -341,7 +326,7 @@ void Engine::OnEventsConnected(bool connected) {
     spdlog::warn("docker events stream lost; reconnecting");
     return;
   }
-  planner_.RequestObserve("events");  // whatever happened during the gap
+  planner_.RequestObserve(ActorKind::kEvents);  // whatever happened during the gap
   AfterChange();
 }
 
@@ -478,7 +463,7 @@ void Engine::Dispatch(const Action& action) {
   }
   spdlog::info("{} {} (actor {}{}{})", ActionKindName(action.kind),
                action.services.empty() ? std::string("project") : fmt::format("{}", fmt::join(action.services, " ")),
-               action.actor, action.window_ids.empty() ? "" : ", windows ",
+               action.actor.ToString(), action.window_ids.empty() ? "" : ", windows ",
                fmt::format("{}", fmt::join(action.window_ids, " ")));
   std::weak_ptr<bool> alive = alive_;
   deps_.workers.Submit([this, action, alive] {
@@ -532,8 +517,7 @@ void Engine::OnActionResult(const Action& action, ActionResult result, std::vect
   }
   // Work that served no window and no client is audited on its own (reconcile).
   const bool mutating = action.kind == ActionKind::kStart || action.kind == ActionKind::kStop;
-  const bool reconcile = mutating && action.window_ids.empty() &&
-                         (action.actor == "reconcile" || action.actor == "madre");
+  const bool reconcile = mutating && action.window_ids.empty() && action.actor.Housekeeping();
   planner_.OnActionDone(result, deps_.clock.Now());
   if (reconcile) AuditReconcile(action, result, std::move(ops));
   AfterChange();
@@ -613,7 +597,7 @@ void Engine::FinishWindowOps(const std::vector<Window>& changed) {
         !close_ops_.count(id)) {
       auto op = std::make_unique<WindowOp>();
       op->window_id = id;
-      op->actor = ActorFor(window.close_reason, "");
+      op->actor = planner_.ClosedBy(id).ToString();
       close_ops_[id] = std::move(op);
       if (options_.metrics && window.close_reason == CloseReason::kTtlExpired && window.deadline &&
           window.error.empty()) {
