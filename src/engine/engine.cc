@@ -12,38 +12,6 @@
 
 namespace madre {
 
-struct Engine::WindowOp {
-  std::string window_id;
-  std::string actor;
-  Reply<OpenOutcome> open_reply;
-  Reply<Window> close_reply;
-  std::optional<TimePoint> wait_deadline;
-  std::string detail;
-};
-
-struct Engine::ServiceOp {
-  std::string service;
-  std::string action;  // stop|restart
-  std::string actor;
-  std::optional<std::int64_t> action_id;  // restart: the action to wait for
-  bool action_done = false;
-  Status action_status;
-  std::vector<std::string> windows_closed;
-  std::vector<DockerOp> ops;
-  Reply<ServiceOpOutcome> reply;
-};
-
-struct Engine::SoloOp {
-  std::string actor;
-  std::int64_t observe_id = 0;
-  std::vector<std::string> windows;
-  std::vector<std::string> stopped;
-  std::vector<std::string> failed;
-  std::vector<std::string> details;
-  std::vector<DockerOp> ops;
-  Reply<SoloMadreOutcome> reply;
-};
-
 Engine::Engine(EngineDeps deps, PlannerConfig config, ServiceModel model, EngineOptions options)
     : deps_(std::move(deps)),
       planner_(std::move(config), std::move(model)),
@@ -51,7 +19,11 @@ Engine::Engine(EngineDeps deps, PlannerConfig config, ServiceModel model, Engine
       action_context_{deps_.compose,    deps_.observer,    deps_.probe,   deps_.clock,
                       deps_.sleep,      planner_.model(),  options.readiness, options.control,
                       options.pause_on_stop && options.control != nullptr},
-      crash_loops_(options.crashloop_deaths, options.crashloop_window) {}
+      crash_loops_(options.crashloop_deaths, options.crashloop_window),
+      client_ops_(
+          planner_, deps_.clock, options.metrics,
+          [this](AuditRecord record) { return AppendAudit(std::move(record)); },
+          [this](const std::string& id) { return Unrecorded(id); }) {}
 
 Engine::~Engine() { *alive_ = false; }
 
@@ -89,7 +61,7 @@ Status Engine::Start() {
     auto op = std::make_unique<WindowOp>();  // finishes opening after the restart
     op->window_id = window.id;
     op->actor = "reconcile";
-    open_ops_[window.id] = std::move(op);
+    client_ops_.AddOpen(std::move(op));
   }
   planner_.Restore(std::move(*open), now);
   RETURN_IF_ERROR(AppendAudit(audit_records::MadreStarted(ids)));
@@ -134,7 +106,7 @@ void Engine::Open(OpenRequest request, bool wait, Duration wait_timeout, Reply<O
     op->open_reply = std::move(reply);
     op->wait_deadline = now + wait_timeout;
   }
-  open_ops_[id] = std::move(op);
+  client_ops_.AddOpen(std::move(op));
   if (!wait) {
     AfterChange();  // persist first
     if (Status unrecorded = Unrecorded(id); !unrecorded.ok()) return reply(unrecorded);
@@ -178,7 +150,7 @@ void Engine::Close(std::optional<std::string> window_id, std::string actor, Repl
   op->window_id = id;
   op->actor = actor;
   op->close_reply = std::move(reply);
-  close_ops_[id] = std::move(op);
+  client_ops_.AddClose(std::move(op));
   AfterChange();
 }
 
@@ -263,7 +235,7 @@ void Engine::ServiceStop(std::string service, std::string actor, Reply<ServiceOp
     op->reply(audited);
     op->reply = nullptr;
   }
-  service_ops_.push_back(std::move(op));
+  client_ops_.AddService(std::move(op));
   AfterChange();
 }
 
@@ -282,7 +254,7 @@ void Engine::ServiceRestart(std::string service, std::string actor, Reply<Servic
     op->reply(audited);
     op->reply = nullptr;
   }
-  service_ops_.push_back(std::move(op));
+  client_ops_.AddService(std::move(op));
   AfterChange();
 }
 
@@ -297,7 +269,7 @@ void Engine::ApplySoloMadre(std::string actor, Reply<SoloMadreOutcome> reply) {
   }
   op->observe_id = planner_.ApplySoloMadre(deps_.clock.Now());
   op->reply = std::move(reply);
-  solo_ops_.push_back(std::move(op));
+  client_ops_.AddSolo(std::move(op));
   AfterChange();
 }
 
@@ -374,25 +346,14 @@ void Engine::Tick() {
   const TimePoint now = deps_.clock.Now();
   RetryUnsaved(now);
   planner_.Advance(now);
-  for (auto& [id, op] : open_ops_) {
-    if (op->open_reply && op->wait_deadline && *op->wait_deadline <= now) {
-      const Window* window = planner_.FindWindow(id);
-      if (window) op->open_reply(OpenOutcome{*window, false});
-      op->open_reply = nullptr;
-      op->wait_deadline.reset();
-    }
-  }
+  client_ops_.ExpireWaits(now);
   AfterChange();
 }
 
 std::optional<TimePoint> Engine::NextDeadline() const {
   std::optional<TimePoint> next = planner_.NextDeadline();
   if (save_retry_at_ && (!next || *save_retry_at_ < *next)) next = save_retry_at_;
-  for (const auto& [id, op] : open_ops_) {
-    if (op->open_reply && op->wait_deadline && (!next || *op->wait_deadline < *next)) {
-      next = op->wait_deadline;
-    }
-  }
+  if (auto wait = client_ops_.NextWaitDeadline(); wait && (!next || *wait < *next)) next = wait;
   return next;
 }
 
@@ -400,9 +361,9 @@ void Engine::AfterChange() {
   std::vector<Window> changed = planner_.TakeChangedWindows();
   for (const Window& window : changed) Persist(window);
   for (const Action& action : planner_.TakeActions()) Dispatch(action);
-  FinishWindowOps(changed);
-  FinishServiceOps();
-  FinishSoloOps();
+  client_ops_.FinishWindows(changed);
+  client_ops_.FinishServices();
+  client_ops_.FinishSolo();
   if (on_window_) {
     for (const Window& window : changed) on_window_(window);
   }
@@ -490,31 +451,7 @@ void Engine::OnActionResult(const Action& action, ActionResult result, std::vect
                                 op.elapsed_ms / 1e3);
     }
   }
-  for (const auto& id : action.window_ids) {
-    auto& bucket = ops_by_window_[id];
-    bucket.insert(bucket.end(), ops.begin(), ops.end());
-  }
-  for (auto& op : service_ops_) {
-    const bool mine = op->action_id ? *op->action_id == action.id
-                                    : std::count(action.services.begin(), action.services.end(),
-                                                 op->service) > 0;
-    if (!mine) continue;
-    op->ops.insert(op->ops.end(), ops.begin(), ops.end());
-    if (op->action_id) {
-      op->action_done = true;
-      op->action_status = result.status;
-    }
-  }
-  if (action.kind == ActionKind::kStop) {
-    for (auto& solo : solo_ops_) {
-      solo->ops.insert(solo->ops.end(), ops.begin(), ops.end());
-      for (const auto& outcome : result.services) {
-        (outcome.ok ? solo->stopped : solo->failed).push_back(outcome.service);
-        solo->details.push_back("stop " + outcome.service + ": " +
-                                (outcome.ok ? std::string("ok") : outcome.error));
-      }
-    }
-  }
+  client_ops_.OnActionResult(action, result, ops);
   // Work that served no window and no client is audited on its own (reconcile).
   const bool mutating = action.kind == ActionKind::kStart || action.kind == ActionKind::kStop;
   const bool reconcile = mutating && action.window_ids.empty() && action.actor.Housekeeping();
@@ -556,144 +493,8 @@ void Engine::AuditReconcile(const Action& action, const ActionResult& result,
   (void)ignored;  // logged by AppendAudit; nobody waits for this record
 }
 
-void Engine::FinishWindowOps(const std::vector<Window>& changed) {
-  for (const Window& window : changed) {
-    const std::string& id = window.id;
-    // A change that could not be recorded is not acknowledged: a waiting client gets 500 (the
-    // operation goes on, and is audited, as the save is retried).
-    if (Status unrecorded = Unrecorded(id); !unrecorded.ok()) {
-      if (auto op = open_ops_.find(id); op != open_ops_.end() && op->second->open_reply) {
-        std::exchange(op->second->open_reply, nullptr)(unrecorded);
-      }
-      if (auto op = close_ops_.find(id); op != close_ops_.end() && op->second->close_reply) {
-        std::exchange(op->second->close_reply, nullptr)(unrecorded);
-      }
-    }
-    // Open: finished when the window leaves `opening`.
-    auto open = open_ops_.find(id);
-    if (open != open_ops_.end() && window.state != WindowState::kOpening) {
-      AuditRecord record =
-          audit_records::WindowOpened(window, open->second->actor, std::move(ops_by_window_[id]));
-      ops_by_window_.erase(id);
-      if (options_.metrics) {
-        options_.metrics->Add(kMetricWindowOpens, {{"outcome", record.outcome}});
-        if (window.opened_at) {
-          options_.metrics->Observe(kMetricWindowReady, {},
-                                    (*window.opened_at - window.created_at).count() / 1e6);
-        }
-      }
-      Status audited = AppendAudit(std::move(record));
-      if (open->second->open_reply) {
-        if (audited.ok()) {
-          open->second->open_reply(OpenOutcome{window, true});
-        } else {
-          open->second->open_reply(audited);
-        }
-      }
-      open_ops_.erase(open);
-    }
-    // Close: a window that starts closing without a client op gets one (ttl, solo_madre, ...).
-    if ((window.state == WindowState::kClosing || window.state == WindowState::kClosed) &&
-        !close_ops_.count(id)) {
-      auto op = std::make_unique<WindowOp>();
-      op->window_id = id;
-      op->actor = planner_.ClosedBy(id).ToString();
-      close_ops_[id] = std::move(op);
-      if (options_.metrics && window.close_reason == CloseReason::kTtlExpired && window.deadline &&
-          window.error.empty()) {
-        const double lag = (deps_.clock.Now() - *window.deadline).count() / 1e6;
-        options_.metrics->Observe(kMetricTtlStopLag, {}, lag < 0 ? 0 : lag);
-      }
-    }
-    auto close = close_ops_.find(id);
-    if (close != close_ops_.end() && window.state == WindowState::kClosed) {
-      if (options_.metrics) {
-        options_.metrics->Add(kMetricWindowCloses, {{"reason", CloseReasonName(window.close_reason)}});
-      }
-      Status audited = AppendAudit(
-          audit_records::WindowClosed(window, close->second->actor, std::move(ops_by_window_[id])));
-      ops_by_window_.erase(id);
-      if (close->second->close_reply) {
-        if (audited.ok()) {
-          close->second->close_reply(window);
-        } else {
-          close->second->close_reply(audited);
-        }
-      }
-      close_ops_.erase(close);
-    }
-    if (window.Terminal()) ops_by_window_.erase(id);
-  }
-}
 
-void Engine::FinishServiceOps() {
-  for (auto it = service_ops_.begin(); it != service_ops_.end();) {
-    ServiceOp& op = **it;
-    bool done = false;
-    ServiceOpOutcome out;
-    out.service = op.service;
-    out.action = op.action;
-    out.windows_closed = op.windows_closed;
-    const auto& tracks = planner_.services();
-    auto track = tracks.find(op.service);
-    if (op.action == "restart") {
-      done = op.action_done;
-      out.ok = op.action_status.ok();
-      out.error = op.action_status.message();
-    } else if (track != tracks.end() && !track->second.in_flight &&
-               track->second.phase != ServicePhase::kUnknown) {
-      done = true;
-      out.ok = track->second.phase == ServicePhase::kStopped;
-      out.error = track->second.error;
-    }
-    if (!done) {
-      ++it;
-      continue;
-    }
-    Status audited = AppendAudit(audit_records::ServiceDone(op.service, op.action, op.actor, out.ok,
-                                                            out.error, std::move(op.ops)));
-    if (op.reply) {
-      if (audited.ok()) {
-        op.reply(std::move(out));
-      } else {
-        op.reply(audited);
-      }
-    }
-    it = service_ops_.erase(it);
-  }
-}
 
-void Engine::FinishSoloOps() {
-  for (auto it = solo_ops_.begin(); it != solo_ops_.end();) {
-    SoloOp& op = **it;
-    bool done = !planner_.ActionInFlight(op.observe_id) && planner_.observed_once();
-    for (const auto& id : op.windows) {
-      if (planner_.FindWindow(id)) done = false;
-    }
-    for (const auto& [name, track] : planner_.services()) {
-      if (track.in_flight && !planner_.IsWanted(name)) done = false;
-    }
-    if (!done) {
-      ++it;
-      continue;
-    }
-    SoloMadreOutcome out;
-    std::sort(op.stopped.begin(), op.stopped.end());
-    op.stopped.erase(std::unique(op.stopped.begin(), op.stopped.end()), op.stopped.end());
-    out.services_stopped = op.stopped;
-    out.windows_closed = op.windows;
-    out.exec_details = op.details;
-    out.exec_status = op.failed.empty() ? "ok" : (op.stopped.empty() ? "fail" : "partial");
-    Status audited = AppendAudit(audit_records::SoloMadreApplied(
-        op.actor, out.services_stopped, out.exec_status, std::move(op.ops)));
-    if (audited.ok()) {
-      op.reply(std::move(out));
-    } else {
-      op.reply(audited);
-    }
-    it = solo_ops_.erase(it);
-  }
-}
 
 Result<std::optional<Window>> Engine::FindWindow(const std::string& id) {
   if (const Window* window = planner_.FindWindow(id)) return std::optional<Window>(*window);

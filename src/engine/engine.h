@@ -23,6 +23,7 @@
 #include "base/metrics.h"
 #include "core/crash_loop.h"
 #include "engine/action_runner.h"
+#include "engine/client_ops.h"
 #include "ports/container_observer.h"
 #include "ports/docker_events.h"
 #include "ports/readiness_probe.h"
@@ -54,31 +55,6 @@ struct EngineOptions {
   Metrics* metrics = nullptr;  // borrowed; families from DeclareMadreMetrics; null: none
   ContainerControl* control = nullptr;  // borrowed; the Engine API fast path; null: compose only
   bool pause_on_stop = false;           // VX11_STOP_STRATEGY=pause (needs `control`)
-};
-
-template <typename T>
-using Reply = std::function<void(Result<T>)>;
-
-// The answer to an open: the window and, when every service failed, the status.
-struct OpenOutcome {
-  Window window;
-  bool finished = false;  // false: answered before the window left `opening` (wait timeout)
-};
-
-struct ServiceOpOutcome {
-  std::string service;
-  std::string action;  // start|stop|restart
-  bool ok = false;
-  std::string error;
-  std::vector<std::string> windows_closed;
-  std::optional<Window> window;  // for start: the hold window
-};
-
-struct SoloMadreOutcome {
-  std::vector<std::string> services_stopped;
-  std::vector<std::string> windows_closed;
-  std::string exec_status;  // ok|partial|fail
-  std::vector<std::string> exec_details;
 };
 
 class Engine {
@@ -134,10 +110,6 @@ class Engine {
   TimePoint Now() const { return deps_.clock.Now(); }
 
  private:
-  struct WindowOp;
-  struct ServiceOp;
-  struct SoloOp;
-
   void AfterChange();
   // Saves a changed window. On failure the window stays in the planner and in `unsaved_`, and
   // is saved again with back-off (RetryUnsaved, from Tick). Returns whether it is recorded.
@@ -150,9 +122,6 @@ class Engine {
   // The record of a start or stop that served no window: every success, and of a failure
   // retried with back-off only the first one and the give-up.
   void AuditReconcile(const Action& action, const ActionResult& result, std::vector<DockerOp> ops);
-  void FinishWindowOps(const std::vector<Window>& changed);
-  void FinishServiceOps();
-  void FinishSoloOps();
   Status AppendAudit(AuditRecord record);
   std::string NewWindowId();
   // kNotFound for a window that ended becomes kFailedPrecondition ("already closed").
@@ -167,11 +136,7 @@ class Engine {
   std::function<void()> on_change_;
   std::function<void(const Window&)> on_window_;
   std::function<void(const DockerEvent&)> on_event_;
-  std::map<std::string, std::unique_ptr<WindowOp>> open_ops_;   // by window id
-  std::map<std::string, std::unique_ptr<WindowOp>> close_ops_;  // by window id
-  std::vector<std::unique_ptr<ServiceOp>> service_ops_;
-  std::vector<std::unique_ptr<SoloOp>> solo_ops_;
-  std::map<std::string, std::vector<DockerOp>> ops_by_window_;
+  ClientOps client_ops_;  // after planner_ and crash_loops_: it reads the planner
   std::map<std::string, Status> unsaved_;  // window id -> why its last save failed
   Duration save_backoff_ = Seconds(1);     // doubles per failed retry, up to 60 s
   std::optional<TimePoint> save_retry_at_;
