@@ -359,11 +359,15 @@ std::optional<TimePoint> Engine::NextDeadline() const {
 
 void Engine::AfterChange() {
   std::vector<Window> changed = planner_.TakeChangedWindows();
-  for (const Window& window : changed) Persist(window);
+  std::vector<std::string> saved;
+  for (const Window& window : changed) {
+    if (Persist(window)) saved.push_back(window.id);
+  }
   for (const Action& action : planner_.TakeActions()) Dispatch(action);
-  client_ops_.FinishWindows(changed);
+  client_ops_.FinishWindows(changed);  // reads the planner (ClosedBy) before windows leave it
   client_ops_.FinishServices();
   client_ops_.FinishSolo();
+  for (const auto& id : saved) planner_.WindowSaved(id);  // a terminal window leaves now
   if (on_window_) {
     for (const Window& window : changed) on_window_(window);
   }
@@ -379,7 +383,6 @@ bool Engine::Persist(const Window& window) {
     return false;
   }
   unsaved_.erase(window.id);
-  planner_.WindowSaved(window.id);
   return true;
 }
 
@@ -395,9 +398,9 @@ void Engine::RetryUnsaved(TimePoint now) {
       unsaved_.erase(id);
       continue;
     }
-    const Window copy = *window;  // Persist may drop it from the planner
-    if (Persist(copy)) {
+    if (Persist(*window)) {
       spdlog::info("window {} recorded after a failed save", id);
+      planner_.WindowSaved(id);
     } else {
       all_saved = false;
     }

@@ -111,8 +111,9 @@ class Engine {
 
  private:
   void AfterChange();
-  // Saves a changed window. On failure the window stays in the planner and in `unsaved_`, and
-  // is saved again with back-off (RetryUnsaved, from Tick). Returns whether it is recorded.
+  // Saves a changed window. On failure the window stays in `unsaved_` (and, terminal, in the
+  // planner: the caller calls Planner::WindowSaved only on success) and is saved again with
+  // back-off (RetryUnsaved, from Tick). Returns whether it is recorded.
   bool Persist(const Window& window);
   void RetryUnsaved(TimePoint now);
   // kInternal when window `id` changed in memory but its last save failed; else Ok.

@@ -136,5 +136,17 @@ TEST_F(EngineTest, OpenWaitTimeoutAnswersWithTheWindowStillOpening) {
   EXPECT_EQ(audit_.records().back().outcome, "ok");
 }
 
+TEST_F(EngineTest, ATtlCloseWithNothingToStopIsAuditedAsTtl) {
+  Boot();
+  ASSERT_TRUE(OpenAndWait({"api"}, 60).ok());
+  auto shorter = OpenAndWait({"api"}, 10);  // api stays up for the first window
+  ASSERT_TRUE(shorter.ok());
+  AdvanceTo(Seconds(10));
+  EXPECT_EQ(store_.Get(shorter->window.id)->value().state, WindowState::kClosed);
+  EXPECT_EQ(audit_.records().back().action, "window.closed");
+  EXPECT_EQ(audit_.records().back().actor, "ttl");
+  EXPECT_THAT(docker_.running(), Contains("api"));
+}
+
 }  // namespace
 }  // namespace madre
