@@ -51,6 +51,10 @@ const char* ServicePhaseName(ServicePhase phase) {
   return "unknown";
 }
 
+const char* ServiceStateName(const ServiceTrack& track) {
+  return track.crashloop ? "crashloop" : ServicePhaseName(track.phase);
+}
+
 Planner::Planner(PlannerConfig config, ServiceModel model)
     : config_(std::move(config)), model_(std::move(model)) {
   for (const auto& [name, def] : model_.services) services_[name] = ServiceTrack{};
@@ -663,7 +667,7 @@ void Planner::UpdateOpen(Window& window) {
     const ServiceTrack& track = services_[name];
     ServiceStatus& status = window.services_status[name];
     const ServiceStatus before = status;
-    status.state = track.crashloop ? "crashloop" : ServicePhaseName(track.phase);
+    status.state = ServiceStateName(track);
     status.error = track.error;
     CopyObserved(track, status);
     if (!(status == before)) MarkChanged(window.id);

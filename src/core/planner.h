@@ -97,6 +97,11 @@ struct ServiceTrack {
   bool gave_up = false;
 };
 
+// The state a service shows (in an open window's services_status, and for the HTTP layer's
+// service views): `crashloop`, else its phase name; a service madre gave up on is `failed`
+// (ServiceTrack::gave_up says why it is not retried; `error` has the last failure).
+const char* ServiceStateName(const ServiceTrack& track);
+
 class Planner {
  public:
   Planner(PlannerConfig config, ServiceModel model);

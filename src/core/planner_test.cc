@@ -445,6 +445,7 @@ TEST_F(PlannerTest, FailingStopBacksOffExponentiallyAndGivesUpAfterEightAttempts
   EXPECT_TRUE(track.gave_up);
   EXPECT_EQ(track.phase, ServicePhase::kFailed);
   EXPECT_EQ(track.error, "boom");
+  EXPECT_STREQ(ServiceStateName(track), "failed");  // what the service views show
   EXPECT_EQ(planner_.NextDeadline(), std::nullopt);  // nothing scheduled for it any more
   now_ += Seconds(3600);
   planner_.Advance(now_);
