@@ -51,6 +51,10 @@ const char* ServicePhaseName(ServicePhase phase) {
   return "unknown";
 }
 
+const char* ServiceStateName(const ServiceTrack& track) {
+  return track.crashloop ? "crashloop" : ServicePhaseName(track.phase);
+}
+
 Planner::Planner(PlannerConfig config, ServiceModel model)
     : config_(std::move(config)), model_(std::move(model)) {
   for (const auto& [name, def] : model_.services) services_[name] = ServiceTrack{};
@@ -124,6 +128,8 @@ Result<Window> Planner::Open(const OpenRequest& request, const std::string& id, 
     if (track.phase == ServicePhase::kFailed && !track.in_flight) {
       track.phase = ServicePhase::kStopped;
       track.not_before.reset();
+      track.failures = 0;
+      track.gave_up = false;
     }
     // Running but not healthy yet (started by hand a moment ago): wait for it to be ready.
     if (track.phase == ServicePhase::kRunning && track.observed &&
@@ -133,7 +139,7 @@ Result<Window> Planner::Open(const OpenRequest& request, const std::string& id, 
   }
   windows_[id] = std::move(window);
   MarkChanged(id);
-  Settle(request.actor, now);
+  Settle(Actor::Client(request.actor), now);
   return windows_.at(id);
 }
 
@@ -155,7 +161,8 @@ const Window* Planner::FindWindow(const std::string& id) const {
   return it == windows_.end() ? nullptr : &it->second;
 }
 
-Status Planner::Close(const std::string& id, CloseReason reason, TimePoint now) {
+Status Planner::Close(const std::string& id, CloseReason reason, TimePoint now,
+                      std::optional<Actor> by) {
   auto it = windows_.find(id);
   if (it == windows_.end()) return Status::NotFound("no open window " + id);
   Window& window = it->second;
@@ -165,8 +172,27 @@ Status Planner::Close(const std::string& id, CloseReason reason, TimePoint now) 
   window.state = WindowState::kClosing;
   window.close_reason = reason;
   MarkChanged(id);
-  Settle(reason == CloseReason::kTtlExpired ? "ttl" : window.actor, now);
+  const Actor actor = by ? *by
+                         : reason == CloseReason::kTtlExpired ? Actor(ActorKind::kTtl)
+                                                              : Actor::Client(window.actor);
+  closed_by_[id] = actor;
+  Settle(actor, now);
   return Status::Ok();
+}
+
+Actor Planner::ClosedBy(const std::string& id) const {
+  if (auto it = closed_by_.find(id); it != closed_by_.end()) return it->second;
+  // Restored in `closing`: the closer is not stored; the reason tells what it can.
+  const Window* window = FindWindow(id);
+  switch (window ? window->close_reason : CloseReason::kNone) {
+    case CloseReason::kTtlExpired: return ActorKind::kTtl;
+    case CloseReason::kSoloMadreApplied: return ActorKind::kSoloMadre;
+    case CloseReason::kServiceStopped: return ActorKind::kService;
+    case CloseReason::kExecFailed:
+    case CloseReason::kManualClose:
+    case CloseReason::kNone: return ActorKind::kMadre;
+  }
+  return ActorKind::kMadre;
 }
 
 Result<Window> Planner::SetHold(const std::string& id, bool hold, TimePoint now) {
@@ -239,13 +265,16 @@ Status Planner::StopService(const std::string& service, TimePoint now) {
   for (const auto& id : emptied) {
     windows_.at(id).state = WindowState::kClosing;
     windows_.at(id).close_reason = CloseReason::kServiceStopped;
+    closed_by_[id] = ActorKind::kService;
   }
   // A service nothing wants but that is not known to run may still run (by
   // hand): stop it explicitly rather than trusting the last observation.
   ServiceTrack& track = services_[service];
   if (!track.in_flight && track.phase != ServicePhase::kRunning) track.phase = ServicePhase::kRunning;
   track.not_before.reset();
-  Settle("service", now);
+  track.failures = 0;
+  track.gave_up = false;
+  Settle(ActorKind::kService, now);
   return Status::Ok();
 }
 
@@ -257,18 +286,25 @@ Result<std::int64_t> Planner::RestartService(const std::string& service, TimePoi
     return Status::FailedPrecondition("service " + service + " is not running");
   }
   track.in_flight = true;
-  return Emit(ActionKind::kRestart, {service}, WindowsWanting({service}), "service");
+  return Emit(ActionKind::kRestart, {service}, WindowsWanting({service}), ActorKind::kService);
 }
 
 std::int64_t Planner::ApplySoloMadre(TimePoint now) {
+  for (auto& [name, track] : services_) {  // a fresh start for services madre gave up on
+    if (!track.gave_up) continue;
+    track.gave_up = false;
+    track.failures = 0;
+    track.not_before.reset();
+  }
   for (auto& [id, window] : windows_) {
     if (!window.Live()) continue;
     window.state = WindowState::kClosing;
     window.close_reason = CloseReason::kSoloMadreApplied;
+    closed_by_[id] = ActorKind::kSoloMadre;
     MarkChanged(id);
   }
-  Settle("solo_madre", now);
-  return RequestObserve("solo_madre");
+  Settle(ActorKind::kSoloMadre, now);
+  return RequestObserve(ActorKind::kSoloMadre);
 }
 
 void Planner::MarkCrashLoop(const std::string& service, const std::string& detail, TimePoint now) {
@@ -280,7 +316,7 @@ void Planner::MarkCrashLoop(const std::string& service, const std::string& detai
   UpdateWindows(now);
 }
 
-std::int64_t Planner::RequestObserve(const std::string& actor) {
+std::int64_t Planner::RequestObserve(Actor actor) {
   if (queued_observe_) return *queued_observe_;
   const std::int64_t id = Emit(ActionKind::kObserve, {}, {}, actor);
   queued_observe_ = id;
@@ -288,7 +324,7 @@ std::int64_t Planner::RequestObserve(const std::string& actor) {
 }
 
 std::int64_t Planner::Emit(ActionKind kind, std::vector<std::string> services,
-                           std::vector<std::string> window_ids, std::string actor) {
+                           std::vector<std::string> window_ids, Actor actor) {
   Action action{next_action_id_++, kind, std::move(services), std::move(window_ids),
                 std::move(actor)};
   in_flight_[action.id] = action;
@@ -313,6 +349,7 @@ bool Planner::AtRest(const std::string& service) const {
 std::vector<std::string> Planner::WindowsWanting(const std::vector<std::string>& services) const {
   std::vector<std::string> ids;
   for (const auto& [id, window] : windows_) {
+    if (window.Terminal()) continue;  // ended, only waiting to be saved
     for (const auto& name : services) {
       if (Contains(window.effective_services, name)) {
         ids.push_back(id);
@@ -323,11 +360,11 @@ std::vector<std::string> Planner::WindowsWanting(const std::vector<std::string>&
   return ids;  // std::map order: sorted
 }
 
-void Planner::Converge(const std::string& actor, TimePoint now) {
+void Planner::Converge(const Actor& actor, TimePoint now) {
   if (!observed_once_) return;  // never act on guesses
   std::set<std::string> to_start, to_stop;
   for (auto& [name, track] : services_) {
-    if (track.in_flight) continue;
+    if (track.in_flight || track.gave_up) continue;
     const bool wanted = IsWanted(name);
     // Back-off after a failure, except for the cleanup of a failed start.
     const bool cleanup = track.phase == ServicePhase::kFailed && !wanted;
@@ -394,11 +431,14 @@ void Planner::Converge(const std::string& actor, TimePoint now) {
         }
       }
     }
-    Emit(ActionKind::kStop, order, ids, ids.empty() && actor == "madre" ? "reconcile" : actor);
+    Emit(ActionKind::kStop, order, ids,
+         ids.empty() && actor.kind == ActorKind::kMadre ? Actor(ActorKind::kReconcile) : actor);
   }
 }
 
-void Planner::ApplyObservation(const std::vector<ContainerState>& observed, TimePoint /*now*/) {
+void Planner::ApplyObservation(const std::vector<ContainerState>& observed,
+                               std::int64_t listing_action, const std::vector<std::string>& own,
+                               TimePoint /*now*/) {
   std::map<std::string, const ContainerState*> by_service;
   for (const auto& container : observed) {
     const ContainerState*& slot = by_service[container.service];
@@ -406,6 +446,9 @@ void Planner::ApplyObservation(const std::vector<ContainerState>& observed, Time
     if (!slot || (!slot->Running() && container.Running())) slot = &container;
   }
   for (auto& [name, track] : services_) {
+    // Taken before this service's last action result was applied: it may show the service as
+    // it was before that action, and would undo the action's outcome.
+    if (listing_action < track.result_mark && !Contains(own, name)) continue;
     auto it = by_service.find(name);
     if (it == by_service.end()) {
       track.observed.reset();
@@ -414,6 +457,12 @@ void Planner::ApplyObservation(const std::vector<ContainerState>& observed, Time
     }
     if (track.in_flight) continue;
     const bool running = track.observed && track.observed->Running();
+    if (track.gave_up) {
+      if (running != IsWanted(name)) continue;  // still not what is wanted: stays failed
+      track.gave_up = false;  // somebody fixed it by hand
+      track.failures = 0;
+      track.phase = ServicePhase::kStopped;  // set from `running` below
+    }
     // A failed service stays failed (a running container may still be
     // unready) until it is stopped or a new window starts it again.
     if (track.phase == ServicePhase::kFailed && !(running && config_.always_on.count(name))) continue;
@@ -425,7 +474,13 @@ void Planner::ApplyObservation(const std::vector<ContainerState>& observed, Time
     }
   }
   observed_once_ = true;
-  observed_ = observed;
+  // The project-wide cache keeps the newest listing: one that came with an action's result is
+  // as new as that result; a plain observe's is as new as its dispatch.
+  const std::int64_t mark = own.empty() ? listing_action : next_action_id_;
+  if (mark >= observed_mark_) {
+    observed_ = observed;
+    observed_mark_ = mark;
+  }
 }
 
 void Planner::OnActionDone(const ActionResult& result, TimePoint now) {
@@ -459,7 +514,12 @@ void Planner::OnActionDone(const ActionResult& result, TimePoint now) {
         break;
     }
     track.error = ok ? "" : error;
-    if (!ok) track.not_before = now + config_.retry_backoff;
+    if (ok) {
+      track.failures = 0;
+      track.gave_up = false;
+    } else {
+      RecordFailure(track, now);
+    }
     for (const auto& id : action.window_ids) {
       auto w = windows_.find(id);
       if (w == windows_.end()) continue;
@@ -485,11 +545,25 @@ void Planner::OnActionDone(const ActionResult& result, TimePoint now) {
       next_resync_ = now + config_.resync_interval;
     }
   }
-  if (result.has_observation) ApplyObservation(result.observed, now);
-  Settle(action.kind == ActionKind::kObserve ? "reconcile" : "madre", now);
+  if (result.has_observation) ApplyObservation(result.observed, action.id, action.services, now);
+  for (const auto& name : action.services) services_[name].result_mark = next_action_id_;
+  Settle(action.kind == ActionKind::kObserve ? ActorKind::kReconcile : ActorKind::kMadre, now);
 }
 
-void Planner::Settle(const std::string& actor, TimePoint now) {
+void Planner::RecordFailure(ServiceTrack& track, TimePoint now) {
+  ++track.failures;
+  if (track.failures >= config_.retry_limit) {
+    track.gave_up = true;
+    track.phase = ServicePhase::kFailed;
+    track.not_before.reset();
+    return;
+  }
+  Duration backoff = config_.retry_backoff;
+  for (int i = 1; i < track.failures && backoff < config_.retry_backoff_max; ++i) backoff *= 2;
+  track.not_before = now + std::min(backoff, config_.retry_backoff_max);
+}
+
+void Planner::Settle(const Actor& actor, TimePoint now) {
   // A window that fails or closes releases its services: converge again.
   for (int round = 0; round < 4; ++round) {
     Converge(actor, now);
@@ -501,87 +575,14 @@ bool Planner::UpdateWindows(TimePoint now) {
   bool transitions = false;
   for (auto& [id, window] : windows_) {
     switch (window.state) {
-      case WindowState::kOpening: {
-        int pending = 0, failed = 0, total = 0;
-        for (const auto& name : window.effective_services) {
-          ++total;
-          const ServiceTrack& track = services_[name];
-          ServiceStatus& status = window.services_status[name];
-          const ServiceStatus before = status;
-          switch (track.phase) {
-            case ServicePhase::kRunning:
-              status.state = "running";
-              status.error.clear();
-              break;
-            case ServicePhase::kFailed:
-              status.state = "failed";
-              status.error = track.error;
-              ++failed;
-              break;
-            case ServicePhase::kStarting:
-              status.state = "starting";
-              ++pending;
-              break;
-            case ServicePhase::kUnknown:
-            case ServicePhase::kStopped:
-            case ServicePhase::kStopping:
-              status.state = "pending";
-              ++pending;
-              break;
-          }
-          CopyObserved(track, status);
-          if (!(status == before)) MarkChanged(id);
-        }
-        if (pending > 0) break;
-        if (total > 0 && failed == total) {
-          window.state = WindowState::kFailed;
-          window.close_reason = CloseReason::kExecFailed;
-          window.closed_at = now;
-          window.error = "every service failed to start";
-          transitions = true;
-        } else {
-          window.state = WindowState::kOpen;
-          window.opened_at = now;
-          if (window.ttl_sec) window.deadline = now + Seconds(*window.ttl_sec);
-        }
-        MarkChanged(id);
+      case WindowState::kOpening:
+        transitions = UpdateOpening(window, now) || transitions;
         break;
-      }
-      case WindowState::kClosing: {
-        bool done = true;
-        for (const auto& name : window.effective_services) {
-          if (IsWanted(name)) continue;  // shared: stays up for someone else
-          const ServiceTrack& track = services_[name];
-          if (track.in_flight || track.phase == ServicePhase::kUnknown) {
-            done = false;
-            continue;
-          }
-          ServiceStatus& status = window.services_status[name];
-          const std::string state = track.phase == ServicePhase::kStopped ? "stopped" : "failed";
-          if (status.state != state || status.error != track.error) {
-            status.state = state;
-            status.error = track.error;
-            MarkChanged(id);
-          }
-        }
-        if (done) {
-          window.state = WindowState::kClosed;
-          window.closed_at = now;
-          MarkChanged(id);
-          transitions = true;
-        }
+      case WindowState::kClosing:
+        transitions = UpdateClosing(window, now) || transitions;
         break;
-      }
       case WindowState::kOpen:
-        for (const auto& name : window.effective_services) {
-          const ServiceTrack& track = services_[name];
-          ServiceStatus& status = window.services_status[name];
-          const ServiceStatus before = status;
-          status.state = track.crashloop ? "crashloop" : ServicePhaseName(track.phase);
-          status.error = track.error;
-          CopyObserved(track, status);
-          if (!(status == before)) MarkChanged(id);
-        }
+        UpdateOpen(window);
         break;
       case WindowState::kClosed:
       case WindowState::kFailed:
@@ -589,6 +590,88 @@ bool Planner::UpdateWindows(TimePoint now) {
     }
   }
   return transitions;
+}
+
+bool Planner::UpdateOpening(Window& window, TimePoint now) {
+  int pending = 0, failed = 0, total = 0;
+  for (const auto& name : window.effective_services) {
+    ++total;
+    const ServiceTrack& track = services_[name];
+    ServiceStatus& status = window.services_status[name];
+    const ServiceStatus before = status;
+    switch (track.phase) {
+      case ServicePhase::kRunning:
+        status.state = "running";
+        status.error.clear();
+        break;
+      case ServicePhase::kFailed:
+        status.state = "failed";
+        status.error = track.error;
+        ++failed;
+        break;
+      case ServicePhase::kStarting:
+        status.state = "starting";
+        ++pending;
+        break;
+      case ServicePhase::kUnknown:
+      case ServicePhase::kStopped:
+      case ServicePhase::kStopping:
+        status.state = "pending";
+        ++pending;
+        break;
+    }
+    CopyObserved(track, status);
+    if (!(status == before)) MarkChanged(window.id);
+  }
+  if (pending > 0) return false;
+  MarkChanged(window.id);
+  if (total > 0 && failed == total) {
+    window.state = WindowState::kFailed;
+    window.close_reason = CloseReason::kExecFailed;
+    window.closed_at = now;
+    window.error = "every service failed to start";
+    return true;  // its services are released
+  }
+  window.state = WindowState::kOpen;
+  window.opened_at = now;
+  if (window.ttl_sec) window.deadline = now + Seconds(*window.ttl_sec);
+  return false;
+}
+
+bool Planner::UpdateClosing(Window& window, TimePoint now) {
+  bool done = true;
+  for (const auto& name : window.effective_services) {
+    if (IsWanted(name)) continue;  // shared: stays up for someone else
+    const ServiceTrack& track = services_[name];
+    if (track.in_flight || track.phase == ServicePhase::kUnknown) {
+      done = false;
+      continue;
+    }
+    ServiceStatus& status = window.services_status[name];
+    const std::string state = track.phase == ServicePhase::kStopped ? "stopped" : "failed";
+    if (status.state != state || status.error != track.error) {
+      status.state = state;
+      status.error = track.error;
+      MarkChanged(window.id);
+    }
+  }
+  if (!done) return false;
+  window.state = WindowState::kClosed;
+  window.closed_at = now;
+  MarkChanged(window.id);
+  return true;
+}
+
+void Planner::UpdateOpen(Window& window) {
+  for (const auto& name : window.effective_services) {
+    const ServiceTrack& track = services_[name];
+    ServiceStatus& status = window.services_status[name];
+    const ServiceStatus before = status;
+    status.state = ServiceStateName(track);
+    status.error = track.error;
+    CopyObserved(track, status);
+    if (!(status == before)) MarkChanged(window.id);
+  }
 }
 
 void Planner::Advance(TimePoint now) {
@@ -607,14 +690,14 @@ void Planner::Advance(TimePoint now) {
     next_resync_ = now + config_.resync_interval;
   }
   if (next_resync_ && *next_resync_ <= now) {
-    RequestObserve("reconcile");
+    RequestObserve(ActorKind::kReconcile);
     next_resync_.reset();
     if (config_.resync_interval > Duration::zero()) next_resync_ = now + config_.resync_interval;
   }
   for (auto& [name, track] : services_) {
     if (track.not_before && *track.not_before <= now) track.not_before.reset();
   }
-  Settle("madre", now);
+  Settle(ActorKind::kMadre, now);
 }
 
 void Planner::Restore(std::vector<Window> windows, TimePoint now) {
@@ -633,6 +716,7 @@ void Planner::Restore(std::vector<Window> windows, TimePoint now) {
       restored.state = WindowState::kClosing;
       restored.close_reason = CloseReason::kTtlExpired;
       restored.error = "expired while madre was down";
+      closed_by_[id] = ActorKind::kTtl;
       MarkChanged(id);
     }
   }
@@ -650,10 +734,17 @@ std::vector<Window> Planner::TakeChangedWindows() {
     auto it = windows_.find(id);
     if (it == windows_.end()) continue;
     out.push_back(it->second);
-    if (it->second.Terminal()) windows_.erase(it);
   }
   changed_.clear();
   return out;
+}
+
+void Planner::WindowSaved(const std::string& id) {
+  auto it = windows_.find(id);
+  if (it != windows_.end() && it->second.Terminal() && !changed_.count(id)) {
+    windows_.erase(it);
+    closed_by_.erase(id);
+  }
 }
 
 std::optional<TimePoint> Planner::NextDeadline() const {

@@ -19,6 +19,7 @@
 
 #include "base/status.h"
 #include "base/time.h"
+#include "core/actor.h"
 #include "core/model.h"
 #include "core/window.h"
 
@@ -30,7 +31,12 @@ struct PlannerConfig {
   int max_concurrent = 1;            // live windows at once
   std::int64_t max_ttl_sec = 7 * 24 * 3600;
   Duration resync_interval = Seconds(30);  // periodic observe; zero = never
-  Duration retry_backoff = Seconds(5);     // after a failed action on a service
+  // A failed start or stop of a service is tried again after `retry_backoff`, doubling with
+  // each failure in a row up to `retry_backoff_max`; after `retry_limit` failures in a row madre
+  // gives up on the service (ServiceTrack::gave_up) until a command or an observation clears it.
+  Duration retry_backoff = Seconds(5);
+  Duration retry_backoff_max = Seconds(300);
+  int retry_limit = 8;
 };
 
 struct OpenRequest {
@@ -50,7 +56,7 @@ struct Action {
   ActionKind kind = ActionKind::kObserve;
   std::vector<std::string> services;    // start order for kStart, reverse for kStop
   std::vector<std::string> window_ids;  // windows this action serves (sorted)
-  std::string actor;                    // who caused it: a client, "ttl", "reconcile", "madre"
+  Actor actor;                          // who caused it: a client, ttl, reconcile, madre, ...
   bool skip_health = false;             // kStart: every window it serves asked to skip readiness
   friend bool operator==(const Action&, const Action&) = default;
 };
@@ -80,7 +86,21 @@ struct ServiceTrack {
   std::string error;                    // last failure
   std::optional<ContainerState> observed;
   bool crashloop = false;               // dying repeatedly; cleared by the next start or stop
+  // Order of observations: the value of the action counter when the last action result for
+  // this service was applied. A listing taken by an action with a lower id (emitted, so
+  // dispatched, before that result) may predate the result and is ignored for this service.
+  std::int64_t result_mark = 0;
+  int failures = 0;                     // failed actions in a row; a success resets it
+  // `failures` reached PlannerConfig::retry_limit: phase `failed`, no automatic action any
+  // more. Cleared by a success, by an observation showing what is wanted (stopped by hand),
+  // by a command that names the service (open, service stop) and by ApplySoloMadre.
+  bool gave_up = false;
 };
+
+// The state a service shows (in an open window's services_status, and for the HTTP layer's
+// service views): `crashloop`, else its phase name; a service madre gave up on is `failed`
+// (ServiceTrack::gave_up says why it is not retried; `error` has the last failure).
+const char* ServiceStateName(const ServiceTrack& track);
 
 class Planner {
  public:
@@ -92,8 +112,14 @@ class Planner {
   Result<Window> PreviewOpen(const OpenRequest& request, const std::string& id, TimePoint now) const;
   // Creates a window in `opening` (or `open` at once when everything runs).
   Result<Window> Open(const OpenRequest& request, const std::string& id, TimePoint now);
-  // Moves a live window to `closing`; it becomes `closed` when its stops are done.
-  Status Close(const std::string& id, CloseReason reason, TimePoint now);
+  // Moves a live window to `closing`; it becomes `closed` when its stops are done. `by` is
+  // who closed it (ClosedBy); by default the client that opened it, or ttl for kTtlExpired.
+  Status Close(const std::string& id, CloseReason reason, TimePoint now,
+               std::optional<Actor> by = std::nullopt);
+  // Who moved window `id` to closing (the audit actor of its `window.closed`). For a window
+  // restored in `closing` (the closer is not stored): ttl, solo_madre or service by its close
+  // reason, else madre.
+  Actor ClosedBy(const std::string& id) const;
   // The one live window, for a close without an id: kNotFound when none,
   // kFailedPrecondition when several.
   Result<std::string> SoleLiveWindow() const;
@@ -111,7 +137,7 @@ class Planner {
   void MarkCrashLoop(const std::string& service, const std::string& detail, TimePoint now);
   // Queues an observe action (startup, resync). Returns its id, or the id of
   // one already queued or in flight.
-  std::int64_t RequestObserve(const std::string& actor);
+  std::int64_t RequestObserve(Actor actor);
 
   // --- Facts from the world. ---
   void OnActionDone(const ActionResult& result, TimePoint now);
@@ -123,12 +149,17 @@ class Planner {
 
   // --- Output, drained by the caller in a stable order. ---
   std::vector<Action> TakeActions();
-  // Windows changed since the last call (to persist before acknowledging).
+  // Windows changed since the last call (to persist before acknowledging). A terminal window
+  // stays in the planner until the caller reports it saved (WindowSaved).
   std::vector<Window> TakeChangedWindows();
+  // The caller recorded window `id` as it is now: a terminal window leaves the planner. A
+  // terminal window whose save failed stays (and is shown) until a later save succeeds.
+  void WindowSaved(const std::string& id);
   std::optional<TimePoint> NextDeadline() const;
 
   // --- Queries. ---
-  const std::map<std::string, Window>& windows() const { return windows_; }  // live and closing
+  // Live and closing windows, and terminal ones not saved yet (see WindowSaved).
+  const std::map<std::string, Window>& windows() const { return windows_; }
   const Window* FindWindow(const std::string& id) const;
   const std::map<std::string, ServiceTrack>& services() const { return services_; }
   const ServiceModel& model() const { return model_; }
@@ -144,16 +175,27 @@ class Planner {
 
  private:
   Status CheckOpen(const OpenRequest& request) const;
-  void Converge(const std::string& actor, TimePoint now);
+  void Converge(const Actor& actor, TimePoint now);
   // Converge, then update windows, until no window changes state.
-  void Settle(const std::string& actor, TimePoint now);
+  void Settle(const Actor& actor, TimePoint now);
   // Returns true when a window failed or closed (its services were released).
   bool UpdateWindows(TimePoint now);
+  // One window's services_status from the service tracks; `opening` → `open`/`failed` when no
+  // service is pending, `closing` → `closed` when its stops are done. True when services were
+  // released (the window failed or closed).
+  bool UpdateOpening(Window& window, TimePoint now);
+  bool UpdateClosing(Window& window, TimePoint now);
+  void UpdateOpen(Window& window);
   void MarkChanged(const std::string& id) { changed_.insert(id); }
   std::vector<std::string> WindowsWanting(const std::vector<std::string>& services) const;
   std::int64_t Emit(ActionKind kind, std::vector<std::string> services,
-                    std::vector<std::string> window_ids, std::string actor);
-  void ApplyObservation(const std::vector<ContainerState>& observed, TimePoint now);
+                    std::vector<std::string> window_ids, Actor actor);
+  // `listing_action`: the action that took the listing (its id orders it); `own`: that action's
+  // services, whose results it carries and for which the listing is always current.
+  void ApplyObservation(const std::vector<ContainerState>& observed, std::int64_t listing_action,
+                        const std::vector<std::string>& own, TimePoint now);
+  // Books a failed action on `track`: back-off, or give up after retry_limit failures.
+  void RecordFailure(ServiceTrack& track, TimePoint now);
 
   PlannerConfig config_;
   ServiceModel model_;
@@ -166,11 +208,13 @@ class Planner {
   std::optional<std::int64_t> queued_observe_;
   bool observed_once_ = false;
   std::vector<ContainerState> observed_;
+  std::int64_t observed_mark_ = 0;  // how new observed_ is (see ApplyObservation)
   // Services found running that must still prove ready before a window counts them (a window
   // restored in `opening`, or a container whose health is still starting): Converge gives them
   // a start action, which is a no-op on Docker followed by the readiness wait.
   std::set<std::string> verify_ready_;
   std::optional<TimePoint> next_resync_;
+  std::map<std::string, Actor> closed_by_;  // window id -> who closed it (see ClosedBy)
 };
 
 }  // namespace madre

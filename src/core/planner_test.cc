@@ -43,7 +43,7 @@ class PlannerTest : public ::testing::Test {
 
   // Answers the startup observe with `running`.
   void ObserveInitially(std::vector<std::string> running) {
-    const std::int64_t id = planner_.RequestObserve("madre");
+    const std::int64_t id = planner_.RequestObserve(ActorKind::kMadre);
     auto actions = planner_.TakeActions();
     ASSERT_EQ(actions.size(), 1u);
     ActionResult result;
@@ -136,7 +136,7 @@ TEST_F(PlannerTest, WindowExpiresAtItsDeadlineAndStopsItsServicesDependenciesInc
   ASSERT_EQ(actions.size(), 1u);
   EXPECT_EQ(actions[0].kind, ActionKind::kStop);
   EXPECT_THAT(actions[0].services, ElementsAre("web", "db"));  // dependents first
-  EXPECT_EQ(actions[0].actor, "ttl");
+  EXPECT_EQ(actions[0].actor.kind, ActorKind::kTtl);
   EXPECT_EQ(StateOf("w1"), WindowState::kClosing);
   ActionResult result{actions[0].id, Status::Ok(), {{"web", true, ""}, {"db", true, ""}}, {}, false};
   planner_.OnActionDone(result, now_);
@@ -145,7 +145,9 @@ TEST_F(PlannerTest, WindowExpiresAtItsDeadlineAndStopsItsServicesDependenciesInc
   EXPECT_EQ(changed[0].state, WindowState::kClosed);
   EXPECT_EQ(changed[0].close_reason, CloseReason::kTtlExpired);
   EXPECT_THAT(changed[0].services_stopped, ElementsAre("web", "db"));
-  EXPECT_EQ(planner_.FindWindow("w1"), nullptr);  // terminal windows leave the planner
+  ASSERT_NE(planner_.FindWindow("w1"), nullptr);  // closed, but not recorded yet
+  planner_.WindowSaved("w1");
+  EXPECT_EQ(planner_.FindWindow("w1"), nullptr);  // terminal windows leave once saved
 }
 
 TEST_F(PlannerTest, HeldWindowNeverExpiresUntilHoldIsReleased) {
@@ -299,7 +301,7 @@ TEST_F(PlannerTest, ObservationStopsWhatNothingNeedsAndStartsAlwaysOn) {
   EXPECT_THAT(actions[0].services, ElementsAre("redis"));
   EXPECT_EQ(actions[1].kind, ActionKind::kStop);
   EXPECT_THAT(actions[1].services, ElementsAre("worker"));
-  EXPECT_EQ(actions[1].actor, "reconcile");
+  EXPECT_EQ(actions[1].actor.kind, ActorKind::kReconcile);
 }
 
 TEST_F(PlannerTest, RestoreClosesWindowsThatExpiredWhileDownAndKeepsTheOthers) {
@@ -414,8 +416,145 @@ TEST_F(PlannerTest, FailedAlwaysOnServiceIsStartedAgainAfterTheBackoff) {
   EXPECT_THAT(retry[0].services, ElementsAre("redis"));
 }
 
+// Fails every pending stop/start of `service` until madre gives up or `limit` attempts ran;
+// returns the delays between the attempts (taken from NextDeadline, the clock then advanced).
+std::vector<Duration> FailRepeatedly(Planner& planner, TimePoint& now, const std::string& service,
+                                     int limit) {
+  std::vector<Duration> delays;
+  for (int attempt = 0; attempt < limit; ++attempt) {
+    auto actions = planner.TakeActions();
+    if (actions.size() != 1u) break;
+    EXPECT_THAT(actions[0].services, ElementsAre(service));
+    planner.OnActionDone({actions[0].id, Status::Unavailable("boom"), {{service, false, "boom"}}, {}, false},
+                         now);
+    const std::optional<TimePoint> next = planner.NextDeadline();
+    if (!next) break;
+    delays.push_back(*next - now);
+    now = *next;
+    planner.Advance(now);
+  }
+  return delays;
+}
+
+TEST_F(PlannerTest, FailingStopBacksOffExponentiallyAndGivesUpAfterEightAttempts) {
+  ObserveInitially({"redis", "worker"});
+  const std::vector<Duration> delays = FailRepeatedly(planner_, now_, "worker", 20);
+  EXPECT_THAT(delays, ElementsAre(Seconds(5), Seconds(10), Seconds(20), Seconds(40), Seconds(80),
+                                  Seconds(160), Seconds(300)));  // then the 8th failure: give up
+  const ServiceTrack& track = planner_.services().at("worker");
+  EXPECT_TRUE(track.gave_up);
+  EXPECT_EQ(track.phase, ServicePhase::kFailed);
+  EXPECT_EQ(track.error, "boom");
+  EXPECT_STREQ(ServiceStateName(track), "failed");  // what the service views show
+  EXPECT_EQ(planner_.NextDeadline(), std::nullopt);  // nothing scheduled for it any more
+  now_ += Seconds(3600);
+  planner_.Advance(now_);
+  EXPECT_THAT(planner_.TakeActions(), IsEmpty());
+}
+
+TEST_F(PlannerTest, FailingAlwaysOnStartGivesUpToo) {
+  ObserveInitially({});
+  FailRepeatedly(planner_, now_, "redis", 20);
+  EXPECT_TRUE(planner_.services().at("redis").gave_up);
+  EXPECT_EQ(planner_.services().at("redis").failures, 8);
+}
+
+TEST_F(PlannerTest, SoloMadreApplyGivesAServiceMadreGaveUpOnAFreshTry) {
+  ObserveInitially({"redis", "worker"});
+  FailRepeatedly(planner_, now_, "worker", 20);
+  ASSERT_TRUE(planner_.services().at("worker").gave_up);
+  planner_.ApplySoloMadre(now_);
+  EXPECT_FALSE(planner_.services().at("worker").gave_up);
+  auto actions = planner_.TakeActions();
+  ASSERT_EQ(actions.size(), 2u);  // the stop at once, and the observe
+  EXPECT_EQ(actions[0].kind, ActionKind::kStop);
+  EXPECT_THAT(actions[0].services, ElementsAre("worker"));
+  planner_.OnActionDone({actions[0].id, Status::Ok(), {{"worker", true, ""}}, {}, false}, now_);
+  EXPECT_EQ(planner_.services().at("worker").phase, ServicePhase::kStopped);
+  EXPECT_EQ(planner_.services().at("worker").failures, 0);
+}
+
+TEST_F(PlannerTest, AGiveUpClearsWhenAnObservationShowsWhatIsWanted) {
+  ObserveInitially({"redis", "worker"});
+  FailRepeatedly(planner_, now_, "worker", 20);
+  ASSERT_TRUE(planner_.services().at("worker").gave_up);
+  const std::int64_t still = planner_.RequestObserve(ActorKind::kReconcile);  // still running: stays failed
+  planner_.TakeActions();
+  planner_.OnActionDone({still, Status::Ok(), {}, {Running("redis"), Running("worker")}, true}, now_);
+  EXPECT_TRUE(planner_.services().at("worker").gave_up);
+  EXPECT_THAT(planner_.TakeActions(), IsEmpty());
+  const std::int64_t fixed = planner_.RequestObserve(ActorKind::kReconcile);  // stopped by hand
+  planner_.TakeActions();
+  planner_.OnActionDone({fixed, Status::Ok(), {}, {Running("redis")}, true}, now_);
+  EXPECT_FALSE(planner_.services().at("worker").gave_up);
+  EXPECT_EQ(planner_.services().at("worker").phase, ServicePhase::kStopped);
+}
+
+TEST_F(PlannerTest, ASuccessResetsTheBackoff) {
+  ObserveInitially({"redis", "worker"});
+  FailRepeatedly(planner_, now_, "worker", 3);  // 3 failures: the next delay would be 40 s
+  auto retry = planner_.TakeActions();
+  ASSERT_EQ(retry.size(), 1u);
+  planner_.OnActionDone({retry[0].id, Status::Ok(), {{"worker", true, ""}}, {}, false}, now_);
+  EXPECT_EQ(planner_.services().at("worker").failures, 0);
+  // A later failure starts again at 5 s.
+  OpenOk({"worker"}, 60);
+  auto start = planner_.TakeActions();
+  ASSERT_EQ(start.size(), 1u);
+  planner_.OnActionDone({start[0].id, Status::Unavailable("x"), {{"db", true, ""}, {"api", true, ""},
+                                                                {"worker", false, "x"}}, {}, false},
+                        now_);
+  EXPECT_EQ(*planner_.services().at("worker").not_before, now_ + Seconds(5));
+}
+
+TEST_F(PlannerTest, AStaleListingAppliedAfterAnActionsResultDoesNotUndoIt) {
+  ObserveInitially({"redis"});
+  OpenOk({"api"}, 60);
+  auto start = planner_.TakeActions();
+  ASSERT_EQ(start.size(), 1u);
+  // An observe runs beside the start and lists the project before the start is done...
+  const std::int64_t observe = planner_.RequestObserve(ActorKind::kEvents);
+  ASSERT_EQ(planner_.TakeActions().size(), 1u);
+  planner_.OnActionDone({start[0].id, Status::Ok(), {{"db", true, ""}, {"api", true, ""}},
+                         {Running("redis"), Running("db"), Running("api")}, true},
+                        now_);
+  EXPECT_EQ(StateOf("w1"), WindowState::kOpen);
+  // ...and its result arrives after the start's: db and api are not in it.
+  planner_.OnActionDone({observe, Status::Ok(), {}, {Running("redis")}, true}, now_);
+  EXPECT_EQ(planner_.services().at("api").phase, ServicePhase::kRunning);
+  EXPECT_EQ(planner_.services().at("db").phase, ServicePhase::kRunning);
+  EXPECT_THAT(planner_.TakeActions(), IsEmpty());  // no spurious second start
+  EXPECT_EQ(planner_.observed().size(), 3u);       // the cache keeps the newer listing
+  // A listing taken after the result counts.
+  const std::int64_t later = planner_.RequestObserve(ActorKind::kEvents);
+  planner_.TakeActions();
+  planner_.OnActionDone({later, Status::Ok(), {}, {Running("redis"), Running("db")}, true}, now_);
+  auto restart = planner_.TakeActions();  // api is gone now: the window needs it back
+  ASSERT_EQ(restart.size(), 1u);
+  EXPECT_EQ(restart[0].kind, ActionKind::kStart);
+  EXPECT_THAT(restart[0].services, ElementsAre("api"));
+}
+
+TEST_F(PlannerTest, ACloseIsAttributedToWhoClosedTheWindowNotWhoOpenedIt) {
+  ObserveInitially({"redis"});
+  OpenOk({"api"}, 60);  // opened by 127.0.0.1
+  FinishAll();
+  ASSERT_TRUE(planner_.Close("w1", CloseReason::kManualClose, now_, Actor::Client("10.0.0.9")).ok());
+  auto stop = planner_.TakeActions();
+  ASSERT_EQ(stop.size(), 1u);
+  EXPECT_EQ(stop[0].actor, Actor::Client("10.0.0.9"));
+  EXPECT_EQ(planner_.ClosedBy("w1").ToString(), "10.0.0.9");
+  planner_.OnActionDone({stop[0].id, Status::Ok(), {{"api", true, ""}, {"db", true, ""}}, {}, false},
+                        now_);
+  OpenOk({"web"}, 60, "w2");
+  FinishAll();
+  now_ += Seconds(60);
+  planner_.Advance(now_);
+  EXPECT_EQ(planner_.ClosedBy("w2").kind, ActorKind::kTtl);
+}
+
 TEST_F(PlannerTest, FailedObservationIsRetriedAfterBackoff) {
-  const std::int64_t id = planner_.RequestObserve("madre");
+  const std::int64_t id = planner_.RequestObserve(ActorKind::kMadre);
   ASSERT_EQ(planner_.TakeActions().size(), 1u);
   planner_.OnActionDone({id, Status::Unavailable("docker down"), {}, {}, false}, now_);
   EXPECT_FALSE(planner_.observed_once());
@@ -431,7 +570,7 @@ TEST(PlannerResyncTest, ObservesPeriodicallyOnceObserved) {
   PlannerConfig config = Config();
   config.resync_interval = Seconds(30);
   Planner planner(config, Model());
-  const std::int64_t id = planner.RequestObserve("madre");
+  const std::int64_t id = planner.RequestObserve(ActorKind::kMadre);
   planner.TakeActions();
   planner.OnActionDone({id, Status::Ok(), {}, {Running("redis")}, true}, kT0);
   planner.Advance(kT0);
@@ -440,7 +579,7 @@ TEST(PlannerResyncTest, ObservesPeriodicallyOnceObserved) {
   auto actions = planner.TakeActions();
   ASSERT_EQ(actions.size(), 1u);
   EXPECT_EQ(actions[0].kind, ActionKind::kObserve);
-  EXPECT_EQ(actions[0].actor, "reconcile");
+  EXPECT_EQ(actions[0].actor.kind, ActorKind::kReconcile);
 }
 
 }  // namespace

@@ -4,75 +4,13 @@
 
 #include <algorithm>
 #include <set>
+#include <utility>
 
 #include "engine/action_runner.h"
+#include "engine/audit_records.h"
 #include "engine/engine_metrics.h"
 
 namespace madre {
-
-namespace {
-
-std::string ActorFor(CloseReason reason, const std::string& fallback) {
-  switch (reason) {
-    case CloseReason::kTtlExpired: return "ttl";
-    case CloseReason::kSoloMadreApplied: return "solo_madre";
-    case CloseReason::kServiceStopped: return fallback.empty() ? "service" : fallback;
-    case CloseReason::kExecFailed: return "madre";
-    case CloseReason::kManualClose:
-    case CloseReason::kNone: return fallback.empty() ? "madre" : fallback;
-  }
-  return "madre";
-}
-
-std::string OpenOutcomeName(const Window& window) {
-  if (window.state == WindowState::kFailed) return "fail";
-  if (window.state != WindowState::kOpen) return "cancelled";
-  for (const auto& [name, status] : window.services_status) {
-    if (status.state == "failed") return "partial";
-  }
-  return "ok";
-}
-
-std::string CloseOutcomeName(const Window& window) {
-  for (const auto& [name, status] : window.services_status) {
-    if (status.state == "failed") return "partial";
-  }
-  return "ok";
-}
-
-}  // namespace
-
-struct Engine::WindowOp {
-  std::string window_id;
-  std::string actor;
-  Reply<OpenOutcome> open_reply;
-  Reply<Window> close_reply;
-  std::optional<TimePoint> wait_deadline;
-  std::string detail;
-};
-
-struct Engine::ServiceOp {
-  std::string service;
-  std::string action;  // stop|restart
-  std::string actor;
-  std::optional<std::int64_t> action_id;  // restart: the action to wait for
-  bool action_done = false;
-  Status action_status;
-  std::vector<std::string> windows_closed;
-  std::vector<DockerOp> ops;
-  Reply<ServiceOpOutcome> reply;
-};
-
-struct Engine::SoloOp {
-  std::string actor;
-  std::int64_t observe_id = 0;
-  std::vector<std::string> windows;
-  std::vector<std::string> stopped;
-  std::vector<std::string> failed;
-  std::vector<std::string> details;
-  std::vector<DockerOp> ops;
-  Reply<SoloMadreOutcome> reply;
-};
 
 Engine::Engine(EngineDeps deps, PlannerConfig config, ServiceModel model, EngineOptions options)
     : deps_(std::move(deps)),
@@ -81,7 +19,11 @@ Engine::Engine(EngineDeps deps, PlannerConfig config, ServiceModel model, Engine
       action_context_{deps_.compose,    deps_.observer,    deps_.probe,   deps_.clock,
                       deps_.sleep,      planner_.model(),  options.readiness, options.control,
                       options.pause_on_stop && options.control != nullptr, deps_.stop},
-      crash_loops_(options.crashloop_deaths, options.crashloop_window) {}
+      crash_loops_(options.crashloop_deaths, options.crashloop_window),
+      client_ops_(
+          planner_, deps_.clock, options.metrics,
+          [this](AuditRecord record) { return AppendAudit(std::move(record)); },
+          [this](const std::string& id) { return Unrecorded(id); }) {}
 
 Engine::~Engine() { *alive_ = false; }
 
@@ -104,12 +46,7 @@ Status Engine::AppendAudit(AuditRecord record) {
 }
 
 void Engine::AuditRejected(const std::string& action, const std::string& actor, const Status& why) {
-  AuditRecord record;
-  record.actor = actor;
-  record.action = action;
-  record.outcome = "rejected";
-  record.detail = why.message();
-  Status ignored = AppendAudit(std::move(record));
+  Status ignored = AppendAudit(audit_records::Rejected(action, actor, why));
   (void)ignored;  // the request is refused either way
 }
 
@@ -124,19 +61,11 @@ Status Engine::Start() {
     auto op = std::make_unique<WindowOp>();  // finishes opening after the restart
     op->window_id = window.id;
     op->actor = "reconcile";
-    open_ops_[window.id] = std::move(op);
+    client_ops_.AddOpen(std::move(op));
   }
   planner_.Restore(std::move(*open), now);
-  AuditRecord record;
-  record.actor = "madre";
-  record.action = "madre.start";
-  record.outcome = "ok";
-  std::string restored;
-  for (const auto& id : ids) restored += (restored.empty() ? "" : ", ") + id;
-  record.detail = "restored " + std::to_string(ids.size()) + " window(s)" +
-                  (restored.empty() ? "" : " (" + restored + ")") + "; reconciling with Docker";
-  RETURN_IF_ERROR(AppendAudit(std::move(record)));
-  planner_.RequestObserve("reconcile");
+  RETURN_IF_ERROR(AppendAudit(audit_records::MadreStarted(ids)));
+  planner_.RequestObserve(ActorKind::kReconcile);
   AfterChange();
   return Status::Ok();
 }
@@ -156,14 +85,8 @@ void Engine::Open(OpenRequest request, bool wait, Duration wait_timeout, Reply<O
     reply(Status::Internal("cannot record the window: " + saved.message()));
     return;
   }
-  AuditRecord record;
-  record.actor = request.actor;
-  record.action = "window.open";
-  record.window_id = id;
-  record.services = preview->services;
-  record.reason = request.reason;
-  record.outcome = "accepted";
-  if (Status audited = AppendAudit(record); !audited.ok()) {
+  if (Status audited = AppendAudit(audit_records::OpenAccepted(*preview, request.actor));
+      !audited.ok()) {
     Window undone = *preview;
     undone.state = WindowState::kFailed;
     undone.close_reason = CloseReason::kExecFailed;
@@ -183,19 +106,13 @@ void Engine::Open(OpenRequest request, bool wait, Duration wait_timeout, Reply<O
     op->open_reply = std::move(reply);
     op->wait_deadline = now + wait_timeout;
   }
-  open_ops_[id] = std::move(op);
+  client_ops_.AddOpen(std::move(op));
   if (!wait) {
-    // Persist first, then answer with the window as it is now (usually `opening`; `open` when
-    // everything already ran). The outcome is audited when it is known.
-    std::optional<Window> now_view;
-    if (const Window* current = planner_.FindWindow(id)) now_view = *current;
-    AfterChange();
-    if (const Window* current = planner_.FindWindow(id)) now_view = *current;
-    if (!now_view) {
-      if (auto stored = deps_.store.Get(id); stored.ok() && stored->has_value()) now_view = **stored;
-    }
-    reply(OpenOutcome{now_view.value_or(*opened), false});
-    return;
+    AfterChange();  // persist first
+    if (Status unrecorded = Unrecorded(id); !unrecorded.ok()) return reply(unrecorded);
+    // `opened` is the window as the planner settled it: usually `opening`, `open` when
+    // everything already ran. The outcome is audited when it is known.
+    return reply(OpenOutcome{*opened, false});
   }
   AfterChange();
 }
@@ -206,13 +123,9 @@ void Engine::Close(std::optional<std::string> window_id, std::string actor, Repl
     id = *window_id;
     const Window* window = planner_.FindWindow(id);
     if (!window || !window->Live()) {
-      Status why = Status::NotFound("No active window " + id);
-      if (window) {
-        why = Status::FailedPrecondition("window " + id + " is already " + WindowStateName(window->state));
-      } else if (auto stored = deps_.store.Get(id); stored.ok() && stored->has_value()) {
-        why = Status::FailedPrecondition("window " + id + " is already " +
-                                         WindowStateName((*stored)->state));
-      }
+      Status why = window ? Status::FailedPrecondition("window " + id + " is already " +
+                                                       WindowStateName(window->state))
+                          : NotLive(id, Status::NotFound("No active window " + id));
       AuditRejected("window.close", actor, why);
       reply(why);
       return;
@@ -226,22 +139,18 @@ void Engine::Close(std::optional<std::string> window_id, std::string actor, Repl
     }
     id = *sole;
   }
-  AuditRecord record;
-  record.actor = actor;
-  record.action = "window.close";
-  record.window_id = id;
-  record.outcome = "accepted";
-  if (Status audited = AppendAudit(record); !audited.ok()) {
+  if (Status audited = AppendAudit(audit_records::CloseAccepted(id, actor)); !audited.ok()) {
     reply(audited);
     return;
   }
-  Status closed = planner_.Close(id, CloseReason::kManualClose, deps_.clock.Now());
+  Status closed =
+      planner_.Close(id, CloseReason::kManualClose, deps_.clock.Now(), Actor::Client(actor));
   MADRE_CHECK_MSG(closed.ok(), closed.ToString());
   auto op = std::make_unique<WindowOp>();
   op->window_id = id;
   op->actor = actor;
   op->close_reply = std::move(reply);
-  close_ops_[id] = std::move(op);
+  client_ops_.AddClose(std::move(op));
   AfterChange();
 }
 
@@ -258,15 +167,12 @@ Status Engine::NotLive(const std::string& id, Status fallback) {
 void Engine::Hold(std::string window_id, bool hold, std::string actor, Reply<Window> reply) {
   Result<Window> window = planner_.SetHold(window_id, hold, deps_.clock.Now());
   if (!window.ok()) window = NotLive(window_id, window.status());
-  AuditRecord record;
-  record.actor = actor;
-  record.action = hold ? "window.hold" : "window.unhold";
-  record.window_id = window_id;
-  record.outcome = window.ok() ? "ok" : "rejected";
-  if (!window.ok()) record.detail = window.status().message();
-  Status audited = AppendAudit(record);
-  if (window.ok()) AfterChange();
+  if (window.ok()) AfterChange();  // persist before it is audited as done
+  const Status unrecorded = window.ok() ? Unrecorded(window_id) : Status::Ok();
+  Status audited = AppendAudit(
+      audit_records::HoldChanged(window_id, hold, actor, window.status(), unrecorded));
   if (!window.ok()) return reply(window.status());
+  if (!unrecorded.ok()) return reply(unrecorded);
   if (!audited.ok()) return reply(audited);
   const Window* current = planner_.FindWindow(window_id);
   reply(current ? *current : *window);
@@ -276,16 +182,12 @@ void Engine::Extend(std::string window_id, std::int64_t ttl_sec, std::string act
                     Reply<Window> reply) {
   Result<Window> window = planner_.Extend(window_id, ttl_sec, deps_.clock.Now());
   if (!window.ok()) window = NotLive(window_id, window.status());
-  AuditRecord record;
-  record.actor = actor;
-  record.action = "window.extend";
-  record.window_id = window_id;
-  record.outcome = window.ok() ? "ok" : "rejected";
-  record.detail = window.ok() ? "extended by " + std::to_string(ttl_sec) + " s"
-                              : window.status().message();
-  Status audited = AppendAudit(record);
-  if (window.ok()) AfterChange();
+  if (window.ok()) AfterChange();  // persist before it is audited as done
+  const Status unrecorded = window.ok() ? Unrecorded(window_id) : Status::Ok();
+  Status audited = AppendAudit(
+      audit_records::Extended(window_id, ttl_sec, actor, window.status(), unrecorded));
   if (!window.ok()) return reply(window.status());
+  if (!unrecorded.ok()) return reply(unrecorded);
   if (!audited.ok()) return reply(audited);
   reply(*window);
 }
@@ -318,13 +220,7 @@ void Engine::ServiceStop(std::string service, std::string actor, Reply<ServiceOp
     if (window.Live()) live_before.insert(id);
   }
   Status status = planner_.StopService(service, deps_.clock.Now());
-  AuditRecord record;
-  record.actor = actor;
-  record.action = "service.stop";
-  record.services = {service};
-  record.outcome = status.ok() ? "accepted" : "rejected";
-  record.detail = status.message();
-  Status audited = AppendAudit(record);
+  Status audited = AppendAudit(audit_records::ServiceRequested(service, "stop", actor, status));
   if (!status.ok()) return reply(status);
   auto op = std::make_unique<ServiceOp>();
   op->service = service;
@@ -339,19 +235,14 @@ void Engine::ServiceStop(std::string service, std::string actor, Reply<ServiceOp
     op->reply(audited);
     op->reply = nullptr;
   }
-  service_ops_.push_back(std::move(op));
+  client_ops_.AddService(std::move(op));
   AfterChange();
 }
 
 void Engine::ServiceRestart(std::string service, std::string actor, Reply<ServiceOpOutcome> reply) {
   Result<std::int64_t> action = planner_.RestartService(service, deps_.clock.Now());
-  AuditRecord record;
-  record.actor = actor;
-  record.action = "service.restart";
-  record.services = {service};
-  record.outcome = action.ok() ? "accepted" : "rejected";
-  record.detail = action.status().message();
-  Status audited = AppendAudit(record);
+  Status audited =
+      AppendAudit(audit_records::ServiceRequested(service, "restart", actor, action.status()));
   if (!action.ok()) return reply(action.status());
   auto op = std::make_unique<ServiceOp>();
   op->service = service;
@@ -363,16 +254,14 @@ void Engine::ServiceRestart(std::string service, std::string actor, Reply<Servic
     op->reply(audited);
     op->reply = nullptr;
   }
-  service_ops_.push_back(std::move(op));
+  client_ops_.AddService(std::move(op));
   AfterChange();
 }
 
 void Engine::ApplySoloMadre(std::string actor, Reply<SoloMadreOutcome> reply) {
-  AuditRecord record;
-  record.actor = actor;
-  record.action = "solo_madre.apply";
-  record.outcome = "accepted";
-  if (Status audited = AppendAudit(record); !audited.ok()) return reply(audited);
+  if (Status audited = AppendAudit(audit_records::SoloMadreAccepted(actor)); !audited.ok()) {
+    return reply(audited);
+  }
   auto op = std::make_unique<SoloOp>();
   op->actor = actor;
   for (const auto& [id, window] : planner_.windows()) {
@@ -380,14 +269,14 @@ void Engine::ApplySoloMadre(std::string actor, Reply<SoloMadreOutcome> reply) {
   }
   op->observe_id = planner_.ApplySoloMadre(deps_.clock.Now());
   op->reply = std::move(reply);
-  solo_ops_.push_back(std::move(op));
+  client_ops_.AddSolo(std::move(op));
   AfterChange();
 }
 
 void Engine::OnDockerEvent(const DockerEvent& event) {
   if (event.service.empty()) return;
   if (on_event_) on_event_(event);
-  planner_.RequestObserve("events");
+  planner_.RequestObserve(ActorKind::kEvents);
   if (event.action == "die") {
     const auto& tracks = planner_.services();
     auto track = tracks.find(event.service);
@@ -409,7 +298,7 @@ void Engine::OnEventsConnected(bool connected) {
     spdlog::warn("docker events stream lost; reconnecting");
     return;
   }
-  planner_.RequestObserve("events");  // whatever happened during the gap
+  planner_.RequestObserve(ActorKind::kEvents);  // whatever happened during the gap
   AfterChange();
 }
 
@@ -436,18 +325,14 @@ void Engine::ReportCrashLoop(const std::string& service, const std::string& cont
       auto still = alive.lock();
       if (!still || !*still) return;
       planner_.MarkCrashLoop(service, full, deps_.clock.Now());
-      AuditRecord record;
-      record.actor = "docker";
-      record.action = "service.crashloop";
-      record.services = {service};
-      record.outcome = options_.crashloop_action == CrashLoopAction::kStop ? "stopped" : "reported";
-      record.detail = full;
+      std::string window_id;
       for (const auto& [id, window] : planner_.windows()) {
         for (const auto& name : window.effective_services) {
-          if (name == service && record.window_id.empty()) record.window_id = id;
+          if (name == service && window_id.empty() && !window.Terminal()) window_id = id;
         }
       }
-      Status ignored = AppendAudit(std::move(record));
+      Status ignored = AppendAudit(audit_records::CrashLoop(
+          service, window_id, options_.crashloop_action == CrashLoopAction::kStop, full));
       (void)ignored;
       if (options_.crashloop_action == CrashLoopAction::kStop) {
         Status stopped = planner_.StopService(service, deps_.clock.Now());
@@ -460,54 +345,90 @@ void Engine::ReportCrashLoop(const std::string& service, const std::string& cont
 
 void Engine::Tick() {
   const TimePoint now = deps_.clock.Now();
+  RetryUnsaved(now);
   planner_.Advance(now);
-  for (auto& [id, op] : open_ops_) {
-    if (op->open_reply && op->wait_deadline && *op->wait_deadline <= now) {
-      const Window* window = planner_.FindWindow(id);
-      if (window) op->open_reply(OpenOutcome{*window, false});
-      op->open_reply = nullptr;
-      op->wait_deadline.reset();
-    }
-  }
+  client_ops_.ExpireWaits(now);
   AfterChange();
 }
 
 std::optional<TimePoint> Engine::NextDeadline() const {
   std::optional<TimePoint> next = planner_.NextDeadline();
-  for (const auto& [id, op] : open_ops_) {
-    if (op->open_reply && op->wait_deadline && (!next || *op->wait_deadline < *next)) {
-      next = op->wait_deadline;
-    }
-  }
+  if (save_retry_at_ && (!next || *save_retry_at_ < *next)) next = save_retry_at_;
+  if (auto wait = client_ops_.NextWaitDeadline(); wait && (!next || *wait < *next)) next = wait;
   return next;
 }
 
 void Engine::AfterChange() {
   std::vector<Window> changed = planner_.TakeChangedWindows();
+  std::vector<std::string> saved;
   for (const Window& window : changed) {
-    if (Status saved = deps_.store.Save(window); !saved.ok()) {
-      spdlog::error("cannot persist window {}: {}", window.id, saved.ToString());
-    }
+    if (Persist(window)) saved.push_back(window.id);
   }
   for (const Action& action : planner_.TakeActions()) Dispatch(action);
-  FinishWindowOps(changed);
-  FinishServiceOps();
-  FinishSoloOps();
+  client_ops_.FinishWindows(changed);  // reads the planner (ClosedBy) before windows leave it
+  client_ops_.FinishServices();
+  client_ops_.FinishSolo();
+  for (const auto& id : saved) planner_.WindowSaved(id);  // a terminal window leaves now
   if (on_window_) {
     for (const Window& window : changed) on_window_(window);
   }
   if (on_change_) on_change_();
 }
 
+bool Engine::Persist(const Window& window) {
+  if (Status saved = deps_.store.Save(window); !saved.ok()) {
+    spdlog::error("cannot persist window {} ({}): {}; retrying", window.id,
+                  WindowStateName(window.state), saved.ToString());
+    unsaved_[window.id] = saved;
+    if (!save_retry_at_) save_retry_at_ = deps_.clock.Now() + save_backoff_;
+    return false;
+  }
+  unsaved_.erase(window.id);
+  return true;
+}
+
+void Engine::RetryUnsaved(TimePoint now) {
+  if (!save_retry_at_ || *save_retry_at_ > now) return;
+  save_retry_at_.reset();
+  std::vector<std::string> ids;
+  for (const auto& [id, why] : unsaved_) ids.push_back(id);
+  bool all_saved = true;
+  for (const auto& id : ids) {
+    const Window* window = planner_.FindWindow(id);
+    if (!window) {
+      unsaved_.erase(id);
+      continue;
+    }
+    if (Persist(*window)) {
+      spdlog::info("window {} recorded after a failed save", id);
+      planner_.WindowSaved(id);
+    } else {
+      all_saved = false;
+    }
+  }
+  if (all_saved) {
+    save_backoff_ = Seconds(1);
+  } else {
+    save_backoff_ = std::min<Duration>(save_backoff_ * 2, Seconds(60));
+    save_retry_at_ = now + save_backoff_;
+  }
+}
+
+Status Engine::Unrecorded(const std::string& id) const {
+  auto it = unsaved_.find(id);
+  if (it == unsaved_.end()) return Status::Ok();
+  return Status::Internal("window " + id + " changed but could not be recorded (retrying): " +
+                          it->second.message());
+}
+
 void Engine::Dispatch(const Action& action) {
-  in_flight_ops_[action.id] = action;
   // A start or stop by madre begins a new life for the service: its deaths count afresh.
   if (action.kind == ActionKind::kStart || action.kind == ActionKind::kStop) {
     for (const auto& name : action.services) crash_loops_.Reset(name);
   }
   spdlog::info("{} {} (actor {}{}{})", ActionKindName(action.kind),
                action.services.empty() ? std::string("project") : fmt::format("{}", fmt::join(action.services, " ")),
-               action.actor, action.window_ids.empty() ? "" : ", windows ",
+               action.actor.ToString(), action.window_ids.empty() ? "" : ", windows ",
                fmt::format("{}", fmt::join(action.window_ids, " ")));
   // Lanes: a stop or an observation never waits behind a start's readiness wait.
   const bool stop_lane = action.kind == ActionKind::kStop || action.kind == ActionKind::kObserve;
@@ -515,7 +436,7 @@ void Engine::Dispatch(const Action& action) {
   std::vector<TimePoint> ttl_deadlines = TtlDeadlinesStoppedBy(action);
   // solo_madre/apply stops for real, also with VX11_STOP_STRATEGY=pause (SPEC §5).
   const bool really_stop = action.kind == ActionKind::kStop && action_context_.pause_on_stop &&
-                           (action.actor == "solo_madre" || !solo_ops_.empty());
+                           (action.actor.kind == ActorKind::kSoloMadre || client_ops_.solo_pending());
   std::weak_ptr<bool> alive = alive_;
   lane.Submit([this, action, alive, ttl_deadlines, really_stop] {
     // The TTL stop lag ends here, when the stop is issued to Docker (not when the window
@@ -556,7 +477,6 @@ std::vector<TimePoint> Engine::TtlDeadlinesStoppedBy(const Action& action) {
 }
 
 void Engine::OnActionResult(const Action& action, ActionResult result, std::vector<DockerOp> ops) {
-  in_flight_ops_.erase(action.id);
   if (!result.status.ok()) {
     spdlog::warn("{} {} failed: {}", ActionKindName(action.kind),
                  fmt::format("{}", fmt::join(action.services, " ")), result.status.ToString());
@@ -570,197 +490,50 @@ void Engine::OnActionResult(const Action& action, ActionResult result, std::vect
                                 op.elapsed_ms / 1e3);
     }
   }
-  for (const auto& id : action.window_ids) {
-    auto& bucket = ops_by_window_[id];
-    bucket.insert(bucket.end(), ops.begin(), ops.end());
-  }
-  for (auto& op : service_ops_) {
-    const bool mine = op->action_id ? *op->action_id == action.id
-                                    : std::count(action.services.begin(), action.services.end(),
-                                                 op->service) > 0;
-    if (!mine) continue;
-    op->ops.insert(op->ops.end(), ops.begin(), ops.end());
-    if (op->action_id) {
-      op->action_done = true;
-      op->action_status = result.status;
-    }
-  }
-  if (action.kind == ActionKind::kStop) {
-    for (auto& solo : solo_ops_) {
-      solo->ops.insert(solo->ops.end(), ops.begin(), ops.end());
-      for (const auto& outcome : result.services) {
-        (outcome.ok ? solo->stopped : solo->failed).push_back(outcome.service);
-        solo->details.push_back("stop " + outcome.service + ": " +
-                                (outcome.ok ? std::string("ok") : outcome.error));
-      }
-    }
-  }
+  client_ops_.OnActionResult(action, result, ops);
   // Work that served no window and no client is audited on its own (reconcile).
   const bool mutating = action.kind == ActionKind::kStart || action.kind == ActionKind::kStop;
-  if (mutating && action.window_ids.empty() && (action.actor == "reconcile" || action.actor == "madre")) {
-    AuditRecord record;
-    record.actor = "reconcile";
-    record.action = action.kind == ActionKind::kStart ? "reconcile.start" : "reconcile.stop";
-    record.services = action.services;
-    record.outcome = result.status.ok() ? "ok" : "fail";
-    record.detail = result.status.message();
-    record.ops = ops;
-    Status ignored = AppendAudit(std::move(record));
-    (void)ignored;  // logged by AppendAudit; nobody waits for this record
-  }
+  const bool reconcile = mutating && action.window_ids.empty() && action.actor.Housekeeping();
   planner_.OnActionDone(result, deps_.clock.Now());
+  if (reconcile) AuditReconcile(action, result, std::move(ops));
   AfterChange();
 }
 
-void Engine::FinishWindowOps(const std::vector<Window>& changed) {
-  for (const Window& window : changed) {
-    const std::string& id = window.id;
-    // Open: finished when the window leaves `opening`.
-    auto open = open_ops_.find(id);
-    if (open != open_ops_.end() && window.state != WindowState::kOpening) {
-      AuditRecord record;
-      record.actor = open->second->actor;
-      record.action = "window.opened";
-      record.window_id = id;
-      record.services = window.services;
-      record.reason = window.reason;
-      record.outcome = OpenOutcomeName(window);
-      record.detail = window.error;
-      if (options_.metrics) {
-        options_.metrics->Add(kMetricWindowOpens, {{"outcome", record.outcome}});
-        if (window.opened_at) {
-          options_.metrics->Observe(kMetricWindowReady, {},
-                                    (*window.opened_at - window.created_at).count() / 1e6);
-        }
-      }
-      record.ops = std::move(ops_by_window_[id]);
-      ops_by_window_.erase(id);
-      Status audited = AppendAudit(std::move(record));
-      if (open->second->open_reply) {
-        if (audited.ok()) {
-          open->second->open_reply(OpenOutcome{window, true});
-        } else {
-          open->second->open_reply(audited);
-        }
-      }
-      open_ops_.erase(open);
-    }
-    // Close: a window that starts closing without a client op gets one (ttl, solo_madre, ...).
-    if ((window.state == WindowState::kClosing || window.state == WindowState::kClosed) &&
-        !close_ops_.count(id)) {
-      auto op = std::make_unique<WindowOp>();
-      op->window_id = id;
-      op->actor = ActorFor(window.close_reason, "");
-      close_ops_[id] = std::move(op);
-    }
-    auto close = close_ops_.find(id);
-    if (close != close_ops_.end() && window.state == WindowState::kClosed) {
-      AuditRecord record;
-      record.actor = close->second->actor;
-      record.action = "window.closed";
-      if (options_.metrics) {
-        options_.metrics->Add(kMetricWindowCloses, {{"reason", CloseReasonName(window.close_reason)}});
-      }
-      record.window_id = id;
-      record.services = window.services_stopped;
-      record.reason = CloseReasonName(window.close_reason);
-      record.outcome = CloseOutcomeName(window);
-      record.detail = window.error;
-      record.ops = std::move(ops_by_window_[id]);
-      ops_by_window_.erase(id);
-      Status audited = AppendAudit(std::move(record));
-      if (close->second->close_reply) {
-        if (audited.ok()) {
-          close->second->close_reply(window);
-        } else {
-          close->second->close_reply(audited);
-        }
-      }
-      close_ops_.erase(close);
-    }
-    if (window.Terminal()) ops_by_window_.erase(id);
+void Engine::AuditReconcile(const Action& action, const ActionResult& result,
+                            std::vector<DockerOp> ops) {
+  std::map<std::string, const ServiceOutcome*> outcomes;
+  for (const auto& outcome : result.services) outcomes[outcome.service] = &outcome;
+  // A retried failure is audited the first time and when madre gives up, not at every attempt.
+  bool failed = false, first = false, gave_up = false;
+  std::string error = result.status.message();
+  for (const auto& name : action.services) {
+    auto outcome = outcomes.find(name);
+    const bool ok = outcome != outcomes.end() ? outcome->second->ok : result.status.ok();
+    if (ok) continue;
+    failed = true;
+    if (error.empty() && outcome != outcomes.end()) error = outcome->second->error;
+    auto track = planner_.services().find(name);
+    if (track == planner_.services().end()) continue;
+    first = first || track->second.failures == 1;
+    gave_up = gave_up || track->second.gave_up;
   }
+  if (failed && !first && !gave_up) {
+    spdlog::warn("{} {} failed again (not audited): {}", ActionKindName(action.kind),
+                 fmt::format("{}", fmt::join(action.services, " ")), error);
+    return;
+  }
+  const std::string detail = !gave_up ? error
+                                      : "gave up after " +
+                                            std::to_string(planner_.config().retry_limit) +
+                                            " failed attempts: " + error;
+  Status ignored = AppendAudit(audit_records::Reconcile(
+      action.kind == ActionKind::kStart, action.services,
+      !failed ? "ok" : gave_up ? "gave_up" : "fail", detail, std::move(ops)));
+  (void)ignored;  // logged by AppendAudit; nobody waits for this record
 }
 
-void Engine::FinishServiceOps() {
-  for (auto it = service_ops_.begin(); it != service_ops_.end();) {
-    ServiceOp& op = **it;
-    bool done = false;
-    ServiceOpOutcome out;
-    out.service = op.service;
-    out.action = op.action;
-    out.windows_closed = op.windows_closed;
-    const auto& tracks = planner_.services();
-    auto track = tracks.find(op.service);
-    if (op.action == "restart") {
-      done = op.action_done;
-      out.ok = op.action_status.ok();
-      out.error = op.action_status.message();
-    } else if (track != tracks.end() && !track->second.in_flight &&
-               track->second.phase != ServicePhase::kUnknown) {
-      done = true;
-      out.ok = track->second.phase == ServicePhase::kStopped;
-      out.error = track->second.error;
-    }
-    if (!done) {
-      ++it;
-      continue;
-    }
-    AuditRecord record;
-    record.actor = op.actor;
-    record.action = "service." + op.action;
-    record.services = {op.service};
-    record.outcome = out.ok ? "ok" : "fail";
-    record.detail = out.error;
-    record.ops = std::move(op.ops);
-    Status audited = AppendAudit(std::move(record));
-    if (op.reply) {
-      if (audited.ok()) {
-        op.reply(std::move(out));
-      } else {
-        op.reply(audited);
-      }
-    }
-    it = service_ops_.erase(it);
-  }
-}
 
-void Engine::FinishSoloOps() {
-  for (auto it = solo_ops_.begin(); it != solo_ops_.end();) {
-    SoloOp& op = **it;
-    bool done = !planner_.ActionInFlight(op.observe_id) && planner_.observed_once();
-    for (const auto& id : op.windows) {
-      if (planner_.FindWindow(id)) done = false;
-    }
-    for (const auto& [name, track] : planner_.services()) {
-      if (track.in_flight && !planner_.IsWanted(name)) done = false;
-    }
-    if (!done) {
-      ++it;
-      continue;
-    }
-    SoloMadreOutcome out;
-    std::sort(op.stopped.begin(), op.stopped.end());
-    op.stopped.erase(std::unique(op.stopped.begin(), op.stopped.end()), op.stopped.end());
-    out.services_stopped = op.stopped;
-    out.windows_closed = op.windows;
-    out.exec_details = op.details;
-    out.exec_status = op.failed.empty() ? "ok" : (op.stopped.empty() ? "fail" : "partial");
-    AuditRecord record;
-    record.actor = op.actor;
-    record.action = "solo_madre.applied";
-    record.services = out.services_stopped;
-    record.outcome = out.exec_status;
-    record.ops = std::move(op.ops);
-    Status audited = AppendAudit(std::move(record));
-    if (audited.ok()) {
-      op.reply(std::move(out));
-    } else {
-      op.reply(audited);
-    }
-    it = solo_ops_.erase(it);
-  }
-}
+
 
 Result<std::optional<Window>> Engine::FindWindow(const std::string& id) {
   if (const Window* window = planner_.FindWindow(id)) return std::optional<Window>(*window);

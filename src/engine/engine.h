@@ -25,6 +25,7 @@
 #include "base/metrics.h"
 #include "core/crash_loop.h"
 #include "engine/action_runner.h"
+#include "engine/client_ops.h"
 #include "ports/container_observer.h"
 #include "ports/docker_event_source.h"
 #include "ports/readiness_probe.h"
@@ -62,31 +63,6 @@ struct EngineOptions {
   Metrics* metrics = nullptr;  // borrowed; families from DeclareMadreMetrics; null: none
   ContainerControl* control = nullptr;  // borrowed; the Engine API fast path; null: compose only
   bool pause_on_stop = false;           // VX11_STOP_STRATEGY=pause (needs `control`)
-};
-
-template <typename T>
-using Reply = std::function<void(Result<T>)>;
-
-// The answer to an open: the window and, when every service failed, the status.
-struct OpenOutcome {
-  Window window;
-  bool finished = false;  // false: answered before the window left `opening` (wait timeout)
-};
-
-struct ServiceOpOutcome {
-  std::string service;
-  std::string action;  // start|stop|restart
-  bool ok = false;
-  std::string error;
-  std::vector<std::string> windows_closed;
-  std::optional<Window> window;  // for start: the hold window
-};
-
-struct SoloMadreOutcome {
-  std::vector<std::string> services_stopped;
-  std::vector<std::string> windows_closed;
-  std::string exec_status;  // ok|partial|fail
-  std::vector<std::string> exec_details;
 };
 
 // What the HTTP layer reads (engine thread): the planner's state as it is now. The references
@@ -158,21 +134,23 @@ class Engine {
   Result<std::vector<Window>> History(int limit);
   Result<std::vector<AuditRecord>> Audit(int limit, std::optional<std::int64_t> after);
   TimePoint Now() const { return deps_.clock.Now(); }
-  std::int64_t actions_in_flight() const { return static_cast<std::int64_t>(in_flight_ops_.size()); }
 
  private:
-  struct WindowOp;
-  struct ServiceOp;
-  struct SoloOp;
-
   void AfterChange();
+  // Saves a changed window. On failure the window stays in `unsaved_` (and, terminal, in the
+  // planner: the caller calls Planner::WindowSaved only on success) and is saved again with
+  // back-off (RetryUnsaved, from Tick). Returns whether it is recorded.
+  bool Persist(const Window& window);
+  void RetryUnsaved(TimePoint now);
+  // kInternal when window `id` changed in memory but its last save failed; else Ok.
+  Status Unrecorded(const std::string& id) const;
   void Dispatch(const Action& action);
   // The deadlines of the TTL-expired windows whose stop `action` issues first (for the lag).
   std::vector<TimePoint> TtlDeadlinesStoppedBy(const Action& action);
   void OnActionResult(const Action& action, ActionResult result, std::vector<DockerOp> ops);
-  void FinishWindowOps(const std::vector<Window>& changed);
-  void FinishServiceOps();
-  void FinishSoloOps();
+  // The record of a start or stop that served no window: every success, and of a failure
+  // retried with back-off only the first one and the give-up.
+  void AuditReconcile(const Action& action, const ActionResult& result, std::vector<DockerOp> ops);
   Status AppendAudit(AuditRecord record);
   std::string NewWindowId();
   // kNotFound for a window that ended becomes kFailedPrecondition ("already closed").
@@ -187,13 +165,11 @@ class Engine {
   std::function<void()> on_change_;
   std::function<void(const Window&)> on_window_;
   std::function<void(const DockerEvent&)> on_event_;
-  std::map<std::int64_t, Action> in_flight_ops_;
   std::set<std::string> ttl_lag_taken_;  // windows whose TTL stop lag was measured (Dispatch)
-  std::map<std::string, std::unique_ptr<WindowOp>> open_ops_;   // by window id
-  std::map<std::string, std::unique_ptr<WindowOp>> close_ops_;  // by window id
-  std::vector<std::unique_ptr<ServiceOp>> service_ops_;
-  std::vector<std::unique_ptr<SoloOp>> solo_ops_;
-  std::map<std::string, std::vector<DockerOp>> ops_by_window_;
+  ClientOps client_ops_;  // after planner_ and crash_loops_: it reads the planner
+  std::map<std::string, Status> unsaved_;  // window id -> why its last save failed
+  Duration save_backoff_ = Seconds(1);     // doubles per failed retry, up to 60 s
+  std::optional<TimePoint> save_retry_at_;
   std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
   bool events_connected_ = true;  // until the stream says otherwise
 };

@@ -4,13 +4,7 @@
 #include <gtest/gtest.h>
 
 #include "engine/engine_metrics.h"
-#include "testing/fake_clock.h"
-#include "testing/fake_docker.h"
-#include "testing/fake_probe.h"
-#include "testing/in_memory_window_store.h"
-#include "testing/manual_executor.h"
-#include "testing/recording_audit_log.h"
-#include "testing/model_builder.h"
+#include "engine/engine_test_fixture.h"
 
 namespace madre {
 namespace {
@@ -19,98 +13,6 @@ using ::testing::Contains;
 using ::testing::ElementsAre;
 using ::testing::IsEmpty;
 using ::testing::Not;
-
-ServiceModel Model() {
-  ServiceModel model = ModelOf({{"redis", {}},
-                                {"db", {}},
-                                {"web", {"db", "redis"}},
-                                {"api", {"db"}},
-                                {"cache", {}},
-                                {"probed", {}}});
-  model.services["cache"].has_healthcheck = true;
-  model.services["probed"].labels["vx11.health.url"] = "http://127.0.0.1:9999/health";
-  model.services["probed"].labels["vx11.health.timeout_sec"] = "5";
-  return model;
-}
-
-PlannerConfig Config() {
-  PlannerConfig config;
-  config.always_on = {"madre", "redis"};
-  config.allowlist = {"db", "web", "api", "cache", "probed"};
-  config.max_concurrent = 4;
-  config.resync_interval = Duration::zero();
-  return config;
-}
-
-class EngineTest : public ::testing::Test {
- protected:
-  EngineTest() : docker_(Model()) { docker_.SetRunning("redis", true); }
-
-  std::unique_ptr<Engine> MakeEngine() {
-    int counter = 0;
-    EngineDeps deps{clock_,
-                    docker_,
-                    docker_,
-                    store_,
-                    audit_,
-                    workers_,
-                    loop_,
-                    [counter]() mutable { return "w" + std::to_string(++counter); },
-                    probe_,
-                    [this](Duration d) {
-                      clock_.Advance(d);
-                      if (on_sleep_) on_sleep_();
-                    }};
-    deps.stop_lane = &stops_;
-    return std::make_unique<Engine>(deps, Config(), Model(), options_);
-  }
-
-  void Boot() {
-    engine_ = MakeEngine();
-    ASSERT_TRUE(engine_->Start().ok());
-    RunUntilIdle();
-  }
-
-  // Finishes all queued docker work and delivers its results.
-  void RunUntilIdle() {
-    while (workers_.size() + stops_.size() + loop_.size() > 0) {
-      workers_.RunAll();
-      stops_.RunAll();
-      loop_.RunAll();
-    }
-  }
-
-  // Advances the fake clock and fires what is due, like the daemon's timer.
-  void AdvanceTo(Duration d) {
-    clock_.Advance(d);
-    engine_->Tick();
-    RunUntilIdle();
-  }
-
-  Result<OpenOutcome> OpenAndWait(std::vector<std::string> services, std::optional<std::int64_t> ttl) {
-    OpenRequest request;
-    request.services = std::move(services);
-    request.ttl_sec = ttl;
-    request.actor = "127.0.0.1";
-    std::optional<Result<OpenOutcome>> answer;
-    engine_->Open(request, true, Seconds(300), [&](Result<OpenOutcome> r) { answer = std::move(r); });
-    RunUntilIdle();
-    if (!answer) return Status::Internal("no answer");
-    return *answer;
-  }
-
-  FakeClock clock_;
-  FakeDocker docker_;
-  InMemoryWindowStore store_;
-  RecordingAuditLog audit_;
-  ManualExecutor workers_;  // the start lane
-  ManualExecutor stops_;    // the stop lane
-  ManualExecutor loop_;
-  FakeProbe probe_;
-  EngineOptions options_;
-  std::function<void()> on_sleep_;  // runs at each readiness poll of a worker
-  std::unique_ptr<Engine> engine_;
-};
 
 TEST_F(EngineTest, OpenAnswersAfterTheServicesRunAndEverythingIsDurable) {
   Boot();
@@ -149,8 +51,8 @@ TEST_F(EngineTest, TtlExpiryStopsExactlyWhatTheWindowStartedAndAuditsIt) {
   EXPECT_EQ(records.back().action, "window.closed");
   EXPECT_EQ(records.back().actor, "ttl");
   EXPECT_THAT(records.back().services, ElementsAre("web", "db"));
-  ASSERT_FALSE(records.back().ops.empty());
-  EXPECT_EQ(records.back().ops[0].command, "docker compose stop web db");
+  ASSERT_FALSE(records.back().ops.empty());  // the stop's compose operation travels with it
+  EXPECT_EQ(records.back().ops[0].exit_code, 0);
 }
 
 TEST_F(EngineTest, CloseAnswersWithTheServicesStopped) {
@@ -271,7 +173,10 @@ TEST_F(EngineTest, ReconcileStartsAStoppedAlwaysOnService) {
   EXPECT_THAT(audit_.actions(), Contains("reconcile.start"));
 }
 
-TEST_F(EngineTest, RequestsAreAnsweredWhileDockerWorkIsInFlight) {
+// The engine never waits for Docker: a hold is answered (and the open is not) while the open's
+// docker work is still queued on the workers. (Whether a real worker can block the engine
+// thread is a question for the integration tier: a ManualExecutor never blocks.)
+TEST_F(EngineTest, HoldIsAnsweredWhileTheOpensDockerWorkIsStillQueued) {
   Boot();
   OpenRequest request;
   request.services = {"api"};
@@ -457,11 +362,10 @@ TEST_F(EngineTest, MetricsCountOpensClosesDockerOpsAndTheTtlStopLag) {
   ASSERT_TRUE(opened.ok());
   EXPECT_EQ(metrics.Value(kMetricWindowOpens, {{"outcome", "ok"}}), 1);
   EXPECT_EQ(metrics.Count(kMetricWindowReady), 1u);
-  AdvanceTo(Seconds(10) + Millis(3));
+  AdvanceTo(Seconds(10));
   EXPECT_EQ(metrics.Value(kMetricWindowCloses, {{"reason", "ttl_expired"}}), 1);
+  // One sample per TTL close (taken when the close starts: it cannot show Docker's latency).
   EXPECT_EQ(metrics.Count(kMetricTtlStopLag), 1u);
-  EXPECT_NE(metrics.RenderText().find("madre_ttl_stop_lag_seconds_bucket{le=\"0.005\"} 1"), std::string::npos)
-      << metrics.RenderText();
   EXPECT_EQ(metrics.Value(kMetricDockerOps, {{"verb", "start"}, {"result", "ok"}}), 1);
   EXPECT_EQ(metrics.Value(kMetricDockerOps, {{"verb", "stop"}, {"result", "ok"}}), 1);
 }

@@ -20,7 +20,7 @@ struct AuditRecord {
   std::string window_id;         // empty when none
   std::vector<std::string> services;
   std::string reason;
-  std::string outcome;           // ok|partial|fail|rejected|accepted|cancelled|reported|stopped
+  std::string outcome;           // ok|partial|fail|gave_up|rejected|accepted|cancelled|reported|stopped
   std::string detail;            // a human sentence (error detail), may be empty
   std::vector<DockerOp> ops;     // every docker operation run for this action
   std::string prev_hash;         // hex SHA-256 of the previous record ("" for the first)

@@ -14,8 +14,14 @@ void InMemoryWindowStore::FailAll(Status status) {
   fail_all_ = std::move(status);
 }
 
+void InMemoryWindowStore::FailSavesOf(WindowState state, Status status) {
+  std::lock_guard lock(mu_);
+  fail_state_[state] = std::move(status);
+}
+
 void InMemoryWindowStore::Heal() {
   std::lock_guard lock(mu_);
+  fail_state_.clear();
   fail_next_save_.reset();
   fail_all_.reset();
 }
@@ -53,6 +59,7 @@ Status InMemoryWindowStore::Save(const Window& window) {
     fail_next_save_.reset();
     return status;
   }
+  if (auto it = fail_state_.find(window.state); it != fail_state_.end()) return it->second;
   windows_[window.id] = window;
   ++save_count_;
   return Status::Ok();

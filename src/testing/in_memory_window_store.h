@@ -19,7 +19,9 @@ class InMemoryWindowStore final : public WindowStore {
   void FailNextSave(Status status);
   // Every call (reads too) fails with `status` until Heal().
   void FailAll(Status status);
-  // Clears FailNextSave and FailAll.
+  // Every Save of a window in `state` fails with `status` (and stores nothing) until Heal().
+  void FailSavesOf(WindowState state, Status status);
+  // Clears FailNextSave, FailAll and FailSavesOf.
   void Heal();
 
   // Successful Saves so far.
@@ -39,6 +41,7 @@ class InMemoryWindowStore final : public WindowStore {
   std::map<std::string, Window> windows_;  // GUARDED_BY(mu_)
   std::optional<Status> fail_next_save_;   // GUARDED_BY(mu_)
   std::optional<Status> fail_all_;         // GUARDED_BY(mu_)
+  std::map<WindowState, Status> fail_state_;  // GUARDED_BY(mu_)
   int save_count_ = 0;                     // GUARDED_BY(mu_)
 };
 

@@ -45,5 +45,17 @@ TEST(InMemoryWindowStoreTest, FailAllFailsEveryCallUntilHealed) {
   EXPECT_EQ(store.All().size(), 1u);
 }
 
+TEST(InMemoryWindowStoreTest, FailSavesOfFailsOnlyThatStateUntilHealed) {
+  InMemoryWindowStore store;
+  store.FailSavesOf(WindowState::kClosed, Status::Internal("io error"));
+  EXPECT_TRUE(store.Save(contract::WindowIn("w", WindowState::kOpen, 0)).ok());
+  EXPECT_EQ(store.Save(contract::WindowIn("w", WindowState::kClosed, 0)),
+            Status::Internal("io error"));
+  EXPECT_EQ(store.Get("w")->value().state, WindowState::kOpen);
+  store.Heal();
+  EXPECT_TRUE(store.Save(contract::WindowIn("w", WindowState::kClosed, 0)).ok());
+  EXPECT_EQ(store.Get("w")->value().state, WindowState::kClosed);
+}
+
 }  // namespace
 }  // namespace madre

@@ -1,0 +1,152 @@
+#include "engine/audit_records.h"
+
+namespace madre::audit_records {
+
+namespace {
+
+AuditRecord Record(const std::string& actor, const std::string& action, const std::string& outcome) {
+  AuditRecord record;
+  record.actor = actor;
+  record.action = action;
+  record.outcome = outcome;
+  return record;
+}
+
+bool AnyFailed(const Window& window) {
+  for (const auto& [name, status] : window.services_status) {
+    if (status.state == "failed") return true;
+  }
+  return false;
+}
+
+}  // namespace
+
+std::string OpenOutcome(const Window& window) {
+  if (window.state == WindowState::kFailed) return "fail";
+  if (window.state != WindowState::kOpen) return "cancelled";
+  return AnyFailed(window) ? "partial" : "ok";
+}
+
+std::string CloseOutcome(const Window& window) { return AnyFailed(window) ? "partial" : "ok"; }
+
+AuditRecord Rejected(const std::string& action, const std::string& actor, const Status& why) {
+  AuditRecord record = Record(actor, action, "rejected");
+  record.detail = why.message();
+  return record;
+}
+
+AuditRecord MadreStarted(const std::vector<std::string>& restored_ids) {
+  AuditRecord record = Record("madre", "madre.start", "ok");
+  std::string restored;
+  for (const auto& id : restored_ids) restored += (restored.empty() ? "" : ", ") + id;
+  record.detail = "restored " + std::to_string(restored_ids.size()) + " window(s)" +
+                  (restored.empty() ? "" : " (" + restored + ")") + "; reconciling with Docker";
+  return record;
+}
+
+AuditRecord OpenAccepted(const Window& window, const std::string& actor) {
+  AuditRecord record = Record(actor, "window.open", "accepted");
+  record.window_id = window.id;
+  record.services = window.services;
+  record.reason = window.reason;
+  return record;
+}
+
+AuditRecord CloseAccepted(const std::string& window_id, const std::string& actor) {
+  AuditRecord record = Record(actor, "window.close", "accepted");
+  record.window_id = window_id;
+  return record;
+}
+
+AuditRecord HoldChanged(const std::string& window_id, bool hold, const std::string& actor,
+                        const Status& refused, const Status& unrecorded) {
+  AuditRecord record = Record(actor, hold ? "window.hold" : "window.unhold",
+                              !refused.ok() ? "rejected" : unrecorded.ok() ? "ok" : "fail");
+  record.window_id = window_id;
+  if (!refused.ok()) record.detail = refused.message();
+  if (!unrecorded.ok()) record.detail = unrecorded.message();
+  return record;
+}
+
+AuditRecord Extended(const std::string& window_id, std::int64_t ttl_sec, const std::string& actor,
+                     const Status& refused, const Status& unrecorded) {
+  AuditRecord record = Record(actor, "window.extend",
+                              !refused.ok() ? "rejected" : unrecorded.ok() ? "ok" : "fail");
+  record.window_id = window_id;
+  record.detail = !refused.ok()      ? refused.message()
+                  : !unrecorded.ok() ? unrecorded.message()
+                                     : "extended by " + std::to_string(ttl_sec) + " s";
+  return record;
+}
+
+AuditRecord ServiceRequested(const std::string& service, const std::string& verb,
+                             const std::string& actor, const Status& status) {
+  AuditRecord record = Record(actor, "service." + verb, status.ok() ? "accepted" : "rejected");
+  record.services = {service};
+  record.detail = status.message();
+  return record;
+}
+
+AuditRecord ServiceDone(const std::string& service, const std::string& verb,
+                        const std::string& actor, bool ok, const std::string& error,
+                        std::vector<DockerOp> ops) {
+  AuditRecord record = Record(actor, "service." + verb, ok ? "ok" : "fail");
+  record.services = {service};
+  record.detail = error;
+  record.ops = std::move(ops);
+  return record;
+}
+
+AuditRecord SoloMadreAccepted(const std::string& actor) {
+  return Record(actor, "solo_madre.apply", "accepted");
+}
+
+AuditRecord SoloMadreApplied(const std::string& actor, const std::vector<std::string>& stopped,
+                             const std::string& exec_status, std::vector<DockerOp> ops) {
+  AuditRecord record = Record(actor, "solo_madre.applied", exec_status);
+  record.services = stopped;
+  record.ops = std::move(ops);
+  return record;
+}
+
+AuditRecord CrashLoop(const std::string& service, const std::string& window_id, bool stopped,
+                      const std::string& detail) {
+  AuditRecord record = Record("docker", "service.crashloop", stopped ? "stopped" : "reported");
+  record.services = {service};
+  record.window_id = window_id;
+  record.detail = detail;
+  return record;
+}
+
+AuditRecord Reconcile(bool start, const std::vector<std::string>& services,
+                      const std::string& outcome, const std::string& detail,
+                      std::vector<DockerOp> ops) {
+  AuditRecord record =
+      Record("reconcile", start ? "reconcile.start" : "reconcile.stop", outcome);
+  record.services = services;
+  record.detail = detail;
+  record.ops = std::move(ops);
+  return record;
+}
+
+AuditRecord WindowOpened(const Window& window, const std::string& actor, std::vector<DockerOp> ops) {
+  AuditRecord record = Record(actor, "window.opened", OpenOutcome(window));
+  record.window_id = window.id;
+  record.services = window.services;
+  record.reason = window.reason;
+  record.detail = window.error;
+  record.ops = std::move(ops);
+  return record;
+}
+
+AuditRecord WindowClosed(const Window& window, const std::string& actor, std::vector<DockerOp> ops) {
+  AuditRecord record = Record(actor, "window.closed", CloseOutcome(window));
+  record.window_id = window.id;
+  record.services = window.services_stopped;
+  record.reason = CloseReasonName(window.close_reason);
+  record.detail = window.error;
+  record.ops = std::move(ops);
+  return record;
+}
+
+}  // namespace madre::audit_records

@@ -1,0 +1,58 @@
+// Builders for the engine's audit records: one function per record of the audit table in
+// docs/design.md ("Audit points"), so that the engine's commands read as "do, then record".
+// Pure: no clock (Engine::AppendAudit stamps the time), no I/O.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "base/status.h"
+#include "core/window.h"
+#include "ports/audit_log.h"
+#include "ports/compose_runner.h"
+
+namespace madre::audit_records {
+
+// `window.opened` outcome: ok, partial (some service failed), fail, cancelled (closed while
+// opening). `window.closed` outcome: ok, partial (some service failed to stop).
+std::string OpenOutcome(const Window& window);
+std::string CloseOutcome(const Window& window);
+
+// A request refused before anything changed (`action` as requested, e.g. "window.open").
+AuditRecord Rejected(const std::string& action, const std::string& actor, const Status& why);
+// `madre.start`: recovery restored these windows.
+AuditRecord MadreStarted(const std::vector<std::string>& restored_ids);
+// `window.open` accepted: the window was stored, nothing ran yet.
+AuditRecord OpenAccepted(const Window& window, const std::string& actor);
+// `window.close` accepted.
+AuditRecord CloseAccepted(const std::string& window_id, const std::string& actor);
+// `window.hold`/`window.unhold` and `window.extend`: `refused` not ok gives `rejected`;
+// `unrecorded` not ok (applied, the save failed) gives `fail`.
+AuditRecord HoldChanged(const std::string& window_id, bool hold, const std::string& actor,
+                        const Status& refused, const Status& unrecorded);
+AuditRecord Extended(const std::string& window_id, std::int64_t ttl_sec, const std::string& actor,
+                     const Status& refused, const Status& unrecorded);
+// `service.stop`/`service.restart` requested (`accepted` or `rejected` by `status`).
+AuditRecord ServiceRequested(const std::string& service, const std::string& verb,
+                             const std::string& actor, const Status& status);
+// `service.stop`/`service.restart` finished.
+AuditRecord ServiceDone(const std::string& service, const std::string& verb,
+                        const std::string& actor, bool ok, const std::string& error,
+                        std::vector<DockerOp> ops);
+// `solo_madre.apply` accepted, and `solo_madre.applied` when done.
+AuditRecord SoloMadreAccepted(const std::string& actor);
+AuditRecord SoloMadreApplied(const std::string& actor, const std::vector<std::string>& stopped,
+                             const std::string& exec_status, std::vector<DockerOp> ops);
+// `service.crashloop`, for `window_id` (may be empty); `stopped`: the crash-loop action stops it.
+AuditRecord CrashLoop(const std::string& service, const std::string& window_id, bool stopped,
+                      const std::string& detail);
+// `reconcile.start` (`start`) or `reconcile.stop`: work that served no window.
+AuditRecord Reconcile(bool start, const std::vector<std::string>& services,
+                      const std::string& outcome, const std::string& detail,
+                      std::vector<DockerOp> ops);
+// `window.opened` and `window.closed`, with the compose operations run for the window.
+AuditRecord WindowOpened(const Window& window, const std::string& actor, std::vector<DockerOp> ops);
+AuditRecord WindowClosed(const Window& window, const std::string& actor, std::vector<DockerOp> ops);
+
+}  // namespace madre::audit_records

@@ -1,0 +1,50 @@
+#include "engine/audit_records.h"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+namespace madre::audit_records {
+namespace {
+
+using ::testing::ElementsAre;
+
+Window WindowWith(WindowState state, std::map<std::string, std::string> states) {
+  Window window;
+  window.id = "w1";
+  window.state = state;
+  for (const auto& [name, state_name] : states) window.services_status[name].state = state_name;
+  return window;
+}
+
+TEST(AuditRecordsTest, OpenOutcomeSaysWhetherEveryServiceCameUp) {
+  EXPECT_EQ(OpenOutcome(WindowWith(WindowState::kOpen, {{"db", "running"}})), "ok");
+  EXPECT_EQ(OpenOutcome(WindowWith(WindowState::kOpen, {{"db", "running"}, {"api", "failed"}})),
+            "partial");
+  EXPECT_EQ(OpenOutcome(WindowWith(WindowState::kFailed, {{"api", "failed"}})), "fail");
+  EXPECT_EQ(OpenOutcome(WindowWith(WindowState::kClosing, {{"api", "pending"}})), "cancelled");
+}
+
+TEST(AuditRecordsTest, WindowClosedNamesTheStoppedServicesAndTheReason) {
+  Window window = WindowWith(WindowState::kClosed, {{"db", "stopped"}, {"api", "failed"}});
+  window.services_stopped = {"db"};
+  window.close_reason = CloseReason::kTtlExpired;
+  AuditRecord record = WindowClosed(window, "ttl", {});
+  EXPECT_EQ(record.action, "window.closed");
+  EXPECT_EQ(record.actor, "ttl");
+  EXPECT_EQ(record.window_id, "w1");
+  EXPECT_THAT(record.services, ElementsAre("db"));
+  EXPECT_EQ(record.reason, "ttl_expired");
+  EXPECT_EQ(record.outcome, "partial");
+}
+
+TEST(AuditRecordsTest, AChangeThatWasRefusedOrNotRecordedSaysSo) {
+  EXPECT_EQ(Extended("w1", 30, "me", Status::Ok(), Status::Ok()).detail, "extended by 30 s");
+  EXPECT_EQ(Extended("w1", 30, "me", Status::NotFound("no"), Status::Ok()).outcome, "rejected");
+  AuditRecord unrecorded = HoldChanged("w1", true, "me", Status::Ok(), Status::Internal("disk"));
+  EXPECT_EQ(unrecorded.action, "window.hold");
+  EXPECT_EQ(unrecorded.outcome, "fail");
+  EXPECT_EQ(unrecorded.detail, "disk");
+}
+
+}  // namespace
+}  // namespace madre::audit_records

@@ -1,0 +1,152 @@
+// Engine commands beside open and close: hold, extend, service restart, a close while the
+// window is still opening, and the open's wait timeout.
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include "engine/engine_test_fixture.h"
+
+namespace madre {
+namespace {
+
+using ::testing::Contains;
+using ::testing::ElementsAre;
+
+TEST_F(EngineTest, HoldKeepsAWindowPastItsDeadlineAndUnholdClosesItWhenOverdue) {
+  Boot();
+  auto opened = OpenAndWait({"api"}, 10);
+  ASSERT_TRUE(opened.ok());
+  const std::string id = opened->window.id;
+  std::optional<Result<Window>> held;
+  engine_->Hold(id, true, "127.0.0.1", [&](Result<Window> w) { held = std::move(w); });
+  ASSERT_TRUE(held && held->ok());
+  EXPECT_TRUE((*held)->hold);
+  EXPECT_TRUE(store_.Get(id)->value().hold);  // recorded before the answer
+  AdvanceTo(Seconds(60));
+  EXPECT_EQ(engine_->planner().FindWindow(id)->state, WindowState::kOpen);
+  EXPECT_THAT(docker_.running(), Contains("api"));
+  std::optional<Result<Window>> unheld;
+  engine_->Hold(id, false, "127.0.0.1", [&](Result<Window> w) { unheld = std::move(w); });
+  ASSERT_TRUE(unheld && unheld->ok());
+  RunUntilIdle();
+  EXPECT_EQ(store_.Get(id)->value().state, WindowState::kClosed);
+  EXPECT_EQ(store_.Get(id)->value().close_reason, CloseReason::kTtlExpired);
+  EXPECT_EQ(docker_.running(), std::set<std::string>{"redis"});
+  EXPECT_THAT(audit_.actions(), Contains("window.unhold"));
+}
+
+TEST_F(EngineTest, ExtendMovesTheDeadlineAndTheWindowClosesOnlyThen) {
+  Boot();
+  auto opened = OpenAndWait({"api"}, 10);
+  ASSERT_TRUE(opened.ok());
+  const std::string id = opened->window.id;
+  std::optional<Result<Window>> extended;
+  engine_->Extend(id, 20, "127.0.0.1", [&](Result<Window> w) { extended = std::move(w); });
+  ASSERT_TRUE(extended && extended->ok());
+  EXPECT_EQ((*extended)->deadline, *opened->window.deadline + Seconds(20));
+  EXPECT_EQ(store_.Get(id)->value().deadline, (*extended)->deadline);
+  EXPECT_EQ(engine_->NextDeadline(), (*extended)->deadline);
+  AdvanceTo(Seconds(10));
+  EXPECT_THAT(docker_.running(), Contains("api"));
+  AdvanceTo(Seconds(20));
+  EXPECT_EQ(docker_.running(), std::set<std::string>{"redis"});
+  EXPECT_EQ(audit_.records().back().action, "window.closed");
+}
+
+TEST_F(EngineTest, ExtendOfAClosedWindowIsAConflictAndAudited) {
+  Boot();
+  auto opened = OpenAndWait({"api"}, 10);
+  ASSERT_TRUE(opened.ok());
+  AdvanceTo(Seconds(10));
+  std::optional<Result<Window>> extended;
+  engine_->Extend(opened->window.id, 20, "127.0.0.1",
+                  [&](Result<Window> w) { extended = std::move(w); });
+  ASSERT_TRUE(extended.has_value());
+  EXPECT_EQ(extended->code(), StatusCode::kFailedPrecondition);
+  EXPECT_EQ(audit_.records().back().outcome, "rejected");
+}
+
+TEST_F(EngineTest, ServiceRestartRestartsARunningServiceAndAuditsTheRequestAndTheResult) {
+  Boot();
+  ASSERT_TRUE(OpenAndWait({"api"}, 60).ok());
+  std::optional<Result<ServiceOpOutcome>> answer;
+  engine_->ServiceRestart("api", "127.0.0.1",
+                          [&](Result<ServiceOpOutcome> r) { answer = std::move(r); });
+  EXPECT_FALSE(answer.has_value());  // after the restart ran
+  RunUntilIdle();
+  ASSERT_TRUE(answer && answer->ok());
+  EXPECT_TRUE((*answer)->ok);
+  EXPECT_EQ((*answer)->action, "restart");
+  EXPECT_THAT(docker_.calls(), Contains("restart api"));
+  std::vector<std::string> outcomes;
+  for (const auto& record : audit_.records()) {
+    if (record.action == "service.restart") outcomes.push_back(record.outcome);
+  }
+  EXPECT_THAT(outcomes, ElementsAre("accepted", "ok"));
+}
+
+TEST_F(EngineTest, ServiceRestartOfAStoppedServiceIsRefused) {
+  Boot();
+  std::optional<Result<ServiceOpOutcome>> answer;
+  engine_->ServiceRestart("api", "127.0.0.1",
+                          [&](Result<ServiceOpOutcome> r) { answer = std::move(r); });
+  ASSERT_TRUE(answer.has_value());
+  EXPECT_EQ(answer->code(), StatusCode::kFailedPrecondition);
+  EXPECT_EQ(audit_.records().back().outcome, "rejected");
+}
+
+TEST_F(EngineTest, CloseWhileOpeningCancelsTheOpenAndStopsWhatItStarted) {
+  Boot();
+  OpenRequest request;
+  request.services = {"api"};
+  request.ttl_sec = 60;
+  std::optional<Result<OpenOutcome>> opened;
+  engine_->Open(request, true, Seconds(300), [&](Result<OpenOutcome> r) { opened = std::move(r); });
+  const std::string id = engine_->planner().windows().begin()->first;
+  std::optional<Result<Window>> closed;
+  engine_->Close(id, "127.0.0.1", [&](Result<Window> w) { closed = std::move(w); });
+  RunUntilIdle();
+  ASSERT_TRUE(opened && opened->ok());
+  EXPECT_NE((*opened)->window.state, WindowState::kOpen);
+  ASSERT_TRUE(closed && closed->ok());
+  EXPECT_EQ((*closed)->state, WindowState::kClosed);
+  EXPECT_EQ(docker_.running(), std::set<std::string>{"redis"});
+  for (const auto& record : audit_.records()) {
+    if (record.action == "window.opened") {
+      EXPECT_EQ(record.outcome, "cancelled");
+    }
+  }
+  EXPECT_THAT(audit_.actions(), Contains("window.closed"));
+}
+
+TEST_F(EngineTest, OpenWaitTimeoutAnswersWithTheWindowStillOpening) {
+  Boot();
+  OpenRequest request;
+  request.services = {"api"};
+  request.ttl_sec = 60;
+  std::optional<Result<OpenOutcome>> answer;
+  engine_->Open(request, true, Seconds(5), [&](Result<OpenOutcome> r) { answer = std::move(r); });
+  EXPECT_EQ(engine_->NextDeadline(), clock_.Now() + Seconds(5));
+  clock_.Advance(Seconds(5));  // the workers have not run the start yet
+  engine_->Tick();
+  ASSERT_TRUE(answer && answer->ok());
+  EXPECT_FALSE((*answer)->finished);
+  EXPECT_EQ((*answer)->window.state, WindowState::kOpening);
+  RunUntilIdle();  // the open goes on and is audited when it is done
+  EXPECT_EQ(audit_.records().back().action, "window.opened");
+  EXPECT_EQ(audit_.records().back().outcome, "ok");
+}
+
+TEST_F(EngineTest, ATtlCloseWithNothingToStopIsAuditedAsTtl) {
+  Boot();
+  ASSERT_TRUE(OpenAndWait({"api"}, 60).ok());
+  auto shorter = OpenAndWait({"api"}, 10);  // api stays up for the first window
+  ASSERT_TRUE(shorter.ok());
+  AdvanceTo(Seconds(10));
+  EXPECT_EQ(store_.Get(shorter->window.id)->value().state, WindowState::kClosed);
+  EXPECT_EQ(audit_.records().back().action, "window.closed");
+  EXPECT_EQ(audit_.records().back().actor, "ttl");
+  EXPECT_THAT(docker_.running(), Contains("api"));
+}
+
+}  // namespace
+}  // namespace madre
