@@ -68,7 +68,13 @@ json ServicesView(const PlannerConfig& config, const ServiceModel& model) {
 
 json StatusView(const std::vector<ContainerState>& containers,
                 const std::map<std::string, ContainerStats>& stats, const WindowsById& windows,
-                const ServiceModel& model, const std::set<std::string>& always_on) {
+                const ServiceModel& model, const std::set<std::string>& always_on,
+                const std::map<std::string, std::string>& gave_up) {
+  auto mark_failed = [&gave_up](json& entry, const std::string& service) {
+    auto failed = gave_up.find(service);
+    entry["failed"] = failed != gave_up.end();
+    if (failed != gave_up.end()) entry["error"] = failed->second;
+  };
   std::map<std::string, std::vector<std::string>> windows_of = WindowsByService(windows);
   json services = json::array();
   std::set<std::string> seen;
@@ -87,18 +93,21 @@ json StatusView(const std::vector<ContainerState>& containers,
       entry["memory_bytes"] = s->second.memory_bytes;
       entry["memory_limit_bytes"] = s->second.memory_limit_bytes;
     }
+    mark_failed(entry, c.service);
     services.push_back(std::move(entry));
   }
   for (const auto& [name, def] : model.services) {
     if (seen.count(name)) continue;
-    services.push_back({{"service", name},
-                        {"state", "absent"},
-                        {"health", nullptr},
-                        {"container", nullptr},
-                        {"restart_count", 0},
-                        {"exit_code", nullptr},
-                        {"always_on", always_on.count(name) > 0},
-                        {"window_ids", windows_of[name]}});
+    json entry = {{"service", name},
+                  {"state", "absent"},
+                  {"health", nullptr},
+                  {"container", nullptr},
+                  {"restart_count", 0},
+                  {"exit_code", nullptr},
+                  {"always_on", always_on.count(name) > 0},
+                  {"window_ids", windows_of[name]}};
+    mark_failed(entry, name);
+    services.push_back(std::move(entry));
   }
   return json{{"status", "ok"}, {"services", services}};
 }

@@ -36,11 +36,13 @@ nlohmann::json WindowsStatusView(const WindowsById& windows, const std::vector<W
 nlohmann::json ServicesView(const PlannerConfig& config, const ServiceModel& model);
 
 // GET /madre/power/status: every container, then every compose service without one
-// ("absent"); CPU and memory for the containers in `stats` (by container id).
+// ("absent"); CPU and memory for the containers in `stats` (by container id). `gave_up` (service
+// -> last error): services madre stopped retrying; each entry says `failed` and, then, `error`.
 nlohmann::json StatusView(const std::vector<ContainerState>& containers,
                           const std::map<std::string, ContainerStats>& stats,
                           const WindowsById& windows, const ServiceModel& model,
-                          const std::set<std::string>& always_on);
+                          const std::set<std::string>& always_on,
+                          const std::map<std::string, std::string>& gave_up = {});
 
 // GET /madre/power/policy/solo_madre/status.
 nlohmann::json SoloMadreStatusView(const SoloMadreCheck& check);

@@ -554,7 +554,8 @@ EngineView Engine::Snapshot() const {
                     .observed_once = planner_.observed_once(),
                     .events_connected = events_connected_,
                     .model = planner_.model(),
-                    .config = planner_.config()};
+                    .config = planner_.config(),
+                    .services = planner_.services()};
 }
 
 }  // namespace madre

@@ -74,6 +74,9 @@ struct EngineView {
   bool events_connected = true;  // false: the observation may be stale
   const ServiceModel& model;
   const PlannerConfig& config;
+  // What madre did per service; `gave_up` marks a service whose start or stop failed
+  // PlannerConfig::retry_limit times in a row (`error` says why).
+  const std::map<std::string, ServiceTrack>& services;
   // The observation when it can be trusted (observed once and events connected), else null:
   // then ask Docker.
   const std::vector<ContainerState>* Current() const {

@@ -107,8 +107,13 @@ void ReadRoutes::Status(const HttpRequest& request, Responder respond) {
     auto answer = [this, respond, containers = *list](bool stats) {
       static const std::map<std::string, ContainerStats> kNone;
       const EngineView view = engine_.Snapshot();
+      std::map<std::string, std::string> gave_up;
+      for (const auto& [name, track] : view.services) {
+        if (track.gave_up) gave_up[name] = track.error;
+      }
       respond(JsonResponse(200, StatusView(containers, stats ? sampler_.stats() : kNone,
-                                           view.windows, view.model, options_.always_on)));
+                                           view.windows, view.model, options_.always_on,
+                                           gave_up)));
     };
     if (!with_stats) return answer(false);
     sampler_.Fresh(*list, [answer] { answer(true); });

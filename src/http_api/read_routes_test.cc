@@ -100,6 +100,32 @@ TEST_F(ReadRoutesTest, StatusShowsEachServiceAndTheWindowsHoldingIt) {
   EXPECT_EQ(by_name["web"]["state"], "absent");
 }
 
+TEST_F(ReadRoutesTest, StatusShowsAServiceMadreGaveUpStoppingAsFailedWithTheError) {
+  docker_.SetRunning("db", true);  // started by hand: madre stops it
+  docker_.FailNext("stop", Status::Unavailable("stop refused"));
+  Build();
+  auto db_entry = [this]() -> json {
+    const HttpResponse response = Call("GET", "/madre/power/status");
+    const json status = Json(response);
+    for (const auto& s : status["services"]) {
+      if (s["service"] == "db") return s;
+    }
+    ADD_FAILURE() << "no db in " << response.status << " " << response.body;
+    return json::object();
+  };
+  EXPECT_EQ(db_entry()["failed"], false) << "one failure is retried, not given up";
+  for (int attempt = 0; attempt < 20 && db_entry()["failed"] == false; ++attempt) {
+    docker_.FailNext("stop", Status::Unavailable("stop refused"));
+    clock_.Advance(Seconds(600));  // past any back-off
+    engine_->Tick();
+    Drain();
+  }
+  json db = db_entry();
+  EXPECT_EQ(db["failed"], true) << db.dump();
+  EXPECT_NE(db["error"].get<std::string>().find("stop refused"), std::string::npos) << db.dump();
+  EXPECT_EQ(db["state"], "running");
+}
+
 TEST_F(ReadRoutesTest, SoloMadreStatusNamesWhatRunsOutsideTheAlwaysOnSet) {
   Build();
   EXPECT_EQ(Json(Call("GET", "/madre/power/policy/solo_madre/status"))["policy_active"], true);
