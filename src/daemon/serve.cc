@@ -359,14 +359,19 @@ int Serve(const ServeFlags& flags) {
   }
 
   SystemClock clock;
-  // Retention runs here, at start only (the engine has no periodic hook for it yet).
-  RetentionPolicy retention{config.audit_retention_days, config.window_history_retention_days};
-  if (auto pruned = ApplyRetention(retention, store, **audit, clock.Now()); !pruned.ok()) {
-    spdlog::warn("retention: {}", pruned.status().message());
-  } else if (pruned->audit.pruned_to_seq > 0 || pruned->windows_removed > 0) {
-    spdlog::info("retention: audit pruned up to seq {} ({} files), {} old windows deleted",
-                 pruned->audit.pruned_to_seq, pruned->audit.files_removed, pruned->windows_removed);
-  }
+  // Retention runs here, at start, and then once a day on the engine thread (below).
+  const RetentionPolicy retention{config.audit_retention_days,
+                                  config.window_history_retention_days};
+  auto apply_retention = [&retention, &store, &audit, &clock] {
+    if (auto pruned = ApplyRetention(retention, store, **audit, clock.Now()); !pruned.ok()) {
+      spdlog::warn("retention: {}", pruned.status().message());
+    } else if (pruned->audit.pruned_to_seq > 0 || pruned->windows_removed > 0) {
+      spdlog::info("retention: audit pruned up to seq {} ({} files), {} old windows deleted",
+                   pruned->audit.pruned_to_seq, pruned->audit.files_removed,
+                   pruned->windows_removed);
+    }
+  };
+  apply_retention();
   // Requested at shutdown: readiness waits (and their sleeps) on the workers give up.
   std::stop_source shutdown;
   // Three lanes, so that nothing slow delays a TTL stop: starts with their readiness waits;
@@ -425,6 +430,15 @@ int Serve(const ServeFlags& flags) {
     return 1;
   }
   loop.Attach(server->get());
+  // Daily retention, on the engine thread (the store and the audit log are the engine's).
+  std::function<void()> retain_daily;
+  if (retention.audit_days > 0 || retention.window_history_days > 0) {
+    retain_daily = [&loop, &apply_retention, &retain_daily] {
+      apply_retention();
+      loop.PostAfter(Seconds(24 * 3600), retain_daily);
+    };
+    loop.PostAfter(Seconds(24 * 3600), retain_daily);
+  }
   // The workers' jobs use the engine, the router, the probe and the loop, which are declared
   // before this guard and so die after it: on every return the running jobs are cancelled and
   // joined first. Results that still come back are dropped (the loop is detached), so a

@@ -190,7 +190,7 @@ class ActionRunnerTest : public ::testing::Test {
     action.id = 1;
     action.kind = ActionKind::kStart;
     action.services = std::move(services);
-    action.actor = "127.0.0.1";
+    action.actor = Actor::Client("127.0.0.1");
     return ExecuteAction(action, context_);
   }
 
