@@ -47,7 +47,8 @@ Status RejectUnknownKeys(const json& object, std::initializer_list<std::string_v
 bool IsValidWindowId(std::string_view id) {
   if (id.empty() || id.size() > 64) return false;
   for (char c : id) {
-    if (!std::isalnum(static_cast<unsigned char>(c)) && c != '-' && c != '_' && c != '.') return false;
+    if (!std::isalnum(static_cast<unsigned char>(c)) && c != '-' && c != '_' && c != '.')
+      return false;
   }
   return true;
 }
@@ -63,15 +64,18 @@ Result<std::string> RequireWindowId(const json& object) {
 
 Result<bool> RequireBool(const json& object, const char* field) {
   auto it = object.find(field);
-  if (it == object.end() || it->is_null()) return Status::InvalidArgument(std::string(field) + " is required");
+  if (it == object.end() || it->is_null())
+    return Status::InvalidArgument(std::string(field) + " is required");
   if (!it->is_boolean()) return Status::InvalidArgument(std::string(field) + " must be a boolean");
   return it->get<bool>();
 }
 
 Result<std::int64_t> RequireInt(const json& object, const char* field) {
   auto it = object.find(field);
-  if (it == object.end() || it->is_null()) return Status::InvalidArgument(std::string(field) + " is required");
-  if (!it->is_number_integer()) return Status::InvalidArgument(std::string(field) + " must be an integer");
+  if (it == object.end() || it->is_null())
+    return Status::InvalidArgument(std::string(field) + " is required");
+  if (!it->is_number_integer())
+    return Status::InvalidArgument(std::string(field) + " must be an integer");
   return it->get<std::int64_t>();
 }
 
@@ -109,8 +113,8 @@ Status CheckServiceOpBody(std::string_view body) {
 
 Result<OpenBody> ParseOpenBody(std::string_view body) {
   ASSIGN_OR_RETURN(json object, ParseJsonObject(body, /*allow_empty=*/false));
-  RETURN_IF_ERROR(RejectUnknownKeys(object, {MADRE_WINDOW_KEYS, "hold", "skip_health", "wait",
-                                             "wait_timeout_sec"}));
+  RETURN_IF_ERROR(RejectUnknownKeys(
+      object, {MADRE_WINDOW_KEYS, "hold", "skip_health", "wait", "wait_timeout_sec"}));
   OpenBody out;
   auto services = object.find("services");
   if (services == object.end() || !services->is_array()) {
@@ -123,7 +127,8 @@ Result<OpenBody> ParseOpenBody(std::string_view body) {
     out.services.push_back(item.get<std::string>());
   }
   if (auto it = object.find("ttl_sec"); it != object.end() && !it->is_null()) {
-    if (!it->is_number_integer()) return Status::InvalidArgument("ttl_sec must be an integer or null");
+    if (!it->is_number_integer())
+      return Status::InvalidArgument("ttl_sec must be an integer or null");
     out.ttl_sec = it->get<std::int64_t>();
     out.ttl_given = true;
   }
@@ -141,11 +146,13 @@ Result<OpenBody> ParseOpenBody(std::string_view body) {
                                {"wait", &out.wait}}) {
     auto it = object.find(field);
     if (it == object.end() || it->is_null()) continue;
-    if (!it->is_boolean()) return Status::InvalidArgument(std::string(field) + " must be a boolean");
+    if (!it->is_boolean())
+      return Status::InvalidArgument(std::string(field) + " must be a boolean");
     *target = it->get<bool>();
   }
   if (auto it = object.find("wait_timeout_sec"); it != object.end() && !it->is_null()) {
-    if (!it->is_number_integer() || it->get<std::int64_t>() <= 0 || it->get<std::int64_t>() > 3600) {
+    if (!it->is_number_integer() || it->get<std::int64_t>() <= 0 ||
+        it->get<std::int64_t>() > 3600) {
       return Status::InvalidArgument("wait_timeout_sec must be an integer between 1 and 3600");
     }
     out.wait_timeout_sec = it->get<std::int64_t>();
@@ -161,10 +168,11 @@ json TimeOrNull(const std::optional<TimePoint>& t) {
 json WindowToJson(const Window& window, TimePoint now) {
   json services_status = json::object();
   for (const auto& [name, status] : window.services_status) {
-    services_status[name] = {{"state", status.state},
-                             {"health", status.health.empty() ? json(nullptr) : json(status.health)},
-                             {"restart_count", status.restart_count},
-                             {"error", status.error.empty() ? json(nullptr) : json(status.error)}};
+    services_status[name] = {
+        {"state", status.state},
+        {"health", status.health.empty() ? json(nullptr) : json(status.health)},
+        {"restart_count", status.restart_count},
+        {"error", status.error.empty() ? json(nullptr) : json(status.error)}};
   }
   json ttl_remaining = nullptr;
   if (window.Live() && !window.hold) {
@@ -206,12 +214,17 @@ json AuditRecordToJson(const AuditRecord& record) {
                    {"elapsed_ms", op.elapsed_ms},
                    {"output", op.output}});
   }
-  return json{{"seq", record.seq},           {"time", FormatRfc3339(record.time)},
-              {"actor", record.actor},       {"action", record.action},
+  return json{{"seq", record.seq},
+              {"time", FormatRfc3339(record.time)},
+              {"actor", record.actor},
+              {"action", record.action},
               {"window_id", record.window_id.empty() ? json(nullptr) : json(record.window_id)},
-              {"services", record.services}, {"reason", record.reason},
-              {"outcome", record.outcome},   {"detail", record.detail},
-              {"ops", ops},                  {"prev_hash", record.prev_hash},
+              {"services", record.services},
+              {"reason", record.reason},
+              {"outcome", record.outcome},
+              {"detail", record.detail},
+              {"ops", ops},
+              {"prev_hash", record.prev_hash},
               {"hash", record.hash}};
 }
 
@@ -221,18 +234,30 @@ json ErrorToJson(const Status& status) {
 
 int HttpStatusFor(StatusCode code) {
   switch (code) {
-    case StatusCode::kOk: return 200;
-    case StatusCode::kInvalidArgument: return 400;
-    case StatusCode::kUnauthenticated: return 401;
-    case StatusCode::kPermissionDenied: return 403;
-    case StatusCode::kNotFound: return 404;
-    case StatusCode::kFailedPrecondition: return 409;
-    case StatusCode::kPayloadTooLarge: return 413;
-    case StatusCode::kNotAllowed: return 422;
-    case StatusCode::kResourceExhausted: return 429;
-    case StatusCode::kUnavailable: return 503;
-    case StatusCode::kDeadlineExceeded: return 504;
-    case StatusCode::kInternal: return 500;
+    case StatusCode::kOk:
+      return 200;
+    case StatusCode::kInvalidArgument:
+      return 400;
+    case StatusCode::kUnauthenticated:
+      return 401;
+    case StatusCode::kPermissionDenied:
+      return 403;
+    case StatusCode::kNotFound:
+      return 404;
+    case StatusCode::kFailedPrecondition:
+      return 409;
+    case StatusCode::kPayloadTooLarge:
+      return 413;
+    case StatusCode::kNotAllowed:
+      return 422;
+    case StatusCode::kResourceExhausted:
+      return 429;
+    case StatusCode::kUnavailable:
+      return 503;
+    case StatusCode::kDeadlineExceeded:
+      return 504;
+    case StatusCode::kInternal:
+      return 500;
   }
   return 500;
 }

@@ -2,11 +2,11 @@
 // window / audit / error objects out. Field names follow SPEC §5 exactly.
 #pragma once
 
+#include <initializer_list>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <string_view>
-#include <initializer_list>
 #include <vector>
 
 #include "base/status.h"

@@ -25,18 +25,18 @@ json StateView(const WindowsById& windows, TimePoint now, const std::string& sto
   json list = json::array();
   for (const auto& [id, window] : windows) list.push_back(WindowView(window, now, stop_strategy));
   const std::set<std::string> active_services = ActiveServices(windows);
-  json body = {{"policy", PolicyName(windows)},
-               {"window_id", nullptr},
-               {"created_at", nullptr},
-               {"deadline", nullptr},
-               {"ttl_remaining_sec", nullptr},
-               {"active_services",
-                std::vector<std::string>(active_services.begin(), active_services.end())},
-               {"windows", list}};
+  json body = {
+      {"policy", PolicyName(windows)},
+      {"window_id", nullptr},
+      {"created_at", nullptr},
+      {"deadline", nullptr},
+      {"ttl_remaining_sec", nullptr},
+      {"active_services", std::vector<std::string>(active_services.begin(), active_services.end())},
+      {"windows", list}};
   if (const Window* active = ActiveWindow(windows)) {
     json view = WindowView(*active, now, stop_strategy);
-    for (const char* key : {"window_id", "created_at", "deadline", "ttl_remaining_sec", "state",
-                            "hold"}) {
+    for (const char* key :
+         {"window_id", "created_at", "deadline", "ttl_remaining_sec", "state", "hold"}) {
       body[key] = view[key];
     }
   }
@@ -59,11 +59,12 @@ json WindowsStatusView(const WindowsById& windows, const std::vector<Window>& hi
 json ServicesView(const PlannerConfig& config, const ServiceModel& model) {
   std::vector<std::string> all;
   for (const auto& [name, def] : model.services) all.push_back(name);
-  return json{{"status", "ok"},
-              {"allowlist", std::vector<std::string>(config.allowlist.begin(), config.allowlist.end())},
-              {"always_on", std::vector<std::string>(config.always_on.begin(), config.always_on.end())},
-              {"services", all},
-              {"source", "compose"}};
+  return json{
+      {"status", "ok"},
+      {"allowlist", std::vector<std::string>(config.allowlist.begin(), config.allowlist.end())},
+      {"always_on", std::vector<std::string>(config.always_on.begin(), config.always_on.end())},
+      {"services", all},
+      {"source", "compose"}};
 }
 
 json StatusView(const std::vector<ContainerState>& containers,

@@ -144,7 +144,8 @@ std::string Metrics::RenderText() const {
           out += name + "_bucket" + LabelText(labels, "le", Number(family.bounds[i])) + " " +
                  std::to_string(h.buckets[i]) + "\n";
         }
-        out += name + "_bucket" + LabelText(labels, "le", "+Inf") + " " + std::to_string(h.count) + "\n";
+        out += name + "_bucket" + LabelText(labels, "le", "+Inf") + " " + std::to_string(h.count) +
+               "\n";
         out += name + "_sum" + LabelText(labels) + " " + Number(h.sum) + "\n";
         out += name + "_count" + LabelText(labels) + " " + std::to_string(h.count) + "\n";
       }

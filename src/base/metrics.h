@@ -18,7 +18,8 @@ class Metrics {
   // Declares a metric (name, help). Re-declaring is a no-op.
   void DeclareCounter(const std::string& name, const std::string& help);
   void DeclareGauge(const std::string& name, const std::string& help);
-  void DeclareHistogram(const std::string& name, const std::string& help, std::vector<double> bounds);
+  void DeclareHistogram(const std::string& name, const std::string& help,
+                        std::vector<double> bounds);
 
   void Add(const std::string& name, const MetricLabels& labels = {}, double value = 1);
   void Set(const std::string& name, const MetricLabels& labels, double value);
@@ -26,10 +27,12 @@ class Metrics {
   void Clear(const std::string& name);
   void Observe(const std::string& name, const MetricLabels& labels, double value);
   // A gauge computed at render time (e.g. windows open, host CPU).
-  void SetCallback(const std::string& name, std::function<std::vector<std::pair<MetricLabels, double>>()> fn);
+  void SetCallback(const std::string& name,
+                   std::function<std::vector<std::pair<MetricLabels, double>>()> fn);
 
   double Value(const std::string& name, const MetricLabels& labels = {}) const;  // counters/gauges
-  std::uint64_t Count(const std::string& name, const MetricLabels& labels = {}) const;  // histograms
+  std::uint64_t Count(const std::string& name,
+                      const MetricLabels& labels = {}) const;  // histograms
 
   std::string RenderText() const;
 

@@ -11,10 +11,13 @@ TEST(MetricsTest, CountersAndGaugesRenderWithLabels) {
   m.Add("madre_http_requests_total", {{"route", "/state"}, {"code", "200"}});
   m.Add("madre_http_requests_total", {{"route", "/state"}, {"code", "200"}});
   m.DeclareGauge("madre_windows_open", "open windows");
-  m.SetCallback("madre_windows_open", [] { return std::vector<std::pair<MetricLabels, double>>{{{}, 3}}; });
+  m.SetCallback("madre_windows_open", [] {
+    return std::vector<std::pair<MetricLabels, double>>{{{}, 3}};
+  });
   const std::string text = m.RenderText();
   EXPECT_NE(text.find("# TYPE madre_http_requests_total counter\n"), std::string::npos) << text;
-  EXPECT_NE(text.find("madre_http_requests_total{code=\"200\",route=\"/state\"} 2\n"), std::string::npos)
+  EXPECT_NE(text.find("madre_http_requests_total{code=\"200\",route=\"/state\"} 2\n"),
+            std::string::npos)
       << text;
   EXPECT_NE(text.find("madre_windows_open 3\n"), std::string::npos) << text;
   EXPECT_EQ(m.Value("madre_http_requests_total", {{"route", "/state"}, {"code", "200"}}), 2);
@@ -26,10 +29,14 @@ TEST(MetricsTest, HistogramBucketsAreCumulative) {
   m.Observe("madre_window_ready_seconds", {}, 0.3);
   m.Observe("madre_window_ready_seconds", {}, 2);
   const std::string text = m.RenderText();
-  EXPECT_NE(text.find("madre_window_ready_seconds_bucket{le=\"0.5\"} 1\n"), std::string::npos) << text;
-  EXPECT_NE(text.find("madre_window_ready_seconds_bucket{le=\"1\"} 1\n"), std::string::npos) << text;
-  EXPECT_NE(text.find("madre_window_ready_seconds_bucket{le=\"5\"} 2\n"), std::string::npos) << text;
-  EXPECT_NE(text.find("madre_window_ready_seconds_bucket{le=\"+Inf\"} 2\n"), std::string::npos) << text;
+  EXPECT_NE(text.find("madre_window_ready_seconds_bucket{le=\"0.5\"} 1\n"), std::string::npos)
+      << text;
+  EXPECT_NE(text.find("madre_window_ready_seconds_bucket{le=\"1\"} 1\n"), std::string::npos)
+      << text;
+  EXPECT_NE(text.find("madre_window_ready_seconds_bucket{le=\"5\"} 2\n"), std::string::npos)
+      << text;
+  EXPECT_NE(text.find("madre_window_ready_seconds_bucket{le=\"+Inf\"} 2\n"), std::string::npos)
+      << text;
   EXPECT_NE(text.find("madre_window_ready_seconds_count 2\n"), std::string::npos) << text;
   EXPECT_EQ(m.Count("madre_window_ready_seconds"), 2u);
 }
@@ -38,7 +45,8 @@ TEST(MetricsTest, LabelValuesAreEscaped) {
   Metrics m;
   m.DeclareCounter("c", "help");
   m.Add("c", {{"k", "a\"b\\c\nd"}});
-  EXPECT_NE(m.RenderText().find("c{k=\"a\\\"b\\\\c\\nd\"} 1\n"), std::string::npos) << m.RenderText();
+  EXPECT_NE(m.RenderText().find("c{k=\"a\\\"b\\\\c\\nd\"} 1\n"), std::string::npos)
+      << m.RenderText();
 }
 
 }  // namespace

@@ -34,16 +34,30 @@ class [[nodiscard]] Status {
   Status(StatusCode code, std::string message) : code_(code), message_(std::move(message)) {}
 
   static Status Ok() { return Status(); }
-  static Status InvalidArgument(std::string m) { return {StatusCode::kInvalidArgument, std::move(m)}; }
-  static Status Unauthenticated(std::string m) { return {StatusCode::kUnauthenticated, std::move(m)}; }
-  static Status PermissionDenied(std::string m) { return {StatusCode::kPermissionDenied, std::move(m)}; }
+  static Status InvalidArgument(std::string m) {
+    return {StatusCode::kInvalidArgument, std::move(m)};
+  }
+  static Status Unauthenticated(std::string m) {
+    return {StatusCode::kUnauthenticated, std::move(m)};
+  }
+  static Status PermissionDenied(std::string m) {
+    return {StatusCode::kPermissionDenied, std::move(m)};
+  }
   static Status NotFound(std::string m) { return {StatusCode::kNotFound, std::move(m)}; }
-  static Status FailedPrecondition(std::string m) { return {StatusCode::kFailedPrecondition, std::move(m)}; }
-  static Status PayloadTooLarge(std::string m) { return {StatusCode::kPayloadTooLarge, std::move(m)}; }
+  static Status FailedPrecondition(std::string m) {
+    return {StatusCode::kFailedPrecondition, std::move(m)};
+  }
+  static Status PayloadTooLarge(std::string m) {
+    return {StatusCode::kPayloadTooLarge, std::move(m)};
+  }
   static Status NotAllowed(std::string m) { return {StatusCode::kNotAllowed, std::move(m)}; }
-  static Status ResourceExhausted(std::string m) { return {StatusCode::kResourceExhausted, std::move(m)}; }
+  static Status ResourceExhausted(std::string m) {
+    return {StatusCode::kResourceExhausted, std::move(m)};
+  }
   static Status Unavailable(std::string m) { return {StatusCode::kUnavailable, std::move(m)}; }
-  static Status DeadlineExceeded(std::string m) { return {StatusCode::kDeadlineExceeded, std::move(m)}; }
+  static Status DeadlineExceeded(std::string m) {
+    return {StatusCode::kDeadlineExceeded, std::move(m)};
+  }
   static Status Internal(std::string m) { return {StatusCode::kInternal, std::move(m)}; }
 
   bool ok() const { return code_ == StatusCode::kOk; }
@@ -63,19 +77,19 @@ class [[nodiscard]] Status {
 // Crashes with a message. For broken invariants only, never for bad input.
 [[noreturn]] void CheckFailed(const char* file, int line, const char* expr, const std::string& msg);
 
-#define MADRE_CHECK(cond)                                          \
-  do {                                                             \
+#define MADRE_CHECK(cond)                                             \
+  do {                                                                \
     if (!(cond)) ::madre::CheckFailed(__FILE__, __LINE__, #cond, ""); \
   } while (0)
-#define MADRE_CHECK_MSG(cond, msg)                                    \
-  do {                                                                \
+#define MADRE_CHECK_MSG(cond, msg)                                       \
+  do {                                                                   \
     if (!(cond)) ::madre::CheckFailed(__FILE__, __LINE__, #cond, (msg)); \
   } while (0)
 
 template <typename T>
 class [[nodiscard]] Result {
  public:
-  Result(T value) : value_(std::move(value)) {}  // NOLINT: implicit by design
+  Result(T value) : value_(std::move(value)) {}         // NOLINT: implicit by design
   Result(Status status) : status_(std::move(status)) {  // NOLINT: implicit by design
     MADRE_CHECK_MSG(!status_.ok(), "Result built from an OK status without a value");
   }
@@ -110,9 +124,9 @@ class [[nodiscard]] Result {
 #define MADRE_CONCAT_INNER(a, b) a##b
 #define MADRE_CONCAT(a, b) MADRE_CONCAT_INNER(a, b)
 
-#define RETURN_IF_ERROR(expr)                     \
-  do {                                            \
-    ::madre::Status madre_status_ = (expr);       \
+#define RETURN_IF_ERROR(expr)                      \
+  do {                                             \
+    ::madre::Status madre_status_ = (expr);        \
     if (!madre_status_.ok()) return madre_status_; \
   } while (0)
 

@@ -53,8 +53,8 @@ std::optional<TimePoint> ParseRfc3339(std::string_view s) {
   int year, mon, day, hour, min, sec;
   if (!ReadDigits(s, 0, 4, year) || s.size() < 19 || s[4] != '-' || !ReadDigits(s, 5, 2, mon) ||
       s[7] != '-' || !ReadDigits(s, 8, 2, day) || (s[10] != 'T' && s[10] != 't') ||
-      !ReadDigits(s, 11, 2, hour) || s[13] != ':' || !ReadDigits(s, 14, 2, min) ||
-      s[16] != ':' || !ReadDigits(s, 17, 2, sec)) {
+      !ReadDigits(s, 11, 2, hour) || s[13] != ':' || !ReadDigits(s, 14, 2, min) || s[16] != ':' ||
+      !ReadDigits(s, 17, 2, sec)) {
     return std::nullopt;
   }
   if (mon < 1 || mon > 12 || day < 1 || day > 31 || hour > 23 || min > 59 || sec > 60) {
@@ -89,7 +89,8 @@ std::optional<TimePoint> ParseRfc3339(std::string_view s) {
     return std::nullopt;
   }
   if (pos != s.size()) return std::nullopt;
-  const std::int64_t days = DaysFromCivil(year, static_cast<unsigned>(mon), static_cast<unsigned>(day));
+  const std::int64_t days =
+      DaysFromCivil(year, static_cast<unsigned>(mon), static_cast<unsigned>(day));
   const std::int64_t secs = days * 86400 + hour * 3600 + min * 60 + sec - offset_sec;
   const TimePoint t = FromMicros(secs * 1'000'000 + micros);
   // Only instants that format back as four-digit UTC years round-trip.
@@ -119,11 +120,20 @@ std::optional<Duration> ParseHumanDuration(std::string_view text) {
     std::int64_t unit = 1;
     if (pos < text.size()) {
       switch (text[pos]) {
-        case 's': unit = 1; break;
-        case 'm': unit = 60; break;
-        case 'h': unit = 3600; break;
-        case 'd': unit = 86400; break;
-        default: return std::nullopt;
+        case 's':
+          unit = 1;
+          break;
+        case 'm':
+          unit = 60;
+          break;
+        case 'h':
+          unit = 3600;
+          break;
+        case 'd':
+          unit = 86400;
+          break;
+        default:
+          return std::nullopt;
       }
       ++pos;
     } else if (start != 0) {

@@ -1,5 +1,4 @@
 #include "cli/commands.h"
-#include "cli/events_command.h"
 
 #include <unistd.h>
 
@@ -9,6 +8,7 @@
 
 #include "cli/command_context.h"
 #include "cli/conductor.h"
+#include "cli/events_command.h"
 #include "cli/render.h"
 #include "cli/window_json.h"
 
@@ -183,7 +183,8 @@ void RegisterCommands(CLI::App& app, int* exit_code, CommandEnv env) {
 
   {  // events [--count N]
     auto count = std::make_shared<int>(0);
-    CLI::App* sub = app.add_subcommand("events", "Follow window and container changes as they happen (SSE)");
+    CLI::App* sub =
+        app.add_subcommand("events", "Follow window and container changes as they happen (SSE)");
     CommonFlags* flags = AddCommonFlags(*registry, sub);
     sub->add_option("--count", *count, "stop after N events (default: follow until interrupted)")
         ->check(CLI::Range(0, 1000000));
@@ -226,7 +227,8 @@ void RegisterCommands(CLI::App& app, int* exit_code, CommandEnv env) {
       std::string id, ttl;
     };
     auto args = std::make_shared<ExtendArgs>();
-    CLI::App* sub = app.add_subcommand("extend", "Add time to a window's TTL (counted from its current deadline)");
+    CLI::App* sub = app.add_subcommand(
+        "extend", "Add time to a window's TTL (counted from its current deadline)");
     CommonFlags* flags = AddCommonFlags(*registry, sub);
     sub->add_option("window_id", args->id, "the window")->required();
     sub->add_option("ttl", args->ttl, "time to add, e.g. 10m")

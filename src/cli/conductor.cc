@@ -7,14 +7,13 @@
 #include <fstream>
 #include <system_error>
 
-#include "cli/exit_codes.h"
 #include "adapters/host/host_metrics.h"
+#include "cli/exit_codes.h"
 #include "cli/render.h"
 #include "cli/window_json.h"
 
 namespace madre::cli {
 
-using nlohmann::json;
 using host::CpuBetween;
 using host::CpuTimes;
 using host::CpuUsage;
@@ -22,6 +21,7 @@ using host::MemInfo;
 using host::ReadCpuTimes;
 using host::ReadLoadavg;
 using host::ReadMeminfo;
+using nlohmann::json;
 
 namespace {
 

@@ -114,13 +114,12 @@ int RunEvents(CommandContext& ctx, std::optional<int> max_events) {
   if (done) return kExitOk;
   if (status != 0 && status != 200) {
     nlohmann::json body = nlohmann::json::parse(error_body, nullptr, false);
-    return ctx.Fail(ExitCodeForHttpStatus(status),
-                    "events: " + ErrorDetail(status, body.is_discarded() ? nullptr : body,
-                                             error_body));
+    return ctx.Fail(
+        ExitCodeForHttpStatus(status),
+        "events: " + ErrorDetail(status, body.is_discarded() ? nullptr : body, error_body));
   }
   if (!ended.ok()) {
-    return ctx.Fail(ExitCodeForTransportError(ended),
-                    "events: " + url + ": " + ended.message());
+    return ctx.Fail(ExitCodeForTransportError(ended), "events: " + url + ": " + ended.message());
   }
   return kExitOk;  // the server ended the stream (madre stopped)
 }

@@ -21,8 +21,10 @@ TEST(SseParserTest, FormatsWindowAndContainerEvents) {
   EXPECT_EQ(FormatEventLine("window", R"({"window_id":"w1","state":"closed","services":["a","b"],)"
                                       R"("close_reason":"ttl_expired","ttl_remaining_sec":null})"),
             "window w1 closed (a, b) ttl_expired");
-  EXPECT_EQ(FormatEventLine("window", R"({"window_id":"w1","state":"open","services":["a"],"ttl_remaining_sec":59})"),
-            "window w1 open (a) ttl 59s");
+  EXPECT_EQ(
+      FormatEventLine(
+          "window", R"({"window_id":"w1","state":"open","services":["a"],"ttl_remaining_sec":59})"),
+      "window w1 open (a) ttl 59s");
   EXPECT_EQ(FormatEventLine("container", R"({"service":"db","action":"die","exit_code":1})"),
             "container db die (exit code 1)");
   EXPECT_EQ(FormatEventLine("other", "not json"), "other not json");

@@ -4,7 +4,8 @@
 
 namespace madre {
 
-std::vector<std::string> StartOrder(const ServiceModel& model, const std::set<std::string>& services) {
+std::vector<std::string> StartOrder(const ServiceModel& model,
+                                    const std::set<std::string>& services) {
   std::vector<std::string> order;
   std::set<std::string> done;
   std::set<std::string> visiting;

@@ -17,9 +17,9 @@ struct ServiceDef {
   std::vector<std::string> depends_on;  // direct dependencies, sorted, unique
   std::map<std::string, std::string> labels;
   bool has_healthcheck = false;
-  std::vector<std::string> profiles;     // a service with profiles is not started implicitly
+  std::vector<std::string> profiles;  // a service with profiles is not started implicitly
   std::optional<std::string> container_name;
-  int stop_grace_sec = 10;               // stop_grace_period, rounded up to seconds
+  int stop_grace_sec = 10;  // stop_grace_period, rounded up to seconds
 
   friend bool operator==(const ServiceDef&, const ServiceDef&) = default;
 };
@@ -38,11 +38,11 @@ bool IsValidServiceName(std::string_view name);
 
 // One container of the project as Docker sees it.
 struct ContainerState {
-  std::string service;       // com.docker.compose.service
-  std::string container;     // container name, e.g. "vx11_switch_1" or "vx11-switch-1"
-  std::string id;            // container id (may be short or empty)
-  std::string state;         // created|running|paused|restarting|removing|exited|dead
-  std::string health;        // healthy|unhealthy|starting|"" (no healthcheck)
+  std::string service;    // com.docker.compose.service
+  std::string container;  // container name, e.g. "vx11_switch_1" or "vx11-switch-1"
+  std::string id;         // container id (may be short or empty)
+  std::string state;      // created|running|paused|restarting|removing|exited|dead
+  std::string health;     // healthy|unhealthy|starting|"" (no healthcheck)
   int restart_count = 0;
   std::optional<int> exit_code;
   // com.docker.compose.config-hash: the hash of the service configuration the
@@ -55,8 +55,8 @@ struct ContainerState {
 
 // One sample of a container's resource use (Engine API stats).
 struct ContainerStats {
-  double cpu_percent = 0;            // of one CPU: 100 = one core busy
-  std::uint64_t memory_bytes = 0;    // usage minus page cache
+  double cpu_percent = 0;          // of one CPU: 100 = one core busy
+  std::uint64_t memory_bytes = 0;  // usage minus page cache
   std::uint64_t memory_limit_bytes = 0;
   friend bool operator==(const ContainerStats&, const ContainerStats&) = default;
 };
@@ -68,6 +68,7 @@ std::vector<std::string> DependencyClosure(const ServiceModel& model,
 
 // `services` ordered so that every service comes after its dependencies
 // (dependencies outside `services` are ignored). Stable by name.
-std::vector<std::string> StartOrder(const ServiceModel& model, const std::set<std::string>& services);
+std::vector<std::string> StartOrder(const ServiceModel& model,
+                                    const std::set<std::string>& services);
 
 }  // namespace madre

@@ -31,22 +31,32 @@ bool Contains(const std::vector<std::string>& items, const std::string& item) {
 
 const char* ActionKindName(ActionKind kind) {
   switch (kind) {
-    case ActionKind::kStart: return "start";
-    case ActionKind::kStop: return "stop";
-    case ActionKind::kRestart: return "restart";
-    case ActionKind::kObserve: return "observe";
+    case ActionKind::kStart:
+      return "start";
+    case ActionKind::kStop:
+      return "stop";
+    case ActionKind::kRestart:
+      return "restart";
+    case ActionKind::kObserve:
+      return "observe";
   }
   return "unknown";
 }
 
 const char* ServicePhaseName(ServicePhase phase) {
   switch (phase) {
-    case ServicePhase::kUnknown: return "unknown";
-    case ServicePhase::kStopped: return "stopped";
-    case ServicePhase::kStarting: return "starting";
-    case ServicePhase::kRunning: return "running";
-    case ServicePhase::kStopping: return "stopping";
-    case ServicePhase::kFailed: return "failed";
+    case ServicePhase::kUnknown:
+      return "unknown";
+    case ServicePhase::kStopped:
+      return "stopped";
+    case ServicePhase::kStarting:
+      return "starting";
+    case ServicePhase::kRunning:
+      return "running";
+    case ServicePhase::kStopping:
+      return "stopping";
+    case ServicePhase::kFailed:
+      return "failed";
   }
   return "unknown";
 }
@@ -69,7 +79,8 @@ std::vector<std::string> Planner::ExpandServices(const std::vector<std::string>&
 }
 
 Status Planner::CheckOpen(const OpenRequest& request) const {
-  if (request.services.empty()) return Status::InvalidArgument("services must name at least one service");
+  if (request.services.empty())
+    return Status::InvalidArgument("services must name at least one service");
   std::set<std::string> refused;
   for (const auto& name : request.services) {
     if (!config_.allowlist.count(name) || !model_.Has(name)) refused.insert(name);
@@ -172,9 +183,9 @@ Status Planner::Close(const std::string& id, CloseReason reason, TimePoint now,
   window.state = WindowState::kClosing;
   window.close_reason = reason;
   MarkChanged(id);
-  const Actor actor = by ? *by
-                         : reason == CloseReason::kTtlExpired ? Actor(ActorKind::kTtl)
-                                                              : Actor::Client(window.actor);
+  const Actor actor = by                                   ? *by
+                      : reason == CloseReason::kTtlExpired ? Actor(ActorKind::kTtl)
+                                                           : Actor::Client(window.actor);
   closed_by_[id] = actor;
   Settle(actor, now);
   return Status::Ok();
@@ -185,12 +196,16 @@ Actor Planner::ClosedBy(const std::string& id) const {
   // Restored in `closing`: the closer is not stored; the reason tells what it can.
   const Window* window = FindWindow(id);
   switch (window ? window->close_reason : CloseReason::kNone) {
-    case CloseReason::kTtlExpired: return ActorKind::kTtl;
-    case CloseReason::kSoloMadreApplied: return ActorKind::kSoloMadre;
-    case CloseReason::kServiceStopped: return ActorKind::kService;
+    case CloseReason::kTtlExpired:
+      return ActorKind::kTtl;
+    case CloseReason::kSoloMadreApplied:
+      return ActorKind::kSoloMadre;
+    case CloseReason::kServiceStopped:
+      return ActorKind::kService;
     case CloseReason::kExecFailed:
     case CloseReason::kManualClose:
-    case CloseReason::kNone: return ActorKind::kMadre;
+    case CloseReason::kNone:
+      return ActorKind::kMadre;
   }
   return ActorKind::kMadre;
 }
@@ -227,7 +242,8 @@ Result<Window> Planner::Extend(const std::string& id, std::int64_t ttl_sec, Time
   }
   if (window.state == WindowState::kOpening) {
     const std::int64_t total = window.ttl_sec.value_or(0) + ttl_sec;
-    if (total > config_.max_ttl_sec) return Status::InvalidArgument("ttl_sec: total TTL over the limit");
+    if (total > config_.max_ttl_sec)
+      return Status::InvalidArgument("ttl_sec: total TTL over the limit");
     window.ttl_sec = total;
   } else {
     const TimePoint base = window.deadline && *window.deadline > now ? *window.deadline : now;
@@ -270,7 +286,8 @@ Status Planner::StopService(const std::string& service, TimePoint now) {
   // A service nothing wants but that is not known to run may still run (by
   // hand): stop it explicitly rather than trusting the last observation.
   ServiceTrack& track = services_[service];
-  if (!track.in_flight && track.phase != ServicePhase::kRunning) track.phase = ServicePhase::kRunning;
+  if (!track.in_flight && track.phase != ServicePhase::kRunning)
+    track.phase = ServicePhase::kRunning;
   track.not_before.reset();
   track.failures = 0;
   track.gave_up = false;
@@ -386,7 +403,8 @@ void Planner::Converge(const Actor& actor, TimePoint now) {
         // An always-on service is tried again after the back-off: madre keeps it running.
         if (!wanted) {
           to_stop.insert(name);
-        } else if (config_.always_on.count(name) && (!track.not_before || *track.not_before <= now)) {
+        } else if (config_.always_on.count(name) &&
+                   (!track.not_before || *track.not_before <= now)) {
           to_start.insert(name);
         }
         break;
@@ -459,13 +477,14 @@ void Planner::ApplyObservation(const std::vector<ContainerState>& observed,
     const bool running = track.observed && track.observed->Running();
     if (track.gave_up) {
       if (running != IsWanted(name)) continue;  // still not what is wanted: stays failed
-      track.gave_up = false;  // somebody fixed it by hand
+      track.gave_up = false;                    // somebody fixed it by hand
       track.failures = 0;
       track.phase = ServicePhase::kStopped;  // set from `running` below
     }
     // A failed service stays failed (a running container may still be
     // unready) until it is stopped or a new window starts it again.
-    if (track.phase == ServicePhase::kFailed && !(running && config_.always_on.count(name))) continue;
+    if (track.phase == ServicePhase::kFailed && !(running && config_.always_on.count(name)))
+      continue;
     if (running) {
       track.phase = ServicePhase::kRunning;
       if (!track.crashloop) track.error.clear();
@@ -485,7 +504,8 @@ void Planner::ApplyObservation(const std::vector<ContainerState>& observed,
 
 void Planner::OnActionDone(const ActionResult& result, TimePoint now) {
   auto it = in_flight_.find(result.action_id);
-  MADRE_CHECK_MSG(it != in_flight_.end(), "result for unknown action " + std::to_string(result.action_id));
+  MADRE_CHECK_MSG(it != in_flight_.end(),
+                  "result for unknown action " + std::to_string(result.action_id));
   const Action action = it->second;
   in_flight_.erase(it);
 

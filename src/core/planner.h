@@ -26,9 +26,9 @@
 namespace madre {
 
 struct PlannerConfig {
-  std::set<std::string> always_on;   // may hold names that are not compose services ("madre")
-  std::set<std::string> allowlist;   // services a window may name
-  int max_concurrent = 1;            // live windows at once
+  std::set<std::string> always_on;  // may hold names that are not compose services ("madre")
+  std::set<std::string> allowlist;  // services a window may name
+  int max_concurrent = 1;           // live windows at once
   std::int64_t max_ttl_sec = 7 * 24 * 3600;
   Duration resync_interval = Seconds(30);  // periodic observe; zero = never
   // A failed start or stop of a service is tried again after `retry_backoff`, doubling with
@@ -69,9 +69,9 @@ struct ServiceOutcome {
 
 struct ActionResult {
   std::int64_t action_id = 0;
-  Status status;                          // of the whole action
-  std::vector<ServiceOutcome> services;   // kStart/kStop/kRestart: one per service
-  std::vector<ContainerState> observed;   // kObserve (and any action that observed afterwards)
+  Status status;                         // of the whole action
+  std::vector<ServiceOutcome> services;  // kStart/kStop/kRestart: one per service
+  std::vector<ContainerState> observed;  // kObserve (and any action that observed afterwards)
   bool has_observation = false;
 };
 
@@ -85,12 +85,12 @@ struct ServiceTrack {
   std::optional<TimePoint> not_before;  // back-off after a failed action
   std::string error;                    // last failure
   std::optional<ContainerState> observed;
-  bool crashloop = false;               // dying repeatedly; cleared by the next start or stop
+  bool crashloop = false;  // dying repeatedly; cleared by the next start or stop
   // Order of observations: the value of the action counter when the last action result for
   // this service was applied. A listing taken by an action with a lower id (emitted, so
   // dispatched, before that result) may predate the result and is ignored for this service.
   std::int64_t result_mark = 0;
-  int failures = 0;                     // failed actions in a row; a success resets it
+  int failures = 0;  // failed actions in a row; a success resets it
   // `failures` reached PlannerConfig::retry_limit: phase `failed`, no automatic action any
   // more. Cleared by a success, by an observation showing what is wanted (stopped by hand),
   // by a command that names the service (open, service stop) and by ApplySoloMadre.
@@ -109,7 +109,8 @@ class Planner {
   // --- Client commands. Each is checked before anything changes. ---
   // The window that Open would create, without changing anything (so that
   // the caller can persist it first). Same errors as Open.
-  Result<Window> PreviewOpen(const OpenRequest& request, const std::string& id, TimePoint now) const;
+  Result<Window> PreviewOpen(const OpenRequest& request, const std::string& id,
+                             TimePoint now) const;
   // Creates a window in `opening` (or `open` at once when everything runs).
   Result<Window> Open(const OpenRequest& request, const std::string& id, TimePoint now);
   // Moves a live window to `closing`; it becomes `closed` when its stops are done. `by` is

@@ -1,8 +1,9 @@
 #include "core/planner.h"
-#include "testing/model_builder.h"
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
+
+#include "testing/model_builder.h"
 
 namespace madre {
 namespace {
@@ -13,11 +14,8 @@ using ::testing::IsEmpty;
 const TimePoint kT0 = FromMicros(1'795'514'400'000'000);
 
 ServiceModel Model() {
-  return ModelOf({{"redis", {}},
-                  {"db", {}},
-                  {"web", {"db", "redis"}},
-                  {"api", {"db"}},
-                  {"worker", {"api"}}});
+  return ModelOf(
+      {{"redis", {}}, {"db", {}}, {"web", {"db", "redis"}}, {"api", {"db"}}, {"worker", {"api"}}});
 }
 
 PlannerConfig Config(int max_concurrent = 4) {
@@ -138,7 +136,8 @@ TEST_F(PlannerTest, WindowExpiresAtItsDeadlineAndStopsItsServicesDependenciesInc
   EXPECT_THAT(actions[0].services, ElementsAre("web", "db"));  // dependents first
   EXPECT_EQ(actions[0].actor.kind, ActorKind::kTtl);
   EXPECT_EQ(StateOf("w1"), WindowState::kClosing);
-  ActionResult result{actions[0].id, Status::Ok(), {{"web", true, ""}, {"db", true, ""}}, {}, false};
+  ActionResult result{
+      actions[0].id, Status::Ok(), {{"web", true, ""}, {"db", true, ""}}, {}, false};
   planner_.OnActionDone(result, now_);
   auto changed = planner_.TakeChangedWindows();
   ASSERT_EQ(changed.size(), 1u);
@@ -189,9 +188,9 @@ TEST_F(PlannerTest, ExtendMovesTheDeadline) {
 
 TEST_F(PlannerTest, SharedServiceSurvivesTheFirstClose) {
   ObserveInitially({"redis"});
-  OpenOk({"web"}, 60, "w1");   // db, web
+  OpenOk({"web"}, 60, "w1");  // db, web
   FinishAll();
-  OpenOk({"api"}, 60, "w2");   // db (shared), api
+  OpenOk({"api"}, 60, "w2");  // db (shared), api
   auto starts = planner_.TakeActions();
   ASSERT_EQ(starts.size(), 1u);
   EXPECT_THAT(starts[0].services, ElementsAre("api"));  // db is already running: not restarted
@@ -250,8 +249,11 @@ TEST_F(PlannerTest, WindowWhoseEveryServiceFailsIsFailedAndCleansUp) {
   OpenOk({"api"}, 60);
   auto actions = planner_.TakeActions();
   ASSERT_EQ(actions.size(), 1u);
-  ActionResult result{actions[0].id, Status::Unavailable("compose failed"),
-                      {{"db", false, "no such image"}, {"api", false, "no such image"}}, {}, false};
+  ActionResult result{actions[0].id,
+                      Status::Unavailable("compose failed"),
+                      {{"db", false, "no such image"}, {"api", false, "no such image"}},
+                      {},
+                      false};
   planner_.OnActionDone(result, now_);
   auto changed = planner_.TakeChangedWindows();
   ASSERT_EQ(changed.size(), 1u);
@@ -268,8 +270,11 @@ TEST_F(PlannerTest, PartialFailureStillOpensAndReportsTheFailedService) {
   ObserveInitially({"redis"});
   OpenOk({"api"}, 60);
   auto actions = planner_.TakeActions();
-  ActionResult result{actions[0].id, Status::Unavailable("x"),
-                      {{"db", true, ""}, {"api", false, "exit 1"}}, {}, false};
+  ActionResult result{actions[0].id,
+                      Status::Unavailable("x"),
+                      {{"db", true, ""}, {"api", false, "exit 1"}},
+                      {},
+                      false};
   planner_.OnActionDone(result, now_);
   const Window* window = planner_.FindWindow("w1");
   ASSERT_NE(window, nullptr);
@@ -285,8 +290,8 @@ TEST_F(PlannerTest, NeverTwoActionsInFlightForOneService) {
   ASSERT_EQ(start.size(), 1u);
   ASSERT_TRUE(planner_.Close("w1", CloseReason::kManualClose, now_).ok());
   EXPECT_THAT(planner_.TakeActions(), IsEmpty());  // waits for the start to finish
-  planner_.OnActionDone({start[0].id, Status::Ok(), {{"db", true, ""}, {"api", true, ""}}, {}, false},
-                        now_);
+  planner_.OnActionDone(
+      {start[0].id, Status::Ok(), {{"db", true, ""}, {"api", true, ""}}, {}, false}, now_);
   auto stop = planner_.TakeActions();
   ASSERT_EQ(stop.size(), 1u);
   EXPECT_EQ(stop[0].kind, ActionKind::kStop);
@@ -350,8 +355,9 @@ TEST_F(PlannerTest, RestoredOpeningWindowWaitsForItsRunningServicesToProveReady)
   ASSERT_EQ(actions.size(), 1u);
   EXPECT_EQ(actions[0].kind, ActionKind::kStart);  // a no-op start, then the readiness wait
   EXPECT_THAT(actions[0].services, ElementsAre("db", "api"));
-  planner_.OnActionDone({actions[0].id, Status::Ok(), {{"db", true, ""}, {"api", true, ""}}, {}, false},
-                        now_ + Seconds(3));
+  planner_.OnActionDone(
+      {actions[0].id, Status::Ok(), {{"db", true, ""}, {"api", true, ""}}, {}, false},
+      now_ + Seconds(3));
   EXPECT_EQ(planner_.FindWindow("w")->state, WindowState::kOpen);
   EXPECT_EQ(planner_.FindWindow("w")->deadline, now_ + Seconds(63));
 }
@@ -364,8 +370,8 @@ TEST_F(PlannerTest, StoppingAServiceByHandRemovesItFromWindowsAndClosesEmptyOnes
   auto actions = planner_.TakeActions();
   ASSERT_EQ(actions.size(), 1u);
   EXPECT_THAT(actions[0].services, ElementsAre("api", "db"));
-  planner_.OnActionDone({actions[0].id, Status::Ok(), {{"api", true, ""}, {"db", true, ""}}, {}, false},
-                        now_);
+  planner_.OnActionDone(
+      {actions[0].id, Status::Ok(), {{"api", true, ""}, {"db", true, ""}}, {}, false}, now_);
   auto changed = planner_.TakeChangedWindows();
   ASSERT_FALSE(changed.empty());
   EXPECT_EQ(changed.back().state, WindowState::kClosed);
@@ -389,8 +395,8 @@ TEST_F(PlannerTest, FailedStopIsRetriedAfterBackoffOnly) {
   ObserveInitially({"redis", "worker"});
   auto stop = planner_.TakeActions();
   ASSERT_EQ(stop.size(), 1u);
-  planner_.OnActionDone({stop[0].id, Status::Unavailable("boom"), {{"worker", false, "boom"}}, {}, false},
-                        now_);
+  planner_.OnActionDone(
+      {stop[0].id, Status::Unavailable("boom"), {{"worker", false, "boom"}}, {}, false}, now_);
   EXPECT_THAT(planner_.TakeActions(), IsEmpty());
   EXPECT_EQ(planner_.NextDeadline(), now_ + Seconds(5));
   now_ += Seconds(5);
@@ -405,8 +411,9 @@ TEST_F(PlannerTest, FailedAlwaysOnServiceIsStartedAgainAfterTheBackoff) {
   auto start = planner_.TakeActions();
   ASSERT_EQ(start.size(), 1u);
   EXPECT_THAT(start[0].services, ElementsAre("redis"));
-  planner_.OnActionDone({start[0].id, Status::Unavailable("port busy"), {{"redis", false, "port busy"}}, {}, false},
-                        now_);
+  planner_.OnActionDone(
+      {start[0].id, Status::Unavailable("port busy"), {{"redis", false, "port busy"}}, {}, false},
+      now_);
   EXPECT_THAT(planner_.TakeActions(), IsEmpty());
   now_ += Seconds(5);
   planner_.Advance(now_);
@@ -425,8 +432,8 @@ std::vector<Duration> FailRepeatedly(Planner& planner, TimePoint& now, const std
     auto actions = planner.TakeActions();
     if (actions.size() != 1u) break;
     EXPECT_THAT(actions[0].services, ElementsAre(service));
-    planner.OnActionDone({actions[0].id, Status::Unavailable("boom"), {{service, false, "boom"}}, {}, false},
-                         now);
+    planner.OnActionDone(
+        {actions[0].id, Status::Unavailable("boom"), {{service, false, "boom"}}, {}, false}, now);
     const std::optional<TimePoint> next = planner.NextDeadline();
     if (!next) break;
     delays.push_back(*next - now);
@@ -445,7 +452,7 @@ TEST_F(PlannerTest, FailingStopBacksOffExponentiallyAndGivesUpAfterEightAttempts
   EXPECT_TRUE(track.gave_up);
   EXPECT_EQ(track.phase, ServicePhase::kFailed);
   EXPECT_EQ(track.error, "boom");
-  EXPECT_STREQ(ServiceStateName(track), "failed");  // what the service views show
+  EXPECT_STREQ(ServiceStateName(track), "failed");   // what the service views show
   EXPECT_EQ(planner_.NextDeadline(), std::nullopt);  // nothing scheduled for it any more
   now_ += Seconds(3600);
   planner_.Advance(now_);
@@ -478,9 +485,11 @@ TEST_F(PlannerTest, AGiveUpClearsWhenAnObservationShowsWhatIsWanted) {
   ObserveInitially({"redis", "worker"});
   FailRepeatedly(planner_, now_, "worker", 20);
   ASSERT_TRUE(planner_.services().at("worker").gave_up);
-  const std::int64_t still = planner_.RequestObserve(ActorKind::kReconcile);  // still running: stays failed
+  const std::int64_t still =
+      planner_.RequestObserve(ActorKind::kReconcile);  // still running: stays failed
   planner_.TakeActions();
-  planner_.OnActionDone({still, Status::Ok(), {}, {Running("redis"), Running("worker")}, true}, now_);
+  planner_.OnActionDone({still, Status::Ok(), {}, {Running("redis"), Running("worker")}, true},
+                        now_);
   EXPECT_TRUE(planner_.services().at("worker").gave_up);
   EXPECT_THAT(planner_.TakeActions(), IsEmpty());
   const std::int64_t fixed = planner_.RequestObserve(ActorKind::kReconcile);  // stopped by hand
@@ -501,8 +510,11 @@ TEST_F(PlannerTest, ASuccessResetsTheBackoff) {
   OpenOk({"worker"}, 60);
   auto start = planner_.TakeActions();
   ASSERT_EQ(start.size(), 1u);
-  planner_.OnActionDone({start[0].id, Status::Unavailable("x"), {{"db", true, ""}, {"api", true, ""},
-                                                                {"worker", false, "x"}}, {}, false},
+  planner_.OnActionDone({start[0].id,
+                         Status::Unavailable("x"),
+                         {{"db", true, ""}, {"api", true, ""}, {"worker", false, "x"}},
+                         {},
+                         false},
                         now_);
   EXPECT_EQ(*planner_.services().at("worker").not_before, now_ + Seconds(5));
 }
@@ -515,8 +527,11 @@ TEST_F(PlannerTest, AStaleListingAppliedAfterAnActionsResultDoesNotUndoIt) {
   // An observe runs beside the start and lists the project before the start is done...
   const std::int64_t observe = planner_.RequestObserve(ActorKind::kEvents);
   ASSERT_EQ(planner_.TakeActions().size(), 1u);
-  planner_.OnActionDone({start[0].id, Status::Ok(), {{"db", true, ""}, {"api", true, ""}},
-                         {Running("redis"), Running("db"), Running("api")}, true},
+  planner_.OnActionDone({start[0].id,
+                         Status::Ok(),
+                         {{"db", true, ""}, {"api", true, ""}},
+                         {Running("redis"), Running("db"), Running("api")},
+                         true},
                         now_);
   EXPECT_EQ(StateOf("w1"), WindowState::kOpen);
   // ...and its result arrives after the start's: db and api are not in it.
@@ -539,13 +554,14 @@ TEST_F(PlannerTest, ACloseIsAttributedToWhoClosedTheWindowNotWhoOpenedIt) {
   ObserveInitially({"redis"});
   OpenOk({"api"}, 60);  // opened by 127.0.0.1
   FinishAll();
-  ASSERT_TRUE(planner_.Close("w1", CloseReason::kManualClose, now_, Actor::Client("10.0.0.9")).ok());
+  ASSERT_TRUE(
+      planner_.Close("w1", CloseReason::kManualClose, now_, Actor::Client("10.0.0.9")).ok());
   auto stop = planner_.TakeActions();
   ASSERT_EQ(stop.size(), 1u);
   EXPECT_EQ(stop[0].actor, Actor::Client("10.0.0.9"));
   EXPECT_EQ(planner_.ClosedBy("w1").ToString(), "10.0.0.9");
-  planner_.OnActionDone({stop[0].id, Status::Ok(), {{"api", true, ""}, {"db", true, ""}}, {}, false},
-                        now_);
+  planner_.OnActionDone(
+      {stop[0].id, Status::Ok(), {{"api", true, ""}, {"db", true, ""}}, {}, false}, now_);
   OpenOk({"web"}, 60, "w2");
   FinishAll();
   now_ += Seconds(60);

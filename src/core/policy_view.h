@@ -30,8 +30,8 @@ std::set<std::string> ActiveServices(const WindowsById& windows);
 std::map<std::string, std::vector<std::string>> WindowsByService(const WindowsById& windows);
 
 struct SoloMadreCheck {
-  std::set<std::string> running;   // running services, plus always-on names madre itself is
-  std::set<std::string> expected;  // the always-on set
+  std::set<std::string> running;        // running services, plus always-on names madre itself is
+  std::set<std::string> expected;       // the always-on set
   std::vector<std::string> unexpected;  // running, not expected
   std::vector<std::string> missing;     // expected, not running
   bool policy_active = false;           // nothing unexpected and nothing missing

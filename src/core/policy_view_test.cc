@@ -11,7 +11,8 @@ namespace {
 using ::testing::ElementsAre;
 using ::testing::IsEmpty;
 
-Window WindowOf(std::string id, WindowState state, int created_sec, std::vector<std::string> services) {
+Window WindowOf(std::string id, WindowState state, int created_sec,
+                std::vector<std::string> services) {
   Window w;
   w.id = std::move(id);
   w.state = state;

@@ -27,19 +27,26 @@ std::string Describe(const ContainerState& c) {
 
 const char* ReadinessKindName(ReadinessKind kind) {
   switch (kind) {
-    case ReadinessKind::kDockerHealth: return "docker healthcheck";
-    case ReadinessKind::kHttp: return "http probe";
-    case ReadinessKind::kTcp: return "tcp probe";
-    case ReadinessKind::kRunningFor: return "running without restart";
+    case ReadinessKind::kDockerHealth:
+      return "docker healthcheck";
+    case ReadinessKind::kHttp:
+      return "http probe";
+    case ReadinessKind::kTcp:
+      return "tcp probe";
+    case ReadinessKind::kRunningFor:
+      return "running without restart";
   }
   return "unknown";
 }
 
 const char* VerdictName(Verdict verdict) {
   switch (verdict) {
-    case Verdict::kPending: return "pending";
-    case Verdict::kReady: return "ready";
-    case Verdict::kFailed: return "failed";
+    case Verdict::kPending:
+      return "pending";
+    case Verdict::kReady:
+      return "ready";
+    case Verdict::kFailed:
+      return "failed";
   }
   return "unknown";
 }
@@ -51,7 +58,8 @@ ReadinessSpec ReadinessFor(const ServiceDef& service, Duration default_timeout) 
     auto it = service.labels.find(key);
     return it == service.labels.end() ? "" : it->second;
   };
-  if (auto seconds = ParseSeconds(label("vx11.health.timeout_sec"))) spec.timeout = Seconds(*seconds);
+  if (auto seconds = ParseSeconds(label("vx11.health.timeout_sec")))
+    spec.timeout = Seconds(*seconds);
   if (service.has_healthcheck) {
     spec.kind = ReadinessKind::kDockerHealth;
   } else if (!label("vx11.health.url").empty()) {
@@ -69,7 +77,8 @@ ReadinessCheck EvaluateReadiness(const ReadinessSpec& spec,
                                  const std::optional<Status>& probe, ReadinessState& state,
                                  TimePoint now) {
   const bool timed_out = now - state.started >= spec.timeout;
-  const std::string after = "not ready after " + std::to_string(spec.timeout.count() / 1'000'000) + " s";
+  const std::string after =
+      "not ready after " + std::to_string(spec.timeout.count() / 1'000'000) + " s";
   if (!container) return {Verdict::kFailed, "no container for the service"};
   const ContainerState& c = *container;
   if (!state.first_restart_count) state.first_restart_count = c.restart_count;
@@ -96,7 +105,8 @@ ReadinessCheck EvaluateReadiness(const ReadinessSpec& spec,
     case ReadinessKind::kHttp:
     case ReadinessKind::kTcp:
       if (running && probe && probe->ok()) return {Verdict::kReady, spec.target + " answers"};
-      pending.detail = spec.target + ": " + (probe ? probe->message() : std::string("not probed yet"));
+      pending.detail =
+          spec.target + ": " + (probe ? probe->message() : std::string("not probed yet"));
       break;
     case ReadinessKind::kRunningFor:
       if (state.running_since && now - *state.running_since >= spec.settle) {

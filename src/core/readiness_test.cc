@@ -35,17 +35,22 @@ ServiceDef Def(bool healthcheck, std::map<std::string, std::string> labels = {})
 }
 
 TEST(ReadinessTest, SpecComesFromHealthcheckThenLabelsThenRunning) {
-  EXPECT_EQ(ReadinessFor(Def(true, {{"vx11.health.url", "http://127.0.0.1:1/h"}}), Seconds(60)).kind,
-            ReadinessKind::kDockerHealth);
-  ReadinessSpec http = ReadinessFor(Def(false, {{"vx11.health.url", "http://127.0.0.1:1/h"}}), Seconds(60));
+  EXPECT_EQ(
+      ReadinessFor(Def(true, {{"vx11.health.url", "http://127.0.0.1:1/h"}}), Seconds(60)).kind,
+      ReadinessKind::kDockerHealth);
+  ReadinessSpec http =
+      ReadinessFor(Def(false, {{"vx11.health.url", "http://127.0.0.1:1/h"}}), Seconds(60));
   EXPECT_EQ(http.kind, ReadinessKind::kHttp);
   EXPECT_EQ(http.target, "http://127.0.0.1:1/h");
   EXPECT_EQ(ReadinessFor(Def(false, {{"vx11.health.tcp", "127.0.0.1:6379"}}), Seconds(60)).kind,
             ReadinessKind::kTcp);
   EXPECT_EQ(ReadinessFor(Def(false), Seconds(60)).kind, ReadinessKind::kRunningFor);
-  EXPECT_EQ(ReadinessFor(Def(false, {{"vx11.health.timeout_sec", "20"}}), Seconds(60)).timeout, Seconds(20));
-  EXPECT_EQ(ReadinessFor(Def(false, {{"vx11.health.timeout_sec", "-3"}}), Seconds(60)).timeout, Seconds(60));
-  EXPECT_EQ(ReadinessFor(Def(false, {{"vx11.health.timeout_sec", "abc"}}), Seconds(60)).timeout, Seconds(60));
+  EXPECT_EQ(ReadinessFor(Def(false, {{"vx11.health.timeout_sec", "20"}}), Seconds(60)).timeout,
+            Seconds(20));
+  EXPECT_EQ(ReadinessFor(Def(false, {{"vx11.health.timeout_sec", "-3"}}), Seconds(60)).timeout,
+            Seconds(60));
+  EXPECT_EQ(ReadinessFor(Def(false, {{"vx11.health.timeout_sec", "abc"}}), Seconds(60)).timeout,
+            Seconds(60));
 }
 
 TEST(ReadinessTest, HealthcheckServiceIsReadyOnlyWhenHealthy) {
@@ -53,25 +58,31 @@ TEST(ReadinessTest, HealthcheckServiceIsReadyOnlyWhenHealthy) {
   ReadinessState state = StartedAt(kT0);
   EXPECT_EQ(EvaluateReadiness(spec, C("running", "starting"), std::nullopt, state, kT0).verdict,
             Verdict::kPending);
-  EXPECT_EQ(EvaluateReadiness(spec, C("running", "unhealthy"), std::nullopt, state, kT0 + Seconds(5)).verdict,
-            Verdict::kPending);  // unhealthy fails only past the timeout
-  EXPECT_EQ(EvaluateReadiness(spec, C("running", "healthy"), std::nullopt, state, kT0 + Seconds(6)).verdict,
+  EXPECT_EQ(
+      EvaluateReadiness(spec, C("running", "unhealthy"), std::nullopt, state, kT0 + Seconds(5))
+          .verdict,
+      Verdict::kPending);  // unhealthy fails only past the timeout
+  EXPECT_EQ(EvaluateReadiness(spec, C("running", "healthy"), std::nullopt, state, kT0 + Seconds(6))
+                .verdict,
             Verdict::kReady);
 }
 
 TEST(ReadinessTest, UnhealthyPastTheTimeoutFails) {
   ReadinessSpec spec = ReadinessFor(Def(true), Seconds(30));
   ReadinessState state = StartedAt(kT0);
-  ReadinessCheck check = EvaluateReadiness(spec, C("running", "unhealthy"), std::nullopt, state, kT0 + Seconds(30));
+  ReadinessCheck check =
+      EvaluateReadiness(spec, C("running", "unhealthy"), std::nullopt, state, kT0 + Seconds(30));
   EXPECT_EQ(check.verdict, Verdict::kFailed);
   EXPECT_EQ(check.detail, "not ready after 30 s (health: unhealthy)");
 }
 
 TEST(ReadinessTest, ProbeServiceIsReadyWhenTheProbeAnswers) {
-  ReadinessSpec spec = ReadinessFor(Def(false, {{"vx11.health.url", "http://127.0.0.1:9/h"}}), Seconds(30));
+  ReadinessSpec spec =
+      ReadinessFor(Def(false, {{"vx11.health.url", "http://127.0.0.1:9/h"}}), Seconds(30));
   ReadinessState state = StartedAt(kT0);
-  EXPECT_EQ(EvaluateReadiness(spec, C("running"), Status::Unavailable("refused"), state, kT0).verdict,
-            Verdict::kPending);
+  EXPECT_EQ(
+      EvaluateReadiness(spec, C("running"), Status::Unavailable("refused"), state, kT0).verdict,
+      Verdict::kPending);
   EXPECT_EQ(EvaluateReadiness(spec, C("running"), Status::Ok(), state, kT0 + Seconds(1)).verdict,
             Verdict::kReady);
 }
@@ -79,13 +90,17 @@ TEST(ReadinessTest, ProbeServiceIsReadyWhenTheProbeAnswers) {
 TEST(ReadinessTest, PlainServiceNeedsOneSecondRunningWithoutRestart) {
   ReadinessSpec spec = ReadinessFor(Def(false), Seconds(30));
   ReadinessState state = StartedAt(kT0);
-  EXPECT_EQ(EvaluateReadiness(spec, C("running"), std::nullopt, state, kT0).verdict, Verdict::kPending);
-  EXPECT_EQ(EvaluateReadiness(spec, C("running", "", 1), std::nullopt, state, kT0 + Millis(900)).verdict,
-            Verdict::kPending);  // restarted: the second starts again
-  EXPECT_EQ(EvaluateReadiness(spec, C("running", "", 1), std::nullopt, state, kT0 + Millis(1500)).verdict,
+  EXPECT_EQ(EvaluateReadiness(spec, C("running"), std::nullopt, state, kT0).verdict,
             Verdict::kPending);
-  EXPECT_EQ(EvaluateReadiness(spec, C("running", "", 1), std::nullopt, state, kT0 + Millis(1900)).verdict,
-            Verdict::kReady);
+  EXPECT_EQ(
+      EvaluateReadiness(spec, C("running", "", 1), std::nullopt, state, kT0 + Millis(900)).verdict,
+      Verdict::kPending);  // restarted: the second starts again
+  EXPECT_EQ(
+      EvaluateReadiness(spec, C("running", "", 1), std::nullopt, state, kT0 + Millis(1500)).verdict,
+      Verdict::kPending);
+  EXPECT_EQ(
+      EvaluateReadiness(spec, C("running", "", 1), std::nullopt, state, kT0 + Millis(1900)).verdict,
+      Verdict::kReady);
 }
 
 TEST(ReadinessTest, ExitedContainerFailsAtOnceWithItsExitCode) {
@@ -94,7 +109,8 @@ TEST(ReadinessTest, ExitedContainerFailsAtOnceWithItsExitCode) {
   ReadinessCheck check = EvaluateReadiness(spec, C("exited"), std::nullopt, state, kT0);
   EXPECT_EQ(check.verdict, Verdict::kFailed);
   EXPECT_EQ(check.detail, "container exited (exit code 1)");
-  EXPECT_EQ(EvaluateReadiness(spec, std::nullopt, std::nullopt, state, kT0).verdict, Verdict::kFailed);
+  EXPECT_EQ(EvaluateReadiness(spec, std::nullopt, std::nullopt, state, kT0).verdict,
+            Verdict::kFailed);
 }
 
 TEST(ReadinessTest, RestartingInALoopFails) {
@@ -102,9 +118,11 @@ TEST(ReadinessTest, RestartingInALoopFails) {
   ReadinessState state = StartedAt(kT0);
   EXPECT_EQ(EvaluateReadiness(spec, C("running", "starting", 0), std::nullopt, state, kT0).verdict,
             Verdict::kPending);
-  EXPECT_EQ(EvaluateReadiness(spec, C("restarting", "", 1), std::nullopt, state, kT0 + Seconds(1)).verdict,
+  EXPECT_EQ(EvaluateReadiness(spec, C("restarting", "", 1), std::nullopt, state, kT0 + Seconds(1))
+                .verdict,
             Verdict::kPending);
-  ReadinessCheck check = EvaluateReadiness(spec, C("restarting", "", 2), std::nullopt, state, kT0 + Seconds(2));
+  ReadinessCheck check =
+      EvaluateReadiness(spec, C("restarting", "", 2), std::nullopt, state, kT0 + Seconds(2));
   EXPECT_EQ(check.verdict, Verdict::kFailed);
   EXPECT_EQ(check.detail.rfind("restarting in a loop: 2 restarts", 0), 0u) << check.detail;
 }

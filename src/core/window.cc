@@ -4,11 +4,16 @@ namespace madre {
 
 const char* WindowStateName(WindowState state) {
   switch (state) {
-    case WindowState::kOpening: return "opening";
-    case WindowState::kOpen: return "open";
-    case WindowState::kClosing: return "closing";
-    case WindowState::kClosed: return "closed";
-    case WindowState::kFailed: return "failed";
+    case WindowState::kOpening:
+      return "opening";
+    case WindowState::kOpen:
+      return "open";
+    case WindowState::kClosing:
+      return "closing";
+    case WindowState::kClosed:
+      return "closed";
+    case WindowState::kFailed:
+      return "failed";
   }
   return "unknown";
 }
@@ -23,20 +28,26 @@ std::optional<WindowState> ParseWindowState(const std::string& text) {
 
 const char* CloseReasonName(CloseReason reason) {
   switch (reason) {
-    case CloseReason::kNone: return "";
-    case CloseReason::kManualClose: return "manual_close";
-    case CloseReason::kTtlExpired: return "ttl_expired";
-    case CloseReason::kExecFailed: return "exec_failed";
-    case CloseReason::kSoloMadreApplied: return "solo_madre_applied";
-    case CloseReason::kServiceStopped: return "service_stopped";
+    case CloseReason::kNone:
+      return "";
+    case CloseReason::kManualClose:
+      return "manual_close";
+    case CloseReason::kTtlExpired:
+      return "ttl_expired";
+    case CloseReason::kExecFailed:
+      return "exec_failed";
+    case CloseReason::kSoloMadreApplied:
+      return "solo_madre_applied";
+    case CloseReason::kServiceStopped:
+      return "service_stopped";
   }
   return "";
 }
 
 std::optional<CloseReason> ParseCloseReason(const std::string& text) {
-  for (CloseReason r : {CloseReason::kNone, CloseReason::kManualClose, CloseReason::kTtlExpired,
-                        CloseReason::kExecFailed, CloseReason::kSoloMadreApplied,
-                        CloseReason::kServiceStopped}) {
+  for (CloseReason r :
+       {CloseReason::kNone, CloseReason::kManualClose, CloseReason::kTtlExpired,
+        CloseReason::kExecFailed, CloseReason::kSoloMadreApplied, CloseReason::kServiceStopped}) {
     if (text == CloseReasonName(r)) return r;
   }
   return std::nullopt;

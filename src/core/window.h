@@ -11,7 +11,14 @@
 namespace madre {
 
 enum class WindowState { kOpening, kOpen, kClosing, kClosed, kFailed };
-enum class CloseReason { kNone, kManualClose, kTtlExpired, kExecFailed, kSoloMadreApplied, kServiceStopped };
+enum class CloseReason {
+  kNone,
+  kManualClose,
+  kTtlExpired,
+  kExecFailed,
+  kSoloMadreApplied,
+  kServiceStopped
+};
 
 const char* WindowStateName(WindowState state);
 std::optional<WindowState> ParseWindowState(const std::string& text);
@@ -32,22 +39,23 @@ struct Window {
   std::string id;
   WindowState state = WindowState::kOpening;
   bool hold = false;
-  std::string mode = "ttl";                  // "ttl" | "hold" (as requested)
-  std::vector<std::string> services;         // as requested, sorted
-  std::vector<std::string> effective_services;  // with depends_on closure, minus always-on, start order
+  std::string mode = "ttl";           // "ttl" | "hold" (as requested)
+  std::vector<std::string> services;  // as requested, sorted
+  std::vector<std::string>
+      effective_services;  // with depends_on closure, minus always-on, start order
   std::string reason = "manual";
-  std::string actor;                         // client address that opened it
+  std::string actor;  // client address that opened it
   TimePoint created_at{};
   std::optional<TimePoint> opened_at;
-  std::optional<std::int64_t> ttl_sec;       // nullopt: no TTL (hold mode)
-  std::optional<TimePoint> deadline;         // set when the window opens (TTL counts from then)
+  std::optional<std::int64_t> ttl_sec;  // nullopt: no TTL (hold mode)
+  std::optional<TimePoint> deadline;    // set when the window opens (TTL counts from then)
   std::optional<TimePoint> closed_at;
   CloseReason close_reason = CloseReason::kNone;
   std::vector<std::string> services_started;  // started by this window's open, in start order
   std::vector<std::string> services_stopped;  // stopped because this window closed
   std::map<std::string, ServiceStatus> services_status;
-  std::string error;                         // why it failed, if it did
-  bool skip_health = false;                  // ready as soon as the containers run
+  std::string error;         // why it failed, if it did
+  bool skip_health = false;  // ready as soon as the containers run
 
   bool Live() const { return state == WindowState::kOpening || state == WindowState::kOpen; }
   bool Terminal() const { return state == WindowState::kClosed || state == WindowState::kFailed; }

@@ -4,6 +4,7 @@
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <sys/stat.h>
+#include <toml++/toml.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -12,7 +13,6 @@
 #include <fstream>
 #include <random>
 #include <sstream>
-#include <toml++/toml.h>
 
 #include "base/text.h"
 
@@ -24,7 +24,8 @@ std::set<std::string> DaemonConfig::EffectiveAlwaysOn() const {
   return out;
 }
 
-std::set<std::string> DaemonConfig::EffectiveAllowlist(const std::set<std::string>& services) const {
+std::set<std::string> DaemonConfig::EffectiveAllowlist(
+    const std::set<std::string>& services) const {
   if (allowlist) return *allowlist;
   const std::set<std::string> always = EffectiveAlwaysOn();
   std::set<std::string> out;
@@ -64,7 +65,8 @@ Result<int> ParseIntSetting(const std::string& name, const std::string& value, i
   } catch (...) {
     pos = 0;
   }
-  if (pos != value.size()) return Status::InvalidArgument(name + "=" + value + " is not an integer");
+  if (pos != value.size())
+    return Status::InvalidArgument(name + "=" + value + " is not an integer");
   if (n < min || n > max) {
     return Status::InvalidArgument(name + "=" + value + " is out of range [" + std::to_string(min) +
                                    ", " + std::to_string(max) + "]");
@@ -87,8 +89,8 @@ std::set<std::string> ToSet(const std::vector<std::string>& items) {
 }
 
 Status CheckLogLevel(const std::string& name, const std::string& level) {
-  static const std::set<std::string> kLevels = {"TRACE", "DEBUG", "INFO", "WARNING", "WARN",
-                                                "ERROR", "CRITICAL", "OFF"};
+  static const std::set<std::string> kLevels = {"TRACE", "DEBUG", "INFO",     "WARNING",
+                                                "WARN",  "ERROR", "CRITICAL", "OFF"};
   std::string upper;
   for (char c : level) upper += static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
   if (!kLevels.count(upper)) {
@@ -130,7 +132,8 @@ Status ApplyEnv(const EnvLookup& env, DaemonConfig& c) {
                      ParseIntSetting("VX11_POWER_WINDOWS_TTL_CHECK_INTERVAL", *v, 1, 3600));
   }
   if (auto v = get("VX11_POWER_WINDOWS_MAX_CONCURRENT")) {
-    ASSIGN_OR_RETURN(c.max_concurrent, ParseIntSetting("VX11_POWER_WINDOWS_MAX_CONCURRENT", *v, 1, 10000));
+    ASSIGN_OR_RETURN(c.max_concurrent,
+                     ParseIntSetting("VX11_POWER_WINDOWS_MAX_CONCURRENT", *v, 1, 10000));
   }
   if (auto v = get("VX11_POWER_WINDOWS_LOG_LEVEL")) {
     RETURN_IF_ERROR(CheckLogLevel("VX11_POWER_WINDOWS_LOG_LEVEL", *v));
@@ -190,13 +193,33 @@ Status ApplyToml(std::string_view text, const std::string& origin, DaemonConfig&
     msg << origin << ":" << e.source().begin.line << ": " << e.description();
     return Status::InvalidArgument(msg.str());
   }
-  static const std::set<std::string> kKnown = {
-      "bind", "port", "compose_project", "compose_dir", "compose_files", "compose_cmd",
-      "always_on", "core_mode", "allowlist", "windows_enabled", "timeout_sec",
-      "ttl_check_interval", "max_concurrent", "log_level", "state_dir", "audit_dir",
-      "audit_hmac_key_file", "audit_retention_days", "window_history_retention_days",
-      "docker_host", "resync_sec", "health_timeout_sec", "crashloop_action", "throttle_cpu_pct",
-      "throttle_mode", "stop_strategy", "metrics_public"};
+  static const std::set<std::string> kKnown = {"bind",
+                                               "port",
+                                               "compose_project",
+                                               "compose_dir",
+                                               "compose_files",
+                                               "compose_cmd",
+                                               "always_on",
+                                               "core_mode",
+                                               "allowlist",
+                                               "windows_enabled",
+                                               "timeout_sec",
+                                               "ttl_check_interval",
+                                               "max_concurrent",
+                                               "log_level",
+                                               "state_dir",
+                                               "audit_dir",
+                                               "audit_hmac_key_file",
+                                               "audit_retention_days",
+                                               "window_history_retention_days",
+                                               "docker_host",
+                                               "resync_sec",
+                                               "health_timeout_sec",
+                                               "crashloop_action",
+                                               "throttle_cpu_pct",
+                                               "throttle_mode",
+                                               "stop_strategy",
+                                               "metrics_public"};
   for (const auto& [key, node] : table) {
     if (!kKnown.count(std::string(key.str()))) {
       return Status::InvalidArgument(origin + ": unknown setting '" + std::string(key.str()) + "'");
@@ -214,7 +237,8 @@ Status ApplyToml(std::string_view text, const std::string& origin, DaemonConfig&
     if (auto node = table[key]; node) {
       auto v = node.value<int64_t>();
       if (!v) return Status::InvalidArgument(origin + ": " + key + " must be an integer");
-      if (*v < min || *v > max) return Status::InvalidArgument(origin + ": " + key + " is out of range");
+      if (*v < min || *v > max)
+        return Status::InvalidArgument(origin + ": " + key + " is out of range");
       out = static_cast<int>(*v);
     }
     return Status::Ok();
@@ -245,11 +269,14 @@ Status ApplyToml(std::string_view text, const std::string& origin, DaemonConfig&
   RETURN_IF_ERROR(integer("port", 0, 65535, c.port));
   RETURN_IF_ERROR(str("compose_project", [&](const std::string& v) { c.compose_project = v; }));
   RETURN_IF_ERROR(str("compose_dir", [&](const std::string& v) { c.compose_dir = v; }));
-  RETURN_IF_ERROR(list("compose_files", [&](const std::vector<std::string>& v) { c.compose_files = v; }));
+  RETURN_IF_ERROR(
+      list("compose_files", [&](const std::vector<std::string>& v) { c.compose_files = v; }));
   RETURN_IF_ERROR(str("compose_cmd", [&](const std::string& v) { c.compose_cmd = v; }));
-  RETURN_IF_ERROR(list("always_on", [&](const std::vector<std::string>& v) { c.always_on = ToSet(v); }));
+  RETURN_IF_ERROR(
+      list("always_on", [&](const std::vector<std::string>& v) { c.always_on = ToSet(v); }));
   RETURN_IF_ERROR(boolean("core_mode", c.core_mode));
-  RETURN_IF_ERROR(list("allowlist", [&](const std::vector<std::string>& v) { c.allowlist = ToSet(v); }));
+  RETURN_IF_ERROR(
+      list("allowlist", [&](const std::vector<std::string>& v) { c.allowlist = ToSet(v); }));
   RETURN_IF_ERROR(boolean("windows_enabled", c.windows_enabled));
   RETURN_IF_ERROR(boolean("metrics_public", c.metrics_public));
   RETURN_IF_ERROR(integer("timeout_sec", 1, 3600, c.timeout_sec));
@@ -303,7 +330,9 @@ Status ResolveToken(const EnvLookup& env, DaemonConfig& c) {
   std::error_code ec;
   if (!std::filesystem::exists(c.state_dir)) {
     std::filesystem::create_directories(c.state_dir, ec);
-    if (ec) return Status::Internal("cannot create state dir " + c.state_dir.string() + ": " + ec.message());
+    if (ec)
+      return Status::Internal("cannot create state dir " + c.state_dir.string() + ": " +
+                              ec.message());
     // It holds the token and the database (with the audit): only the owner reads it.
     std::filesystem::permissions(c.state_dir, std::filesystem::perms::owner_all, ec);
   }

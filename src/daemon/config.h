@@ -18,14 +18,14 @@ namespace madre {
 struct DaemonConfig {
   std::string bind = "127.0.0.1";
   int port = 8001;
-  std::string token;  // resolved by ResolveToken; never logged
+  std::string token;         // resolved by ResolveToken; never logged
   std::string token_source;  // "VX11_TENTACULO_LINK_TOKEN", "VX11_TOKEN" or the token file path
   std::string compose_project = "vx11";
-  std::filesystem::path compose_dir;  // empty: current dir
+  std::filesystem::path compose_dir;       // empty: current dir
   std::vector<std::string> compose_files;  // empty: docker-compose.yml (+ override if present)
   std::optional<std::string> compose_cmd;  // VX11_COMPOSE_CMD
   std::set<std::string> always_on = {"madre", "redis"};
-  bool core_mode = false;  // adds tentaculo_link to always_on
+  bool core_mode = false;                          // adds tentaculo_link to always_on
   std::optional<std::set<std::string>> allowlist;  // nullopt: every compose service not always-on
   bool windows_enabled = true;
   int timeout_sec = 30;
@@ -40,13 +40,13 @@ struct DaemonConfig {
   int window_history_retention_days = 0;  // 0: keep every closed window
   std::string docker_host = "unix:///var/run/docker.sock";
   int resync_sec = 30;
-  int health_timeout_sec = 60;          // readiness limit without vx11.health.timeout_sec
+  int health_timeout_sec = 60;              // readiness limit without vx11.health.timeout_sec
   std::string crashloop_action = "report";  // report|stop
   int throttle_cpu_pct = 70;                // 0 or 100: no throttling
   std::string throttle_mode = "wait";       // wait|refuse
   std::string stop_strategy = "stop";       // stop|pause
   std::size_t max_body_bytes = 1 << 20;
-  bool metrics_public = false;              // VX11_METRICS_PUBLIC: GET /metrics without the token
+  bool metrics_public = false;  // VX11_METRICS_PUBLIC: GET /metrics without the token
 
   std::set<std::string> EffectiveAlwaysOn() const;
   // The services windows may name: `allowlist` when set, else every service of `services`

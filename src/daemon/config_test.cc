@@ -6,7 +6,6 @@
 #include <filesystem>
 #include <fstream>
 
-
 namespace madre {
 namespace {
 
@@ -48,7 +47,8 @@ TEST(ConfigTest, EnvironmentIsRead) {
   EXPECT_EQ(c.port, 9001);
   EXPECT_EQ(c.compose_project, "p");
   EXPECT_EQ(c.compose_files, (std::vector<std::string>{"a.yml", "b.yml"}));
-  EXPECT_EQ(c.EffectiveAlwaysOn(), (std::set<std::string>{"db", "madre", "redis", "tentaculo_link"}));
+  EXPECT_EQ(c.EffectiveAlwaysOn(),
+            (std::set<std::string>{"db", "madre", "redis", "tentaculo_link"}));
   EXPECT_EQ(c.allowlist, (std::set<std::string>{"web"}));
   EXPECT_FALSE(c.windows_enabled);
   EXPECT_EQ(c.max_concurrent, 3);
@@ -73,7 +73,8 @@ TEST(ConfigTest, BadValuesNameTheVariable) {
 
 TEST(ConfigTest, TomlOverridesAndRejectsUnknownKeysWithTheLine) {
   DaemonConfig c;
-  ASSERT_TRUE(ApplyToml("port = 9100\nalways_on = [\"madre\"]\nmax_concurrent = 2\n", "m.toml", c).ok());
+  ASSERT_TRUE(
+      ApplyToml("port = 9100\nalways_on = [\"madre\"]\nmax_concurrent = 2\n", "m.toml", c).ok());
   EXPECT_EQ(c.port, 9100);
   EXPECT_EQ(c.always_on, std::set<std::string>{"madre"});
   EXPECT_EQ(c.max_concurrent, 2);
@@ -86,7 +87,8 @@ TEST(ConfigTest, TomlOverridesAndRejectsUnknownKeysWithTheLine) {
 }
 
 TEST(ConfigTest, TokenComesFromTheEnvironmentThenAFileMadeOnce) {
-  const auto dir = std::filesystem::temp_directory_path() / ("madre-config-test-" + std::to_string(getpid()));
+  const auto dir =
+      std::filesystem::temp_directory_path() / ("madre-config-test-" + std::to_string(getpid()));
   std::filesystem::remove_all(dir);
   DaemonConfig c;
   c.state_dir = dir;
@@ -108,8 +110,8 @@ TEST(ConfigTest, TokenComesFromTheEnvironmentThenAFileMadeOnce) {
 }
 
 TEST(ConfigTest, TheTokenFileIsTrimmedAsTheCliTrimsIt) {
-  const auto dir = std::filesystem::temp_directory_path() /
-                   ("madre-config-trim-" + std::to_string(getpid()));
+  const auto dir =
+      std::filesystem::temp_directory_path() / ("madre-config-trim-" + std::to_string(getpid()));
   std::filesystem::create_directories(dir);
   std::ofstream(dir / "token") << "  0123456789abcdef0123\r\n\n";
   DaemonConfig c;
@@ -120,8 +122,8 @@ TEST(ConfigTest, TheTokenFileIsTrimmedAsTheCliTrimsIt) {
 }
 
 TEST(ConfigTest, ABlankTokenFileIsRefusedAndLeftAsItIs) {
-  const auto dir = std::filesystem::temp_directory_path() /
-                   ("madre-config-blank-" + std::to_string(getpid()));
+  const auto dir =
+      std::filesystem::temp_directory_path() / ("madre-config-blank-" + std::to_string(getpid()));
   std::filesystem::create_directories(dir);
   std::ofstream(dir / "token") << " \r\n";
   DaemonConfig c;
@@ -145,8 +147,8 @@ TEST(ConfigTest, AShortTokenIsAcceptedWithAWarningThatDoesNotShowIt) {
 }
 
 TEST(ConfigTest, LoopbackAddressesAreRecognised) {
-  for (const char* address : {"127.0.0.1", "127.1.2.3", "::1", "[::1]", "localhost",
-                              "::ffff:127.0.0.1"}) {
+  for (const char* address :
+       {"127.0.0.1", "127.1.2.3", "::1", "[::1]", "localhost", "::ffff:127.0.0.1"}) {
     EXPECT_TRUE(IsLoopbackAddress(address)) << address;
   }
   for (const char* address : {"0.0.0.0", "::", "192.168.1.10", "10.0.0.1", "128.0.0.1",
@@ -166,8 +168,8 @@ TEST(ConfigTest, ANonLoopbackBindIsWarnedAboutClearText) {
 }
 
 TEST(ConfigTest, TheAuditKeyFileIsReadTrimmedAndMustLiveOutsideTheStateDir) {
-  const auto dir = std::filesystem::temp_directory_path() /
-                   ("madre-config-key-" + std::to_string(getpid()));
+  const auto dir =
+      std::filesystem::temp_directory_path() / ("madre-config-key-" + std::to_string(getpid()));
   std::filesystem::create_directories(dir / "state");
   DaemonConfig c;
   c.state_dir = dir / "state";
@@ -204,9 +206,8 @@ TEST(ConfigTest, RetentionDefaultsToKeepingEverythingAndIsReadFromEnvAndToml) {
                   .ok());
   EXPECT_EQ(c.audit_retention_days, 90);
   EXPECT_EQ(c.window_history_retention_days, 30);
-  ASSERT_TRUE(ApplyToml("audit_retention_days = 7\nwindow_history_retention_days = 0\n", "m.toml",
-                        c)
-                  .ok());
+  ASSERT_TRUE(
+      ApplyToml("audit_retention_days = 7\nwindow_history_retention_days = 0\n", "m.toml", c).ok());
   EXPECT_EQ(c.audit_retention_days, 7);
   EXPECT_EQ(c.window_history_retention_days, 0);
   EXPECT_EQ(ApplyEnv(Env({{"VX11_AUDIT_RETENTION_DAYS", "-1"}}), c).code(),

@@ -1,38 +1,38 @@
 #include "daemon/serve.h"
 
 #include <signal.h>
+#include <spdlog/sinks/stdout_color_sinks.h>
+#include <spdlog/spdlog.h>
 
 #include <atomic>
 #include <chrono>
 #include <fstream>
-#include <stop_token>
 #include <future>
 #include <random>
 #include <sstream>
-#include <spdlog/sinks/stdout_color_sinks.h>
-#include <spdlog/spdlog.h>
+#include <stop_token>
 
 #include "adapters/compose/compose_cli_runner.h"
+#include "adapters/compose/compose_ps_observer.h"
 #include "adapters/docker/docker_engine_client.h"
 #include "adapters/docker/docker_events.h"
-#include "adapters/probe/loopback_probe.h"
 #include "adapters/exec/deadline_timer.h"
 #include "adapters/exec/interruptible_sleep.h"
 #include "adapters/exec/thread_pool_executor.h"
+#include "adapters/host/host_cpu_meter.h"
+#include "adapters/host/host_metrics.h"
 #include "adapters/http/http_server.h"
+#include "adapters/probe/loopback_probe.h"
 #include "adapters/process/posix_process_runner.h"
 #include "adapters/sqlite/private_files.h"
 #include "adapters/sqlite/retention.h"
 #include "adapters/sqlite/sqlite_audit_log.h"
 #include "adapters/sqlite/sqlite_db.h"
 #include "adapters/sqlite/sqlite_window_store.h"
-#include "adapters/compose/compose_ps_observer.h"
-#include "adapters/host/host_cpu_meter.h"
-#include "adapters/host/host_metrics.h"
 #include "daemon/config.h"
-#include "http_api/router.h"
 #include "engine/engine.h"
 #include "engine/engine_metrics.h"
+#include "http_api/router.h"
 
 #ifndef MADRE_VERSION
 #define MADRE_VERSION "dev"
@@ -202,7 +202,8 @@ PlannerConfig BuildPlannerConfig(const DaemonConfig& config, const ServiceModel&
   std::set<std::string> services;
   for (const auto& [name, def] : model.services) services.insert(name);
   for (const auto& name : config.allowlist.value_or(std::set<std::string>{})) {
-    if (!model.Has(name)) spdlog::warn("VX11_ALLOWLIST names {}, which is not a compose service", name);
+    if (!model.Has(name))
+      spdlog::warn("VX11_ALLOWLIST names {}, which is not a compose service", name);
   }
   planner_config.allowlist = config.EffectiveAllowlist(services);
   return planner_config;
@@ -383,8 +384,15 @@ int Serve(const ServeFlags& flags) {
   ThreadPoolExecutor http_jobs(2, "madre-http", log_job_error);
   ServerLoopExecutor loop;
   LoopbackProbe probe;
-  EngineDeps deps{clock,   compose, *observers.observer, store,  **audit,
-                  workers, loop,    NewUuid,   probe,
+  EngineDeps deps{clock,
+                  compose,
+                  *observers.observer,
+                  store,
+                  **audit,
+                  workers,
+                  loop,
+                  NewUuid,
+                  probe,
                   [stop = shutdown.get_token()](Duration d) { SleepUnlessStopped(d, stop); }};
   deps.stop = shutdown.get_token();
   deps.stop_lane = &stop_lane;
@@ -402,9 +410,8 @@ int Serve(const ServeFlags& flags) {
       .observer = *observers.observer,
       .workers = http_jobs,
       .loop = loop,
-      .after = [&loop](Duration delay, std::function<void()> job) {
-        loop.PostAfter(delay, std::move(job));
-      },
+      .after = [&loop](Duration delay,
+                       std::function<void()> job) { loop.PostAfter(delay, std::move(job)); },
       .cpu_busy = [&cpu_meter]() -> std::optional<double> {
         std::optional<host::CpuUsage> usage = cpu_meter.Recent();
         if (!usage) return std::nullopt;
@@ -421,8 +428,8 @@ int Serve(const ServeFlags& flags) {
   // The engine, the router and every Post()ed job share one thread: the single-owner invariant
   // that lets them keep their state without locks.
   MADRE_CHECK_MSG(http.threads == 1, "the HTTP server must run exactly one io thread");
-  Result<std::unique_ptr<HttpServer>> server = HttpServer::Start(
-      http, [&router](HttpRequest request, Responder respond) {
+  Result<std::unique_ptr<HttpServer>> server =
+      HttpServer::Start(http, [&router](HttpRequest request, Responder respond) {
         router.Handle(std::move(request), std::move(respond));
       });
   if (!server.ok()) {
@@ -458,7 +465,8 @@ int Serve(const ServeFlags& flags) {
     router.OnEngineChange();
   });
   engine.SetOnWindowChanged([&router](const Window& window) { router.PublishWindow(window); });
-  engine.SetOnDockerEvent([&router](const DockerEvent& event) { router.PublishDockerEvent(event); });
+  engine.SetOnDockerEvent(
+      [&router](const DockerEvent& event) { router.PublishDockerEvent(event); });
   if (Status status = StartEngine(loop, engine, router); !status.ok()) {
     spdlog::error("recovery failed: {}", status.message());
     timer.Stop();
@@ -471,7 +479,8 @@ int Serve(const ServeFlags& flags) {
 
   int signal_number = 0;
   sigwait(&signals, &signal_number);
-  spdlog::info("signal {}: stopping (open windows stay recorded and resume on restart)", signal_number);
+  spdlog::info("signal {}: stopping (open windows stay recorded and resume on restart)",
+               signal_number);
   const auto stopping_since = std::chrono::steady_clock::now();
   // Shutdown order: nothing new comes in (events, timer, HTTP), then the workers are cancelled
   // and joined, then (at return, in reverse declaration order) the objects they used die.
@@ -545,16 +554,17 @@ void RegisterVerifyAudit(CLI::App& app, int* exit_code) {
     }
     Result<AuditVerifyReport> report = VerifyAudit(path, options);
     if (!report.ok()) return fail(1, report.status().message());
-    std::printf("audit chain intact: %s: %lld records, seq %lld..%lld%s%s%s\n", path.c_str(),
-                static_cast<long long>(report->records), static_cast<long long>(report->first_seq),
-                static_cast<long long>(report->last_seq),
-                options.database ? ", matches the database" : " (files only)",
-                report->keyed > 0
-                    ? (", HMAC-keyed from seq " + std::to_string(report->first_keyed_seq)).c_str()
-                    : ", not keyed",
-                report->pruned_to > 0
-                    ? (", older records pruned up to seq " + std::to_string(report->pruned_to)).c_str()
-                    : "");
+    std::printf(
+        "audit chain intact: %s: %lld records, seq %lld..%lld%s%s%s\n", path.c_str(),
+        static_cast<long long>(report->records), static_cast<long long>(report->first_seq),
+        static_cast<long long>(report->last_seq),
+        options.database ? ", matches the database" : " (files only)",
+        report->keyed > 0
+            ? (", HMAC-keyed from seq " + std::to_string(report->first_keyed_seq)).c_str()
+            : ", not keyed",
+        report->pruned_to > 0
+            ? (", older records pruned up to seq " + std::to_string(report->pruned_to)).c_str()
+            : "");
     *exit_code = 0;
   });
 }
@@ -566,20 +576,30 @@ void RegisterServe(CLI::App& app, int* exit_code) {
   serve->add_option("--config", flags->config_file, "TOML config file (overrides the environment)")
       ->check(CLI::ExistingFile);
   serve->add_option("--bind", flags->bind, "listen address (VX11_MADRE_BIND)");
-  serve->add_option("--port", flags->port, "listen port (VX11_MADRE_PORT)")->check(CLI::Range(0, 65535));
+  serve->add_option("--port", flags->port, "listen port (VX11_MADRE_PORT)")
+      ->check(CLI::Range(0, 65535));
   serve->add_option("--project,-p", flags->project, "compose project name (VX11_COMPOSE_PROJECT)");
-  serve->add_option("--compose-dir", flags->compose_dir, "compose working directory (VX11_COMPOSE_DIR)");
-  serve->add_option("--compose-file,-f", flags->compose_files, "compose file, repeatable (VX11_COMPOSE_FILES)");
+  serve->add_option("--compose-dir", flags->compose_dir,
+                    "compose working directory (VX11_COMPOSE_DIR)");
+  serve->add_option("--compose-file,-f", flags->compose_files,
+                    "compose file, repeatable (VX11_COMPOSE_FILES)");
   serve->add_option("--compose-cmd", flags->compose_cmd, "compose command (VX11_COMPOSE_CMD)");
-  serve->add_option("--always-on", flags->always_on, "comma-separated SOLO_MADRE set (VX11_ALWAYS_ON)");
-  serve->add_option("--allowlist", flags->allowlist, "comma-separated services windows may name (VX11_ALLOWLIST)");
-  serve->add_option("--max-concurrent", flags->max_concurrent, "windows open at once (VX11_POWER_WINDOWS_MAX_CONCURRENT)")
+  serve->add_option("--always-on", flags->always_on,
+                    "comma-separated SOLO_MADRE set (VX11_ALWAYS_ON)");
+  serve->add_option("--allowlist", flags->allowlist,
+                    "comma-separated services windows may name (VX11_ALLOWLIST)");
+  serve
+      ->add_option("--max-concurrent", flags->max_concurrent,
+                   "windows open at once (VX11_POWER_WINDOWS_MAX_CONCURRENT)")
       ->check(CLI::Range(1, 10000));
-  serve->add_option("--timeout", flags->timeout, "seconds per docker operation (VX11_POWER_WINDOWS_TIMEOUT_SEC)")
+  serve
+      ->add_option("--timeout", flags->timeout,
+                   "seconds per docker operation (VX11_POWER_WINDOWS_TIMEOUT_SEC)")
       ->check(CLI::Range(1, 3600));
   serve->add_option("--state-dir", flags->state_dir, "database and token dir (VX11_STATE_DIR)");
   serve->add_option("--audit-dir", flags->audit_dir, "audit JSON Lines dir (VX11_AUDIT_DIR)");
-  serve->add_option("--log-level", flags->log_level, "DEBUG|INFO|WARNING|ERROR (VX11_POWER_WINDOWS_LOG_LEVEL)");
+  serve->add_option("--log-level", flags->log_level,
+                    "DEBUG|INFO|WARNING|ERROR (VX11_POWER_WINDOWS_LOG_LEVEL)");
   serve->callback([flags, exit_code] { *exit_code = Serve(*flags); });
 }
 

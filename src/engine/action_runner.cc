@@ -1,12 +1,12 @@
 #include "engine/action_runner.h"
 
+#include <spdlog/spdlog.h>
+
 #include <chrono>
 #include <future>
 #include <map>
 #include <set>
 #include <system_error>
-
-#include <spdlog/spdlog.h>
 
 #include "core/readiness.h"
 
@@ -32,7 +32,8 @@ std::string ExitDetail(const ContainerState* c) {
   return text;
 }
 
-std::string WithLogs(ActionContext& context, const std::optional<ContainerState>& c, std::string detail) {
+std::string WithLogs(ActionContext& context, const std::optional<ContainerState>& c,
+                     std::string detail) {
   if (!c || c->id.empty() || context.readiness.log_lines <= 0) return detail;
   Result<std::string> logs = context.observer.Logs(c->id, context.readiness.log_lines);
   if (!logs.ok() || logs->empty()) return detail;
@@ -116,7 +117,6 @@ void WaitUntilReady(ActionContext& context, std::vector<ServiceOutcome>& outcome
   }
 }
 
-
 // Dependency levels of `services` (in start order): level 0 needs nothing in the set.
 std::vector<std::vector<std::string>> Levels(const ServiceModel& model,
                                              const std::vector<std::string>& services) {
@@ -140,9 +140,9 @@ std::vector<std::vector<std::string>> Levels(const ServiceModel& model,
 
 // Runs `call` on every container of `items` in parallel; one DockerOp each.
 template <typename Call>
-std::map<std::string, Status> InParallel(const std::vector<std::pair<std::string, ContainerState>>& items,
-                                         const std::string& verb, Call call,
-                                         std::vector<DockerOp>& ops) {
+std::map<std::string, Status> InParallel(
+    const std::vector<std::pair<std::string, ContainerState>>& items, const std::string& verb,
+    Call call, std::vector<DockerOp>& ops) {
   std::vector<std::future<std::pair<Status, std::int64_t>>> futures;
   for (const auto& [service, c] : items) {
     auto timed = [call, c] {
@@ -201,9 +201,10 @@ std::set<std::string> Outdated(const Action& action,
     const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(
                         std::chrono::steady_clock::now() - start)
                         .count();
-    spdlog::warn("cannot tell whether the compose configuration changed, starting the existing "
-                 "containers as they are: {}",
-                 current.status().ToString());
+    spdlog::warn(
+        "cannot tell whether the compose configuration changed, starting the existing "
+        "containers as they are: {}",
+        current.status().ToString());
     ops.push_back({"compose config --hash (configuration check skipped)", -1,
                    static_cast<std::int64_t>(ms),
                    "existing containers started as they are: " + current.status().message()});
@@ -258,9 +259,10 @@ ComposeOutcome FastStart(const Action& action, ActionContext& context, TimePoint
     for (const auto& [name, status] : unpaused) {
       if (!status.ok()) failures.push_back(name + ": " + status.message());
     }
-    auto started = InParallel(to_start, "start",
-                              [&context](const ContainerState& c) { return context.control->StartContainer(c.id); },
-                              outcome.ops);
+    auto started = InParallel(
+        to_start, "start",
+        [&context](const ContainerState& c) { return context.control->StartContainer(c.id); },
+        outcome.ops);
     for (const auto& [name, status] : started) {
       if (!status.ok()) failures.push_back(name + ": " + status.message());
     }
@@ -274,7 +276,8 @@ ComposeOutcome FastStart(const Action& action, ActionContext& context, TimePoint
     std::vector<ServiceOutcome> gate;
     for (const auto& name : levels[l]) {
       auto def = context.model.services.find(name);
-      if (def != context.model.services.end() && def->second.has_healthcheck) gate.push_back({name, true, ""});
+      if (def != context.model.services.end() && def->second.has_healthcheck)
+        gate.push_back({name, true, ""});
     }
     if (gate.empty()) continue;
     ActionResult scratch;
@@ -359,8 +362,11 @@ ExecutedAction ExecuteUnguarded(const Action& action, ActionContext& context) {
     case ActionKind::kStop:
       outcome = context.control ? FastStop(action, context) : context.compose.Stop(action.services);
       break;
-    case ActionKind::kRestart: outcome = context.compose.Restart(action.services); break;
-    case ActionKind::kObserve: break;
+    case ActionKind::kRestart:
+      outcome = context.compose.Restart(action.services);
+      break;
+    case ActionKind::kObserve:
+      break;
   }
   out.ops = std::move(outcome.ops);
   out.result.status = outcome.status;
@@ -378,7 +384,8 @@ ExecutedAction ExecuteUnguarded(const Action& action, ActionContext& context) {
       const bool running = c && c->Running();
       service.ok = action.kind == ActionKind::kStop ? !running : running;
       if (!service.ok) {
-        service.error = action.kind == ActionKind::kStop ? "still running after stop" : ExitDetail(c);
+        service.error =
+            action.kind == ActionKind::kStop ? "still running after stop" : ExitDetail(c);
         if (!outcome.status.ok()) service.error = outcome.status.message() + "; " + service.error;
         if (action.kind != ActionKind::kStop && c) {
           service.error = WithLogs(context, *c, service.error);

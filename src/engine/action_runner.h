@@ -23,7 +23,7 @@ struct ReadinessOptions {
   Duration default_timeout = Seconds(60);  // when a service has no vx11.health.timeout_sec
   Duration poll = Millis(250);             // between two looks at the containers
   Duration probe_timeout = Seconds(1);
-  int log_lines = 20;                      // of a failed service, in its error
+  int log_lines = 20;  // of a failed service, in its error
 };
 
 // What an action needs from the world. Borrowed; thread-safe; outlives the action.
@@ -50,8 +50,8 @@ struct ActionContext {
   std::stop_token stop = {};
 };
 
-// Start/stop (fast path when `control` is set, else compose)/restart (compose), then observes the project so that each
-// service's outcome is what Docker really shows. A started service succeeds
+// Start/stop (fast path when `control` is set, else compose)/restart (compose), then observes the
+// project so that each service's outcome is what Docker really shows. A started service succeeds
 // only once it is ready (core/readiness.h), unless the action skips health;
 // one that exits, loops or times out fails with the reason and its last log
 // lines. A failed `stop` of a container that is down anyway is a success.

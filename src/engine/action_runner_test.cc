@@ -1,9 +1,9 @@
 #include "engine/action_runner.h"
 
-#include <stdexcept>
-
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
+
+#include <stdexcept>
 
 #include "testing/fake_clock.h"
 #include "testing/fake_docker.h"
@@ -166,7 +166,8 @@ ServiceModel SlowModel() {
   return model;
 }
 
-// Readiness waits, stops, failures. Time comes from the FakeClock, which the injected sleep advances.
+// Readiness waits, stops, failures. Time comes from the FakeClock, which the injected sleep
+// advances.
 class ActionRunnerTest : public ::testing::Test {
  protected:
   ActionRunnerTest()
@@ -281,8 +282,8 @@ class ThrowingObserver final : public ContainerObserver {
 
 TEST_F(ActionRunnerTest, AnActionWhoseRunnerThrowsComesBackAsAFailedResult) {
   ThrowingObserver throwing;
-  ActionContext context{docker_, throwing, probe_, clock_, [](Duration) {}, model_,
-                        ReadinessOptions{}, &docker_};
+  ActionContext context{docker_, throwing,           probe_,  clock_, [](Duration) {},
+                        model_,  ReadinessOptions{}, &docker_};
   Action action;
   action.id = 7;
   action.kind = ActionKind::kStop;

@@ -4,7 +4,8 @@ namespace madre::audit_records {
 
 namespace {
 
-AuditRecord Record(const std::string& actor, const std::string& action, const std::string& outcome) {
+AuditRecord Record(const std::string& actor, const std::string& action,
+                   const std::string& outcome) {
   AuditRecord record;
   record.actor = actor;
   record.action = action;
@@ -61,7 +62,9 @@ AuditRecord CloseAccepted(const std::string& window_id, const std::string& actor
 AuditRecord HoldChanged(const std::string& window_id, bool hold, const std::string& actor,
                         const Status& refused, const Status& unrecorded) {
   AuditRecord record = Record(actor, hold ? "window.hold" : "window.unhold",
-                              !refused.ok() ? "rejected" : unrecorded.ok() ? "ok" : "fail");
+                              !refused.ok()     ? "rejected"
+                              : unrecorded.ok() ? "ok"
+                                                : "fail");
   record.window_id = window_id;
   if (!refused.ok()) record.detail = refused.message();
   if (!unrecorded.ok()) record.detail = unrecorded.message();
@@ -71,7 +74,9 @@ AuditRecord HoldChanged(const std::string& window_id, bool hold, const std::stri
 AuditRecord Extended(const std::string& window_id, std::int64_t ttl_sec, const std::string& actor,
                      const Status& refused, const Status& unrecorded) {
   AuditRecord record = Record(actor, "window.extend",
-                              !refused.ok() ? "rejected" : unrecorded.ok() ? "ok" : "fail");
+                              !refused.ok()     ? "rejected"
+                              : unrecorded.ok() ? "ok"
+                                                : "fail");
   record.window_id = window_id;
   record.detail = !refused.ok()      ? refused.message()
                   : !unrecorded.ok() ? unrecorded.message()
@@ -121,15 +126,15 @@ AuditRecord CrashLoop(const std::string& service, const std::string& window_id, 
 AuditRecord Reconcile(bool start, const std::vector<std::string>& services,
                       const std::string& outcome, const std::string& detail,
                       std::vector<DockerOp> ops) {
-  AuditRecord record =
-      Record("reconcile", start ? "reconcile.start" : "reconcile.stop", outcome);
+  AuditRecord record = Record("reconcile", start ? "reconcile.start" : "reconcile.stop", outcome);
   record.services = services;
   record.detail = detail;
   record.ops = std::move(ops);
   return record;
 }
 
-AuditRecord WindowOpened(const Window& window, const std::string& actor, std::vector<DockerOp> ops) {
+AuditRecord WindowOpened(const Window& window, const std::string& actor,
+                         std::vector<DockerOp> ops) {
   AuditRecord record = Record(actor, "window.opened", OpenOutcome(window));
   record.window_id = window.id;
   record.services = window.services;
@@ -139,7 +144,8 @@ AuditRecord WindowOpened(const Window& window, const std::string& actor, std::ve
   return record;
 }
 
-AuditRecord WindowClosed(const Window& window, const std::string& actor, std::vector<DockerOp> ops) {
+AuditRecord WindowClosed(const Window& window, const std::string& actor,
+                         std::vector<DockerOp> ops) {
   AuditRecord record = Record(actor, "window.closed", CloseOutcome(window));
   record.window_id = window.id;
   record.services = window.services_stopped;

@@ -38,9 +38,9 @@ void ClientOps::OnActionResult(const Action& action, const ActionResult& result,
     bucket.insert(bucket.end(), ops.begin(), ops.end());
   }
   for (auto& op : service_ops_) {
-    const bool mine = op->action_id ? *op->action_id == action.id
-                                    : std::count(action.services.begin(), action.services.end(),
-                                                 op->service) > 0;
+    const bool mine =
+        op->action_id ? *op->action_id == action.id
+                      : std::count(action.services.begin(), action.services.end(), op->service) > 0;
     if (!mine) continue;
     op->ops.insert(op->ops.end(), ops.begin(), ops.end());
     if (op->action_id) {
@@ -104,7 +104,7 @@ void ClientOps::FinishWindows(const std::vector<Window>& changed) {
         metrics_->Add(kMetricWindowOpens, {{"outcome", record.outcome}});
         if (window.opened_at) {
           metrics_->Observe(kMetricWindowReady, {},
-                                    (*window.opened_at - window.created_at).count() / 1e6);
+                            (*window.opened_at - window.created_at).count() / 1e6);
         }
       }
       Status audited = audit_(std::move(record));
@@ -171,7 +171,7 @@ void ClientOps::FinishServices() {
       continue;
     }
     Status audited = audit_(audit_records::ServiceDone(op.service, op.action, op.actor, out.ok,
-                                                            out.error, std::move(op.ops)));
+                                                       out.error, std::move(op.ops)));
     if (op.reply) {
       if (audited.ok()) {
         op.reply(std::move(out));
@@ -205,8 +205,8 @@ void ClientOps::FinishSolo() {
     out.windows_closed = op.windows;
     out.exec_details = op.details;
     out.exec_status = op.failed.empty() ? "ok" : (op.stopped.empty() ? "fail" : "partial");
-    Status audited = audit_(audit_records::SoloMadreApplied(
-        op.actor, out.services_stopped, out.exec_status, std::move(op.ops)));
+    Status audited = audit_(audit_records::SoloMadreApplied(op.actor, out.services_stopped,
+                                                            out.exec_status, std::move(op.ops)));
     if (audited.ok()) {
       op.reply(std::move(out));
     } else {

@@ -16,9 +16,11 @@ Engine::Engine(EngineDeps deps, PlannerConfig config, ServiceModel model, Engine
     : deps_(std::move(deps)),
       planner_(std::move(config), std::move(model)),
       options_(options),
-      action_context_{deps_.compose,    deps_.observer,    deps_.probe,   deps_.clock,
-                      deps_.sleep,      planner_.model(),  options.readiness, options.control,
-                      options.pause_on_stop && options.control != nullptr, deps_.stop},
+      action_context_{
+          deps_.compose,     deps_.observer,  deps_.probe,
+          deps_.clock,       deps_.sleep,     planner_.model(),
+          options.readiness, options.control, options.pause_on_stop && options.control != nullptr,
+          deps_.stop},
       crash_loops_(options.crashloop_deaths, options.crashloop_window),
       client_ops_(
           planner_, deps_.clock, options.metrics,
@@ -98,7 +100,8 @@ void Engine::Open(OpenRequest request, bool wait, Duration wait_timeout, Reply<O
     return;
   }
   Result<Window> opened = planner_.Open(request, id, now);
-  MADRE_CHECK_MSG(opened.ok(), "Open failed after PreviewOpen succeeded: " + opened.status().ToString());
+  MADRE_CHECK_MSG(opened.ok(),
+                  "Open failed after PreviewOpen succeeded: " + opened.status().ToString());
   auto op = std::make_unique<WindowOp>();
   op->window_id = id;
   op->actor = request.actor;
@@ -169,8 +172,8 @@ void Engine::Hold(std::string window_id, bool hold, std::string actor, Reply<Win
   if (!window.ok()) window = NotLive(window_id, window.status());
   if (window.ok()) AfterChange();  // persist before it is audited as done
   const Status unrecorded = window.ok() ? Unrecorded(window_id) : Status::Ok();
-  Status audited = AppendAudit(
-      audit_records::HoldChanged(window_id, hold, actor, window.status(), unrecorded));
+  Status audited =
+      AppendAudit(audit_records::HoldChanged(window_id, hold, actor, window.status(), unrecorded));
   if (!window.ok()) return reply(window.status());
   if (!unrecorded.ok()) return reply(unrecorded);
   if (!audited.ok()) return reply(audited);
@@ -184,8 +187,8 @@ void Engine::Extend(std::string window_id, std::int64_t ttl_sec, std::string act
   if (!window.ok()) window = NotLive(window_id, window.status());
   if (window.ok()) AfterChange();  // persist before it is audited as done
   const Status unrecorded = window.ok() ? Unrecorded(window_id) : Status::Ok();
-  Status audited = AppendAudit(
-      audit_records::Extended(window_id, ttl_sec, actor, window.status(), unrecorded));
+  Status audited =
+      AppendAudit(audit_records::Extended(window_id, ttl_sec, actor, window.status(), unrecorded));
   if (!window.ok()) return reply(window.status());
   if (!unrecorded.ok()) return reply(unrecorded);
   if (!audited.ok()) return reply(audited);
@@ -281,8 +284,8 @@ void Engine::OnDockerEvent(const DockerEvent& event) {
     const auto& tracks = planner_.services();
     auto track = tracks.find(event.service);
     // A death that madre caused (stop in flight) or that nothing minds is not a crash.
-    const bool expected = track == tracks.end() || track->second.in_flight ||
-                          !planner_.IsWanted(event.service);
+    const bool expected =
+        track == tracks.end() || track->second.in_flight || !planner_.IsWanted(event.service);
     if (!expected && crash_loops_.OnDie(event.service, event.exit_code, event.time)) {
       ReportCrashLoop(event.service, event.container_id);
     }
@@ -308,9 +311,10 @@ void Engine::ReportCrashLoop(const std::string& service, const std::string& cont
     if (!codes.empty()) codes += ", ";
     codes += std::to_string(code);
   }
-  const std::string detail = "crash loop: died " + std::to_string(crash_loops_.RecentExitCodes(service).size()) +
-                             " times in " + std::to_string(options_.crashloop_window.count() / 1'000'000) +
-                             " s (exit codes " + codes + ")";
+  const std::string detail =
+      "crash loop: died " + std::to_string(crash_loops_.RecentExitCodes(service).size()) +
+      " times in " + std::to_string(options_.crashloop_window.count() / 1'000'000) +
+      " s (exit codes " + codes + ")";
   spdlog::warn("service {}: {}", service, detail);
   if (options_.metrics) options_.metrics->Add(kMetricCrashLoops, {{"service", service}});
   planner_.MarkCrashLoop(service, detail, deps_.clock.Now());
@@ -336,7 +340,8 @@ void Engine::ReportCrashLoop(const std::string& service, const std::string& cont
       (void)ignored;
       if (options_.crashloop_action == CrashLoopAction::kStop) {
         Status stopped = planner_.StopService(service, deps_.clock.Now());
-        if (!stopped.ok()) spdlog::warn("crash loop of {}: not stopped: {}", service, stopped.message());
+        if (!stopped.ok())
+          spdlog::warn("crash loop of {}: not stopped: {}", service, stopped.message());
       }
       AfterChange();
     });
@@ -417,8 +422,8 @@ void Engine::RetryUnsaved(TimePoint now) {
 Status Engine::Unrecorded(const std::string& id) const {
   auto it = unsaved_.find(id);
   if (it == unsaved_.end()) return Status::Ok();
-  return Status::Internal("window " + id + " changed but could not be recorded (retrying): " +
-                          it->second.message());
+  return Status::Internal("window " + id +
+                          " changed but could not be recorded (retrying): " + it->second.message());
 }
 
 void Engine::Dispatch(const Action& action) {
@@ -427,7 +432,8 @@ void Engine::Dispatch(const Action& action) {
     for (const auto& name : action.services) crash_loops_.Reset(name);
   }
   spdlog::info("{} {} (actor {}{}{})", ActionKindName(action.kind),
-               action.services.empty() ? std::string("project") : fmt::format("{}", fmt::join(action.services, " ")),
+               action.services.empty() ? std::string("project")
+                                       : fmt::format("{}", fmt::join(action.services, " ")),
                action.actor.ToString(), action.window_ids.empty() ? "" : ", windows ",
                fmt::format("{}", fmt::join(action.window_ids, " ")));
   // Lanes: a stop or an observation never waits behind a start's readiness wait.
@@ -435,8 +441,9 @@ void Engine::Dispatch(const Action& action) {
   Executor& lane = stop_lane && deps_.stop_lane ? *deps_.stop_lane : deps_.workers;
   std::vector<TimePoint> ttl_deadlines = TtlDeadlinesStoppedBy(action);
   // solo_madre/apply stops for real, also with VX11_STOP_STRATEGY=pause (SPEC §5).
-  const bool really_stop = action.kind == ActionKind::kStop && action_context_.pause_on_stop &&
-                           (action.actor.kind == ActorKind::kSoloMadre || client_ops_.solo_pending());
+  const bool really_stop =
+      action.kind == ActionKind::kStop && action_context_.pause_on_stop &&
+      (action.actor.kind == ActorKind::kSoloMadre || client_ops_.solo_pending());
   std::weak_ptr<bool> alive = alive_;
   lane.Submit([this, action, alive, ttl_deadlines, really_stop] {
     // The TTL stop lag ends here, when the stop is issued to Docker (not when the window
@@ -526,14 +533,14 @@ void Engine::AuditReconcile(const Action& action, const ActionResult& result,
                                       : "gave up after " +
                                             std::to_string(planner_.config().retry_limit) +
                                             " failed attempts: " + error;
-  Status ignored = AppendAudit(audit_records::Reconcile(
-      action.kind == ActionKind::kStart, action.services,
-      !failed ? "ok" : gave_up ? "gave_up" : "fail", detail, std::move(ops)));
+  Status ignored =
+      AppendAudit(audit_records::Reconcile(action.kind == ActionKind::kStart, action.services,
+                                           !failed   ? "ok"
+                                           : gave_up ? "gave_up"
+                                                     : "fail",
+                                           detail, std::move(ops)));
   (void)ignored;  // logged by AppendAudit; nobody waits for this record
 }
-
-
-
 
 Result<std::optional<Window>> Engine::FindWindow(const std::string& id) {
   if (const Window* window = planner_.FindWindow(id)) return std::optional<Window>(*window);

@@ -18,18 +18,18 @@
 #include <vector>
 
 #include "base/clock.h"
-#include "base/status.h"
-#include "core/planner.h"
-#include "ports/audit_log.h"
-#include "ports/compose_runner.h"
 #include "base/metrics.h"
+#include "base/status.h"
 #include "core/crash_loop.h"
+#include "core/planner.h"
 #include "engine/action_runner.h"
 #include "engine/client_ops.h"
+#include "ports/audit_log.h"
+#include "ports/compose_runner.h"
 #include "ports/container_observer.h"
 #include "ports/docker_event_source.h"
-#include "ports/readiness_probe.h"
 #include "ports/executor.h"
+#include "ports/readiness_probe.h"
 #include "ports/window_store.h"
 
 namespace madre {
@@ -57,10 +57,10 @@ enum class CrashLoopAction { kReport, kStop };
 
 struct EngineOptions {
   ReadinessOptions readiness;
-  int crashloop_deaths = 3;                  // deaths ...
-  Duration crashloop_window = Seconds(60);   // ... within this time make a crash loop
+  int crashloop_deaths = 3;                 // deaths ...
+  Duration crashloop_window = Seconds(60);  // ... within this time make a crash loop
   CrashLoopAction crashloop_action = CrashLoopAction::kReport;
-  Metrics* metrics = nullptr;  // borrowed; families from DeclareMadreMetrics; null: none
+  Metrics* metrics = nullptr;           // borrowed; families from DeclareMadreMetrics; null: none
   ContainerControl* control = nullptr;  // borrowed; the Engine API fast path; null: compose only
   bool pause_on_stop = false;           // VX11_STOP_STRATEGY=pause (needs `control`)
 };
@@ -68,8 +68,8 @@ struct EngineOptions {
 // What the HTTP layer reads (engine thread): the planner's state as it is now. The references
 // stay valid until the next job on the engine thread runs; copy what must outlive it.
 struct EngineView {
-  const std::map<std::string, Window>& windows;    // live and closing
-  const std::vector<ContainerState>& observed;     // the last observation (empty before one)
+  const std::map<std::string, Window>& windows;  // live and closing
+  const std::vector<ContainerState>& observed;   // the last observation (empty before one)
   bool observed_once = false;
   bool events_connected = true;  // false: the observation may be stale
   const ServiceModel& model;
@@ -168,8 +168,8 @@ class Engine {
   std::function<void()> on_change_;
   std::function<void(const Window&)> on_window_;
   std::function<void(const DockerEvent&)> on_event_;
-  std::set<std::string> ttl_lag_taken_;  // windows whose TTL stop lag was measured (Dispatch)
-  ClientOps client_ops_;  // after planner_ and crash_loops_: it reads the planner
+  std::set<std::string> ttl_lag_taken_;    // windows whose TTL stop lag was measured (Dispatch)
+  ClientOps client_ops_;                   // after planner_ and crash_loops_: it reads the planner
   std::map<std::string, Status> unsaved_;  // window id -> why its last save failed
   Duration save_backoff_ = Seconds(1);     // doubles per failed retry, up to 60 s
   std::optional<TimePoint> save_retry_at_;

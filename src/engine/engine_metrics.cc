@@ -4,14 +4,19 @@ namespace madre {
 
 void DeclareMadreMetrics(Metrics& m) {
   const std::vector<double> seconds = {0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10, 30, 60, 120};
-  m.DeclareCounter(kMetricWindowOpens, "Windows that finished opening, by outcome (ok|partial|fail|cancelled).");
+  m.DeclareCounter(kMetricWindowOpens,
+                   "Windows that finished opening, by outcome (ok|partial|fail|cancelled).");
   m.DeclareCounter(kMetricWindowCloses, "Windows closed, by close reason.");
-  m.DeclareHistogram(kMetricWindowReady, "From the open request to every service ready, in seconds.", seconds);
+  m.DeclareHistogram(kMetricWindowReady,
+                     "From the open request to every service ready, in seconds.", seconds);
   m.DeclareGauge(kMetricWindowsOpen, "Windows not yet closed (opening, open, closing).");
   m.DeclareCounter(kMetricCrashLoops, "Crash loops detected, by service.");
-  m.DeclareCounter(kMetricDockerOps, "Docker/compose operations run, by verb and result (ok|error).");
-  m.DeclareHistogram(kMetricDockerOpSeconds, "Duration of one docker/compose operation, in seconds.", seconds);
-  m.DeclareHistogram(kMetricTtlStopLag, "From a window's TTL deadline to its stop being issued, in seconds.",
+  m.DeclareCounter(kMetricDockerOps,
+                   "Docker/compose operations run, by verb and result (ok|error).");
+  m.DeclareHistogram(kMetricDockerOpSeconds,
+                     "Duration of one docker/compose operation, in seconds.", seconds);
+  m.DeclareHistogram(kMetricTtlStopLag,
+                     "From a window's TTL deadline to its stop being issued, in seconds.",
                      {0.001, 0.005, 0.01, 0.02, 0.05, 0.1, 0.5, 1, 5});
   m.DeclareCounter(kMetricHttpRequests, "HTTP requests, by route and status code.");
   m.DeclareCounter(kMetricAuthFailures,

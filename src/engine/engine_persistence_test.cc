@@ -33,7 +33,8 @@ TEST_F(EnginePersistenceTest, ExtendThatCannotBeRecordedIsAnswered500AndSavedByA
   EXPECT_EQ(audit_.records().back().action, "window.extend");
   EXPECT_EQ(audit_.records().back().outcome, "fail");
   EXPECT_EQ(store_.Get(id)->value().deadline, old_deadline);  // not durable...
-  EXPECT_EQ(engine_->planner().FindWindow(id)->deadline, old_deadline + Seconds(30));  // ...in force
+  EXPECT_EQ(engine_->planner().FindWindow(id)->deadline,
+            old_deadline + Seconds(30));  // ...in force
   // Retried after 1 s, then 2 s (still failing), then it goes through.
   EXPECT_EQ(engine_->NextDeadline(), clock_.Now() + Seconds(1));
   AdvanceTo(Seconds(1));
@@ -147,7 +148,8 @@ TEST_F(EnginePersistenceTest, OpenWithoutWaitIsAnswered500WhenItsStateCannotBeRe
   request.ttl_sec = 60;
   request.actor = "127.0.0.1";
   std::optional<Result<OpenOutcome>> answer;
-  engine_->Open(request, false, Seconds(300), [&](Result<OpenOutcome> r) { answer = std::move(r); });
+  engine_->Open(request, false, Seconds(300),
+                [&](Result<OpenOutcome> r) { answer = std::move(r); });
   ASSERT_TRUE(answer.has_value());
   EXPECT_EQ(answer->code(), StatusCode::kInternal);
 }
@@ -159,7 +161,8 @@ TEST_F(EnginePersistenceTest, OpenWithoutWaitAnswersWithTheSettledWindow) {
   request.services = {"api"};
   request.ttl_sec = 60;
   std::optional<Result<OpenOutcome>> answer;
-  engine_->Open(request, false, Seconds(300), [&](Result<OpenOutcome> r) { answer = std::move(r); });
+  engine_->Open(request, false, Seconds(300),
+                [&](Result<OpenOutcome> r) { answer = std::move(r); });
   ASSERT_TRUE(answer.has_value() && answer->ok());
   EXPECT_EQ((*answer)->window.state, WindowState::kOpen);
   EXPECT_FALSE((*answer)->finished);

@@ -22,8 +22,8 @@ TEST_F(EngineTest, OpenAnswersAfterTheServicesRunAndEverythingIsDurable) {
   request.actor = "127.0.0.1";
   std::optional<Result<OpenOutcome>> answer;
   engine_->Open(request, true, Seconds(300), [&](Result<OpenOutcome> r) { answer = std::move(r); });
-  EXPECT_FALSE(answer.has_value());           // docker work is still queued
-  ASSERT_EQ(store_.All().size(), 1u);         // ...but the window is already recorded
+  EXPECT_FALSE(answer.has_value());    // docker work is still queued
+  ASSERT_EQ(store_.All().size(), 1u);  // ...but the window is already recorded
   EXPECT_EQ(store_.All()[0].state, WindowState::kOpening);
   RunUntilIdle();
   ASSERT_TRUE(answer.has_value());
@@ -213,7 +213,8 @@ TEST_F(EngineTest, ServiceStopClosesAWindowLeftEmpty) {
   auto opened = OpenAndWait({"api"}, 60);
   ASSERT_TRUE(opened.ok());
   std::optional<Result<ServiceOpOutcome>> answer;
-  engine_->ServiceStop("api", "127.0.0.1", [&](Result<ServiceOpOutcome> r) { answer = std::move(r); });
+  engine_->ServiceStop("api", "127.0.0.1",
+                       [&](Result<ServiceOpOutcome> r) { answer = std::move(r); });
   RunUntilIdle();
   ASSERT_TRUE(answer && answer->ok());
   EXPECT_TRUE((*answer)->ok);
@@ -422,7 +423,8 @@ TEST_F(EngineTest, FastPathStartsExistingContainersThroughTheEngineApiAndCreates
   engine_->Close(std::nullopt, "127.0.0.1", [&](Result<Window> w) { closed = std::move(w); });
   RunUntilIdle();
   ASSERT_TRUE(closed && closed->ok());
-  EXPECT_THAT(docker_.calls(), ElementsAre("api-start db", "up web", "api-stop web", "api-stop db"));
+  EXPECT_THAT(docker_.calls(),
+              ElementsAre("api-start db", "up web", "api-stop web", "api-stop db"));
   EXPECT_EQ(docker_.running(), std::set<std::string>{"redis"});
   // The audit names the Engine API calls.
   EXPECT_EQ(audit_.records().back().ops[0].command, "POST /containers/fake-web-1/stop");
@@ -431,7 +433,7 @@ TEST_F(EngineTest, FastPathStartsExistingContainersThroughTheEngineApiAndCreates
 TEST_F(EngineTest, FastPathRecreatesAContainerWhoseComposeConfigurationChanged) {
   options_.control = &docker_;
   docker_.SetConfigHash("db", "aaaa");
-  docker_.SetRunning("db", false);     // made by compose from the old file, stopped
+  docker_.SetRunning("db", false);      // made by compose from the old file, stopped
   docker_.SetConfigHash("db", "bbbb");  // then the operator edited the compose file
   Boot();
   auto opened = OpenAndWait({"db"}, 60);
@@ -466,7 +468,8 @@ TEST_F(EngineTest, FastPathFailureIsReportedPerService) {
   auto opened = OpenAndWait({"db"}, 60);
   ASSERT_TRUE(opened.ok());
   EXPECT_EQ(opened->window.state, WindowState::kFailed);
-  EXPECT_THAT(opened->window.services_status.at("db").error, ::testing::HasSubstr("engine said no"));
+  EXPECT_THAT(opened->window.services_status.at("db").error,
+              ::testing::HasSubstr("engine said no"));
 }
 
 TEST_F(EngineTest, PauseStrategyPausesOnCloseAndUnpausesOnOpen) {
@@ -485,8 +488,8 @@ TEST_F(EngineTest, PauseStrategyPausesOnCloseAndUnpausesOnOpen) {
   auto reopened = OpenAndWait({"api"}, 60);
   ASSERT_TRUE(reopened.ok());
   EXPECT_EQ(reopened->window.state, WindowState::kOpen);
-  EXPECT_THAT(docker_.calls(), ElementsAre("api-start db", "api-start api", "api-pause api", "api-pause db",
-                                           "api-unpause db", "api-unpause api"));
+  EXPECT_THAT(docker_.calls(), ElementsAre("api-start db", "api-start api", "api-pause api",
+                                           "api-pause db", "api-unpause db", "api-unpause api"));
 }
 
 TEST_F(EngineTest, SoloMadreApplyReallyStopsEvenWithThePauseStrategy) {

@@ -90,13 +90,15 @@ class EngineTest : public ::testing::Test {
     RunUntilIdle();
   }
 
-  Result<OpenOutcome> OpenAndWait(std::vector<std::string> services, std::optional<std::int64_t> ttl) {
+  Result<OpenOutcome> OpenAndWait(std::vector<std::string> services,
+                                  std::optional<std::int64_t> ttl) {
     OpenRequest request;
     request.services = std::move(services);
     request.ttl_sec = ttl;
     request.actor = "127.0.0.1";
     std::optional<Result<OpenOutcome>> answer;
-    engine_->Open(request, true, Seconds(300), [&](Result<OpenOutcome> r) { answer = std::move(r); });
+    engine_->Open(request, true, Seconds(300),
+                  [&](Result<OpenOutcome> r) { answer = std::move(r); });
     RunUntilIdle();
     if (!answer) return Status::Internal("no answer");
     return *answer;

@@ -24,7 +24,8 @@ class EventHubTest : public HttpApiTest {
 
 TEST_F(EventHubTest, ANewSubscriberGetsTheKeptWindowsThenEachChange) {
   Build();
-  ASSERT_EQ(Call("POST", "/madre/power/window/open", R"({"services":["db"],"ttl_sec":60})").status, 200);
+  ASSERT_EQ(Call("POST", "/madre/power/window/open", R"({"services":["db"],"ttl_sec":60})").status,
+            200);
   Subscribe();
   ASSERT_EQ(chunks_.size(), 2u);
   EXPECT_EQ(chunks_[0], ": madre events\n\n");
@@ -48,7 +49,7 @@ TEST_F(EventHubTest, ContainerEventsAreBroadcastAndGoneSubscribersDropped) {
   EXPECT_THAT(chunks_.back(), HasSubstr("\"exit_code\":137"));
 
   chunks_.clear();
-  Subscribe(/*keep_open=*/false);  // this one's writer says the client is gone
+  Subscribe(/*keep_open=*/false);         // this one's writer says the client is gone
   EXPECT_EQ(router_->subscribers(), 1u);  // it failed its first write and was never kept
 }
 

@@ -82,9 +82,11 @@ class HttpApiTest : public ::testing::Test {
     config.always_on = {"madre", "redis"};
     config.allowlist = {"db", "web"};
     config.resync_interval = Duration::zero();
-    EngineDeps deps{clock_, docker_, docker_, store_, audit_, workers_, loop_,
-                    [this] { return "w" + std::to_string(++ids_); }, probe_,
-                    [this](Duration d) { clock_.Advance(d); }};
+    EngineDeps deps{clock_,  docker_,
+                    docker_, store_,
+                    audit_,  workers_,
+                    loop_,   [this] { return "w" + std::to_string(++ids_); },
+                    probe_,  [this](Duration d) { clock_.Advance(d); }};
     engine_ = std::make_unique<Engine>(deps, config, HttpApiTestModel());
     engine_->SetOnChange([this] { router_->OnEngineChange(); });
     engine_->SetOnWindowChanged([this](const Window& w) { router_->PublishWindow(w); });
@@ -132,7 +134,8 @@ class HttpApiTest : public ::testing::Test {
 
   HttpResponse Call(std::string method, std::string path, std::string body = "",
                     std::optional<std::string> token = "secret") {
-    std::optional<HttpResponse> answer = Send(Request(std::move(method), path, std::move(body), token));
+    std::optional<HttpResponse> answer =
+        Send(Request(std::move(method), path, std::move(body), token));
     EXPECT_TRUE(answer.has_value()) << path;
     return answer.value_or(HttpResponse{});
   }

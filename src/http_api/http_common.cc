@@ -13,7 +13,8 @@ HttpResponse JsonResponse(int status, const nlohmann::json& body) {
 
 HttpResponse ErrorResponse(const Status& status) {
   HttpResponse response = JsonResponse(HttpStatusFor(status.code()), ErrorToJson(status));
-  if (status.code() == StatusCode::kResourceExhausted || status.code() == StatusCode::kUnavailable) {
+  if (status.code() == StatusCode::kResourceExhausted ||
+      status.code() == StatusCode::kUnavailable) {
     response.headers.emplace_back("Retry-After", "5");
   }
   return response;

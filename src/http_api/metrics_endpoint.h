@@ -20,7 +20,7 @@ namespace madre {
 
 // The host figures of one scrape; each is absent when it could not be read.
 struct HostFigures {
-  std::optional<double> cpu_percent;     // busy share since a recent reading (the CPU meter)
+  std::optional<double> cpu_percent;  // busy share since a recent reading (the CPU meter)
   std::optional<double> iowait_percent;
   std::optional<std::uint64_t> memory_total_bytes;
   std::optional<std::uint64_t> memory_available_bytes;

@@ -48,11 +48,11 @@ void OpenThrottle::Decide(std::string actor, int attempt, bool looked_again,
                 options_.cpu_pct);
   if (options_.wait && attempt < kRetries) {
     spdlog::info("window open throttled ({}): retry {} of {}", text, attempt + 1, kRetries);
-    return deps_.after(Seconds(1LL << attempt), [this, actor = std::move(actor), attempt,
-                                                 go = std::move(go),
-                                                 respond = std::move(respond)]() mutable {
-      Decide(std::move(actor), attempt + 1, false, std::move(go), std::move(respond));
-    });
+    return deps_.after(
+        Seconds(1LL << attempt), [this, actor = std::move(actor), attempt, go = std::move(go),
+                                  respond = std::move(respond)]() mutable {
+          Decide(std::move(actor), attempt + 1, false, std::move(go), std::move(respond));
+        });
   }
   --waiting_;
   const Status why = Status::Unavailable(std::string("throttled: ") + text + "; retry later");

@@ -18,8 +18,8 @@
 namespace madre {
 
 struct ThrottleOptions {
-  int cpu_pct = 70;   // 0 or 100 (or above): off
-  bool wait = true;   // back off 1, 2, 4 s before refusing
+  int cpu_pct = 70;  // 0 or 100 (or above): off
+  bool wait = true;  // back off 1, 2, 4 s before refusing
 };
 
 class OpenThrottle {

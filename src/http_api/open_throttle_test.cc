@@ -27,8 +27,8 @@ class OpenThrottleTest : public ::testing::Test {
   }
   // Admits one open; `opened` and `answer` tell what happened.
   void Admit(OpenThrottle& throttle) {
-    throttle.Admit("127.0.0.1", [this] { ++opened_; },
-                   [this](HttpResponse r) { answer_ = std::move(r); });
+    throttle.Admit(
+        "127.0.0.1", [this] { ++opened_; }, [this](HttpResponse r) { answer_ = std::move(r); });
   }
   // Lets `d` pass and fires what is due.
   void Pass(Duration d) {

@@ -93,7 +93,8 @@ void ReadRoutes::WithContainers(std::function<void(Result<std::vector<ContainerS
   }
   workers_.Submit([this, then = std::move(then)]() mutable {
     Result<std::vector<ContainerState>> list = observer_.ListProject();
-    loop_.Submit([then = std::move(then), list = std::move(list)]() mutable { then(std::move(list)); });
+    loop_.Submit(
+        [then = std::move(then), list = std::move(list)]() mutable { then(std::move(list)); });
   });
 }
 
@@ -101,8 +102,8 @@ void ReadRoutes::Status(const HttpRequest& request, Responder respond) {
   const bool with_stats = request.query.count("stats") && request.query.at("stats") == "1";
   WithContainers([this, with_stats, respond](Result<std::vector<ContainerState>> list) {
     if (!list.ok()) {
-      return respond(ErrorResponse(
-          Status::Unavailable("cannot read containers: " + list.status().message())));
+      return respond(
+          ErrorResponse(Status::Unavailable("cannot read containers: " + list.status().message())));
     }
     auto answer = [this, respond, containers = *list](bool stats) {
       static const std::map<std::string, ContainerStats> kNone;
@@ -112,8 +113,7 @@ void ReadRoutes::Status(const HttpRequest& request, Responder respond) {
         if (track.gave_up) gave_up[name] = track.error;
       }
       respond(JsonResponse(200, StatusView(containers, stats ? sampler_.stats() : kNone,
-                                           view.windows, view.model, options_.always_on,
-                                           gave_up)));
+                                           view.windows, view.model, options_.always_on, gave_up)));
     };
     if (!with_stats) return answer(false);
     sampler_.Fresh(*list, [answer] { answer(true); });
@@ -123,11 +123,11 @@ void ReadRoutes::Status(const HttpRequest& request, Responder respond) {
 void ReadRoutes::SoloMadreStatus(Responder respond) {
   WithContainers([this, respond](Result<std::vector<ContainerState>> list) {
     if (!list.ok()) {
-      return respond(ErrorResponse(
-          Status::Unavailable("cannot read containers: " + list.status().message())));
+      return respond(
+          ErrorResponse(Status::Unavailable("cannot read containers: " + list.status().message())));
     }
-    respond(JsonResponse(200, SoloMadreStatusView(CheckSoloMadre(
-                                  *list, options_.always_on, engine_.Snapshot().model))));
+    respond(JsonResponse(200, SoloMadreStatusView(CheckSoloMadre(*list, options_.always_on,
+                                                                 engine_.Snapshot().model))));
   });
 }
 

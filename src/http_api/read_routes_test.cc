@@ -42,7 +42,10 @@ TEST_F(ReadRoutesTest, TheCachedStateShowsTheTtlFallingEachSecondAndAChangeInval
   EXPECT_EQ(Json(Call("GET", "/madre/power/state"))["ttl_remaining_sec"], 59);
   EXPECT_EQ(router_->reads().state_builds(), builds + 1);
   // A change (hold) invalidates at once, within the same second.
-  ASSERT_EQ(Call("POST", "/madre/power/windows/hold", R"({"window_id":")" + id + R"(","hold":true})").status, 200);
+  ASSERT_EQ(
+      Call("POST", "/madre/power/windows/hold", R"({"window_id":")" + id + R"(","hold":true})")
+          .status,
+      200);
   json held = Json(Call("GET", "/madre/power/state"));
   EXPECT_EQ(held["hold"], true);
   EXPECT_EQ(held["ttl_remaining_sec"], nullptr);

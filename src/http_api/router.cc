@@ -29,7 +29,8 @@ std::vector<std::string> Segments(std::string_view path) {
 bool IsLiteral(const std::string& pattern) { return pattern.find('{') == pattern.npos; }
 
 // {x} matches one segment (possibly empty); the matched segments go to `params`.
-bool Matches(const std::string& pattern, const std::string& path, std::vector<std::string>* params) {
+bool Matches(const std::string& pattern, const std::string& path,
+             std::vector<std::string>* params) {
   if (IsLiteral(pattern)) return pattern == path;
   const std::vector<std::string> want = Segments(pattern), have = Segments(path);
   if (want.size() != have.size()) return false;
@@ -47,15 +48,26 @@ bool Matches(const std::string& pattern, const std::string& path, std::vector<st
 
 // Every pattern of the table, for RouteLabel (the table below uses the same strings).
 const std::vector<std::string>& Patterns() {
-  static const std::vector<std::string> kPatterns = {
-      "/health", "/metrics", "/madre/power/window/open", "/madre/power/window/close",
-      "/madre/power/windows/open", "/madre/power/windows/close", "/madre/power/windows/hold",
-      "/madre/power/windows/extend", "/madre/power/windows/status", "/madre/power/state",
-      "/madre/power/status", "/madre/power/services", "/madre/power/audit",
-      "/madre/power/events", "/madre/power/policy/solo_madre/status",
-      "/madre/power/policy/solo_madre/apply", "/madre/power/windows/{id}",
-      "/madre/power/service/{name}/start", "/madre/power/service/{name}/stop",
-      "/madre/power/service/{name}/restart"};
+  static const std::vector<std::string> kPatterns = {"/health",
+                                                     "/metrics",
+                                                     "/madre/power/window/open",
+                                                     "/madre/power/window/close",
+                                                     "/madre/power/windows/open",
+                                                     "/madre/power/windows/close",
+                                                     "/madre/power/windows/hold",
+                                                     "/madre/power/windows/extend",
+                                                     "/madre/power/windows/status",
+                                                     "/madre/power/state",
+                                                     "/madre/power/status",
+                                                     "/madre/power/services",
+                                                     "/madre/power/audit",
+                                                     "/madre/power/events",
+                                                     "/madre/power/policy/solo_madre/status",
+                                                     "/madre/power/policy/solo_madre/apply",
+                                                     "/madre/power/windows/{id}",
+                                                     "/madre/power/service/{name}/start",
+                                                     "/madre/power/service/{name}/stop",
+                                                     "/madre/power/service/{name}/restart"};
   return kPatterns;
 }
 
@@ -91,14 +103,13 @@ ApiRouter::ApiRouter(RouterOptions options, RouterDeps deps)
     : options_(std::move(options)),
       deps_(std::move(deps)),
       throttle_(options_.throttle,
-                OpenThrottle::Deps{
-                    .busy = deps_.cpu_busy,
-                    .snapshot = deps_.cpu_snapshot,
-                    .after = deps_.after,
-                    .audit_rejected =
-                        [this](const std::string& actor, const Status& why) {
-                          deps_.engine.AuditRejected("window.open", actor, why);
-                        }}),
+                OpenThrottle::Deps{.busy = deps_.cpu_busy,
+                                   .snapshot = deps_.cpu_snapshot,
+                                   .after = deps_.after,
+                                   .audit_rejected =
+                                       [this](const std::string& actor, const Status& why) {
+                                         deps_.engine.AuditRejected("window.open", actor, why);
+                                       }}),
       sampler_(StatsSampler::Deps{.observer = deps_.observer,
                                   .workers = deps_.workers,
                                   .loop = deps_.loop,
@@ -139,9 +150,9 @@ std::vector<ApiRouter::Route> ApiRouter::Table() {
   };
   using A = Access;
   return {
-      {"GET", "/health", A::kPublic, false,
-       plain([this](const HttpRequest&, Responder w) {
-         w(JsonResponse(200, {{"module", "madre"}, {"status", "ok"}, {"version", options_.version}}));
+      {"GET", "/health", A::kPublic, false, plain([this](const HttpRequest&, Responder w) {
+         w(JsonResponse(200,
+                        {{"module", "madre"}, {"status", "ok"}, {"version", options_.version}}));
        })},
       {"GET", "/metrics", A::kMetrics, false,
        plain([this](const HttpRequest&, Responder w) { metrics_endpoint_.Serve(std::move(w)); })},
@@ -236,8 +247,8 @@ std::optional<HttpResponse> ApiRouter::Authenticate(const HttpRequest& request) 
   };
   if (given.empty()) {
     count("missing");
-    return JsonResponse(401, {{"detail", "auth_required: X-VX11-Token header missing"},
-                              {"code", "auth_required"}});
+    return JsonResponse(
+        401, {{"detail", "auth_required: X-VX11-Token header missing"}, {"code", "auth_required"}});
   }
   if (!TokenMatches(options_.token, given)) {
     count("invalid");
@@ -263,15 +274,16 @@ void ApiRouter::Dispatch(const HttpRequest& request, Responder respond) {
     if (!candidates.empty()) break;
   }
   // Authentication comes before anything else under /madre/power, known path or not.
-  const Access access = candidates.empty() ? (power ? Access::kToken : Access::kPublic)
-                                           : candidates.front()->access;
+  const Access access =
+      candidates.empty() ? (power ? Access::kToken : Access::kPublic) : candidates.front()->access;
   if (access == Access::kToken || (access == Access::kMetrics && !options_.metrics_public)) {
     if (std::optional<HttpResponse> refused = Authenticate(request)) {
       return respond(std::move(*refused));
     }
   }
   if (power && !ready_) {
-    return respond(ErrorResponse(Status::Unavailable("madre is starting: reconciling with Docker")));
+    return respond(
+        ErrorResponse(Status::Unavailable("madre is starting: reconciling with Docker")));
   }
   if (candidates.empty()) return respond(NotFound());
   const std::string& method = request.method;

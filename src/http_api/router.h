@@ -88,8 +88,8 @@ class ApiRouter {
   const StatsSampler& sampler() const { return sampler_; }
 
  private:
-  using Handler = std::function<void(const HttpRequest&, const std::vector<std::string>& params,
-                                     Responder)>;
+  using Handler =
+      std::function<void(const HttpRequest&, const std::vector<std::string>& params, Responder)>;
   enum class Access { kPublic, kToken, kMetrics };
   struct Route {
     std::string method;   // "GET" (also answers HEAD) or "POST"

@@ -13,9 +13,9 @@ class RouterTest : public HttpApiTest {};
 
 TEST_F(RouterTest, EveryPowerRouteNeedsTheTokenEvenAnUnknownOne) {
   Build();
-  for (const char* path : {"/madre/power/state", "/madre/power/policy/solo_madre/status",
-                           "/madre/power/policy/solo_madre/apply", "/madre/power/nope",
-                           "/madre/power/"}) {
+  for (const char* path :
+       {"/madre/power/state", "/madre/power/policy/solo_madre/status",
+        "/madre/power/policy/solo_madre/apply", "/madre/power/nope", "/madre/power/"}) {
     HttpResponse missing = Call("GET", path, "", std::nullopt);
     EXPECT_EQ(missing.status, 401) << path;
     EXPECT_EQ(Json(missing)["detail"], "auth_required: X-VX11-Token header missing");
@@ -82,13 +82,18 @@ TEST_F(RouterTest, TheTableAnswers405ForAKnownPathAnd404ForAnUnknownOne) {
 
 TEST_F(RouterTest, PowerRoutesAnswer503UntilTheEngineStarted) {
   PlannerConfig config;
-  EngineDeps deps{clock_, docker_, docker_, store_, audit_, workers_, loop_,
-                  [] { return std::string("w1"); }, probe_, [](Duration) {}};
+  EngineDeps deps{clock_, docker_,        docker_, store_,
+                  audit_, workers_,       loop_,   [] { return std::string("w1"); },
+                  probe_, [](Duration) {}};
   engine_ = std::make_unique<Engine>(deps, config, HttpApiTestModel());
-  router_ = std::make_unique<ApiRouter>(
-      options_, RouterDeps{.engine = *engine_, .observer = docker_, .workers = workers_,
-                           .loop = loop_, .after = timers_.Scheduler(), .cpu_busy = {},
-                           .cpu_snapshot = {}, .host = {}});
+  router_ = std::make_unique<ApiRouter>(options_, RouterDeps{.engine = *engine_,
+                                                             .observer = docker_,
+                                                             .workers = workers_,
+                                                             .loop = loop_,
+                                                             .after = timers_.Scheduler(),
+                                                             .cpu_busy = {},
+                                                             .cpu_snapshot = {},
+                                                             .host = {}});
   HttpResponse r = Call("GET", "/madre/power/state");
   EXPECT_EQ(r.status, 503);
   EXPECT_THAT(Json(r)["detail"].get<std::string>(), HasSubstr("starting"));

@@ -57,8 +57,9 @@ void StatsSampler::Sample(std::vector<ContainerState> containers) {
     std::vector<std::pair<std::string, std::future<Result<ContainerStats>>>> pending;
     for (const auto& c : containers) {
       if (c.state != "running" || c.id.empty()) continue;
-      pending.emplace_back(c.id, std::async(std::launch::async,
-                                            [this, id = c.id] { return deps_.observer.Stats(id); }));
+      pending.emplace_back(c.id, std::async(std::launch::async, [this, id = c.id] {
+                             return deps_.observer.Stats(id);
+                           }));
     }
     std::map<std::string, ContainerStats> round;
     for (auto& [id, future] : pending) {

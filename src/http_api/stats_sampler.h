@@ -32,7 +32,7 @@ class StatsSampler {
     ScheduleAfter after;
     std::function<TimePoint()> now;
     std::function<std::vector<ContainerState>()> containers;  // the engine's last observation
-    std::function<bool()> busy;  // a window is kept or an open waits
+    std::function<bool()> busy;                               // a window is kept or an open waits
   };
   static constexpr Duration kDefaultInterval = Seconds(10);
 

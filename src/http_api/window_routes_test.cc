@@ -36,7 +36,8 @@ TEST_F(WindowRoutesTest, UnknownKeysAreA400ThatNamesThem) {
   HttpResponse typo = Call("POST", "/madre/power/windows/open", R"({"services":["db"],"ttl":300})");
   EXPECT_EQ(typo.status, 400);
   EXPECT_EQ(Json(typo)["detail"], "unknown field(s) in request body: ttl");
-  HttpResponse hold = Call("POST", "/madre/power/windows/hold", R"({"window_id":"w1","hold":true,"x":1})");
+  HttpResponse hold =
+      Call("POST", "/madre/power/windows/hold", R"({"window_id":"w1","hold":true,"x":1})");
   EXPECT_EQ(hold.status, 400);
   EXPECT_EQ(Json(hold)["detail"], "unknown field(s) in request body: x");
   EXPECT_EQ(Call("POST", "/madre/power/service/db/stop", R"({"force":true})").status, 400);
@@ -45,12 +46,14 @@ TEST_F(WindowRoutesTest, UnknownKeysAreA400ThatNamesThem) {
 
 TEST_F(WindowRoutesTest, TheKeysTheOriginalClientsSendAreAccepted) {
   Build();
-  HttpResponse open = Call("POST", "/madre/power/window/open",
-                           R"({"services":["db"],"ttl_sec":60,"mode":"ttl","reason":"r","window_id":null})");
+  HttpResponse open =
+      Call("POST", "/madre/power/window/open",
+           R"({"services":["db"],"ttl_sec":60,"mode":"ttl","reason":"r","window_id":null})");
   ASSERT_EQ(open.status, 200) << open.body;
   const std::string id = Json(open)["window_id"];
   EXPECT_EQ(Call("POST", "/madre/power/windows/extend",
-                 R"({"window_id":")" + id + R"(","ttl_sec":120,"services":["db"],"mode":"ttl","reason":"r"})")
+                 R"({"window_id":")" + id +
+                     R"(","ttl_sec":120,"services":["db"],"mode":"ttl","reason":"r"})")
                 .status,
             200);
   EXPECT_EQ(Call("POST", "/madre/power/service/db/restart",
@@ -58,7 +61,8 @@ TEST_F(WindowRoutesTest, TheKeysTheOriginalClientsSendAreAccepted) {
                 .status,
             200);
   EXPECT_EQ(Call("POST", "/madre/power/window/close",
-                 R"({"window_id":")" + id + R"(","services":["db"],"ttl_sec":null,"mode":"ttl","reason":"r"})")
+                 R"({"window_id":")" + id +
+                     R"(","services":["db"],"ttl_sec":null,"mode":"ttl","reason":"r"})")
                 .status,
             200);
 }
@@ -75,13 +79,15 @@ TEST_F(WindowRoutesTest, AnUnknownModeIsTakenAsTtlAndAnEmptyServiceListIsA400) {
 
 TEST_F(WindowRoutesTest, HoldAndExtendAnswerWithTheWindow) {
   Build();
-  const std::string id =
-      Json(Call("POST", "/madre/power/window/open", R"({"services":["db"],"ttl_sec":60})"))["window_id"];
-  HttpResponse hold = Call("POST", "/madre/power/windows/hold", R"({"window_id":")" + id + R"(","hold":true})");
+  const std::string id = Json(
+      Call("POST", "/madre/power/window/open", R"({"services":["db"],"ttl_sec":60})"))["window_id"];
+  HttpResponse hold =
+      Call("POST", "/madre/power/windows/hold", R"({"window_id":")" + id + R"(","hold":true})");
   ASSERT_EQ(hold.status, 200) << hold.body;
   EXPECT_EQ(Json(hold)["hold"], true);
   EXPECT_EQ(Json(hold)["ttl_remaining_sec"], nullptr);
-  HttpResponse extend = Call("POST", "/madre/power/windows/extend", R"({"window_id":")" + id + R"("})");
+  HttpResponse extend =
+      Call("POST", "/madre/power/windows/extend", R"({"window_id":")" + id + R"("})");
   EXPECT_EQ(extend.status, 400);
   EXPECT_EQ(Json(extend)["detail"], "ttl_sec is required");
 }
@@ -97,7 +103,8 @@ TEST_F(WindowRoutesTest, AServiceOpOnAnUnknownServiceIs404AndAudited) {
 
 TEST_F(WindowRoutesTest, SoloMadreApplyStopsWindowServices) {
   Build();
-  ASSERT_EQ(Call("POST", "/madre/power/window/open", R"({"services":["db"],"ttl_sec":60})").status, 200);
+  ASSERT_EQ(Call("POST", "/madre/power/window/open", R"({"services":["db"],"ttl_sec":60})").status,
+            200);
   HttpResponse r = Call("POST", "/madre/power/policy/solo_madre/apply");
   ASSERT_EQ(r.status, 200) << r.body;
   EXPECT_EQ(Json(r)["policy"], "solo_madre");
@@ -121,8 +128,9 @@ TEST_F(WindowRoutesTest, AThrottledOpenWaitsOnTimersWithoutAWorkerAndThenOpens) 
   cpu_busy_ = [&looks] { return std::optional<double>(++looks < 2 ? 90.0 : 10.0); };
   Build();
   std::optional<HttpResponse> answer;
-  router_->Handle(Request("POST", "/madre/power/window/open", R"({"services":["db"],"ttl_sec":60})"),
-                  [&answer](HttpResponse r) { answer = std::move(r); });
+  router_->Handle(
+      Request("POST", "/madre/power/window/open", R"({"services":["db"],"ttl_sec":60})"),
+      [&answer](HttpResponse r) { answer = std::move(r); });
   Drain();  // every queued job ran to its end: none of them sleeps through the back-off
   EXPECT_FALSE(answer.has_value());
   EXPECT_THAT(timers_.delays(), ::testing::Contains(Seconds(1)));

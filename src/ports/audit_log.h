@@ -13,18 +13,18 @@
 namespace madre {
 
 struct AuditRecord {
-  std::int64_t seq = 0;          // assigned by Append, 1-based, no gaps
+  std::int64_t seq = 0;  // assigned by Append, 1-based, no gaps
   TimePoint time{};
-  std::string actor;             // client address, or "ttl" / "reconcile" / "madre"
-  std::string action;            // e.g. "window.open", "window.close", "service.stop", "reconcile"
-  std::string window_id;         // empty when none
+  std::string actor;      // client address, or "ttl" / "reconcile" / "madre"
+  std::string action;     // e.g. "window.open", "window.close", "service.stop", "reconcile"
+  std::string window_id;  // empty when none
   std::vector<std::string> services;
   std::string reason;
-  std::string outcome;           // ok|partial|fail|gave_up|rejected|accepted|cancelled|reported|stopped
-  std::string detail;            // a human sentence (error detail), may be empty
-  std::vector<DockerOp> ops;     // every docker operation run for this action
-  std::string prev_hash;         // hex SHA-256 of the previous record ("" for the first)
-  std::string hash;              // hex SHA-256 of this record's canonical JSON (without `hash`)
+  std::string outcome;  // ok|partial|fail|gave_up|rejected|accepted|cancelled|reported|stopped
+  std::string detail;   // a human sentence (error detail), may be empty
+  std::vector<DockerOp> ops;  // every docker operation run for this action
+  std::string prev_hash;      // hex SHA-256 of the previous record ("" for the first)
+  std::string hash;           // hex SHA-256 of this record's canonical JSON (without `hash`)
   friend bool operator==(const AuditRecord&, const AuditRecord&) = default;
 };
 
@@ -36,7 +36,8 @@ class AuditLog {
   // is acknowledged and the caller must refuse the request.
   virtual Result<AuditRecord> Append(AuditRecord record) = 0;
   // Newest first, at most `limit`; with `after_seq`, only records with seq > after_seq.
-  virtual Result<std::vector<AuditRecord>> Query(int limit, std::optional<std::int64_t> after_seq) = 0;
+  virtual Result<std::vector<AuditRecord>> Query(int limit,
+                                                 std::optional<std::int64_t> after_seq) = 0;
 };
 
 }  // namespace madre

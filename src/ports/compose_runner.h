@@ -12,10 +12,10 @@ namespace madre {
 
 // One docker operation as recorded in the audit (SPEC §7).
 struct DockerOp {
-  std::string command;      // the argv joined with spaces, or "POST /containers/x/start"
-  int exit_code = 0;        // -1 when it could not run or timed out
+  std::string command;  // the argv joined with spaces, or "POST /containers/x/start"
+  int exit_code = 0;    // -1 when it could not run or timed out
   std::int64_t elapsed_ms = 0;
-  std::string output;       // stdout+stderr, cut to 4 KiB
+  std::string output;  // stdout+stderr, cut to 4 KiB
   friend bool operator==(const DockerOp&, const DockerOp&) = default;
 };
 

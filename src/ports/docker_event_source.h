@@ -11,14 +11,15 @@
 namespace madre {
 
 struct DockerEvent {
-  std::string action;          // start|die|stop|kill|restart|pause|unpause|create|destroy|health_status|oom|...
+  std::string
+      action;  // start|die|stop|kill|restart|pause|unpause|create|destroy|health_status|oom|...
   std::string container_id;
-  std::string container_name;  // without the leading '/'
-  std::string service;         // label com.docker.compose.service ("" when absent)
-  std::string project;         // label com.docker.compose.project
+  std::string container_name;    // without the leading '/'
+  std::string service;           // label com.docker.compose.service ("" when absent)
+  std::string project;           // label com.docker.compose.project
   std::optional<int> exit_code;  // die: Actor.Attributes.exitCode
-  std::string health;          // health_status: healthy|unhealthy|starting
-  TimePoint time{};            // from timeNano
+  std::string health;            // health_status: healthy|unhealthy|starting
+  TimePoint time{};              // from timeNano
   std::int64_t time_nano = 0;
   friend bool operator==(const DockerEvent&, const DockerEvent&) = default;
 };

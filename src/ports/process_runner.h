@@ -13,18 +13,18 @@
 namespace madre {
 
 struct ProcessSpec {
-  std::vector<std::string> argv;  // argv[0] is looked up in PATH; never a shell string
-  std::filesystem::path working_dir;  // empty: inherit
-  Duration timeout = Seconds(30);     // measured on the monotonic clock
+  std::vector<std::string> argv;             // argv[0] is looked up in PATH; never a shell string
+  std::filesystem::path working_dir;         // empty: inherit
+  Duration timeout = Seconds(30);            // measured on the monotonic clock
   std::size_t max_output_bytes = 64 * 1024;  // the rest is dropped and `truncated` is set
   std::vector<std::pair<std::string, std::string>> extra_env;  // added to the inherited environment
 };
 
 struct ProcessResult {
-  int exit_code = -1;     // meaningful when !timed_out; 128+N when killed by signal N
+  int exit_code = -1;      // meaningful when !timed_out; 128+N when killed by signal N
   bool timed_out = false;  // the whole process group was killed (TERM, grace, KILL)
   bool truncated = false;
-  std::string output;      // stdout and stderr, interleaved
+  std::string output;  // stdout and stderr, interleaved
   std::int64_t elapsed_ms = 0;
 };
 

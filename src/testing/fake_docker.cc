@@ -178,7 +178,8 @@ Status FakeDocker::PauseContainer(const std::string& id) {
       return Status::FailedPrecondition("container " + id +
                                         " is restarting, wait until the container is running");
     }
-    if (c.state != "running") return Status::FailedPrecondition("container " + id + " is not running");
+    if (c.state != "running")
+      return Status::FailedPrecondition("container " + id + " is not running");
     c.state = "paused";
     return Status::Ok();
   }
@@ -190,7 +191,8 @@ Status FakeDocker::UnpauseContainer(const std::string& id) {
   for (auto& [name, c] : containers_) {
     if (c.id != id) continue;
     calls_.push_back("api-unpause " + name);
-    if (c.state != "paused") return Status::FailedPrecondition("container " + id + " is not paused");
+    if (c.state != "paused")
+      return Status::FailedPrecondition("container " + id + " is not paused");
     c.state = "running";
     return Status::Ok();
   }

@@ -41,9 +41,9 @@ class FakeDocker final : public ComposeRunner, public ContainerObserver, public 
   // The service's container is `restarting` (a `restart: always` service between two deaths):
   // it counts as running; a stop stops it; a pause fails, as Docker refuses it (409).
   void SetRestarting(const std::string& service);
-  void FailNext(const std::string& verb, Status status);       // "up", "stop", "restart", "list"
-  void CrashOnStart(const std::string& service);               // up succeeds, container exits 1
-  void SetDown(bool down);                                     // every call fails: docker is down
+  void FailNext(const std::string& verb, Status status);  // "up", "stop", "restart", "list"
+  void CrashOnStart(const std::string& service);          // up succeeds, container exits 1
+  void SetDown(bool down);                                // every call fails: docker is down
   // Health of a service's container; new containers of a service with a
   // healthcheck start as "starting".
   void SetHealth(const std::string& service, const std::string& health);
@@ -52,7 +52,7 @@ class FakeDocker final : public ComposeRunner, public ContainerObserver, public 
   // moment in config_hash, as compose's label; an existing container keeps its own.
   // An empty `hash` removes the service from ConfigHashes().
   void SetConfigHash(const std::string& service, const std::string& hash);
-  std::vector<std::string> calls() const;                      // "up db web", "stop web", ...
+  std::vector<std::string> calls() const;  // "up db web", "stop web", ...
   std::set<std::string> running() const;
 
  private:
@@ -61,7 +61,7 @@ class FakeDocker final : public ComposeRunner, public ContainerObserver, public 
   ServiceModel model_;
   mutable std::mutex mu_;
   std::map<std::string, ContainerState> containers_;
-  std::map<std::string, std::string> health_;  // set by SetHealth
+  std::map<std::string, std::string> health_;         // set by SetHealth
   std::map<std::string, std::string> config_hashes_;  // set by SetConfigHash
   std::map<std::string, Status> fail_next_;
   std::set<std::string> crash_on_start_;

@@ -38,11 +38,11 @@ class InMemoryWindowStore final : public WindowStore {
 
  private:
   mutable std::mutex mu_;
-  std::map<std::string, Window> windows_;  // GUARDED_BY(mu_)
-  std::optional<Status> fail_next_save_;   // GUARDED_BY(mu_)
-  std::optional<Status> fail_all_;         // GUARDED_BY(mu_)
+  std::map<std::string, Window> windows_;     // GUARDED_BY(mu_)
+  std::optional<Status> fail_next_save_;      // GUARDED_BY(mu_)
+  std::optional<Status> fail_all_;            // GUARDED_BY(mu_)
   std::map<WindowState, Status> fail_state_;  // GUARDED_BY(mu_)
-  int save_count_ = 0;                     // GUARDED_BY(mu_)
+  int save_count_ = 0;                        // GUARDED_BY(mu_)
 };
 
 }  // namespace madre

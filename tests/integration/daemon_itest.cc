@@ -15,9 +15,9 @@
 namespace madre::itest {
 namespace {
 
+using nlohmann::json;
 using ::testing::ElementsAre;
 using ::testing::IsEmpty;
-using nlohmann::json;
 
 std::string Fixture(const std::string& name) {
   return std::string(MADRE_SOURCE_DIR) + "/tests/integration/fixtures/" + name;
@@ -41,7 +41,8 @@ class DaemonTest : public ::testing::Test {
       env_[port] = std::to_string(FreeLoopbackPort());
     }
     for (auto& [k, v] : extra) env_[k] = v;
-    compose_ = std::make_unique<ComposeProject>(project_, Fixture(fixture) + "/docker-compose.yml", env_);
+    compose_ =
+        std::make_unique<ComposeProject>(project_, Fixture(fixture) + "/docker-compose.yml", env_);
     madre_ = std::make_unique<MadreProcess>(env_);
     ASSERT_TRUE(madre_->Start());
   }
@@ -99,7 +100,8 @@ TEST_F(DaemonTest, OpenRunsTheServiceAndItsDependencyAndCloseStopsBoth) {
 
 TEST_F(DaemonTest, ShortTtlReallyStopsTheContainersAndReturnsToSoloMadre) {
   StartMadre("two_services");
-  HttpAnswer opened = madre_->Post("/madre/power/window/open", R"({"services":["db"],"ttl_sec":2})");
+  HttpAnswer opened =
+      madre_->Post("/madre/power/window/open", R"({"services":["db"],"ttl_sec":2})");
   ASSERT_EQ(opened.status, 200) << opened.body;
   EXPECT_THAT(Running(), ElementsAre("db"));
   EXPECT_TRUE(Eventually([&] { return Running().empty(); }, std::chrono::seconds(15)));
@@ -115,16 +117,18 @@ TEST_F(DaemonTest, ShortTtlReallyStopsTheContainersAndReturnsToSoloMadre) {
 
 TEST_F(DaemonTest, SharedServiceSurvivesTheFirstClose) {
   StartMadre("shared", {{"VX11_POWER_WINDOWS_MAX_CONCURRENT", "2"}});
-  HttpAnswer a = madre_->Post("/madre/power/windows/open", R"({"services":["a"],"ttl_sec":120,"wait":true})");
+  HttpAnswer a =
+      madre_->Post("/madre/power/windows/open", R"({"services":["a"],"ttl_sec":120,"wait":true})");
   ASSERT_EQ(a.status, 200) << a.body;
-  HttpAnswer b = madre_->Post("/madre/power/windows/open", R"({"services":["b"],"ttl_sec":120,"wait":true})");
+  HttpAnswer b =
+      madre_->Post("/madre/power/windows/open", R"({"services":["b"],"ttl_sec":120,"wait":true})");
   ASSERT_EQ(b.status, 200) << b.body;
   EXPECT_EQ(b.Json()["services_started"], json({"b"}));  // common was already up: shared
   EXPECT_THAT(Running(), ElementsAre("a", "b", "common"));
   // Two windows: a close without an id is ambiguous.
   EXPECT_EQ(madre_->Post("/madre/power/windows/close", "{}").status, 409);
-  HttpAnswer closed = madre_->Post("/madre/power/windows/close",
-                                   json{{"window_id", a.Json()["window_id"]}}.dump());
+  HttpAnswer closed =
+      madre_->Post("/madre/power/windows/close", json{{"window_id", a.Json()["window_id"]}}.dump());
   ASSERT_EQ(closed.status, 200) << closed.body;
   EXPECT_EQ(closed.Json()["services_stopped"], json({"a"}));
   EXPECT_THAT(Running(), ElementsAre("b", "common"));
@@ -136,7 +140,8 @@ TEST_F(DaemonTest, SharedServiceSurvivesTheFirstClose) {
 
 TEST_F(DaemonTest, KillNineLosesNoWindowAndTheWindowStillExpiresOnTime) {
   StartMadre("two_services");
-  HttpAnswer opened = madre_->Post("/madre/power/window/open", R"({"services":["db"],"ttl_sec":6})");
+  HttpAnswer opened =
+      madre_->Post("/madre/power/window/open", R"({"services":["db"],"ttl_sec":6})");
   ASSERT_EQ(opened.status, 200) << opened.body;
   const std::string id = opened.Json()["window_id"];
   const std::string deadline = opened.Json()["deadline"];
@@ -193,8 +198,10 @@ TEST_F(DaemonTest, BadInputGetsTheSpecErrorAndChangesNothing) {
     EXPECT_TRUE(answer.Json().contains("code")) << answer.body;
   }
   HttpAnswer refused = madre_->Post(open, R"({"services":["zz","nope","db; rm -rf /"]})");
-  EXPECT_EQ(refused.Json()["detail"], "Services not in allowlist: [\"db; rm -rf /\", \"nope\", \"zz\"]");
-  std::string huge = R"({"services":["db"],"reason":")" + std::string(10 * 1024 * 1024, 'x') + "\"}";
+  EXPECT_EQ(refused.Json()["detail"],
+            "Services not in allowlist: [\"db; rm -rf /\", \"nope\", \"zz\"]");
+  std::string huge =
+      R"({"services":["db"],"reason":")" + std::string(10 * 1024 * 1024, 'x') + "\"}";
   EXPECT_EQ(madre_->Post(open, huge).status, 413);
   EXPECT_EQ(Http("POST", madre_->Url(open), R"({"services":["db"]})", "").status, 401);
   HttpAnswer wrong = Http("POST", madre_->Url(open), R"({"services":["db"]})", "wrong-token");
@@ -228,17 +235,21 @@ TEST_F(DaemonTest, EveryEndpointAnswers) {
   json with_stats = madre_->Get("/madre/power/status?stats=1").Json();
   bool has_figures = false;
   for (const auto& s : with_stats["services"]) {
-    if (s["service"] == "db") has_figures = s.contains("cpu_percent") && s["memory_bytes"].get<double>() > 0;
+    if (s["service"] == "db")
+      has_figures = s.contains("cpu_percent") && s["memory_bytes"].get<double>() > 0;
   }
   EXPECT_TRUE(has_figures) << with_stats.dump(2);
   HttpAnswer metrics = Http("GET", madre_->Url("/metrics"), "", madre_->token());
   EXPECT_EQ(metrics.status, 200);
-  EXPECT_NE(metrics.body.find("madre_container_memory_bytes{container=\""), std::string::npos) << metrics.body;
+  EXPECT_NE(metrics.body.find("madre_container_memory_bytes{container=\""), std::string::npos)
+      << metrics.body;
   EXPECT_NE(metrics.body.find("madre_windows_open 1"), std::string::npos) << metrics.body;
   EXPECT_EQ(madre_->Post("/madre/power/service/db/restart", "").status, 200);
-  HttpAnswer extend = madre_->Post("/madre/power/windows/extend", json{{"window_id", id}, {"ttl_sec", 60}}.dump());
+  HttpAnswer extend =
+      madre_->Post("/madre/power/windows/extend", json{{"window_id", id}, {"ttl_sec", 60}}.dump());
   EXPECT_EQ(extend.status, 200) << extend.body;
-  HttpAnswer hold = madre_->Post("/madre/power/windows/hold", json{{"window_id", id}, {"hold", false}}.dump());
+  HttpAnswer hold =
+      madre_->Post("/madre/power/windows/hold", json{{"window_id", id}, {"hold", false}}.dump());
   EXPECT_EQ(hold.status, 200) << hold.body;
   EXPECT_EQ(hold.Json()["hold"], false);
   EXPECT_GT(hold.Json()["ttl_remaining_sec"].get<int>(), 0);
@@ -246,7 +257,8 @@ TEST_F(DaemonTest, EveryEndpointAnswers) {
   ASSERT_EQ(stopped.status, 200) << stopped.body;
   EXPECT_EQ(stopped.Json()["windows_closed"], json({id}));
   EXPECT_EQ(madre_->Get("/madre/power/windows/" + id).Json()["close_reason"], "service_stopped");
-  HttpAnswer held = madre_->Post("/madre/power/windows/open", R"({"services":["web"],"hold":true,"wait":true})");
+  HttpAnswer held =
+      madre_->Post("/madre/power/windows/open", R"({"services":["web"],"hold":true,"wait":true})");
   ASSERT_EQ(held.status, 200) << held.body;
   HttpAnswer apply = madre_->Post("/madre/power/policy/solo_madre/apply", "");
   ASSERT_EQ(apply.status, 200) << apply.body;
@@ -262,7 +274,8 @@ TEST_F(DaemonTest, EveryEndpointAnswers) {
 
 TEST_F(DaemonTest, AuditChainVerifiesAndATamperedRecordIsNamed) {
   StartMadre("two_services");
-  ASSERT_EQ(madre_->Post("/madre/power/window/open", R"({"services":["db"],"ttl_sec":60})").status, 200);
+  ASSERT_EQ(madre_->Post("/madre/power/window/open", R"({"services":["db"],"ttl_sec":60})").status,
+            200);
   ASSERT_EQ(madre_->Post("/madre/power/window/close", "").status, 200);
   const std::string dir = (madre_->state_dir() / "audit").string();
   CommandOutput ok = RunCommandForTest({MADRE_BINARY, "verify-audit", "--audit-dir", dir});
@@ -288,18 +301,19 @@ TEST_F(DaemonTest, EventsStreamShowsTheWindowOpeningAndOpen) {
   CommandOutput events;
   std::thread follower([&] {
     // Follows until killed at the time limit: everything printed by then is kept.
-    events = RunCommandForTest({MADRE_BINARY, "events", "--url", madre_->Url(""), "--token",
-                                madre_->token()},
-                               {}, std::chrono::seconds(8));
+    events = RunCommandForTest(
+        {MADRE_BINARY, "events", "--url", madre_->Url(""), "--token", madre_->token()}, {},
+        std::chrono::seconds(8));
   });
   std::this_thread::sleep_for(std::chrono::milliseconds(500));  // let the stream start
-  HttpAnswer opened = madre_->Post("/madre/power/windows/open",
-                                   R"({"services":["db"],"ttl_sec":60,"wait":true})");
+  HttpAnswer opened =
+      madre_->Post("/madre/power/windows/open", R"({"services":["db"],"ttl_sec":60,"wait":true})");
   ASSERT_EQ(opened.status, 200) << opened.body;
   follower.join();
   EXPECT_TRUE(events.timed_out) << events.output;
   const std::string id = opened.Json()["window_id"];
-  EXPECT_NE(events.output.find("window " + id + " opening (db)"), std::string::npos) << events.output;
+  EXPECT_NE(events.output.find("window " + id + " opening (db)"), std::string::npos)
+      << events.output;
   EXPECT_NE(events.output.find("window " + id + " open (db)"), std::string::npos) << events.output;
 }
 

@@ -10,6 +10,8 @@
 // containers behind (ComposeProject's destructor runs `down`).
 #pragma once
 
+#include <gtest/gtest.h>
+
 #include <chrono>
 #include <filesystem>
 #include <functional>
@@ -19,21 +21,19 @@
 #include <utility>
 #include <vector>
 
-#include <gtest/gtest.h>
-
 // Skips the test, or fails it when MADRE_REQUIRE_DOCKER=1 (CI sets it: a registered
 // integration test never skips there). Streams a reason like GTEST_SKIP():
 //   MADRE_SKIP_OR_FAIL() << "the ports are in use";
-#define MADRE_SKIP_OR_FAIL()                                                      \
-  return ::testing::internal::AssertHelper(::madre::IntegrationSkipsForbidden()  \
+#define MADRE_SKIP_OR_FAIL()                                                              \
+  return ::testing::internal::AssertHelper(::madre::IntegrationSkipsForbidden()           \
                                                ? ::testing::TestPartResult::kFatalFailure \
                                                : ::testing::TestPartResult::kSkip,        \
                                            __FILE__, __LINE__, "") = ::testing::Message()
 
 // The first line of every test (or SetUp) that touches Docker.
-#define MADRE_NEED_DOCKER()             \
-  if (::madre::DockerAvailable()) {     \
-  } else                                \
+#define MADRE_NEED_DOCKER()         \
+  if (::madre::DockerAvailable()) { \
+  } else                            \
     MADRE_SKIP_OR_FAIL() << "no Docker engine or compose here"
 
 namespace madre {

@@ -8,10 +8,10 @@
 
 #include <algorithm>
 #include <atomic>
-#include <iostream>
 #include <chrono>
 #include <filesystem>
 #include <functional>
+#include <iostream>
 #include <map>
 #include <memory>
 #include <mutex>

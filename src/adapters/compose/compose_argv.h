@@ -30,12 +30,12 @@ struct ComposeTarget {
 };
 
 enum class ComposeVerb {
-  kConfig,   // v2: `config --format json`; v1: `config` (YAML)
-  kUp,       // `up -d --no-deps --no-build <services>`
-  kStop,     // `stop <services>`
-  kRestart,  // `restart <services>`
-  kPs,       // v2: `ps --all --format json`; v1: `ps -a -q` (ids; see InspectArgv)
-  kCreate,   // `up --no-start --no-deps --no-build <services>`
+  kConfig,      // v2: `config --format json`; v1: `config` (YAML)
+  kUp,          // `up -d --no-deps --no-build <services>`
+  kStop,        // `stop <services>`
+  kRestart,     // `restart <services>`
+  kPs,          // v2: `ps --all --format json`; v1: `ps -a -q` (ids; see InspectArgv)
+  kCreate,      // `up --no-start --no-deps --no-build <services>`
   kConfigHash,  // every service's config hash: v2 `config --hash *`; v1 `config --hash=*`
 };
 

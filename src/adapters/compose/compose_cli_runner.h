@@ -85,7 +85,7 @@ class ComposeCliRunner final : public ComposeRunner {
   const SleepFn sleep_;
 
   std::mutex hash_mu_;
-  std::vector<FileStamp> hash_stamps_;                      // guarded by hash_mu_
+  std::vector<FileStamp> hash_stamps_;                        // guarded by hash_mu_
   std::optional<std::map<std::string, std::string>> hashes_;  // guarded by hash_mu_
 };
 

@@ -422,8 +422,8 @@ TEST_P(ComposeCliRunnerTest, ConfigHashesAsksForEveryServiceWithTheFlavorsArgv) 
   processes_.PushExit(0, kHashOutput);
   auto hashes = runner.ConfigHashes();
   ASSERT_TRUE(hashes.ok()) << hashes.status().ToString();
-  EXPECT_THAT(*hashes, ElementsAre(::testing::Pair("db", "0123abcd"),
-                                   ::testing::Pair("web", "4567ef00")));
+  EXPECT_THAT(*hashes,
+              ElementsAre(::testing::Pair("db", "0123abcd"), ::testing::Pair("web", "4567ef00")));
   const std::string tail =
       GetParam() == ComposeFlavor::kV2Plugin ? " config --hash *" : " config --hash=*";
   EXPECT_THAT(processes_.commands(), ElementsAre(Prefix(GetParam()) + tail));

@@ -66,9 +66,7 @@ DockerEngineClient::DockerEngineClient(DockerEngineOptions options)
     : DockerEngineClient(std::move(options), system_clock_) {}
 
 DockerEngineClient::DockerEngineClient(DockerEngineOptions options, const Clock& clock)
-    : options_(std::move(options)),
-      clock_(&clock),
-      inspect_cache_(options_.inspect_cache_max_age) {
+    : options_(std::move(options)), clock_(&clock), inspect_cache_(options_.inspect_cache_max_age) {
   Result<std::string> socket = UnixSocketPathFromDockerHost(options_.docker_host);
   if (socket.ok()) {
     http_.emplace(*socket);
@@ -91,14 +89,14 @@ std::string DockerEngineClient::ApiVersion() {
 }
 
 Result<UnixHttpResponse> DockerEngineClient::Call(const char* method, const std::string& path,
-                                              Duration timeout) {
+                                                  Duration timeout) {
   RETURN_IF_ERROR(config_status_);
   return http_->Send(method, "/v" + ApiVersion() + path, timeout);
 }
 
-Result<UnixHttpResponse> DockerEngineClient::CallExpecting(const char* method, const std::string& path,
-                                                       Duration timeout,
-                                                       std::initializer_list<long> ok_statuses) {
+Result<UnixHttpResponse> DockerEngineClient::CallExpecting(
+    const char* method, const std::string& path, Duration timeout,
+    std::initializer_list<long> ok_statuses) {
   ASSIGN_OR_RETURN(UnixHttpResponse response, Call(method, path, timeout));
   if (std::find(ok_statuses.begin(), ok_statuses.end(), response.status) == ok_statuses.end()) {
     return StatusFromHttp(response, std::string("docker ") + method + " " + path);
@@ -185,8 +183,9 @@ Status DockerEngineClient::Start(const std::string& id) {
 
 Result<ContainerStats> DockerEngineClient::Stats(const std::string& id) {
   RETURN_IF_ERROR(CheckRef(id));
-  ASSIGN_OR_RETURN(UnixHttpResponse response,
-                   CallExpecting("GET", "/containers/" + id + "/stats?stream=false", options_.timeout, {200}));
+  ASSIGN_OR_RETURN(
+      UnixHttpResponse response,
+      CallExpecting("GET", "/containers/" + id + "/stats?stream=false", options_.timeout, {200}));
   return ParseStats(response.body);
 }
 

@@ -67,7 +67,9 @@ class DockerEngineClient final : public ContainerObserver, public ContainerContr
 
   // ContainerControl
   Status StartContainer(const std::string& id) override { return Start(id); }
-  Status StopContainer(const std::string& id, int timeout_sec) override { return Stop(id, timeout_sec); }
+  Status StopContainer(const std::string& id, int timeout_sec) override {
+    return Stop(id, timeout_sec);
+  }
   Status PauseContainer(const std::string& id) override;
   Status UnpauseContainer(const std::string& id) override;
 
@@ -78,8 +80,8 @@ class DockerEngineClient final : public ContainerObserver, public ContainerContr
  private:
   // `path` starts with '/' and comes after the version prefix.
   Result<UnixHttpResponse> Call(const char* method, const std::string& path, Duration timeout);
-  Result<UnixHttpResponse> CallExpecting(const char* method, const std::string& path, Duration timeout,
-                                     std::initializer_list<long> ok_statuses);
+  Result<UnixHttpResponse> CallExpecting(const char* method, const std::string& path,
+                                         Duration timeout, std::initializer_list<long> ok_statuses);
 
   DockerEngineOptions options_;
   Status config_status_;  // not ok when DOCKER_HOST cannot be used

@@ -327,8 +327,8 @@ std::string InspectJson(const FakeContainer& c) {
   return R"js({"Id":")js" + c.id + R"js(","Name":"/vx11_)js" + c.service +
          R"js(_1","RestartCount":)js" + std::to_string(c.restart_count) +
          R"js(,"State":{"Status":")js" + c.state +
-         R"js(","ExitCode":0},"Config":{"Labels":{"com.docker.compose.service":")js" +
-         c.service + R"js("}}})js";
+         R"js(","ExitCode":0},"Config":{"Labels":{"com.docker.compose.service":")js" + c.service +
+         R"js("}}})js";
 }
 
 class ListProjectCacheTest : public DockerEngineClientTest {
@@ -337,8 +337,7 @@ class ListProjectCacheTest : public DockerEngineClientTest {
 
   // The engine lists `containers` and answers an inspect of each.
   void Serve(const std::vector<FakeContainer>& containers) {
-    dockerd_.On("GET /v1.41/containers/json?all=1&filters=" + kFilter,
-                {200, ListJson(containers)});
+    dockerd_.On("GET /v1.41/containers/json?all=1&filters=" + kFilter, {200, ListJson(containers)});
     for (const FakeContainer& c : containers) {
       dockerd_.On("GET /v1.41/containers/" + c.id + "/json", {200, InspectJson(c)});
     }

@@ -1,23 +1,22 @@
 #include "adapters/docker/docker_event_parse.h"
-#include "adapters/docker/json_members.h"
-
-#include <limits>
 
 #include <charconv>
 #include <chrono>
 #include <cstdio>
+#include <limits>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <utility>
 
 #include "adapters/docker/docker_parse.h"
+#include "adapters/docker/json_members.h"
 
 namespace madre {
 namespace {
 
-using nlohmann::json;
 using docker_json::IntMember;
 using docker_json::StringMember;
+using nlohmann::json;
 
 constexpr std::string_view kProjectLabel = "com.docker.compose.project";
 constexpr std::string_view kServiceLabel = "com.docker.compose.service";

@@ -103,11 +103,11 @@ std::string DockerEventStream::Follow(const std::string& socket_path, bool& answ
   Transfer transfer(*this);
   HttpClientRequest request;
   request.target = EventsTarget(options_.project, SinceNano());
-  Status ended = HttpStream(
-      HttpEndpoint::Unix(socket_path), request, kConnectTimeout,
-      {.on_head = [&transfer](int status) { transfer.OnHead(status); },
-       .on_data = [&transfer](std::string_view data) { transfer.OnBody(data); }},
-      &cancel_);
+  Status ended =
+      HttpStream(HttpEndpoint::Unix(socket_path), request, kConnectTimeout,
+                 {.on_head = [&transfer](int status) { transfer.OnHead(status); },
+                  .on_data = [&transfer](std::string_view data) { transfer.OnBody(data); }},
+                 &cancel_);
   answered_200 = transfer.answered_200;
   if (transfer.status != 0 && transfer.status != 200) {
     return "docker answered HTTP " + std::to_string(transfer.status) +

@@ -1,5 +1,4 @@
 #include "adapters/docker/docker_parse.h"
-#include "adapters/docker/json_members.h"
 
 #include <charconv>
 #include <cstdint>
@@ -8,12 +7,14 @@
 #include <optional>
 #include <utility>
 
+#include "adapters/docker/json_members.h"
+
 namespace madre {
 namespace {
 
-using nlohmann::json;
 using docker_json::IntMember;
 using docker_json::StringMember;
+using nlohmann::json;
 
 constexpr std::string_view kUnixScheme = "unix://";
 constexpr std::string_view kServiceLabel = "com.docker.compose.service";
@@ -238,7 +239,8 @@ Result<std::string> DemuxDockerLogs(std::string_view raw) {
 
 Result<ContainerStats> ParseStats(std::string_view body) {
   nlohmann::json doc = nlohmann::json::parse(body, nullptr, false);
-  if (doc.is_discarded() || !doc.is_object()) return Status::Internal("docker: stats is not a JSON object");
+  if (doc.is_discarded() || !doc.is_object())
+    return Status::Internal("docker: stats is not a JSON object");
   auto number = [](const nlohmann::json& j, std::initializer_list<const char*> path) -> double {
     const nlohmann::json* at = &j;
     for (const char* key : path) {
@@ -264,9 +266,10 @@ Result<ContainerStats> ParseStats(std::string_view body) {
     stats.cpu_percent = (cpu - precpu) / (system - presystem) * cpus * 100.0;
   }
   const double usage = number(doc, {"memory_stats", "usage"});
-  double cache = number(doc, {"memory_stats", "stats", "inactive_file"});  // cgroup v2
+  double cache = number(doc, {"memory_stats", "stats", "inactive_file"});   // cgroup v2
   if (cache <= 0) cache = number(doc, {"memory_stats", "stats", "cache"});  // cgroup v1
-  stats.memory_bytes = usage > cache ? static_cast<std::uint64_t>(usage - cache) : static_cast<std::uint64_t>(usage);
+  stats.memory_bytes =
+      usage > cache ? static_cast<std::uint64_t>(usage - cache) : static_cast<std::uint64_t>(usage);
   stats.memory_limit_bytes = static_cast<std::uint64_t>(number(doc, {"memory_stats", "limit"}));
   return stats;
 }

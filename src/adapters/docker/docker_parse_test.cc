@@ -255,7 +255,8 @@ TEST(DemuxDockerLogsTest, AFrameCutShortIsInternal) {
 }
 
 TEST(ParseStatsTest, CpuFromTheDeltaAndMemoryWithoutCache) {
-  auto stats = ParseStats(R"({"cpu_stats":{"cpu_usage":{"total_usage":3000000},"system_cpu_usage":20000000,
+  auto stats =
+      ParseStats(R"({"cpu_stats":{"cpu_usage":{"total_usage":3000000},"system_cpu_usage":20000000,
                              "online_cpus":2},
                              "precpu_stats":{"cpu_usage":{"total_usage":1000000},"system_cpu_usage":10000000},
                              "memory_stats":{"usage":5000000,"limit":100000000,"stats":{"inactive_file":1000000}}})");

@@ -21,11 +21,11 @@ Result<UnixHttpResponse> UnixHttpClient::Send(std::string_view method, std::stri
     std::string where = std::string(method) + " " + std::string(target);
     switch (status.code()) {
       case StatusCode::kDeadlineExceeded:
-        return Status::DeadlineExceeded("docker did not answer " + where + " in time: " +
-                                        status.message());
+        return Status::DeadlineExceeded("docker did not answer " + where +
+                                        " in time: " + status.message());
       case StatusCode::kUnavailable:
-        return Status::Unavailable("docker engine unreachable (" + where + "): " +
-                                   status.message());
+        return Status::Unavailable("docker engine unreachable (" + where +
+                                   "): " + status.message());
       case StatusCode::kPayloadTooLarge:
         return Status::Internal("docker answer to " + where + " on " + socket_path_ +
                                 " is larger than " + std::to_string(max_body_bytes_) + " bytes");

@@ -5,9 +5,7 @@
 namespace madre {
 
 DeadlineTimer::DeadlineTimer(std::function<void()> fire, const Clock* clock)
-    : fire_(std::move(fire)),
-      clock_(clock ? *clock : system_clock_),
-      thread_([this] { Run(); }) {}
+    : fire_(std::move(fire)), clock_(clock ? *clock : system_clock_), thread_([this] { Run(); }) {}
 
 DeadlineTimer::~DeadlineTimer() { Stop(); }
 

@@ -18,7 +18,8 @@ TEST(SleepUnlessStoppedTest, AStopRequestedBeforeReturnsAtOnceWithFalse) {
 TEST(SleepUnlessStoppedTest, AStopRequestedFromAnotherThreadWakesTheSleeper) {
   std::stop_source stop;
   std::promise<bool> result;
-  std::thread sleeper([&] { result.set_value(SleepUnlessStopped(Seconds(3600), stop.get_token())); });
+  std::thread sleeper(
+      [&] { result.set_value(SleepUnlessStopped(Seconds(3600), stop.get_token())); });
   stop.request_stop();
   EXPECT_FALSE(result.get_future().get());
   sleeper.join();

@@ -59,8 +59,8 @@ class ThreadPoolExecutor final : public Executor {
   std::deque<std::function<void()>> queue_;  // guarded by mu_
   bool stopping_ = false;                    // guarded by mu_
   std::size_t failed_jobs_ = 0;              // guarded by mu_
-  std::mutex join_mu_;                // serialises the joins of concurrent Shutdown() calls
-  std::vector<std::thread> threads_;  // joined (and cleared) under join_mu_
+  std::mutex join_mu_;                       // serialises the joins of concurrent Shutdown() calls
+  std::vector<std::thread> threads_;         // joined (and cleared) under join_mu_
 };
 
 }  // namespace madre

@@ -5,10 +5,11 @@
 // A busy share needs two readings of /proc/stat some time apart. Taking both when an open
 // arrives cost every open 200 ms. Instead the meter keeps the last few readings: the open
 // throttle adds one on its own periodic timer (http_api/open_throttle.h, every 20 s while
-// throttling is on), /metrics adds one per scrape, and every measurement adds its own. An open is judged on the busy share since the newest reading that is
-// between kMinWindow and kMaxWindow old: what the CPU did over the last 1-60 s, which is what
-// "stays above" means. Only when there is no such reading (just after start, or after a long
-// sleep of the timer) does the meter take a blocking sample of kFallbackSample.
+// throttling is on), /metrics adds one per scrape, and every measurement adds its own. An open is
+// judged on the busy share since the newest reading that is between kMinWindow and kMaxWindow old:
+// what the CPU did over the last 1-60 s, which is what "stays above" means. Only when there is no
+// such reading (just after start, or after a long sleep of the timer) does the meter take a
+// blocking sample of kFallbackSample.
 #pragma once
 
 #include <chrono>
@@ -17,9 +18,9 @@
 #include <mutex>
 #include <optional>
 
+#include "adapters/host/host_metrics.h"
 #include "base/status.h"
 #include "base/time.h"
-#include "adapters/host/host_metrics.h"
 
 namespace madre {
 

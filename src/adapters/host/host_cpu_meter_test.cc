@@ -20,10 +20,11 @@ class FakeHost {
               return times_;
             },
             .now = [this] { return now_; },
-            .sleep = [this](Duration d) {
-              sleeps.push_back(d);
-              Run(busy_during_sleep, d);
-            }};
+            .sleep =
+                [this](Duration d) {
+                  sleeps.push_back(d);
+                  Run(busy_during_sleep, d);
+                }};
   }
   // One jiffy per millisecond.
   void Run(double busy_pct, Duration d) {

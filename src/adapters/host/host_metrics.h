@@ -1,5 +1,5 @@
-// Host metrics (the conductor, /metrics and the open throttle), read from a /proc tree (the root is a
-// parameter so tests use a fake one). Parsing is pure and separate from reading.
+// Host metrics (the conductor, /metrics and the open throttle), read from a /proc tree (the root is
+// a parameter so tests use a fake one). Parsing is pure and separate from reading.
 #pragma once
 
 #include <array>

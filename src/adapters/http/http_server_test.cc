@@ -499,7 +499,8 @@ TEST_F(HttpServerTest, StopReturnsWithoutTheGracePeriodWithAnIdleKeepAliveClient
   server_->Stop();  // idempotent
 }
 
-TEST_F(HttpServerTest, StopWithAnUnansweredRequestReturnsWithoutTheGracePeriodAndLateAnswersAreIgnored) {
+TEST_F(HttpServerTest,
+       StopWithAnUnansweredRequestReturnsWithoutTheGracePeriodAndLateAnswersAreIgnored) {
   std::promise<Responder> held;
   handler_ = [&held](HttpRequest, Responder respond) { held.set_value(std::move(respond)); };
   HttpServerOptions options;
@@ -636,9 +637,8 @@ TEST_F(HttpServerTest, PostAfterRunsLaterOnTheIoThreadAndStopDropsPendingOnes) {
   std::promise<std::thread::id> posted_thread;
   std::promise<std::thread::id> delayed_thread;
   server_->Post([&posted_thread] { posted_thread.set_value(std::this_thread::get_id()); });
-  server_->PostAfter(Millis(1), [&delayed_thread] {
-    delayed_thread.set_value(std::this_thread::get_id());
-  });
+  server_->PostAfter(Millis(1),
+                     [&delayed_thread] { delayed_thread.set_value(std::this_thread::get_id()); });
   auto delayed = delayed_thread.get_future();
   ASSERT_EQ(delayed.wait_for(std::chrono::seconds(5)), std::future_status::ready);
   EXPECT_EQ(delayed.get(), posted_thread.get_future().get());

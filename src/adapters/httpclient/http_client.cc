@@ -1,5 +1,7 @@
 #include "adapters/httpclient/http_client.h"
 
+#include <algorithm>
+#include <array>
 #include <boost/asio/connect.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
@@ -8,9 +10,6 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/http.hpp>
-
-#include <algorithm>
-#include <array>
 #include <charconv>
 #include <chrono>
 #include <limits>
@@ -209,7 +208,7 @@ Status Send(CallRunner& run, Socket& socket, const HttpClientRequest& request) {
 
 template <class Socket>
 Result<HttpClientResponse> CallOn(CallRunner& run, Socket& socket, const HttpEndpoint& endpoint,
-                            const HttpClientRequest& request, std::size_t max_body_bytes) {
+                                  const HttpClientRequest& request, std::size_t max_body_bytes) {
   if (error_code ec = Connect(run, socket, endpoint)) return run.Error(Phase::kConnect, ec);
   if (Status sent = Send(run, socket, request); !sent.ok()) return sent;
 
@@ -217,8 +216,8 @@ Result<HttpClientResponse> CallOn(CallRunner& run, Socket& socket, const HttpEnd
   http::response_parser<http::string_body> parser;
   parser.header_limit(kHeaderLimit);
   parser.body_limit(max_body_bytes);
-  error_code read = run.Await(
-      [&](auto handler) { http::async_read_header(socket, buffer, parser, handler); });
+  error_code read =
+      run.Await([&](auto handler) { http::async_read_header(socket, buffer, parser, handler); });
   if (read) return run.Error(Phase::kRead, read);
   // Beast 1.74 does not apply body_limit to a response's Content-Length (it does to chunked
   // and to-EOF bodies): check it here, before reading the body.
@@ -244,8 +243,8 @@ Status StreamOn(CallRunner& run, Socket& socket, const HttpEndpoint& endpoint,
   parser.header_limit(kHeaderLimit);
   // No limit. Not boost::none: Beast 1.74 then refuses any Content-Length (see CallOn).
   parser.body_limit(std::numeric_limits<std::uint64_t>::max());
-  error_code read = run.Await(
-      [&](auto handler) { http::async_read_header(socket, buffer, parser, handler); });
+  error_code read =
+      run.Await([&](auto handler) { http::async_read_header(socket, buffer, parser, handler); });
   if (read) return run.Error(Phase::kRead, read);
   run.DisarmDeadline();  // the headers came: the stream may now stay silent for hours
   if (handlers.on_head) handlers.on_head(static_cast<int>(parser.get().result_int()));
@@ -254,8 +253,7 @@ Status StreamOn(CallRunner& run, Socket& socket, const HttpEndpoint& endpoint,
   while (!parser.is_done()) {
     parser.get().body().data = chunk.data();
     parser.get().body().size = chunk.size();
-    read = run.Await(
-        [&](auto handler) { http::async_read_some(socket, buffer, parser, handler); });
+    read = run.Await([&](auto handler) { http::async_read_some(socket, buffer, parser, handler); });
     std::size_t got = chunk.size() - parser.get().body().size;
     if (got > 0 && handlers.on_data) handlers.on_data(std::string_view(chunk.data(), got));
     if (read == http::error::need_buffer) continue;  // the buffer filled up: read on
@@ -294,7 +292,7 @@ R WithSocket(const HttpEndpoint& endpoint, Duration timeout, HttpCancel* cancel,
 }  // namespace
 
 Result<HttpClientResponse> HttpCall(const HttpEndpoint& endpoint, const HttpClientRequest& request,
-                              Duration timeout, std::size_t max_body_bytes) {
+                                    Duration timeout, std::size_t max_body_bytes) {
   return WithSocket<Result<HttpClientResponse>>(
       endpoint, timeout, nullptr, [&](CallRunner& run, auto& socket) {
         return CallOn(run, socket, endpoint, request, max_body_bytes);
@@ -304,10 +302,9 @@ Result<HttpClientResponse> HttpCall(const HttpEndpoint& endpoint, const HttpClie
 Status HttpStream(const HttpEndpoint& endpoint, const HttpClientRequest& request,
                   Duration connect_timeout, const HttpStreamHandlers& handlers,
                   HttpCancel* cancel) {
-  return WithSocket<Status>(endpoint, connect_timeout, cancel,
-                            [&](CallRunner& run, auto& socket) {
-                              return StreamOn(run, socket, endpoint, request, handlers);
-                            });
+  return WithSocket<Status>(endpoint, connect_timeout, cancel, [&](CallRunner& run, auto& socket) {
+    return StreamOn(run, socket, endpoint, request, handlers);
+  });
 }
 
 Result<ParsedHttpUrl> ParseHttpUrl(std::string_view url) {

@@ -38,8 +38,8 @@ struct HttpEndpoint {
 };
 
 struct HttpClientRequest {
-  std::string method = "GET";  // any token: GET, POST, DELETE...
-  std::string target = "/";    // origin form: "/v1.41/containers/json?all=1"
+  std::string method = "GET";      // any token: GET, POST, DELETE...
+  std::string target = "/";        // origin form: "/v1.41/containers/json?all=1"
   std::string host = "localhost";  // the Host header
   std::vector<std::pair<std::string, std::string>> headers;
   std::string body;  // sent with Content-Length (also when empty, for methods with a body)
@@ -72,7 +72,7 @@ class HttpCancel {
 // timeout passes, kPayloadTooLarge when the body exceeds `max_body_bytes`, kInternal for an
 // answer that is not HTTP. Messages say what failed; callers add what they were doing.
 Result<HttpClientResponse> HttpCall(const HttpEndpoint& endpoint, const HttpClientRequest& request,
-                              Duration timeout, std::size_t max_body_bytes = 16 << 20);
+                                    Duration timeout, std::size_t max_body_bytes = 16 << 20);
 
 struct HttpStreamHandlers {
   // Once, when the status line and headers have arrived.

@@ -2,6 +2,8 @@
 
 #include <arpa/inet.h>
 #include <fcntl.h>
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
 #include <netinet/in.h>
 #include <poll.h>
 #include <sys/socket.h>
@@ -16,9 +18,6 @@
 #include <mutex>
 #include <string>
 #include <thread>
-
-#include <gmock/gmock.h>
-#include <gtest/gtest.h>
 
 namespace madre {
 namespace {
@@ -151,7 +150,8 @@ TEST(HttpClientTest, GetsAnAnswerOverAUnixSocket) {
   TestServer server(TestServer::Kind::kUnix,
                     Answer(self, "HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nhello"));
   self = &server;
-  Result<HttpClientResponse> answer = HttpCall(server.endpoint(), Get("/v1.41/_ping?x=1"), Seconds(5));
+  Result<HttpClientResponse> answer =
+      HttpCall(server.endpoint(), Get("/v1.41/_ping?x=1"), Seconds(5));
   ASSERT_TRUE(answer.ok()) << answer.status().ToString();
   EXPECT_EQ(answer->status, 200);
   EXPECT_EQ(answer->body, "hello");

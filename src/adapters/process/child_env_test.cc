@@ -23,10 +23,11 @@ TEST(ChildEnvTest, SecretNamesContainTokenKeyOrSecretInAnyCase) {
 }
 
 TEST(ChildEnvTest, ReferencedNamesFollowComposeInterpolation) {
-  EXPECT_THAT(ReferencedEnvNames("image: x:${TAG}\n"
-                                 "env: [\"A=${API_KEY:-none}\", \"B=${B_SECRET?need it}\", "
-                                 "\"C=$PLAIN_TOKEN/x\", \"D=$${NOT_A_REF}\", \"E=${X-y}\", \"$1\"]"),
-              ElementsAre("API_KEY", "B_SECRET", "PLAIN_TOKEN", "TAG", "X"));
+  EXPECT_THAT(
+      ReferencedEnvNames("image: x:${TAG}\n"
+                         "env: [\"A=${API_KEY:-none}\", \"B=${B_SECRET?need it}\", "
+                         "\"C=$PLAIN_TOKEN/x\", \"D=$${NOT_A_REF}\", \"E=${X-y}\", \"$1\"]"),
+      ElementsAre("API_KEY", "B_SECRET", "PLAIN_TOKEN", "TAG", "X"));
   EXPECT_TRUE(ReferencedEnvNames("no dollars; a lone $ at the end $").empty());
 }
 

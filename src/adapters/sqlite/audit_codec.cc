@@ -100,8 +100,8 @@ SealCheck CheckAuditSeal(std::string_view line, const std::optional<std::string>
   if (!j.is_object() || !j.contains("hash") || !j["hash"].is_string()) return SealCheck::kMismatch;
   const std::string hash = j["hash"].get<std::string>();
   j.erase("hash");
-  if (!j.contains("mac")) return Sha256Hex(CanonicalDump(j)) == hash ? SealCheck::kOk
-                                                                    : SealCheck::kMismatch;
+  if (!j.contains("mac"))
+    return Sha256Hex(CanonicalDump(j)) == hash ? SealCheck::kOk : SealCheck::kMismatch;
   if (keyed) *keyed = true;
   if (!j["mac"].is_string() || j["mac"].get<std::string>() != kAuditMacHmacSha256) {
     return SealCheck::kBadMac;

@@ -456,8 +456,8 @@ Result<AuditVerifyReport> VerifyAudit(const std::filesystem::path& audit_dir,
     for (const auto& [name, range] : options.database->files) {
       std::error_code ec;
       if (std::filesystem::exists(audit_dir / name, ec)) continue;
-      missing += (missing.empty() ? "" : ", ") + name + " (" +
-                 SeqRange(range.first, range.second) + ")";
+      missing +=
+          (missing.empty() ? "" : ", ") + name + " (" + SeqRange(range.first, range.second) + ")";
     }
     if (!missing.empty()) {
       return Status::FailedPrecondition("audit records missing: the database has records of " +
@@ -502,8 +502,9 @@ Result<AuditVerifyReport> VerifyAudit(const std::filesystem::path& audit_dir,
         return broken(entry.keyed ? "HMAC does not match the record (edited, or a wrong key)"
                                   : "hash does not match the record");
       case SealCheck::kNeedsKey:
-        return broken("the record is HMAC-chained: give the key (--hmac-key-file or "
-                      "VX11_AUDIT_HMAC_KEY_FILE)");
+        return broken(
+            "the record is HMAC-chained: give the key (--hmac-key-file or "
+            "VX11_AUDIT_HMAC_KEY_FILE)");
       case SealCheck::kBadMac:
         return broken("unknown \"mac\" (only hmac-sha256 is known)");
     }
@@ -576,10 +577,9 @@ Result<AuditVerifyReport> VerifyAudit(const std::filesystem::path& audit_dir,
       }
     }
     if (report.last_seq > db.last_seq + 1) {
-      return Status::FailedPrecondition(
-          "audit files go beyond the database: they end at seq " +
-          std::to_string(report.last_seq) + ", the database at seq " +
-          std::to_string(db.last_seq));
+      return Status::FailedPrecondition("audit files go beyond the database: they end at seq " +
+                                        std::to_string(report.last_seq) + ", the database at seq " +
+                                        std::to_string(db.last_seq));
     }
   }
   return report;

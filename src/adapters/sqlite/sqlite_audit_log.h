@@ -118,7 +118,7 @@ struct AuditVerifyReport {
   std::int64_t records = 0;
   std::int64_t first_seq = 0;  // 0 when there is no record
   std::int64_t last_seq = 0;
-  std::int64_t keyed = 0;      // records chained by HMAC
+  std::int64_t keyed = 0;  // records chained by HMAC
   std::int64_t first_keyed_seq = 0;
   std::int64_t pruned_to = 0;  // the newest audit.pruned anchor's seq, 0 when none
 };

@@ -490,8 +490,8 @@ TEST_F(SqliteAuditVerifyTest, PruningRemovesOldFilesAndRowsAndLeavesAnAnchorVeri
   const AuditRecord last_old = Append(At("2026-11-21T10:00:00Z"));
   Append(At("2026-11-22T10:00:00Z"));
   Append(At("2026-11-23T10:00:00Z"));
-  Result<SqliteAuditLog::PruneResult> pruned =
-      log_->PruneBefore(*ParseRfc3339("2026-11-22T00:00:00Z"), *ParseRfc3339("2026-11-23T12:00:00Z"));
+  Result<SqliteAuditLog::PruneResult> pruned = log_->PruneBefore(
+      *ParseRfc3339("2026-11-22T00:00:00Z"), *ParseRfc3339("2026-11-23T12:00:00Z"));
   ASSERT_TRUE(pruned.ok()) << pruned.status().ToString();
   EXPECT_EQ(pruned->pruned_to_seq, 3);
   EXPECT_EQ(pruned->files_removed, 2);
@@ -518,8 +518,8 @@ TEST_F(SqliteAuditVerifyTest, PruningRemovesOldFilesAndRowsAndLeavesAnAnchorVeri
 
 TEST_F(SqliteAuditVerifyTest, PruningKeepsTheNewestFileAndNothingIsOldEnoughIsANoOp) {
   Append(At("2026-11-20T10:00:00Z"));
-  Result<SqliteAuditLog::PruneResult> pruned =
-      log_->PruneBefore(*ParseRfc3339("2026-11-25T00:00:00Z"), *ParseRfc3339("2026-11-25T00:00:00Z"));
+  Result<SqliteAuditLog::PruneResult> pruned = log_->PruneBefore(
+      *ParseRfc3339("2026-11-25T00:00:00Z"), *ParseRfc3339("2026-11-25T00:00:00Z"));
   ASSERT_TRUE(pruned.ok());
   EXPECT_EQ(pruned->pruned_to_seq, 0);
   EXPECT_EQ(log_->last_seq(), 1);  // no audit.pruned record either
@@ -531,11 +531,12 @@ TEST_F(SqliteAuditVerifyTest, AnOldFileHoldingALaterSeqAfterAClockStepBackIsKept
   Append(At("2026-11-22T10:00:00Z"));  // seq 2
   Append(At("2026-11-21T10:00:00Z"));  // seq 3: the clock stepped back
   Append(At("2026-11-23T10:00:00Z"));  // seq 4
-  Result<SqliteAuditLog::PruneResult> pruned =
-      log_->PruneBefore(*ParseRfc3339("2026-11-22T00:00:00Z"), *ParseRfc3339("2026-11-23T11:00:00Z"));
+  Result<SqliteAuditLog::PruneResult> pruned = log_->PruneBefore(
+      *ParseRfc3339("2026-11-22T00:00:00Z"), *ParseRfc3339("2026-11-23T11:00:00Z"));
   ASSERT_TRUE(pruned.ok()) << pruned.status().ToString();
   EXPECT_EQ(pruned->pruned_to_seq, 1);
-  EXPECT_FALSE(std::filesystem::exists(AuditDir() / "audit-2026-11-20.jsonl"));  // the 21st holds seq 3 > seq 2 of the kept 22nd
+  EXPECT_FALSE(std::filesystem::exists(
+      AuditDir() / "audit-2026-11-20.jsonl"));  // the 21st holds seq 3 > seq 2 of the kept 22nd
   EXPECT_TRUE(std::filesystem::exists(AuditDir() / "audit-2026-11-21.jsonl"));
   Result<AuditVerifyReport> report = VerifyWithDb();
   EXPECT_TRUE(report.ok()) << report.status().ToString();
@@ -545,7 +546,8 @@ TEST_F(SqliteAuditVerifyTest, ASecondPruneChainsFromTheFirstAnchor) {
   Append(At("2026-11-20T10:00:00Z"));
   Append(At("2026-11-21T10:00:00Z"));
   ASSERT_TRUE(log_->PruneBefore(*ParseRfc3339("2026-11-21T00:00:00Z"),
-                                *ParseRfc3339("2026-11-22T10:00:00Z")).ok());
+                                *ParseRfc3339("2026-11-22T10:00:00Z"))
+                  .ok());
   Append(At("2026-11-23T10:00:00Z"));
   Result<SqliteAuditLog::PruneResult> second = log_->PruneBefore(
       *ParseRfc3339("2026-11-23T00:00:00Z"), *ParseRfc3339("2026-11-23T11:00:00Z"));

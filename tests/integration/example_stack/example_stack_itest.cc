@@ -36,13 +36,13 @@ extern char** environ;
 namespace madre::itest {
 namespace {
 
+using nlohmann::json;
+using std::chrono::seconds;
 using ::testing::Contains;
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 using ::testing::IsEmpty;
 using ::testing::Not;
-using nlohmann::json;
-using std::chrono::seconds;
 
 // The host ports that examples/vx11/docker-compose.yml publishes.
 constexpr int kStackPorts[] = {6379, 8000, 8002, 8003, 8004, 8006, 8008, 8011};
@@ -255,7 +255,7 @@ class ExampleStackTest : public ::testing::Test {
     lock_ = std::make_unique<MachineLock>(seconds(240));
     if (!lock_->locked()) {
       MADRE_SKIP_OR_FAIL() << "another example-stack test on this machine held "
-                      "/tmp/madre-example-stack.lock for 240 s";
+                              "/tmp/madre-example-stack.lock for 240 s";
     }
     // A previous stack's ports may take a moment to be released; another user's stack
     // (scripts/demo.sh, a developer's `vx11`) may hold them for minutes: then skip.
@@ -265,9 +265,10 @@ class ExampleStackTest : public ::testing::Test {
     if (!WaitUntil([&] { return (busy = StackPortsBusy()).empty(); },
                    ports_were_busy ? seconds(5) : seconds(60), std::chrono::milliseconds(1000))) {
       ports_were_busy = true;
-      MADRE_SKIP_OR_FAIL() << "the example stack's fixed host ports are in use, cannot run a second "
-                      "example stack now: "
-                   << busy;
+      MADRE_SKIP_OR_FAIL()
+          << "the example stack's fixed host ports are in use, cannot run a second "
+             "example stack now: "
+          << busy;
     }
     project_ = UniqueProjectName("exstack");
     ASSERT_NE(project_, "vx11");
@@ -331,15 +332,13 @@ class ExampleStackTest : public ::testing::Test {
   // (out_dir_); `*_E2E_CONDUCTOR` inside it is returned in run_dir (empty if none).
   CommandOutput RunConductor(const std::vector<std::string>& extra_args,
                              std::filesystem::path* run_dir) {
-    out_dir_ = std::filesystem::temp_directory_path() /
-               ("madre-conductor-" + project_);
+    out_dir_ = std::filesystem::temp_directory_path() / ("madre-conductor-" + project_);
     std::filesystem::remove_all(out_dir_);
     std::filesystem::create_directories(out_dir_);
     // --cpu-threshold 100: the CI machine runs other tests at the same time, and the
     // throttle (its own unit tests cover it) must not turn a healthy run into `degraded`.
-    std::vector<std::string> argv = {MADRE_BINARY, "conductor",     "--reason",
-                                     "itest",      "--out",         out_dir_.string(),
-                                     "--cpu-threshold", "100"};
+    std::vector<std::string> argv = {MADRE_BINARY, "conductor",       "--reason",        "itest",
+                                     "--out",      out_dir_.string(), "--cpu-threshold", "100"};
     argv.insert(argv.end(), extra_args.begin(), extra_args.end());
     CommandOutput run = RunCommandForTest(argv,
                                           {{"VX11_MADRE_URL", madre_->Url()},
@@ -379,9 +378,9 @@ class ExampleStackTest : public ::testing::Test {
 };
 
 const std::vector<std::string>& PhaseNames() {
-  static const std::vector<std::string> kNames = {
-      "preflight", "throttle_check", "window_open",    "health",
-      "availability", "metrics",     "window_close", "solo_madre_verify"};
+  static const std::vector<std::string> kNames = {"preflight",    "throttle_check",   "window_open",
+                                                  "health",       "availability",     "metrics",
+                                                  "window_close", "solo_madre_verify"};
   return kNames;
 }
 
@@ -389,9 +388,10 @@ const std::vector<std::string>& PhaseNames() {
 // the token from VX11_TOKEN, the compatible /madre/power/window/* endpoints.
 TEST_F(ExampleStackTest, OriginalClientOpensAndClosesAWindowOnPort8001) {
   if (!LoopbackPortFree(kCompatiblePort)) {
-    MADRE_SKIP_OR_FAIL() << "127.0.0.1:" << kCompatiblePort
-                 << " is in use (another madre, e.g. scripts/demo.sh?): the compatibility test "
-                    "needs madre on exactly that port";
+    MADRE_SKIP_OR_FAIL()
+        << "127.0.0.1:" << kCompatiblePort
+        << " is in use (another madre, e.g. scripts/demo.sh?): the compatibility test "
+           "needs madre on exactly that port";
   }
   StartMadre(kCompatiblePort);
   ASSERT_EQ(madre_->Url(), "http://127.0.0.1:8001");
@@ -442,9 +442,9 @@ TEST_F(ExampleStackTest, OriginalClientOpensAndClosesAWindowOnPort8001) {
   EXPECT_THAT(Running(), ElementsAre("redis"));
   EXPECT_NE(Http("GET", "http://127.0.0.1:8002/health", "", "", 5).status, 200);
   // A second close finds nothing to close, as in the original.
-  EXPECT_EQ(Http("POST", "http://127.0.0.1:8001/madre/power/window/close", "", madre_->token())
-                .status,
-            404);
+  EXPECT_EQ(
+      Http("POST", "http://127.0.0.1:8001/madre/power/window/close", "", madre_->token()).status,
+      404);
 }
 
 // SPEC §8: a healthy run over switch and hermes passes every phase and writes the report.
@@ -577,8 +577,7 @@ TEST_F(ExampleStackTest, AlwaysOnServiceIsStartedAgainAfterAFailedStart) {
 
   redis_port.Release();
   // The back-off (5 s) and the resync (VX11_RESYNC_SEC=2) are both far below this bound.
-  EXPECT_TRUE(WaitForRedisAtRest(seconds(60)))
-      << "the failed start was: " << failed_start.dump();
+  EXPECT_TRUE(WaitForRedisAtRest(seconds(60))) << "the failed start was: " << failed_start.dump();
 }
 
 }  // namespace

@@ -146,14 +146,14 @@ std::string VerifyAuditChain(const std::filesystem::path& dir, int* count) {
 
 // A dockerd of the test's own (own socket, data root and exec root; no iptables, no default
 // bridge, its own address pool), so that stopping it harms nobody else. It runs in a network
-// namespace of its own (`ip netns add`, then `nsenter --net`), reached through its unix socket: a dockerd started with
+// namespace of its own (`ip netns add`, then `nsenter --net`), reached through its unix socket: a
+// dockerd started with
 // --bridge=none in the host's namespace deletes the host's docker0 bridge, which breaks the
 // machine's dockerd until it restarts. Only the process this object spawned is ever signalled,
 // by its pid.
 class PrivateDockerd {
  public:
-  PrivateDockerd()
-      : dir_(UniqueTempDir("mfd")), netns_("madre-fd-" + dir_.filename().string()) {}
+  PrivateDockerd() : dir_(UniqueTempDir("mfd")), netns_("madre-fd-" + dir_.filename().string()) {}
   ~PrivateDockerd() {
     Stop(seconds(30));
     if (netns_made_) RunCommandForTest({"ip", "netns", "delete", netns_}, {}, seconds(30));
@@ -368,8 +368,8 @@ class FaultTest : public ::testing::Test {
     EXPECT_EQ(broken, "") << "audit chain in " << dir;
     // madre's own offline check agrees.
     CommandOutput verified =
-        RunCommandForTest({MADRE_BINARY, "verify-audit", "--audit-dir", dir.string(),
-                           "--state-dir", madre_->state_dir().string()});
+        RunCommandForTest({MADRE_BINARY, "verify-audit", "--audit-dir", dir.string(), "--state-dir",
+                           madre_->state_dir().string()});
     EXPECT_TRUE(verified.ok()) << verified.output;
     const std::vector<json> records = AuditRecords();
     ASSERT_FALSE(records.empty());
@@ -834,7 +834,8 @@ class DockerdRestartFaultTest : public FaultTest {};
 TEST_F(DockerdRestartFaultTest, DockerdGoingAwayAndComingBackIsSurvived) {
   dockerd_ = std::make_unique<PrivateDockerd>();
   std::string why;
-  if (!dockerd_->Start(seconds(60), &why)) MADRE_SKIP_OR_FAIL() << "cannot run a private dockerd: " << why;
+  if (!dockerd_->Start(seconds(60), &why))
+    MADRE_SKIP_OR_FAIL() << "cannot run a private dockerd: " << why;
   const std::string host = dockerd_->host();
   CommandOutput copied = RunCommandForTest(
       {"sh", "-c", "docker save madre-busybox:latest | docker -H \"$PRIVATE_HOST\" load"},
