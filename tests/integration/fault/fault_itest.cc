@@ -848,6 +848,28 @@ TEST_F(DockerdRestartFaultTest, DockerdGoingAwayAndComingBackIsSurvived) {
   ASSERT_TRUE(Eventually([&] { return Running() == std::vector<std::string>{"db"}; }, seconds(30)))
       << "the always-on db was not started";
   ASSERT_EQ(madre_->Get("/madre/power/status").status, 200);
+  // The successful starts of db in the audit. A start's record is written when the start
+  // ends, after db's readiness wait.
+  std::vector<json> records;
+  auto db_starts = [&records] {
+    int n = 0;
+    for (const auto& r : records) {
+      if (r["action"] == "reconcile.start" && r["services"] == json({"db"}) &&
+          r["outcome"] == "ok") {
+        ++n;
+      }
+    }
+    return n;
+  };
+  // The boot start is audited when its readiness wait ends (db healthy). dockerd goes away
+  // only after that, so that this start is not cut short (it would be audited `fail`).
+  ASSERT_TRUE(Eventually(
+      [&] {
+        records = AuditRecords();
+        return db_starts() >= 1;
+      },
+      seconds(30)))
+      << "the boot start of db was not audited ok: " << Brief(records);
 
   const auto stopping = SteadyClock::now();
   ASSERT_TRUE(dockerd_->Stop(seconds(30))) << "dockerd did not stop on SIGTERM within 30 s";
@@ -889,19 +911,8 @@ TEST_F(DockerdRestartFaultTest, DockerdGoingAwayAndComingBackIsSurvived) {
     if (s["service"] == "db") db_running = s["state"] == "running";
   }
   EXPECT_TRUE(db_running) << status.dump(2);
-  // The record of a start is written when the start ends, after db's readiness wait, which
-  // may still run here (a replayed `die` can hold the restart back for its 5 s back-off).
-  std::vector<json> records;
-  auto db_starts = [&records] {
-    int n = 0;
-    for (const auto& r : records) {
-      if (r["action"] == "reconcile.start" && r["services"] == json({"db"}) &&
-          r["outcome"] == "ok") {
-        ++n;
-      }
-    }
-    return n;
-  };
+  // The restart's readiness wait may still run here (a replayed `die` can hold the restart
+  // back for its 5 s back-off).
   (void)Eventually(
       [&] {
         records = AuditRecords();
