@@ -118,7 +118,13 @@ std::optional<int> IntField(const Json& object, const char* key) {
     const std::int64_t v = it->get<std::int64_t>();
     return static_cast<int>(std::clamp<std::int64_t>(v, INT_MIN, INT_MAX));
   }
-  if (it->is_number()) return static_cast<int>(it->get<double>());
+  if (it->is_number()) {
+    // A float (or an integer too large for 64 bits) is clamped before the cast: a cast of an
+    // out-of-range double is undefined.
+    const double v = it->get<double>();
+    if (std::isnan(v)) return std::nullopt;
+    return static_cast<int>(std::clamp<double>(v, INT_MIN, INT_MAX));
+  }
   return std::nullopt;
 }
 

@@ -1,5 +1,6 @@
 #include "adapters/compose/compose_parsers.h"
 
+#include <climits>
 #include <string>
 
 #include "adapters/compose/compose_test_samples.h"
@@ -316,6 +317,19 @@ TEST(ParsePsJsonTest, WrongFieldTypesAreIgnored) {
   ASSERT_TRUE(ps.ok()) << ps.status().ToString();
   ASSERT_EQ(ps->size(), 1u);
   EXPECT_EQ((*ps)[0].service, "");
+}
+
+// Found by fuzz_compose_parsers (UBSan): a float exit code beyond int's range was cast as is.
+TEST(ParsePsJsonTest, AnExitCodeBeyondIntsRangeIsClampedNotCast) {
+  Result<std::vector<ContainerState>> ps = ParsePsJson(
+      R"([{"Service":"w","Name":"p-w-1","ID":"ab","State":"exited","ExitCode":39223372036854775807},)"
+      R"({"Service":"x","Name":"p-x-1","State":"exited","ExitCode":-1e300}])");
+  ASSERT_TRUE(ps.ok()) << ps.status().ToString();
+  ASSERT_EQ(ps->size(), 2u);
+  ASSERT_TRUE((*ps)[0].exit_code.has_value());
+  EXPECT_EQ(*(*ps)[0].exit_code, INT_MAX);
+  ASSERT_TRUE((*ps)[1].exit_code.has_value());
+  EXPECT_EQ(*(*ps)[1].exit_code, INT_MIN);
 }
 
 // ---- docker inspect JSON (v1 Ps)
