@@ -4,6 +4,7 @@
 #include <utility>
 
 #include "adapters/compose/compose_parsers.h"
+#include "base/text.h"
 
 namespace madre {
 namespace {
@@ -16,20 +17,8 @@ constexpr std::size_t kReadOutputBytes = 16 * 1024 * 1024;
 constexpr std::size_t kMessageTailBytes = 1024;
 constexpr Duration kDetectTimeout = Seconds(20);
 
-std::string_view TrimView(std::string_view s) {
-  while (!s.empty() &&
-         (s.front() == ' ' || s.front() == '\n' || s.front() == '\r' || s.front() == '\t')) {
-    s.remove_prefix(1);
-  }
-  while (!s.empty() &&
-         (s.back() == ' ' || s.back() == '\n' || s.back() == '\r' || s.back() == '\t')) {
-    s.remove_suffix(1);
-  }
-  return s;
-}
-
 std::string OutputTail(std::string_view output) {
-  const std::string tail = Utf8Tail(TrimView(output), kMessageTailBytes);
+  const std::string tail = Utf8Tail(TrimBlanksView(output), kMessageTailBytes);
   return tail.empty() ? "(no output)" : tail;
 }
 
@@ -200,7 +189,7 @@ Result<ComposeTarget> DetectCompose(ProcessRunner& processes,
   // The flavour comes from what `version` prints; the command's name only breaks a tie
   // (a version text we cannot read).
   std::vector<ComposeTarget> candidates;
-  if (override_cmd && !TrimView(*override_cmd).empty()) {
+  if (override_cmd && !TrimBlanksView(*override_cmd).empty()) {
     ASSIGN_OR_RETURN(ComposeTarget parsed, ParseComposeCommand(*override_cmd));
     candidates.push_back(std::move(parsed));
   } else {
@@ -226,7 +215,7 @@ Result<ComposeTarget> DetectCompose(ProcessRunner& processes,
       why = "timed out";
     } else if (result->exit_code != 0) {
       why = "exit code " + std::to_string(result->exit_code) + ": " +
-            Utf8Tail(TrimView(result->output), 200);
+            Utf8Tail(TrimBlanksView(result->output), 200);
     } else {
       ComposeTarget target;
       target.command = candidate.command;
@@ -236,7 +225,7 @@ Result<ComposeTarget> DetectCompose(ProcessRunner& processes,
     if (!failures.empty()) failures += "; ";
     failures += "`" + JoinArgv(spec.argv) + "`: " + why;
   }
-  if (override_cmd && !TrimView(*override_cmd).empty()) {
+  if (override_cmd && !TrimBlanksView(*override_cmd).empty()) {
     return Status::Unavailable("the compose command of VX11_COMPOSE_CMD does not work (" +
                                failures + ")");
   }
