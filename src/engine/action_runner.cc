@@ -226,12 +226,14 @@ std::set<std::string> Outdated(const Action& action,
 // `condition: service_healthy`), within the action's one readiness deadline (from `began`); a
 // service that fails its gate is kept in `gate_failures` (service -> why), and its failure
 // carried to the action's outcome.
-ComposeOutcome FastStart(const Action& action, ActionContext& context, TimePoint began,
-                         std::map<std::string, std::string>& gate_failures) {
+// `containers` is the project as listed, or as the engine knew it (ActionContext::known); with
+// the latter, a container that turns out to be gone (kNotFound) sets `*stale` and ends the start
+// early, to be done again from a listing.
+ComposeOutcome FastStartFrom(const std::vector<ContainerState>& containers, const Action& action,
+                             ActionContext& context, TimePoint began,
+                             std::map<std::string, std::string>& gate_failures, bool* stale) {
   ComposeOutcome outcome;
-  Result<std::vector<ContainerState>> list = context.observer.ListProject();
-  if (!list.ok()) return context.compose.Up(action.services);  // cannot see: let compose do it
-  auto existing = ByService(*list);
+  auto existing = ByService(containers);
   const std::set<std::string> outdated = Outdated(action, existing, context, outcome.ops);
   const auto levels = Levels(context.model, action.services);
   std::vector<std::string> failures;
@@ -256,16 +258,18 @@ ComposeOutcome FastStart(const Action& action, ActionContext& context, TimePoint
         to_unpause, "unpause",
         [&context](const ContainerState& c) { return context.control->UnpauseContainer(c.id); },
         outcome.ops);
-    for (const auto& [name, status] : unpaused) {
-      if (!status.ok()) failures.push_back(name + ": " + status.message());
-    }
     auto started = InParallel(
         to_start, "start",
         [&context](const ContainerState& c) { return context.control->StartContainer(c.id); },
         outcome.ops);
-    for (const auto& [name, status] : started) {
-      if (!status.ok()) failures.push_back(name + ": " + status.message());
+    for (const auto* results : {&unpaused, &started}) {
+      for (const auto& [name, status] : *results) {
+        if (status.ok()) continue;
+        if (stale && status.code() == StatusCode::kNotFound) *stale = true;
+        failures.push_back(name + ": " + status.message());
+      }
     }
+    if (stale && *stale) return outcome;
     if (!to_create.empty()) {
       ComposeOutcome created = context.compose.Up(to_create);
       outcome.ops.insert(outcome.ops.end(), created.ops.begin(), created.ops.end());
@@ -287,6 +291,28 @@ ComposeOutcome FastStart(const Action& action, ActionContext& context, TimePoint
     }
   }
   outcome.status = FailuresStatus(failures);
+  return outcome;
+}
+
+// Fast start: from the engine's view of the containers when it has one (no listing before the
+// starts, as a client that knows its container ids), else from a listing of the project.
+ComposeOutcome FastStart(const Action& action, ActionContext& context, TimePoint began,
+                         std::map<std::string, std::string>& gate_failures) {
+  std::vector<DockerOp> earlier;
+  if (!context.known.empty()) {
+    bool stale = false;
+    ComposeOutcome outcome =
+        FastStartFrom(context.known, action, context, began, gate_failures, &stale);
+    if (!stale) return outcome;
+    spdlog::info("a container madre knew of is gone; starting from a listing of the project");
+    earlier = std::move(outcome.ops);
+    gate_failures.clear();
+  }
+  Result<std::vector<ContainerState>> list = context.observer.ListProject();
+  ComposeOutcome outcome =
+      list.ok() ? FastStartFrom(*list, action, context, began, gate_failures, nullptr)
+                : context.compose.Up(action.services);  // cannot see: let compose do it
+  outcome.ops.insert(outcome.ops.begin(), earlier.begin(), earlier.end());
   return outcome;
 }
 

@@ -48,6 +48,10 @@ struct ActionContext {
   // levels) gives up at its next look, with a "cancelled" failure, so that the workers can be
   // joined. `sleep` should return early on it too. Default: never requested.
   std::stop_token stop = {};
+  // Per action: the containers of a start's services as the engine last saw them (created, none
+  // running), so that the start needs no listing first; empty: the start lists the project. A
+  // container that is gone by then (kNotFound) makes the start list and begin again.
+  std::vector<ContainerState> known = {};
 };
 
 // Start/stop (fast path when `control` is set, else compose)/restart (compose), then observes the

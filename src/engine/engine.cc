@@ -279,10 +279,17 @@ void Engine::ApplySoloMadre(std::string actor, Reply<SoloMadreOutcome> reply) {
 void Engine::OnDockerEvent(const DockerEvent& event) {
   if (event.service.empty()) return;
   if (on_event_) on_event_(event);
-  planner_.RequestObserve(ActorKind::kEvents);
+  const auto& tracks = planner_.services();
+  auto track = tracks.find(event.service);
+  if (track != tracks.end() && track->second.in_flight) {
+    // madre's own start or stop of the service made this event, most likely: its result brings
+    // a listing taken after it, and a listing now would compete with the action in dockerd.
+    // The observation waits for that result, at most kEventObserveDeferral.
+    if (!deferred_observe_at_) deferred_observe_at_ = deps_.clock.Now() + kEventObserveDeferral;
+  } else {
+    planner_.RequestObserve(ActorKind::kEvents);
+  }
   if (event.action == "die") {
-    const auto& tracks = planner_.services();
-    auto track = tracks.find(event.service);
     // A death that madre caused (stop in flight) or that nothing minds is not a crash.
     const bool expected =
         track == tracks.end() || track->second.in_flight || !planner_.IsWanted(event.service);
@@ -348,8 +355,15 @@ void Engine::ReportCrashLoop(const std::string& service, const std::string& cont
   });
 }
 
+void Engine::FlushDeferredObserve() {
+  if (!deferred_observe_at_) return;
+  deferred_observe_at_.reset();
+  planner_.RequestObserve(ActorKind::kEvents);
+}
+
 void Engine::Tick() {
   const TimePoint now = deps_.clock.Now();
+  if (deferred_observe_at_ && *deferred_observe_at_ <= now) FlushDeferredObserve();
   RetryUnsaved(now);
   planner_.Advance(now);
   client_ops_.ExpireWaits(now);
@@ -360,6 +374,7 @@ std::optional<TimePoint> Engine::NextDeadline() const {
   std::optional<TimePoint> next = planner_.NextDeadline();
   if (save_retry_at_ && (!next || *save_retry_at_ < *next)) next = save_retry_at_;
   if (auto wait = client_ops_.NextWaitDeadline(); wait && (!next || *wait < *next)) next = wait;
+  if (deferred_observe_at_ && (!next || *deferred_observe_at_ < *next)) next = deferred_observe_at_;
   return next;
 }
 
@@ -444,8 +459,9 @@ void Engine::Dispatch(const Action& action) {
   const bool really_stop =
       action.kind == ActionKind::kStop && action_context_.pause_on_stop &&
       (action.actor.kind == ActorKind::kSoloMadre || client_ops_.solo_pending());
+  std::vector<ContainerState> known = KnownToStart(action);
   std::weak_ptr<bool> alive = alive_;
-  lane.Submit([this, action, alive, ttl_deadlines, really_stop] {
+  lane.Submit([this, action, alive, ttl_deadlines, really_stop, known = std::move(known)] {
     // The TTL stop lag ends here, when the stop is issued to Docker (not when the window
     // entered `closing`): it shows the time the stop waited for a worker too.
     if (options_.metrics) {
@@ -456,6 +472,7 @@ void Engine::Dispatch(const Action& action) {
     }
     ActionContext context = action_context_;
     if (really_stop) context.pause_on_stop = false;
+    context.known = known;
     ExecutedAction executed = ExecuteAction(action, context);
     deps_.loop.Submit([this, action, alive, executed = std::move(executed)]() mutable {
       auto still = alive.lock();
@@ -463,6 +480,25 @@ void Engine::Dispatch(const Action& action) {
       OnActionResult(action, std::move(executed.result), std::move(executed.ops));
     });
   });
+}
+
+std::vector<ContainerState> Engine::KnownToStart(const Action& action) const {
+  if (action.kind != ActionKind::kStart || !options_.control || !planner_.observed_once() ||
+      !events_connected_) {
+    return {};
+  }
+  std::vector<ContainerState> known;
+  for (const auto& name : action.services) {
+    const ContainerState* found = nullptr;
+    for (const auto& c : planner_.observed()) {
+      if (c.service != name) continue;
+      if (found || c.id.empty() || c.Running()) return {};  // several, unknown or running: list
+      found = &c;
+    }
+    if (!found) return {};  // compose creates it: list
+    known.push_back(*found);
+  }
+  return known;
 }
 
 std::vector<TimePoint> Engine::TtlDeadlinesStoppedBy(const Action& action) {
@@ -502,6 +538,8 @@ void Engine::OnActionResult(const Action& action, ActionResult result, std::vect
   const bool mutating = action.kind == ActionKind::kStart || action.kind == ActionKind::kStop;
   const bool reconcile = mutating && action.window_ids.empty() && action.actor.Housekeeping();
   planner_.OnActionDone(result, deps_.clock.Now());
+  // Events that came while the action ran may tell of more than the action's own listing saw.
+  if (action.kind != ActionKind::kObserve) FlushDeferredObserve();
   if (reconcile) AuditReconcile(action, result, std::move(ops));
   AfterChange();
 }

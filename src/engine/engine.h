@@ -55,6 +55,10 @@ struct EngineDeps {
 
 enum class CrashLoopAction { kReport, kStop };
 
+// How long an event of a service with a start or stop in flight may put off the observation it
+// asks for (Engine::OnDockerEvent).
+inline constexpr Duration kEventObserveDeferral = Seconds(1);
+
 struct EngineOptions {
   ReadinessOptions readiness;
   int crashloop_deaths = 3;                 // deaths ...
@@ -148,6 +152,9 @@ class Engine {
   // kInternal when window `id` changed in memory but its last save failed; else Ok.
   Status Unrecorded(const std::string& id) const;
   void Dispatch(const Action& action);
+  // The containers of a start's services as last observed, when that view is trusted and shows
+  // each service with one container, created and not running (ActionContext::known); else empty.
+  std::vector<ContainerState> KnownToStart(const Action& action) const;
   // The deadlines of the TTL-expired windows whose stop `action` issues first (for the lag).
   std::vector<TimePoint> TtlDeadlinesStoppedBy(const Action& action);
   void OnActionResult(const Action& action, ActionResult result, std::vector<DockerOp> ops);
@@ -159,6 +166,8 @@ class Engine {
   // kNotFound for a window that ended becomes kFailedPrecondition ("already closed").
   Status NotLive(const std::string& id, Status fallback);
   void ReportCrashLoop(const std::string& service, const std::string& container_id);
+  // Requests the observation that events of services with an action in flight put off.
+  void FlushDeferredObserve();
 
   EngineDeps deps_;
   Planner planner_;
@@ -175,6 +184,9 @@ class Engine {
   std::optional<TimePoint> save_retry_at_;
   std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
   bool events_connected_ = true;  // until the stream says otherwise
+  // An observation put off by events of a service whose start or stop is in flight (see
+  // OnDockerEvent): requested when a start or stop result arrives, or at this time.
+  std::optional<TimePoint> deferred_observe_at_;
 };
 
 }  // namespace madre

@@ -526,5 +526,90 @@ TEST_F(EngineTest, PauseStrategyStopsACrashLoopingServiceInsteadOfRetryingForeve
   EXPECT_EQ(docker_.running(), std::set<std::string>{"redis"});
 }
 
+TEST_F(EngineTest, AStartOfContainersMadreKnowsStoppedDoesNotListTheProjectFirst) {
+  options_.control = &docker_;
+  docker_.SetRunning("db", false);
+  docker_.SetRunning("api", false);
+  Boot();
+  docker_.RecordLists();
+  auto opened = OpenAndWait({"api"}, 60);
+  ASSERT_TRUE(opened.ok());
+  EXPECT_EQ(opened->window.state, WindowState::kOpen);
+  // The starts come first; the listing after them tells whether they run.
+  const std::vector<std::string> calls = docker_.calls();
+  ASSERT_GE(calls.size(), 3u);
+  EXPECT_THAT(std::vector<std::string>(calls.begin(), calls.begin() + 3),
+              ElementsAre("api-start db", "api-start api", "list"));
+}
+
+TEST_F(EngineTest, AStartFromAViewThatIsStaleListsAndStartsTheContainerThatIsThere) {
+  options_.control = &docker_;
+  docker_.SetRunning("db", false);
+  Boot();
+  docker_.Recreate("db");  // by hand, no event: madre's view names a container that is gone
+  docker_.RecordLists();
+  auto opened = OpenAndWait({"db"}, 60);
+  ASSERT_TRUE(opened.ok());
+  EXPECT_EQ(opened->window.state, WindowState::kOpen);
+  EXPECT_EQ(docker_.running(), (std::set<std::string>{"db", "redis"}));
+  const std::vector<std::string> calls = docker_.calls();
+  ASSERT_GE(calls.size(), 2u);
+  EXPECT_THAT(std::vector<std::string>(calls.begin(), calls.begin() + 2),
+              ElementsAre("list", "api-start db"));
+}
+
+DockerEvent Started(const std::string& service) {
+  DockerEvent event;
+  event.action = "start";
+  event.service = service;
+  event.container_id = "id-" + service;
+  return event;
+}
+
+TEST_F(EngineTest, EventsOfAServiceBeingStartedWaitForTheStartsOwnListing) {
+  options_.control = &docker_;
+  docker_.SetRunning("db", false);
+  Boot();
+  std::optional<Result<OpenOutcome>> answer;
+  OpenRequest request;
+  request.services = {"db"};
+  request.ttl_sec = 60;
+  request.actor = "127.0.0.1";
+  engine_->Open(request, true, Seconds(300), [&](Result<OpenOutcome> r) { answer = r; });
+  ASSERT_EQ(workers_.size(), 1u);  // the start, not run yet
+  engine_->OnDockerEvent(Started("db"));
+  EXPECT_EQ(stops_.size(), 0u) << "no observation competes with the start";
+  workers_.RunAll();
+  loop_.RunAll();  // the start's result: the put-off observation is asked for now
+  EXPECT_EQ(stops_.size(), 1u);
+  RunUntilIdle();
+  ASSERT_TRUE(answer && answer->ok());
+  EXPECT_EQ((*answer)->window.state, WindowState::kOpen);
+  // An event of a service with nothing in flight is observed at once.
+  engine_->OnDockerEvent(Started("api"));
+  EXPECT_EQ(stops_.size(), 1u);
+}
+
+TEST_F(EngineTest, AnObservationPutOffByAnEventWaitsAtMostTheDeferral) {
+  options_.control = &docker_;
+  docker_.SetRunning("db", false);
+  Boot();
+  OpenRequest request;
+  request.services = {"db"};
+  request.ttl_sec = 60;
+  request.actor = "127.0.0.1";
+  engine_->Open(request, false, Seconds(300), [](Result<OpenOutcome>) {});
+  ASSERT_EQ(workers_.size(), 1u);
+  engine_->OnDockerEvent(Started("db"));
+  EXPECT_EQ(stops_.size(), 0u);
+  ASSERT_TRUE(engine_->NextDeadline().has_value());
+  EXPECT_LE(*engine_->NextDeadline(), clock_.Now() + kEventObserveDeferral);
+  clock_.Advance(kEventObserveDeferral);
+  engine_->Tick();
+  EXPECT_EQ(stops_.size(), 1u) << "the start still runs, the observation no longer waits";
+  EXPECT_EQ(workers_.size(), 1u);
+  RunUntilIdle();
+}
+
 }  // namespace
 }  // namespace madre

@@ -88,6 +88,7 @@ ComposeOutcome FakeDocker::Restart(const std::vector<std::string>& services) {
 
 Result<std::vector<ContainerState>> FakeDocker::ListProject() {
   std::lock_guard<std::mutex> lock(mu_);
+  if (record_lists_) calls_.push_back("list");
   if (Status status = TakeFailure("list"); !status.ok()) return status;
   std::vector<ContainerState> out;
   for (const auto& [name, c] : containers_) out.push_back(c);
@@ -121,6 +122,16 @@ void FakeDocker::SetRunning(const std::string& service, bool running) {
   c.container = "fake-" + service + "-1";
   c.id = "id-" + service;
   c.state = running ? "running" : "exited";
+}
+
+void FakeDocker::Recreate(const std::string& service) {
+  std::lock_guard<std::mutex> lock(mu_);
+  ContainerState& c = containers_[service];
+  c.service = service;
+  c.container = "fake-" + service + "-1";
+  c.id = "id-" + service + "-" + std::to_string(++recreated_);
+  c.state = "created";
+  c.exit_code.reset();
 }
 
 void FakeDocker::SetRestarting(const std::string& service) {

@@ -52,6 +52,14 @@ class FakeDocker final : public ComposeRunner, public ContainerObserver, public 
   // moment in config_hash, as compose's label; an existing container keeps its own.
   // An empty `hash` removes the service from ConfigHashes().
   void SetConfigHash(const std::string& service, const std::string& hash);
+  // The service's container is removed and made again, stopped, with a new id (as `docker rm`
+  // and `compose up --no-start` by hand); no event is sent.
+  void Recreate(const std::string& service);
+  // From now on, ListProject is recorded in calls() as "list".
+  void RecordLists() {
+    std::lock_guard<std::mutex> lock(mu_);
+    record_lists_ = true;
+  }
   std::vector<std::string> calls() const;  // "up db web", "stop web", ...
   std::set<std::string> running() const;
 
@@ -66,6 +74,8 @@ class FakeDocker final : public ComposeRunner, public ContainerObserver, public 
   std::map<std::string, Status> fail_next_;
   std::set<std::string> crash_on_start_;
   bool down_ = false;
+  bool record_lists_ = false;
+  int recreated_ = 0;
   std::vector<std::string> calls_;
 };
 

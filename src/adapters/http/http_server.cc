@@ -101,6 +101,14 @@ struct Lifeline {
 
 class Connection;
 
+// The request a handler is being called for on this thread (Connection::Dispatch): an answer
+// given for it before the handler returns is taken at once, without a trip through the io queue.
+struct SyncDispatch {
+  const Connection* connection = nullptr;
+  std::uint64_t seq = 0;
+};
+thread_local SyncDispatch* tl_dispatch = nullptr;
+
 // Server-wide state shared by the accept loop and the connections.
 struct Core {
   Core(HttpServerOptions o, HttpHandler h) : options(std::move(o)), handler(std::move(h)) {}
@@ -219,7 +227,10 @@ class ResponderState {
  public:
   ResponderState(std::weak_ptr<Connection> connection, std::shared_ptr<Lifeline> lifeline,
                  std::uint64_t seq)
-      : connection_(std::move(connection)), lifeline_(std::move(lifeline)), seq_(seq) {}
+      : raw_(connection.lock().get()),
+        connection_(std::move(connection)),
+        lifeline_(std::move(lifeline)),
+        seq_(seq) {}
   ResponderState(const ResponderState&) = delete;
   ResponderState& operator=(const ResponderState&) = delete;
   ~ResponderState() {
@@ -233,6 +244,12 @@ class ResponderState {
 
  private:
   void Deliver(HttpResponse response) {
+    // Answered by the handler itself, on the io thread, for the request it was called with: the
+    // connection is alive (it is calling the handler) and takes the answer directly.
+    if (tl_dispatch != nullptr && tl_dispatch->connection == raw_ && tl_dispatch->seq == seq_) {
+      raw_->OnResponse(seq_, std::move(response));
+      return;
+    }
     std::shared_ptr<Connection> connection;  // released after the lock, see Lifeline
     std::lock_guard lock(lifeline_->mu);
     if (!lifeline_->open) return;
@@ -244,6 +261,7 @@ class ResponderState {
               });
   }
 
+  Connection* const raw_;  // followed only on the io thread that is dispatching to it
   const std::weak_ptr<Connection> connection_;
   const std::shared_ptr<Lifeline> lifeline_;
   const std::uint64_t seq_;
@@ -419,9 +437,14 @@ net::awaitable<HttpResponse> Connection::Dispatch(HttpRequest request) {
     auto state = std::make_shared<ResponderState>(weak_from_this(), core_.lifeline, seq);
     Responder responder = [state](HttpResponse response) { state->Answer(std::move(response)); };
     state.reset();
+    SyncDispatch sync{this, seq};
+    SyncDispatch* const outer = tl_dispatch;
+    tl_dispatch = &sync;
     try {
       core_.handler(std::move(request), std::move(responder));
+      tl_dispatch = outer;
     } catch (...) {
+      tl_dispatch = outer;
       // The exception's text may hold request data: it is neither logged nor sent.
       OnResponse(seq, ErrorResponse(500, "internal error: handler failed", "internal"));
     }
