@@ -1,5 +1,9 @@
 #include "cli/window_json.h"
 
+#include <cmath>
+#include <cstdint>
+#include <limits>
+
 namespace madre::cli {
 
 using nlohmann::json;
@@ -17,8 +21,21 @@ std::optional<std::int64_t> Int(const json& j, const char* key) {
   if (!j.is_object()) return std::nullopt;
   auto it = j.find(key);
   if (it == j.end()) return std::nullopt;
+  if (it->is_number_unsigned()) {
+    const std::uint64_t value = it->get<std::uint64_t>();
+    if (value > static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max())) {
+      return std::nullopt;
+    }
+    return static_cast<std::int64_t>(value);
+  }
   if (it->is_number_integer()) return it->get<std::int64_t>();
-  if (it->is_number_float()) return static_cast<std::int64_t>(it->get<double>());
+  if (it->is_number_float()) {
+    // Only a finite value within int64's range converts; the cast of any other is undefined.
+    const double value = it->get<double>();
+    constexpr double kLimit = 9223372036854775808.0;  // 2^63
+    if (!std::isfinite(value) || value < -kLimit || value >= kLimit) return std::nullopt;
+    return static_cast<std::int64_t>(value);
+  }
   return std::nullopt;
 }
 

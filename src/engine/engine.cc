@@ -477,7 +477,16 @@ void Engine::Dispatch(const Action& action) {
     deps_.loop.Submit([this, action, alive, executed = std::move(executed)]() mutable {
       auto still = alive.lock();
       if (!still || !*still) return;
-      OnActionResult(action, std::move(executed.result), std::move(executed.ops));
+      std::string what;
+      try {
+        OnActionResult(action, std::move(executed.result), std::move(executed.ops));
+        return;
+      } catch (const std::exception& e) {
+        what = e.what();
+      } catch (...) {
+        what = "an exception that is not a std::exception";
+      }
+      OnActionResultThrew(action, what);
     });
   });
 }
@@ -542,6 +551,29 @@ void Engine::OnActionResult(const Action& action, ActionResult result, std::vect
   if (action.kind != ActionKind::kObserve) FlushDeferredObserve();
   if (reconcile) AuditReconcile(action, result, std::move(ops));
   AfterChange();
+}
+
+void Engine::OnActionResultThrew(const Action& action, const std::string& what) {
+  // The exception barrier of a result: the services must not stay "in flight" for ever (no
+  // later action would be planned for them), so an unfinished result is finished as a failure.
+  spdlog::error("the result of {} {} could not be handled: {}", ActionKindName(action.kind),
+                fmt::format("{}", fmt::join(action.services, " ")), what);
+  if (planner_.ActionInFlight(action.id)) {
+    ActionResult failed;
+    failed.action_id = action.id;
+    failed.status = Status::Internal("its result could not be handled: " + what);
+    for (const auto& name : action.services) {
+      failed.services.push_back({name, false, failed.status.message()});
+    }
+    planner_.OnActionDone(failed, deps_.clock.Now());
+  }
+  try {
+    AfterChange();
+  } catch (const std::exception& e) {
+    spdlog::error("after a result that could not be handled: {}", e.what());
+  } catch (...) {
+    spdlog::error("after a result that could not be handled: an unknown exception");
+  }
 }
 
 void Engine::AuditReconcile(const Action& action, const ActionResult& result,

@@ -158,6 +158,9 @@ class Engine {
   // The deadlines of the TTL-expired windows whose stop `action` issues first (for the lag).
   std::vector<TimePoint> TtlDeadlinesStoppedBy(const Action& action);
   void OnActionResult(const Action& action, ActionResult result, std::vector<DockerOp> ops);
+  // OnActionResult threw: logs, finishes the action as failed if the planner still has it in
+  // flight, and lets the engine go on.
+  void OnActionResultThrew(const Action& action, const std::string& what);
   // The record of a start or stop that served no window: every success, and of a failure
   // retried with back-off only the first one and the give-up.
   void AuditReconcile(const Action& action, const ActionResult& result, std::vector<DockerOp> ops);

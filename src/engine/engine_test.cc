@@ -611,5 +611,20 @@ TEST_F(EngineTest, AnObservationPutOffByAnEventWaitsAtMostTheDeferral) {
   RunUntilIdle();
 }
 
+TEST_F(EngineTest, AResultWhoseHandlingThrowsDoesNotStopTheEngine) {
+  Boot();
+  OpenRequest request;
+  request.services = {"db"};
+  request.ttl_sec = 60;
+  request.actor = "127.0.0.1";
+  engine_->Open(request, true, Seconds(300),
+                [](Result<OpenOutcome>) { throw std::runtime_error("reply failed"); });
+  RunUntilIdle();  // the throw stays inside the result's job
+  EXPECT_FALSE(engine_->planner().services().at("db").in_flight);
+  auto again = OpenAndWait({"api"}, 60);
+  ASSERT_TRUE(again.ok());
+  EXPECT_EQ(again->window.state, WindowState::kOpen);
+}
+
 }  // namespace
 }  // namespace madre
