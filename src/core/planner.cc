@@ -320,8 +320,13 @@ std::int64_t Planner::ApplySoloMadre(TimePoint now) {
     closed_by_[id] = ActorKind::kSoloMadre;
     MarkChanged(id);
   }
+  // Paused containers (VX11_STOP_STRATEGY=pause) are stopped too: now, as far as madre knows
+  // them, and once more after the observation that the apply asks for.
+  stop_paused_ = true;
   Settle(ActorKind::kSoloMadre, now);
-  return RequestObserve(ActorKind::kSoloMadre);
+  stop_paused_ = false;
+  stop_paused_after_ = RequestObserve(ActorKind::kSoloMadre);
+  return *stop_paused_after_;
 }
 
 void Planner::MarkCrashLoop(const std::string& service, const std::string& detail, TimePoint now) {
@@ -389,7 +394,11 @@ void Planner::Converge(const Actor& actor, TimePoint now) {
     switch (track.phase) {
       case ServicePhase::kUnknown:
       case ServicePhase::kStopped:
-        if (wanted) to_start.insert(name);
+        if (wanted) {
+          to_start.insert(name);
+        } else if (stop_paused_ && track.observed && track.observed->state == "paused") {
+          to_stop.insert(name);  // solo_madre/apply: at rest is stopped, not paused
+        }
         break;
       case ServicePhase::kRunning:
         if (!wanted) {
@@ -567,7 +576,11 @@ void Planner::OnActionDone(const ActionResult& result, TimePoint now) {
   }
   if (result.has_observation) ApplyObservation(result.observed, action.id, action.services, now);
   for (const auto& name : action.services) services_[name].result_mark = next_action_id_;
+  const bool after_solo = stop_paused_after_ == action.id;
+  if (after_solo) stop_paused_after_.reset();
+  stop_paused_ = after_solo;
   Settle(action.kind == ActionKind::kObserve ? ActorKind::kReconcile : ActorKind::kMadre, now);
+  stop_paused_ = false;
 }
 
 void Planner::RecordFailure(ServiceTrack& track, TimePoint now) {

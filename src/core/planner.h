@@ -207,6 +207,10 @@ class Planner {
   std::set<std::string> changed_;
   std::int64_t next_action_id_ = 1;
   std::optional<std::int64_t> queued_observe_;
+  // solo_madre/apply stops paused containers of services nothing wants (Converge): while
+  // stop_paused_ is set, during the apply and when its observation (stop_paused_after_) returns.
+  bool stop_paused_ = false;
+  std::optional<std::int64_t> stop_paused_after_;
   bool observed_once_ = false;
   std::vector<ContainerState> observed_;
   std::int64_t observed_mark_ = 0;  // how new observed_ is (see ApplyObservation)

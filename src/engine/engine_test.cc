@@ -626,5 +626,31 @@ TEST_F(EngineTest, AResultWhoseHandlingThrowsDoesNotStopTheEngine) {
   EXPECT_EQ(again->window.state, WindowState::kOpen);
 }
 
+TEST_F(EngineTest, SoloMadreApplyStopsContainersThatACloseLeftPaused) {
+  options_.control = &docker_;
+  options_.pause_on_stop = true;
+  docker_.SetRunning("db", false);
+  docker_.SetRunning("api", false);
+  Boot();
+  ASSERT_TRUE(OpenAndWait({"api"}, 60).ok());
+  std::optional<Result<Window>> closed;
+  engine_->Close(std::nullopt, "127.0.0.1", [&](Result<Window> w) { closed = std::move(w); });
+  RunUntilIdle();
+  ASSERT_TRUE(closed && closed->ok());
+  ASSERT_THAT(docker_.calls(), Contains("api-pause api"));
+  std::optional<Result<SoloMadreOutcome>> answer;
+  engine_->ApplySoloMadre("127.0.0.1", [&](Result<SoloMadreOutcome> r) { answer = std::move(r); });
+  RunUntilIdle();
+  ASSERT_TRUE(answer && answer->ok());
+  EXPECT_THAT((*answer)->services_stopped, ::testing::UnorderedElementsAre("api", "db"));
+  EXPECT_THAT(docker_.calls(), Contains("api-stop api"));
+  EXPECT_THAT(docker_.calls(), Contains("api-stop db"));
+  Result<std::vector<ContainerState>> listed = docker_.ListProject();
+  ASSERT_TRUE(listed.ok());
+  for (const auto& c : *listed) {
+    EXPECT_NE(c.state, "paused") << c.service << " is still paused";
+  }
+}
+
 }  // namespace
 }  // namespace madre
