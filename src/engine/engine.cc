@@ -304,12 +304,12 @@ void Engine::OnDockerEvent(const DockerEvent& event) {
 
 void Engine::OnEventsConnected(bool connected) {
   events_connected_ = connected;
-  if (!connected) {
+  if (connected) {
+    planner_.RequestObserve(ActorKind::kEvents);  // whatever happened during the gap
+  } else {
     spdlog::warn("docker events stream lost; reconnecting");
-    return;
   }
-  planner_.RequestObserve(ActorKind::kEvents);  // whatever happened during the gap
-  AfterChange();
+  AfterChange();  // either way the observation is trusted or not from now (EngineView::Current)
 }
 
 void Engine::ReportCrashLoop(const std::string& service, const std::string& container_id) {

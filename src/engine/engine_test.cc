@@ -652,5 +652,20 @@ TEST_F(EngineTest, SoloMadreApplyStopsContainersThatACloseLeftPaused) {
   }
 }
 
+TEST_F(EngineTest, LosingAndRegainingTheEventsStreamAreChangesOfTheReadView) {
+  Boot();
+  int changes = 0;
+  engine_->SetOnChange([&changes] { ++changes; });
+  ASSERT_NE(engine_->Snapshot().Current(), nullptr);
+  engine_->OnEventsConnected(false);
+  EXPECT_EQ(changes, 1) << "the cached read views must learn that the observation is stale";
+  EXPECT_EQ(engine_->Snapshot().Current(), nullptr);
+  EXPECT_EQ(stops_.size() + workers_.size(), 0u) << "nothing to observe while events are lost";
+  engine_->OnEventsConnected(true);
+  EXPECT_EQ(changes, 2);
+  RunUntilIdle();  // the observation of the gap
+  EXPECT_NE(engine_->Snapshot().Current(), nullptr);
+}
+
 }  // namespace
 }  // namespace madre

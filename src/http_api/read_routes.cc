@@ -24,6 +24,16 @@ std::optional<TimePoint> NextTtlChange(const WindowsById& windows, TimePoint now
   return next;
 }
 
+// A 200 answer with a cached body.
+HttpResponse BodyResponse(const std::string& body) {
+  HttpResponse response;
+  response.body = body;
+  return response;
+}
+
+// A body that holds until the next engine change.
+CachedBody::Built UntilChange(const json& view) { return {Dump(view), std::nullopt}; }
+
 }  // namespace
 
 ReadRoutes::ReadRoutes(ReadRoutesOptions options, Engine& engine, ContainerObserver& observer,
@@ -35,17 +45,20 @@ ReadRoutes::ReadRoutes(ReadRoutesOptions options, Engine& engine, ContainerObser
       loop_(loop),
       sampler_(sampler) {}
 
+void ReadRoutes::OnEngineChange() {
+  caches_.state.Invalidate();
+  caches_.status.Invalidate();
+  caches_.solo_madre.Invalidate();
+  caches_.services.Invalidate();
+}
+
 void ReadRoutes::State(Responder respond) {
   const TimePoint now = engine_.Now();
-  if (!state_body_ || (state_valid_until_ && now >= *state_valid_until_)) {
+  respond(BodyResponse(caches_.state.Get(now, [this, now] {
     const EngineView view = engine_.Snapshot();
-    state_body_ = Dump(StateView(view.windows, now, options_.stop_strategy));
-    state_valid_until_ = NextTtlChange(view.windows, now);
-    ++state_builds_;
-  }
-  HttpResponse response;
-  response.body = *state_body_;
-  respond(std::move(response));
+    return CachedBody::Built{Dump(StateView(view.windows, now, options_.stop_strategy)),
+                             NextTtlChange(view.windows, now)};
+  })));
 }
 
 void ReadRoutes::WindowsStatus(const HttpRequest& request, Responder respond) {
@@ -81,53 +94,82 @@ void ReadRoutes::Audit(const HttpRequest& request, Responder respond) {
 }
 
 void ReadRoutes::Services(Responder respond) {
-  const EngineView view = engine_.Snapshot();
-  respond(JsonResponse(200, ServicesView(view.config, view.model)));
+  respond(BodyResponse(caches_.services.Get(engine_.Now(), [this] {
+    const EngineView view = engine_.Snapshot();
+    return UntilChange(ServicesView(view.config, view.model));
+  })));
 }
 
-void ReadRoutes::WithContainers(std::function<void(Result<std::vector<ContainerState>>)> then) {
+void ReadRoutes::WithContainers(Responder respond,
+                                std::function<void(std::vector<ContainerState>)> then) {
   // The engine's last observation is kept current by Docker events and the resync: use it.
   // Before the first one (right after start-up), or while events are lost, ask Docker.
   if (const std::vector<ContainerState>* current = engine_.Snapshot().Current()) {
     return then(*current);
   }
-  workers_.Submit([this, then = std::move(then)]() mutable {
+  workers_.Submit([this, respond = std::move(respond), then = std::move(then)]() mutable {
     Result<std::vector<ContainerState>> list = observer_.ListProject();
     loop_.Submit(
-        [then = std::move(then), list = std::move(list)]() mutable { then(std::move(list)); });
+        [respond = std::move(respond), then = std::move(then), list = std::move(list)]() mutable {
+          if (!list.ok()) {
+            return respond(ErrorResponse(
+                Status::Unavailable("cannot read containers: " + list.status().message())));
+          }
+          then(std::move(*list));
+        });
   });
+}
+
+bool ReadRoutes::AnswerFromObservation(
+    CachedBody& cache, const std::function<json(const std::vector<ContainerState>&)>& view,
+    const Responder& respond) {
+  const std::vector<ContainerState>* current = engine_.Snapshot().Current();
+  if (!current) return false;
+  respond(BodyResponse(
+      cache.Get(engine_.Now(), [&view, current] { return UntilChange(view(*current)); })));
+  return true;
+}
+
+json ReadRoutes::StatusJson(const std::vector<ContainerState>& containers, bool stats) const {
+  static const std::map<std::string, ContainerStats> kNone;
+  const EngineView view = engine_.Snapshot();
+  std::map<std::string, std::string> gave_up;
+  for (const auto& [name, track] : view.services) {
+    if (track.gave_up) gave_up[name] = track.error;
+  }
+  return StatusView(containers, stats ? sampler_.stats() : kNone, view.windows, view.model,
+                    options_.always_on, gave_up);
+}
+
+json ReadRoutes::SoloMadreJson(const std::vector<ContainerState>& containers) const {
+  return SoloMadreStatusView(
+      CheckSoloMadre(containers, options_.always_on, engine_.Snapshot().model));
 }
 
 void ReadRoutes::Status(const HttpRequest& request, Responder respond) {
   const bool with_stats = request.query.count("stats") && request.query.at("stats") == "1";
-  WithContainers([this, with_stats, respond](Result<std::vector<ContainerState>> list) {
-    if (!list.ok()) {
-      return respond(
-          ErrorResponse(Status::Unavailable("cannot read containers: " + list.status().message())));
-    }
-    auto answer = [this, respond, containers = *list](bool stats) {
-      static const std::map<std::string, ContainerStats> kNone;
-      const EngineView view = engine_.Snapshot();
-      std::map<std::string, std::string> gave_up;
-      for (const auto& [name, track] : view.services) {
-        if (track.gave_up) gave_up[name] = track.error;
-      }
-      respond(JsonResponse(200, StatusView(containers, stats ? sampler_.stats() : kNone,
-                                           view.windows, view.model, options_.always_on, gave_up)));
+  // Nothing in the view without stats counts down: it holds until the next change.
+  if (!with_stats &&
+      AnswerFromObservation(
+          caches_.status, [this](const auto& c) { return StatusJson(c, false); }, respond)) {
+    return;
+  }
+  WithContainers(respond, [this, with_stats, respond](std::vector<ContainerState> list) {
+    auto answer = [this, respond, list](bool stats) {
+      respond(JsonResponse(200, StatusJson(list, stats)));
     };
     if (!with_stats) return answer(false);
-    sampler_.Fresh(*list, [answer] { answer(true); });
+    sampler_.Fresh(std::move(list), [answer] { answer(true); });
   });
 }
 
 void ReadRoutes::SoloMadreStatus(Responder respond) {
-  WithContainers([this, respond](Result<std::vector<ContainerState>> list) {
-    if (!list.ok()) {
-      return respond(
-          ErrorResponse(Status::Unavailable("cannot read containers: " + list.status().message())));
-    }
-    respond(JsonResponse(200, SoloMadreStatusView(CheckSoloMadre(*list, options_.always_on,
-                                                                 engine_.Snapshot().model))));
+  if (AnswerFromObservation(
+          caches_.solo_madre, [this](const auto& c) { return SoloMadreJson(c); }, respond)) {
+    return;
+  }
+  WithContainers(respond, [this, respond](std::vector<ContainerState> list) {
+    respond(JsonResponse(200, SoloMadreJson(list)));
   });
 }
 

@@ -1,5 +1,8 @@
 #include "http_api/read_routes.h"
 
+#include <algorithm>
+#include <memory>
+
 #include "http_api/http_api_test_support.h"
 
 namespace madre {
@@ -15,7 +18,62 @@ class ReadRoutesTest : public HttpApiTest {
     EXPECT_EQ(r.status, 200) << r.body;
     return Json(r)["window_id"];
   }
+
+  void Hold(const std::string& id, bool hold) {
+    const std::string body =
+        R"({"window_id":")" + id + R"(","hold":)" + (hold ? "true" : "false") + "}";
+    HttpResponse r = Call("POST", "/madre/power/windows/hold", body);
+    EXPECT_EQ(r.status, 200) << r.body;
+  }
+
+  // The views served from a cached body, by path.
+  static constexpr const char* kState = "/madre/power/state";
+  static constexpr const char* kStatus = "/madre/power/status";
+  static constexpr const char* kSolo = "/madre/power/policy/solo_madre/status";
+  static constexpr const char* kServices = "/madre/power/services";
+  static std::vector<std::string> CachedPaths() { return {kState, kStatus, kSolo, kServices}; }
+
+  // How many times the body of `path` was built.
+  int Builds(const std::string& path) const {
+    const ReadRoutes::Caches& caches = router_->reads().caches();
+    if (path == kState) return caches.state.builds();
+    if (path == kStatus) return caches.status.builds();
+    if (path == kSolo) return caches.solo_madre.builds();
+    return caches.services.builds();
+  }
+
+  // Reads each of `paths`, then drops the caches and reads them again: the bodies served must
+  // be the ones a fresh build gives (and the second reads must really be builds).
+  void ExpectServedEqualsFresh(const std::vector<std::string>& paths, const std::string& step) {
+    std::map<std::string, HttpResponse> served;
+    for (const std::string& path : paths) served[path] = Call("GET", path);
+    router_->OnEngineChange();
+    for (const std::string& path : paths) {
+      const int builds = Builds(path);
+      const HttpResponse fresh = Call("GET", path);
+      EXPECT_EQ(served[path].status, 200) << step << " " << path;
+      EXPECT_EQ(served[path].body, fresh.body) << step << " " << path;
+      EXPECT_EQ(Builds(path), builds + 1) << step << " " << path;
+    }
+  }
+
+  // Reads `path` without running any queued job: a view of the engine's state answers at once.
+  // (An answer that waits is dropped when it comes.)
+  std::optional<HttpResponse> ReadNow(const std::string& path) {
+    auto answer = std::make_shared<std::optional<HttpResponse>>();
+    router_->Handle(Request("GET", path), [answer](HttpResponse r) { *answer = std::move(r); });
+    return *answer;
+  }
 };
+
+DockerEvent StartEvent(const std::string& service, TimePoint time) {
+  DockerEvent event;
+  event.action = "start";
+  event.service = service;
+  event.container_id = "id-" + service;
+  event.time = time;
+  return event;
+}
 
 TEST_F(ReadRoutesTest, StateIsSoloMadreWithoutWindowsAndWindowedWithOne) {
   Build();
@@ -34,26 +92,150 @@ TEST_F(ReadRoutesTest, TheCachedStateShowsTheTtlFallingEachSecondAndAChangeInval
   Build();
   const std::string id = OpenWindow(R"({"services":["db"],"ttl_sec":60})");
   EXPECT_EQ(Json(Call("GET", "/madre/power/state"))["ttl_remaining_sec"], 60);
-  const int builds = router_->reads().state_builds();
+  const int builds = router_->reads().caches().state.builds();
   clock_.Advance(Millis(400));  // same second: served from the cache
   EXPECT_EQ(Json(Call("GET", "/madre/power/state"))["ttl_remaining_sec"], 60);
-  EXPECT_EQ(router_->reads().state_builds(), builds);
+  EXPECT_EQ(router_->reads().caches().state.builds(), builds);
   clock_.Advance(Millis(600));  // a second later: rebuilt, one second less
   EXPECT_EQ(Json(Call("GET", "/madre/power/state"))["ttl_remaining_sec"], 59);
-  EXPECT_EQ(router_->reads().state_builds(), builds + 1);
+  EXPECT_EQ(router_->reads().caches().state.builds(), builds + 1);
   // A change (hold) invalidates at once, within the same second.
-  ASSERT_EQ(
-      Call("POST", "/madre/power/windows/hold", R"({"window_id":")" + id + R"(","hold":true})")
-          .status,
-      200);
+  Hold(id, true);
   json held = Json(Call("GET", "/madre/power/state"));
   EXPECT_EQ(held["hold"], true);
   EXPECT_EQ(held["ttl_remaining_sec"], nullptr);
   // Nothing counts down now: later reads are served from the cache.
-  const int after_hold = router_->reads().state_builds();
+  const int after_hold = router_->reads().caches().state.builds();
   clock_.Advance(Seconds(5));
   Call("GET", "/madre/power/state");
-  EXPECT_EQ(router_->reads().state_builds(), after_hold);
+  EXPECT_EQ(router_->reads().caches().state.builds(), after_hold);
+}
+
+TEST_F(ReadRoutesTest, EachCachedViewIsBuiltOnceForManyReadsWithoutAChange) {
+  Build();
+  OpenWindow(R"({"services":["db"],"ttl_sec":60})");
+  for (const std::string& path : CachedPaths()) {
+    const std::string first = Call("GET", path).body;
+    const int builds = Builds(path);
+    EXPECT_GE(builds, 1) << path;
+    for (int i = 0; i < 5; ++i) EXPECT_EQ(Call("GET", path).body, first) << path;
+    EXPECT_EQ(Builds(path), builds) << path;
+  }
+}
+
+TEST_F(ReadRoutesTest, AnEngineChangeRebuildsEveryCachedView) {
+  Build();
+  for (const std::string& path : CachedPaths()) Call("GET", path);
+  std::map<std::string, int> before;
+  for (const std::string& path : CachedPaths()) before[path] = Builds(path);
+  OpenWindow(R"({"services":["db"],"ttl_sec":60})");
+  for (const std::string& path : CachedPaths()) {
+    Call("GET", path);
+    EXPECT_GT(Builds(path), before[path]) << path;
+  }
+  // What the open changed shows at once.
+  EXPECT_EQ(Json(Call("GET", kState))["policy"], "windowed");
+  EXPECT_EQ(Json(Call("GET", kSolo))["unexpected_services"], json({"db"}));
+  EXPECT_THAT(Call("GET", kStatus).body, HasSubstr(R"("service":"db","state":"running")"));
+}
+
+TEST_F(ReadRoutesTest, AnObservationAfterADockerEventRebuildsTheStatusViews) {
+  Build();
+  EXPECT_EQ(Json(Call("GET", kSolo))["policy_active"], true);
+  const int builds = Builds(kSolo);
+  docker_.SetRunning("web", true);  // by hand; the event makes madre observe
+  engine_->OnDockerEvent(StartEvent("web", clock_.Now()));
+  workers_.RunAll();  // the observation: web runs
+  loop_.RunAll();     // its result (madre's stop of web is queued, not run)
+  std::optional<HttpResponse> solo = ReadNow(kSolo);
+  ASSERT_TRUE(solo.has_value()) << "answered from the engine's observation, at once";
+  EXPECT_EQ(Json(*solo)["unexpected_services"], json({"web"}));
+  EXPECT_EQ(Builds(kSolo), builds + 1);
+  std::optional<HttpResponse> status = ReadNow(kStatus);
+  ASSERT_TRUE(status.has_value());
+  EXPECT_THAT(status->body, HasSubstr(R"("service":"web","state":"running")")) << status->body;
+  // madre stops web: the views follow.
+  Drain();
+  EXPECT_EQ(Json(Call("GET", kSolo))["unexpected_services"], json::array());
+  ExpectServedEqualsFresh({kStatus, kSolo}, "web stopped");
+}
+
+TEST_F(ReadRoutesTest, TimeAloneRebuildsOnlyTheStateWhoseTtlCountsDown) {
+  Build();
+  OpenWindow(R"({"services":["db"],"ttl_sec":60})");
+  for (const std::string& path : CachedPaths()) Call("GET", path);
+  std::map<std::string, int> before;
+  for (const std::string& path : CachedPaths()) before[path] = Builds(path);
+  clock_.Advance(Seconds(3));  // past whole-second boundaries, no engine change
+  for (const std::string& path : CachedPaths()) Call("GET", path);
+  EXPECT_EQ(Builds(kState), before[kState] + 1);
+  EXPECT_EQ(Builds(kStatus), before[kStatus]);
+  EXPECT_EQ(Builds(kSolo), before[kSolo]);
+  EXPECT_EQ(Builds(kServices), before[kServices]);
+  ExpectServedEqualsFresh(CachedPaths(), "3 s later");
+  EXPECT_EQ(Json(Call("GET", kState))["ttl_remaining_sec"], 57);
+}
+
+TEST_F(ReadRoutesTest, WithoutACurrentObservationTheStatusViewsAskDockerAndAreNotCached) {
+  Build();
+  Call("GET", kStatus);
+  Call("GET", kSolo);
+  const int status_builds = Builds(kStatus);
+  const int solo_builds = Builds(kSolo);
+  engine_->OnEventsConnected(false);  // events lost: the observation may be stale
+  Drain();
+  docker_.SetRunning("web", true);  // unseen by the engine: no event
+  docker_.RecordLists();
+  auto lists = [this] {
+    const std::vector<std::string> calls = docker_.calls();
+    return std::count(calls.begin(), calls.end(), "list");
+  };
+  for (int i = 0; i < 2; ++i) {
+    EXPECT_FALSE(ReadNow(kStatus).has_value()) << "waits for Docker's listing";
+    Drain();
+    EXPECT_THAT(Call("GET", kStatus).body, HasSubstr(R"("service":"web","state":"running")"));
+    EXPECT_EQ(Json(Call("GET", kSolo))["unexpected_services"], json({"web"}));
+  }
+  EXPECT_EQ(lists(), 6) << "each read asked Docker";
+  EXPECT_EQ(Builds(kStatus), status_builds);
+  EXPECT_EQ(Builds(kSolo), solo_builds);
+  docker_.FailNext("list", Status::Unavailable("docker is away"));
+  HttpResponse failed = Call("GET", kStatus);
+  EXPECT_EQ(failed.status, 503);
+  EXPECT_THAT(Json(failed)["detail"].get<std::string>(), HasSubstr("docker is away"));
+  // Events back: the engine observes again, and the views come from it (cached) again.
+  engine_->OnEventsConnected(true);
+  Drain();
+  const auto lists_before = lists();
+  ExpectServedEqualsFresh({kStatus, kSolo}, "events back");
+  EXPECT_EQ(lists(), lists_before) << "answered from the engine's observation";
+  EXPECT_GT(Builds(kStatus), status_builds);
+}
+
+TEST_F(ReadRoutesTest, CachedBodiesEqualFreshlyBuiltOnesThroughAWindowsLife) {
+  Build();
+  auto check = [this](const std::string& step) { ExpectServedEqualsFresh(CachedPaths(), step); };
+  check("idle");
+  const std::string id = OpenWindow(R"({"services":["web"],"ttl_sec":3})");
+  check("opened");
+  clock_.Advance(Millis(400));
+  check("same second");
+  clock_.Advance(Millis(600));
+  check("next second");
+  Hold(id, true);
+  check("held");
+  clock_.Advance(Millis(1500));
+  check("held, later");
+  Hold(id, false);
+  check("released");
+  clock_.Advance(Millis(2500));
+  check("ttl almost out");
+  clock_.Advance(Seconds(1));
+  check("ttl out, not yet ticked");
+  engine_->Tick();
+  Drain();
+  check("expired");
+  EXPECT_EQ(Json(Call("GET", kState))["policy"], "solo_madre");
 }
 
 TEST_F(ReadRoutesTest, WindowsStatusShowsTheActiveWindowAndTheHistory) {
