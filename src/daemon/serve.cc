@@ -17,6 +17,7 @@
 #include "adapters/docker/docker_engine_client.h"
 #include "adapters/docker/docker_events.h"
 #include "adapters/exec/deadline_timer.h"
+#include "adapters/exec/event_wakeup.h"
 #include "adapters/exec/interruptible_sleep.h"
 #include "adapters/exec/thread_pool_executor.h"
 #include "adapters/host/host_cpu_meter.h"
@@ -375,6 +376,9 @@ int Serve(const ServeFlags& flags) {
   apply_retention();
   // Requested at shutdown: readiness waits (and their sleeps) on the workers give up.
   std::stop_source shutdown;
+  // Docker's container events wake the readiness waits (a health_status event ends a wait on a
+  // healthcheck at once). Declared before the lanes: their jobs wait on it.
+  EventWakeup event_wakeup;
   // Three lanes, so that nothing slow delays a TTL stop: starts with their readiness waits;
   // stops, observations and crash-loop logs; the HTTP API's own Docker reads (GET /status,
   // solo_madre status, /metrics stats).
@@ -396,6 +400,11 @@ int Serve(const ServeFlags& flags) {
                   [stop = shutdown.get_token()](Duration d) { SleepUnlessStopped(d, stop); }};
   deps.stop = shutdown.get_token();
   deps.stop_lane = &stop_lane;
+  deps.event_generation = [&event_wakeup] { return event_wakeup.generation(); };
+  deps.wait_event = [&event_wakeup, stop = shutdown.get_token()](std::uint64_t seen,
+                                                                  Duration max) {
+    event_wakeup.WaitPast(seen, max, stop);
+  };
   Metrics metrics;
   DeclareMadreMetrics(metrics);
   metrics.Set(kMetricStopStrategy, {{"strategy", config.stop_strategy}}, 1);
@@ -465,8 +474,10 @@ int Serve(const ServeFlags& flags) {
     router.OnEngineChange();
   });
   engine.SetOnWindowChanged([&router](const Window& window) { router.PublishWindow(window); });
-  engine.SetOnDockerEvent(
-      [&router](const DockerEvent& event) { router.PublishDockerEvent(event); });
+  engine.SetOnDockerEvent([&router, &event_wakeup](const DockerEvent& event) {
+    event_wakeup.Notify();
+    router.PublishDockerEvent(event);
+  });
   if (Status status = StartEngine(loop, engine, router); !status.ok()) {
     spdlog::error("recovery failed: {}", status.message());
     timer.Stop();

@@ -2,6 +2,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <chrono>
 #include <future>
 #include <map>
@@ -63,10 +64,30 @@ void WaitUntilReady(ActionContext& context, std::vector<ServiceOutcome>& outcome
     w.state.started = started;
     waiting.push_back(w);
   }
+  // Docker's health_status event tells when a healthcheck passes: with events followed and only
+  // healthchecks to wait for, the next look comes with an event (or after the fallback).
+  const bool by_events =
+      context.event_generation && context.wait_event &&
+      std::all_of(waiting.begin(), waiting.end(),
+                  [](const Waiting& w) { return w.spec.kind == ReadinessKind::kDockerHealth; });
+  std::uint64_t seen = by_events ? context.event_generation() : 0;
   bool first = true;
   while (!waiting.empty()) {
-    if (!first) context.sleep(context.readiness.poll);
+    if (!first) {
+      if (by_events) {
+        // No later than the first timeout, which no event announces.
+        Duration wait = context.readiness.event_poll;
+        const TimePoint now = context.clock.Now();
+        for (const Waiting& w : waiting) {
+          wait = std::min(wait, std::max(Duration::zero(), w.state.started + w.spec.timeout - now));
+        }
+        context.wait_event(seen, wait);
+      } else {
+        context.sleep(context.readiness.poll);
+      }
+    }
     first = false;
+    if (by_events) seen = context.event_generation();  // before the look: no event is missed
     if (context.stop.stop_requested()) {
       for (Waiting& w : waiting) {
         w.outcome->ok = false;

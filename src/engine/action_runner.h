@@ -1,6 +1,7 @@
 // Runs one planner Action against Docker. Called on worker threads.
 #pragma once
 
+#include <cstdint>
 #include <functional>
 #include <stop_token>
 #include <vector>
@@ -22,6 +23,10 @@ struct ExecutedAction {
 struct ReadinessOptions {
   Duration default_timeout = Seconds(60);  // when a service has no vx11.health.timeout_sec
   Duration poll = Millis(250);             // between two looks at the containers
+  // Between two looks when Docker's events are followed (ActionContext::wait_event) and every
+  // service waited for is judged by its Docker healthcheck: an event of the project brings the
+  // next look at once, this is only the fallback.
+  Duration event_poll = Seconds(2);
   Duration probe_timeout = Seconds(1);
   int log_lines = 20;  // of a failed service, in its error
 };
@@ -52,6 +57,12 @@ struct ActionContext {
   // running), so that the start needs no listing first; empty: the start lists the project. A
   // container that is gone by then (kNotFound) makes the start list and begin again.
   std::vector<ContainerState> known = {};
+  // Docker's container events of the project, while the engine follows them (else both empty):
+  // event_generation counts them, and wait_event(seen, max) returns once the count is no longer
+  // `seen`, after `max`, or at the stop request. A readiness wait on Docker healthchecks waits
+  // for an event between two looks instead of polling every `readiness.poll`.
+  std::function<std::uint64_t()> event_generation = {};
+  std::function<void(std::uint64_t seen, Duration max)> wait_event = {};
 };
 
 // Start/stop (fast path when `control` is set, else compose)/restart (compose), then observes the

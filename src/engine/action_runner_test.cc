@@ -299,5 +299,56 @@ TEST_F(ActionRunnerTest, AnActionWhoseRunnerThrowsComesBackAsAFailedResult) {
   }
 }
 
+TEST_F(ActionRunnerTest, AWaitOnAHealthcheckLooksAgainWhenAnEventComesNotEveryPoll) {
+  std::uint64_t generation = 0;
+  std::vector<Duration> waits;
+  context_.event_generation = [&] { return generation; };
+  context_.wait_event = [&](std::uint64_t seen, Duration max) {
+    waits.push_back(max);
+    EXPECT_EQ(seen, generation) << "the generation is taken before each look";
+    if (waits.size() == 3) {  // Docker's health_status event: healthy
+      docker_.SetHealth("cache", "healthy");
+      ++generation;
+      return;
+    }
+    clock_.Advance(max);  // no event: the fallback passes
+  };
+  ExecutedAction executed = Start({"cache"});
+  const ServiceOutcome* cache = OutcomeOf(executed, "cache");
+  ASSERT_NE(cache, nullptr);
+  EXPECT_TRUE(cache->ok) << cache->error;
+  EXPECT_EQ(sleeps_, 0) << "no poll every readiness.poll";
+  ASSERT_EQ(waits.size(), 3u);
+  EXPECT_EQ(waits[0], ReadinessOptions{}.event_poll);
+}
+
+TEST_F(ActionRunnerTest, AnEventWaitEndsNoLaterThanTheTimeout) {
+  std::vector<Duration> waits;
+  context_.event_generation = [] { return std::uint64_t{0}; };
+  context_.wait_event = [&](std::uint64_t, Duration max) {
+    waits.push_back(max);
+    clock_.Advance(max);
+  };
+  context_.readiness.event_poll = Seconds(7);  // 30 s is no multiple of it
+  const TimePoint began = clock_.Now();
+  ExecutedAction executed = Start({"cache"});  // stays "starting": fails at its 30 s timeout
+  const ServiceOutcome* cache = OutcomeOf(executed, "cache");
+  ASSERT_NE(cache, nullptr);
+  EXPECT_FALSE(cache->ok);
+  EXPECT_EQ(clock_.Now() - began, Seconds(30)) << "not a fallback later";
+  ASSERT_FALSE(waits.empty());
+  EXPECT_THAT(waits, ElementsAre(Seconds(7), Seconds(7), Seconds(7), Seconds(7), Seconds(2)));
+}
+
+TEST_F(ActionRunnerTest, AWaitOnAProbeOrOnRunningForPollsEvenWithEvents) {
+  int event_waits = 0;
+  context_.event_generation = [] { return std::uint64_t{0}; };
+  context_.wait_event = [&](std::uint64_t, Duration) { ++event_waits; };
+  ExecutedAction executed = Start({"db"});  // its probe never answers: it waits 30 s
+  EXPECT_FALSE(executed.result.services.at(0).ok);
+  EXPECT_EQ(event_waits, 0);
+  EXPECT_GT(sleeps_, 0);
+}
+
 }  // namespace
 }  // namespace madre

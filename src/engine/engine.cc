@@ -460,8 +460,10 @@ void Engine::Dispatch(const Action& action) {
       action.kind == ActionKind::kStop && action_context_.pause_on_stop &&
       (action.actor.kind == ActorKind::kSoloMadre || client_ops_.solo_pending());
   std::vector<ContainerState> known = KnownToStart(action);
+  const bool follow_events = events_connected_;
   std::weak_ptr<bool> alive = alive_;
-  lane.Submit([this, action, alive, ttl_deadlines, really_stop, known = std::move(known)] {
+  lane.Submit([this, action, alive, ttl_deadlines, really_stop, follow_events,
+               known = std::move(known)] {
     // The TTL stop lag ends here, when the stop is issued to Docker (not when the window
     // entered `closing`): it shows the time the stop waited for a worker too.
     if (options_.metrics) {
@@ -473,6 +475,10 @@ void Engine::Dispatch(const Action& action) {
     ActionContext context = action_context_;
     if (really_stop) context.pause_on_stop = false;
     context.known = known;
+    if (follow_events) {
+      context.event_generation = deps_.event_generation;
+      context.wait_event = deps_.wait_event;
+    }
     ExecutedAction executed = ExecuteAction(action, context);
     deps_.loop.Submit([this, action, alive, executed = std::move(executed)]() mutable {
       auto still = alive.lock();

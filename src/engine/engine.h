@@ -51,6 +51,11 @@ struct EngineDeps {
   // The stop lane: stops, observations and crash-loop log reads, so that a TTL stop never
   // queues behind readiness waits. Null: they share `workers` (tests that do not care).
   Executor* stop_lane = nullptr;
+  // Docker's container events as the workers' readiness waits see them (ActionContext's
+  // event_generation and wait_event; the daemon's EventWakeup, which it notifies per event).
+  // Given to an action only while the events stream is connected. Empty: waits poll.
+  std::function<std::uint64_t()> event_generation = {};
+  std::function<void(std::uint64_t seen, Duration max)> wait_event = {};
 };
 
 enum class CrashLoopAction { kReport, kStop };
