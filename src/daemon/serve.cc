@@ -401,8 +401,7 @@ int Serve(const ServeFlags& flags) {
   deps.stop = shutdown.get_token();
   deps.stop_lane = &stop_lane;
   deps.event_generation = [&event_wakeup] { return event_wakeup.generation(); };
-  deps.wait_event = [&event_wakeup, stop = shutdown.get_token()](std::uint64_t seen,
-                                                                  Duration max) {
+  deps.wait_event = [&event_wakeup, stop = shutdown.get_token()](std::uint64_t seen, Duration max) {
     event_wakeup.WaitPast(seen, max, stop);
   };
   Metrics metrics;

@@ -66,10 +66,10 @@ void WaitUntilReady(ActionContext& context, std::vector<ServiceOutcome>& outcome
   }
   // Docker's health_status event tells when a healthcheck passes: with events followed and only
   // healthchecks to wait for, the next look comes with an event (or after the fallback).
-  const bool by_events =
-      context.event_generation && context.wait_event &&
-      std::all_of(waiting.begin(), waiting.end(),
-                  [](const Waiting& w) { return w.spec.kind == ReadinessKind::kDockerHealth; });
+  const bool by_events = context.event_generation && context.wait_event &&
+                         std::all_of(waiting.begin(), waiting.end(), [](const Waiting& w) {
+                           return w.spec.kind == ReadinessKind::kDockerHealth;
+                         });
   std::uint64_t seen = by_events ? context.event_generation() : 0;
   bool first = true;
   while (!waiting.empty()) {

@@ -462,39 +462,39 @@ void Engine::Dispatch(const Action& action) {
   std::vector<ContainerState> known = KnownToStart(action);
   const bool follow_events = events_connected_;
   std::weak_ptr<bool> alive = alive_;
-  lane.Submit([this, action, alive, ttl_deadlines, really_stop, follow_events,
-               known = std::move(known)] {
-    // The TTL stop lag ends here, when the stop is issued to Docker (not when the window
-    // entered `closing`): it shows the time the stop waited for a worker too.
-    if (options_.metrics) {
-      for (const TimePoint deadline : ttl_deadlines) {
-        const double lag = (deps_.clock.Now() - deadline).count() / 1e6;
-        options_.metrics->Observe(kMetricTtlStopLag, {}, lag < 0 ? 0 : lag);
-      }
-    }
-    ActionContext context = action_context_;
-    if (really_stop) context.pause_on_stop = false;
-    context.known = known;
-    if (follow_events) {
-      context.event_generation = deps_.event_generation;
-      context.wait_event = deps_.wait_event;
-    }
-    ExecutedAction executed = ExecuteAction(action, context);
-    deps_.loop.Submit([this, action, alive, executed = std::move(executed)]() mutable {
-      auto still = alive.lock();
-      if (!still || !*still) return;
-      std::string what;
-      try {
-        OnActionResult(action, std::move(executed.result), std::move(executed.ops));
-        return;
-      } catch (const std::exception& e) {
-        what = e.what();
-      } catch (...) {
-        what = "an exception that is not a std::exception";
-      }
-      OnActionResultThrew(action, what);
-    });
-  });
+  lane.Submit(
+      [this, action, alive, ttl_deadlines, really_stop, follow_events, known = std::move(known)] {
+        // The TTL stop lag ends here, when the stop is issued to Docker (not when the window
+        // entered `closing`): it shows the time the stop waited for a worker too.
+        if (options_.metrics) {
+          for (const TimePoint deadline : ttl_deadlines) {
+            const double lag = (deps_.clock.Now() - deadline).count() / 1e6;
+            options_.metrics->Observe(kMetricTtlStopLag, {}, lag < 0 ? 0 : lag);
+          }
+        }
+        ActionContext context = action_context_;
+        if (really_stop) context.pause_on_stop = false;
+        context.known = known;
+        if (follow_events) {
+          context.event_generation = deps_.event_generation;
+          context.wait_event = deps_.wait_event;
+        }
+        ExecutedAction executed = ExecuteAction(action, context);
+        deps_.loop.Submit([this, action, alive, executed = std::move(executed)]() mutable {
+          auto still = alive.lock();
+          if (!still || !*still) return;
+          std::string what;
+          try {
+            OnActionResult(action, std::move(executed.result), std::move(executed.ops));
+            return;
+          } catch (const std::exception& e) {
+            what = e.what();
+          } catch (...) {
+            what = "an exception that is not a std::exception";
+          }
+          OnActionResultThrew(action, what);
+        });
+      });
 }
 
 std::vector<ContainerState> Engine::KnownToStart(const Action& action) const {
