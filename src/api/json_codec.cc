@@ -169,7 +169,7 @@ json WindowToJson(const Window& window, TimePoint now) {
   json services_status = json::object();
   for (const auto& [name, status] : window.services_status) {
     services_status[name] = {
-        {"state", status.state},
+        {"state", ServiceStateName(status.state)},
         {"health", status.health.empty() ? json(nullptr) : json(status.health)},
         {"restart_count", status.restart_count},
         {"error", status.error.empty() ? json(nullptr) : json(status.error)}};

@@ -15,7 +15,7 @@ AuditRecord Record(const std::string& actor, const std::string& action,
 
 bool AnyFailed(const Window& window) {
   for (const auto& [name, status] : window.services_status) {
-    if (status.state == "failed") return true;
+    if (status.state == ServiceState::kFailed) return true;
   }
   return false;
 }

@@ -8,24 +8,29 @@ namespace {
 
 using ::testing::ElementsAre;
 
-Window WindowWith(WindowState state, std::map<std::string, std::string> states) {
+Window WindowWith(WindowState state, std::map<std::string, ServiceState> states) {
   Window window;
   window.id = "w1";
   window.state = state;
-  for (const auto& [name, state_name] : states) window.services_status[name].state = state_name;
+  for (const auto& [name, service_state] : states)
+    window.services_status[name].state = service_state;
   return window;
 }
 
 TEST(AuditRecordsTest, OpenOutcomeSaysWhetherEveryServiceCameUp) {
-  EXPECT_EQ(OpenOutcome(WindowWith(WindowState::kOpen, {{"db", "running"}})), "ok");
-  EXPECT_EQ(OpenOutcome(WindowWith(WindowState::kOpen, {{"db", "running"}, {"api", "failed"}})),
+  EXPECT_EQ(OpenOutcome(WindowWith(WindowState::kOpen, {{"db", ServiceState::kRunning}})), "ok");
+  EXPECT_EQ(OpenOutcome(WindowWith(WindowState::kOpen, {{"db", ServiceState::kRunning},
+                                                        {"api", ServiceState::kFailed}})),
             "partial");
-  EXPECT_EQ(OpenOutcome(WindowWith(WindowState::kFailed, {{"api", "failed"}})), "fail");
-  EXPECT_EQ(OpenOutcome(WindowWith(WindowState::kClosing, {{"api", "pending"}})), "cancelled");
+  EXPECT_EQ(OpenOutcome(WindowWith(WindowState::kFailed, {{"api", ServiceState::kFailed}})),
+            "fail");
+  EXPECT_EQ(OpenOutcome(WindowWith(WindowState::kClosing, {{"api", ServiceState::kPending}})),
+            "cancelled");
 }
 
 TEST(AuditRecordsTest, WindowClosedNamesTheStoppedServicesAndTheReason) {
-  Window window = WindowWith(WindowState::kClosed, {{"db", "stopped"}, {"api", "failed"}});
+  Window window = WindowWith(WindowState::kClosed,
+                             {{"db", ServiceState::kStopped}, {"api", ServiceState::kFailed}});
   window.services_stopped = {"db"};
   window.close_reason = CloseReason::kTtlExpired;
   AuditRecord record = WindowClosed(window, "ttl", {});

@@ -210,7 +210,7 @@ void Engine::ServiceStart(std::string service, std::string actor, Reply<ServiceO
          const Window& window = outcome->window;
          auto it = window.services_status.find(service);
          out.ok = window.state == WindowState::kOpen && it != window.services_status.end() &&
-                  it->second.state == "running";
+                  it->second.state == ServiceState::kRunning;
          if (it != window.services_status.end()) out.error = it->second.error;
          out.window = window;
          reply(std::move(out));

@@ -124,7 +124,7 @@ TEST_F(EngineTest, ServiceThatExitsRightAfterUpIsAFailure) {
   auto opened = OpenAndWait({"api"}, 60);
   ASSERT_TRUE(opened.ok());
   EXPECT_EQ(opened->window.state, WindowState::kOpen);  // db started: partial
-  EXPECT_EQ(opened->window.services_status.at("api").state, "failed");
+  EXPECT_EQ(opened->window.services_status.at("api").state, ServiceState::kFailed);
   EXPECT_THAT(opened->window.services_status.at("api").error, ::testing::HasSubstr("exit code 1"));
   EXPECT_THAT(opened->window.services_started, ElementsAre("db"));
 }
@@ -244,7 +244,7 @@ TEST_F(EngineTest, ServiceWithAHealthcheckIsReadyOnlyWhenHealthy) {
   auto opened = OpenAndWait({"cache"}, 60);
   ASSERT_TRUE(opened.ok());
   EXPECT_EQ(opened->window.state, WindowState::kOpen);
-  EXPECT_EQ(opened->window.services_status.at("cache").state, "running");
+  EXPECT_EQ(opened->window.services_status.at("cache").state, ServiceState::kRunning);
   EXPECT_EQ(opened->window.services_status.at("cache").health, "healthy");
   EXPECT_GE(*opened->window.opened_at - before, Millis(8 * 250));  // the TTL starts when ready
 }
@@ -308,7 +308,7 @@ TEST_F(EngineTest, ServiceThatDiesThreeTimesInAMinuteIsACrashLoop) {
   RunUntilIdle();
   const Window* window = engine_->planner().FindWindow(opened->window.id);
   ASSERT_NE(window, nullptr);
-  EXPECT_EQ(window->services_status.at("api").state, "crashloop");
+  EXPECT_EQ(window->services_status.at("api").state, ServiceState::kCrashloop);
   EXPECT_THAT(window->services_status.at("api").error, ::testing::HasSubstr("exit codes 1, 1, 2"));
   EXPECT_EQ(audit_.records().back().action, "service.crashloop");
   EXPECT_EQ(audit_.records().back().outcome, "reported");

@@ -18,6 +18,7 @@ TEST_F(WindowRoutesTest, CompatibleOpenAnswersWithTheOpenWindow) {
   json body = Json(r);
   EXPECT_EQ(body["state"], "open");
   EXPECT_EQ(body["services_started"], json({"db", "web"}));
+  EXPECT_EQ(body["services_status"]["web"]["state"], "running");  // ServiceState's wire name
   EXPECT_EQ(body["ttl_remaining_sec"], 60);
   EXPECT_EQ(body["stop_strategy"], "stop");
 }
