@@ -221,7 +221,7 @@ json AuditRecordToJson(const AuditRecord& record) {
               {"window_id", record.window_id.empty() ? json(nullptr) : json(record.window_id)},
               {"services", record.services},
               {"reason", record.reason},
-              {"outcome", record.outcome},
+              {"outcome", AuditOutcomeName(record.outcome)},
               {"detail", record.detail},
               {"ops", ops},
               {"prev_hash", record.prev_hash},

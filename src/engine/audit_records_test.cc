@@ -18,14 +18,15 @@ Window WindowWith(WindowState state, std::map<std::string, ServiceState> states)
 }
 
 TEST(AuditRecordsTest, OpenOutcomeSaysWhetherEveryServiceCameUp) {
-  EXPECT_EQ(OpenOutcome(WindowWith(WindowState::kOpen, {{"db", ServiceState::kRunning}})), "ok");
+  EXPECT_EQ(OpenOutcome(WindowWith(WindowState::kOpen, {{"db", ServiceState::kRunning}})),
+            AuditOutcome::kOk);
   EXPECT_EQ(OpenOutcome(WindowWith(WindowState::kOpen, {{"db", ServiceState::kRunning},
                                                         {"api", ServiceState::kFailed}})),
-            "partial");
+            AuditOutcome::kPartial);
   EXPECT_EQ(OpenOutcome(WindowWith(WindowState::kFailed, {{"api", ServiceState::kFailed}})),
-            "fail");
+            AuditOutcome::kFail);
   EXPECT_EQ(OpenOutcome(WindowWith(WindowState::kClosing, {{"api", ServiceState::kPending}})),
-            "cancelled");
+            AuditOutcome::kCancelled);
 }
 
 TEST(AuditRecordsTest, WindowClosedNamesTheStoppedServicesAndTheReason) {
@@ -39,15 +40,16 @@ TEST(AuditRecordsTest, WindowClosedNamesTheStoppedServicesAndTheReason) {
   EXPECT_EQ(record.window_id, "w1");
   EXPECT_THAT(record.services, ElementsAre("db"));
   EXPECT_EQ(record.reason, "ttl_expired");
-  EXPECT_EQ(record.outcome, "partial");
+  EXPECT_EQ(record.outcome, AuditOutcome::kPartial);
 }
 
 TEST(AuditRecordsTest, AChangeThatWasRefusedOrNotRecordedSaysSo) {
   EXPECT_EQ(Extended("w1", 30, "me", Status::Ok(), Status::Ok()).detail, "extended by 30 s");
-  EXPECT_EQ(Extended("w1", 30, "me", Status::NotFound("no"), Status::Ok()).outcome, "rejected");
+  EXPECT_EQ(Extended("w1", 30, "me", Status::NotFound("no"), Status::Ok()).outcome,
+            AuditOutcome::kRejected);
   AuditRecord unrecorded = HoldChanged("w1", true, "me", Status::Ok(), Status::Internal("disk"));
   EXPECT_EQ(unrecorded.action, "window.hold");
-  EXPECT_EQ(unrecorded.outcome, "fail");
+  EXPECT_EQ(unrecorded.outcome, AuditOutcome::kFail);
   EXPECT_EQ(unrecorded.detail, "disk");
 }
 

@@ -573,9 +573,9 @@ void Engine::AuditReconcile(const Action& action, const ActionResult& result,
                                             " failed attempts: " + error;
   Status ignored =
       AppendAudit(audit_records::Reconcile(action.kind == ActionKind::kStart, action.services,
-                                           !failed   ? "ok"
-                                           : gave_up ? "gave_up"
-                                                     : "fail",
+                                           !failed   ? AuditOutcome::kOk
+                                           : gave_up ? AuditOutcome::kGaveUp
+                                                     : AuditOutcome::kFail,
                                            detail, std::move(ops)));
   (void)ignored;  // logged by AppendAudit; nobody waits for this record
 }

@@ -74,7 +74,7 @@ TEST_F(EngineTest, CloseWithoutWindowIsNotFoundAndAudited) {
   ASSERT_TRUE(closed.has_value());
   EXPECT_EQ(closed->code(), StatusCode::kNotFound);
   EXPECT_EQ(closed->status().message(), "No active window");
-  EXPECT_EQ(audit_.records().back().outcome, "rejected");
+  EXPECT_EQ(audit_.records().back().outcome, AuditOutcome::kRejected);
 }
 
 TEST_F(EngineTest, StoreFailureRefusesTheOpenAndStartsNothing) {
@@ -109,7 +109,7 @@ TEST_F(EngineTest, FailedStartIsAuditedWithTheComposeOutputAndRolledBack) {
   for (const auto& record : audit_.records()) {
     if (record.action == "window.opened") {
       found = true;
-      EXPECT_EQ(record.outcome, "fail");
+      EXPECT_EQ(record.outcome, AuditOutcome::kFail);
       ASSERT_FALSE(record.ops.empty());
       EXPECT_EQ(record.ops[0].exit_code, 1);
     }
@@ -203,7 +203,7 @@ TEST_F(EngineTest, SoloMadreApplyClosesWindowsAndStopsHandStartedServices) {
   engine_->ApplySoloMadre("127.0.0.1", [&](Result<SoloMadreOutcome> r) { answer = std::move(r); });
   RunUntilIdle();
   ASSERT_TRUE(answer && answer->ok());
-  EXPECT_EQ((*answer)->exec_status, "ok");
+  EXPECT_EQ((*answer)->exec_status, AuditOutcome::kOk);
   EXPECT_THAT((*answer)->services_stopped, ElementsAre("api", "db", "web"));
   EXPECT_EQ(docker_.running(), std::set<std::string>{"redis"});
 }
@@ -311,7 +311,7 @@ TEST_F(EngineTest, ServiceThatDiesThreeTimesInAMinuteIsACrashLoop) {
   EXPECT_EQ(window->services_status.at("api").state, ServiceState::kCrashloop);
   EXPECT_THAT(window->services_status.at("api").error, ::testing::HasSubstr("exit codes 1, 1, 2"));
   EXPECT_EQ(audit_.records().back().action, "service.crashloop");
-  EXPECT_EQ(audit_.records().back().outcome, "reported");
+  EXPECT_EQ(audit_.records().back().outcome, AuditOutcome::kReported);
   EXPECT_THAT(docker_.running(), Contains("api"));  // report only, by default
 }
 
