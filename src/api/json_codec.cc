@@ -169,7 +169,7 @@ json WindowToJson(const Window& window, TimePoint now) {
   json services_status = json::object();
   for (const auto& [name, status] : window.services_status) {
     services_status[name] = {
-        {"state", status.state},
+        {"state", ServiceStateName(status.state)},
         {"health", status.health.empty() ? json(nullptr) : json(status.health)},
         {"restart_count", status.restart_count},
         {"error", status.error.empty() ? json(nullptr) : json(status.error)}};
@@ -221,7 +221,7 @@ json AuditRecordToJson(const AuditRecord& record) {
               {"window_id", record.window_id.empty() ? json(nullptr) : json(record.window_id)},
               {"services", record.services},
               {"reason", record.reason},
-              {"outcome", record.outcome},
+              {"outcome", AuditOutcomeName(record.outcome)},
               {"detail", record.detail},
               {"ops", ops},
               {"prev_hash", record.prev_hash},

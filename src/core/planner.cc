@@ -61,8 +61,23 @@ const char* ServicePhaseName(ServicePhase phase) {
   return "unknown";
 }
 
-const char* ServiceStateName(const ServiceTrack& track) {
-  return track.crashloop ? "crashloop" : ServicePhaseName(track.phase);
+ServiceState ServiceStateOf(const ServiceTrack& track) {
+  if (track.crashloop) return ServiceState::kCrashloop;
+  switch (track.phase) {
+    case ServicePhase::kUnknown:
+      return ServiceState::kUnknown;
+    case ServicePhase::kStopped:
+      return ServiceState::kStopped;
+    case ServicePhase::kStarting:
+      return ServiceState::kStarting;
+    case ServicePhase::kRunning:
+      return ServiceState::kRunning;
+    case ServicePhase::kStopping:
+      return ServiceState::kStopping;
+    case ServicePhase::kFailed:
+      return ServiceState::kFailed;
+  }
+  return ServiceState::kUnknown;
 }
 
 Planner::Planner(PlannerConfig config, ServiceModel model)
@@ -273,7 +288,7 @@ Status Planner::StopService(const std::string& service, TimePoint now) {
     if (!requested && !effective) continue;
     std::erase(window.services, service);
     std::erase(window.effective_services, service);
-    window.services_status[service].state = "stopped";
+    window.services_status[service].state = ServiceState::kStopped;
     window.services_status[service].error = "stopped by request";
     MarkChanged(id);
     if (window.services.empty()) emptied.push_back(id);
@@ -634,22 +649,22 @@ bool Planner::UpdateOpening(Window& window, TimePoint now) {
     const ServiceStatus before = status;
     switch (track.phase) {
       case ServicePhase::kRunning:
-        status.state = "running";
+        status.state = ServiceState::kRunning;
         status.error.clear();
         break;
       case ServicePhase::kFailed:
-        status.state = "failed";
+        status.state = ServiceState::kFailed;
         status.error = track.error;
         ++failed;
         break;
       case ServicePhase::kStarting:
-        status.state = "starting";
+        status.state = ServiceState::kStarting;
         ++pending;
         break;
       case ServicePhase::kUnknown:
       case ServicePhase::kStopped:
       case ServicePhase::kStopping:
-        status.state = "pending";
+        status.state = ServiceState::kPending;
         ++pending;
         break;
     }
@@ -681,7 +696,8 @@ bool Planner::UpdateClosing(Window& window, TimePoint now) {
       continue;
     }
     ServiceStatus& status = window.services_status[name];
-    const std::string state = track.phase == ServicePhase::kStopped ? "stopped" : "failed";
+    const ServiceState state =
+        track.phase == ServicePhase::kStopped ? ServiceState::kStopped : ServiceState::kFailed;
     if (status.state != state || status.error != track.error) {
       status.state = state;
       status.error = track.error;
@@ -700,7 +716,7 @@ void Planner::UpdateOpen(Window& window) {
     const ServiceTrack& track = services_[name];
     ServiceStatus& status = window.services_status[name];
     const ServiceStatus before = status;
-    status.state = ServiceStateName(track);
+    status.state = ServiceStateOf(track);
     status.error = track.error;
     CopyObserved(track, status);
     if (!(status == before)) MarkChanged(window.id);

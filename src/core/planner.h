@@ -97,10 +97,10 @@ struct ServiceTrack {
   bool gave_up = false;
 };
 
-// The state a service shows (in an open window's services_status, and for the HTTP layer's
-// service views): `crashloop`, else its phase name; a service madre gave up on is `failed`
-// (ServiceTrack::gave_up says why it is not retried; `error` has the last failure).
-const char* ServiceStateName(const ServiceTrack& track);
+// The state a service shows in an open window's services_status: kCrashloop, else its phase
+// (kUnknown, kStopped, kStarting, kRunning, kStopping, kFailed); a service madre gave up on is
+// kFailed (ServiceTrack::gave_up says why it is not retried; `error` has the last failure).
+ServiceState ServiceStateOf(const ServiceTrack& track);
 
 class Planner {
  public:

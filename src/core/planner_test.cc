@@ -280,7 +280,7 @@ TEST_F(PlannerTest, PartialFailureStillOpensAndReportsTheFailedService) {
   ASSERT_NE(window, nullptr);
   EXPECT_EQ(window->state, WindowState::kOpen);
   EXPECT_THAT(window->services_started, ElementsAre("db"));
-  EXPECT_EQ(window->services_status.at("api").state, "failed");
+  EXPECT_EQ(window->services_status.at("api").state, ServiceState::kFailed);
 }
 
 TEST_F(PlannerTest, NeverTwoActionsInFlightForOneService) {
@@ -452,8 +452,8 @@ TEST_F(PlannerTest, FailingStopBacksOffExponentiallyAndGivesUpAfterEightAttempts
   EXPECT_TRUE(track.gave_up);
   EXPECT_EQ(track.phase, ServicePhase::kFailed);
   EXPECT_EQ(track.error, "boom");
-  EXPECT_STREQ(ServiceStateName(track), "failed");   // what the service views show
-  EXPECT_EQ(planner_.NextDeadline(), std::nullopt);  // nothing scheduled for it any more
+  EXPECT_EQ(ServiceStateOf(track), ServiceState::kFailed);  // what services_status shows
+  EXPECT_EQ(planner_.NextDeadline(), std::nullopt);         // nothing scheduled for it any more
   now_ += Seconds(3600);
   planner_.Advance(now_);
   EXPECT_THAT(planner_.TakeActions(), IsEmpty());

@@ -26,6 +26,37 @@ std::optional<WindowState> ParseWindowState(const std::string& text) {
   return std::nullopt;
 }
 
+const char* ServiceStateName(ServiceState state) {
+  switch (state) {
+    case ServiceState::kPending:
+      return "pending";
+    case ServiceState::kUnknown:
+      return "unknown";
+    case ServiceState::kStopped:
+      return "stopped";
+    case ServiceState::kStarting:
+      return "starting";
+    case ServiceState::kRunning:
+      return "running";
+    case ServiceState::kStopping:
+      return "stopping";
+    case ServiceState::kFailed:
+      return "failed";
+    case ServiceState::kCrashloop:
+      return "crashloop";
+  }
+  return "unknown";
+}
+
+std::optional<ServiceState> ParseServiceState(std::string_view text) {
+  for (ServiceState s : {ServiceState::kPending, ServiceState::kUnknown, ServiceState::kStopped,
+                         ServiceState::kStarting, ServiceState::kRunning, ServiceState::kStopping,
+                         ServiceState::kFailed, ServiceState::kCrashloop}) {
+    if (text == ServiceStateName(s)) return s;
+  }
+  return std::nullopt;
+}
+
 const char* CloseReasonName(CloseReason reason) {
   switch (reason) {
     case CloseReason::kNone:

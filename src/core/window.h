@@ -4,6 +4,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "base/time.h"
@@ -25,10 +26,30 @@ std::optional<WindowState> ParseWindowState(const std::string& text);
 const char* CloseReasonName(CloseReason reason);  // "" for kNone
 std::optional<CloseReason> ParseCloseReason(const std::string& text);
 
+// Where a service stands inside a window (ServiceStatus::state). The wire and storage strings
+// (ServiceStateName) are translated only at the edges: api/ (JSON views) and the SQLite window
+// codec. What the planner writes: while the window opens, pending, starting, running or failed;
+// while it is open, the service phase (unknown, stopped, starting, running, stopping, failed)
+// or crashloop; once it closes, stopped or failed.
+enum class ServiceState {
+  kPending,
+  kUnknown,
+  kStopped,
+  kStarting,
+  kRunning,
+  kStopping,
+  kFailed,
+  kCrashloop
+};
+
+// pending, unknown, stopped, starting, running, stopping, failed, crashloop.
+const char* ServiceStateName(ServiceState state);
+std::optional<ServiceState> ParseServiceState(std::string_view text);
+
 // Per-service status inside a window.
 struct ServiceStatus {
-  std::string state = "pending";  // pending|starting|running|stopping|stopped|failed|shared
-  std::string health;             // healthy|unhealthy|starting|"" (unknown / none)
+  ServiceState state = ServiceState::kPending;
+  std::string health;  // healthy|unhealthy|starting|"" (unknown / none)
   int restart_count = 0;
   std::string error;
 

@@ -4,8 +4,7 @@ namespace madre::audit_records {
 
 namespace {
 
-AuditRecord Record(const std::string& actor, const std::string& action,
-                   const std::string& outcome) {
+AuditRecord Record(const std::string& actor, const std::string& action, AuditOutcome outcome) {
   AuditRecord record;
   record.actor = actor;
   record.action = action;
@@ -15,29 +14,31 @@ AuditRecord Record(const std::string& actor, const std::string& action,
 
 bool AnyFailed(const Window& window) {
   for (const auto& [name, status] : window.services_status) {
-    if (status.state == "failed") return true;
+    if (status.state == ServiceState::kFailed) return true;
   }
   return false;
 }
 
 }  // namespace
 
-std::string OpenOutcome(const Window& window) {
-  if (window.state == WindowState::kFailed) return "fail";
-  if (window.state != WindowState::kOpen) return "cancelled";
-  return AnyFailed(window) ? "partial" : "ok";
+AuditOutcome OpenOutcome(const Window& window) {
+  if (window.state == WindowState::kFailed) return AuditOutcome::kFail;
+  if (window.state != WindowState::kOpen) return AuditOutcome::kCancelled;
+  return AnyFailed(window) ? AuditOutcome::kPartial : AuditOutcome::kOk;
 }
 
-std::string CloseOutcome(const Window& window) { return AnyFailed(window) ? "partial" : "ok"; }
+AuditOutcome CloseOutcome(const Window& window) {
+  return AnyFailed(window) ? AuditOutcome::kPartial : AuditOutcome::kOk;
+}
 
 AuditRecord Rejected(const std::string& action, const std::string& actor, const Status& why) {
-  AuditRecord record = Record(actor, action, "rejected");
+  AuditRecord record = Record(actor, action, AuditOutcome::kRejected);
   record.detail = why.message();
   return record;
 }
 
 AuditRecord MadreStarted(const std::vector<std::string>& restored_ids) {
-  AuditRecord record = Record("madre", "madre.start", "ok");
+  AuditRecord record = Record("madre", "madre.start", AuditOutcome::kOk);
   std::string restored;
   for (const auto& id : restored_ids) restored += (restored.empty() ? "" : ", ") + id;
   record.detail = "restored " + std::to_string(restored_ids.size()) + " window(s)" +
@@ -46,7 +47,7 @@ AuditRecord MadreStarted(const std::vector<std::string>& restored_ids) {
 }
 
 AuditRecord OpenAccepted(const Window& window, const std::string& actor) {
-  AuditRecord record = Record(actor, "window.open", "accepted");
+  AuditRecord record = Record(actor, "window.open", AuditOutcome::kAccepted);
   record.window_id = window.id;
   record.services = window.services;
   record.reason = window.reason;
@@ -54,7 +55,7 @@ AuditRecord OpenAccepted(const Window& window, const std::string& actor) {
 }
 
 AuditRecord CloseAccepted(const std::string& window_id, const std::string& actor) {
-  AuditRecord record = Record(actor, "window.close", "accepted");
+  AuditRecord record = Record(actor, "window.close", AuditOutcome::kAccepted);
   record.window_id = window_id;
   return record;
 }
@@ -62,9 +63,9 @@ AuditRecord CloseAccepted(const std::string& window_id, const std::string& actor
 AuditRecord HoldChanged(const std::string& window_id, bool hold, const std::string& actor,
                         const Status& refused, const Status& unrecorded) {
   AuditRecord record = Record(actor, hold ? "window.hold" : "window.unhold",
-                              !refused.ok()     ? "rejected"
-                              : unrecorded.ok() ? "ok"
-                                                : "fail");
+                              !refused.ok()     ? AuditOutcome::kRejected
+                              : unrecorded.ok() ? AuditOutcome::kOk
+                                                : AuditOutcome::kFail);
   record.window_id = window_id;
   if (!refused.ok()) record.detail = refused.message();
   if (!unrecorded.ok()) record.detail = unrecorded.message();
@@ -74,9 +75,9 @@ AuditRecord HoldChanged(const std::string& window_id, bool hold, const std::stri
 AuditRecord Extended(const std::string& window_id, std::int64_t ttl_sec, const std::string& actor,
                      const Status& refused, const Status& unrecorded) {
   AuditRecord record = Record(actor, "window.extend",
-                              !refused.ok()     ? "rejected"
-                              : unrecorded.ok() ? "ok"
-                                                : "fail");
+                              !refused.ok()     ? AuditOutcome::kRejected
+                              : unrecorded.ok() ? AuditOutcome::kOk
+                                                : AuditOutcome::kFail);
   record.window_id = window_id;
   record.detail = !refused.ok()      ? refused.message()
                   : !unrecorded.ok() ? unrecorded.message()
@@ -86,7 +87,8 @@ AuditRecord Extended(const std::string& window_id, std::int64_t ttl_sec, const s
 
 AuditRecord ServiceRequested(const std::string& service, const std::string& verb,
                              const std::string& actor, const Status& status) {
-  AuditRecord record = Record(actor, "service." + verb, status.ok() ? "accepted" : "rejected");
+  AuditRecord record = Record(actor, "service." + verb,
+                              status.ok() ? AuditOutcome::kAccepted : AuditOutcome::kRejected);
   record.services = {service};
   record.detail = status.message();
   return record;
@@ -95,7 +97,8 @@ AuditRecord ServiceRequested(const std::string& service, const std::string& verb
 AuditRecord ServiceDone(const std::string& service, const std::string& verb,
                         const std::string& actor, bool ok, const std::string& error,
                         std::vector<DockerOp> ops) {
-  AuditRecord record = Record(actor, "service." + verb, ok ? "ok" : "fail");
+  AuditRecord record =
+      Record(actor, "service." + verb, ok ? AuditOutcome::kOk : AuditOutcome::kFail);
   record.services = {service};
   record.detail = error;
   record.ops = std::move(ops);
@@ -103,11 +106,11 @@ AuditRecord ServiceDone(const std::string& service, const std::string& verb,
 }
 
 AuditRecord SoloMadreAccepted(const std::string& actor) {
-  return Record(actor, "solo_madre.apply", "accepted");
+  return Record(actor, "solo_madre.apply", AuditOutcome::kAccepted);
 }
 
 AuditRecord SoloMadreApplied(const std::string& actor, const std::vector<std::string>& stopped,
-                             const std::string& exec_status, std::vector<DockerOp> ops) {
+                             AuditOutcome exec_status, std::vector<DockerOp> ops) {
   AuditRecord record = Record(actor, "solo_madre.applied", exec_status);
   record.services = stopped;
   record.ops = std::move(ops);
@@ -116,16 +119,16 @@ AuditRecord SoloMadreApplied(const std::string& actor, const std::vector<std::st
 
 AuditRecord CrashLoop(const std::string& service, const std::string& window_id, bool stopped,
                       const std::string& detail) {
-  AuditRecord record = Record("docker", "service.crashloop", stopped ? "stopped" : "reported");
+  AuditRecord record = Record("docker", "service.crashloop",
+                              stopped ? AuditOutcome::kStopped : AuditOutcome::kReported);
   record.services = {service};
   record.window_id = window_id;
   record.detail = detail;
   return record;
 }
 
-AuditRecord Reconcile(bool start, const std::vector<std::string>& services,
-                      const std::string& outcome, const std::string& detail,
-                      std::vector<DockerOp> ops) {
+AuditRecord Reconcile(bool start, const std::vector<std::string>& services, AuditOutcome outcome,
+                      const std::string& detail, std::vector<DockerOp> ops) {
   AuditRecord record = Record("reconcile", start ? "reconcile.start" : "reconcile.stop", outcome);
   record.services = services;
   record.detail = detail;

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "base/status.h"
+#include "core/audit_outcome.h"
 #include "core/window.h"
 #include "ports/audit_log.h"
 #include "ports/compose_runner.h"
@@ -16,8 +17,8 @@ namespace madre::audit_records {
 
 // `window.opened` outcome: ok, partial (some service failed), fail, cancelled (closed while
 // opening). `window.closed` outcome: ok, partial (some service failed to stop).
-std::string OpenOutcome(const Window& window);
-std::string CloseOutcome(const Window& window);
+AuditOutcome OpenOutcome(const Window& window);
+AuditOutcome CloseOutcome(const Window& window);
 
 // A request refused before anything changed (`action` as requested, e.g. "window.open").
 AuditRecord Rejected(const std::string& action, const std::string& actor, const Status& why);
@@ -43,14 +44,13 @@ AuditRecord ServiceDone(const std::string& service, const std::string& verb,
 // `solo_madre.apply` accepted, and `solo_madre.applied` when done.
 AuditRecord SoloMadreAccepted(const std::string& actor);
 AuditRecord SoloMadreApplied(const std::string& actor, const std::vector<std::string>& stopped,
-                             const std::string& exec_status, std::vector<DockerOp> ops);
+                             AuditOutcome exec_status, std::vector<DockerOp> ops);
 // `service.crashloop`, for `window_id` (may be empty); `stopped`: the crash-loop action stops it.
 AuditRecord CrashLoop(const std::string& service, const std::string& window_id, bool stopped,
                       const std::string& detail);
 // `reconcile.start` (`start`) or `reconcile.stop`: work that served no window.
-AuditRecord Reconcile(bool start, const std::vector<std::string>& services,
-                      const std::string& outcome, const std::string& detail,
-                      std::vector<DockerOp> ops);
+AuditRecord Reconcile(bool start, const std::vector<std::string>& services, AuditOutcome outcome,
+                      const std::string& detail, std::vector<DockerOp> ops);
 // `window.opened` and `window.closed`, with the compose operations run for the window.
 AuditRecord WindowOpened(const Window& window, const std::string& actor, std::vector<DockerOp> ops);
 AuditRecord WindowClosed(const Window& window, const std::string& actor, std::vector<DockerOp> ops);

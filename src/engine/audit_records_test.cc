@@ -8,24 +8,30 @@ namespace {
 
 using ::testing::ElementsAre;
 
-Window WindowWith(WindowState state, std::map<std::string, std::string> states) {
+Window WindowWith(WindowState state, std::map<std::string, ServiceState> states) {
   Window window;
   window.id = "w1";
   window.state = state;
-  for (const auto& [name, state_name] : states) window.services_status[name].state = state_name;
+  for (const auto& [name, service_state] : states)
+    window.services_status[name].state = service_state;
   return window;
 }
 
 TEST(AuditRecordsTest, OpenOutcomeSaysWhetherEveryServiceCameUp) {
-  EXPECT_EQ(OpenOutcome(WindowWith(WindowState::kOpen, {{"db", "running"}})), "ok");
-  EXPECT_EQ(OpenOutcome(WindowWith(WindowState::kOpen, {{"db", "running"}, {"api", "failed"}})),
-            "partial");
-  EXPECT_EQ(OpenOutcome(WindowWith(WindowState::kFailed, {{"api", "failed"}})), "fail");
-  EXPECT_EQ(OpenOutcome(WindowWith(WindowState::kClosing, {{"api", "pending"}})), "cancelled");
+  EXPECT_EQ(OpenOutcome(WindowWith(WindowState::kOpen, {{"db", ServiceState::kRunning}})),
+            AuditOutcome::kOk);
+  EXPECT_EQ(OpenOutcome(WindowWith(WindowState::kOpen, {{"db", ServiceState::kRunning},
+                                                        {"api", ServiceState::kFailed}})),
+            AuditOutcome::kPartial);
+  EXPECT_EQ(OpenOutcome(WindowWith(WindowState::kFailed, {{"api", ServiceState::kFailed}})),
+            AuditOutcome::kFail);
+  EXPECT_EQ(OpenOutcome(WindowWith(WindowState::kClosing, {{"api", ServiceState::kPending}})),
+            AuditOutcome::kCancelled);
 }
 
 TEST(AuditRecordsTest, WindowClosedNamesTheStoppedServicesAndTheReason) {
-  Window window = WindowWith(WindowState::kClosed, {{"db", "stopped"}, {"api", "failed"}});
+  Window window = WindowWith(WindowState::kClosed,
+                             {{"db", ServiceState::kStopped}, {"api", ServiceState::kFailed}});
   window.services_stopped = {"db"};
   window.close_reason = CloseReason::kTtlExpired;
   AuditRecord record = WindowClosed(window, "ttl", {});
@@ -34,15 +40,16 @@ TEST(AuditRecordsTest, WindowClosedNamesTheStoppedServicesAndTheReason) {
   EXPECT_EQ(record.window_id, "w1");
   EXPECT_THAT(record.services, ElementsAre("db"));
   EXPECT_EQ(record.reason, "ttl_expired");
-  EXPECT_EQ(record.outcome, "partial");
+  EXPECT_EQ(record.outcome, AuditOutcome::kPartial);
 }
 
 TEST(AuditRecordsTest, AChangeThatWasRefusedOrNotRecordedSaysSo) {
   EXPECT_EQ(Extended("w1", 30, "me", Status::Ok(), Status::Ok()).detail, "extended by 30 s");
-  EXPECT_EQ(Extended("w1", 30, "me", Status::NotFound("no"), Status::Ok()).outcome, "rejected");
+  EXPECT_EQ(Extended("w1", 30, "me", Status::NotFound("no"), Status::Ok()).outcome,
+            AuditOutcome::kRejected);
   AuditRecord unrecorded = HoldChanged("w1", true, "me", Status::Ok(), Status::Internal("disk"));
   EXPECT_EQ(unrecorded.action, "window.hold");
-  EXPECT_EQ(unrecorded.outcome, "fail");
+  EXPECT_EQ(unrecorded.outcome, AuditOutcome::kFail);
   EXPECT_EQ(unrecorded.detail, "disk");
 }
 

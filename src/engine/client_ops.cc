@@ -101,7 +101,7 @@ void ClientOps::FinishWindows(const std::vector<Window>& changed) {
           audit_records::WindowOpened(window, open->second->actor, std::move(ops_by_window_[id]));
       ops_by_window_.erase(id);
       if (metrics_) {
-        metrics_->Add(kMetricWindowOpens, {{"outcome", record.outcome}});
+        metrics_->Add(kMetricWindowOpens, {{"outcome", AuditOutcomeName(record.outcome)}});
         if (window.opened_at) {
           metrics_->Observe(kMetricWindowReady, {},
                             (*window.opened_at - window.created_at).count() / 1e6);
@@ -204,7 +204,9 @@ void ClientOps::FinishSolo() {
     out.services_stopped = op.stopped;
     out.windows_closed = op.windows;
     out.exec_details = op.details;
-    out.exec_status = op.failed.empty() ? "ok" : (op.stopped.empty() ? "fail" : "partial");
+    out.exec_status = op.failed.empty()    ? AuditOutcome::kOk
+                      : op.stopped.empty() ? AuditOutcome::kFail
+                                           : AuditOutcome::kPartial;
     Status audited = audit_(audit_records::SoloMadreApplied(op.actor, out.services_stopped,
                                                             out.exec_status, std::move(op.ops)));
     if (audited.ok()) {

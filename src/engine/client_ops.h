@@ -17,6 +17,7 @@
 #include "base/clock.h"
 #include "base/metrics.h"
 #include "base/status.h"
+#include "core/audit_outcome.h"
 #include "core/planner.h"
 #include "core/window.h"
 #include "ports/audit_log.h"
@@ -45,7 +46,7 @@ struct ServiceOpOutcome {
 struct SoloMadreOutcome {
   std::vector<std::string> services_stopped;
   std::vector<std::string> windows_closed;
-  std::string exec_status;  // ok|partial|fail
+  AuditOutcome exec_status = AuditOutcome::kOk;  // kOk, kPartial or kFail
   std::vector<std::string> exec_details;
 };
 

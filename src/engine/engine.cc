@@ -210,7 +210,7 @@ void Engine::ServiceStart(std::string service, std::string actor, Reply<ServiceO
          const Window& window = outcome->window;
          auto it = window.services_status.find(service);
          out.ok = window.state == WindowState::kOpen && it != window.services_status.end() &&
-                  it->second.state == "running";
+                  it->second.state == ServiceState::kRunning;
          if (it != window.services_status.end()) out.error = it->second.error;
          out.window = window;
          reply(std::move(out));
@@ -611,9 +611,9 @@ void Engine::AuditReconcile(const Action& action, const ActionResult& result,
                                             " failed attempts: " + error;
   Status ignored =
       AppendAudit(audit_records::Reconcile(action.kind == ActionKind::kStart, action.services,
-                                           !failed   ? "ok"
-                                           : gave_up ? "gave_up"
-                                                     : "fail",
+                                           !failed   ? AuditOutcome::kOk
+                                           : gave_up ? AuditOutcome::kGaveUp
+                                                     : AuditOutcome::kFail,
                                            detail, std::move(ops)));
   (void)ignored;  // logged by AppendAudit; nobody waits for this record
 }

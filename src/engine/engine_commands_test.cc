@@ -62,7 +62,7 @@ TEST_F(EngineTest, ExtendOfAClosedWindowIsAConflictAndAudited) {
                   [&](Result<Window> w) { extended = std::move(w); });
   ASSERT_TRUE(extended.has_value());
   EXPECT_EQ(extended->code(), StatusCode::kFailedPrecondition);
-  EXPECT_EQ(audit_.records().back().outcome, "rejected");
+  EXPECT_EQ(audit_.records().back().outcome, AuditOutcome::kRejected);
 }
 
 TEST_F(EngineTest, ServiceRestartRestartsARunningServiceAndAuditsTheRequestAndTheResult) {
@@ -77,11 +77,11 @@ TEST_F(EngineTest, ServiceRestartRestartsARunningServiceAndAuditsTheRequestAndTh
   EXPECT_TRUE((*answer)->ok);
   EXPECT_EQ((*answer)->action, "restart");
   EXPECT_THAT(docker_.calls(), Contains("restart api"));
-  std::vector<std::string> outcomes;
+  std::vector<AuditOutcome> outcomes;
   for (const auto& record : audit_.records()) {
     if (record.action == "service.restart") outcomes.push_back(record.outcome);
   }
-  EXPECT_THAT(outcomes, ElementsAre("accepted", "ok"));
+  EXPECT_THAT(outcomes, ElementsAre(AuditOutcome::kAccepted, AuditOutcome::kOk));
 }
 
 TEST_F(EngineTest, ServiceRestartOfAStoppedServiceIsRefused) {
@@ -91,7 +91,7 @@ TEST_F(EngineTest, ServiceRestartOfAStoppedServiceIsRefused) {
                           [&](Result<ServiceOpOutcome> r) { answer = std::move(r); });
   ASSERT_TRUE(answer.has_value());
   EXPECT_EQ(answer->code(), StatusCode::kFailedPrecondition);
-  EXPECT_EQ(audit_.records().back().outcome, "rejected");
+  EXPECT_EQ(audit_.records().back().outcome, AuditOutcome::kRejected);
 }
 
 TEST_F(EngineTest, CloseWhileOpeningCancelsTheOpenAndStopsWhatItStarted) {
@@ -112,7 +112,7 @@ TEST_F(EngineTest, CloseWhileOpeningCancelsTheOpenAndStopsWhatItStarted) {
   EXPECT_EQ(docker_.running(), std::set<std::string>{"redis"});
   for (const auto& record : audit_.records()) {
     if (record.action == "window.opened") {
-      EXPECT_EQ(record.outcome, "cancelled");
+      EXPECT_EQ(record.outcome, AuditOutcome::kCancelled);
     }
   }
   EXPECT_THAT(audit_.actions(), Contains("window.closed"));
@@ -133,7 +133,7 @@ TEST_F(EngineTest, OpenWaitTimeoutAnswersWithTheWindowStillOpening) {
   EXPECT_EQ((*answer)->window.state, WindowState::kOpening);
   RunUntilIdle();  // the open goes on and is audited when it is done
   EXPECT_EQ(audit_.records().back().action, "window.opened");
-  EXPECT_EQ(audit_.records().back().outcome, "ok");
+  EXPECT_EQ(audit_.records().back().outcome, AuditOutcome::kOk);
 }
 
 TEST_F(EngineTest, ATtlCloseWithNothingToStopIsAuditedAsTtl) {

@@ -31,7 +31,7 @@ TEST_F(EnginePersistenceTest, ExtendThatCannotBeRecordedIsAnswered500AndSavedByA
   EXPECT_EQ(answer->code(), StatusCode::kInternal);
   EXPECT_THAT(answer->status().message(), HasSubstr("disk full"));
   EXPECT_EQ(audit_.records().back().action, "window.extend");
-  EXPECT_EQ(audit_.records().back().outcome, "fail");
+  EXPECT_EQ(audit_.records().back().outcome, AuditOutcome::kFail);
   EXPECT_EQ(store_.Get(id)->value().deadline, old_deadline);  // not durable...
   EXPECT_EQ(engine_->planner().FindWindow(id)->deadline,
             old_deadline + Seconds(30));  // ...in force

@@ -8,7 +8,7 @@ namespace madre {
 namespace {
 
 int Count(const std::vector<AuditRecord>& records, const std::string& action,
-          const std::string& outcome) {
+          AuditOutcome outcome) {
   int n = 0;
   for (const auto& record : records) n += record.action == action && record.outcome == outcome;
   return n;
@@ -23,8 +23,8 @@ TEST_F(EngineTest, AStopThatKeepsFailingIsAuditedOnceAndAtTheGiveUp) {
     AdvanceTo(*engine_->NextDeadline() - clock_.Now());
   }
   const auto records = audit_.records();
-  EXPECT_EQ(Count(records, "reconcile.stop", "fail"), 1);
-  EXPECT_EQ(Count(records, "reconcile.stop", "gave_up"), 1);
+  EXPECT_EQ(Count(records, "reconcile.stop", AuditOutcome::kFail), 1);
+  EXPECT_EQ(Count(records, "reconcile.stop", AuditOutcome::kGaveUp), 1);
   EXPECT_THAT(records.back().detail, ::testing::HasSubstr("gave up after 8 failed attempts"));
   EXPECT_TRUE(engine_->planner().services().at("api").gave_up);
   EXPECT_EQ(engine_->NextDeadline(), std::nullopt);

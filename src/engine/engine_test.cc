@@ -74,7 +74,7 @@ TEST_F(EngineTest, CloseWithoutWindowIsNotFoundAndAudited) {
   ASSERT_TRUE(closed.has_value());
   EXPECT_EQ(closed->code(), StatusCode::kNotFound);
   EXPECT_EQ(closed->status().message(), "No active window");
-  EXPECT_EQ(audit_.records().back().outcome, "rejected");
+  EXPECT_EQ(audit_.records().back().outcome, AuditOutcome::kRejected);
 }
 
 TEST_F(EngineTest, StoreFailureRefusesTheOpenAndStartsNothing) {
@@ -109,7 +109,7 @@ TEST_F(EngineTest, FailedStartIsAuditedWithTheComposeOutputAndRolledBack) {
   for (const auto& record : audit_.records()) {
     if (record.action == "window.opened") {
       found = true;
-      EXPECT_EQ(record.outcome, "fail");
+      EXPECT_EQ(record.outcome, AuditOutcome::kFail);
       ASSERT_FALSE(record.ops.empty());
       EXPECT_EQ(record.ops[0].exit_code, 1);
     }
@@ -124,7 +124,7 @@ TEST_F(EngineTest, ServiceThatExitsRightAfterUpIsAFailure) {
   auto opened = OpenAndWait({"api"}, 60);
   ASSERT_TRUE(opened.ok());
   EXPECT_EQ(opened->window.state, WindowState::kOpen);  // db started: partial
-  EXPECT_EQ(opened->window.services_status.at("api").state, "failed");
+  EXPECT_EQ(opened->window.services_status.at("api").state, ServiceState::kFailed);
   EXPECT_THAT(opened->window.services_status.at("api").error, ::testing::HasSubstr("exit code 1"));
   EXPECT_THAT(opened->window.services_started, ElementsAre("db"));
 }
@@ -203,7 +203,7 @@ TEST_F(EngineTest, SoloMadreApplyClosesWindowsAndStopsHandStartedServices) {
   engine_->ApplySoloMadre("127.0.0.1", [&](Result<SoloMadreOutcome> r) { answer = std::move(r); });
   RunUntilIdle();
   ASSERT_TRUE(answer && answer->ok());
-  EXPECT_EQ((*answer)->exec_status, "ok");
+  EXPECT_EQ((*answer)->exec_status, AuditOutcome::kOk);
   EXPECT_THAT((*answer)->services_stopped, ElementsAre("api", "db", "web"));
   EXPECT_EQ(docker_.running(), std::set<std::string>{"redis"});
 }
@@ -244,7 +244,7 @@ TEST_F(EngineTest, ServiceWithAHealthcheckIsReadyOnlyWhenHealthy) {
   auto opened = OpenAndWait({"cache"}, 60);
   ASSERT_TRUE(opened.ok());
   EXPECT_EQ(opened->window.state, WindowState::kOpen);
-  EXPECT_EQ(opened->window.services_status.at("cache").state, "running");
+  EXPECT_EQ(opened->window.services_status.at("cache").state, ServiceState::kRunning);
   EXPECT_EQ(opened->window.services_status.at("cache").health, "healthy");
   EXPECT_GE(*opened->window.opened_at - before, Millis(8 * 250));  // the TTL starts when ready
 }
@@ -308,10 +308,10 @@ TEST_F(EngineTest, ServiceThatDiesThreeTimesInAMinuteIsACrashLoop) {
   RunUntilIdle();
   const Window* window = engine_->planner().FindWindow(opened->window.id);
   ASSERT_NE(window, nullptr);
-  EXPECT_EQ(window->services_status.at("api").state, "crashloop");
+  EXPECT_EQ(window->services_status.at("api").state, ServiceState::kCrashloop);
   EXPECT_THAT(window->services_status.at("api").error, ::testing::HasSubstr("exit codes 1, 1, 2"));
   EXPECT_EQ(audit_.records().back().action, "service.crashloop");
-  EXPECT_EQ(audit_.records().back().outcome, "reported");
+  EXPECT_EQ(audit_.records().back().outcome, AuditOutcome::kReported);
   EXPECT_THAT(docker_.running(), Contains("api"));  // report only, by default
 }
 

@@ -113,12 +113,12 @@ void WindowRoutes::SoloMadreApply(const HttpRequest& request, Responder respond)
   }
   engine_.ApplySoloMadre(actor, [respond](Result<SoloMadreOutcome> outcome) {
     if (!outcome.ok()) return respond(ErrorResponse(outcome.status()));
-    respond(JsonResponse(outcome->exec_status == "fail" ? 500 : 200,
+    respond(JsonResponse(outcome->exec_status == AuditOutcome::kFail ? 500 : 200,
                          {{"policy", "solo_madre"},
                           {"services_stopped", outcome->services_stopped},
                           {"windows_closed", outcome->windows_closed},
                           {"state", "applied"},
-                          {"exec_status", outcome->exec_status},
+                          {"exec_status", AuditOutcomeName(outcome->exec_status)},
                           {"exec_details", outcome->exec_details}}));
   });
 }

@@ -18,6 +18,7 @@ TEST_F(WindowRoutesTest, CompatibleOpenAnswersWithTheOpenWindow) {
   json body = Json(r);
   EXPECT_EQ(body["state"], "open");
   EXPECT_EQ(body["services_started"], json({"db", "web"}));
+  EXPECT_EQ(body["services_status"]["web"]["state"], "running");  // ServiceState's wire name
   EXPECT_EQ(body["ttl_remaining_sec"], 60);
   EXPECT_EQ(body["stop_strategy"], "stop");
 }
@@ -27,7 +28,7 @@ TEST_F(WindowRoutesTest, ABadBodyIsA400AuditedAsRejectedThatStartsNothing) {
   HttpResponse bad = Call("POST", "/madre/power/window/open", "{oops");
   EXPECT_EQ(bad.status, 400);
   EXPECT_EQ(Json(bad)["code"], "invalid_argument");
-  EXPECT_EQ(audit_.records().back().outcome, "rejected");
+  EXPECT_EQ(audit_.records().back().outcome, AuditOutcome::kRejected);
   EXPECT_THAT(docker_.calls(), IsEmpty());
 }
 
@@ -98,7 +99,7 @@ TEST_F(WindowRoutesTest, AServiceOpOnAnUnknownServiceIs404AndAudited) {
   EXPECT_EQ(r.status, 404);
   EXPECT_EQ(Json(r)["detail"], "no compose service named \"nope\"");
   EXPECT_EQ(audit_.records().back().action, "service.start");
-  EXPECT_EQ(audit_.records().back().outcome, "rejected");
+  EXPECT_EQ(audit_.records().back().outcome, AuditOutcome::kRejected);
 }
 
 TEST_F(WindowRoutesTest, SoloMadreApplyStopsWindowServices) {
@@ -118,7 +119,7 @@ TEST_F(WindowRoutesTest, AThrottledOpenIsRefusedAuditedAndStartsNothing) {
   HttpResponse r = Call("POST", "/madre/power/window/open", R"({"services":["db"]})");
   EXPECT_EQ(r.status, 503);
   EXPECT_EQ(audit_.records().back().action, "window.open");
-  EXPECT_EQ(audit_.records().back().outcome, "rejected");
+  EXPECT_EQ(audit_.records().back().outcome, AuditOutcome::kRejected);
   EXPECT_THAT(docker_.calls(), IsEmpty());
 }
 

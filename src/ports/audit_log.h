@@ -8,6 +8,7 @@
 
 #include "base/status.h"
 #include "base/time.h"
+#include "core/audit_outcome.h"
 #include "ports/compose_runner.h"
 
 namespace madre {
@@ -20,8 +21,10 @@ struct AuditRecord {
   std::string window_id;  // empty when none
   std::vector<std::string> services;
   std::string reason;
-  std::string outcome;  // ok|partial|fail|gave_up|rejected|accepted|cancelled|reported|stopped
-  std::string detail;   // a human sentence (error detail), may be empty
+  // Written as its name (ok, partial, fail, ...); kUnknown only for a record read back with an
+  // outcome this madre does not know (every record madre builds sets one).
+  AuditOutcome outcome = AuditOutcome::kUnknown;
+  std::string detail;         // a human sentence (error detail), may be empty
   std::vector<DockerOp> ops;  // every docker operation run for this action
   std::string prev_hash;      // hex SHA-256 of the previous record ("" for the first)
   std::string hash;           // hex SHA-256 of this record's canonical JSON (without `hash`)

@@ -28,7 +28,7 @@ inline AuditRecord SampleRecord(const std::string& action, std::int64_t offset_m
   r.window_id = "w-1";
   r.services = {"hermes", "switch"};
   r.reason = "e2e";
-  r.outcome = "ok";
+  r.outcome = AuditOutcome::kOk;
   r.detail = "all \"good\" ñ";
   r.ops = {{"docker-compose -p vx11 up -d --no-deps switch", 0, 812, "Starting switch ... done\n"},
            {"POST /containers/vx11_hermes_1/start", -1, 5, ""}};

@@ -31,10 +31,9 @@ std::string Hash(const AuditRecord& r) {
   std::string s;
   Put(s, std::to_string(r.seq));
   Put(s, std::to_string(ToMicros(r.time)));
-  for (const std::string* f :
-       {&r.actor, &r.action, &r.window_id, &r.reason, &r.outcome, &r.detail, &r.prev_hash}) {
-    Put(s, *f);
-  }
+  for (const std::string* f : {&r.actor, &r.action, &r.window_id, &r.reason}) Put(s, *f);
+  Put(s, AuditOutcomeName(r.outcome));
+  for (const std::string* f : {&r.detail, &r.prev_hash}) Put(s, *f);
   Put(s, std::to_string(r.services.size()));
   for (const std::string& service : r.services) Put(s, service);
   Put(s, std::to_string(r.ops.size()));

@@ -37,8 +37,8 @@ inline Window FullWindow(const std::string& id) {
   w.close_reason = CloseReason::kTtlExpired;
   w.services_started = {"db", "switch"};
   w.services_stopped = {"switch", "db"};
-  w.services_status["switch"] = {"stopped", "healthy", 2, ""};
-  w.services_status["hermes"] = {"failed", "unhealthy", 5, "crashloop: exit 137"};
+  w.services_status["switch"] = {ServiceState::kStopped, "healthy", 2, ""};
+  w.services_status["hermes"] = {ServiceState::kFailed, "unhealthy", 5, "crashloop: exit 137"};
   w.error = "partial failure";
   w.skip_health = true;
   return w;
@@ -104,7 +104,7 @@ TYPED_TEST_P(WindowStoreContractTest, SaveReplacesTheWindowWithTheSameId) {
   Window window = contract::WindowIn("w-1", WindowState::kOpen, 0);
   ASSERT_TRUE(this->store().Save(window).ok());
   window.state = WindowState::kClosing;
-  window.services_status["web"].state = "stopping";
+  window.services_status["web"].state = ServiceState::kStopping;
   ASSERT_TRUE(this->store().Save(window).ok());
   Result<std::optional<Window>> got = this->store().Get("w-1");
   ASSERT_TRUE(got.ok() && got->has_value());

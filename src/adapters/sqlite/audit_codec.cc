@@ -64,7 +64,7 @@ json AuditRecordToJson(const AuditRecord& record, bool with_hash) {
       {"window_id", record.window_id},
       {"services", record.services},
       {"reason", record.reason},
-      {"outcome", record.outcome},
+      {"outcome", AuditOutcomeName(record.outcome)},
       {"detail", record.detail},
       {"ops", std::move(ops)},
       {"prev_hash", record.prev_hash},
@@ -125,7 +125,10 @@ Result<AuditRecord> ParseAuditRecord(std::string_view text) {
     j.at("window_id").get_to(record.window_id);
     j.at("services").get_to(record.services);
     j.at("reason").get_to(record.reason);
-    j.at("outcome").get_to(record.outcome);
+    // An outcome this madre does not know (a newer madre's) reads as kUnknown: the record is
+    // still readable (its seq, hashes and line are what the chain and verify-audit check).
+    record.outcome =
+        ParseAuditOutcome(j.at("outcome").get<std::string>()).value_or(AuditOutcome::kUnknown);
     j.at("detail").get_to(record.detail);
     for (const json& op : j.at("ops")) {
       DockerOp& out = record.ops.emplace_back();

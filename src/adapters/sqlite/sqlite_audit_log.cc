@@ -116,7 +116,7 @@ void InsertRow(SQLite::Database& db, const AuditRecord& record, const std::strin
   insert.bind(3, record.actor);
   insert.bind(4, record.action);
   insert.bind(5, record.window_id);
-  insert.bind(6, record.outcome);
+  insert.bind(6, AuditOutcomeName(record.outcome));
   insert.bind(7, json);
   insert.bind(8, record.prev_hash);
   insert.bind(9, record.hash);
@@ -368,7 +368,7 @@ Result<SqliteAuditLog::PruneResult> SqliteAuditLog::PruneBefore(TimePoint cutoff
   pruned.time = now;
   pruned.actor = "madre";
   pruned.action = std::string(kAuditPrunedAction);
-  pruned.outcome = "ok";
+  pruned.outcome = AuditOutcome::kOk;
   pruned.reason = "retention";
   pruned.detail = CanonicalDump(nlohmann::json{{"pruned_to_seq", result.pruned_to_seq},
                                                {"pruned_to_hash", anchor_hash},

@@ -572,6 +572,74 @@ TEST_F(SqliteAuditLogTest, ALongDetailIsCappedWithAMarker) {
   EXPECT_EQ(CapWithMarker("short", 4096), "short");
 }
 
+TEST_F(SqliteAuditLogTest, ARecordWithAnOutcomeThisMadreDoesNotKnowIsImportedReadAndVerified) {
+  Append(At("2026-11-24T10:00:00Z"));
+  const AuditRecord second = Append(At("2026-11-24T10:00:01Z"));
+  // Seq 3 as a newer madre with one more outcome would have written it (chained and hashed).
+  nlohmann::json j = AuditRecordToJson(At("2026-11-24T10:00:02Z"), false);
+  j["seq"] = 3;
+  j["prev_hash"] = second.hash;
+  j["outcome"] = "hibernated";
+  const std::string hash = Sha256Hex(CanonicalDump(j));
+  j["hash"] = hash;
+  std::ofstream(AuditDir() / "audit-2026-11-24.jsonl", std::ios::app) << CanonicalDump(j) << "\n";
+  Reopen();  // imports it (the file is one record ahead of the database)
+  EXPECT_EQ(log_->last_seq(), 3);
+  Result<std::vector<AuditRecord>> stored = log_->Query(1, std::nullopt);
+  ASSERT_TRUE(stored.ok()) << stored.status().ToString();
+  ASSERT_EQ(stored->size(), 1u);
+  EXPECT_EQ(stored->front().seq, 3);
+  EXPECT_EQ(stored->front().outcome, AuditOutcome::kUnknown);
+  EXPECT_EQ(stored->front().hash, hash);
+  EXPECT_EQ(Append(At("2026-11-24T10:00:03Z")).prev_hash, hash);
+  Status verified = VerifyAuditChain(AuditDir());
+  EXPECT_TRUE(verified.ok()) << verified.ToString();
+}
+
+TEST(AuditCodecTest, EveryOutcomeIsWrittenAndHashedAsItsName) {
+  for (AuditOutcome outcome :
+       {AuditOutcome::kOk, AuditOutcome::kPartial, AuditOutcome::kFail, AuditOutcome::kGaveUp,
+        AuditOutcome::kRejected, AuditOutcome::kAccepted, AuditOutcome::kCancelled,
+        AuditOutcome::kReported, AuditOutcome::kStopped}) {
+    AuditRecord record = contract::SampleRecord("window.open");
+    record.seq = 1;
+    record.outcome = outcome;
+    nlohmann::json j = AuditRecordToJson(record, false);
+    EXPECT_EQ(j["outcome"], AuditOutcomeName(outcome));
+    EXPECT_EQ(ComputeAuditHash(record), Sha256Hex(CanonicalDump(j)));
+    Result<AuditRecord> parsed = ParseAuditRecord(CanonicalDump(AuditRecordToJson(record, true)));
+    ASSERT_TRUE(parsed.ok()) << parsed.status().ToString();
+    EXPECT_EQ(*parsed, record) << AuditOutcomeName(outcome);
+  }
+}
+
+// A line written before outcomes were typed (the example of docs/storage.md): it still parses,
+// its seal still checks, and the parsed record writes back the same bytes and hash.
+TEST(AuditCodecTest, ALineWrittenBeforeOutcomesWereTypedReadsAndWritesBackByteForByte) {
+  const std::string line =
+      R"__({"action":"reconcile.start","actor":"reconcile","detail":"","hash":"4d91ce20501377ea5e73c569f4c82baef333b2e761622cd9612192af53cd5579","ops":[{"command":"docker-compose -p vx11 -f docker-compose.yml up -d --no-deps --no-build redis","elapsed_ms":771,"exit_code":0,"output":"Creating network \"vx11_default\" with the default driver\nCreating vx11_redis_1 ... \r\nCreating vx11_redis_1 ... done\r\n"}],"outcome":"ok","prev_hash":"b139b6dcc285b909280243308b344acc839f19e5ba1c7b1e4efa601cebddbfef","reason":"","seq":3,"services":["redis"],"time":"2026-11-24T02:57:56.378785Z","window_id":""})__";
+  Result<AuditRecord> parsed = ParseAuditRecord(line);
+  ASSERT_TRUE(parsed.ok()) << parsed.status().ToString();
+  EXPECT_EQ(parsed->outcome, AuditOutcome::kOk);
+  EXPECT_EQ(CheckAuditSeal(line, std::nullopt), SealCheck::kOk);
+  EXPECT_EQ(CanonicalDump(AuditRecordToJson(*parsed, true)), line);
+  EXPECT_EQ(ComputeAuditHash(*parsed), parsed->hash);
+}
+
+TEST(AuditCodecTest, AnUnknownOutcomeReadsAsUnknownAndTheRestOfTheRecordIsKept) {
+  AuditRecord record = contract::SampleRecord("window.open");
+  record.seq = 7;
+  nlohmann::json j = AuditRecordToJson(record, true);
+  j["outcome"] = "hibernated";
+  Result<AuditRecord> parsed = ParseAuditRecord(CanonicalDump(j));
+  ASSERT_TRUE(parsed.ok()) << parsed.status().ToString();
+  EXPECT_EQ(parsed->outcome, AuditOutcome::kUnknown);
+  record.outcome = AuditOutcome::kUnknown;
+  EXPECT_EQ(*parsed, record);
+  j["outcome"] = 3;  // not a string: not a record
+  EXPECT_EQ(ParseAuditRecord(CanonicalDump(j)).code(), StatusCode::kInternal);
+}
+
 TEST(CutUtf8Test, KeepsWholeCharactersOnly) {
   EXPECT_EQ(CutUtf8("abc", 5), "abc");
   EXPECT_EQ(CutUtf8("abcdef", 3), "abc");

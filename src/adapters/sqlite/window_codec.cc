@@ -29,7 +29,7 @@ void ReadIfPresent(const json& j, const char* key, T& out) {
 std::string EncodeWindow(const Window& window) {
   json status = json::object();
   for (const auto& [service, s] : window.services_status) {
-    status[service] = {{"state", s.state},
+    status[service] = {{"state", ServiceStateName(s.state)},
                        {"health", s.health},
                        {"restart_count", s.restart_count},
                        {"error", s.error}};
@@ -98,7 +98,13 @@ Result<Window> DecodeWindow(std::string_view body) {
       for (const auto& [service, s] : j.at("services_status").items()) {
         if (!s.is_object()) return Status::Internal("corrupt window body: bad services_status");
         ServiceStatus& out = window.services_status[service];
-        ReadIfPresent(s, "state", out.state);
+        if (s.contains("state")) {
+          // A service's state is what the planner showed last (it writes it afresh for a live
+          // window): one this madre does not know (written by a newer one) reads as `unknown`
+          // rather than refusing the whole window, and with it madre's start.
+          out.state =
+              ParseServiceState(s.at("state").get<std::string>()).value_or(ServiceState::kUnknown);
+        }
         ReadIfPresent(s, "health", out.health);
         ReadIfPresent(s, "restart_count", out.restart_count);
         ReadIfPresent(s, "error", out.error);

@@ -52,6 +52,34 @@ TEST(WindowCodecTest, CorruptBodiesAreInternalErrors) {
   }
 }
 
+TEST(WindowCodecTest, ServiceStatesAreStoredAsTheirNames) {
+  Window window;
+  window.id = "w";
+  window.services_status["db"].state = ServiceState::kCrashloop;
+  window.services_status["web"].state = ServiceState::kStopping;
+  const nlohmann::json j = nlohmann::json::parse(EncodeWindow(window));
+  EXPECT_EQ(j.at("services_status").at("db").at("state"), "crashloop");
+  EXPECT_EQ(j.at("services_status").at("web").at("state"), "stopping");
+}
+
+TEST(WindowCodecTest, AnUnknownServiceStateReadsAsUnknownAndTheWindowStillLoads) {
+  Result<Window> decoded = DecodeWindow(
+      R"({"id":"w","state":"open","services_status":{"db":{"state":"hibernating","error":"x"},)"
+      R"("web":{"state":"running"}}})");
+  ASSERT_TRUE(decoded.ok()) << decoded.status().ToString();
+  EXPECT_EQ(decoded->state, WindowState::kOpen);
+  EXPECT_EQ(decoded->services_status.at("db").state, ServiceState::kUnknown);
+  EXPECT_EQ(decoded->services_status.at("db").error, "x");
+  EXPECT_EQ(decoded->services_status.at("web").state, ServiceState::kRunning);
+}
+
+TEST(WindowCodecTest, AServiceStateOfTheWrongTypeIsCorrupt) {
+  Result<Window> decoded = DecodeWindow(R"({"id":"w","services_status":{"db":{"state":3}}})");
+  ASSERT_FALSE(decoded.ok());
+  EXPECT_EQ(decoded.code(), StatusCode::kInternal);
+  EXPECT_THAT(decoded.status().message(), HasSubstr("corrupt window body"));
+}
+
 TEST(WindowCodecTest, InvalidUtf8IsReplacedInsteadOfThrowing) {
   Window window;
   window.id = "w";
