@@ -532,6 +532,7 @@ void Planner::OnActionDone(const ActionResult& result, TimePoint now) {
                   "result for unknown action " + std::to_string(result.action_id));
   const Action action = it->second;
   in_flight_.erase(it);
+  boot_actions_.erase(action.id);
 
   std::map<std::string, const ServiceOutcome*> outcomes;
   for (const auto& outcome : result.services) outcomes[outcome.service] = &outcome;
@@ -589,13 +590,23 @@ void Planner::OnActionDone(const ActionResult& result, TimePoint now) {
       next_resync_ = now + config_.resync_interval;
     }
   }
+  const bool first_observation = result.has_observation && !observed_once_;
   if (result.has_observation) ApplyObservation(result.observed, action.id, action.services, now);
   for (const auto& name : action.services) services_[name].result_mark = next_action_id_;
   const bool after_solo = stop_paused_after_ == action.id;
   if (after_solo) stop_paused_after_.reset();
   stop_paused_ = after_solo;
+  const std::int64_t first_new_action = next_action_id_;
   Settle(action.kind == ActionKind::kObserve ? ActorKind::kReconcile : ActorKind::kMadre, now);
   stop_paused_ = false;
+  if (first_observation) {
+    // The start-up reconcile: what the first convergence on Docker's real state emitted.
+    for (auto a = in_flight_.lower_bound(first_new_action); a != in_flight_.end(); ++a) {
+      if (a->second.kind == ActionKind::kStart || a->second.kind == ActionKind::kStop) {
+        boot_actions_.insert(a->first);
+      }
+    }
+  }
 }
 
 void Planner::RecordFailure(ServiceTrack& track, TimePoint now) {

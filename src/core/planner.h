@@ -168,6 +168,12 @@ class Planner {
   bool IsWanted(const std::string& service) const;
   bool AtRest(const std::string& service) const;  // known, and no action in flight
   bool observed_once() const { return observed_once_; }
+  // The start-up reconcile is done: Docker was observed once and every start or stop that the
+  // convergence after that first observation emitted (the always-on starts, the stops of
+  // services nothing wants, the starts of windows restored in `opening`, the stops of windows
+  // restored in `closing`) has had its result. A failed one counts as done: its retries after
+  // the back-off are later actions, so a service that keeps failing does not hold it back.
+  bool reconciled() const { return observed_once_ && boot_actions_.empty(); }
   // Every container of the project as last observed (after each action, event and resync):
   // the event-driven cache behind /status and the SOLO_MADRE status.
   const std::vector<ContainerState>& observed() const { return observed_; }
@@ -212,6 +218,8 @@ class Planner {
   bool stop_paused_ = false;
   std::optional<std::int64_t> stop_paused_after_;
   bool observed_once_ = false;
+  // The starts and stops of the start-up reconcile without a result yet (see reconciled()).
+  std::set<std::int64_t> boot_actions_;
   std::vector<ContainerState> observed_;
   std::int64_t observed_mark_ = 0;  // how new observed_ is (see ApplyObservation)
   // Services found running that must still prove ready before a window counts them (a window

@@ -582,6 +582,78 @@ TEST_F(PlannerTest, FailedObservationIsRetriedAfterBackoff) {
   EXPECT_EQ(retry[0].kind, ActionKind::kObserve);
 }
 
+TEST_F(PlannerTest, ReconciledOnceTheFirstObservationLeftNothingToDo) {
+  EXPECT_FALSE(planner_.reconciled());
+  const std::int64_t id = planner_.RequestObserve(ActorKind::kMadre);
+  ASSERT_EQ(planner_.TakeActions().size(), 1u);
+  planner_.OnActionDone({id, Status::Unavailable("docker down"), {}, {}, false}, now_);
+  EXPECT_FALSE(planner_.reconciled());  // Docker was never seen: nothing is known
+  now_ += Seconds(5);
+  planner_.Advance(now_);
+  auto retry = planner_.TakeActions();
+  ASSERT_EQ(retry.size(), 1u);
+  planner_.OnActionDone({retry[0].id, Status::Ok(), {}, {Running("redis")}, true}, now_);
+  EXPECT_THAT(planner_.TakeActions(), IsEmpty());
+  EXPECT_TRUE(planner_.reconciled());
+}
+
+TEST_F(PlannerTest, ReconciledOnlyWhenTheStartUpStartsAndStopsHaveTheirResults) {
+  ObserveInitially({"worker"});  // worker started by hand, redis down
+  EXPECT_TRUE(planner_.observed_once());
+  EXPECT_FALSE(planner_.reconciled());
+  auto actions = planner_.TakeActions();
+  ASSERT_EQ(actions.size(), 2u);  // start redis, stop worker
+  planner_.OnActionDone({actions[1].id, Status::Ok(), {{"worker", true, ""}}, {}, false}, now_);
+  EXPECT_FALSE(planner_.reconciled()) << "redis is still starting";
+  // An observation meanwhile (an event) does not end the start-up reconcile either.
+  const std::int64_t observe = planner_.RequestObserve(ActorKind::kEvents);
+  ASSERT_EQ(planner_.TakeActions().size(), 1u);
+  planner_.OnActionDone({observe, Status::Ok(), {}, {}, true}, now_);
+  EXPECT_FALSE(planner_.reconciled());
+  planner_.OnActionDone({actions[0].id, Status::Ok(), {{"redis", true, ""}}, {}, false}, now_);
+  EXPECT_TRUE(planner_.reconciled());
+}
+
+TEST_F(PlannerTest, AnAlwaysOnServiceThatKeepsFailingDoesNotHoldTheStartUpReconcile) {
+  ObserveInitially({});
+  auto start = planner_.TakeActions();
+  ASSERT_EQ(start.size(), 1u);
+  EXPECT_FALSE(planner_.reconciled());
+  planner_.OnActionDone(
+      {start[0].id, Status::Unavailable("port busy"), {{"redis", false, "port busy"}}, {}, false},
+      now_);
+  EXPECT_TRUE(planner_.reconciled()) << "its first result is in; retries come later";
+  now_ += Seconds(5);
+  planner_.Advance(now_);
+  ASSERT_EQ(planner_.TakeActions().size(), 1u);  // the retry, in flight
+  EXPECT_TRUE(planner_.reconciled());
+}
+
+TEST_F(PlannerTest, AWindowOpenedAfterStartUpDoesNotUndoTheReconcile) {
+  ObserveInitially({"redis"});
+  EXPECT_TRUE(planner_.reconciled());
+  OpenOk({"api"}, 60);
+  ASSERT_EQ(planner_.TakeActions().size(), 1u);  // its start, in flight
+  EXPECT_TRUE(planner_.reconciled());
+}
+
+TEST_F(PlannerTest, TheStartsOfARestoredOpeningWindowArePartOfTheStartUpReconcile) {
+  Window opening;
+  opening.id = "w";
+  opening.state = WindowState::kOpening;
+  opening.ttl_sec = 60;
+  opening.services = {"api"};
+  opening.effective_services = {"db", "api"};
+  planner_.Restore({opening}, now_);
+  ObserveInitially({"redis", "db", "api"});
+  auto actions = planner_.TakeActions();
+  ASSERT_EQ(actions.size(), 1u);
+  EXPECT_FALSE(planner_.reconciled());
+  planner_.OnActionDone(
+      {actions[0].id, Status::Ok(), {{"db", true, ""}, {"api", true, ""}}, {}, false}, now_);
+  EXPECT_TRUE(planner_.reconciled());
+}
+
 TEST(PlannerResyncTest, ObservesPeriodicallyOnceObserved) {
   PlannerConfig config = Config();
   config.resync_interval = Seconds(30);

@@ -635,6 +635,7 @@ EngineView Engine::Snapshot() const {
   return EngineView{.windows = planner_.windows(),
                     .observed = planner_.observed(),
                     .observed_once = planner_.observed_once(),
+                    .reconciled = planner_.reconciled(),
                     .events_connected = events_connected_,
                     .model = planner_.model(),
                     .config = planner_.config(),

@@ -80,6 +80,9 @@ struct EngineView {
   const std::map<std::string, Window>& windows;  // live and closing
   const std::vector<ContainerState>& observed;   // the last observation (empty before one)
   bool observed_once = false;
+  // The start-up reconcile is done (Planner::reconciled): Docker was observed once and every
+  // start or stop the first convergence emitted has had its result. GET /health's `ready`.
+  bool reconciled = false;
   bool events_connected = true;  // false: the observation may be stale
   const ServiceModel& model;
   const PlannerConfig& config;

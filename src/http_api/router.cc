@@ -151,8 +151,12 @@ std::vector<ApiRouter::Route> ApiRouter::Table() {
   using A = Access;
   return {
       {"GET", "/health", A::kPublic, false, plain([this](const HttpRequest&, Responder w) {
-         w(JsonResponse(200,
-                        {{"module", "madre"}, {"status", "ok"}, {"version", options_.version}}));
+         // `ready`: the start-up reconcile is done (the conductor's preflight waits for it).
+         const bool ready = ready_ && deps_.engine.Snapshot().reconciled;
+         w(JsonResponse(200, {{"module", "madre"},
+                              {"status", "ok"},
+                              {"version", options_.version},
+                              {"ready", ready}}));
        })},
       {"GET", "/metrics", A::kMetrics, false,
        plain([this](const HttpRequest&, Responder w) { metrics_endpoint_.Serve(std::move(w)); })},

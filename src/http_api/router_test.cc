@@ -97,7 +97,78 @@ TEST_F(RouterTest, PowerRoutesAnswer503UntilTheEngineStarted) {
   HttpResponse r = Call("GET", "/madre/power/state");
   EXPECT_EQ(r.status, 503);
   EXPECT_THAT(Json(r)["detail"].get<std::string>(), HasSubstr("starting"));
-  EXPECT_EQ(Call("GET", "/health", "", std::nullopt).status, 200);
+  HttpResponse health = Call("GET", "/health", "", std::nullopt);
+  EXPECT_EQ(health.status, 200);
+  EXPECT_EQ(Json(health)["status"], "ok");
+  EXPECT_EQ(Json(health)["ready"], false);
+}
+
+// GET /health answers at once (no queue drained), as a client sees it while madre works.
+class HealthTest : public HttpApiTest {
+ protected:
+  nlohmann::json HealthNow() {
+    std::optional<HttpResponse> answer;
+    router_->Handle(Request("GET", "/health", "", std::nullopt),
+                    [&answer](HttpResponse r) { answer = std::move(r); });
+    EXPECT_TRUE(answer.has_value());
+    if (!answer) return nullptr;
+    EXPECT_EQ(answer->status, 200);
+    return Json(*answer);
+  }
+};
+
+TEST_F(HealthTest, ReadyOnceTheStartUpReconcileHasItsResults) {
+  docker_.SetRunning("redis", false);  // the always-on service must be started at boot
+  drain_at_start_ = false;
+  options_.version = "1.2.3";
+  Build();
+  nlohmann::json health = HealthNow();
+  EXPECT_EQ(health,
+            nlohmann::json(
+                {{"module", "madre"}, {"status", "ok"}, {"version", "1.2.3"}, {"ready", false}}))
+      << "Docker not observed yet";
+  ASSERT_EQ(workers_.size(), 1u);  // the start-up observation
+  workers_.RunOne();
+  loop_.RunAll();
+  EXPECT_TRUE(engine_->Snapshot().observed_once);
+  ASSERT_EQ(workers_.size(), 1u);  // the start of redis, with its readiness wait
+  EXPECT_EQ(HealthNow()["ready"], false) << "redis is still starting";
+  EXPECT_EQ(HealthNow()["status"], "ok");
+  Drain();
+  EXPECT_TRUE(docker_.running().count("redis"));
+  EXPECT_EQ(HealthNow()["ready"], true);
+}
+
+TEST_F(HealthTest, ReadyWhenTheBootStartFailedAndIsRetriedLater) {
+  docker_.SetRunning("redis", false);
+  docker_.FailNext("up", Status::Internal("port is already allocated"));
+  drain_at_start_ = false;
+  Build();
+  Drain();
+  EXPECT_FALSE(docker_.running().count("redis"));
+  EXPECT_TRUE(engine_->Snapshot().services.at("redis").not_before.has_value());  // back-off
+  EXPECT_EQ(HealthNow()["ready"], true);
+  // The retry after the back-off, in flight, does not make madre "starting" again.
+  clock_.Advance(Seconds(5));
+  engine_->Tick();
+  ASSERT_EQ(workers_.size(), 1u);
+  EXPECT_EQ(HealthNow()["ready"], true);
+  Drain();
+  EXPECT_TRUE(docker_.running().count("redis"));
+}
+
+TEST_F(HealthTest, NotReadyWhileTheFirstObservationFails) {
+  docker_.FailNext("list", Status::Unavailable("cannot connect to the Docker daemon"));
+  drain_at_start_ = false;
+  Build();
+  Drain();
+  EXPECT_FALSE(engine_->Snapshot().observed_once);
+  EXPECT_EQ(HealthNow()["ready"], false);
+  EXPECT_EQ(HealthNow()["status"], "ok");  // the original clients read only this
+  clock_.Advance(Seconds(5));
+  engine_->Tick();
+  Drain();
+  EXPECT_EQ(HealthNow()["ready"], true);
 }
 
 TEST_F(RouterTest, DisabledWindowsAnswer503ToTheirCommandsOnly) {
