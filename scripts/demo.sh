@@ -56,6 +56,11 @@ for _ in $(seq 1 100); do
   kill -0 "$madre_pid" 2>/dev/null || { cat "$out/madre.log"; echo "madre exited"; exit 1; }
   sleep 0.2
 done
+# /health's "ready": madre's start-up reconcile (redis started) is done.
+for _ in $(seq 1 300); do
+  "$madre" health --json 2>/dev/null | grep -q '"ready": true' && break
+  sleep 0.2
+done
 "$madre" health
 
 step "SOLO_MADRE at rest (madre started redis, the always-on service)"

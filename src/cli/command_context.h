@@ -81,6 +81,7 @@ struct ConductorArgs {
   std::string ttl = "60";
   std::string out = "./out/conductor";
   std::string health_timeout = "60";
+  std::string startup_wait = "60";
   double cpu_threshold = 70;
   std::vector<std::string> checks;
   std::string force_fail;

@@ -336,6 +336,11 @@ void RegisterCommands(CLI::App& app, int* exit_code, CommandEnv env) {
     sub->add_option("--health-timeout", args->health_timeout,
                     "how long to wait for readiness (default 60s)")
         ->check(DurationValidator());
+    sub->add_option("--startup-wait", args->startup_wait,
+                    "how long preflight waits while madre's start-up reconcile runs "
+                    "(GET /health \"ready\": false), printing progress; then the run fails "
+                    "(default 60s; 0: do not wait)")
+        ->check(DurationValidator());
     sub->add_option("--cpu-threshold", args->cpu_threshold,
                     "host CPU % above which the run waits (default 70)")
         ->check(CLI::Range(1.0, 100.0));

@@ -186,18 +186,53 @@ ConductorReport ConductorRun::Run() {
 }
 
 PhaseResult ConductorRun::Preflight() {
-  ApiResponse health = Get("/health");
-  if (!health.ok()) {
-    abort_exit_code_ = health.exit_code == kExitNoConnect || health.exit_code == kExitTimeout
-                           ? health.exit_code
-                           : kExitError;
-    return Outcome(PhaseStatus::kError, "madre /health: " + HttpFailure(health));
+  // While madre's start-up reconcile runs (the always-on services starting, leftovers being
+  // stopped), SOLO_MADRE is not reached yet: wait for it, bounded, instead of reporting that.
+  const TimePoint start = Now();
+  const TimePoint deadline = start + options_.startup_wait;
+  std::optional<TimePoint> next_note;
+  ApiResponse health, solo;
+  for (;;) {
+    health = Get("/health");
+    if (!health.ok()) {
+      abort_exit_code_ = health.exit_code == kExitNoConnect || health.exit_code == kExitTimeout
+                             ? health.exit_code
+                             : kExitError;
+      return Outcome(PhaseStatus::kError, "madre /health: " + HttpFailure(health));
+    }
+    // An older madre has no "ready": it counts as ready.
+    std::string starting;
+    if (health.body.is_object() && health.body.contains("ready") &&
+        health.body["ready"].is_boolean() && !health.body["ready"].get<bool>()) {
+      starting = "GET /health says \"ready\": false";
+    } else {
+      solo = Get("/madre/power/policy/solo_madre/status");
+      if (solo.http_status == 503 && solo.detail.find("madre is starting") != std::string::npos) {
+        starting = "solo_madre status: " + HttpFailure(solo);
+      }
+    }
+    if (starting.empty()) break;
+    const TimePoint now = Now();
+    if (now >= deadline) {
+      return Outcome(PhaseStatus::kFail,
+                     "madre's start-up reconcile still running after " +
+                         FormatHumanDuration(options_.startup_wait) + " (" + starting +
+                         "); see its log and GET /madre/power/status, or wait longer with "
+                         "--startup-wait");
+    }
+    if (deps_.progress && (!next_note || now >= *next_note)) {
+      deps_.progress(std::string("[") + kPreflight + "] waiting for madre's start-up reconcile (" +
+                     FormatSeconds(now - start) + " of " +
+                     FormatHumanDuration(options_.startup_wait) + ")...");
+      next_note = now + options_.startup_progress_every;
+    }
+    deps_.sleep(std::min<Duration>(options_.startup_poll, deadline - now));
   }
+  const Duration waited = Now() - start;
   std::vector<std::string> notes;
   if (Str(health.body, "status") != "ok") {
     notes.push_back("madre /health status is '" + Str(health.body, "status") + "'");
   }
-  ApiResponse solo = Get("/madre/power/policy/solo_madre/status");
   if (!solo.ok()) {
     if (solo.exit_code == kExitAuth || solo.exit_code == kExitNoConnect) {
       abort_exit_code_ = solo.exit_code;
@@ -214,13 +249,16 @@ PhaseResult ConductorRun::Preflight() {
     json records = AuditRecords(audit.body);
     audit_after_seq_ = records.empty() ? 0 : Int(records[0], "seq").value_or(0);
   }
+  const std::string after = waited > Duration::zero()
+                                ? " (after " + FormatSeconds(waited) + " of start-up reconcile)"
+                                : "";
   if (!notes.empty()) {
     std::string detail;
     for (const std::string& note : notes) detail += (detail.empty() ? "" : "; ") + note;
-    return Outcome(PhaseStatus::kDegraded, detail);
+    return Outcome(PhaseStatus::kDegraded, detail + after);
   }
   return Outcome(PhaseStatus::kOk,
-                 "madre " + Str(health.body, "version") + " healthy; SOLO_MADRE active");
+                 "madre " + Str(health.body, "version") + " healthy; SOLO_MADRE active" + after);
 }
 
 Result<CpuUsage> ConductorRun::SampleCpu() {

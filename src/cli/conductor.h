@@ -2,7 +2,10 @@
 //
 // Phases, in order, each ending ok|fail|timeout|partial|degraded|error with its
 // elapsed time:
-//   preflight          GET /health, solo_madre status (degraded if not SOLO_MADRE)
+//   preflight          GET /health, solo_madre status (degraded if not SOLO_MADRE); first
+//                      waits (up to `startup_wait`) while madre's start-up reconcile runs
+//                      (/health "ready": false, or 503 "madre is starting"): fail if it
+//                      still runs then
 //   throttle_check     host CPU from /proc/stat; above the threshold wait and retry (3x)
 //   window_open        POST /madre/power/windows/open
 //   health             poll the window until every service is ready (or timeout)
@@ -59,6 +62,9 @@ struct ConductorOptions {
   std::int64_t ttl_sec = 60;
   std::filesystem::path out_dir = "out/conductor";
   Duration health_timeout = Seconds(60);
+  // How long preflight waits for madre's start-up reconcile (GET /health "ready": false, or
+  // 503 "madre is starting"); zero: not at all. A madre whose /health has no "ready" is ready.
+  Duration startup_wait = Seconds(60);
   double cpu_threshold = 70;
   // Per-service checks from --check; a service named here uses only these.
   std::map<std::string, std::vector<AvailabilityCheck>> checks;
@@ -66,6 +72,8 @@ struct ConductorOptions {
   std::string madre_url;   // for the report only
 
   // Pacing. Tests keep the defaults: the injected sleeper makes them free.
+  Duration startup_poll = Millis(500);
+  Duration startup_progress_every = Seconds(5);  // at most one "waiting" line per this time
   Duration cpu_sample_gap = Millis(500);
   Duration throttle_wait = Seconds(5);
   int throttle_retries = 3;

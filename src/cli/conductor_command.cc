@@ -19,6 +19,11 @@ int RunConductorCommand(CommandContext& ctx, const ConductorArgs& args) {
   std::optional<Duration> health_timeout = ParseHumanDuration(args.health_timeout);
   if (!health_timeout) return ctx.Fail(kExitUsage, "--health-timeout: not a duration");
   options.health_timeout = *health_timeout;
+  std::optional<Duration> startup_wait = ParseHumanDuration(args.startup_wait);
+  if (!startup_wait) {
+    return ctx.Fail(kExitUsage, "--startup-wait: not a duration");
+  }
+  options.startup_wait = *startup_wait;
   options.cpu_threshold = args.cpu_threshold;
   for (const std::string& text : args.checks) {
     auto check = ParseCheckFlag(text);

@@ -362,6 +362,101 @@ TEST_F(ConductorTest, BadTokenIsExitThree) {
   EXPECT_THAT(Phase(report, "preflight").detail, HasSubstr("forbidden: invalid token"));
 }
 
+json HealthAnswer(std::optional<bool> ready) {
+  json body = {{"module", "madre"}, {"status", "ok"}, {"version", "0.2.0"}};
+  if (ready) body["ready"] = *ready;
+  return body;
+}
+
+int CountOf(const std::string& text, const std::string& part) {
+  int n = 0;
+  for (std::size_t at = text.find(part); at != std::string::npos; at = text.find(part, at + 1)) {
+    ++n;
+  }
+  return n;
+}
+
+TEST_F(ConductorTest, PreflightWaitsForTheStartUpReconcileWithProgressThenGoesOn) {
+  madre_.Clear("GET", "/health");
+  for (int i = 0; i < 12; ++i) madre_.OnJson("GET", "/health", 200, HealthAnswer(false));
+  madre_.OnJson("GET", "/health", 200, HealthAnswer(true));
+  ConductorReport report = Run();
+  const PhaseResult& preflight = Phase(report, "preflight");
+  EXPECT_EQ(preflight.status, PhaseStatus::kOk) << preflight.detail;
+  EXPECT_EQ(preflight.elapsed_ms, 6000);  // 12 polls 500 ms apart
+  EXPECT_THAT(preflight.detail, HasSubstr("after 6.0s of start-up reconcile"));
+  EXPECT_EQ(madre_.CallsTo("GET", "/health").size(), 13u);
+  // SOLO_MADRE is asked only once madre is ready: it would not be reached before.
+  EXPECT_EQ(madre_.CallsTo("GET", "/madre/power/policy/solo_madre/status").size(), 2u);
+  // Progress at once, then at most every 5 s.
+  EXPECT_EQ(CountOf(progress_, "waiting for madre's start-up reconcile"), 2) << progress_;
+  EXPECT_THAT(progress_, HasSubstr("[preflight] waiting for madre's start-up reconcile (0.0s of "
+                                   "1m)...\n"));
+  EXPECT_THAT(progress_, HasSubstr("(5.0s of 1m)..."));
+  EXPECT_EQ(report.exit_code, kExitOk) << RenderConductorSummary(report);
+  EXPECT_EQ(report.overall, "ok");
+}
+
+TEST_F(ConductorTest, AStartUpReconcileLongerThanTheWaitFailsPreflightClearly) {
+  madre_.Clear("GET", "/health");
+  madre_.OnJson("GET", "/health", 200, HealthAnswer(false));
+  options_.startup_wait = Seconds(10);
+  ConductorReport report = Run();
+  const PhaseResult& preflight = Phase(report, "preflight");
+  EXPECT_EQ(preflight.status, PhaseStatus::kFail);
+  EXPECT_EQ(preflight.detail,
+            "madre's start-up reconcile still running after 10s (GET /health says \"ready\": "
+            "false); see its log and GET /madre/power/status, or wait longer with "
+            "--startup-wait");
+  EXPECT_EQ(preflight.elapsed_ms, 10000);
+  EXPECT_EQ(CountOf(progress_, "waiting for madre's start-up reconcile"), 2) << progress_;
+  EXPECT_THAT(madre_.CallsTo("POST", "/madre/power/windows/open"), IsEmpty());
+  EXPECT_THAT(Phase(report, "window_open").detail, HasSubstr("skipped: preflight failed"));
+  EXPECT_EQ(report.overall, "fail");
+  EXPECT_EQ(report.exit_code, kExitError);
+}
+
+TEST_F(ConductorTest, A503StartingFromMadreIsWaitedOnLikeReadyFalse) {
+  madre_.Clear("GET", "/health");
+  madre_.OnJson("GET", "/health", 200, HealthAnswer(std::nullopt));
+  madre_.Clear("GET", "/madre/power/policy/solo_madre/status");
+  madre_.OnJson(
+      "GET", "/madre/power/policy/solo_madre/status", 503,
+      {{"detail", "madre is starting: reconciling with Docker"}, {"code", "unavailable"}});
+  madre_.OnJson("GET", "/madre/power/policy/solo_madre/status", 200,
+                {{"policy_active", true}, {"running_services", {"madre", "redis"}}});
+  ConductorReport report = Run();
+  const PhaseResult& preflight = Phase(report, "preflight");
+  EXPECT_EQ(preflight.status, PhaseStatus::kOk) << preflight.detail;
+  EXPECT_EQ(preflight.elapsed_ms, 500);
+  EXPECT_EQ(CountOf(progress_, "waiting for madre's start-up reconcile"), 1) << progress_;
+}
+
+TEST_F(ConductorTest, AMadreWithoutReadyInItsHealthIsNotWaitedFor) {
+  madre_.Clear("GET", "/health");
+  madre_.OnJson("GET", "/health", 200, HealthAnswer(std::nullopt));
+  madre_.Clear("GET", "/madre/power/policy/solo_madre/status");
+  madre_.OnJson("GET", "/madre/power/policy/solo_madre/status", 200,
+                {{"policy_active", false}, {"running_services", {"madre"}}});
+  madre_.OnJson("GET", "/madre/power/policy/solo_madre/status", 200, {{"policy_active", true}});
+  ConductorReport report = Run();
+  const PhaseResult& preflight = Phase(report, "preflight");
+  EXPECT_EQ(preflight.status, PhaseStatus::kDegraded);  // as before: nothing says "starting"
+  EXPECT_EQ(preflight.elapsed_ms, 0);
+  EXPECT_EQ(madre_.CallsTo("GET", "/health").size(), 1u);
+  EXPECT_THAT(progress_, Not(HasSubstr("waiting")));
+}
+
+TEST_F(ConductorTest, AZeroStartupWaitDoesNotWait) {
+  madre_.Clear("GET", "/health");
+  madre_.OnJson("GET", "/health", 200, HealthAnswer(false));
+  options_.startup_wait = Duration::zero();
+  ConductorReport report = Run();
+  EXPECT_EQ(Phase(report, "preflight").status, PhaseStatus::kFail);
+  EXPECT_THAT(Phase(report, "preflight").detail, HasSubstr("still running after 0s"));
+  EXPECT_THAT(sleeps_, IsEmpty());
+}
+
 TEST_F(ConductorTest, TwoRunsInTheSameSecondGetTwoDirectories) {
   ConductorReport first = Run();
   clock_ = FakeClock(kTestStart);
@@ -395,6 +490,25 @@ TEST(ConductorCommandTest, FlagsReachTheRunAndTheSummaryIsPrinted) {
   EXPECT_THAT(world.out.str(), HasSubstr("window_open"));
   EXPECT_THAT(world.out.str(), HasSubstr("RESULT: FAIL"));
   EXPECT_THAT(world.out.str(), HasSubstr("Report: " + out.string()));
+  std::filesystem::remove_all(out);
+}
+
+TEST(ConductorCommandTest, StartupWaitFlagBoundsThePreflightWait) {
+  testing::FakeWorld world;
+  const std::filesystem::path out = std::filesystem::temp_directory_path() /
+                                    ("madre_conductor_wait_" + std::to_string(::getpid()));
+  world.madre->OnJson("GET", "/health", 200, {{"status", "ok"}, {"ready", false}});
+  CLI::App app{"madre test"};
+  int exit_code = -1;
+  RegisterCommands(app, &exit_code, world.Env());
+  std::vector<std::string> args = {"conductor", "--reason", "boot",      "--startup-wait",
+                                   "3s",        "--out",    out.string()};
+  std::reverse(args.begin(), args.end());
+  app.parse(args);
+  EXPECT_EQ(exit_code, kExitError);
+  EXPECT_THAT(world.out.str(), HasSubstr("[preflight] waiting for madre's start-up reconcile"));
+  EXPECT_THAT(world.out.str(), HasSubstr("still running after 3s"));
+  EXPECT_THAT(world.madre->CallsTo("POST", "/madre/power/windows/open"), IsEmpty());
   std::filesystem::remove_all(out);
 }
 

@@ -237,6 +237,10 @@ std::string RenderHealth(const json& body) {
   std::string out = OrDash(Str(body, "module")) + " " + OrDash(Str(body, "status"));
   const std::string version = Str(body, "version");
   if (!version.empty()) out += " (version " + version + ")";
+  // `ready` (absent from older madres): the start-up reconcile is done.
+  if (body.is_object() && body.contains("ready") && body["ready"].is_boolean()) {
+    out += body["ready"].get<bool>() ? ", ready" : ", start-up reconcile still running";
+  }
   return out + "\n";
 }
 

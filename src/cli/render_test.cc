@@ -42,6 +42,15 @@ TEST(RenderTableTest, AlignsColumnsWithoutTrailingBlanks) {
             "a    closed\n");
 }
 
+TEST(RenderTest, HealthSaysWhetherTheStartUpReconcileIsDone) {
+  EXPECT_EQ(RenderHealth({{"module", "madre"}, {"status", "ok"}, {"version", "0.2.0"}}),
+            "madre ok (version 0.2.0)\n");
+  EXPECT_EQ(RenderHealth({{"module", "madre"}, {"status", "ok"}, {"ready", true}}),
+            "madre ok, ready\n");
+  EXPECT_EQ(RenderHealth({{"module", "madre"}, {"status", "ok"}, {"ready", false}}),
+            "madre ok, start-up reconcile still running\n");
+}
+
 TEST(RenderTest, WindowsTableHasTheDocumentedColumns) {
   json hold = SampleWindow();
   hold["window_id"] = "w-2";

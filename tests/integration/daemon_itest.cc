@@ -218,7 +218,10 @@ TEST_F(DaemonTest, BadInputGetsTheSpecErrorAndChangesNothing) {
 
 TEST_F(DaemonTest, EveryEndpointAnswers) {
   StartMadre("two_services");
-  EXPECT_EQ(madre_->Get("/health").Json()["module"], "madre");
+  json health = madre_->Get("/health").Json();
+  EXPECT_EQ(health["module"], "madre");
+  EXPECT_EQ(health["status"], "ok");
+  EXPECT_TRUE(health["ready"].is_boolean()) << health.dump();  // the start-up reconcile
   json services = madre_->Get("/madre/power/services").Json();
   EXPECT_EQ(services["allowlist"], json({"db", "web"}));
   EXPECT_EQ(services["source"], "compose");

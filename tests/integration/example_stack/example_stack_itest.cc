@@ -499,6 +499,27 @@ TEST_F(ExampleStackTest, ConductorPassesEveryPhaseAndWritesTheReport) {
   EXPECT_THAT(Running(), ElementsAre("redis"));
 }
 
+// Issue 10: the conductor run right after `madre serve` starts (redis, the always-on service,
+// still starting) waits for madre's start-up reconcile (/health "ready") instead of reporting
+// preflight `degraded`, and passes every phase.
+TEST_F(ExampleStackTest, ConductorRightAfterServeStartsWaitsForTheStartUpReconcile) {
+  StartMadreOnly(FreeLoopbackPort());
+  if (HasFatalFailure()) return;
+  std::filesystem::path run_dir;
+  CommandOutput run = RunConductor({}, &run_dir);
+  EXPECT_EQ(run.exit_code, 0) << run.output;
+  EXPECT_FALSE(run.timed_out);
+  ASSERT_FALSE(run_dir.empty()) << run.output;
+  json results = json::parse(ReadText(run_dir / "test_results.json"), nullptr, false);
+  ASSERT_TRUE(results.is_object()) << ReadText(run_dir / "test_results.json");
+  for (const json& phase : results["phases"]) {
+    EXPECT_EQ(phase.value("status", ""), "ok") << phase.dump();
+  }
+  json health = madre_->Get("/health").Json();
+  EXPECT_EQ(health["status"], "ok") << health.dump();
+  EXPECT_EQ(health["ready"], true) << health.dump();
+}
+
 // A run whose health phase fails: non-zero exit, the window is closed all the same, and the
 // report says which phase failed and why.
 TEST_F(ExampleStackTest, ConductorWithAFailedPhaseExitsNonZeroAndStillClosesTheWindow) {
