@@ -108,8 +108,34 @@ TEST_F(WindowRoutesTest, SoloMadreApplyStopsWindowServices) {
             200);
   HttpResponse r = Call("POST", "/madre/power/policy/solo_madre/apply");
   ASSERT_EQ(r.status, 200) << r.body;
+  EXPECT_EQ(Json(r)["status"], "ok");  // as the original's clients assert
   EXPECT_EQ(Json(r)["policy"], "solo_madre");
   EXPECT_EQ(Json(r)["state"], "applied");
+  EXPECT_EQ(Json(r)["exec_status"], "ok");
+  EXPECT_EQ(Json(r)["services_stopped"], json({"db"}));
+}
+
+TEST_F(WindowRoutesTest, ASoloMadreApplyWhoseEveryStopFailsIsA500WithStatusError) {
+  Build();
+  ASSERT_EQ(Call("POST", "/madre/power/window/open", R"({"services":["db"],"ttl_sec":60})").status,
+            200);
+  docker_.FailNext("stop", Status::Internal("boom"));
+  HttpResponse r = Call("POST", "/madre/power/policy/solo_madre/apply");
+  ASSERT_EQ(r.status, 500) << r.body;
+  EXPECT_EQ(Json(r)["status"], "error");
+  EXPECT_EQ(Json(r)["exec_status"], "fail");
+  EXPECT_EQ(Json(r)["policy"], "solo_madre");
+}
+
+TEST_F(WindowRoutesTest, ServiceStartStopAndRestartAnswerStatusOk) {
+  Build();
+  for (const char* op : {"start", "restart", "stop"}) {
+    HttpResponse r = Call("POST", std::string("/madre/power/service/db/") + op);
+    ASSERT_EQ(r.status, 200) << op << ": " << r.body;
+    EXPECT_EQ(Json(r)["status"], "ok") << op;
+    EXPECT_EQ(Json(r)["service"], "db") << op;
+    EXPECT_EQ(Json(r)["action"], op) << op;
+  }
 }
 
 TEST_F(WindowRoutesTest, AThrottledOpenIsRefusedAuditedAndStartsNothing) {

@@ -262,6 +262,7 @@ TEST_F(DaemonTest, EveryEndpointAnswers) {
   ASSERT_EQ(held.status, 200) << held.body;
   HttpAnswer apply = madre_->Post("/madre/power/policy/solo_madre/apply", "");
   ASSERT_EQ(apply.status, 200) << apply.body;
+  EXPECT_EQ(apply.Json()["status"], "ok");
   EXPECT_EQ(apply.Json()["exec_status"], "ok");
   EXPECT_EQ(apply.Json()["services_stopped"], json({"db", "web"}));
   EXPECT_EQ(apply.Json()["windows_closed"], json({held.Json()["window_id"]}));
