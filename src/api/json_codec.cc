@@ -1,6 +1,7 @@
 #include "api/json_codec.h"
 
 #include <cctype>
+#include <charconv>
 
 namespace madre {
 
@@ -79,6 +80,29 @@ Result<std::int64_t> RequireInt(const json& object, const char* field) {
   return it->get<std::int64_t>();
 }
 
+namespace {
+
+// ttl_sec as the original clients send it: an integer, or a string of one ("300"). Its range is
+// the planner's to check. `not_integer`: the message for a value of another type.
+Result<std::int64_t> TtlSecValue(const json& value, const char* not_integer) {
+  if (value.is_number_integer()) return value.get<std::int64_t>();
+  if (!value.is_string()) return Status::InvalidArgument(not_integer);
+  const std::string& text = value.get_ref<const std::string&>();
+  std::int64_t n = 0;
+  const char* end = text.data() + text.size();
+  const auto [stop, error] = std::from_chars(text.data(), end, n);
+  if (error == std::errc::result_out_of_range) {
+    return Status::InvalidArgument("ttl_sec is out of range");
+  }
+  if (text.empty() || error != std::errc() || stop != end) {
+    return Status::InvalidArgument(
+        "ttl_sec must be an integer; a string must hold only an integer, such as \"300\"");
+  }
+  return n;
+}
+
+}  // namespace
+
 Result<std::optional<std::string>> ParseWindowIdBody(std::string_view body) {
   ASSIGN_OR_RETURN(json object, ParseJsonObject(body, /*allow_empty=*/true));
   RETURN_IF_ERROR(RejectUnknownKeys(object, {MADRE_WINDOW_KEYS}));
@@ -102,7 +126,9 @@ Result<ExtendBody> ParseExtendBody(std::string_view body) {
   RETURN_IF_ERROR(RejectUnknownKeys(object, {MADRE_WINDOW_KEYS}));
   ExtendBody out;
   ASSIGN_OR_RETURN(out.window_id, RequireWindowId(object));
-  ASSIGN_OR_RETURN(out.ttl_sec, RequireInt(object, "ttl_sec"));
+  auto ttl = object.find("ttl_sec");
+  if (ttl == object.end() || ttl->is_null()) return Status::InvalidArgument("ttl_sec is required");
+  ASSIGN_OR_RETURN(out.ttl_sec, TtlSecValue(*ttl, "ttl_sec must be an integer"));
   return out;
 }
 
@@ -127,9 +153,7 @@ Result<OpenBody> ParseOpenBody(std::string_view body) {
     out.services.push_back(item.get<std::string>());
   }
   if (auto it = object.find("ttl_sec"); it != object.end() && !it->is_null()) {
-    if (!it->is_number_integer())
-      return Status::InvalidArgument("ttl_sec must be an integer or null");
-    out.ttl_sec = it->get<std::int64_t>();
+    ASSIGN_OR_RETURN(out.ttl_sec, TtlSecValue(*it, "ttl_sec must be an integer or null"));
     out.ttl_given = true;
   }
   if (auto it = object.find("mode"); it != object.end() && !it->is_null()) {

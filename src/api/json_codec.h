@@ -42,6 +42,8 @@ struct ExtendBody {
 // ("unknown field(s) in request body: ttl"). Every window route accepts the keys the original
 // clients send to all of them (services, ttl_sec, mode, reason, window_id) besides its own;
 // docs/http_api.md has the table. kInvalidArgument with a sentence naming the field.
+// `ttl_sec` (open, extend) may also be a string holding an integer ("300"), as the original
+// clients send it.
 Result<nlohmann::json> ParseJsonObject(std::string_view body, bool allow_empty);
 // kInvalidArgument naming every key of `object` that is not in `accepted`.
 Status RejectUnknownKeys(const nlohmann::json& object,

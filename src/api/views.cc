@@ -21,10 +21,12 @@ json WindowView(const Window& window, TimePoint now, const std::string& stop_str
   return view;
 }
 
-json StateView(const WindowsById& windows, TimePoint now, const std::string& stop_strategy) {
+json StateView(const WindowsById& windows, TimePoint now, const std::string& stop_strategy,
+               const std::set<std::string>& always_on_running) {
   json list = json::array();
   for (const auto& [id, window] : windows) list.push_back(WindowView(window, now, stop_strategy));
-  const std::set<std::string> active_services = ActiveServices(windows);
+  std::set<std::string> active_services = ActiveServices(windows);
+  active_services.insert(always_on_running.begin(), always_on_running.end());
   json body = {
       {"policy", PolicyName(windows)},
       {"window_id", nullptr},

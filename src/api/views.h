@@ -24,8 +24,11 @@ OpenRequest ToOpenRequest(const OpenBody& body, std::string actor);
 nlohmann::json WindowView(const Window& window, TimePoint now, const std::string& stop_strategy);
 
 // GET /madre/power/state: the policy, the active window's headline fields, every kept window.
+// `active_services`: the live windows' services and `always_on_running` (RunningAlwaysOn),
+// sorted, each once.
 nlohmann::json StateView(const WindowsById& windows, TimePoint now,
-                         const std::string& stop_strategy);
+                         const std::string& stop_strategy,
+                         const std::set<std::string>& always_on_running = {});
 
 // GET /madre/power/windows/status: the active window, the kept ones and the history.
 nlohmann::json WindowsStatusView(const WindowsById& windows, const std::vector<Window>& history,

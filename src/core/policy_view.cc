@@ -36,6 +36,19 @@ std::map<std::string, std::vector<std::string>> WindowsByService(const WindowsBy
   return out;
 }
 
+std::set<std::string> RunningAlwaysOn(const std::vector<ContainerState>& observed,
+                                      const std::set<std::string>& always_on,
+                                      const ServiceModel& model) {
+  std::set<std::string> out;
+  for (const auto& c : observed) {
+    if (c.Running() && always_on.count(c.service)) out.insert(c.service);
+  }
+  for (const auto& name : always_on) {
+    if (!model.Has(name)) out.insert(name);
+  }
+  return out;
+}
+
 SoloMadreCheck CheckSoloMadre(const std::vector<ContainerState>& observed,
                               const std::set<std::string>& always_on, const ServiceModel& model) {
   SoloMadreCheck check;

@@ -26,6 +26,14 @@ const Window* ActiveWindow(const WindowsById& windows);
 // The effective services of every live window, sorted.
 std::set<std::string> ActiveServices(const WindowsById& windows);
 
+// The always-on services that run, as GET /madre/power/state lists them beside the windows'
+// services (the original listed madre and redis): the always-on services with a running
+// container in `observed`, plus every always-on name that is not a compose service (madre on
+// the host: it is this daemon), as CheckSoloMadre counts them.
+std::set<std::string> RunningAlwaysOn(const std::vector<ContainerState>& observed,
+                                      const std::set<std::string>& always_on,
+                                      const ServiceModel& model);
+
 // Service -> ids of the live windows that hold it.
 std::map<std::string, std::vector<std::string>> WindowsByService(const WindowsById& windows);
 

@@ -73,5 +73,23 @@ TEST(PolicyViewTest, SoloMadreHoldsWhenExactlyTheAlwaysOnSetRuns) {
   EXPECT_THAT(bad.missing, ElementsAre("redis"));
 }
 
+TEST(PolicyViewTest, RunningAlwaysOnListsRunningAlwaysOnContainersAndMadreOffCompose) {
+  ServiceModel model = ModelOf({{"redis", {}}, {"db", {}}, {"cache", {}}});
+  ContainerState redis, db, cache;
+  redis.service = "redis";
+  redis.state = "running";
+  db.service = "db";
+  db.state = "running";  // running, but not always-on
+  cache.service = "cache";
+  cache.state = "exited";  // always-on, but not running
+  // "madre" is not a compose service: it is the daemon itself, so it is listed.
+  EXPECT_THAT(RunningAlwaysOn({redis, db, cache}, {"madre", "redis", "cache"}, model),
+              ElementsAre("madre", "redis"));
+  redis.state = "exited";
+  EXPECT_THAT(RunningAlwaysOn({redis, db, cache}, {"madre", "redis", "cache"}, model),
+              ElementsAre("madre"));
+  EXPECT_THAT(RunningAlwaysOn({}, {"redis"}, model), IsEmpty());
+}
+
 }  // namespace
 }  // namespace madre

@@ -82,7 +82,105 @@ Result<bool> ParseBoolSetting(const std::string& name, const std::string& value)
   return Status::InvalidArgument(name + "=" + value + " is not a boolean (use 1 or 0)");
 }
 
+Result<LegacyMadreUrl> ParseLegacyMadreUrl(const std::string& name, const std::string& value) {
+  auto bad = [&](const std::string& why) {
+    return Status::InvalidArgument(name + "=" + value + ": " + why +
+                                   " (expected http://host:port[/prefix])");
+  };
+  constexpr std::string_view kScheme = "http://";
+  if (value.rfind(kScheme, 0) != 0) return bad("only http:// is supported");
+  for (char c : value) {
+    if (std::isspace(static_cast<unsigned char>(c)) || std::iscntrl(static_cast<unsigned char>(c)))
+      return bad("blanks are not allowed");
+  }
+  if (value.find_first_of("?#") != std::string::npos) return bad("no query or fragment");
+  const std::string rest = value.substr(kScheme.size());
+  const std::size_t slash = rest.find('/');
+  const std::string authority = rest.substr(0, slash);
+  LegacyMadreUrl url;
+  url.text = value;
+  if (slash != std::string::npos) {
+    url.prefix = rest.substr(slash);
+    while (!url.prefix.empty() && url.prefix.back() == '/') url.prefix.pop_back();
+  }
+  if (authority.find('@') != std::string::npos) return bad("no user or password");
+  std::string port;
+  if (!authority.empty() && authority.front() == '[') {
+    const std::size_t close = authority.find(']');
+    if (close == std::string::npos) return bad("unclosed [ in the host");
+    url.host = authority.substr(0, close + 1);
+    in6_addr v6{};
+    const std::string inner = authority.substr(1, close - 1);
+    if (::inet_pton(AF_INET6, inner.c_str(), &v6) != 1) return bad("not an IPv6 address");
+    const std::string after = authority.substr(close + 1);
+    if (!after.empty() && after.front() != ':') return bad("bad host");
+    if (!after.empty()) port = after.substr(1);
+    if (!after.empty() && port.empty()) return bad("empty port");
+  } else {
+    const std::size_t colon = authority.find(':');
+    url.host = authority.substr(0, colon);
+    if (colon != std::string::npos) {
+      port = authority.substr(colon + 1);
+      if (port.empty()) return bad("empty port");
+    }
+    if (url.host.empty()) return bad("no host");
+    for (char c : url.host) {
+      if (!std::isalnum(static_cast<unsigned char>(c)) && c != '.' && c != '-' && c != '_')
+        return bad("bad host");
+    }
+  }
+  if (!port.empty()) {
+    if (!std::all_of(port.begin(), port.end(),
+                     [](char c) { return std::isdigit(static_cast<unsigned char>(c)); }) ||
+        port.size() > 5) {
+      return bad("bad port");
+    }
+    url.port = std::stoi(port);
+    if (url.port < 1 || url.port > 65535) return bad("port out of range [1, 65535]");
+  }
+  return url;
+}
+
 namespace {
+
+Result<std::vector<std::string>> ParseLegacyPrefixes(const std::string& name,
+                                                     const std::vector<std::string>& items) {
+  for (const auto& prefix : items) {
+    if (prefix.empty() || prefix.front() != '/') {
+      return Status::InvalidArgument(name + ": \"" + prefix + "\" must start with /");
+    }
+    for (char c : prefix) {
+      if (std::isspace(static_cast<unsigned char>(c)) ||
+          std::iscntrl(static_cast<unsigned char>(c)) || c == '?' || c == '#') {
+        return Status::InvalidArgument(name + ": \"" + prefix + "\" is not a path prefix");
+      }
+    }
+  }
+  return items;
+}
+
+// The original's settings madre's model replaces: accepted when they mean what madre does,
+// else refused at start-up with what to use instead.
+Status CheckOriginalSettings(const std::function<std::optional<std::string>(const char*)>& get) {
+  if (auto v = get("VX11_SOLO_MADRE")) {
+    ASSIGN_OR_RETURN(bool solo, ParseBoolSetting("VX11_SOLO_MADRE", *v));
+    if (!solo) {
+      return Status::InvalidArgument(
+          "VX11_SOLO_MADRE=" + *v +
+          " is not supported: madre keeps the stack at SOLO_MADRE outside power windows. Open a "
+          "power window (POST /madre/power/window/open) for the services you need, or add "
+          "them to VX11_ALWAYS_ON to keep them running; VX11_ALLOWLIST says which services a "
+          "window may name. Unset VX11_SOLO_MADRE (or set it to 1)");
+    }
+  }
+  if (get("VX11_WINDOW_SERVICES")) {
+    return Status::InvalidArgument(
+        "VX11_WINDOW_SERVICES is not supported: the services a power window may name are "
+        "VX11_ALLOWLIST (default: every compose service not in VX11_ALWAYS_ON), and each window "
+        "names its own services when it is opened. Unset VX11_WINDOW_SERVICES");
+  }
+  return Status::Ok();
+}
 
 std::set<std::string> ToSet(const std::vector<std::string>& items) {
   return std::set<std::string>(items.begin(), items.end());
@@ -108,6 +206,7 @@ Status ApplyEnv(const EnvLookup& env, DaemonConfig& c) {
     if (v && v->empty()) return std::nullopt;  // empty means unset
     return v;
   };
+  RETURN_IF_ERROR(CheckOriginalSettings(get));
   if (auto v = get("VX11_MADRE_BIND")) c.bind = *v;
   if (auto v = get("VX11_MADRE_PORT")) {
     ASSIGN_OR_RETURN(c.port, ParseIntSetting("VX11_MADRE_PORT", *v, 0, 65535));
@@ -181,6 +280,13 @@ Status ApplyEnv(const EnvLookup& env, DaemonConfig& c) {
     }
     c.stop_strategy = *v;
   }
+  if (auto v = get("VX11_LEGACY_MADRE_URL")) {
+    ASSIGN_OR_RETURN(c.legacy_madre_url, ParseLegacyMadreUrl("VX11_LEGACY_MADRE_URL", *v));
+  }
+  if (auto v = get("VX11_LEGACY_FORWARD_PREFIXES")) {
+    ASSIGN_OR_RETURN(c.legacy_forward_prefixes,
+                     ParseLegacyPrefixes("VX11_LEGACY_FORWARD_PREFIXES", SplitList(*v)));
+  }
   return Status::Ok();
 }
 
@@ -219,7 +325,9 @@ Status ApplyToml(std::string_view text, const std::string& origin, DaemonConfig&
                                                "throttle_cpu_pct",
                                                "throttle_mode",
                                                "stop_strategy",
-                                               "metrics_public"};
+                                               "metrics_public",
+                                               "legacy_madre_url",
+                                               "legacy_forward_prefixes"};
   for (const auto& [key, node] : table) {
     if (!kKnown.count(std::string(key.str()))) {
       return Status::InvalidArgument(origin + ": unknown setting '" + std::string(key.str()) + "'");
@@ -315,6 +423,19 @@ Status ApplyToml(std::string_view text, const std::string& origin, DaemonConfig&
     return Status::InvalidArgument(origin + ": stop_strategy must be \"stop\" or \"pause\"");
   }
   c.stop_strategy = strategy;
+  std::optional<std::string> legacy_url;
+  RETURN_IF_ERROR(str("legacy_madre_url", [&](const std::string& v) { legacy_url = v; }));
+  if (legacy_url) {
+    ASSIGN_OR_RETURN(c.legacy_madre_url,
+                     ParseLegacyMadreUrl(origin + ": legacy_madre_url", *legacy_url));
+  }
+  std::optional<std::vector<std::string>> prefixes;
+  RETURN_IF_ERROR(
+      list("legacy_forward_prefixes", [&](const std::vector<std::string>& v) { prefixes = v; }));
+  if (prefixes) {
+    ASSIGN_OR_RETURN(c.legacy_forward_prefixes,
+                     ParseLegacyPrefixes(origin + ": legacy_forward_prefixes", *prefixes));
+  }
   return Status::Ok();
 }
 
@@ -479,6 +600,14 @@ std::string SettingsHelp() {
                       unpauses them: instant re-open, memory kept; needs a unix DOCKER_HOST) [stop]
   VX11_METRICS_PUBLIC 1: GET /metrics without the token (else X-VX11-Token or
                       Authorization: Bearer) [0]
+  VX11_LEGACY_FORWARD_PREFIXES paths the original madre serves (chat, intents, callbacks):
+                      they answer 404 code legacy_route naming VX11_LEGACY_MADRE_URL
+                      [/madre/chat,/vx11/,/madre/callback/,/madre/power/maintenance/]
+  VX11_LEGACY_MADRE_URL http://host:port[/prefix] of the original madre; checked at start,
+                      but forwarding is not in this build: the 404 says so [none]
+  VX11_SOLO_MADRE     the original's setting: 1 is accepted; 0 is refused (use power
+                      windows or VX11_ALWAYS_ON)
+  VX11_WINDOW_SERVICES the original's setting: refused (use VX11_ALLOWLIST)
 Readiness (per compose service): a Docker healthcheck (ready when healthy), else the
   label vx11.health.url=http://127.0.0.1:PORT/path (HTTP 2xx) or vx11.health.tcp=
   127.0.0.1:PORT (a connection that stays open 1.5 s), else one second running
@@ -488,7 +617,8 @@ Config file (TOML, --config): the same settings as lower-case keys: bind, port,
   core_mode, allowlist (list), windows_enabled, timeout_sec, ttl_check_interval,
   max_concurrent, log_level, state_dir, audit_dir, audit_hmac_key_file, audit_retention_days,
   window_history_retention_days, docker_host, resync_sec, health_timeout_sec,
-  crashloop_action, throttle_cpu_pct, throttle_mode, stop_strategy, metrics_public.
+  crashloop_action, throttle_cpu_pct, throttle_mode, stop_strategy, metrics_public,
+  legacy_madre_url, legacy_forward_prefixes (list).
 )";
 }
 

@@ -15,6 +15,14 @@
 
 namespace madre {
 
+// VX11_LEGACY_MADRE_URL: the original madre, http://host[:port][/prefix].
+struct LegacyMadreUrl {
+  std::string host;  // a name, an IPv4 address or a bracketed IPv6 one
+  int port = 80;
+  std::string prefix;  // "" or "/path" without a trailing slash
+  std::string text;    // as given
+};
+
 struct DaemonConfig {
   std::string bind = "127.0.0.1";
   int port = 8001;
@@ -47,6 +55,12 @@ struct DaemonConfig {
   std::string stop_strategy = "stop";       // stop|pause
   std::size_t max_body_bytes = 1 << 20;
   bool metrics_public = false;  // VX11_METRICS_PUBLIC: GET /metrics without the token
+  // VX11_LEGACY_MADRE_URL. Parsed and checked only: forwarding is not in this build, so the
+  // legacy prefixes answer 404 whether it is set or not (docs/http_api.md).
+  std::optional<LegacyMadreUrl> legacy_madre_url;
+  // VX11_LEGACY_FORWARD_PREFIXES; nullopt: the router's default list
+  // (DefaultLegacyForwardPrefixes in http_api/router.h).
+  std::optional<std::vector<std::string>> legacy_forward_prefixes;
 
   std::set<std::string> EffectiveAlwaysOn() const;
   // The services windows may name: `allowlist` when set, else every service of `services`
@@ -85,6 +99,10 @@ bool IsLoopbackAddress(std::string_view address);
 // is not loopback (no TLS: the token travels in clear text), a token shorter than
 // kMinTokenLength. Never contains the token.
 std::vector<std::string> ConfigWarnings(const DaemonConfig& config);
+
+// http://host[:port][/prefix] (`name` is the setting, for the error). kInvalidArgument naming
+// the setting for any other scheme, a user, a query, a fragment, a bad host or port.
+Result<LegacyMadreUrl> ParseLegacyMadreUrl(const std::string& name, const std::string& value);
 
 // "a,b , c" -> {"a","b","c"}; empty items dropped.
 std::vector<std::string> SplitList(const std::string& text);

@@ -71,6 +71,94 @@ TEST(ConfigTest, BadValuesNameTheVariable) {
             StatusCode::kInvalidArgument);
 }
 
+TEST(ConfigTest, TheOriginalSoloMadreOneIsAcceptedSilently) {
+  for (const char* value : {"1", "true", ""}) {
+    DaemonConfig c;
+    EXPECT_TRUE(ApplyEnv(Env({{"VX11_SOLO_MADRE", value}}), c).ok()) << value;
+  }
+}
+
+TEST(ConfigTest, TheOriginalSoloMadreZeroIsRefusedNamingWhatToUseInstead) {
+  DaemonConfig c;
+  Status s = ApplyEnv(Env({{"VX11_SOLO_MADRE", "0"}}), c);
+  EXPECT_EQ(s.code(), StatusCode::kInvalidArgument);
+  EXPECT_NE(s.message().find("VX11_SOLO_MADRE=0 is not supported"), std::string::npos)
+      << s.message();
+  EXPECT_NE(s.message().find("power window"), std::string::npos) << s.message();
+  EXPECT_NE(s.message().find("VX11_ALWAYS_ON"), std::string::npos) << s.message();
+  EXPECT_NE(s.message().find("VX11_ALLOWLIST"), std::string::npos) << s.message();
+  EXPECT_EQ(ApplyEnv(Env({{"VX11_SOLO_MADRE", "false"}}), c).code(), StatusCode::kInvalidArgument);
+  Status garbage = ApplyEnv(Env({{"VX11_SOLO_MADRE", "maybe"}}), c);
+  EXPECT_NE(garbage.message().find("VX11_SOLO_MADRE=maybe is not a boolean"), std::string::npos)
+      << garbage.message();
+}
+
+TEST(ConfigTest, TheOriginalWindowServicesIsRefusedNamingTheAllowlist) {
+  DaemonConfig c;
+  Status s =
+      ApplyEnv(Env({{"VX11_SOLO_MADRE", "1"}, {"VX11_WINDOW_SERVICES", "switch,hermes"}}), c);
+  EXPECT_EQ(s.code(), StatusCode::kInvalidArgument);
+  EXPECT_NE(s.message().find("VX11_WINDOW_SERVICES is not supported"), std::string::npos)
+      << s.message();
+  EXPECT_NE(s.message().find("VX11_ALLOWLIST"), std::string::npos) << s.message();
+  EXPECT_NE(s.message().find("VX11_ALWAYS_ON"), std::string::npos) << s.message();
+}
+
+TEST(ConfigTest, TheLegacyMadreUrlIsUnsetByDefaultAndParsedWhenGiven) {
+  DaemonConfig c;
+  ASSERT_TRUE(ApplyEnv(Env({}), c).ok());
+  EXPECT_FALSE(c.legacy_madre_url.has_value());
+  EXPECT_FALSE(c.legacy_forward_prefixes.has_value());
+  ASSERT_TRUE(ApplyEnv(Env({{"VX11_LEGACY_MADRE_URL", "http://madre-legacy:8001"}}), c).ok());
+  ASSERT_TRUE(c.legacy_madre_url.has_value());
+  EXPECT_EQ(c.legacy_madre_url->host, "madre-legacy");
+  EXPECT_EQ(c.legacy_madre_url->port, 8001);
+  EXPECT_EQ(c.legacy_madre_url->prefix, "");
+  Result<LegacyMadreUrl> with_prefix = ParseLegacyMadreUrl("X", "http://10.0.0.5:9000/old/");
+  ASSERT_TRUE(with_prefix.ok()) << with_prefix.status().message();
+  EXPECT_EQ(with_prefix->host, "10.0.0.5");
+  EXPECT_EQ(with_prefix->port, 9000);
+  EXPECT_EQ(with_prefix->prefix, "/old");
+  Result<LegacyMadreUrl> v6 = ParseLegacyMadreUrl("X", "http://[::1]:8001");
+  ASSERT_TRUE(v6.ok()) << v6.status().message();
+  EXPECT_EQ(v6->host, "[::1]");
+  Result<LegacyMadreUrl> no_port = ParseLegacyMadreUrl("X", "http://legacy");
+  ASSERT_TRUE(no_port.ok());
+  EXPECT_EQ(no_port->port, 80);
+}
+
+TEST(ConfigTest, ABadLegacyMadreUrlIsAStartUpErrorNamingTheSetting) {
+  for (const char* bad :
+       {"https://legacy:8001", "legacy:8001", "http://", "http://:8001",
+        "http://legacy:", "http://legacy:0", "http://legacy:65536", "http://legacy:80x",
+        "http://user@legacy:8001", "http://legacy:8001?x=1", "http://legacy:8001#f",
+        "http://leg acy:8001", "http://[::1", "http://[nothost]:80"}) {
+    DaemonConfig c;
+    Status s = ApplyEnv(Env({{"VX11_LEGACY_MADRE_URL", bad}}), c);
+    EXPECT_EQ(s.code(), StatusCode::kInvalidArgument) << bad;
+    EXPECT_EQ(s.message().rfind(std::string("VX11_LEGACY_MADRE_URL=") + bad, 0), 0u) << s.message();
+  }
+  DaemonConfig c;
+  Status toml = ApplyToml("legacy_madre_url = \"ftp://x\"\n", "m.toml", c);
+  EXPECT_EQ(toml.code(), StatusCode::kInvalidArgument);
+  EXPECT_NE(toml.message().find("m.toml: legacy_madre_url"), std::string::npos) << toml.message();
+}
+
+TEST(ConfigTest, LegacyForwardPrefixesAreReadAndMustBePaths) {
+  DaemonConfig c;
+  ASSERT_TRUE(ApplyEnv(Env({{"VX11_LEGACY_FORWARD_PREFIXES", "/madre/chat, /ui/"}}), c).ok());
+  EXPECT_EQ(c.legacy_forward_prefixes, (std::vector<std::string>{"/madre/chat", "/ui/"}));
+  Status s = ApplyEnv(Env({{"VX11_LEGACY_FORWARD_PREFIXES", "/ok/,chat"}}), c);
+  EXPECT_EQ(s.code(), StatusCode::kInvalidArgument);
+  EXPECT_NE(s.message().find("VX11_LEGACY_FORWARD_PREFIXES"), std::string::npos);
+  ASSERT_TRUE(ApplyToml("legacy_forward_prefixes = [\"/vx11/\"]\nlegacy_madre_url = "
+                        "\"http://legacy:8001\"\n",
+                        "m.toml", c)
+                  .ok());
+  EXPECT_EQ(c.legacy_forward_prefixes, (std::vector<std::string>{"/vx11/"}));
+  EXPECT_EQ(c.legacy_madre_url->host, "legacy");
+}
+
 TEST(ConfigTest, TomlOverridesAndRejectsUnknownKeysWithTheLine) {
   DaemonConfig c;
   ASSERT_TRUE(

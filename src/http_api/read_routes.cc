@@ -56,7 +56,11 @@ void ReadRoutes::State(Responder respond) {
   const TimePoint now = engine_.Now();
   respond(BodyResponse(caches_.state.Get(now, [this, now] {
     const EngineView view = engine_.Snapshot();
-    return CachedBody::Built{Dump(StateView(view.windows, now, options_.stop_strategy)),
+    // The last observation, trusted or not: an observation is an engine change, so this body
+    // is rebuilt when it changes.
+    const std::set<std::string> always_on =
+        RunningAlwaysOn(view.observed, options_.always_on, view.model);
+    return CachedBody::Built{Dump(StateView(view.windows, now, options_.stop_strategy, always_on)),
                              NextTtlChange(view.windows, now)};
   })));
 }

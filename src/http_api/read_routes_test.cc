@@ -80,11 +80,13 @@ TEST_F(ReadRoutesTest, StateIsSoloMadreWithoutWindowsAndWindowedWithOne) {
   json idle = Json(Call("GET", "/madre/power/state"));
   EXPECT_EQ(idle["policy"], "solo_madre");
   EXPECT_EQ(idle["window_id"], nullptr);
+  // The always-on services that run, as the original listed them (madre is this daemon).
+  EXPECT_EQ(idle["active_services"], json({"madre", "redis"}));
   const std::string id = OpenWindow(R"({"services":["web"],"ttl_sec":60})");
   json state = Json(Call("GET", "/madre/power/state"));
   EXPECT_EQ(state["policy"], "windowed");
   EXPECT_EQ(state["window_id"], id);
-  EXPECT_EQ(state["active_services"], json({"db", "web"}));
+  EXPECT_EQ(state["active_services"], json({"db", "madre", "redis", "web"}));
   EXPECT_EQ(state["ttl_remaining_sec"], 60);
 }
 
@@ -158,6 +160,23 @@ TEST_F(ReadRoutesTest, AnObservationAfterADockerEventRebuildsTheStatusViews) {
   Drain();
   EXPECT_EQ(Json(Call("GET", kSolo))["unexpected_services"], json::array());
   ExpectServedEqualsFresh({kStatus, kSolo}, "web stopped");
+}
+
+TEST_F(ReadRoutesTest, AnAlwaysOnServiceThatStopsLeavesActiveServicesAfterTheObservation) {
+  Build();
+  EXPECT_EQ(Json(Call("GET", kState))["active_services"], json({"madre", "redis"}));
+  const int builds = Builds(kState);
+  docker_.SetRunning("redis", false);  // redis dies; the event makes madre observe
+  DockerEvent die = StartEvent("redis", clock_.Now());
+  die.action = "die";
+  die.exit_code = 1;
+  engine_->OnDockerEvent(die);
+  workers_.RunAll();  // the observation: redis is not running
+  loop_.RunAll();     // its result reaches the engine (madre starting redis again is not run)
+  std::optional<HttpResponse> state = ReadNow(kState);
+  ASSERT_TRUE(state.has_value());
+  EXPECT_EQ(Json(*state)["active_services"], json({"madre"})) << state->body;
+  EXPECT_GT(Builds(kState), builds) << "the observation rebuilt the cached body";
 }
 
 TEST_F(ReadRoutesTest, TimeAloneRebuildsOnlyTheStateWhoseTtlCountsDown) {

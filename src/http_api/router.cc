@@ -75,7 +75,26 @@ HttpResponse NotFound() {
   return JsonResponse(404, {{"detail", "Not Found"}, {"code", "not_found"}});
 }
 
+bool UnderPrefix(const std::string& path, const std::string& prefix) {
+  if (prefix.empty() || !StartsWith(path, prefix)) return false;
+  return path.size() == prefix.size() || prefix.back() == '/' || path[prefix.size()] == '/';
+}
+
+// A route of the original madre that this one does not serve (forwarding is a later piece).
+HttpResponse LegacyNotFound(const std::string& prefix, bool url_set) {
+  const std::string served = "routes under " + prefix + " are served by the original madre";
+  return JsonResponse(
+      404, {{"detail", url_set ? served + "; VX11_LEGACY_MADRE_URL is set, but forwarding to it is "
+                                          "not available in this build of madre"
+                               : served + "; set VX11_LEGACY_MADRE_URL to forward them to it"},
+            {"code", "legacy_route"}});
+}
+
 }  // namespace
+
+std::vector<std::string> DefaultLegacyForwardPrefixes() {
+  return {"/madre/chat", "/vx11/", "/madre/callback/", "/madre/power/maintenance/"};
+}
 
 std::string RouteLabel(const std::string& path) {
   for (const auto& pattern : Patterns()) {
@@ -289,7 +308,14 @@ void ApiRouter::Dispatch(const HttpRequest& request, Responder respond) {
     return respond(
         ErrorResponse(Status::Unavailable("madre is starting: reconciling with Docker")));
   }
-  if (candidates.empty()) return respond(NotFound());
+  if (candidates.empty()) {
+    for (const std::string& prefix : options_.legacy_prefixes) {
+      if (UnderPrefix(path, prefix)) {
+        return respond(LegacyNotFound(prefix, options_.legacy_url_set));
+      }
+    }
+    return respond(NotFound());
+  }
   const std::string& method = request.method;
   const bool get = method == "GET" || method == "HEAD";
   auto chosen = std::find_if(candidates.begin(), candidates.end(), [&](const Route* route) {

@@ -6,8 +6,8 @@
 //
 // Authentication: the token in `X-VX11-Token: <token>` or `Authorization: Bearer <token>`.
 // Everything under /madre/power/ needs it (401 missing, 403 wrong, before anything else, even
-// for unknown paths), and so does /metrics unless `metrics_public`. Each failure is counted in
-// madre_auth_failures_total{reason="missing"|"invalid"}. /health is public.
+// for unknown paths and legacy prefixes), and so does /metrics unless `metrics_public`. Each
+// failure is counted in madre_auth_failures_total{reason="missing"|"invalid"}. /health is public.
 //
 // Threading: the HTTP server's io thread, which is the engine thread (one io thread: the
 // daemon checks it). Docker reads run on the workers.
@@ -35,6 +35,9 @@
 
 namespace madre {
 
+// VX11_LEGACY_FORWARD_PREFIXES' default: the original madre's routes outside power windows.
+std::vector<std::string> DefaultLegacyForwardPrefixes();
+
 struct RouterOptions {
   std::string token;
   bool windows_enabled = true;
@@ -46,6 +49,11 @@ struct RouterOptions {
   ThrottleOptions throttle;                   // VX11_THROTTLE_CPU_PCT, VX11_THROTTLE_MODE
   Duration stats_interval = StatsSampler::kDefaultInterval;
   std::string stop_strategy = "stop";  // VX11_STOP_STRATEGY, shown in every window view
+  // A path under one of these that no route serves answers 404 `legacy_route` naming
+  // VX11_LEGACY_MADRE_URL. A prefix ending in "/" matches what starts with it; another one
+  // matches itself and what continues it with "/".
+  std::vector<std::string> legacy_prefixes = DefaultLegacyForwardPrefixes();
+  bool legacy_url_set = false;  // VX11_LEGACY_MADRE_URL set (forwarding is not in this build)
 };
 
 struct RouterDeps {

@@ -193,6 +193,55 @@ TEST_F(RouterTest, RequestsAreCountedByRoutePattern) {
   EXPECT_THAT(text.body, HasSubstr("route=\"/madre/power/windows/{id}\""));
 }
 
+TEST_F(RouterTest, LegacyPrefixesAnswer404NamingVx11LegacyMadreUrl) {
+  Build();
+  for (const char* path : {"/madre/chat", "/madre/chat/stream", "/vx11/intent", "/vx11/result/abc",
+                           "/madre/callback/spawn", "/madre/power/maintenance/post_task"}) {
+    for (const char* method : {"GET", "POST"}) {
+      HttpResponse r = Call(method, path, "{}");
+      EXPECT_EQ(r.status, 404) << method << " " << path;
+      EXPECT_EQ(Json(r)["code"], "legacy_route") << path;
+      EXPECT_THAT(Json(r)["detail"].get<std::string>(), HasSubstr("VX11_LEGACY_MADRE_URL")) << path;
+      EXPECT_THAT(Json(r)["detail"].get<std::string>(), HasSubstr("original madre")) << path;
+    }
+  }
+  // Not legacy: a mere common start, and the original routes not served here yet.
+  for (const char* path : {"/madre/chatter", "/vx11", "/madre/intent", "/madre/power/token"}) {
+    HttpResponse r = Call("POST", path, "{}");
+    EXPECT_EQ(r.status, 404) << path;
+    EXPECT_EQ(Json(r)["code"], "not_found") << path;
+  }
+  EXPECT_THAT(docker_.calls(), IsEmpty());
+}
+
+TEST_F(RouterTest, TheTokenCheckRunsBeforeTheLegacyAnswerUnderMadrePower) {
+  Build();
+  EXPECT_EQ(Call("POST", "/madre/power/maintenance/post_task", "{}", std::nullopt).status, 401);
+  EXPECT_EQ(Call("POST", "/madre/power/maintenance/post_task", "{}", "nope").status, 403);
+  // Outside /madre/power the original madre has its own rules: no token needed for the 404.
+  EXPECT_EQ(Json(Call("POST", "/madre/chat", "{}", std::nullopt))["code"], "legacy_route");
+}
+
+TEST_F(RouterTest, WithVx11LegacyMadreUrlSetTheLegacy404SaysForwardingIsNotInThisBuild) {
+  options_.legacy_url_set = true;
+  Build();
+  HttpResponse r = Call("POST", "/vx11/intent", "{}");
+  EXPECT_EQ(r.status, 404);
+  EXPECT_EQ(Json(r)["code"], "legacy_route");
+  EXPECT_THAT(Json(r)["detail"].get<std::string>(), HasSubstr("not available in this build"));
+  EXPECT_THAT(Json(r)["detail"].get<std::string>(), HasSubstr("VX11_LEGACY_MADRE_URL"));
+}
+
+TEST_F(RouterTest, TheLegacyPrefixesAreConfigurableAndNeverShadowMadresOwnRoutes) {
+  options_.legacy_prefixes = {"/ui/", "/madre/power/"};
+  Build();
+  EXPECT_EQ(Json(Call("GET", "/ui/index.html"))["code"], "legacy_route");
+  EXPECT_EQ(Json(Call("GET", "/madre/power/nope"))["code"], "legacy_route");
+  EXPECT_EQ(Json(Call("GET", "/madre/chat"))["code"], "not_found");  // not in the list now
+  EXPECT_EQ(Call("GET", "/madre/power/state").status, 200);
+  EXPECT_EQ(Call("GET", "/madre/power/window/open").status, 405);
+}
+
 TEST(RouteLabelTest, NamesTheRoutePatternOrOther) {
   EXPECT_EQ(RouteLabel("/madre/power/state"), "/madre/power/state");
   EXPECT_EQ(RouteLabel("/madre/power/windows/open"), "/madre/power/windows/open");

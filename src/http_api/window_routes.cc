@@ -113,13 +113,16 @@ void WindowRoutes::SoloMadreApply(const HttpRequest& request, Responder respond)
   }
   engine_.ApplySoloMadre(actor, [respond](Result<SoloMadreOutcome> outcome) {
     if (!outcome.ok()) return respond(ErrorResponse(outcome.status()));
-    respond(JsonResponse(outcome->exec_status == AuditOutcome::kFail ? 500 : 200,
-                         {{"policy", "solo_madre"},
-                          {"services_stopped", outcome->services_stopped},
-                          {"windows_closed", outcome->windows_closed},
-                          {"state", "applied"},
-                          {"exec_status", AuditOutcomeName(outcome->exec_status)},
-                          {"exec_details", outcome->exec_details}}));
+    const bool failed = outcome->exec_status == AuditOutcome::kFail;
+    // `status` as the original's clients assert it (ok also when only some stops failed).
+    respond(
+        JsonResponse(failed ? 500 : 200, {{"status", failed ? "error" : "ok"},
+                                          {"policy", "solo_madre"},
+                                          {"services_stopped", outcome->services_stopped},
+                                          {"windows_closed", outcome->windows_closed},
+                                          {"state", "applied"},
+                                          {"exec_status", AuditOutcomeName(outcome->exec_status)},
+                                          {"exec_details", outcome->exec_details}}));
   });
 }
 

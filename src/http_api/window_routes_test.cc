@@ -68,6 +68,47 @@ TEST_F(WindowRoutesTest, TheKeysTheOriginalClientsSendAreAccepted) {
             200);
 }
 
+TEST_F(WindowRoutesTest, ATtlSecGivenAsANumericStringIsAcceptedByOpenAndExtend) {
+  Build();
+  HttpResponse open =
+      Call("POST", "/madre/power/window/open", R"({"services":["db"],"ttl_sec":"300"})");
+  ASSERT_EQ(open.status, 200) << open.body;
+  EXPECT_EQ(Json(open)["ttl_sec"], 300);
+  EXPECT_EQ(Json(open)["ttl_remaining_sec"], 300);
+  const std::string id = Json(open)["window_id"];
+  HttpResponse extend = Call("POST", "/madre/power/windows/extend",
+                             R"({"window_id":")" + id + R"(","ttl_sec":"60"})");
+  ASSERT_EQ(extend.status, 200) << extend.body;
+  EXPECT_EQ(Json(extend)["ttl_sec"], 360);
+  HttpResponse other = Call("POST", "/madre/power/windows/open",
+                            R"({"services":["web"],"ttl_sec":"0","wait":true})");
+  EXPECT_EQ(other.status, 409) << "the window limit, past the body's checks: " << other.body;
+}
+
+TEST_F(WindowRoutesTest, ANonNumericOrOutOfRangeTtlSecStringIsA400NamingTheField) {
+  Build();
+  const std::vector<std::string> bad = {R"("abc")",    R"("")",    R"("30s")",
+                                        R"(" 30")",    R"("1.5")", R"("99999999999999999999")",
+                                        R"("604801")", R"("-1")"};
+  for (const std::string& ttl : bad) {
+    for (const char* path : {"/madre/power/window/open", "/madre/power/windows/open"}) {
+      HttpResponse r = Call("POST", path, R"({"services":["db"],"ttl_sec":)" + ttl + "}");
+      EXPECT_EQ(r.status, 400) << path << " " << ttl << ": " << r.body;
+      EXPECT_THAT(Json(r)["detail"].get<std::string>(), HasSubstr("ttl_sec")) << ttl;
+    }
+  }
+  EXPECT_THAT(docker_.calls(), IsEmpty());
+  const std::string id = Json(
+      Call("POST", "/madre/power/window/open", R"({"services":["db"],"ttl_sec":60})"))["window_id"];
+  for (const std::string& ttl : bad) {
+    HttpResponse extend = Call("POST", "/madre/power/windows/extend",
+                               R"({"window_id":")" + id + R"(","ttl_sec":)" + ttl + "}");
+    EXPECT_EQ(extend.status, 400) << ttl << ": " << extend.body;
+    EXPECT_THAT(Json(extend)["detail"].get<std::string>(), HasSubstr("ttl_sec")) << ttl;
+  }
+  EXPECT_EQ(Json(Call("GET", "/madre/power/windows/" + id))["ttl_sec"], 60);
+}
+
 TEST_F(WindowRoutesTest, AnUnknownModeIsTakenAsTtlAndAnEmptyServiceListIsA400) {
   Build();
   HttpResponse open = Call("POST", "/madre/power/window/open",
@@ -108,8 +149,34 @@ TEST_F(WindowRoutesTest, SoloMadreApplyStopsWindowServices) {
             200);
   HttpResponse r = Call("POST", "/madre/power/policy/solo_madre/apply");
   ASSERT_EQ(r.status, 200) << r.body;
+  EXPECT_EQ(Json(r)["status"], "ok");  // as the original's clients assert
   EXPECT_EQ(Json(r)["policy"], "solo_madre");
   EXPECT_EQ(Json(r)["state"], "applied");
+  EXPECT_EQ(Json(r)["exec_status"], "ok");
+  EXPECT_EQ(Json(r)["services_stopped"], json({"db"}));
+}
+
+TEST_F(WindowRoutesTest, ASoloMadreApplyWhoseEveryStopFailsIsA500WithStatusError) {
+  Build();
+  ASSERT_EQ(Call("POST", "/madre/power/window/open", R"({"services":["db"],"ttl_sec":60})").status,
+            200);
+  docker_.FailNext("stop", Status::Internal("boom"));
+  HttpResponse r = Call("POST", "/madre/power/policy/solo_madre/apply");
+  ASSERT_EQ(r.status, 500) << r.body;
+  EXPECT_EQ(Json(r)["status"], "error");
+  EXPECT_EQ(Json(r)["exec_status"], "fail");
+  EXPECT_EQ(Json(r)["policy"], "solo_madre");
+}
+
+TEST_F(WindowRoutesTest, ServiceStartStopAndRestartAnswerStatusOk) {
+  Build();
+  for (const char* op : {"start", "restart", "stop"}) {
+    HttpResponse r = Call("POST", std::string("/madre/power/service/db/") + op);
+    ASSERT_EQ(r.status, 200) << op << ": " << r.body;
+    EXPECT_EQ(Json(r)["status"], "ok") << op;
+    EXPECT_EQ(Json(r)["service"], "db") << op;
+    EXPECT_EQ(Json(r)["action"], op) << op;
+  }
 }
 
 TEST_F(WindowRoutesTest, AThrottledOpenIsRefusedAuditedAndStartsNothing) {

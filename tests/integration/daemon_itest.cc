@@ -17,6 +17,7 @@ namespace {
 
 using nlohmann::json;
 using ::testing::ElementsAre;
+using ::testing::HasSubstr;
 using ::testing::IsEmpty;
 
 std::string Fixture(const std::string& name) {
@@ -265,6 +266,7 @@ TEST_F(DaemonTest, EveryEndpointAnswers) {
   ASSERT_EQ(held.status, 200) << held.body;
   HttpAnswer apply = madre_->Post("/madre/power/policy/solo_madre/apply", "");
   ASSERT_EQ(apply.status, 200) << apply.body;
+  EXPECT_EQ(apply.Json()["status"], "ok");
   EXPECT_EQ(apply.Json()["exec_status"], "ok");
   EXPECT_EQ(apply.Json()["services_stopped"], json({"db", "web"}));
   EXPECT_EQ(apply.Json()["windows_closed"], json({held.Json()["window_id"]}));
@@ -273,6 +275,11 @@ TEST_F(DaemonTest, EveryEndpointAnswers) {
   ASSERT_EQ(audit["records"].size(), 5u);
   EXPECT_GT(audit["records"][0]["seq"].get<int>(), audit["records"][1]["seq"].get<int>());
   EXPECT_EQ(madre_->Get("/madre/power/nope").status, 404);
+  // The original madre's routes: a clear 404 naming the setting that would forward them.
+  HttpAnswer chat = madre_->Post("/madre/chat", R"({"message":"hi"})");
+  EXPECT_EQ(chat.status, 404) << chat.body;
+  EXPECT_EQ(chat.Json()["code"], "legacy_route") << chat.body;
+  EXPECT_THAT(chat.Json()["detail"].get<std::string>(), HasSubstr("VX11_LEGACY_MADRE_URL"));
 }
 
 TEST_F(DaemonTest, AuditChainVerifiesAndATamperedRecordIsNamed) {

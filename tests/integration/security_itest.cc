@@ -244,6 +244,9 @@ const std::vector<std::pair<std::string, std::string>>& PowerRoutes() {
       {"GET", "/madre/power/policy/solo_madre/apply"},
       {"DELETE", "/madre/power/state"},
       {"POST", "/madre/power/service/db/explode"},
+      // the original madre's routes under /madre/power: a legacy prefix, one not served yet
+      {"POST", "/madre/power/maintenance/post_task"},
+      {"POST", "/madre/power/token"},
   };
   return routes;
 }
