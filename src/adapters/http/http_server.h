@@ -21,7 +21,9 @@
 // Threading contract:
 //   - The handler is called on an io thread. With threads == 1 it runs on the same thread as
 //     every Post()ed function, so the owner may keep state there without locks.
-//   - The Responder may be called from any thread, at most once (later calls are ignored). A
+//   - The Responder may be called from any thread, at most once (later calls are ignored);
+//     called by the handler itself before it returns, the answer is taken without a trip
+//     through the io queue. A
 //     Responder whose last copy is destroyed without being called answers 500
 //     {"detail":"internal error: no response","code":"internal"}. A handler that throws gets the
 //     same kind of 500. Until a request is answered, the next request of that connection is not
