@@ -253,6 +253,10 @@ Status ApplyEnv(const EnvLookup& env, DaemonConfig& c) {
   if (auto v = get("VX11_RESYNC_SEC")) {
     ASSIGN_OR_RETURN(c.resync_sec, ParseIntSetting("VX11_RESYNC_SEC", *v, 0, 86400));
   }
+  if (auto v = get("VX11_COMPAT_OPEN_WAIT_SEC")) {
+    ASSIGN_OR_RETURN(c.compat_open_wait_sec,
+                     ParseIntSetting("VX11_COMPAT_OPEN_WAIT_SEC", *v, 0, 3600));
+  }
   if (auto v = get("VX11_HEALTH_TIMEOUT_SEC")) {
     ASSIGN_OR_RETURN(c.health_timeout_sec, ParseIntSetting("VX11_HEALTH_TIMEOUT_SEC", *v, 1, 3600));
   }
@@ -321,6 +325,7 @@ Status ApplyToml(std::string_view text, const std::string& origin, DaemonConfig&
                                                "docker_host",
                                                "resync_sec",
                                                "health_timeout_sec",
+                                               "compat_open_wait_sec",
                                                "crashloop_action",
                                                "throttle_cpu_pct",
                                                "throttle_mode",
@@ -404,6 +409,7 @@ Status ApplyToml(std::string_view text, const std::string& origin, DaemonConfig&
   RETURN_IF_ERROR(str("docker_host", [&](const std::string& v) { c.docker_host = v; }));
   RETURN_IF_ERROR(integer("resync_sec", 0, 86400, c.resync_sec));
   RETURN_IF_ERROR(integer("health_timeout_sec", 1, 3600, c.health_timeout_sec));
+  RETURN_IF_ERROR(integer("compat_open_wait_sec", 0, 3600, c.compat_open_wait_sec));
   std::string crash = c.crashloop_action;
   RETURN_IF_ERROR(str("crashloop_action", [&](const std::string& v) { crash = v; }));
   if (crash != "report" && crash != "stop") {
@@ -593,6 +599,8 @@ std::string SettingsHelp() {
   VX11_RESYNC_SEC     safety-net re-read of the containers, 0 = never [30]
   VX11_HEALTH_TIMEOUT_SEC readiness limit of a started service, unless its label
                       vx11.health.timeout_sec says otherwise [60]
+  VX11_COMPAT_OPEN_WAIT_SEC POST /madre/power/window/open answers after this at most,
+                      with the window as it is (`opening`), while madre goes on waiting [4]
   VX11_CRASHLOOP_ACTION report|stop a window service that died 3 times in 60 s [report]
   VX11_THROTTLE_CPU_PCT host CPU % above which window opens are throttled; 0 = off [70]
   VX11_THROTTLE_MODE  wait (back off 1, 2, 4 s, then refuse) | refuse (503 at once) [wait]
@@ -617,7 +625,7 @@ Config file (TOML, --config): the same settings as lower-case keys: bind, port,
   core_mode, allowlist (list), windows_enabled, timeout_sec, ttl_check_interval,
   max_concurrent, log_level, state_dir, audit_dir, audit_hmac_key_file, audit_retention_days,
   window_history_retention_days, docker_host, resync_sec, health_timeout_sec,
-  crashloop_action, throttle_cpu_pct, throttle_mode, stop_strategy, metrics_public,
+  compat_open_wait_sec, crashloop_action, throttle_cpu_pct, throttle_mode, stop_strategy, metrics_public,
   legacy_madre_url, legacy_forward_prefixes (list).
 )";
 }

@@ -48,6 +48,9 @@ struct DaemonConfig {
   int window_history_retention_days = 0;  // 0: keep every closed window
   std::string docker_host = "unix:///var/run/docker.sock";
   int resync_sec = 30;
+  // POST /madre/power/window/open answers after this at most (the window as it is, `opening`)
+  // while madre goes on waiting: the original clients give up after 5 to 30 s.
+  int compat_open_wait_sec = 4;
   int health_timeout_sec = 60;              // readiness limit without vx11.health.timeout_sec
   std::string crashloop_action = "report";  // report|stop
   int throttle_cpu_pct = 70;                // 0 or 100: no throttling

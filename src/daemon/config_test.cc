@@ -302,6 +302,19 @@ TEST(ConfigTest, RetentionDefaultsToKeepingEverythingAndIsReadFromEnvAndToml) {
             StatusCode::kInvalidArgument);
 }
 
+TEST(ConfigTest, TheCompatOpenWaitIsFourSecondsAndReadFromEnvAndToml) {
+  DaemonConfig c;
+  EXPECT_EQ(c.compat_open_wait_sec, 4);
+  ASSERT_TRUE(ApplyEnv(Env({{"VX11_COMPAT_OPEN_WAIT_SEC", "9"}}), c).ok());
+  EXPECT_EQ(c.compat_open_wait_sec, 9);
+  ASSERT_TRUE(ApplyToml("compat_open_wait_sec = 0\n", "m.toml", c).ok());
+  EXPECT_EQ(c.compat_open_wait_sec, 0);
+  Status bad = ApplyEnv(Env({{"VX11_COMPAT_OPEN_WAIT_SEC", "-1"}}), c);
+  EXPECT_EQ(bad.code(), StatusCode::kInvalidArgument);
+  EXPECT_NE(bad.message().find("VX11_COMPAT_OPEN_WAIT_SEC"), std::string::npos);
+  EXPECT_EQ(c.compat_open_wait_sec, 0) << "a bad value changes nothing";
+}
+
 TEST(ConfigTest, MetricsNeedTheTokenUnlessVx11MetricsPublicSaysOtherwise) {
   DaemonConfig config;
   EXPECT_FALSE(config.metrics_public);

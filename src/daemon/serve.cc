@@ -235,6 +235,7 @@ RouterOptions BuildRouterOptions(const DaemonConfig& config, const PlannerConfig
   options.throttle.cpu_pct = config.throttle_cpu_pct;
   options.throttle.wait = config.throttle_mode == "wait";
   options.open_wait_timeout = Seconds(std::max(60, config.timeout_sec * 4));
+  options.compat_open_wait = Seconds(config.compat_open_wait_sec);
   if (config.legacy_forward_prefixes) options.legacy_prefixes = *config.legacy_forward_prefixes;
   options.legacy_url_set = config.legacy_madre_url.has_value();
   return options;

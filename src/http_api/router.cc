@@ -147,6 +147,7 @@ ApiRouter::ApiRouter(RouterOptions options, RouterDeps deps)
                                .stop_strategy = options_.stop_strategy},
              deps_.engine, deps_.observer, deps_.workers, deps_.loop, sampler_),
       commands_(WindowRoutesOptions{.open_wait_timeout = options_.open_wait_timeout,
+                                    .compat_open_wait = options_.compat_open_wait,
                                     .stop_strategy = options_.stop_strategy},
                 deps_.engine, throttle_),
       routes_(Table()) {}

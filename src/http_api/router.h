@@ -43,7 +43,8 @@ struct RouterOptions {
   bool windows_enabled = true;
   std::string version;
   std::set<std::string> always_on;
-  Duration open_wait_timeout = Seconds(300);  // the compatible open waits for the result
+  Duration open_wait_timeout = Seconds(300);  // an open with "wait" and no wait_timeout_sec
+  Duration compat_open_wait = Seconds(4);     // the compatible open answers after this at most
   Metrics* metrics = nullptr;                 // GET /metrics and request counts; null: none
   bool metrics_public = false;                // VX11_METRICS_PUBLIC: /metrics without the token
   ThrottleOptions throttle;                   // VX11_THROTTLE_CPU_PCT, VX11_THROTTLE_MODE

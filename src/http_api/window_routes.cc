@@ -1,5 +1,8 @@
 #include "http_api/window_routes.h"
 
+#include <algorithm>
+#include <set>
+
 #include "api/views.h"
 #include "http_api/http_common.h"
 
@@ -17,6 +20,19 @@ Reply<Window> WindowRoutes::WindowReply(Responder respond) {
   };
 }
 
+json WindowRoutes::StartedOrRunning(const std::vector<std::string>& started,
+                                    const std::vector<std::string>& requested) const {
+  const EngineView view = engine_.Snapshot();
+  std::set<std::string> out(started.begin(), started.end());
+  for (const auto& name : requested) {
+    const bool running = std::any_of(
+        view.observed.begin(), view.observed.end(),
+        [&name](const ContainerState& c) { return c.service == name && c.state == "running"; });
+    if (running) out.insert(name);
+  }
+  return json(std::vector<std::string>(out.begin(), out.end()));
+}
+
 void WindowRoutes::Open(const HttpRequest& request, bool compatible, Responder respond) {
   const std::string actor = ClientOf(request);
   Result<OpenBody> body = ParseOpenBody(request.body);
@@ -24,23 +40,33 @@ void WindowRoutes::Open(const HttpRequest& request, bool compatible, Responder r
     engine_.AuditRejected("window.open", actor, body.status());
     return respond(ErrorResponse(body.status()));
   }
-  // The compatible endpoint always answers with the result, like the original.
+  // The compatible endpoint answers with the result, like the original, but within the original
+  // clients' budgets: after compat_open_wait at most, with the window as it is (200, `opening`).
   const bool wait = compatible || body->wait;
-  const Duration timeout =
-      body->wait_timeout_sec ? Seconds(*body->wait_timeout_sec) : options_.open_wait_timeout;
-  auto go = [this, open = ToOpenRequest(*body, actor), wait, timeout, respond]() mutable {
-    engine_.Open(std::move(open), wait, timeout, [this, respond](Result<OpenOutcome> outcome) {
-      if (!outcome.ok()) return respond(ErrorResponse(outcome.status()));
-      json window = WindowView(outcome->window, engine_.Now(), options_.stop_strategy);
-      if (outcome->window.state == WindowState::kFailed) {
-        json body = window;
-        body["detail"] = "every service failed to start; the window was rolled back";
-        body["code"] = "exec_failed";
-        return respond(JsonResponse(500, body));
-      }
-      respond(JsonResponse(
-          outcome->finished || outcome->window.state != WindowState::kOpening ? 200 : 202, window));
-    });
+  const Duration timeout = body->wait_timeout_sec ? Seconds(*body->wait_timeout_sec)
+                           : compatible           ? options_.compat_open_wait
+                                                  : options_.open_wait_timeout;
+  auto go = [this, open = ToOpenRequest(*body, actor), wait, timeout, compatible,
+             respond]() mutable {
+    engine_.Open(
+        std::move(open), wait, timeout, [this, compatible, respond](Result<OpenOutcome> outcome) {
+          if (!outcome.ok()) return respond(ErrorResponse(outcome.status()));
+          json window = WindowView(outcome->window, engine_.Now(), options_.stop_strategy);
+          if (compatible) {
+            // The original clients health-check `services_started`: what madre started, and every
+            // requested service that runs, whoever started it (shared, already running).
+            window["services_started"] =
+                StartedOrRunning(outcome->window.services_started, outcome->window.services);
+          }
+          if (outcome->window.state == WindowState::kFailed) {
+            json body = window;
+            body["detail"] = "every service failed to start; the window was rolled back";
+            body["code"] = "exec_failed";
+            return respond(JsonResponse(500, body));
+          }
+          const bool done = outcome->finished || outcome->window.state != WindowState::kOpening;
+          respond(JsonResponse(done || compatible ? 200 : 202, window));
+        });
   };
   throttle_.Admit(actor, std::move(go), std::move(respond));
 }

@@ -6,7 +6,9 @@
 // Threading: engine thread only.
 #pragma once
 
+#include <nlohmann/json.hpp>
 #include <string>
+#include <vector>
 
 #include "adapters/http/http_server.h"
 #include "engine/engine.h"
@@ -15,8 +17,11 @@
 namespace madre {
 
 struct WindowRoutesOptions {
-  Duration open_wait_timeout = Seconds(300);  // the compatible open waits for the result
-  std::string stop_strategy = "stop";         // shown in every window view
+  Duration open_wait_timeout = Seconds(300);  // an open with "wait" and no wait_timeout_sec
+  // POST /madre/power/window/open answers after this at most (VX11_COMPAT_OPEN_WAIT_SEC): 200
+  // with the window as it is, while the engine goes on waiting for readiness.
+  Duration compat_open_wait = Seconds(4);
+  std::string stop_strategy = "stop";  // shown in every window view
 };
 
 class WindowRoutes {
@@ -36,6 +41,10 @@ class WindowRoutes {
  private:
   // Answers a window result with its view.
   Reply<Window> WindowReply(Responder respond);
+  // `started`, and those of `requested` whose container runs as the engine last observed
+  // them; sorted.
+  nlohmann::json StartedOrRunning(const std::vector<std::string>& started,
+                                  const std::vector<std::string>& requested) const;
 
   WindowRoutesOptions options_;
   Engine& engine_;

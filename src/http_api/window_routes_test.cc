@@ -23,6 +23,52 @@ TEST_F(WindowRoutesTest, CompatibleOpenAnswersWithTheOpenWindow) {
   EXPECT_EQ(body["stop_strategy"], "stop");
 }
 
+TEST_F(WindowRoutesTest, CompatibleOpenAnswersWithinTheCompatWaitWhileMadreGoesOnWaiting) {
+  options_.compat_open_wait = Seconds(4);
+  Build();
+  std::optional<HttpResponse> answer;
+  router_->Handle(
+      Request("POST", "/madre/power/window/open", R"({"services":["web"],"ttl_sec":60})"),
+      [&answer](HttpResponse r) { answer = std::move(r); });
+  loop_.RunAll();  // the start of db and web is queued on a worker and does not run yet
+  clock_.Advance(Seconds(3));
+  engine_->Tick();
+  loop_.RunAll();
+  EXPECT_FALSE(answer.has_value()) << "answered before the compat wait ended";
+  clock_.Advance(Seconds(1));
+  engine_->Tick();
+  loop_.RunAll();
+  ASSERT_TRUE(answer.has_value());
+  EXPECT_EQ(answer->status, 200) << answer->body;
+  json body = Json(*answer);
+  EXPECT_EQ(body["state"], "opening");
+  EXPECT_EQ(body["services_started"], json::array()) << "nothing runs yet";
+  Drain();  // madre goes on: the window opens
+  const std::string id = body["window_id"];
+  json window = Json(Call("GET", "/madre/power/windows/" + id));
+  EXPECT_EQ(window["state"], "open");
+}
+
+TEST_F(WindowRoutesTest, TheOtherOpenKeepsItsOwnWaitAndA202) {
+  options_.compat_open_wait = Seconds(4);
+  Build();
+  std::optional<HttpResponse> answer;
+  router_->Handle(Request("POST", "/madre/power/windows/open",
+                          R"({"services":["web"],"ttl_sec":60,"wait":true,"wait_timeout_sec":10})"),
+                  [&answer](HttpResponse r) { answer = std::move(r); });
+  loop_.RunAll();
+  clock_.Advance(Seconds(4));
+  engine_->Tick();
+  loop_.RunAll();
+  EXPECT_FALSE(answer.has_value()) << "/windows/open waits wait_timeout_sec";
+  clock_.Advance(Seconds(6));
+  engine_->Tick();
+  loop_.RunAll();
+  ASSERT_TRUE(answer.has_value());
+  EXPECT_EQ(answer->status, 202) << answer->body;
+  Drain();
+}
+
 TEST_F(WindowRoutesTest, ABadBodyIsA400AuditedAsRejectedThatStartsNothing) {
   Build();
   HttpResponse bad = Call("POST", "/madre/power/window/open", "{oops");

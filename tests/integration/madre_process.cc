@@ -82,6 +82,9 @@ MadreProcess::MadreProcess(std::map<std::string, std::string> env,
   if (!env_.count("VX11_POWER_WINDOWS_LOG_LEVEL")) env_["VX11_POWER_WINDOWS_LOG_LEVEL"] = "DEBUG";
   // Tests run beside compilers: a busy host must not throttle their opens.
   if (!env_.count("VX11_THROTTLE_CPU_PCT")) env_["VX11_THROTTLE_CPU_PCT"] = "0";
+  // The tests read the compatible open's answer as the ready window; under sanitizers beside
+  // compilers readiness may take longer than the 4 s default (the cut-off is unit-tested).
+  if (!env_.count("VX11_COMPAT_OPEN_WAIT_SEC")) env_["VX11_COMPAT_OPEN_WAIT_SEC"] = "120";
 }
 
 MadreProcess::~MadreProcess() {

@@ -159,6 +159,8 @@ class ServeProcess {
     env_["VX11_MADRE_PORT"] = std::to_string(port_);
     env_["VX11_STATE_DIR"] = state_dir_.string();
     env_["VX11_POWER_WINDOWS_LOG_LEVEL"] = "DEBUG";
+    // The compatible open's answer is read as the ready window (see madre_process.cc).
+    if (!env_.count("VX11_COMPAT_OPEN_WAIT_SEC")) env_["VX11_COMPAT_OPEN_WAIT_SEC"] = "120";
   }
   ~ServeProcess() {
     Terminate();
