@@ -71,6 +71,13 @@ std::vector<std::string> ComposeArgv(const ComposeTarget& target, ComposeVerb ve
     argv.push_back(file);
   }
   const bool v2 = target.flavor == ComposeFlavor::kV2Plugin;
+  // Compose v2 leaves the services of inactive profiles out of `config` and `ps`: madre's model
+  // and its listings include every profile's services (v1 lists them all anyway). A command
+  // that names its services activates their profiles by itself.
+  if (v2 && (verb == ComposeVerb::kConfig || verb == ComposeVerb::kConfigHash ||
+             verb == ComposeVerb::kPs)) {
+    argv.insert(argv.end(), {"--profile", "*"});
+  }
   switch (verb) {
     case ComposeVerb::kConfig:
       MADRE_CHECK_MSG(services.empty(), "config takes no services");

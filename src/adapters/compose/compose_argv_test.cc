@@ -53,7 +53,7 @@ Argv Concat(Argv a, const Argv& b) {
 
 TEST(ComposeArgvTest, ConfigV2AsksForJson) {
   EXPECT_EQ(ComposeArgv(V2(), ComposeVerb::kConfig, {}),
-            Concat(kV2Prefix, {"config", "--format", "json"}));
+            Concat(kV2Prefix, {"--profile", "*", "config", "--format", "json"}));
 }
 
 TEST(ComposeArgvTest, ConfigV1IsPlainYaml) {
@@ -62,7 +62,7 @@ TEST(ComposeArgvTest, ConfigV1IsPlainYaml) {
 
 TEST(ComposeArgvTest, ConfigHashV2TakesTheWildcardAsTheNextWord) {
   EXPECT_EQ(ComposeArgv(V2(), ComposeVerb::kConfigHash, {}),
-            Concat(kV2Prefix, {"config", "--hash", "*"}));
+            Concat(kV2Prefix, {"--profile", "*", "config", "--hash", "*"}));
 }
 
 TEST(ComposeArgvTest, ConfigHashV1TakesTheWildcardInTheSameWord) {
@@ -92,7 +92,7 @@ TEST(ComposeArgvTest, StopAndRestartNameTheServices) {
 
 TEST(ComposeArgvTest, PsV2ListsAllAsJson) {
   EXPECT_EQ(ComposeArgv(V2(), ComposeVerb::kPs, {}),
-            Concat(kV2Prefix, {"ps", "--all", "--format", "json"}));
+            Concat(kV2Prefix, {"--profile", "*", "ps", "--all", "--format", "json"}));
 }
 
 TEST(ComposeArgvTest, PsV1ListsAllIds) {
