@@ -227,7 +227,8 @@ TEST(ComposeCliRunnerV2Test, ConfigParsesJson) {
   Result<ServiceModel> model = runner.Config();
   ASSERT_TRUE(model.ok()) << model.status().ToString();
   EXPECT_TRUE(model->Has("hermes"));
-  EXPECT_THAT(processes.commands(), ElementsAre(std::string(kV2) + " config --format json"));
+  EXPECT_THAT(processes.commands(),
+              ElementsAre(std::string(kV2) + " --profile * config --format json"));
 }
 
 TEST(ComposeCliRunnerV1Test, ConfigParsesYaml) {
@@ -247,7 +248,8 @@ TEST(ComposeCliRunnerV2Test, PsReadsTheArrayForm) {
   Result<std::vector<ContainerState>> ps = runner.Ps();
   ASSERT_TRUE(ps.ok()) << ps.status().ToString();
   EXPECT_THAT(*ps, SizeIs(2));
-  EXPECT_THAT(processes.commands(), ElementsAre(std::string(kV2) + " ps --all --format json"));
+  EXPECT_THAT(processes.commands(),
+              ElementsAre(std::string(kV2) + " --profile * ps --all --format json"));
 }
 
 TEST(ComposeCliRunnerV2Test, PsReadsTheLineForm) {
@@ -425,7 +427,7 @@ TEST_P(ComposeCliRunnerTest, ConfigHashesAsksForEveryServiceWithTheFlavorsArgv) 
   EXPECT_THAT(*hashes,
               ElementsAre(::testing::Pair("db", "0123abcd"), ::testing::Pair("web", "4567ef00")));
   const std::string tail =
-      GetParam() == ComposeFlavor::kV2Plugin ? " config --hash *" : " config --hash=*";
+      GetParam() == ComposeFlavor::kV2Plugin ? " --profile * config --hash *" : " config --hash=*";
   EXPECT_THAT(processes_.commands(), ElementsAre(Prefix(GetParam()) + tail));
   EXPECT_EQ(processes_.specs()[0].working_dir, "/srv/vx11");
 }
