@@ -27,6 +27,21 @@ std::set<std::string> ActiveServices(const WindowsById& windows) {
   return services;
 }
 
+std::map<std::string, std::vector<std::string>> SharedDependencies(
+    const ServiceModel& model, const std::set<std::string>& always_on,
+    const std::set<std::string>& allowlist) {
+  std::map<std::string, std::vector<std::string>> needed_by;
+  for (const auto& dependent : allowlist) {  // sorted: each list comes out sorted
+    if (!model.Has(dependent)) continue;
+    for (const auto& dep : DependencyClosure(model, {dependent})) {
+      if (dep == dependent || always_on.count(dep)) continue;
+      needed_by[dep].push_back(dependent);
+    }
+  }
+  std::erase_if(needed_by, [](const auto& entry) { return entry.second.size() < 2; });
+  return needed_by;
+}
+
 std::map<std::string, std::vector<std::string>> WindowsByService(const WindowsById& windows) {
   std::map<std::string, std::vector<std::string>> out;
   for (const auto& [id, window] : windows) {

@@ -34,6 +34,13 @@ std::set<std::string> RunningAlwaysOn(const std::vector<ContainerState>& observe
                                       const std::set<std::string>& always_on,
                                       const ServiceModel& model);
 
+// The services outside `always_on` that two or more allowlisted services need (directly or
+// through other services), with those dependents: the gateway case, where the window of any
+// dependent starts the shared service and its close stops it under the others' feet. Sorted.
+std::map<std::string, std::vector<std::string>> SharedDependencies(
+    const ServiceModel& model, const std::set<std::string>& always_on,
+    const std::set<std::string>& allowlist);
+
 // Service -> ids of the live windows that hold it.
 std::map<std::string, std::vector<std::string>> WindowsByService(const WindowsById& windows);
 

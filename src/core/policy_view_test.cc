@@ -11,6 +11,32 @@ namespace {
 using ::testing::ElementsAre;
 using ::testing::IsEmpty;
 
+TEST(SharedDependenciesTest, AServiceTwoAllowlistedServicesNeedIsNamedWithThem) {
+  // The original stack: switch, hermes and hormiguero depend on the gateway.
+  ServiceModel model = ModelOf({{"redis", {}},
+                                {"tentaculo_link", {"redis"}},
+                                {"switch", {"tentaculo_link"}},
+                                {"hermes", {"tentaculo_link"}},
+                                {"hormiguero", {"switch"}},
+                                {"solo", {}}});
+  const std::set<std::string> allowlist = {"hermes", "hormiguero", "solo", "switch",
+                                           "tentaculo_link"};
+  auto shared = SharedDependencies(model, {"madre", "redis"}, allowlist);
+  ASSERT_EQ(shared.size(), 1u) << "switch: one dependent (hormiguero) is no case";
+  EXPECT_THAT(shared.at("tentaculo_link"), ElementsAre("hermes", "hormiguero", "switch"));
+}
+
+TEST(SharedDependenciesTest, AlwaysOnDependenciesAndSingleDependentsAreNoCase) {
+  ServiceModel model = ModelOf({{"redis", {}},
+                                {"tentaculo_link", {"redis"}},
+                                {"switch", {"tentaculo_link"}},
+                                {"hermes", {"tentaculo_link"}}});
+  EXPECT_THAT(SharedDependencies(model, {"madre", "redis", "tentaculo_link"},
+                                 {"hermes", "switch"}),
+              IsEmpty());
+  EXPECT_THAT(SharedDependencies(model, {"madre", "redis"}, {"switch"}), IsEmpty());
+}
+
 Window WindowOf(std::string id, WindowState state, int created_sec,
                 std::vector<std::string> services) {
   Window w;

@@ -30,6 +30,7 @@
 #include "adapters/sqlite/sqlite_audit_log.h"
 #include "adapters/sqlite/sqlite_db.h"
 #include "adapters/sqlite/sqlite_window_store.h"
+#include "core/policy_view.h"
 #include "daemon/config.h"
 #include "engine/engine.h"
 #include "engine/engine_metrics.h"
@@ -207,6 +208,14 @@ PlannerConfig BuildPlannerConfig(const DaemonConfig& config, const ServiceModel&
       spdlog::warn("VX11_ALLOWLIST names {}, which is not a compose service", name);
   }
   planner_config.allowlist = config.EffectiveAllowlist(services);
+  for (const auto& [shared, dependents] :
+       SharedDependencies(model, planner_config.always_on, planner_config.allowlist)) {
+    spdlog::warn(
+        "service {} is needed by {}: a window of any of them starts it and its close stops it "
+        "while the others may still use it; keep it up with VX11_ALWAYS_ON{}",
+        shared, fmt::format("{}", fmt::join(dependents, ", ")),
+        shared == "tentaculo_link" ? " or VX11_POWER_WINDOWS_CORE_MODE=1" : "");
+  }
   return planner_config;
 }
 
