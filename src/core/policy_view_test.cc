@@ -31,8 +31,7 @@ TEST(SharedDependenciesTest, AlwaysOnDependenciesAndSingleDependentsAreNoCase) {
                                 {"tentaculo_link", {"redis"}},
                                 {"switch", {"tentaculo_link"}},
                                 {"hermes", {"tentaculo_link"}}});
-  EXPECT_THAT(SharedDependencies(model, {"madre", "redis", "tentaculo_link"},
-                                 {"hermes", "switch"}),
+  EXPECT_THAT(SharedDependencies(model, {"madre", "redis", "tentaculo_link"}, {"hermes", "switch"}),
               IsEmpty());
   EXPECT_THAT(SharedDependencies(model, {"madre", "redis"}, {"switch"}), IsEmpty());
 }
