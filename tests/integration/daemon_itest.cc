@@ -184,7 +184,7 @@ TEST_F(DaemonTest, BadInputGetsTheSpecErrorAndChangesNothing) {
       {"{not json", 400},
       {R"(["db"])", 400},
       {R"({"services":"db"})", 400},
-      {R"({"services":["db"],"ttl_sec":"10"})", 400},
+      {R"({"services":["db"],"ttl_sec":"ten"})", 400},
       {R"({"services":["db"],"ttl_sec":1.5})", 400},
       {R"({"services":["db"],"ttl_sec":-1})", 400},
       {R"({"services":["db"],"ttl_sec":999999999})", 400},
