@@ -137,6 +137,21 @@ Status CheckServiceOpBody(std::string_view body) {
   return RejectUnknownKeys(object, {"apply", "confirm", "service"});
 }
 
+Result<ServiceOpBody> ParseServiceOpBody(std::string_view body) {
+  ASSIGN_OR_RETURN(json object, ParseJsonObject(body, /*allow_empty=*/true));
+  RETURN_IF_ERROR(RejectUnknownKeys(object, {"apply", "confirm", "service"}));
+  ServiceOpBody out;
+  if (auto it = object.find("service"); it != object.end() && !it->is_null()) {
+    if (!it->is_string()) return Status::InvalidArgument("service must be a string");
+    out.service = it->get<std::string>();
+  }
+  if (auto it = object.find("apply"); it != object.end() && !it->is_null()) {
+    if (!it->is_boolean()) return Status::InvalidArgument("apply must be true or false");
+    out.apply = it->get<bool>();
+  }
+  return out;
+}
+
 Result<OpenBody> ParseOpenBody(std::string_view body) {
   ASSIGN_OR_RETURN(json object, ParseJsonObject(body, /*allow_empty=*/false));
   RETURN_IF_ERROR(RejectUnknownKeys(

@@ -28,6 +28,14 @@ struct OpenBody {
   std::optional<std::int64_t> wait_timeout_sec;
 };
 
+// The body of a service start/stop/restart: `service` names it in the body form
+// (POST /madre/power/service/start {"service": NAME}); `apply` false asks for the plan only.
+// `confirm` is accepted and ignored.
+struct ServiceOpBody {
+  std::optional<std::string> service;
+  bool apply = true;
+};
+
 struct HoldBody {
   std::string window_id;
   bool hold = false;
@@ -57,6 +65,8 @@ Result<ExtendBody> ParseExtendBody(std::string_view body);
 // Service start/stop/restart and SOLO_MADRE apply: an empty body, or an object with at most
 // apply, confirm and service (sent by the original clients, not used).
 Status CheckServiceOpBody(std::string_view body);
+// The same keys, read: `service` a string, `apply` a boolean, when given.
+Result<ServiceOpBody> ParseServiceOpBody(std::string_view body);
 Result<std::string> RequireWindowId(const nlohmann::json& object);
 Result<bool> RequireBool(const nlohmann::json& object, const char* field);
 Result<std::int64_t> RequireInt(const nlohmann::json& object, const char* field);

@@ -101,18 +101,29 @@ void WindowRoutes::Extend(const HttpRequest& request, Responder respond) {
   engine_.Extend(body->window_id, body->ttl_sec, actor, WindowReply(std::move(respond)));
 }
 
-void WindowRoutes::ServiceOp(const HttpRequest& request, const std::string& name,
+void WindowRoutes::ServiceOp(const HttpRequest& request, const std::optional<std::string>& path,
                              const std::string& op, Responder respond) {
   const std::string actor = ClientOf(request);
-  if (!IsValidServiceName(name) || !engine_.Snapshot().model.Has(name)) {
-    const Status why = Status::NotFound("no compose service named \"" + name + "\"");
-    engine_.AuditRejected("service." + op, actor, why);
-    return respond(ErrorResponse(why));
+  Result<ServiceOpBody> body = ParseServiceOpBody(request.body);
+  if (!path && body.ok() && !body->service) {
+    body = Status::InvalidArgument(
+        "service is required: {\"service\": NAME}, or POST "
+        "/madre/power/service/NAME/" +
+        op);
   }
-  if (Status body = CheckServiceOpBody(request.body); !body.ok()) {
-    engine_.AuditRejected("service." + op, actor, body);
-    return respond(ErrorResponse(body));
+  const std::string name = path ? *path : body.ok() ? body->service.value_or("") : "";
+  if (path || body.ok()) {
+    if (!IsValidServiceName(name) || !engine_.Snapshot().model.Has(name)) {
+      const Status why = Status::NotFound("no compose service named \"" + name + "\"");
+      engine_.AuditRejected("service." + op, actor, why);
+      return respond(ErrorResponse(why));
+    }
   }
+  if (!body.ok()) {
+    engine_.AuditRejected("service." + op, actor, body.status());
+    return respond(ErrorResponse(body.status()));
+  }
+  if (!body->apply) return respond(JsonResponse(200, ServicePlan(name, op)));
   auto done = [this, respond](Result<ServiceOpOutcome> outcome) {
     if (!outcome.ok()) return respond(ErrorResponse(outcome.status()));
     json body = {{"status", outcome->ok ? "ok" : "error"},
@@ -129,6 +140,30 @@ void WindowRoutes::ServiceOp(const HttpRequest& request, const std::string& name
   if (op == "start") return engine_.ServiceStart(name, actor, std::move(done));
   if (op == "stop") return engine_.ServiceStop(name, actor, std::move(done));
   engine_.ServiceRestart(name, actor, std::move(done));
+}
+
+json WindowRoutes::ServicePlan(const std::string& name, const std::string& op) const {
+  const EngineView view = engine_.Snapshot();
+  auto running = [&view](const std::string& service) {
+    return std::any_of(
+        view.observed.begin(), view.observed.end(),
+        [&service](const ContainerState& c) { return c.service == service && c.Running(); });
+  };
+  // What the operation would do now: a start starts the service and its dependencies that do
+  // not run; a stop stops the service if it runs; a restart restarts it.
+  std::vector<std::string> would;
+  if (op == "start") {
+    for (const auto& service : DependencyClosure(view.model, {name})) {
+      if (!running(service)) would.push_back(service);
+    }
+  } else if (op == "stop") {
+    if (running(name)) would.push_back(name);
+  } else {
+    would.push_back(name);
+  }
+  return {{"status", "plan"},  {"service", name},
+          {"action", op},      {"applied", false},
+          {"services", would}, {"detail", "\"apply\": false: nothing was done"}};
 }
 
 void WindowRoutes::SoloMadreApply(const HttpRequest& request, Responder respond) {

@@ -7,6 +7,7 @@
 #pragma once
 
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -33,14 +34,17 @@ class WindowRoutes {
   void Close(const HttpRequest& request, Responder respond);
   void Hold(const HttpRequest& request, Responder respond);
   void Extend(const HttpRequest& request, Responder respond);
-  // op: start|stop|restart.
-  void ServiceOp(const HttpRequest& request, const std::string& name, const std::string& op,
-                 Responder respond);
+  // op: start|stop|restart. `name` from the path; nullopt: the body form, which names the
+  // service in the body ({"service": NAME}). `"apply": false` answers the plan, does nothing.
+  void ServiceOp(const HttpRequest& request, const std::optional<std::string>& name,
+                 const std::string& op, Responder respond);
   void SoloMadreApply(const HttpRequest& request, Responder respond);
 
  private:
   // Answers a window result with its view.
   Reply<Window> WindowReply(Responder respond);
+  // What service `op` would do now, for `"apply": false`: {"status":"plan",...}.
+  nlohmann::json ServicePlan(const std::string& name, const std::string& op) const;
   // `started`, and those of `requested` whose container runs as the engine last observed
   // them; sorted.
   nlohmann::json StartedOrRunning(const std::vector<std::string>& started,

@@ -225,6 +225,47 @@ TEST_F(WindowRoutesTest, ServiceStartStopAndRestartAnswerStatusOk) {
   }
 }
 
+TEST_F(WindowRoutesTest, TheBodyFormOfServiceStartAndStopNamesTheServiceInTheBody) {
+  Build();
+  HttpResponse started = Call("POST", "/madre/power/service/start", R"({"service":"web"})");
+  ASSERT_EQ(started.status, 200) << started.body;
+  EXPECT_EQ(Json(started)["status"], "ok");
+  EXPECT_EQ(Json(started)["service"], "web");
+  EXPECT_TRUE(docker_.running().count("web"));
+  HttpResponse stopped = Call("POST", "/madre/power/service/stop", R"({"service":"web"})");
+  ASSERT_EQ(stopped.status, 200) << stopped.body;
+  EXPECT_EQ(Json(stopped)["action"], "stop");
+  EXPECT_FALSE(docker_.running().count("web"));
+}
+
+TEST_F(WindowRoutesTest, TheBodyFormWithoutAServiceIsA400ThatStartsNothing) {
+  Build();
+  for (const char* body : {"", "{}", R"({"service":7})", R"({"apply":true})"}) {
+    HttpResponse r = Call("POST", "/madre/power/service/start", body);
+    EXPECT_EQ(r.status, 400) << body << " -> " << r.body;
+  }
+  EXPECT_THAT(Json(Call("POST", "/madre/power/service/start", "{}"))["detail"].get<std::string>(),
+              HasSubstr("service is required"));
+  EXPECT_EQ(Call("POST", "/madre/power/service/start", R"({"service":"nope"})").status, 404);
+  EXPECT_THAT(docker_.calls(), IsEmpty());
+}
+
+TEST_F(WindowRoutesTest, ApplyFalseAnswersThePlanAndDoesNothing) {
+  Build();
+  HttpResponse r = Call("POST", "/madre/power/service/web/start", R"({"apply":false})");
+  ASSERT_EQ(r.status, 200) << r.body;
+  json plan = Json(r);
+  EXPECT_EQ(plan["status"], "plan");
+  EXPECT_EQ(plan["applied"], false);
+  EXPECT_EQ(plan["services"], json({"db", "web"})) << "web and the dependency it would start";
+  EXPECT_EQ(Json(Call("POST", "/madre/power/service/start",
+                      R"({"service":"web","apply":false,"confirm":true})"))["status"],
+            "plan");
+  EXPECT_EQ(Call("POST", "/madre/power/service/web/start", R"({"apply":"no"})").status, 400);
+  EXPECT_THAT(docker_.calls(), IsEmpty());
+  EXPECT_EQ(Json(Call("GET", "/madre/power/state"))["active_services"], json({"madre", "redis"}));
+}
+
 TEST_F(WindowRoutesTest, AThrottledOpenIsRefusedAuditedAndStartsNothing) {
   options_.throttle = {.cpu_pct = 70, .wait = false};
   cpu_busy_ = [] { return std::optional<double>(95.0); };
