@@ -3,6 +3,10 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <utility>
 
 #include "api/json_codec.h"
 #include "engine/engine_metrics.h"
@@ -64,6 +68,8 @@ const std::vector<std::string>& Patterns() {
                                                      "/madre/power/events",
                                                      "/madre/power/policy/solo_madre/status",
                                                      "/madre/power/policy/solo_madre/apply",
+                                                     "/madre/power/service/start",
+                                                     "/madre/power/service/stop",
                                                      "/madre/power/windows/{id}",
                                                      "/madre/power/service/{name}/start",
                                                      "/madre/power/service/{name}/stop",
@@ -96,15 +102,45 @@ std::vector<std::string> DefaultLegacyForwardPrefixes() {
   return {"/madre/chat", "/vx11/", "/madre/callback/", "/madre/power/maintenance/"};
 }
 
-std::string RouteLabel(const std::string& path) {
+namespace {
+
+// The label of `path`: a pattern of the table (static storage) or "other".
+const std::string& RouteLabelOf(const std::string& path) {
+  static const std::string kOther = "other";
   for (const auto& pattern : Patterns()) {
     if (IsLiteral(pattern) && pattern == path) return pattern;
   }
   for (const auto& pattern : Patterns()) {
     if (!IsLiteral(pattern) && Matches(pattern, path, nullptr)) return pattern;
   }
-  return "other";
+  return kOther;
 }
+
+}  // namespace
+
+std::string RouteLabel(const std::string& path) { return RouteLabelOf(path); }
+
+// madre_http_requests_total, counted without building label maps on every answer: by the
+// route label's address (static strings) and the status code; /metrics reads it through a
+// callback. Shared with the responders, which may outlive the router.
+struct ApiRouter::RequestCounts {
+  std::mutex mu;
+  std::map<std::pair<const std::string*, int>, double> counts;  // guarded by mu
+
+  void Add(const std::string* route, int code) {
+    std::lock_guard lock(mu);
+    counts[{route, code}] += 1;
+  }
+  std::vector<std::pair<MetricLabels, double>> Labelled() {
+    std::lock_guard lock(mu);
+    std::vector<std::pair<MetricLabels, double>> out;
+    out.reserve(counts.size());
+    for (const auto& [key, n] : counts) {
+      out.push_back({{{"route", *key.first}, {"code", std::to_string(key.second)}}, n});
+    }
+    return out;
+  }
+};
 
 bool TokenMatches(const std::string& expected, const std::string& given) {
   // Compare every byte of the longer length so that timing does not reveal a prefix.
@@ -150,7 +186,13 @@ ApiRouter::ApiRouter(RouterOptions options, RouterDeps deps)
                                     .compat_open_wait = options_.compat_open_wait,
                                     .stop_strategy = options_.stop_strategy},
                 deps_.engine, throttle_),
-      routes_(Table()) {}
+      routes_(Table()) {
+  if (options_.metrics) {
+    counts_ = std::make_shared<RequestCounts>();
+    options_.metrics->SetCallback(kMetricHttpRequests,
+                                  [counts = counts_] { return counts->Labelled(); });
+  }
+}
 
 std::vector<ApiRouter::Route> ApiRouter::Table() {
   auto open = [this](bool compatible) {
@@ -166,6 +208,11 @@ std::vector<ApiRouter::Route> ApiRouter::Table() {
   auto service = [this](std::string op) -> Handler {
     return [this, op](const HttpRequest& r, const std::vector<std::string>& params, Responder w) {
       commands_.ServiceOp(r, params.at(0), op, std::move(w));
+    };
+  };
+  auto service_in_body = [this](std::string op) -> Handler {  // {"service": NAME}
+    return [this, op](const HttpRequest& r, const std::vector<std::string>&, Responder w) {
+      commands_.ServiceOp(r, std::nullopt, op, std::move(w));
     };
   };
   using A = Access;
@@ -214,6 +261,8 @@ std::vector<ApiRouter::Route> ApiRouter::Table() {
          if (!IsValidWindowId(id)) return w(ErrorResponse(Status::NotFound("No window " + id)));
          reads_.WindowGet(id, std::move(w));
        }},
+      {"POST", "/madre/power/service/start", A::kToken, true, service_in_body("start")},
+      {"POST", "/madre/power/service/stop", A::kToken, false, service_in_body("stop")},
       {"POST", "/madre/power/service/{name}/start", A::kToken, true, service("start")},
       {"POST", "/madre/power/service/{name}/stop", A::kToken, false, service("stop")},
       {"POST", "/madre/power/service/{name}/restart", A::kToken, false, service("restart")},
@@ -238,20 +287,19 @@ void ApiRouter::PublishWindow(const Window& window) {
 void ApiRouter::PublishDockerEvent(const DockerEvent& event) { events_.PublishDockerEvent(event); }
 
 void ApiRouter::Handle(HttpRequest request, Responder respond) {
-  const std::string method = request.method;
-  const std::string path = request.path;
-  const std::string client = ClientOf(request);
-  // Every answer is logged without the token, headers or body.
-  Metrics* metrics = options_.metrics;
-  Responder logged = [respond, method, path, client, metrics](HttpResponse response) {
-    spdlog::debug("{} {} {} -> {}", client, method, path, response.status);
-    if (metrics) {
-      metrics->Add(kMetricHttpRequests,
-                   {{"route", RouteLabel(path)}, {"code", std::to_string(response.status)}});
-    }
+  // Every answer is logged (at debug level) without the token, headers or body, and counted.
+  std::string line;
+  if (spdlog::should_log(spdlog::level::debug)) {
+    line = ClientOf(request) + " " + request.method + " " + request.path;
+  }
+  Responder counted = [respond = std::move(respond), counts = counts_,
+                       route = &RouteLabelOf(request.path),
+                       line = std::move(line)](HttpResponse response) {
+    if (!line.empty()) spdlog::debug("{} -> {}", line, response.status);
+    if (counts) counts->Add(route, response.status);
     respond(std::move(response));
   };
-  Dispatch(request, std::move(logged));
+  Dispatch(request, std::move(counted));
 }
 
 std::optional<HttpResponse> ApiRouter::Authenticate(const HttpRequest& request) {

@@ -112,8 +112,11 @@ class ApiRouter {
   // Empty when authenticated, else the answer (401/403), counted.
   std::optional<HttpResponse> Authenticate(const HttpRequest& request);
 
+  struct RequestCounts;  // madre_http_requests_total (router.cc)
+
   RouterOptions options_;
   RouterDeps deps_;
+  std::shared_ptr<RequestCounts> counts_;  // null without metrics
   bool ready_ = false;
   OpenThrottle throttle_;
   StatsSampler sampler_;

@@ -350,10 +350,55 @@ void FillHead(const HttpResponse& response, unsigned version, bool keep_alive,
   res.keep_alive(keep_alive);
 }
 
+// The whole answer as bytes: status line, Server, Content-Type, the handler's extra headers
+// (filtered as FillHead does), Content-Length (not for 204/304), Connection when it differs from
+// the version's default, then the body (not for HEAD, 204, 304). Beast's serializer is not
+// needed for a body that is one string.
+std::string Serialize(const HttpResponse& response, unsigned version, bool keep_alive, bool head) {
+  const bool no_body_status = response.status == 204 || response.status == 304;
+  const beast::string_view reason =
+      http::obsolete_reason(static_cast<http::status>(response.status));
+  std::string out;
+  out.reserve(160 + response.body.size());
+  out += version >= 11 ? "HTTP/1.1 " : "HTTP/1.0 ";
+  out += std::to_string(response.status);
+  out += ' ';
+  out.append(reason.data(), reason.size());
+  out += "\r\nServer: madre\r\nContent-Type: ";
+  out += response.content_type;
+  out += "\r\n";
+  for (const auto& [name, value] : response.headers) {
+    const std::string lower = Lower(name);
+    if (lower.empty() || HasCrLf(name) || HasCrLf(value) || lower == "content-length" ||
+        lower == "transfer-encoding" || lower == "server" || lower == "connection" ||
+        lower == "content-type") {
+      continue;
+    }
+    out += name;
+    out += ": ";
+    out += value;
+    out += "\r\n";
+  }
+  if (!no_body_status) {
+    out += "Content-Length: ";
+    out += std::to_string(response.body.size());
+    out += "\r\n";
+  }
+  if (version >= 11 && !keep_alive) out += "Connection: close\r\n";
+  if (version < 11 && keep_alive) out += "Connection: keep-alive\r\n";
+  out += "\r\n";
+  if (!head && !no_body_status) out += response.body;
+  return out;
+}
+
 // ---------------------------------------------------------------------------------------------
 
 net::awaitable<void> Connection::Serve() {
   const SteadyClock::time_point accepted_at = SteadyClock::now();
+  {
+    error_code ignored;  // without it Write() takes the asynchronous path every time
+    stream_.socket().non_blocking(true, ignored);
+  }
   beast::flat_buffer buffer;
   for (bool first = true; !closing_; first = false) {
     http::request_parser<http::string_body> parser;
@@ -499,15 +544,24 @@ net::awaitable<bool> Connection::Write(HttpResponse response, unsigned version, 
   if (response.status < 200 || response.status > 599) {
     response = ErrorResponse(500, "internal error: invalid response status", "internal");
   }
-  http::response<http::string_body> res;
-  FillHead(response, version, keep_alive, res);
-  const bool no_body_status = response.status == 204 || response.status == 304;
-  if (!no_body_status) res.content_length(response.body.size());
-  if (!head && !no_body_status) res.body() = std::move(response.body);
-
+  const std::string bytes = Serialize(response, version, keep_alive, head);
+  if (!stream_.socket().non_blocking()) {
+    error_code ignored;  // set by Serve; a refused connection comes here first
+    stream_.socket().non_blocking(true, ignored);
+  }
+  // Most answers fit in the socket's send buffer: written at once, with no timer to arm. The
+  // socket is in non-blocking mode (Serve), so this never blocks the io thread.
   error_code ec;
+  std::size_t sent = stream_.socket().write_some(net::buffer(bytes), ec);
+  if (ec == net::error::would_block || ec == net::error::try_again) {
+    ec = {};
+    sent = 0;
+  }
+  if (ec) co_return false;
+  if (sent == bytes.size()) co_return true;
   stream_.expires_after(ToSteady(core_.options.idle_timeout));
-  co_await http::async_write(stream_, res, Awaitable(ec));
+  co_await net::async_write(stream_, net::buffer(bytes.data() + sent, bytes.size() - sent),
+                            Awaitable(ec));
   stream_.expires_never();
   co_return !ec;
 }
