@@ -37,11 +37,14 @@ if [ ${#checked[@]} -eq 0 ]; then
   exit 0
 fi
 echo "clang-tidy: ${#checked[@]} file(s)"
+# clang 14 does not define __cpp_coroutines in C++20 mode, so Boost 1.74's Asio would leave out
+# its coroutine support (co_await, awaitable) that the HTTP server uses; g++ builds it with it.
+extra=(--extra-arg=-DBOOST_ASIO_HAS_CO_AWAIT=1 --extra-arg=-DBOOST_ASIO_HAS_STD_COROUTINE=1)
 out=$(mktemp)
 trap 'rm -f "$out"' EXIT
 if printf '%s\n' "${checked[@]}" |
   xargs -P "${MADRE_JOBS:-2}" -n 4 clang-tidy -p "$build" --quiet --warnings-as-errors='*' \
-    >"$out" 2>&1; then
+    "${extra[@]}" >"$out" 2>&1; then
   echo "clang-tidy ok"
 else
   grep -v 'warnings generated' "$out" >&2 || true
