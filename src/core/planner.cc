@@ -337,9 +337,7 @@ std::int64_t Planner::ApplySoloMadre(TimePoint now) {
   }
   // Paused containers (VX11_STOP_STRATEGY=pause) are stopped too: now, as far as madre knows
   // them, and once more after the observation that the apply asks for.
-  stop_paused_ = true;
-  Settle(ActorKind::kSoloMadre, now);
-  stop_paused_ = false;
+  Settle(ActorKind::kSoloMadre, now, /*stop_paused=*/true);
   stop_paused_after_ = RequestObserve(ActorKind::kSoloMadre);
   return *stop_paused_after_;
 }
@@ -397,7 +395,7 @@ std::vector<std::string> Planner::WindowsWanting(const std::vector<std::string>&
   return ids;  // std::map order: sorted
 }
 
-void Planner::Converge(const Actor& actor, TimePoint now) {
+void Planner::Converge(const Actor& actor, TimePoint now, bool stop_paused) {
   if (!observed_once_) return;  // never act on guesses
   std::set<std::string> to_start, to_stop;
   for (auto& [name, track] : services_) {
@@ -411,7 +409,7 @@ void Planner::Converge(const Actor& actor, TimePoint now) {
       case ServicePhase::kStopped:
         if (wanted) {
           to_start.insert(name);
-        } else if (stop_paused_ && track.observed && track.observed->state == "paused") {
+        } else if (stop_paused && track.observed && track.observed->state == "paused") {
           to_stop.insert(name);  // solo_madre/apply: at rest is stopped, not paused
         }
         break;
@@ -595,10 +593,9 @@ void Planner::OnActionDone(const ActionResult& result, TimePoint now) {
   for (const auto& name : action.services) services_[name].result_mark = next_action_id_;
   const bool after_solo = stop_paused_after_ == action.id;
   if (after_solo) stop_paused_after_.reset();
-  stop_paused_ = after_solo;
   const std::int64_t first_new_action = next_action_id_;
-  Settle(action.kind == ActionKind::kObserve ? ActorKind::kReconcile : ActorKind::kMadre, now);
-  stop_paused_ = false;
+  Settle(action.kind == ActionKind::kObserve ? ActorKind::kReconcile : ActorKind::kMadre, now,
+         after_solo);
   if (first_observation) {
     // The start-up reconcile: what the first convergence on Docker's real state emitted.
     for (auto a = in_flight_.lower_bound(first_new_action); a != in_flight_.end(); ++a) {
@@ -622,10 +619,10 @@ void Planner::RecordFailure(ServiceTrack& track, TimePoint now) {
   track.not_before = now + std::min(backoff, config_.retry_backoff_max);
 }
 
-void Planner::Settle(const Actor& actor, TimePoint now) {
+void Planner::Settle(const Actor& actor, TimePoint now, bool stop_paused) {
   // A window that fails or closes releases its services: converge again.
   for (int round = 0; round < 4; ++round) {
-    Converge(actor, now);
+    Converge(actor, now, stop_paused);
     if (!UpdateWindows(now)) return;
   }
 }

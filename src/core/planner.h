@@ -182,9 +182,11 @@ class Planner {
 
  private:
   Status CheckOpen(const OpenRequest& request) const;
-  void Converge(const Actor& actor, TimePoint now);
+  // `stop_paused`: paused containers of services nothing wants are stopped too (at rest is
+  // stopped, not paused), as solo_madre/apply wants.
+  void Converge(const Actor& actor, TimePoint now, bool stop_paused);
   // Converge, then update windows, until no window changes state.
-  void Settle(const Actor& actor, TimePoint now);
+  void Settle(const Actor& actor, TimePoint now, bool stop_paused = false);
   // Returns true when a window failed or closed (its services were released).
   bool UpdateWindows(TimePoint now);
   // One window's services_status from the service tracks; `opening` → `open`/`failed` when no
@@ -213,9 +215,8 @@ class Planner {
   std::set<std::string> changed_;
   std::int64_t next_action_id_ = 1;
   std::optional<std::int64_t> queued_observe_;
-  // solo_madre/apply stops paused containers of services nothing wants (Converge): while
-  // stop_paused_ is set, during the apply and when its observation (stop_paused_after_) returns.
-  bool stop_paused_ = false;
+  // The observation solo_madre/apply asked for: when it returns, paused containers are stopped
+  // once more (Settle's stop_paused), as Docker shows them then.
   std::optional<std::int64_t> stop_paused_after_;
   bool observed_once_ = false;
   // The starts and stops of the start-up reconcile without a result yet (see reconciled()).
