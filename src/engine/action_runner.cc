@@ -9,6 +9,7 @@
 #include <set>
 #include <system_error>
 
+#include "base/exceptions.h"
 #include "core/readiness.h"
 
 namespace madre {
@@ -455,25 +456,27 @@ ExecutedAction ExecuteUnguarded(const Action& action, ActionContext& context) {
 
 }  // namespace
 
+ActionResult FailedActionResult(const Action& action, Status status) {
+  ActionResult result;
+  result.action_id = action.id;
+  for (const auto& name : action.services)
+    result.services.push_back({name, false, status.message()});
+  result.status = std::move(status);
+  return result;
+}
+
 ExecutedAction ExecuteAction(const Action& action, ActionContext& context) {
-  std::string what;
-  try {
-    return ExecuteUnguarded(action, context);
-  } catch (const std::exception& e) {
-    what = e.what();
-  } catch (...) {
-    what = "an exception that is not a std::exception";
-  }
+  ExecutedAction out;
+  const std::optional<std::string> what =
+      ThrownBy([&] { out = ExecuteUnguarded(action, context); });
+  if (!what) return out;
   // The exception barrier: the action fails, with the reason, instead of ending the daemon.
   spdlog::error("{} {} threw: {}", ActionKindName(action.kind),
-                action.services.empty() ? std::string("project") : action.services.front(), what);
-  ExecutedAction out;
-  out.result.action_id = action.id;
-  out.result.status = Status::Internal("the " + std::string(ActionKindName(action.kind)) +
-                                       " action failed unexpectedly: " + what);
-  for (const auto& name : action.services) {
-    out.result.services.push_back({name, false, out.result.status.message()});
-  }
+                action.services.empty() ? std::string("project") : action.services.front(), *what);
+  out = {};
+  out.result = FailedActionResult(
+      action, Status::Internal("the " + std::string(ActionKindName(action.kind)) +
+                               " action failed unexpectedly: " + *what));
   return out;
 }
 

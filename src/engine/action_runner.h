@@ -74,4 +74,7 @@ struct ActionContext {
 // thread that cannot be made) stops here: the action fails with kInternal and the reason.
 ExecutedAction ExecuteAction(const Action& action, ActionContext& context);
 
+// The result of `action` failed as a whole: `status`, and every service failed with its message.
+ActionResult FailedActionResult(const Action& action, Status status);
+
 }  // namespace madre

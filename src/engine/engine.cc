@@ -6,6 +6,7 @@
 #include <set>
 #include <utility>
 
+#include "base/exceptions.h"
 #include "engine/action_runner.h"
 #include "engine/audit_records.h"
 #include "engine/engine_metrics.h"
@@ -483,16 +484,11 @@ void Engine::Dispatch(const Action& action) {
         deps_.loop.Submit([this, action, alive, executed = std::move(executed)]() mutable {
           auto still = alive.lock();
           if (!still || !*still) return;
-          std::string what;
-          try {
-            OnActionResult(action, std::move(executed.result), std::move(executed.ops));
-            return;
-          } catch (const std::exception& e) {
-            what = e.what();
-          } catch (...) {
-            what = "an exception that is not a std::exception";
+          if (std::optional<std::string> what = ThrownBy([&] {
+                OnActionResult(action, std::move(executed.result), std::move(executed.ops));
+              })) {
+            OnActionResultThrew(action, *what);
           }
-          OnActionResultThrew(action, what);
         });
       });
 }
@@ -565,20 +561,12 @@ void Engine::OnActionResultThrew(const Action& action, const std::string& what) 
   spdlog::error("the result of {} {} could not be handled: {}", ActionKindName(action.kind),
                 fmt::format("{}", fmt::join(action.services, " ")), what);
   if (planner_.ActionInFlight(action.id)) {
-    ActionResult failed;
-    failed.action_id = action.id;
-    failed.status = Status::Internal("its result could not be handled: " + what);
-    for (const auto& name : action.services) {
-      failed.services.push_back({name, false, failed.status.message()});
-    }
-    planner_.OnActionDone(failed, deps_.clock.Now());
+    planner_.OnActionDone(
+        FailedActionResult(action, Status::Internal("its result could not be handled: " + what)),
+        deps_.clock.Now());
   }
-  try {
-    AfterChange();
-  } catch (const std::exception& e) {
-    spdlog::error("after a result that could not be handled: {}", e.what());
-  } catch (...) {
-    spdlog::error("after a result that could not be handled: an unknown exception");
+  if (std::optional<std::string> again = ThrownBy([this] { AfterChange(); })) {
+    spdlog::error("after a result that could not be handled: {}", *again);
   }
 }
 

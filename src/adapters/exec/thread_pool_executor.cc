@@ -6,6 +6,7 @@
 #include <exception>
 #include <utility>
 
+#include "base/exceptions.h"
 #include "base/status.h"
 
 namespace madre {
@@ -64,20 +65,13 @@ std::size_t ThreadPoolExecutor::FailedJobs() const {
 }
 
 void ThreadPoolExecutor::RunGuarded(std::function<void()>& job) {
-  std::string what;
-  try {
-    job();
-    return;
-  } catch (const std::exception& e) {
-    what = e.what();
-  } catch (...) {
-    what = "an exception that is not a std::exception";
-  }
+  const std::optional<std::string> what = ThrownBy(job);
+  if (!what) return;
   {
     std::lock_guard lock(mu_);
     ++failed_jobs_;
   }
-  const std::string message = "a job of thread pool " + name_ + " threw: " + what;
+  const std::string message = "a job of thread pool " + name_ + " threw: " + *what;
   if (on_job_error_) {
     on_job_error_(message);
   } else {
