@@ -51,15 +51,36 @@ std::map<std::string, std::vector<std::string>> WindowsByService(const WindowsBy
   return out;
 }
 
+std::set<std::string> RunningServices(const std::vector<ContainerState>& observed) {
+  std::set<std::string> out;
+  for (const auto& c : observed) {
+    if (c.Running()) out.insert(c.service);
+  }
+  return out;
+}
+
+namespace {
+
+// The running services, plus every always-on name that is not a compose service (madre on the
+// host: it is this daemon).
+std::set<std::string> RunningWithMadre(const std::vector<ContainerState>& observed,
+                                       const std::set<std::string>& always_on,
+                                       const ServiceModel& model) {
+  std::set<std::string> out = RunningServices(observed);
+  for (const auto& name : always_on) {
+    if (!model.Has(name)) out.insert(name);
+  }
+  return out;
+}
+
+}  // namespace
+
 std::set<std::string> RunningAlwaysOn(const std::vector<ContainerState>& observed,
                                       const std::set<std::string>& always_on,
                                       const ServiceModel& model) {
   std::set<std::string> out;
-  for (const auto& c : observed) {
-    if (c.Running() && always_on.count(c.service)) out.insert(c.service);
-  }
-  for (const auto& name : always_on) {
-    if (!model.Has(name)) out.insert(name);
+  for (const auto& name : RunningWithMadre(observed, always_on, model)) {
+    if (always_on.count(name)) out.insert(name);
   }
   return out;
 }
@@ -68,12 +89,7 @@ SoloMadreCheck CheckSoloMadre(const std::vector<ContainerState>& observed,
                               const std::set<std::string>& always_on, const ServiceModel& model) {
   SoloMadreCheck check;
   check.expected = always_on;
-  for (const auto& c : observed) {
-    if (c.Running()) check.running.insert(c.service);
-  }
-  for (const auto& name : always_on) {
-    if (!model.Has(name)) check.running.insert(name);
-  }
+  check.running = RunningWithMadre(observed, always_on, model);
   std::set_difference(check.running.begin(), check.running.end(), check.expected.begin(),
                       check.expected.end(), std::back_inserter(check.unexpected));
   std::set_difference(check.expected.begin(), check.expected.end(), check.running.begin(),

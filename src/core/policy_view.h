@@ -26,6 +26,9 @@ const Window* ActiveWindow(const WindowsById& windows);
 // The effective services of every live window, sorted.
 std::set<std::string> ActiveServices(const WindowsById& windows);
 
+// The services with a running (or restarting) container in `observed`.
+std::set<std::string> RunningServices(const std::vector<ContainerState>& observed);
+
 // The always-on services that run, as GET /madre/power/state lists them beside the windows'
 // services (the original listed madre and redis): the always-on services with a running
 // container in `observed`, plus every always-on name that is not a compose service (madre on

@@ -4,6 +4,7 @@
 #include <set>
 
 #include "api/views.h"
+#include "core/policy_view.h"
 #include "http_api/http_common.h"
 
 namespace madre {
@@ -144,20 +145,16 @@ void WindowRoutes::ServiceOp(const HttpRequest& request, const std::optional<std
 
 json WindowRoutes::ServicePlan(const std::string& name, const std::string& op) const {
   const EngineView view = engine_.Snapshot();
-  auto running = [&view](const std::string& service) {
-    return std::any_of(
-        view.observed.begin(), view.observed.end(),
-        [&service](const ContainerState& c) { return c.service == service && c.Running(); });
-  };
+  const std::set<std::string> running = RunningServices(view.observed);
   // What the operation would do now: a start starts the service and its dependencies that do
   // not run; a stop stops the service if it runs; a restart restarts it.
   std::vector<std::string> would;
   if (op == "start") {
     for (const auto& service : DependencyClosure(view.model, {name})) {
-      if (!running(service)) would.push_back(service);
+      if (!running.count(service)) would.push_back(service);
     }
   } else if (op == "stop") {
-    if (running(name)) would.push_back(name);
+    if (running.count(name)) would.push_back(name);
   } else {
     would.push_back(name);
   }
