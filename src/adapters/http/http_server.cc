@@ -330,16 +330,36 @@ bool WantsClose(const HttpResponse& response) {
   return false;
 }
 
-// The head of an answer as bytes: status line, Server, Content-Type, the handler's extra headers
-// (without the ones the server sets itself or any holding CR/LF), Content-Length when given,
-// Connection when it differs from the version's default, and the blank line. Beast's serializer
-// is not needed for a head and a body that is one string.
-std::string SerializeHead(const HttpResponse& response, unsigned version, bool keep_alive,
-                          std::optional<std::size_t> content_length) {
+// Status line, Server, Content-Type, the handler's extra headers and Connection.
+template <class Body>
+void FillHead(const HttpResponse& response, unsigned version, bool keep_alive,
+              http::response<Body>& res) {
+  res.version(version);
+  res.result(static_cast<unsigned>(response.status));
+  res.set(http::field::server, "madre");
+  res.set(http::field::content_type, response.content_type);
+  for (const auto& [name, value] : response.headers) {
+    const std::string lower = Lower(name);
+    if (lower.empty() || HasCrLf(name) || HasCrLf(value) || lower == "content-length" ||
+        lower == "transfer-encoding" || lower == "server" || lower == "connection" ||
+        lower == "content-type") {
+      continue;
+    }
+    res.insert(name, value);
+  }
+  res.keep_alive(keep_alive);
+}
+
+// The whole answer as bytes: status line, Server, Content-Type, the handler's extra headers
+// (filtered as FillHead does), Content-Length (not for 204/304), Connection when it differs from
+// the version's default, then the body (not for HEAD, 204, 304). Beast's serializer is not
+// needed for a body that is one string.
+std::string Serialize(const HttpResponse& response, unsigned version, bool keep_alive, bool head) {
+  const bool no_body_status = response.status == 204 || response.status == 304;
   const beast::string_view reason =
       http::obsolete_reason(static_cast<http::status>(response.status));
   std::string out;
-  out.reserve(160 + (content_length ? *content_length : 0));
+  out.reserve(160 + response.body.size());
   out += version >= 11 ? "HTTP/1.1 " : "HTTP/1.0 ";
   out += std::to_string(response.status);
   out += ' ';
@@ -359,24 +379,14 @@ std::string SerializeHead(const HttpResponse& response, unsigned version, bool k
     out += value;
     out += "\r\n";
   }
-  if (content_length) {
+  if (!no_body_status) {
     out += "Content-Length: ";
-    out += std::to_string(*content_length);
+    out += std::to_string(response.body.size());
     out += "\r\n";
   }
   if (version >= 11 && !keep_alive) out += "Connection: close\r\n";
   if (version < 11 && keep_alive) out += "Connection: keep-alive\r\n";
   out += "\r\n";
-  return out;
-}
-
-// The whole answer: its head with Content-Length (not for 204/304), then the body (not for
-// HEAD, 204, 304).
-std::string Serialize(const HttpResponse& response, unsigned version, bool keep_alive, bool head) {
-  const bool no_body_status = response.status == 204 || response.status == 304;
-  std::string out =
-      SerializeHead(response, version, keep_alive,
-                    no_body_status ? std::nullopt : std::optional(response.body.size()));
   if (!head && !no_body_status) out += response.body;
   return out;
 }
@@ -385,6 +395,10 @@ std::string Serialize(const HttpResponse& response, unsigned version, bool keep_
 
 net::awaitable<void> Connection::Serve() {
   const SteadyClock::time_point accepted_at = SteadyClock::now();
+  {
+    error_code ignored;  // without it Write() takes the asynchronous path every time
+    stream_.socket().non_blocking(true, ignored);
+  }
   beast::flat_buffer buffer;
   for (bool first = true; !closing_; first = false) {
     http::request_parser<http::string_body> parser;
@@ -532,10 +546,11 @@ net::awaitable<bool> Connection::Write(HttpResponse response, unsigned version, 
   }
   const std::string bytes = Serialize(response, version, keep_alive, head);
   if (!stream_.socket().non_blocking()) {
-    error_code ignored;  // without it the write below could block the io thread
+    error_code ignored;  // set by Serve; a refused connection comes here first
     stream_.socket().non_blocking(true, ignored);
   }
-  // Most answers fit in the socket's send buffer: written at once, with no timer to arm.
+  // Most answers fit in the socket's send buffer: written at once, with no timer to arm. The
+  // socket is in non-blocking mode (Serve), so this never blocks the io thread.
   error_code ec;
   std::size_t sent = stream_.socket().write_some(net::buffer(bytes), ec);
   if (ec == net::error::would_block || ec == net::error::try_again) {
@@ -555,11 +570,11 @@ net::awaitable<bool> Connection::Write(HttpResponse response, unsigned version, 
 // the client leaves or the server stops. The connection closes afterwards.
 net::awaitable<void> Connection::Stream(HttpResponse response, unsigned version, bool head) {
   if (response.status < 200 || response.status > 599) response.status = 500;
-  const std::string head_bytes =
-      SerializeHead(response, version, /*keep_alive=*/false, /*content_length=*/std::nullopt);
+  http::response<http::empty_body> res;
+  FillHead(response, version, /*keep_alive=*/false, res);
   error_code ec;
   stream_.expires_after(ToSteady(core_.options.idle_timeout));
-  co_await net::async_write(stream_, net::buffer(head_bytes), Awaitable(ec));
+  co_await http::async_write(stream_, res, Awaitable(ec));
   if (ec || head) {
     Close();
     co_return;
