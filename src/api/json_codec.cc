@@ -223,6 +223,7 @@ json WindowToJson(const Window& window, TimePoint now) {
   }
   return json{
       {"window_id", window.id},
+      {"kind", WindowKindName(window.kind)},
       {"state", WindowStateName(window.state)},
       {"mode", window.mode},
       {"hold", window.hold},

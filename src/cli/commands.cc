@@ -337,8 +337,9 @@ void RegisterCommands(CLI::App& app, int* exit_code, CommandEnv env) {
                     "how long to wait for readiness (default 60s)")
         ->check(DurationValidator());
     sub->add_option("--startup-wait", args->startup_wait,
-                    "how long preflight waits while madre's start-up reconcile runs "
-                    "(GET /health \"ready\": false), printing progress; then the run fails "
+                    "how long preflight waits for madre to answer and while its start-up "
+                    "reconcile runs (GET /health \"ready\": false), printing progress; then "
+                    "the run fails "
                     "(default 60s; 0: do not wait)")
         ->check(DurationValidator());
     sub->add_option("--cpu-threshold", args->cpu_threshold,

@@ -210,7 +210,8 @@ TEST_F(CommandsTest, TablesForStatusWindowsAndServices) {
   EXPECT_EQ(Run({"status"}), kExitOk);
   EXPECT_EQ(Run({"windows", "--history", "--limit", "5"}), kExitOk);
   EXPECT_THAT(world_.out.str(), HasSubstr("SERVICE  STATE    HEALTH   RESTARTS  WINDOWS"));
-  EXPECT_THAT(world_.out.str(), HasSubstr("ID  STATE  MODE  SERVICES       TTL LEFT  REASON"));
+  EXPECT_THAT(world_.out.str(),
+              HasSubstr("ID  KIND  STATE  MODE  SERVICES       TTL LEFT  REASON"));
   EXPECT_THAT(world_.out.str(), HasSubstr("History (newest first)"));
   EXPECT_EQ(world_.madre->calls.back().path, "/madre/power/windows/status?limit=5");
 }

@@ -194,16 +194,24 @@ PhaseResult ConductorRun::Preflight() {
   ApiResponse health, solo;
   for (;;) {
     health = Get("/health");
-    if (!health.ok()) {
+    // Not listening yet (the conductor started right after `madre serve`): wait for it too.
+    const bool no_connect = !health.ok() && health.exit_code == kExitNoConnect;
+    if (!health.ok() && (!no_connect || Now() >= deadline)) {
       abort_exit_code_ = health.exit_code == kExitNoConnect || health.exit_code == kExitTimeout
                              ? health.exit_code
                              : kExitError;
-      return Outcome(PhaseStatus::kError, "madre /health: " + HttpFailure(health));
+      const std::string waited =
+          no_connect && options_.startup_wait > Duration::zero()
+              ? " (waited " + FormatHumanDuration(options_.startup_wait) + ", --startup-wait)"
+              : "";
+      return Outcome(PhaseStatus::kError, "madre /health: " + HttpFailure(health) + waited);
     }
     // An older madre has no "ready": it counts as ready.
     std::string starting;
-    if (health.body.is_object() && health.body.contains("ready") &&
-        health.body["ready"].is_boolean() && !health.body["ready"].get<bool>()) {
+    if (no_connect) {
+      starting = "not answering yet: " + HttpFailure(health);
+    } else if (health.body.is_object() && health.body.contains("ready") &&
+               health.body["ready"].is_boolean() && !health.body["ready"].get<bool>()) {
       starting = "GET /health says \"ready\": false";
     } else {
       solo = Get("/madre/power/policy/solo_madre/status");
@@ -221,7 +229,8 @@ PhaseResult ConductorRun::Preflight() {
                          "--startup-wait");
     }
     if (deps_.progress && (!next_note || now >= *next_note)) {
-      deps_.progress(std::string("[") + kPreflight + "] waiting for madre's start-up reconcile (" +
+      deps_.progress(std::string("[") + kPreflight + "] waiting for madre" +
+                     (no_connect ? " to answer" : "'s start-up reconcile") + " (" +
                      FormatSeconds(now - start) + " of " +
                      FormatHumanDuration(options_.startup_wait) + ")...");
       next_note = now + options_.startup_progress_every;

@@ -347,6 +347,10 @@ TEST_F(ConductorTest, CannotReachMadreIsExitEightAndNothingIsOpened) {
   ConductorReport report = Run();
   EXPECT_EQ(report.exit_code, kExitNoConnect);
   EXPECT_EQ(Phase(report, "preflight").status, PhaseStatus::kError);
+  EXPECT_EQ(Phase(report, "preflight").elapsed_ms, 60000) << "--startup-wait bounds the wait";
+  EXPECT_THAT(Phase(report, "preflight").detail, HasSubstr("cannot connect"));
+  EXPECT_THAT(Phase(report, "preflight").detail, HasSubstr("--startup-wait"));
+  EXPECT_THAT(progress_, HasSubstr("[preflight] waiting for madre to answer (0.0s of 1m)..."));
   EXPECT_EQ(report.phases.size(), 8u);
   EXPECT_THAT(madre_.CallsTo("POST", "/madre/power/windows/open"), IsEmpty());
   EXPECT_TRUE(std::filesystem::exists(report.run_dir / "CONDUCTOR_RUN_LOG.md"));
@@ -395,6 +399,21 @@ TEST_F(ConductorTest, PreflightWaitsForTheStartUpReconcileWithProgressThenGoesOn
   EXPECT_THAT(progress_, HasSubstr("(5.0s of 1m)..."));
   EXPECT_EQ(report.exit_code, kExitOk) << RenderConductorSummary(report);
   EXPECT_EQ(report.overall, "ok");
+}
+
+TEST_F(ConductorTest, AMadreThatStartsListeningDuringTheWaitIsWaitedFor) {
+  madre_.Clear("GET", "/health");
+  for (int i = 0; i < 3; ++i) {
+    madre_.On("GET", "/health",
+              Status::Unavailable("cannot connect to madre at http://127.0.0.1:8001"));
+  }
+  madre_.OnJson("GET", "/health", 200, HealthAnswer(false));
+  madre_.OnJson("GET", "/health", 200, HealthAnswer(true));
+  ConductorReport report = Run();
+  const PhaseResult& preflight = Phase(report, "preflight");
+  EXPECT_EQ(preflight.status, PhaseStatus::kOk) << preflight.detail;
+  EXPECT_EQ(preflight.elapsed_ms, 2000);  // 4 polls 500 ms apart
+  EXPECT_EQ(report.exit_code, kExitOk) << RenderConductorSummary(report);
 }
 
 TEST_F(ConductorTest, AStartUpReconcileLongerThanTheWaitFailsPreflightClearly) {

@@ -91,12 +91,12 @@ std::string RenderWindowsTable(const json& windows) {
   std::vector<std::vector<std::string>> rows;
   if (windows.is_array()) {
     for (const json& w : windows) {
-      rows.push_back({OrDash(Str(w, "window_id")), OrDash(Str(w, "state")), Mode(w),
-                      JoinOrDash(StrList(w, "services"), ","), TtlLeft(w),
+      rows.push_back({OrDash(Str(w, "window_id")), OrDash(Str(w, "kind")), OrDash(Str(w, "state")),
+                      Mode(w), JoinOrDash(StrList(w, "services"), ","), TtlLeft(w),
                       Cut(OrDash(Str(w, "reason")), 40)});
     }
   }
-  return RenderTable({"ID", "STATE", "MODE", "SERVICES", "TTL LEFT", "REASON"}, rows);
+  return RenderTable({"ID", "KIND", "STATE", "MODE", "SERVICES", "TTL LEFT", "REASON"}, rows);
 }
 
 std::string RenderWindowsStatus(const json& body, bool history) {

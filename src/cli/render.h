@@ -18,7 +18,7 @@ std::string RenderTable(const std::vector<std::string>& headers,
 // "4m30s", "hold" (held window without deadline), "-" (unknown or ended).
 std::string TtlLeft(const nlohmann::json& window);
 
-// ID, STATE, MODE, SERVICES, TTL LEFT, REASON for an array of window objects.
+// ID, KIND, STATE, MODE, SERVICES, TTL LEFT, REASON for an array of window objects.
 std::string RenderWindowsTable(const nlohmann::json& windows);
 // GET /madre/power/windows/status: open windows, and the history when asked.
 std::string RenderWindowsStatus(const nlohmann::json& body, bool history);

@@ -12,7 +12,7 @@ using ::testing::Not;
 
 json SampleWindow() {
   return json::parse(R"({
-    "window_id": "w-7f3a", "state": "open", "mode": "ttl", "hold": false,
+    "window_id": "w-7f3a", "kind": "client", "state": "open", "mode": "ttl", "hold": false,
     "services": ["hermes", "switch"], "effective_services": ["switch", "hermes"],
     "reason": "deploy check", "created_at": "2026-11-24T10:00:00.000000Z",
     "opened_at": "2026-11-24T10:00:03.500000Z", "deadline": "2026-11-24T10:05:03.500000Z",
@@ -57,11 +57,12 @@ TEST(RenderTest, WindowsTableHasTheDocumentedColumns) {
   hold["hold"] = true;
   hold["mode"] = "hold";
   hold["ttl_remaining_sec"] = nullptr;
+  hold["kind"] = "service_hold";
   std::vector<std::string> lines = Lines(RenderWindowsTable(json::array({SampleWindow(), hold})));
   ASSERT_EQ(lines.size(), 3u);
-  EXPECT_EQ(lines[0], "ID      STATE  MODE  SERVICES       TTL LEFT  REASON");
-  EXPECT_EQ(lines[1], "w-7f3a  open   ttl   hermes,switch  4m30s     deploy check");
-  EXPECT_EQ(lines[2], "w-2     open   hold  hermes,switch  hold      deploy check");
+  EXPECT_EQ(lines[0], "ID      KIND          STATE  MODE  SERVICES       TTL LEFT  REASON");
+  EXPECT_EQ(lines[1], "w-7f3a  client        open   ttl   hermes,switch  4m30s     deploy check");
+  EXPECT_EQ(lines[2], "w-2     service_hold  open   hold  hermes,switch  hold      deploy check");
 }
 
 TEST(RenderTest, WindowsStatusShowsHistoryOnlyWhenAsked) {

@@ -61,6 +61,25 @@ const char* ServicePhaseName(ServicePhase phase) {
   return "unknown";
 }
 
+const char* ExternalStartName(ExternalStart mode) {
+  switch (mode) {
+    case ExternalStart::kStop:
+      return "stop";
+    case ExternalStart::kAdopt:
+      return "adopt";
+    case ExternalStart::kIgnore:
+      return "ignore";
+  }
+  return "stop";
+}
+
+std::optional<ExternalStart> ParseExternalStart(const std::string& text) {
+  for (ExternalStart m : {ExternalStart::kStop, ExternalStart::kAdopt, ExternalStart::kIgnore}) {
+    if (text == ExternalStartName(m)) return m;
+  }
+  return std::nullopt;
+}
+
 ServiceState ServiceStateOf(const ServiceTrack& track) {
   if (track.crashloop) return ServiceState::kCrashloop;
   switch (track.phase) {
@@ -113,9 +132,12 @@ Status Planner::CheckOpen(const OpenRequest& request) const {
     return Status::InvalidArgument("ttl_sec must be between 0 and " +
                                    std::to_string(config_.max_ttl_sec));
   }
+  // Service holds and adopted services do not take window slots.
   int live = 0;
-  for (const auto& [id, window] : windows_) live += window.Live() ? 1 : 0;
-  if (live >= config_.max_concurrent) {
+  for (const auto& [id, window] : windows_) {
+    live += window.Live() && window.kind == WindowKind::kClient ? 1 : 0;
+  }
+  if (request.kind == WindowKind::kClient && live >= config_.max_concurrent) {
     return Status::FailedPrecondition("window limit reached: " + std::to_string(live) + " of " +
                                       std::to_string(config_.max_concurrent) +
                                       " windows open (VX11_POWER_WINDOWS_MAX_CONCURRENT)");
@@ -128,6 +150,7 @@ Result<Window> Planner::PreviewOpen(const OpenRequest& request, const std::strin
   RETURN_IF_ERROR(CheckOpen(request));
   Window window;
   window.id = id;
+  window.kind = request.kind;
   window.services = request.services;
   std::sort(window.services.begin(), window.services.end());
   window.services.erase(std::unique(window.services.begin(), window.services.end()),
@@ -157,6 +180,7 @@ Result<Window> Planner::Open(const OpenRequest& request, const std::string& id, 
       track.failures = 0;
       track.gave_up = false;
     }
+    track.external = false;  // a window takes it: released when that window ends
     // Running but not healthy yet (started by hand a moment ago): wait for it to be ready.
     if (track.phase == ServicePhase::kRunning && track.observed &&
         (track.observed->health == "starting" || track.observed->health == "unhealthy")) {
@@ -172,7 +196,7 @@ Result<Window> Planner::Open(const OpenRequest& request, const std::string& id, 
 Result<std::string> Planner::SoleLiveWindow() const {
   std::vector<std::string> live;
   for (const auto& [id, window] : windows_) {
-    if (window.Live()) live.push_back(id);
+    if (window.Live() && window.kind == WindowKind::kClient) live.push_back(id);
   }
   if (live.empty()) return Status::NotFound("No active window");
   if (live.size() > 1) {
@@ -306,6 +330,7 @@ Status Planner::StopService(const std::string& service, TimePoint now) {
   track.not_before.reset();
   track.failures = 0;
   track.gave_up = false;
+  track.external = false;
   Settle(ActorKind::kService, now);
   return Status::Ok();
 }
@@ -323,6 +348,7 @@ Result<std::int64_t> Planner::RestartService(const std::string& service, TimePoi
 
 std::int64_t Planner::ApplySoloMadre(TimePoint now) {
   for (auto& [name, track] : services_) {  // a fresh start for services madre gave up on
+    track.external = false;                // everything outside the always-on set stops
     if (!track.gave_up) continue;
     track.gave_up = false;
     track.failures = 0;
@@ -415,7 +441,7 @@ void Planner::Converge(const Actor& actor, TimePoint now, bool stop_paused) {
         break;
       case ServicePhase::kRunning:
         if (!wanted) {
-          to_stop.insert(name);
+          if (!track.external) to_stop.insert(name);
         } else if (verify_ready_.count(name)) {
           to_start.insert(name);
         }
@@ -478,13 +504,14 @@ void Planner::Converge(const Actor& actor, TimePoint now, bool stop_paused) {
 
 void Planner::ApplyObservation(const std::vector<ContainerState>& observed,
                                std::int64_t listing_action, const std::vector<std::string>& own,
-                               TimePoint /*now*/) {
+                               TimePoint now) {
   std::map<std::string, const ContainerState*> by_service;
   for (const auto& container : observed) {
     const ContainerState*& slot = by_service[container.service];
     // With several containers (scale), a running one represents the service.
     if (!slot || (!slot->Running() && container.Running())) slot = &container;
   }
+  std::vector<std::string> started_outside;  // seen starting, not by madre
   for (auto& [name, track] : services_) {
     // Taken before this service's last action result was applied: it may show the service as
     // it was before that action, and would undo the action's outcome.
@@ -508,13 +535,18 @@ void Planner::ApplyObservation(const std::vector<ContainerState>& observed,
     if (track.phase == ServicePhase::kFailed && !(running && config_.always_on.count(name)))
       continue;
     if (running) {
+      if (track.phase == ServicePhase::kStopped || track.phase == ServicePhase::kUnknown) {
+        started_outside.push_back(name);
+      }
       track.phase = ServicePhase::kRunning;
       if (!track.crashloop) track.error.clear();
     } else {
       track.phase = ServicePhase::kStopped;
+      track.external = false;
     }
   }
   observed_once_ = true;
+  OnExternalStarts(started_outside, now);
   // The project-wide cache keeps the newest listing: one that came with an action's result is
   // as new as that result; a plain observe's is as new as its dispatch.
   const std::int64_t mark = own.empty() ? listing_action : next_action_id_;
@@ -604,6 +636,69 @@ void Planner::OnActionDone(const ActionResult& result, TimePoint now) {
       }
     }
   }
+}
+
+void Planner::OnExternalStarts(const std::vector<std::string>& services, TimePoint now) {
+  for (const auto& name : services) {
+    if (IsWanted(name)) continue;  // a window or the always-on set has it
+    // A closing window is stopping it (or a window restored in `closing` will): SPEC §6.
+    const bool closing = std::any_of(windows_.begin(), windows_.end(), [&name](const auto& w) {
+      return w.second.state == WindowState::kClosing && Contains(w.second.effective_services, name);
+    });
+    if (closing) continue;
+    switch (config_.external_start) {
+      case ExternalStart::kStop:
+        break;  // Converge stops it: nothing wants it
+      case ExternalStart::kIgnore:
+        services_[name].external = true;
+        break;
+      case ExternalStart::kAdopt:
+        Adopt(name, now);
+        break;
+    }
+  }
+}
+
+std::string Planner::NewWindowId() {
+  for (;;) {
+    std::string id = config_.new_window_id ? config_.new_window_id()
+                                           : "adopted-" + std::to_string(next_adopted_++);
+    if (!windows_.count(id)) return id;
+  }
+}
+
+void Planner::Adopt(const std::string& service, TimePoint now) {
+  Window window;
+  window.id = NewWindowId();
+  window.kind = WindowKind::kAdopted;
+  window.state = WindowState::kOpen;
+  window.services = {service};
+  window.effective_services = {service};  // the service alone: its dependencies are not taken
+  window.reason = "external_start";
+  window.actor = "external";
+  window.created_at = now;
+  window.opened_at = now;
+  if (config_.external_start_ttl_sec > 0) {
+    window.mode = "ttl";
+    window.ttl_sec = config_.external_start_ttl_sec;
+    window.deadline = now + Seconds(config_.external_start_ttl_sec);
+  } else {
+    window.mode = "hold";
+    window.hold = true;
+  }
+  ServiceStatus& status = window.services_status[service];
+  status.state = ServiceState::kRunning;
+  CopyObserved(services_[service], status);
+  const std::string id = window.id;
+  windows_[id] = std::move(window);
+  MarkChanged(id);
+  adopted_.push_back(id);
+}
+
+std::vector<std::string> Planner::TakeAdopted() {
+  std::vector<std::string> out;
+  out.swap(adopted_);
+  return out;
 }
 
 void Planner::RecordFailure(ServiceTrack& track, TimePoint now) {

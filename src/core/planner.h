@@ -11,6 +11,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <optional>
 #include <set>
@@ -25,6 +26,17 @@
 
 namespace madre {
 
+// What madre does with a service started outside madre (VX11_EXTERNAL_START): a container of a
+// service that nothing wants (no live window, not always-on) seen to start, or found running at
+// madre's start, that madre did not start itself and that no closing window is stopping.
+enum class ExternalStart {
+  kStop,    // stop it (nothing wants it)
+  kAdopt,   // give it a window of its own (WindowKind::kAdopted) with external_start_ttl_sec
+  kIgnore,  // leave it running until it stops or a window takes it
+};
+const char* ExternalStartName(ExternalStart mode);
+std::optional<ExternalStart> ParseExternalStart(const std::string& text);
+
 struct PlannerConfig {
   std::set<std::string> always_on;  // may hold names that are not compose services ("madre")
   std::set<std::string> allowlist;  // services a window may name
@@ -37,6 +49,10 @@ struct PlannerConfig {
   Duration retry_backoff = Seconds(5);
   Duration retry_backoff_max = Seconds(300);
   int retry_limit = 8;
+  ExternalStart external_start = ExternalStart::kStop;
+  std::int64_t external_start_ttl_sec = 300;  // an adopted service's TTL; 0: held until closed
+  // Ids for the windows the planner creates itself (adopted services); empty: "adopted-<n>".
+  std::function<std::string()> new_window_id;
 };
 
 struct OpenRequest {
@@ -46,6 +62,7 @@ struct OpenRequest {
   std::string reason = "manual";
   std::string actor;
   bool skip_health = false;
+  WindowKind kind = WindowKind::kClient;  // only client windows count against max_concurrent
 };
 
 enum class ActionKind { kStart, kStop, kRestart, kObserve };
@@ -91,6 +108,9 @@ struct ServiceTrack {
   // dispatched, before that result) may predate the result and is ignored for this service.
   std::int64_t result_mark = 0;
   int failures = 0;  // failed actions in a row; a success resets it
+  // Started outside madre and left running (ExternalStart::kIgnore): not stopped although
+  // nothing wants it, until it is seen stopped, a window takes it or solo_madre/apply runs.
+  bool external = false;
   // `failures` reached PlannerConfig::retry_limit: phase `failed`, no automatic action any
   // more. Cleared by a success, by an observation showing what is wanted (stopped by hand),
   // by a command that names the service (open, service stop) and by ApplySoloMadre.
@@ -121,8 +141,8 @@ class Planner {
   // restored in `closing` (the closer is not stored): ttl, solo_madre or service by its close
   // reason, else madre.
   Actor ClosedBy(const std::string& id) const;
-  // The one live window, for a close without an id: kNotFound when none,
-  // kFailedPrecondition when several.
+  // The one live client window, for a close without an id: kNotFound when none,
+  // kFailedPrecondition when several. Service holds and adopted windows are never chosen.
   Result<std::string> SoleLiveWindow() const;
   Result<Window> SetHold(const std::string& id, bool hold, TimePoint now);
   Result<Window> Extend(const std::string& id, std::int64_t ttl_sec, TimePoint now);
@@ -150,6 +170,9 @@ class Planner {
 
   // --- Output, drained by the caller in a stable order. ---
   std::vector<Action> TakeActions();
+  // Windows the planner created for services started outside madre (ExternalStart::kAdopt)
+  // since the last call, by id (to audit once they are persisted).
+  std::vector<std::string> TakeAdopted();
   // Windows changed since the last call (to persist before acknowledging). A terminal window
   // stays in the planner until the caller reports it saved (WindowSaved).
   std::vector<Window> TakeChangedWindows();
@@ -203,6 +226,11 @@ class Planner {
   // services, whose results it carries and for which the listing is always current.
   void ApplyObservation(const std::vector<ContainerState>& observed, std::int64_t listing_action,
                         const std::vector<std::string>& own, TimePoint now);
+  // Services that the observation showed starting while nothing wants them and madre did not
+  // start them: adopted, ignored or left to Converge to stop (PlannerConfig::external_start).
+  void OnExternalStarts(const std::vector<std::string>& services, TimePoint now);
+  void Adopt(const std::string& service, TimePoint now);
+  std::string NewWindowId();
   // Books a failed action on `track`: back-off, or give up after retry_limit failures.
   void RecordFailure(ServiceTrack& track, TimePoint now);
 
@@ -229,6 +257,8 @@ class Planner {
   std::set<std::string> verify_ready_;
   std::optional<TimePoint> next_resync_;
   std::map<std::string, Actor> closed_by_;  // window id -> who closed it (see ClosedBy)
+  std::vector<std::string> adopted_;        // see TakeAdopted
+  std::int64_t next_adopted_ = 1;           // "adopted-<n>" ids without new_window_id
 };
 
 }  // namespace madre

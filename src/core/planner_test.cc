@@ -670,5 +670,147 @@ TEST(PlannerResyncTest, ObservesPeriodicallyOnceObserved) {
   EXPECT_EQ(actions[0].actor.kind, ActorKind::kReconcile);
 }
 
+TEST(PlannerKindsTest, ServiceHoldsTakeNoWindowSlotAndAreNeverTheWindowACloseWithoutIdPicks) {
+  Planner planner(Config(1), Model());
+  OpenRequest hold;
+  hold.services = {"api"};
+  hold.kind = WindowKind::kServiceHold;
+  ASSERT_TRUE(planner.Open(hold, "h1", kT0).ok());
+  hold.services = {"worker"};
+  ASSERT_TRUE(planner.Open(hold, "h2", kT0).ok()) << "a second hold needs no slot either";
+  EXPECT_EQ(planner.SoleLiveWindow().code(), StatusCode::kNotFound)
+      << "a close without an id never picks a service hold";
+  OpenRequest client;
+  client.services = {"web"};
+  client.ttl_sec = 60;
+  Result<Window> window = planner.Open(client, "w1", kT0);
+  ASSERT_TRUE(window.ok()) << window.status().ToString();
+  EXPECT_EQ(window->kind, WindowKind::kClient);
+  EXPECT_EQ(planner.FindWindow("h1")->kind, WindowKind::kServiceHold);
+  EXPECT_EQ(planner.Open(client, "w2", kT0).code(), StatusCode::kFailedPrecondition)
+      << "the one client slot is taken";
+  Result<std::string> sole = planner.SoleLiveWindow();
+  ASSERT_TRUE(sole.ok());
+  EXPECT_EQ(*sole, "w1");
+}
+
+class PlannerExternalStartTest : public ::testing::Test {
+ protected:
+  Planner Make(ExternalStart mode, std::int64_t ttl = 300) {
+    PlannerConfig config = Config();
+    config.external_start = mode;
+    config.external_start_ttl_sec = ttl;
+    int n = 0;
+    config.new_window_id = [n]() mutable { return "x" + std::to_string(++n); };
+    return Planner(config, Model());
+  }
+  // Answers an observe of `planner` with `running` at `now`.
+  static void Observe(Planner& planner, std::vector<std::string> running, TimePoint now) {
+    const std::int64_t id = planner.RequestObserve(ActorKind::kReconcile);
+    planner.TakeActions();
+    ActionResult result{id, Status::Ok(), {}, {}, true};
+    for (auto& s : running) result.observed.push_back(Running(s));
+    planner.OnActionDone(result, now);
+  }
+  static std::vector<Action> Stops(std::vector<Action> actions) {
+    std::erase_if(actions, [](const Action& a) { return a.kind != ActionKind::kStop; });
+    return actions;
+  }
+};
+
+TEST_F(PlannerExternalStartTest, AdoptGivesAServiceStartedByHandAWindowThatStopsItAtItsTtl) {
+  Planner planner = Make(ExternalStart::kAdopt, 300);
+  Observe(planner, {"redis"}, kT0);
+  planner.TakeActions();
+  Observe(planner, {"redis", "api"}, kT0 + Seconds(5));  // docker compose up -d api
+  EXPECT_THAT(Stops(planner.TakeActions()), IsEmpty()) << "adopted, not stopped";
+  EXPECT_THAT(planner.TakeAdopted(), ElementsAre("x1"));
+  const Window* adopted = planner.FindWindow("x1");
+  ASSERT_NE(adopted, nullptr);
+  EXPECT_EQ(adopted->kind, WindowKind::kAdopted);
+  EXPECT_EQ(adopted->state, WindowState::kOpen);
+  EXPECT_EQ(adopted->actor, "external");
+  EXPECT_THAT(adopted->effective_services, ElementsAre("api"))
+      << "the service alone, not its dependencies";
+  EXPECT_EQ(adopted->deadline, kT0 + Seconds(305));
+  EXPECT_THAT(adopted->services_started, IsEmpty()) << "madre did not start it";
+  EXPECT_EQ(planner.SoleLiveWindow().code(), StatusCode::kNotFound);
+  // A later listing that still shows it running adopts nothing more.
+  Observe(planner, {"redis", "api"}, kT0 + Seconds(6));
+  EXPECT_THAT(planner.TakeAdopted(), IsEmpty());
+  planner.Advance(kT0 + Seconds(305));
+  auto stops = Stops(planner.TakeActions());
+  ASSERT_EQ(stops.size(), 1u);
+  EXPECT_THAT(stops[0].services, ElementsAre("api"));
+  EXPECT_THAT(stops[0].window_ids, ElementsAre("x1"));
+  EXPECT_EQ(stops[0].actor.kind, ActorKind::kTtl);
+}
+
+TEST_F(PlannerExternalStartTest, AdoptAtStartUpButAClosingWindowsServiceIsStillStopped) {
+  Planner planner = Make(ExternalStart::kAdopt);
+  Window closing;
+  closing.id = "old";
+  closing.state = WindowState::kOpen;
+  closing.services = {"worker"};
+  closing.effective_services = {"api", "worker"};
+  closing.ttl_sec = 10;
+  closing.deadline = kT0 - Seconds(1);  // expired while madre was down: restored closing
+  planner.Restore({closing}, kT0);
+  Observe(planner, {"redis", "db", "api", "worker"}, kT0);
+  // db runs, nothing recorded holds it: found running at start-up, adopted.
+  EXPECT_THAT(planner.TakeAdopted(), ElementsAre("x1"));
+  EXPECT_THAT(planner.FindWindow("x1")->services, ElementsAre("db"));
+  auto stops = Stops(planner.TakeActions());
+  ASSERT_EQ(stops.size(), 1u);
+  EXPECT_THAT(stops[0].services, ElementsAre("worker", "api"));
+}
+
+TEST_F(PlannerExternalStartTest, StopStopsAServiceStartedByHand) {
+  Planner planner = Make(ExternalStart::kStop);
+  Observe(planner, {"redis"}, kT0);
+  planner.TakeActions();
+  Observe(planner, {"redis", "api"}, kT0 + Seconds(1));
+  EXPECT_THAT(planner.TakeAdopted(), IsEmpty());
+  auto stops = Stops(planner.TakeActions());
+  ASSERT_EQ(stops.size(), 1u);
+  EXPECT_THAT(stops[0].services, ElementsAre("api"));
+}
+
+TEST_F(PlannerExternalStartTest, IgnoreLeavesItRunningUntilSoloMadreApplies) {
+  Planner planner = Make(ExternalStart::kIgnore);
+  Observe(planner, {"redis"}, kT0);
+  planner.TakeActions();
+  Observe(planner, {"redis", "api"}, kT0 + Seconds(1));
+  EXPECT_THAT(planner.TakeAdopted(), IsEmpty());
+  EXPECT_THAT(Stops(planner.TakeActions()), IsEmpty());
+  planner.Advance(kT0 + Seconds(60));
+  EXPECT_THAT(Stops(planner.TakeActions()), IsEmpty()) << "still left alone";
+  planner.ApplySoloMadre(kT0 + Seconds(61));
+  auto stops = Stops(planner.TakeActions());
+  ASSERT_EQ(stops.size(), 1u);
+  EXPECT_THAT(stops[0].services, ElementsAre("api"));
+}
+
+TEST_F(PlannerExternalStartTest, WhatMadreStartsOrAWindowWantsIsNeverAdopted) {
+  Planner planner = Make(ExternalStart::kAdopt);
+  Observe(planner, {"redis"}, kT0);
+  planner.TakeActions();
+  OpenRequest request;
+  request.services = {"api"};
+  request.ttl_sec = 60;
+  ASSERT_TRUE(planner.Open(request, "w1", kT0).ok());
+  auto actions = planner.TakeActions();
+  ASSERT_EQ(actions.size(), 1u);
+  // The start's own listing shows api and db running: madre started them.
+  ActionResult result{actions[0].id, Status::Ok(), {{"db", true, ""}, {"api", true, ""}}, {}, true};
+  result.observed = {Running("redis"), Running("db"), Running("api")};
+  planner.OnActionDone(result, kT0 + Seconds(1));
+  EXPECT_THAT(planner.TakeAdopted(), IsEmpty());
+  // Closed by its client: its stops are madre's, and a listing taken meanwhile adopts nothing.
+  ASSERT_TRUE(planner.Close("w1", CloseReason::kManualClose, kT0 + Seconds(2)).ok());
+  Observe(planner, {"redis", "db", "api"}, kT0 + Seconds(2));
+  EXPECT_THAT(planner.TakeAdopted(), IsEmpty());
+}
+
 }  // namespace
 }  // namespace madre

@@ -12,7 +12,7 @@ const char* PolicyName(const WindowsById& windows) {
 const Window* ActiveWindow(const WindowsById& windows) {
   const Window* active = nullptr;
   for (const auto& [id, window] : windows) {
-    if (!window.Live()) continue;
+    if (!window.Live() || window.kind != WindowKind::kClient) continue;
     if (!active || window.created_at > active->created_at) active = &window;
   }
   return active;

@@ -20,7 +20,8 @@ using WindowsById = std::map<std::string, Window>;
 // window has closed. "windowed" or "solo_madre".
 const char* PolicyName(const WindowsById& windows);
 
-// The newest live window (by created_at; on a tie the first by id), null when none is live.
+// The newest live client window (by created_at; on a tie the first by id), null when none is
+// live. Service holds and adopted services are never "the" window (WindowKind).
 const Window* ActiveWindow(const WindowsById& windows);
 
 // The effective services of every live window, sorted.

@@ -84,4 +84,23 @@ std::optional<CloseReason> ParseCloseReason(const std::string& text) {
   return std::nullopt;
 }
 
+const char* WindowKindName(WindowKind kind) {
+  switch (kind) {
+    case WindowKind::kClient:
+      return "client";
+    case WindowKind::kServiceHold:
+      return "service_hold";
+    case WindowKind::kAdopted:
+      return "adopted";
+  }
+  return "client";
+}
+
+std::optional<WindowKind> ParseWindowKind(std::string_view text) {
+  for (WindowKind k : {WindowKind::kClient, WindowKind::kServiceHold, WindowKind::kAdopted}) {
+    if (text == WindowKindName(k)) return k;
+  }
+  return std::nullopt;
+}
+
 }  // namespace madre

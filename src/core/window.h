@@ -21,9 +21,17 @@ enum class CloseReason {
   kServiceStopped
 };
 
+// Who a window is for. Only client windows count against VX11_POWER_WINDOWS_MAX_CONCURRENT, are
+// chosen by a close without an id, and are /state's `window_id` (the original clients' one
+// window); a service hold (service/{name}/start) and an adopted service (started outside madre,
+// VX11_EXTERNAL_START=adopt) are windows of their own kinds beside it.
+enum class WindowKind { kClient, kServiceHold, kAdopted };
+
 const char* WindowStateName(WindowState state);
 std::optional<WindowState> ParseWindowState(const std::string& text);
 const char* CloseReasonName(CloseReason reason);  // "" for kNone
+const char* WindowKindName(WindowKind kind);      // client, service_hold, adopted
+std::optional<WindowKind> ParseWindowKind(std::string_view text);
 std::optional<CloseReason> ParseCloseReason(const std::string& text);
 
 // Where a service stands inside a window (ServiceStatus::state). The wire and storage strings
@@ -58,6 +66,7 @@ struct ServiceStatus {
 
 struct Window {
   std::string id;
+  WindowKind kind = WindowKind::kClient;
   WindowState state = WindowState::kOpening;
   bool hold = false;
   std::string mode = "ttl";           // "ttl" | "hold" (as requested)

@@ -15,6 +15,7 @@
 #include <sstream>
 
 #include "base/text.h"
+#include "core/intent.h"
 
 namespace madre {
 
@@ -186,6 +187,31 @@ std::set<std::string> ToSet(const std::vector<std::string>& items) {
   return std::set<std::string>(items.begin(), items.end());
 }
 
+Result<std::set<std::string>> ParseIntentSources(const std::string& name,
+                                                 const std::vector<std::string>& values) {
+  for (const auto& v : values) {
+    if (!IsValidIntentWord(v)) {
+      return Status::InvalidArgument(name + ": \"" + v + "\" is not a source name (1 to 64 of " +
+                                     "[A-Za-z0-9_.:-])");
+    }
+  }
+  return std::set<std::string>(values.begin(), values.end());
+}
+
+std::set<std::string> LowerSet(const std::vector<std::string>& values) {
+  std::set<std::string> out;
+  for (std::string v : values) {
+    for (char& ch : v) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+    out.insert(v);
+  }
+  return out;
+}
+
+Status CheckExternalStart(const std::string& name, const std::string& value) {
+  if (value == "adopt" || value == "stop" || value == "ignore") return Status::Ok();
+  return Status::InvalidArgument(name + "=" + value + " must be adopt, stop or ignore");
+}
+
 Status CheckLogLevel(const std::string& name, const std::string& level) {
   static const std::set<std::string> kLevels = {"TRACE", "DEBUG", "INFO",     "WARNING",
                                                 "WARN",  "ERROR", "CRITICAL", "OFF"};
@@ -257,6 +283,23 @@ Status ApplyEnv(const EnvLookup& env, DaemonConfig& c) {
     ASSIGN_OR_RETURN(c.compat_open_wait_sec,
                      ParseIntSetting("VX11_COMPAT_OPEN_WAIT_SEC", *v, 0, 3600));
   }
+  if (auto v = get("VX11_EXTERNAL_START")) {
+    RETURN_IF_ERROR(CheckExternalStart("VX11_EXTERNAL_START", *v));
+    c.external_start = *v;
+  }
+  if (auto v = get("VX11_EXTERNAL_START_TTL_SEC")) {
+    ASSIGN_OR_RETURN(c.external_start_ttl_sec,
+                     ParseIntSetting("VX11_EXTERNAL_START_TTL_SEC", *v, 0, 7 * 24 * 3600));
+  }
+  if (auto v = get("VX11_INTENT_OPEN_SOURCES")) {
+    ASSIGN_OR_RETURN(c.intent_open_sources,
+                     ParseIntentSources("VX11_INTENT_OPEN_SOURCES", SplitList(*v)));
+  }
+  if (auto v = get("VX11_UI_HOSTS")) c.ui_hosts = LowerSet(SplitList(*v));
+  if (auto v = get("VX11_SERVICE_HOLD_TTL_SEC")) {
+    ASSIGN_OR_RETURN(c.service_hold_ttl_sec,
+                     ParseIntSetting("VX11_SERVICE_HOLD_TTL_SEC", *v, 0, 7 * 24 * 3600));
+  }
   if (auto v = get("VX11_HEALTH_TIMEOUT_SEC")) {
     ASSIGN_OR_RETURN(c.health_timeout_sec, ParseIntSetting("VX11_HEALTH_TIMEOUT_SEC", *v, 1, 3600));
   }
@@ -326,6 +369,11 @@ Status ApplyToml(std::string_view text, const std::string& origin, DaemonConfig&
                                                "resync_sec",
                                                "health_timeout_sec",
                                                "compat_open_wait_sec",
+                                               "external_start",
+                                               "external_start_ttl_sec",
+                                               "service_hold_ttl_sec",
+                                               "intent_open_sources",
+                                               "ui_hosts",
                                                "crashloop_action",
                                                "throttle_cpu_pct",
                                                "throttle_mode",
@@ -410,6 +458,21 @@ Status ApplyToml(std::string_view text, const std::string& origin, DaemonConfig&
   RETURN_IF_ERROR(integer("resync_sec", 0, 86400, c.resync_sec));
   RETURN_IF_ERROR(integer("health_timeout_sec", 1, 3600, c.health_timeout_sec));
   RETURN_IF_ERROR(integer("compat_open_wait_sec", 0, 3600, c.compat_open_wait_sec));
+  std::string external = c.external_start;
+  RETURN_IF_ERROR(str("external_start", [&](const std::string& v) { external = v; }));
+  RETURN_IF_ERROR(CheckExternalStart(origin + ": external_start", external));
+  c.external_start = external;
+  RETURN_IF_ERROR(integer("external_start_ttl_sec", 0, 7 * 24 * 3600, c.external_start_ttl_sec));
+  RETURN_IF_ERROR(integer("service_hold_ttl_sec", 0, 7 * 24 * 3600, c.service_hold_ttl_sec));
+  std::optional<std::vector<std::string>> sources;
+  RETURN_IF_ERROR(
+      list("intent_open_sources", [&](const std::vector<std::string>& v) { sources = v; }));
+  if (sources) {
+    ASSIGN_OR_RETURN(c.intent_open_sources,
+                     ParseIntentSources(origin + ": intent_open_sources", *sources));
+  }
+  RETURN_IF_ERROR(
+      list("ui_hosts", [&](const std::vector<std::string>& v) { c.ui_hosts = LowerSet(v); }));
   std::string crash = c.crashloop_action;
   RETURN_IF_ERROR(str("crashloop_action", [&](const std::string& v) { crash = v; }));
   if (crash != "report" && crash != "stop") {
@@ -601,6 +664,19 @@ std::string SettingsHelp() {
                       vx11.health.timeout_sec says otherwise [60]
   VX11_COMPAT_OPEN_WAIT_SEC POST /madre/power/window/open answers after this at most,
                       with the window as it is (`opening`), while madre goes on waiting [4]
+  VX11_EXTERNAL_START adopt | stop | ignore a service started outside madre (docker compose
+                      up -d by hand, a restart policy after a dockerd restart) that nothing
+                      wants: adopt gives it a window of its own (kind adopted, actor external)
+                      that stops it when its TTL ends; stop stops it at once; ignore leaves it
+                      running. solo_madre/apply stops it whatever this says [adopt]
+  VX11_EXTERNAL_START_TTL_SEC an adopted service's TTL; 0 = until closed [300]
+  VX11_SERVICE_HOLD_TTL_SEC TTL of a service hold (POST /madre/power/service/NAME/start,
+                      a window of kind service_hold that takes no window slot); 0 = none [0]
+  VX11_INTENT_OPEN_SOURCES comma list of `source` values that may POST /madre/intent
+                      without a token (JSON, an allowed Host, rate-limited; such intents always
+                      need approval) [none]
+  VX11_UI_HOSTS       Host names accepted, besides loopback and the bind address, on requests
+                      without a token (e.g. madre, when components call http://madre:8001) [none]
   VX11_CRASHLOOP_ACTION report|stop a window service that died 3 times in 60 s [report]
   VX11_THROTTLE_CPU_PCT host CPU % above which window opens are throttled; 0 = off [70]
   VX11_THROTTLE_MODE  wait (back off 1, 2, 4 s, then refuse) | refuse (503 at once) [wait]
@@ -625,7 +701,9 @@ Config file (TOML, --config): the same settings as lower-case keys: bind, port,
   core_mode, allowlist (list), windows_enabled, timeout_sec, ttl_check_interval,
   max_concurrent, log_level, state_dir, audit_dir, audit_hmac_key_file, audit_retention_days,
   window_history_retention_days, docker_host, resync_sec, health_timeout_sec,
-  compat_open_wait_sec, crashloop_action, throttle_cpu_pct, throttle_mode, stop_strategy, metrics_public,
+  compat_open_wait_sec, external_start, external_start_ttl_sec, service_hold_ttl_sec,
+  intent_open_sources (list), ui_hosts (list),
+  crashloop_action, throttle_cpu_pct, throttle_mode, stop_strategy, metrics_public,
   legacy_madre_url, legacy_forward_prefixes (list).
 )";
 }

@@ -51,7 +51,18 @@ struct DaemonConfig {
   // POST /madre/power/window/open answers after this at most (the window as it is, `opening`)
   // while madre goes on waiting: the original clients give up after 5 to 30 s.
   int compat_open_wait_sec = 4;
-  int health_timeout_sec = 60;              // readiness limit without vx11.health.timeout_sec
+  int health_timeout_sec = 60;  // readiness limit without vx11.health.timeout_sec
+  // VX11_EXTERNAL_START: a service started outside madre is adopted (a window of its own for
+  // external_start_ttl_sec), stopped, or ignored.
+  std::string external_start = "adopt";  // adopt|stop|ignore
+  int external_start_ttl_sec = 300;      // 0: adopted until closed
+  // VX11_INTENT_OPEN_SOURCES: `source` values that may POST /madre/intent without a token.
+  std::set<std::string> intent_open_sources;
+  // VX11_UI_HOSTS: Host names (lower case, no port) accepted besides loopback and the bind
+  // address for requests that carry no token (token-less intents).
+  std::set<std::string> ui_hosts;
+  // VX11_SERVICE_HOLD_TTL_SEC: a service hold's TTL; 0 (the default): none, as the original.
+  int service_hold_ttl_sec = 0;
   std::string crashloop_action = "report";  // report|stop
   int throttle_cpu_pct = 70;                // 0 or 100: no throttling
   std::string throttle_mode = "wait";       // wait|refuse

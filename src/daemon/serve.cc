@@ -29,6 +29,7 @@
 #include "adapters/sqlite/retention.h"
 #include "adapters/sqlite/sqlite_audit_log.h"
 #include "adapters/sqlite/sqlite_db.h"
+#include "adapters/sqlite/sqlite_intent_store.h"
 #include "adapters/sqlite/sqlite_window_store.h"
 #include "core/policy_view.h"
 #include "daemon/config.h"
@@ -59,6 +60,7 @@ struct ServeFlags {
   std::optional<std::string> state_dir;
   std::optional<std::string> audit_dir;
   std::optional<std::string> log_level;
+  bool check = false;  // --check: validate the settings and the compose model, then exit
 };
 
 // Executor that runs jobs on the HTTP server's io thread, which is the engine thread.
@@ -201,6 +203,9 @@ PlannerConfig BuildPlannerConfig(const DaemonConfig& config, const ServiceModel&
   planner_config.always_on = config.EffectiveAlwaysOn();
   planner_config.max_concurrent = config.max_concurrent;
   planner_config.resync_interval = Seconds(config.resync_sec);
+  planner_config.external_start =
+      ParseExternalStart(config.external_start).value_or(ExternalStart::kAdopt);
+  planner_config.external_start_ttl_sec = config.external_start_ttl_sec;
   std::set<std::string> services;
   for (const auto& [name, def] : model.services) services.insert(name);
   for (const auto& name : config.allowlist.value_or(std::set<std::string>{})) {
@@ -225,6 +230,7 @@ EngineOptions BuildEngineOptions(const DaemonConfig& config, Metrics& metrics,
   options.metrics = &metrics;
   options.control = control;
   options.pause_on_stop = config.stop_strategy == "pause";
+  if (config.service_hold_ttl_sec > 0) options.service_hold_ttl_sec = config.service_hold_ttl_sec;
   options.readiness.default_timeout = Seconds(config.health_timeout_sec);
   options.crashloop_action =
       config.crashloop_action == "stop" ? CrashLoopAction::kStop : CrashLoopAction::kReport;
@@ -247,6 +253,9 @@ RouterOptions BuildRouterOptions(const DaemonConfig& config, const PlannerConfig
   options.compat_open_wait = Seconds(config.compat_open_wait_sec);
   if (config.legacy_forward_prefixes) options.legacy_prefixes = *config.legacy_forward_prefixes;
   options.legacy_url_set = config.legacy_madre_url.has_value();
+  options.intents.open_sources = config.intent_open_sources;
+  options.intents.allowed_hosts = config.ui_hosts;
+  options.intents.allowed_hosts.insert(config.bind);
   return options;
 }
 
@@ -307,7 +316,9 @@ int Serve(const ServeFlags& flags) {
     return 2;
   }
   spdlog::set_level(LevelOf(config.log_level));
-  if (Status status = ResolveToken(ProcessEnv(), config); !status.ok()) {
+  // --check creates nothing: no token file, no state dir, no database.
+  if (Status status = flags.check ? Status::Ok() : ResolveToken(ProcessEnv(), config);
+      !status.ok()) {
     spdlog::error("{}", status.message());
     return 1;
   }
@@ -317,8 +328,12 @@ int Serve(const ServeFlags& flags) {
   }
   spdlog::info("madre {} starting: project {}, compose dir {}, token from {}", MADRE_VERSION,
                config.compose_project, config.compose_dir.string(), config.token_source);
-  for (const std::string& warning : ConfigWarnings(config)) spdlog::warn("{}", warning);
-  if (auto tightened = RestrictStateFiles(config.state_dir, config.AuditDir()); !tightened.ok()) {
+  std::vector<std::string> warnings = ConfigWarnings(config);
+  for (const std::string& warning : warnings) spdlog::warn("{}", warning);
+  if (flags.check) {
+    // Only what start-up reads before it opens the state: the compose model and the rules.
+  } else if (auto tightened = RestrictStateFiles(config.state_dir, config.AuditDir());
+             !tightened.ok()) {
     spdlog::error("{}", tightened.status().message());
     return 1;
   } else {
@@ -346,6 +361,21 @@ int Serve(const ServeFlags& flags) {
     spdlog::error("cannot read the compose model: {}", model.status().message());
     return 1;
   }
+  if (flags.check) {
+    const PlannerConfig checked = BuildPlannerConfig(config, *model);  // logs its warnings
+    const std::size_t shared =
+        SharedDependencies(*model, checked.always_on, checked.allowlist).size();
+    std::printf(
+        "madre serve --check: the settings and the compose model are valid\n"
+        "  compose:   %s -p %s, %zu service(s)\n"
+        "  always-on: %s\n"
+        "  allowlist: %s\n"
+        "  warnings:  %zu (logged above)\n",
+        JoinArgv(target->command).c_str(), target->project.c_str(), model->services.size(),
+        fmt::format("{}", fmt::join(checked.always_on, ", ")).c_str(),
+        fmt::format("{}", fmt::join(checked.allowlist, ", ")).c_str(), warnings.size() + shared);
+    return 0;
+  }
   Observers observers = BuildObservers(config, compose);
   const PlannerConfig planner_config = BuildPlannerConfig(config, *model);
 
@@ -355,6 +385,7 @@ int Serve(const ServeFlags& flags) {
     return 1;
   }
   SqliteWindowStore store(**db);
+  SqliteIntentStore intents(**db);
   Result<std::optional<std::string>> audit_key = ReadAuditHmacKey(config);
   if (!audit_key.ok()) {
     spdlog::error("{}", audit_key.status().message());
@@ -438,7 +469,9 @@ int Serve(const ServeFlags& flags) {
         return usage->cpu_percent;
       },
       .cpu_snapshot = [&cpu_meter] { cpu_meter.Snapshot(); },
-      .host = [&cpu_meter] { return ReadHostFigures(cpu_meter); }};
+      .host = [&cpu_meter] { return ReadHostFigures(cpu_meter); },
+      .intents = &intents,
+      .new_id = NewUuid};
   ApiRouter router(BuildRouterOptions(config, planner_config, metrics), router_deps);
 
   HttpServerOptions http;
@@ -622,6 +655,10 @@ void RegisterServe(CLI::App& app, int* exit_code) {
   serve->add_option("--audit-dir", flags->audit_dir, "audit JSON Lines dir (VX11_AUDIT_DIR)");
   serve->add_option("--log-level", flags->log_level,
                     "DEBUG|INFO|WARNING|ERROR (VX11_POWER_WINDOWS_LOG_LEVEL)");
+  serve->add_flag("--check", flags->check,
+                  "validate the settings and the compose model, print the warnings start-up "
+                  "would log (shared dependencies: the gateway case), and exit: 0 valid, 1 the "
+                  "compose model cannot be read, 2 a bad setting. Creates nothing");
   serve->callback([flags, exit_code] { *exit_code = Serve(*flags); });
 }
 

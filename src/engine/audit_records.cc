@@ -147,6 +147,20 @@ AuditRecord WindowOpened(const Window& window, const std::string& actor,
   return record;
 }
 
+AuditRecord WindowAdopted(const Window& window, const Status& unrecorded) {
+  AuditRecord record = Record("external", "window.adopted",
+                              unrecorded.ok() ? AuditOutcome::kOk : AuditOutcome::kFail);
+  record.window_id = window.id;
+  record.services = window.services;
+  record.reason = window.reason;
+  record.detail = !unrecorded.ok() ? unrecorded.message()
+                  : window.ttl_sec
+                      ? "started outside madre; kept for " + std::to_string(*window.ttl_sec) +
+                            " s (VX11_EXTERNAL_START_TTL_SEC)"
+                      : "started outside madre; kept until closed";
+  return record;
+}
+
 AuditRecord WindowClosed(const Window& window, const std::string& actor,
                          std::vector<DockerOp> ops) {
   AuditRecord record = Record(actor, "window.closed", CloseOutcome(window));

@@ -53,6 +53,9 @@ AuditRecord Reconcile(bool start, const std::vector<std::string>& services, Audi
                       const std::string& detail, std::vector<DockerOp> ops);
 // `window.opened` and `window.closed`, with the compose operations run for the window.
 AuditRecord WindowOpened(const Window& window, const std::string& actor, std::vector<DockerOp> ops);
+// `window.adopted`, actor external: a service started outside madre got a window of its own
+// (VX11_EXTERNAL_START=adopt); fail when the window could not be recorded (retried).
+AuditRecord WindowAdopted(const Window& window, const Status& unrecorded);
 AuditRecord WindowClosed(const Window& window, const std::string& actor, std::vector<DockerOp> ops);
 
 }  // namespace madre::audit_records

@@ -15,7 +15,7 @@ namespace madre {
 
 Engine::Engine(EngineDeps deps, PlannerConfig config, ServiceModel model, EngineOptions options)
     : deps_(std::move(deps)),
-      planner_(std::move(config), std::move(model)),
+      planner_(WithWindowIds(std::move(config), deps_.new_window_id), std::move(model)),
       options_(options),
       action_context_{
           deps_.compose,     deps_.observer,  deps_.probe,
@@ -29,6 +29,11 @@ Engine::Engine(EngineDeps deps, PlannerConfig config, ServiceModel model, Engine
           [this](const std::string& id) { return Unrecorded(id); }) {}
 
 Engine::~Engine() { *alive_ = false; }
+
+PlannerConfig Engine::WithWindowIds(PlannerConfig config, std::function<std::string()> ids) {
+  if (!config.new_window_id) config.new_window_id = std::move(ids);  // adopted windows
+  return config;
+}
 
 std::string Engine::NewWindowId() {
   for (int i = 0; i < 100; ++i) {
@@ -106,19 +111,19 @@ void Engine::Open(OpenRequest request, bool wait, Duration wait_timeout, Reply<O
   auto op = std::make_unique<WindowOp>();
   op->window_id = id;
   op->actor = request.actor;
-  if (wait) {
+  if (wait) {  // answered by ClientOps when the window leaves `opening` (or the wait ends)
     op->open_reply = std::move(reply);
     op->wait_deadline = now + wait_timeout;
+    client_ops_.AddOpen(std::move(op));
+    AfterChange();
+    return;
   }
   client_ops_.AddOpen(std::move(op));
-  if (!wait) {
-    AfterChange();  // persist first
-    if (Status unrecorded = Unrecorded(id); !unrecorded.ok()) return reply(unrecorded);
-    // `opened` is the window as the planner settled it: usually `opening`, `open` when
-    // everything already ran. The outcome is audited when it is known.
-    return reply(OpenOutcome{*opened, false});
-  }
-  AfterChange();
+  AfterChange();  // persist first
+  if (Status unrecorded = Unrecorded(id); !unrecorded.ok()) return reply(unrecorded);
+  // `opened` is the window as the planner settled it: usually `opening`, `open` when
+  // everything already ran. The outcome is audited when it is known.
+  reply(OpenOutcome{*opened, false});
 }
 
 void Engine::Close(std::optional<std::string> window_id, std::string actor, Reply<Window> reply) {
@@ -196,26 +201,45 @@ void Engine::Extend(std::string window_id, std::int64_t ttl_sec, std::string act
   reply(*window);
 }
 
-void Engine::ServiceStart(std::string service, std::string actor, Reply<ServiceOpOutcome> reply) {
+void Engine::ServiceStart(std::string service, std::string actor, Duration wait,
+                          Reply<ServiceOpOutcome> reply) {
+  auto answer = [service, reply = std::move(reply)](Result<OpenOutcome> outcome) {
+    if (!outcome.ok()) return reply(outcome.status());
+    ServiceOpOutcome out;
+    out.service = service;
+    out.action = "start";
+    const Window& window = outcome->window;
+    auto it = window.services_status.find(service);
+    // Ok once it runs, and while it is still starting after `wait` (the original answered
+    // right after `up -d`); a failure is an error.
+    const bool failed =
+        window.state == WindowState::kFailed ||
+        (it != window.services_status.end() && (it->second.state == ServiceState::kFailed ||
+                                                it->second.state == ServiceState::kCrashloop));
+    out.ok = !failed && window.Live();
+    if (it != window.services_status.end()) out.error = it->second.error;
+    if (!out.ok && out.error.empty()) out.error = window.error;
+    out.window = window;
+    reply(std::move(out));
+  };
+  // One hold per service: a second start of a held service answers that hold.
+  for (const auto& [id, window] : planner_.windows()) {
+    if (window.Live() && window.kind == WindowKind::kServiceHold && window.services.size() == 1 &&
+        window.services.front() == service) {
+      Status audited =
+          AppendAudit(audit_records::ServiceRequested(service, "start", actor, Status::Ok()));
+      if (!audited.ok()) return answer(audited);
+      return answer(OpenOutcome{window, window.state != WindowState::kOpening});
+    }
+  }
   OpenRequest request;
   request.services = {service};
-  request.hold = true;
+  request.kind = WindowKind::kServiceHold;
+  request.ttl_sec = options_.service_hold_ttl_sec;
+  request.hold = !options_.service_hold_ttl_sec;
   request.reason = "service_start";
   request.actor = actor;
-  Open(std::move(request), true, Seconds(300),
-       [service, reply = std::move(reply)](Result<OpenOutcome> outcome) {
-         if (!outcome.ok()) return reply(outcome.status());
-         ServiceOpOutcome out;
-         out.service = service;
-         out.action = "start";
-         const Window& window = outcome->window;
-         auto it = window.services_status.find(service);
-         out.ok = window.state == WindowState::kOpen && it != window.services_status.end() &&
-                  it->second.state == ServiceState::kRunning;
-         if (it != window.services_status.end()) out.error = it->second.error;
-         out.window = window;
-         reply(std::move(out));
-       });
+  Open(std::move(request), true, wait, std::move(answer));
 }
 
 void Engine::ServiceStop(std::string service, std::string actor, Reply<ServiceOpOutcome> reply) {
@@ -384,6 +408,14 @@ void Engine::AfterChange() {
   std::vector<std::string> saved;
   for (const Window& window : changed) {
     if (Persist(window)) saved.push_back(window.id);
+  }
+  for (const auto& id : planner_.TakeAdopted()) {  // audited once recorded (or failing to be)
+    if (const Window* window = planner_.FindWindow(id)) {
+      spdlog::info("adopted {} (started outside madre) as window {}",
+                   fmt::format("{}", fmt::join(window->services, " ")), id);
+      Status ignored = AppendAudit(audit_records::WindowAdopted(*window, Unrecorded(id)));
+      (void)ignored;  // logged by AppendAudit; nobody waits for this record
+    }
   }
   for (const Action& action : planner_.TakeActions()) Dispatch(action);
   client_ops_.FinishWindows(changed);  // reads the planner (ClosedBy) before windows leave it

@@ -72,6 +72,8 @@ struct EngineOptions {
   Metrics* metrics = nullptr;           // borrowed; families from DeclareMadreMetrics; null: none
   ContainerControl* control = nullptr;  // borrowed; the Engine API fast path; null: compose only
   bool pause_on_stop = false;           // VX11_STOP_STRATEGY=pause (needs `control`)
+  // A service hold's TTL (VX11_SERVICE_HOLD_TTL_SEC); nullopt: held until stopped or closed.
+  std::optional<std::int64_t> service_hold_ttl_sec;
 };
 
 // What the HTTP layer reads (engine thread): the planner's state as it is now. The references
@@ -116,10 +118,17 @@ class Engine {
   void Close(std::optional<std::string> window_id, std::string actor, Reply<Window> reply);
   void Hold(std::string window_id, bool hold, std::string actor, Reply<Window> reply);
   void Extend(std::string window_id, std::int64_t ttl_sec, std::string actor, Reply<Window> reply);
-  void ServiceStart(std::string service, std::string actor, Reply<ServiceOpOutcome> reply);
+  // A service hold (WindowKind::kServiceHold, no window slot taken): a window of its own for
+  // `service`, or the live hold it already has. Answers when the service is ready, failed, or
+  // after `wait` (then ok while it is still starting).
+  void ServiceStart(std::string service, std::string actor, Duration wait,
+                    Reply<ServiceOpOutcome> reply);
   void ServiceStop(std::string service, std::string actor, Reply<ServiceOpOutcome> reply);
   void ServiceRestart(std::string service, std::string actor, Reply<ServiceOpOutcome> reply);
   void ApplySoloMadre(std::string actor, Reply<SoloMadreOutcome> reply);
+  // Appends an audit record written outside the engine's own operations (an intent): its
+  // time is set; kInternal when it could not be written.
+  Status RecordAudit(AuditRecord record) { return AppendAudit(std::move(record)); }
   // Records a request refused before reaching the engine (bad input).
   void AuditRejected(const std::string& action, const std::string& actor, const Status& why);
 
@@ -151,6 +160,7 @@ class Engine {
   TimePoint Now() const { return deps_.clock.Now(); }
 
  private:
+  static PlannerConfig WithWindowIds(PlannerConfig config, std::function<std::string()> ids);
   void AfterChange();
   // Saves a changed window. On failure the window stays in `unsaved_` (and, terminal, in the
   // planner: the caller calls Planner::WindowSaved only on success) and is saved again with

@@ -148,5 +148,76 @@ TEST_F(EngineTest, ATtlCloseWithNothingToStopIsAuditedAsTtl) {
   EXPECT_THAT(docker_.running(), Contains("api"));
 }
 
+TEST_F(EngineTest, ServiceStartsAreHoldsThatTakeNoWindowSlot) {
+  config_.max_concurrent = 1;
+  Boot();
+  auto start = [&](const std::string& service) {
+    std::optional<Result<ServiceOpOutcome>> answer;
+    engine_->ServiceStart(service, "127.0.0.1", Seconds(4),
+                          [&](Result<ServiceOpOutcome> r) { answer = std::move(r); });
+    RunUntilIdle();
+    EXPECT_TRUE(answer.has_value());
+    return answer.value_or(Status::Internal("no answer"));
+  };
+  Result<ServiceOpOutcome> api = start("api");
+  ASSERT_TRUE(api.ok()) << api.status().ToString();
+  EXPECT_TRUE(api->ok);
+  ASSERT_TRUE(api->window.has_value());
+  EXPECT_EQ(api->window->kind, WindowKind::kServiceHold);
+  EXPECT_FALSE(api->window->ttl_sec.has_value()) << "a hold has no TTL by default";
+  Result<ServiceOpOutcome> again = start("api");
+  ASSERT_TRUE(again.ok());
+  EXPECT_EQ(again->window->id, api->window->id) << "one hold per service";
+  Result<ServiceOpOutcome> web = start("web");
+  ASSERT_TRUE(web.ok());
+  EXPECT_TRUE(web->ok);
+  EXPECT_NE(web->window->id, api->window->id);
+  auto opened = OpenAndWait({"db"}, 60);
+  ASSERT_TRUE(opened.ok()) << "the holds left the one window slot free: "
+                           << opened.status().ToString();
+  EXPECT_EQ(OpenAndWait({"cache"}, 60).status().code(), StatusCode::kFailedPrecondition);
+  EXPECT_EQ(store_.Get(api->window->id)->value().kind, WindowKind::kServiceHold)
+      << "the kind is recorded";
+}
+
+TEST_F(EngineTest, ServiceHoldTtlComesFromTheOption) {
+  options_.service_hold_ttl_sec = 30;
+  Boot();
+  std::optional<Result<ServiceOpOutcome>> answer;
+  engine_->ServiceStart("api", "127.0.0.1", Seconds(4),
+                        [&](Result<ServiceOpOutcome> r) { answer = std::move(r); });
+  RunUntilIdle();
+  ASSERT_TRUE(answer && answer->ok());
+  EXPECT_EQ((*answer)->window->ttl_sec, 30);
+  AdvanceTo(Seconds(30));
+  EXPECT_EQ(docker_.running(), std::set<std::string>{"redis"});
+}
+
+TEST_F(EngineTest, AServiceStartedByHandIsAdoptedAuditedAndStoppedWhenItsTtlEnds) {
+  config_.external_start = ExternalStart::kAdopt;
+  config_.external_start_ttl_sec = 60;
+  Boot();
+  docker_.SetRunning("api", true);  // docker compose up -d api, by hand
+  DockerEvent event;
+  event.action = "start";
+  event.service = "api";
+  event.container_id = "id-api";
+  engine_->OnDockerEvent(event);
+  RunUntilIdle();
+  EXPECT_THAT(docker_.running(), Contains("api")) << "adopted, not stopped";
+  const AuditRecord adopted = audit_.records().back();  // a copy: more records follow
+  EXPECT_EQ(adopted.action, "window.adopted");
+  EXPECT_EQ(adopted.actor, "external");
+  EXPECT_THAT(adopted.services, ElementsAre("api"));
+  Result<std::optional<Window>> stored = store_.Get(adopted.window_id);
+  ASSERT_TRUE(stored.ok() && stored->has_value()) << "recorded";
+  EXPECT_EQ((*stored)->kind, WindowKind::kAdopted);
+  AdvanceTo(Seconds(59));
+  EXPECT_THAT(docker_.running(), Contains("api"));
+  AdvanceTo(Seconds(1));
+  EXPECT_EQ(docker_.running(), std::set<std::string>{"redis"});
+  EXPECT_EQ(store_.Get(adopted.window_id)->value().state, WindowState::kClosed);
+}
+
 }  // namespace
 }  // namespace madre

@@ -65,7 +65,7 @@ class EngineTest : public ::testing::Test {
                       if (on_sleep_) on_sleep_();
                     }};
     deps.stop_lane = &stops_;
-    return std::make_unique<Engine>(deps, Config(), Model(), options_);
+    return std::make_unique<Engine>(deps, config_, Model(), options_);
   }
 
   void Boot() {
@@ -113,6 +113,7 @@ class EngineTest : public ::testing::Test {
   ManualExecutor loop_;
   FakeProbe probe_;
   EngineOptions options_;
+  PlannerConfig config_ = Config();
   std::function<void()> on_sleep_;  // runs at each readiness poll of a worker
   std::unique_ptr<Engine> engine_;
 };

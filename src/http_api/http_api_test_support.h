@@ -17,6 +17,7 @@
 #include "testing/fake_clock.h"
 #include "testing/fake_docker.h"
 #include "testing/fake_probe.h"
+#include "testing/in_memory_intent_store.h"
 #include "testing/in_memory_window_store.h"
 #include "testing/manual_executor.h"
 #include "testing/model_builder.h"
@@ -98,7 +99,9 @@ class HttpApiTest : public ::testing::Test {
                            .after = timers_.Scheduler(),
                            .cpu_busy = cpu_busy_,
                            .cpu_snapshot = [this] { ++snapshots_; },
-                           .host = host_};
+                           .host = host_,
+                           .intents = &intents_,
+                           .new_id = [this] { return std::to_string(++intent_ids_); }};
     router_ = std::make_unique<ApiRouter>(options_, router_deps);
     ASSERT_TRUE(engine_->Start().ok());
     if (drain_at_start_) Drain();
@@ -145,6 +148,8 @@ class HttpApiTest : public ::testing::Test {
   FakeClock clock_;
   FakeDocker docker_;
   InMemoryWindowStore store_;
+  InMemoryIntentStore intents_;
+  int intent_ids_ = 0;
   RecordingAuditLog audit_;
   ManualExecutor workers_;
   ManualExecutor loop_;

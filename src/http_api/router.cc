@@ -73,7 +73,9 @@ const std::vector<std::string>& Patterns() {
                                                      "/madre/power/windows/{id}",
                                                      "/madre/power/service/{name}/start",
                                                      "/madre/power/service/{name}/stop",
-                                                     "/madre/power/service/{name}/restart"};
+                                                     "/madre/power/service/{name}/restart",
+                                                     "/madre/intent",
+                                                     "/madre/intent/{id}"};
   return kPatterns;
 }
 
@@ -186,6 +188,17 @@ ApiRouter::ApiRouter(RouterOptions options, RouterDeps deps)
                                     .compat_open_wait = options_.compat_open_wait,
                                     .stop_strategy = options_.stop_strategy},
                 deps_.engine, throttle_),
+      intents_(deps_.intents
+                   ? std::make_unique<IntentRoutes>(
+                         options_.intents,
+                         IntentRoutesDeps{.store = *deps_.intents,
+                                          .audit =
+                                              [this](AuditRecord record) {
+                                                return deps_.engine.RecordAudit(std::move(record));
+                                              },
+                                          .now = [this] { return deps_.engine.Now(); },
+                                          .new_id = deps_.new_id})
+                   : nullptr),
       routes_(Table()) {
   if (options_.metrics) {
     counts_ = std::make_shared<RequestCounts>();
@@ -266,6 +279,22 @@ std::vector<ApiRouter::Route> ApiRouter::Table() {
       {"POST", "/madre/power/service/{name}/start", A::kToken, true, service("start")},
       {"POST", "/madre/power/service/{name}/stop", A::kToken, false, service("stop")},
       {"POST", "/madre/power/service/{name}/restart", A::kToken, false, service("restart")},
+      // Public in the table: a token, when given, is checked here; without one only the
+      // sources of VX11_INTENT_OPEN_SOURCES may submit (IntentRoutes).
+      {"POST", "/madre/intent", A::kPublic, false, plain([this](const HttpRequest& r, Responder w) {
+         if (!intents_) return w(NotFound());
+         std::optional<std::string> identity;
+         if (r.headers.count("x-vx11-token") || r.headers.count("authorization")) {
+           if (std::optional<HttpResponse> refused = Authenticate(r)) return w(*refused);
+           identity = "default";  // the one token (VX11_TOKEN) is the admin named default
+         }
+         intents_->Submit(r, identity, std::move(w));
+       })},
+      {"GET", "/madre/intent/{id}", A::kToken, false,
+       [this](const HttpRequest&, const std::vector<std::string>& params, Responder w) {
+         if (!intents_) return w(NotFound());
+         intents_->Get(params.at(0), std::move(w));
+       }},
   };
 }
 

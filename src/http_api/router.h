@@ -25,6 +25,7 @@
 #include "engine/engine.h"
 #include "http_api/event_hub.h"
 #include "http_api/http_common.h"
+#include "http_api/intent_routes.h"
 #include "http_api/metrics_endpoint.h"
 #include "http_api/open_throttle.h"
 #include "http_api/read_routes.h"
@@ -55,6 +56,7 @@ struct RouterOptions {
   // matches itself and what continues it with "/".
   std::vector<std::string> legacy_prefixes = DefaultLegacyForwardPrefixes();
   bool legacy_url_set = false;  // VX11_LEGACY_MADRE_URL set (forwarding is not in this build)
+  IntentRoutesOptions intents;  // POST /madre/intent without a token
 };
 
 struct RouterDeps {
@@ -68,6 +70,8 @@ struct RouterDeps {
   std::function<std::optional<double>()> cpu_busy;
   std::function<void()> cpu_snapshot;  // feeds the CPU meter
   std::function<HostFigures()> host;   // /metrics host figures; empty: none
+  IntentStore* intents = nullptr;      // POST /madre/intent records here; null: 404
+  std::function<std::string()> new_id = [] { return std::string("0"); };  // intent ids (UUID)
 };
 
 // The route of a path for metrics ("/madre/power/windows/{id}"), "other" when unknown.
@@ -124,6 +128,7 @@ class ApiRouter {
   MetricsEndpoint metrics_endpoint_;
   ReadRoutes reads_;
   WindowRoutes commands_;
+  std::unique_ptr<IntentRoutes> intents_;  // null without an intent store
   std::vector<Route> routes_;
 };
 

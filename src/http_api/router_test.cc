@@ -206,7 +206,7 @@ TEST_F(RouterTest, LegacyPrefixesAnswer404NamingVx11LegacyMadreUrl) {
     }
   }
   // Not legacy: a mere common start, and the original routes not served here yet.
-  for (const char* path : {"/madre/chatter", "/vx11", "/madre/intent", "/madre/power/token"}) {
+  for (const char* path : {"/madre/chatter", "/vx11", "/madre/power/token"}) {
     HttpResponse r = Call("POST", path, "{}");
     EXPECT_EQ(r.status, 404) << path;
     EXPECT_EQ(Json(r)["code"], "not_found") << path;

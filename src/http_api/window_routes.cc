@@ -138,7 +138,10 @@ void WindowRoutes::ServiceOp(const HttpRequest& request, const std::optional<std
     }
     respond(JsonResponse(outcome->ok ? 200 : 500, body));
   };
-  if (op == "start") return engine_.ServiceStart(name, actor, std::move(done));
+  if (op == "start") {
+    // A service hold answers within the original clients' budgets, as the compatible open.
+    return engine_.ServiceStart(name, actor, options_.compat_open_wait, std::move(done));
+  }
   if (op == "stop") return engine_.ServiceStop(name, actor, std::move(done));
   engine_.ServiceRestart(name, actor, std::move(done));
 }

@@ -158,8 +158,8 @@ TEST_F(DaemonTest, KillNineLosesNoWindowAndTheWindowStillExpiresOnTime) {
   }));
 }
 
-TEST_F(DaemonTest, ServiceStartedByHandIsStoppedByReconcile) {
-  StartMadre("two_services");
+TEST_F(DaemonTest, ServiceStartedByHandIsStoppedByReconcileWhenExternalStartIsStop) {
+  StartMadre("two_services", {{"VX11_EXTERNAL_START", "stop"}});
   ASSERT_TRUE(compose_->Run({"up", "-d", "--no-deps", "db"}));  // madre sees it through events
   EXPECT_TRUE(Eventually([&] { return Running().empty(); }, std::chrono::seconds(20)));
   json audit;
@@ -171,6 +171,88 @@ TEST_F(DaemonTest, ServiceStartedByHandIsStoppedByReconcile) {
     return false;
   });
   EXPECT_TRUE(stopped) << audit.dump(2);
+}
+
+TEST_F(DaemonTest, ServiceStartedByHandIsAdoptedAndStoppedWhenItsTtlEnds) {
+  StartMadre("two_services", {{"VX11_EXTERNAL_START_TTL_SEC", "4"}});  // adopt: the default
+  ASSERT_TRUE(compose_->Run({"up", "-d", "--no-deps", "db"}));
+  json adopted;
+  ASSERT_TRUE(Eventually([&] {
+    for (const auto& w : madre_->Get("/madre/power/state").Json()["windows"]) {
+      if (w["kind"] == "adopted") adopted = w;
+    }
+    return !adopted.is_null();
+  }));
+  EXPECT_EQ(adopted["services"], json({"db"}));
+  EXPECT_EQ(adopted["ttl_sec"], 4);
+  EXPECT_EQ(adopted["reason"], "external_start");
+  EXPECT_THAT(Running(), ElementsAre("db")) << "adopted, not stopped";
+  const std::string id = adopted["window_id"];
+  EXPECT_TRUE(Eventually([&] { return Running().empty(); }, std::chrono::seconds(30)));
+  EXPECT_TRUE(Eventually([&] {
+    json w = madre_->Get("/madre/power/windows/" + id).Json();
+    return w["state"] == "closed" && w["close_reason"] == "ttl_expired";
+  }));
+  json audit = madre_->Get("/madre/power/audit?limit=50").Json();
+  bool recorded = false;
+  for (const auto& record : audit["records"]) {
+    recorded = recorded || (record["action"] == "window.adopted" && record["actor"] == "external" &&
+                            record["window_id"] == id);
+  }
+  EXPECT_TRUE(recorded) << audit.dump(2);
+}
+
+TEST_F(DaemonTest, ServiceStartsTakeNoWindowSlotSoAWindowOpensAfterTwoOfThem) {
+  StartMadre("shared");  // the default VX11_POWER_WINDOWS_MAX_CONCURRENT=1
+  json services = madre_->Get("/madre/power/services").Json()["allowlist"];
+  ASSERT_GE(services.size(), 3u) << services.dump();
+  const std::string first = services[0], second = services[1], third = services[2];
+  HttpAnswer a = madre_->Post("/madre/power/service/" + first + "/start", "");
+  ASSERT_EQ(a.status, 200) << a.body;
+  EXPECT_EQ(a.Json()["status"], "ok");
+  EXPECT_EQ(a.Json()["window"]["kind"], "service_hold");
+  HttpAnswer b = madre_->Post("/madre/power/service/start", json{{"service", second}}.dump());
+  ASSERT_EQ(b.status, 200) << b.body;
+  EXPECT_EQ(b.Json()["status"], "ok");
+  HttpAnswer open =
+      madre_->Post("/madre/power/window/open", json{{"services", {third}}, {"ttl_sec", 60}}.dump());
+  ASSERT_EQ(open.status, 200) << open.body;
+  EXPECT_EQ(open.Json()["kind"], "client");
+  json state = madre_->Get("/madre/power/state").Json();
+  EXPECT_EQ(state["window_id"], open.Json()["window_id"]) << "the client window, not a hold";
+  EXPECT_EQ(state["windows"].size(), 3u) << state.dump(2);
+  HttpAnswer closed = madre_->Post("/madre/power/window/close", "");
+  EXPECT_EQ(closed.status, 200) << "a close without an id picks the one client window: "
+                                << closed.body;
+  HttpAnswer stop = madre_->Post("/madre/power/service/" + first + "/stop", "");
+  EXPECT_EQ(stop.status, 200) << stop.body;
+  EXPECT_EQ(stop.Json()["windows_closed"], json({a.Json()["window_id"]}));
+}
+
+TEST_F(DaemonTest, AComponentWithoutATokenSubmitsAnIntentThatSurvivesKill9) {
+  StartMadre("two_services", {{"VX11_INTENT_OPEN_SOURCES", "hormiguero"}});
+  const std::string url = "http://127.0.0.1:" + std::to_string(madre_->port()) + "/madre/intent";
+  const json queen = {{"type", "spawn"},
+                      {"payload", {{"task", "scan"}}},
+                      {"correlation_id", "q-1"},
+                      {"source", "hormiguero"}};
+  HttpAnswer first = Http("POST", url, queen.dump(), "");  // no token, as the queen sends it
+  ASSERT_EQ(first.status, 200) << first.body;
+  EXPECT_EQ(first.Json()["status"], "pending");
+  EXPECT_EQ(first.Json()["requires_approval"], true);
+  const std::string id = first.Json()["intent_id"];
+  json stranger = queen;
+  stranger["source"] = "stranger";
+  EXPECT_EQ(Http("POST", url, stranger.dump(), "").status, 401);
+  Restart();
+  ASSERT_TRUE(madre_->Start());
+  HttpAnswer again = Http("POST", url, queen.dump(), "");
+  ASSERT_EQ(again.status, 200) << again.body;
+  EXPECT_EQ(again.Json()["intent_id"], id) << "the idempotency key outlived kill -9";
+  EXPECT_EQ(again.Json()["duplicate"], true);
+  HttpAnswer read = madre_->Get("/madre/intent/" + id);
+  ASSERT_EQ(read.status, 200) << read.body;
+  EXPECT_EQ(read.Json()["payload"], json({{"task", "scan"}}));
 }
 
 TEST_F(DaemonTest, BadInputGetsTheSpecErrorAndChangesNothing) {
@@ -280,6 +362,26 @@ TEST_F(DaemonTest, EveryEndpointAnswers) {
   EXPECT_EQ(chat.status, 404) << chat.body;
   EXPECT_EQ(chat.Json()["code"], "legacy_route") << chat.body;
   EXPECT_THAT(chat.Json()["detail"].get<std::string>(), HasSubstr("VX11_LEGACY_MADRE_URL"));
+}
+
+TEST_F(DaemonTest, ServeCheckValidatesTheModelWarnsAboutSharedDependenciesAndCreatesNothing) {
+  const std::filesystem::path state =
+      std::filesystem::temp_directory_path() / UniqueProjectName("madre-check-state");
+  CommandOutput ok = RunCommandForTest({MADRE_BINARY, "serve", "--check"},
+                                       {{"VX11_COMPOSE_DIR", Fixture("shared")},
+                                        {"VX11_COMPOSE_PROJECT", UniqueProjectName("mcheck")},
+                                        {"VX11_ALWAYS_ON", "madre"},
+                                        {"VX11_STATE_DIR", state.string()}});
+  EXPECT_EQ(ok.exit_code, 0) << ok.output;
+  EXPECT_THAT(ok.output, HasSubstr("the settings and the compose model are valid"));
+  EXPECT_THAT(ok.output, HasSubstr("service common is needed by a, b")) << "the gateway case";
+  EXPECT_FALSE(std::filesystem::exists(state)) << "--check creates nothing";
+  CommandOutput bad = RunCommandForTest({MADRE_BINARY, "serve", "--check"},
+                                        {{"VX11_COMPOSE_DIR", Fixture("shared")},
+                                         {"VX11_EXTERNAL_START", "sometimes"},
+                                         {"VX11_STATE_DIR", state.string()}});
+  EXPECT_EQ(bad.exit_code, 2) << bad.output;
+  EXPECT_THAT(bad.output, HasSubstr("VX11_EXTERNAL_START=sometimes must be adopt, stop or ignore"));
 }
 
 TEST_F(DaemonTest, AuditChainVerifiesAndATamperedRecordIsNamed) {

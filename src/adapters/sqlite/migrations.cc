@@ -39,8 +39,24 @@ CREATE TABLE audit (
 );
 )sql";
 
+// Version 2: intents (POST /madre/intent). The whole Intent as JSON in `body`; the idempotency
+// key (identity, correlation_id) is unique when a correlation id was given.
+constexpr std::string_view kV2 = R"sql(
+CREATE TABLE intents (
+  id TEXT PRIMARY KEY,
+  identity TEXT NOT NULL,
+  correlation_id TEXT NOT NULL DEFAULT '',
+  status TEXT NOT NULL,
+  created_at INTEGER NOT NULL,
+  body TEXT NOT NULL
+);
+CREATE UNIQUE INDEX intents_key ON intents(identity, correlation_id) WHERE correlation_id != '';
+CREATE INDEX intents_status ON intents(identity, status);
+)sql";
+
 constexpr Migration kMigrations[] = {
     {1, kV1},
+    {2, kV2},
 };
 
 std::string NowRfc3339() {

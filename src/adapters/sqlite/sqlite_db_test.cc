@@ -57,12 +57,13 @@ TEST_F(SqliteDbTest, OpensInWalModeWithDurableCommitsAndCreatesTheParentDirector
   EXPECT_EQ(QueryText(*db, "PRAGMA foreign_keys"), "1");
 }
 
-TEST_F(SqliteDbTest, MigrationOneCreatesTheSchemaAndIsRecorded) {
+TEST_F(SqliteDbTest, TheMigrationsCreateTheSchemaAndAreRecorded) {
   std::unique_ptr<SqliteDb> db = Open();
   ASSERT_NE(db, nullptr);
   EXPECT_TRUE(HasTable(*db, "windows"));
   EXPECT_TRUE(HasTable(*db, "audit"));
-  EXPECT_EQ(QueryText(*db, "SELECT group_concat(version) FROM schema_migrations"), "1");
+  EXPECT_TRUE(HasTable(*db, "intents"));
+  EXPECT_EQ(QueryText(*db, "SELECT group_concat(version) FROM schema_migrations"), "1,2");
   EXPECT_THAT(QueryText(*db, "SELECT applied_at FROM schema_migrations"), HasSubstr("T"));
 }
 

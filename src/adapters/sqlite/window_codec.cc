@@ -36,6 +36,7 @@ std::string EncodeWindow(const Window& window) {
   }
   const json j = {
       {"id", window.id},
+      {"kind", WindowKindName(window.kind)},
       {"state", WindowStateName(window.state)},
       {"hold", window.hold},
       {"mode", window.mode},
@@ -69,6 +70,12 @@ Result<Window> DecodeWindow(std::string_view body) {
       std::optional<WindowState> parsed = ParseWindowState(state);
       if (!parsed) return Status::Internal("corrupt window body: unknown state '" + state + "'");
       window.state = *parsed;
+    }
+    if (j.contains("kind")) {  // absent: written before window kinds, a client window
+      const std::string kind = j.at("kind").get<std::string>();
+      std::optional<WindowKind> parsed = ParseWindowKind(kind);
+      if (!parsed) return Status::Internal("corrupt window body: unknown kind '" + kind + "'");
+      window.kind = *parsed;
     }
     ReadIfPresent(j, "hold", window.hold);
     ReadIfPresent(j, "mode", window.mode);

@@ -844,7 +844,11 @@ TEST_F(DockerdRestartFaultTest, DockerdGoingAwayAndComingBackIsSurvived) {
 
   ASSERT_TRUE(StartMadre(
       "two_services",
-      {{"DOCKER_HOST", host}, {"VX11_ALWAYS_ON", "madre,db"}, {"VX11_RESYNC_SEC", "3600"}}));
+      {{"DOCKER_HOST", host},
+       {"VX11_ALWAYS_ON", "madre,db"},
+       {"VX11_RESYNC_SEC", "3600"},
+       // A hand-started web is stopped (not adopted): it shows the events stream is live.
+       {"VX11_EXTERNAL_START", "stop"}}));
   ASSERT_TRUE(Eventually([&] { return Running() == std::vector<std::string>{"db"}; }, seconds(30)))
       << "the always-on db was not started";
   ASSERT_EQ(madre_->Get("/madre/power/status").status, 200);
