@@ -53,6 +53,11 @@ void Engine::AuditRejected(const std::string& action, const std::string& actor, 
   (void)ignored;  // the request is refused either way
 }
 
+void Engine::AuditExternal(AuditRecord record) {
+  Status ignored = AppendAudit(std::move(record));
+  (void)ignored;  // logged by AppendAudit; the forward has happened either way
+}
+
 Status Engine::Start() {
   Result<std::vector<Window>> open = deps_.store.LoadOpen();
   if (!open.ok()) return Status::Internal("cannot load windows: " + open.status().message());

@@ -122,6 +122,9 @@ class Engine {
   void ApplySoloMadre(std::string actor, Reply<SoloMadreOutcome> reply);
   // Records a request refused before reaching the engine (bad input).
   void AuditRejected(const std::string& action, const std::string& actor, const Status& why);
+  // Appends a record the HTTP API built about work outside the engine (`legacy.forward`). A
+  // failed append is logged; the work was done either way.
+  void AuditExternal(AuditRecord record);
 
   // A container event of the project (from the events stream, on the engine
   // thread): refreshes the observed state and counts deaths for crash loops.

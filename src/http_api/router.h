@@ -9,6 +9,10 @@
 // for unknown paths and legacy prefixes), and so does /metrics unless `metrics_public`. Each
 // failure is counted in madre_auth_failures_total{reason="missing"|"invalid"}. /health is public.
 //
+// Legacy routes (legacy_forward.h): a path no route serves, under a legacy prefix, is forwarded
+// to the original madre when `legacy.url` is set (after the token check for /madre/power/*
+// paths only), else answered 404 `legacy_route` naming VX11_LEGACY_MADRE_URL.
+//
 // Threading: the HTTP server's io thread, which is the engine thread (one io thread: the
 // daemon checks it). Docker reads run on the workers.
 #pragma once
@@ -25,6 +29,7 @@
 #include "engine/engine.h"
 #include "http_api/event_hub.h"
 #include "http_api/http_common.h"
+#include "http_api/legacy_forward.h"
 #include "http_api/metrics_endpoint.h"
 #include "http_api/open_throttle.h"
 #include "http_api/read_routes.h"
@@ -50,11 +55,11 @@ struct RouterOptions {
   ThrottleOptions throttle;                   // VX11_THROTTLE_CPU_PCT, VX11_THROTTLE_MODE
   Duration stats_interval = StatsSampler::kDefaultInterval;
   std::string stop_strategy = "stop";  // VX11_STOP_STRATEGY, shown in every window view
-  // A path under one of these that no route serves answers 404 `legacy_route` naming
-  // VX11_LEGACY_MADRE_URL. A prefix ending in "/" matches what starts with it; another one
-  // matches itself and what continues it with "/".
+  // A path under one of these that no route serves is forwarded to `legacy.url`, or answers
+  // 404 `legacy_route` naming VX11_LEGACY_MADRE_URL when that is empty. A prefix ending in "/"
+  // matches what starts with it; another one matches itself and what continues it with "/".
   std::vector<std::string> legacy_prefixes = DefaultLegacyForwardPrefixes();
-  bool legacy_url_set = false;  // VX11_LEGACY_MADRE_URL set (forwarding is not in this build)
+  LegacyForwardOptions legacy;  // url empty: VX11_LEGACY_MADRE_URL unset
 };
 
 struct RouterDeps {
@@ -68,6 +73,9 @@ struct RouterDeps {
   std::function<std::optional<double>()> cpu_busy;
   std::function<void()> cpu_snapshot;  // feeds the CPU meter
   std::function<HostFigures()> host;   // /metrics host figures; empty: none
+  // Carries a forward to the original madre (blocking); used when options.legacy.url is set.
+  LegacyTransport legacy_transport;
+  Executor* legacy_workers = nullptr;  // runs legacy_transport; null: `workers`
 };
 
 // The route of a path for metrics ("/madre/power/windows/{id}"), "other" when unknown.
@@ -95,6 +103,7 @@ class ApiRouter {
   // For tests.
   const ReadRoutes& reads() const { return reads_; }
   const StatsSampler& sampler() const { return sampler_; }
+  const LegacyForwarder* legacy() const { return legacy_.get(); }
 
  private:
   using Handler =
@@ -124,6 +133,7 @@ class ApiRouter {
   MetricsEndpoint metrics_endpoint_;
   ReadRoutes reads_;
   WindowRoutes commands_;
+  std::unique_ptr<LegacyForwarder> legacy_;  // null: forwarding off
   std::vector<Route> routes_;
 };
 
