@@ -27,7 +27,10 @@ TEST(LegacyUpstreamTest, AfterCancelAllACallEndsAtOnceWithoutConnecting) {
   ASSERT_TRUE(url.ok());
   LegacyUpstream upstream(*url, Seconds(60), 1024);
   upstream.CancelAll();
-  Result<LegacyAnswer> answer = upstream.Call(LegacyCall{.method = "GET", .target = "/vx11/x"});
+  LegacyCall call;
+  call.method = "GET";
+  call.target = "/vx11/x";
+  Result<LegacyAnswer> answer = upstream.Call(call);
   ASSERT_FALSE(answer.ok());
   EXPECT_EQ(answer.status().code(), StatusCode::kUnavailable);
   EXPECT_THAT(answer.status().message(), HasSubstr("cancelled"));

@@ -130,7 +130,9 @@ TEST(LegacyForwardTest, TheAnswerKeepsStatusBodyTypeAndEndToEndFields) {
 }
 
 TEST(LegacyForwardTest, FailuresAnswer504OnTimeoutAnd502OtherwiseNamingTheUrl) {
-  LegacyForwardOptions options{.url = "http://old:9000", .timeout = Seconds(30)};
+  LegacyForwardOptions options;
+  options.url = "http://old:9000";
+  options.timeout = Seconds(30);
   HttpResponse timeout = UpstreamFailure(Status::DeadlineExceeded("late"), options);
   EXPECT_EQ(timeout.status, 504);
   auto body = nlohmann::json::parse(timeout.body);
@@ -225,7 +227,9 @@ TEST_F(LegacyForwarderTest, AnUnreachableUpstreamIs502AuditedAsFail) {
 }
 
 TEST_F(LegacyForwarderTest, ARequestBodyOverTheLimitIsRefusedWithoutForwarding) {
-  Make({.max_body_bytes = 4});
+  LegacyForwardOptions options;
+  options.max_body_bytes = 4;
+  Make(options);
   auto answer = Forward(ChatRequest());
   ASSERT_TRUE(answer->has_value());
   EXPECT_EQ((*answer)->status, 413);
@@ -235,7 +239,9 @@ TEST_F(LegacyForwarderTest, ARequestBodyOverTheLimitIsRefusedWithoutForwarding) 
 }
 
 TEST_F(LegacyForwarderTest, BeyondTheInFlightLimitAnswers503UntilOneFinishes) {
-  Make({.max_in_flight = 2});
+  LegacyForwardOptions options;
+  options.max_in_flight = 2;
+  Make(options);
   auto first = Forward(ChatRequest());
   auto second = Forward(ChatRequest());
   auto third = Forward(ChatRequest());

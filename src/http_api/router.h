@@ -74,7 +74,7 @@ struct RouterDeps {
   std::function<void()> cpu_snapshot;  // feeds the CPU meter
   std::function<HostFigures()> host;   // /metrics host figures; empty: none
   // Carries a forward to the original madre (blocking); used when options.legacy.url is set.
-  LegacyTransport legacy_transport;
+  LegacyTransport legacy_transport = {};
   Executor* legacy_workers = nullptr;  // runs legacy_transport; null: `workers`
 };
 
