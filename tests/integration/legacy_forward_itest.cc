@@ -199,7 +199,8 @@ class LegacyForwardTest : public ::testing::Test {
   // The legacy.forward records of the audit, newest first.
   std::vector<json> ForwardRecords() {
     std::vector<json> out;
-    for (const json& record : madre_->Get("/madre/power/audit?limit=50").Json()["records"]) {
+    const json audit = madre_->Get("/madre/power/audit?limit=50").Json();
+    for (const json& record : audit["records"]) {
       if (record["action"] == "legacy.forward") out.push_back(record);
     }
     return out;
@@ -259,7 +260,7 @@ TEST_F(LegacyForwardTest, ARequestReachesTheUpstreamWholeAndItsAnswerComesBack) 
   EXPECT_EQ(result.Json()["line"], "GET /vx11/result/abc HTTP/1.1");
 
   std::vector<json> records = ForwardRecords();
-  ASSERT_EQ(records.size(), 2u);
+  ASSERT_EQ(records.size(), 2u) << madre_->Get("/madre/power/audit?limit=50").body;
   EXPECT_EQ(records[1]["actor"], "127.0.0.1");
   EXPECT_EQ(records[1]["outcome"], "ok");
   EXPECT_EQ(records[1]["reason"], "POST /madre/chat?...");  // no query values
