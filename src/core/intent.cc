@@ -36,8 +36,8 @@ std::optional<IntentStatus> ParseIntentStatus(std::string_view text) {
 bool IsValidIntentWord(std::string_view text) {
   if (text.empty() || text.size() > 64) return false;
   return std::all_of(text.begin(), text.end(), [](char c) {
-    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-           c == '_' || c == '.' || c == ':' || c == '-';
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' ||
+           c == '.' || c == ':' || c == '-';
   });
 }
 
@@ -52,8 +52,8 @@ bool RateLimiter::Admit(const std::string& key, TimePoint now) {
   if (fresh) {
     bucket.tokens = burst_;
   } else if (now > bucket.at && every_ > Duration::zero()) {
-    const double refill = static_cast<double>((now - bucket.at).count()) /
-                          static_cast<double>(every_.count());
+    const double refill =
+        static_cast<double>((now - bucket.at).count()) / static_cast<double>(every_.count());
     bucket.tokens = std::min<double>(burst_, bucket.tokens + refill);
   }
   bucket.at = std::max(bucket.at, now);

@@ -330,6 +330,10 @@ Status ApplyEnv(const EnvLookup& env, DaemonConfig& c) {
   if (auto v = get("VX11_LEGACY_MADRE_URL")) {
     ASSIGN_OR_RETURN(c.legacy_madre_url, ParseLegacyMadreUrl("VX11_LEGACY_MADRE_URL", *v));
   }
+  if (auto v = get("VX11_LEGACY_FORWARD_TIMEOUT_SEC")) {
+    ASSIGN_OR_RETURN(c.legacy_forward_timeout_sec,
+                     ParseIntSetting("VX11_LEGACY_FORWARD_TIMEOUT_SEC", *v, 1, 3600));
+  }
   if (auto v = get("VX11_LEGACY_FORWARD_PREFIXES")) {
     ASSIGN_OR_RETURN(c.legacy_forward_prefixes,
                      ParseLegacyPrefixes("VX11_LEGACY_FORWARD_PREFIXES", SplitList(*v)));
@@ -380,7 +384,8 @@ Status ApplyToml(std::string_view text, const std::string& origin, DaemonConfig&
                                                "stop_strategy",
                                                "metrics_public",
                                                "legacy_madre_url",
-                                               "legacy_forward_prefixes"};
+                                               "legacy_forward_prefixes",
+                                               "legacy_forward_timeout_sec"};
   for (const auto& [key, node] : table) {
     if (!kKnown.count(std::string(key.str()))) {
       return Status::InvalidArgument(origin + ": unknown setting '" + std::string(key.str()) + "'");
@@ -473,6 +478,7 @@ Status ApplyToml(std::string_view text, const std::string& origin, DaemonConfig&
   }
   RETURN_IF_ERROR(
       list("ui_hosts", [&](const std::vector<std::string>& v) { c.ui_hosts = LowerSet(v); }));
+  RETURN_IF_ERROR(integer("legacy_forward_timeout_sec", 1, 3600, c.legacy_forward_timeout_sec));
   std::string crash = c.crashloop_action;
   RETURN_IF_ERROR(str("crashloop_action", [&](const std::string& v) { crash = v; }));
   if (crash != "report" && crash != "stop") {
@@ -685,10 +691,12 @@ std::string SettingsHelp() {
   VX11_METRICS_PUBLIC 1: GET /metrics without the token (else X-VX11-Token or
                       Authorization: Bearer) [0]
   VX11_LEGACY_FORWARD_PREFIXES paths the original madre serves (chat, intents, callbacks):
-                      they answer 404 code legacy_route naming VX11_LEGACY_MADRE_URL
+                      forwarded to VX11_LEGACY_MADRE_URL; without it they answer 404 code
+                      legacy_route naming it
                       [/madre/chat,/vx11/,/madre/callback/,/madre/power/maintenance/]
-  VX11_LEGACY_MADRE_URL http://host:port[/prefix] of the original madre; checked at start,
-                      but forwarding is not in this build: the 404 says so [none]
+  VX11_LEGACY_MADRE_URL http://host:port[/prefix] of the original madre, where the legacy
+                      prefixes are forwarded (madre's token first for /madre/power/*) [none]
+  VX11_LEGACY_FORWARD_TIMEOUT_SEC a forward without an answer after this answers 504 [30]
   VX11_SOLO_MADRE     the original's setting: 1 is accepted; 0 is refused (use power
                       windows or VX11_ALWAYS_ON)
   VX11_WINDOW_SERVICES the original's setting: refused (use VX11_ALLOWLIST)
@@ -704,7 +712,7 @@ Config file (TOML, --config): the same settings as lower-case keys: bind, port,
   compat_open_wait_sec, external_start, external_start_ttl_sec, service_hold_ttl_sec,
   intent_open_sources (list), ui_hosts (list),
   crashloop_action, throttle_cpu_pct, throttle_mode, stop_strategy, metrics_public,
-  legacy_madre_url, legacy_forward_prefixes (list).
+  legacy_madre_url, legacy_forward_prefixes (list), legacy_forward_timeout_sec.
 )";
 }
 

@@ -69,9 +69,10 @@ struct DaemonConfig {
   std::string stop_strategy = "stop";       // stop|pause
   std::size_t max_body_bytes = 1 << 20;
   bool metrics_public = false;  // VX11_METRICS_PUBLIC: GET /metrics without the token
-  // VX11_LEGACY_MADRE_URL. Parsed and checked only: forwarding is not in this build, so the
-  // legacy prefixes answer 404 whether it is set or not (docs/http_api.md).
+  // VX11_LEGACY_MADRE_URL: where the legacy prefixes are forwarded; unset, they answer 404
+  // `legacy_route` (docs/http_api.md).
   std::optional<LegacyMadreUrl> legacy_madre_url;
+  int legacy_forward_timeout_sec = 30;  // VX11_LEGACY_FORWARD_TIMEOUT_SEC: then 504
   // VX11_LEGACY_FORWARD_PREFIXES; nullopt: the router's default list
   // (DefaultLegacyForwardPrefixes in http_api/router.h).
   std::optional<std::vector<std::string>> legacy_forward_prefixes;

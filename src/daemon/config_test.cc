@@ -104,6 +104,19 @@ TEST(ConfigTest, TheOriginalWindowServicesIsRefusedNamingTheAllowlist) {
   EXPECT_NE(s.message().find("VX11_ALWAYS_ON"), std::string::npos) << s.message();
 }
 
+TEST(ConfigTest, TheLegacyForwardTimeoutIs30SecondsUnlessSetWithinBounds) {
+  DaemonConfig c;
+  ASSERT_TRUE(ApplyEnv(Env({}), c).ok());
+  EXPECT_EQ(c.legacy_forward_timeout_sec, 30);
+  ASSERT_TRUE(ApplyEnv(Env({{"VX11_LEGACY_FORWARD_TIMEOUT_SEC", "5"}}), c).ok());
+  EXPECT_EQ(c.legacy_forward_timeout_sec, 5);
+  Status zero = ApplyEnv(Env({{"VX11_LEGACY_FORWARD_TIMEOUT_SEC", "0"}}), c);
+  EXPECT_FALSE(zero.ok());
+  EXPECT_NE(zero.message().find("VX11_LEGACY_FORWARD_TIMEOUT_SEC"), std::string::npos);
+  ASSERT_TRUE(ApplyToml("legacy_forward_timeout_sec = 7\n", "m.toml", c).ok());
+  EXPECT_EQ(c.legacy_forward_timeout_sec, 7);
+}
+
 TEST(ConfigTest, TheLegacyMadreUrlIsUnsetByDefaultAndParsedWhenGiven) {
   DaemonConfig c;
   ASSERT_TRUE(ApplyEnv(Env({}), c).ok());

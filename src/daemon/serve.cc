@@ -33,6 +33,7 @@
 #include "adapters/sqlite/sqlite_window_store.h"
 #include "core/policy_view.h"
 #include "daemon/config.h"
+#include "daemon/legacy_upstream.h"
 #include "engine/engine.h"
 #include "engine/engine_metrics.h"
 #include "http_api/router.h"
@@ -252,7 +253,7 @@ RouterOptions BuildRouterOptions(const DaemonConfig& config, const PlannerConfig
   options.open_wait_timeout = Seconds(std::max(60, config.timeout_sec * 4));
   options.compat_open_wait = Seconds(config.compat_open_wait_sec);
   if (config.legacy_forward_prefixes) options.legacy_prefixes = *config.legacy_forward_prefixes;
-  options.legacy_url_set = config.legacy_madre_url.has_value();
+  options.legacy = LegacyForwardOptionsOf(config);
   options.intents.open_sources = config.intent_open_sources;
   options.intents.allowed_hosts = config.ui_hosts;
   options.intents.allowed_hosts.insert(config.bind);
@@ -429,6 +430,28 @@ int Serve(const ServeFlags& flags) {
   ThreadPoolExecutor workers(4, "madre-start", log_job_error);
   ThreadPoolExecutor stop_lane(2, "madre-stop", log_job_error);
   ThreadPoolExecutor http_jobs(2, "madre-http", log_job_error);
+  // Forwards to the original madre (VX11_LEGACY_MADRE_URL) block a thread each for up to
+  // their timeout: a lane of their own, one thread per forward allowed in flight, so that a
+  // slow upstream delays nothing else.
+  const LegacyForwardOptions legacy_options = LegacyForwardOptionsOf(config);
+  std::unique_ptr<LegacyUpstream> legacy_upstream;
+  std::unique_ptr<ThreadPoolExecutor> legacy_lane;
+  LegacyTransport legacy_transport;
+  if (config.legacy_madre_url) {
+    legacy_upstream = std::make_unique<LegacyUpstream>(
+        *config.legacy_madre_url, legacy_options.timeout, legacy_options.max_body_bytes);
+    legacy_lane = std::make_unique<ThreadPoolExecutor>(legacy_options.max_in_flight, "madre-legacy",
+                                                       log_job_error);
+    legacy_transport = [upstream = legacy_upstream.get()](const LegacyCall& call) {
+      return upstream->Call(call);
+    };
+    spdlog::info(
+        "forwarding {} to the original madre at {}",
+        fmt::format(
+            "{}", fmt::join(config.legacy_forward_prefixes.value_or(DefaultLegacyForwardPrefixes()),
+                            ",")),
+        legacy_options.url);
+  }
   ServerLoopExecutor loop;
   LoopbackProbe probe;
   EngineDeps deps{clock,
@@ -471,7 +494,9 @@ int Serve(const ServeFlags& flags) {
       .cpu_snapshot = [&cpu_meter] { cpu_meter.Snapshot(); },
       .host = [&cpu_meter] { return ReadHostFigures(cpu_meter); },
       .intents = &intents,
-      .new_id = NewUuid};
+      .new_id = NewUuid,
+      .legacy_transport = legacy_transport,
+      .legacy_workers = legacy_lane.get()};
   ApiRouter router(BuildRouterOptions(config, planner_config, metrics), router_deps);
 
   HttpServerOptions http;
@@ -503,9 +528,12 @@ int Serve(const ServeFlags& flags) {
   // before this guard and so die after it: on every return the running jobs are cancelled and
   // joined first. Results that still come back are dropped (the loop is detached), so a
   // cancelled open stays `opening` in the store and resumes on the next start.
-  auto join_workers = [&loop, &shutdown, &workers, &stop_lane, &http_jobs] {
+  auto join_workers = [&loop, &shutdown, &workers, &stop_lane, &http_jobs, &legacy_upstream,
+                       &legacy_lane] {
     loop.Attach(nullptr);
     shutdown.request_stop();
+    if (legacy_upstream) legacy_upstream->CancelAll();
+    if (legacy_lane) legacy_lane->Shutdown();
     http_jobs.Shutdown();
     stop_lane.Shutdown();
     workers.Shutdown();

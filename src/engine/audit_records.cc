@@ -172,4 +172,14 @@ AuditRecord WindowClosed(const Window& window, const std::string& actor,
   return record;
 }
 
+AuditRecord LegacyForward(const std::string& actor, const std::string& method,
+                          const std::string& path, int status, long long elapsed_ms,
+                          AuditOutcome outcome, const std::string& error) {
+  AuditRecord record = Record(actor, "legacy.forward", outcome);
+  record.reason = method + " " + path;
+  record.detail = std::to_string(status) + " in " + std::to_string(elapsed_ms) + " ms";
+  if (!error.empty()) record.detail += ": " + error;
+  return record;
+}
+
 }  // namespace madre::audit_records

@@ -58,4 +58,12 @@ AuditRecord WindowOpened(const Window& window, const std::string& actor, std::ve
 AuditRecord WindowAdopted(const Window& window, const Status& unrecorded);
 AuditRecord WindowClosed(const Window& window, const std::string& actor, std::vector<DockerOp> ops);
 
+// `legacy.forward`: a request forwarded to the original madre (VX11_LEGACY_MADRE_URL). The
+// reason is "METHOD path" (`path` without the query's values), the detail "STATUS in N ms"
+// and `error` if any; never headers nor bodies. Outcome: ok (the upstream answered, whatever
+// its status), fail (unreachable, timed out, answer too large), rejected (not forwarded).
+AuditRecord LegacyForward(const std::string& actor, const std::string& method,
+                          const std::string& path, int status, long long elapsed_ms,
+                          AuditOutcome outcome, const std::string& error);
+
 }  // namespace madre::audit_records

@@ -17,6 +17,19 @@ Window WindowWith(WindowState state, std::map<std::string, ServiceState> states)
   return window;
 }
 
+TEST(AuditRecordsTest, ALegacyForwardNamesMethodPathStatusAndTimeOnly) {
+  AuditRecord ok = LegacyForward("10.0.0.7", "POST", "/madre/chat", 200, 12, AuditOutcome::kOk, "");
+  EXPECT_EQ(ok.action, "legacy.forward");
+  EXPECT_EQ(ok.actor, "10.0.0.7");
+  EXPECT_EQ(ok.outcome, AuditOutcome::kOk);
+  EXPECT_EQ(ok.reason, "POST /madre/chat");
+  EXPECT_EQ(ok.detail, "200 in 12 ms");
+  AuditRecord failed = LegacyForward("10.0.0.7", "GET", "/vx11/result/1", 502, 3,
+                                     AuditOutcome::kFail, "cannot connect to 127.0.0.1:9");
+  EXPECT_EQ(failed.outcome, AuditOutcome::kFail);
+  EXPECT_EQ(failed.detail, "502 in 3 ms: cannot connect to 127.0.0.1:9");
+}
+
 TEST(AuditRecordsTest, OpenOutcomeSaysWhetherEveryServiceCameUp) {
   EXPECT_EQ(OpenOutcome(WindowWith(WindowState::kOpen, {{"db", ServiceState::kRunning}})),
             AuditOutcome::kOk);

@@ -126,8 +126,8 @@ class Engine {
   void ServiceStop(std::string service, std::string actor, Reply<ServiceOpOutcome> reply);
   void ServiceRestart(std::string service, std::string actor, Reply<ServiceOpOutcome> reply);
   void ApplySoloMadre(std::string actor, Reply<SoloMadreOutcome> reply);
-  // Appends an audit record written outside the engine's own operations (an intent): its
-  // time is set; kInternal when it could not be written.
+  // Appends a record the HTTP API built about work outside the engine's own operations (an
+  // intent, `legacy.forward`): its time is set; kInternal when it could not be written (logged).
   Status RecordAudit(AuditRecord record) { return AppendAudit(std::move(record)); }
   // Records a request refused before reaching the engine (bad input).
   void AuditRejected(const std::string& action, const std::string& actor, const Status& why);

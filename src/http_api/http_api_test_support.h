@@ -101,7 +101,8 @@ class HttpApiTest : public ::testing::Test {
                            .cpu_snapshot = [this] { ++snapshots_; },
                            .host = host_,
                            .intents = &intents_,
-                           .new_id = [this] { return std::to_string(++intent_ids_); }};
+                           .new_id = [this] { return std::to_string(++intent_ids_); },
+                           .legacy_transport = legacy_transport_};
     router_ = std::make_unique<ApiRouter>(options_, router_deps);
     ASSERT_TRUE(engine_->Start().ok());
     if (drain_at_start_) Drain();
@@ -159,6 +160,7 @@ class HttpApiTest : public ::testing::Test {
   RouterOptions options_;
   std::function<std::optional<double>()> cpu_busy_;
   std::function<HostFigures()> host_;
+  LegacyTransport legacy_transport_;  // the forwards to the original madre (on workers_)
   int snapshots_ = 0;
   int ids_ = 0;
   // false: Build() leaves the start-up observation (and what follows it) queued, as the daemon

@@ -23,8 +23,8 @@ json IntentView(const Intent& intent, bool duplicate) {
               {"task_id", nullptr},  // set once an intent runs (approvals, admission)
               {"type", intent.type},
               {"source", intent.source},
-              {"correlation_id", intent.correlation_id.empty() ? json(nullptr)
-                                                               : json(intent.correlation_id)},
+              {"correlation_id",
+               intent.correlation_id.empty() ? json(nullptr) : json(intent.correlation_id)},
               {"requires_approval", intent.requires_approval},
               {"created_at", FormatRfc3339(intent.created_at)},
               {"duplicate", duplicate}};
@@ -107,11 +107,10 @@ std::optional<HttpResponse> IntentRoutes::CheckOpen(const HttpRequest& request,
                               {"code", "auth_required"}});
   }
   auto content_type = request.headers.find("content-type");
-  const std::string type =
-      content_type == request.headers.end() ? "" : Lower(content_type->second);
+  const std::string type = content_type == request.headers.end() ? "" : Lower(content_type->second);
   if (!StartsWith(type, "application/json")) {
-    return ErrorResponse(Status::PermissionDenied(
-        "a token-less intent needs Content-Type: application/json"));
+    return ErrorResponse(
+        Status::PermissionDenied("a token-less intent needs Content-Type: application/json"));
   }
   auto host = request.headers.find("host");
   const std::string name = host == request.headers.end() ? "" : HostOf(host->second);
@@ -122,8 +121,8 @@ std::optional<HttpResponse> IntentRoutes::CheckOpen(const HttpRequest& request,
         name + "\""));
   }
   if (!limiter_.Admit(body.source, deps_.now())) {
-    return ErrorResponse(Status::ResourceExhausted("too many intents from source " + body.source +
-                                                   ": slow down"));
+    return ErrorResponse(
+        Status::ResourceExhausted("too many intents from source " + body.source + ": slow down"));
   }
   return std::nullopt;
 }
@@ -160,8 +159,8 @@ void IntentRoutes::Submit(const HttpRequest& request,
   }
   Result<IntentStore::Submitted> submitted = deps_.store.Submit(intent);
   if (!submitted.ok()) {
-    return respond(ErrorResponse(Status::Internal("cannot record the intent: " +
-                                                  submitted.status().message())));
+    return respond(ErrorResponse(
+        Status::Internal("cannot record the intent: " + submitted.status().message())));
   }
   if (!submitted->duplicate) {
     AuditRecord record;

@@ -83,19 +83,12 @@ HttpResponse NotFound() {
   return JsonResponse(404, {{"detail", "Not Found"}, {"code", "not_found"}});
 }
 
-bool UnderPrefix(const std::string& path, const std::string& prefix) {
-  if (prefix.empty() || !StartsWith(path, prefix)) return false;
-  return path.size() == prefix.size() || prefix.back() == '/' || path[prefix.size()] == '/';
-}
-
-// A route of the original madre that this one does not serve (forwarding is a later piece).
-HttpResponse LegacyNotFound(const std::string& prefix, bool url_set) {
-  const std::string served = "routes under " + prefix + " are served by the original madre";
-  return JsonResponse(
-      404, {{"detail", url_set ? served + "; VX11_LEGACY_MADRE_URL is set, but forwarding to it is "
-                                          "not available in this build of madre"
-                               : served + "; set VX11_LEGACY_MADRE_URL to forward them to it"},
-            {"code", "legacy_route"}});
+// A route of the original madre, while VX11_LEGACY_MADRE_URL is unset.
+HttpResponse LegacyNotFound(const std::string& prefix) {
+  return JsonResponse(404, {{"detail", "routes under " + prefix +
+                                           " are served by the original madre; set "
+                                           "VX11_LEGACY_MADRE_URL to forward them to it"},
+                            {"code", "legacy_route"}});
 }
 
 }  // namespace
@@ -200,6 +193,21 @@ ApiRouter::ApiRouter(RouterOptions options, RouterDeps deps)
                                           .new_id = deps_.new_id})
                    : nullptr),
       routes_(Table()) {
+  if (!options_.legacy.url.empty() && deps_.legacy_transport) {
+    legacy_ = std::make_unique<LegacyForwarder>(
+        options_.legacy,
+        LegacyForwarder::Deps{
+            .transport = deps_.legacy_transport,
+            .workers = deps_.legacy_workers ? *deps_.legacy_workers : deps_.workers,
+            .loop = deps_.loop,
+            .now = [this] { return deps_.engine.Now(); },
+            .audit =
+                [this](AuditRecord record) {
+                  // Logged when it fails; the forward has happened either way.
+                  Status ignored = deps_.engine.RecordAudit(std::move(record));
+                  (void)ignored;
+                }});
+  }
   if (options_.metrics) {
     counts_ = std::make_shared<RequestCounts>();
     options_.metrics->SetCallback(kMetricHttpRequests,
@@ -375,8 +383,9 @@ void ApiRouter::Dispatch(const HttpRequest& request, Responder respond) {
     if (!candidates.empty()) break;
   }
   // Authentication comes before anything else under /madre/power, known path or not.
-  const Access access =
-      candidates.empty() ? (power ? Access::kToken : Access::kPublic) : candidates.front()->access;
+  const Access access = candidates.empty()
+                            ? (NeedsMadreToken(path) ? Access::kToken : Access::kPublic)
+                            : candidates.front()->access;
   if (access == Access::kToken || (access == Access::kMetrics && !options_.metrics_public)) {
     if (std::optional<HttpResponse> refused = Authenticate(request)) {
       return respond(std::move(*refused));
@@ -387,12 +396,15 @@ void ApiRouter::Dispatch(const HttpRequest& request, Responder respond) {
         ErrorResponse(Status::Unavailable("madre is starting: reconciling with Docker")));
   }
   if (candidates.empty()) {
-    for (const std::string& prefix : options_.legacy_prefixes) {
-      if (UnderPrefix(path, prefix)) {
-        return respond(LegacyNotFound(prefix, options_.legacy_url_set));
-      }
+    // madre's token check above ran first for /madre/power/* (NeedsMadreToken).
+    switch (DecideLegacy(path, options_.legacy_prefixes, legacy_ != nullptr)) {
+      case LegacyAction::kNotLegacy:
+        return respond(NotFound());
+      case LegacyAction::kNotFound:
+        return respond(LegacyNotFound(*LegacyPrefixOf(path, options_.legacy_prefixes)));
+      case LegacyAction::kForward:
+        return legacy_->Forward(request, std::move(respond));
     }
-    return respond(NotFound());
   }
   const std::string& method = request.method;
   const bool get = method == "GET" || method == "HEAD";

@@ -9,6 +9,10 @@
 // for unknown paths and legacy prefixes), and so does /metrics unless `metrics_public`. Each
 // failure is counted in madre_auth_failures_total{reason="missing"|"invalid"}. /health is public.
 //
+// Legacy routes (legacy_forward.h): a path no route serves, under a legacy prefix, is forwarded
+// to the original madre when `legacy.url` is set (after the token check for /madre/power/*
+// paths only), else answered 404 `legacy_route` naming VX11_LEGACY_MADRE_URL.
+//
 // Threading: the HTTP server's io thread, which is the engine thread (one io thread: the
 // daemon checks it). Docker reads run on the workers.
 #pragma once
@@ -26,6 +30,7 @@
 #include "http_api/event_hub.h"
 #include "http_api/http_common.h"
 #include "http_api/intent_routes.h"
+#include "http_api/legacy_forward.h"
 #include "http_api/metrics_endpoint.h"
 #include "http_api/open_throttle.h"
 #include "http_api/read_routes.h"
@@ -51,11 +56,11 @@ struct RouterOptions {
   ThrottleOptions throttle;                   // VX11_THROTTLE_CPU_PCT, VX11_THROTTLE_MODE
   Duration stats_interval = StatsSampler::kDefaultInterval;
   std::string stop_strategy = "stop";  // VX11_STOP_STRATEGY, shown in every window view
-  // A path under one of these that no route serves answers 404 `legacy_route` naming
-  // VX11_LEGACY_MADRE_URL. A prefix ending in "/" matches what starts with it; another one
-  // matches itself and what continues it with "/".
+  // A path under one of these that no route serves is forwarded to `legacy.url`, or answers
+  // 404 `legacy_route` naming VX11_LEGACY_MADRE_URL when that is empty. A prefix ending in "/"
+  // matches what starts with it; another one matches itself and what continues it with "/".
   std::vector<std::string> legacy_prefixes = DefaultLegacyForwardPrefixes();
-  bool legacy_url_set = false;  // VX11_LEGACY_MADRE_URL set (forwarding is not in this build)
+  LegacyForwardOptions legacy;  // url empty: VX11_LEGACY_MADRE_URL unset
   IntentRoutesOptions intents;  // POST /madre/intent without a token
 };
 
@@ -72,6 +77,9 @@ struct RouterDeps {
   std::function<HostFigures()> host;   // /metrics host figures; empty: none
   IntentStore* intents = nullptr;      // POST /madre/intent records here; null: 404
   std::function<std::string()> new_id = [] { return std::string("0"); };  // intent ids (UUID)
+  // Carries a forward to the original madre (blocking); used when options.legacy.url is set.
+  LegacyTransport legacy_transport = {};
+  Executor* legacy_workers = nullptr;  // runs legacy_transport; null: `workers`
 };
 
 // The route of a path for metrics ("/madre/power/windows/{id}"), "other" when unknown.
@@ -99,6 +107,7 @@ class ApiRouter {
   // For tests.
   const ReadRoutes& reads() const { return reads_; }
   const StatsSampler& sampler() const { return sampler_; }
+  const LegacyForwarder* legacy() const { return legacy_.get(); }
 
  private:
   using Handler =
@@ -128,7 +137,8 @@ class ApiRouter {
   MetricsEndpoint metrics_endpoint_;
   ReadRoutes reads_;
   WindowRoutes commands_;
-  std::unique_ptr<IntentRoutes> intents_;  // null without an intent store
+  std::unique_ptr<IntentRoutes> intents_;    // null without an intent store
+  std::unique_ptr<LegacyForwarder> legacy_;  // null: forwarding off
   std::vector<Route> routes_;
 };
 

@@ -222,14 +222,59 @@ TEST_F(RouterTest, TheTokenCheckRunsBeforeTheLegacyAnswerUnderMadrePower) {
   EXPECT_EQ(Json(Call("POST", "/madre/chat", "{}", std::nullopt))["code"], "legacy_route");
 }
 
-TEST_F(RouterTest, WithVx11LegacyMadreUrlSetTheLegacy404SaysForwardingIsNotInThisBuild) {
-  options_.legacy_url_set = true;
-  Build();
-  HttpResponse r = Call("POST", "/vx11/intent", "{}");
-  EXPECT_EQ(r.status, 404);
-  EXPECT_EQ(Json(r)["code"], "legacy_route");
-  EXPECT_THAT(Json(r)["detail"].get<std::string>(), HasSubstr("not available in this build"));
-  EXPECT_THAT(Json(r)["detail"].get<std::string>(), HasSubstr("VX11_LEGACY_MADRE_URL"));
+// With VX11_LEGACY_MADRE_URL set: a transport that records the calls and answers 200.
+class LegacyRouterTest : public RouterTest {
+ protected:
+  void BuildForwarding() {
+    options_.legacy.url = "http://legacy:8001";
+    options_.legacy.host = "legacy:8001";
+    legacy_transport_ = [this](const LegacyCall& call) -> Result<LegacyAnswer> {
+      calls_.push_back(call);
+      return LegacyAnswer{.status = 200,
+                          .headers = {{"Content-Type", "application/json"}},
+                          .body = R"({"from":"legacy"})"};
+    };
+    Build();
+  }
+  std::vector<LegacyCall> calls_;
+};
+
+TEST_F(LegacyRouterTest, APathUnderALegacyPrefixIsForwardedWithoutMadresToken) {
+  BuildForwarding();
+  HttpResponse r = Call("POST", "/madre/chat", R"({"q":1})", std::nullopt);
+  EXPECT_EQ(r.status, 200);
+  EXPECT_EQ(r.body, R"({"from":"legacy"})");
+  ASSERT_EQ(calls_.size(), 1u);
+  EXPECT_EQ(calls_[0].method, "POST");
+  EXPECT_EQ(calls_[0].target, "/madre/chat");
+  EXPECT_EQ(calls_[0].host, "legacy:8001");
+  EXPECT_EQ(calls_[0].body, R"({"q":1})");
+  EXPECT_EQ(audit_.actions().back(), "legacy.forward");
+  EXPECT_EQ(audit_.records().back().actor, "127.0.0.1");
+  EXPECT_EQ(audit_.records().back().reason, "POST /madre/chat");
+  EXPECT_THAT(audit_.records().back().detail, testing::StartsWith("200 in "));
+}
+
+TEST_F(LegacyRouterTest, MadresTokenIsCheckedBeforeForwardingUnderMadrePower) {
+  BuildForwarding();
+  const char* path = "/madre/power/maintenance/post_task";
+  EXPECT_EQ(Call("POST", path, "{}", std::nullopt).status, 401);
+  EXPECT_EQ(Call("POST", path, "{}", "nope").status, 403);
+  EXPECT_THAT(calls_, IsEmpty());
+  EXPECT_EQ(Call("POST", path, "{}", "secret").status, 200);
+  ASSERT_EQ(calls_.size(), 1u);
+  EXPECT_EQ(calls_[0].target, path);
+}
+
+TEST_F(LegacyRouterTest, MadresOwnRoutesAndOtherPathsAreNeverForwarded) {
+  options_.legacy_prefixes = {"/madre/power/", "/vx11/"};
+  BuildForwarding();
+  EXPECT_EQ(Call("GET", "/madre/power/state").status, 200);
+  EXPECT_EQ(Call("GET", "/madre/power/window/open").status, 405);
+  EXPECT_EQ(Json(Call("GET", "/madre/chat"))["code"], "not_found");
+  EXPECT_THAT(calls_, IsEmpty());
+  EXPECT_EQ(Call("GET", "/madre/power/maintenance/x").status, 200);
+  EXPECT_EQ(calls_.size(), 1u);
 }
 
 TEST_F(RouterTest, TheLegacyPrefixesAreConfigurableAndNeverShadowMadresOwnRoutes) {

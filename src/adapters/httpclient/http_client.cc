@@ -228,6 +228,9 @@ Result<HttpClientResponse> CallOn(CallRunner& run, Socket& socket, const HttpEnd
   if (read) return run.Error(Phase::kRead, read);
   HttpClientResponse response;
   response.status = static_cast<int>(parser.get().result_int());
+  for (const auto& field : parser.get()) {
+    response.headers.emplace_back(std::string(field.name_string()), std::string(field.value()));
+  }
   response.body = std::move(parser.get().body());
   return response;
 }
@@ -292,9 +295,10 @@ R WithSocket(const HttpEndpoint& endpoint, Duration timeout, HttpCancel* cancel,
 }  // namespace
 
 Result<HttpClientResponse> HttpCall(const HttpEndpoint& endpoint, const HttpClientRequest& request,
-                                    Duration timeout, std::size_t max_body_bytes) {
+                                    Duration timeout, std::size_t max_body_bytes,
+                                    HttpCancel* cancel) {
   return WithSocket<Result<HttpClientResponse>>(
-      endpoint, timeout, nullptr, [&](CallRunner& run, auto& socket) {
+      endpoint, timeout, cancel, [&](CallRunner& run, auto& socket) {
         return CallOn(run, socket, endpoint, request, max_body_bytes);
       });
 }

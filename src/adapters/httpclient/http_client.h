@@ -47,6 +47,8 @@ struct HttpClientRequest {
 
 struct HttpClientResponse {
   int status = 0;
+  // The answer's header fields in the order received (names as sent), repeats kept.
+  std::vector<std::pair<std::string, std::string>> headers;
   std::string body;
 };
 
@@ -71,8 +73,10 @@ class HttpCancel {
 // listens (no socket, refused, reset or closed before an answer), kDeadlineExceeded when the
 // timeout passes, kPayloadTooLarge when the body exceeds `max_body_bytes`, kInternal for an
 // answer that is not HTTP. Messages say what failed; callers add what they were doing.
+// `cancel` (may be null) ends the call at once from another thread: kUnavailable "cancelled".
 Result<HttpClientResponse> HttpCall(const HttpEndpoint& endpoint, const HttpClientRequest& request,
-                                    Duration timeout, std::size_t max_body_bytes = 16 << 20);
+                                    Duration timeout, std::size_t max_body_bytes = 16 << 20,
+                                    HttpCancel* cancel = nullptr);
 
 struct HttpStreamHandlers {
   // Once, when the status line and headers have arrived.

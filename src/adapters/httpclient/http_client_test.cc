@@ -395,6 +395,42 @@ TEST(HttpClientTest, ACancelledTokenStopsTheNextCallBeforeItConnects) {
   EXPECT_EQ(connections.load(), 0);
 }
 
+TEST(HttpClientTest, AnAnswerCarriesItsHeaderFieldsInOrderWithRepeats) {
+  TestServer* self = nullptr;
+  TestServer server(TestServer::Kind::kTcp,
+                    Answer(self,
+                           "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nSet-Cookie: a=1\r\n"
+                           "Set-Cookie: b=2\r\nContent-Length: 2\r\n\r\nok"));
+  self = &server;
+  Result<HttpClientResponse> answer = HttpCall(server.endpoint(), Get("/"), Seconds(5));
+  ASSERT_TRUE(answer.ok()) << answer.status().ToString();
+  using Field = std::pair<std::string, std::string>;
+  EXPECT_THAT(answer->headers,
+              testing::ElementsAre(Field{"Content-Type", "text/plain"}, Field{"Set-Cookie", "a=1"},
+                                   Field{"Set-Cookie", "b=2"}, Field{"Content-Length", "2"}));
+}
+
+TEST(HttpClientTest, CancelEndsAWaitingCallAtOnce) {
+  SteppedStream asked;
+  TestServer server(TestServer::Kind::kUnix, [&asked](Peer& peer) {
+    peer.ReadRequest();
+    asked.Release();
+    peer.WaitForClose();  // never answers
+  });
+  HttpCancel cancel;
+  auto call = std::async(std::launch::async, [&] {
+    return HttpCall(server.endpoint(), Get("/slow"), Seconds(60), 1 << 20, &cancel);
+  });
+  asked.WaitReleased(1);
+  cancel.Cancel();
+  // Without the cancel the call would wait for its 60 s deadline.
+  ASSERT_EQ(call.wait_for(std::chrono::seconds(10)), std::future_status::ready);
+  Result<HttpClientResponse> answer = call.get();
+  ASSERT_FALSE(answer.ok());
+  EXPECT_EQ(answer.status().code(), StatusCode::kUnavailable);
+  EXPECT_THAT(answer.status().message(), HasSubstr("cancelled"));
+}
+
 TEST(HttpClientTest, ParsesHttpUrls) {
   Result<ParsedHttpUrl> url = ParseHttpUrl("http://127.0.0.1:8001/madre/power/state?x=1#frag");
   ASSERT_TRUE(url.ok()) << url.status().ToString();

@@ -52,7 +52,8 @@ TEST_F(SqliteIntentStoreTest, AnIntentIsRecordedWholeAndSurvivesReopening) {
 
 TEST_F(SqliteIntentStoreTest, TheSameCorrelationIdOfOneIdentityReturnsTheFirstIntent) {
   ASSERT_TRUE(store_.Submit(Sample("intent-1", "open:hormiguero", "c-1")).ok());
-  Result<IntentStore::Submitted> again = store_.Submit(Sample("intent-2", "open:hormiguero", "c-1"));
+  Result<IntentStore::Submitted> again =
+      store_.Submit(Sample("intent-2", "open:hormiguero", "c-1"));
   ASSERT_TRUE(again.ok());
   EXPECT_TRUE(again->duplicate);
   EXPECT_EQ(again->intent.id, "intent-1");
