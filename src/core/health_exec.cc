@@ -33,6 +33,7 @@ bool ExecCheckSchedule::Over(TimePoint now) const {
 
 bool ExecCheckSchedule::StartDue(TimePoint now) const {
   if (in_flight() || Over(now)) return false;
+  if (retry_at_) return now >= *retry_at_;
   return !last_attempt_ || now - *last_attempt_ >= every_;
 }
 
@@ -43,10 +44,15 @@ bool ExecCheckSchedule::Overdue(TimePoint now) const {
 void ExecCheckSchedule::Started(TimePoint now) {
   in_flight_since_ = now;
   last_attempt_ = now;
+  retry_at_.reset();
   ++started_;
 }
 
-void ExecCheckSchedule::StartRefused(TimePoint now) { last_attempt_ = now; }
+void ExecCheckSchedule::StartRefused(TimePoint now, std::optional<Duration> retry_after) {
+  last_attempt_ = now;
+  retry_at_.reset();
+  if (retry_after) retry_at_ = now + std::max(*retry_after, Millis(1));
+}
 
 void ExecCheckSchedule::Finished(int exit_code) {
   in_flight_since_.reset();
@@ -60,6 +66,7 @@ void ExecCheckSchedule::Abandoned() { in_flight_since_.reset(); }
 std::optional<TimePoint> ExecCheckSchedule::NextLook(TimePoint now, Duration poll) const {
   if (in_flight()) return std::min(now + poll, *in_flight_since_ + config_.timeout);
   if (Over(now)) return std::nullopt;
+  if (retry_at_) return std::max(now, *retry_at_);
   if (!last_attempt_) return now;
   return std::max(now, *last_attempt_ + every_);
 }

@@ -54,9 +54,9 @@ class ExecCheckSchedule {
   bool Overdue(TimePoint now) const;
 
   void Started(TimePoint now);
-  // The adapter would not start one (a check abandoned earlier may still run, the exec API
-  // failed): try again after the cadence.
-  void StartRefused(TimePoint now);
+  // The adapter would not start one: try again after `retry_after` (a check madre let go of
+  // earlier may still run: soon, it may end any moment) or the cadence (the exec API failed).
+  void StartRefused(TimePoint now, std::optional<Duration> retry_after = std::nullopt);
   // The check in flight ended with `exit_code` (0 = pass).
   void Finished(int exit_code);
   // The check in flight could not be followed (its exec is gone): counts as not passed.
@@ -74,6 +74,7 @@ class ExecCheckSchedule {
   TimePoint since_;
   std::optional<TimePoint> in_flight_since_;
   std::optional<TimePoint> last_attempt_;
+  std::optional<TimePoint> retry_at_;  // after a refusal with retry_after
   bool passed_ = false;
   int started_ = 0;
 };

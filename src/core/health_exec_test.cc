@@ -85,6 +85,18 @@ TEST(ExecCheckScheduleTest, ACheckPastItsTimeoutIsOverdueAndTheNextWaitsTheCaden
   EXPECT_TRUE(s.StartDue(kT0 + Seconds(2) + Millis(250)));
 }
 
+TEST(ExecCheckScheduleTest, ARefusalWithARetryTimeIsTriedAgainSoonerThanTheCadence) {
+  ExecCheckSchedule s(Config(), {"true"}, Millis(250), kT0);
+  s.StartRefused(kT0, Millis(20));  // a check let go of earlier may end any moment
+  EXPECT_FALSE(s.StartDue(kT0 + Millis(10)));
+  EXPECT_EQ(s.NextLook(kT0 + Millis(10), Millis(20)), kT0 + Millis(20));
+  EXPECT_TRUE(s.StartDue(kT0 + Millis(20)));
+  s.Started(kT0 + Millis(20));
+  s.Finished(1);
+  EXPECT_FALSE(s.StartDue(kT0 + Millis(40))) << "after a start, the cadence again";
+  EXPECT_TRUE(s.StartDue(kT0 + Millis(270)));
+}
+
 TEST(ExecCheckScheduleTest, ALostCheckDoesNotPass) {
   ExecCheckSchedule s(Config(), {"true"}, Millis(250), kT0);
   s.Started(kT0);

@@ -116,6 +116,10 @@ void StepChecks(ActionContext& context, Waiting& w, const ContainerState& c, Tim
     if (id.ok()) {
       checks.Started(now);
       w.exec_id = *id;
+    } else if (id.code() == StatusCode::kFailedPrecondition) {
+      // A check madre let go of earlier may still run (or one frozen by a pause, which an
+      // unpause lets end at once): asked again at the next look, not after the cadence.
+      checks.StartRefused(now, context.readiness.exec_poll);
     } else {
       checks.StartRefused(now);
     }
