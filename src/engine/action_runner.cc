@@ -267,7 +267,8 @@ std::map<std::string, Status> InParallel(
     const std::vector<std::pair<std::string, ContainerState>>& items, const std::string& verb,
     Call call, std::vector<DockerOp>& ops) {
   std::vector<std::future<std::pair<Status, std::int64_t>>> futures;
-  for (const auto& [service, c] : items) {
+  for (const auto& item : items) {
+    const ContainerState& c = item.second;  // not a structured binding: lambdas capture it
     auto timed = [call, c] {
       const auto start = std::chrono::steady_clock::now();
       Status status = call(c);
