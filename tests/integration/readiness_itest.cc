@@ -254,6 +254,10 @@ TEST_F(ReadinessTest, AThirtySecondHealthcheckIntervalStillOpensWithinSeconds) {
                                         R"({"services":["slow_check_docker_only"],"ttl_sec":120})");
   ASSERT_EQ(docker_only.status, 202) << docker_only.body;
   const std::string docker_only_id = docker_only.Json()["window_id"];
+  // Its container runs before the second open: two first `compose up`s of a project at once can
+  // both create its network (compose v1: "network ... is ambiguous").
+  ASSERT_TRUE(
+      Eventually([&] { return DockerHealth("slow_check_docker_only") != "absent"; }, seconds(30)));
   const auto asked = SteadyClock::now();
   HttpAnswer opened = madre_->Post(
       "/madre/power/windows/open",
