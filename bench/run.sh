@@ -8,7 +8,8 @@
 #   --full   the numbers the goals speak of (50 TTL windows, 10,000 windows of history,
 #            300-service project, 10 s wrk runs), about 17 to 20 minutes here
 #   --only   run only these steps, in their usual order: open_close, ttl, crashloop, http,
-#            state_nginx, open_vs_engine, cli, pause, ttl_slow_opens, idle, growth. The partial
+#            state_nginx, open_vs_engine, cli, pause, ttl_slow_opens, slow_healthcheck, idle,
+#            growth. The partial
 #            report goes to out/bench/BENCHMARKS-<mode>-only.md (results-<mode>-only.json),
 #            never over docs/BENCHMARKS.md. E.g. the rows of the hardening issue alone:
 #            bench/run.sh --smoke --only state_nginx,ttl_slow_opens,open_vs_engine

@@ -17,6 +17,22 @@ std::optional<int> ParseSeconds(const std::string& text) {
   return n;
 }
 
+std::optional<int> ParseMillis(const std::string& text) {
+  if (text.empty() || text.size() > 6) return std::nullopt;
+  int n = 0;
+  for (char c : text) {
+    if (!std::isdigit(static_cast<unsigned char>(c))) return std::nullopt;
+    n = n * 10 + (c - '0');
+  }
+  if (n < 10 || n > 60'000) return std::nullopt;
+  return n;
+}
+
+bool IsOff(const std::string& text) {
+  return text == "false" || text == "False" || text == "FALSE" || text == "0" || text == "no" ||
+         text == "off";
+}
+
 std::string Describe(const ContainerState& c) {
   std::string text = c.state;
   if (c.exit_code) text += " (exit code " + std::to_string(*c.exit_code) + ")";
@@ -62,6 +78,9 @@ ReadinessSpec ReadinessFor(const ServiceDef& service, Duration default_timeout) 
     spec.timeout = Seconds(*seconds);
   if (service.has_healthcheck) {
     spec.kind = ReadinessKind::kDockerHealth;
+    spec.exec = !IsOff(label("vx11.health.exec"));
+    if (auto ms = ParseMillis(label("vx11.health.exec_interval_ms")))
+      spec.exec_interval = Millis(*ms);
   } else if (!label("vx11.health.url").empty()) {
     spec.kind = ReadinessKind::kHttp;
     spec.target = label("vx11.health.url");
@@ -100,6 +119,8 @@ ReadinessCheck EvaluateReadiness(const ReadinessSpec& spec,
   switch (spec.kind) {
     case ReadinessKind::kDockerHealth:
       if (running && c.health == "healthy") return {Verdict::kReady, "healthy"};
+      if (running && state.exec_passed)
+        return {Verdict::kReady, "healthcheck passed (run by madre)"};
       pending.detail = "health: " + (c.health.empty() ? std::string("unknown") : c.health);
       break;
     case ReadinessKind::kHttp:

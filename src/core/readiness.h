@@ -1,6 +1,8 @@
 // When is a started service ready (SPEC §6)? Pure rules, evaluated again and
 // again by the caller with fresh observations until the verdict is final.
-//   1. It has a Docker healthcheck: ready when Docker says healthy.
+//   1. It has a Docker healthcheck: ready when Docker says healthy, or as soon as madre's own
+//      run of that check passes once (core/health_exec.h; labels `vx11.health.exec=false`,
+//      `vx11.health.exec_interval_ms`).
 //   2. Else a probe from labels: `vx11.health.url` (HTTP 2xx) or
 //      `vx11.health.tcp` (connect), while the container runs.
 //   3. Else: running for `settle` (1 s) without a restart.
@@ -27,6 +29,11 @@ struct ReadinessSpec {
   Duration timeout = Seconds(60);
   Duration settle = Seconds(1);
   int max_restarts = 1;  // more restarts than this during start-up is a loop
+  // kDockerHealth: madre also runs the healthcheck itself until its first pass (label
+  // `vx11.health.exec`, default true; "false", "0", "no" or "off" turn it off), every
+  // `exec_interval` (label `vx11.health.exec_interval_ms`, 10 to 60000; default 250 ms).
+  bool exec = true;
+  Duration exec_interval = Millis(250);
 };
 
 // From the service's healthcheck and labels. Bad label values are ignored
@@ -47,6 +54,8 @@ struct ReadinessState {
   std::optional<int> first_restart_count;
   std::optional<TimePoint> running_since;
   int last_restart_count = 0;
+  // kDockerHealth: a check madre ran in the container passed (ready, as if Docker said healthy).
+  bool exec_passed = false;
 };
 
 // One evaluation at `now`. `container` is nullopt when Docker has none for the

@@ -67,6 +67,52 @@ TEST(ReadinessTest, HealthcheckServiceIsReadyOnlyWhenHealthy) {
             Verdict::kReady);
 }
 
+TEST(ReadinessTest, ExecLabelsTuneMadresOwnRunsOfTheHealthcheck) {
+  ReadinessSpec spec = ReadinessFor(Def(true), Seconds(60));
+  EXPECT_TRUE(spec.exec);
+  EXPECT_EQ(spec.exec_interval, Millis(250));
+  spec = ReadinessFor(
+      Def(true, {{"vx11.health.exec", "false"}, {"vx11.health.exec_interval_ms", "100"}}),
+      Seconds(60));
+  EXPECT_FALSE(spec.exec);
+  EXPECT_EQ(spec.exec_interval, Millis(100));
+  EXPECT_FALSE(ReadinessFor(Def(true, {{"vx11.health.exec", "0"}}), Seconds(60)).exec);
+  EXPECT_TRUE(ReadinessFor(Def(true, {{"vx11.health.exec", "true"}}), Seconds(60)).exec);
+  for (const char* bad : {"5", "60001", "-1", "abc", ""}) {
+    EXPECT_EQ(
+        ReadinessFor(Def(true, {{"vx11.health.exec_interval_ms", bad}}), Seconds(60)).exec_interval,
+        Millis(250))
+        << bad;
+  }
+}
+
+TEST(ReadinessTest, OnePassOfMadresOwnCheckIsReadyWhileDockerStillSaysStarting) {
+  ReadinessSpec spec = ReadinessFor(Def(true), Seconds(30));
+  ReadinessState state = StartedAt(kT0);
+  EXPECT_EQ(EvaluateReadiness(spec, C("running", "starting"), std::nullopt, state, kT0).verdict,
+            Verdict::kPending);
+  state.exec_passed = true;
+  ReadinessCheck check =
+      EvaluateReadiness(spec, C("running", "starting"), std::nullopt, state, kT0 + Millis(300));
+  EXPECT_EQ(check.verdict, Verdict::kReady);
+  EXPECT_EQ(check.detail, "healthcheck passed (run by madre)");
+}
+
+TEST(ReadinessTest, APassDoesNotSaveAContainerThatExitedOrLoops) {
+  ReadinessSpec spec = ReadinessFor(Def(true), Seconds(30));
+  ReadinessState state = StartedAt(kT0);
+  state.exec_passed = true;
+  EXPECT_EQ(EvaluateReadiness(spec, C("exited"), std::nullopt, state, kT0).verdict,
+            Verdict::kFailed);
+  ReadinessState looping = StartedAt(kT0);
+  looping.exec_passed = true;
+  EXPECT_EQ(EvaluateReadiness(spec, C("restarting", "", 0), std::nullopt, looping, kT0).verdict,
+            Verdict::kPending);
+  EXPECT_EQ(
+      EvaluateReadiness(spec, C("running", "", 2), std::nullopt, looping, kT0 + Seconds(1)).verdict,
+      Verdict::kFailed);
+}
+
 TEST(ReadinessTest, UnhealthyPastTheTimeoutFails) {
   ReadinessSpec spec = ReadinessFor(Def(true), Seconds(30));
   ReadinessState state = StartedAt(kT0);

@@ -700,7 +700,9 @@ std::string SettingsHelp() {
   VX11_SOLO_MADRE     the original's setting: 1 is accepted; 0 is refused (use power
                       windows or VX11_ALWAYS_ON)
   VX11_WINDOW_SERVICES the original's setting: refused (use VX11_ALLOWLIST)
-Readiness (per compose service): a Docker healthcheck (ready when healthy), else the
+Readiness (per compose service): a Docker healthcheck (ready when healthy, or at the
+  first pass of madre's own run of it, every vx11.health.exec_interval_ms, default 250;
+  label vx11.health.exec=false turns that off), else the
   label vx11.health.url=http://127.0.0.1:PORT/path (HTTP 2xx) or vx11.health.tcp=
   127.0.0.1:PORT (a connection that stays open 1.5 s), else one second running
   without a restart.

@@ -179,6 +179,7 @@ void SetUpLogging() {
 struct Observers {
   std::unique_ptr<ContainerObserver> observer;
   ContainerControl* control = nullptr;
+  DockerEngineClient* engine_api = nullptr;  // also madre's own runs of healthchecks
 };
 
 Observers BuildObservers(const DaemonConfig& config, ComposeRunner& compose) {
@@ -190,6 +191,7 @@ Observers BuildObservers(const DaemonConfig& config, ComposeRunner& compose) {
     options.timeout = Seconds(config.timeout_sec);
     auto client = std::make_unique<DockerEngineClient>(options);
     out.control = client.get();
+    out.engine_api = client.get();
     out.observer = std::move(client);
   } else {
     spdlog::warn("DOCKER_HOST {} is not a unix socket: observing through compose ps",
@@ -226,10 +228,11 @@ PlannerConfig BuildPlannerConfig(const DaemonConfig& config, const ServiceModel&
 }
 
 EngineOptions BuildEngineOptions(const DaemonConfig& config, Metrics& metrics,
-                                 ContainerControl* control) {
+                                 ContainerControl* control, ContainerExec* exec) {
   EngineOptions options;
   options.metrics = &metrics;
   options.control = control;
+  options.exec = exec;
   options.pause_on_stop = config.stop_strategy == "pause";
   if (config.service_hold_ttl_sec > 0) options.service_hold_ttl_sec = config.service_hold_ttl_sec;
   options.readiness.default_timeout = Seconds(config.health_timeout_sec);
@@ -473,8 +476,14 @@ int Serve(const ServeFlags& flags) {
   Metrics metrics;
   DeclareMadreMetrics(metrics);
   metrics.Set(kMetricStopStrategy, {{"strategy", config.stop_strategy}}, 1);
+  if (observers.engine_api != nullptr) {
+    metrics.SetCallback(kMetricHealthExecAbandoned, [client = observers.engine_api] {
+      return std::vector<std::pair<MetricLabels, double>>{
+          {{}, static_cast<double>(client->abandoned_checks())}};
+    });
+  }
   Engine engine(deps, planner_config, *model,
-                BuildEngineOptions(config, metrics, observers.control));
+                BuildEngineOptions(config, metrics, observers.control, observers.engine_api));
 
   // One CPU meter for the open throttle and /metrics; the throttle feeds it on its own timer.
   HostCpuMeter cpu_meter = HostCpuMeter::ForThisHost();

@@ -10,6 +10,7 @@
 #include <system_error>
 
 #include "base/exceptions.h"
+#include "core/health_exec.h"
 #include "core/readiness.h"
 
 namespace madre {
@@ -44,16 +45,105 @@ std::string WithLogs(ActionContext& context, const std::optional<ContainerState>
   return detail + "; last log lines:\n" + tail;
 }
 
+// One service of a readiness wait.
+struct Waiting {
+  ServiceOutcome* outcome;
+  ReadinessSpec spec;
+  ReadinessState state;
+  // The healthcheck madre runs itself (kDockerHealth with ActionContext::exec): asked for once
+  // the container runs; no schedule when it has none (or NONE).
+  bool healthcheck_asked = false;
+  std::optional<ExecCheckSchedule> checks;
+  std::string container_id;  // where the checks run
+  std::string exec_id;       // the check in flight
+};
+
+// Madre lets go of the check in flight of `w` (its wait ended, or the check outlived its
+// timeout): the adapter starts no other in its container while it may still run.
+void LetGoOfCheck(ActionContext& context, Waiting& w, bool timed_out) {
+  if (!w.checks || !w.checks->in_flight()) return;
+  context.exec->Abandon(w.exec_id, timed_out);
+  w.checks->Abandoned();
+  w.exec_id.clear();
+}
+
+// One step of the checks madre runs in the container `c` of `w`: follows the one in flight
+// (its end, or its timeout), starts the next when due. A pass sets state.exec_passed.
+void StepChecks(ActionContext& context, Waiting& w, const ContainerState& c, TimePoint now) {
+  if (context.exec == nullptr || w.spec.kind != ReadinessKind::kDockerHealth || !w.spec.exec)
+    return;
+  // Docker says healthy (an unpaused container's processes were frozen, not restarted): no
+  // check needed.
+  if (c.state != "running" || c.id.empty() || c.health == "healthy") return;
+  if (!w.healthcheck_asked) {
+    w.healthcheck_asked = true;
+    Result<HealthcheckConfig> config = context.exec->Healthcheck(c.id);
+    if (!config.ok()) {
+      spdlog::info("service {}: cannot read its healthcheck, waiting for Docker's: {}",
+                   w.outcome->service, config.status().message());
+      return;
+    }
+    std::optional<std::vector<std::string>> argv = HealthcheckArgv(config->test);
+    if (!argv) return;
+    w.checks.emplace(*config, std::move(*argv), w.spec.exec_interval, w.state.started);
+    w.container_id = c.id;
+  }
+  if (!w.checks) return;
+  ExecCheckSchedule& checks = *w.checks;
+  if (c.id != w.container_id) {  // another container now: its checks from now on
+    LetGoOfCheck(context, w, false);
+    w.container_id = c.id;
+  }
+  if (checks.in_flight()) {
+    Result<ExecProgress> progress = context.exec->InspectCheck(w.exec_id);
+    if (!progress.ok()) {
+      checks.Lost();
+      w.exec_id.clear();
+    } else if (!progress->running) {
+      checks.Finished(progress->exit_code);
+      w.exec_id.clear();
+    } else if (checks.Overdue(now)) {
+      spdlog::warn(
+          "service {}: its healthcheck run by madre outlived its {} ms timeout; "
+          "abandoned (Docker cannot kill an exec)",
+          w.outcome->service,
+          std::chrono::duration_cast<std::chrono::milliseconds>(checks.config().timeout).count());
+      LetGoOfCheck(context, w, true);
+    }
+  }
+  if (checks.StartDue(now)) {
+    Result<std::string> id = context.exec->StartCheck(w.container_id, checks.argv());
+    if (id.ok()) {
+      checks.Started(now);
+      w.exec_id = *id;
+    } else if (id.code() == StatusCode::kFailedPrecondition) {
+      // A check madre let go of earlier may still run (or one frozen by a pause, which an
+      // unpause lets end at once): asked again at the next look, not after the cadence.
+      checks.StartRefused(now, context.readiness.exec_poll);
+    } else {
+      checks.StartRefused(now);
+    }
+  }
+  if (checks.passed()) w.state.exec_passed = true;
+}
+
+// The longest the next wait of a readiness loop may last, for the checks madre runs: `max`, or
+// less when one of them is to be looked at sooner.
+Duration UntilNextCheck(const std::vector<Waiting>& waiting, TimePoint now, Duration poll,
+                        Duration max) {
+  for (const Waiting& w : waiting) {
+    if (!w.checks) continue;
+    if (std::optional<TimePoint> next = w.checks->NextLook(now, poll))
+      max = std::min(max, std::max(Duration::zero(), *next - now));
+  }
+  return max;
+}
+
 // Waits until every service in `outcomes` that is marked ok is ready or failed. Each service's
 // timeout counts from `started`, the start of the whole action: the dependency gates of a start
 // and its final wait share one deadline.
 void WaitUntilReady(ActionContext& context, std::vector<ServiceOutcome>& outcomes,
                     ActionResult& result, TimePoint started) {
-  struct Waiting {
-    ServiceOutcome* outcome;
-    ReadinessSpec spec;
-    ReadinessState state;
-  };
   std::vector<Waiting> waiting;
   for (auto& outcome : outcomes) {
     if (!outcome.ok) continue;
@@ -61,9 +151,15 @@ void WaitUntilReady(ActionContext& context, std::vector<ServiceOutcome>& outcome
     ServiceDef fallback;
     fallback.name = outcome.service;
     const ServiceDef& service = def == context.model.services.end() ? fallback : def->second;
-    Waiting w{&outcome, ReadinessFor(service, context.readiness.default_timeout), {}};
+    Waiting w{.outcome = &outcome,
+              .spec = ReadinessFor(service, context.readiness.default_timeout),
+              .state = {},
+              .healthcheck_asked = false,
+              .checks = std::nullopt,
+              .container_id = "",
+              .exec_id = ""};
     w.state.started = started;
-    waiting.push_back(w);
+    waiting.push_back(std::move(w));
   }
   // Docker's health_status event tells when a healthcheck passes: with events followed and only
   // healthchecks to wait for, the next look comes with an event (or after the fallback).
@@ -75,22 +171,24 @@ void WaitUntilReady(ActionContext& context, std::vector<ServiceOutcome>& outcome
   bool first = true;
   while (!waiting.empty()) {
     if (!first) {
+      const TimePoint now = context.clock.Now();
       if (by_events) {
         // No later than the first timeout, which no event announces.
         Duration wait = context.readiness.event_poll;
-        const TimePoint now = context.clock.Now();
         for (const Waiting& w : waiting) {
           wait = std::min(wait, std::max(Duration::zero(), w.state.started + w.spec.timeout - now));
         }
-        context.wait_event(seen, wait);
+        context.wait_event(seen, UntilNextCheck(waiting, now, context.readiness.exec_poll, wait));
       } else {
-        context.sleep(context.readiness.poll);
+        context.sleep(
+            UntilNextCheck(waiting, now, context.readiness.exec_poll, context.readiness.poll));
       }
     }
     first = false;
     if (by_events) seen = context.event_generation();  // before the look: no event is missed
     if (context.stop.stop_requested()) {
       for (Waiting& w : waiting) {
+        LetGoOfCheck(context, w, false);
         w.outcome->ok = false;
         w.outcome->error = std::string("not ready: ") + kCancelled;
       }
@@ -101,6 +199,7 @@ void WaitUntilReady(ActionContext& context, std::vector<ServiceOutcome>& outcome
     if (!list.ok()) {
       for (auto it = waiting.begin(); it != waiting.end();) {
         if (now - it->state.started >= it->spec.timeout) {
+          LetGoOfCheck(context, *it, false);
           it->outcome->ok = false;
           it->outcome->error = "not ready: " + list.status().message();
           it = waiting.erase(it);
@@ -125,11 +224,13 @@ void WaitUntilReady(ActionContext& context, std::vector<ServiceOutcome>& outcome
           probe = context.probe.TcpConnect(it->spec.target, context.readiness.probe_timeout);
         }
       }
+      if (container) StepChecks(context, *it, *container, now);
       ReadinessCheck check = EvaluateReadiness(it->spec, container, probe, it->state, now);
       if (check.verdict == Verdict::kPending) {
         ++it;
         continue;
       }
+      LetGoOfCheck(context, *it, false);
       if (check.verdict == Verdict::kFailed) {
         it->outcome->ok = false;
         it->outcome->error = WithLogs(context, container, "not ready: " + check.detail);
@@ -166,7 +267,8 @@ std::map<std::string, Status> InParallel(
     const std::vector<std::pair<std::string, ContainerState>>& items, const std::string& verb,
     Call call, std::vector<DockerOp>& ops) {
   std::vector<std::future<std::pair<Status, std::int64_t>>> futures;
-  for (const auto& [service, c] : items) {
+  for (const auto& item : items) {
+    const ContainerState& c = item.second;  // not a structured binding: lambdas capture it
     auto timed = [call, c] {
       const auto start = std::chrono::steady_clock::now();
       Status status = call(c);

@@ -10,6 +10,7 @@
 #include "core/planner.h"
 #include "ports/compose_runner.h"
 #include "ports/container_control.h"
+#include "ports/container_exec.h"
 #include "ports/container_observer.h"
 #include "ports/readiness_probe.h"
 
@@ -28,6 +29,8 @@ struct ReadinessOptions {
   // next look at once, this is only the fallback.
   Duration event_poll = Seconds(2);
   Duration probe_timeout = Seconds(1);
+  // Between two looks at a healthcheck madre runs itself (ActionContext::exec) while it runs.
+  Duration exec_poll = Millis(20);
   int log_lines = 20;  // of a failed service, in its error
 };
 
@@ -63,6 +66,10 @@ struct ActionContext {
   // for an event between two looks instead of polling every `readiness.poll`.
   std::function<std::uint64_t()> event_generation = {};
   std::function<void(std::uint64_t seen, Duration max)> wait_event = {};
+  // Readiness in seconds whatever the healthcheck interval (core/health_exec.h): a wait on a
+  // Docker healthcheck also runs the container's own check through this, every
+  // ReadinessSpec::exec_interval until its first pass. Null: only Docker's status counts.
+  ContainerExec* exec = nullptr;
 };
 
 // Start/stop (fast path when `control` is set, else compose)/restart (compose), then observes the

@@ -6,6 +6,7 @@
 #include <stdexcept>
 
 #include "testing/fake_clock.h"
+#include "testing/fake_container_exec.h"
 #include "testing/fake_docker.h"
 #include "testing/fake_probe.h"
 #include "testing/model_builder.h"
@@ -348,6 +349,154 @@ TEST_F(ActionRunnerTest, AWaitOnAProbeOrOnRunningForPollsEvenWithEvents) {
   EXPECT_FALSE(executed.result.services.at(0).ok);
   EXPECT_EQ(event_waits, 0);
   EXPECT_GT(sleeps_, 0);
+}
+
+// Readiness in seconds whatever the healthcheck interval: madre runs the container's own
+// healthcheck (FakeContainerExec) until its first pass while Docker still says "starting".
+class ExecCheckTest : public ActionRunnerTest {
+ protected:
+  ExecCheckTest() : exec_(clock_) {
+    context_.exec = &exec_;
+    HealthcheckConfig config;
+    config.test = {"CMD-SHELL", "test -f /tmp/ready"};
+    config.interval = Seconds(30);
+    config.start_period = Seconds(60);
+    config.timeout = Seconds(2);
+    exec_.SetHealthcheck("id-cache", config);
+  }
+
+  Duration StartCache(const ServiceOutcome** out, ExecutedAction* executed) {
+    const TimePoint began = clock_.Now();
+    *executed = Start({"cache"});
+    *out = OutcomeOf(*executed, "cache");
+    return clock_.Now() - began;
+  }
+
+  FakeContainerExec exec_;
+};
+
+TEST_F(ExecCheckTest, OnePassOfTheContainersOwnCheckIsReadyWithinACadence) {
+  exec_.SetOutcome("id-cache", 0, Millis(30));
+  ExecutedAction executed;
+  const ServiceOutcome* cache = nullptr;
+  const Duration took = StartCache(&cache, &executed);
+  ASSERT_NE(cache, nullptr);
+  EXPECT_TRUE(cache->ok) << cache->error;
+  EXPECT_LT(took, Millis(100)) << "Docker's own check would come after 30 s";
+  EXPECT_THAT(exec_.calls(), ElementsAre("start id-cache /bin/sh -c test -f /tmp/ready"));
+}
+
+TEST_F(ExecCheckTest, FailingChecksAreRunEveryIntervalOneAtATimeUntilOnePasses) {
+  exec_.SetOutcome("id-cache", 1, Millis(30));
+  const TimePoint began = clock_.Now();
+  on_sleep_ = [&] {
+    if (clock_.Now() - began >= Seconds(1)) exec_.SetOutcome("id-cache", 0);
+  };
+  ExecutedAction executed;
+  const ServiceOutcome* cache = nullptr;
+  StartCache(&cache, &executed);
+  ASSERT_NE(cache, nullptr);
+  EXPECT_TRUE(cache->ok) << cache->error;
+  // Started at 0, 250, 500, 750 ms (failing), then 1000 ms (passing).
+  EXPECT_EQ(exec_.starts(), 5);
+  EXPECT_LT(clock_.Now() - began, Millis(1100));
+}
+
+TEST_F(ExecCheckTest, TheLabelTurnsItOffAndDockersStatusAloneCounts) {
+  model_.services["cache"].labels["vx11.health.exec"] = "false";
+  exec_.SetOutcome("id-cache", 0);
+  ExecutedAction executed;
+  const ServiceOutcome* cache = nullptr;
+  const Duration took = StartCache(&cache, &executed);
+  ASSERT_NE(cache, nullptr);
+  EXPECT_FALSE(cache->ok) << "stays starting: fails at its 30 s timeout";
+  EXPECT_GE(took, Seconds(30));
+  EXPECT_TRUE(exec_.calls().empty());
+}
+
+TEST_F(ExecCheckTest, AContainerWithoutACheckToRunWaitsForDocker) {
+  HealthcheckConfig none;
+  none.test = {"NONE"};
+  exec_.SetHealthcheck("id-cache", none);
+  on_sleep_ = [&] {
+    if (sleeps_ == 4) docker_.SetHealth("cache", "healthy");
+  };
+  ExecutedAction executed;
+  const ServiceOutcome* cache = nullptr;
+  StartCache(&cache, &executed);
+  ASSERT_NE(cache, nullptr);
+  EXPECT_TRUE(cache->ok) << cache->error;
+  EXPECT_TRUE(exec_.calls().empty());
+}
+
+TEST_F(ExecCheckTest, ACheckPastItsTimeoutIsAbandonedAndNoOtherStartsWhileItRuns) {
+  exec_.SetOutcome("id-cache", 0, Duration::max());  // hangs
+  ExecutedAction executed;
+  const ServiceOutcome* cache = nullptr;
+  const Duration took = StartCache(&cache, &executed);
+  ASSERT_NE(cache, nullptr);
+  EXPECT_FALSE(cache->ok);
+  EXPECT_GE(took, Seconds(30));
+  EXPECT_EQ(exec_.abandoned_timed_out(), 1);
+  EXPECT_EQ(exec_.starts(), 1) << "the fake refuses while the abandoned check runs";
+  const std::vector<std::string> calls = exec_.calls();
+  ASSERT_GE(calls.size(), 3u);
+  EXPECT_EQ(calls[1], "abandon exec-1 timed-out");
+  EXPECT_THAT(calls[2], HasSubstr("start id-cache"));  // tried again, refused
+}
+
+TEST_F(ExecCheckTest, ChecksStopAfterStartPeriodPlusRetriesTimesInterval) {
+  HealthcheckConfig quick;
+  quick.test = {"CMD", "false"};
+  quick.interval = Seconds(1);
+  quick.start_period = Seconds(2);
+  quick.retries = 2;  // madre's checks end 4 s after the start
+  exec_.SetHealthcheck("id-cache", quick);
+  exec_.SetOutcome("id-cache", 1);
+  ExecutedAction executed;
+  const ServiceOutcome* cache = nullptr;
+  StartCache(&cache, &executed);
+  ASSERT_NE(cache, nullptr);
+  EXPECT_FALSE(cache->ok);
+  EXPECT_EQ(exec_.starts(), 16) << "every 250 ms during 4 s";
+}
+
+TEST_F(ExecCheckTest, AnUnpausedContainerDockerCallsHealthyIsReadyWithoutACheck) {
+  context_.pause_on_stop = true;
+  docker_.SetRunning("cache", true);
+  docker_.SetHealth("cache", "healthy");
+  Action stop;
+  stop.id = 2;
+  stop.kind = ActionKind::kStop;
+  stop.services = {"cache"};
+  ExecuteAction(stop, context_);
+  ExecutedAction executed;
+  const ServiceOutcome* cache = nullptr;
+  const Duration took = StartCache(&cache, &executed);
+  ASSERT_NE(cache, nullptr);
+  EXPECT_TRUE(cache->ok) << cache->error;
+  EXPECT_EQ(took, Duration::zero());
+  EXPECT_THAT(docker_.calls(), Contains("api-unpause cache"));
+  EXPECT_TRUE(exec_.calls().empty());
+}
+
+TEST_F(ExecCheckTest, AnUnpausedContainerNotYetHealthyIsReadyAtItsFirstPass) {
+  context_.pause_on_stop = true;
+  docker_.SetRunning("cache", true);
+  docker_.SetHealth("cache", "starting");
+  Action stop;
+  stop.id = 2;
+  stop.kind = ActionKind::kStop;
+  stop.services = {"cache"};
+  ExecuteAction(stop, context_);
+  exec_.SetOutcome("id-cache", 0, Millis(10));
+  ExecutedAction executed;
+  const ServiceOutcome* cache = nullptr;
+  const Duration took = StartCache(&cache, &executed);
+  ASSERT_NE(cache, nullptr);
+  EXPECT_TRUE(cache->ok) << cache->error;
+  EXPECT_LT(took, Millis(100));
+  EXPECT_EQ(exec_.starts(), 1);
 }
 
 }  // namespace

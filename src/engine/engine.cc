@@ -26,7 +26,9 @@ Engine::Engine(EngineDeps deps, PlannerConfig config, ServiceModel model, Engine
       client_ops_(
           planner_, deps_.clock, options.metrics,
           [this](AuditRecord record) { return AppendAudit(std::move(record)); },
-          [this](const std::string& id) { return Unrecorded(id); }) {}
+          [this](const std::string& id) { return Unrecorded(id); }) {
+  action_context_.exec = options.exec;
+}
 
 Engine::~Engine() { *alive_ = false; }
 

@@ -27,6 +27,9 @@ void DeclareMadreMetrics(Metrics& m) {
                  "Host I/O wait percent since a reading 1-60 s old (the host CPU meter).");
   m.DeclareGauge(kMetricHostMemory, "Host memory in bytes, by kind (total|available|used).");
   m.DeclareGauge(kMetricHostLoad, "Host load average, by period (1m|5m|15m).");
+  m.DeclareCounter(kMetricHealthExecAbandoned,
+                   "Healthchecks madre ran in a container (readiness) and abandoned after their "
+                   "timeout (Docker cannot kill an exec).");
   m.DeclareGauge(kMetricStopStrategy, "1 for the stop strategy in use (stop|pause).");
   m.DeclareGauge(kMetricContainerCpu,
                  "CPU of each running container, 100 = one core (the stats sampler's last round).");

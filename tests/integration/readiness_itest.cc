@@ -244,6 +244,46 @@ TEST_F(ReadinessTest, ServiceWithAHealthcheckMakesTheWindowOpenOnlyOnceDockerSay
   EXPECT_TRUE(saw_starting) << Describe(samples);
 }
 
+// Docker 20.10 runs a healthcheck only every `interval` (30 s here, as on the real VX11 stack):
+// madre runs the container's own check itself from the start until it passes, so the window
+// opens seconds after the service serves, not at Docker's first check. The same service with
+// vx11.health.exec=false, opened at the same moment, still waits for Docker.
+TEST_F(ReadinessTest, AThirtySecondHealthcheckIntervalStillOpensWithinSeconds) {
+  StartMadre({{"VX11_POWER_WINDOWS_MAX_CONCURRENT", "2"}});
+  HttpAnswer docker_only = madre_->Post("/madre/power/windows/open",
+                                        R"({"services":["slow_check_docker_only"],"ttl_sec":120})");
+  ASSERT_EQ(docker_only.status, 202) << docker_only.body;
+  const std::string docker_only_id = docker_only.Json()["window_id"];
+  // Its container runs before the second open: two first `compose up`s of a project at once can
+  // both create its network (compose v1: "network ... is ambiguous").
+  ASSERT_TRUE(
+      Eventually([&] { return DockerHealth("slow_check_docker_only") != "absent"; }, seconds(30)));
+  const auto asked = SteadyClock::now();
+  HttpAnswer opened = madre_->Post(
+      "/madre/power/windows/open",
+      R"({"services":["slow_check"],"ttl_sec":120,"wait":true,"wait_timeout_sec":45})");
+  const double took = SecondsSince(asked);
+  ASSERT_EQ(opened.status, 200) << opened.body;
+  const json window = opened.Json();
+  EXPECT_EQ(window["state"], "open") << opened.body;
+  EXPECT_EQ(window["services_status"]["slow_check"]["state"], "running") << opened.body;
+  // Well before Docker's first check at 30 s; not before the service serves (START_DELAY).
+  EXPECT_LT(took, 20) << opened.body;
+  EXPECT_GE(took, kStartDelaySec - 0.5) << opened.body;
+  EXPECT_EQ(DockerHealth("slow_check"), "starting") << "Docker has not run its check yet";
+  // Readiness, once reached, is not revoked by Docker's "starting".
+  std::this_thread::sleep_for(seconds(3));
+  const json later =
+      madre_->Get("/madre/power/windows/" + window["window_id"].get<std::string>()).Json();
+  EXPECT_EQ(later["state"], "open") << later.dump(2);
+  // Judged by Docker alone, the other one is still opening.
+  const json waiting = madre_->Get("/madre/power/windows/" + docker_only_id).Json();
+  EXPECT_EQ(waiting["state"], "opening") << waiting.dump(2);
+  EXPECT_EQ(DockerHealth("slow_check_docker_only"), "starting");
+  const std::string metrics = madre_->Get("/metrics").body;
+  EXPECT_THAT(metrics, HasSubstr("madre_health_exec_abandoned_total 0")) << metrics;
+}
+
 TEST_F(ReadinessTest, HttpProbeServiceOpensOnlyOnceItsUrlAnswers) {
   StartMadre();
   const std::string url = Url("HTTP_PORT", "/health");

@@ -94,10 +94,14 @@ Result<UnixHttpResponse> DockerEngineClient::Call(const char* method, const std:
   return http_->Send(method, "/v" + ApiVersion() + path, timeout);
 }
 
-Result<UnixHttpResponse> DockerEngineClient::CallExpecting(
-    const char* method, const std::string& path, Duration timeout,
-    std::initializer_list<long> ok_statuses) {
-  ASSIGN_OR_RETURN(UnixHttpResponse response, Call(method, path, timeout));
+Result<UnixHttpResponse> DockerEngineClient::CallExpecting(const char* method,
+                                                           const std::string& path,
+                                                           Duration timeout,
+                                                           std::initializer_list<long> ok_statuses,
+                                                           std::string_view json_body) {
+  RETURN_IF_ERROR(config_status_);
+  ASSIGN_OR_RETURN(UnixHttpResponse response,
+                   http_->Send(method, "/v" + ApiVersion() + path, timeout, json_body));
   if (std::find(ok_statuses.begin(), ok_statuses.end(), response.status) == ok_statuses.end()) {
     return StatusFromHttp(response, std::string("docker ") + method + " " + path);
   }
@@ -215,6 +219,115 @@ Result<std::string> DockerEngineClient::Logs(const std::string& id, int tail) {
       "/containers/" + id + "/logs?stdout=1&stderr=1&tail=" + std::to_string(std::max(tail, 0));
   ASSIGN_OR_RETURN(UnixHttpResponse response, CallExpecting("GET", path, options_.timeout, {200}));
   return DemuxDockerLogs(response.body);
+}
+
+Result<HealthcheckConfig> DockerEngineClient::Healthcheck(const std::string& container) {
+  RETURN_IF_ERROR(CheckRef(container));
+  ASSIGN_OR_RETURN(
+      UnixHttpResponse response,
+      CallExpecting("GET", "/containers/" + container + "/json", options_.timeout, {200}));
+  return ParseHealthcheckConfig(response.body);
+}
+
+bool DockerEngineClient::CheckMayRun(const std::string& container, const std::string& exec_id) {
+  {
+    std::lock_guard lock(checks_mu_);
+    auto it = checks_.find(container);
+    if (it == checks_.end() || it->second.exec_id != exec_id) return false;
+    if (clock_->Now() - it->second.started >= options_.abandoned_check_bound) {
+      checks_.erase(it);
+      return false;
+    }
+  }
+  Result<ExecProgress> progress = InspectCheck(exec_id);  // forgets it when it ended
+  if (progress.ok()) return progress->running;
+  // Unknown to Docker (gone with a restart of its container): it runs no more.
+  return progress.code() != StatusCode::kNotFound;
+}
+
+void DockerEngineClient::ForgetCheck(const std::string& exec_id) {
+  std::lock_guard lock(checks_mu_);
+  for (auto it = checks_.begin(); it != checks_.end(); ++it) {
+    if (it->second.exec_id == exec_id) {
+      checks_.erase(it);
+      return;
+    }
+  }
+}
+
+Result<std::string> DockerEngineClient::StartCheck(const std::string& container,
+                                                   const std::vector<std::string>& argv) {
+  RETURN_IF_ERROR(CheckRef(container));
+  if (argv.empty()) return Status::InvalidArgument("no command to run in " + container);
+  std::string earlier;
+  {
+    std::lock_guard lock(checks_mu_);
+    auto it = checks_.find(container);
+    if (it != checks_.end()) {
+      if (it->second.exec_id.empty()) {
+        return Status::FailedPrecondition("a check is being started in " + container);
+      }
+      earlier = it->second.exec_id;
+    }
+  }
+  if (!earlier.empty() && CheckMayRun(container, earlier)) {
+    return Status::FailedPrecondition("the check madre started in " + container + " (exec " +
+                                      earlier.substr(0, 12) + ") has not ended yet");
+  }
+  {
+    std::lock_guard lock(checks_mu_);
+    auto [it, inserted] = checks_.try_emplace(container);
+    if (!inserted && it->second.exec_id != earlier) {
+      return Status::FailedPrecondition("a check is being started in " + container);
+    }
+    it->second = TrackedCheck{"", clock_->Now()};  // reserved: at most one at a time
+  }
+  auto release = [this, &container] {
+    std::lock_guard lock(checks_mu_);
+    auto it = checks_.find(container);
+    if (it != checks_.end() && it->second.exec_id.empty()) checks_.erase(it);
+  };
+  Result<UnixHttpResponse> created = CallExpecting("POST", "/containers/" + container + "/exec",
+                                                   options_.timeout, {201}, ExecCreateBody(argv));
+  if (!created.ok()) {
+    release();
+    return created.status();
+  }
+  Result<std::string> exec_id = ParseExecCreated(created->body);
+  if (!exec_id.ok()) {
+    release();
+    return exec_id.status();
+  }
+  Result<UnixHttpResponse> started =
+      CallExpecting("POST", "/exec/" + *exec_id + "/start", options_.timeout, {200, 204},
+                    R"({"Detach":true,"Tty":false})");
+  if (!started.ok()) {
+    release();
+    return started.status();
+  }
+  std::lock_guard lock(checks_mu_);
+  checks_[container].exec_id = *exec_id;
+  return *exec_id;
+}
+
+Result<ExecProgress> DockerEngineClient::InspectCheck(const std::string& exec_id) {
+  if (!IsValidContainerRef(exec_id)) {
+    return Status::InvalidArgument("not an exec id: \"" + exec_id + "\"");
+  }
+  Result<UnixHttpResponse> response =
+      CallExpecting("GET", "/exec/" + exec_id + "/json", options_.timeout, {200});
+  if (!response.ok()) {
+    if (response.code() == StatusCode::kNotFound) ForgetCheck(exec_id);
+    return response.status();
+  }
+  ASSIGN_OR_RETURN(ExecProgress progress, ParseExecInspect(response->body));
+  if (!progress.running) ForgetCheck(exec_id);
+  return progress;
+}
+
+void DockerEngineClient::Abandon(const std::string& /*exec_id*/, bool timed_out) {
+  // The check stays tracked: StartCheck asks Docker whether it still runs before another.
+  if (timed_out) abandoned_checks_.fetch_add(1);
 }
 
 }  // namespace madre

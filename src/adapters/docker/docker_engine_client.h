@@ -3,6 +3,9 @@
 // for the fast, frequent calls (see DEPENDENCIES.md: ~0.3 s against ~0.8 s for compose).
 #pragma once
 
+#include <atomic>
+#include <cstdint>
+#include <map>
 #include <mutex>
 #include <optional>
 #include <string>
@@ -15,6 +18,7 @@
 #include "base/time.h"
 #include "core/model.h"
 #include "ports/container_control.h"
+#include "ports/container_exec.h"
 #include "ports/container_observer.h"
 
 namespace madre {
@@ -28,6 +32,9 @@ struct DockerEngineOptions {
   // (docker_inspect_cache.h). 0: inspect every container on every call.
   Duration inspect_cache_max_age = Seconds(30);
   int max_parallel_inspects = 8;  // inspects in flight at once during one ListProject (>= 1)
+  // A check madre abandoned (ContainerExec::Abandon) blocks new checks in its container until
+  // Docker shows it ended, or for at most this long after it started.
+  Duration abandoned_check_bound = Seconds(300);
 };
 
 // Blocking; every method is safe to call from any thread at once (one connection per call).
@@ -35,7 +42,9 @@ struct DockerEngineOptions {
 // kDeadlineExceeded when a request outlives the timeout, kNotFound for an unknown container,
 // kInvalidArgument for a container reference that is not an id or a name, kInternal for an
 // answer that cannot be understood.
-class DockerEngineClient final : public ContainerObserver, public ContainerControl {
+class DockerEngineClient final : public ContainerObserver,
+                                 public ContainerControl,
+                                 public ContainerExec {
  public:
   explicit DockerEngineClient(DockerEngineOptions options);
   // `clock` (borrowed, outlives the client) ages the inspect cache.
@@ -73,6 +82,16 @@ class DockerEngineClient final : public ContainerObserver, public ContainerContr
   Status PauseContainer(const std::string& id) override;
   Status UnpauseContainer(const std::string& id) override;
 
+  // ContainerExec: POST /containers/{id}/exec, POST /exec/{id}/start (detached),
+  // GET /exec/{id}/json. One check per container at a time (ports/container_exec.h).
+  Result<HealthcheckConfig> Healthcheck(const std::string& container) override;
+  Result<std::string> StartCheck(const std::string& container,
+                                 const std::vector<std::string>& argv) override;
+  Result<ExecProgress> InspectCheck(const std::string& exec_id) override;
+  void Abandon(const std::string& exec_id, bool timed_out) override;
+  // Checks abandoned because they outlived their timeout, since the client was made.
+  std::uint64_t abandoned_checks() const { return abandoned_checks_.load(); }
+
   // The API version used in request paths: the server's (GET /version, asked once), never
   // above kMaxTestedDockerApi; kMaxTestedDockerApi while the server cannot be asked.
   std::string ApiVersion();
@@ -81,7 +100,12 @@ class DockerEngineClient final : public ContainerObserver, public ContainerContr
   // `path` starts with '/' and comes after the version prefix.
   Result<UnixHttpResponse> Call(const char* method, const std::string& path, Duration timeout);
   Result<UnixHttpResponse> CallExpecting(const char* method, const std::string& path,
-                                         Duration timeout, std::initializer_list<long> ok_statuses);
+                                         Duration timeout, std::initializer_list<long> ok_statuses,
+                                         std::string_view json_body = {});
+  // Whether the exec madre tracks for `container` may still run (asks Docker; forgets it when
+  // it ended, is unknown, or is older than the bound).
+  bool CheckMayRun(const std::string& container, const std::string& exec_id);
+  void ForgetCheck(const std::string& exec_id);
 
   DockerEngineOptions options_;
   Status config_status_;  // not ok when DOCKER_HOST cannot be used
@@ -93,6 +117,15 @@ class DockerEngineClient final : public ContainerObserver, public ContainerContr
   SystemClock system_clock_;
   const Clock* clock_;  // &system_clock_ or borrowed
   InspectCache inspect_cache_;
+
+  // The checks madre started and has not seen end, by container ("" exec id: being started).
+  struct TrackedCheck {
+    std::string exec_id;
+    TimePoint started{};
+  };
+  std::mutex checks_mu_;
+  std::map<std::string, TrackedCheck> checks_;  // guarded by checks_mu_
+  std::atomic<std::uint64_t> abandoned_checks_{0};
 };
 
 }  // namespace madre

@@ -555,6 +555,82 @@ TEST_F(ListProjectCacheTest, CallsFromSeveralThreadsAtOnceAgree) {
   }
 }
 
+TEST_F(DockerEngineClientTest, ACheckIsCreatedStartedDetachedAndInspectedToItsExitCode) {
+  dockerd_.On("POST /v1.41/containers/abc/exec", {201, R"js({"Id":"e1"})js"});
+  dockerd_.On("POST /v1.41/exec/e1/start", {200, ""});
+  dockerd_.On("GET /v1.41/exec/e1/json", {200, R"js({"Running":false,"ExitCode":0})js"});
+  DockerEngineClient client = MakeClient();
+  Result<std::string> id = client.StartCheck("abc", {"/bin/sh", "-c", "true"});
+  ASSERT_TRUE(id.ok()) << id.status().ToString();
+  EXPECT_EQ(*id, "e1");
+  Result<ExecProgress> progress = client.InspectCheck("e1");
+  ASSERT_TRUE(progress.ok()) << progress.status().ToString();
+  EXPECT_FALSE(progress->running);
+  EXPECT_EQ(progress->exit_code, 0);
+  EXPECT_THAT(dockerd_.requests(),
+              ElementsAre("GET /version", "POST /v1.41/containers/abc/exec",
+                          "POST /v1.41/exec/e1/start", "GET /v1.41/exec/e1/json"));
+}
+
+TEST_F(DockerEngineClientTest, NoSecondCheckInAContainerWhileAnAbandonedOneStillRuns) {
+  dockerd_.On("POST /v1.41/containers/abc/exec", {201, R"js({"Id":"e1"})js"});
+  dockerd_.On("POST /v1.41/exec/e1/start", {200, ""});
+  dockerd_.On("GET /v1.41/exec/e1/json", {200, R"js({"Running":true,"ExitCode":null})js"});
+  FakeClock clock;
+  DockerEngineClient client({.docker_host = dockerd_.docker_host(),
+                             .project = "vx11",
+                             .timeout = Seconds(5),
+                             .abandoned_check_bound = Seconds(300)},
+                            clock);
+  ASSERT_TRUE(client.StartCheck("abc", {"sleep", "100"}).ok());
+  client.Abandon("e1", /*timed_out=*/true);
+  EXPECT_EQ(client.abandoned_checks(), 1u);
+  Result<std::string> again = client.StartCheck("abc", {"sleep", "100"});
+  EXPECT_EQ(again.code(), StatusCode::kFailedPrecondition);
+  EXPECT_THAT(again.status().message(), HasSubstr("has not ended yet"));
+  // Once Docker shows it ended, the container is free again.
+  dockerd_.On("GET /v1.41/exec/e1/json", {200, R"js({"Running":false,"ExitCode":137})js"});
+  dockerd_.On("POST /v1.41/containers/abc/exec", {201, R"js({"Id":"e2"})js"});
+  dockerd_.On("POST /v1.41/exec/e2/start", {200, ""});
+  Result<std::string> third = client.StartCheck("abc", {"true"});
+  ASSERT_TRUE(third.ok()) << third.status().ToString();
+  EXPECT_EQ(*third, "e2");
+  // One that never shows its end is let go after the bound.
+  dockerd_.On("GET /v1.41/exec/e2/json", {200, R"js({"Running":true,"ExitCode":null})js"});
+  EXPECT_EQ(client.StartCheck("abc", {"true"}).code(), StatusCode::kFailedPrecondition);
+  clock.Advance(Seconds(300));
+  dockerd_.On("POST /v1.41/containers/abc/exec", {201, R"js({"Id":"e3"})js"});
+  dockerd_.On("POST /v1.41/exec/e3/start", {200, ""});
+  EXPECT_TRUE(client.StartCheck("abc", {"true"}).ok());
+  // Another container is never blocked by these.
+  dockerd_.On("POST /v1.41/containers/def/exec", {201, R"js({"Id":"e4"})js"});
+  dockerd_.On("POST /v1.41/exec/e4/start", {200, ""});
+  EXPECT_TRUE(client.StartCheck("def", {"true"}).ok());
+}
+
+TEST_F(DockerEngineClientTest, ACheckInAStoppedContainerIsAFailedPreconditionAndFreesIt) {
+  dockerd_.On("POST /v1.41/containers/abc/exec",
+              {409, R"js({"message":"Container abc is not running"})js"});
+  DockerEngineClient client = MakeClient();
+  Result<std::string> id = client.StartCheck("abc", {"true"});
+  EXPECT_EQ(id.code(), StatusCode::kFailedPrecondition);
+  EXPECT_THAT(id.status().message(), HasSubstr("is not running"));
+  dockerd_.On("POST /v1.41/containers/abc/exec", {201, R"js({"Id":"e1"})js"});
+  dockerd_.On("POST /v1.41/exec/e1/start", {200, ""});
+  EXPECT_TRUE(client.StartCheck("abc", {"true"}).ok());
+}
+
+TEST_F(DockerEngineClientTest, HealthcheckReadsTheContainersOwnConfig) {
+  dockerd_.On("GET /v1.41/containers/abc/json", {200, R"js({"Id":"abc","State":{"Status":"running"},
+                 "Config":{"Healthcheck":{"Test":["CMD","true"],"Interval":1000000000}}})js"});
+  DockerEngineClient client = MakeClient();
+  Result<HealthcheckConfig> config = client.Healthcheck("abc");
+  ASSERT_TRUE(config.ok()) << config.status().ToString();
+  EXPECT_THAT(config->test, ElementsAre("CMD", "true"));
+  EXPECT_EQ(config->interval, Seconds(1));
+  EXPECT_EQ(client.Healthcheck("bad/ref").code(), StatusCode::kInvalidArgument);
+}
+
 TEST(DockerEngineClientNoServerTest, AMissingSocketIsUnavailable) {
   DockerEngineClient client(
       {.docker_host = "unix:///nonexistent/madre-test/docker.sock", .project = "p"});

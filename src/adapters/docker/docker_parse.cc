@@ -1,6 +1,8 @@
 #include "adapters/docker/docker_parse.h"
 
+#include <algorithm>
 #include <charconv>
+#include <chrono>
 #include <cstdint>
 #include <exception>
 #include <nlohmann/json.hpp>
@@ -200,6 +202,60 @@ Result<ContainerState> ParseInspect(std::string_view inspect_json) {
     }
   }
   return c;
+}
+
+Result<HealthcheckConfig> ParseHealthcheckConfig(std::string_view inspect_json) {
+  ASSIGN_OR_RETURN(json doc, ParseJson(inspect_json, "the container inspect answer"));
+  const json* config = ObjectMember(doc, "Config");
+  if (!StringMember(doc, "Id") || config == nullptr)
+    return Status::Internal("docker: inspect answer without Id or Config");
+  HealthcheckConfig out;
+  const json* health = ObjectMember(*config, "Healthcheck");
+  if (health == nullptr) return out;
+  if (auto it = health->find("Test"); it != health->end() && it->is_array()) {
+    for (const json& arg : *it) {
+      if (!arg.is_string()) return Status::Internal("docker: Config.Healthcheck.Test not strings");
+      out.test.push_back(arg.get<std::string>());
+    }
+  }
+  auto nanos = [&](std::string_view key, Duration fallback) {
+    const std::int64_t ns = IntMember(*health, key).value_or(0);
+    return ns > 0 ? std::chrono::duration_cast<Duration>(std::chrono::nanoseconds(ns)) : fallback;
+  };
+  out.interval = nanos("Interval", out.interval);
+  out.timeout = nanos("Timeout", out.timeout);
+  out.start_period = nanos("StartPeriod", out.start_period);
+  if (const std::int64_t retries = IntMember(*health, "Retries").value_or(0); retries > 0)
+    out.retries = static_cast<int>(std::min<std::int64_t>(retries, 1'000'000));
+  return out;
+}
+
+std::string ExecCreateBody(const std::vector<std::string>& argv) {
+  json body = {{"AttachStdin", false},
+               {"AttachStdout", false},
+               {"AttachStderr", false},
+               {"Tty", false},
+               {"Cmd", argv}};
+  return body.dump();
+}
+
+Result<std::string> ParseExecCreated(std::string_view body) {
+  ASSIGN_OR_RETURN(json doc, ParseJson(body, "the exec create answer"));
+  std::optional<std::string> id = StringMember(doc, "Id");
+  if (!id || id->empty()) return Status::Internal("docker: exec create answer without Id");
+  return *id;
+}
+
+Result<ExecProgress> ParseExecInspect(std::string_view body) {
+  ASSIGN_OR_RETURN(json doc, ParseJson(body, "the exec inspect answer"));
+  if (!doc.is_object()) return Status::Internal("docker: exec inspect answer is not an object");
+  auto running = doc.find("Running");
+  if (running == doc.end() || !running->is_boolean())
+    return Status::Internal("docker: exec inspect answer without Running");
+  ExecProgress out;
+  out.running = running->get<bool>();
+  if (!out.running) out.exit_code = static_cast<int>(IntMember(doc, "ExitCode").value_or(-1));
+  return out;
 }
 
 std::string EngineErrorMessage(std::string_view body) {

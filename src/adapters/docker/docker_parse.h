@@ -9,7 +9,9 @@
 #include <vector>
 
 #include "base/status.h"
+#include "core/health_exec.h"
 #include "core/model.h"
+#include "ports/container_exec.h"
 
 namespace madre {
 
@@ -52,6 +54,18 @@ Result<std::vector<ContainerState>> ParseContainerList(std::string_view list_jso
 // Also fills restart_count, and exit_code for containers
 // that have run and stopped (exited, dead, restarting). Health comes from State.Health.
 Result<ContainerState> ParseInspect(std::string_view inspect_json);
+
+// Config.Healthcheck of a GET /containers/{id}/json answer: Test, and Interval, Timeout,
+// StartPeriod (nanoseconds) and Retries, each Docker's default when 0 or missing. A container
+// without one gives an empty `test`. kInternal when the answer is not an inspect answer.
+Result<HealthcheckConfig> ParseHealthcheckConfig(std::string_view inspect_json);
+
+// The body of POST /containers/{id}/exec running `argv` with nothing attached.
+std::string ExecCreateBody(const std::vector<std::string>& argv);
+// The `Id` of a POST /containers/{id}/exec answer.
+Result<std::string> ParseExecCreated(std::string_view body);
+// `Running` and `ExitCode` of a GET /exec/{id}/json answer.
+Result<ExecProgress> ParseExecInspect(std::string_view body);
 
 // The `message` of an Engine API error body, or the body itself when it is not such JSON.
 std::string EngineErrorMessage(std::string_view body);

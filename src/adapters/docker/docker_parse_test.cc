@@ -272,3 +272,63 @@ TEST(ParseStatsTest, CpuFromTheDeltaAndMemoryWithoutCache) {
 
 }  // namespace
 }  // namespace madre
+
+namespace madre {
+namespace {
+
+// A trimmed `docker inspect` of a compose service with a healthcheck (dockerd 20.10).
+constexpr char kInspectWithHealthcheck[] = R"({
+  "Id": "0123abcd",
+  "State": {"Status": "running", "Health": {"Status": "starting"}},
+  "Config": {
+    "Labels": {"com.docker.compose.service": "switch"},
+    "Healthcheck": {
+      "Test": ["CMD-SHELL", "wget -qO- http://127.0.0.1:8002/health || exit 1"],
+      "Interval": 30000000000, "Timeout": 10000000000, "StartPeriod": 60000000000, "Retries": 3
+    }
+  }
+})";
+
+TEST(ParseHealthcheckConfigTest, ReadsTestAndDurationsInNanoseconds) {
+  Result<HealthcheckConfig> config = ParseHealthcheckConfig(kInspectWithHealthcheck);
+  ASSERT_TRUE(config.ok()) << config.status().ToString();
+  EXPECT_THAT(config->test, ::testing::ElementsAre(
+                                "CMD-SHELL", "wget -qO- http://127.0.0.1:8002/health || exit 1"));
+  EXPECT_EQ(config->interval, Seconds(30));
+  EXPECT_EQ(config->timeout, Seconds(10));
+  EXPECT_EQ(config->start_period, Seconds(60));
+  EXPECT_EQ(config->retries, 3);
+}
+
+TEST(ParseHealthcheckConfigTest, ZerosAreDockersDefaultsAndNoHealthcheckIsAnEmptyTest) {
+  Result<HealthcheckConfig> config = ParseHealthcheckConfig(
+      R"({"Id":"a","Config":{"Healthcheck":{"Test":["CMD","true"],"Interval":0}}})");
+  ASSERT_TRUE(config.ok());
+  EXPECT_EQ(*config, (HealthcheckConfig{{"CMD", "true"}}));
+  Result<HealthcheckConfig> none = ParseHealthcheckConfig(R"({"Id":"a","Config":{}})");
+  ASSERT_TRUE(none.ok());
+  EXPECT_TRUE(none->test.empty());
+  EXPECT_EQ(ParseHealthcheckConfig(R"({"Id":"a"})").code(), StatusCode::kInternal);
+  EXPECT_EQ(ParseHealthcheckConfig("not json").code(), StatusCode::kInternal);
+  EXPECT_EQ(ParseHealthcheckConfig(R"({"Id":"a","Config":{"Healthcheck":{"Test":[1]}}})").code(),
+            StatusCode::kInternal);
+}
+
+TEST(ExecBodiesTest, CreateAttachesNothingAndAnswersAreRead) {
+  EXPECT_EQ(ExecCreateBody({"/bin/sh", "-c", "echo \"hi\""}),
+            R"({"AttachStderr":false,"AttachStdin":false,"AttachStdout":false,)"
+            R"("Cmd":["/bin/sh","-c","echo \"hi\""],"Tty":false})");
+  EXPECT_EQ(ParseExecCreated(R"({"Id":"e1"})").value(), "e1");
+  EXPECT_EQ(ParseExecCreated(R"({})").code(), StatusCode::kInternal);
+  Result<ExecProgress> running = ParseExecInspect(R"({"Running":true,"ExitCode":null})");
+  ASSERT_TRUE(running.ok());
+  EXPECT_TRUE(running->running);
+  Result<ExecProgress> done = ParseExecInspect(R"({"Running":false,"ExitCode":3})");
+  ASSERT_TRUE(done.ok());
+  EXPECT_FALSE(done->running);
+  EXPECT_EQ(done->exit_code, 3);
+  EXPECT_EQ(ParseExecInspect(R"({"ExitCode":3})").code(), StatusCode::kInternal);
+}
+
+}  // namespace
+}  // namespace madre

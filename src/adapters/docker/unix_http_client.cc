@@ -10,10 +10,14 @@ UnixHttpClient::UnixHttpClient(std::string socket_path, std::size_t max_body_byt
     : socket_path_(std::move(socket_path)), max_body_bytes_(max_body_bytes) {}
 
 Result<UnixHttpResponse> UnixHttpClient::Send(std::string_view method, std::string_view target,
-                                              Duration timeout) const {
+                                              Duration timeout, std::string_view json_body) const {
   HttpClientRequest request;
   request.method = std::string(method);
   request.target = std::string(target);
+  if (!json_body.empty()) {
+    request.headers.emplace_back("Content-Type", "application/json");
+    request.body = std::string(json_body);
+  }
   Result<HttpClientResponse> answer =
       HttpCall(HttpEndpoint::Unix(socket_path_), request, timeout, max_body_bytes_);
   if (!answer.ok()) {

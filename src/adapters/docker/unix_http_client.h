@@ -23,11 +23,12 @@ class UnixHttpClient {
   explicit UnixHttpClient(std::string socket_path, std::size_t max_body_bytes = 16 << 20);
 
   // Sends `method` (GET, POST, DELETE...) to `target` ("/v1.41/containers/json?all=1").
-  // A POST has an empty body. Any HTTP status is a response, not an error. Errors:
-  // kDeadlineExceeded when `timeout` passes, kUnavailable when the socket does not answer,
-  // kInternal for an oversized body or another transport failure.
-  Result<UnixHttpResponse> Send(std::string_view method, std::string_view target,
-                                Duration timeout) const;
+  // A POST has an empty body unless `json_body` is given (sent as application/json). Any HTTP
+  // status is a response, not an error. Errors: kDeadlineExceeded when `timeout` passes,
+  // kUnavailable when the socket does not answer, kInternal for an oversized body or another
+  // transport failure.
+  Result<UnixHttpResponse> Send(std::string_view method, std::string_view target, Duration timeout,
+                                std::string_view json_body = {}) const;
 
   const std::string& socket_path() const { return socket_path_; }
 
