@@ -46,10 +46,11 @@ cleanup() {
 }
 trap cleanup EXIT
 
-step "madre serve on 127.0.0.1:$port (log: $out/madre.log)"
-VX11_COMPOSE_DIR=$root/examples/vx11 VX11_COMPOSE_PROJECT=$project VX11_MADRE_PORT=$port \
-  VX11_STATE_DIR=$state VX11_ALWAYS_ON=madre,redis VX11_THROTTLE_CPU_PCT=${VX11_THROTTLE_CPU_PCT:-90} \
-  "$madre" serve >"$out/madre.log" 2>&1 &
+step "madre serve on 127.0.0.1:$port with examples/vx11/madre.toml (log: $out/madre.log)"
+# The example's settings (project vx11, the gateway tentaculo_link kept up with redis); the
+# environment gives the port and the state dir, which the file leaves out.
+VX11_MADRE_PORT=$port VX11_STATE_DIR=$state VX11_THROTTLE_CPU_PCT=${VX11_THROTTLE_CPU_PCT:-90} \
+  "$madre" serve --config "$root/examples/vx11/madre.toml" >"$out/madre.log" 2>&1 &
 madre_pid=$!
 for _ in $(seq 1 100); do
   "$madre" health >/dev/null 2>&1 && break
@@ -63,7 +64,7 @@ for _ in $(seq 1 300); do
 done
 "$madre" health
 
-step "SOLO_MADRE at rest (madre started redis, the always-on service)"
+step "SOLO_MADRE at rest (madre started the always-on services: redis and the gateway)"
 for _ in $(seq 1 50); do
   "$madre" solo-madre status --json 2>/dev/null | grep -q '"policy_active": true' && break
   sleep 0.2

@@ -72,7 +72,8 @@ json ServicesView(const PlannerConfig& config, const ServiceModel& model) {
 json StatusView(const std::vector<ContainerState>& containers,
                 const std::map<std::string, ContainerStats>& stats, const WindowsById& windows,
                 const ServiceModel& model, const std::set<std::string>& always_on,
-                const std::map<std::string, std::string>& gave_up) {
+                const std::map<std::string, std::string>& gave_up,
+                const std::set<std::string>& ready) {
   auto mark_failed = [&gave_up](json& entry, const std::string& service) {
     auto failed = gave_up.find(service);
     entry["failed"] = failed != gave_up.end();
@@ -86,6 +87,7 @@ json StatusView(const std::vector<ContainerState>& containers,
     json entry = {{"service", c.service},
                   {"state", c.state},
                   {"health", c.health.empty() ? json(nullptr) : json(c.health)},
+                  {"ready", c.Running() && ready.count(c.service) > 0},
                   {"container", c.container},
                   {"restart_count", c.restart_count},
                   {"exit_code", c.exit_code ? json(*c.exit_code) : json(nullptr)},
@@ -104,6 +106,7 @@ json StatusView(const std::vector<ContainerState>& containers,
     json entry = {{"service", name},
                   {"state", "absent"},
                   {"health", nullptr},
+                  {"ready", false},
                   {"container", nullptr},
                   {"restart_count", 0},
                   {"exit_code", nullptr},

@@ -40,11 +40,15 @@ nlohmann::json ServicesView(const PlannerConfig& config, const ServiceModel& mod
 // GET /madre/power/status: every container, then every compose service without one
 // ("absent"); CPU and memory for the containers in `stats` (by container id). `gave_up` (service
 // -> last error): services madre stopped retrying; each entry says `failed` and, then, `error`.
+// `ready`: the services madre counts ready (their start passed its readiness check, or it found
+// them running); a running container's entry says `ready` beside Docker's `health`, which may
+// still be `starting` (madre ran the healthcheck itself).
 nlohmann::json StatusView(const std::vector<ContainerState>& containers,
                           const std::map<std::string, ContainerStats>& stats,
                           const WindowsById& windows, const ServiceModel& model,
                           const std::set<std::string>& always_on,
-                          const std::map<std::string, std::string>& gave_up = {});
+                          const std::map<std::string, std::string>& gave_up = {},
+                          const std::set<std::string>& ready = {});
 
 // GET /madre/power/policy/solo_madre/status.
 nlohmann::json SoloMadreStatusView(const SoloMadreCheck& check);

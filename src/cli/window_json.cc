@@ -81,7 +81,9 @@ ServiceCondition ClassifyService(const json& status) {
       health == "unhealthy") {
     return ServiceCondition::kFailed;
   }
-  if ((state == "running" || state == "ready" || state == "shared") && health != "starting") {
+  // `running` in a window is madre's readiness verdict: Docker's health may still say
+  // `starting` (madre ran the healthcheck itself, before Docker's first interval).
+  if (state == "running" || state == "ready" || state == "shared") {
     return ServiceCondition::kReady;
   }
   return ServiceCondition::kPending;

@@ -434,7 +434,11 @@ Status ApplyToml(std::string_view text, const std::string& origin, DaemonConfig&
   RETURN_IF_ERROR(str("bind", [&](const std::string& v) { c.bind = v; }));
   RETURN_IF_ERROR(integer("port", 0, 65535, c.port));
   RETURN_IF_ERROR(str("compose_project", [&](const std::string& v) { c.compose_project = v; }));
-  RETURN_IF_ERROR(str("compose_dir", [&](const std::string& v) { c.compose_dir = v; }));
+  // A relative compose_dir is the file's own directory's (as compose resolves its paths).
+  RETURN_IF_ERROR(str("compose_dir", [&](const std::string& v) {
+    const std::filesystem::path dir(v);
+    c.compose_dir = dir.is_relative() ? std::filesystem::path(origin).parent_path() / dir : dir;
+  }));
   RETURN_IF_ERROR(
       list("compose_files", [&](const std::vector<std::string>& v) { c.compose_files = v; }));
   RETURN_IF_ERROR(str("compose_cmd", [&](const std::string& v) { c.compose_cmd = v; }));

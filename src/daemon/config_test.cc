@@ -176,6 +176,14 @@ TEST(ConfigTest, TomlOverridesAndRejectsUnknownKeysWithTheLine) {
   DaemonConfig c;
   ASSERT_TRUE(
       ApplyToml("port = 9100\nalways_on = [\"madre\"]\nmax_concurrent = 2\n", "m.toml", c).ok());
+  {
+    DaemonConfig d;
+    ASSERT_TRUE(ApplyToml("compose_dir = \".\"\n", "/srv/stack/madre.toml", d).ok());
+    EXPECT_EQ(d.compose_dir, std::filesystem::path("/srv/stack/."))
+        << "a relative compose_dir is the file's directory's";
+    ASSERT_TRUE(ApplyToml("compose_dir = \"/abs\"\n", "/srv/stack/madre.toml", d).ok());
+    EXPECT_EQ(d.compose_dir, std::filesystem::path("/abs"));
+  }
   EXPECT_EQ(c.port, 9100);
   EXPECT_EQ(c.always_on, std::set<std::string>{"madre"});
   EXPECT_EQ(c.max_concurrent, 2);

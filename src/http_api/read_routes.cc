@@ -138,11 +138,13 @@ json ReadRoutes::StatusJson(const std::vector<ContainerState>& containers, bool 
   static const std::map<std::string, ContainerStats> kNone;
   const EngineView view = engine_.Snapshot();
   std::map<std::string, std::string> gave_up;
+  std::set<std::string> ready;
   for (const auto& [name, track] : view.services) {
     if (track.gave_up) gave_up[name] = track.error;
+    if (track.phase == ServicePhase::kRunning && !track.crashloop) ready.insert(name);
   }
   return StatusView(containers, stats ? sampler_.stats() : kNone, view.windows, view.model,
-                    options_.always_on, gave_up);
+                    options_.always_on, gave_up, ready);
 }
 
 json ReadRoutes::SoloMadreJson(const std::vector<ContainerState>& containers) const {

@@ -292,43 +292,49 @@ class ExampleStackTest : public ::testing::Test {
   }
 
   // Starts madre on `port` for this test's project and waits (bounded) for SOLO_MADRE with
-  // redis running: madre's reconcile starts the always-on service at start-up.
+  // redis and the gateway running: madre's reconcile starts the always-on services at start-up.
   void StartMadre(int port, const EnvVars& extra_env = {}) {
     StartMadreOnly(port, extra_env);
     if (HasFatalFailure()) return;
-    ASSERT_TRUE(WaitForRedisAtRest(seconds(90)));
+    ASSERT_TRUE(WaitForAlwaysOnAtRest(seconds(90)));
   }
 
   void StartMadreOnly(int port, const EnvVars& extra_env = {}) {
     // VX11_THROTTLE_CPU_PCT=100 turns the open throttle off: other tests and builds share the
     // two cores, and a throttled open (503) is not what these tests are about.
+    // The settings of examples/vx11/madre.toml (the gateway always-on: core mode), by
+    // environment, so that the project is this test's; the stack's own 30 s healthchecks.
     EnvVars env = {{"VX11_COMPOSE_PROJECT", project_},
                    {"VX11_COMPOSE_DIR", ExampleDir().string()},
                    {"VX11_ALWAYS_ON", "madre,redis"},
+                   {"VX11_POWER_WINDOWS_CORE_MODE", "1"},
                    {"VX11_THROTTLE_CPU_PCT", "100"}};
     for (const auto& [k, v] : extra_env) env[k] = v;
     madre_ = std::make_unique<ServeProcess>(port, env);
     ASSERT_TRUE(madre_->Start());
   }
 
-  // SOLO_MADRE reported by madre and exactly redis running in the project, within `limit`.
-  ::testing::AssertionResult WaitForRedisAtRest(std::chrono::seconds limit) {
+  // SOLO_MADRE reported by madre and exactly the always-on redis and tentaculo_link running in
+  // the project, within `limit`.
+  ::testing::AssertionResult WaitForAlwaysOnAtRest(std::chrono::seconds limit) {
     json solo;
     const bool at_rest = WaitUntil(
         [&] {
           solo = madre_->Get("/madre/power/policy/solo_madre/status").Json();
           return solo.value("policy_active", false) == true &&
-                 RunningServices(project_) == std::vector<std::string>{"redis"};
+                 RunningServices(project_) == AlwaysOn();
         },
         limit, std::chrono::milliseconds(250));
     if (at_rest) return ::testing::AssertionSuccess();
     return ::testing::AssertionFailure()
-           << "redis not running (madre's reconcile starts the always-on set) after "
+           << "redis and tentaculo_link not running alone (madre's reconcile starts the "
+              "always-on set) after "
            << limit.count() << " s; solo_madre status: " << solo.dump()
            << "; running: " << ::testing::PrintToString(Running());
   }
 
   std::vector<std::string> Running() const { return RunningServices(project_); }
+  static std::vector<std::string> AlwaysOn() { return {"redis", "tentaculo_link"}; }
 
   // Runs `madre conductor` against this test's madre. The output goes to a fresh directory
   // (out_dir_); `*_E2E_CONDUCTOR` inside it is returned in run_dir (empty if none).
@@ -411,13 +417,13 @@ TEST_F(ExampleStackTest, OriginalClientOpensAndClosesAWindowOnPort8001) {
   ASSERT_TRUE(window.contains("services_started")) << opened.body;
   EXPECT_THAT(window["services_started"].get<std::vector<std::string>>(),
               ::testing::UnorderedElementsAre("hermes", "switch"))
-      << "redis already ran (always-on): only the window's services are started";
+      << "redis and the gateway already ran (always-on): only the window's services are started";
   ASSERT_TRUE(window.contains("ttl_remaining_sec")) << opened.body;
   ASSERT_TRUE(window["ttl_remaining_sec"].is_number_integer()) << opened.body;
   EXPECT_GT(window["ttl_remaining_sec"].get<int>(), 0);
   EXPECT_LE(window["ttl_remaining_sec"].get<int>(), 60);
   EXPECT_EQ(window.value("state", ""), "open");
-  EXPECT_THAT(Running(), ElementsAre("hermes", "redis", "switch"));
+  EXPECT_THAT(Running(), ElementsAre("hermes", "redis", "switch", "tentaculo_link"));
 
   // The compatible open answers once the services are ready: switch serves at once.
   HttpAnswer health = Http("GET", "http://127.0.0.1:8002/health", "", "");
@@ -441,7 +447,7 @@ TEST_F(ExampleStackTest, OriginalClientOpensAndClosesAWindowOnPort8001) {
                          madre_->token());
   ASSERT_EQ(solo.status, 200) << solo.body;
   EXPECT_EQ(solo.Json()["policy_active"], true) << solo.body;
-  EXPECT_THAT(Running(), ElementsAre("redis"));
+  EXPECT_EQ(Running(), AlwaysOn());
   EXPECT_NE(Http("GET", "http://127.0.0.1:8002/health", "", "", 5).status, 200);
   // A second close finds nothing to close, as in the original.
   EXPECT_EQ(
@@ -498,7 +504,7 @@ TEST_F(ExampleStackTest, ConductorPassesEveryPhaseAndWritesTheReport) {
   EXPECT_EQ(w["state"], "closed") << w.dump(2);
   EXPECT_EQ(w["close_reason"], "manual_close") << w.dump(2);
   EXPECT_EQ(WaitForSoloMadreState()["policy"], "solo_madre");
-  EXPECT_THAT(Running(), ElementsAre("redis"));
+  EXPECT_EQ(Running(), AlwaysOn());
 }
 
 // Issue 10: the conductor run right after `madre serve` starts (redis, the always-on service,
@@ -565,7 +571,7 @@ TEST_F(ExampleStackTest, ConductorWithAFailedPhaseExitsNonZeroAndStillClosesTheW
   const std::vector<std::string> running = Running();
   EXPECT_THAT(running, Not(Contains("switch")));
   EXPECT_THAT(running, Not(Contains("hermes")));
-  EXPECT_THAT(running, ElementsAre("redis"));
+  EXPECT_EQ(running, AlwaysOn());
 }
 
 // SPEC §6 Always-on: "madre keeps the always-on compose services running (reconcile starts
@@ -585,8 +591,11 @@ TEST_F(ExampleStackTest, AlwaysOnServiceIsStartedAgainAfterAFailedStart) {
         const json audit = madre_->Get("/madre/power/audit?limit=50").Json();
         if (!audit.contains("records")) return false;
         for (const json& record : audit["records"]) {
+          const json& services = record["services"];  // redis, maybe with the gateway
+          const bool redis = services.is_array() && std::find(services.begin(), services.end(),
+                                                              json("redis")) != services.end();
           if (record.value("action", "") == "reconcile.start" &&
-              record.value("outcome", "") != "ok" && record["services"] == json({"redis"})) {
+              record.value("outcome", "") != "ok" && redis) {
             failed_start = record;
             return true;
           }
@@ -600,7 +609,8 @@ TEST_F(ExampleStackTest, AlwaysOnServiceIsStartedAgainAfterAFailedStart) {
 
   redis_port.Release();
   // The back-off (5 s) and the resync (VX11_RESYNC_SEC=2) are both far below this bound.
-  EXPECT_TRUE(WaitForRedisAtRest(seconds(60))) << "the failed start was: " << failed_start.dump();
+  EXPECT_TRUE(WaitForAlwaysOnAtRest(seconds(60)))
+      << "the failed start was: " << failed_start.dump();
 }
 
 }  // namespace
