@@ -386,25 +386,33 @@ ComposeOutcome FastStartFrom(const std::vector<ContainerState>& containers, cons
         to_start, "start",
         [&context](const ContainerState& c) { return context.control->StartContainer(c.id); },
         outcome.ops);
+    std::set<std::string> not_started;  // their start failed: nothing to wait for
     for (const auto* results : {&unpaused, &started}) {
       for (const auto& [name, status] : *results) {
         if (status.ok()) continue;
         if (stale && status.code() == StatusCode::kNotFound) *stale = true;
         failures.push_back(name + ": " + status.message());
+        not_started.insert(name);
       }
     }
     if (stale && *stale) return outcome;
     if (!to_create.empty()) {
       ComposeOutcome created = context.compose.Up(to_create);
       outcome.ops.insert(outcome.ops.end(), created.ops.begin(), created.ops.end());
-      if (!created.status.ok()) failures.push_back(created.status.message());
+      if (!created.status.ok()) {
+        failures.push_back(created.status.message());
+        not_started.insert(to_create.begin(), to_create.end());  // which one failed is unknown
+      }
     }
     if (l + 1 == levels.size() || action.skip_health) continue;
-    // Dependents come next: wait for this level's services that have a healthcheck.
+    // Dependents come next: wait for this level's services that have a healthcheck (not for
+    // one whose start failed: a container left `created` would hold the gate to the timeout;
+    // the listing after the starts says what runs).
     std::vector<ServiceOutcome> gate;
     for (const auto& name : levels[l]) {
       auto def = context.model.services.find(name);
-      if (def != context.model.services.end() && def->second.has_healthcheck)
+      if (def != context.model.services.end() && def->second.has_healthcheck &&
+          !not_started.count(name))
         gate.push_back({name, true, ""});
     }
     if (gate.empty()) continue;

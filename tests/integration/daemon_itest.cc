@@ -178,7 +178,8 @@ TEST_F(DaemonTest, ServiceStartedByHandIsAdoptedAndStoppedWhenItsTtlEnds) {
   ASSERT_TRUE(compose_->Run({"up", "-d", "--no-deps", "db"}));
   json adopted;
   ASSERT_TRUE(Eventually([&] {
-    for (const auto& w : madre_->Get("/madre/power/state").Json()["windows"]) {
+    const json state = madre_->Get("/madre/power/state").Json();  // alive while we iterate
+    for (const auto& w : state["windows"]) {
       if (w["kind"] == "adopted") adopted = w;
     }
     return !adopted.is_null();
