@@ -209,7 +209,7 @@ TEST_F(CommandsTest, TablesForStatusWindowsAndServices) {
       {{"windows", {Window("open", "running", "running")}}, {"history", json::array()}});
   EXPECT_EQ(Run({"status"}), kExitOk);
   EXPECT_EQ(Run({"windows", "--history", "--limit", "5"}), kExitOk);
-  EXPECT_THAT(world_.out.str(), HasSubstr("SERVICE  STATE    HEALTH   RESTARTS  WINDOWS"));
+  EXPECT_THAT(world_.out.str(), HasSubstr("SERVICE  STATE    HEALTH   READY  RESTARTS  WINDOWS"));
   EXPECT_THAT(world_.out.str(),
               HasSubstr("ID  KIND  STATE  MODE  SERVICES       TTL LEFT  REASON"));
   EXPECT_THAT(world_.out.str(), HasSubstr("History (newest first)"));

@@ -172,11 +172,14 @@ std::string RenderServiceStatus(const json& body) {
   std::vector<std::vector<std::string>> rows;
   for (const json& s : ArrayOr(body, "services")) {
     const std::optional<std::int64_t> restarts = Int(s, "restart_count");
+    // READY is madre's verdict (its own run of the healthcheck counts); HEALTH is Docker's.
+    const bool has_ready = s.is_object() && s.contains("ready") && s["ready"].is_boolean();
     rows.push_back({OrDash(Str(s, "service")), OrDash(Str(s, "state")), OrDash(Str(s, "health")),
+                    has_ready ? (Bool(s, "ready") ? "yes" : "no") : "-",
                     restarts ? std::to_string(*restarts) : "-",
                     JoinOrDash(StrList(s, "window_ids"), ",")});
   }
-  return RenderTable({"SERVICE", "STATE", "HEALTH", "RESTARTS", "WINDOWS"}, rows);
+  return RenderTable({"SERVICE", "STATE", "HEALTH", "READY", "RESTARTS", "WINDOWS"}, rows);
 }
 
 std::string RenderState(const json& body) {

@@ -100,12 +100,12 @@ TEST(RenderTest, OneWindowShowsPerServiceStatus) {
 TEST(RenderTest, StatusTable) {
   json body = json::parse(R"({"status":"ok","services":[
     {"service":"redis","state":"running","health":"healthy","container":"vx11-redis-1","restart_count":0,"window_ids":[]},
-    {"service":"switch","state":"running","health":"starting","container":"vx11-switch-1","restart_count":2,"window_ids":["w1","w2"]}]})");
+    {"service":"switch","state":"running","health":"starting","ready":true,"container":"vx11-switch-1","restart_count":2,"window_ids":["w1","w2"]}]})");
   std::vector<std::string> lines = Lines(RenderServiceStatus(body));
   ASSERT_EQ(lines.size(), 3u);
-  EXPECT_EQ(lines[0], "SERVICE  STATE    HEALTH    RESTARTS  WINDOWS");
-  EXPECT_EQ(lines[1], "redis    running  healthy   0         -");
-  EXPECT_EQ(lines[2], "switch   running  starting  2         w1,w2");
+  EXPECT_EQ(lines[0], "SERVICE  STATE    HEALTH    READY  RESTARTS  WINDOWS");
+  EXPECT_EQ(lines[1], "redis    running  healthy   -      0         -") << "no ready: an older madre";
+  EXPECT_EQ(lines[2], "switch   running  starting  yes    2         w1,w2");
 }
 
 TEST(RenderTest, AuditRowsAndHeaderlessFollowMode) {
