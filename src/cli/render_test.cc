@@ -104,7 +104,8 @@ TEST(RenderTest, StatusTable) {
   std::vector<std::string> lines = Lines(RenderServiceStatus(body));
   ASSERT_EQ(lines.size(), 3u);
   EXPECT_EQ(lines[0], "SERVICE  STATE    HEALTH    READY  RESTARTS  WINDOWS");
-  EXPECT_EQ(lines[1], "redis    running  healthy   -      0         -") << "no ready: an older madre";
+  EXPECT_EQ(lines[1], "redis    running  healthy   -      0         -")
+      << "no ready: an older madre";
   EXPECT_EQ(lines[2], "switch   running  starting  yes    2         w1,w2");
 }
 
