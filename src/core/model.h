@@ -43,6 +43,11 @@ struct ContainerState {
   std::string id;         // container id (may be short or empty)
   std::string state;      // created|running|paused|restarting|removing|exited|dead
   std::string health;     // healthy|unhealthy|starting|"" (no healthcheck)
+  // State.Health of an inspect (a container list lacks them: 0 and nullopt): FailingStreak, and
+  // the exit code of the last check Docker logged. Docker marks a container `unhealthy` when it
+  // pauses it, without a failing check: then the streak is 0 and the last check passed.
+  int health_failing_streak = 0;
+  std::optional<int> health_last_exit;
   int restart_count = 0;
   std::optional<int> exit_code;
   // com.docker.compose.config-hash: the hash of the service configuration the

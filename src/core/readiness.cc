@@ -91,6 +91,17 @@ ReadinessSpec ReadinessFor(const ServiceDef& service, Duration default_timeout) 
   return spec;
 }
 
+bool IsPauseMark(const ContainerState& c) {
+  return c.health == "unhealthy" && c.health_failing_streak == 0 && c.health_last_exit == 0;
+}
+
+bool ReadyPerDocker(const ContainerState& c, const ReadinessState& state) {
+  if (c.state != "running") return false;
+  if (c.health == "healthy") return true;
+  return state.unpaused_restart_count && c.restart_count == *state.unpaused_restart_count &&
+         IsPauseMark(c);
+}
+
 ReadinessCheck EvaluateReadiness(const ReadinessSpec& spec,
                                  const std::optional<ContainerState>& container,
                                  const std::optional<Status>& probe, ReadinessState& state,
@@ -119,6 +130,10 @@ ReadinessCheck EvaluateReadiness(const ReadinessSpec& spec,
   switch (spec.kind) {
     case ReadinessKind::kDockerHealth:
       if (running && c.health == "healthy") return {Verdict::kReady, "healthy"};
+      if (ReadyPerDocker(c, state)) {
+        return {Verdict::kReady,
+                "unpaused, its last healthcheck passed (unhealthy: the pause's mark)"};
+      }
       if (running && state.exec_passed)
         return {Verdict::kReady, "healthcheck passed (run by madre)"};
       pending.detail = "health: " + (c.health.empty() ? std::string("unknown") : c.health);

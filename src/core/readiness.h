@@ -2,7 +2,8 @@
 // again by the caller with fresh observations until the verdict is final.
 //   1. It has a Docker healthcheck: ready when Docker says healthy, or as soon as madre's own
 //      run of that check passes once (core/health_exec.h; labels `vx11.health.exec=false`,
-//      `vx11.health.exec_interval_ms`).
+//      `vx11.health.exec_interval_ms`). A container madre has just unpaused is also ready at
+//      once when Docker's `unhealthy` is only the pause's mark (ReadyPerDocker).
 //   2. Else a probe from labels: `vx11.health.url` (HTTP 2xx) or
 //      `vx11.health.tcp` (connect), while the container runs.
 //   3. Else: running for `settle` (1 s) without a restart.
@@ -56,7 +57,21 @@ struct ReadinessState {
   int last_restart_count = 0;
   // kDockerHealth: a check madre ran in the container passed (ready, as if Docker said healthy).
   bool exec_passed = false;
+  // Madre unpaused the container in this action: its restart count then (a container that
+  // restarted since is not the one that was paused). Unset: started, created or left running.
+  std::optional<int> unpaused_restart_count;
 };
+
+// True for the `unhealthy` Docker gives a container when it pauses it, with no failing check:
+// FailingStreak 0 and the last logged check exited 0 (a container with no check logged yet, or
+// whose checks fail, is not).
+bool IsPauseMark(const ContainerState& c);
+
+// kDockerHealth: Docker's status alone makes the running container `c` ready, no check by madre
+// needed: `healthy`; or, for a container madre just unpaused (state.unpaused_restart_count) that
+// has not restarted since, the pause's mark (IsPauseMark): its processes were frozen, not
+// restarted, and its own checks last passed. Never for a container that is not running.
+bool ReadyPerDocker(const ContainerState& c, const ReadinessState& state);
 
 // One evaluation at `now`. `container` is nullopt when Docker has none for the
 // service; `probe` is the result of this round's probe (kHttp/kTcp), if run.

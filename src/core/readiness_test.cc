@@ -113,6 +113,90 @@ TEST(ReadinessTest, APassDoesNotSaveAContainerThatExitedOrLoops) {
       Verdict::kFailed);
 }
 
+// What Docker shows of a container it paused while its checks passed, once unpaused: unhealthy,
+// no failing streak, the last logged check passed.
+ContainerState PauseMarked(std::string state = "running", int restarts = 0) {
+  ContainerState c = C(std::move(state), "unhealthy", restarts);
+  c.health_failing_streak = 0;
+  c.health_last_exit = 0;
+  return c;
+}
+
+ReadinessState UnpausedAt(TimePoint t, int restarts = 0) {
+  ReadinessState state = StartedAt(t);
+  state.unpaused_restart_count = restarts;
+  return state;
+}
+
+TEST(ReadinessTest, TheUnhealthyOfAPauseIsTheMarkOnlyWithNoFailingStreakAndAPassingLastCheck) {
+  EXPECT_TRUE(IsPauseMark(PauseMarked()));
+  ContainerState failing = PauseMarked();
+  failing.health_failing_streak = 1;
+  EXPECT_FALSE(IsPauseMark(failing));
+  ContainerState last_failed = PauseMarked();
+  last_failed.health_last_exit = 1;
+  EXPECT_FALSE(IsPauseMark(last_failed));
+  ContainerState never_checked = PauseMarked();
+  never_checked.health_last_exit.reset();  // paused before its first check
+  EXPECT_FALSE(IsPauseMark(never_checked));
+  ContainerState starting = PauseMarked();
+  starting.health = "starting";
+  EXPECT_FALSE(IsPauseMark(starting));
+}
+
+TEST(ReadinessTest, AContainerMadreUnpausedWithThePausesMarkIsReadyAtOnce) {
+  ReadinessSpec spec = ReadinessFor(Def(true), Seconds(30));
+  ReadinessState state = UnpausedAt(kT0);
+  ReadinessCheck check = EvaluateReadiness(spec, PauseMarked(), std::nullopt, state, kT0);
+  EXPECT_EQ(check.verdict, Verdict::kReady);
+  EXPECT_EQ(check.detail, "unpaused, its last healthcheck passed (unhealthy: the pause's mark)");
+  EXPECT_TRUE(ReadyPerDocker(PauseMarked(), state));
+  // Docker still calling it healthy is ready at once too.
+  ReadinessState healthy = UnpausedAt(kT0);
+  EXPECT_EQ(EvaluateReadiness(spec, C("running", "healthy"), std::nullopt, healthy, kT0).verdict,
+            Verdict::kReady);
+}
+
+TEST(ReadinessTest, ThePausesMarkCountsOnlyForAContainerMadreJustUnpaused) {
+  ReadinessSpec spec = ReadinessFor(Def(true), Seconds(30));
+  ReadinessState started = StartedAt(kT0);  // started, not unpaused: a stop also marks it
+  EXPECT_FALSE(ReadyPerDocker(PauseMarked(), started));
+  EXPECT_EQ(EvaluateReadiness(spec, PauseMarked(), std::nullopt, started, kT0).verdict,
+            Verdict::kPending);
+  started.exec_passed = true;  // then one check of its own
+  EXPECT_EQ(
+      EvaluateReadiness(spec, PauseMarked(), std::nullopt, started, kT0 + Millis(200)).verdict,
+      Verdict::kReady);
+}
+
+TEST(ReadinessTest, AnUnpausedContainerWhoseChecksFailedWaitsForAPass) {
+  ReadinessSpec spec = ReadinessFor(Def(true), Seconds(30));
+  ReadinessState state = UnpausedAt(kT0);
+  ContainerState failing = PauseMarked();
+  failing.health_failing_streak = 2;
+  failing.health_last_exit = 1;
+  EXPECT_EQ(EvaluateReadiness(spec, failing, std::nullopt, state, kT0).verdict, Verdict::kPending);
+  state.exec_passed = true;
+  EXPECT_EQ(EvaluateReadiness(spec, failing, std::nullopt, state, kT0 + Millis(200)).verdict,
+            Verdict::kReady);
+}
+
+TEST(ReadinessTest, AnUnpausedContainerThatExitedOrRestartedIsNeverReadyAtOnce) {
+  ReadinessSpec spec = ReadinessFor(Def(true), Seconds(30));
+  ReadinessState exited = UnpausedAt(kT0);
+  ContainerState gone = PauseMarked("exited");
+  EXPECT_FALSE(ReadyPerDocker(gone, exited));
+  EXPECT_EQ(EvaluateReadiness(spec, gone, std::nullopt, exited, kT0).verdict, Verdict::kFailed);
+  EXPECT_FALSE(ReadyPerDocker(PauseMarked("paused"), exited));  // not unpaused yet
+  // Restarted since the unpause (one restart is within max_restarts: not a loop).
+  ReadinessState restarted = UnpausedAt(kT0, 3);
+  EXPECT_FALSE(ReadyPerDocker(PauseMarked("running", 4), restarted));
+  EXPECT_EQ(
+      EvaluateReadiness(spec, PauseMarked("running", 4), std::nullopt, restarted, kT0).verdict,
+      Verdict::kPending);
+  EXPECT_TRUE(ReadyPerDocker(PauseMarked("running", 3), UnpausedAt(kT0, 3)));
+}
+
 TEST(ReadinessTest, UnhealthyPastTheTimeoutFails) {
   ReadinessSpec spec = ReadinessFor(Def(true), Seconds(30));
   ReadinessState state = StartedAt(kT0);

@@ -72,9 +72,9 @@ void LetGoOfCheck(ActionContext& context, Waiting& w, bool timed_out) {
 void StepChecks(ActionContext& context, Waiting& w, const ContainerState& c, TimePoint now) {
   if (context.exec == nullptr || w.spec.kind != ReadinessKind::kDockerHealth || !w.spec.exec)
     return;
-  // Docker says healthy (an unpaused container's processes were frozen, not restarted): no
-  // check needed.
-  if (c.state != "running" || c.id.empty() || c.health == "healthy") return;
+  // Docker's status says ready (healthy, or the pause's mark of a container madre just
+  // unpaused, whose processes were frozen, not restarted): no check needed.
+  if (c.state != "running" || c.id.empty() || ReadyPerDocker(c, w.state)) return;
   if (!w.healthcheck_asked) {
     w.healthcheck_asked = true;
     Result<HealthcheckConfig> config = context.exec->Healthcheck(c.id);
@@ -141,9 +141,11 @@ Duration UntilNextCheck(const std::vector<Waiting>& waiting, TimePoint now, Dura
 
 // Waits until every service in `outcomes` that is marked ok is ready or failed. Each service's
 // timeout counts from `started`, the start of the whole action: the dependency gates of a start
-// and its final wait share one deadline.
+// and its final wait share one deadline. `unpaused`: the services whose container this action
+// unpaused, with its restart count then (ReadinessState::unpaused_restart_count).
 void WaitUntilReady(ActionContext& context, std::vector<ServiceOutcome>& outcomes,
-                    ActionResult& result, TimePoint started) {
+                    ActionResult& result, TimePoint started,
+                    const std::map<std::string, int>& unpaused) {
   std::vector<Waiting> waiting;
   for (auto& outcome : outcomes) {
     if (!outcome.ok) continue;
@@ -159,6 +161,8 @@ void WaitUntilReady(ActionContext& context, std::vector<ServiceOutcome>& outcome
               .container_id = "",
               .exec_id = ""};
     w.state.started = started;
+    if (auto it = unpaused.find(outcome.service); it != unpaused.end())
+      w.state.unpaused_restart_count = it->second;
     waiting.push_back(std::move(w));
   }
   // Docker's health_status event tells when a healthcheck passes: with events followed and only
@@ -344,22 +348,44 @@ std::set<std::string> Outdated(const Action& action,
   return outdated;
 }
 
+// What a fast start tells the readiness wait after it.
+struct StartNotes {
+  // A service that failed its dependency gate: why (not waited for again).
+  std::map<std::string, std::string> gate_failures;
+  // The services whose paused container was unpaused: its restart count then.
+  std::map<std::string, int> unpaused;
+};
+
 // Fast start: existing containers through the Engine API, missing ones and ones
 // whose configuration changed (Outdated) through compose, level by level.
 // Services with a healthcheck are waited for before the next level (compose's
 // `condition: service_healthy`), within the action's one readiness deadline (from `began`); a
-// service that fails its gate is kept in `gate_failures` (service -> why), and its failure
-// carried to the action's outcome.
+// service that fails its gate is kept in `notes.gate_failures` (service -> why), and its failure
+// carried to the action's outcome. A gate protects a dependent's start: when every later level
+// is only unpaused (or runs already), there is none, as those containers ran beside their
+// dependencies before the pause; their readiness is checked all together by the final wait.
 // `containers` is the project as listed, or as the engine knew it (ActionContext::known); with
 // the latter, a container that turns out to be gone (kNotFound) sets `*stale` and ends the start
 // early, to be done again from a listing.
 ComposeOutcome FastStartFrom(const std::vector<ContainerState>& containers, const Action& action,
-                             ActionContext& context, TimePoint began,
-                             std::map<std::string, std::string>& gate_failures, bool* stale) {
+                             ActionContext& context, TimePoint began, StartNotes& notes,
+                             bool* stale) {
   ComposeOutcome outcome;
   auto existing = ByService(containers);
   const std::set<std::string> outdated = Outdated(action, existing, context, outcome.ops);
   const auto levels = Levels(context.model, action.services);
+  // starts_from[l]: a service of level l or later is started or created (not only unpaused).
+  std::vector<bool> starts_from(levels.size() + 1, false);
+  for (std::size_t l = levels.size(); l-- > 0;) {
+    starts_from[l] = starts_from[l + 1];
+    for (const auto& name : levels[l]) {
+      auto it = existing.find(name);
+      if (it == existing.end() || it->second.id.empty() || outdated.count(name) ||
+          (it->second.state != "paused" && !it->second.Running())) {
+        starts_from[l] = true;
+      }
+    }
+  }
   std::vector<std::string> failures;
   for (std::size_t l = 0; l < levels.size(); ++l) {
     if (context.stop.stop_requested()) {
@@ -387,6 +413,9 @@ ComposeOutcome FastStartFrom(const std::vector<ContainerState>& containers, cons
         [&context](const ContainerState& c) { return context.control->StartContainer(c.id); },
         outcome.ops);
     std::set<std::string> not_started;  // their start failed: nothing to wait for
+    for (const auto& [name, c] : to_unpause) {
+      if (unpaused.at(name).ok()) notes.unpaused[name] = c.restart_count;
+    }
     for (const auto* results : {&unpaused, &started}) {
       for (const auto& [name, status] : *results) {
         if (status.ok()) continue;
@@ -404,7 +433,7 @@ ComposeOutcome FastStartFrom(const std::vector<ContainerState>& containers, cons
         not_started.insert(to_create.begin(), to_create.end());  // which one failed is unknown
       }
     }
-    if (l + 1 == levels.size() || action.skip_health) continue;
+    if (l + 1 == levels.size() || action.skip_health || !starts_from[l + 1]) continue;
     // Dependents come next: wait for this level's services that have a healthcheck (not for
     // one whose start failed: a container left `created` would hold the gate to the timeout;
     // the listing after the starts says what runs).
@@ -417,9 +446,9 @@ ComposeOutcome FastStartFrom(const std::vector<ContainerState>& containers, cons
     }
     if (gate.empty()) continue;
     ActionResult scratch;
-    WaitUntilReady(context, gate, scratch, began);
+    WaitUntilReady(context, gate, scratch, began, notes.unpaused);
     for (const auto& g : gate) {
-      if (!g.ok) gate_failures[g.service] = g.error;
+      if (!g.ok) notes.gate_failures[g.service] = g.error;
     }
   }
   outcome.status = FailuresStatus(failures);
@@ -429,20 +458,19 @@ ComposeOutcome FastStartFrom(const std::vector<ContainerState>& containers, cons
 // Fast start: from the engine's view of the containers when it has one (no listing before the
 // starts, as a client that knows its container ids), else from a listing of the project.
 ComposeOutcome FastStart(const Action& action, ActionContext& context, TimePoint began,
-                         std::map<std::string, std::string>& gate_failures) {
+                         StartNotes& notes) {
   std::vector<DockerOp> earlier;
   if (!context.known.empty()) {
     bool stale = false;
-    ComposeOutcome outcome =
-        FastStartFrom(context.known, action, context, began, gate_failures, &stale);
+    ComposeOutcome outcome = FastStartFrom(context.known, action, context, began, notes, &stale);
     if (!stale) return outcome;
     spdlog::info("a container madre knew of is gone; starting from a listing of the project");
     earlier = std::move(outcome.ops);
-    gate_failures.clear();
+    notes = {};
   }
   Result<std::vector<ContainerState>> list = context.observer.ListProject();
   ComposeOutcome outcome =
-      list.ok() ? FastStartFrom(*list, action, context, began, gate_failures, nullptr)
+      list.ok() ? FastStartFrom(*list, action, context, began, notes, nullptr)
                 : context.compose.Up(action.services);  // cannot see: let compose do it
   outcome.ops.insert(outcome.ops.begin(), earlier.begin(), earlier.end());
   return outcome;
@@ -510,11 +538,11 @@ ExecutedAction ExecuteUnguarded(const Action& action, ActionContext& context) {
     return out;
   }
   const TimePoint began = context.clock.Now();  // the readiness deadline counts from here
-  std::map<std::string, std::string> gate_failures;
+  StartNotes notes;
   ComposeOutcome outcome;
   switch (action.kind) {
     case ActionKind::kStart:
-      outcome = context.control ? FastStart(action, context, began, gate_failures)
+      outcome = context.control ? FastStart(action, context, began, notes)
                                 : context.compose.Up(action.services);
       break;
     case ActionKind::kStop:
@@ -553,14 +581,15 @@ ExecutedAction ExecuteUnguarded(const Action& action, ActionContext& context) {
       service.error = outcome.status.message();
     }
     // Its dependency gate failed already: not waited for again.
-    if (auto gate = gate_failures.find(name); gate != gate_failures.end() && service.ok) {
+    if (auto gate = notes.gate_failures.find(name);
+        gate != notes.gate_failures.end() && service.ok) {
       service.ok = false;
       service.error = gate->second;
     }
     out.result.services.push_back(std::move(service));
   }
   const bool wait = action.kind != ActionKind::kStop && !action.skip_health;
-  if (wait) WaitUntilReady(context, out.result.services, out.result, began);
+  if (wait) WaitUntilReady(context, out.result.services, out.result, began, notes.unpaused);
   return out;
 }
 

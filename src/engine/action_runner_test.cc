@@ -461,15 +461,23 @@ TEST_F(ExecCheckTest, ChecksStopAfterStartPeriodPlusRetriesTimesInterval) {
   EXPECT_EQ(exec_.starts(), 16) << "every 250 ms during 4 s";
 }
 
-TEST_F(ExecCheckTest, AnUnpausedContainerDockerCallsHealthyIsReadyWithoutACheck) {
-  context_.pause_on_stop = true;
-  docker_.SetRunning("cache", true);
-  docker_.SetHealth("cache", "healthy");
+// Pauses `service` (running, with `health` before the pause) the way a window's close does
+// with VX11_STOP_STRATEGY=pause; FakeDocker then marks it unhealthy, as Docker does.
+void PauseAsACloseDoes(ActionContext& context, FakeDocker& docker, const std::string& service,
+                       const std::string& health) {
+  context.pause_on_stop = true;
+  docker.SetRunning(service, true);
+  docker.SetHealth(service, health);
   Action stop;
   stop.id = 2;
   stop.kind = ActionKind::kStop;
-  stop.services = {"cache"};
-  ExecuteAction(stop, context_);
+  stop.services = {service};
+  ExecuteAction(stop, context);
+}
+
+TEST_F(ExecCheckTest, AnUnpausedContainerWithThePausesMarkIsReadyWithoutACheck) {
+  PauseAsACloseDoes(context_, docker_, "cache", "healthy");
+  ASSERT_EQ(docker_.ListProject()->at(0).health, "unhealthy") << "the pause's mark";
   ExecutedAction executed;
   const ServiceOutcome* cache = nullptr;
   const Duration took = StartCache(&cache, &executed);
@@ -480,15 +488,32 @@ TEST_F(ExecCheckTest, AnUnpausedContainerDockerCallsHealthyIsReadyWithoutACheck)
   EXPECT_TRUE(exec_.calls().empty());
 }
 
+TEST_F(ExecCheckTest, AnUnpausedContainerDockerCallsHealthyIsReadyWithoutACheck) {
+  PauseAsACloseDoes(context_, docker_, "cache", "healthy");
+  docker_.SetHealth("cache", "healthy");
+  ExecutedAction executed;
+  const ServiceOutcome* cache = nullptr;
+  const Duration took = StartCache(&cache, &executed);
+  ASSERT_NE(cache, nullptr);
+  EXPECT_TRUE(cache->ok) << cache->error;
+  EXPECT_EQ(took, Duration::zero());
+  EXPECT_TRUE(exec_.calls().empty());
+}
+
+TEST_F(ExecCheckTest, AnUnpausedContainerWhoseChecksFailedIsReadyOnlyAtAPass) {
+  PauseAsACloseDoes(context_, docker_, "cache", "unhealthy");  // failing streak 3
+  exec_.SetOutcome("id-cache", 0, Millis(10));
+  ExecutedAction executed;
+  const ServiceOutcome* cache = nullptr;
+  const Duration took = StartCache(&cache, &executed);
+  ASSERT_NE(cache, nullptr);
+  EXPECT_TRUE(cache->ok) << cache->error;
+  EXPECT_GE(took, Millis(10));
+  EXPECT_EQ(exec_.starts(), 1);
+}
+
 TEST_F(ExecCheckTest, AnUnpausedContainerNotYetHealthyIsReadyAtItsFirstPass) {
-  context_.pause_on_stop = true;
-  docker_.SetRunning("cache", true);
-  docker_.SetHealth("cache", "starting");
-  Action stop;
-  stop.id = 2;
-  stop.kind = ActionKind::kStop;
-  stop.services = {"cache"};
-  ExecuteAction(stop, context_);
+  PauseAsACloseDoes(context_, docker_, "cache", "starting");  // paused before any check
   exec_.SetOutcome("id-cache", 0, Millis(10));
   ExecutedAction executed;
   const ServiceOutcome* cache = nullptr;
@@ -497,6 +522,90 @@ TEST_F(ExecCheckTest, AnUnpausedContainerNotYetHealthyIsReadyAtItsFirstPass) {
   EXPECT_TRUE(cache->ok) << cache->error;
   EXPECT_LT(took, Millis(100));
   EXPECT_EQ(exec_.starts(), 1);
+}
+
+// A window of two levels, `back` depending on `front`, both with a Docker healthcheck whose
+// checks (run by madre) take 100 ms to pass.
+class LevelsTest : public ::testing::Test {
+ protected:
+  LevelsTest()
+      : model_(Levels()),
+        docker_(model_),
+        exec_(clock_),
+        context_{docker_,
+                 docker_,
+                 probe_,
+                 clock_,
+                 [this](Duration d) { clock_.Advance(d); },
+                 model_,
+                 ReadinessOptions{},
+                 &docker_} {
+    context_.exec = &exec_;
+    context_.pause_on_stop = true;
+    HealthcheckConfig config;
+    config.test = {"CMD", "check"};
+    for (const char* id : {"id-front", "id-back"}) {
+      exec_.SetHealthcheck(id, config);
+      exec_.SetOutcome(id, 0, Millis(100));
+    }
+  }
+
+  static ServiceModel Levels() {
+    ServiceModel model = ModelOf({{"front", {}}, {"back", {"front"}}});
+    model.services["front"].has_healthcheck = true;
+    model.services["back"].has_healthcheck = true;
+    return model;
+  }
+
+  // Both paused before any check passed (the pause's unhealthy with no passing check logged).
+  void PauseBoth() {
+    for (const char* s : {"front", "back"}) {
+      docker_.SetRunning(s, true);
+      docker_.SetHealth(s, "starting");
+    }
+    Action stop;
+    stop.id = 2;
+    stop.kind = ActionKind::kStop;
+    stop.services = {"back", "front"};
+    ExecuteAction(stop, context_);
+  }
+
+  Duration StartBoth(ExecutedAction* executed) {
+    Action start;
+    start.id = 3;
+    start.kind = ActionKind::kStart;
+    start.services = {"front", "back"};
+    const TimePoint began = clock_.Now();
+    *executed = ExecuteAction(start, context_);
+    return clock_.Now() - began;
+  }
+
+  ServiceModel model_;
+  FakeDocker docker_;
+  FakeProbe probe_;
+  FakeClock clock_;
+  FakeContainerExec exec_;
+  ActionContext context_;
+};
+
+TEST_F(LevelsTest, AllPausedTheirChecksRunTogetherNotLevelByLevel) {
+  PauseBoth();
+  ExecutedAction executed;
+  const Duration took = StartBoth(&executed);
+  for (const auto& s : executed.result.services) EXPECT_TRUE(s.ok) << s.service << ": " << s.error;
+  EXPECT_THAT(docker_.calls(), testing::IsSupersetOf({"api-unpause front", "api-unpause back"}));
+  EXPECT_EQ(exec_.starts(), 2);
+  EXPECT_LT(took, Millis(200)) << "one check's time, not two in a row";
+}
+
+TEST_F(LevelsTest, AStoppedDependentIsStartedOnlyOnceItsDependencyPassed) {
+  PauseBoth();
+  docker_.SetRunning("back", false);  // stopped: its start waits for front's gate
+  ExecutedAction executed;
+  const Duration took = StartBoth(&executed);
+  for (const auto& s : executed.result.services) EXPECT_TRUE(s.ok) << s.service << ": " << s.error;
+  EXPECT_THAT(docker_.calls(), Contains("api-start back"));
+  EXPECT_GE(took, Millis(200)) << "front's check, then back's";
 }
 
 }  // namespace

@@ -8,6 +8,16 @@ std::string Joined(const std::string& verb, const std::vector<std::string>& serv
   for (const auto& s : services) out += " " + s;
   return out;
 }
+
+// `health` with the State.Health details Docker shows with it: healthy after a passing check,
+// unhealthy after failing ones (a streak of 3), starting before any check.
+void SetHealthOf(ContainerState& c, const std::string& health) {
+  c.health = health;
+  c.health_failing_streak = health == "unhealthy" ? 3 : 0;
+  c.health_last_exit.reset();
+  if (health == "healthy") c.health_last_exit = 0;
+  if (health == "unhealthy") c.health_last_exit = 1;
+}
 }  // namespace
 
 Status FakeDocker::TakeFailure(const std::string& verb) {
@@ -51,7 +61,7 @@ ComposeOutcome FakeDocker::Up(const std::vector<std::string>& services) {
     auto def = model_.services.find(s);
     if (def != model_.services.end() && def->second.has_healthcheck) {
       auto h = health_.find(s);
-      c.health = h == health_.end() ? "starting" : h->second;
+      SetHealthOf(c, h == health_.end() ? "starting" : h->second);
     }
   }
   return outcome;
@@ -160,7 +170,7 @@ Status FakeDocker::StartContainer(const std::string& id) {
     auto def = model_.services.find(name);
     if (def != model_.services.end() && def->second.has_healthcheck) {
       auto h = health_.find(name);
-      c.health = h == health_.end() ? "starting" : h->second;
+      SetHealthOf(c, h == health_.end() ? "starting" : h->second);
     }
     return Status::Ok();
   }
@@ -192,6 +202,9 @@ Status FakeDocker::PauseContainer(const std::string& id) {
     if (c.state != "running")
       return Status::FailedPrecondition("container " + id + " is not running");
     c.state = "paused";
+    // As dockerd 20.10: a paused container's health monitor stops and marks it unhealthy,
+    // keeping its failing streak and check log (the pause's mark, core/readiness.h).
+    if (!c.health.empty()) c.health = "unhealthy";
     return Status::Ok();
   }
   return Status::NotFound("no such container: " + id);
@@ -214,7 +227,7 @@ void FakeDocker::SetHealth(const std::string& service, const std::string& health
   std::lock_guard<std::mutex> lock(mu_);
   health_[service] = health;
   auto it = containers_.find(service);
-  if (it != containers_.end()) it->second.health = health;
+  if (it != containers_.end()) SetHealthOf(it->second, health);
 }
 
 void FakeDocker::SetDown(bool down) {

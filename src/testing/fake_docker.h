@@ -44,8 +44,10 @@ class FakeDocker final : public ComposeRunner, public ContainerObserver, public 
   void FailNext(const std::string& verb, Status status);  // "up", "stop", "restart", "list"
   void CrashOnStart(const std::string& service);          // up succeeds, container exits 1
   void SetDown(bool down);                                // every call fails: docker is down
-  // Health of a service's container; new containers of a service with a
-  // healthcheck start as "starting".
+  // Health of a service's container, with the State.Health details Docker shows with it
+  // (healthy: last check passed; unhealthy: a failing streak of 3); new containers of a service
+  // with a healthcheck start as "starting". A pause marks a container unhealthy, keeping the
+  // streak and the last check's exit code, as dockerd 20.10 does.
   void SetHealth(const std::string& service, const std::string& health);
   // The service's current configuration hash, as `config --hash` prints it (none by
   // default). A container that `up` or SetRunning creates carries the hash of that

@@ -172,6 +172,10 @@ TEST_F(DockerEngineClientITest, CachedObservationsMatchFreshInspectsThroughPause
   ASSERT_TRUE(first.ok() && again.ok() && truth.ok());
   EXPECT_EQ((*truth)[0].state, "exited");
   EXPECT_EQ((*truth)[1].state, "paused");
+  // Docker marks a container it pauses unhealthy, with no failing check (core/readiness.h).
+  EXPECT_EQ((*truth)[1].health, "unhealthy");
+  EXPECT_EQ((*truth)[1].health_failing_streak, 0);
+  EXPECT_EQ((*truth)[1].health_last_exit, 0);
   EXPECT_EQ(*first, *truth);
   EXPECT_EQ(*again, *truth);
 

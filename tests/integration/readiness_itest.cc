@@ -284,6 +284,41 @@ TEST_F(ReadinessTest, AThirtySecondHealthcheckIntervalStillOpensWithinSeconds) {
   EXPECT_THAT(metrics, HasSubstr("madre_health_exec_abandoned_total 0")) << metrics;
 }
 
+// VX11_STOP_STRATEGY=pause: Docker marks a container it pauses `unhealthy` without a failing
+// check (FailingStreak 0, last logged check passed), and keeps saying so after the unpause until
+// its next check. `checked` is judged by Docker alone (vx11.health.exec false), so a re-open
+// through the original endpoint (which waits for readiness) that answers `open` while the
+// service shows Docker's `unhealthy` can only come from the rule "an unpaused container whose
+// unhealthy is the pause's mark is ready at once".
+TEST_F(ReadinessTest, APausedWindowReOpensOpenWhileDockerStillShowsThePausesUnhealthy) {
+  StartMadre({{"VX11_STOP_STRATEGY", "pause"}});
+  const std::string body = R"({"services":["checked"],"ttl_sec":120,"reason":"itest"})";
+  HttpAnswer first = madre_->Post("/madre/power/windows/open",
+                                  R"({"services":["checked"],"ttl_sec":120,"wait":true,)"
+                                  R"("wait_timeout_sec":45})");
+  ASSERT_EQ(first.status, 200) << first.body;
+  ASSERT_EQ(first.Json()["state"], "open") << first.body;
+  // A few of Docker's own checks pass, so that its log ends with a pass.
+  ASSERT_TRUE(Eventually([&] { return DockerHealth("checked") == "healthy"; }, seconds(10)));
+  std::this_thread::sleep_for(seconds(2));
+  HttpAnswer closed = madre_->Post("/madre/power/window/close", "");
+  ASSERT_EQ(closed.status, 200) << closed.body;
+  ASSERT_EQ(DockerHealth("checked"), "unhealthy") << "the pause's mark";
+
+  HttpAnswer reopened = madre_->Post("/madre/power/window/open", body);
+  ASSERT_EQ(reopened.status, 200) << reopened.body;
+  const json window = reopened.Json();
+  EXPECT_EQ(window["state"], "open") << reopened.body;
+  EXPECT_EQ(window["services_started"], json({"checked"})) << reopened.body;
+  const json& checked = window["services_status"]["checked"];
+  EXPECT_EQ(checked["state"], "running") << reopened.body;
+  EXPECT_EQ(checked["health"], "unhealthy")
+      << "ready before Docker's next check: " << reopened.body;
+  EXPECT_EQ(checked["error"], nullptr) << reopened.body;
+  HttpAnswer audit = madre_->Get("/madre/power/audit?limit=20");
+  EXPECT_THAT(audit.body, HasSubstr("/unpause")) << audit.body;
+}
+
 TEST_F(ReadinessTest, HttpProbeServiceOpensOnlyOnceItsUrlAnswers) {
   StartMadre();
   const std::string url = Url("HTTP_PORT", "/health");

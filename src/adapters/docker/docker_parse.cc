@@ -194,6 +194,11 @@ Result<ContainerState> ParseInspect(std::string_view inspect_json) {
   c.config_hash = LabelValue(labels, kConfigHashLabel);
   if (const json* health = ObjectMember(*state, "Health"); health != nullptr) {
     c.health = StringMember(*health, "Status").value_or("");
+    c.health_failing_streak = static_cast<int>(IntMember(*health, "FailingStreak").value_or(0));
+    if (auto log = health->find("Log"); log != health->end() && log->is_array() && !log->empty()) {
+      if (std::optional<std::int64_t> code = IntMember(log->back(), "ExitCode"))
+        c.health_last_exit = static_cast<int>(*code);
+    }
   }
   c.restart_count = static_cast<int>(IntMember(doc, "RestartCount").value_or(0));
   if (HasRunAndStopped(c.state)) {

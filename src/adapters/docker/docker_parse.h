@@ -52,7 +52,8 @@ Result<std::vector<ContainerState>> ParseContainerList(std::string_view list_jso
 
 // A GET /containers/{id}/json answer. service and config_hash come from Config.Labels.
 // Also fills restart_count, and exit_code for containers
-// that have run and stopped (exited, dead, restarting). Health comes from State.Health.
+// that have run and stopped (exited, dead, restarting). Health comes from State.Health: its
+// Status, FailingStreak and the ExitCode of the last entry of its Log (the newest).
 Result<ContainerState> ParseInspect(std::string_view inspect_json);
 
 // Config.Healthcheck of a GET /containers/{id}/json answer: Test, and Interval, Timeout,

@@ -45,6 +45,26 @@ constexpr char kInspectRestarting[] = R"js({
   "State":{"Status":"restarting","Running":true,"Restarting":true,"ExitCode":1},
   "Config":{"Labels":{"com.docker.compose.service":"crashy"}}})js";
 
+// Recorded from dockerd 20.10 (trimmed): a container whose checks passed, 4 s after
+// `docker pause`. Docker marks it unhealthy without a failing check.
+constexpr char kInspectPaused[] = R"js({
+  "Id":"5e1f0c9a7d3b","Name":"/pt","RestartCount":0,
+  "State":{"Status":"paused","Running":true,"Paused":true,"Restarting":false,"ExitCode":0,
+           "Health":{"Status":"unhealthy","FailingStreak":0,"Log":[
+             {"Start":"2026-12-02T13:06:46.243545965Z","End":"2026-12-02T13:06:46.409181303Z",
+              "ExitCode":0,"Output":""},
+             {"Start":"2026-12-02T13:06:47.424620516Z","End":"2026-12-02T13:06:47.507916146Z",
+              "ExitCode":0,"Output":""}]}},
+  "Config":{"Labels":{"com.docker.compose.service":"s1"}}})js";
+
+// A container whose check really fails: the newest log entry (the last) exited 1.
+constexpr char kInspectFailing[] = R"js({
+  "Id":"fa11","Name":"/p_s1_1","RestartCount":0,
+  "State":{"Status":"running","Running":true,"ExitCode":0,
+           "Health":{"Status":"unhealthy","FailingStreak":3,"Log":[
+             {"ExitCode":0,"Output":"ok"},{"ExitCode":1,"Output":"down"}]}},
+  "Config":{"Labels":{"com.docker.compose.service":"s1"}}})js";
+
 TEST(DockerHostTest, UnixSchemeGivesTheSocketPath) {
   Result<std::string> path = UnixSocketPathFromDockerHost("unix:///run/user/1000/docker.sock");
   ASSERT_TRUE(path.ok()) << path.status().ToString();
@@ -182,6 +202,30 @@ TEST(ParseInspectTest, ReadsStateHealthAndNoExitCodeWhileRunning) {
   EXPECT_EQ(c->config_hash, kWebConfigHash);
 }
 
+TEST(ParseInspectTest, NoCheckLoggedYetHasNoLastExit) {
+  Result<ContainerState> c = ParseInspect(kInspectRunning);
+  ASSERT_TRUE(c.ok());
+  EXPECT_EQ(c->health_failing_streak, 0);
+  EXPECT_EQ(c->health_last_exit, std::nullopt);
+}
+
+TEST(ParseInspectTest, APausedContainerIsUnhealthyWithNoFailingStreakAndAPassingLastCheck) {
+  Result<ContainerState> c = ParseInspect(kInspectPaused);
+  ASSERT_TRUE(c.ok()) << c.status().ToString();
+  EXPECT_EQ(c->state, "paused");
+  EXPECT_EQ(c->health, "unhealthy");
+  EXPECT_EQ(c->health_failing_streak, 0);
+  EXPECT_EQ(c->health_last_exit, 0);
+}
+
+TEST(ParseInspectTest, AFailingCheckHasItsStreakAndTheNewestExitCode) {
+  Result<ContainerState> c = ParseInspect(kInspectFailing);
+  ASSERT_TRUE(c.ok()) << c.status().ToString();
+  EXPECT_EQ(c->health, "unhealthy");
+  EXPECT_EQ(c->health_failing_streak, 3);
+  EXPECT_EQ(c->health_last_exit, 1);
+}
+
 TEST(ParseInspectTest, ACrashLoopingContainerHasRestartCountAndExitCode) {
   Result<ContainerState> c = ParseInspect(kInspectRestarting);
   ASSERT_TRUE(c.ok());
@@ -212,6 +256,17 @@ TEST(ParseInspectTest, UnexpectedJsonIsInternalNotACrash) {
   ASSERT_TRUE(c.ok());
   EXPECT_EQ(c->restart_count, 0);
   EXPECT_EQ(c->exit_code, std::nullopt);
+  for (const char* odd : {R"js({"Id":"x","State":{"Status":"running","Health":{"Status":"unhealthy",
+             "FailingStreak":"2","Log":{"ExitCode":1}}}})js",
+                          R"js({"Id":"x","State":{"Status":"running","Health":{"Status":"unhealthy",
+             "Log":[{"ExitCode":0},{"ExitCode":"1"}]}}})js",
+                          R"js({"Id":"x","State":{"Status":"running","Health":{"Status":"unhealthy",
+             "Log":[{"ExitCode":0},7]}}})js"}) {
+    Result<ContainerState> h = ParseInspect(odd);
+    ASSERT_TRUE(h.ok()) << odd;
+    EXPECT_EQ(h->health_failing_streak, 0) << odd;
+    EXPECT_EQ(h->health_last_exit, std::nullopt) << odd;
+  }
 }
 
 TEST(EngineErrorMessageTest, ReadsMessageOrKeepsTheText) {
