@@ -49,6 +49,9 @@ struct ContainerState {
   int health_failing_streak = 0;
   std::optional<int> health_last_exit;
   int restart_count = 0;
+  // State.StartedAt of an inspect ("" from a list): names one run of the container (a pause
+  // keeps it, a start or a restart changes it).
+  std::string started_at;
   std::optional<int> exit_code;
   // com.docker.compose.config-hash: the hash of the service configuration the
   // container was created from. "" when unknown (e.g. from compose ps output).

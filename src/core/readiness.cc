@@ -91,15 +91,16 @@ ReadinessSpec ReadinessFor(const ServiceDef& service, Duration default_timeout) 
   return spec;
 }
 
-bool IsPauseMark(const ContainerState& c) {
-  return c.health == "unhealthy" && c.health_failing_streak == 0 && c.health_last_exit == 0;
+bool IsPauseMark(const ContainerState& c, bool passed_before) {
+  if (c.health != "unhealthy" || c.health_failing_streak != 0) return false;
+  return c.health_last_exit ? *c.health_last_exit == 0 : passed_before;
 }
 
 bool ReadyPerDocker(const ContainerState& c, const ReadinessState& state) {
   if (c.state != "running") return false;
   if (c.health == "healthy") return true;
   return state.unpaused_restart_count && c.restart_count == *state.unpaused_restart_count &&
-         IsPauseMark(c);
+         IsPauseMark(c, state.passed_before_pause);
 }
 
 ReadinessCheck EvaluateReadiness(const ReadinessSpec& spec,

@@ -60,17 +60,22 @@ struct ReadinessState {
   // Madre unpaused the container in this action: its restart count then (a container that
   // restarted since is not the one that was paused). Unset: started, created or left running.
   std::optional<int> unpaused_restart_count;
+  // ... and madre had seen this very run of it (same id, StartedAt and restart count) pass a
+  // check before the pause (engine/passed_checks.h): when Docker logged no check of its own
+  // (paused before its first interval), that pass is the last check of the container.
+  bool passed_before_pause = false;
 };
 
 // True for the `unhealthy` Docker gives a container when it pauses it, with no failing check:
-// FailingStreak 0 and the last logged check exited 0 (a container with no check logged yet, or
-// whose checks fail, is not).
-bool IsPauseMark(const ContainerState& c);
+// FailingStreak 0 and the last logged check exited 0 (a container whose checks fail is not).
+// With no check logged yet, only when `passed_before` (madre saw one pass before the pause).
+bool IsPauseMark(const ContainerState& c, bool passed_before = false);
 
 // kDockerHealth: Docker's status alone makes the running container `c` ready, no check by madre
 // needed: `healthy`; or, for a container madre just unpaused (state.unpaused_restart_count) that
-// has not restarted since, the pause's mark (IsPauseMark): its processes were frozen, not
-// restarted, and its own checks last passed. Never for a container that is not running.
+// has not restarted since, the pause's mark (IsPauseMark, with state.passed_before_pause): its
+// processes were frozen, not restarted, and its own checks last passed. Never for a container that
+// is not running.
 bool ReadyPerDocker(const ContainerState& c, const ReadinessState& state);
 
 // One evaluation at `now`. `container` is nullopt when Docker has none for the

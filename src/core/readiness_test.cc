@@ -137,11 +137,32 @@ TEST(ReadinessTest, TheUnhealthyOfAPauseIsTheMarkOnlyWithNoFailingStreakAndAPass
   last_failed.health_last_exit = 1;
   EXPECT_FALSE(IsPauseMark(last_failed));
   ContainerState never_checked = PauseMarked();
-  never_checked.health_last_exit.reset();  // paused before its first check
+  never_checked.health_last_exit.reset();  // paused before Docker's first check
   EXPECT_FALSE(IsPauseMark(never_checked));
+  EXPECT_TRUE(IsPauseMark(never_checked, /*passed_before=*/true)) << "madre's check passed";
+  EXPECT_FALSE(IsPauseMark(last_failed, /*passed_before=*/true)) << "Docker's log comes later";
+  EXPECT_FALSE(IsPauseMark(failing, /*passed_before=*/true));
   ContainerState starting = PauseMarked();
   starting.health = "starting";
   EXPECT_FALSE(IsPauseMark(starting));
+}
+
+TEST(ReadinessTest, AContainerPausedBeforeDockersFirstCheckIsReadyOnlyIfMadreSawAPass) {
+  ReadinessSpec spec = ReadinessFor(Def(true), Seconds(30));
+  ContainerState unchecked = PauseMarked();
+  unchecked.health_last_exit.reset();
+  ReadinessState unknown = UnpausedAt(kT0);
+  EXPECT_EQ(EvaluateReadiness(spec, unchecked, std::nullopt, unknown, kT0).verdict,
+            Verdict::kPending);
+  ReadinessState passed = UnpausedAt(kT0);
+  passed.passed_before_pause = true;
+  EXPECT_EQ(EvaluateReadiness(spec, unchecked, std::nullopt, passed, kT0).verdict, Verdict::kReady);
+  ReadinessState restarted = UnpausedAt(kT0, 0);
+  restarted.passed_before_pause = true;
+  EXPECT_EQ(
+      EvaluateReadiness(spec, PauseMarked("running", 1), std::nullopt, restarted, kT0).verdict,
+      Verdict::kPending)
+      << "restarted since the unpause: another process";
 }
 
 TEST(ReadinessTest, AContainerMadreUnpausedWithThePausesMarkIsReadyAtOnce) {

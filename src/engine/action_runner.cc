@@ -6,6 +6,7 @@
 #include <chrono>
 #include <future>
 #include <map>
+#include <optional>
 #include <set>
 #include <system_error>
 
@@ -139,13 +140,23 @@ Duration UntilNextCheck(const std::vector<Waiting>& waiting, TimePoint now, Dura
   return max;
 }
 
+// A container this action unpaused, as it was before: its restart count, and whether madre saw
+// this run of it pass a check (ReadinessState::unpaused_restart_count, passed_before_pause).
+struct Unpaused {
+  int restart_count = 0;
+  bool passed_before = false;
+};
+
 // Waits until every service in `outcomes` that is marked ok is ready or failed. Each service's
 // timeout counts from `started`, the start of the whole action: the dependency gates of a start
 // and its final wait share one deadline. `unpaused`: the services whose container this action
-// unpaused, with its restart count then (ReadinessState::unpaused_restart_count).
+// unpaused. A container found ready on a Docker healthcheck is recorded in
+// context.passed_checks. `listed`: result.observed is a listing taken right before, when the
+// event count was this (0 without events); the first look uses it instead of listing again.
 void WaitUntilReady(ActionContext& context, std::vector<ServiceOutcome>& outcomes,
                     ActionResult& result, TimePoint started,
-                    const std::map<std::string, int>& unpaused) {
+                    const std::map<std::string, Unpaused>& unpaused,
+                    std::optional<std::uint64_t> listed = std::nullopt) {
   std::vector<Waiting> waiting;
   for (auto& outcome : outcomes) {
     if (!outcome.ok) continue;
@@ -153,6 +164,7 @@ void WaitUntilReady(ActionContext& context, std::vector<ServiceOutcome>& outcome
     ServiceDef fallback;
     fallback.name = outcome.service;
     const ServiceDef& service = def == context.model.services.end() ? fallback : def->second;
+    const auto was_paused = unpaused.find(outcome.service);
     Waiting w{.outcome = &outcome,
               .spec = ReadinessFor(service, context.readiness.default_timeout),
               .state = {},
@@ -161,8 +173,10 @@ void WaitUntilReady(ActionContext& context, std::vector<ServiceOutcome>& outcome
               .container_id = "",
               .exec_id = ""};
     w.state.started = started;
-    if (auto it = unpaused.find(outcome.service); it != unpaused.end())
-      w.state.unpaused_restart_count = it->second;
+    if (was_paused != unpaused.end()) {
+      w.state.unpaused_restart_count = was_paused->second.restart_count;
+      w.state.passed_before_pause = was_paused->second.passed_before;
+    }
     waiting.push_back(std::move(w));
   }
   // Docker's health_status event tells when a healthcheck passes: with events followed and only
@@ -188,8 +202,10 @@ void WaitUntilReady(ActionContext& context, std::vector<ServiceOutcome>& outcome
             UntilNextCheck(waiting, now, context.readiness.exec_poll, context.readiness.poll));
       }
     }
+    const bool reuse = first && listed && result.has_observation;
     first = false;
-    if (by_events) seen = context.event_generation();  // before the look: no event is missed
+    // Before the look: no event is missed.
+    if (by_events) seen = reuse ? *listed : context.event_generation();
     if (context.stop.stop_requested()) {
       for (Waiting& w : waiting) {
         LetGoOfCheck(context, w, false);
@@ -198,7 +214,9 @@ void WaitUntilReady(ActionContext& context, std::vector<ServiceOutcome>& outcome
       }
       return;
     }
-    Result<std::vector<ContainerState>> list = context.observer.ListProject();
+    Result<std::vector<ContainerState>> list =
+        reuse ? Result<std::vector<ContainerState>>(result.observed)
+              : context.observer.ListProject();
     const TimePoint now = context.clock.Now();
     if (!list.ok()) {
       for (auto it = waiting.begin(); it != waiting.end();) {
@@ -235,6 +253,10 @@ void WaitUntilReady(ActionContext& context, std::vector<ServiceOutcome>& outcome
         continue;
       }
       LetGoOfCheck(context, *it, false);
+      if (check.verdict == Verdict::kReady && container && context.passed_checks &&
+          it->spec.kind == ReadinessKind::kDockerHealth) {
+        context.passed_checks->Record(*container);
+      }
       if (check.verdict == Verdict::kFailed) {
         it->outcome->ok = false;
         it->outcome->error = WithLogs(context, container, "not ready: " + check.detail);
@@ -352,8 +374,8 @@ std::set<std::string> Outdated(const Action& action,
 struct StartNotes {
   // A service that failed its dependency gate: why (not waited for again).
   std::map<std::string, std::string> gate_failures;
-  // The services whose paused container was unpaused: its restart count then.
-  std::map<std::string, int> unpaused;
+  // The services whose paused container was unpaused, as it was then.
+  std::map<std::string, Unpaused> unpaused;
 };
 
 // Fast start: existing containers through the Engine API, missing ones and ones
@@ -414,7 +436,9 @@ ComposeOutcome FastStartFrom(const std::vector<ContainerState>& containers, cons
         outcome.ops);
     std::set<std::string> not_started;  // their start failed: nothing to wait for
     for (const auto& [name, c] : to_unpause) {
-      if (unpaused.at(name).ok()) notes.unpaused[name] = c.restart_count;
+      if (!unpaused.at(name).ok()) continue;
+      const bool passed = context.passed_checks && context.passed_checks->Passed(c);
+      notes.unpaused[name] = {c.restart_count, passed};
     }
     for (const auto* results : {&unpaused, &started}) {
       for (const auto& [name, status] : *results) {
@@ -556,6 +580,8 @@ ExecutedAction ExecuteUnguarded(const Action& action, ActionContext& context) {
   }
   out.ops = std::move(outcome.ops);
   out.result.status = outcome.status;
+  const std::uint64_t events_before_list =
+      context.event_generation ? context.event_generation() : 0;
   Result<std::vector<ContainerState>> list = context.observer.ListProject();
   if (list.ok()) {
     out.result.observed = std::move(*list);
@@ -589,7 +615,10 @@ ExecutedAction ExecuteUnguarded(const Action& action, ActionContext& context) {
     out.result.services.push_back(std::move(service));
   }
   const bool wait = action.kind != ActionKind::kStop && !action.skip_health;
-  if (wait) WaitUntilReady(context, out.result.services, out.result, began, notes.unpaused);
+  if (wait) {
+    WaitUntilReady(context, out.result.services, out.result, began, notes.unpaused,
+                   events_before_list);
+  }
   return out;
 }
 

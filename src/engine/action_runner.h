@@ -8,6 +8,7 @@
 
 #include "base/clock.h"
 #include "core/planner.h"
+#include "engine/passed_checks.h"
 #include "ports/compose_runner.h"
 #include "ports/container_control.h"
 #include "ports/container_exec.h"
@@ -70,6 +71,10 @@ struct ActionContext {
   // Docker healthcheck also runs the container's own check through this, every
   // ReadinessSpec::exec_interval until its first pass. Null: only Docker's status counts.
   ContainerExec* exec = nullptr;
+  // The container runs madre saw pass a check (engine/passed_checks.h): recorded by every
+  // readiness wait that ends ready on a Docker healthcheck, read when a start unpauses a
+  // container Docker never checked. Null: nothing remembered.
+  PassedChecks* passed_checks = nullptr;
 };
 
 // Start/stop (fast path when `control` is set, else compose)/restart (compose), then observes the

@@ -3,6 +3,7 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <stdexcept>
 
 #include "testing/fake_clock.h"
@@ -488,6 +489,19 @@ TEST_F(ExecCheckTest, AnUnpausedContainerWithThePausesMarkIsReadyWithoutACheck) 
   EXPECT_TRUE(exec_.calls().empty());
 }
 
+TEST_F(ExecCheckTest, TheReadinessWaitsFirstLookIsTheListingAfterTheStartNotAnotherOne) {
+  PauseAsACloseDoes(context_, docker_, "cache", "healthy");
+  docker_.RecordLists();
+  ExecutedAction executed;
+  const ServiceOutcome* cache = nullptr;
+  StartCache(&cache, &executed);
+  ASSERT_NE(cache, nullptr);
+  EXPECT_TRUE(cache->ok) << cache->error;
+  const std::vector<std::string> calls = docker_.calls();
+  EXPECT_EQ(std::count(calls.begin(), calls.end(), "list"), 2)
+      << "one to find the container (no known one), one after the start; none by the wait";
+}
+
 TEST_F(ExecCheckTest, AnUnpausedContainerDockerCallsHealthyIsReadyWithoutACheck) {
   PauseAsACloseDoes(context_, docker_, "cache", "healthy");
   docker_.SetHealth("cache", "healthy");
@@ -522,6 +536,54 @@ TEST_F(ExecCheckTest, AnUnpausedContainerNotYetHealthyIsReadyAtItsFirstPass) {
   EXPECT_TRUE(cache->ok) << cache->error;
   EXPECT_LT(took, Millis(100));
   EXPECT_EQ(exec_.starts(), 1);
+}
+
+// A close with the pause strategy of `service` as it runs.
+void PauseAsItRuns(ActionContext& context, const std::string& service) {
+  context.pause_on_stop = true;
+  Action stop;
+  stop.id = 2;
+  stop.kind = ActionKind::kStop;
+  stop.services = {service};
+  ExecuteAction(stop, context);
+}
+
+TEST_F(ExecCheckTest, PausedBeforeDockersFirstCheckAfterMadresPassItIsReadyAtOnceWhenUnpaused) {
+  PassedChecks passed;
+  context_.passed_checks = &passed;
+  exec_.SetOutcome("id-cache", 0, Millis(30));
+  ExecutedAction executed;
+  const ServiceOutcome* cache = nullptr;
+  StartCache(&cache, &executed);
+  ASSERT_TRUE(cache != nullptr && cache->ok);
+  ASSERT_EQ(exec_.starts(), 1);
+  PauseAsItRuns(context_, "cache");  // within Docker's 30 s interval: Docker logged no check
+  const ContainerState paused = docker_.ListProject()->at(0);
+  ASSERT_EQ(paused.state, "paused");
+  ASSERT_EQ(paused.health_last_exit, std::nullopt);
+  const Duration took = StartCache(&cache, &executed);
+  ASSERT_NE(cache, nullptr);
+  EXPECT_TRUE(cache->ok) << cache->error;
+  EXPECT_EQ(took, Duration::zero());
+  EXPECT_EQ(exec_.starts(), 1) << "madre's pass before the pause was the last check";
+}
+
+TEST_F(ExecCheckTest, ARunMadreDidNotSeePassIsCheckedAgainAfterTheUnpause) {
+  PassedChecks passed;
+  context_.passed_checks = &passed;
+  exec_.SetOutcome("id-cache", 0, Millis(30));
+  ExecutedAction executed;
+  const ServiceOutcome* cache = nullptr;
+  StartCache(&cache, &executed);
+  ASSERT_TRUE(cache != nullptr && cache->ok);
+  docker_.SetRunning("cache", false);  // stopped and started by hand: another run
+  docker_.SetRunning("cache", true);
+  PauseAsItRuns(context_, "cache");
+  const Duration took = StartCache(&cache, &executed);
+  ASSERT_NE(cache, nullptr);
+  EXPECT_TRUE(cache->ok) << cache->error;
+  EXPECT_GE(took, Millis(30));
+  EXPECT_EQ(exec_.starts(), 2);
 }
 
 // A window of two levels, `back` depending on `front`, both with a Docker healthcheck whose

@@ -195,6 +195,7 @@ class Engine {
   Planner planner_;
   EngineOptions options_;
   ActionContext action_context_;
+  PassedChecks passed_checks_;  // action_context_.passed_checks: shared by the workers
   CrashLoopDetector crash_loops_;
   std::function<void()> on_change_;
   std::function<void(const Window&)> on_window_;

@@ -58,6 +58,7 @@ ComposeOutcome FakeDocker::Up(const std::vector<std::string>& services) {
       c.state = "running";
       c.exit_code.reset();
     }
+    c.started_at = "run-" + std::to_string(++runs_);
     auto def = model_.services.find(s);
     if (def != model_.services.end() && def->second.has_healthcheck) {
       auto h = health_.find(s);
@@ -131,6 +132,7 @@ void FakeDocker::SetRunning(const std::string& service, bool running) {
   c.service = service;
   c.container = "fake-" + service + "-1";
   c.id = "id-" + service;
+  if (running && c.state != "running") c.started_at = "run-" + std::to_string(++runs_);
   c.state = running ? "running" : "exited";
 }
 
@@ -167,6 +169,7 @@ Status FakeDocker::StartContainer(const std::string& id) {
     calls_.push_back("api-start " + name);
     if (Status failure = TakeFailure("api-start"); !failure.ok()) return failure;
     c.state = crash_on_start_.count(name) ? "exited" : "running";
+    c.started_at = "run-" + std::to_string(++runs_);
     auto def = model_.services.find(name);
     if (def != model_.services.end() && def->second.has_healthcheck) {
       auto h = health_.find(name);

@@ -78,6 +78,7 @@ class FakeDocker final : public ComposeRunner, public ContainerObserver, public 
   bool down_ = false;
   bool record_lists_ = false;
   int recreated_ = 0;
+  int runs_ = 0;  // ContainerState::started_at of each new run
   std::vector<std::string> calls_;
 };
 

@@ -201,6 +201,7 @@ Result<ContainerState> ParseInspect(std::string_view inspect_json) {
     }
   }
   c.restart_count = static_cast<int>(IntMember(doc, "RestartCount").value_or(0));
+  c.started_at = StringMember(*state, "StartedAt").value_or("");
   if (HasRunAndStopped(c.state)) {
     if (std::optional<std::int64_t> code = IntMember(*state, "ExitCode")) {
       c.exit_code = static_cast<int>(*code);

@@ -50,6 +50,7 @@ constexpr char kInspectRestarting[] = R"js({
 constexpr char kInspectPaused[] = R"js({
   "Id":"5e1f0c9a7d3b","Name":"/pt","RestartCount":0,
   "State":{"Status":"paused","Running":true,"Paused":true,"Restarting":false,"ExitCode":0,
+           "StartedAt":"2026-12-02T13:06:45.981234567Z",
            "Health":{"Status":"unhealthy","FailingStreak":0,"Log":[
              {"Start":"2026-12-02T13:06:46.243545965Z","End":"2026-12-02T13:06:46.409181303Z",
               "ExitCode":0,"Output":""},
@@ -216,6 +217,7 @@ TEST(ParseInspectTest, APausedContainerIsUnhealthyWithNoFailingStreakAndAPassing
   EXPECT_EQ(c->health, "unhealthy");
   EXPECT_EQ(c->health_failing_streak, 0);
   EXPECT_EQ(c->health_last_exit, 0);
+  EXPECT_EQ(c->started_at, "2026-12-02T13:06:45.981234567Z") << "a pause keeps the run";
 }
 
 TEST(ParseInspectTest, AFailingCheckHasItsStreakAndTheNewestExitCode) {
@@ -233,6 +235,7 @@ TEST(ParseInspectTest, ACrashLoopingContainerHasRestartCountAndExitCode) {
   EXPECT_EQ(c->restart_count, 4);
   EXPECT_EQ(c->exit_code, 1);
   EXPECT_EQ(c->health, "");
+  EXPECT_EQ(c->started_at, "") << "no StartedAt in the answer";
   EXPECT_EQ(c->config_hash, "");  // no such label
 }
 
