@@ -55,6 +55,7 @@ MODES = {
         "slow_rounds": 2,
         "slow_timeout_sec": 12,
         "slowhc_rounds": 3,
+        "example_rounds": 2,
         "reopen_runs": 5,
     },
     "full": {
@@ -80,6 +81,7 @@ MODES = {
         "slow_rounds": 7,
         "slow_timeout_sec": 15,
         "slowhc_rounds": 9,
+        "example_rounds": 5,
         "reopen_runs": 5,
     },
 }
@@ -89,7 +91,7 @@ IMAGE = "madre-busybox:latest"
 FORBIDDEN_PORTS = set(range(8000, 8012)) | {6379}
 # Every step, in the order of a whole run; `--only a,b` runs a subset (bench/run.sh --only).
 STEPS = ["open_close", "ttl", "crashloop", "http", "state_nginx", "open_vs_engine", "cli", "pause",
-         "ttl_slow_opens", "slow_healthcheck", "idle", "growth"]
+         "ttl_slow_opens", "slow_healthcheck", "example_open", "idle", "growth"]
 
 
 def log(msg):
@@ -262,6 +264,7 @@ class Ctx:
         self.docker = Docker()
         self.results = {"mode": args.mode, "errors": {}, "timings": {}}
         self.projects = {}  # name -> compose file
+        self.profiles = {}  # name -> the compose profile its services need
         self.prefix = f"mbench{os.getpid()}{secrets.token_hex(2)}"
 
     def register_pid(self, pid):
@@ -313,16 +316,22 @@ def compose_yaml(n, crashy=False):
 
 
 def compose(ctx, project, args, timeout=120):
-    argv = ["docker-compose", "-p", project, "-f", ctx.projects[project]] + args
+    argv = ["docker-compose", "-p", project, "-f", ctx.projects[project]]
+    if project in ctx.profiles:
+        argv += ["--profile", ctx.profiles[project]]
+    argv += args
     r = subprocess.run(argv, capture_output=True, text=True, timeout=timeout)
     if r.returncode != 0:
         raise RuntimeError(f"{' '.join(argv)} failed ({r.returncode}): {r.stderr.strip()[-500:]}")
     return r
 
 
-def create_project(ctx, key, n, crashy=False, cap=120, yaml=None, names=None):
-    """Creates (`up --no-start`) a generated project: s1..sN (+ crashy), or `names` from `yaml`."""
+def create_project(ctx, key, n, crashy=False, cap=120, yaml=None, names=None, profile=None):
+    """Creates (`up --no-start`) a generated project: s1..sN (+ crashy), or `names` from `yaml`
+    (with compose's `--profile` when given)."""
     name = f"{ctx.prefix}_{key}"
+    if profile:
+        ctx.profiles[name] = profile
     d = os.path.join(ctx.work, name)
     os.makedirs(d, exist_ok=True)
     file = os.path.join(d, "docker-compose.yml")
@@ -661,6 +670,14 @@ def bench_pause(ctx, project, ids):
             if not all(d.paused(i) for i in cids):
                 raise RuntimeError("pause strategy: containers not paused after a close")
             rec["legacy_open"].append(t_open)
+        _, obj, _ = pm.req("GET", "/madre/power/audit?limit=10")
+        for a in obj["records"]:  # newest first
+            if a["action"] == "window.opened":
+                rec["legacy_ops"] = [{"command": o["command"].replace(project, "P"),
+                                      "elapsed_ms": o["elapsed_ms"]} for o in a["ops"]]
+                rec["legacy_record"] = {k: a.get(k) for k in ("elapsed_ms", "detail")}
+                break
+        log(f"pause: re-open ops {rec.get('legacy_ops')} {rec.get('legacy_record')}")
         log(f"pause: re-open through /madre/power/window/open median "
             f"{statistics.median(rec['legacy_open']) * 1000:.1f} ms")
         log(f"pause: open median {statistics.median(rec['open']) * 1000:.1f} ms, close median "
@@ -1304,6 +1321,87 @@ def bench_slow_healthcheck(ctx, m, main_ids, ref_ids):
     return res
 
 
+def example_yaml(repo):
+    """examples/vx11/docker-compose.yml as it is (its 30 s healthchecks, 60 s start period,
+    dependency graph and profiles), without its host ports: the bench publishes none."""
+    with open(os.path.join(repo, "examples", "vx11", "docker-compose.yml")) as f:
+        lines = f.read().splitlines()
+    kept = [ln for ln in lines if not ln.strip().startswith("ports:")]
+    if len(lines) - len(kept) < 5:
+        raise RuntimeError("examples/vx11/docker-compose.yml: its ports lines were not found")
+    return "\n".join(kept) + "\n"
+
+
+EXAMPLE_SERVICES = ["redis", "tentaculo_link", "switch", "hermes", "hormiguero"]
+
+
+def bench_example_open(ctx, project):
+    """Issue 10's first goal, on the example stack of the real shape (examples/vx11, its 30 s
+    healthchecks): a madre configured as examples/vx11/madre.toml (redis and, core mode, the
+    gateway tentaculo_link always on); each round opens [switch, hermes] with the original
+    clients' POST /madre/power/window/open (answered within compat_open_wait_sec = 4 s, `open`
+    once ready) from stopped containers, then closes the window (stops them). `answer`: the
+    request's round trip; `open`: until the window is `open` (the answer itself when it says
+    so, else polled every 50 ms). A first round is not counted."""
+    d = ctx.docker
+    ids = d.containers(project)
+    m = Madre(ctx, "example", project, {"VX11_ALWAYS_ON": "madre,redis",
+                                         "VX11_POWER_WINDOWS_CORE_MODE": "1",
+                                         "VX11_COMPAT_OPEN_WAIT_SEC": "4"})
+    try:
+        end = time.monotonic() + 120
+        while True:  # the start-up reconcile starts the always-on services
+            st, obj, _ = m.req("GET", "/madre/power/status")
+            ready = {s["service"]: s.get("ready") for s in obj.get("services", [])} \
+                if st == 200 and isinstance(obj, dict) else {}
+            if ready.get("redis") and ready.get("tentaculo_link"):
+                break
+            if time.monotonic() > end:
+                raise RuntimeError(f"always-on services not ready within 120 s: {ready}")
+            time.sleep(0.1)
+        targets = [ids["switch"], ids["hermes"]]
+        res = {"answer": [], "open": [], "answer_state": [], "warmup": None}
+        for r in range(-1, ctx.cfg["example_rounds"]):
+            d.ensure_stopped(targets)
+            time.sleep(0.3)
+            t0 = time.perf_counter()
+            st, w, t_answer = m.req("POST", "/madre/power/window/open",
+                                    {"services": ["switch", "hermes"], "ttl_sec": 600,
+                                     "reason": "bench example_open"})
+            if st != 200 or not isinstance(w, dict) or "window_id" not in w:
+                raise RuntimeError(f"window/open: HTTP {st}: {str(w)[:300]}")
+            state = w.get("state")
+            while state != "open":
+                if state not in ("opening", "pending") or time.perf_counter() - t0 > 60:
+                    raise RuntimeError(f"window {w['window_id']}: {state} ({str(w)[:300]})")
+                time.sleep(0.05)
+                _, w, _ = m.req("GET", f"/madre/power/windows/{w['window_id']}")
+                state = w.get("state")
+            t_open = time.perf_counter() - t0
+            if not all(d.running(i) for i in targets):
+                raise RuntimeError("window open but switch or hermes not running")
+            m.close(w["window_id"])
+            if r < 0:
+                res["warmup"] = {"answer": t_answer, "open": t_open}
+                continue
+            res["answer"].append(t_answer)
+            res["open"].append(t_open)
+            res["answer_state"].append(w.get("state") if t_open == t_answer else "opening")
+        _, obj, _ = m.req("GET", "/madre/power/audit?limit=20")
+        for a in obj["records"]:  # newest first
+            if a["action"] == "window.opened":
+                res["ops"] = [{"command": o["command"].replace(project, "P"),
+                               "elapsed_ms": o["elapsed_ms"]} for o in a["ops"]]
+                break
+        d.ensure_stopped(list(ids.values()))
+        log(f"example stack: [switch, hermes] answer median "
+            f"{statistics.median(res['answer']) * 1000:.0f} ms, open median "
+            f"{statistics.median(res['open']) * 1000:.0f} ms over {len(res['open'])} rounds")
+        return res
+    finally:
+        m.stop()
+
+
 SLOW_OPENS = 8
 
 
@@ -1685,7 +1783,7 @@ def main():
     instances = []
     try:
         main_p = main_ids = mirror_p = mirror_ids = m = None
-        if on - {"pause", "ttl_slow_opens", "slow_healthcheck"}:
+        if on - {"pause", "ttl_slow_opens", "slow_healthcheck", "example_open"}:
             main_p, main_ids, t_main = create_project(ctx, "m", 10, crashy=True,
                                                       cap=cfg["create_cap_sec"])
             ctx.results["creation"] = {11: t_main}
@@ -1713,6 +1811,11 @@ def main():
                                              yaml=SLOWHC_YAML, names=["hc"])
             _, hcr_ids, _ = create_project(ctx, "hr", 0, cap=cfg["create_cap_sec"],
                                            yaml=SLOWHC_YAML, names=["hc"])
+        ex_p = None
+        if "example_open" in on:
+            ex_p, _, _ = create_project(ctx, "x", 0, cap=cfg["create_cap_sec"],
+                                        yaml=example_yaml(ctx.repo), names=EXAMPLE_SERVICES,
+                                        profile="core")
         if main_p:
             m = Madre(ctx, "main", main_p)
             instances.append(m)
@@ -1756,6 +1859,7 @@ def main():
             "pause": lambda: bench_pause(ctx, mirror_p, mirror_ids),
             "ttl_slow_opens": lambda: bench_ttl_slow_opens(ctx, slow_p, slow_ids),
             "slow_healthcheck": lambda: slow_healthcheck_step(),
+            "example_open": lambda: bench_example_open(ctx, ex_p),
             "idle": lambda: bench_idle(ctx, m),
             "growth": growth_step,
         }

@@ -8,8 +8,8 @@
 #   --full   the numbers the goals speak of (50 TTL windows, 10,000 windows of history,
 #            300-service project, 10 s wrk runs), about 17 to 20 minutes here
 #   --only   run only these steps, in their usual order: open_close, ttl, crashloop, http,
-#            state_nginx, open_vs_engine, cli, pause, ttl_slow_opens, slow_healthcheck, idle,
-#            growth. The partial
+#            state_nginx, open_vs_engine, cli, pause, ttl_slow_opens, slow_healthcheck,
+#            example_open, idle, growth. The partial
 #            report goes to out/bench/BENCHMARKS-<mode>-only.md (results-<mode>-only.json),
 #            never over docs/BENCHMARKS.md. E.g. the rows of the hardening issue alone:
 #            bench/run.sh --smoke --only state_nginx,ttl_slow_opens,open_vs_engine
@@ -42,8 +42,8 @@ while [ $# -gt 0 ]; do
   shift
 done
 
-steps=" open_close ttl crashloop http state_nginx open_vs_engine cli pause ttl_slow_opens idle"
-steps+=" growth "
+steps=" open_close ttl crashloop http state_nginx open_vs_engine cli pause ttl_slow_opens"
+steps+=" slow_healthcheck example_open idle growth "
 for s in ${only//,/ }; do
   case "$steps" in
     *" $s "*) ;;
@@ -131,7 +131,8 @@ cleanup() {
     log "taking down $project"
     docker ps -aq --filter "label=com.docker.compose.project=$project" | xargs -r docker rm -f -v \
       >/dev/null 2>&1 || true
-    docker-compose -p "$project" -f "$file" down -v --remove-orphans >/dev/null 2>&1 || true
+    COMPOSE_PROFILES=core docker-compose -p "$project" -f "$file" down -v --remove-orphans \
+      >/dev/null 2>&1 || true
   done <"$work/projects"
   if [ "${BENCH_KEEP_WORK:-0}" = 1 ]; then log "work directory kept: $work"; else rm -rf "$work"; fi
   exit "$rc"
