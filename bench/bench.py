@@ -620,6 +620,17 @@ def bench_open_close(ctx, m, main_ids, mirror, mirror_ids):
 # 1b: open and close with VX11_STOP_STRATEGY=pause
 
 
+def last_open_ops(m, project):
+    """The Docker calls of madre `m`'s newest `window.opened` audit record (project name as P),
+    or None."""
+    _, obj, _ = m.req("GET", "/madre/power/audit?limit=20")
+    for a in obj["records"]:  # newest first
+        if a["action"] == "window.opened":
+            return [{"command": o["command"].replace(project, "P"),
+                     "elapsed_ms": o["elapsed_ms"]} for o in a["ops"]]
+    return None
+
+
 def bench_pause(ctx, project, ids):
     """A madre with the pause strategy on the mirror project (the main madre does not manage
     it): the first open starts 3 stopped containers, its close pauses them; then each open
@@ -647,12 +658,7 @@ def bench_pause(ctx, project, ids):
                 raise RuntimeError("pause strategy: containers not paused after a close")
             rec["open"].append(t_open)
             rec["close"].append(t_close)
-        _, obj, _ = pm.req("GET", "/madre/power/audit?limit=10")
-        for a in obj["records"]:  # newest first
-            if a["action"] == "window.opened":
-                rec["ops"] = [{"command": o["command"].replace(project, "P"),
-                               "elapsed_ms": o["elapsed_ms"]} for o in a["ops"]]
-                break
+        rec["ops"] = last_open_ops(pm, project)
         # The original clients' path: POST /madre/power/window/open waits for readiness (the
         # services' Docker healthchecks; an unpaused container Docker still calls healthy is
         # ready at once), then the window is closed (paused again).
@@ -670,14 +676,7 @@ def bench_pause(ctx, project, ids):
             if not all(d.paused(i) for i in cids):
                 raise RuntimeError("pause strategy: containers not paused after a close")
             rec["legacy_open"].append(t_open)
-        _, obj, _ = pm.req("GET", "/madre/power/audit?limit=10")
-        for a in obj["records"]:  # newest first
-            if a["action"] == "window.opened":
-                rec["legacy_ops"] = [{"command": o["command"].replace(project, "P"),
-                                      "elapsed_ms": o["elapsed_ms"]} for o in a["ops"]]
-                rec["legacy_record"] = {k: a.get(k) for k in ("elapsed_ms", "detail")}
-                break
-        log(f"pause: re-open ops {rec.get('legacy_ops')} {rec.get('legacy_record')}")
+        rec["legacy_ops"] = last_open_ops(pm, project)
         log(f"pause: re-open through /madre/power/window/open median "
             f"{statistics.median(rec['legacy_open']) * 1000:.1f} ms")
         log(f"pause: open median {statistics.median(rec['open']) * 1000:.1f} ms, close median "
@@ -1387,12 +1386,7 @@ def bench_example_open(ctx, project):
             res["answer"].append(t_answer)
             res["open"].append(t_open)
             res["answer_state"].append(w.get("state") if t_open == t_answer else "opening")
-        _, obj, _ = m.req("GET", "/madre/power/audit?limit=20")
-        for a in obj["records"]:  # newest first
-            if a["action"] == "window.opened":
-                res["ops"] = [{"command": o["command"].replace(project, "P"),
-                               "elapsed_ms": o["elapsed_ms"]} for o in a["ops"]]
-                break
+        res["ops"] = last_open_ops(m, project)
         d.ensure_stopped(list(ids.values()))
         log(f"example stack: [switch, hermes] answer median "
             f"{statistics.median(res['answer']) * 1000:.0f} ms, open median "

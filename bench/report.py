@@ -90,6 +90,25 @@ def sec(v):
     return f"{v:.3f}"
 
 
+def ops_sentence(what, ops):
+    """`what` (`window.opened` audit record): each Docker call with its time."""
+    return (f"{what} (`window.opened` audit record): "
+            + ", ".join(f"`{o['command']}` ({o['elapsed_ms']} ms)" for o in ops) + ".")
+
+
+def warmup_table(rec, rows, what, run, unit, unit_name):
+    """A table of rec[key] samples (median, spread) per (key, label) of `rows`, with the
+    not-counted first run rec["warmup"][key]; then an empty line."""
+    out = [f"| {what} | n | median {unit_name} | spread {unit_name} | warm-up {run} {unit_name} "
+           "(not counted) |", "| --- | ---: | ---: | --- | ---: |"]
+    for key, label in rows:
+        s = summary(rec[key])
+        warm = (rec.get("warmup") or {}).get(key)
+        out.append(f"| {label} | {s['n']} | {unit(s['median'])} | {spread(s, unit)} | "
+                   f"{'–' if warm is None else unit(warm)} |")
+    return out + [""]
+
+
 def issue_goal_rows(r):
     """Goal rows of §9-11 (the hardening issue's rows)."""
     out = []
@@ -284,13 +303,8 @@ def issue_sections(r, cfg):
         "`bench/run.sh --full --only slow_healthcheck` (or `--smoke`).")
     add("")
     if hc:
-        add("| arm | n | median ms | spread ms | warm-up run ms (not counted) |")
-        add("| --- | ---: | ---: | --- | ---: |")
-        for arm, label in (("madre", "madre open (wait)"), ("floor", "Engine API start + exec")):
-            s = summary(hc[arm])
-            add(f"| {label} | {s['n']} | {ms(s['median'])} | {spread(s)} | "
-                f"{ms(hc['warmup'].get(arm))} |")
-        add("")
+        L.extend(warmup_table(hc, (("madre", "madre open (wait)"),
+                                   ("floor", "Engine API start + exec")), "arm", "run", ms, "ms"))
         health = sorted(set(map(str, hc.get("docker_health_at_open", []))))
         add(f"Ratio of the medians: **{hc['ratio']:.3f} ×**. Docker's own health in madre's "
             f"answers: {', '.join(health) or '–'}; checks run by the floor until one passed: "
@@ -316,16 +330,10 @@ def issue_sections(r, cfg):
         "≤ 5 s (every round). Alone: `bench/run.sh --full --only example_open`.")
     add("")
     if ex:
-        add("| measure | n | median s | spread s | warm-up round s (not counted) |")
-        add("| --- | ---: | ---: | --- | ---: |")
-        for key, label in (("answer", "answer"), ("open", "open")):
-            s = summary(ex[key])
-            add(f"| {label} | {s['n']} | {sec(s['median'])} | {spread(s, sec)} | "
-                f"{sec((ex.get('warmup') or {}).get(key))} |")
-        add("")
+        L.extend(warmup_table(ex, (("answer", "answer"), ("open", "open")), "measure", "round",
+                              sec, "s"))
         if ex.get("ops"):
-            add("What madre ran for the last open (`window.opened` audit record): " + ", ".join(
-                f"`{o['command']}` ({o['elapsed_ms']} ms)" for o in ex["ops"]) + ".")
+            add(ops_sentence("What madre ran for the last open", ex["ops"]))
     else:
         add("Not measured in this run; `bench/run.sh --full` (or `--only` this step) fills it in.")
     add("")
@@ -563,8 +571,7 @@ def render(r, cfg):
             "after the close.")
         add("")
         if pz.get("ops"):
-            add("What madre ran for an open (`window.opened` audit record): "
-                + ", ".join(f"`{o['command']}` ({o['elapsed_ms']} ms)" for o in pz["ops"]) + ".")
+            add(ops_sentence("What madre ran for an open", pz["ops"]))
             add("")
         add("| operation | n | median ms | spread ms |")
         add("| --- | ---: | ---: | --- |")
@@ -576,6 +583,10 @@ def render(r, cfg):
             add(f"| re-open through `POST /madre/power/window/open` (readiness included) | "
                 f"{s['n']} | {ms(s['median'])} | {spread(s)} |")
         add("")
+        if pz.get("legacy_ops"):
+            add(ops_sentence("What madre ran for the last re-open through "
+                             "`/madre/power/window/open`", pz["legacy_ops"]))
+            add("")
 
     add("## 3. TTL precision")
     add("")

@@ -548,19 +548,31 @@ void PauseAsItRuns(ActionContext& context, const std::string& service) {
   ExecuteAction(stop, context);
 }
 
-TEST_F(ExecCheckTest, PausedBeforeDockersFirstCheckAfterMadresPassItIsReadyAtOnceWhenUnpaused) {
-  PassedChecks passed;
-  context_.passed_checks = &passed;
-  exec_.SetOutcome("id-cache", 0, Millis(30));
-  ExecutedAction executed;
-  const ServiceOutcome* cache = nullptr;
-  StartCache(&cache, &executed);
-  ASSERT_TRUE(cache != nullptr && cache->ok);
-  ASSERT_EQ(exec_.starts(), 1);
+// madre remembers the runs it saw pass a check; `cache` is started, and ready on its first
+// check (30 ms), which Docker, with its 30 s interval, has not run yet.
+class UnpauseAfterPassTest : public ExecCheckTest {
+ protected:
+  void SetUp() override {
+    context_.passed_checks = &passed_;
+    exec_.SetOutcome("id-cache", 0, Millis(30));
+    ExecutedAction executed;
+    const ServiceOutcome* cache = nullptr;
+    StartCache(&cache, &executed);
+    ASSERT_TRUE(cache != nullptr && cache->ok);
+    ASSERT_EQ(exec_.starts(), 1);
+  }
+
+  PassedChecks passed_;
+};
+
+TEST_F(UnpauseAfterPassTest,
+       PausedBeforeDockersFirstCheckAfterMadresPassItIsReadyAtOnceWhenUnpaused) {
   PauseAsItRuns(context_, "cache");  // within Docker's 30 s interval: Docker logged no check
   const ContainerState paused = docker_.ListProject()->at(0);
   ASSERT_EQ(paused.state, "paused");
   ASSERT_EQ(paused.health_last_exit, std::nullopt);
+  ExecutedAction executed;
+  const ServiceOutcome* cache = nullptr;
   const Duration took = StartCache(&cache, &executed);
   ASSERT_NE(cache, nullptr);
   EXPECT_TRUE(cache->ok) << cache->error;
@@ -568,17 +580,12 @@ TEST_F(ExecCheckTest, PausedBeforeDockersFirstCheckAfterMadresPassItIsReadyAtOnc
   EXPECT_EQ(exec_.starts(), 1) << "madre's pass before the pause was the last check";
 }
 
-TEST_F(ExecCheckTest, ARunMadreDidNotSeePassIsCheckedAgainAfterTheUnpause) {
-  PassedChecks passed;
-  context_.passed_checks = &passed;
-  exec_.SetOutcome("id-cache", 0, Millis(30));
-  ExecutedAction executed;
-  const ServiceOutcome* cache = nullptr;
-  StartCache(&cache, &executed);
-  ASSERT_TRUE(cache != nullptr && cache->ok);
+TEST_F(UnpauseAfterPassTest, ARunMadreDidNotSeePassIsCheckedAgainAfterTheUnpause) {
   docker_.SetRunning("cache", false);  // stopped and started by hand: another run
   docker_.SetRunning("cache", true);
   PauseAsItRuns(context_, "cache");
+  ExecutedAction executed;
+  const ServiceOutcome* cache = nullptr;
   const Duration took = StartCache(&cache, &executed);
   ASSERT_NE(cache, nullptr);
   EXPECT_TRUE(cache->ok) << cache->error;
