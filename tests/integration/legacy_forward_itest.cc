@@ -23,6 +23,7 @@
 
 #include "docker_env.h"
 #include "madre_process.h"
+#include "raw_http.h"
 
 namespace madre::itest {
 namespace {
@@ -126,51 +127,12 @@ class StubUpstream {
   std::vector<std::string> requests_;
 };
 
-struct RawAnswer {
-  int status = 0;  // 0: no parsable answer
-  std::string head;
-  std::string body;
-  json Json() const {
-    json parsed = json::parse(body, nullptr, false);
-    return parsed.is_discarded() ? json() : parsed;
-  }
-};
-
-// One request on its own connection with exactly `headers` (plus Host and Content-Length);
-// reads until madre closes (the request asks for it) or 20 s pass.
-RawAnswer RawRequest(int port, const std::string& method, const std::string& target,
-                     const std::vector<std::string>& headers, const std::string& body = "") {
-  RawAnswer answer;
-  const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_port = htons(static_cast<std::uint16_t>(port));
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  if (::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
-    ::close(fd);
-    return answer;
-  }
-  std::string request = method + " " + target + " HTTP/1.1\r\nHost: madre:8001\r\n";
-  for (const auto& h : headers) request += h + "\r\n";
-  request += "Content-Length: " + std::to_string(body.size()) + "\r\n\r\n" + body;
-  (void)!::send(fd, request.data(), request.size(), MSG_NOSIGNAL);
-  std::string raw;
-  const auto give_up = SteadyClock::now() + std::chrono::seconds(20);
-  char chunk[16384];
-  while (SteadyClock::now() < give_up) {
-    pollfd p{fd, POLLIN, 0};
-    if (::poll(&p, 1, 200) <= 0) continue;
-    const ssize_t n = ::recv(fd, chunk, sizeof chunk, 0);
-    if (n <= 0) break;
-    raw.append(chunk, static_cast<std::size_t>(n));
-  }
-  ::close(fd);
-  const std::size_t end = raw.find("\r\n\r\n");
-  if (raw.rfind("HTTP/1.", 0) != 0 || end == std::string::npos) return answer;
-  answer.status = std::atoi(raw.substr(9, 3).c_str());
-  answer.head = raw.substr(0, end);
-  answer.body = raw.substr(end + 4);
-  return answer;
+// As a client behind a proxy would send it: Host madre:8001, and the connection's end left
+// to the test's own headers (hop-by-hop ones included).
+RawAnswer ProxiedRequest(int port, const std::string& method, const std::string& target,
+                         const std::vector<std::string>& headers, const std::string& body = "") {
+  return RawRequest(port, method, target, headers, body,
+                    {.host = "madre:8001", .add_connection_close = false});
 }
 
 class LegacyForwardTest : public ::testing::Test {
@@ -226,11 +188,11 @@ TEST_F(LegacyForwardTest, ARequestReachesTheUpstreamWholeAndItsAnswerComesBack) 
 
   const std::string body = R"({"message":"hello"})";
   RawAnswer chat =
-      RawRequest(madre_->port(), "POST", "/madre/chat?session=7&q=a%20b",
-                 {"Content-Type: application/json", "X-Client: c1", "X-Forwarded-For: 192.0.2.1",
-                  "Connection: close, X-Hop", "X-Hop: secret-hop", "Keep-Alive: timeout=5",
-                  "Proxy-Authorization: Basic eA==", "TE: trailers"},
-                 body);
+      ProxiedRequest(madre_->port(), "POST", "/madre/chat?session=7&q=a%20b",
+                     {"Content-Type: application/json", "X-Client: c1",
+                      "X-Forwarded-For: 192.0.2.1", "Connection: close, X-Hop", "X-Hop: secret-hop",
+                      "Keep-Alive: timeout=5", "Proxy-Authorization: Basic eA==", "TE: trailers"},
+                     body);
   ASSERT_EQ(chat.status, 201) << chat.head << "\n" << chat.body;
   EXPECT_EQ(chat.Json()["line"], "POST /madre/chat?session=7&q=a%20b HTTP/1.1");
   const std::string answer_head = Lower(chat.head);
@@ -255,7 +217,8 @@ TEST_F(LegacyForwardTest, ARequestReachesTheUpstreamWholeAndItsAnswerComesBack) 
   EXPECT_THAT(head, Not(HasSubstr("secret-hop")));
 
   // Other prefixes need no token of madre's either.
-  RawAnswer result = RawRequest(madre_->port(), "GET", "/vx11/result/abc", {"Connection: close"});
+  RawAnswer result =
+      ProxiedRequest(madre_->port(), "GET", "/vx11/result/abc", {"Connection: close"});
   EXPECT_EQ(result.status, 201) << result.body;
   EXPECT_EQ(result.Json()["line"], "GET /vx11/result/abc HTTP/1.1");
 
@@ -275,15 +238,15 @@ TEST_F(LegacyForwardTest, MaintenanceNeedsMadresTokenBeforeItIsForwarded) {
   StubUpstream upstream;
   StartMadre("http://127.0.0.1:" + std::to_string(upstream.port()));
   const std::string path = "/madre/power/maintenance/post_task";
-  RawAnswer missing = RawRequest(madre_->port(), "POST", path, {"Connection: close"}, "{}");
+  RawAnswer missing = ProxiedRequest(madre_->port(), "POST", path, {"Connection: close"}, "{}");
   EXPECT_EQ(missing.status, 401) << missing.body;
-  RawAnswer wrong =
-      RawRequest(madre_->port(), "POST", path, {"Connection: close", "X-VX11-Token: nope"}, "{}");
+  RawAnswer wrong = ProxiedRequest(madre_->port(), "POST", path,
+                                   {"Connection: close", "X-VX11-Token: nope"}, "{}");
   EXPECT_EQ(wrong.status, 403) << wrong.body;
   EXPECT_TRUE(upstream.requests().empty());
 
   RawAnswer with_token =
-      RawRequest(madre_->port(), "POST", path, {"Connection: close", TokenHeader()}, "{}");
+      ProxiedRequest(madre_->port(), "POST", path, {"Connection: close", TokenHeader()}, "{}");
   EXPECT_EQ(with_token.status, 201) << with_token.body;
   ASSERT_EQ(upstream.requests().size(), 1u);
   EXPECT_THAT(upstream.requests()[0], StartsWith("POST " + path + " HTTP/1.1\r\n"));
@@ -292,7 +255,7 @@ TEST_F(LegacyForwardTest, MaintenanceNeedsMadresTokenBeforeItIsForwarded) {
 
   // An upstream slower than VX11_LEGACY_FORWARD_TIMEOUT_SEC (1 s here): 504.
   const auto sent = SteadyClock::now();
-  RawAnswer slow = RawRequest(madre_->port(), "GET", "/vx11/slow", {"Connection: close"});
+  RawAnswer slow = ProxiedRequest(madre_->port(), "GET", "/vx11/slow", {"Connection: close"});
   EXPECT_EQ(slow.status, 504) << slow.body;
   EXPECT_EQ(slow.Json()["code"], "upstream_timeout");
   EXPECT_LT(SteadyClock::now() - sent, std::chrono::milliseconds(2900));
@@ -302,7 +265,8 @@ TEST_F(LegacyForwardTest, MaintenanceNeedsMadresTokenBeforeItIsForwarded) {
 TEST_F(LegacyForwardTest, AnUpstreamThatIsDownAnswers502NamingTheUrl) {
   const std::string url = "http://127.0.0.1:" + std::to_string(FreeLoopbackPort());
   StartMadre(url);
-  RawAnswer chat = RawRequest(madre_->port(), "POST", "/madre/chat", {"Connection: close"}, "{}");
+  RawAnswer chat =
+      ProxiedRequest(madre_->port(), "POST", "/madre/chat", {"Connection: close"}, "{}");
   EXPECT_EQ(chat.status, 502) << chat.body;
   EXPECT_EQ(chat.Json()["code"], "upstream_unavailable");
   EXPECT_THAT(chat.Json()["detail"].get<std::string>(), HasSubstr(url));

@@ -28,6 +28,7 @@
 
 #include "docker_env.h"
 #include "madre_process.h"
+#include "raw_http.h"
 
 namespace madre::itest {
 namespace {
@@ -35,103 +36,6 @@ namespace {
 using nlohmann::json;
 using ::testing::IsEmpty;
 using SteadyClock = std::chrono::steady_clock;
-
-// ---- a minimal raw HTTP/1.1 client -------------------------------------------------------
-
-// A TCP connection to 127.0.0.1:port; closed when it goes out of scope.
-class RawSocket {
- public:
-  explicit RawSocket(int port) {
-    fd_ = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    if (fd_ < 0) return;
-    sockaddr_in addr{};
-    addr.sin_family = AF_INET;
-    addr.sin_port = htons(static_cast<std::uint16_t>(port));
-    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    if (::connect(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
-      ::close(fd_);
-      fd_ = -1;
-    }
-  }
-  ~RawSocket() {
-    if (fd_ >= 0) ::close(fd_);
-  }
-  RawSocket(const RawSocket&) = delete;
-  RawSocket& operator=(const RawSocket&) = delete;
-
-  bool connected() const { return fd_ >= 0; }
-
-  // Sends everything (false if the peer is gone).
-  bool Send(std::string_view data) {
-    while (!data.empty()) {
-      const ssize_t n = ::send(fd_, data.data(), data.size(), MSG_NOSIGNAL);
-      if (n <= 0) return false;
-      data.remove_prefix(static_cast<std::size_t>(n));
-    }
-    return true;
-  }
-
-  // Reads until the peer closes (or resets) or `timeout` passes. `closed` tells which.
-  std::string ReadToEnd(std::chrono::milliseconds timeout, bool* closed = nullptr) {
-    std::string out;
-    const auto give_up = SteadyClock::now() + timeout;
-    bool eof = false;
-    while (!eof) {
-      const auto left =
-          std::chrono::duration_cast<std::chrono::milliseconds>(give_up - SteadyClock::now());
-      if (left.count() <= 0) break;
-      pollfd p{fd_, POLLIN, 0};
-      const int ready = ::poll(&p, 1, static_cast<int>(left.count()));
-      if (ready < 0) break;
-      if (ready == 0) continue;
-      char chunk[16384];
-      const ssize_t n = ::recv(fd_, chunk, sizeof chunk, 0);
-      if (n <= 0) {
-        eof = true;  // orderly close (0) or reset (<0): either way the server let go
-      } else {
-        out.append(chunk, static_cast<std::size_t>(n));
-      }
-    }
-    if (closed) *closed = eof;
-    return out;
-  }
-
- private:
-  int fd_ = -1;
-};
-
-struct RawAnswer {
-  int status = 0;  // 0: no parsable answer
-  std::string head;
-  std::string body;
-  json Json() const {
-    json parsed = json::parse(body, nullptr, false);
-    return parsed.is_discarded() ? json() : parsed;
-  }
-};
-
-RawAnswer ParseAnswer(const std::string& raw) {
-  RawAnswer answer;
-  const std::size_t end = raw.find("\r\n\r\n");
-  if (raw.rfind("HTTP/1.", 0) != 0 || end == std::string::npos || raw.size() < 12) return answer;
-  answer.status = std::atoi(raw.substr(9, 3).c_str());
-  answer.head = raw.substr(0, end);
-  answer.body = raw.substr(end + 4);
-  return answer;
-}
-
-// One request on its own connection (`Connection: close` is added); waits at most 20 s.
-RawAnswer RawRequest(int port, const std::string& method, const std::string& target,
-                     const std::vector<std::string>& headers, const std::string& body = "") {
-  RawSocket socket(port);
-  if (!socket.connected()) return {};
-  std::string request = method + " " + target + " HTTP/1.1\r\nHost: 127.0.0.1\r\n";
-  for (const auto& h : headers) request += h + "\r\n";
-  request += "Connection: close\r\nContent-Length: " + std::to_string(body.size()) + "\r\n\r\n";
-  request += body;
-  if (!socket.Send(request)) return {};
-  return ParseAnswer(socket.ReadToEnd(std::chrono::seconds(20)));
-}
 
 std::string ReadFileBytes(const std::filesystem::path& path) {
   std::ifstream in(path, std::ios::binary);
