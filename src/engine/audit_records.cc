@@ -182,4 +182,13 @@ AuditRecord LegacyForward(const std::string& actor, const std::string& method,
   return record;
 }
 
+AuditRecord IntentSubmitted(const Intent& intent) {
+  AuditRecord record =
+      Record(intent.identity + "@" + intent.peer, "intent.submitted", AuditOutcome::kAccepted);
+  record.reason = intent.type;
+  record.detail = intent.id + (intent.source.empty() ? "" : " from " + intent.source) +
+                  (intent.correlation_id.empty() ? "" : ", correlation " + intent.correlation_id);
+  return record;
+}
+
 }  // namespace madre::audit_records

@@ -9,6 +9,7 @@
 
 #include "base/status.h"
 #include "core/audit_outcome.h"
+#include "core/intent.h"
 #include "core/window.h"
 #include "ports/audit_log.h"
 #include "ports/compose_runner.h"
@@ -65,5 +66,9 @@ AuditRecord WindowClosed(const Window& window, const std::string& actor, std::ve
 AuditRecord LegacyForward(const std::string& actor, const std::string& method,
                           const std::string& path, int status, long long elapsed_ms,
                           AuditOutcome outcome, const std::string& error);
+
+// `intent.submitted` (accepted): actor "identity@peer", reason the intent's type, detail its id,
+// its source and its correlation id when given.
+AuditRecord IntentSubmitted(const Intent& intent);
 
 }  // namespace madre::audit_records

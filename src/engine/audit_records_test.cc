@@ -30,6 +30,23 @@ TEST(AuditRecordsTest, ALegacyForwardNamesMethodPathStatusAndTimeOnly) {
   EXPECT_EQ(failed.detail, "502 in 3 ms: cannot connect to 127.0.0.1:9");
 }
 
+TEST(AuditRecordsTest, AnIntentSubmittedNamesWhoWhatAndItsIds) {
+  Intent intent;
+  intent.id = "intent-1";
+  intent.identity = "open:hormiguero";
+  intent.peer = "127.0.0.1";
+  intent.type = "build";
+  AuditRecord bare = IntentSubmitted(intent);
+  EXPECT_EQ(bare.action, "intent.submitted");
+  EXPECT_EQ(bare.actor, "open:hormiguero@127.0.0.1");
+  EXPECT_EQ(bare.outcome, AuditOutcome::kAccepted);
+  EXPECT_EQ(bare.reason, "build");
+  EXPECT_EQ(bare.detail, "intent-1");
+  intent.source = "hormiguero";
+  intent.correlation_id = "c-9";
+  EXPECT_EQ(IntentSubmitted(intent).detail, "intent-1 from hormiguero, correlation c-9");
+}
+
 TEST(AuditRecordsTest, OpenOutcomeSaysWhetherEveryServiceCameUp) {
   EXPECT_EQ(OpenOutcome(WindowWith(WindowState::kOpen, {{"db", ServiceState::kRunning}})),
             AuditOutcome::kOk);

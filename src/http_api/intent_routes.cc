@@ -4,6 +4,7 @@
 #include <cctype>
 #include <nlohmann/json.hpp>
 
+#include "engine/audit_records.h"
 #include "http_api/http_common.h"
 
 namespace madre {
@@ -163,14 +164,7 @@ void IntentRoutes::Submit(const HttpRequest& request,
         Status::Internal("cannot record the intent: " + submitted.status().message())));
   }
   if (!submitted->duplicate) {
-    AuditRecord record;
-    record.actor = intent.identity + "@" + intent.peer;
-    record.action = "intent.submitted";
-    record.outcome = AuditOutcome::kAccepted;
-    record.reason = intent.type;
-    record.detail = intent.id + (intent.source.empty() ? "" : " from " + intent.source) +
-                    (intent.correlation_id.empty() ? "" : ", correlation " + intent.correlation_id);
-    if (Status audited = deps_.audit(std::move(record)); !audited.ok()) {
+    if (Status audited = deps_.audit(audit_records::IntentSubmitted(intent)); !audited.ok()) {
       return respond(ErrorResponse(audited));
     }
   }
