@@ -27,6 +27,27 @@ bool Contains(const std::vector<std::string>& items, const std::string& item) {
   return std::find(items.begin(), items.end(), item) != items.end();
 }
 
+// The window `request` asks for, not opened yet: its services sorted and once each, and the
+// TTL rule of every kind (no TTL, or 0, is a hold). effective_services is the caller's.
+Window RequestedWindow(const OpenRequest& request, const std::string& id, TimePoint now) {
+  Window window;
+  window.id = id;
+  window.kind = request.kind;
+  window.services = request.services;
+  std::sort(window.services.begin(), window.services.end());
+  window.services.erase(std::unique(window.services.begin(), window.services.end()),
+                        window.services.end());
+  const bool no_ttl = !request.ttl_sec || *request.ttl_sec == 0;
+  window.hold = request.hold || no_ttl;
+  window.mode = no_ttl ? "hold" : "ttl";
+  if (!no_ttl) window.ttl_sec = request.ttl_sec;
+  window.reason = request.reason;
+  window.actor = request.actor;
+  window.created_at = now;
+  window.skip_health = request.skip_health;
+  return window;
+}
+
 }  // namespace
 
 const char* ActionKindName(ActionKind kind) {
@@ -148,22 +169,8 @@ Status Planner::CheckOpen(const OpenRequest& request) const {
 Result<Window> Planner::PreviewOpen(const OpenRequest& request, const std::string& id,
                                     TimePoint now) const {
   RETURN_IF_ERROR(CheckOpen(request));
-  Window window;
-  window.id = id;
-  window.kind = request.kind;
-  window.services = request.services;
-  std::sort(window.services.begin(), window.services.end());
-  window.services.erase(std::unique(window.services.begin(), window.services.end()),
-                        window.services.end());
+  Window window = RequestedWindow(request, id, now);
   window.effective_services = ExpandServices(window.services);
-  const bool no_ttl = !request.ttl_sec || *request.ttl_sec == 0;
-  window.hold = request.hold || no_ttl;
-  window.mode = no_ttl ? "hold" : "ttl";
-  if (!no_ttl) window.ttl_sec = request.ttl_sec;
-  window.reason = request.reason;
-  window.actor = request.actor;
-  window.created_at = now;
-  window.skip_health = request.skip_health;
   for (const auto& name : window.effective_services) window.services_status[name] = ServiceStatus{};
   return window;
 }
@@ -668,24 +675,17 @@ std::string Planner::NewWindowId() {
 }
 
 void Planner::Adopt(const std::string& service, TimePoint now) {
-  Window window;
-  window.id = NewWindowId();
-  window.kind = WindowKind::kAdopted;
-  window.state = WindowState::kOpen;
-  window.services = {service};
+  OpenRequest request;
+  request.kind = WindowKind::kAdopted;
+  request.services = {service};
+  request.reason = "external_start";
+  request.actor = "external";
+  if (config_.external_start_ttl_sec > 0) request.ttl_sec = config_.external_start_ttl_sec;
+  Window window = RequestedWindow(request, NewWindowId(), now);
   window.effective_services = {service};  // the service alone: its dependencies are not taken
-  window.reason = "external_start";
-  window.actor = "external";
-  window.created_at = now;
+  window.state = WindowState::kOpen;      // it runs already
   window.opened_at = now;
-  if (config_.external_start_ttl_sec > 0) {
-    window.mode = "ttl";
-    window.ttl_sec = config_.external_start_ttl_sec;
-    window.deadline = now + Seconds(config_.external_start_ttl_sec);
-  } else {
-    window.mode = "hold";
-    window.hold = true;
-  }
+  if (window.ttl_sec) window.deadline = now + Seconds(*window.ttl_sec);
   ServiceStatus& status = window.services_status[service];
   status.state = ServiceState::kRunning;
   CopyObserved(services_[service], status);
