@@ -677,5 +677,21 @@ TEST_F(LevelsTest, AStoppedDependentIsStartedOnlyOnceItsDependencyPassed) {
   EXPECT_GE(took, Millis(200)) << "front's check, then back's";
 }
 
+TEST_F(LevelsTest, ADependencyWhoseStartFailedHoldsNoGate) {
+  docker_.Recreate("front");  // `created`: a container that never ran, as compose leaves one
+  docker_.SetRunning("back", false);
+  docker_.FailNext("api-start", Status::Internal("cannot start front"));
+  ExecutedAction executed;
+  const Duration took = StartBoth(&executed);
+  EXPECT_LT(took, Seconds(1)) << "a gate on front would wait for it until the 30 s timeout";
+  const ServiceOutcome* front = nullptr;
+  for (const auto& s : executed.result.services) {
+    if (s.service == "front") front = &s;
+  }
+  ASSERT_NE(front, nullptr);
+  EXPECT_FALSE(front->ok);
+  EXPECT_THAT(front->error, HasSubstr("cannot start front"));
+}
+
 }  // namespace
 }  // namespace madre
