@@ -106,8 +106,7 @@ bool MatchBody(const BodyExpect& expect, std::string_view body, std::string* why
 
 Result<std::string> CaptureValue(std::string_view spec, std::string_view body) {
   if (spec.rfind("json:", 0) != 0 || spec.size() < 6 || spec[5] != '/') {
-    return Status::InvalidArgument("a capture is json:/pointer, got \"" + std::string(spec) +
-                                   "\"");
+    return Status::InvalidArgument("a capture is json:/pointer, got \"" + std::string(spec) + "\"");
   }
   const std::string pointer(spec.substr(5));
   const nlohmann::json doc = nlohmann::json::parse(body, nullptr, false);
@@ -142,7 +141,8 @@ Result<std::pair<std::string, std::string>> ParseFlowRequest(std::string_view te
   std::string method(text.substr(0, space));
   const std::string url(Trim(text.substr(space + 1)));
   if (!kMethods.count(method)) {
-    return Status::InvalidArgument("method " + method + " is not one of GET, POST, PUT, DELETE, "
+    return Status::InvalidArgument("method " + method +
+                                   " is not one of GET, POST, PUT, DELETE, "
                                    "HEAD");
   }
   bool loopback = false;
@@ -154,8 +154,10 @@ Result<std::pair<std::string, std::string>> ParseFlowRequest(std::string_view te
     }
   }
   if (!loopback) {
-    return Status::InvalidArgument("flows reach loopback only (http://127.0.0.1, localhost or "
-                                   "[::1]), not \"" + url + "\"");
+    return Status::InvalidArgument(
+        "flows reach loopback only (http://127.0.0.1, localhost or "
+        "[::1]), not \"" +
+        url + "\"");
   }
   return std::make_pair(std::move(method), url);
 }
@@ -167,8 +169,10 @@ Result<std::vector<int>> ParseStatusList(std::string_view text) {
     const std::size_t comma = rest.find(',');
     const std::optional<std::int64_t> code = ParseInt(rest.substr(0, comma));
     if (!code || *code < 100 || *code > 599) {
-      return Status::InvalidArgument("expect_status is a list of HTTP codes like \"200,404\", "
-                                     "got \"" + std::string(text) + "\"");
+      return Status::InvalidArgument(
+          "expect_status is a list of HTTP codes like \"200,404\", "
+          "got \"" +
+          std::string(text) + "\"");
     }
     out.push_back(static_cast<int>(*code));
     if (comma == std::string_view::npos) break;
@@ -223,8 +227,8 @@ Result<std::vector<Flow>> FlowsFromLabels(const std::string& service,
     if (auto it = keys.find("timeout_ms"); it != keys.end()) {
       const std::optional<std::int64_t> ms = ParseInt(it->second);
       if (!ms || *ms < 1 || *ms > 600000) {
-        return fail("timeout_ms", Status::InvalidArgument("1 to 600000, got \"" + it->second +
-                                                          "\""));
+        return fail("timeout_ms",
+                    Status::InvalidArgument("1 to 600000, got \"" + it->second + "\""));
       }
       step.timeout_ms = *ms;
     }
@@ -323,6 +327,27 @@ Result<Flow> FlowFromJson(const nlohmann::json& json) {
   } catch (const nlohmann::json::exception& e) {
     return Status::InvalidArgument(std::string("not a flow: ") + e.what());
   }
+}
+
+Result<nlohmann::json> FlowsView(const ServiceModel& model, const std::string& only) {
+  if (!only.empty() && !model.Has(only)) {
+    return Status::NotFound("no service " + only + " in the compose project");
+  }
+  nlohmann::json flows = nlohmann::json::array();
+  nlohmann::json errors = nlohmann::json::array();
+  nlohmann::json health_urls = nlohmann::json::object();
+  for (const auto& [name, def] : model.services) {
+    if (!only.empty() && name != only) continue;
+    if (auto url = def.labels.find("vx11.health.url"); url != def.labels.end())
+      health_urls[name] = url->second;
+    Result<std::vector<Flow>> declared = FlowsFromLabels(name, def.labels);
+    if (!declared.ok()) {
+      errors.push_back(declared.status().message());
+      continue;
+    }
+    for (const Flow& flow : *declared) flows.push_back(FlowToJson(flow));
+  }
+  return nlohmann::json{{"flows", flows}, {"errors", errors}, {"health_urls", health_urls}};
 }
 
 }  // namespace madre

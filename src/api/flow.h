@@ -18,6 +18,7 @@
 #include <vector>
 
 #include "base/status.h"
+#include "core/model.h"
 
 namespace madre {
 
@@ -89,5 +90,11 @@ Result<std::string> Substitute(std::string_view text,
 // The API's view of a flow (GET /madre/power/flows), and back (the CLI reads it).
 nlohmann::json FlowToJson(const Flow& flow);
 Result<Flow> FlowFromJson(const nlohmann::json& json);
+
+// GET /madre/power/flows[?service=S]: {"flows": [FlowToJson...], "errors": ["service s: label
+// ...: why"...], "health_urls": {service: its vx11.health.url}} of every service of `model`
+// (or of `only` when not empty; kNotFound for a service the model lacks). A service with a bad
+// flow label has its error listed and none of its flows.
+Result<nlohmann::json> FlowsView(const ServiceModel& model, const std::string& only);
 
 }  // namespace madre

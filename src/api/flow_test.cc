@@ -102,9 +102,9 @@ TEST(FlowTest, ABadLabelIsAnErrorNamingIt) {
   EXPECT_THAT(error({{"vx11.flow.state.request", "GET http://127.0.0.1/"},
                      {"vx11.flow.state.timeout_ms", "0"}}),
               HasSubstr("vx11.flow.state.timeout_ms: 1 to 600000"));
-  EXPECT_THAT(error({{"vx11.flow.state.request", "GET http://127.0.0.1/"},
-                     {"vx11.flow.state.body", "{}"}}),
-              HasSubstr("POST or PUT only"));
+  EXPECT_THAT(
+      error({{"vx11.flow.state.request", "GET http://127.0.0.1/"}, {"vx11.flow.state.body", "{}"}}),
+      HasSubstr("POST or PUT only"));
   EXPECT_THAT(error({{"vx11.flow.State.request", "GET http://127.0.0.1/"}}),
               HasSubstr("label vx11.flow.State.request"));
   EXPECT_THAT(error({{"vx11.flow.state.reqest", "GET http://127.0.0.1/"}}),
@@ -149,6 +149,27 @@ TEST(FlowTest, TheApiViewReadsBackAsTheSameFlow) {
   EXPECT_EQ(*back, flow);
   EXPECT_EQ(FlowToJson(flow)["id"], "spawner:daughter");
   EXPECT_FALSE(FlowFromJson(nlohmann::json::object()).ok());
+}
+
+TEST(FlowTest, TheFlowsViewListsEveryServicesFlowsItsErrorsAndHealthUrls) {
+  ServiceModel model;
+  model.services["switch"].labels = {{"vx11.flow.state.request", "GET http://127.0.0.1:8002/s"},
+                                     {"vx11.health.url", "http://127.0.0.1:8002/health"}};
+  model.services["hermes"].labels = {{"vx11.flow.bad.request", "GET http://10.0.0.1/"}};
+  model.services["redis"];
+  Result<nlohmann::json> all = FlowsView(model, "");
+  ASSERT_TRUE(all.ok());
+  ASSERT_EQ((*all)["flows"].size(), 1u);
+  EXPECT_EQ((*all)["flows"][0]["id"], "switch:state");
+  ASSERT_EQ((*all)["errors"].size(), 1u);
+  EXPECT_THAT((*all)["errors"][0].get<std::string>(),
+              HasSubstr("service hermes: label vx11.flow.bad.request"));
+  EXPECT_EQ((*all)["health_urls"], nlohmann::json({{"switch", "http://127.0.0.1:8002/health"}}));
+  Result<nlohmann::json> one = FlowsView(model, "redis");
+  ASSERT_TRUE(one.ok());
+  EXPECT_TRUE((*one)["flows"].empty());
+  EXPECT_TRUE((*one)["errors"].empty());
+  EXPECT_EQ(FlowsView(model, "nope").status().code(), StatusCode::kNotFound);
 }
 
 }  // namespace

@@ -84,8 +84,14 @@ struct ConductorArgs {
   std::string startup_wait = "60";
   double cpu_threshold = 70;
   std::vector<std::string> checks;
+  std::string flows_file;  // --flows FILE
+  std::string flow;        // --flow SERVICE:NAME
+  int latency_samples = 10;
   std::string force_fail;
 };
 int RunConductorCommand(CommandContext& ctx, const ConductorArgs& args);
+
+// `madre flows [SERVICE] [--flows FILE]`: the flows the conductor would run.
+int RunFlowsCommand(CommandContext& ctx, const std::string& service, const std::string& flows_file);
 
 }  // namespace madre::cli

@@ -319,6 +319,33 @@ void RegisterCommands(CLI::App& app, int* exit_code, CommandEnv env) {
     });
   }
 
+  {  // flows [SERVICE] [--flows FILE]
+    struct FlowsArgs {
+      std::string service;
+      std::string file;
+    };
+    auto args = std::make_shared<FlowsArgs>();
+    CLI::App* sub = app.add_subcommand(
+        "flows",
+        "List the flows the conductor runs after a window opens: requests that must work once a "
+        "service is up");
+    sub->footer(
+        "A service declares one-step flows in its compose labels:\n"
+        "  vx11.flow.<name>.request: \"GET http://127.0.0.1:8002/switch/state\"\n"
+        "  vx11.flow.<name>.expect_status: \"200,404\"       (default 200)\n"
+        "  vx11.flow.<name>.expect_body: \"json:/mode=auto\" (or contains:TEXT)\n"
+        "  vx11.flow.<name>.timeout_ms: \"2000\"             (default 5000)\n"
+        "  vx11.flow.<name>.body: '{\"x\": 1}'               (POST and PUT)\n"
+        "Flows of several steps (captures, polling) go in a TOML file given with --flows\n"
+        "(docs/conductor.md). Targets are loopback only. `madre conductor --flow SERVICE:NAME`\n"
+        "runs one.");
+    CommonFlags* flags = AddCommonFlags(*registry, sub);
+    sub->add_option("service", args->service, "only this service's flows");
+    sub->add_option("--flows", args->file, "also list the flows of this TOML file");
+    SetRun(sub, registry, flags, Fixed(kDefaultTimeout),
+           [args](CommandContext& ctx) { return RunFlowsCommand(ctx, args->service, args->file); });
+  }
+
   {  // conductor --reason R [...]
     auto args = std::make_shared<ConductorArgs>();
     CLI::App* sub = app.add_subcommand(
@@ -347,6 +374,14 @@ void RegisterCommands(CLI::App& app, int* exit_code, CommandEnv env) {
         ->check(CLI::Range(1.0, 100.0));
     sub->add_option("--check", args->checks,
                     "SERVICE=URL availability check (repeatable; replaces the built-in ones)");
+    sub->add_option("--flows", args->flows_file,
+                    "TOML file of flows of several steps, run besides those the services "
+                    "declare in their labels (see `madre flows --help`)");
+    sub->add_option("--flow", args->flow, "run only this flow (SERVICE:NAME)");
+    sub->add_option("--latency-samples", args->latency_samples,
+                    "GETs per window service to its health endpoint for the latency figures "
+                    "(default 10; 0: none)")
+        ->check(CLI::Range(0, 1000));
     sub->add_option("--force-fail", args->force_fail, "testing: make PHASE fail")
         ->group("")
         ->check(CLI::IsMember(ConductorPhaseNames()));

@@ -2,13 +2,17 @@
 
 #include <algorithm>
 #include <cctype>
+#include <cmath>
 #include <cstdio>
 #include <ctime>
 #include <fstream>
+#include <functional>
+#include <map>
 #include <system_error>
 
 #include "adapters/host/host_metrics.h"
 #include "cli/exit_codes.h"
+#include "cli/flow_runner.h"
 #include "cli/render.h"
 #include "cli/window_json.h"
 
@@ -33,6 +37,7 @@ constexpr char kAvailability[] = "availability";
 constexpr char kMetrics[] = "metrics";
 constexpr char kClose[] = "window_close";
 constexpr char kSoloVerify[] = "solo_madre_verify";
+constexpr char kFlows[] = "flows";
 
 std::string Percent(double value) {
   char buf[32];
@@ -70,6 +75,7 @@ class ConductorRun {
   using PhaseBody = PhaseResult (ConductorRun::*)();
 
   void RunPhase(const char* name, PhaseBody body);
+  void RunPhase(const std::string& name, const std::function<PhaseResult()>& body);
   void SkipPhase(const char* name, const std::string& why);
   TimePoint Now() const { return deps_.clock.Now(); }
   ApiResponse Get(const std::string& path) { return CallApi(deps_.madre, "GET", path); }
@@ -82,6 +88,12 @@ class ConductorRun {
   PhaseResult Metrics();
   PhaseResult WindowClose();
   PhaseResult SoloMadreVerify();
+  // The flows of the window's services (GET /madre/power/flows and options_.flows); a load
+  // failure is a failing `flows` phase.
+  void RunFlows();
+  PhaseResult RunOneFlow(const Flow& flow);
+  std::vector<std::string> WindowServices() const;
+  json Latency();
 
   Result<CpuUsage> SampleCpu();
   PhaseResult Outcome(PhaseStatus status, std::string detail) {
@@ -104,23 +116,30 @@ class ConductorRun {
   json metrics_ = json::object();
   json throttle_samples_ = json::array();
   std::vector<std::string> availability_lines_;
+  std::vector<std::string> flow_lines_;
+  json health_urls_ = json::object();  // from GET /madre/power/flows
+  bool window_opened_ = false;         // window_open ok: its services are up
   json audit_records_ = json::array();
   std::string audit_note_;
 };
 
 void ConductorRun::RunPhase(const char* name, PhaseBody body) {
+  RunPhase(std::string(name), [this, body] { return (this->*body)(); });
+}
+
+void ConductorRun::RunPhase(const std::string& name, const std::function<PhaseResult()>& body) {
   const TimePoint start = Now();
   PhaseResult result;
   if (options_.force_fail == name) {
     result.status = PhaseStatus::kFail;
-    result.detail = std::string("forced failure (--force-fail ") + name + ")";
+    result.detail = "forced failure (--force-fail " + name + ")";
   } else {
-    result = (this->*body)();
+    result = body();
   }
   result.name = name;
   result.elapsed_ms = std::chrono::duration_cast<std::chrono::milliseconds>(Now() - start).count();
   if (deps_.progress) {
-    deps_.progress(std::string("[") + name + "] " + PhaseStatusName(result.status) + " (" +
+    deps_.progress("[" + name + "] " + PhaseStatusName(result.status) + " (" +
                    FormatSeconds(Now() - start) + ")" +
                    (result.detail.empty() ? "" : ": " + result.detail));
   }
@@ -150,9 +169,11 @@ ConductorReport ConductorRun::Run() {
     RunPhase(kOpen, &ConductorRun::WindowOpen);
     const bool have_window = !report_.window_id.empty();
     const bool window_opened = have_window && report_.phases.back().status == PhaseStatus::kOk;
+    window_opened_ = window_opened;
     if (window_opened) {
       RunPhase(kHealth, &ConductorRun::Health);
       RunPhase(kAvailability, &ConductorRun::Availability);
+      RunFlows();
     } else {
       SkipPhase(kHealth, "window_open failed");
       SkipPhase(kAvailability, "window_open failed");
@@ -441,6 +462,119 @@ PhaseResult ConductorRun::Availability() {
   return Outcome(services_ok == 0 ? PhaseStatus::kFail : PhaseStatus::kPartial, detail);
 }
 
+std::vector<std::string> ConductorRun::WindowServices() const {
+  std::vector<std::string> services = StrList(WindowOf(window_), "effective_services");
+  return services.empty() ? options_.services : services;
+}
+
+void ConductorRun::RunFlows() {
+  std::map<std::string, Flow> by_id;  // sorted: the phases run in id order
+  std::vector<std::string> errors;
+  ApiResponse declared = Get("/madre/power/flows");
+  if (declared.ok() && declared.body.is_object()) {
+    if (declared.body.contains("health_urls") && declared.body["health_urls"].is_object())
+      health_urls_ = declared.body["health_urls"];
+    for (const json& e : declared.body.value("errors", json::array())) {
+      if (e.is_string()) errors.push_back(e.get<std::string>());
+    }
+    for (const json& j : declared.body.value("flows", json::array())) {
+      Result<Flow> flow = FlowFromJson(j);
+      if (flow.ok()) {
+        by_id[flow->Id()] = *flow;
+      } else {
+        errors.push_back(flow.status().message());
+      }
+    }
+  } else if (declared.http_status != 404) {  // 404: a madre without flows
+    errors.push_back("GET /madre/power/flows: " + HttpFailure(declared));
+  }
+  for (const Flow& flow : options_.flows) by_id[flow.Id()] = flow;
+  const std::vector<std::string> services = WindowServices();
+  std::vector<const Flow*> to_run;
+  for (const auto& [id, flow] : by_id) {
+    const bool in_window =
+        std::find(services.begin(), services.end(), flow.service) != services.end();
+    if (options_.only_flow.empty() ? in_window : id == options_.only_flow) to_run.push_back(&flow);
+  }
+  if (!options_.only_flow.empty() && to_run.empty()) {
+    std::vector<std::string> ids;
+    for (const auto& [id, flow] : by_id) ids.push_back(id);
+    errors.push_back("no flow " + options_.only_flow + " (declared: " + JoinOrDash(ids) + ")");
+  }
+  if (!errors.empty()) {
+    RunPhase(kFlows, [&] { return Outcome(PhaseStatus::kFail, JoinOrDash(errors, "; ")); });
+  }
+  for (const Flow* flow : to_run) {
+    RunPhase("flow:" + flow->Id(), [this, flow] { return RunOneFlow(*flow); });
+  }
+}
+
+PhaseResult ConductorRun::RunOneFlow(const Flow& flow) {
+  FlowReport report = RunFlow(flow, deps_.probe, deps_.clock, deps_.sleep);
+  flow_lines_.push_back(flow.Id() + ": " + (report.ok ? "ok" : "FAIL") + " in " +
+                        std::to_string(report.elapsed_ms) + " ms");
+  for (const FlowStepReport& step : report.steps) {
+    flow_lines_.push_back(
+        "  " + step.request + " -> " +
+        (step.status ? "HTTP " + std::to_string(step.status) : "no answer") +
+        (step.polls > 1 ? " after " + std::to_string(step.polls) + " polls" : "") +
+        (step.ok ? " ok" : " FAIL: " + step.why) + "; answer: " + step.excerpt);
+  }
+  if (report.ok) {
+    return Outcome(PhaseStatus::kOk, std::to_string(report.steps.size()) + " step" +
+                                         (report.steps.size() == 1 ? "" : "s") + " in " +
+                                         std::to_string(report.elapsed_ms) + " ms");
+  }
+  const std::string excerpt = report.steps.empty() ? "" : report.steps.back().excerpt;
+  return Outcome(
+      PhaseStatus::kFail,
+      report.failure + (excerpt.empty() ? "" : "; answer: " + AnswerExcerpt(excerpt, 200)));
+}
+
+json ConductorRun::Latency() {
+  json out = json::object();
+  if (!window_opened_ || options_.latency_samples <= 0) return out;
+  const auto defaults = DefaultAvailabilityChecks();
+  for (const std::string& service : WindowServices()) {
+    std::string url;
+    if (health_urls_.contains(service) && health_urls_[service].is_string()) {
+      url = health_urls_[service].get<std::string>();
+    } else if (auto it = options_.checks.find(service); it != options_.checks.end()) {
+      url = it->second.empty() ? "" : it->second.front().url;
+    } else if (auto d = defaults.find(service); d != defaults.end()) {
+      url = d->second.empty() ? "" : d->second.front().url;
+    }
+    if (url.empty()) {
+      out[service] = "n/a";
+      continue;
+    }
+    std::vector<double> ms;
+    int errors = 0;
+    for (int i = 0; i < options_.latency_samples; ++i) {
+      const TimePoint sent = Now();
+      Result<HttpReply> reply = deps_.probe.Send("GET", url, "");
+      if (!reply.ok() || reply->status / 100 != 2) {
+        ++errors;
+        continue;
+      }
+      ms.push_back(std::chrono::duration<double, std::milli>(Now() - sent).count());
+    }
+    json entry = {{"url", url}, {"n", ms.size()}, {"errors", errors}};
+    if (!ms.empty()) {
+      std::sort(ms.begin(), ms.end());
+      auto rank = [&ms](double q) {  // nearest rank
+        const auto k = static_cast<std::size_t>(std::ceil(q * static_cast<double>(ms.size())));
+        return Round1(ms[std::min(ms.size() - 1, k == 0 ? 0 : k - 1)]);
+      };
+      entry["p50_ms"] = rank(0.50);
+      entry["p95_ms"] = rank(0.95);
+      entry["max_ms"] = Round1(ms.back());
+    }
+    out[service] = entry;
+  }
+  return out;
+}
+
 PhaseResult ConductorRun::Metrics() {
   std::vector<std::string> missing;
   json host = json::object();
@@ -492,7 +626,8 @@ PhaseResult ConductorRun::Metrics() {
   metrics_ = {{"collected_at", FormatRfc3339(Now())},
               {"host", host},
               {"throttle_samples", throttle_samples_},
-              {"containers", containers}};
+              {"containers", containers},
+              {"latency", Latency()}};
   if (containers.empty()) {
     metrics_["containers_note"] =
         status.ok() ? "madre's /madre/power/status does not report per-container CPU/memory"
@@ -592,6 +727,21 @@ std::string ConductorRun::ServicesHealthText() const {
   out += "\n# Availability checks\n";
   if (availability_lines_.empty()) out += "(none run)\n";
   for (const std::string& line : availability_lines_) out += line + "\n";
+  out += "\n# Flows\n";
+  if (flow_lines_.empty()) out += "(none run)\n";
+  for (const std::string& line : flow_lines_) out += line + "\n";
+  out += "\n# Health endpoint latency (metrics phase)\n";
+  if (!metrics_.contains("latency") || metrics_["latency"].empty()) out += "(not measured)\n";
+  const json latency = metrics_.value("latency", json::object());
+  for (const auto& [service, l] : latency.items()) {
+    out += service + ": " +
+           (l.is_object() && l.contains("p50_ms")
+                ? "p50 " + DumpJson(l["p50_ms"]) + " ms, p95 " + DumpJson(l["p95_ms"]) +
+                      " ms, max " + DumpJson(l["max_ms"]) + " ms over " + DumpJson(l["n"]) +
+                      " requests to " + l["url"].get<std::string>()
+                : DumpJson(l)) +
+           "\n";
+  }
   out += "\n# GET /madre/power/status (metrics phase)\n";
   if (!status_answer_.is_null()) {
     out += RenderServiceStatus(status_answer_) + "\n" + DumpJson(status_answer_, 2) + "\n";
@@ -638,7 +788,8 @@ std::string ConductorRun::RunLogMarkdown() const {
       "time, overall.\n";
   md +=
       "- `metrics.json`: host CPU, I/O wait, memory, load average, throttle samples; "
-      "`containers` (per-container CPU/memory when madre reports them).\n";
+      "`containers` (per-container CPU/memory when madre reports them); `latency` (per window "
+      "service: p50/p95/max ms of GETs to its health endpoint, or \"n/a\").\n";
   md +=
       "- `logs/docker_events.txt`: not raw Docker events but the **madre audit records** of "
       "this run (GET /madre/power/audit), one JSON object per line, oldest first; each "
@@ -646,7 +797,8 @@ std::string ConductorRun::RunLogMarkdown() const {
   if (!audit_note_.empty()) md += " Note: " + audit_note_ + ".";
   md +=
       "\n- `logs/services_health.txt`: the window's per-service status at the last poll, the "
-      "availability checks, and the output of GET /madre/power/status.\n";
+      "availability checks, the flows (each request, status and answer excerpt), the latency "
+      "figures, and the output of GET /madre/power/status.\n";
   md += "\nRun directory: `" + report_.run_dir.string() + "`\n";
   return md;
 }

@@ -10,7 +10,12 @@
 //   window_open        POST /madre/power/windows/open
 //   health             poll the window until every service is ready (or timeout)
 //   availability       GET each service's health URL(s) on 127.0.0.1
-//   metrics            host CPU, memory, I/O wait, load; per-container figures if madre has them
+//   flows              only when loading the flows fails (GET /madre/power/flows reports bad
+//                      flow labels, or --flow names no declared flow)
+//   flow:<svc>:<name>  one per flow of a window service (api/flow.h): declared in the
+//                      service's labels (GET /madre/power/flows) or in --flows FILE
+//   metrics            host CPU, memory, I/O wait, load; per-container figures if madre has
+//                      them; each window service's health endpoint latency (p50/p95/max)
 //   window_close       always, when a window was opened, whatever failed before
 //   solo_madre_verify  policy_active true again (retried for up to 10 s)
 // A phase that cannot run (no window) is `error` with "skipped: ..." in its detail.
@@ -26,6 +31,7 @@
 #include <string>
 #include <vector>
 
+#include "api/flow.h"
 #include "base/clock.h"
 #include "base/status.h"
 #include "base/time.h"
@@ -68,6 +74,13 @@ struct ConductorOptions {
   double cpu_threshold = 70;
   // Per-service checks from --check; a service named here uses only these.
   std::map<std::string, std::vector<AvailabilityCheck>> checks;
+  // Flows from --flows FILE, besides those the services declare in their labels (a file's flow
+  // replaces a label's of the same service:name). `only_flow` (--flow service:name): run only
+  // that one.
+  std::vector<Flow> flows;
+  std::string only_flow;
+  // Requests per service for the latency figures of the metrics phase (0: none).
+  int latency_samples = 10;
   std::string force_fail;  // a phase name: that phase fails without running (testing)
   std::string madre_url;   // for the report only
 

@@ -3,6 +3,8 @@
 
 #include "cli/command_context.h"
 #include "cli/conductor.h"
+#include "cli/flows_file.h"
+#include "cli/render.h"
 #include "cli/window_json.h"
 
 namespace madre::cli {
@@ -30,6 +32,15 @@ int RunConductorCommand(CommandContext& ctx, const ConductorArgs& args) {
     if (!check.ok()) return ctx.Fail(kExitUsage, check.status().message());
     options.checks[check->first].push_back(check->second);
   }
+  if (!args.flows_file.empty()) {
+    Result<std::vector<Flow>> flows = LoadFlowsFile(args.flows_file);
+    if (!flows.ok()) return ctx.Fail(kExitUsage, flows.status().message());
+    options.flows = std::move(*flows);
+  }
+  if (!args.flow.empty() && args.flow.find(':') == std::string::npos)
+    return ctx.Fail(kExitUsage, "--flow wants SERVICE:NAME, got \"" + args.flow + "\"");
+  options.only_flow = args.flow;
+  options.latency_samples = args.latency_samples;
   options.force_fail = args.force_fail;
   options.madre_url = ctx.connection().url;
 
@@ -54,6 +65,46 @@ int RunConductorCommand(CommandContext& ctx, const ConductorArgs& args) {
   }
   if (!report.write_error.empty()) ctx.err() << "madre: " << report.write_error << "\n";
   return report.exit_code;
+}
+
+int RunFlowsCommand(CommandContext& ctx, const std::string& service,
+                    const std::string& flows_file) {
+  std::vector<Flow> from_file;
+  if (!flows_file.empty()) {
+    Result<std::vector<Flow>> flows = LoadFlowsFile(flows_file);
+    if (!flows.ok()) return ctx.Fail(kExitUsage, flows.status().message());
+    from_file = std::move(*flows);
+  }
+  const std::string path =
+      "/madre/power/flows" + (service.empty() ? "" : "?service=" + EscapePathSegment(service));
+  ApiResponse r = ctx.Call("GET", path);
+  if (!r.ok()) return ctx.Fail(r);
+  nlohmann::json flows = r.body.value("flows", nlohmann::json::array());
+  const nlohmann::json errors = r.body.value("errors", nlohmann::json::array());
+  for (const Flow& flow : from_file) {
+    if (service.empty() || flow.service == service) flows.push_back(FlowToJson(flow));
+  }
+  if (ctx.json()) {
+    ctx.out() << DumpJson({{"flows", flows}, {"errors", errors}}, 2) << "\n";
+  } else {
+    std::vector<std::vector<std::string>> rows;
+    for (const nlohmann::json& f : flows) {
+      const nlohmann::json& steps = f["steps"];
+      std::string first = steps.empty() ? "-" : steps[0].value("request", "-");
+      if (steps.size() > 1) first += " (+" + std::to_string(steps.size() - 1) + " steps)";
+      rows.push_back({f.value("id", "-"), first, f.value("origin", "-")});
+    }
+    if (rows.empty()) {
+      ctx.out() << "No flows declared" << (service.empty() ? "" : " for " + service)
+                << " (labels vx11.flow.<name>.request, or --flows FILE).\n";
+    } else {
+      ctx.out() << RenderTable({"FLOW", "REQUEST", "FROM"}, rows);
+    }
+  }
+  for (const nlohmann::json& e : errors)
+    ctx.err() << "madre: bad flow: " << e.get<std::string>() << "\n";
+  ctx.out().flush();
+  return errors.empty() ? kExitOk : kExitError;
 }
 
 }  // namespace madre::cli

@@ -320,6 +320,7 @@ TEST_F(ConductorTest, FailedAvailabilityCheckIsPartial) {
   probe_.On("GET", "http://127.0.0.1:8002/health", HttpReply{200, "{}"});
   probe_.On("GET", "http://127.0.0.1:8002/switch/state", HttpReply{200, "{}"});
   probe_.On("GET", "http://127.0.0.1:8003/health", Status::Unavailable("connection refused"));
+  options_.latency_samples = 0;  // no latency requests: the calls counted are availability's
   ConductorReport report = Run();
   const PhaseResult& availability = Phase(report, "availability");
   EXPECT_EQ(availability.status, PhaseStatus::kPartial);
@@ -529,6 +530,111 @@ TEST(ConductorCommandTest, StartupWaitFlagBoundsThePreflightWait) {
   EXPECT_THAT(world.out.str(), HasSubstr("still running after 3s"));
   EXPECT_THAT(world.madre->CallsTo("POST", "/madre/power/windows/open"), IsEmpty());
   std::filesystem::remove_all(out);
+}
+
+json DeclaredFlows(json errors = json::array()) {
+  return {
+      {"flows",
+       {{{"service", "switch"},
+         {"name", "state"},
+         {"origin", "labels of switch"},
+         {"steps",
+          {{{"request", "GET http://127.0.0.1:8002/switch/state"},
+            {"expect_status", {200, 404}},
+            {"expect_body", "json:/mode=auto"}}}}},
+        {{"service", "hermes"},
+         {"name", "audio"},
+         {"origin", "labels of hermes"},
+         {"steps", {{{"request", "GET http://127.0.0.1:8003/audio"}, {"expect_status", {200}}}}}},
+        {{"service", "redis"},
+         {"name", "ping"},
+         {"origin", "labels of redis"},
+         {"steps", {{{"request", "GET http://127.0.0.1:6379/"}, {"expect_status", {200}}}}}}}},
+      {"errors", errors},
+      {"health_urls", {{"switch", "http://127.0.0.1:8002/health"}}}};
+}
+
+TEST_F(ConductorTest, FlowsOfTheWindowsServicesRunAsPhasesAndABrokenOneFailsTheRun) {
+  madre_.OnJson("GET", "/madre/power/flows", 200, DeclaredFlows());
+  probe_.Clear("GET", "http://127.0.0.1:8002/switch/state");
+  probe_.On("GET", "http://127.0.0.1:8002/switch/state", HttpReply{200, R"({"mode":"auto"})"});
+  probe_.On("GET", "http://127.0.0.1:8003/audio", HttpReply{503, "no sound card"});
+  ConductorReport report = Run();
+  std::vector<std::string> names;
+  for (const PhaseResult& p : report.phases) names.push_back(p.name);
+  EXPECT_THAT(names, ElementsAre("preflight", "throttle_check", "window_open", "health",
+                                 "availability", "flow:hermes:audio", "flow:switch:state",
+                                 "metrics", "window_close", "solo_madre_verify"))
+      << "redis:ping is not a window service's";
+  EXPECT_EQ(Phase(report, "flow:switch:state").status, PhaseStatus::kOk);
+  const PhaseResult& audio = Phase(report, "flow:hermes:audio");
+  EXPECT_EQ(audio.status, PhaseStatus::kFail);
+  EXPECT_THAT(audio.detail, HasSubstr("step 1 (GET http://127.0.0.1:8003/audio): HTTP 503, "
+                                      "expected 200; answer: no sound card"));
+  EXPECT_EQ(report.overall, "fail");
+  EXPECT_NE(report.exit_code, 0);
+  const std::string health = ReadAll(report.run_dir / "logs" / "services_health.txt");
+  EXPECT_THAT(health, HasSubstr("GET http://127.0.0.1:8003/audio -> HTTP 503 FAIL"));
+  EXPECT_THAT(health, HasSubstr("answer: no sound card"));
+}
+
+TEST_F(ConductorTest, BadFlowLabelsFailAFlowsPhaseNamingThem) {
+  madre_.OnJson("GET", "/madre/power/flows", 200,
+                DeclaredFlows({"service hermes: label vx11.flow.x.request: missing"}));
+  probe_.On("GET", "http://127.0.0.1:8003/audio", HttpReply{200, "{}"});
+  ConductorReport report = Run();
+  const PhaseResult& flows = Phase(report, "flows");
+  EXPECT_EQ(flows.status, PhaseStatus::kFail);
+  EXPECT_THAT(flows.detail, HasSubstr("label vx11.flow.x.request: missing"));
+  EXPECT_EQ(report.overall, "fail");
+}
+
+TEST_F(ConductorTest, OneFlowByNameAndFileFlowsBesideTheDeclaredOnes) {
+  madre_.OnJson("GET", "/madre/power/flows", 200, DeclaredFlows());
+  Flow file_flow;
+  file_flow.service = "switch";
+  file_flow.name = "route";
+  FlowStep step;
+  step.url = "http://127.0.0.1:8002/switch/route";
+  file_flow.steps = {step};
+  options_.flows = {file_flow};
+  options_.only_flow = "switch:route";
+  probe_.On("GET", "http://127.0.0.1:8002/switch/route", HttpReply{200, "{}"});
+  ConductorReport report = Run();
+  int flow_phases = 0;
+  for (const PhaseResult& p : report.phases) flow_phases += p.name.rfind("flow:", 0) == 0;
+  EXPECT_EQ(flow_phases, 1);
+  EXPECT_EQ(Phase(report, "flow:switch:route").status, PhaseStatus::kOk);
+
+  options_.only_flow = "switch:nope";
+  ConductorReport missing = Run();
+  EXPECT_THAT(Phase(missing, "flows").detail,
+              HasSubstr("no flow switch:nope (declared: hermes:audio, redis:ping, switch:route, "
+                        "switch:state)"));
+}
+
+TEST_F(ConductorTest, MetricsHaveEachWindowServicesHealthEndpointLatency) {
+  madre_.OnJson("GET", "/madre/power/flows", 200, DeclaredFlows());
+  probe_.On("GET", "http://127.0.0.1:8003/audio", HttpReply{200, "{}"});
+  probe_.handler = [this](const testing::RecordedCall& call) -> Result<HttpReply> {
+    clock_.Advance(Millis(call.path == "http://127.0.0.1:8002/health" ? 4 : 1));
+    if (call.path.find("/switch/state") != std::string::npos)
+      return HttpReply{200, R"({"mode":"auto"})"};
+    return HttpReply{200, "{}"};
+  };
+  options_.latency_samples = 5;
+  ConductorReport report = Run();
+  const json metrics = json::parse(ReadAll(report.run_dir / "metrics.json"));
+  const json& sw = metrics["latency"]["switch"];
+  EXPECT_EQ(sw["url"], "http://127.0.0.1:8002/health") << "madre's vx11.health.url";
+  EXPECT_EQ(sw["n"], 5);
+  EXPECT_EQ(sw["p50_ms"], 4.0);
+  EXPECT_EQ(sw["p95_ms"], 4.0);
+  EXPECT_EQ(sw["max_ms"], 4.0);
+  EXPECT_EQ(metrics["latency"]["hermes"]["url"], "http://127.0.0.1:8003/health")
+      << "the built-in check's URL";
+  EXPECT_THAT(ReadAll(report.run_dir / "logs" / "services_health.txt"),
+              HasSubstr("switch: p50 4.0 ms, p95 4.0 ms, max 4.0 ms over 5 requests"));
 }
 
 }  // namespace

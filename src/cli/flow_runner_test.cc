@@ -8,9 +8,9 @@
 namespace madre::cli {
 namespace {
 
-using ::testing::HasSubstr;
 using testing::FakeClock;
 using testing::FakeTransport;
+using ::testing::HasSubstr;
 using testing::kTestStart;
 
 class FlowRunnerTest : public ::testing::Test {

@@ -1,18 +1,19 @@
 #include "cli/flows_file.h"
 
+#include <toml++/toml.h>
+
 #include <fstream>
 #include <set>
 #include <sstream>
-#include <toml++/toml.h>
 
 namespace madre::cli {
 
 namespace {
 
 const std::set<std::string> kFlowKeys = {"service", "name", "step"};
-const std::set<std::string> kStepKeys = {"request",     "body",      "expect_status",
-                                         "expect_body", "capture",   "until",
-                                         "max_polls",   "poll_ms",   "timeout_ms"};
+const std::set<std::string> kStepKeys = {"request",     "body",    "expect_status",
+                                         "expect_body", "capture", "until",
+                                         "max_polls",   "poll_ms", "timeout_ms"};
 
 std::string At(const std::string& origin, const toml::node& node) {
   return origin + ":" + std::to_string(node.source().begin.line);
@@ -117,8 +118,9 @@ Result<std::vector<Flow>> ParseFlowsToml(const std::string& text, const std::str
   }
   for (const auto& [key, value] : root) {
     if (key.str() != "flow") {
-      return Bad(At(origin, value), "unknown key " + std::string(key.str()) + " (flows are "
-                                    "[[flow]] tables)");
+      return Bad(At(origin, value), "unknown key " + std::string(key.str()) +
+                                        " (flows are "
+                                        "[[flow]] tables)");
     }
   }
   std::vector<Flow> flows;

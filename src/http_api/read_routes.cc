@@ -1,5 +1,6 @@
 #include "http_api/read_routes.h"
 
+#include "api/flow.h"
 #include "api/views.h"
 #include "core/policy_view.h"
 #include "http_api/http_common.h"
@@ -102,6 +103,13 @@ void ReadRoutes::Services(Responder respond) {
     const EngineView view = engine_.Snapshot();
     return UntilChange(ServicesView(view.config, view.model));
   })));
+}
+
+void ReadRoutes::Flows(const HttpRequest& request, Responder respond) {
+  const auto service = request.query.find("service");
+  Result<json> view =
+      FlowsView(engine_.Snapshot().model, service == request.query.end() ? "" : service->second);
+  respond(view.ok() ? JsonResponse(200, *view) : ErrorResponse(view.status()));
 }
 
 void ReadRoutes::WithContainers(Responder respond,

@@ -43,6 +43,9 @@ class ReadRoutes {
   void WindowGet(const std::string& id, Responder respond);
   void Audit(const HttpRequest& request, Responder respond);
   void Services(Responder respond);
+  // GET /madre/power/flows[?service=S]: the flows the services declare in their labels
+  // (api/flow.h FlowsView).
+  void Flows(const HttpRequest& request, Responder respond);
   void Status(const HttpRequest& request, Responder respond);
   void SoloMadreStatus(Responder respond);
 

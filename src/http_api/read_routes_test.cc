@@ -292,6 +292,23 @@ TEST_F(ReadRoutesTest, ServicesListTheAllowlistAlwaysOnAndEveryComposeService) {
   EXPECT_EQ(services["services"], json({"db", "redis", "web"}));
 }
 
+TEST_F(ReadRoutesTest, FlowsListWhatTheServicesDeclareAndNameAnUnknownService) {
+  Build();
+  HttpResponse all = Call("GET", "/madre/power/flows");
+  ASSERT_EQ(all.status, 200);
+  EXPECT_EQ(Json(all), json({{"flows", json::array()},
+                             {"errors", json::array()},
+                             {"health_urls", json::object()}}));  // the model has no labels
+  HttpRequest db = Request("GET", "/madre/power/flows");
+  db.query["service"] = "db";
+  EXPECT_EQ(Send(db)->status, 200);
+  HttpRequest nope = Request("GET", "/madre/power/flows");
+  nope.query["service"] = "nope";
+  HttpResponse unknown = *Send(nope);
+  EXPECT_EQ(unknown.status, 404);
+  EXPECT_EQ(Json(unknown)["detail"], "no service nope in the compose project");
+}
+
 TEST_F(ReadRoutesTest, StatusShowsEachServiceAndTheWindowsHoldingIt) {
   Build();
   const std::string id = OpenWindow(R"({"services":["db"],"ttl_sec":60})");

@@ -480,12 +480,23 @@ TEST_F(ExampleStackTest, ConductorPassesEveryPhaseAndWritesTheReport) {
     names.push_back(phase.value("name", ""));
     EXPECT_EQ(phase.value("status", ""), "ok") << phase.dump();
   }
-  EXPECT_EQ(names, PhaseNames());
+  // The flows the example stack declares in its labels run after availability, in id order.
+  std::vector<std::string> expected = PhaseNames();
+  const auto after = std::find(expected.begin(), expected.end(), "availability") + 1;
+  expected.insert(after, {"flow:hermes:health", "flow:switch:state"});
+  EXPECT_EQ(names, expected);
 
   json metrics = json::parse(ReadText(run_dir / "metrics.json"), nullptr, false);
   ASSERT_TRUE(metrics.is_object());
   EXPECT_TRUE(metrics["host"].contains("cpu_percent")) << metrics.dump(2);
   EXPECT_TRUE(metrics["host"].contains("mem_total_bytes")) << metrics.dump(2);
+  for (const char* service : {"switch", "hermes"}) {
+    const json& latency = metrics["latency"][service];
+    EXPECT_EQ(latency.value("n", 0), 10) << metrics.dump(2);
+    EXPECT_TRUE(latency.contains("p50_ms") && latency.contains("p95_ms") &&
+                latency.contains("max_ms"))
+        << metrics.dump(2);
+  }
 
   // The audit records of this run: the open and the close of the conductor's window.
   const std::string events = ReadText(run_dir / "logs" / "docker_events.txt");
@@ -526,6 +537,44 @@ TEST_F(ExampleStackTest, ConductorRightAfterServeStartsWaitsForTheStartUpReconci
   json health = madre_->Get("/health").Json();
   EXPECT_EQ(health["status"], "ok") << health.dump();
   EXPECT_EQ(health["ready"], true) << health.dump();
+}
+
+// Issue 15: a deliberately broken flow (from a flows file, beside the example stack's label
+// flows) fails the run with its request and answer in the report; `madre flows` lists them all.
+TEST_F(ExampleStackTest, ABrokenFlowFailsTheRunWithItsRequestAndAnswerInTheReport) {
+  StartMadre(FreeLoopbackPort());
+  const std::filesystem::path file =
+      std::filesystem::temp_directory_path() / ("madre-flows-" + project_ + ".toml");
+  std::ofstream(file) << "[[flow]]\nservice = \"switch\"\nname = \"broken\"\n"
+                         "  [[flow.step]]\n"
+                         "  request = \"GET http://127.0.0.1:8002/switch/state\"\n"
+                         "  expect_body = \"json:/mode=manual\"\n";
+  CommandOutput listed = RunCommandForTest(
+      {MADRE_BINARY, "flows", "--flows", file.string()},
+      {{"VX11_MADRE_URL", madre_->Url()}, {"VX11_TOKEN", madre_->token()}}, seconds(30));
+  EXPECT_EQ(listed.exit_code, 0) << listed.output;
+  for (const char* id : {"switch:state", "hermes:health", "switch:broken"})
+    EXPECT_THAT(listed.output, HasSubstr(id));
+
+  std::filesystem::path run_dir;
+  CommandOutput run = RunConductor({"--flows", file.string()}, &run_dir);
+  std::filesystem::remove(file);
+  EXPECT_FALSE(run.timed_out);
+  EXPECT_EQ(run.exit_code, 1) << run.output;
+  ASSERT_FALSE(run_dir.empty()) << run.output;
+  json results = json::parse(ReadText(run_dir / "test_results.json"), nullptr, false);
+  ASSERT_TRUE(results.is_object());
+  EXPECT_EQ(results["overall"], "fail");
+  std::map<std::string, json> phases;
+  for (const json& phase : results["phases"]) phases[phase["name"]] = phase;
+  EXPECT_EQ(phases["flow:switch:state"]["status"], "ok") << results.dump(2);
+  EXPECT_EQ(phases["flow:switch:broken"]["status"], "fail") << results.dump(2);
+  const std::string detail = phases["flow:switch:broken"].value("detail", "");
+  EXPECT_THAT(detail, HasSubstr("GET http://127.0.0.1:8002/switch/state"));
+  EXPECT_THAT(detail, HasSubstr("/mode is \"auto\", not \"manual\""));
+  EXPECT_THAT(detail, HasSubstr("answer: {\"service\":\"switch\""));
+  EXPECT_EQ(phases["window_close"]["status"], "ok") << "closed all the same";
+  EXPECT_THAT(ReadText(run_dir / "CONDUCTOR_RUN_LOG.md"), HasSubstr("flow:switch:broken (fail)"));
 }
 
 // A run whose health phase fails: non-zero exit, the window is closed all the same, and the
