@@ -199,8 +199,10 @@ Result<std::vector<Flow>> FlowsFromLabels(const std::string& service,
     by_name[name][key] = value;
   }
   std::vector<Flow> flows;
-  for (const auto& [name, keys] : by_name) {
-    auto fail = [&](const std::string& key, const Status& why) {
+  for (const auto& entry : by_name) {
+    const std::string& name = entry.first;
+    const std::map<std::string, std::string>& keys = entry.second;
+    auto fail = [&name, &service](const std::string& key, const Status& why) {
       return Status::InvalidArgument("service " + service + ": label vx11.flow." + name + "." +
                                      key + ": " + why.message());
     };
