@@ -12,7 +12,11 @@
 #   CRASH=1       exit 1 after a second instead of serving, to crash-loop
 #
 # It serves GET /health -> {"status":"ok","service":NAME} and, for the service
-# named "switch", GET /switch/state. SIGTERM stops it at once (exit 0).
+# named "switch", GET /switch/state; for the one named "spawner", a fake task
+# (/bin/vx11-task as a CGI): POST /cgi-bin/task starts one (201
+# {"task_id":"tN","state":"running"}), GET /cgi-bin/task?id=tN tells its state,
+# `running` at its first two looks, then `done` (examples/vx11/flows.toml).
+# SIGTERM stops it at once (exit 0).
 #
 # Idempotent and fast: the image carries a label with the hash of its inputs,
 # and nothing is built when an image with that hash exists.
@@ -66,6 +70,10 @@ if [ "$NAME" = switch ]; then
   mkdir -p /www/switch
   printf '{"service":"switch","mode":"auto","active_route":"local"}\n' >/www/switch/state
 fi
+if [ "$NAME" = spawner ]; then
+  mkdir -p /www/cgi-bin
+  cp /bin/vx11-task /www/cgi-bin/task
+fi
 echo "$NAME: serving on :$PORT"
 httpd -f -p "$PORT" -h /www &
 child=$!
@@ -75,6 +83,35 @@ echo "$NAME: httpd exited with $status"
 exit "$status"
 EOF
 chmod 0755 "$ctx/vx11-service"
+
+cat >"$ctx/vx11-task" <<'EOF'
+#!/bin/sh
+# A fake task (the spawner's daughter lifecycle), run by busybox httpd as a CGI: see above.
+dir=/tmp/tasks
+mkdir -p "$dir"
+answer() {  # status, JSON body
+  printf 'HTTP/1.0 %s\r\nContent-Type: application/json\r\n\r\n%s\n' "$1" "$2"
+  exit 0
+}
+if [ "$REQUEST_METHOD" = POST ]; then
+  n=$(( $(cat "$dir/seq" 2>/dev/null || echo 0) + 1 ))
+  echo "$n" >"$dir/seq"
+  echo 0 >"$dir/t$n"
+  answer "201 Created" "{\"task_id\":\"t$n\",\"state\":\"running\"}"
+fi
+id=${QUERY_STRING#id=}
+case "$id" in
+  t[0-9]*) ;;
+  *) answer "400 Bad Request" '{"detail":"GET /cgi-bin/task?id=tN"}' ;;
+esac
+[ -f "$dir/$id" ] || answer "404 Not Found" "{\"detail\":\"no task $id\"}"
+looks=$(( $(cat "$dir/$id") + 1 ))
+echo "$looks" >"$dir/$id"
+state=running
+[ "$looks" -ge 3 ] && state=done
+answer "200 OK" "{\"task_id\":\"$id\",\"state\":\"$state\"}"
+EOF
+chmod 0755 "$ctx/vx11-task"
 cp "$BUSYBOX" "$ctx/busybox"
 
 cat >"$ctx/Dockerfile" <<'EOF'
@@ -82,11 +119,13 @@ FROM scratch
 COPY busybox /bin/busybox
 RUN ["/bin/busybox", "--install", "-s", "/bin"]
 COPY vx11-service /bin/vx11-service
+COPY vx11-task /bin/vx11-task
 ENV PATH=/bin
 CMD ["/bin/vx11-service"]
 EOF
 
-hash=$(cat "$ctx/Dockerfile" "$ctx/vx11-service" "$ctx/busybox" | sha256sum | cut -c1-16)
+hash=$(cat "$ctx/Dockerfile" "$ctx/vx11-service" "$ctx/vx11-task" "$ctx/busybox" | sha256sum |
+  cut -c1-16)
 current=$(docker image inspect -f '{{index .Config.Labels "madre.build-hash"}}' "$IMAGE" \
   2>/dev/null || true)
 if [ "$force" = 0 ] && [ "$current" = "$hash" ]; then

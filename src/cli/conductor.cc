@@ -118,6 +118,7 @@ class ConductorRun {
   std::vector<std::string> availability_lines_;
   std::vector<std::string> flow_lines_;
   json health_urls_ = json::object();  // from GET /madre/power/flows
+  std::vector<Flow> flows_run_;        // the flows of the window's services, in id order
   bool window_opened_ = false;         // window_open ok: its services are up
   json audit_records_ = json::array();
   std::string audit_note_;
@@ -505,6 +506,7 @@ void ConductorRun::RunFlows() {
     RunPhase(kFlows, [&] { return Outcome(PhaseStatus::kFail, JoinOrDash(errors, "; ")); });
   }
   for (const Flow* flow : to_run) {
+    flows_run_.push_back(*flow);
     RunPhase("flow:" + flow->Id(), [this, flow] { return RunOneFlow(*flow); });
   }
 }
@@ -534,15 +536,19 @@ PhaseResult ConductorRun::RunOneFlow(const Flow& flow) {
 json ConductorRun::Latency() {
   json out = json::object();
   if (!window_opened_ || options_.latency_samples <= 0) return out;
-  const auto defaults = DefaultAvailabilityChecks();
   for (const std::string& service : WindowServices()) {
+    // Its HTTP probe (vx11.health.url), else the first request of its first flow when that is a
+    // GET needing no capture; else none.
     std::string url;
     if (health_urls_.contains(service) && health_urls_[service].is_string()) {
       url = health_urls_[service].get<std::string>();
-    } else if (auto it = options_.checks.find(service); it != options_.checks.end()) {
-      url = it->second.empty() ? "" : it->second.front().url;
-    } else if (auto d = defaults.find(service); d != defaults.end()) {
-      url = d->second.empty() ? "" : d->second.front().url;
+    } else {
+      for (const Flow& flow : flows_run_) {
+        if (flow.service != service || flow.steps.empty()) continue;
+        const FlowStep& first = flow.steps.front();
+        if (first.method == "GET" && first.url.find("${") == std::string::npos) url = first.url;
+        break;
+      }
     }
     if (url.empty()) {
       out[service] = "n/a";
@@ -773,6 +779,20 @@ std::string ConductorRun::RunLogMarkdown() const {
           FormatSeconds(std::chrono::milliseconds(p.elapsed_ms)) + " | " + detail + " |\n";
     if (p.status != PhaseStatus::kOk) {
       not_ok.push_back(p.name + " (" + PhaseStatusName(p.status) + "): " + p.detail);
+    }
+  }
+  if (metrics_.contains("latency") && !metrics_["latency"].empty()) {
+    md +=
+        "\n## Health endpoint latency\n\n| service | p50 ms | p95 ms | max ms | n | URL |\n"
+        "| --- | ---: | ---: | ---: | ---: | --- |\n";
+    const json latency = metrics_["latency"];
+    for (const auto& [service, l] : latency.items()) {
+      if (!l.is_object() || !l.contains("p50_ms")) {
+        md += "| " + service + " | n/a | | | | |\n";
+        continue;
+      }
+      md += "| " + service + " | " + DumpJson(l["p50_ms"]) + " | " + DumpJson(l["p95_ms"]) + " | " +
+            DumpJson(l["max_ms"]) + " | " + DumpJson(l["n"]) + " | " + l.value("url", "") + " |\n";
     }
   }
   md += "\n## Verdict\n\n";

@@ -631,10 +631,16 @@ TEST_F(ConductorTest, MetricsHaveEachWindowServicesHealthEndpointLatency) {
   EXPECT_EQ(sw["p50_ms"], 4.0);
   EXPECT_EQ(sw["p95_ms"], 4.0);
   EXPECT_EQ(sw["max_ms"], 4.0);
-  EXPECT_EQ(metrics["latency"]["hermes"]["url"], "http://127.0.0.1:8003/health")
-      << "the built-in check's URL";
+  EXPECT_EQ(metrics["latency"]["hermes"]["url"], "http://127.0.0.1:8003/audio")
+      << "no vx11.health.url: its flow's GET";
   EXPECT_THAT(ReadAll(report.run_dir / "logs" / "services_health.txt"),
               HasSubstr("switch: p50 4.0 ms, p95 4.0 ms, max 4.0 ms over 5 requests"));
+  EXPECT_THAT(ReadAll(report.run_dir / "CONDUCTOR_RUN_LOG.md"),
+              HasSubstr("| switch | 4.0 | 4.0 | 4.0 | 5 | http://127.0.0.1:8002/health |"));
+
+  madre_.Clear("GET", "/madre/power/flows");  // a madre without flows: no URL for either
+  const json none = json::parse(ReadAll(Run().run_dir / "metrics.json"));
+  EXPECT_EQ(none["latency"]["switch"], "n/a");
 }
 
 }  // namespace

@@ -577,6 +577,29 @@ TEST_F(ExampleStackTest, ABrokenFlowFailsTheRunWithItsRequestAndAnswerInTheRepor
   EXPECT_THAT(ReadText(run_dir / "CONDUCTOR_RUN_LOG.md"), HasSubstr("flow:switch:broken (fail)"));
 }
 
+// Issue 15: the example's flows file, a flow of several steps (the spawner's daughter
+// lifecycle: a POST starts a task, its id is captured, a GET is polled until the task is done).
+TEST_F(ExampleStackTest, TheFlowsFilesDaughterLifecycleRunsAgainstTheSpawner) {
+  StartMadre(FreeLoopbackPort());
+  std::filesystem::path run_dir;
+  CommandOutput run =
+      RunConductor({"--services", "spawner", "--check", "spawner=http://127.0.0.1:8008/health",
+                    "--flows", std::string(MADRE_SOURCE_DIR) + "/examples/vx11/flows.toml"},
+                   &run_dir);
+  EXPECT_EQ(run.exit_code, 0) << run.output;
+  ASSERT_FALSE(run_dir.empty()) << run.output;
+  json results = json::parse(ReadText(run_dir / "test_results.json"), nullptr, false);
+  ASSERT_TRUE(results.is_object());
+  std::map<std::string, std::string> status;
+  for (const json& phase : results["phases"]) status[phase["name"]] = phase["status"];
+  EXPECT_EQ(status["flow:spawner:daughter"], "ok") << results.dump(2);
+  EXPECT_EQ(status["flow:switch:state"], "ok") << "spawner needs switch: a window service";
+  const std::string health = ReadText(run_dir / "logs" / "services_health.txt");
+  EXPECT_THAT(health, HasSubstr("POST http://127.0.0.1:8008/cgi-bin/task -> HTTP 201 ok"));
+  EXPECT_THAT(health, HasSubstr("GET http://127.0.0.1:8008/cgi-bin/task?id=t1 -> HTTP 200 after 3 "
+                                "polls ok; answer: {\"task_id\":\"t1\",\"state\":\"done\"}"));
+}
+
 // A run whose health phase fails: non-zero exit, the window is closed all the same, and the
 // report says which phase failed and why.
 TEST_F(ExampleStackTest, ConductorWithAFailedPhaseExitsNonZeroAndStillClosesTheWindow) {
