@@ -462,18 +462,23 @@ TEST_F(ExecCheckTest, ChecksStopAfterStartPeriodPlusRetriesTimesInterval) {
   EXPECT_EQ(exec_.starts(), 16) << "every 250 ms during 4 s";
 }
 
-// Pauses `service` (running, with `health` before the pause) the way a window's close does
-// with VX11_STOP_STRATEGY=pause; FakeDocker then marks it unhealthy, as Docker does.
-void PauseAsACloseDoes(ActionContext& context, FakeDocker& docker, const std::string& service,
-                       const std::string& health) {
+// A close with the pause strategy (VX11_STOP_STRATEGY=pause) of `service` as it runs; FakeDocker
+// then marks it unhealthy, as Docker does.
+void PauseAsItRuns(ActionContext& context, const std::string& service) {
   context.pause_on_stop = true;
-  docker.SetRunning(service, true);
-  docker.SetHealth(service, health);
   Action stop;
   stop.id = 2;
   stop.kind = ActionKind::kStop;
   stop.services = {service};
   ExecuteAction(stop, context);
+}
+
+// The same, with `service` running and `health` before the pause.
+void PauseAsACloseDoes(ActionContext& context, FakeDocker& docker, const std::string& service,
+                       const std::string& health) {
+  docker.SetRunning(service, true);
+  docker.SetHealth(service, health);
+  PauseAsItRuns(context, service);
 }
 
 TEST_F(ExecCheckTest, AnUnpausedContainerWithThePausesMarkIsReadyWithoutACheck) {
@@ -536,16 +541,6 @@ TEST_F(ExecCheckTest, AnUnpausedContainerNotYetHealthyIsReadyAtItsFirstPass) {
   EXPECT_TRUE(cache->ok) << cache->error;
   EXPECT_LT(took, Millis(100));
   EXPECT_EQ(exec_.starts(), 1);
-}
-
-// A close with the pause strategy of `service` as it runs.
-void PauseAsItRuns(ActionContext& context, const std::string& service) {
-  context.pause_on_stop = true;
-  Action stop;
-  stop.id = 2;
-  stop.kind = ActionKind::kStop;
-  stop.services = {service};
-  ExecuteAction(stop, context);
 }
 
 // madre remembers the runs it saw pass a check; `cache` is started, and ready on its first
