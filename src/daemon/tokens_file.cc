@@ -56,8 +56,7 @@ Result<TokenEntry> ParseEntry(const std::string& name, const toml::node& node,
   if (role->is_string()) parsed = ParseRole(role->as_string()->get());
   if (!parsed) {
     const std::string shown = role->is_string() ? "'" + role->as_string()->get() + "'" : "";
-    return Bad(origin, where + ": unknown role " + shown +
-                           " (viewer, submitter, operator, admin)");
+    return Bad(origin, where + ": unknown role " + shown + " (viewer, submitter, operator, admin)");
   }
   entry.role = *parsed;
   const toml::node* hash = table->get("token_sha256");

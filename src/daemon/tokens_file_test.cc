@@ -122,7 +122,8 @@ TEST(TokensFile, LoadReadsTheFileAndNamesItWhenItCannot) {
   std::filesystem::remove(path);
   Result<std::vector<TokenEntry>> missing = LoadTokensFile(path);
   ASSERT_FALSE(missing.ok());
-  EXPECT_THAT(missing.status().message(), HasSubstr("cannot read VX11_TOKENS_FILE " + path.string()));
+  EXPECT_THAT(missing.status().message(),
+              HasSubstr("cannot read VX11_TOKENS_FILE " + path.string()));
 }
 
 }  // namespace

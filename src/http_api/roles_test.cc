@@ -145,8 +145,8 @@ TEST_F(RolesTest, AViewerReadsButMayNotOpenAndTheRefusalIsCounted) {
 
 TEST_F(RolesTest, ASubmitterSubmitsIntentsUnderItsOwnName) {
   Build();
-  std::optional<HttpResponse> r = As(Role::kSubmitter, "POST", "/madre/intent",
-                                     R"({"type":"spawn","correlation_id":"c-1"})");
+  std::optional<HttpResponse> r =
+      As(Role::kSubmitter, "POST", "/madre/intent", R"({"type":"spawn","correlation_id":"c-1"})");
   ASSERT_TRUE(r.has_value());
   ASSERT_EQ(r->status, 200) << r->body;
   ASSERT_EQ(intents_.intents().size(), 1u);
