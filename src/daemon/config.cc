@@ -17,6 +17,8 @@
 #include "base/text.h"
 #include "core/intent.h"
 
+extern char** environ;  // NOLINT(readability-redundant-declaration): POSIX, not in every header
+
 namespace madre {
 
 std::set<std::string> DaemonConfig::EffectiveAlwaysOn() const {
@@ -32,6 +34,14 @@ std::set<std::string> DaemonConfig::EffectiveAllowlist(
   std::set<std::string> out;
   for (const auto& name : services) {
     if (!always.count(name)) out.insert(name);
+  }
+  return out;
+}
+
+std::vector<std::string> ProcessEnvironment() {
+  std::vector<std::string> out;
+  for (char** entry = environ; entry != nullptr && *entry != nullptr; ++entry) {
+    out.emplace_back(*entry);
   }
   return out;
 }
@@ -730,6 +740,38 @@ Config file (TOML, --config): the same settings as lower-case keys: bind, port,
   crashloop_action, throttle_cpu_pct, throttle_mode, stop_strategy, metrics_public,
   legacy_madre_url, legacy_forward_prefixes (list), legacy_forward_timeout_sec.
 )";
+}
+
+const std::set<std::string>& KnownSettings() {
+  static const std::set<std::string> known = [] {
+    std::set<std::string> names{"VX11_MADRE_URL"};
+    const std::string help = SettingsHelp();
+    for (std::size_t at = help.find("VX11_"); at != std::string::npos;
+         at = help.find("VX11_", at)) {
+      std::size_t end = at + 5;
+      while (end < help.size() &&
+             (std::isupper(static_cast<unsigned char>(help[end])) ||
+              std::isdigit(static_cast<unsigned char>(help[end])) || help[end] == '_')) {
+        ++end;
+      }
+      names.insert(help.substr(at, end - at));
+      at = end;
+    }
+    return names;
+  }();
+  return known;
+}
+
+std::vector<std::string> UnreadSettings(const std::vector<std::string>& environment,
+                                        const std::set<std::string>& also_used) {
+  std::set<std::string> out;
+  for (const std::string& entry : environment) {
+    const std::string name = entry.substr(0, entry.find('='));
+    if (name.rfind("VX11_", 0) == 0 && !KnownSettings().count(name) && !also_used.count(name)) {
+      out.insert(name);
+    }
+  }
+  return {out.begin(), out.end()};
 }
 
 }  // namespace madre

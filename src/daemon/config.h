@@ -132,4 +132,17 @@ Result<bool> ParseBoolSetting(const std::string& name, const std::string& value)
 // The help text listing every setting (for `madre serve --help`).
 std::string SettingsHelp();
 
+// Every VX11_* name madre reads: those SettingsHelp() documents, and VX11_MADRE_URL (the
+// CLI's). A unit test checks that every name ApplyEnv and ResolveToken ask for is here.
+const std::set<std::string>& KnownSettings();
+
+// The VX11_* names among `environment` (entries "NAME=value", as in `environ`) that madre does
+// not read and `also_used` does not hold (the names the compose files interpolate), sorted: a
+// typo, or a flag of the original system that did nothing (such as VX11_INEE_FORWARD_ENABLED).
+// Serve logs a warning for each, so none passes silently.
+std::vector<std::string> UnreadSettings(const std::vector<std::string>& environment,
+                                        const std::set<std::string>& also_used = {});
+// `environ` as such entries.
+std::vector<std::string> ProcessEnvironment();
+
 }  // namespace madre

@@ -366,3 +366,39 @@ TEST(ConfigTest, TheDefaultAllowlistIsEveryServiceThatIsNotAlwaysOn) {
 
 }  // namespace
 }  // namespace madre
+
+namespace madre {
+namespace {
+
+// Every name madre asks the environment for is a known setting: the list that the unread-setting
+// warning trusts cannot miss one (and SettingsHelp documents each).
+TEST(KnownSettingsTest, EveryNameReadIsKnown) {
+  std::set<std::string> asked;
+  EnvLookup recorder = [&asked](const std::string& name) -> std::optional<std::string> {
+    asked.insert(name);
+    if (name == "VX11_TOKEN") return std::string("a-token-of-twenty-four-chars");
+    return std::nullopt;
+  };
+  DaemonConfig config;
+  ASSERT_TRUE(ApplyEnv(recorder, config).ok());
+  ASSERT_TRUE(ResolveToken(recorder, config).ok());
+  EXPECT_GT(asked.size(), 30u);
+  for (const std::string& name : asked) {
+    if (name.rfind("VX11_", 0) != 0) continue;
+    EXPECT_TRUE(KnownSettings().count(name)) << name << " is read but not in SettingsHelp()";
+  }
+}
+
+TEST(KnownSettingsTest, UnreadVx11NamesAreReportedOnceAndSorted) {
+  EXPECT_EQ(UnreadSettings({"VX11_INEE_FORWARD_ENABLED=1", "PATH=/bin", "VX11_TOKEN=x",
+                            "VX11_TOKNE=y", "VX11_INEE_FORWARD_ENABLED=0", "VX11_MADRE_URL=u",
+                            "VX11_STOP_STRATEGY=pause", "vx11_lower=1"}),
+            (std::vector<std::string>{"VX11_INEE_FORWARD_ENABLED", "VX11_TOKNE"}));
+  EXPECT_TRUE(UnreadSettings({}).empty());
+  // A name the compose files interpolate is used (by compose, through madre's environment).
+  EXPECT_EQ(UnreadSettings({"VX11_HEALTH_INTERVAL=1s", "VX11_X=1"}, {"VX11_HEALTH_INTERVAL"}),
+            (std::vector<std::string>{"VX11_X"}));
+}
+
+}  // namespace
+}  // namespace madre

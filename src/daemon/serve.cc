@@ -24,6 +24,7 @@
 #include "adapters/host/host_metrics.h"
 #include "adapters/http/http_server.h"
 #include "adapters/probe/loopback_probe.h"
+#include "adapters/process/child_env.h"
 #include "adapters/process/posix_process_runner.h"
 #include "adapters/sqlite/private_files.h"
 #include "adapters/sqlite/retention.h"
@@ -342,6 +343,14 @@ int Serve(const ServeFlags& flags) {
     return 2;
   }
   spdlog::set_level(LevelOf(config.log_level));
+  for (const std::string& name :
+       UnreadSettings(ProcessEnvironment(),
+                      ComposeReferencedNames(config.compose_dir, config.compose_files))) {
+    spdlog::warn(
+        "{} is set but madre does not read it (a typo, or a setting of the original "
+        "system that madre has no use for); `madre serve --help` lists the settings",
+        name);
+  }
   // --check creates nothing: no token file, no state dir, no database.
   if (Status status = flags.check ? Status::Ok() : ResolveToken(ProcessEnv(), config);
       !status.ok()) {

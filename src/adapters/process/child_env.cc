@@ -42,23 +42,30 @@ std::set<std::string> ReferencedEnvNames(std::string_view text) {
   return names;
 }
 
-ChildEnvPolicy ComposeEnvPolicy(const std::filesystem::path& compose_dir,
-                                const std::vector<std::string>& compose_files) {
-  ChildEnvPolicy policy;
+std::set<std::string> ComposeReferencedNames(const std::filesystem::path& compose_dir,
+                                             const std::vector<std::string>& compose_files) {
   std::vector<std::filesystem::path> files;
   for (const std::string& file : compose_files) {
     const std::filesystem::path path(file);
     files.push_back(path.is_absolute() ? path : compose_dir / path);
   }
   files.push_back(compose_dir / ".env");
+  std::set<std::string> names;
   for (const std::filesystem::path& file : files) {
     std::ifstream in(file, std::ios::binary);
     if (!in) continue;
     std::ostringstream text;
     text << in.rdbuf();
-    for (const std::string& name : ReferencedEnvNames(text.str())) {
-      if (IsSecretEnvName(name)) policy.keep.insert(name);
-    }
+    names.merge(ReferencedEnvNames(text.str()));
+  }
+  return names;
+}
+
+ChildEnvPolicy ComposeEnvPolicy(const std::filesystem::path& compose_dir,
+                                const std::vector<std::string>& compose_files) {
+  ChildEnvPolicy policy;
+  for (const std::string& name : ComposeReferencedNames(compose_dir, compose_files)) {
+    if (IsSecretEnvName(name)) policy.keep.insert(name);
   }
   return policy;
 }

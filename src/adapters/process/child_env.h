@@ -29,6 +29,11 @@ bool IsSecretEnvName(std::string_view name);
 // ${NAME-x}, ${NAME:?x}, ${NAME?x}, ${NAME:+x}, ${NAME+x} and $NAME; "$$" is a literal dollar.
 std::set<std::string> ReferencedEnvNames(std::string_view text);
 
+// Every name the compose files (relative ones under `compose_dir`) and `<compose_dir>/.env`
+// reference (ReferencedEnvNames). A file that cannot be read is skipped.
+std::set<std::string> ComposeReferencedNames(const std::filesystem::path& compose_dir,
+                                             const std::vector<std::string>& compose_files);
+
 // The environment policy for compose children: secrets scrubbed except the names that the
 // compose files (relative ones under `compose_dir`) and `<compose_dir>/.env` reference. A file
 // that cannot be read is skipped (compose itself reports it).
