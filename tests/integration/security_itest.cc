@@ -26,6 +26,7 @@
 #include <thread>
 #include <vector>
 
+#include "base/sha256.h"
 #include "docker_env.h"
 #include "madre_process.h"
 #include "raw_http.h"
@@ -46,8 +47,12 @@ std::string ReadFileBytes(const std::filesystem::path& path) {
 
 // ---- the fixture -------------------------------------------------------------------------
 
+constexpr char kViewerToken[] = "viewer-token-0123456789abcdef";
+constexpr char kOperatorToken[] = "operator-token-0123456789abcdef";
+
 struct SharedMadre {
   std::string project;
+  std::filesystem::path tokens_file;
   std::map<std::string, std::string> env;
   std::unique_ptr<ComposeProject> compose;
   std::unique_ptr<MadreProcess> madre;
@@ -60,6 +65,8 @@ class SecurityTest : public ::testing::Test {
     if (!shared_) return;
     shared_->madre.reset();
     shared_->compose.reset();
+    std::error_code ignored;
+    std::filesystem::remove(shared_->tokens_file, ignored);
     shared_.reset();
   }
 
@@ -69,9 +76,17 @@ class SecurityTest : public ::testing::Test {
     if (!shared_) {
       shared_ = std::make_unique<SharedMadre>();
       shared_->project = UniqueProjectName("msec");
+      // Two named tokens beside VX11_TOKEN (the admin "default"), stored by their SHA-256.
+      shared_->tokens_file =
+          std::filesystem::temp_directory_path() / (shared_->project + "-tokens.toml");
+      std::ofstream(shared_->tokens_file)
+          << "[tokens.watcher]\nrole = \"viewer\"\ntoken_sha256 = \"" << Sha256Hex(kViewerToken)
+          << "\"\n\n[tokens.ci]\nrole = \"operator\"\ntoken_sha256 = \""
+          << Sha256Hex(kOperatorToken) << "\"\n";
       shared_->env = {{"VX11_COMPOSE_PROJECT", shared_->project},
                       {"VX11_COMPOSE_DIR", FixtureDir().string()},
                       {"VX11_ALWAYS_ON", "madre"},
+                      {"VX11_TOKENS_FILE", shared_->tokens_file.string()},
                       {"DB_PORT", std::to_string(FreeLoopbackPort())},
                       {"WEB_PORT", std::to_string(FreeLoopbackPort())}};
       shared_->compose = std::make_unique<ComposeProject>(
@@ -203,6 +218,51 @@ TEST_F(SecurityTest, EveryPowerRouteNeedsTheToken) {
   // Nothing was done by any of those requests.
   EXPECT_THAT(Running(), IsEmpty());
   EXPECT_EQ(madre_->Get("/madre/power/state").Json()["policy"], "solo_madre");
+}
+
+// VX11_TOKENS_FILE: each named token acts with its role; a role too small is refused (403,
+// naming the token and the role needed) before anything is done, and the audit names the token.
+TEST_F(SecurityTest, NamedTokensActWithTheirRoles) {
+  auto as = [this](const char* token, const std::string& method, const std::string& path,
+                   const std::string& body = "") {
+    std::vector<std::string> headers = {std::string("X-VX11-Token: ") + token};
+    if (!body.empty()) headers.push_back("Content-Type: application/json");
+    RawAnswer answer = RawRequest(port(), method, path, headers, body);
+    Saw(answer.body);
+    return answer;
+  };
+  // The viewer reads, and may not open, submit or apply.
+  EXPECT_EQ(as(kViewerToken, "GET", "/madre/power/state").status, 200);
+  EXPECT_EQ(as(kViewerToken, "GET", "/madre/power/audit?limit=1").status, 200);
+  RawAnswer refused =
+      as(kViewerToken, "POST", "/madre/power/windows/open", R"({"services":["db"]})");
+  EXPECT_EQ(refused.status, 403) << refused.body;
+  EXPECT_EQ(refused.Json()["code"], "forbidden");
+  EXPECT_THAT(refused.Json()["detail"].get<std::string>(),
+              ::testing::AllOf(::testing::HasSubstr("'watcher'"), ::testing::HasSubstr("viewer"),
+                               ::testing::HasSubstr("operator")));
+  // The operator passes the role check (its bad body is the next refusal) but may not apply
+  // SOLO_MADRE, which is the admin's.
+  RawAnswer bad = as(kOperatorToken, "POST", "/madre/power/windows/open", R"({"services":[]})");
+  EXPECT_EQ(bad.status, 400) << bad.body;
+  RawAnswer apply = as(kOperatorToken, "POST", "/madre/power/policy/solo_madre/apply", "{}");
+  EXPECT_EQ(apply.status, 403) << apply.body;
+  // A token whose hash is not in the file is still just wrong.
+  EXPECT_EQ(as("someone-elses-token-0123456789", "GET", "/madre/power/state").status, 403);
+  // The operator's close of an unknown window is refused and audited under its name.
+  RawAnswer close = as(kOperatorToken, "POST", "/madre/power/windows/close",
+                       R"({"window_id":"00000000-0000-4000-8000-000000000000"})");
+  EXPECT_EQ(close.status, 404) << close.body;
+  json audit = madre_->Get("/madre/power/audit?limit=20").Json();
+  bool named = false;
+  for (const json& record : audit["records"]) {
+    named = named || record.value("actor", "").rfind("ci@127.0.0.1", 0) == 0;
+  }
+  EXPECT_TRUE(named) << audit.dump();
+  RawAnswer metrics = RawRequest(port(), "GET", "/metrics", {"X-VX11-Token: " + token()});
+  EXPECT_NE(metrics.body.find("madre_auth_failures_total{reason=\"role\"}"), std::string::npos);
+  ExpectNoBodyHoldsTheToken();
+  EXPECT_THAT(Running(), IsEmpty());
 }
 
 TEST_F(SecurityTest, TheTokenIsNeverLoggedAuditedStoredOrEchoed) {
