@@ -20,7 +20,7 @@ std::string Lower(std::string text) {
 
 json IntentView(const Intent& intent, bool duplicate) {
   return json{{"intent_id", intent.id},
-              {"status", IntentStatusName(intent.status)},
+              {"status", IntentStateName(intent.state)},
               {"task_id", nullptr},  // set once an intent runs (approvals, admission)
               {"type", intent.type},
               {"source", intent.source},
