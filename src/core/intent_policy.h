@@ -37,7 +37,7 @@ struct IntentPolicy {
 
 struct PolicyVerdict {
   PolicyAction action = PolicyAction::kRequireApproval;
-  std::string rule;  // the deciding rule's name; "" for the default (no rule matched)
+  std::string rule;             // the deciding rule's name; "" for the default (no rule matched)
   std::vector<Role> approvers;  // as the rule says (empty: operator and admin)
 };
 

@@ -18,11 +18,10 @@ TEST(IntentPolicyTest, NoRuleMeansEveryIntentNeedsApproval) {
 }
 
 TEST(IntentPolicyTest, TheFirstMatchDecidesAndAbsentOrStarMatchesAny) {
-  const IntentPolicy policy{{Rule("queen-windows", "hormiguero", "window",
-                                  PolicyAction::kAutoApprove),
-                             Rule("builds", "*", "build", PolicyAction::kRequireApproval,
-                                  {Role::kAdmin}),
-                             Rule("rest", "", "", PolicyAction::kAutoApprove)}};
+  const IntentPolicy policy{
+      {Rule("queen-windows", "hormiguero", "window", PolicyAction::kAutoApprove),
+       Rule("builds", "*", "build", PolicyAction::kRequireApproval, {Role::kAdmin}),
+       Rule("rest", "", "", PolicyAction::kAutoApprove)}};
   PolicyVerdict v = MatchPolicy(policy, "hormiguero", "window", false);
   EXPECT_EQ(v.action, PolicyAction::kAutoApprove);
   EXPECT_EQ(v.rule, "queen-windows");

@@ -76,7 +76,12 @@ const std::vector<std::string>& Patterns() {
                                                      "/madre/power/service/{name}/stop",
                                                      "/madre/power/service/{name}/restart",
                                                      "/madre/intent",
-                                                     "/madre/intent/{id}"};
+                                                     "/madre/intent/{id}",
+                                                     "/madre/intents",
+                                                     "/madre/intents/{id}",
+                                                     "/madre/intents/{id}/approve",
+                                                     "/madre/intents/{id}/reject",
+                                                     "/madre/intents/{id}/cancel"};
   return kPatterns;
 }
 
@@ -90,6 +95,12 @@ HttpResponse LegacyNotFound(const std::string& prefix) {
                                            " are served by the original madre; set "
                                            "VX11_LEGACY_MADRE_URL to forward them to it"},
                             {"code", "legacy_route"}});
+}
+
+// Who sent an authenticated request. While madre has one token, every caller is the admin
+// named "default" (the tokens file, with names and roles, replaces this one place).
+Caller CallerOf(const HttpRequest& request) {
+  return Caller{.name = "default", .role = Role::kAdmin, .peer = ClientOf(request)};
 }
 
 }  // namespace
@@ -237,6 +248,17 @@ std::vector<ApiRouter::Route> ApiRouter::Table() {
       commands_.ServiceOp(r, std::nullopt, op, std::move(w));
     };
   };
+  auto intent_get = [this](const HttpRequest& r, const std::vector<std::string>& params,
+                           Responder w) {
+    if (!intents_) return w(NotFound());
+    intents_->Get(params.at(0), CallerOf(r), std::move(w));
+  };
+  auto decide = [this](DecisionKind kind) -> Handler {
+    return [this, kind](const HttpRequest& r, const std::vector<std::string>& params, Responder w) {
+      if (!intents_) return w(NotFound());
+      intents_->Decide(params.at(0), kind, r, CallerOf(r), std::move(w));
+    };
+  };
   using A = Access;
   return {
       {"GET", "/health", A::kPublic, false, plain([this](const HttpRequest&, Responder w) {
@@ -294,24 +316,42 @@ std::vector<ApiRouter::Route> ApiRouter::Table() {
       // sources of VX11_INTENT_OPEN_SOURCES may submit (IntentRoutes).
       {"POST", "/madre/intent", A::kPublic, false, plain([this](const HttpRequest& r, Responder w) {
          if (!intents_) return w(NotFound());
-         std::optional<std::string> identity;
+         std::optional<Caller> caller;
          if (r.headers.count("x-vx11-token") || r.headers.count("authorization")) {
            if (std::optional<HttpResponse> refused = Authenticate(r)) return w(*refused);
-           identity = "default";  // the one token (VX11_TOKEN) is the admin named default
+           caller = CallerOf(r);
          }
-         intents_->Submit(r, identity, std::move(w));
+         intents_->Submit(r, caller, std::move(w));
        })},
-      {"GET", "/madre/intent/{id}", A::kToken, false,
-       [this](const HttpRequest&, const std::vector<std::string>& params, Responder w) {
+      {"GET", "/madre/intent/{id}", A::kToken, false, intent_get},
+      {"GET", "/madre/intents", A::kToken, false, plain([this](const HttpRequest& r, Responder w) {
          if (!intents_) return w(NotFound());
-         intents_->Get(params.at(0), std::move(w));
-       }},
+         intents_->List(r, CallerOf(r), std::move(w));
+       })},
+      {"GET", "/madre/intents/{id}", A::kToken, false, intent_get},
+      {"POST", "/madre/intents/{id}/approve", A::kToken, false, decide(DecisionKind::kApprove)},
+      {"POST", "/madre/intents/{id}/reject", A::kToken, false, decide(DecisionKind::kReject)},
+      {"POST", "/madre/intents/{id}/cancel", A::kToken, false, decide(DecisionKind::kCancel)},
   };
 }
 
 void ApiRouter::SetReady() {
   ready_ = true;
   throttle_.Start();
+  if (intents_)
+    SweepIntents();  // once at start (what expired while madre was down), then on a timer
+}
+
+void ApiRouter::SweepIntents() {
+  if (Result<int> expired = intents_->ExpireDue(); !expired.ok()) {
+    spdlog::warn("intent expiry: {}", expired.status().ToString());
+  } else if (*expired > 0) {
+    spdlog::info("intent expiry: {} pending intent(s) expired", *expired);
+  }
+  if (deps_.after) {
+    deps_.after(std::min(options_.intents.pending_ttl, kIntentSweepPeriod),
+                [this] { SweepIntents(); });
+  }
 }
 
 void ApiRouter::OnEngineChange() {

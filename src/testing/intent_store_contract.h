@@ -121,9 +121,9 @@ TYPED_TEST_P(IntentStoreContractTest, UpdateIsACompareAndSetOnTheState) {
   EXPECT_EQ(lost.code(), StatusCode::kFailedPrecondition) << "the second decision loses";
   EXPECT_THAT(lost.message(), ::testing::HasSubstr("approved"));
   EXPECT_EQ((*this->store().Get("intent-1"))->state, IntentState::kApproved) << "nothing written";
-  EXPECT_EQ(this->store().Update(intent_contract::IntentAt("intent-9", 0), IntentState::kPending)
-                .code(),
-            StatusCode::kNotFound);
+  EXPECT_EQ(
+      this->store().Update(intent_contract::IntentAt("intent-9", 0), IntentState::kPending).code(),
+      StatusCode::kNotFound);
   EXPECT_EQ(*this->store().CountPending("default"), 0);
 }
 
@@ -135,17 +135,21 @@ TYPED_TEST_P(IntentStoreContractTest, ListIsNewestFirstFilteredAndLimited) {
   using ::testing::ElementsAre;
   EXPECT_THAT(intent_contract::Ids(*this->store().List({})),
               ElementsAre("intent-d", "intent-c", "intent-b", "intent-a"));
-  EXPECT_THAT(intent_contract::Ids(*this->store().List(intent_contract::Filter(IntentState::kPending))),
-              ElementsAre("intent-d", "intent-c", "intent-a"));
-  EXPECT_THAT(intent_contract::Ids(*this->store().List(intent_contract::Filter(std::nullopt, "hormiguero"))),
+  EXPECT_THAT(
+      intent_contract::Ids(*this->store().List(intent_contract::Filter(IntentState::kPending))),
+      ElementsAre("intent-d", "intent-c", "intent-a"));
+  EXPECT_THAT(intent_contract::Ids(
+                  *this->store().List(intent_contract::Filter(std::nullopt, "hormiguero"))),
               ElementsAre("intent-d", "intent-b", "intent-a"));
-  EXPECT_THAT(intent_contract::Ids(*this->store().List(intent_contract::Filter(std::nullopt, "", "window"))),
+  EXPECT_THAT(intent_contract::Ids(
+                  *this->store().List(intent_contract::Filter(std::nullopt, "", "window"))),
               ElementsAre("intent-b", "intent-a"));
   EXPECT_THAT(intent_contract::Ids(*this->store().List(
                   intent_contract::Filter(IntentState::kPending, "hormiguero", "window"))),
               ElementsAre("intent-a"));
-  EXPECT_THAT(intent_contract::Ids(*this->store().List(intent_contract::Filter(std::nullopt, "", "", 2))),
-              ElementsAre("intent-d", "intent-c"));
+  EXPECT_THAT(
+      intent_contract::Ids(*this->store().List(intent_contract::Filter(std::nullopt, "", "", 2))),
+      ElementsAre("intent-d", "intent-c"));
   EXPECT_TRUE(this->store().List(intent_contract::Filter(IntentState::kFailed))->empty());
 }
 
