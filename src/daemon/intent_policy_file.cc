@@ -55,8 +55,8 @@ Result<PolicyRule> ParseRule(const toml::table& table, const std::string& where)
   if (action.empty()) return Bad(where, "action is required");
   std::optional<PolicyAction> parsed = ParsePolicyAction(action);
   if (!parsed) {
-    return Bad(where, "action must be auto_approve, require_approval or deny, not \"" + action +
-                          "\"");
+    return Bad(where,
+               "action must be auto_approve, require_approval or deny, not \"" + action + "\"");
   }
   rule.action = *parsed;
   if (const toml::node* approvers = table.get("approvers")) {

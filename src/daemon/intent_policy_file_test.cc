@@ -33,8 +33,10 @@ action = "deny"
   ASSERT_EQ(policy->rules.size(), 3u);
   EXPECT_EQ(policy->rules[0],
             (PolicyRule{"queen-windows", "hormiguero", "window", PolicyAction::kAutoApprove, {}}));
-  EXPECT_EQ(policy->rules[1], (PolicyRule{"builds", "", "build", PolicyAction::kRequireApproval,
-                                          {Role::kAdmin, Role::kOperator}}));
+  EXPECT_EQ(
+      policy->rules[1],
+      (PolicyRule{
+          "builds", "", "build", PolicyAction::kRequireApproval, {Role::kAdmin, Role::kOperator}}));
   EXPECT_EQ(policy->rules[2].source, "*");
   EXPECT_EQ(policy->rules[2].action, PolicyAction::kDeny);
 }
@@ -59,7 +61,8 @@ TEST(IntentPolicyFileTest, ErrorsNameTheFileTheRuleAndTheKey) {
        "rule 1 (a): approvers: each must be"},
       {"[[rule]]\nname = \"a\"\naction = \"deny\"\nsource = \"two words\"\n",
        "rule 1 (a): source must be"},
-      {"[[rule]]\nname = \"a\"\naction = \"deny\"\ntype = 3\n", "rule 1 (a): type must be a string"},
+      {"[[rule]]\nname = \"a\"\naction = \"deny\"\ntype = 3\n",
+       "rule 1 (a): type must be a string"},
       {"[[rule]]\nname = \"a\"\naction = \"deny\"\n[[rule]]\nname = \"a\"\naction = \"deny\"\n",
        "rule 2 (a): name a is used twice"},
       {"[rules]\n", "unknown key rules"},

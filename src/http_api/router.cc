@@ -185,7 +185,7 @@ ApiRouter::ApiRouter(RouterOptions options, RouterDeps deps)
                                       }},
                options_.stats_interval),
       events_(deps_.engine, options_.stop_strategy),
-      metrics_endpoint_(options_.metrics, deps_.engine, sampler_, deps_.host),
+      metrics_endpoint_(options_.metrics, deps_.engine, sampler_, deps_.host, deps_.intents),
       reads_(ReadRoutesOptions{.always_on = options_.always_on,
                                .stop_strategy = options_.stop_strategy},
              deps_.engine, deps_.observer, deps_.workers, deps_.loop, sampler_),
