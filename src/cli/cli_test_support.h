@@ -91,6 +91,7 @@ struct FakeWorld {
   std::shared_ptr<FakeClock> clock = std::make_shared<FakeClock>(kTestStart);
   std::map<std::string, std::string> env_vars;
   std::ostringstream out, err;
+  std::istringstream in;  // stdin (madre token hash)
   std::vector<Duration> sleeps;
   std::vector<Connection> connections;
   bool tty = false;
@@ -111,6 +112,7 @@ struct FakeWorld {
     env.make_probe_transport = [this](Duration) -> std::unique_ptr<Transport> {
       return std::make_unique<Forward>(*probe);
     };
+    env.in = &in;
     env.out = &out;
     env.err = &err;
     env.out_is_tty = tty;

@@ -3,9 +3,13 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <fstream>
 #include <iostream>
+#include <sstream>
 #include <thread>
 
+#include "base/sha256.h"
+#include "base/text.h"
 #include "cli/command_context.h"
 #include "cli/conductor.h"
 #include "cli/events_command.h"
@@ -124,6 +128,30 @@ int RunAudit(CommandContext& ctx, int limit, bool follow) {
   return kExitOk;
 }
 
+// token hash [--token-file F]: the SHA-256 hex of the token (blanks around it dropped, as
+// madre reads a token file), for token_sha256 in VX11_TOKENS_FILE.
+int RunTokenHash(const CommandEnv& env, const std::string& file) {
+  std::ostringstream text;
+  if (!file.empty()) {
+    std::ifstream in(file, std::ios::binary);
+    if (!in) {
+      *env.err << "madre: cannot read " << file << "\n";
+      return kExitError;
+    }
+    text << in.rdbuf();
+  } else if (env.in) {
+    text << env.in->rdbuf();
+  }
+  const std::string token = TrimBlanks(text.str());
+  if (token.empty()) {
+    *env.err << "madre: no token on " << (file.empty() ? std::string("stdin") : file)
+             << " (pipe it in: `madre token hash < token.txt`)\n";
+    return kExitUsage;
+  }
+  *env.out << Sha256Hex(token) << "\n";
+  return kExitOk;
+}
+
 }  // namespace
 
 CommandEnv RealCommandEnv() {
@@ -135,6 +163,7 @@ CommandEnv RealCommandEnv() {
   env.make_probe_transport = [](Duration timeout) -> std::unique_ptr<Transport> {
     return std::make_unique<HttpTransport>("", "", timeout);
   };
+  env.in = &std::cin;
   env.out = &std::cout;
   env.err = &std::cerr;
   env.out_is_tty = isatty(STDOUT_FILENO) == 1;
@@ -442,6 +471,29 @@ void RegisterCommands(CLI::App& app, int* exit_code, CommandEnv env) {
     sub->add_option("--flows", args->file, "also list the flows of this TOML file");
     SetRun(sub, registry, flags, Fixed(kDefaultTimeout),
            [args](CommandContext& ctx) { return RunFlowsCommand(ctx, args->service, args->file); });
+  }
+
+  {  // token hash [--token-file F]
+    CLI::App* token = app.add_subcommand("token", "Tokens for VX11_TOKENS_FILE (see token hash)");
+    token->require_subcommand(1);
+    auto file = std::make_shared<std::string>();
+    CLI::App* hash = token->add_subcommand(
+        "hash", "Print the SHA-256 of a token, read from stdin, for VX11_TOKENS_FILE");
+    hash->add_option("--token-file", *file, "read the token from this file instead of stdin");
+    hash->footer(
+        "madre stores named tokens by their SHA-256, never the token itself. Make a token,\n"
+        "hash it, and give the token to its holder:\n"
+        "  head -c 24 /dev/urandom | base64 > ci.token\n"
+        "  madre token hash < ci.token\n"
+        "Then name it in the file VX11_TOKENS_FILE points at (one table a token):\n"
+        "  [tokens.ci]\n"
+        "  role = \"operator\"    # viewer | submitter | operator | admin\n"
+        "  token_sha256 = \"<the 64 hex characters printed>\"\n"
+        "viewer reads; submitter submits intents; operator opens and closes windows and\n"
+        "starts services; admin does everything (SOLO_MADRE apply). VX11_TOKEN is the admin\n"
+        "named default. Blanks around the token (a trailing newline) are dropped, as madre\n"
+        "drops them from a token file. madre serve --check validates the file.");
+    hash->callback([registry, file] { *registry->exit_code = RunTokenHash(registry->env, *file); });
   }
 
   {  // conductor --reason R [...]

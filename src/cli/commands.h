@@ -14,7 +14,8 @@
 //
 // Subcommands: open, close, hold, extend, state, status, windows, window, audit,
 // solo-madre, services, health, conductor. Every one takes --url, --token,
-// --token-file, --json and --timeout. Errors print `madre: <detail>` on stderr.
+// --token-file, --json and --timeout. `token hash` talks to no madre: it prints the SHA-256 of
+// a token (stdin or --token-file) for VX11_TOKENS_FILE. Errors print `madre: <detail>` on stderr.
 //
 // Exit codes (also in the --help footer; constants in cli/exit_codes.h):
 //   0 ok · 1 any other error · 2 usage (CLI11 parse errors, HTTP 400) · 3 auth (401/403)
@@ -52,6 +53,7 @@ struct CommandEnv {
   std::function<std::unique_ptr<Transport>(const Connection&)> make_transport;
   // The transport for absolute probe URLs (conductor availability checks): no token.
   std::function<std::unique_ptr<Transport>(Duration timeout)> make_probe_transport;
+  std::istream* in = nullptr;  // stdin: `madre token hash` reads the token from it
   std::ostream* out = nullptr;
   std::ostream* err = nullptr;
   bool out_is_tty = false;  // live redraw for `open --wait`

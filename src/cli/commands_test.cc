@@ -3,6 +3,10 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <filesystem>
+#include <fstream>
+
+#include "base/sha256.h"
 #include "cli/cli_test_support.h"
 
 namespace madre::cli {
@@ -119,6 +123,37 @@ TEST_F(CommandsTest, HelpIsNotAnError) {
   EXPECT_EQ(Run({"--help"}), kExitOk);
   EXPECT_THAT(world_.out.str(), HasSubstr("Exit codes:"));
   EXPECT_THAT(world_.out.str(), HasSubstr("8  cannot connect to madre"));
+}
+
+TEST_F(CommandsTest, TokenHashPrintsTheSha256OfTheTokenOnStdinWithoutCallingMadre) {
+  world_.in.str("abc\n");  // the trailing newline of `echo abc | madre token hash` is dropped
+  EXPECT_EQ(Run({"token", "hash"}), kExitOk);
+  EXPECT_EQ(world_.out.str(), "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad\n");
+  EXPECT_THAT(world_.madre->calls, IsEmpty());
+}
+
+TEST_F(CommandsTest, TokenHashReadsATokenFileAndRefusesAnEmptyToken) {
+  const std::filesystem::path path =
+      std::filesystem::path(::testing::TempDir()) / "madre_token_hash_test.token";
+  {
+    std::ofstream file(path);
+    file << "  from-a-file \r\n";
+  }
+  EXPECT_EQ(Run({"token", "hash", "--token-file", path.string()}), kExitOk);
+  EXPECT_EQ(world_.out.str(), Sha256Hex("from-a-file") + "\n");
+  std::filesystem::remove(path);
+  EXPECT_EQ(Run({"token", "hash", "--token-file", path.string()}), kExitError);
+  EXPECT_THAT(world_.err.str(), HasSubstr("cannot read " + path.string()));
+  world_.in.str(" \n");
+  EXPECT_EQ(Run({"token", "hash"}), kExitUsage);
+  EXPECT_THAT(world_.err.str(), HasSubstr("no token on stdin"));
+}
+
+TEST_F(CommandsTest, TokenHashHelpShowsTheTokensFile) {
+  EXPECT_EQ(Run({"token", "hash", "--help"}), kExitOk);
+  EXPECT_THAT(world_.out.str(), HasSubstr("[tokens.ci]"));
+  EXPECT_THAT(world_.out.str(), HasSubstr("token_sha256 = "));
+  EXPECT_THAT(world_.out.str(), HasSubstr("viewer | submitter | operator | admin"));
 }
 
 TEST_F(CommandsTest, HoldOnOffAndClose) {

@@ -74,7 +74,7 @@ struct Window {
   std::vector<std::string>
       effective_services;  // with depends_on closure, minus always-on, start order
   std::string reason = "manual";
-  std::string actor;  // client address that opened it
+  std::string actor;  // who opened it: the caller ("ci@10.0.0.7", core/identity.h)
   TimePoint created_at{};
   std::optional<TimePoint> opened_at;
   std::optional<std::int64_t> ttl_sec;  // nullopt: no TTL (hold mode)

@@ -267,6 +267,7 @@ Status ApplyEnv(const EnvLookup& env, DaemonConfig& c) {
   if (auto v = get("VX11_STATE_DIR")) c.state_dir = *v;
   if (auto v = get("VX11_AUDIT_DIR")) c.audit_dir = *v;
   if (auto v = get("VX11_AUDIT_HMAC_KEY_FILE")) c.audit_hmac_key_file = *v;
+  if (auto v = get("VX11_TOKENS_FILE")) c.tokens_file = *v;
   if (auto v = get("VX11_AUDIT_RETENTION_DAYS")) {
     ASSIGN_OR_RETURN(c.audit_retention_days,
                      ParseIntSetting("VX11_AUDIT_RETENTION_DAYS", *v, 0, 36500));
@@ -374,6 +375,7 @@ Status ApplyToml(std::string_view text, const std::string& origin, DaemonConfig&
                                                "state_dir",
                                                "audit_dir",
                                                "audit_hmac_key_file",
+                                               "tokens_file",
                                                "audit_retention_days",
                                                "window_history_retention_days",
                                                "docker_host",
@@ -469,6 +471,7 @@ Status ApplyToml(std::string_view text, const std::string& origin, DaemonConfig&
   RETURN_IF_ERROR(str("audit_dir", [&](const std::string& v) { c.audit_dir = v; }));
   RETURN_IF_ERROR(
       str("audit_hmac_key_file", [&](const std::string& v) { c.audit_hmac_key_file = v; }));
+  RETURN_IF_ERROR(str("tokens_file", [&](const std::string& v) { c.tokens_file = v; }));
   RETURN_IF_ERROR(integer("audit_retention_days", 0, 36500, c.audit_retention_days));
   RETURN_IF_ERROR(
       integer("window_history_retention_days", 0, 36500, c.window_history_retention_days));
@@ -656,6 +659,12 @@ std::string SettingsHelp() {
   VX11_TENTACULO_LINK_TOKEN, then VX11_TOKEN
                       API token (X-VX11-Token). With neither, a random token is created
                       in <state dir>/token (mode 0600); its path is logged, never the token.
+  VX11_TOKENS_FILE    TOML file of more tokens, each with a name and a role (viewer, submitter,
+                      operator, admin), stored by SHA-256 (`madre token hash`):
+                        [tokens.ci]
+                        role = "operator"
+                        token_sha256 = "<64 hex>"
+                      VX11_TOKEN is the admin named default; a bad file stops start-up [none]
   VX11_MADRE_BIND     listen address; not loopback: a warning, no TLS [127.0.0.1] --bind
   VX11_MADRE_PORT     listen port                          [8001]        --port
   VX11_COMPOSE_PROJECT compose project name (-p)           [vx11]        --project
@@ -732,7 +741,8 @@ Readiness (per compose service): a Docker healthcheck (ready when healthy, or at
 Config file (TOML, --config): the same settings as lower-case keys: bind, port,
   compose_project, compose_dir, compose_files (list), compose_cmd, always_on (list),
   core_mode, allowlist (list), windows_enabled, timeout_sec, ttl_check_interval,
-  max_concurrent, log_level, state_dir, audit_dir, audit_hmac_key_file, audit_retention_days,
+  max_concurrent, log_level, state_dir, audit_dir, audit_hmac_key_file, tokens_file,
+  audit_retention_days,
   window_history_retention_days, docker_host, resync_sec, health_timeout_sec,
   compat_open_wait_sec, external_start, external_start_ttl_sec, service_hold_ttl_sec,
   intent_open_sources (list), intent_policy_file (relative to the config file),

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "base/status.h"
+#include "core/identity.h"
 
 namespace madre {
 
@@ -28,6 +29,10 @@ struct DaemonConfig {
   int port = 8001;
   std::string token;         // resolved by ResolveToken; never logged
   std::string token_source;  // "VX11_TENTACULO_LINK_TOKEN", "VX11_TOKEN" or the token file path
+  // VX11_TOKENS_FILE: more tokens, with names and roles (daemon/tokens_file.h); `tokens` is
+  // filled from it by serve (LoadTokensFile).
+  std::optional<std::filesystem::path> tokens_file;
+  std::vector<TokenEntry> tokens;
   std::string compose_project = "vx11";
   std::filesystem::path compose_dir;       // empty: current dir
   std::vector<std::string> compose_files;  // empty: docker-compose.yml (+ override if present)

@@ -366,6 +366,17 @@ TEST(ConfigTest, MetricsNeedTheTokenUnlessVx11MetricsPublicSaysOtherwise) {
   EXPECT_FALSE(ApplyEnv(Env({{"VX11_METRICS_PUBLIC", "maybe"}}), config).ok());
 }
 
+TEST(ConfigTest, TheTokensFileIsUnsetByDefaultAndReadFromEnvAndToml) {
+  DaemonConfig c;
+  ASSERT_TRUE(ApplyEnv(Env({}), c).ok());
+  EXPECT_FALSE(c.tokens_file.has_value());
+  ASSERT_TRUE(ApplyEnv(Env({{"VX11_TOKENS_FILE", "/etc/madre/tokens.toml"}}), c).ok());
+  EXPECT_EQ(c.tokens_file, std::filesystem::path("/etc/madre/tokens.toml"));
+  ASSERT_TRUE(ApplyToml("tokens_file = \"/srv/tokens.toml\"\n", "madre.toml", c).ok());
+  EXPECT_EQ(c.tokens_file, std::filesystem::path("/srv/tokens.toml"));
+  EXPECT_NE(SettingsHelp().find("VX11_TOKENS_FILE"), std::string::npos);
+}
+
 TEST(ConfigTest, TheDefaultAllowlistIsEveryServiceThatIsNotAlwaysOn) {
   DaemonConfig config;
   config.core_mode = true;  // adds tentaculo_link to the always-on set

@@ -68,8 +68,8 @@ Result<PolicyRule> ParseRule(const toml::table& table, const std::string& where)
     for (const toml::node& item : *list) {
       std::optional<Role> role =
           item.is_string() ? ParseRole(item.as_string()->get()) : std::nullopt;
-      if (!role) {
-        return Bad(where, "approvers: each must be viewer, submitter, operator or admin");
+      if (!role || *role == Role::kViewer) {
+        return Bad(where, "approvers: each must be submitter, operator or admin");
       }
       rule.approvers.push_back(*role);
     }

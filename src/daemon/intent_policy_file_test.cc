@@ -59,6 +59,8 @@ TEST(IntentPolicyFileTest, ErrorsNameTheFileTheRuleAndTheKey) {
        "rule 1 (a): approvers goes with action = \"require_approval\" only"},
       {"[[rule]]\nname = \"a\"\naction = \"require_approval\"\napprovers = [\"boss\"]\n",
        "rule 1 (a): approvers: each must be"},
+      {"[[rule]]\nname = \"a\"\naction = \"require_approval\"\napprovers = [\"viewer\"]\n",
+       "rule 1 (a): approvers: each must be submitter, operator or admin"},
       {"[[rule]]\nname = \"a\"\naction = \"deny\"\nsource = \"two words\"\n",
        "rule 1 (a): source must be"},
       {"[[rule]]\nname = \"a\"\naction = \"deny\"\ntype = 3\n",

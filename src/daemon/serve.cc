@@ -31,10 +31,12 @@
 #include "adapters/sqlite/sqlite_db.h"
 #include "adapters/sqlite/sqlite_intent_store.h"
 #include "adapters/sqlite/sqlite_window_store.h"
+#include "base/sha256.h"
 #include "core/policy_view.h"
 #include "daemon/config.h"
 #include "daemon/intent_policy_file.h"
 #include "daemon/legacy_upstream.h"
+#include "daemon/tokens_file.h"
 #include "engine/engine.h"
 #include "engine/engine_metrics.h"
 #include "http_api/router.h"
@@ -155,6 +157,24 @@ Status BuildConfig(const ServeFlags& flags, DaemonConfig& config) {
                                      " does not exist (set VX11_COMPOSE_DIR / VX11_COMPOSE_FILES)");
     }
   }
+  if (config.tokens_file) {
+    ASSIGN_OR_RETURN(config.tokens, LoadTokensFile(*config.tokens_file));
+  }
+  return Status::Ok();
+}
+
+// VX11_TOKEN (the admin named default) must not be one of the tokens file's: each token names
+// one caller.
+Status CheckDefaultTokenIsNotNamed(const DaemonConfig& config) {
+  if (config.token.empty() || config.tokens.empty()) return Status::Ok();
+  const std::string hash = Sha256Hex(config.token);
+  for (const TokenEntry& entry : config.tokens) {
+    if (entry.token_sha256 == hash) {
+      return Status::InvalidArgument("tokens file " + config.tokens_file->string() + ": [tokens." +
+                                     entry.name + "] is the token of " + config.token_source +
+                                     " (the admin named default): give it a token of its own");
+    }
+  }
   return Status::Ok();
 }
 
@@ -246,6 +266,8 @@ RouterOptions BuildRouterOptions(const DaemonConfig& config, const PlannerConfig
                                  Metrics& metrics, IntentPolicy intent_policy) {
   RouterOptions options;
   options.token = config.token;
+  options.tokens = config.tokens;
+  options.tokens_file_configured = config.tokens_file.has_value();
   options.windows_enabled = config.windows_enabled;
   options.version = MADRE_VERSION;
   options.always_on = planner_config.always_on;
@@ -263,9 +285,9 @@ RouterOptions BuildRouterOptions(const DaemonConfig& config, const PlannerConfig
   options.intents.allowed_hosts.insert(config.bind);
   options.intents.policy = std::move(intent_policy);
   options.intents.pending_ttl = Seconds(config.intent_pending_ttl_sec);
-  // No tokens file yet: the one token, the admin "default", submits and approves, so it may
-  // approve its own intents (audited as self_approved).
-  options.intents.allow_self_approval = true;
+  // Without a tokens file the one token, the admin "default", submits and approves: it may
+  // approve its own intents (audited as self_approved). With one, nobody approves their own.
+  options.intents.allow_self_approval = !config.tokens_file.has_value();
   return options;
 }
 
@@ -331,6 +353,13 @@ int Serve(const ServeFlags& flags) {
       !status.ok()) {
     spdlog::error("{}", status.message());
     return 1;
+  }
+  if (Status status = CheckDefaultTokenIsNotNamed(config); !status.ok()) {
+    spdlog::error("{}", status.message());
+    return 2;
+  }
+  if (config.tokens_file) {
+    spdlog::info("{} named token(s) from {}", config.tokens.size(), config.tokens_file->string());
   }
   if (config.stop_strategy == "pause" && config.docker_host.rfind("unix://", 0) != 0) {
     spdlog::error("VX11_STOP_STRATEGY=pause needs the Engine API (a unix:// DOCKER_HOST)");

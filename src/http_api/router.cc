@@ -9,6 +9,7 @@
 #include <utility>
 
 #include "api/json_codec.h"
+#include "base/sha256.h"
 #include "engine/engine_metrics.h"
 
 namespace madre {
@@ -97,12 +98,6 @@ HttpResponse LegacyNotFound(const std::string& prefix) {
                             {"code", "legacy_route"}});
 }
 
-// Who sent an authenticated request. While madre has one token, every caller is the admin
-// named "default" (the tokens file, with names and roles, replaces this one place).
-Caller CallerOf(const HttpRequest& request) {
-  return Caller{.name = "default", .role = Role::kAdmin, .peer = ClientOf(request)};
-}
-
 }  // namespace
 
 std::vector<std::string> DefaultLegacyForwardPrefixes() {
@@ -159,6 +154,23 @@ bool TokenMatches(const std::string& expected, const std::string& given) {
     diff |= static_cast<unsigned char>(a ^ b);
   }
   return diff == 0 && !expected.empty();
+}
+
+std::optional<Caller> IdentifyToken(const std::string& default_token,
+                                    const std::vector<TokenEntry>& entries,
+                                    const std::string& given, const std::string& peer) {
+  // Every comparison runs whatever the earlier ones found: the time does not tell which entry
+  // (or whether any) matched.
+  const bool is_default = TokenMatches(default_token, given);
+  const std::string hash = Sha256Hex(given);
+  const TokenEntry* found = nullptr;
+  for (const TokenEntry& entry : entries) {
+    const bool match = TokenMatches(entry.token_sha256, hash);
+    if (match && found == nullptr) found = &entry;
+  }
+  if (is_default) return Caller{.name = "default", .role = Role::kAdmin, .peer = peer};
+  if (found) return Caller{.name = found->name, .role = found->role, .peer = peer};
+  return std::nullopt;
 }
 
 ApiRouter::ApiRouter(RouterOptions options, RouterDeps deps)
@@ -228,40 +240,50 @@ ApiRouter::ApiRouter(RouterOptions options, RouterDeps deps)
 }
 
 std::vector<ApiRouter::Route> ApiRouter::Table() {
-  auto open = [this](bool compatible) {
-    return [this, compatible](const HttpRequest& r, const std::vector<std::string>&, Responder w) {
-      commands_.Open(r, compatible, std::move(w));
+  auto open = [this](bool compatible) -> Handler {
+    return [this, compatible](const HttpRequest& r, const Caller& c,
+                              const std::vector<std::string>&, Responder w) {
+      commands_.Open(r, c, compatible, std::move(w));
       sampler_.Poke();  // an open may wait for admission now
     };
   };
+  // A handler of the request alone.
   auto plain = [](std::function<void(const HttpRequest&, Responder)> fn) -> Handler {
-    return [fn = std::move(fn)](const HttpRequest& r, const std::vector<std::string>&,
-                                Responder w) { fn(r, std::move(w)); };
+    return
+        [fn = std::move(fn)](const HttpRequest& r, const Caller&, const std::vector<std::string>&,
+                             Responder w) { fn(r, std::move(w)); };
+  };
+  // A handler of the request and its caller.
+  auto called = [](std::function<void(const HttpRequest&, const Caller&, Responder)> fn) {
+    return
+        [fn = std::move(fn)](const HttpRequest& r, const Caller& c, const std::vector<std::string>&,
+                             Responder w) { fn(r, c, std::move(w)); };
   };
   auto service = [this](std::string op) -> Handler {
-    return [this, op](const HttpRequest& r, const std::vector<std::string>& params, Responder w) {
-      commands_.ServiceOp(r, params.at(0), op, std::move(w));
-    };
+    return [this, op](const HttpRequest& r, const Caller& c, const std::vector<std::string>& params,
+                      Responder w) { commands_.ServiceOp(r, c, params.at(0), op, std::move(w)); };
   };
   auto service_in_body = [this](std::string op) -> Handler {  // {"service": NAME}
-    return [this, op](const HttpRequest& r, const std::vector<std::string>&, Responder w) {
-      commands_.ServiceOp(r, std::nullopt, op, std::move(w));
-    };
+    return [this, op](const HttpRequest& r, const Caller& c, const std::vector<std::string>&,
+                      Responder w) { commands_.ServiceOp(r, c, std::nullopt, op, std::move(w)); };
   };
-  auto intent_get = [this](const HttpRequest& r, const std::vector<std::string>& params,
-                           Responder w) {
+  auto intent_get = [this](const HttpRequest&, const Caller& c,
+                           const std::vector<std::string>& params, Responder w) {
     if (!intents_) return w(NotFound());
-    intents_->Get(params.at(0), CallerOf(r), std::move(w));
+    intents_->Get(params.at(0), c, std::move(w));
   };
   auto decide = [this](DecisionKind kind) -> Handler {
-    return [this, kind](const HttpRequest& r, const std::vector<std::string>& params, Responder w) {
+    return [this, kind](const HttpRequest& r, const Caller& c,
+                        const std::vector<std::string>& params, Responder w) {
       if (!intents_) return w(NotFound());
-      intents_->Decide(params.at(0), kind, r, CallerOf(r), std::move(w));
+      intents_->Decide(params.at(0), kind, r, c, std::move(w));
     };
   };
   using A = Access;
+  constexpr Role kView = Role::kViewer, kSubmit = Role::kSubmitter, kOperate = Role::kOperator,
+                 kAdmin = Role::kAdmin;
   return {
-      {"GET", "/health", A::kPublic, false, plain([this](const HttpRequest&, Responder w) {
+      {"GET", "/health", A::kPublic, kView, false, plain([this](const HttpRequest&, Responder w) {
          // `ready`: the start-up reconcile is done (the conductor's preflight waits for it).
          const bool ready = ready_ && deps_.engine.Snapshot().reconciled;
          w(JsonResponse(200, {{"module", "madre"},
@@ -269,77 +291,102 @@ std::vector<ApiRouter::Route> ApiRouter::Table() {
                               {"version", options_.version},
                               {"ready", ready}}));
        })},
-      {"GET", "/metrics", A::kMetrics, false,
+      {"GET", "/metrics", A::kMetrics, kView, false,
        plain([this](const HttpRequest&, Responder w) { metrics_endpoint_.Serve(std::move(w)); })},
-      {"POST", "/madre/power/window/open", A::kToken, true, open(true)},
-      {"POST", "/madre/power/windows/open", A::kToken, true, open(false)},
-      {"POST", "/madre/power/window/close", A::kToken, true,
-       plain([this](const HttpRequest& r, Responder w) { commands_.Close(r, std::move(w)); })},
-      {"POST", "/madre/power/windows/close", A::kToken, true,
-       plain([this](const HttpRequest& r, Responder w) { commands_.Close(r, std::move(w)); })},
-      {"POST", "/madre/power/windows/hold", A::kToken, true,
-       plain([this](const HttpRequest& r, Responder w) { commands_.Hold(r, std::move(w)); })},
-      {"POST", "/madre/power/windows/extend", A::kToken, true,
-       plain([this](const HttpRequest& r, Responder w) { commands_.Extend(r, std::move(w)); })},
-      {"GET", "/madre/power/state", A::kToken, false,
-       plain([this](const HttpRequest&, Responder w) { reads_.State(std::move(w)); })},
-      {"GET", "/madre/power/status", A::kToken, false,
-       plain([this](const HttpRequest& r, Responder w) { reads_.Status(r, std::move(w)); })},
-      {"GET", "/madre/power/services", A::kToken, false,
-       plain([this](const HttpRequest&, Responder w) { reads_.Services(std::move(w)); })},
-      {"GET", "/madre/power/flows", A::kToken, false,
-       plain([this](const HttpRequest& r, Responder w) { reads_.Flows(r, std::move(w)); })},
-      {"GET", "/madre/power/audit", A::kToken, false,
-       plain([this](const HttpRequest& r, Responder w) { reads_.Audit(r, std::move(w)); })},
-      {"GET", "/madre/power/events", A::kToken, false,
-       plain([this](const HttpRequest&, Responder w) { events_.Subscribe(std::move(w)); })},
-      {"GET", "/madre/power/windows/status", A::kToken, false,
-       plain([this](const HttpRequest& r, Responder w) { reads_.WindowsStatus(r, std::move(w)); })},
-      {"GET", "/madre/power/policy/solo_madre/status", A::kToken, false,
-       plain([this](const HttpRequest&, Responder w) { reads_.SoloMadreStatus(std::move(w)); })},
-      {"POST", "/madre/power/policy/solo_madre/apply", A::kToken, false,
-       plain([this](const HttpRequest& r, Responder w) {
-         commands_.SoloMadreApply(r, std::move(w));
+      {"POST", "/madre/power/window/open", A::kToken, kOperate, true, open(true)},
+      {"POST", "/madre/power/windows/open", A::kToken, kOperate, true, open(false)},
+      {"POST", "/madre/power/window/close", A::kToken, kOperate, true,
+       called([this](const HttpRequest& r, const Caller& c, Responder w) {
+         commands_.Close(r, c, std::move(w));
        })},
-      {"GET", "/madre/power/windows/{id}", A::kToken, false,
-       [this](const HttpRequest&, const std::vector<std::string>& params, Responder w) {
+      {"POST", "/madre/power/windows/close", A::kToken, kOperate, true,
+       called([this](const HttpRequest& r, const Caller& c, Responder w) {
+         commands_.Close(r, c, std::move(w));
+       })},
+      {"POST", "/madre/power/windows/hold", A::kToken, kOperate, true,
+       called([this](const HttpRequest& r, const Caller& c, Responder w) {
+         commands_.Hold(r, c, std::move(w));
+       })},
+      {"POST", "/madre/power/windows/extend", A::kToken, kOperate, true,
+       called([this](const HttpRequest& r, const Caller& c, Responder w) {
+         commands_.Extend(r, c, std::move(w));
+       })},
+      {"GET", "/madre/power/state", A::kToken, kView, false,
+       plain([this](const HttpRequest&, Responder w) { reads_.State(std::move(w)); })},
+      {"GET", "/madre/power/status", A::kToken, kView, false,
+       plain([this](const HttpRequest& r, Responder w) { reads_.Status(r, std::move(w)); })},
+      {"GET", "/madre/power/services", A::kToken, kView, false,
+       plain([this](const HttpRequest&, Responder w) { reads_.Services(std::move(w)); })},
+      {"GET", "/madre/power/flows", A::kToken, kView, false,
+       plain([this](const HttpRequest& r, Responder w) { reads_.Flows(r, std::move(w)); })},
+      {"GET", "/madre/power/audit", A::kToken, kView, false,
+       plain([this](const HttpRequest& r, Responder w) { reads_.Audit(r, std::move(w)); })},
+      {"GET", "/madre/power/events", A::kToken, kView, false,
+       plain([this](const HttpRequest&, Responder w) { events_.Subscribe(std::move(w)); })},
+      {"GET", "/madre/power/windows/status", A::kToken, kView, false,
+       plain([this](const HttpRequest& r, Responder w) { reads_.WindowsStatus(r, std::move(w)); })},
+      {"GET", "/madre/power/policy/solo_madre/status", A::kToken, kView, false,
+       plain([this](const HttpRequest&, Responder w) { reads_.SoloMadreStatus(std::move(w)); })},
+      {"POST", "/madre/power/policy/solo_madre/apply", A::kToken, kAdmin, false,
+       called([this](const HttpRequest& r, const Caller& c, Responder w) {
+         commands_.SoloMadreApply(r, c, std::move(w));
+       })},
+      {"GET", "/madre/power/windows/{id}", A::kToken, kView, false,
+       [this](const HttpRequest&, const Caller&, const std::vector<std::string>& params,
+              Responder w) {
          const std::string& id = params.at(0);
          if (!IsValidWindowId(id)) return w(ErrorResponse(Status::NotFound("No window " + id)));
          reads_.WindowGet(id, std::move(w));
        }},
-      {"POST", "/madre/power/service/start", A::kToken, true, service_in_body("start")},
-      {"POST", "/madre/power/service/stop", A::kToken, false, service_in_body("stop")},
-      {"POST", "/madre/power/service/{name}/start", A::kToken, true, service("start")},
-      {"POST", "/madre/power/service/{name}/stop", A::kToken, false, service("stop")},
-      {"POST", "/madre/power/service/{name}/restart", A::kToken, false, service("restart")},
-      // Public in the table: a token, when given, is checked here; without one only the
-      // sources of VX11_INTENT_OPEN_SOURCES may submit (IntentRoutes).
-      {"POST", "/madre/intent", A::kPublic, false, plain([this](const HttpRequest& r, Responder w) {
+      {"POST", "/madre/power/service/start", A::kToken, kOperate, true, service_in_body("start")},
+      {"POST", "/madre/power/service/stop", A::kToken, kOperate, false, service_in_body("stop")},
+      {"POST", "/madre/power/service/{name}/start", A::kToken, kOperate, true, service("start")},
+      {"POST", "/madre/power/service/{name}/stop", A::kToken, kOperate, false, service("stop")},
+      {"POST", "/madre/power/service/{name}/restart", A::kToken, kOperate, false,
+       service("restart")},
+      // A token, when given, is checked (valid, at least submitter) before this; without one
+      // only the sources of VX11_INTENT_OPEN_SOURCES may submit (IntentRoutes).
+      {"POST", "/madre/intent", A::kOptionalToken, kSubmit, false,
+       called([this](const HttpRequest& r, const Caller& c, Responder w) {
          if (!intents_) return w(NotFound());
          std::optional<Caller> caller;
-         if (r.headers.count("x-vx11-token") || r.headers.count("authorization")) {
-           if (std::optional<HttpResponse> refused = Authenticate(r)) return w(*refused);
-           caller = CallerOf(r);
-         }
+         if (!c.token_less) caller = c;
          intents_->Submit(r, caller, std::move(w));
        })},
-      {"GET", "/madre/intent/{id}", A::kToken, false, intent_get},
-      {"GET", "/madre/intents", A::kToken, false, plain([this](const HttpRequest& r, Responder w) {
+      {"GET", "/madre/intent/{id}", A::kToken, kView, false, intent_get},
+      {"GET", "/madre/intents", A::kToken, kView, false,
+       called([this](const HttpRequest& r, const Caller& c, Responder w) {
          if (!intents_) return w(NotFound());
-         intents_->List(r, CallerOf(r), std::move(w));
+         intents_->List(r, c, std::move(w));
        })},
-      {"GET", "/madre/intents/{id}", A::kToken, false, intent_get},
-      {"POST", "/madre/intents/{id}/approve", A::kToken, false, decide(DecisionKind::kApprove)},
-      {"POST", "/madre/intents/{id}/reject", A::kToken, false, decide(DecisionKind::kReject)},
-      {"POST", "/madre/intents/{id}/cancel", A::kToken, false, decide(DecisionKind::kCancel)},
+      {"GET", "/madre/intents/{id}", A::kToken, kView, false, intent_get},
+      // Submitter and above reach these; the handler checks the rest (the policy's approvers,
+      // operator+, the requester's own cancel, self-approval).
+      {"POST", "/madre/intents/{id}/approve", A::kToken, kSubmit, false,
+       decide(DecisionKind::kApprove)},
+      {"POST", "/madre/intents/{id}/reject", A::kToken, kSubmit, false,
+       decide(DecisionKind::kReject)},
+      {"POST", "/madre/intents/{id}/cancel", A::kToken, kSubmit, false,
+       decide(DecisionKind::kCancel)},
   };
+}
+
+std::vector<ApiRouter::RouteAccess> ApiRouter::Routes() const {
+  std::vector<RouteAccess> out;
+  out.reserve(routes_.size());
+  for (const Route& route : routes_) {
+    const bool token = route.access == Access::kToken ||
+                       (route.access == Access::kMetrics && !options_.metrics_public);
+    out.push_back({route.method, route.pattern, token, route.role});
+  }
+  return out;
 }
 
 void ApiRouter::SetReady() {
   ready_ = true;
   throttle_.Start();
-  if (intents_)
-    SweepIntents();  // once at start (what expired while madre was down), then on a timer
+  // The intent expiry sweep: once at start (what expired while madre was down), then on a timer.
+  if (intents_) SweepIntents();
 }
 
 void ApiRouter::SweepIntents() {
@@ -382,7 +429,11 @@ void ApiRouter::Handle(HttpRequest request, Responder respond) {
   Dispatch(request, std::move(counted));
 }
 
-std::optional<HttpResponse> ApiRouter::Authenticate(const HttpRequest& request) {
+void ApiRouter::CountAuthFailure(const char* reason) {
+  if (options_.metrics) options_.metrics->Add(kMetricAuthFailures, {{"reason", reason}});
+}
+
+std::optional<HttpResponse> ApiRouter::Authenticate(const HttpRequest& request, Caller& caller) {
   std::string given;
   if (auto token = request.headers.find("x-vx11-token"); token != request.headers.end()) {
     given = token->second;
@@ -394,18 +445,18 @@ std::optional<HttpResponse> ApiRouter::Authenticate(const HttpRequest& request) 
       given = auth->second.substr(kBearer.size());
     }
   }
-  auto count = [this](const char* reason) {
-    if (options_.metrics) options_.metrics->Add(kMetricAuthFailures, {{"reason", reason}});
-  };
   if (given.empty()) {
-    count("missing");
+    CountAuthFailure("missing");
     return JsonResponse(
         401, {{"detail", "auth_required: X-VX11-Token header missing"}, {"code", "auth_required"}});
   }
-  if (!TokenMatches(options_.token, given)) {
-    count("invalid");
+  std::optional<Caller> known =
+      IdentifyToken(options_.token, options_.tokens, given, ClientOf(request));
+  if (!known) {
+    CountAuthFailure("invalid");
     return JsonResponse(403, {{"detail", "forbidden: invalid token"}, {"code", "forbidden"}});
   }
+  caller = std::move(*known);
   return std::nullopt;
 }
 
@@ -429,8 +480,12 @@ void ApiRouter::Dispatch(const HttpRequest& request, Responder respond) {
   const Access access = candidates.empty()
                             ? (NeedsMadreToken(path) ? Access::kToken : Access::kPublic)
                             : candidates.front()->access;
-  if (access == Access::kToken || (access == Access::kMetrics && !options_.metrics_public)) {
-    if (std::optional<HttpResponse> refused = Authenticate(request)) {
+  const bool token_given =
+      request.headers.count("x-vx11-token") > 0 || request.headers.count("authorization") > 0;
+  Caller caller{.name = "", .role = Role::kViewer, .peer = ClientOf(request), .token_less = true};
+  if (access == Access::kToken || (access == Access::kMetrics && !options_.metrics_public) ||
+      (access == Access::kOptionalToken && token_given)) {
+    if (std::optional<HttpResponse> refused = Authenticate(request, caller)) {
       return respond(std::move(*refused));
     }
   }
@@ -458,11 +513,19 @@ void ApiRouter::Dispatch(const HttpRequest& request, Responder respond) {
     return respond(JsonResponse(405, {{"detail", "method " + method + " not allowed on " + path},
                                       {"code", "method_not_allowed"}}));
   }
+  if (!caller.token_less && !RoleAllows(caller.role, (*chosen)->role)) {
+    CountAuthFailure("role");
+    return respond(JsonResponse(
+        403,
+        {{"detail", "token '" + caller.name + "' (role " + RoleName(caller.role) + ") may not " +
+                        method + " " + path + ": needs " + RoleName((*chosen)->role)},
+         {"code", "forbidden"}}));
+  }
   if ((*chosen)->needs_windows && !options_.windows_enabled) {
     return respond(ErrorResponse(Status::Unavailable(
         "power windows are disabled on this madre (VX11_POWER_WINDOWS_ENABLED=0)")));
   }
-  (*chosen)->handler(request, params, std::move(respond));
+  (*chosen)->handler(request, caller, params, std::move(respond));
 }
 
 }  // namespace madre

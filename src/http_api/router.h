@@ -8,6 +8,11 @@
 // Everything under /madre/power/ needs it (401 missing, 403 wrong, before anything else, even
 // for unknown paths and legacy prefixes), and so does /metrics unless `metrics_public`. Each
 // failure is counted in madre_auth_failures_total{reason="missing"|"invalid"}. /health is public.
+// A valid token names the caller (core/identity.h): `token` (VX11_TOKEN) is the admin named
+// "default", an entry of `tokens` (VX11_TOKENS_FILE) its name and role. Every route of the
+// table needs a role (viewer reads, submitter submits intents, operator windows and services,
+// admin SOLO_MADRE apply); a caller below it gets 403 `forbidden` naming the token, its role
+// and the role needed, counted with reason="role". Unknown paths need a valid token only.
 //
 // Legacy routes (legacy_forward.h): a path no route serves, under a legacy prefix, is forwarded
 // to the original madre when `legacy.url` is set (after the token check for /madre/power/*
@@ -26,6 +31,7 @@
 
 #include "adapters/http/http_server.h"
 #include "base/metrics.h"
+#include "core/identity.h"
 #include "engine/engine.h"
 #include "http_api/event_hub.h"
 #include "http_api/http_common.h"
@@ -45,7 +51,11 @@ namespace madre {
 std::vector<std::string> DefaultLegacyForwardPrefixes();
 
 struct RouterOptions {
-  std::string token;
+  std::string token;               // VX11_TOKEN: the admin named "default"
+  std::vector<TokenEntry> tokens;  // VX11_TOKENS_FILE: named tokens with their roles
+  // VX11_TOKENS_FILE is set. Without it, "default" may approve its own intents (issue 11);
+  // for IntentRoutesOptions::allow_self_approval.
+  bool tokens_file_configured = false;
   bool windows_enabled = true;
   std::string version;
   std::set<std::string> always_on;
@@ -88,6 +98,13 @@ std::string RouteLabel(const std::string& path);
 // Constant-time comparison of the token (no early exit on the first difference).
 bool TokenMatches(const std::string& expected, const std::string& given);
 
+// The caller a token names: `default_token` is the admin named "default"; an entry whose
+// token_sha256 is the SHA-256 of `given` is that entry. Every candidate is compared in full,
+// in constant time (no early exit on a match). nullopt when none matches.
+std::optional<Caller> IdentifyToken(const std::string& default_token,
+                                    const std::vector<TokenEntry>& entries,
+                                    const std::string& given, const std::string& peer);
+
 class ApiRouter {
  public:
   ApiRouter(RouterOptions options, RouterDeps deps);
@@ -106,26 +123,41 @@ class ApiRouter {
   void PublishDockerEvent(const DockerEvent& event);
   std::size_t subscribers() const { return events_.subscribers(); }
 
+  // A route of the table and who may call it, for tests and docs.
+  struct RouteAccess {
+    std::string method;
+    std::string pattern;
+    bool needs_token = true;  // false: public (or a token only when given: POST /madre/intent)
+    Role role = Role::kViewer;
+  };
+  std::vector<RouteAccess> Routes() const;
+
   // For tests.
   const ReadRoutes& reads() const { return reads_; }
   const StatsSampler& sampler() const { return sampler_; }
   const LegacyForwarder* legacy() const { return legacy_.get(); }
 
  private:
-  using Handler =
-      std::function<void(const HttpRequest&, const std::vector<std::string>& params, Responder)>;
-  enum class Access { kPublic, kToken, kMetrics };
+  // `caller`: who asks (a token-less Caller with an empty name on public routes, and on POST
+  // /madre/intent without a token).
+  using Handler = std::function<void(const HttpRequest&, const Caller& caller,
+                                     const std::vector<std::string>& params, Responder)>;
+  // kOptionalToken: public, but a token, when given, must be valid and have the route's role.
+  enum class Access { kPublic, kToken, kMetrics, kOptionalToken };
   struct Route {
     std::string method;   // "GET" (also answers HEAD) or "POST"
     std::string pattern;  // "/madre/power/windows/{id}": {x} matches one path segment
     Access access = Access::kToken;
+    Role role = Role::kViewer;   // the least role of an authenticated caller
     bool needs_windows = false;  // 503 while VX11_POWER_WINDOWS_ENABLED=0
     Handler handler;
   };
   std::vector<Route> Table();
   void Dispatch(const HttpRequest& request, Responder respond);
-  // Empty when authenticated, else the answer (401/403), counted.
-  std::optional<HttpResponse> Authenticate(const HttpRequest& request);
+  // Fills `caller` when the token is valid and returns nullopt; else the answer (401/403),
+  // counted.
+  std::optional<HttpResponse> Authenticate(const HttpRequest& request, Caller& caller);
+  void CountAuthFailure(const char* reason);
   void SweepIntents();  // expires the pending intents due, then schedules itself again
 
   struct RequestCounts;  // madre_http_requests_total (router.cc)

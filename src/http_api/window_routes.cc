@@ -34,8 +34,9 @@ json WindowRoutes::StartedOrRunning(const std::vector<std::string>& started,
   return json(std::vector<std::string>(out.begin(), out.end()));
 }
 
-void WindowRoutes::Open(const HttpRequest& request, bool compatible, Responder respond) {
-  const std::string actor = ClientOf(request);
+void WindowRoutes::Open(const HttpRequest& request, const Caller& caller, bool compatible,
+                        Responder respond) {
+  const std::string actor = caller.AuditActor();
   Result<OpenBody> body = ParseOpenBody(request.body);
   if (!body.ok()) {
     engine_.AuditRejected("window.open", actor, body.status());
@@ -72,8 +73,8 @@ void WindowRoutes::Open(const HttpRequest& request, bool compatible, Responder r
   throttle_.Admit(actor, std::move(go), std::move(respond));
 }
 
-void WindowRoutes::Close(const HttpRequest& request, Responder respond) {
-  const std::string actor = ClientOf(request);
+void WindowRoutes::Close(const HttpRequest& request, const Caller& caller, Responder respond) {
+  const std::string actor = caller.AuditActor();
   Result<std::optional<std::string>> id = ParseWindowIdBody(request.body);
   if (!id.ok()) {
     engine_.AuditRejected("window.close", actor, id.status());
@@ -82,8 +83,8 @@ void WindowRoutes::Close(const HttpRequest& request, Responder respond) {
   engine_.Close(*id, actor, WindowReply(std::move(respond)));
 }
 
-void WindowRoutes::Hold(const HttpRequest& request, Responder respond) {
-  const std::string actor = ClientOf(request);
+void WindowRoutes::Hold(const HttpRequest& request, const Caller& caller, Responder respond) {
+  const std::string actor = caller.AuditActor();
   Result<HoldBody> body = ParseHoldBody(request.body);
   if (!body.ok()) {
     engine_.AuditRejected("window.hold", actor, body.status());
@@ -92,8 +93,8 @@ void WindowRoutes::Hold(const HttpRequest& request, Responder respond) {
   engine_.Hold(body->window_id, body->hold, actor, WindowReply(std::move(respond)));
 }
 
-void WindowRoutes::Extend(const HttpRequest& request, Responder respond) {
-  const std::string actor = ClientOf(request);
+void WindowRoutes::Extend(const HttpRequest& request, const Caller& caller, Responder respond) {
+  const std::string actor = caller.AuditActor();
   Result<ExtendBody> body = ParseExtendBody(request.body);
   if (!body.ok()) {
     engine_.AuditRejected("window.extend", actor, body.status());
@@ -102,9 +103,10 @@ void WindowRoutes::Extend(const HttpRequest& request, Responder respond) {
   engine_.Extend(body->window_id, body->ttl_sec, actor, WindowReply(std::move(respond)));
 }
 
-void WindowRoutes::ServiceOp(const HttpRequest& request, const std::optional<std::string>& path,
-                             const std::string& op, Responder respond) {
-  const std::string actor = ClientOf(request);
+void WindowRoutes::ServiceOp(const HttpRequest& request, const Caller& caller,
+                             const std::optional<std::string>& path, const std::string& op,
+                             Responder respond) {
+  const std::string actor = caller.AuditActor();
   Result<ServiceOpBody> body = ParseServiceOpBody(request.body);
   if (!path && body.ok() && !body->service) {
     body = Status::InvalidArgument(
@@ -166,8 +168,9 @@ json WindowRoutes::ServicePlan(const std::string& name, const std::string& op) c
           {"services", would}, {"detail", "\"apply\": false: nothing was done"}};
 }
 
-void WindowRoutes::SoloMadreApply(const HttpRequest& request, Responder respond) {
-  const std::string actor = ClientOf(request);
+void WindowRoutes::SoloMadreApply(const HttpRequest& request, const Caller& caller,
+                                  Responder respond) {
+  const std::string actor = caller.AuditActor();
   if (Status body = CheckServiceOpBody(request.body); !body.ok()) {
     engine_.AuditRejected("solo_madre.apply", actor, body);
     return respond(ErrorResponse(body));

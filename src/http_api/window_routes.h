@@ -1,7 +1,8 @@
 // The command routes: open, close, hold, extend, service start/stop/restart and SOLO_MADRE
 // apply. Each parses its body (api/json_codec.h), calls the engine and answers with the view
 // of the result (api/views.h). A body that does not parse is audited as rejected and answered
-// 400 without reaching the engine. Opens pass the OpenThrottle first.
+// 400 without reaching the engine. Opens pass the OpenThrottle first. The actor of every
+// audit record and of the engine's work is the caller's `AuditActor()` ("ci@10.0.0.7").
 //
 // Threading: engine thread only.
 #pragma once
@@ -12,6 +13,7 @@
 #include <vector>
 
 #include "adapters/http/http_server.h"
+#include "core/identity.h"
 #include "engine/engine.h"
 #include "http_api/open_throttle.h"
 
@@ -30,15 +32,15 @@ class WindowRoutes {
   WindowRoutes(WindowRoutesOptions options, Engine& engine, OpenThrottle& throttle);
 
   // `compatible`: POST /madre/power/window/open, which always answers with the result.
-  void Open(const HttpRequest& request, bool compatible, Responder respond);
-  void Close(const HttpRequest& request, Responder respond);
-  void Hold(const HttpRequest& request, Responder respond);
-  void Extend(const HttpRequest& request, Responder respond);
+  void Open(const HttpRequest& request, const Caller& caller, bool compatible, Responder respond);
+  void Close(const HttpRequest& request, const Caller& caller, Responder respond);
+  void Hold(const HttpRequest& request, const Caller& caller, Responder respond);
+  void Extend(const HttpRequest& request, const Caller& caller, Responder respond);
   // op: start|stop|restart. `name` from the path; nullopt: the body form, which names the
   // service in the body ({"service": NAME}). `"apply": false` answers the plan, does nothing.
-  void ServiceOp(const HttpRequest& request, const std::optional<std::string>& name,
-                 const std::string& op, Responder respond);
-  void SoloMadreApply(const HttpRequest& request, Responder respond);
+  void ServiceOp(const HttpRequest& request, const Caller& caller,
+                 const std::optional<std::string>& name, const std::string& op, Responder respond);
+  void SoloMadreApply(const HttpRequest& request, const Caller& caller, Responder respond);
 
  private:
   // Answers a window result with its view.

@@ -75,6 +75,14 @@ std::optional<ContainerState> InspectCache::Find(const ContainerState& listed,
 void InspectCache::Put(const ContainerState& listed, std::string_view status_text,
                        ContainerState inspected, TimePoint asked_at) {
   if (max_age_ <= Duration::zero()) return;
+  // The inspect answer comes after the list: when it describes another moment (a pause, an
+  // unpause or a health change between the two calls), it cannot stand for what the list shows,
+  // and kept under the list's key it would come back, wrong, the next time the list shows the
+  // container the same way (a re-unpaused container answered as paused).
+  if (inspected.state != listed.state ||
+      (!listed.health.empty() && inspected.health != listed.health)) {
+    return;
+  }
   Duration good_for = max_age_;
   if (std::optional<Duration> elapsed = MinElapsedInStatus(status_text)) {
     good_for = std::min(good_for, *elapsed);

@@ -53,7 +53,8 @@ class InspectCache {
                                      TimePoint now) const;
   // Stores the inspect answer for a container the list showed as `listed` / `status_text`.
   // `asked_at` is a time before that list was asked for. Does not replace an entry from a
-  // later list.
+  // later list. Stores nothing when the answer's state, or its health where the list shows
+  // one, differs from the list's: the two calls saw different moments.
   void Put(const ContainerState& listed, std::string_view status_text, ContainerState inspected,
            TimePoint asked_at);
   // Drops every entry whose id is not in `ids` (containers gone from the list).

@@ -109,6 +109,27 @@ TEST(InspectCacheTest, AnAnswerForAnOlderListDoesNotReplaceANewerOne) {
   EXPECT_EQ(cache.Find(Listed(), "Up 8 minutes", kT0 + Seconds(8)), Inspected(3));
 }
 
+// A pause between the list and the inspect: the answer ("paused") must not come back for a
+// later list that shows the container running again with the same Status text.
+TEST(InspectCacheTest, AnAnswerOfAnotherMomentThanItsListIsNotKept) {
+  InspectCache cache(Seconds(30));
+  ContainerState paused = Inspected(0);
+  paused.state = "paused";
+  cache.Put(Listed(), "Up 5 minutes (unhealthy)", paused, kT0);
+  EXPECT_EQ(cache.Find(Listed(), "Up 5 minutes (unhealthy)", kT0 + Seconds(1)), std::nullopt);
+  EXPECT_EQ(cache.size(), 0u);
+
+  ContainerState listed = Listed();
+  listed.health = "unhealthy";
+  ContainerState healthy = Inspected(0);
+  healthy.health = "healthy";
+  cache.Put(listed, "Up 5 minutes (unhealthy)", healthy, kT0);
+  EXPECT_EQ(cache.size(), 0u);
+  healthy.health = "unhealthy";
+  cache.Put(listed, "Up 5 minutes (unhealthy)", healthy, kT0);
+  EXPECT_EQ(cache.Find(listed, "Up 5 minutes (unhealthy)", kT0 + Seconds(1)), healthy);
+}
+
 TEST(InspectCacheTest, RetainOnlyDropsTheOthers) {
   InspectCache cache(Seconds(30));
   cache.Put(Listed("a"), "Created", Inspected(0), kT0);
