@@ -6,6 +6,7 @@
 //   type = "window"          # optional; same
 //   action = "auto_approve"  # required: auto_approve | require_approval | deny
 //   approvers = ["operator"] # optional, require_approval only: roles that may approve
+//                            # (submitter, operator, admin; each with the roles above it)
 //
 // Errors name the file, the rule (1-based index and name) and the key. An empty file is the
 // default policy (every intent needs approval).
