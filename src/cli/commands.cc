@@ -330,6 +330,104 @@ void RegisterCommands(CLI::App& app, int* exit_code, CommandEnv env) {
            [args](CommandContext& ctx) { return RunAudit(ctx, args->limit, args->follow); });
   }
 
+  {  // intents [--state S] [--source S] [--type T] [--limit N]
+    struct IntentsArgs {
+      std::string state, source, type;
+      int limit = 50;
+    };
+    auto args = std::make_shared<IntentsArgs>();
+    CLI::App* sub = app.add_subcommand(
+        "intents",
+        "List intents, newest first. An intent is what a component asked madre to do; it waits "
+        "in state pending until approved, rejected, cancelled or expired (docs/intents.md)");
+    CommonFlags* flags = AddCommonFlags(*registry, sub);
+    sub->add_option("--state", args->state, "only this state")
+        ->check(CLI::IsMember({"pending", "approved", "rejected", "expired", "cancelled",
+                               "admitted", "executing", "succeeded", "failed"}));
+    sub->add_option("--source", args->source, "only this source (e.g. hormiguero)");
+    sub->add_option("--type", args->type, "only this type (e.g. window, build, spawn)");
+    sub->add_option("--limit", args->limit, "at most this many (default 50, up to 1000)")
+        ->check(CLI::Range(1, 1000));
+    SetRun(sub, registry, flags, Fixed(kDefaultTimeout), [args](CommandContext& ctx) {
+      std::string path = "/madre/intents?limit=" + std::to_string(args->limit);
+      if (!args->state.empty()) path += "&state=" + EscapePathSegment(args->state);
+      if (!args->source.empty()) path += "&source=" + EscapePathSegment(args->source);
+      if (!args->type.empty()) path += "&type=" + EscapePathSegment(args->type);
+      return ctx.CallAndPrint("GET", path, nullptr, RenderIntents);
+    });
+  }
+
+  {  // intent show|approve|reject|cancel ID [--reason R]; intent submit TYPE ...
+    CLI::App* intent = app.add_subcommand(
+        "intent",
+        "Show, decide or submit one intent: `madre intent approve ID --reason R` lets it go on, "
+        "`reject` refuses it, `cancel` withdraws it (the requester or an operator); nobody "
+        "approves their own intent unless madre has no tokens file");
+    intent->require_subcommand(1);
+    struct DecideArgs {
+      std::string id, reason;
+    };
+    {
+      auto args = std::make_shared<DecideArgs>();
+      CLI::App* sub = intent->add_subcommand("show", "Show one intent with its payload");
+      CommonFlags* flags = AddCommonFlags(*registry, sub);
+      sub->add_option("intent_id", args->id, "the intent (intent-...)")->required();
+      SetRun(sub, registry, flags, Fixed(kDefaultTimeout), [args](CommandContext& ctx) {
+        return ctx.CallAndPrint("GET", "/madre/intents/" + EscapePathSegment(args->id), nullptr,
+                                RenderIntent);
+      });
+    }
+    for (const char* verb : {"approve", "reject", "cancel"}) {
+      auto args = std::make_shared<DecideArgs>();
+      const std::string name = verb;
+      const std::string help = name == "approve" ? "Approve a pending intent"
+                               : name == "reject"
+                                   ? "Reject a pending intent"
+                                   : "Cancel a pending or approved intent (not yet running)";
+      CLI::App* sub = intent->add_subcommand(name, help);
+      CommonFlags* flags = AddCommonFlags(*registry, sub);
+      sub->add_option("intent_id", args->id, "the intent (intent-...)")->required();
+      sub->add_option("--reason", args->reason, "why (audited, shown with the intent)");
+      SetRun(sub, registry, flags, Fixed(kDefaultTimeout), [args, name](CommandContext& ctx) {
+        json body = json::object();
+        if (!args->reason.empty()) body["reason"] = args->reason;
+        return ctx.CallAndPrint("POST",
+                                "/madre/intents/" + EscapePathSegment(args->id) + "/" + name, body,
+                                RenderIntent);
+      });
+    }
+    {
+      struct SubmitArgs {
+        std::string type, payload, source, correlation_id;
+      };
+      auto args = std::make_shared<SubmitArgs>();
+      CLI::App* sub = intent->add_subcommand(
+          "submit",
+          "Submit an intent of TYPE as a component would; the policy decides whether it is "
+          "approved at once, rejected, or left pending");
+      CommonFlags* flags = AddCommonFlags(*registry, sub);
+      sub->add_option("type", args->type, "what is asked: window, build, spawn, ...")->required();
+      sub->add_option("--payload", args->payload,
+                      "a JSON object, e.g. '{\"services\":[\"switch\"],\"ttl_sec\":600}'");
+      sub->add_option("--source", args->source, "who asks (matched by the policy's rules)");
+      sub->add_option("--correlation-id", args->correlation_id,
+                      "an idempotency key: submitting it again returns the same intent");
+      SetRun(sub, registry, flags, Fixed(kDefaultTimeout), [args](CommandContext& ctx) {
+        json body = {{"type", args->type}};
+        if (!args->payload.empty()) {
+          json payload = json::parse(args->payload, nullptr, false);
+          if (payload.is_discarded() || !payload.is_object()) {
+            return ctx.Fail(kExitUsage, "--payload must be a JSON object");
+          }
+          body["payload"] = payload;
+        }
+        if (!args->source.empty()) body["source"] = args->source;
+        if (!args->correlation_id.empty()) body["correlation_id"] = args->correlation_id;
+        return ctx.CallAndPrint("POST", "/madre/intent", body, RenderIntent);
+      });
+    }
+  }
+
   {  // solo-madre status|apply
     auto action = std::make_shared<std::string>();
     CLI::App* sub = app.add_subcommand(

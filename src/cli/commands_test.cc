@@ -172,6 +172,66 @@ TEST_F(CommandsTest, HoldOnOffAndClose) {
   EXPECT_THAT(world_.out.str(), HasSubstr("Window w1 closed; stopped switch"));
 }
 
+json PendingIntent() {
+  return {{"intent_id", "intent-1"},
+          {"state", "pending"},
+          {"status", "pending"},
+          {"type", "window"},
+          {"source", "hormiguero"},
+          {"requested_by", "default"},
+          {"created_at", "2026-12-02T12:00:00.000000Z"},
+          {"decided_by", nullptr},
+          {"reason", nullptr},
+          {"payload", {{"ttl_sec", 60}}}};
+}
+
+TEST_F(CommandsTest, IntentsListsWithFiltersInTheQuery) {
+  world_.madre->OnJson("GET", "/madre/intents", 200,
+                       {{"intents", json::array({PendingIntent()})}, {"count", 1}});
+  EXPECT_EQ(Run({"intents", "--state", "pending", "--source", "hormiguero", "--type", "window"}),
+            kExitOk);
+  ASSERT_EQ(world_.madre->calls.size(), 1u);
+  EXPECT_EQ(world_.madre->calls[0].path,
+            "/madre/intents?limit=50&state=pending&source=hormiguero&type=window");
+  EXPECT_THAT(world_.out.str(), HasSubstr("REQUESTED BY"));
+  EXPECT_THAT(world_.out.str(), HasSubstr("intent-1"));
+  EXPECT_EQ(Run({"intents", "--state", "running"}), kExitUsage) << "not a state";
+}
+
+TEST_F(CommandsTest, IntentDecisionsPostTheReason) {
+  json approved = PendingIntent();
+  approved["state"] = "approved";
+  approved["decided_by"] = "default@127.0.0.1";
+  approved["reason"] = "fine";
+  world_.madre->OnJson("POST", "/madre/intents/intent-1/approve", 200, approved);
+  EXPECT_EQ(Run({"intent", "approve", "intent-1", "--reason", "fine"}), kExitOk);
+  ASSERT_EQ(world_.madre->calls.size(), 1u);
+  EXPECT_EQ(world_.madre->calls[0].Json(), json({{"reason", "fine"}}));
+  EXPECT_THAT(world_.out.str(), HasSubstr("Intent intent-1 approved"));
+  EXPECT_THAT(world_.out.str(), HasSubstr("decided by: default@127.0.0.1"));
+  world_.madre->OnJson("POST", "/madre/intents/intent-1/reject", 409,
+                       {{"code", "conflict"}, {"detail", "intent intent-1 is approved"}});
+  EXPECT_EQ(Run({"intent", "reject", "intent-1"}), kExitConflict);
+  world_.madre->OnJson("GET", "/madre/intents/intent-1", 200, PendingIntent());
+  EXPECT_EQ(Run({"intent", "show", "intent-1"}), kExitOk);
+  EXPECT_THAT(world_.out.str(), HasSubstr("payload: {\"ttl_sec\":60}"));
+  EXPECT_EQ(Run({"intent", "cancel"}), kExitUsage) << "the id is required";
+}
+
+TEST_F(CommandsTest, IntentSubmitSendsTheOriginalShape) {
+  world_.madre->OnJson("POST", "/madre/intent", 200, PendingIntent());
+  EXPECT_EQ(Run({"intent", "submit", "window", "--payload", R"({"ttl_sec":60})", "--source",
+                 "hormiguero", "--correlation-id", "c-1"}),
+            kExitOk);
+  ASSERT_EQ(world_.madre->calls.size(), 1u);
+  EXPECT_EQ(world_.madre->calls[0].Json(), json({{"type", "window"},
+                                                 {"payload", {{"ttl_sec", 60}}},
+                                                 {"source", "hormiguero"},
+                                                 {"correlation_id", "c-1"}}));
+  EXPECT_EQ(Run({"intent", "submit", "window", "--payload", "[1]"}), kExitUsage);
+  EXPECT_EQ(world_.madre->calls.size(), 1u) << "nothing sent";
+}
+
 TEST_F(CommandsTest, HttpErrorsPrintDetailAndMapExitCodes) {
   world_.madre->OnJson("GET", "/madre/power/windows/w9", 404,
                        {{"detail", "No window w9"}, {"code", "not_found"}});

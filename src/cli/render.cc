@@ -236,6 +236,44 @@ std::string RenderServices(const json& body) {
   return out;
 }
 
+std::string RenderIntents(const json& body) {
+  const json& intents = ArrayOr(body, "intents");
+  if (intents.empty()) return "No intents.\n";
+  std::vector<std::vector<std::string>> rows;
+  for (const json& i : intents) {
+    rows.push_back({OrDash(Str(i, "intent_id")), OrDash(Str(i, "state")), OrDash(Str(i, "type")),
+                    OrDash(Str(i, "source")), OrDash(Str(i, "requested_by")),
+                    OrDash(ShortTime(Str(i, "created_at"))), OrDash(Str(i, "decided_by")),
+                    Cut(OrDash(Str(i, "reason")), 40)});
+  }
+  return RenderTable(
+      {"ID", "STATE", "TYPE", "SOURCE", "REQUESTED BY", "CREATED", "DECIDED BY", "REASON"}, rows);
+}
+
+std::string RenderIntent(const json& intent) {
+  std::string out =
+      "Intent " + OrDash(Str(intent, "intent_id")) + " " +
+      OrDash(Str(intent, "state").empty() ? Str(intent, "status") : Str(intent, "state")) + "\n";
+  auto line = [&out](const char* label, const std::string& value) {
+    if (!value.empty()) out += std::string("  ") + label + ": " + value + "\n";
+  };
+  line("type", Str(intent, "type"));
+  line("source", Str(intent, "source"));
+  line("correlation id", Str(intent, "correlation_id"));
+  line("requested by", Str(intent, "requested_by"));
+  line("created", ShortTime(Str(intent, "created_at")));
+  line("expires", ShortTime(Str(intent, "expires_at")));
+  line("decided by", Str(intent, "decided_by"));
+  line("decided", ShortTime(Str(intent, "decided_at")));
+  line("reason", Str(intent, "reason"));
+  if (Bool(intent, "self_approved")) line("self-approved", "yes (no tokens file)");
+  if (Bool(intent, "duplicate")) line("duplicate", "yes: this correlation id was submitted before");
+  if (intent.is_object() && intent.contains("payload") && !intent["payload"].is_null()) {
+    line("payload", Cut(DumpJson(intent["payload"]), 200));
+  }
+  return out;
+}
+
 std::string RenderHealth(const json& body) {
   std::string out = OrDash(Str(body, "module")) + " " + OrDash(Str(body, "status"));
   const std::string version = Str(body, "version");

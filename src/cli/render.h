@@ -41,6 +41,13 @@ std::string RenderClosed(const nlohmann::json& body);
 std::string RenderHold(const nlohmann::json& body);
 std::string RenderExtended(const nlohmann::json& body);
 
+// GET /madre/intents: ID, STATE, TYPE, SOURCE, REQUESTED BY, CREATED, DECIDED BY, REASON
+// (or "No intents." when the list is empty).
+std::string RenderIntents(const nlohmann::json& body);
+// One intent object (GET /madre/intents/{id}, a decision's or a submission's answer): one
+// "field: value" line each, the payload last.
+std::string RenderIntent(const nlohmann::json& intent);
+
 // The --wait progress block: one line per service and a summary line, e.g.
 //   switch   ready
 //   hermes   starting (health starting)

@@ -4,33 +4,103 @@
 
 namespace madre {
 
-const char* IntentStatusName(IntentStatus status) {
-  switch (status) {
-    case IntentStatus::kPending:
+const char* IntentStateName(IntentState state) {
+  switch (state) {
+    case IntentState::kPending:
       return "pending";
-    case IntentStatus::kApproved:
+    case IntentState::kApproved:
       return "approved";
-    case IntentStatus::kRejected:
+    case IntentState::kRejected:
       return "rejected";
-    case IntentStatus::kRunning:
-      return "running";
-    case IntentStatus::kDone:
-      return "done";
-    case IntentStatus::kFailed:
-      return "failed";
-    case IntentStatus::kExpired:
+    case IntentState::kExpired:
       return "expired";
+    case IntentState::kCancelled:
+      return "cancelled";
+    case IntentState::kAdmitted:
+      return "admitted";
+    case IntentState::kExecuting:
+      return "executing";
+    case IntentState::kSucceeded:
+      return "succeeded";
+    case IntentState::kFailed:
+      return "failed";
   }
   return "pending";
 }
 
-std::optional<IntentStatus> ParseIntentStatus(std::string_view text) {
-  for (IntentStatus s : {IntentStatus::kPending, IntentStatus::kApproved, IntentStatus::kRejected,
-                         IntentStatus::kRunning, IntentStatus::kDone, IntentStatus::kFailed,
-                         IntentStatus::kExpired}) {
-    if (text == IntentStatusName(s)) return s;
+std::optional<IntentState> ParseIntentState(std::string_view text) {
+  for (IntentState s : kAllIntentStates) {
+    if (text == IntentStateName(s)) return s;
   }
   return std::nullopt;
+}
+
+bool IsTerminal(IntentState state) {
+  switch (state) {
+    case IntentState::kRejected:
+    case IntentState::kExpired:
+    case IntentState::kCancelled:
+    case IntentState::kSucceeded:
+    case IntentState::kFailed:
+      return true;
+    case IntentState::kPending:
+    case IntentState::kApproved:
+    case IntentState::kAdmitted:
+    case IntentState::kExecuting:
+      return false;
+  }
+  return false;
+}
+
+const char* DecisionKindName(DecisionKind kind) {
+  switch (kind) {
+    case DecisionKind::kApprove:
+      return "approve";
+    case DecisionKind::kReject:
+      return "reject";
+    case DecisionKind::kCancel:
+      return "cancel";
+    case DecisionKind::kExpire:
+      return "expire";
+  }
+  return "approve";
+}
+
+Result<Intent> ApplyDecision(const Intent& intent, const Decision& decision, TimePoint now) {
+  IntentState to = IntentState::kApproved;
+  bool allowed = intent.state == IntentState::kPending;
+  switch (decision.kind) {
+    case DecisionKind::kApprove:
+      to = IntentState::kApproved;
+      break;
+    case DecisionKind::kReject:
+      to = IntentState::kRejected;
+      break;
+    case DecisionKind::kExpire:
+      to = IntentState::kExpired;
+      break;
+    case DecisionKind::kCancel:
+      to = IntentState::kCancelled;
+      allowed = allowed || intent.state == IntentState::kApproved;
+      break;
+  }
+  if (!allowed) {
+    return Status::FailedPrecondition("intent " + intent.id + " is " +
+                                      IntentStateName(intent.state) + ": cannot " +
+                                      DecisionKindName(decision.kind) + " it");
+  }
+  Intent out = intent;
+  out.state = to;
+  out.state_changed_at = now;
+  out.decided_by = decision.actor;
+  out.decided_at = now;
+  out.reason = decision.reason;
+  out.self_approved = decision.kind == DecisionKind::kApprove && decision.self_approved;
+  return out;
+}
+
+bool IsPendingExpired(const Intent& intent, TimePoint now) {
+  return intent.state == IntentState::kPending && intent.expires_at <= now;
 }
 
 bool IsValidIntentWord(std::string_view text) {

@@ -1,6 +1,12 @@
 // An intent: a component asks madre for something (a build, a window, a spawn) instead of acting
-// itself. This build records intents (POST /madre/intent); deciding and executing them comes with
-// approvals and admission (docs/http_api.md#post-madreintent). Pure values and checks.
+// itself. Recorded by POST /madre/intent, decided by the policy (core/intent_policy.h) or by an
+// approver, expired when nobody decides (docs/intents.md). Pure values, checks and the
+// lifecycle's transitions.
+//
+//   pending -> approved | rejected | expired | cancelled
+//   approved -> admitted | cancelled,  admitted -> executing,  executing -> succeeded | failed
+//
+// rejected, expired, cancelled, succeeded and failed are terminal: they never change.
 #pragma once
 
 #include <cstdint>
@@ -14,9 +20,29 @@
 
 namespace madre {
 
-enum class IntentStatus { kPending, kApproved, kRejected, kRunning, kDone, kFailed, kExpired };
-const char* IntentStatusName(IntentStatus status);
-std::optional<IntentStatus> ParseIntentStatus(std::string_view text);
+enum class IntentState {
+  kPending,
+  kApproved,
+  kRejected,
+  kExpired,
+  kCancelled,
+  kAdmitted,
+  kExecuting,
+  kSucceeded,
+  kFailed,
+};
+inline constexpr IntentState kAllIntentStates[] = {
+    IntentState::kPending,   IntentState::kApproved,  IntentState::kRejected,
+    IntentState::kExpired,   IntentState::kCancelled, IntentState::kAdmitted,
+    IntentState::kExecuting, IntentState::kSucceeded, IntentState::kFailed};
+// The wire names: "pending", "approved", ..., "executing", "succeeded", "failed".
+const char* IntentStateName(IntentState state);
+// The wire names only; nullopt for anything else (the store maps its older names itself).
+std::optional<IntentState> ParseIntentState(std::string_view text);
+bool IsTerminal(IntentState state);
+
+// VX11_INTENT_PENDING_TTL_SEC's default: a pending intent nobody decides expires after this.
+inline constexpr Duration kDefaultIntentPendingTtl = Seconds(900);
 
 struct Intent {
   std::string id;  // "intent-<uuid>"
@@ -29,12 +55,40 @@ struct Intent {
   std::string type;            // `type` or `intent_type`
   std::string payload;         // the `payload` object, compact JSON ("{}" when absent)
   std::string peer;            // client address
-  IntentStatus status = IntentStatus::kPending;
+  IntentState state = IntentState::kPending;
   bool requires_approval = true;  // a token-less intent is never approved automatically
   TimePoint created_at{};
+  TimePoint state_changed_at{};  // created_at until the first transition
+  TimePoint expires_at{};        // created_at + the pending TTL; meaningful while pending
+  // The last decision (approve, reject, cancel, expire): who ("default@127.0.0.1",
+  // "policy:queen-windows", "madre"), when (zero before any), and why ("" when not given).
+  std::string decided_by;
+  TimePoint decided_at{};
+  std::string reason;
+  bool self_approved = false;  // approved by its own requester (no tokens file configured)
 
   friend bool operator==(const Intent&, const Intent&) = default;
 };
+
+// A decision on an intent. approve/reject/expire apply to a pending intent; cancel to a pending
+// or an approved one (not yet admitted).
+enum class DecisionKind { kApprove, kReject, kCancel, kExpire };
+const char* DecisionKindName(DecisionKind kind);  // "approve", "reject", "cancel", "expire"
+
+struct Decision {
+  DecisionKind kind = DecisionKind::kApprove;
+  std::string actor;           // the audit actor of the decision
+  std::string reason;          // may be empty
+  bool self_approved = false;  // an approval by the requester itself (allowed, and said so)
+};
+
+// The intent after `decision` at `now` (state, state_changed_at, decided_by/at, reason), or
+// kFailedPrecondition (409) naming the current state when the intent is not in a state the
+// decision applies to (a terminal one never changes).
+Result<Intent> ApplyDecision(const Intent& intent, const Decision& decision, TimePoint now);
+
+// True when `intent` is pending and its expires_at is at or before `now`.
+bool IsPendingExpired(const Intent& intent, TimePoint now);
 
 // What may stand in `type` and `source`: 1 to 64 of [A-Za-z0-9_.:-]. `correlation_id`: 1 to 128
 // printable ASCII characters without spaces.

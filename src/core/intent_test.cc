@@ -7,13 +7,89 @@ namespace {
 
 const TimePoint kT0 = FromMicros(1'795'514'400'000'000);
 
-TEST(IntentTest, StatusNamesRoundTrip) {
-  for (IntentStatus s : {IntentStatus::kPending, IntentStatus::kApproved, IntentStatus::kRejected,
-                         IntentStatus::kRunning, IntentStatus::kDone, IntentStatus::kFailed,
-                         IntentStatus::kExpired}) {
-    EXPECT_EQ(ParseIntentStatus(IntentStatusName(s)), s);
+TEST(IntentTest, StateNamesRoundTrip) {
+  for (IntentState s : kAllIntentStates) EXPECT_EQ(ParseIntentState(IntentStateName(s)), s);
+  EXPECT_EQ(ParseIntentState("nope"), std::nullopt);
+  EXPECT_EQ(ParseIntentState("running"), std::nullopt) << "older names are the store's business";
+  EXPECT_STREQ(IntentStateName(IntentState::kExecuting), "executing");
+  EXPECT_STREQ(IntentStateName(IntentState::kSucceeded), "succeeded");
+}
+
+Intent Pending() {
+  Intent intent;
+  intent.id = "intent-1";
+  intent.identity = "hermes";
+  intent.created_at = kT0;
+  intent.state_changed_at = kT0;
+  intent.expires_at = kT0 + Seconds(900);
+  return intent;
+}
+
+TEST(IntentLifecycleTest, APendingIntentIsApprovedRejectedExpiredOrCancelled) {
+  const TimePoint later = kT0 + Seconds(5);
+  const std::pair<DecisionKind, IntentState> cases[] = {
+      {DecisionKind::kApprove, IntentState::kApproved},
+      {DecisionKind::kReject, IntentState::kRejected},
+      {DecisionKind::kExpire, IntentState::kExpired},
+      {DecisionKind::kCancel, IntentState::kCancelled}};
+  for (const auto& [kind, want] : cases) {
+    Result<Intent> out = ApplyDecision(Pending(), Decision{kind, "ops@10.0.0.2", "why"}, later);
+    ASSERT_TRUE(out.ok()) << DecisionKindName(kind) << ": " << out.status().ToString();
+    EXPECT_EQ(out->state, want);
+    EXPECT_EQ(out->state_changed_at, later);
+    EXPECT_EQ(out->decided_at, later);
+    EXPECT_EQ(out->decided_by, "ops@10.0.0.2");
+    EXPECT_EQ(out->reason, "why");
+    EXPECT_EQ(out->created_at, kT0);
+    EXPECT_FALSE(out->self_approved);
   }
-  EXPECT_EQ(ParseIntentStatus("nope"), std::nullopt);
+}
+
+TEST(IntentLifecycleTest, TerminalStatesNeverChangeAndTheConflictNamesTheState) {
+  for (IntentState terminal :
+       {IntentState::kRejected, IntentState::kExpired, IntentState::kCancelled,
+        IntentState::kSucceeded, IntentState::kFailed}) {
+    EXPECT_TRUE(IsTerminal(terminal));
+    Intent intent = Pending();
+    intent.state = terminal;
+    for (DecisionKind kind : {DecisionKind::kApprove, DecisionKind::kReject, DecisionKind::kCancel,
+                              DecisionKind::kExpire}) {
+      Result<Intent> out = ApplyDecision(intent, Decision{kind, "a", ""}, kT0);
+      ASSERT_FALSE(out.ok());
+      EXPECT_EQ(out.status().code(), StatusCode::kFailedPrecondition);
+      EXPECT_NE(out.status().message().find(IntentStateName(terminal)), std::string::npos)
+          << out.status().message();
+    }
+  }
+  EXPECT_FALSE(IsTerminal(IntentState::kPending));
+  EXPECT_FALSE(IsTerminal(IntentState::kExecuting));
+}
+
+TEST(IntentLifecycleTest, AnApprovedIntentMayOnlyBeCancelled) {
+  Result<Intent> approved =
+      ApplyDecision(Pending(), Decision{DecisionKind::kApprove, "ops", "", true}, kT0);
+  ASSERT_TRUE(approved.ok());
+  EXPECT_TRUE(approved->self_approved);
+  EXPECT_FALSE(ApplyDecision(*approved, Decision{DecisionKind::kApprove, "x", ""}, kT0).ok());
+  EXPECT_FALSE(ApplyDecision(*approved, Decision{DecisionKind::kReject, "x", ""}, kT0).ok());
+  EXPECT_FALSE(ApplyDecision(*approved, Decision{DecisionKind::kExpire, "x", ""}, kT0).ok());
+  Result<Intent> cancelled =
+      ApplyDecision(*approved, Decision{DecisionKind::kCancel, "hermes", "not needed"}, kT0);
+  ASSERT_TRUE(cancelled.ok());
+  EXPECT_EQ(cancelled->state, IntentState::kCancelled);
+  EXPECT_FALSE(cancelled->self_approved);
+  Intent executing = Pending();
+  executing.state = IntentState::kExecuting;
+  EXPECT_FALSE(ApplyDecision(executing, Decision{DecisionKind::kCancel, "x", ""}, kT0).ok());
+}
+
+TEST(IntentLifecycleTest, APendingIntentExpiresAtItsDeadline) {
+  const Intent intent = Pending();
+  EXPECT_FALSE(IsPendingExpired(intent, kT0 + Seconds(899)));
+  EXPECT_TRUE(IsPendingExpired(intent, kT0 + Seconds(900)));
+  Intent approved = intent;
+  approved.state = IntentState::kApproved;
+  EXPECT_FALSE(IsPendingExpired(approved, kT0 + Seconds(9000)));
 }
 
 TEST(IntentTest, WordsAndCorrelationIdsAreChecked) {

@@ -341,6 +341,13 @@ Status ApplyEnv(const EnvLookup& env, DaemonConfig& c) {
   if (auto v = get("VX11_LEGACY_MADRE_URL")) {
     ASSIGN_OR_RETURN(c.legacy_madre_url, ParseLegacyMadreUrl("VX11_LEGACY_MADRE_URL", *v));
   }
+  if (auto v = get("VX11_INTENT_POLICY_FILE")) {
+    c.intent_policy_file = v->empty() ? std::nullopt : std::optional<std::filesystem::path>(*v);
+  }
+  if (auto v = get("VX11_INTENT_PENDING_TTL_SEC")) {
+    ASSIGN_OR_RETURN(c.intent_pending_ttl_sec,
+                     ParseIntSetting("VX11_INTENT_PENDING_TTL_SEC", *v, 1, 30 * 24 * 3600));
+  }
   if (auto v = get("VX11_LEGACY_FORWARD_TIMEOUT_SEC")) {
     ASSIGN_OR_RETURN(c.legacy_forward_timeout_sec,
                      ParseIntSetting("VX11_LEGACY_FORWARD_TIMEOUT_SEC", *v, 1, 3600));
@@ -389,6 +396,8 @@ Status ApplyToml(std::string_view text, const std::string& origin, DaemonConfig&
                                                "external_start_ttl_sec",
                                                "service_hold_ttl_sec",
                                                "intent_open_sources",
+                                               "intent_policy_file",
+                                               "intent_pending_ttl_sec",
                                                "ui_hosts",
                                                "crashloop_action",
                                                "throttle_cpu_pct",
@@ -493,6 +502,12 @@ Status ApplyToml(std::string_view text, const std::string& origin, DaemonConfig&
     ASSIGN_OR_RETURN(c.intent_open_sources,
                      ParseIntentSources(origin + ": intent_open_sources", *sources));
   }
+  RETURN_IF_ERROR(str("intent_policy_file", [&](const std::string& v) {
+    const std::filesystem::path file(v);
+    c.intent_policy_file =
+        file.is_relative() ? std::filesystem::path(origin).parent_path() / file : file;
+  }));
+  RETURN_IF_ERROR(integer("intent_pending_ttl_sec", 1, 30 * 24 * 3600, c.intent_pending_ttl_sec));
   RETURN_IF_ERROR(
       list("ui_hosts", [&](const std::vector<std::string>& v) { c.ui_hosts = LowerSet(v); }));
   RETURN_IF_ERROR(integer("legacy_forward_timeout_sec", 1, 3600, c.legacy_forward_timeout_sec));
@@ -704,6 +719,10 @@ std::string SettingsHelp() {
   VX11_INTENT_OPEN_SOURCES comma list of `source` values that may POST /madre/intent
                       without a token (JSON, an allowed Host, rate-limited; such intents always
                       need approval) [none]
+  VX11_INTENT_POLICY_FILE TOML rules deciding each intent: [[rule]] name, source, type,
+                      action = auto_approve|require_approval|deny, approvers (roles);
+                      docs/intents.md. Unset: every intent needs approval [none]
+  VX11_INTENT_PENDING_TTL_SEC a pending intent nobody decides expires after this [900]
   VX11_UI_HOSTS       Host names accepted, besides loopback and the bind address, on requests
                       without a token (e.g. madre, when components call http://madre:8001) [none]
   VX11_CRASHLOOP_ACTION report|stop a window service that died 3 times in 60 s [report]
@@ -736,8 +755,8 @@ Config file (TOML, --config): the same settings as lower-case keys: bind, port,
   audit_retention_days,
   window_history_retention_days, docker_host, resync_sec, health_timeout_sec,
   compat_open_wait_sec, external_start, external_start_ttl_sec, service_hold_ttl_sec,
-  intent_open_sources (list), ui_hosts (list),
-  crashloop_action, throttle_cpu_pct, throttle_mode, stop_strategy, metrics_public,
+  intent_open_sources (list), intent_policy_file (relative to the config file),
+  intent_pending_ttl_sec, ui_hosts (list), crashloop_action, throttle_cpu_pct, throttle_mode, stop_strategy, metrics_public,
   legacy_madre_url, legacy_forward_prefixes (list), legacy_forward_timeout_sec.
 )";
 }

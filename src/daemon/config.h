@@ -63,6 +63,11 @@ struct DaemonConfig {
   int external_start_ttl_sec = 300;      // 0: adopted until closed
   // VX11_INTENT_OPEN_SOURCES: `source` values that may POST /madre/intent without a token.
   std::set<std::string> intent_open_sources;
+  // VX11_INTENT_POLICY_FILE: the intent policy (TOML, daemon/intent_policy_file.h); unset:
+  // every intent needs approval.
+  std::optional<std::filesystem::path> intent_policy_file;
+  // VX11_INTENT_PENDING_TTL_SEC: a pending intent nobody decides expires after this.
+  int intent_pending_ttl_sec = 900;
   // VX11_UI_HOSTS: Host names (lower case, no port) accepted besides loopback and the bind
   // address for requests that carry no token (token-less intents).
   std::set<std::string> ui_hosts;

@@ -336,6 +336,28 @@ TEST(ConfigTest, TheCompatOpenWaitIsFourSecondsAndReadFromEnvAndToml) {
   EXPECT_EQ(c.compat_open_wait_sec, 0) << "a bad value changes nothing";
 }
 
+TEST(ConfigTest, TheIntentPolicyFileAndPendingTtlAreReadFromEnvAndToml) {
+  DaemonConfig c;
+  EXPECT_EQ(c.intent_policy_file, std::nullopt);
+  EXPECT_EQ(c.intent_pending_ttl_sec, 900);
+  ASSERT_TRUE(ApplyEnv(Env({{"VX11_INTENT_POLICY_FILE", "/etc/madre/policy.toml"},
+                            {"VX11_INTENT_PENDING_TTL_SEC", "60"}}),
+                       c)
+                  .ok());
+  EXPECT_EQ(c.intent_policy_file, std::filesystem::path("/etc/madre/policy.toml"));
+  EXPECT_EQ(c.intent_pending_ttl_sec, 60);
+  ASSERT_TRUE(ApplyToml("intent_policy_file = \"policy.toml\"\nintent_pending_ttl_sec = 120\n",
+                        "/srv/madre/madre.toml", c)
+                  .ok());
+  EXPECT_EQ(c.intent_policy_file, std::filesystem::path("/srv/madre/policy.toml"))
+      << "relative to the config file";
+  EXPECT_EQ(c.intent_pending_ttl_sec, 120);
+  Status bad = ApplyEnv(Env({{"VX11_INTENT_PENDING_TTL_SEC", "0"}}), c);
+  EXPECT_EQ(bad.code(), StatusCode::kInvalidArgument);
+  EXPECT_NE(bad.message().find("VX11_INTENT_PENDING_TTL_SEC"), std::string::npos);
+  EXPECT_EQ(c.intent_pending_ttl_sec, 120);
+}
+
 TEST(ConfigTest, MetricsNeedTheTokenUnlessVx11MetricsPublicSaysOtherwise) {
   DaemonConfig config;
   EXPECT_FALSE(config.metrics_public);

@@ -35,6 +35,7 @@
 #include "base/sha256.h"
 #include "core/policy_view.h"
 #include "daemon/config.h"
+#include "daemon/intent_policy_file.h"
 #include "daemon/legacy_upstream.h"
 #include "daemon/tokens_file.h"
 #include "engine/engine.h"
@@ -263,7 +264,7 @@ EngineOptions BuildEngineOptions(const DaemonConfig& config, Metrics& metrics,
 }
 
 RouterOptions BuildRouterOptions(const DaemonConfig& config, const PlannerConfig& planner_config,
-                                 Metrics& metrics) {
+                                 Metrics& metrics, IntentPolicy intent_policy) {
   RouterOptions options;
   options.token = config.token;
   options.tokens = config.tokens;
@@ -283,6 +284,11 @@ RouterOptions BuildRouterOptions(const DaemonConfig& config, const PlannerConfig
   options.intents.open_sources = config.intent_open_sources;
   options.intents.allowed_hosts = config.ui_hosts;
   options.intents.allowed_hosts.insert(config.bind);
+  options.intents.policy = std::move(intent_policy);
+  options.intents.pending_ttl = Seconds(config.intent_pending_ttl_sec);
+  // Without a tokens file the one token, the admin "default", submits and approves: it may
+  // approve its own intents (audited as self_approved). With one, nobody approves their own.
+  options.intents.allow_self_approval = !config.tokens_file.has_value();
   return options;
 }
 
@@ -368,6 +374,17 @@ int Serve(const ServeFlags& flags) {
     spdlog::error("VX11_STOP_STRATEGY=pause needs the Engine API (a unix:// DOCKER_HOST)");
     return 2;
   }
+  IntentPolicy intent_policy;  // the default: every intent needs approval
+  if (config.intent_policy_file) {
+    Result<IntentPolicy> loaded = LoadIntentPolicy(*config.intent_policy_file);
+    if (!loaded.ok()) {
+      spdlog::error("VX11_INTENT_POLICY_FILE: {}", loaded.status().message());
+      return 2;
+    }
+    intent_policy = std::move(*loaded);
+    spdlog::info("intent policy: {} rule(s) from {}", intent_policy.rules.size(),
+                 config.intent_policy_file->string());
+  }
   spdlog::info("madre {} starting: project {}, compose dir {}, token from {}", MADRE_VERSION,
                config.compose_project, config.compose_dir.string(), config.token_source);
   std::vector<std::string> warnings = ConfigWarnings(config);
@@ -412,10 +429,13 @@ int Serve(const ServeFlags& flags) {
         "  compose:   %s -p %s, %zu service(s)\n"
         "  always-on: %s\n"
         "  allowlist: %s\n"
+        "  intents:   %zu policy rule(s)%s\n"
         "  warnings:  %zu (logged above)\n",
         JoinArgv(target->command).c_str(), target->project.c_str(), model->services.size(),
         fmt::format("{}", fmt::join(checked.always_on, ", ")).c_str(),
-        fmt::format("{}", fmt::join(checked.allowlist, ", ")).c_str(), warnings.size() + shared);
+        fmt::format("{}", fmt::join(checked.allowlist, ", ")).c_str(), intent_policy.rules.size(),
+        intent_policy.rules.empty() ? " (every intent needs approval)" : "",
+        warnings.size() + shared);
     return 0;
   }
   Observers observers = BuildObservers(config, compose);
@@ -544,7 +564,7 @@ int Serve(const ServeFlags& flags) {
       .new_id = NewUuid,
       .legacy_transport = legacy_transport,
       .legacy_workers = legacy_lane.get()};
-  ApiRouter router(BuildRouterOptions(config, planner_config, metrics), router_deps);
+  ApiRouter router(BuildRouterOptions(config, planner_config, metrics, intent_policy), router_deps);
 
   HttpServerOptions http;
   http.bind_address = config.bind;

@@ -191,4 +191,31 @@ AuditRecord IntentSubmitted(const Intent& intent) {
   return record;
 }
 
+AuditRecord IntentDecided(const Intent& intent, DecisionKind kind) {
+  const char* action = "intent.approved";
+  AuditOutcome outcome = AuditOutcome::kAccepted;
+  switch (kind) {
+    case DecisionKind::kApprove:
+      break;
+    case DecisionKind::kReject:
+      action = "intent.rejected";
+      outcome = AuditOutcome::kRejected;
+      break;
+    case DecisionKind::kCancel:
+      action = "intent.cancelled";
+      outcome = AuditOutcome::kCancelled;
+      break;
+    case DecisionKind::kExpire:
+      action = "intent.expired";
+      outcome = AuditOutcome::kCancelled;
+      break;
+  }
+  AuditRecord record = Record(intent.decided_by, action, outcome);
+  record.reason = intent.reason;
+  record.detail = intent.id + " (" + intent.type +
+                  (intent.source.empty() ? "" : " from " + intent.source) + ", by " +
+                  intent.identity + ")" + (intent.self_approved ? ": self_approved" : "");
+  return record;
+}
+
 }  // namespace madre::audit_records

@@ -70,5 +70,10 @@ AuditRecord LegacyForward(const std::string& actor, const std::string& method,
 // `intent.submitted` (accepted): actor "identity@peer", reason the intent's type, detail its id,
 // its source and its correlation id when given.
 AuditRecord IntentSubmitted(const Intent& intent);
+// A decision on an intent (`intent` as it is after it): `intent.approved` (accepted),
+// `intent.rejected` (rejected), `intent.cancelled` and `intent.expired` (cancelled). Actor
+// intent.decided_by ("ops@10.0.0.2", "policy:<rule>", "madre"), reason intent.reason, detail
+// the id, type, source and requester, plus ": self_approved" for an approval by the requester.
+AuditRecord IntentDecided(const Intent& intent, DecisionKind kind);
 
 }  // namespace madre::audit_records

@@ -30,6 +30,9 @@ void DeclareMadreMetrics(Metrics& m) {
   m.DeclareCounter(kMetricHealthExecAbandoned,
                    "Healthchecks madre ran in a container (readiness) and abandoned after their "
                    "timeout (Docker cannot kill an exec).");
+  m.DeclareGauge(kMetricIntents,
+                 "Intents by state (pending|approved|rejected|expired|cancelled|admitted|"
+                 "executing|succeeded|failed), counted in the store at each scrape.");
   m.DeclareGauge(kMetricStopStrategy, "1 for the stop strategy in use (stop|pause).");
   m.DeclareGauge(kMetricContainerCpu,
                  "CPU of each running container, 100 = one core (the stats sampler's last round).");

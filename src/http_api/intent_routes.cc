@@ -18,17 +18,62 @@ std::string Lower(std::string text) {
   return text;
 }
 
+json OptionalTime(TimePoint t) { return t == TimePoint{} ? json(nullptr) : json(FormatRfc3339(t)); }
+
+// An intent object: `state` (and `status`, the same, which the original clients read in the
+// submit answer).
 json IntentView(const Intent& intent, bool duplicate) {
-  return json{{"intent_id", intent.id},
-              {"status", IntentStatusName(intent.status)},
-              {"task_id", nullptr},  // set once an intent runs (approvals, admission)
-              {"type", intent.type},
-              {"source", intent.source},
-              {"correlation_id",
-               intent.correlation_id.empty() ? json(nullptr) : json(intent.correlation_id)},
-              {"requires_approval", intent.requires_approval},
-              {"created_at", FormatRfc3339(intent.created_at)},
-              {"duplicate", duplicate}};
+  return json{
+      {"intent_id", intent.id},
+      {"status", IntentStateName(intent.state)},
+      {"state", IntentStateName(intent.state)},
+      {"task_id", nullptr},  // set once an intent runs (executors come later)
+      {"type", intent.type},
+      {"source", intent.source},
+      {"correlation_id",
+       intent.correlation_id.empty() ? json(nullptr) : json(intent.correlation_id)},
+      {"requested_by", intent.identity},
+      {"requires_approval", intent.requires_approval},
+      {"created_at", FormatRfc3339(intent.created_at)},
+      {"state_changed_at", FormatRfc3339(intent.state_changed_at)},
+      {"expires_at", intent.state == IntentState::kPending ? json(FormatRfc3339(intent.expires_at))
+                                                           : json(nullptr)},
+      {"decided_by", intent.decided_by.empty() ? json(nullptr) : json(intent.decided_by)},
+      {"decided_at", OptionalTime(intent.decided_at)},
+      {"reason", intent.reason.empty() ? json(nullptr) : json(intent.reason)},
+      {"self_approved", intent.self_approved},
+      {"duplicate", duplicate}};
+}
+
+json FullView(const Intent& intent) {
+  json view = IntentView(intent, false);
+  view.erase("duplicate");
+  view["payload"] = json::parse(intent.payload, nullptr, false);
+  return view;
+}
+
+HttpResponse Forbidden(const std::string& code, const std::string& detail) {
+  return JsonResponse(403, {{"detail", detail}, {"code", code}});
+}
+
+// The optional decision body: empty, or an object with an optional string "reason".
+Result<std::string> ParseReason(const std::string& body) {
+  if (body.find_first_not_of(" \t\r\n") == std::string::npos) return std::string();
+  json object = json::parse(body, nullptr, false);
+  if (object.is_discarded() || !object.is_object()) {
+    return Status::InvalidArgument("the body must be empty or a JSON object {\"reason\": \"...\"}");
+  }
+  for (const auto& item : object.items()) {
+    if (item.key() != "reason") {
+      return Status::InvalidArgument("unknown key \"" + item.key() + "\": only reason is accepted");
+    }
+  }
+  auto it = object.find("reason");
+  if (it == object.end() || it->is_null()) return std::string();
+  if (!it->is_string()) return Status::InvalidArgument("reason must be a string");
+  std::string reason = it->get<std::string>();
+  if (reason.size() > 500) return Status::InvalidArgument("reason is longer than 500 bytes");
+  return reason;
 }
 
 // A string member of `object`, or "" when absent or null; an error for another type.
@@ -128,13 +173,17 @@ std::optional<HttpResponse> IntentRoutes::CheckOpen(const HttpRequest& request,
   return std::nullopt;
 }
 
-void IntentRoutes::Submit(const HttpRequest& request,
-                          const std::optional<std::string>& token_identity, Responder respond) {
+void IntentRoutes::Submit(const HttpRequest& request, const std::optional<Caller>& caller,
+                          Responder respond) {
+  if (caller && !RoleAllows(caller->role, Role::kSubmitter)) {
+    return respond(ErrorResponse(Status::PermissionDenied(
+        "role " + std::string(RoleName(caller->role)) + " may not submit intents")));
+  }
   Result<IntentBody> body = ParseIntentBody(request.body);
   if (!body.ok()) return respond(ErrorResponse(body.status()));  // nothing recorded
   Intent intent;
-  if (token_identity) {
-    intent.identity = *token_identity;
+  if (caller) {
+    intent.identity = caller->name;
   } else {
     if (std::optional<HttpResponse> refused = CheckOpen(request, *body)) {
       return respond(std::move(*refused));
@@ -148,8 +197,26 @@ void IntentRoutes::Submit(const HttpRequest& request,
   intent.payload = body->payload;
   intent.peer = ClientOf(request);
   intent.created_at = deps_.now();
-  intent.requires_approval = true;  // nothing decides or runs intents in this build
-  if (!token_identity) {
+  intent.state_changed_at = intent.created_at;
+  intent.expires_at = intent.created_at + options_.pending_ttl;
+  const PolicyVerdict verdict =
+      MatchPolicy(options_.policy, intent.source, intent.type, !caller.has_value());
+  intent.requires_approval = verdict.action != PolicyAction::kAutoApprove;
+  std::optional<DecisionKind> decided;  // by the policy, in the same write as the submission
+  if (verdict.action == PolicyAction::kDeny) {
+    decided = DecisionKind::kReject;
+    intent.state = IntentState::kRejected;
+    intent.reason = "denied by policy rule " + verdict.rule;
+  } else if (verdict.action == PolicyAction::kAutoApprove) {
+    decided = DecisionKind::kApprove;
+    intent.state = IntentState::kApproved;
+    intent.reason = "auto-approved by policy rule " + verdict.rule;
+  }
+  if (decided) {
+    intent.decided_by = "policy:" + verdict.rule;
+    intent.decided_at = intent.created_at;
+  }
+  if (!caller) {
     Result<int> pending = deps_.store.CountPending(intent.identity);
     if (!pending.ok()) return respond(ErrorResponse(pending.status()));
     if (*pending >= options_.open_max_pending) {
@@ -167,18 +234,139 @@ void IntentRoutes::Submit(const HttpRequest& request,
     if (Status audited = deps_.audit(audit_records::IntentSubmitted(intent)); !audited.ok()) {
       return respond(ErrorResponse(audited));
     }
+    if (decided) {
+      if (Status audited = deps_.audit(audit_records::IntentDecided(intent, *decided));
+          !audited.ok()) {
+        return respond(ErrorResponse(audited));
+      }
+    }
   }
   respond(JsonResponse(200, IntentView(submitted->intent, submitted->duplicate)));
 }
 
-void IntentRoutes::Get(const std::string& id, Responder respond) {
+void IntentRoutes::Get(const std::string& id, const Caller& caller, Responder respond) {
+  if (!RoleAllows(caller.role, Role::kViewer) || caller.token_less) {
+    return respond(ErrorResponse(Status::PermissionDenied("reading intents needs a token")));
+  }
   Result<std::optional<Intent>> intent = deps_.store.Get(id);
   if (!intent.ok()) return respond(ErrorResponse(intent.status()));
   if (!intent->has_value()) return respond(ErrorResponse(Status::NotFound("No intent " + id)));
-  json view = IntentView(**intent, false);
-  view.erase("duplicate");
-  view["payload"] = json::parse((*intent)->payload, nullptr, false);
-  respond(JsonResponse(200, view));
+  respond(JsonResponse(200, FullView(**intent)));
+}
+
+void IntentRoutes::List(const HttpRequest& request, const Caller& caller, Responder respond) {
+  if (!RoleAllows(caller.role, Role::kViewer) || caller.token_less) {
+    return respond(ErrorResponse(Status::PermissionDenied("reading intents needs a token")));
+  }
+  IntentFilter filter;
+  for (const auto& [key, value] : request.query) {
+    if (key == "state") {
+      std::optional<IntentState> state = ParseIntentState(value);
+      if (!state) {
+        return respond(ErrorResponse(Status::InvalidArgument(
+            "state must be one of pending, approved, rejected, expired, cancelled, admitted, "
+            "executing, succeeded, failed; not \"" +
+            value + "\"")));
+      }
+      filter.state = state;
+    } else if (key == "source") {
+      filter.source = value;
+    } else if (key == "type") {
+      filter.type = value;
+    } else if (key == "limit") {
+      int limit = 0;
+      const bool digits =
+          !value.empty() && value.size() <= 4 &&
+          std::all_of(value.begin(), value.end(), [](char c) { return c >= '0' && c <= '9'; });
+      if (digits) limit = std::stoi(value);
+      if (!digits || limit < 1 || limit > 1000) {
+        return respond(
+            ErrorResponse(Status::InvalidArgument("limit must be a number from 1 to 1000")));
+      }
+      filter.limit = limit;
+    } else {
+      return respond(ErrorResponse(Status::InvalidArgument("unknown query parameter \"" + key +
+                                                           "\": state, source, type, limit")));
+    }
+  }
+  Result<std::vector<Intent>> intents = deps_.store.List(filter);
+  if (!intents.ok()) return respond(ErrorResponse(intents.status()));
+  json list = json::array();
+  for (const Intent& intent : *intents) list.push_back(FullView(intent));
+  respond(JsonResponse(200, {{"intents", std::move(list)}, {"count", intents->size()}}));
+}
+
+void IntentRoutes::Decide(const std::string& id, DecisionKind kind, const HttpRequest& request,
+                          const Caller& caller, Responder respond) {
+  Result<std::string> reason = ParseReason(request.body);
+  if (!reason.ok()) return respond(ErrorResponse(reason.status()));
+  Result<std::optional<Intent>> found = deps_.store.Get(id);
+  if (!found.ok()) return respond(ErrorResponse(found.status()));
+  if (!found->has_value()) return respond(ErrorResponse(Status::NotFound("No intent " + id)));
+  const Intent& intent = **found;
+  const bool own = caller.name == intent.identity;
+  Decision decision{kind, caller.AuditActor(), *reason};
+  if (caller.token_less) {
+    return respond(ErrorResponse(Status::PermissionDenied("deciding intents needs a token")));
+  }
+  if (kind == DecisionKind::kCancel) {
+    if (!own && !RoleAllows(caller.role, Role::kOperator)) {
+      return respond(ErrorResponse(Status::PermissionDenied(
+          "only the requester (" + intent.identity + ") or an operator may cancel " + id)));
+    }
+  } else {
+    const PolicyVerdict verdict = MatchPolicy(options_.policy, intent.source, intent.type,
+                                              intent.identity.rfind("open:", 0) == 0);
+    if (!MayDecide(verdict, caller.role)) {
+      return respond(ErrorResponse(Status::PermissionDenied(
+          "role " + std::string(RoleName(caller.role)) + " may not " + DecisionKindName(kind) +
+          " " + id + (verdict.rule.empty() ? "" : " (policy rule " + verdict.rule + ")"))));
+    }
+    if (own && kind == DecisionKind::kApprove) {
+      if (!options_.allow_self_approval) {
+        return respond(Forbidden("self_approval", caller.name + " submitted " + id +
+                                                      ": nobody approves their own intent"));
+      }
+      decision.self_approved = true;
+    }
+  }
+  Result<Intent> after = ApplyDecision(intent, decision, deps_.now());
+  if (!after.ok()) return respond(ErrorResponse(after.status()));
+  if (Status stored = deps_.store.Update(*after, intent.state); !stored.ok()) {
+    if (stored.code() == StatusCode::kFailedPrecondition ||
+        stored.code() == StatusCode::kNotFound) {
+      return respond(ErrorResponse(stored));
+    }
+    return respond(ErrorResponse(
+        Status::Internal("cannot record the decision on " + id + ": " + stored.message())));
+  }
+  if (Status audited = deps_.audit(audit_records::IntentDecided(*after, kind)); !audited.ok()) {
+    return respond(ErrorResponse(audited));
+  }
+  respond(JsonResponse(200, FullView(*after)));
+}
+
+Result<int> IntentRoutes::ExpireDue() {
+  ASSIGN_OR_RETURN(std::vector<Intent> pending, deps_.store.ListByState(IntentState::kPending));
+  const TimePoint now = deps_.now();
+  const std::string reason =
+      "nobody decided within " +
+      std::to_string(
+          std::chrono::duration_cast<std::chrono::seconds>(options_.pending_ttl).count()) +
+      " s";
+  int expired = 0;
+  for (const Intent& intent : pending) {
+    if (!IsPendingExpired(intent, now)) continue;
+    Result<Intent> after =
+        ApplyDecision(intent, Decision{DecisionKind::kExpire, "madre", reason}, now);
+    if (!after.ok()) continue;  // cannot happen: it is pending
+    Status stored = deps_.store.Update(*after, IntentState::kPending);
+    if (stored.code() == StatusCode::kFailedPrecondition) continue;  // decided meanwhile
+    RETURN_IF_ERROR(stored);
+    RETURN_IF_ERROR(deps_.audit(audit_records::IntentDecided(*after, DecisionKind::kExpire)));
+    ++expired;
+  }
+  return expired;
 }
 
 }  // namespace madre

@@ -1,6 +1,10 @@
 // POST /madre/intent (and GET /madre/intent/{id}): components ask madre instead of acting.
-// This build records each intent durably and audits it (`intent.submitted`); deciding and
-// executing them comes with approvals (docs/http_api.md#post-madreintent).
+// Each intent is recorded durably, decided by the policy (VX11_INTENT_POLICY_FILE: deny →
+// rejected, auto_approve → approved, else pending) and audited (`intent.submitted`, then
+// `intent.approved` / `intent.rejected`). GET /madre/intents lists them; POST
+// /madre/intents/{id}/approve|reject|cancel decides a pending one; ExpireDue() expires the
+// pending ones nobody decided (docs/intents.md). Executors come later: an approved intent stays
+// approved in this build.
 //
 // Who may submit: a client with the token (identity "default"), or, without a token, a
 // component whose `source` is in VX11_INTENT_OPEN_SOURCES (identity "open:<source>"), and then
@@ -18,7 +22,9 @@
 #include <string>
 
 #include "adapters/http/http_server.h"
+#include "core/identity.h"
 #include "core/intent.h"
+#include "core/intent_policy.h"
 #include "ports/audit_log.h"
 #include "ports/intent_store.h"
 
@@ -30,6 +36,11 @@ struct IntentRoutesOptions {
   int open_burst = 10;                  // token-less submissions at once per source ...
   Duration open_every = Seconds(6);     // ... then one per this (10 a minute)
   int open_max_pending = 100;           // pending token-less intents per source
+  IntentPolicy policy;                  // VX11_INTENT_POLICY_FILE; empty: all need approval
+  Duration pending_ttl = kDefaultIntentPendingTtl;  // VX11_INTENT_PENDING_TTL_SEC
+  // Without a tokens file the one token ("default") submits and approves: it may approve its
+  // own intents, audited as self_approved. Otherwise an approval by the requester is 403.
+  bool allow_self_approval = false;
 };
 
 struct IntentRoutesDeps {
@@ -56,11 +67,23 @@ class IntentRoutes {
  public:
   IntentRoutes(IntentRoutesOptions options, IntentRoutesDeps deps);
 
-  // `token_identity`: the token's name when the request carried a valid token; nullopt when
-  // it carried none (the token-less path). A wrong token never reaches this.
-  void Submit(const HttpRequest& request, const std::optional<std::string>& token_identity,
-              Responder respond);
-  void Get(const std::string& id, Responder respond);
+  // `caller`: who sent the request with a valid token; nullopt when it carried none (the
+  // token-less path). A wrong token never reaches this. 403 below the submitter role.
+  void Submit(const HttpRequest& request, const std::optional<Caller>& caller, Responder respond);
+  // GET /madre/intents/{id} (and /madre/intent/{id}): the intent object. Viewer.
+  void Get(const std::string& id, const Caller& caller, Responder respond);
+  // GET /madre/intents?state=&source=&type=&limit= (newest first, limit 1-1000, default 100).
+  void List(const HttpRequest& request, const Caller& caller, Responder respond);
+  // POST /madre/intents/{id}/approve|reject|cancel, body empty or {"reason": "..."}.
+  // approve/reject: operator and admin, or the roles the matching policy rule names; never the
+  // requester itself (403 self_approval) unless allow_self_approval. cancel: the requester or
+  // operator+. 404 unknown id, 409 wrong state (or a decision that lost the race), 400 bad
+  // body. Persisted (compare-and-set) and audited before the answer.
+  void Decide(const std::string& id, DecisionKind kind, const HttpRequest& request,
+              const Caller& caller, Responder respond);
+  // Expires every pending intent whose expires_at has passed (actor "madre"). Returns how many,
+  // or the store's error. A decision that wins the race first is left alone.
+  Result<int> ExpireDue();
 
  private:
   // The token-less checks: 401 when the request may not submit without a token, 403 for a

@@ -156,6 +156,239 @@ TEST_F(IntentRoutesTest, AStoreThatFailsAnswers500AndAcknowledgesNothing) {
   EXPECT_EQ(AuditCount("intent.submitted"), 0);
 }
 
+TEST_F(IntentRoutesTest, ThePolicyDeniesAutoApprovesOrLeavesPendingAndAuditsEach) {
+  options_.intents.policy.rules = {
+      PolicyRule{"queen-windows", "hormiguero", "window", PolicyAction::kAutoApprove, {}},
+      PolicyRule{"no-fs", "*", "fs_drift", PolicyAction::kDeny, {}}};
+  Build();
+  json window = Queen("c-1");
+  window["type"] = "window";
+  HttpResponse approved = Call("POST", "/madre/intent", window.dump());
+  ASSERT_EQ(approved.status, 200) << approved.body;
+  EXPECT_EQ(Json(approved)["status"], "approved");
+  EXPECT_EQ(Json(approved)["state"], "approved");
+  EXPECT_EQ(Json(approved)["decided_by"], "policy:queen-windows");
+  EXPECT_EQ(Json(approved)["requires_approval"], false);
+  json fs = Queen("c-2");
+  fs["type"] = "fs_drift";
+  HttpResponse denied = Call("POST", "/madre/intent", fs.dump());
+  ASSERT_EQ(denied.status, 200) << "recorded, and rejected: " << denied.body;
+  EXPECT_EQ(Json(denied)["status"], "rejected");
+  EXPECT_EQ(Json(denied)["reason"], "denied by policy rule no-fs");
+  EXPECT_EQ(Call("POST", "/madre/intent", Queen("c-3").dump()).status, 200);
+  EXPECT_EQ(Json(Call("GET", "/madre/intents/intent-3"))["state"], "pending");
+  EXPECT_EQ(AuditCount("intent.submitted"), 3);
+  EXPECT_EQ(AuditCount("intent.approved"), 1);
+  EXPECT_EQ(AuditCount("intent.rejected"), 1);
+  window["correlation_id"] = "c-4";
+  HttpResponse open = SendOrEmpty(Open(window));
+  ASSERT_EQ(open.status, 200) << open.body;
+  EXPECT_EQ(Json(open)["status"], "pending") << "a token-less intent is never auto-approved";
+}
+
+TEST_F(IntentRoutesTest, ListingFiltersNewestFirstAndRefusesBadQueries) {
+  Build();
+  ASSERT_EQ(Call("POST", "/madre/intent", Queen("c-1").dump()).status, 200);
+  clock_.Advance(Seconds(1));
+  json window = Queen("c-2");
+  window["type"] = "window";
+  ASSERT_EQ(Call("POST", "/madre/intent", window.dump()).status, 200);
+  HttpResponse all = Call("GET", "/madre/intents");
+  ASSERT_EQ(all.status, 200) << all.body;
+  const json body = Json(all);
+  ASSERT_EQ(body["count"], 2);
+  EXPECT_EQ(body["intents"][0]["intent_id"], "intent-2");
+  EXPECT_EQ(body["intents"][0]["payload"], json({{"task", "scan"}}));
+  HttpRequest filtered = Request("GET", "/madre/intents");
+  filtered.query["type"] = "spawn";
+  filtered.query["state"] = "pending";
+  filtered.query["source"] = "hormiguero";
+  HttpResponse spawns = SendOrEmpty(filtered);
+  ASSERT_EQ(spawns.status, 200);
+  ASSERT_EQ(Json(spawns)["count"], 1);
+  EXPECT_EQ(Json(spawns)["intents"][0]["intent_id"], "intent-1");
+  HttpRequest limited = Request("GET", "/madre/intents");
+  limited.query["limit"] = "1";
+  EXPECT_EQ(Json(SendOrEmpty(limited))["count"], 1);
+  for (const auto& [key, value] :
+       std::vector<std::pair<std::string, std::string>>{{"state", "running"},
+                                                        {"limit", "0"},
+                                                        {"limit", "x"},
+                                                        {"limit", "1001"},
+                                                        {"sort", "a"}}) {
+    HttpRequest bad = Request("GET", "/madre/intents");
+    bad.query[key] = value;
+    HttpResponse r = SendOrEmpty(bad);
+    EXPECT_EQ(r.status, 400) << key << "=" << value << " -> " << r.body;
+  }
+  EXPECT_EQ(Call("GET", "/madre/intents", "", std::nullopt).status, 401);
+  EXPECT_EQ(Call("GET", "/madre/intents/intent-9").status, 404);
+}
+
+TEST_F(IntentRoutesTest, TheRequesterCannotApproveItsOwnIntentWithoutTheSelfApprovalSwitch) {
+  Build();
+  ASSERT_EQ(Call("POST", "/madre/intent", Queen("c-1").dump()).status, 200);
+  HttpResponse self = Call("POST", "/madre/intents/intent-1/approve");
+  EXPECT_EQ(self.status, 403) << self.body;
+  EXPECT_EQ(Json(self)["code"], "self_approval");
+  EXPECT_EQ(intents_.intents().at("intent-1").state, IntentState::kPending);
+  EXPECT_EQ(AuditCount("intent.approved"), 0);
+  HttpResponse rejected = Call("POST", "/madre/intents/intent-1/reject", R"({"reason":"not now"})");
+  ASSERT_EQ(rejected.status, 200) << "rejecting one's own intent is allowed: " << rejected.body;
+  EXPECT_EQ(Json(rejected)["state"], "rejected");
+  EXPECT_EQ(Json(rejected)["reason"], "not now");
+  EXPECT_EQ(Json(rejected)["decided_by"], "default@127.0.0.1");
+}
+
+TEST_F(IntentRoutesTest, ApproveWithSelfApprovalIsAuditedAndATerminalStateIsAConflict) {
+  options_.intents.allow_self_approval = true;
+  Build();
+  ASSERT_EQ(Call("POST", "/madre/intent", Queen("c-1").dump()).status, 200);
+  HttpResponse approved = Call("POST", "/madre/intents/intent-1/approve", R"({"reason":"go"})");
+  ASSERT_EQ(approved.status, 200) << approved.body;
+  EXPECT_EQ(Json(approved)["state"], "approved");
+  EXPECT_EQ(Json(approved)["self_approved"], true);
+  EXPECT_EQ(intents_.intents().at("intent-1").state, IntentState::kApproved) << "persisted";
+  ASSERT_EQ(AuditCount("intent.approved"), 1);
+  const AuditRecord record = audit_.records().back();
+  EXPECT_EQ(record.actor, "default@127.0.0.1");
+  EXPECT_EQ(record.reason, "go");
+  EXPECT_THAT(record.detail, HasSubstr("self_approved"));
+  HttpResponse again = Call("POST", "/madre/intents/intent-1/reject");
+  EXPECT_EQ(again.status, 409) << again.body;
+  EXPECT_THAT(Json(again)["detail"].get<std::string>(), HasSubstr("approved"));
+  HttpResponse cancelled = Call("POST", "/madre/intents/intent-1/cancel");
+  ASSERT_EQ(cancelled.status, 200) << "an approved intent may still be cancelled";
+  EXPECT_EQ(Json(cancelled)["state"], "cancelled");
+  EXPECT_EQ(Call("POST", "/madre/intents/intent-1/cancel").status, 409) << "terminal";
+  EXPECT_EQ(Call("POST", "/madre/intents/intent-9/approve").status, 404);
+  EXPECT_EQ(AuditCount("intent.cancelled"), 1);
+}
+
+TEST_F(IntentRoutesTest, ABadDecisionBodyIs400AndChangesNothing) {
+  options_.intents.allow_self_approval = true;
+  Build();
+  ASSERT_EQ(Call("POST", "/madre/intent", Queen("c-1").dump()).status, 200);
+  for (const std::string& bad :
+       std::vector<std::string>{"nope", "[1]", R"({"reason":5})", R"({"why":"x"})",
+                                R"({"reason":")" + std::string(501, 'a') + R"("})"}) {
+    HttpResponse r = Call("POST", "/madre/intents/intent-1/approve", bad);
+    EXPECT_EQ(r.status, 400) << bad << " -> " << r.body;
+  }
+  EXPECT_EQ(intents_.intents().at("intent-1").state, IntentState::kPending);
+  EXPECT_EQ(AuditCount("intent.approved"), 0);
+}
+
+TEST_F(IntentRoutesTest, AFailedWriteOfADecisionIsNotAcknowledged) {
+  options_.intents.allow_self_approval = true;
+  Build();
+  ASSERT_EQ(Call("POST", "/madre/intent", Queen("c-1").dump()).status, 200);
+  intents_.FailUpdates(true);
+  EXPECT_EQ(Call("POST", "/madre/intents/intent-1/approve").status, 500);
+  EXPECT_EQ(AuditCount("intent.approved"), 0);
+}
+
+TEST_F(IntentRoutesTest, PendingIntentsNobodyDecidesExpireOnTheSweep) {
+  options_.intents.pending_ttl = Seconds(60);
+  Build();
+  ASSERT_EQ(Call("POST", "/madre/intent", Queen("c-1").dump()).status, 200);
+  clock_.Advance(Seconds(30));
+  ASSERT_EQ(Call("POST", "/madre/intent", Queen("c-2").dump()).status, 200);
+  EXPECT_EQ(Json(Call("GET", "/madre/intents/intent-1"))["expires_at"],
+            FormatRfc3339(clock_.Now() + Seconds(30)));
+  clock_.Advance(Seconds(15));
+  timers_.FireDue();
+  EXPECT_EQ(intents_.intents().at("intent-1").state, IntentState::kPending);
+  clock_.Advance(Seconds(15));  // intent-1's 60 s are up
+  timers_.FireDue();
+  const Intent& expired = intents_.intents().at("intent-1");
+  EXPECT_EQ(expired.state, IntentState::kExpired);
+  EXPECT_EQ(expired.decided_by, "madre");
+  EXPECT_EQ(expired.reason, "nobody decided within 60 s");
+  EXPECT_EQ(intents_.intents().at("intent-2").state, IntentState::kPending);
+  EXPECT_EQ(AuditCount("intent.expired"), 1);
+  EXPECT_EQ(Call("POST", "/madre/intents/intent-1/reject").status, 409);
+  clock_.Advance(Seconds(30));
+  timers_.FireDue();
+  EXPECT_EQ(intents_.intents().at("intent-2").state, IntentState::kExpired);
+  EXPECT_EQ(AuditCount("intent.expired"), 2);
+  EXPECT_GT(timers_.pending(), 0u) << "the sweep goes on";
+}
+
+// The role rules, on IntentRoutes itself with callers of every role (the router gives every
+// token the admin "default" until the tokens file).
+class IntentDecisionTest : public ::testing::Test {
+ protected:
+  IntentDecisionTest() {
+    options_.policy.rules = {
+        PolicyRule{"builds", "", "build", PolicyAction::kRequireApproval, {Role::kAdmin}},
+        PolicyRule{"queen", "hormiguero", "", PolicyAction::kRequireApproval, {Role::kSubmitter}}};
+  }
+  IntentRoutes& Routes() {
+    if (!routes_) {
+      routes_ = std::make_unique<IntentRoutes>(
+          options_, IntentRoutesDeps{.store = store_,
+                                     .audit =
+                                         [this](AuditRecord r) {
+                                           audit_.push_back(std::move(r));
+                                           return Status::Ok();
+                                         },
+                                     .now = [] { return FromMicros(1'795'514'400'000'000); },
+                                     .new_id = [this] { return std::to_string(++ids_); }});
+    }
+    return *routes_;
+  }
+  static Caller As(std::string name, Role role) {
+    return Caller{std::move(name), role, "10.0.0.2"};
+  }
+  int Submit(const Caller& caller, const std::string& type, const std::string& source) {
+    HttpRequest request;
+    request.body = json{{"type", type}, {"source", source}}.dump();
+    return Answer([&](Responder w) { Routes().Submit(request, caller, std::move(w)); }).status;
+  }
+  HttpResponse Decide(const std::string& id, DecisionKind kind, const Caller& caller) {
+    return Answer(
+        [&](Responder w) { Routes().Decide(id, kind, HttpRequest{}, caller, std::move(w)); });
+  }
+  static HttpResponse Answer(const std::function<void(Responder)>& call) {
+    HttpResponse out;
+    call([&out](HttpResponse r) { out = std::move(r); });
+    return out;
+  }
+
+  IntentRoutesOptions options_;
+  InMemoryIntentStore store_;
+  std::vector<AuditRecord> audit_;
+  int ids_ = 0;
+  std::unique_ptr<IntentRoutes> routes_;
+};
+
+TEST_F(IntentDecisionTest, RolesDecideAsThePolicySays) {
+  const Caller sub = As("hermes", Role::kSubmitter);
+  ASSERT_EQ(Submit(sub, "spawn", "operator"), 200);     // intent-1: default rule
+  ASSERT_EQ(Submit(sub, "build", "operator"), 200);     // intent-2: admins only
+  ASSERT_EQ(Submit(sub, "window", "hormiguero"), 200);  // intent-3: submitters may approve
+  EXPECT_EQ(Submit(As("eye", Role::kViewer), "spawn", "x"), 403) << "a viewer cannot submit";
+  EXPECT_EQ(Decide("intent-1", DecisionKind::kApprove, As("ana", Role::kSubmitter)).status, 403);
+  EXPECT_EQ(Decide("intent-1", DecisionKind::kApprove, As("ops", Role::kOperator)).status, 200);
+  EXPECT_EQ(Decide("intent-2", DecisionKind::kReject, As("ops", Role::kOperator)).status, 403);
+  EXPECT_EQ(Decide("intent-2", DecisionKind::kReject, As("root", Role::kAdmin)).status, 200);
+  EXPECT_EQ(Decide("intent-3", DecisionKind::kApprove, sub).status, 403)
+      << "its own requester, though its role may";
+  EXPECT_EQ(Decide("intent-3", DecisionKind::kApprove, As("ana", Role::kSubmitter)).status, 200);
+  EXPECT_EQ(audit_.back().actor, "ana@10.0.0.2");
+}
+
+TEST_F(IntentDecisionTest, TheRequesterOrAnOperatorMayCancel) {
+  const Caller sub = As("hermes", Role::kSubmitter);
+  ASSERT_EQ(Submit(sub, "spawn", "operator"), 200);
+  ASSERT_EQ(Submit(sub, "spawn", "operator"), 200);
+  EXPECT_EQ(Decide("intent-1", DecisionKind::kCancel, As("ana", Role::kSubmitter)).status, 403);
+  EXPECT_EQ(Decide("intent-1", DecisionKind::kCancel, sub).status, 200);
+  EXPECT_EQ(Decide("intent-2", DecisionKind::kCancel, As("ops", Role::kOperator)).status, 200);
+  EXPECT_EQ(store_.intents().at("intent-2").state, IntentState::kCancelled);
+}
+
 TEST(IntentRoutesHostTest, HostOfDropsThePortAndLowersTheCase) {
   EXPECT_EQ(HostOf("Madre:8001"), "madre");
   EXPECT_EQ(HostOf("127.0.0.1"), "127.0.0.1");

@@ -5,8 +5,12 @@
 namespace madre {
 
 MetricsEndpoint::MetricsEndpoint(Metrics* metrics, Engine& engine, StatsSampler& sampler,
-                                 std::function<HostFigures()> host)
-    : metrics_(metrics), engine_(engine), sampler_(sampler), host_(std::move(host)) {}
+                                 std::function<HostFigures()> host, IntentStore* intents)
+    : metrics_(metrics),
+      engine_(engine),
+      sampler_(sampler),
+      host_(std::move(host)),
+      intents_(intents) {}
 
 void MetricsEndpoint::Serve(Responder respond) {
   HttpResponse response;
@@ -18,6 +22,17 @@ void MetricsEndpoint::Serve(Responder respond) {
   Metrics& m = *metrics_;
   const EngineView view = engine_.Snapshot();
   m.Set(kMetricWindowsOpen, {}, static_cast<double>(view.windows.size()));
+  if (intents_) {
+    // Every state, 0 included; none at all when the store cannot be read.
+    m.Clear(kMetricIntents);
+    if (Result<std::map<IntentState, int>> counts = intents_->CountByState(); counts.ok()) {
+      for (IntentState state : kAllIntentStates) {
+        auto it = counts->find(state);
+        m.Set(kMetricIntents, {{"state", IntentStateName(state)}},
+              it == counts->end() ? 0.0 : static_cast<double>(it->second));
+      }
+    }
+  }
   if (host_) {
     const HostFigures host = host_();
     if (host.cpu_percent) m.Set(kMetricHostCpu, {}, *host.cpu_percent);

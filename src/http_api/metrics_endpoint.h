@@ -1,6 +1,6 @@
 // GET /metrics: the Prometheus text of `Metrics`, with the gauges computed at scrape time
-// (windows kept, host CPU, iowait, memory and load, and the containers' CPU and memory from the
-// StatsSampler's last round). Answers at once: it never waits for Docker.
+// (windows kept, intents by state, host CPU, iowait, memory and load, and the containers' CPU and
+// memory from the StatsSampler's last round). Answers at once: it never waits for Docker.
 //
 // Threading: engine thread only. Every gauge family is cleared and set on this one thread, so
 // two scrapes cannot interleave and leave a family half set.
@@ -15,6 +15,7 @@
 #include "base/metrics.h"
 #include "engine/engine.h"
 #include "http_api/stats_sampler.h"
+#include "ports/intent_store.h"
 
 namespace madre {
 
@@ -30,8 +31,9 @@ struct HostFigures {
 class MetricsEndpoint {
  public:
   // `metrics` may be null (then the body says metrics are not enabled).
+  // `intents` may be null (no madre_intents gauge).
   MetricsEndpoint(Metrics* metrics, Engine& engine, StatsSampler& sampler,
-                  std::function<HostFigures()> host);
+                  std::function<HostFigures()> host, IntentStore* intents = nullptr);
 
   void Serve(Responder respond);
 
@@ -40,6 +42,7 @@ class MetricsEndpoint {
   Engine& engine_;
   StatsSampler& sampler_;
   std::function<HostFigures()> host_;
+  IntentStore* intents_;
 };
 
 }  // namespace madre

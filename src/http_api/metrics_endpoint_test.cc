@@ -26,6 +26,21 @@ TEST_F(MetricsEndpointTest, HostFiguresComeFromTheHostReadingsOfTheScrape) {
   EXPECT_THAT(text.body, HasSubstr("madre_windows_open 0"));
 }
 
+TEST_F(MetricsEndpointTest, IntentsAreCountedByStateAtEachScrape) {
+  Build();
+  ASSERT_EQ(Call("POST", "/madre/intent", R"({"type":"spawn"})").status, 200);
+  ASSERT_EQ(Call("POST", "/madre/intent", R"({"type":"spawn"})").status, 200);
+  ASSERT_EQ(Call("POST", "/madre/intents/intent-2/reject").status, 200);
+  HttpResponse text = Call("GET", "/metrics");
+  EXPECT_THAT(text.body, HasSubstr("madre_intents{state=\"pending\"} 1"));
+  EXPECT_THAT(text.body, HasSubstr("madre_intents{state=\"rejected\"} 1"));
+  EXPECT_THAT(text.body, HasSubstr("madre_intents{state=\"succeeded\"} 0"));
+  ASSERT_EQ(Call("POST", "/madre/intents/intent-1/cancel").status, 200);
+  text = Call("GET", "/metrics");
+  EXPECT_THAT(text.body, HasSubstr("madre_intents{state=\"pending\"} 0"));
+  EXPECT_THAT(text.body, HasSubstr("madre_intents{state=\"cancelled\"} 1"));
+}
+
 TEST_F(MetricsEndpointTest, AScrapeAnswersAtOnceAndStartsTheStatsSampler) {
   Build();
   std::optional<HttpResponse> answer;

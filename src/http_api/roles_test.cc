@@ -87,7 +87,14 @@ TEST_F(RolesTest, EveryRouteNeedsItsRoleAndRefusesTheOneBelow) {
       {{"POST", "/madre/power/service/{name}/stop"}, Role::kOperator},
       {{"POST", "/madre/power/service/{name}/restart"}, Role::kOperator},
       {{"POST", "/madre/intent"}, Role::kSubmitter},
-      {{"GET", "/madre/intent/{id}"}, Role::kViewer}};
+      {{"GET", "/madre/intent/{id}"}, Role::kViewer},
+      {{"GET", "/madre/intents"}, Role::kViewer},
+      {{"GET", "/madre/intents/{id}"}, Role::kViewer},
+      // The handler checks the rest: operator+ or the policy's approvers, the requester's own
+      // cancel (intent_routes_test.cc).
+      {{"POST", "/madre/intents/{id}/approve"}, Role::kSubmitter},
+      {{"POST", "/madre/intents/{id}/reject"}, Role::kSubmitter},
+      {{"POST", "/madre/intents/{id}/cancel"}, Role::kSubmitter}};
   Build();
   int checked = 0;
   for (const ApiRouter::RouteAccess& route : router_->Routes()) {
@@ -123,6 +130,30 @@ TEST_F(RolesTest, EveryRouteNeedsItsRoleAndRefusesTheOneBelow) {
     }
   }
   EXPECT_EQ(checked, static_cast<int>(kExpected.size()));
+}
+
+TEST_F(RolesTest, ASubmitterCannotApproveItsOwnIntentAndAnOperatorCan) {
+  Build();  // a tokens file: allow_self_approval stays false
+  ASSERT_EQ(As(Role::kSubmitter, "POST", "/madre/intent", R"({"type":"spawn"})")->status, 200);
+  std::optional<HttpResponse> self =
+      As(Role::kSubmitter, "POST", "/madre/intents/intent-1/approve");
+  ASSERT_TRUE(self.has_value());
+  EXPECT_EQ(self->status, 403) << self->body;
+  EXPECT_EQ(Json(*self)["code"], "forbidden") << "a submitter may not approve at all by default";
+  std::optional<HttpResponse> admin_self =
+      As(Role::kAdmin, "POST", "/madre/intent", R"({"type":"spawn"})");
+  ASSERT_EQ(admin_self->status, 200);
+  std::optional<HttpResponse> own = As(Role::kAdmin, "POST", "/madre/intents/intent-2/approve");
+  EXPECT_EQ(own->status, 403);
+  EXPECT_EQ(Json(*own)["code"], "self_approval") << "not even an admin approves its own";
+  std::optional<HttpResponse> approved =
+      As(Role::kOperator, "POST", "/madre/intents/intent-1/approve", R"({"reason":"ok"})");
+  ASSERT_EQ(approved->status, 200) << approved->body;
+  EXPECT_EQ(Json(*approved)["decided_by"], "ci@127.0.0.1");
+  EXPECT_EQ(Json(*approved)["requested_by"], "queen");
+  EXPECT_EQ(As(Role::kSubmitter, "POST", "/madre/intents/intent-2/cancel")->status, 403)
+      << "only the requester or an operator cancels";
+  EXPECT_EQ(As(Role::kAdmin, "POST", "/madre/intents/intent-2/cancel")->status, 200);
 }
 
 TEST_F(RolesTest, AViewerReadsButMayNotOpenAndTheRefusalIsCounted) {

@@ -77,7 +77,12 @@ const std::vector<std::string>& Patterns() {
                                                      "/madre/power/service/{name}/stop",
                                                      "/madre/power/service/{name}/restart",
                                                      "/madre/intent",
-                                                     "/madre/intent/{id}"};
+                                                     "/madre/intent/{id}",
+                                                     "/madre/intents",
+                                                     "/madre/intents/{id}",
+                                                     "/madre/intents/{id}/approve",
+                                                     "/madre/intents/{id}/reject",
+                                                     "/madre/intents/{id}/cancel"};
   return kPatterns;
 }
 
@@ -192,7 +197,7 @@ ApiRouter::ApiRouter(RouterOptions options, RouterDeps deps)
                                       }},
                options_.stats_interval),
       events_(deps_.engine, options_.stop_strategy),
-      metrics_endpoint_(options_.metrics, deps_.engine, sampler_, deps_.host),
+      metrics_endpoint_(options_.metrics, deps_.engine, sampler_, deps_.host, deps_.intents),
       reads_(ReadRoutesOptions{.always_on = options_.always_on,
                                .stop_strategy = options_.stop_strategy},
              deps_.engine, deps_.observer, deps_.workers, deps_.loop, sampler_),
@@ -261,6 +266,18 @@ std::vector<ApiRouter::Route> ApiRouter::Table() {
   auto service_in_body = [this](std::string op) -> Handler {  // {"service": NAME}
     return [this, op](const HttpRequest& r, const Caller& c, const std::vector<std::string>&,
                       Responder w) { commands_.ServiceOp(r, c, std::nullopt, op, std::move(w)); };
+  };
+  auto intent_get = [this](const HttpRequest&, const Caller& c,
+                           const std::vector<std::string>& params, Responder w) {
+    if (!intents_) return w(NotFound());
+    intents_->Get(params.at(0), c, std::move(w));
+  };
+  auto decide = [this](DecisionKind kind) -> Handler {
+    return [this, kind](const HttpRequest& r, const Caller& c,
+                        const std::vector<std::string>& params, Responder w) {
+      if (!intents_) return w(NotFound());
+      intents_->Decide(params.at(0), kind, r, c, std::move(w));
+    };
   };
   using A = Access;
   constexpr Role kView = Role::kViewer, kSubmit = Role::kSubmitter, kOperate = Role::kOperator,
@@ -332,16 +349,25 @@ std::vector<ApiRouter::Route> ApiRouter::Table() {
       {"POST", "/madre/intent", A::kOptionalToken, kSubmit, false,
        called([this](const HttpRequest& r, const Caller& c, Responder w) {
          if (!intents_) return w(NotFound());
-         std::optional<std::string> identity;
-         if (!c.token_less) identity = c.name;
-         intents_->Submit(r, identity, std::move(w));
+         std::optional<Caller> caller;
+         if (!c.token_less) caller = c;
+         intents_->Submit(r, caller, std::move(w));
        })},
-      {"GET", "/madre/intent/{id}", A::kToken, kView, false,
-       [this](const HttpRequest&, const Caller&, const std::vector<std::string>& params,
-              Responder w) {
+      {"GET", "/madre/intent/{id}", A::kToken, kView, false, intent_get},
+      {"GET", "/madre/intents", A::kToken, kView, false,
+       called([this](const HttpRequest& r, const Caller& c, Responder w) {
          if (!intents_) return w(NotFound());
-         intents_->Get(params.at(0), std::move(w));
-       }},
+         intents_->List(r, c, std::move(w));
+       })},
+      {"GET", "/madre/intents/{id}", A::kToken, kView, false, intent_get},
+      // Submitter and above reach these; the handler checks the rest (the policy's approvers,
+      // operator+, the requester's own cancel, self-approval).
+      {"POST", "/madre/intents/{id}/approve", A::kToken, kSubmit, false,
+       decide(DecisionKind::kApprove)},
+      {"POST", "/madre/intents/{id}/reject", A::kToken, kSubmit, false,
+       decide(DecisionKind::kReject)},
+      {"POST", "/madre/intents/{id}/cancel", A::kToken, kSubmit, false,
+       decide(DecisionKind::kCancel)},
   };
 }
 
@@ -359,6 +385,20 @@ std::vector<ApiRouter::RouteAccess> ApiRouter::Routes() const {
 void ApiRouter::SetReady() {
   ready_ = true;
   throttle_.Start();
+  // The intent expiry sweep: once at start (what expired while madre was down), then on a timer.
+  if (intents_) SweepIntents();
+}
+
+void ApiRouter::SweepIntents() {
+  if (Result<int> expired = intents_->ExpireDue(); !expired.ok()) {
+    spdlog::warn("intent expiry: {}", expired.status().ToString());
+  } else if (*expired > 0) {
+    spdlog::info("intent expiry: {} pending intent(s) expired", *expired);
+  }
+  if (deps_.after) {
+    deps_.after(std::min(options_.intents.pending_ttl, kIntentSweepPeriod),
+                [this] { SweepIntents(); });
+  }
 }
 
 void ApiRouter::OnEngineChange() {

@@ -112,8 +112,10 @@ class ApiRouter {
   // HttpHandler. Call on the engine thread.
   void Handle(HttpRequest request, Responder respond);
   // Until Start() of the engine finished, /madre/power/* answers 503. Also starts the timers
-  // (the CPU meter's feed).
+  // (the CPU meter's feed, the intent expiry sweep: once now, then every kIntentSweepPeriod or
+  // the pending TTL if shorter).
   void SetReady();
+  static constexpr Duration kIntentSweepPeriod = Seconds(15);
   // After every engine change: drops cached views, wakes the stats sampler.
   void OnEngineChange();
   // Server-Sent Events to every subscriber of GET /madre/power/events (engine thread).
@@ -156,6 +158,7 @@ class ApiRouter {
   // counted.
   std::optional<HttpResponse> Authenticate(const HttpRequest& request, Caller& caller);
   void CountAuthFailure(const char* reason);
+  void SweepIntents();  // expires the pending intents due, then schedules itself again
 
   struct RequestCounts;  // madre_http_requests_total (router.cc)
 

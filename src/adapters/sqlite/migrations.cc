@@ -54,9 +54,26 @@ CREATE UNIQUE INDEX intents_key ON intents(identity, correlation_id) WHERE corre
 CREATE INDEX intents_status ON intents(identity, status);
 )sql";
 
+// Version 3: the intent lifecycle (docs/intents.md). The column `status` becomes `state`, with
+// the lifecycle's names (`running` -> `executing`, `done` -> `succeeded`; the JSON bodies of
+// older rows keep the old names, which DecodeIntent maps); `source` and `type` become columns
+// for the listing's filters.
+constexpr std::string_view kV3 = R"sql(
+ALTER TABLE intents RENAME COLUMN status TO state;
+UPDATE intents SET state = 'executing' WHERE state = 'running';
+UPDATE intents SET state = 'succeeded' WHERE state = 'done';
+ALTER TABLE intents ADD COLUMN source TEXT NOT NULL DEFAULT '';
+ALTER TABLE intents ADD COLUMN type TEXT NOT NULL DEFAULT '';
+UPDATE intents SET source = COALESCE(json_extract(body, '$.source'), ''),
+                   type = COALESCE(json_extract(body, '$.type'), '');
+CREATE INDEX intents_state ON intents(state, created_at);
+CREATE INDEX intents_created ON intents(created_at);
+)sql";
+
 constexpr Migration kMigrations[] = {
     {1, kV1},
     {2, kV2},
+    {3, kV3},
 };
 
 std::string NowRfc3339() {

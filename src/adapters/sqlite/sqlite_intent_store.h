@@ -16,6 +16,12 @@ class SqliteIntentStore final : public IntentStore {
   Result<Submitted> Submit(const Intent& intent) override;
   Result<std::optional<Intent>> Get(const std::string& id) override;
   Result<int> CountPending(const std::string& identity) override;
+  // One transaction: UPDATE ... WHERE id = ? AND state = <expected>; when no row changed, a
+  // look at the stored state says 404 or 409.
+  Status Update(const Intent& intent, IntentState expected) override;
+  Result<std::vector<Intent>> List(const IntentFilter& filter) override;
+  Result<std::vector<Intent>> ListByState(IntentState state) override;
+  Result<std::map<IntentState, int>> CountByState() override;
 
  private:
   SqliteDb& db_;
@@ -23,6 +29,10 @@ class SqliteIntentStore final : public IntentStore {
 
 // The `body` column: every field of Intent as one JSON object (times in unix µs).
 std::string EncodeIntent(const Intent& intent);
+// Bodies written before migration 3 say "status" (not "state") and may hold the older names
+// "running" and "done" (executing, succeeded): both are read.
 Result<Intent> DecodeIntent(std::string_view body);
+// A state as stored: the wire names, and the older "running" and "done".
+std::optional<IntentState> ParseStoredIntentState(std::string_view text);
 
 }  // namespace madre

@@ -2,7 +2,9 @@
 
 #include <gtest/gtest.h>
 
+#include "adapters/sqlite/migrations.h"
 #include "adapters/sqlite/test_temp_dir.h"
+#include "testing/intent_store_contract.h"
 
 namespace madre {
 namespace {
@@ -27,6 +29,19 @@ Intent Sample(std::string id, std::string identity, std::string correlation) {
   intent.created_at = kT0;
   return intent;
 }
+
+class SqliteIntentStoreEnv {
+ public:
+  IntentStore& store() { return store_; }
+
+ private:
+  TestTempDir dir_;
+  std::unique_ptr<SqliteDb> db_ = OpenOrDie(dir_.path() / "madre.db");
+  SqliteIntentStore store_{*db_};
+};
+
+INSTANTIATE_TYPED_TEST_SUITE_P(Sqlite, IntentStoreContractTest,
+                               ::testing::Types<SqliteIntentStoreEnv>);
 
 class SqliteIntentStoreTest : public ::testing::Test {
  protected:
@@ -76,6 +91,65 @@ TEST_F(SqliteIntentStoreTest, ACorruptBodyIsAnError) {
   std::string body = EncodeIntent(Sample("i", "default", ""));
   body.replace(body.find("pending"), 7, "bogus__");
   EXPECT_EQ(DecodeIntent(body).status().code(), StatusCode::kInternal);
+}
+
+// Rows written by version 2 (column `status`, bodies with "status" and the names "running" and
+// "done") load after migration 3 with the lifecycle's names, and the filters see them.
+TEST(SqliteIntentMigrationTest, RowsOfVersionTwoLoadWithTheLifecycleNames) {
+  TestTempDir dir;
+  const std::filesystem::path path = dir.path() / "madre.db";
+  {
+    Result<std::unique_ptr<SqliteDb>> v2 = OpenSqliteDb(path, Migrations().first(2));
+    ASSERT_TRUE(v2.ok()) << v2.status().ToString();
+    const std::pair<const char*, const char*> rows[] = {
+        {"intent-1", "running"}, {"intent-2", "done"}, {"intent-3", "pending"}};
+    int n = 0;
+    for (const auto& [id, status] : rows) {
+      const std::string body = std::string(R"({"id":")") + id +
+                               R"(","identity":"default","source":"hormiguero",)"
+                               R"("correlation_id":"","type":"spawn","payload":"{}",)"
+                               R"("peer":"127.0.0.1","status":")" +
+                               status + R"(","requires_approval":true,"created_at":)" +
+                               std::to_string(ToMicros(kT0) + ++n) + "}";
+      ASSERT_TRUE((*v2)
+                      ->Run("insert",
+                            [&](SQLite::Database& db) {
+                              SQLite::Statement insert(
+                                  db,
+                                  "INSERT INTO intents(id, identity, correlation_id, status, "
+                                  "created_at, body) VALUES (?, 'default', '', ?, ?, ?)");
+                              insert.bind(1, id);
+                              insert.bind(2, status);
+                              insert.bind(3, static_cast<std::int64_t>(ToMicros(kT0) + n));
+                              insert.bind(4, body);
+                              insert.exec();
+                              return Status::Ok();
+                            })
+                      .ok());
+    }
+  }
+  std::unique_ptr<SqliteDb> db = OpenOrDie(path);
+  SqliteIntentStore store(*db);
+  Result<std::optional<Intent>> running = store.Get("intent-1");
+  ASSERT_TRUE(running.ok()) << running.status().ToString();
+  ASSERT_TRUE(running->has_value());
+  EXPECT_EQ((*running)->state, IntentState::kExecuting);
+  EXPECT_EQ((*running)->state_changed_at, (*running)->created_at);
+  EXPECT_EQ((*running)->expires_at, (*running)->created_at + kDefaultIntentPendingTtl);
+  EXPECT_EQ((*store.Get("intent-2"))->state, IntentState::kSucceeded);
+  Result<std::vector<Intent>> executing =
+      store.List(intent_contract::Filter(IntentState::kExecuting));
+  ASSERT_TRUE(executing.ok());
+  ASSERT_EQ(executing->size(), 1u);
+  EXPECT_EQ(executing->front().id, "intent-1");
+  EXPECT_EQ(store.List(intent_contract::Filter(std::nullopt, "hormiguero", "spawn"))->size(), 3u)
+      << "source and type filled from the bodies";
+  const std::map<IntentState, int> want = {
+      {IntentState::kExecuting, 1}, {IntentState::kSucceeded, 1}, {IntentState::kPending, 1}};
+  EXPECT_EQ(*store.CountByState(), want);
+  Intent approved = **store.Get("intent-3");
+  approved.state = IntentState::kApproved;
+  EXPECT_TRUE(store.Update(approved, IntentState::kPending).ok());
 }
 
 }  // namespace
