@@ -21,8 +21,8 @@ Result<json> Object(const std::string& payload_json) {
 Result<std::string> StringField(const json& body, const char* key) {
   auto it = body.find(key);
   if (it == body.end() || it->is_null()) return std::string();
-  if (!it->is_string()) return Status::InvalidArgument(std::string("payload.") + key +
-                                                       " must be a string");
+  if (!it->is_string())
+    return Status::InvalidArgument(std::string("payload.") + key + " must be a string");
   return it->get<std::string>();
 }
 
@@ -39,8 +39,8 @@ Result<std::optional<std::int64_t>> TtlField(const json& body) {
 
 Result<WindowIntent> ParseWindowPayload(const std::string& payload_json) {
   ASSIGN_OR_RETURN(json body, Object(payload_json));
-  static const std::set<std::string> kKeys = {"action",    "services", "ttl_sec", "hold",
-                                              "window_id", "reason"};
+  static const std::set<std::string> kKeys = {"action", "services",  "ttl_sec",
+                                              "hold",   "window_id", "reason"};
   for (const auto& item : body.items()) {
     if (!kKeys.count(item.key())) {
       return Status::InvalidArgument("payload." + item.key() +
@@ -53,8 +53,8 @@ Result<WindowIntent> ParseWindowPayload(const std::string& payload_json) {
   if (action == "close") {
     intent.op = WindowIntent::Op::kClose;
   } else if (!action.empty() && action != "open") {
-    return Status::InvalidArgument("payload.action must be \"open\" or \"close\", not \"" +
-                                   action + "\"");
+    return Status::InvalidArgument("payload.action must be \"open\" or \"close\", not \"" + action +
+                                   "\"");
   }
   if (auto it = body.find("services"); it != body.end() && !it->is_null()) {
     if (!it->is_array()) return Status::InvalidArgument("payload.services must be a list");

@@ -44,10 +44,10 @@ TEST(IntentPayloadTest, SubmissionChecksOnlyTheTypesWithAnExecutor) {
   // The operator's spawner view sends more than madre reads: kept, not refused.
   EXPECT_TRUE(CheckIntentPayload("spawn", R"({"task":"x","ttl_sec":120})", 3600).ok());
   EXPECT_FALSE(CheckIntentPayload("spawn", R"({"ttl_sec":true})", 3600).ok());
-  EXPECT_TRUE(CheckIntentPayload(
-                  "build", R"({"target_service":"switch","dockerfile_path":"switch/Dockerfile"})",
-                  3600)
-                  .ok());
+  EXPECT_TRUE(
+      CheckIntentPayload(
+          "build", R"({"target_service":"switch","dockerfile_path":"switch/Dockerfile"})", 3600)
+          .ok());
   EXPECT_THAT(CheckIntentPayload("build", R"({"reason":"drift"})", 3600).message(),
               HasSubstr("target_service is required"));
   // No executor: recorded as sent, and rejected later with the reason.

@@ -99,6 +99,26 @@ Result<Intent> ApplyDecision(const Intent& intent, const Decision& decision, Tim
   return out;
 }
 
+Result<Intent> Advance(const Intent& intent, IntentState to, std::string detail, TimePoint now,
+                       std::string task_id) {
+  const IntentState from = intent.state;
+  const bool allowed = (from == IntentState::kApproved && to == IntentState::kAdmitted) ||
+                       (from == IntentState::kAdmitted &&
+                        (to == IntentState::kExecuting || to == IntentState::kFailed)) ||
+                       (from == IntentState::kExecuting &&
+                        (to == IntentState::kSucceeded || to == IntentState::kFailed));
+  if (!allowed) {
+    return Status::FailedPrecondition("intent " + intent.id + " is " + IntentStateName(from) +
+                                      ": it cannot become " + IntentStateName(to));
+  }
+  Intent out = intent;
+  out.state = to;
+  out.state_changed_at = now;
+  out.detail = std::move(detail);
+  if (!task_id.empty()) out.task_id = std::move(task_id);
+  return out;
+}
+
 bool IsPendingExpired(const Intent& intent, TimePoint now) {
   return intent.state == IntentState::kPending && intent.expires_at <= now;
 }

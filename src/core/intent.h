@@ -66,6 +66,10 @@ struct Intent {
   TimePoint decided_at{};
   std::string reason;
   bool self_approved = false;  // approved by its own requester (no tokens file configured)
+  // Execution (after approval): the window it opened or closed ("" until then), and what
+  // happened ("window w-1 open", the error of a failure, what admission waits for).
+  std::string task_id;
+  std::string detail;
 
   friend bool operator==(const Intent&, const Intent&) = default;
 };
@@ -86,6 +90,13 @@ struct Decision {
 // kFailedPrecondition (409) naming the current state when the intent is not in a state the
 // decision applies to (a terminal one never changes).
 Result<Intent> ApplyDecision(const Intent& intent, const Decision& decision, TimePoint now);
+
+// Execution's steps, taken by madre: approved -> admitted -> executing -> succeeded | failed
+// (admitted -> failed too: an execution that cannot start). The intent after the step at `now`
+// with `detail` (and `task_id` when not empty), or kFailedPrecondition (409) naming the current
+// state for any other step.
+Result<Intent> Advance(const Intent& intent, IntentState to, std::string detail, TimePoint now,
+                       std::string task_id = "");
 
 // True when `intent` is pending and its expires_at is at or before `now`.
 bool IsPendingExpired(const Intent& intent, TimePoint now);

@@ -109,8 +109,7 @@ AdmissionVerdict Admit(const AdmissionFacts& facts) {
     }
   }
   if (facts.per_source) {
-    if (facts.quota.max_concurrent > 0 &&
-        facts.executing_of_source >= facts.quota.max_concurrent) {
+    if (facts.quota.max_concurrent > 0 && facts.executing_of_source >= facts.quota.max_concurrent) {
       return {false, "one of the source's " + std::to_string(facts.executing_of_source) +
                          " executing intents to end (max_concurrent " +
                          std::to_string(facts.quota.max_concurrent) + ")"};

@@ -30,7 +30,8 @@ TEST(IntentExecutorTest, AWindowOpenNeedsServicesAndABoundedTtl) {
                     .reason = ""};
   EXPECT_TRUE(CheckWindowIntent(open, 3600).ok());
   open.ttl_sec = 0;
-  EXPECT_THAT(CheckWindowIntent(open, 3600).message(), HasSubstr("payload.ttl_sec must be 1..3600"));
+  EXPECT_THAT(CheckWindowIntent(open, 3600).message(),
+              HasSubstr("payload.ttl_sec must be 1..3600"));
   open.ttl_sec = 3601;
   EXPECT_FALSE(CheckWindowIntent(open, 3600).ok());
   open.ttl_sec = 60;
@@ -66,8 +67,8 @@ TEST(IntentExecutorTest, TheOpensNameTheIntentAsTheirActor) {
   EXPECT_EQ(open.actor, "intent:intent-1");
   EXPECT_EQ(open.reason, "intent intent-1");
 
-  OpenRequest spawn = SpawnIntentOpen({.ttl_sec = std::nullopt, .reason = "daughter"}, "spawner",
-                                      600, "intent-2");
+  OpenRequest spawn =
+      SpawnIntentOpen({.ttl_sec = std::nullopt, .reason = "daughter"}, "spawner", 600, "intent-2");
   EXPECT_EQ(spawn.services, std::vector<std::string>{"spawner"});
   EXPECT_EQ(spawn.ttl_sec, 600);
   EXPECT_EQ(spawn.reason, "daughter");
@@ -82,11 +83,10 @@ TEST(IntentExecutorTest, ABuildNamesAService) {
                                 .reason = ""})
                   .ok());
   EXPECT_THAT(CheckBuildIntent({}).message(), HasSubstr("target_service is required"));
-  EXPECT_FALSE(CheckBuildIntent({.target_service = "a b",
-                                 .dockerfile_path = "",
-                                 .build_context = "",
-                                 .reason = ""})
-                   .ok());
+  EXPECT_FALSE(
+      CheckBuildIntent(
+          {.target_service = "a b", .dockerfile_path = "", .build_context = "", .reason = ""})
+          .ok());
 }
 
 TEST(AdmissionTest, TheHostThresholdComesFirst) {

@@ -120,3 +120,38 @@ TEST(RateLimiterTest, AdmitsABurstThenOnePerIntervalPerKey) {
 
 }  // namespace
 }  // namespace madre
+
+namespace madre {
+namespace {
+
+TEST(IntentAdvanceTest, ExecutionGoesForwardOnlyAlongItsSteps) {
+  Intent intent;
+  intent.id = "intent-1";
+  intent.state = IntentState::kApproved;
+  intent.decided_by = "ops@10.0.0.2";
+  const TimePoint t = FromMicros(1'795'514'400'000'000);
+  Result<Intent> admitted = Advance(intent, IntentState::kAdmitted, "host CPU under", t);
+  ASSERT_TRUE(admitted.ok());
+  EXPECT_EQ(admitted->state_changed_at, t);
+  EXPECT_EQ(admitted->decided_by, "ops@10.0.0.2") << "the decision stays as it was";
+  Result<Intent> executing = Advance(*admitted, IntentState::kExecuting, "", t);
+  ASSERT_TRUE(executing.ok());
+  Result<Intent> done = Advance(*executing, IntentState::kSucceeded, "window w-1 open", t, "w-1");
+  ASSERT_TRUE(done.ok());
+  EXPECT_EQ(done->task_id, "w-1");
+  EXPECT_EQ(done->detail, "window w-1 open");
+  EXPECT_TRUE(Advance(*admitted, IntentState::kFailed, "could not start", t).ok());
+  // Anything else is a conflict naming the state: no skipping, no going back, no leaving a
+  // terminal state.
+  EXPECT_EQ(Advance(intent, IntentState::kExecuting, "", t).status().code(),
+            StatusCode::kFailedPrecondition);
+  EXPECT_EQ(Advance(*done, IntentState::kFailed, "", t).status().code(),
+            StatusCode::kFailedPrecondition);
+  Intent pending = intent;
+  pending.state = IntentState::kPending;
+  Status refused = Advance(pending, IntentState::kAdmitted, "", t).status();
+  EXPECT_NE(refused.message().find("is pending"), std::string::npos) << refused.message();
+}
+
+}  // namespace
+}  // namespace madre

@@ -289,6 +289,10 @@ RouterOptions BuildRouterOptions(const DaemonConfig& config, const PlannerConfig
   // Without a tokens file the one token, the admin "default", submits and approves: it may
   // approve its own intents (audited as self_approved). With one, nobody approves their own.
   options.intents.allow_self_approval = !config.tokens_file.has_value();
+  options.intents.max_ttl_sec = planner_config.max_ttl_sec;
+  // Approved intents are admitted while the host is under the open throttle's threshold.
+  options.intent_runner.cpu_threshold_pct = config.throttle_cpu_pct;
+  options.intent_runner.open_wait = options.open_wait_timeout;
   return options;
 }
 

@@ -191,6 +191,20 @@ AuditRecord IntentSubmitted(const Intent& intent) {
   return record;
 }
 
+AuditRecord IntentProgressed(const Intent& intent) {
+  AuditOutcome outcome = AuditOutcome::kAccepted;
+  if (intent.state == IntentState::kSucceeded) outcome = AuditOutcome::kOk;
+  if (intent.state == IntentState::kFailed) outcome = AuditOutcome::kFail;
+  AuditRecord record =
+      Record("madre", std::string("intent.") + IntentStateName(intent.state), outcome);
+  record.window_id = intent.task_id;
+  record.reason = intent.detail;
+  record.detail = intent.id + " (" + intent.type +
+                  (intent.source.empty() ? "" : " from " + intent.source) + ", by " +
+                  intent.identity + ")";
+  return record;
+}
+
 AuditRecord IntentDecided(const Intent& intent, DecisionKind kind) {
   const char* action = "intent.approved";
   AuditOutcome outcome = AuditOutcome::kAccepted;

@@ -75,5 +75,8 @@ AuditRecord IntentSubmitted(const Intent& intent);
 // intent.decided_by ("ops@10.0.0.2", "policy:<rule>", "madre"), reason intent.reason, detail
 // the id, type, source and requester, plus ": self_approved" for an approval by the requester.
 AuditRecord IntentDecided(const Intent& intent, DecisionKind kind);
+// `intent.admitted`, `intent.executing`, `intent.succeeded`, `intent.failed` (actor madre): a
+// step of the intent's execution, with its detail and the window it opened or closed.
+AuditRecord IntentProgressed(const Intent& intent);
 
 }  // namespace madre::audit_records

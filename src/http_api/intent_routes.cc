@@ -4,8 +4,10 @@
 #include <cctype>
 #include <nlohmann/json.hpp>
 
+#include "api/intent_payload.h"
 #include "engine/audit_records.h"
 #include "http_api/http_common.h"
+#include "http_api/intent_runner.h"
 
 namespace madre {
 
@@ -27,7 +29,8 @@ json IntentView(const Intent& intent, bool duplicate) {
       {"intent_id", intent.id},
       {"status", IntentStateName(intent.state)},
       {"state", IntentStateName(intent.state)},
-      {"task_id", nullptr},  // set once an intent runs (executors come later)
+      {"task_id", intent.task_id.empty() ? json(nullptr) : json(intent.task_id)},
+      {"detail", intent.detail.empty() ? json(nullptr) : json(intent.detail)},
       {"type", intent.type},
       {"source", intent.source},
       {"correlation_id",
@@ -181,6 +184,10 @@ void IntentRoutes::Submit(const HttpRequest& request, const std::optional<Caller
   }
   Result<IntentBody> body = ParseIntentBody(request.body);
   if (!body.ok()) return respond(ErrorResponse(body.status()));  // nothing recorded
+  if (Status fits = CheckIntentPayload(body->type, body->payload, options_.max_ttl_sec);
+      !fits.ok()) {
+    return respond(ErrorResponse(fits));  // a payload its executor would not take: nothing recorded
+  }
   Intent intent;
   if (caller) {
     intent.identity = caller->name;
@@ -207,12 +214,21 @@ void IntentRoutes::Submit(const HttpRequest& request, const std::optional<Caller
     decided = DecisionKind::kReject;
     intent.state = IntentState::kRejected;
     intent.reason = "denied by policy rule " + verdict.rule;
+  } else if (!IsExecutableIntentType(intent.type)) {
+    // Recorded, and rejected at once: nobody should approve what nothing would run.
+    decided = DecisionKind::kReject;
+    intent.state = IntentState::kRejected;
+    intent.reason = ExecutorFor(intent.type) == IntentExecutor::kNone
+                        ? NoExecutorReason(intent.type)
+                        : "no executor for type " + intent.type + " in this build of madre yet";
+    intent.decided_by = "madre";
+    intent.decided_at = intent.created_at;
   } else if (verdict.action == PolicyAction::kAutoApprove) {
     decided = DecisionKind::kApprove;
     intent.state = IntentState::kApproved;
     intent.reason = "auto-approved by policy rule " + verdict.rule;
   }
-  if (decided) {
+  if (decided && intent.decided_by.empty()) {
     intent.decided_by = "policy:" + verdict.rule;
     intent.decided_at = intent.created_at;
   }
@@ -242,6 +258,9 @@ void IntentRoutes::Submit(const HttpRequest& request, const std::optional<Caller
     }
   }
   respond(JsonResponse(200, IntentView(submitted->intent, submitted->duplicate)));
+  if (!submitted->duplicate && intent.state == IntentState::kApproved && deps_.on_approved) {
+    deps_.on_approved();
+  }
 }
 
 void IntentRoutes::Get(const std::string& id, const Caller& caller, Responder respond) {
@@ -344,6 +363,7 @@ void IntentRoutes::Decide(const std::string& id, DecisionKind kind, const HttpRe
     return respond(ErrorResponse(audited));
   }
   respond(JsonResponse(200, FullView(*after)));
+  if (after->state == IntentState::kApproved && deps_.on_approved) deps_.on_approved();
 }
 
 Result<int> IntentRoutes::ExpireDue() {

@@ -24,6 +24,7 @@
 #include "adapters/http/http_server.h"
 #include "core/identity.h"
 #include "core/intent.h"
+#include "core/intent_executor.h"
 #include "core/intent_policy.h"
 #include "ports/audit_log.h"
 #include "ports/intent_store.h"
@@ -41,6 +42,7 @@ struct IntentRoutesOptions {
   // Without a tokens file the one token ("default") submits and approves: it may approve its
   // own intents, audited as self_approved. Otherwise an approval by the requester is 403.
   bool allow_self_approval = false;
+  std::int64_t max_ttl_sec = 7 * 24 * 3600;  // a window intent's ttl_sec at most
 };
 
 struct IntentRoutesDeps {
@@ -48,6 +50,7 @@ struct IntentRoutesDeps {
   std::function<Status(AuditRecord)> audit;  // durable; an error fails the answer (500)
   std::function<TimePoint()> now;
   std::function<std::string()> new_id;  // a UUID
+  std::function<void()> on_approved;    // after an approval was answered: run what may run
 };
 
 // `"type"` or `"intent_type"` (required), `"payload"` (an object; absent: the other keys of

@@ -163,6 +163,7 @@ TEST_F(IntentRoutesTest, ThePolicyDeniesAutoApprovesOrLeavesPendingAndAuditsEach
   Build();
   json window = Queen("c-1");
   window["type"] = "window";
+  window["payload"] = {{"services", {"db"}}, {"ttl_sec", 60}};
   HttpResponse approved = Call("POST", "/madre/intent", window.dump());
   ASSERT_EQ(approved.status, 200) << approved.body;
   EXPECT_EQ(Json(approved)["status"], "approved");
@@ -192,13 +193,14 @@ TEST_F(IntentRoutesTest, ListingFiltersNewestFirstAndRefusesBadQueries) {
   clock_.Advance(Seconds(1));
   json window = Queen("c-2");
   window["type"] = "window";
+  window["payload"] = {{"services", {"db"}}};
   ASSERT_EQ(Call("POST", "/madre/intent", window.dump()).status, 200);
   HttpResponse all = Call("GET", "/madre/intents");
   ASSERT_EQ(all.status, 200) << all.body;
   const json body = Json(all);
   ASSERT_EQ(body["count"], 2);
   EXPECT_EQ(body["intents"][0]["intent_id"], "intent-2");
-  EXPECT_EQ(body["intents"][0]["payload"], json({{"task", "scan"}}));
+  EXPECT_EQ(body["intents"][0]["payload"], json({{"services", {"db"}}}));
   HttpRequest filtered = Request("GET", "/madre/intents");
   filtered.query["type"] = "spawn";
   filtered.query["state"] = "pending";
@@ -242,6 +244,7 @@ TEST_F(IntentRoutesTest, TheRequesterCannotApproveItsOwnIntentWithoutTheSelfAppr
 
 TEST_F(IntentRoutesTest, ApproveWithSelfApprovalIsAuditedAndATerminalStateIsAConflict) {
   options_.intents.allow_self_approval = true;
+  cpu_busy_ = [] { return std::optional<double>(95.0); };  // approved, then waits for admission
   Build();
   ASSERT_EQ(Call("POST", "/madre/intent", Queen("c-1").dump()).status, 200);
   HttpResponse approved = Call("POST", "/madre/intents/intent-1/approve", R"({"reason":"go"})");
@@ -321,7 +324,8 @@ class IntentDecisionTest : public ::testing::Test {
  protected:
   IntentDecisionTest() {
     options_.policy.rules = {
-        PolicyRule{"builds", "", "build", PolicyAction::kRequireApproval, {Role::kAdmin}},
+        PolicyRule{
+            "builds", "manifestator", "spawn", PolicyAction::kRequireApproval, {Role::kAdmin}},
         PolicyRule{"queen", "hormiguero", "", PolicyAction::kRequireApproval, {Role::kSubmitter}}};
   }
   IntentRoutes& Routes() {
@@ -334,7 +338,8 @@ class IntentDecisionTest : public ::testing::Test {
                                            return Status::Ok();
                                          },
                                      .now = [] { return FromMicros(1'795'514'400'000'000); },
-                                     .new_id = [this] { return std::to_string(++ids_); }});
+                                     .new_id = [this] { return std::to_string(++ids_); },
+                                     .on_approved = {}});
     }
     return *routes_;
   }
@@ -343,7 +348,9 @@ class IntentDecisionTest : public ::testing::Test {
   }
   int Submit(const Caller& caller, const std::string& type, const std::string& source) {
     HttpRequest request;
-    request.body = json{{"type", type}, {"source", source}}.dump();
+    json body{{"type", type}, {"source", source}};
+    if (type == "window") body["payload"] = {{"services", {"db"}}};
+    request.body = body.dump();
     return Answer([&](Responder w) { Routes().Submit(request, caller, std::move(w)); }).status;
   }
   HttpResponse Decide(const std::string& id, DecisionKind kind, const Caller& caller) {
@@ -365,9 +372,9 @@ class IntentDecisionTest : public ::testing::Test {
 
 TEST_F(IntentDecisionTest, RolesDecideAsThePolicySays) {
   const Caller sub = As("hermes", Role::kSubmitter);
-  ASSERT_EQ(Submit(sub, "spawn", "operator"), 200);     // intent-1: default rule
-  ASSERT_EQ(Submit(sub, "build", "operator"), 200);     // intent-2: admins only
-  ASSERT_EQ(Submit(sub, "window", "hormiguero"), 200);  // intent-3: submitters may approve
+  ASSERT_EQ(Submit(sub, "spawn", "operator"), 200);      // intent-1: default rule
+  ASSERT_EQ(Submit(sub, "spawn", "manifestator"), 200);  // intent-2: admins only
+  ASSERT_EQ(Submit(sub, "window", "hormiguero"), 200);   // intent-3: submitters may approve
   EXPECT_EQ(Submit(As("eye", Role::kViewer), "spawn", "x"), 403) << "a viewer cannot submit";
   EXPECT_EQ(Decide("intent-1", DecisionKind::kApprove, As("ana", Role::kSubmitter)).status, 403);
   EXPECT_EQ(Decide("intent-1", DecisionKind::kApprove, As("ops", Role::kOperator)).status, 200);

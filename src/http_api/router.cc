@@ -214,9 +214,21 @@ ApiRouter::ApiRouter(RouterOptions options, RouterDeps deps)
                                                 return deps_.engine.RecordAudit(std::move(record));
                                               },
                                           .now = [this] { return deps_.engine.Now(); },
-                                          .new_id = deps_.new_id})
+                                          .new_id = deps_.new_id,
+                                          .on_approved = [this] { PumpIntents(); }})
                    : nullptr),
       routes_(Table()) {
+  if (deps_.intents) {
+    runner_ = std::make_unique<IntentRunner>(
+        options_.intent_runner,
+        IntentRunnerDeps{
+            .store = *deps_.intents,
+            .engine = deps_.engine,
+            .audit =
+                [this](AuditRecord record) { return deps_.engine.RecordAudit(std::move(record)); },
+            .now = [this] { return deps_.engine.Now(); },
+            .cpu_busy = deps_.cpu_busy});
+  }
   if (!options_.legacy.url.empty() && deps_.legacy_transport) {
     legacy_ = std::make_unique<LegacyForwarder>(
         options_.legacy,
@@ -387,6 +399,22 @@ void ApiRouter::SetReady() {
   throttle_.Start();
   // The intent expiry sweep: once at start (what expired while madre was down), then on a timer.
   if (intents_) SweepIntents();
+  if (runner_) {
+    runner_->Recover();
+    PumpIntents();
+  }
+}
+
+void ApiRouter::PumpIntents() {
+  if (!runner_ || !ready_) return;
+  const bool waiting = runner_->Pump();
+  if (waiting && !pump_scheduled_ && deps_.after) {
+    pump_scheduled_ = true;
+    deps_.after(kIntentPumpPeriod, [this] {
+      pump_scheduled_ = false;
+      PumpIntents();
+    });
+  }
 }
 
 void ApiRouter::SweepIntents() {

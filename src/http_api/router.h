@@ -36,6 +36,7 @@
 #include "http_api/event_hub.h"
 #include "http_api/http_common.h"
 #include "http_api/intent_routes.h"
+#include "http_api/intent_runner.h"
 #include "http_api/legacy_forward.h"
 #include "http_api/metrics_endpoint.h"
 #include "http_api/open_throttle.h"
@@ -70,8 +71,9 @@ struct RouterOptions {
   // 404 `legacy_route` naming VX11_LEGACY_MADRE_URL when that is empty. A prefix ending in "/"
   // matches what starts with it; another one matches itself and what continues it with "/".
   std::vector<std::string> legacy_prefixes = DefaultLegacyForwardPrefixes();
-  LegacyForwardOptions legacy;  // url empty: VX11_LEGACY_MADRE_URL unset
-  IntentRoutesOptions intents;  // POST /madre/intent without a token
+  LegacyForwardOptions legacy;        // url empty: VX11_LEGACY_MADRE_URL unset
+  IntentRoutesOptions intents;        // POST /madre/intent without a token
+  IntentRunnerOptions intent_runner;  // executing approved intents
 };
 
 struct RouterDeps {
@@ -116,6 +118,7 @@ class ApiRouter {
   // the pending TTL if shorter).
   void SetReady();
   static constexpr Duration kIntentSweepPeriod = Seconds(15);
+  static constexpr Duration kIntentPumpPeriod = Seconds(2);
   // After every engine change: drops cached views, wakes the stats sampler.
   void OnEngineChange();
   // Server-Sent Events to every subscriber of GET /madre/power/events (engine thread).
@@ -159,6 +162,8 @@ class ApiRouter {
   std::optional<HttpResponse> Authenticate(const HttpRequest& request, Caller& caller);
   void CountAuthFailure(const char* reason);
   void SweepIntents();  // expires the pending intents due, then schedules itself again
+  // Runs the approved intents admission allows; while some wait, again in kIntentPumpPeriod.
+  void PumpIntents();
 
   struct RequestCounts;  // madre_http_requests_total (router.cc)
 
@@ -172,7 +177,9 @@ class ApiRouter {
   MetricsEndpoint metrics_endpoint_;
   ReadRoutes reads_;
   WindowRoutes commands_;
-  std::unique_ptr<IntentRoutes> intents_;    // null without an intent store
+  std::unique_ptr<IntentRoutes> intents_;  // null without an intent store
+  std::unique_ptr<IntentRunner> runner_;   // executes approved intents; null without a store
+  bool pump_scheduled_ = false;
   std::unique_ptr<LegacyForwarder> legacy_;  // null: forwarding off
   std::vector<Route> routes_;
 };

@@ -23,7 +23,9 @@ std::string EncodeIntent(const Intent& intent) {
                   {"decided_by", intent.decided_by},
                   {"decided_at", ToMicros(intent.decided_at)},
                   {"reason", intent.reason},
-                  {"self_approved", intent.self_approved}};
+                  {"self_approved", intent.self_approved},
+                  {"task_id", intent.task_id},
+                  {"detail", intent.detail}};
   return j.dump(-1, ' ', false, json::error_handler_t::replace);
 }
 
@@ -61,6 +63,8 @@ Result<Intent> DecodeIntent(std::string_view body) {
     if (j.contains("decided_by")) j.at("decided_by").get_to(intent.decided_by);
     if (j.contains("reason")) j.at("reason").get_to(intent.reason);
     if (j.contains("self_approved")) j.at("self_approved").get_to(intent.self_approved);
+    if (j.contains("task_id")) j.at("task_id").get_to(intent.task_id);
+    if (j.contains("detail")) j.at("detail").get_to(intent.detail);
     return intent;
   } catch (const std::exception& e) {
     return Status::Internal(std::string("corrupt intent body: ") + e.what());

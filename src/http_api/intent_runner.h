@@ -1,0 +1,76 @@
+// Executes approved intents (docs/intents.md): admission, then the executor of the intent's type
+// (core/intent_executor.h), each step persisted (compare-and-set) and audited before the next:
+//   approved -> admitted -> executing -> succeeded | failed.
+// Executors in this build: `window` (open or close a window through the engine, as a client
+// would; the actor is "intent:<id>", the task_id the window's id) and `spawn` (a window of the
+// spawn service). Other types are rejected at submission (IntentRoutes), so none reaches this.
+//
+// Admission: an approved intent waits (its `detail` says for what) while the host CPU is at or
+// above VX11_THROTTLE_CPU_PCT; the oldest approved intent goes first.
+//
+// Recovery: at start, an intent left `admitted` or `executing` by a madre that stopped is
+// settled from what the engine holds: a live window whose actor names the intent makes it
+// succeeded (with that window); otherwise it failed ("madre restarted while ...").
+//
+// Threading: engine thread only (Pump, Recover and the engine's replies).
+#pragma once
+
+#include <functional>
+#include <optional>
+#include <set>
+#include <string>
+
+#include "core/intent.h"
+#include "core/intent_executor.h"
+#include "engine/engine.h"
+#include "ports/audit_log.h"
+#include "ports/intent_store.h"
+
+namespace madre {
+
+// The types an IntentRunner executes (the others are rejected when submitted).
+bool IsExecutableIntentType(std::string_view type);
+
+struct IntentRunnerOptions {
+  std::string spawn_service = "spawner";  // the window a `spawn` intent opens
+  std::int64_t spawn_ttl_sec = 600;       // its TTL unless payload.ttl_sec says otherwise
+  double cpu_threshold_pct = 70.0;        // VX11_THROTTLE_CPU_PCT; 0: admitted at once
+  Duration open_wait = Seconds(300);      // how long an execution waits for its window to open
+};
+
+struct IntentRunnerDeps {
+  IntentStore& store;
+  Engine& engine;
+  std::function<Status(AuditRecord)> audit;
+  std::function<TimePoint()> now;
+  // Host CPU busy %, never blocking; nullopt before a first reading. Empty: no reading ever.
+  std::function<std::optional<double>()> cpu_busy;
+};
+
+class IntentRunner {
+ public:
+  IntentRunner(IntentRunnerOptions options, IntentRunnerDeps deps);
+
+  // Admits and starts the approved intents admission allows, oldest first. Call after an
+  // approval, when an execution ends, and on a timer (the host CPU changes by itself). True
+  // when approved intents are left waiting for admission.
+  bool Pump();
+  // Settles the intents a previous run left admitted or executing (once, at start).
+  void Recover();
+
+  int executing() const { return static_cast<int>(running_.size()); }
+
+ private:
+  // Persists `after` (expected in `from`) and audits it; false (logged) when it lost a race or
+  // the store failed.
+  bool Step(const Intent& after, IntentState from);
+  void Execute(const Intent& intent);
+  void Finish(const Intent& intent, bool ok, std::string detail, std::string task_id);
+
+  IntentRunnerOptions options_;
+  IntentRunnerDeps deps_;
+  std::set<std::string> running_;  // ids of the intents executing now
+  bool pumping_ = false;
+};
+
+}  // namespace madre

@@ -1,0 +1,174 @@
+// The execution of approved intents (IntentRunner) through the router, on the fake engine:
+// admission, the window and spawn executors, failures, types without an executor, and the
+// recovery of what a previous run left.
+#include "http_api/intent_runner.h"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include "http_api/http_api_test_support.h"
+
+namespace madre {
+namespace {
+
+using nlohmann::json;
+using ::testing::HasSubstr;
+
+class IntentRunnerTest : public HttpApiTest {
+ protected:
+  IntentRunnerTest() {
+    options_.intents.policy.rules = {
+        PolicyRule{"ci-windows", "ci", "window", PolicyAction::kAutoApprove, {}},
+        PolicyRule{"ci-spawns", "ci", "spawn", PolicyAction::kAutoApprove, {}}};
+    options_.intent_runner.spawn_service = "web";
+  }
+
+  HttpResponse SubmitWindow(const json& payload, const std::string& correlation) {
+    return Call("POST", "/madre/intent",
+                json{{"type", "window"},
+                     {"source", "ci"},
+                     {"correlation_id", correlation},
+                     {"payload", payload}}
+                    .dump());
+  }
+  const Intent& Stored(const std::string& id) { return intents_.intents().at(id); }
+  std::vector<std::string> Actions() {
+    std::vector<std::string> out;
+    for (const auto& r : audit_.records()) {
+      if (r.action.rfind("intent.", 0) == 0) out.push_back(r.action);
+    }
+    return out;
+  }
+};
+
+TEST_F(IntentRunnerTest, AnAutoApprovedWindowIntentOpensTheWindowAndSucceedsWithItsId) {
+  Build();
+  HttpResponse submitted = SubmitWindow({{"services", {"web"}}, {"ttl_sec", 120}}, "c-1");
+  ASSERT_EQ(submitted.status, 200) << submitted.body;
+  EXPECT_EQ(Json(submitted)["status"], "approved") << "answered when recorded, before it runs";
+  const Intent& intent = Stored("intent-1");
+  ASSERT_EQ(intent.state, IntentState::kSucceeded) << intent.detail;
+  ASSERT_FALSE(intent.task_id.empty());
+  EXPECT_EQ(intent.detail, "window " + intent.task_id + " open");
+  EXPECT_TRUE(docker_.running().count("web"));
+  EXPECT_TRUE(docker_.running().count("db")) << "its dependency, as for any window";
+  // The window names the intent as who opened it, and the intent object names the window.
+  json window = Json(Call("GET", "/madre/power/windows/" + intent.task_id));
+  EXPECT_EQ(window["state"], "open");
+  EXPECT_EQ(Json(Call("GET", "/madre/intents/intent-1"))["task_id"], intent.task_id);
+  EXPECT_EQ(Actions(), (std::vector<std::string>{"intent.submitted", "intent.approved",
+                                                 "intent.admitted", "intent.executing",
+                                                 "intent.succeeded"}));
+
+  // A close intent closes it.
+  ASSERT_EQ(SubmitWindow({{"action", "close"}, {"window_id", intent.task_id}}, "c-2").status,
+            200);
+  EXPECT_EQ(Stored("intent-2").state, IntentState::kSucceeded) << Stored("intent-2").detail;
+  EXPECT_FALSE(docker_.running().count("web"));
+}
+
+TEST_F(IntentRunnerTest, AFailedOpenFailsTheIntentWithTheReason) {
+  Build();
+  ASSERT_EQ(SubmitWindow({{"services", {"redis"}}}, "c-1").status, 200);  // not allowlisted
+  const Intent& intent = Stored("intent-1");
+  EXPECT_EQ(intent.state, IntentState::kFailed);
+  EXPECT_THAT(intent.detail, HasSubstr("allowlist"));
+  EXPECT_EQ(Actions().back(), "intent.failed");
+}
+
+TEST_F(IntentRunnerTest, ASpawnOpensAWindowOfTheSpawnService) {
+  Build();
+  HttpResponse r = Call("POST", "/madre/intent",
+                        json{{"type", "spawn"}, {"source", "ci"}, {"payload", {{"ttl_sec", 90}}}}
+                            .dump());
+  ASSERT_EQ(r.status, 200) << r.body;
+  const Intent& intent = Stored("intent-1");
+  ASSERT_EQ(intent.state, IntentState::kSucceeded) << intent.detail;
+  EXPECT_TRUE(docker_.running().count("web"));
+  EXPECT_EQ(Json(Call("GET", "/madre/power/windows/" + intent.task_id))["ttl_sec"], 90);
+}
+
+TEST_F(IntentRunnerTest, OnABusyHostAnApprovedIntentWaitsThenRunsWhenTheLoadDrops) {
+  double busy = 95;
+  cpu_busy_ = [&busy] { return std::optional<double>(busy); };
+  Build();
+  ASSERT_EQ(SubmitWindow({{"services", {"db"}}}, "c-1").status, 200);
+  EXPECT_EQ(Stored("intent-1").state, IntentState::kApproved);
+  EXPECT_EQ(Stored("intent-1").detail, "waiting for the host CPU (95%) to fall under 70%");
+  EXPECT_FALSE(docker_.running().count("db"));
+  EXPECT_EQ(Json(Call("GET", "/madre/intents/intent-1"))["detail"],
+            "waiting for the host CPU (95%) to fall under 70%");
+  clock_.Advance(Seconds(2));
+  timers_.FireDue();
+  Drain();
+  EXPECT_EQ(Stored("intent-1").state, IntentState::kApproved) << "still busy";
+  busy = 20;
+  clock_.Advance(Seconds(2));
+  timers_.FireDue();
+  Drain();
+  EXPECT_EQ(Stored("intent-1").state, IntentState::kSucceeded) << Stored("intent-1").detail;
+  EXPECT_TRUE(docker_.running().count("db"));
+}
+
+TEST_F(IntentRunnerTest, TypesWithoutAnExecutorAreRecordedAndRejectedAtOnce) {
+  Build();
+  for (const char* type : {"fs_drift", "deploy", "build"}) {
+    HttpResponse r = Call("POST", "/madre/intent",
+                          json{{"type", type},
+                               {"source", "ci"},
+                               {"payload", {{"target_service", "web"}}}}
+                              .dump());
+    ASSERT_EQ(r.status, 200) << type << ": " << r.body;
+    EXPECT_EQ(Json(r)["status"], "rejected") << type;
+    EXPECT_THAT(Json(r)["reason"].get<std::string>(),
+                HasSubstr(std::string("no executor for type ") + type));
+    EXPECT_EQ(Json(r)["decided_by"], "madre");
+  }
+  EXPECT_TRUE(docker_.running().count("redis"));
+  EXPECT_FALSE(docker_.running().count("web")) << "nothing ran";
+}
+
+TEST_F(IntentRunnerTest, APayloadItsExecutorWouldNotTakeIs400AndRecordsNothing) {
+  Build();
+  for (const json& payload :
+       {json{{"services", json::array()}}, json{{"services", {"web"}}, {"ttl", 5}},
+        json{{"services", {"web"}}, {"ttl_sec", 99999999}}, json{{"action", "reboot"}}}) {
+    HttpResponse r = SubmitWindow(payload, "");
+    EXPECT_EQ(r.status, 400) << payload.dump() << " -> " << r.body;
+  }
+  EXPECT_TRUE(intents_.intents().empty());
+}
+
+TEST_F(IntentRunnerTest, AtStartWhatAPreviousRunLeftIsSettledFromTheLiveWindows) {
+  Build();
+  ASSERT_EQ(SubmitWindow({{"services", {"web"}}}, "c-1").status, 200);
+  const std::string window = Stored("intent-1").task_id;
+  ASSERT_FALSE(window.empty());
+  // As if madre had stopped in the middle: intent-1 still executing (its window is live), one
+  // executing whose window never came, one admitted that never started.
+  auto left = [this](const std::string& id, IntentState state) {
+    Intent intent = Stored("intent-1");
+    intent.id = id;
+    intent.correlation_id = id;
+    intent.state = state;
+    intent.task_id.clear();
+    intent.detail.clear();
+    return intent;
+  };
+  Intent executing = left("intent-1", IntentState::kExecuting);
+  executing.correlation_id = "c-1";
+  ASSERT_TRUE(intents_.Update(executing, IntentState::kSucceeded).ok());
+  ASSERT_TRUE(intents_.Submit(left("intent-lost", IntentState::kExecuting)).ok());
+  ASSERT_TRUE(intents_.Submit(left("intent-queued", IntentState::kAdmitted)).ok());
+  router_->SetReady();  // Recover runs with SetReady, as at start
+  EXPECT_EQ(Stored("intent-1").state, IntentState::kSucceeded);
+  EXPECT_EQ(Stored("intent-1").task_id, window);
+  EXPECT_THAT(Stored("intent-1").detail, HasSubstr("found live after a restart"));
+  EXPECT_EQ(Stored("intent-lost").state, IntentState::kFailed);
+  EXPECT_THAT(Stored("intent-lost").detail, HasSubstr("madre restarted while it executed"));
+  EXPECT_EQ(Stored("intent-queued").state, IntentState::kFailed);
+  EXPECT_THAT(Stored("intent-queued").detail, HasSubstr("before it executed"));
+}
+
+}  // namespace
+}  // namespace madre
