@@ -12,6 +12,13 @@
 
 namespace madre {
 
+// A service's `build:` as `compose config` prints it: both paths absolute.
+struct BuildDef {
+  std::string context;     // the build context directory
+  std::string dockerfile;  // the Dockerfile (context/Dockerfile when compose names none)
+  friend bool operator==(const BuildDef&, const BuildDef&) = default;
+};
+
 struct ServiceDef {
   std::string name;
   std::vector<std::string> depends_on;  // direct dependencies, sorted, unique
@@ -19,7 +26,12 @@ struct ServiceDef {
   bool has_healthcheck = false;
   std::vector<std::string> profiles;  // a service with profiles is not started implicitly
   std::optional<std::string> container_name;
-  int stop_grace_sec = 10;  // stop_grace_period, rounded up to seconds
+  int stop_grace_sec = 10;        // stop_grace_period, rounded up to seconds
+  std::optional<BuildDef> build;  // the service's `build:`; nullopt when it has none
+  // The image the service runs: its `image:`, or for a service with `build:` and no `image:`
+  // the name compose gives what it builds (filled by the compose adapter, which knows the
+  // project and compose's version). "" when neither is known.
+  std::string image;
 
   friend bool operator==(const ServiceDef&, const ServiceDef&) = default;
 };
@@ -56,6 +68,9 @@ struct ContainerState {
   // com.docker.compose.config-hash: the hash of the service configuration the
   // container was created from. "" when unknown (e.g. from compose ps output).
   std::string config_hash;
+  // The id of the image the container was created from ("sha256:..."; the list's ImageID, an
+  // inspect's Image). "" when unknown (e.g. from compose ps output).
+  std::string image_id;
 
   bool Running() const { return state == "running" || state == "restarting"; }
   friend bool operator==(const ContainerState&, const ContainerState&) = default;

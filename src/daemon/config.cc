@@ -302,6 +302,13 @@ Status ApplyEnv(const EnvLookup& env, DaemonConfig& c) {
     ASSIGN_OR_RETURN(c.external_start_ttl_sec,
                      ParseIntSetting("VX11_EXTERNAL_START_TTL_SEC", *v, 0, 7 * 24 * 3600));
   }
+  if (auto v = get("VX11_BUILD_TIMEOUT_SEC")) {
+    ASSIGN_OR_RETURN(c.build_timeout_sec, ParseIntSetting("VX11_BUILD_TIMEOUT_SEC", *v, 1, 86400));
+  }
+  if (auto v = get("VX11_BUILD_CONTEXT_MAX_MB")) {
+    ASSIGN_OR_RETURN(c.build_context_max_mb,
+                     ParseIntSetting("VX11_BUILD_CONTEXT_MAX_MB", *v, 1, 1000000));
+  }
   if (auto v = get("VX11_INTENT_OPEN_SOURCES")) {
     ASSIGN_OR_RETURN(c.intent_open_sources,
                      ParseIntentSources("VX11_INTENT_OPEN_SOURCES", SplitList(*v)));
@@ -394,6 +401,8 @@ Status ApplyToml(std::string_view text, const std::string& origin, DaemonConfig&
                                                "compat_open_wait_sec",
                                                "external_start",
                                                "external_start_ttl_sec",
+                                               "build_timeout_sec",
+                                               "build_context_max_mb",
                                                "service_hold_ttl_sec",
                                                "intent_open_sources",
                                                "intent_policy_file",
@@ -494,6 +503,8 @@ Status ApplyToml(std::string_view text, const std::string& origin, DaemonConfig&
   RETURN_IF_ERROR(CheckExternalStart(origin + ": external_start", external));
   c.external_start = external;
   RETURN_IF_ERROR(integer("external_start_ttl_sec", 0, 7 * 24 * 3600, c.external_start_ttl_sec));
+  RETURN_IF_ERROR(integer("build_timeout_sec", 1, 86400, c.build_timeout_sec));
+  RETURN_IF_ERROR(integer("build_context_max_mb", 1, 1000000, c.build_context_max_mb));
   RETURN_IF_ERROR(integer("service_hold_ttl_sec", 0, 7 * 24 * 3600, c.service_hold_ttl_sec));
   std::optional<std::vector<std::string>> sources;
   RETURN_IF_ERROR(
@@ -716,6 +727,10 @@ std::string SettingsHelp() {
   VX11_EXTERNAL_START_TTL_SEC an adopted service's TTL; 0 = until closed [300]
   VX11_SERVICE_HOLD_TTL_SEC TTL of a service hold (POST /madre/power/service/NAME/start,
                       a window of kind service_hold that takes no window slot); 0 = none [0]
+  VX11_BUILD_TIMEOUT_SEC an image build (compose's build of one service, the build
+                      executor) is killed after this [600]
+  VX11_BUILD_CONTEXT_MAX_MB a build request whose context holds more than this is
+                      refused (400) [200]
   VX11_INTENT_OPEN_SOURCES comma list of `source` values that may POST /madre/intent
                       without a token (JSON, an allowed Host, rate-limited; such intents always
                       need approval) [none]
@@ -755,8 +770,9 @@ Config file (TOML, --config): the same settings as lower-case keys: bind, port,
   audit_retention_days,
   window_history_retention_days, docker_host, resync_sec, health_timeout_sec,
   compat_open_wait_sec, external_start, external_start_ttl_sec, service_hold_ttl_sec,
-  intent_open_sources (list), intent_policy_file (relative to the config file),
-  intent_pending_ttl_sec, ui_hosts (list), crashloop_action, throttle_cpu_pct, throttle_mode, stop_strategy, metrics_public,
+  build_timeout_sec, build_context_max_mb, intent_open_sources (list), intent_policy_file
+  (relative to the config file), intent_pending_ttl_sec, ui_hosts (list), crashloop_action,
+  throttle_cpu_pct, throttle_mode, stop_strategy, metrics_public,
   legacy_madre_url, legacy_forward_prefixes (list), legacy_forward_timeout_sec.
 )";
 }

@@ -61,6 +61,10 @@ struct DaemonConfig {
   // external_start_ttl_sec), stopped, or ignored.
   std::string external_start = "adopt";  // adopt|stop|ignore
   int external_start_ttl_sec = 300;      // 0: adopted until closed
+  // VX11_BUILD_TIMEOUT_SEC: an image build is killed after this (ComposeImageBuilderOptions).
+  int build_timeout_sec = 600;
+  // VX11_BUILD_CONTEXT_MAX_MB: the cap on a build request's context (core/build.h).
+  int build_context_max_mb = 200;
   // VX11_INTENT_OPEN_SOURCES: `source` values that may POST /madre/intent without a token.
   std::set<std::string> intent_open_sources;
   // VX11_INTENT_POLICY_FILE: the intent policy (TOML, daemon/intent_policy_file.h); unset:

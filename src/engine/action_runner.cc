@@ -329,9 +329,40 @@ Status FailuresStatus(const std::vector<std::string>& failures) {
   return Status::Unavailable(message);
 }
 
+// The services among `stopped` (service -> the image id its container was made from) whose image
+// now has another id: built again since (issue 11's build executor). Only services with
+// `build:` reach here, so no other service costs a call.
+std::set<std::string> ImageChanged(const std::map<std::string, std::string>& stopped,
+                                   ActionContext& context, std::vector<DockerOp>& ops) {
+  std::set<std::string> changed;
+  for (const auto& [name, container_image] : stopped) {
+    const std::string& image = context.model.services.at(name).image;
+    const auto start = std::chrono::steady_clock::now();
+    Result<std::string> current = context.images->ImageId(image);
+    if (!current.ok()) {
+      const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                          std::chrono::steady_clock::now() - start)
+                          .count();
+      spdlog::warn(
+          "service {}: cannot tell whether its image {} was built again, starting the "
+          "existing container as it is: {}",
+          name, image, current.status().ToString());
+      ops.push_back({"GET /images/" + image + "/json (image check skipped)", -1,
+                     static_cast<std::int64_t>(ms),
+                     "existing container started as it is: " + current.status().message()});
+      continue;
+    }
+    if (current->empty() || *current == container_image) continue;
+    spdlog::info("service {}: its image {} was built again; compose recreates it", name, image);
+    changed.insert(name);
+  }
+  return changed;
+}
+
 // The services of `action` whose stopped (or paused) container was created from
-// another configuration than the compose files' current one: its config-hash
-// label differs from `config --hash`. Compose must recreate them. A container
+// another configuration than the compose files' current one (its config-hash
+// label differs from `config --hash`), or, for a service with `build:`, from another image
+// than the current one of its name (ImageChanged). Compose must recreate them. A container
 // without the label (unknown) is never outdated, and when no candidate has one
 // compose is not asked at all. A failure to get the hashes is logged and noted
 // in `ops`, and outdates nothing: the fast path goes on as without the check.
@@ -339,12 +370,19 @@ std::set<std::string> Outdated(const Action& action,
                                const std::map<std::string, ContainerState>& existing,
                                ActionContext& context, std::vector<DockerOp>& ops) {
   std::map<std::string, std::string> labels;  // service -> the hash its container was made with
+  std::map<std::string, std::string> images;  // service with build: -> its container's image id
   for (const auto& name : action.services) {
     auto it = existing.find(name);
     if (it == existing.end() || it->second.id.empty() || it->second.Running()) continue;
     if (!it->second.config_hash.empty()) labels[name] = it->second.config_hash;
+    auto def = context.model.services.find(name);
+    if (context.images != nullptr && def != context.model.services.end() && def->second.build &&
+        !def->second.image.empty() && !it->second.image_id.empty()) {
+      images[name] = it->second.image_id;
+    }
   }
-  if (labels.empty()) return {};
+  std::set<std::string> outdated = ImageChanged(images, context, ops);
+  if (labels.empty()) return outdated;
   const auto start = std::chrono::steady_clock::now();
   Result<std::map<std::string, std::string>> current = context.compose.ConfigHashes();
   if (!current.ok()) {
@@ -358,9 +396,8 @@ std::set<std::string> Outdated(const Action& action,
     ops.push_back({"compose config --hash (configuration check skipped)", -1,
                    static_cast<std::int64_t>(ms),
                    "existing containers started as they are: " + current.status().message()});
-    return {};
+    return outdated;
   }
-  std::set<std::string> outdated;
   for (const auto& [name, label] : labels) {
     auto hash = current->find(name);
     if (hash == current->end() || hash->second == label) continue;

@@ -13,6 +13,7 @@
 #include "ports/container_control.h"
 #include "ports/container_exec.h"
 #include "ports/container_observer.h"
+#include "ports/image_inspector.h"
 #include "ports/readiness_probe.h"
 
 namespace madre {
@@ -75,6 +76,10 @@ struct ActionContext {
   // readiness wait that ends ready on a Docker healthcheck, read when a start unpauses a
   // container Docker never checked. Null: nothing remembered.
   PassedChecks* passed_checks = nullptr;
+  // The image ids of services with `build:` (the Engine API): a stopped container of such a
+  // service whose image id differs from its image's current one (built again since) is
+  // outdated as well, and compose recreates it. Null: only the configuration hash counts.
+  ImageInspector* images = nullptr;
 };
 
 // Start/stop (fast path when `control` is set, else compose)/restart (compose), then observes the

@@ -9,6 +9,7 @@
 #include "testing/fake_clock.h"
 #include "testing/fake_container_exec.h"
 #include "testing/fake_docker.h"
+#include "testing/fake_image_builder.h"
 #include "testing/fake_probe.h"
 #include "testing/model_builder.h"
 
@@ -76,6 +77,83 @@ class FastStartConfigTest : public ::testing::Test {
   FakeClock clock_;
   ActionContext context_;
 };
+
+// The image check (issue 11): a stopped container of a service with `build:` whose image id
+// differs from the current id of the service's image (built again since) is recreated.
+class FastStartImageTest : public FastStartConfigTest {
+ protected:
+  FastStartImageTest() {
+    model_.services["db"].build = BuildDef{"/srv/vx11/db", "/srv/vx11/db/Dockerfile"};
+    model_.services["db"].image = "vx11_db";
+    model_.services["api"].image = "vx11/api:1";  // no build: never checked
+    context_.images = &images_;
+  }
+
+  // A container made from image `id` of `service`, now stopped.
+  void StoppedOn(const std::string& service, const std::string& id) {
+    docker_.SetImageId(service, id);
+    docker_.SetRunning(service, false);
+  }
+
+  std::string ImageOf(const std::string& service) {
+    Result<std::vector<ContainerState>> list = docker_.ListProject();
+    for (const auto& c : *list) {
+      if (c.service == service) return c.image_id;
+    }
+    return "(no container)";
+  }
+
+  FakeImageInspector images_;
+};
+
+TEST_F(FastStartImageTest, ARebuiltImageRecreatesTheStoppedContainer) {
+  StoppedOn("db", "sha256:old");
+  StoppedOn("api", "sha256:api");
+  images_.SetImage("vx11_db", "sha256:new");  // the build executor built db again
+  docker_.SetImageId("db", "sha256:new");
+  ExecutedAction executed = Start({"db", "api"});
+  ExpectAllOk(executed);
+  EXPECT_THAT(docker_.calls(), ElementsAre("up db", "api-start api"));
+  EXPECT_EQ(ImageOf("db"), "sha256:new");
+  EXPECT_THAT(images_.asked(), ElementsAre("vx11_db")) << "api has no build: and costs no call";
+}
+
+TEST_F(FastStartImageTest, TheSameImageKeepsTheFastPath) {
+  StoppedOn("db", "sha256:old");
+  images_.SetImage("vx11_db", "sha256:old");
+  ExecutedAction executed = Start({"db"});
+  ExpectAllOk(executed);
+  EXPECT_THAT(docker_.calls(), ElementsAre("api-start db"));
+  EXPECT_EQ(ImageOf("db"), "sha256:old");
+}
+
+TEST_F(FastStartImageTest, AMissingImageOrAFailedCheckKeepsTheFastPath) {
+  StoppedOn("db", "sha256:old");
+  ExecutedAction missing = Start({"db"});  // the image is gone (removed by hand): up can't build
+  ExpectAllOk(missing);
+  EXPECT_THAT(docker_.calls(), ElementsAre("api-start db"));
+  docker_.SetRunning("db", false);
+  images_.SetImage("vx11_db", "sha256:new");
+  images_.set_fail(true);
+  ExecutedAction failed = Start({"db"});
+  ExpectAllOk(failed);
+  EXPECT_THAT(failed.ops, Contains(AllOf(Field(&DockerOp::command, HasSubstr("/images/vx11_db")),
+                                         Field(&DockerOp::exit_code, -1))));
+  EXPECT_EQ(ImageOf("db"), "sha256:old");
+}
+
+TEST_F(FastStartImageTest, ARunningContainerIsNotCheckedAndWithoutThePortNothingIsAsked) {
+  docker_.SetImageId("db", "sha256:old");
+  docker_.SetRunning("db", true);
+  images_.SetImage("vx11_db", "sha256:new");
+  ExpectAllOk(Start({"db"}));
+  EXPECT_TRUE(images_.asked().empty());
+  docker_.SetRunning("db", false);
+  context_.images = nullptr;
+  ExpectAllOk(Start({"db"}));
+  EXPECT_TRUE(images_.asked().empty());
+  EXPECT_EQ(ImageOf("db"), "sha256:old");
+}
 
 TEST_F(FastStartConfigTest, UnchangedConfigurationStartsTheContainerThroughTheEngineApi) {
   StoppedContainer("db", "aaaa");

@@ -17,6 +17,8 @@ struct ProcessSpec {
   std::filesystem::path working_dir;         // empty: inherit
   Duration timeout = Seconds(30);            // measured on the monotonic clock
   std::size_t max_output_bytes = 64 * 1024;  // the rest is dropped and `truncated` is set
+  // Keep the LAST max_output_bytes instead of the first (a build's log: its end says why).
+  bool keep_tail = false;
   std::vector<std::pair<std::string, std::string>> extra_env;  // added to the inherited environment
 };
 

@@ -51,6 +51,8 @@ ComposeOutcome FakeDocker::Up(const std::vector<std::string>& services) {
     c.id = "id-" + s;
     auto hash = config_hashes_.find(s);
     c.config_hash = hash == config_hashes_.end() ? "" : hash->second;  // created or recreated
+    auto image = image_ids_.find(s);
+    c.image_id = image == image_ids_.end() ? "" : image->second;
     if (crash_on_start_.count(s)) {
       c.state = "exited";
       c.exit_code = 1;
@@ -122,11 +124,18 @@ void FakeDocker::SetConfigHash(const std::string& service, const std::string& ha
   }
 }
 
+void FakeDocker::SetImageId(const std::string& service, const std::string& id) {
+  std::lock_guard<std::mutex> lock(mu_);
+  image_ids_[service] = id;
+}
+
 void FakeDocker::SetRunning(const std::string& service, bool running) {
   std::lock_guard<std::mutex> lock(mu_);
   if (!containers_.count(service)) {
     auto hash = config_hashes_.find(service);
     if (hash != config_hashes_.end()) containers_[service].config_hash = hash->second;
+    auto image = image_ids_.find(service);
+    if (image != image_ids_.end()) containers_[service].image_id = image->second;
   }
   ContainerState& c = containers_[service];
   c.service = service;

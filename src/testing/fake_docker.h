@@ -54,6 +54,9 @@ class FakeDocker final : public ComposeRunner, public ContainerObserver, public 
   // moment in config_hash, as compose's label; an existing container keeps its own.
   // An empty `hash` removes the service from ConfigHashes().
   void SetConfigHash(const std::string& service, const std::string& hash);
+  // The id of the service's image now: a container that `up` or SetRunning creates carries it
+  // in image_id (as Docker's ImageID); an existing container keeps its own.
+  void SetImageId(const std::string& service, const std::string& id);
   // The service's container is removed and made again, stopped, with a new id (as `docker rm`
   // and `compose up --no-start` by hand); no event is sent.
   void Recreate(const std::string& service);
@@ -73,6 +76,7 @@ class FakeDocker final : public ComposeRunner, public ContainerObserver, public 
   std::map<std::string, ContainerState> containers_;
   std::map<std::string, std::string> health_;         // set by SetHealth
   std::map<std::string, std::string> config_hashes_;  // set by SetConfigHash
+  std::map<std::string, std::string> image_ids_;      // set by SetImageId
   std::map<std::string, Status> fail_next_;
   std::set<std::string> crash_on_start_;
   bool down_ = false;

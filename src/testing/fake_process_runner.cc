@@ -47,7 +47,11 @@ Result<ProcessResult> FakeProcessRunner::Run(const ProcessSpec& spec) {
     queue_.pop_front();
   }
   if (answer.ok() && answer->output.size() > spec.max_output_bytes) {
-    answer->output.resize(spec.max_output_bytes);
+    if (spec.keep_tail) {
+      answer->output.erase(0, answer->output.size() - spec.max_output_bytes);
+    } else {
+      answer->output.resize(spec.max_output_bytes);
+    }
     answer->truncated = true;
   }
   return answer;

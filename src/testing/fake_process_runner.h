@@ -29,7 +29,8 @@ class FakeProcessRunner final : public ProcessRunner {
   void SetDefault(Result<ProcessResult> answer);
 
   // ProcessRunner: records `spec`, then answers. The answer's output is cut to
-  // spec.max_output_bytes (setting `truncated`), as a real runner would.
+  // spec.max_output_bytes (setting `truncated`; its end with spec.keep_tail), as a
+  // real runner would.
   Result<ProcessResult> Run(const ProcessSpec& spec) override;
 
   std::vector<ProcessSpec> specs() const;

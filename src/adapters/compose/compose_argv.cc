@@ -44,6 +44,8 @@ const char* ComposeVerbName(ComposeVerb verb) {
       return "create";
     case ComposeVerb::kConfigHash:
       return "config --hash";
+    case ComposeVerb::kBuild:
+      return "build";
   }
   return "unknown";
 }
@@ -113,6 +115,10 @@ std::vector<std::string> ComposeArgv(const ComposeTarget& target, ComposeVerb ve
       break;
     case ComposeVerb::kRestart:
       argv.push_back("restart");
+      break;
+    case ComposeVerb::kBuild:
+      MADRE_CHECK_MSG(services.size() == 1, "build takes one service");
+      argv.push_back("build");
       break;
   }
   argv.insert(argv.end(), services.begin(), services.end());

@@ -37,6 +37,7 @@ enum class ComposeVerb {
   kPs,          // v2: `ps --all --format json`; v1: `ps -a -q` (ids; see InspectArgv)
   kCreate,      // `up --no-start --no-deps --no-build <services>`
   kConfigHash,  // every service's config hash: v2 `config --hash *`; v1 `config --hash=*`
+  kBuild,       // `build <service>`: the image of a service with `build:` (never from `up`)
 };
 
 // The verb's name, for messages ("up", "stop", ...).

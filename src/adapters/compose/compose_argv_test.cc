@@ -82,6 +82,12 @@ TEST(ComposeArgvTest, UpDoesNotPreventRecreation) {
   EXPECT_EQ(std::count(argv.begin(), argv.end(), "--no-recreate"), 0);
 }
 
+TEST(ComposeArgvTest, BuildNamesOneServiceInBothFlavors) {
+  EXPECT_EQ(ComposeArgv(V2(), ComposeVerb::kBuild, {"web"}), Concat(kV2Prefix, {"build", "web"}));
+  EXPECT_EQ(ComposeArgv(V1(), ComposeVerb::kBuild, {"web"}), Concat(kV1Prefix, {"build", "web"}));
+  EXPECT_STREQ(ComposeVerbName(ComposeVerb::kBuild), "build");
+}
+
 TEST(ComposeArgvTest, StopAndRestartNameTheServices) {
   EXPECT_EQ(ComposeArgv(V2(), ComposeVerb::kStop, {"web"}), Concat(kV2Prefix, {"stop", "web"}));
   EXPECT_EQ(ComposeArgv(V1(), ComposeVerb::kStop, {"web"}), Concat(kV1Prefix, {"stop", "web"}));

@@ -121,13 +121,10 @@ Result<std::string> ComposeCliRunner::RunReadOnly(const std::vector<std::string>
 
 Result<ServiceModel> ComposeCliRunner::Config() {
   ASSIGN_OR_RETURN(std::string output, RunReadOnly(ComposeArgv(target_, ComposeVerb::kConfig, {})));
-  switch (target_.flavor) {
-    case ComposeFlavor::kV2Plugin:
-      return ParseConfigJson(output);
-    case ComposeFlavor::kV1:
-      return ParseConfigYaml(output);
-  }
-  return Status::Internal("unknown compose flavor");
+  Result<ServiceModel> model =
+      target_.flavor == ComposeFlavor::kV1 ? ParseConfigYaml(output) : ParseConfigJson(output);
+  if (model.ok()) NameBuiltImages(*model, target_.flavor, target_.project);
+  return model;
 }
 
 ComposeOutcome ComposeCliRunner::Up(const std::vector<std::string>& services) {

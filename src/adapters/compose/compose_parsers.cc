@@ -7,6 +7,7 @@
 #include <climits>
 #include <cmath>
 #include <exception>
+#include <filesystem>
 #include <nlohmann/json.hpp>
 #include <set>
 #include <string>
@@ -199,6 +200,38 @@ bool HasHealthcheck(const Json& j) {
   return true;
 }
 
+// `build:` as `compose config` prints it: a map with an absolute `context` and a `dockerfile`
+// relative to it (v1 leaves it out for the default), or the short form (a string: the context).
+// A relative context (never printed by `config`, which resolves it) is kept as it is.
+Result<BuildDef> BuildFromJson(const Json& j, const std::string& service) {
+  BuildDef build;
+  std::string dockerfile = "Dockerfile";
+  if (j.is_string()) {
+    build.context = j.get<std::string>();
+  } else if (j.is_object()) {
+    auto context = j.find("context");
+    if (context != j.end() && !context->is_null()) {
+      if (!context->is_string()) return ServiceError(service, "build.context must be a string");
+      build.context = context->get<std::string>();
+    }
+    auto file = j.find("dockerfile");
+    if (file != j.end() && !file->is_null()) {
+      if (!file->is_string()) return ServiceError(service, "build.dockerfile must be a string");
+      dockerfile = file->get<std::string>();
+    }
+  } else {
+    return ServiceError(service, "build must be a string or a map");
+  }
+  if (build.context.empty()) build.context = ".";
+  if (!dockerfile.empty() && dockerfile.front() == '/') {
+    build.dockerfile = dockerfile;
+  } else {
+    build.dockerfile =
+        (std::filesystem::path(build.context) / dockerfile).lexically_normal().string();
+  }
+  return build;
+}
+
 Result<ServiceDef> ServiceFromJson(const std::string& name, const Json& j) {
   if (!IsValidServiceName(name)) {
     return Status::InvalidArgument("compose service name '" + Snippet(name) +
@@ -232,6 +265,13 @@ Result<ServiceDef> ServiceFromJson(const std::string& name, const Json& j) {
     }
     if (!seconds) return ServiceError(name, "stop_grace_period is not a duration: " + it->dump());
     def.stop_grace_sec = *seconds;
+  }
+  if (auto it = j.find("build"); it != j.end() && !it->is_null()) {
+    ASSIGN_OR_RETURN(def.build, BuildFromJson(*it, name));
+  }
+  if (auto it = j.find("image"); it != j.end() && !it->is_null()) {
+    if (!it->is_string()) return ServiceError(name, "image must be a string");
+    def.image = it->get<std::string>();
   }
   return def;
 }
@@ -521,6 +561,21 @@ std::vector<std::string> ParseContainerIds(std::string_view text) {
     if (IsContainerId(line)) ids.emplace_back(line);
   }
   return ids;
+}
+
+std::string BuiltImageName(ComposeFlavor flavor, std::string_view project,
+                           std::string_view service) {
+  const char separator = flavor == ComposeFlavor::kV1 ? '_' : '-';
+  std::string name = Lower(project);
+  name += separator;
+  name += service;
+  return name;
+}
+
+void NameBuiltImages(ServiceModel& model, ComposeFlavor flavor, std::string_view project) {
+  for (auto& [name, def] : model.services) {
+    if (def.build && def.image.empty()) def.image = BuiltImageName(flavor, project, name);
+  }
 }
 
 }  // namespace madre

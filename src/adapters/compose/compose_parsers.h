@@ -11,6 +11,7 @@
 #include <string_view>
 #include <vector>
 
+#include "adapters/compose/compose_argv.h"
 #include "base/status.h"
 #include "core/model.h"
 
@@ -25,6 +26,9 @@ namespace madre {
 // - profiles, container_name.
 // - stop_grace_period: a Go duration ("10s", "1m30s", "500ms", "1.5s"), rounded
 //   up to whole seconds; a bare number is seconds; default 10.
+// - build: context (absolute, as `config` prints it) and dockerfile (made absolute against the
+//   context; "Dockerfile" when absent); the short form `build: <context>` too.
+// - image: as written ("" when absent; see NameBuiltImages).
 // - Service names must pass IsValidServiceName, or the model is rejected.
 Result<ServiceModel> ParseConfigJson(std::string_view text);
 
@@ -52,5 +56,13 @@ std::vector<std::string> ParseContainerIds(std::string_view text);
 // Seconds from a compose duration ("1m30s", "500ms", "90"), rounded up;
 // nullopt when it is not one.
 std::optional<int> ParseComposeDurationSec(std::string_view text);
+
+// The name compose gives the image it builds for a service without `image:`: v1
+// `<project>_<service>`, v2 `<project>-<service>` (the project lowercased, as compose does).
+std::string BuiltImageName(ComposeFlavor flavor, std::string_view project,
+                           std::string_view service);
+
+// Sets `image` of every service with `build:` and no `image:` to BuiltImageName.
+void NameBuiltImages(ServiceModel& model, ComposeFlavor flavor, std::string_view project);
 
 }  // namespace madre

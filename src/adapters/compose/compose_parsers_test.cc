@@ -178,6 +178,100 @@ TEST(ParseConfigYamlTest, ReadsRealDockerCompose129Output) {
   EXPECT_THAT(worker.depends_on, ElementsAre("db"));
 }
 
+// `docker-compose config` 1.29.2 of a project with three kinds of `build:`.
+constexpr char kV1BuildConfigYaml[] = R"(services:
+  app:
+    build:
+      context: /tmp/wtb_s/ctx
+      dockerfile: Dockerfile.x
+  named:
+    build:
+      context: /tmp/wtb_s/ctx
+    image: mine/named:1
+  plain:
+    image: redis:7
+version: '3.9'
+)";
+
+// `docker compose config --format json` (v2) of the same project.
+constexpr char kV2BuildConfigJson[] = R"({
+  "name": "wtbs",
+  "services": {
+    "app": {"build": {"context": "/tmp/wtb_s/ctx", "dockerfile": "Dockerfile.x"},
+            "networks": {"default": null}},
+    "named": {"build": {"context": "/tmp/wtb_s/ctx", "dockerfile": "Dockerfile"},
+              "image": "mine/named:1", "networks": {"default": null}},
+    "plain": {"image": "redis:7", "networks": {"default": null}}
+  }
+})";
+
+void ExpectBuildModel(const ServiceModel& model) {
+  const ServiceDef& app = model.services.at("app");
+  ASSERT_TRUE(app.build.has_value());
+  EXPECT_EQ(app.build->context, "/tmp/wtb_s/ctx");
+  EXPECT_EQ(app.build->dockerfile, "/tmp/wtb_s/ctx/Dockerfile.x");
+  EXPECT_EQ(app.image, "");
+  const ServiceDef& named = model.services.at("named");
+  ASSERT_TRUE(named.build.has_value());
+  EXPECT_EQ(named.build->dockerfile, "/tmp/wtb_s/ctx/Dockerfile");
+  EXPECT_EQ(named.image, "mine/named:1");
+  const ServiceDef& plain = model.services.at("plain");
+  EXPECT_FALSE(plain.build.has_value());
+  EXPECT_EQ(plain.image, "redis:7");
+}
+
+TEST(ParseConfigYamlTest, ReadsBuildAndImage) {
+  Result<ServiceModel> model = ParseConfigYaml(kV1BuildConfigYaml);
+  ASSERT_TRUE(model.ok()) << model.status().ToString();
+  ExpectBuildModel(*model);
+}
+
+TEST(ParseConfigJsonTest, ReadsBuildAndImage) {
+  Result<ServiceModel> model = ParseConfigJson(kV2BuildConfigJson);
+  ASSERT_TRUE(model.ok()) << model.status().ToString();
+  ExpectBuildModel(*model);
+}
+
+TEST(ParseConfigJsonTest, BuildShortFormIsTheContext) {
+  Result<ServiceModel> model = ParseConfigJson(R"({"services": {"s": {"build": "/srv/app"}}})");
+  ASSERT_TRUE(model.ok()) << model.status().ToString();
+  const ServiceDef& s = model->services.at("s");
+  ASSERT_TRUE(s.build.has_value());
+  EXPECT_EQ(s.build->context, "/srv/app");
+  EXPECT_EQ(s.build->dockerfile, "/srv/app/Dockerfile");
+}
+
+TEST(ParseConfigJsonTest, AbsoluteDockerfileIsKept) {
+  Result<ServiceModel> model = ParseConfigJson(
+      R"({"services": {"s": {"build": {"context": "/srv/app", "dockerfile": "/etc/df"}}}})");
+  ASSERT_TRUE(model.ok()) << model.status().ToString();
+  EXPECT_EQ(model->services.at("s").build->dockerfile, "/etc/df");
+}
+
+TEST(ParseConfigJsonTest, BadBuildIsAnErrorNamingTheService) {
+  Result<ServiceModel> model = ParseConfigJson(R"({"services": {"s": {"build": 3}}})");
+  ASSERT_FALSE(model.ok());
+  EXPECT_THAT(model.status().message(), HasSubstr("'s'"));
+  EXPECT_FALSE(ParseConfigJson(R"({"services": {"s": {"image": []}}})").ok());
+}
+
+TEST(BuiltImageNameTest, V1JoinsWithUnderscoreV2WithDash) {
+  EXPECT_EQ(BuiltImageName(ComposeFlavor::kV1, "vx11", "web"), "vx11_web");
+  EXPECT_EQ(BuiltImageName(ComposeFlavor::kV2Plugin, "vx11", "web"), "vx11-web");
+  EXPECT_EQ(BuiltImageName(ComposeFlavor::kV2Plugin, "VX11", "web"), "vx11-web");
+}
+
+TEST(BuiltImageNameTest, NamesOnlyBuildServicesWithoutImage) {
+  Result<ServiceModel> model = ParseConfigYaml(kV1BuildConfigYaml);
+  ASSERT_TRUE(model.ok());
+  NameBuiltImages(*model, ComposeFlavor::kV1, "wtbs");
+  EXPECT_EQ(model->services.at("app").image, "wtbs_app");
+  EXPECT_EQ(model->services.at("named").image, "mine/named:1");
+  EXPECT_EQ(model->services.at("plain").image, "redis:7");
+  NameBuiltImages(*model, ComposeFlavor::kV2Plugin, "wtbs");
+  EXPECT_EQ(model->services.at("app").image, "wtbs_app");  // already named: kept
+}
+
 TEST(ParseConfigYamlTest, AcceptsListFormsAndDisable) {
   Result<ServiceModel> model = ParseConfigYaml(R"(services:
   web:

@@ -193,6 +193,16 @@ Result<ContainerStats> DockerEngineClient::Stats(const std::string& id) {
   return ParseStats(response.body);
 }
 
+Result<std::string> DockerEngineClient::ImageId(const std::string& name) {
+  if (!IsValidImageRef(name)) {
+    return Status::InvalidArgument("invalid image name: " + name);
+  }
+  ASSIGN_OR_RETURN(UnixHttpResponse response,
+                   CallExpecting("GET", "/images/" + name + "/json", options_.timeout, {200, 404}));
+  if (response.status == 404) return std::string();
+  return ParseImageId(response.body);
+}
+
 Status DockerEngineClient::PauseContainer(const std::string& id) {
   RETURN_IF_ERROR(CheckRef(id));
   return CallExpecting("POST", "/containers/" + id + "/pause", options_.timeout, {204}).status();

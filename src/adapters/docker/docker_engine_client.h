@@ -20,6 +20,7 @@
 #include "ports/container_control.h"
 #include "ports/container_exec.h"
 #include "ports/container_observer.h"
+#include "ports/image_inspector.h"
 
 namespace madre {
 
@@ -44,7 +45,8 @@ struct DockerEngineOptions {
 // answer that cannot be understood.
 class DockerEngineClient final : public ContainerObserver,
                                  public ContainerControl,
-                                 public ContainerExec {
+                                 public ContainerExec,
+                                 public ImageInspector {
  public:
   explicit DockerEngineClient(DockerEngineOptions options);
   // `clock` (borrowed, outlives the client) ages the inspect cache.
@@ -88,6 +90,9 @@ class DockerEngineClient final : public ContainerObserver,
   Result<std::string> StartCheck(const std::string& container,
                                  const std::vector<std::string>& argv) override;
   Result<ExecProgress> InspectCheck(const std::string& exec_id) override;
+
+  // ImageInspector: GET /images/{name}/json; a 404 is "" (no such image).
+  Result<std::string> ImageId(const std::string& name) override;
   void Abandon(const std::string& exec_id, bool timed_out) override;
   // Checks abandoned because they outlived their timeout, since the client was made.
   std::uint64_t abandoned_checks() const { return abandoned_checks_.load(); }

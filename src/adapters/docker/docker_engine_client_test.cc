@@ -191,6 +191,17 @@ TEST_F(DockerEngineClientTest, PingAsksTheUnversionedPingEndpoint) {
   EXPECT_THAT(dockerd_.requests(), ElementsAre("GET /_ping"));
 }
 
+TEST_F(DockerEngineClientTest, ImageIdInspectsTheImageAndAMissingOneIsEmpty) {
+  dockerd_.On("GET /v1.41/images/mine/app:1/json", {200, R"js({"Id":"sha256:3f57"})js"});
+  dockerd_.On("GET /v1.41/images/vx11_gone/json", {404, R"js({"message":"No such image"})js"});
+  dockerd_.On("GET /v1.41/images/vx11_err/json", {500, R"js({"message":"boom"})js"});
+  DockerEngineClient client = MakeClient();
+  EXPECT_EQ(client.ImageId("mine/app:1").value(), "sha256:3f57");
+  EXPECT_EQ(client.ImageId("vx11_gone").value(), "");
+  EXPECT_FALSE(client.ImageId("vx11_err").ok());
+  EXPECT_EQ(client.ImageId("../x").code(), StatusCode::kInvalidArgument);
+}
+
 TEST_F(DockerEngineClientTest, UsesAnOlderServerApiVersion) {
   dockerd_.On("GET /version", {200, R"js({"ApiVersion":"1.40"})js"});
   dockerd_.On("GET /v1.40/containers/abc/json",

@@ -60,6 +60,7 @@ Result<ContainerState> ContainerFromListEntry(const json& entry) {
   const json* labels = ObjectMember(entry, "Labels");
   c.service = LabelValue(labels, kServiceLabel);
   c.config_hash = LabelValue(labels, kConfigHashLabel);
+  c.image_id = StringMember(entry, "ImageID").value_or("");
   auto names = entry.find("Names");
   if (names != entry.end() && names->is_array() && !names->empty() && names->front().is_string()) {
     c.container = StripSlash(names->front().get<std::string>());
@@ -192,6 +193,7 @@ Result<ContainerState> ParseInspect(std::string_view inspect_json) {
   const json* labels = config != nullptr ? ObjectMember(*config, "Labels") : nullptr;
   c.service = LabelValue(labels, kServiceLabel);
   c.config_hash = LabelValue(labels, kConfigHashLabel);
+  c.image_id = StringMember(doc, "Image").value_or("");
   if (const json* health = ObjectMember(*state, "Health"); health != nullptr) {
     c.health = StringMember(*health, "Status").value_or("");
     c.health_failing_streak = static_cast<int>(IntMember(*health, "FailingStreak").value_or(0));
@@ -334,6 +336,24 @@ Result<ContainerStats> ParseStats(std::string_view body) {
       usage > cache ? static_cast<std::uint64_t>(usage - cache) : static_cast<std::uint64_t>(usage);
   stats.memory_limit_bytes = static_cast<std::uint64_t>(number(doc, {"memory_stats", "limit"}));
   return stats;
+}
+
+bool IsValidImageRef(std::string_view ref) {
+  if (ref.empty() || ref.size() > 255 || ref.front() == '-' || ref.front() == '/') return false;
+  if (ref.find("..") != std::string_view::npos) return false;
+  for (char c : ref) {
+    const bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+                    c == '.' || c == '_' || c == '-' || c == '/' || c == ':' || c == '@';
+    if (!ok) return false;
+  }
+  return true;
+}
+
+Result<std::string> ParseImageId(std::string_view image_json) {
+  ASSIGN_OR_RETURN(json doc, ParseJson(image_json, "the image inspect answer"));
+  std::optional<std::string> id = StringMember(doc, "Id");
+  if (!id || id->empty()) return Status::Internal("docker: image inspect answer without Id");
+  return *id;
 }
 
 }  // namespace madre

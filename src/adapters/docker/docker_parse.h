@@ -82,4 +82,11 @@ Result<std::string> DemuxDockerLogs(std::string_view raw);
 // (100 = one core), memory usage minus the page cache. kInternal on unexpected JSON.
 Result<ContainerStats> ParseStats(std::string_view body);
 
+// An image name or id that may stand in an Engine API path: [A-Za-z0-9._/:@-], at most 255,
+// not starting with '-' or '/', without "..".
+bool IsValidImageRef(std::string_view ref);
+
+// A GET /images/{name}/json answer: its Id ("sha256:...").
+Result<std::string> ParseImageId(std::string_view image_json);
+
 }  // namespace madre

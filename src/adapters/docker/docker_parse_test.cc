@@ -160,6 +160,43 @@ TEST(ParseContainerListTest, ReadsTheComposeConfigHashLabelAndLeavesItEmptyWitho
   EXPECT_EQ((*list)[1].config_hash, "");
 }
 
+TEST(ParseContainerListTest, ReadsTheImageIdNotTheImageName) {
+  Result<std::vector<ContainerState>> list = ParseContainerList(
+      R"js([{"Id":"x","State":"exited","Image":"vx11_app","ImageID":"sha256:0a1b"},
+            {"Id":"y","State":"exited","Image":"vx11_app"}])js");
+  ASSERT_TRUE(list.ok()) << list.status().ToString();
+  EXPECT_EQ((*list)[0].image_id, "sha256:0a1b");
+  EXPECT_EQ((*list)[1].image_id, "");
+}
+
+TEST(ParseInspectTest, ReadsTheImageId) {
+  Result<ContainerState> c = ParseInspect(
+      R"js({"Id":"x","Name":"/a","Image":"sha256:0a1b","State":{"Status":"exited"},
+            "Config":{"Image":"vx11_app"}})js");
+  ASSERT_TRUE(c.ok()) << c.status().ToString();
+  EXPECT_EQ(c->image_id, "sha256:0a1b");
+}
+
+TEST(ParseImageIdTest, ReadsTheIdOfAnImageInspect) {
+  Result<std::string> id =
+      ParseImageId(R"js({"Id":"sha256:3f57","RepoTags":["vx11_app:latest"],"Size":1990000})js");
+  ASSERT_TRUE(id.ok()) << id.status().ToString();
+  EXPECT_EQ(*id, "sha256:3f57");
+  for (const char* bad : {"", "{", "[]", "{}", R"js({"Id":5})js", R"js({"Id":""})js"}) {
+    EXPECT_EQ(ParseImageId(bad).code(), StatusCode::kInternal) << bad;
+  }
+}
+
+TEST(IsValidImageRefTest, NamesTagsAndIdsPassPathTricksDoNot) {
+  for (const char* good :
+       {"vx11_app", "mine/named:1", "registry:5000/a/b:tag", "sha256:3f57", "a@sha256:3f57"}) {
+    EXPECT_TRUE(IsValidImageRef(good)) << good;
+  }
+  for (const char* bad : {"", "../x", "a/../../b", "-x", "/x", "a b", "a?b", "a#b", "a%2F"}) {
+    EXPECT_FALSE(IsValidImageRef(bad)) << bad;
+  }
+}
+
 TEST(ParseContainerListTest, EmptyListIsEmpty) {
   Result<std::vector<ContainerState>> list = ParseContainerList("[]");
   ASSERT_TRUE(list.ok());

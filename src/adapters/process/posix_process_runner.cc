@@ -78,8 +78,8 @@ class SpawnAttr {
 // Appends what the pipe gives to the result, up to the cap; the rest is dropped.
 class OutputSink {
  public:
-  OutputSink(int fd, ProcessResult& result, std::size_t cap)
-      : fd_(fd), result_(result), cap_(cap) {}
+  OutputSink(int fd, ProcessResult& result, std::size_t cap, bool keep_tail)
+      : fd_(fd), result_(result), cap_(cap), keep_tail_(keep_tail) {}
 
   enum class State { kAgain, kEof };
 
@@ -114,6 +114,14 @@ class OutputSink {
 
  private:
   void Append(const char* data, std::size_t n) {
+    if (keep_tail_) {
+      result_.output.append(data, n);
+      if (result_.output.size() > cap_) {
+        result_.output.erase(0, result_.output.size() - cap_);
+        result_.truncated = true;
+      }
+      return;
+    }
     const std::size_t room = cap_ > result_.output.size() ? cap_ - result_.output.size() : 0;
     const std::size_t take = std::min(room, n);
     result_.output.append(data, take);
@@ -123,6 +131,7 @@ class OutputSink {
   int fd_;
   ProcessResult& result_;
   std::size_t cap_;
+  bool keep_tail_;
 };
 
 int PidfdOpen(pid_t pid) {
@@ -296,7 +305,7 @@ Result<ProcessResult> PosixProcessRunner::Run(const ProcessSpec& spec) {
   const SteadyClock::time_point deadline =
       start + std::chrono::duration_cast<SteadyClock::duration>(spec.timeout);
   ProcessResult result;
-  OutputSink sink(read_end.get(), result, spec.max_output_bytes);
+  OutputSink sink(read_end.get(), result, spec.max_output_bytes, spec.keep_tail);
   UniqueFd pidfd(PidfdOpen(pid));
   bool pipe_open = true;
 

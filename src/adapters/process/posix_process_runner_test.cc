@@ -127,6 +127,17 @@ TEST(PosixProcessRunnerTest, CapsAFloodOfOutput) {
   EXPECT_EQ(result.output.substr(0, 4), "y\ny\n");
 }
 
+TEST(PosixProcessRunnerTest, KeepTailKeepsTheEndOfAFlood) {
+  ProcessSpec spec = Sh("yes | head -c 100000; printf END");
+  spec.max_output_bytes = 1000;
+  spec.keep_tail = true;
+  ProcessResult result = RunOk(spec);
+  EXPECT_EQ(result.exit_code, 0);
+  EXPECT_TRUE(result.truncated);
+  EXPECT_EQ(result.output.size(), 1000u);
+  EXPECT_EQ(result.output.substr(result.output.size() - 5), "y\nEND");
+}
+
 TEST(PosixProcessRunnerTest, AnEndlessFloodStillTimesOut) {
   ProcessSpec spec;
   spec.argv = {"yes"};

@@ -70,10 +70,31 @@ CREATE INDEX intents_state ON intents(state, created_at);
 CREATE INDEX intents_created ON intents(created_at);
 )sql";
 
+// Version 4: image builds (issue 11). A row is written `running` before the build starts and
+// finished after; times in unix µs, finished_at NULL while running.
+constexpr std::string_view kV4 = R"sql(
+CREATE TABLE builds (
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  intent_id TEXT,
+  service TEXT NOT NULL,
+  started_at INTEGER NOT NULL,
+  finished_at INTEGER,
+  outcome TEXT NOT NULL,
+  image_before TEXT NOT NULL DEFAULT '',
+  image_after TEXT NOT NULL DEFAULT '',
+  duration_ms INTEGER NOT NULL DEFAULT 0,
+  log_path TEXT NOT NULL DEFAULT '',
+  error TEXT NOT NULL DEFAULT ''
+);
+CREATE INDEX builds_service ON builds(service, id);
+CREATE INDEX builds_outcome ON builds(outcome);
+)sql";
+
 constexpr Migration kMigrations[] = {
     {1, kV1},
     {2, kV2},
     {3, kV3},
+    {4, kV4},
 };
 
 std::string NowRfc3339() {
