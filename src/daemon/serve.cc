@@ -29,6 +29,7 @@
 #include "adapters/sqlite/private_files.h"
 #include "adapters/sqlite/retention.h"
 #include "adapters/sqlite/sqlite_audit_log.h"
+#include "adapters/sqlite/sqlite_build_store.h"
 #include "adapters/sqlite/sqlite_db.h"
 #include "adapters/sqlite/sqlite_intent_store.h"
 #include "adapters/sqlite/sqlite_window_store.h"
@@ -38,6 +39,7 @@
 #include "daemon/intent_policy_file.h"
 #include "daemon/legacy_upstream.h"
 #include "daemon/tokens_file.h"
+#include "engine/build_runner.h"
 #include "engine/engine.h"
 #include "engine/engine_metrics.h"
 #include "http_api/router.h"
@@ -250,11 +252,12 @@ PlannerConfig BuildPlannerConfig(const DaemonConfig& config, const ServiceModel&
 }
 
 EngineOptions BuildEngineOptions(const DaemonConfig& config, Metrics& metrics,
-                                 ContainerControl* control, ContainerExec* exec) {
+                                 ContainerControl* control, DockerEngineClient* engine_api) {
   EngineOptions options;
   options.metrics = &metrics;
   options.control = control;
-  options.exec = exec;
+  options.exec = engine_api;
+  options.images = engine_api;
   options.pause_on_stop = config.stop_strategy == "pause";
   if (config.service_hold_ttl_sec > 0) options.service_hold_ttl_sec = config.service_hold_ttl_sec;
   options.readiness.default_timeout = Seconds(config.health_timeout_sec);
@@ -452,6 +455,7 @@ int Serve(const ServeFlags& flags) {
   }
   SqliteWindowStore store(**db);
   SqliteIntentStore intents(**db);
+  SqliteBuildStore builds(**db);
   Result<std::optional<std::string>> audit_key = ReadAuditHmacKey(config);
   if (!audit_key.ok()) {
     spdlog::error("{}", audit_key.status().message());
@@ -544,6 +548,16 @@ int Serve(const ServeFlags& flags) {
           {{}, static_cast<double>(client->abandoned_checks())}};
     });
   }
+  // Builds a previous run left `running` (stopped during a build): finished from the image ids.
+  if (observers.engine_api != nullptr) {
+    Result<int> settled =
+        ReconcileUnfinishedBuilds(builds, *observers.engine_api, *model, deps.clock.Now());
+    if (!settled.ok()) {
+      spdlog::warn("builds: cannot settle the ones left running: {}", settled.status().message());
+    } else if (*settled > 0) {
+      spdlog::info("builds: {} build(s) left running by the previous run settled", *settled);
+    }
+  }
   Engine engine(deps, planner_config, *model,
                 BuildEngineOptions(config, metrics, observers.control, observers.engine_api));
 
@@ -565,6 +579,7 @@ int Serve(const ServeFlags& flags) {
       .cpu_snapshot = [&cpu_meter] { cpu_meter.Snapshot(); },
       .host = [&cpu_meter] { return ReadHostFigures(cpu_meter); },
       .intents = &intents,
+      .builds = &builds,
       .new_id = NewUuid,
       .legacy_transport = legacy_transport,
       .legacy_workers = legacy_lane.get()};

@@ -46,9 +46,10 @@ Result<int> ReconcileUnfinishedBuilds(BuildStore& store, ImageInspector& images,
     if (def != model.services.end() && !def->second.image.empty()) {
       Result<std::string> id = images.ImageId(def->second.image);
       if (!id.ok()) {
-        spdlog::warn("build {} of {}: cannot read its image id, left running until the next "
-                     "start: {}",
-                     running.id, running.service, id.status().ToString());
+        spdlog::warn(
+            "build {} of {}: cannot read its image id, left running until the next "
+            "start: {}",
+            running.id, running.service, id.status().ToString());
         continue;
       }
       current = *id;

@@ -28,6 +28,7 @@ Engine::Engine(EngineDeps deps, PlannerConfig config, ServiceModel model, Engine
           [this](AuditRecord record) { return AppendAudit(std::move(record)); },
           [this](const std::string& id) { return Unrecorded(id); }) {
   action_context_.exec = options.exec;
+  action_context_.images = options.images;
   action_context_.passed_checks = &passed_checks_;
 }
 

@@ -72,7 +72,10 @@ struct EngineOptions {
   Metrics* metrics = nullptr;           // borrowed; families from DeclareMadreMetrics; null: none
   ContainerControl* control = nullptr;  // borrowed; the Engine API fast path; null: compose only
   ContainerExec* exec = nullptr;        // borrowed; madre's own runs of healthchecks; null: none
-  bool pause_on_stop = false;           // VX11_STOP_STRATEGY=pause (needs `control`)
+  // Borrowed; the current image id of a service with `build:`, so that a stopped container of
+  // a rebuilt image is recreated (action_runner's Outdated); null: not checked.
+  ImageInspector* images = nullptr;
+  bool pause_on_stop = false;  // VX11_STOP_STRATEGY=pause (needs `control`)
   // A service hold's TTL (VX11_SERVICE_HOLD_TTL_SEC); nullopt: held until stopped or closed.
   std::optional<std::int64_t> service_hold_ttl_sec;
 };

@@ -122,8 +122,7 @@ void IntentRunner::Execute(const Intent& intent) {
   Finish(intent, false, NoExecutorReason(intent.type), "");
 }
 
-void IntentRunner::Finish(const Intent& intent, bool ok, std::string detail,
-                          std::string task_id) {
+void IntentRunner::Finish(const Intent& intent, bool ok, std::string detail, std::string task_id) {
   running_.erase(intent.id);
   Result<Intent> after = Advance(intent, ok ? IntentState::kSucceeded : IntentState::kFailed,
                                  std::move(detail), deps_.now(), std::move(task_id));
@@ -147,8 +146,8 @@ void IntentRunner::Recover() {
       Intent from = intent;
       if (state == IntentState::kAdmitted) {
         // Admitted but not started: it never ran. Failed, not re-run behind anyone's back.
-        Result<Intent> failed = Advance(
-            intent, IntentState::kFailed, "madre restarted before it executed", deps_.now());
+        Result<Intent> failed = Advance(intent, IntentState::kFailed,
+                                        "madre restarted before it executed", deps_.now());
         if (failed.ok()) Step(*failed, state);
         continue;
       }
@@ -158,8 +157,7 @@ void IntentRunner::Recover() {
                         "madre restarted while it executed, and no window of it is live",
                         deps_.now())
               : Advance(from, IntentState::kSucceeded,
-                        "window " + window + " (found live after a restart)", deps_.now(),
-                        window);
+                        "window " + window + " (found live after a restart)", deps_.now(), window);
       if (settled.ok()) Step(*settled, state);
     }
   }

@@ -56,13 +56,12 @@ TEST_F(IntentRunnerTest, AnAutoApprovedWindowIntentOpensTheWindowAndSucceedsWith
   json window = Json(Call("GET", "/madre/power/windows/" + intent.task_id));
   EXPECT_EQ(window["state"], "open");
   EXPECT_EQ(Json(Call("GET", "/madre/intents/intent-1"))["task_id"], intent.task_id);
-  EXPECT_EQ(Actions(), (std::vector<std::string>{"intent.submitted", "intent.approved",
-                                                 "intent.admitted", "intent.executing",
-                                                 "intent.succeeded"}));
+  EXPECT_EQ(Actions(),
+            (std::vector<std::string>{"intent.submitted", "intent.approved", "intent.admitted",
+                                      "intent.executing", "intent.succeeded"}));
 
   // A close intent closes it.
-  ASSERT_EQ(SubmitWindow({{"action", "close"}, {"window_id", intent.task_id}}, "c-2").status,
-            200);
+  ASSERT_EQ(SubmitWindow({{"action", "close"}, {"window_id", intent.task_id}}, "c-2").status, 200);
   EXPECT_EQ(Stored("intent-2").state, IntentState::kSucceeded) << Stored("intent-2").detail;
   EXPECT_FALSE(docker_.running().count("web"));
 }
@@ -78,9 +77,9 @@ TEST_F(IntentRunnerTest, AFailedOpenFailsTheIntentWithTheReason) {
 
 TEST_F(IntentRunnerTest, ASpawnOpensAWindowOfTheSpawnService) {
   Build();
-  HttpResponse r = Call("POST", "/madre/intent",
-                        json{{"type", "spawn"}, {"source", "ci"}, {"payload", {{"ttl_sec", 90}}}}
-                            .dump());
+  HttpResponse r =
+      Call("POST", "/madre/intent",
+           json{{"type", "spawn"}, {"source", "ci"}, {"payload", {{"ttl_sec", 90}}}}.dump());
   ASSERT_EQ(r.status, 200) << r.body;
   const Intent& intent = Stored("intent-1");
   ASSERT_EQ(intent.state, IntentState::kSucceeded) << intent.detail;
@@ -113,11 +112,9 @@ TEST_F(IntentRunnerTest, OnABusyHostAnApprovedIntentWaitsThenRunsWhenTheLoadDrop
 TEST_F(IntentRunnerTest, TypesWithoutAnExecutorAreRecordedAndRejectedAtOnce) {
   Build();
   for (const char* type : {"fs_drift", "deploy", "build"}) {
-    HttpResponse r = Call("POST", "/madre/intent",
-                          json{{"type", type},
-                               {"source", "ci"},
-                               {"payload", {{"target_service", "web"}}}}
-                              .dump());
+    HttpResponse r = Call(
+        "POST", "/madre/intent",
+        json{{"type", type}, {"source", "ci"}, {"payload", {{"target_service", "web"}}}}.dump());
     ASSERT_EQ(r.status, 200) << type << ": " << r.body;
     EXPECT_EQ(Json(r)["status"], "rejected") << type;
     EXPECT_THAT(Json(r)["reason"].get<std::string>(),

@@ -43,6 +43,7 @@
 #include "http_api/read_routes.h"
 #include "http_api/stats_sampler.h"
 #include "http_api/window_routes.h"
+#include "ports/build_store.h"
 #include "ports/container_observer.h"
 #include "ports/executor.h"
 
@@ -88,6 +89,7 @@ struct RouterDeps {
   std::function<void()> cpu_snapshot;  // feeds the CPU meter
   std::function<HostFigures()> host;   // /metrics host figures; empty: none
   IntentStore* intents = nullptr;      // POST /madre/intent records here; null: 404
+  BuildStore* builds = nullptr;        // the build history (GET /madre/builds); null: none
   std::function<std::string()> new_id = [] { return std::string("0"); };  // intent ids (UUID)
   // Carries a forward to the original madre (blocking); used when options.legacy.url is set.
   LegacyTransport legacy_transport = {};
