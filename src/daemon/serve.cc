@@ -12,7 +12,9 @@
 #include <sstream>
 #include <stop_token>
 
+#include "adapters/compose/build_files.h"
 #include "adapters/compose/compose_cli_runner.h"
+#include "adapters/compose/compose_image_builder.h"
 #include "adapters/compose/compose_ps_observer.h"
 #include "adapters/docker/docker_engine_client.h"
 #include "adapters/docker/docker_events.h"
@@ -564,6 +566,39 @@ int Serve(const ServeFlags& flags) {
   // One CPU meter for the open throttle and /metrics; the throttle feeds it on its own timer.
   HostCpuMeter cpu_meter = HostCpuMeter::ForThisHost();
   cpu_meter.Snapshot();
+  // The build executor (build intents): only with the Engine API (image ids). One build at a
+  // time on a lane of its own; each request is checked against the compose model and its files
+  // at submission and again right before the build (the files may have changed meanwhile).
+  ThreadPoolExecutor build_lane(1, "madre-build", log_job_error);
+  std::unique_ptr<ComposeImageBuilder> image_builder;
+  std::function<Status(const BuildIntent&)> check_build;
+  RunBuildFn run_build;
+  if (observers.engine_api != nullptr) {
+    ComposeImageBuilderOptions build_options;
+    build_options.timeout = Seconds(config.build_timeout_sec);
+    image_builder = std::make_unique<ComposeImageBuilder>(*target, processes, *observers.engine_api,
+                                                          build_options);
+    auto plan_of = [&config, &model](const BuildIntent& b) -> Result<BuildPlan> {
+      ASSIGN_OR_RETURN(BuildPlan plan,
+                       CheckBuildRequest(*model,
+                                         BuildIntentRequest{.target_service = b.target_service,
+                                                            .dockerfile_path = b.dockerfile_path,
+                                                            .build_context = b.build_context},
+                                         config.compose_dir.string(), WeaklyCanonicalPath));
+      const std::uint64_t cap =
+          static_cast<std::uint64_t>(config.build_context_max_mb) * 1024 * 1024;
+      ASSIGN_OR_RETURN(std::uint64_t bytes, DirectoryBytes(plan.context, cap));
+      RETURN_IF_ERROR(CheckBuildContextSize(plan.context, bytes, config.build_context_max_mb));
+      return plan;
+    };
+    check_build = [plan_of](const BuildIntent& b) { return plan_of(b).status(); };
+    run_build = [plan_of, &builds, &image_builder, &observers, &clock, &config](
+                    const BuildIntent& b, const std::string& intent_id) -> Result<BuildRecord> {
+      ASSIGN_OR_RETURN(BuildPlan plan, plan_of(b));
+      return RunRecordedBuild(builds, *image_builder, *observers.engine_api, clock, plan, intent_id,
+                              (config.state_dir / "builds").string());
+    };
+  }
   RouterDeps router_deps{
       .engine = engine,
       .observer = *observers.observer,
@@ -580,10 +615,15 @@ int Serve(const ServeFlags& flags) {
       .host = [&cpu_meter] { return ReadHostFigures(cpu_meter); },
       .intents = &intents,
       .builds = &builds,
+      .check_build = check_build,
+      .run_build = run_build,
+      .build_lane = &build_lane,
       .new_id = NewUuid,
       .legacy_transport = legacy_transport,
       .legacy_workers = legacy_lane.get()};
-  ApiRouter router(BuildRouterOptions(config, planner_config, metrics, intent_policy), router_deps);
+  RouterOptions router_options = BuildRouterOptions(config, planner_config, metrics, intent_policy);
+  router_options.intents.build_executor = static_cast<bool>(run_build);
+  ApiRouter router(std::move(router_options), router_deps);
 
   HttpServerOptions http;
   http.bind_address = config.bind;
@@ -615,11 +655,14 @@ int Serve(const ServeFlags& flags) {
   // joined first. Results that still come back are dropped (the loop is detached), so a
   // cancelled open stays `opening` in the store and resumes on the next start.
   auto join_workers = [&loop, &shutdown, &workers, &stop_lane, &http_jobs, &legacy_upstream,
-                       &legacy_lane] {
+                       &legacy_lane, &build_lane] {
     loop.Attach(nullptr);
     shutdown.request_stop();
     if (legacy_upstream) legacy_upstream->CancelAll();
     if (legacy_lane) legacy_lane->Shutdown();
+    // A build in progress runs to its end (VX11_BUILD_TIMEOUT_SEC at most): compose's build
+    // cannot be cut short cleanly. Its row and its intent are settled either way.
+    build_lane.Shutdown();
     http_jobs.Shutdown();
     stop_lane.Shutdown();
     workers.Shutdown();

@@ -101,6 +101,10 @@ class HttpApiTest : public ::testing::Test {
                            .cpu_snapshot = [this] { ++snapshots_; },
                            .host = host_,
                            .intents = &intents_,
+                           .builds = build_store_,
+                           .check_build = check_build_,
+                           .run_build = run_build_,
+                           .build_lane = &build_lane_,
                            .new_id = [this] { return std::to_string(++intent_ids_); },
                            .legacy_transport = legacy_transport_};
     router_ = std::make_unique<ApiRouter>(options_, router_deps);
@@ -160,7 +164,12 @@ class HttpApiTest : public ::testing::Test {
   RouterOptions options_;
   std::function<std::optional<double>()> cpu_busy_;
   std::function<HostFigures()> host_;
-  LegacyTransport legacy_transport_;  // the forwards to the original madre (on workers_)
+  LegacyTransport legacy_transport_;
+  // The build executor: set run_build_ (and options_.intents.build_executor) to have one.
+  BuildStore* build_store_ = nullptr;
+  std::function<Status(const BuildIntent&)> check_build_;
+  RunBuildFn run_build_;
+  ManualExecutor build_lane_;  // the forwards to the original madre (on workers_)
   int snapshots_ = 0;
   int ids_ = 0;
   // false: Build() leaves the start-up observation (and what follows it) queued, as the daemon

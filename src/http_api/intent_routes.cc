@@ -188,6 +188,13 @@ void IntentRoutes::Submit(const HttpRequest& request, const std::optional<Caller
       !fits.ok()) {
     return respond(ErrorResponse(fits));  // a payload its executor would not take: nothing recorded
   }
+  if (ExecutorFor(body->type) == IntentExecutor::kBuild && options_.build_executor &&
+      deps_.check_build) {
+    // The request against the compose model and the files: a build of what it names, only.
+    Result<BuildIntent> build = ParseBuildPayload(body->payload);
+    Status fits = build.ok() ? deps_.check_build(*build) : build.status();
+    if (!fits.ok()) return respond(ErrorResponse(fits));
+  }
   Intent intent;
   if (caller) {
     intent.identity = caller->name;
@@ -214,7 +221,7 @@ void IntentRoutes::Submit(const HttpRequest& request, const std::optional<Caller
     decided = DecisionKind::kReject;
     intent.state = IntentState::kRejected;
     intent.reason = "denied by policy rule " + verdict.rule;
-  } else if (!IsExecutableIntentType(intent.type)) {
+  } else if (!IsExecutableIntentType(intent.type, options_.build_executor)) {
     // Recorded, and rejected at once: nobody should approve what nothing would run.
     decided = DecisionKind::kReject;
     intent.state = IntentState::kRejected;

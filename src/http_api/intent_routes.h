@@ -43,6 +43,7 @@ struct IntentRoutesOptions {
   // own intents, audited as self_approved. Otherwise an approval by the requester is 403.
   bool allow_self_approval = false;
   std::int64_t max_ttl_sec = 7 * 24 * 3600;  // a window intent's ttl_sec at most
+  bool build_executor = false;  // build intents are executed (else rejected when submitted)
 };
 
 struct IntentRoutesDeps {
@@ -51,6 +52,10 @@ struct IntentRoutesDeps {
   std::function<TimePoint()> now;
   std::function<std::string()> new_id;  // a UUID
   std::function<void()> on_approved;    // after an approval was answered: run what may run
+  // A build request against the compose model and its files (the service has `build:`, the
+  // given paths are its own, the context is under the size cap); kInvalidArgument says what is
+  // wrong. Empty: only the payload's own checks.
+  std::function<Status(const BuildIntent&)> check_build = {};
 };
 
 // `"type"` or `"intent_type"` (required), `"payload"` (an object; absent: the other keys of

@@ -11,13 +11,16 @@
 
 namespace madre {
 
-bool IsExecutableIntentType(std::string_view type) {
+bool IsExecutableIntentType(std::string_view type, bool builds) {
   const IntentExecutor executor = ExecutorFor(type);
-  return executor == IntentExecutor::kWindow || executor == IntentExecutor::kSpawn;
+  return executor == IntentExecutor::kWindow || executor == IntentExecutor::kSpawn ||
+         (builds && executor == IntentExecutor::kBuild);
 }
 
 IntentRunner::IntentRunner(IntentRunnerOptions options, IntentRunnerDeps deps)
     : options_(std::move(options)), deps_(std::move(deps)) {}
+
+IntentRunner::~IntentRunner() { *alive_ = false; }
 
 bool IntentRunner::Step(const Intent& after, IntentState from) {
   if (Status stored = deps_.store.Update(after, from); !stored.ok()) {
@@ -114,7 +117,32 @@ void IntentRunner::Execute(const Intent& intent) {
           SpawnIntentOpen(*payload, options_.spawn_service, options_.spawn_ttl_sec, intent.id),
           true, options_.open_wait, opened);
     }
-    case IntentExecutor::kBuild:
+    case IntentExecutor::kBuild: {
+      if (!deps_.run_build || !deps_.build_lane || !deps_.loop) break;
+      Result<BuildIntent> payload = ParseBuildPayload(intent.payload);
+      if (!payload.ok()) return Finish(intent, false, payload.status().message(), "");
+      std::weak_ptr<bool> alive = alive_;
+      return deps_.build_lane->Submit([this, alive, intent, request = *payload] {
+        Result<BuildRecord> built = deps_.run_build(request, intent.id);
+        deps_.loop->Submit([this, alive, intent, built = std::move(built)] {
+          auto still = alive.lock();
+          if (!still || !*still) return;  // madre is stopping: settled at the next start
+          if (!built.ok()) return Finish(intent, false, built.status().message(), "");
+          const std::string task = "build:" + std::to_string(built->id);
+          if (built->outcome != BuildOutcomeKind::kSucceeded) {
+            return Finish(intent, false,
+                          "build " + std::to_string(built->id) + " failed: " + built->error, task);
+          }
+          Finish(intent, true,
+                 "build " + std::to_string(built->id) + " of " + built->service + ": image " +
+                     built->image_after.substr(0, 19) + " (was " +
+                     (built->image_before.empty() ? std::string("none")
+                                                  : built->image_before.substr(0, 19)) +
+                     ")",
+                 task);
+        });
+      });
+    }
     case IntentExecutor::kStabilizeCpu:
     case IntentExecutor::kNone:
       break;
@@ -144,6 +172,25 @@ void IntentRunner::Recover() {
         if (w.actor == IntentActor(intent.id)) window = id;
       }
       Intent from = intent;
+      if (state == IntentState::kExecuting && ExecutorFor(intent.type) == IntentExecutor::kBuild &&
+          deps_.builds) {
+        // Its build row, settled at start from the image ids (ReconcileUnfinishedBuilds).
+        std::optional<BuildRecord> row;
+        if (Result<std::vector<BuildRecord>> rows = deps_.builds->List({"", 1000}); rows.ok()) {
+          for (const BuildRecord& r : *rows) {
+            if (r.intent_id == intent.id) row = r;
+          }
+        }
+        const bool built = row && row->outcome == BuildOutcomeKind::kSucceeded;
+        Result<Intent> settled = Advance(
+            from, built ? IntentState::kSucceeded : IntentState::kFailed,
+            !row ? "madre restarted before its build was recorded"
+                 : "build " + std::to_string(row->id) + " " + BuildOutcomeName(row->outcome) +
+                       " (settled after a restart)" + (row->error.empty() ? "" : ": " + row->error),
+            deps_.now(), row ? "build:" + std::to_string(row->id) : "");
+        if (settled.ok()) Step(*settled, state);
+        continue;
+      }
       if (state == IntentState::kAdmitted) {
         // Admitted but not started: it never ran. Failed, not re-run behind anyone's back.
         Result<Intent> failed = Advance(intent, IntentState::kFailed,

@@ -2,8 +2,10 @@
 // (core/intent_executor.h), each step persisted (compare-and-set) and audited before the next:
 //   approved -> admitted -> executing -> succeeded | failed.
 // Executors in this build: `window` (open or close a window through the engine, as a client
-// would; the actor is "intent:<id>", the task_id the window's id) and `spawn` (a window of the
-// spawn service). Other types are rejected at submission (IntentRoutes), so none reaches this.
+// would; the actor is "intent:<id>", the task_id the window's id), `spawn` (a window of the
+// spawn service) and `build` (an image build of a compose service with `build:`, on a lane of
+// its own; the task_id "build:<id>" names its row in the build history). Other types are
+// rejected at submission (IntentRoutes), so none reaches this.
 //
 // Admission: an approved intent waits (its `detail` says for what) while the host CPU is at or
 // above VX11_THROTTLE_CPU_PCT; the oldest approved intent goes first.
@@ -16,20 +18,30 @@
 #pragma once
 
 #include <functional>
+#include <memory>
 #include <optional>
 #include <set>
 #include <string>
 
+#include "core/build.h"
 #include "core/intent.h"
 #include "core/intent_executor.h"
 #include "engine/engine.h"
 #include "ports/audit_log.h"
+#include "ports/build_store.h"
+#include "ports/executor.h"
 #include "ports/intent_store.h"
 
 namespace madre {
 
-// The types an IntentRunner executes (the others are rejected when submitted).
-bool IsExecutableIntentType(std::string_view type);
+// The types an IntentRunner executes (the others are rejected when submitted): window and
+// spawn, and build when madre has a build executor.
+bool IsExecutableIntentType(std::string_view type, bool builds);
+
+// One build of an admitted `build` intent, recorded in the build history (engine/build_runner.h
+// RunRecordedBuild): the request checked against the compose model first. Blocking.
+using RunBuildFn =
+    std::function<Result<BuildRecord>(const BuildIntent& request, const std::string& intent_id)>;
 
 struct IntentRunnerOptions {
   std::string spawn_service = "spawner";  // the window a `spawn` intent opens
@@ -45,11 +57,20 @@ struct IntentRunnerDeps {
   std::function<TimePoint()> now;
   // Host CPU busy %, never blocking; nullopt before a first reading. Empty: no reading ever.
   std::function<std::optional<double>()> cpu_busy;
+  // The build executor: `run_build` runs on `build_lane` (one build at a time, never on the
+  // engine thread) and its result comes back on `loop`. Empty / null: no build executor.
+  RunBuildFn run_build = {};
+  BuildStore* builds = nullptr;  // where a restart finds what an interrupted build intent did
+  Executor* build_lane = nullptr;
+  Executor* loop = nullptr;
 };
 
 class IntentRunner {
  public:
   IntentRunner(IntentRunnerOptions options, IntentRunnerDeps deps);
+  ~IntentRunner();
+  IntentRunner(const IntentRunner&) = delete;
+  IntentRunner& operator=(const IntentRunner&) = delete;
 
   // Admits and starts the approved intents admission allows, oldest first. Call after an
   // approval, when an execution ends, and on a timer (the host CPU changes by itself). True
@@ -71,6 +92,7 @@ class IntentRunner {
   IntentRunnerDeps deps_;
   std::set<std::string> running_;  // ids of the intents executing now
   bool pumping_ = false;
+  std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);  // a build's reply checks it
 };
 
 }  // namespace madre

@@ -7,6 +7,7 @@
 #include <gtest/gtest.h>
 
 #include "http_api/http_api_test_support.h"
+#include "testing/in_memory_build_store.h"
 
 namespace madre {
 namespace {
@@ -165,6 +166,89 @@ TEST_F(IntentRunnerTest, AtStartWhatAPreviousRunLeftIsSettledFromTheLiveWindows)
   EXPECT_THAT(Stored("intent-lost").detail, HasSubstr("madre restarted while it executed"));
   EXPECT_EQ(Stored("intent-queued").state, IntentState::kFailed);
   EXPECT_THAT(Stored("intent-queued").detail, HasSubstr("before it executed"));
+}
+
+class BuildIntentTest : public IntentRunnerTest {
+ protected:
+  BuildIntentTest() {
+    options_.intents.policy.rules.push_back(
+        PolicyRule{"ci-builds", "ci", "build", PolicyAction::kAutoApprove, {}});
+    options_.intents.build_executor = true;
+    build_store_ = &build_rows_;
+    check_build_ = [](const BuildIntent& b) {
+      return b.target_service == "web"
+                 ? Status::Ok()
+                 : Status::InvalidArgument("service " + b.target_service + " has no build:");
+    };
+    run_build_ = [this](const BuildIntent& b, const std::string& intent_id) -> Result<BuildRecord> {
+      ++builds_run_;
+      BuildRecord row;
+      row.intent_id = intent_id;
+      row.service = b.target_service;
+      row.image_before = "sha256:0000000000000000aaaa";
+      row.image_after = fail_ ? "" : "sha256:1111111111111111bbbb";
+      row.outcome = fail_ ? BuildOutcomeKind::kFailed : BuildOutcomeKind::kSucceeded;
+      row.error = fail_ ? "exit 1: COPY failed" : "";
+      ASSIGN_OR_RETURN(row.id, build_rows_.Start(row));
+      RETURN_IF_ERROR(build_rows_.Finish(row));
+      return row;
+    };
+  }
+  HttpResponse SubmitBuild(const std::string& service) {
+    return Call(
+        "POST", "/madre/intent",
+        json{{"intent_type", "build"}, {"source", "ci"}, {"target_service", service}}.dump());
+  }
+
+  InMemoryBuildStore build_rows_;
+  int builds_run_ = 0;
+  bool fail_ = false;
+};
+
+TEST_F(BuildIntentTest, ABuildRunsOnItsLaneAndTheIntentNamesItsRow) {
+  Build();
+  ASSERT_EQ(SubmitBuild("web").status, 200);
+  EXPECT_EQ(Stored("intent-1").state, IntentState::kExecuting);
+  EXPECT_EQ(builds_run_, 0) << "not on the engine thread: queued on the build lane";
+  build_lane_.RunAll();
+  Drain();
+  const Intent& intent = Stored("intent-1");
+  ASSERT_EQ(intent.state, IntentState::kSucceeded) << intent.detail;
+  EXPECT_EQ(intent.task_id, "build:1");
+  EXPECT_THAT(intent.detail, HasSubstr("sha256:1111111111"));
+  EXPECT_THAT(intent.detail, HasSubstr("was sha256:0000000000"));
+}
+
+TEST_F(BuildIntentTest, AFailedBuildFailsTheIntentWithTheError) {
+  fail_ = true;
+  Build();
+  ASSERT_EQ(SubmitBuild("web").status, 200);
+  build_lane_.RunAll();
+  Drain();
+  EXPECT_EQ(Stored("intent-1").state, IntentState::kFailed);
+  EXPECT_THAT(Stored("intent-1").detail, HasSubstr("COPY failed"));
+  EXPECT_EQ(Stored("intent-1").task_id, "build:1");
+}
+
+TEST_F(BuildIntentTest, ARequestTheModelRefusesIs400AndRecordsNothing) {
+  Build();
+  HttpResponse r = SubmitBuild("db");
+  EXPECT_EQ(r.status, 400) << r.body;
+  EXPECT_THAT(Json(r)["detail"].get<std::string>(), HasSubstr("has no build:"));
+  EXPECT_TRUE(intents_.intents().empty());
+}
+
+TEST_F(BuildIntentTest, AfterARestartAnExecutingBuildIntentTakesItsRowsOutcome) {
+  Build();
+  ASSERT_EQ(SubmitBuild("web").status, 200);
+  ASSERT_EQ(Stored("intent-1").state, IntentState::kExecuting);
+  // madre stops here; the build ran to its end meanwhile (the row is settled at start).
+  build_lane_.RunAll();  // the row is written; the reply to the engine thread is lost
+  router_.reset();
+  Build();  // a new router over the same stores: Recover runs with SetReady
+  EXPECT_EQ(Stored("intent-1").state, IntentState::kSucceeded) << Stored("intent-1").detail;
+  EXPECT_EQ(Stored("intent-1").task_id, "build:1");
+  EXPECT_THAT(Stored("intent-1").detail, HasSubstr("settled after a restart"));
 }
 
 }  // namespace

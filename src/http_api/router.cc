@@ -215,7 +215,8 @@ ApiRouter::ApiRouter(RouterOptions options, RouterDeps deps)
                                               },
                                           .now = [this] { return deps_.engine.Now(); },
                                           .new_id = deps_.new_id,
-                                          .on_approved = [this] { PumpIntents(); }})
+                                          .on_approved = [this] { PumpIntents(); },
+                                          .check_build = deps_.check_build})
                    : nullptr),
       routes_(Table()) {
   if (deps_.intents) {
@@ -227,7 +228,11 @@ ApiRouter::ApiRouter(RouterOptions options, RouterDeps deps)
             .audit =
                 [this](AuditRecord record) { return deps_.engine.RecordAudit(std::move(record)); },
             .now = [this] { return deps_.engine.Now(); },
-            .cpu_busy = deps_.cpu_busy});
+            .cpu_busy = deps_.cpu_busy,
+            .run_build = deps_.run_build,
+            .builds = deps_.builds,
+            .build_lane = deps_.build_lane,
+            .loop = &deps_.loop});
   }
   if (!options_.legacy.url.empty() && deps_.legacy_transport) {
     legacy_ = std::make_unique<LegacyForwarder>(

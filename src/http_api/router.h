@@ -90,6 +90,11 @@ struct RouterDeps {
   std::function<HostFigures()> host;   // /metrics host figures; empty: none
   IntentStore* intents = nullptr;      // POST /madre/intent records here; null: 404
   BuildStore* builds = nullptr;        // the build history (GET /madre/builds); null: none
+  // The build executor (with options.intents.build_executor): a build intent's request checked
+  // at submission, its build run on `build_lane` (blocking, one at a time). Empty: none.
+  std::function<Status(const BuildIntent&)> check_build = {};
+  RunBuildFn run_build = {};
+  Executor* build_lane = nullptr;
   std::function<std::string()> new_id = [] { return std::string("0"); };  // intent ids (UUID)
   // Carries a forward to the original madre (blocking); used when options.legacy.url is set.
   LegacyTransport legacy_transport = {};
