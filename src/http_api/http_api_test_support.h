@@ -17,6 +17,7 @@
 #include "testing/fake_clock.h"
 #include "testing/fake_docker.h"
 #include "testing/fake_probe.h"
+#include "testing/in_memory_build_store.h"
 #include "testing/in_memory_intent_store.h"
 #include "testing/in_memory_window_store.h"
 #include "testing/manual_executor.h"
@@ -101,6 +102,7 @@ class HttpApiTest : public ::testing::Test {
                            .cpu_snapshot = [this] { ++snapshots_; },
                            .host = host_,
                            .intents = &intents_,
+                           .builds = builds_or_null_ ? &builds_ : nullptr,
                            .new_id = [this] { return std::to_string(++intent_ids_); },
                            .legacy_transport = legacy_transport_};
     router_ = std::make_unique<ApiRouter>(options_, router_deps);
@@ -150,6 +152,8 @@ class HttpApiTest : public ::testing::Test {
   FakeDocker docker_;
   InMemoryWindowStore store_;
   InMemoryIntentStore intents_;
+  InMemoryBuildStore builds_;
+  bool builds_or_null_ = true;  // false: RouterDeps::builds is null (no build history)
   int intent_ids_ = 0;
   RecordingAuditLog audit_;
   ManualExecutor workers_;
