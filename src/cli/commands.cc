@@ -81,6 +81,8 @@ std::function<Duration()> Fixed(Duration d) {
   return [d] { return d; };
 }
 
+std::string OrNone(const std::string& text) { return text.empty() ? "no path" : text; }
+
 std::string WindowPath(const std::string& id) {
   return "/madre/power/windows/" + EscapePathSegment(id);
 }
@@ -125,6 +127,29 @@ int RunAudit(CommandContext& ctx, int limit, bool follow) {
     }
     print(shown, false);
   }
+  return kExitOk;
+}
+
+// build-log ID: the end of a build's log (GET /madre/builds/{id} "log_tail"), as it is.
+int RunBuildLog(CommandContext& ctx, const std::string& id) {
+  ApiResponse r = ctx.Call("GET", "/madre/builds/" + EscapePathSegment(id));
+  if (r.http_status == 404) {
+    // Not the usual 4: an unknown build is a plain failure of this command.
+    if (ctx.json() && !r.body.is_null()) ctx.out() << DumpJson(r.body, 2) << "\n";
+    return ctx.Fail(kExitError, r.detail + " (see `madre builds` for the ids)");
+  }
+  if (!r.ok()) return ctx.Fail(r);
+  if (ctx.json()) {
+    ctx.out() << DumpJson(r.body, 2) << "\n";
+    return kExitOk;
+  }
+  auto tail = r.body.is_object() ? r.body.find("log_tail") : r.body.end();
+  if (!r.body.is_object() || tail == r.body.end() || !tail->is_string()) {
+    return ctx.Fail(kExitError, "the log of build " + id + " is gone (" +
+                                    OrNone(Str(r.body, "log_path")) + ")");
+  }
+  ctx.out() << tail->get<std::string>();
+  ctx.out().flush();
   return kExitOk;
 }
 
@@ -426,6 +451,46 @@ void RegisterCommands(CLI::App& app, int* exit_code, CommandEnv env) {
         return ctx.CallAndPrint("POST", "/madre/intent", body, RenderIntent);
       });
     }
+  }
+
+  {  // builds [--service S] [--limit N]
+    struct BuildsArgs {
+      std::string service;
+      int limit = 50;
+    };
+    auto args = std::make_shared<BuildsArgs>();
+    CLI::App* sub = app.add_subcommand(
+        "builds",
+        "List image builds, newest first: what an approved build intent rebuilt, how it ended "
+        "and which image it replaced");
+    sub->footer(
+        "Columns: ID (for `madre build-log ID`), SERVICE, OUTCOME (running, succeeded,\n"
+        "failed), STARTED, DURATION, IMAGE (the image id before -> after, first 12 hex\n"
+        "digits; none: there was no image), ERROR (why it failed).\n"
+        "A build is asked for with `madre intent submit build --payload\n"
+        "'{\"target_service\":\"switch\"}'` and runs once approved (docs/intents.md).");
+    CommonFlags* flags = AddCommonFlags(*registry, sub);
+    sub->add_option("--service", args->service, "only this service's builds");
+    sub->add_option("--limit", args->limit, "at most this many (default 50, up to 1000)")
+        ->check(CLI::Range(1, 1000));
+    SetRun(sub, registry, flags, Fixed(kDefaultTimeout), [args](CommandContext& ctx) {
+      std::string path = "/madre/builds?limit=" + std::to_string(args->limit);
+      if (!args->service.empty()) path += "&service=" + EscapePathSegment(args->service);
+      return ctx.CallAndPrint("GET", path, nullptr, RenderBuilds);
+    });
+  }
+
+  {  // build-log ID
+    auto id = std::make_shared<std::string>();
+    CLI::App* sub = app.add_subcommand(
+        "build-log", "Print the end of a build's log (its last 64 KiB), as compose build wrote it");
+    sub->footer(
+        "ID is the build's number in `madre builds`. Exits 1 when there is no such build or\n"
+        "its log file is gone; --json prints the whole build with the tail in log_tail.");
+    CommonFlags* flags = AddCommonFlags(*registry, sub);
+    sub->add_option("build_id", *id, "the build (a number from `madre builds`)")->required();
+    SetRun(sub, registry, flags, Fixed(kDefaultTimeout),
+           [id](CommandContext& ctx) { return RunBuildLog(ctx, *id); });
   }
 
   {  // solo-madre status|apply

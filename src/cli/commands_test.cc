@@ -218,6 +218,79 @@ TEST_F(CommandsTest, IntentDecisionsPostTheReason) {
   EXPECT_EQ(Run({"intent", "cancel"}), kExitUsage) << "the id is required";
 }
 
+json FailedBuild() {
+  return {{"id", 7},
+          {"intent_id", "intent-1"},
+          {"service", "switch"},
+          {"outcome", "failed"},
+          {"started_at", "2026-01-02T10:00:00.000000Z"},
+          {"finished_at", "2026-01-02T10:00:42.500000Z"},
+          {"duration_ms", 42500},
+          {"image_before", "sha256:0123456789abcdef0123"},
+          {"image_after", "sha256:0123456789abcdef0123"},
+          {"error", "compose build exited 1"},
+          {"log_path", "/var/lib/madre/builds/7.log"}};
+}
+
+TEST_F(CommandsTest, BuildsListsWithServiceAndLimitInTheQuery) {
+  json running = FailedBuild();
+  running["id"] = 8;
+  running["outcome"] = "running";
+  running["finished_at"] = nullptr;
+  running["image_before"] = "";
+  running["image_after"] = "";
+  running["error"] = nullptr;
+  world_.madre->OnJson("GET", "/madre/builds", 200,
+                       {{"builds", json::array({running, FailedBuild()})}, {"count", 2}});
+  EXPECT_EQ(Run({"builds", "--service", "switch", "--limit", "5"}), kExitOk);
+  ASSERT_EQ(world_.madre->calls.size(), 1u);
+  EXPECT_EQ(world_.madre->calls[0].path, "/madre/builds?limit=5&service=switch");
+  const std::string out = world_.out.str();
+  EXPECT_THAT(out, HasSubstr("ID  SERVICE  OUTCOME"));
+  EXPECT_THAT(out, HasSubstr("42.5s"));
+  EXPECT_THAT(out, HasSubstr("0123456789ab -> 0123456789ab"));
+  EXPECT_THAT(out, HasSubstr("compose build exited 1"));
+  EXPECT_THAT(out, HasSubstr("none -> ?")) << "a running build has no image after yet";
+  EXPECT_EQ(Run({"builds", "--limit", "0"}), kExitUsage);
+}
+
+TEST_F(CommandsTest, BuildsSaysSoWhenThereAreNoneAndPrintsJsonOnRequest) {
+  world_.madre->OnJson("GET", "/madre/builds", 200, {{"builds", json::array()}, {"count", 0}});
+  EXPECT_EQ(Run({"builds"}), kExitOk);
+  EXPECT_EQ(world_.madre->calls[0].path, "/madre/builds?limit=50");
+  EXPECT_EQ(world_.out.str(), "No builds.\n");
+  world_.out.str("");
+  EXPECT_EQ(Run({"builds", "--json"}), kExitOk);
+  EXPECT_EQ(json::parse(world_.out.str()), json({{"builds", json::array()}, {"count", 0}}));
+}
+
+TEST_F(CommandsTest, BuildLogPrintsTheTailAsItIs) {
+  json build = FailedBuild();
+  build["log_tail"] = "#1 building\nERROR: exit 1\n";
+  world_.madre->OnJson("GET", "/madre/builds/7", 200, build);
+  EXPECT_EQ(Run({"build-log", "7"}), kExitOk);
+  EXPECT_EQ(world_.out.str(), "#1 building\nERROR: exit 1\n");
+  EXPECT_THAT(world_.err.str(), IsEmpty());
+}
+
+TEST_F(CommandsTest, BuildLogOfAnUnknownBuildExits1Clearly) {
+  world_.madre->OnJson("GET", "/madre/builds/9", 404,
+                       {{"code", "not_found"}, {"detail", "No build 9"}});
+  EXPECT_EQ(Run({"build-log", "9"}), kExitError);
+  EXPECT_THAT(world_.err.str(), HasSubstr("No build 9"));
+  EXPECT_THAT(world_.out.str(), IsEmpty());
+  EXPECT_EQ(Run({"build-log"}), kExitUsage) << "the id is required";
+}
+
+TEST_F(CommandsTest, BuildLogSaysWhenTheLogIsGone) {
+  json build = FailedBuild();
+  build["log_tail"] = nullptr;
+  world_.madre->OnJson("GET", "/madre/builds/7", 200, build);
+  EXPECT_EQ(Run({"build-log", "7"}), kExitError);
+  EXPECT_THAT(world_.err.str(),
+              HasSubstr("the log of build 7 is gone (/var/lib/madre/builds/7.log)"));
+}
+
 TEST_F(CommandsTest, IntentSubmitSendsTheOriginalShape) {
   world_.madre->OnJson("POST", "/madre/intent", 200, PendingIntent());
   EXPECT_EQ(Run({"intent", "submit", "window", "--payload", R"({"ttl_sec":60})", "--source",

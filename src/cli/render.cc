@@ -274,6 +274,31 @@ std::string RenderIntent(const json& intent) {
   return out;
 }
 
+std::string ShortImageId(const std::string& id) {
+  if (id.empty()) return "none";
+  constexpr std::string_view kSha = "sha256:";
+  const std::string hex = id.compare(0, kSha.size(), kSha) == 0 ? id.substr(kSha.size()) : id;
+  return hex.substr(0, 12);
+}
+
+std::string RenderBuilds(const json& body) {
+  const json& builds = ArrayOr(body, "builds");
+  if (builds.empty()) return "No builds.\n";
+  std::vector<std::vector<std::string>> rows;
+  for (const json& b : builds) {
+    const std::string outcome = Str(b, "outcome");
+    const std::optional<std::int64_t> ms = Int(b, "duration_ms");
+    const std::string duration = outcome == "running" || !ms ? "-" : FormatSeconds(Millis(*ms));
+    const std::string image = ShortImageId(Str(b, "image_before")) + " -> " +
+                              (outcome == "running" ? "?" : ShortImageId(Str(b, "image_after")));
+    const std::optional<std::int64_t> id = Int(b, "id");
+    rows.push_back({id ? std::to_string(*id) : "-", OrDash(Str(b, "service")), OrDash(outcome),
+                    OrDash(ShortTime(Str(b, "started_at"))), duration, image,
+                    Cut(OrDash(Str(b, "error")), 60)});
+  }
+  return RenderTable({"ID", "SERVICE", "OUTCOME", "STARTED", "DURATION", "IMAGE", "ERROR"}, rows);
+}
+
 std::string RenderHealth(const json& body) {
   std::string out = OrDash(Str(body, "module")) + " " + OrDash(Str(body, "status"));
   const std::string version = Str(body, "version");

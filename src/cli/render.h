@@ -48,6 +48,12 @@ std::string RenderIntents(const nlohmann::json& body);
 // "field: value" line each, the payload last.
 std::string RenderIntent(const nlohmann::json& intent);
 
+// GET /madre/builds: ID, SERVICE, OUTCOME, STARTED, DURATION, IMAGE (before -> after, short
+// ids), ERROR (or "No builds." when the list is empty).
+std::string RenderBuilds(const nlohmann::json& body);
+// "sha256:0123456789abcdef..." -> "0123456789ab"; "" -> "none".
+std::string ShortImageId(const std::string& id);
+
 // The --wait progress block: one line per service and a summary line, e.g.
 //   switch   ready
 //   hermes   starting (health starting)

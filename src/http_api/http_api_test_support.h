@@ -17,6 +17,7 @@
 #include "testing/fake_clock.h"
 #include "testing/fake_docker.h"
 #include "testing/fake_probe.h"
+#include "testing/in_memory_build_store.h"
 #include "testing/in_memory_intent_store.h"
 #include "testing/in_memory_window_store.h"
 #include "testing/manual_executor.h"
@@ -101,7 +102,9 @@ class HttpApiTest : public ::testing::Test {
                            .cpu_snapshot = [this] { ++snapshots_; },
                            .host = host_,
                            .intents = &intents_,
-                           .builds = build_store_,
+                           .builds = build_store_ != nullptr ? build_store_
+                                     : builds_or_null_       ? &builds_
+                                                             : nullptr,
                            .check_build = check_build_,
                            .run_build = run_build_,
                            .build_lane = &build_lane_,
@@ -154,6 +157,8 @@ class HttpApiTest : public ::testing::Test {
   FakeDocker docker_;
   InMemoryWindowStore store_;
   InMemoryIntentStore intents_;
+  InMemoryBuildStore builds_;
+  bool builds_or_null_ = true;  // false: RouterDeps::builds is null (no build history)
   int intent_ids_ = 0;
   RecordingAuditLog audit_;
   ManualExecutor workers_;
@@ -165,7 +170,8 @@ class HttpApiTest : public ::testing::Test {
   std::function<std::optional<double>()> cpu_busy_;
   std::function<HostFigures()> host_;
   LegacyTransport legacy_transport_;
-  // The build executor: set run_build_ (and options_.intents.build_executor) to have one.
+  // The build executor: set run_build_ (and options_.intents.build_executor) to have one;
+  // build_store_, when set, replaces builds_ as the history.
   BuildStore* build_store_ = nullptr;
   std::function<Status(const BuildIntent&)> check_build_;
   RunBuildFn run_build_;

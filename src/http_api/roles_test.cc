@@ -94,7 +94,9 @@ TEST_F(RolesTest, EveryRouteNeedsItsRoleAndRefusesTheOneBelow) {
       // cancel (intent_routes_test.cc).
       {{"POST", "/madre/intents/{id}/approve"}, Role::kSubmitter},
       {{"POST", "/madre/intents/{id}/reject"}, Role::kSubmitter},
-      {{"POST", "/madre/intents/{id}/cancel"}, Role::kSubmitter}};
+      {{"POST", "/madre/intents/{id}/cancel"}, Role::kSubmitter},
+      {{"GET", "/madre/builds"}, Role::kViewer},
+      {{"GET", "/madre/builds/{id}"}, Role::kViewer}};
   Build();
   int checked = 0;
   for (const ApiRouter::RouteAccess& route : router_->Routes()) {

@@ -82,7 +82,9 @@ const std::vector<std::string>& Patterns() {
                                                      "/madre/intents/{id}",
                                                      "/madre/intents/{id}/approve",
                                                      "/madre/intents/{id}/reject",
-                                                     "/madre/intents/{id}/cancel"};
+                                                     "/madre/intents/{id}/cancel",
+                                                     "/madre/builds",
+                                                     "/madre/builds/{id}"};
   return kPatterns;
 }
 
@@ -205,6 +207,7 @@ ApiRouter::ApiRouter(RouterOptions options, RouterDeps deps)
                                     .compat_open_wait = options_.compat_open_wait,
                                     .stop_strategy = options_.stop_strategy},
                 deps_.engine, throttle_),
+      builds_(deps_.builds, deps_.workers, deps_.loop),
       intents_(deps_.intents
                    ? std::make_unique<IntentRoutes>(
                          options_.intents,
@@ -385,6 +388,11 @@ std::vector<ApiRouter::Route> ApiRouter::Table() {
        decide(DecisionKind::kReject)},
       {"POST", "/madre/intents/{id}/cancel", A::kToken, kSubmit, false,
        decide(DecisionKind::kCancel)},
+      {"GET", "/madre/builds", A::kToken, kView, false,
+       plain([this](const HttpRequest& r, Responder w) { builds_.List(r, std::move(w)); })},
+      {"GET", "/madre/builds/{id}", A::kToken, kView, false,
+       [this](const HttpRequest&, const Caller&, const std::vector<std::string>& params,
+              Responder w) { builds_.Get(params.at(0), std::move(w)); }},
   };
 }
 

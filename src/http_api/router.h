@@ -2,7 +2,8 @@
 // handler} in front of the classes that serve them. The router authenticates, checks
 // readiness, counts each answer by route, and owns the route classes:
 //   WindowRoutes (commands), ReadRoutes (views), EventHub (SSE), MetricsEndpoint (/metrics),
-//   OpenThrottle (admission of opens) and StatsSampler (container stats on a timer).
+//   OpenThrottle (admission of opens), StatsSampler (container stats on a timer), IntentRoutes
+//   (intents) and BuildRoutes (the build history).
 //
 // Authentication: the token in `X-VX11-Token: <token>` or `Authorization: Bearer <token>`.
 // Everything under /madre/power/ needs it (401 missing, 403 wrong, before anything else, even
@@ -33,6 +34,7 @@
 #include "base/metrics.h"
 #include "core/identity.h"
 #include "engine/engine.h"
+#include "http_api/build_routes.h"
 #include "http_api/event_hub.h"
 #include "http_api/http_common.h"
 #include "http_api/intent_routes.h"
@@ -184,6 +186,7 @@ class ApiRouter {
   MetricsEndpoint metrics_endpoint_;
   ReadRoutes reads_;
   WindowRoutes commands_;
+  BuildRoutes builds_;                     // GET /madre/builds, /madre/builds/{id}
   std::unique_ptr<IntentRoutes> intents_;  // null without an intent store
   std::unique_ptr<IntentRunner> runner_;   // executes approved intents; null without a store
   bool pump_scheduled_ = false;

@@ -292,6 +292,8 @@ TEST(RouteLabelTest, NamesTheRoutePatternOrOther) {
   EXPECT_EQ(RouteLabel("/madre/power/windows/open"), "/madre/power/windows/open");
   EXPECT_EQ(RouteLabel("/madre/power/windows/w-1"), "/madre/power/windows/{id}");
   EXPECT_EQ(RouteLabel("/madre/power/service/db/restart"), "/madre/power/service/{name}/restart");
+  EXPECT_EQ(RouteLabel("/madre/builds/7"), "/madre/builds/{id}");
+  EXPECT_EQ(RouteLabel("/madre/builds"), "/madre/builds");
   EXPECT_EQ(RouteLabel("/madre/power/service/db/explode"), "other");
   EXPECT_EQ(RouteLabel("/favicon.ico"), "other");
 }

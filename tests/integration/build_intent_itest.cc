@@ -70,9 +70,9 @@ class BuildIntentTest : public ::testing::Test {
     return out.ok() ? Trimmed(out.output) : "";
   }
   std::string ContainerImageId() const {
-    CommandOutput id = RunCommandForTest(
-        {"docker", "ps", "-aq", "--filter", "label=com.docker.compose.project=" + project_,
-         "--filter", "label=com.docker.compose.service=app"});
+    CommandOutput id = RunCommandForTest({"docker", "ps", "-aq", "--filter",
+                                          "label=com.docker.compose.project=" + project_,
+                                          "--filter", "label=com.docker.compose.service=app"});
     if (!id.ok() || Trimmed(id.output).empty()) return "";
     CommandOutput image = RunCommandForTest(
         {"docker", "inspect", "-f", "{{.Image}}", Trimmed(id.output).substr(0, 12)});
@@ -90,8 +90,8 @@ class BuildIntentTest : public ::testing::Test {
     HttpAnswer closed = madre_->Post("/madre/power/windows/close",
                                      json{{"window_id", opened.Json()["window_id"]}}.dump());
     ASSERT_EQ(closed.status, 200) << closed.body;
-    ASSERT_TRUE(WaitUntil([this] { return RunningServices(project_).empty(); },
-                          std::chrono::seconds(30)));
+    ASSERT_TRUE(
+        WaitUntil([this] { return RunningServices(project_).empty(); }, std::chrono::seconds(30)));
     ASSERT_TRUE(WaitUntil(
         [this] { return madre_->Get("/madre/power/state").Json()["policy"] == "solo_madre"; },
         std::chrono::seconds(30)));
@@ -119,28 +119,26 @@ TEST_F(BuildIntentTest, AnApprovedBuildRecordsItsRowAndTheNextWindowRunsTheNewIm
 
   // The manifestator's request, with paths as it sends them; then the file changes.
   std::ofstream(dir_ / "app" / "marker") << "two\n";
-  HttpAnswer submitted =
-      As(kSubmitterToken, "POST", "/madre/intent",
-         json{{"intent_type", "build"},
-              {"target_service", "app"},
-              {"dockerfile_path", "app/Dockerfile"},
-              {"build_context", "app"},
-              {"reason", "drift"}}
-             .dump());
+  HttpAnswer submitted = As(kSubmitterToken, "POST", "/madre/intent",
+                            json{{"intent_type", "build"},
+                                 {"target_service", "app"},
+                                 {"dockerfile_path", "app/Dockerfile"},
+                                 {"build_context", "app"},
+                                 {"reason", "drift"}}
+                                .dump());
   ASSERT_EQ(submitted.status, 200) << submitted.body;
   ASSERT_EQ(submitted.Json()["status"], "pending") << submitted.body;
   const std::string id = submitted.Json()["intent_id"];
   // A path that is not the service's own is refused, and nothing is recorded.
-  HttpAnswer elsewhere =
-      As(kSubmitterToken, "POST", "/madre/intent",
-         json{{"intent_type", "build"}, {"target_service", "app"}, {"build_context", "/tmp"}}
-             .dump());
+  HttpAnswer elsewhere = As(
+      kSubmitterToken, "POST", "/madre/intent",
+      json{{"intent_type", "build"}, {"target_service", "app"}, {"build_context", "/tmp"}}.dump());
   EXPECT_EQ(elsewhere.status, 400) << elsewhere.body;
 
   HttpAnswer own = As(kSubmitterToken, "POST", "/madre/intents/" + id + "/approve");
   EXPECT_EQ(own.status, 403) << own.body;
-  HttpAnswer approved = As(kOperatorToken, "POST", "/madre/intents/" + id + "/approve",
-                           R"({"reason":"go"})");
+  HttpAnswer approved =
+      As(kOperatorToken, "POST", "/madre/intents/" + id + "/approve", R"({"reason":"go"})");
   ASSERT_EQ(approved.status, 200) << approved.body;
 
   json intent;
