@@ -364,7 +364,8 @@ void RegisterCommands(CLI::App& app, int* exit_code, CommandEnv env) {
     CLI::App* sub = app.add_subcommand(
         "intents",
         "List intents, newest first. An intent is what a component asked madre to do; it waits "
-        "in state pending until approved, rejected, cancelled or expired (docs/intents.md)");
+        "in state pending until approved (then madre runs it: admitted, executing, succeeded "
+        "or failed), rejected, cancelled or expired (docs/intents.md)");
     CommonFlags* flags = AddCommonFlags(*registry, sub);
     sub->add_option("--state", args->state, "only this state")
         ->check(CLI::IsMember({"pending", "approved", "rejected", "expired", "cancelled",
