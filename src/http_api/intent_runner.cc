@@ -3,13 +3,18 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
-#include <cstdio>
 #include <vector>
 
 #include "api/intent_payload.h"
 #include "engine/audit_records.h"
 
 namespace madre {
+namespace {
+
+// The task_id of a build intent: its row in the build history.
+std::string BuildTaskId(std::int64_t row) { return "build:" + std::to_string(row); }
+
+}  // namespace
 
 bool IsExecutableIntentType(std::string_view type, bool builds) {
   const IntentExecutor executor = ExecutorFor(type);
@@ -50,12 +55,16 @@ bool IntentRunner::Pump() {
   std::sort(queue.begin(), queue.end(), [](const Intent& a, const Intent& b) {
     return std::tie(a.state_changed_at, a.id) < std::tie(b.state_changed_at, b.id);
   });
+  if (queue.empty()) {
+    pumping_ = false;
+    return false;  // nothing to admit: the host is not even read
+  }
+  // The host's figures are the same for the whole queue.
+  AdmissionFacts facts;
+  facts.threshold_pct = deps_.cpu_busy ? options_.cpu_threshold_pct : 0;  // no meter: no wait
+  if (deps_.cpu_busy) facts.host_cpu_pct = deps_.cpu_busy();
+  const AdmissionVerdict verdict = Admit(facts);
   for (const Intent& intent : queue) {
-    AdmissionFacts facts;
-    facts.threshold_pct = options_.cpu_threshold_pct;
-    if (deps_.cpu_busy) facts.host_cpu_pct = deps_.cpu_busy();
-    if (!deps_.cpu_busy) facts.threshold_pct = 0;  // no meter: nothing to wait for
-    const AdmissionVerdict verdict = Admit(facts);
     if (!verdict.admit) {
       // The queue waits behind its oldest intent; say what for, once.
       const std::string waiting_for = "waiting for " + verdict.waiting_for;
@@ -80,7 +89,6 @@ bool IntentRunner::Pump() {
 }
 
 void IntentRunner::Execute(const Intent& intent) {
-  running_.insert(intent.id);
   auto opened = [this, intent](Result<OpenOutcome> outcome) {
     if (!outcome.ok()) return Finish(intent, false, outcome.status().message(), "");
     const Window& w = outcome->window;
@@ -128,7 +136,7 @@ void IntentRunner::Execute(const Intent& intent) {
           auto still = alive.lock();
           if (!still || !*still) return;  // madre is stopping: settled at the next start
           if (!built.ok()) return Finish(intent, false, built.status().message(), "");
-          const std::string task = "build:" + std::to_string(built->id);
+          const std::string task = BuildTaskId(built->id);
           if (built->outcome != BuildOutcomeKind::kSucceeded) {
             return Finish(intent, false,
                           "build " + std::to_string(built->id) + " failed: " + built->error, task);
@@ -151,7 +159,6 @@ void IntentRunner::Execute(const Intent& intent) {
 }
 
 void IntentRunner::Finish(const Intent& intent, bool ok, std::string detail, std::string task_id) {
-  running_.erase(intent.id);
   Result<Intent> after = Advance(intent, ok ? IntentState::kSucceeded : IntentState::kFailed,
                                  std::move(detail), deps_.now(), std::move(task_id));
   if (after.ok()) Step(*after, intent.state);
@@ -159,6 +166,13 @@ void IntentRunner::Finish(const Intent& intent, bool ok, std::string detail, std
 }
 
 void IntentRunner::Recover() {
+  // The build rows, settled at start from the image ids (ReconcileUnfinishedBuilds), read once.
+  std::vector<BuildRecord> rows;
+  if (deps_.builds) {
+    if (Result<std::vector<BuildRecord>> listed = deps_.builds->List({"", 1000}); listed.ok()) {
+      rows = std::move(*listed);
+    }
+  }
   for (const IntentState state : {IntentState::kAdmitted, IntentState::kExecuting}) {
     Result<std::vector<Intent>> left = deps_.store.ListByState(state);
     if (!left.ok()) {
@@ -167,44 +181,36 @@ void IntentRunner::Recover() {
       continue;
     }
     for (const Intent& intent : *left) {
-      std::string window;
-      for (const auto& [id, w] : deps_.engine.Snapshot().windows) {
-        if (w.actor == IntentActor(intent.id)) window = id;
-      }
-      Intent from = intent;
-      if (state == IntentState::kExecuting && ExecutorFor(intent.type) == IntentExecutor::kBuild &&
-          deps_.builds) {
-        // Its build row, settled at start from the image ids (ReconcileUnfinishedBuilds).
-        std::optional<BuildRecord> row;
-        if (Result<std::vector<BuildRecord>> rows = deps_.builds->List({"", 1000}); rows.ok()) {
-          for (const BuildRecord& r : *rows) {
-            if (r.intent_id == intent.id) row = r;
-          }
-        }
-        const bool built = row && row->outcome == BuildOutcomeKind::kSucceeded;
-        Result<Intent> settled = Advance(
-            from, built ? IntentState::kSucceeded : IntentState::kFailed,
-            !row ? "madre restarted before its build was recorded"
-                 : "build " + std::to_string(row->id) + " " + BuildOutcomeName(row->outcome) +
-                       " (settled after a restart)" + (row->error.empty() ? "" : ": " + row->error),
-            deps_.now(), row ? "build:" + std::to_string(row->id) : "");
-        if (settled.ok()) Step(*settled, state);
-        continue;
-      }
+      Result<Intent> settled = Status::Internal("unsettled");
       if (state == IntentState::kAdmitted) {
         // Admitted but not started: it never ran. Failed, not re-run behind anyone's back.
-        Result<Intent> failed = Advance(intent, IntentState::kFailed,
-                                        "madre restarted before it executed", deps_.now());
-        if (failed.ok()) Step(*failed, state);
-        continue;
+        settled = Advance(intent, IntentState::kFailed, "madre restarted before it executed",
+                          deps_.now());
+      } else if (ExecutorFor(intent.type) == IntentExecutor::kBuild && deps_.builds) {
+        const BuildRecord* row = nullptr;
+        for (const BuildRecord& r : rows) {
+          if (r.intent_id == intent.id) row = &r;
+        }
+        const bool built = row && row->outcome == BuildOutcomeKind::kSucceeded;
+        settled = Advance(intent, built ? IntentState::kSucceeded : IntentState::kFailed,
+                          !row ? "madre restarted before its build was recorded"
+                               : "build " + std::to_string(row->id) + " " +
+                                     BuildOutcomeName(row->outcome) + " (settled after a restart)" +
+                                     (row->error.empty() ? "" : ": " + row->error),
+                          deps_.now(), row ? BuildTaskId(row->id) : "");
+      } else {
+        std::string window;
+        for (const auto& [id, w] : deps_.engine.Snapshot().windows) {
+          if (w.actor == IntentActor(intent.id)) window = id;
+        }
+        settled = window.empty()
+                      ? Advance(intent, IntentState::kFailed,
+                                "madre restarted while it executed, and no window of it is live",
+                                deps_.now())
+                      : Advance(intent, IntentState::kSucceeded,
+                                "window " + window + " (found live after a restart)", deps_.now(),
+                                window);
       }
-      Result<Intent> settled =
-          window.empty()
-              ? Advance(from, IntentState::kFailed,
-                        "madre restarted while it executed, and no window of it is live",
-                        deps_.now())
-              : Advance(from, IntentState::kSucceeded,
-                        "window " + window + " (found live after a restart)", deps_.now(), window);
       if (settled.ok()) Step(*settled, state);
     }
   }

@@ -20,7 +20,6 @@
 #include <functional>
 #include <memory>
 #include <optional>
-#include <set>
 #include <string>
 
 #include "core/build.h"
@@ -79,8 +78,6 @@ class IntentRunner {
   // Settles the intents a previous run left admitted or executing (once, at start).
   void Recover();
 
-  int executing() const { return static_cast<int>(running_.size()); }
-
  private:
   // Persists `after` (expected in `from`) and audits it; false (logged) when it lost a race or
   // the store failed.
@@ -90,7 +87,6 @@ class IntentRunner {
 
   IntentRunnerOptions options_;
   IntentRunnerDeps deps_;
-  std::set<std::string> running_;  // ids of the intents executing now
   bool pumping_ = false;
   std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);  // a build's reply checks it
 };
