@@ -93,6 +93,10 @@ class DockerEngineClient final : public ContainerObserver,
 
   // ImageInspector: GET /images/{name}/json; a 404 is "" (no such image).
   Result<std::string> ImageId(const std::string& name) override;
+  // POST /images/{source}/tag?repo=&tag= (201); DELETE /images/{name} (200; 404 is not an
+  // error).
+  Status TagImage(const std::string& source, const std::string& target) override;
+  Status RemoveImageName(const std::string& name) override;
   void Abandon(const std::string& exec_id, bool timed_out) override;
   // Checks abandoned because they outlived their timeout, since the client was made.
   std::uint64_t abandoned_checks() const { return abandoned_checks_.load(); }
