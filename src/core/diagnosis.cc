@@ -72,8 +72,9 @@ Remediation Restart(const FailureEvidence& e) {
 }
 Remediation Recreate(const FailureEvidence& e) {
   return {RemediationKind::kRecreate, e.service,
-          "recreate " + e.service + "'s container from its compose definition (up "
-                                    "--force-recreate --no-deps)"};
+          "recreate " + e.service +
+              "'s container from its compose definition (up "
+              "--force-recreate --no-deps)"};
 }
 Remediation Rebuild(const FailureEvidence& e) {
   return {RemediationKind::kRebuild, e.service,
@@ -90,8 +91,8 @@ struct Verdict {
   std::vector<Remediation> remediations;
 };
 
-using Rule = std::function<std::optional<Verdict>(const FailureEvidence&,
-                                                  const std::vector<Source>&)>;
+using Rule =
+    std::function<std::optional<Verdict>(const FailureEvidence&, const std::vector<Source>&)>;
 
 std::optional<Verdict> ImageMissing(const FailureEvidence& e, const std::vector<Source>& s) {
   std::vector<std::string> seen;
@@ -122,8 +123,8 @@ std::optional<Verdict> OomKilled(const FailureEvidence& e, const std::vector<Sou
 }
 
 std::optional<Verdict> PortInUse(const FailureEvidence& e, const std::vector<Source>& s) {
-  auto line = FindAny(s, {"port is already allocated", "address already in use", "eaddrinuse",
-                          "address in use"});
+  auto line = FindAny(
+      s, {"port is already allocated", "address already in use", "eaddrinuse", "address in use"});
   if (!line) return std::nullopt;
   std::string port;
   const std::size_t bind = line->find("Bind for ");
@@ -206,18 +207,18 @@ std::optional<Verdict> DependencyUnavailable(const FailureEvidence& e,
     seen.push_back("dependency " + d.service + ": " +
                    (d.state.empty() ? std::string("no container") : d.state) +
                    (d.health.empty() ? "" : " (" + d.health + ")"));
-    fix.push_back({RemediationKind::kStartDependency, d.service,
-                   "start " + d.service + " (a dependency of " + e.service + "), then " +
-                       e.service});
+    fix.push_back(
+        {RemediationKind::kStartDependency, d.service,
+         "start " + d.service + " (a dependency of " + e.service + "), then " + e.service});
   }
-  auto line = FindAny(s, {"connection refused", "could not resolve", "name or service not known",
-                          "unreachable", "econnrefused", "no route to host",
-                          "temporary failure in name resolution"});
+  auto line = FindAny(
+      s, {"connection refused", "could not resolve", "name or service not known", "unreachable",
+          "econnrefused", "no route to host", "temporary failure in name resolution"});
   if (line) seen.push_back(*line);
   if (seen.empty()) return std::nullopt;
   fix.push_back(Restart(e));
-  return Verdict{FailureCause::kDependencyUnavailable, fix.size() > 1 ? 0.8 : 0.6,
-                 std::move(seen), std::move(fix)};
+  return Verdict{FailureCause::kDependencyUnavailable, fix.size() > 1 ? 0.8 : 0.6, std::move(seen),
+                 std::move(fix)};
 }
 
 std::optional<Verdict> HealthcheckFailing(const FailureEvidence& e, const std::vector<Source>&) {
@@ -227,8 +228,8 @@ std::optional<Verdict> HealthcheckFailing(const FailureEvidence& e, const std::v
     while (!out.empty() && (out.back() == '\n' || out.back() == '\r')) out.pop_back();
     seen.push_back("healthcheck: " + out);
   }
-  return Verdict{FailureCause::kHealthcheckFailing, 0.7, std::move(seen),
-                 {Restart(e), Recreate(e)}};
+  return Verdict{
+      FailureCause::kHealthcheckFailing, 0.7, std::move(seen), {Restart(e), Recreate(e)}};
 }
 
 std::optional<Verdict> CrashExitCode(const FailureEvidence& e, const std::vector<Source>&) {
@@ -239,11 +240,10 @@ std::optional<Verdict> CrashExitCode(const FailureEvidence& e, const std::vector
 }
 
 const std::array<Rule, 9>& Rules() {
-  static const std::array<Rule, 9> rules = {ImageMissing,     OomKilled,
-                                            PortInUse,        CommandNotFound,
-                                            MissingConfig,    PermissionDenied,
-                                            DependencyUnavailable, HealthcheckFailing,
-                                            CrashExitCode};
+  static const std::array<Rule, 9> rules = {
+      ImageMissing,          OomKilled,          PortInUse,
+      CommandNotFound,       MissingConfig,      PermissionDenied,
+      DependencyUnavailable, HealthcheckFailing, CrashExitCode};
   return rules;
 }
 

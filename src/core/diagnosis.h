@@ -42,7 +42,14 @@ enum class FailureKind {
 const char* FailureKindName(FailureKind kind);  // "readiness", "crash_loop", ...
 
 // The remediation catalogue, each with a fixed risk.
-enum class RemediationKind { kRestart, kRecreate, kStartDependency, kRebuild, kQuarantine, kManual };
+enum class RemediationKind {
+  kRestart,
+  kRecreate,
+  kStartDependency,
+  kRebuild,
+  kQuarantine,
+  kManual
+};
 const char* RemediationKindName(RemediationKind kind);  // "restart", "recreate", ...
 std::optional<RemediationKind> ParseRemediationKind(std::string_view name);
 enum class Risk { kLow, kMedium, kHigh };
@@ -65,16 +72,16 @@ struct DependencyEvidence {
 struct FailureEvidence {
   std::string service;
   FailureKind kind = FailureKind::kReadiness;
-  std::string state;                // Docker's State.Status: created, exited, running, ...
-  std::optional<int> exit_code;     // State.ExitCode once it ran (or failed to start)
-  bool oom_killed = false;          // State.OOMKilled
-  std::string error;                // State.Error, or compose's output when the start failed
-  std::string health;               // State.Health.Status ("" without a healthcheck)
+  std::string state;                    // Docker's State.Status: created, exited, running, ...
+  std::optional<int> exit_code;         // State.ExitCode once it ran (or failed to start)
+  bool oom_killed = false;              // State.OOMKilled
+  std::string error;                    // State.Error, or compose's output when the start failed
+  std::string health;                   // State.Health.Status ("" without a healthcheck)
   std::vector<std::string> health_log;  // the last checks' outputs, oldest first
   std::vector<std::string> log_lines;   // the container's last log lines, oldest first
   std::vector<DependencyEvidence> dependencies;  // its depends_on services
-  std::string image;                // the image it runs
-  bool image_present = true;        // false: no image of that name on the host
+  std::string image;                             // the image it runs
+  bool image_present = true;                     // false: no image of that name on the host
   bool has_build = false;           // the compose service has `build:` (rebuild is possible)
   bool always_on = false;           // never quarantined: `manual` instead
   std::vector<std::string> mounts;  // "source:destination" of its bind mounts
@@ -83,8 +90,8 @@ struct FailureEvidence {
 struct Diagnosis {
   std::string service;
   FailureCause cause = FailureCause::kUnknown;
-  double confidence = 0.0;            // 0..1, the rule's
-  std::vector<std::string> evidence;  // the lines that decided it, each saying where from
+  double confidence = 0.0;                // 0..1, the rule's
+  std::vector<std::string> evidence;      // the lines that decided it, each saying where from
   std::vector<Remediation> remediations;  // best first; never empty (`manual` at worst)
 };
 

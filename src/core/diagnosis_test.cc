@@ -91,10 +91,9 @@ TEST(DiagnoseTest, AProcessThatCannotBindIsPortInUse) {
 
 TEST(DiagnoseTest, AnUnsetVariableIsMissingConfigAndNamesIt) {
   // sh -c 'echo "error: required variable DATABASE_URL is not set" >&2; exit 78'
-  const Diagnosis d =
-      Diagnose(Exited("madre_api", 78,
-                      {"error: required variable DATABASE_URL is not set",
-                       "config: reading /etc/vx11/app.toml"}));
+  const Diagnosis d = Diagnose(Exited(
+      "madre_api", 78,
+      {"error: required variable DATABASE_URL is not set", "config: reading /etc/vx11/app.toml"}));
   EXPECT_EQ(d.cause, FailureCause::kMissingConfig);
   EXPECT_THAT(d.evidence, ElementsAre("log: error: required variable DATABASE_URL is not set",
                                       "State.ExitCode: 78"));
@@ -112,8 +111,7 @@ TEST(DiagnoseTest, AMissingBindSourceIsMissingConfig) {
 }
 
 TEST(DiagnoseTest, PermissionDeniedInTheLog) {
-  const Diagnosis d =
-      Diagnose(Exited("redis", 1, {"Can't open the log file: Permission denied"}));
+  const Diagnosis d = Diagnose(Exited("redis", 1, {"Can't open the log file: Permission denied"}));
   EXPECT_EQ(d.cause, FailureCause::kPermissionDenied);
   EXPECT_THAT(d.evidence, ElementsAre("log: Can't open the log file: Permission denied"));
 }
@@ -125,9 +123,8 @@ TEST(DiagnoseTest, AStoppedDependencyIsNamedAndStartedFirst) {
   EXPECT_EQ(d.cause, FailureCause::kDependencyUnavailable);
   EXPECT_THAT(d.evidence, ElementsAre("dependency redis: exited"));
   ASSERT_EQ(d.remediations.size(), 2u);
-  EXPECT_EQ(d.remediations[0],
-            (Remediation{RemediationKind::kStartDependency, "redis",
-                         "start redis (a dependency of switch), then switch"}));
+  EXPECT_EQ(d.remediations[0], (Remediation{RemediationKind::kStartDependency, "redis",
+                                            "start redis (a dependency of switch), then switch"}));
   EXPECT_EQ(d.remediations[1].kind, RemediationKind::kRestart);
   EXPECT_GE(d.confidence, 0.8);
 }

@@ -73,6 +73,8 @@ class DockerEngineClient final : public ContainerObserver,
   Status Stop(const std::string& id, int timeout_sec);
   // The last `tail` lines of stdout and stderr, interleaved, demultiplexed.
   Result<std::string> Logs(const std::string& id, int tail) override;
+  // The inspect's evidence of a failure and the last `tail` log lines (ParseFailureEvidence).
+  Result<FailureEvidence> Evidence(const std::string& id, int tail) override;
   // One stats sample (the engine takes about a second to measure CPU).
   Result<ContainerStats> Stats(const std::string& id) override;
 
