@@ -65,11 +65,10 @@ TEST_F(ManifestatorIntakeTest, TheManifestatorShapeIsRecordedAndAnsweredWithItsF
   const Intent& intent = intents_.intents().at("intent-1");
   EXPECT_EQ(intent.type, "build");
   EXPECT_EQ(intent.source, "manifestator") << "the route's source when the body names none";
-  EXPECT_EQ(json::parse(intent.payload),
-            json({{"target_service", "web"},
-                  {"dockerfile_path", "web/Dockerfile"},
-                  {"build_context", "web"},
-                  {"reason", "drift"}}));
+  EXPECT_EQ(json::parse(intent.payload), json({{"target_service", "web"},
+                                               {"dockerfile_path", "web/Dockerfile"},
+                                               {"build_context", "web"},
+                                               {"reason", "drift"}}));
   EXPECT_EQ(checks_, 1);
   // The same (source, correlation_id) again: the same intent, nothing new.
   HttpResponse again = Call("POST", kEmit, body.dump());
@@ -176,10 +175,9 @@ TEST(EstimateBuildSecondsTest, MedianOfTheLastFiveSuccessesRoundedUp) {
   EXPECT_EQ(EstimateBuildSeconds({row(kSucceeded, 1)}), 1) << "at least a second";
   EXPECT_EQ(EstimateBuildSeconds({row(kSucceeded, 30'000), row(kSucceeded, 10'000)}), 20);
   // Newest first: the sixth success is not counted.
-  EXPECT_EQ(EstimateBuildSeconds({row(kSucceeded, 1'000), row(kSucceeded, 2'000),
-                                  row(kFailed, 1), row(kSucceeded, 3'000),
-                                  row(kSucceeded, 4'000), row(kSucceeded, 5'000),
-                                  row(kSucceeded, 900'000)}),
+  EXPECT_EQ(EstimateBuildSeconds({row(kSucceeded, 1'000), row(kSucceeded, 2'000), row(kFailed, 1),
+                                  row(kSucceeded, 3'000), row(kSucceeded, 4'000),
+                                  row(kSucceeded, 5'000), row(kSucceeded, 900'000)}),
             3);
 }
 
