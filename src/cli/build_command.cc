@@ -22,8 +22,8 @@ constexpr Duration kBuildPollInterval = Seconds(1);
 constexpr std::size_t kLogTailLines = 20;
 
 bool IsEnded(const std::string& state) {
-  return state == "succeeded" || state == "failed" || state == "rejected" ||
-         state == "cancelled" || state == "expired";
+  return state == "succeeded" || state == "failed" || state == "rejected" || state == "cancelled" ||
+         state == "expired";
 }
 
 std::string StateOf(const json& intent) {
@@ -46,9 +46,10 @@ std::string ProgressLine(const json& intent) {
   const std::string reason = Str(intent, "reason");
   std::string line = id + ": " + state;
   if (state == "pending") {
-    line += ": waiting for approval by another token (an operator or admin, or the roles the "
-            "policy names): `madre intent approve " +
-            id + "`";
+    line +=
+        ": waiting for approval by another token (an operator or admin, or the roles the "
+        "policy names): `madre intent approve " +
+        id + "`";
     const std::string expires = Str(intent, "expires_at");
     if (!expires.empty()) line += "; expires at " + ShortTimeOf(expires);
   } else if (state == "approved") {

@@ -16,17 +16,17 @@ using ::testing::Not;
 
 json BuildIntent(const std::string& state, const std::string& detail = "",
                  const std::string& task = "") {
-  json intent = {{"intent_id", "intent-1"},
-                 {"state", state},
-                 {"status", state},
-                 {"type", "build"},
-                 {"detail", detail.empty() ? json(nullptr) : json(detail)},
-                 {"task_id", task.empty() ? json(nullptr) : json(task)},
-                 {"decided_by", state == "pending" ? json(nullptr) : json("ops@10.0.0.2")},
-                 {"reason", nullptr},
-                 {"expires_at", state == "pending" ? json("2026-12-02T12:15:00.000000Z")
-                                                   : json(nullptr)},
-                 {"payload", {{"target_service", "web"}}}};
+  json intent = {
+      {"intent_id", "intent-1"},
+      {"state", state},
+      {"status", state},
+      {"type", "build"},
+      {"detail", detail.empty() ? json(nullptr) : json(detail)},
+      {"task_id", task.empty() ? json(nullptr) : json(task)},
+      {"decided_by", state == "pending" ? json(nullptr) : json("ops@10.0.0.2")},
+      {"reason", nullptr},
+      {"expires_at", state == "pending" ? json("2026-12-02T12:15:00.000000Z") : json(nullptr)},
+      {"payload", {{"target_service", "web"}}}};
   return intent;
 }
 
@@ -138,9 +138,9 @@ TEST_F(BuildCommandTest, NoFollowSubmitsAndExitsAndRefusalsKeepTheirExitCodes) {
   EXPECT_TRUE(world_.madre->CallsTo("GET", "/madre/intents/intent-1").empty());
   EXPECT_THAT(world_.out.str(), HasSubstr("intent-1: pending"));
   world_.madre->Clear("POST", "/madre/intent");
-  world_.madre->OnJson("POST", "/madre/intent", 400,
-                       {{"code", "invalid_argument"},
-                        {"detail", "service 'db' has no build: in the compose file"}});
+  world_.madre->OnJson(
+      "POST", "/madre/intent", 400,
+      {{"code", "invalid_argument"}, {"detail", "service 'db' has no build: in the compose file"}});
   EXPECT_EQ(Run({"build", "db"}), kExitUsage);
   EXPECT_THAT(world_.err.str(), HasSubstr("has no build:"));
   EXPECT_EQ(Run({"build"}), kExitUsage) << "SERVICE is required";
