@@ -291,7 +291,7 @@ void IntentRoutes::Record(const std::string& peer, const std::optional<Caller>& 
     view["assigned_to"] = "madre";
     view["estimated_time_sec"] = EstimateBuild(build_service);
   }
-  respond(JsonResponse(200, std::move(view)));
+  respond(JsonResponse(200, view));
   if (!submitted->duplicate && intent.state == IntentState::kApproved && deps_.on_approved) {
     deps_.on_approved();
   }
