@@ -75,6 +75,16 @@ struct OpenArgs {
 };
 int RunOpen(CommandContext& ctx, const OpenArgs& args);
 
+// `madre build SERVICE`: a build intent for SERVICE, followed until it ends (build_command.cc).
+struct BuildArgs {
+  std::string service;
+  std::string reason;
+  std::string source;  // the intent's source ("" : none), matched by the policy
+  bool no_follow = false;
+  std::string wait_timeout = "1h";
+};
+int RunBuild(CommandContext& ctx, const BuildArgs& args);
+
 struct ConductorArgs {
   std::string reason;
   std::vector<std::string> services = {"switch", "hermes"};

@@ -454,6 +454,35 @@ void RegisterCommands(CLI::App& app, int* exit_code, CommandEnv env) {
     }
   }
 
+  {  // build SERVICE [--reason R] [--source S] [--no-follow] [--wait-timeout D]
+    auto args = std::make_shared<BuildArgs>();
+    CLI::App* sub = app.add_subcommand(
+        "build",
+        "Ask madre to rebuild SERVICE's image (a build intent: what the service's build: in the "
+        "compose file names), then follow it until it ends");
+    sub->footer(
+        "The build waits for approval like any intent (by another token: an operator or\n"
+        "admin, or the approvers the policy names; `madre intent approve ID`), then for\n"
+        "admission (the host CPU), then runs on madre's build lane. Without --no-follow one\n"
+        "line is printed per change (pending, approved/queued, admitted, executing, the end),\n"
+        "then the build: outcome, duration, image id before -> after, and on failure the end\n"
+        "of its log (`madre build-log ID` for more). The intent is polled every second, for\n"
+        "at most --wait-timeout. Ctrl-C (or the timeout) stops following only: the intent is\n"
+        "NOT cancelled (`madre intent cancel ID` withdraws it before it runs).\n"
+        "Exit: 0 succeeded, 6 the build failed, 1 rejected, cancelled or expired, 7 still\n"
+        "running at the timeout; --no-follow: 0 once recorded. --json prints each change of\n"
+        "the intent as one JSON line, then the build object.");
+    CommonFlags* flags = AddCommonFlags(*registry, sub);
+    sub->add_option("service", args->service, "the compose service to rebuild")->required();
+    sub->add_option("--reason", args->reason, "why (shown to the approver, audited)");
+    sub->add_option("--source", args->source, "the intent's source, matched by the policy");
+    sub->add_flag("--no-follow", args->no_follow, "submit, print the intent and exit");
+    sub->add_option("--wait-timeout", args->wait_timeout, "how long to follow (default 1h)")
+        ->check(DurationValidator());
+    SetRun(sub, registry, flags, Fixed(kDefaultTimeout),
+           [args](CommandContext& ctx) { return RunBuild(ctx, *args); });
+  }
+
   {  // builds [--service S] [--limit N]
     struct BuildsArgs {
       std::string service;
@@ -468,8 +497,9 @@ void RegisterCommands(CLI::App& app, int* exit_code, CommandEnv env) {
         "Columns: ID (for `madre build-log ID`), SERVICE, OUTCOME (running, succeeded,\n"
         "failed), STARTED, DURATION, IMAGE (the image id before -> after, first 12 hex\n"
         "digits; none: there was no image), ERROR (why it failed).\n"
-        "A build is asked for with `madre intent submit build --payload\n"
-        "'{\"target_service\":\"switch\"}'` and runs once approved (docs/intents.md).");
+        "A build is asked for with `madre build SERVICE` (or `madre intent submit build\n"
+        "--payload '{\"target_service\":\"switch\"}'`) and runs once approved\n"
+        "(docs/intents.md).");
     CommonFlags* flags = AddCommonFlags(*registry, sub);
     sub->add_option("--service", args->service, "only this service's builds");
     sub->add_option("--limit", args->limit, "at most this many (default 50, up to 1000)")

@@ -13,9 +13,10 @@
 //   return exit_code;
 //
 // Subcommands: open, close, hold, extend, state, status, windows, window, audit,
-// solo-madre, services, health, conductor. Every one takes --url, --token,
-// --token-file, --json and --timeout. `token hash` talks to no madre: it prints the SHA-256 of
-// a token (stdin or --token-file) for VX11_TOKENS_FILE. Errors print `madre: <detail>` on stderr.
+// solo-madre, services, health, conductor, intents, intent, build, builds, build-log. Every
+// one takes --url, --token, --token-file, --json and --timeout. `token hash` talks to no madre: it
+// prints the SHA-256 of a token (stdin or --token-file) for VX11_TOKENS_FILE. Errors print `madre:
+// <detail>` on stderr.
 //
 // Exit codes (also in the --help footer; constants in cli/exit_codes.h):
 //   0 ok · 1 any other error · 2 usage (CLI11 parse errors, HTTP 400) · 3 auth (401/403)

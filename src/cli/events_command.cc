@@ -71,6 +71,15 @@ std::string FormatEventLine(const std::string& event, const std::string& data) {
     if (!str("health").empty()) line += " " + str("health");
     return line;
   }
+  if (event == "intent") {  // "intent intent-1 build approved (by ops@10.0.0.2): detail"
+    std::string line = "intent " + str("intent_id") + " " + str("type") + " " + str("state");
+    if (!str("decided_by").empty() && str("state") != "pending") {
+      line += " (by " + str("decided_by") + ")";
+    }
+    const std::string why = !str("detail").empty() ? str("detail") : str("reason");
+    if (!why.empty()) line += ": " + why;
+    return line;
+  }
   return event + " " + data;
 }
 

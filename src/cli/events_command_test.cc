@@ -27,6 +27,13 @@ TEST(SseParserTest, FormatsWindowAndContainerEvents) {
       "window w1 open (a) ttl 59s");
   EXPECT_EQ(FormatEventLine("container", R"({"service":"db","action":"die","exit_code":1})"),
             "container db die (exit code 1)");
+  EXPECT_EQ(
+      FormatEventLine("intent", R"({"intent_id":"intent-1","type":"build","state":"approved",)"
+                                R"("decided_by":"ops@10.0.0.2","detail":null,"reason":"ok"})"),
+      "intent intent-1 build approved (by ops@10.0.0.2): ok");
+  EXPECT_EQ(
+      FormatEventLine("intent", R"({"intent_id":"intent-2","type":"window","state":"pending"})"),
+      "intent intent-2 window pending");
   EXPECT_EQ(FormatEventLine("other", "not json"), "other not json");
 }
 

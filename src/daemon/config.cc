@@ -351,6 +351,10 @@ Status ApplyEnv(const EnvLookup& env, DaemonConfig& c) {
   if (auto v = get("VX11_INTENT_POLICY_FILE")) {
     c.intent_policy_file = v->empty() ? std::nullopt : std::optional<std::filesystem::path>(*v);
   }
+  if (auto v = get("VX11_MANIFESTATOR_EMIT_INTENT_ENABLED")) {
+    ASSIGN_OR_RETURN(c.manifestator_emit_intent_enabled,
+                     ParseBoolSetting("VX11_MANIFESTATOR_EMIT_INTENT_ENABLED", *v));
+  }
   if (auto v = get("VX11_INTENT_PENDING_TTL_SEC")) {
     ASSIGN_OR_RETURN(c.intent_pending_ttl_sec,
                      ParseIntSetting("VX11_INTENT_PENDING_TTL_SEC", *v, 1, 30 * 24 * 3600));
@@ -407,6 +411,7 @@ Status ApplyToml(std::string_view text, const std::string& origin, DaemonConfig&
                                                "intent_open_sources",
                                                "intent_policy_file",
                                                "intent_pending_ttl_sec",
+                                               "manifestator_emit_intent_enabled",
                                                "ui_hosts",
                                                "crashloop_action",
                                                "throttle_cpu_pct",
@@ -479,6 +484,7 @@ Status ApplyToml(std::string_view text, const std::string& origin, DaemonConfig&
       list("allowlist", [&](const std::vector<std::string>& v) { c.allowlist = ToSet(v); }));
   RETURN_IF_ERROR(boolean("windows_enabled", c.windows_enabled));
   RETURN_IF_ERROR(boolean("metrics_public", c.metrics_public));
+  RETURN_IF_ERROR(boolean("manifestator_emit_intent_enabled", c.manifestator_emit_intent_enabled));
   RETURN_IF_ERROR(integer("timeout_sec", 1, 3600, c.timeout_sec));
   RETURN_IF_ERROR(integer("ttl_check_interval", 1, 3600, c.ttl_check_interval_sec));
   RETURN_IF_ERROR(integer("max_concurrent", 1, 10000, c.max_concurrent));
@@ -738,6 +744,8 @@ std::string SettingsHelp() {
                       action = auto_approve|require_approval|deny, approvers (roles);
                       docs/intents.md. Unset: every intent needs approval [none]
   VX11_INTENT_PENDING_TTL_SEC a pending intent nobody decides expires after this [900]
+  VX11_MANIFESTATOR_EMIT_INTENT_ENABLED 1: POST /manifestator/builder/emit-intent takes the
+                      manifestator's build requests (as POST /madre/intent does); else 404 [0]
   VX11_UI_HOSTS       Host names accepted, besides loopback and the bind address, on requests
                       without a token (e.g. madre, when components call http://madre:8001) [none]
   VX11_CRASHLOOP_ACTION report|stop a window service that died 3 times in 60 s [report]
@@ -771,7 +779,8 @@ Config file (TOML, --config): the same settings as lower-case keys: bind, port,
   window_history_retention_days, docker_host, resync_sec, health_timeout_sec,
   compat_open_wait_sec, external_start, external_start_ttl_sec, service_hold_ttl_sec,
   build_timeout_sec, build_context_max_mb, intent_open_sources (list), intent_policy_file
-  (relative to the config file), intent_pending_ttl_sec, ui_hosts (list), crashloop_action,
+  (relative to the config file), intent_pending_ttl_sec, manifestator_emit_intent_enabled,
+  ui_hosts (list), crashloop_action,
   throttle_cpu_pct, throttle_mode, stop_strategy, metrics_public,
   legacy_madre_url, legacy_forward_prefixes (list), legacy_forward_timeout_sec.
 )";

@@ -72,6 +72,9 @@ struct DaemonConfig {
   std::optional<std::filesystem::path> intent_policy_file;
   // VX11_INTENT_PENDING_TTL_SEC: a pending intent nobody decides expires after this.
   int intent_pending_ttl_sec = 900;
+  // VX11_MANIFESTATOR_EMIT_INTENT_ENABLED: POST /manifestator/builder/emit-intent is served
+  // (else 404 naming the variable).
+  bool manifestator_emit_intent_enabled = false;
   // VX11_UI_HOSTS: Host names (lower case, no port) accepted besides loopback and the bind
   // address for requests that carry no token (token-less intents).
   std::set<std::string> ui_hosts;

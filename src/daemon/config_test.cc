@@ -366,6 +366,20 @@ TEST(ConfigTest, MetricsNeedTheTokenUnlessVx11MetricsPublicSaysOtherwise) {
   EXPECT_FALSE(ApplyEnv(Env({{"VX11_METRICS_PUBLIC", "maybe"}}), config).ok());
 }
 
+TEST(ConfigTest, TheManifestatorRouteIsOffUnlessItsVariableIsOne) {
+  DaemonConfig c;
+  ASSERT_TRUE(ApplyEnv(Env({}), c).ok());
+  EXPECT_FALSE(c.manifestator_emit_intent_enabled);
+  ASSERT_TRUE(ApplyEnv(Env({{"VX11_MANIFESTATOR_EMIT_INTENT_ENABLED", "1"}}), c).ok());
+  EXPECT_TRUE(c.manifestator_emit_intent_enabled);
+  Status bad = ApplyEnv(Env({{"VX11_MANIFESTATOR_EMIT_INTENT_ENABLED", "yes please"}}), c);
+  EXPECT_NE(bad.message().find("VX11_MANIFESTATOR_EMIT_INTENT_ENABLED"), std::string::npos);
+  DaemonConfig t;
+  ASSERT_TRUE(ApplyToml("manifestator_emit_intent_enabled = true\n", "m.toml", t).ok());
+  EXPECT_TRUE(t.manifestator_emit_intent_enabled);
+  EXPECT_TRUE(UnreadSettings({"VX11_MANIFESTATOR_EMIT_INTENT_ENABLED=1"}).empty());
+}
+
 TEST(ConfigTest, TheTokensFileIsUnsetByDefaultAndReadFromEnvAndToml) {
   DaemonConfig c;
   ASSERT_TRUE(ApplyEnv(Env({}), c).ok());

@@ -291,6 +291,7 @@ RouterOptions BuildRouterOptions(const DaemonConfig& config, const PlannerConfig
   options.intents.allowed_hosts.insert(config.bind);
   options.intents.policy = std::move(intent_policy);
   options.intents.pending_ttl = Seconds(config.intent_pending_ttl_sec);
+  options.intents.manifestator_emit_intent = config.manifestator_emit_intent_enabled;
   // Without a tokens file the one token, the admin "default", submits and approves: it may
   // approve its own intents (audited as self_approved). With one, nobody approves their own.
   options.intents.allow_self_approval = !config.tokens_file.has_value();
@@ -568,7 +569,8 @@ int Serve(const ServeFlags& flags) {
   cpu_meter.Snapshot();
   // The build executor (build intents): only with the Engine API (image ids). One build at a
   // time on a lane of its own; each request is checked against the compose model and its files
-  // at submission and again right before the build (the files may have changed meanwhile).
+  // at submission (on the HTTP workers: it walks the context) and again right before the build
+  // (the files may have changed meanwhile). plan_of reads only what never changes after start.
   ThreadPoolExecutor build_lane(1, "madre-build", log_job_error);
   std::unique_ptr<ComposeImageBuilder> image_builder;
   std::function<Status(const BuildIntent&)> check_build;

@@ -1,5 +1,7 @@
 #include "http_api/event_hub.h"
 
+#include "api/intent_view.h"
+#include "api/json_codec.h"
 #include "api/views.h"
 
 namespace madre {
@@ -39,6 +41,11 @@ void EventHub::PublishWindow(const Window& window) {
 void EventHub::PublishDockerEvent(const DockerEvent& event) {
   if (subscribers_.empty()) return;
   Broadcast("container", Dump(DockerEventView(event)));
+}
+
+void EventHub::PublishIntent(const Intent& intent) {
+  if (subscribers_.empty()) return;
+  Broadcast("intent", Dump(IntentView(intent)));
 }
 
 }  // namespace madre

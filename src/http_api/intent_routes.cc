@@ -3,8 +3,10 @@
 #include <algorithm>
 #include <cctype>
 #include <nlohmann/json.hpp>
+#include <utility>
 
 #include "api/intent_payload.h"
+#include "api/intent_view.h"
 #include "engine/audit_records.h"
 #include "http_api/http_common.h"
 #include "http_api/intent_runner.h"
@@ -18,41 +20,6 @@ namespace {
 std::string Lower(std::string text) {
   for (char& c : text) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
   return text;
-}
-
-json OptionalTime(TimePoint t) { return t == TimePoint{} ? json(nullptr) : json(FormatRfc3339(t)); }
-
-// An intent object: `state` (and `status`, the same, which the original clients read in the
-// submit answer).
-json IntentView(const Intent& intent, bool duplicate) {
-  return json{
-      {"intent_id", intent.id},
-      {"status", IntentStateName(intent.state)},
-      {"state", IntentStateName(intent.state)},
-      {"task_id", intent.task_id.empty() ? json(nullptr) : json(intent.task_id)},
-      {"detail", intent.detail.empty() ? json(nullptr) : json(intent.detail)},
-      {"type", intent.type},
-      {"source", intent.source},
-      {"correlation_id",
-       intent.correlation_id.empty() ? json(nullptr) : json(intent.correlation_id)},
-      {"requested_by", intent.identity},
-      {"requires_approval", intent.requires_approval},
-      {"created_at", FormatRfc3339(intent.created_at)},
-      {"state_changed_at", FormatRfc3339(intent.state_changed_at)},
-      {"expires_at", intent.state == IntentState::kPending ? json(FormatRfc3339(intent.expires_at))
-                                                           : json(nullptr)},
-      {"decided_by", intent.decided_by.empty() ? json(nullptr) : json(intent.decided_by)},
-      {"decided_at", OptionalTime(intent.decided_at)},
-      {"reason", intent.reason.empty() ? json(nullptr) : json(intent.reason)},
-      {"self_approved", intent.self_approved},
-      {"duplicate", duplicate}};
-}
-
-json FullView(const Intent& intent) {
-  json view = IntentView(intent, false);
-  view.erase("duplicate");
-  view["payload"] = json::parse(intent.payload, nullptr, false);
-  return view;
 }
 
 HttpResponse Forbidden(const std::string& code, const std::string& detail) {
@@ -184,32 +151,87 @@ void IntentRoutes::Submit(const HttpRequest& request, const std::optional<Caller
   }
   Result<IntentBody> body = ParseIntentBody(request.body);
   if (!body.ok()) return respond(ErrorResponse(body.status()));  // nothing recorded
-  if (Status fits = CheckIntentPayload(body->type, body->payload, options_.max_ttl_sec);
-      !fits.ok()) {
-    return respond(ErrorResponse(fits));  // a payload its executor would not take: nothing recorded
+  Intake(request, caller, std::move(*body), Answer::kIntent, std::move(respond));
+}
+
+void IntentRoutes::EmitIntent(const HttpRequest& request, const std::optional<Caller>& caller,
+                              Responder respond) {
+  if (!options_.manifestator_emit_intent) {
+    return respond(ErrorResponse(
+        Status::NotFound("POST /manifestator/builder/emit-intent is off: set "
+                         "VX11_MANIFESTATOR_EMIT_INTENT_ENABLED=1 to accept the manifestator's "
+                         "build intents (or POST them to /madre/intent)")));
   }
-  if (ExecutorFor(body->type) == IntentExecutor::kBuild && options_.build_executor &&
-      deps_.check_build) {
-    // The request against the compose model and the files: a build of what it names, only.
-    Result<BuildIntent> build = ParseBuildPayload(body->payload);
-    Status fits = build.ok() ? deps_.check_build(*build) : build.status();
+  if (caller && !RoleAllows(caller->role, Role::kSubmitter)) {
+    return respond(ErrorResponse(Status::PermissionDenied(
+        "role " + std::string(RoleName(caller->role)) + " may not submit intents")));
+  }
+  Result<IntentBody> body = ParseIntentBody(request.body);
+  if (!body.ok()) return respond(ErrorResponse(body.status()));  // nothing recorded
+  if (ExecutorFor(body->type) != IntentExecutor::kBuild) {
+    return respond(ErrorResponse(
+        Status::InvalidArgument("intent_type must be \"build\" here, not \"" + body->type +
+                                "\" (other intents go to POST /madre/intent)")));
+  }
+  if (body->source.empty()) body->source = "manifestator";
+  Intake(request, caller, std::move(*body), Answer::kManifestator, std::move(respond));
+}
+
+void IntentRoutes::Intake(const HttpRequest& request, const std::optional<Caller>& caller,
+                          IntentBody body, Answer answer, Responder respond) {
+  // A payload its executor would not take: 400, nothing recorded. A build payload is read once.
+  std::optional<BuildIntent> build;
+  if (ExecutorFor(body.type) == IntentExecutor::kBuild) {
+    Result<BuildIntent> parsed = ParseBuildPayload(body.payload);
+    Status fits = parsed.ok() ? CheckBuildIntent(*parsed) : parsed.status();
     if (!fits.ok()) return respond(ErrorResponse(fits));
+    build = std::move(*parsed);
+  } else if (Status fits = CheckIntentPayload(body.type, body.payload, options_.max_ttl_sec);
+             !fits.ok()) {
+    return respond(ErrorResponse(fits));
   }
-  Intent intent;
-  if (caller) {
-    intent.identity = caller->name;
-  } else {
-    if (std::optional<HttpResponse> refused = CheckOpen(request, *body)) {
+  if (!caller) {
+    if (std::optional<HttpResponse> refused = CheckOpen(request, body)) {
       return respond(std::move(*refused));
     }
-    intent.identity = "open:" + body->source;
   }
+  std::string peer = ClientOf(request);
+  const std::string service = build ? build->target_service : std::string();
+  if (!build || !options_.build_executor || !deps_.check_build) {
+    return Record(peer, caller, std::move(body), answer, service, std::move(respond));
+  }
+  // The request against the compose model and its files (a build of what it names, only): file
+  // system work, a walk of the whole context for its size, so off the engine thread.
+  if (!deps_.workers || !deps_.loop) {
+    if (Status fits = deps_.check_build(*build); !fits.ok()) return respond(ErrorResponse(fits));
+    return Record(peer, caller, std::move(body), answer, service, std::move(respond));
+  }
+  std::weak_ptr<bool> alive = alive_;
+  deps_.workers->Submit([this, alive, check = deps_.check_build, loop = deps_.loop,
+                         request = std::move(*build), peer = std::move(peer), caller,
+                         body = std::move(body), answer, service,
+                         respond = std::move(respond)]() mutable {
+    Status fits = check(request);
+    loop->Submit([this, alive, fits = std::move(fits), peer = std::move(peer), caller,
+                  body = std::move(body), answer, service, respond = std::move(respond)]() mutable {
+      if (alive.expired()) return;  // the routes are gone: madre is stopping
+      if (!fits.ok()) return respond(ErrorResponse(fits));
+      Record(peer, caller, std::move(body), answer, service, std::move(respond));
+    });
+  });
+}
+
+void IntentRoutes::Record(const std::string& peer, const std::optional<Caller>& caller,
+                          IntentBody body, Answer answer, const std::string& build_service,
+                          Responder respond) {
+  Intent intent;
+  intent.identity = caller ? caller->name : "open:" + body.source;
   intent.id = "intent-" + deps_.new_id();
-  intent.source = body->source;
-  intent.correlation_id = body->correlation_id;
-  intent.type = body->type;
-  intent.payload = body->payload;
-  intent.peer = ClientOf(request);
+  intent.source = body.source;
+  intent.correlation_id = body.correlation_id;
+  intent.type = body.type;
+  intent.payload = body.payload;
+  intent.peer = peer;
   intent.created_at = deps_.now();
   intent.state_changed_at = intent.created_at;
   intent.expires_at = intent.created_at + options_.pending_ttl;
@@ -243,9 +265,9 @@ void IntentRoutes::Submit(const HttpRequest& request, const std::optional<Caller
     Result<int> pending = deps_.store.CountPending(intent.identity);
     if (!pending.ok()) return respond(ErrorResponse(pending.status()));
     if (*pending >= options_.open_max_pending) {
-      return respond(ErrorResponse(Status::ResourceExhausted(
-          std::to_string(*pending) + " intents of source " + body->source +
-          " are pending: no more until some are decided")));
+      return respond(ErrorResponse(
+          Status::ResourceExhausted(std::to_string(*pending) + " intents of source " + body.source +
+                                    " are pending: no more until some are decided")));
     }
   }
   Result<IntentStore::Submitted> submitted = deps_.store.Submit(intent);
@@ -264,10 +286,38 @@ void IntentRoutes::Submit(const HttpRequest& request, const std::optional<Caller
       }
     }
   }
-  respond(JsonResponse(200, IntentView(submitted->intent, submitted->duplicate)));
+  json view = IntentSubmitView(submitted->intent, submitted->duplicate);
+  if (answer == Answer::kManifestator) {
+    view["assigned_to"] = "madre";
+    view["estimated_time_sec"] = EstimateBuild(build_service);
+  }
+  respond(JsonResponse(200, view));
   if (!submitted->duplicate && intent.state == IntentState::kApproved && deps_.on_approved) {
     deps_.on_approved();
   }
+}
+
+std::int64_t EstimateBuildSeconds(const std::vector<BuildRecord>& newest_first) {
+  constexpr std::size_t kSamples = 5;
+  std::vector<std::int64_t> ms;
+  for (const BuildRecord& build : newest_first) {
+    if (build.outcome != BuildOutcomeKind::kSucceeded) continue;
+    ms.push_back(std::max<std::int64_t>(build.duration_ms, 0));
+    if (ms.size() == kSamples) break;
+  }
+  if (ms.empty()) return kDefaultBuildEstimateSec;
+  std::sort(ms.begin(), ms.end());
+  const std::size_t mid = ms.size() / 2;
+  const std::int64_t median = ms.size() % 2 == 1 ? ms[mid] : (ms[mid - 1] + ms[mid]) / 2;
+  return std::max<std::int64_t>(1, (median + 999) / 1000);
+}
+
+std::int64_t IntentRoutes::EstimateBuild(const std::string& service) {
+  if (!deps_.builds || service.empty()) return kDefaultBuildEstimateSec;
+  // The newest rows of the service: enough to find 5 successful ones among a few failures.
+  Result<std::vector<BuildRecord>> rows = deps_.builds->List(BuildFilter{service, 50});
+  if (!rows.ok()) return kDefaultBuildEstimateSec;  // an estimate: never fails the answer
+  return EstimateBuildSeconds(*rows);
 }
 
 void IntentRoutes::Get(const std::string& id, const Caller& caller, Responder respond) {
@@ -277,7 +327,7 @@ void IntentRoutes::Get(const std::string& id, const Caller& caller, Responder re
   Result<std::optional<Intent>> intent = deps_.store.Get(id);
   if (!intent.ok()) return respond(ErrorResponse(intent.status()));
   if (!intent->has_value()) return respond(ErrorResponse(Status::NotFound("No intent " + id)));
-  respond(JsonResponse(200, FullView(**intent)));
+  respond(JsonResponse(200, IntentView(**intent)));
 }
 
 void IntentRoutes::List(const HttpRequest& request, const Caller& caller, Responder respond) {
@@ -299,26 +349,18 @@ void IntentRoutes::List(const HttpRequest& request, const Caller& caller, Respon
       filter.source = value;
     } else if (key == "type") {
       filter.type = value;
-    } else if (key == "limit") {
-      int limit = 0;
-      const bool digits =
-          !value.empty() && value.size() <= 4 &&
-          std::all_of(value.begin(), value.end(), [](char c) { return c >= '0' && c <= '9'; });
-      if (digits) limit = std::stoi(value);
-      if (!digits || limit < 1 || limit > 1000) {
-        return respond(
-            ErrorResponse(Status::InvalidArgument("limit must be a number from 1 to 1000")));
-      }
-      filter.limit = limit;
-    } else {
+    } else if (key != "limit") {
       return respond(ErrorResponse(Status::InvalidArgument("unknown query parameter \"" + key +
                                                            "\": state, source, type, limit")));
     }
   }
+  Result<int> limit = QueryInt(request, "limit", filter.limit, 1, 1000);
+  if (!limit.ok()) return respond(ErrorResponse(limit.status()));
+  filter.limit = *limit;
   Result<std::vector<Intent>> intents = deps_.store.List(filter);
   if (!intents.ok()) return respond(ErrorResponse(intents.status()));
   json list = json::array();
-  for (const Intent& intent : *intents) list.push_back(FullView(intent));
+  for (const Intent& intent : *intents) list.push_back(IntentView(intent));
   respond(JsonResponse(200, {{"intents", std::move(list)}, {"count", intents->size()}}));
 }
 
@@ -369,7 +411,7 @@ void IntentRoutes::Decide(const std::string& id, DecisionKind kind, const HttpRe
   if (Status audited = deps_.audit(audit_records::IntentDecided(*after, kind)); !audited.ok()) {
     return respond(ErrorResponse(audited));
   }
-  respond(JsonResponse(200, FullView(*after)));
+  respond(JsonResponse(200, IntentView(*after)));
   if (after->state == IntentState::kApproved && deps_.on_approved) deps_.on_approved();
 }
 

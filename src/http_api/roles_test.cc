@@ -97,7 +97,8 @@ TEST_F(RolesTest, EveryRouteNeedsItsRoleAndRefusesTheOneBelow) {
       {{"POST", "/madre/intents/{id}/cancel"}, Role::kSubmitter},
       {{"GET", "/madre/builds"}, Role::kViewer},
       {{"GET", "/madre/builds/{id}"}, Role::kViewer},
-      {{"GET", "/madre/autofix/diagnose/{service}"}, Role::kOperator}};
+      {{"GET", "/madre/autofix/diagnose/{service}"}, Role::kOperator},
+      {{"POST", "/manifestator/builder/emit-intent"}, Role::kSubmitter}};
   Build();
   int checked = 0;
   for (const ApiRouter::RouteAccess& route : router_->Routes()) {

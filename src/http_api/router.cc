@@ -85,7 +85,8 @@ const std::vector<std::string>& Patterns() {
                                                      "/madre/intents/{id}/cancel",
                                                      "/madre/builds",
                                                      "/madre/builds/{id}",
-                                                     "/madre/autofix/diagnose/{service}"};
+                                                     "/madre/autofix/diagnose/{service}",
+                                                     "/manifestator/builder/emit-intent"};
   return kPatterns;
 }
 
@@ -209,11 +210,16 @@ ApiRouter::ApiRouter(RouterOptions options, RouterDeps deps)
                                     .stop_strategy = options_.stop_strategy},
                 deps_.engine, throttle_),
       builds_(deps_.builds, deps_.workers, deps_.loop),
+      intent_feed_(
+          deps_.intents
+              ? std::make_unique<IntentChangeFeed>(
+                    *deps_.intents, [this](const Intent& intent) { events_.PublishIntent(intent); })
+              : nullptr),
       autofix_(deps_.engine, deps_.observer, deps_.images, deps_.workers, deps_.loop),
       intents_(deps_.intents
                    ? std::make_unique<IntentRoutes>(
                          options_.intents,
-                         IntentRoutesDeps{.store = *deps_.intents,
+                         IntentRoutesDeps{.store = *intent_feed_,
                                           .audit =
                                               [this](AuditRecord record) {
                                                 return deps_.engine.RecordAudit(std::move(record));
@@ -221,14 +227,17 @@ ApiRouter::ApiRouter(RouterOptions options, RouterDeps deps)
                                           .now = [this] { return deps_.engine.Now(); },
                                           .new_id = deps_.new_id,
                                           .on_approved = [this] { PumpIntents(); },
-                                          .check_build = deps_.check_build})
+                                          .check_build = deps_.check_build,
+                                          .workers = &deps_.workers,
+                                          .loop = &deps_.loop,
+                                          .builds = deps_.builds})
                    : nullptr),
       routes_(Table()) {
   if (deps_.intents) {
     runner_ = std::make_unique<IntentRunner>(
         options_.intent_runner,
         IntentRunnerDeps{
-            .store = *deps_.intents,
+            .store = *intent_feed_,
             .engine = deps_.engine,
             .audit =
                 [this](AuditRecord record) { return deps_.engine.RecordAudit(std::move(record)); },
@@ -374,6 +383,15 @@ std::vector<ApiRouter::Route> ApiRouter::Table() {
          std::optional<Caller> caller;
          if (!c.token_less) caller = c;
          intents_->Submit(r, caller, std::move(w));
+       })},
+      // The manifestator's build requests (VX11_MANIFESTATOR_EMIT_INTENT_ENABLED, else 404), as
+      // POST /madre/intent takes them.
+      {"POST", "/manifestator/builder/emit-intent", A::kOptionalToken, kSubmit, false,
+       called([this](const HttpRequest& r, const Caller& c, Responder w) {
+         if (!intents_) return w(NotFound());
+         std::optional<Caller> caller;
+         if (!c.token_less) caller = c;
+         intents_->EmitIntent(r, caller, std::move(w));
        })},
       {"GET", "/madre/intent/{id}", A::kToken, kView, false, intent_get},
       {"GET", "/madre/intents", A::kToken, kView, false,

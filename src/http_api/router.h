@@ -38,6 +38,7 @@
 #include "http_api/build_routes.h"
 #include "http_api/event_hub.h"
 #include "http_api/http_common.h"
+#include "http_api/intent_feed.h"
 #include "http_api/intent_routes.h"
 #include "http_api/intent_runner.h"
 #include "http_api/legacy_forward.h"
@@ -94,7 +95,8 @@ struct RouterDeps {
   IntentStore* intents = nullptr;      // POST /madre/intent records here; null: 404
   BuildStore* builds = nullptr;        // the build history (GET /madre/builds); null: none
   // The build executor (with options.intents.build_executor): a build intent's request checked
-  // at submission, its build run on `build_lane` (blocking, one at a time). Empty: none.
+  // at submission (blocking: on `workers`), its build run on `build_lane` (blocking, one at a
+  // time). Empty: none.
   std::function<Status(const BuildIntent&)> check_build = {};
   RunBuildFn run_build = {};
   Executor* build_lane = nullptr;
@@ -188,7 +190,10 @@ class ApiRouter {
   MetricsEndpoint metrics_endpoint_;
   ReadRoutes reads_;
   WindowRoutes commands_;
-  BuildRoutes builds_;                     // GET /madre/builds, /madre/builds/{id}
+  BuildRoutes builds_;  // GET /madre/builds, /madre/builds/{id}
+  // The intent store as the routes and the runner write it: each state change goes out on the
+  // event stream. Null without an intent store.
+  std::unique_ptr<IntentChangeFeed> intent_feed_;
   AutofixRoutes autofix_;                  // GET /madre/autofix/diagnose/{service}
   std::unique_ptr<IntentRoutes> intents_;  // null without an intent store
   std::unique_ptr<IntentRunner> runner_;   // executes approved intents; null without a store
