@@ -524,6 +524,28 @@ void RegisterCommands(CLI::App& app, int* exit_code, CommandEnv env) {
            [id](CommandContext& ctx) { return RunBuildLog(ctx, *id); });
   }
 
+  {  // diagnose SERVICE
+    auto service = std::make_shared<std::string>();
+    CLI::App* sub = app.add_subcommand(
+        "diagnose",
+        "Say why a service fails: its cause, the evidence that decided it, and what would fix "
+        "it");
+    sub->footer(
+        "madre reads the service's container (exit code, OOM kill, Docker's error, healthcheck\n"
+        "outputs, last 20 log lines), whether its image is on the host and its depends_on\n"
+        "services' states, and names one cause: oom_killed, command_not_found, port_in_use,\n"
+        "dependency_unavailable, missing_config, permission_denied, image_missing,\n"
+        "healthcheck_failing, crash_exit_code or unknown. Remediations come best first, each\n"
+        "with its risk; nothing is changed (docs/autofix.md). Needs an operator token: the\n"
+        "evidence carries log lines. Exits 4 for an unknown service.");
+    CommonFlags* flags = AddCommonFlags(*registry, sub);
+    sub->add_option("service", *service, "the compose service")->required();
+    SetRun(sub, registry, flags, Fixed(kDefaultTimeout), [service](CommandContext& ctx) {
+      return ctx.CallAndPrint("GET", "/madre/autofix/diagnose/" + EscapePathSegment(*service),
+                              nullptr, RenderDiagnosis);
+    });
+  }
+
   {  // solo-madre status|apply
     auto action = std::make_shared<std::string>();
     CLI::App* sub = app.add_subcommand(

@@ -264,6 +264,39 @@ TEST_F(CommandsTest, BuildsSaysSoWhenThereAreNoneAndPrintsJsonOnRequest) {
   EXPECT_EQ(json::parse(world_.out.str()), json({{"builds", json::array()}, {"count", 0}}));
 }
 
+TEST_F(CommandsTest, DiagnosePrintsTheCauseTheEvidenceAndTheRemediations) {
+  world_.madre->OnJson("GET", "/madre/autofix/diagnose/switch", 200,
+                       {{"service", "switch"},
+                        {"failure", "crash_loop"},
+                        {"cause", "dependency_unavailable"},
+                        {"confidence", 0.8},
+                        {"evidence", {"dependency redis: exited"}},
+                        {"remediations",
+                         {{{"kind", "start_dependency"},
+                           {"risk", "low"},
+                           {"target", "redis"},
+                           {"text", "start redis (a dependency of switch), then switch"}},
+                          {{"kind", "restart"},
+                           {"risk", "low"},
+                           {"target", "switch"},
+                           {"text", "restart switch"}}}}});
+  EXPECT_EQ(Run({"diagnose", "switch"}), kExitOk);
+  EXPECT_EQ(world_.out.str(),
+            "switch: dependency_unavailable (confidence 80%), seen as a crash_loop failure\n"
+            "Evidence:\n"
+            "  dependency redis: exited\n"
+            "Remediations (best first):\n"
+            "  1. start_dependency [risk low]: start redis (a dependency of switch), then switch\n"
+            "  2. restart [risk low]: restart switch\n");
+  world_.out.str("");
+  EXPECT_EQ(Run({"diagnose", "switch", "--json"}), kExitOk);
+  EXPECT_EQ(json::parse(world_.out.str())["cause"], "dependency_unavailable");
+  world_.madre->OnJson("GET", "/madre/autofix/diagnose/nope", 404,
+                       {{"detail", "No service nope"}, {"code", "not_found"}});
+  EXPECT_EQ(Run({"diagnose", "nope"}), kExitNotFound);
+  EXPECT_THAT(world_.err.str(), HasSubstr("No service nope"));
+}
+
 TEST_F(CommandsTest, BuildLogPrintsTheTailAsItIs) {
   json build = FailedBuild();
   build["log_tail"] = "#1 building\nERROR: exit 1\n";

@@ -281,6 +281,32 @@ std::string ShortImageId(const std::string& id) {
   return hex.substr(0, 12);
 }
 
+std::string RenderDiagnosis(const json& body) {
+  std::ostringstream out;
+  const json* confidence =
+      body.is_object() && body.contains("confidence") && body["confidence"].is_number()
+          ? &body["confidence"]
+          : nullptr;
+  out << Str(body, "service") << ": " << Str(body, "cause");
+  if (confidence != nullptr) {
+    out << " (confidence " << static_cast<int>(confidence->get<double>() * 100.0 + 0.5) << "%)";
+  }
+  out << ", seen as a " << Str(body, "failure") << " failure\n";
+  const json& evidence = ArrayOr(body, "evidence");
+  out << "Evidence:\n";
+  if (evidence.empty()) out << "  (none)\n";
+  for (const json& line : evidence) {
+    out << "  " << (line.is_string() ? line.get<std::string>() : line.dump()) << "\n";
+  }
+  out << "Remediations (best first):\n";
+  int n = 0;
+  for (const json& r : ArrayOr(body, "remediations")) {
+    out << "  " << ++n << ". " << Str(r, "kind") << " [risk " << Str(r, "risk")
+        << "]: " << Str(r, "text") << "\n";
+  }
+  return out.str();
+}
+
 std::string RenderBuilds(const json& body) {
   const json& builds = ArrayOr(body, "builds");
   if (builds.empty()) return "No builds.\n";

@@ -51,6 +51,9 @@ std::string RenderIntent(const nlohmann::json& intent);
 // GET /madre/builds: ID, SERVICE, OUTCOME, STARTED, DURATION, IMAGE (before -> after, short
 // ids), ERROR (or "No builds." when the list is empty).
 std::string RenderBuilds(const nlohmann::json& body);
+// A diagnosis (GET /madre/autofix/diagnose/{service}): the cause and its confidence, the
+// evidence lines, then the remediations best first with their risk.
+std::string RenderDiagnosis(const nlohmann::json& body);
 // "sha256:0123456789abcdef..." -> "0123456789ab"; "" -> "none".
 std::string ShortImageId(const std::string& id);
 
