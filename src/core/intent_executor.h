@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "base/status.h"
+#include "core/intent_policy.h"
 #include "core/planner.h"
 
 namespace madre {
@@ -69,12 +70,6 @@ Status CheckBuildIntent(const BuildIntent& intent);
 std::string IntentActor(const std::string& intent_id);
 
 // ---- admission --------------------------------------------------------------------------
-
-// A source's share of the host (the intent policy's `[sources.NAME]`); 0: no limit.
-struct SourceQuota {
-  int max_concurrent = 0;      // intents of the source executing at once
-  double cpu_share_pct = 0.0;  // % of the host's CPU the source's windows' containers may use
-};
 
 struct AdmissionFacts {
   std::optional<double> host_cpu_pct;  // busy % of the host; nullopt: no reading yet

@@ -366,6 +366,17 @@ TEST(ConfigTest, MetricsNeedTheTokenUnlessVx11MetricsPublicSaysOtherwise) {
   EXPECT_FALSE(ApplyEnv(Env({{"VX11_METRICS_PUBLIC", "maybe"}}), config).ok());
 }
 
+TEST(ConfigTest, PerSourceAdmissionIsOffUnlessVx11IneeEnabled) {
+  DaemonConfig config;
+  EXPECT_FALSE(config.inee_enabled);
+  ASSERT_TRUE(ApplyEnv(Env({{"VX11_INEE_ENABLED", "1"}}), config).ok());
+  EXPECT_TRUE(config.inee_enabled);
+  Status bad = ApplyEnv(Env({{"VX11_INEE_ENABLED", "yes please"}}), config);
+  EXPECT_EQ(bad.code(), StatusCode::kInvalidArgument);
+  EXPECT_NE(bad.message().find("VX11_INEE_ENABLED"), std::string::npos);
+  EXPECT_TRUE(KnownSettings().count("VX11_INEE_ENABLED"));
+}
+
 TEST(ConfigTest, TheTokensFileIsUnsetByDefaultAndReadFromEnvAndToml) {
   DaemonConfig c;
   ASSERT_TRUE(ApplyEnv(Env({}), c).ok());

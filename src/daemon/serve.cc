@@ -391,8 +391,14 @@ int Serve(const ServeFlags& flags) {
       return 2;
     }
     intent_policy = std::move(*loaded);
-    spdlog::info("intent policy: {} rule(s) from {}", intent_policy.rules.size(),
+    spdlog::info("intent policy: {} rule(s), {} source quota(s) from {}",
+                 intent_policy.rules.size(), intent_policy.sources.size(),
                  config.intent_policy_file->string());
+    if (!intent_policy.sources.empty() && !config.inee_enabled) {
+      spdlog::warn(
+          "intent policy: its [sources.NAME] quotas are not applied: "
+          "VX11_INEE_ENABLED is not 1");
+    }
   }
   spdlog::info("madre {} starting: project {}, compose dir {}, token from {}", MADRE_VERSION,
                config.compose_project, config.compose_dir.string(), config.token_source);
@@ -438,12 +444,14 @@ int Serve(const ServeFlags& flags) {
         "  compose:   %s -p %s, %zu service(s)\n"
         "  always-on: %s\n"
         "  allowlist: %s\n"
-        "  intents:   %zu policy rule(s)%s\n"
+        "  intents:   %zu policy rule(s)%s, %zu source quota(s) (%s)\n"
         "  warnings:  %zu (logged above)\n",
         JoinArgv(target->command).c_str(), target->project.c_str(), model->services.size(),
         fmt::format("{}", fmt::join(checked.always_on, ", ")).c_str(),
         fmt::format("{}", fmt::join(checked.allowlist, ", ")).c_str(), intent_policy.rules.size(),
         intent_policy.rules.empty() ? " (every intent needs approval)" : "",
+        intent_policy.sources.size(),
+        config.inee_enabled ? "applied: VX11_INEE_ENABLED=1" : "not applied: VX11_INEE_ENABLED=0",
         warnings.size() + shared);
     return 0;
   }
