@@ -4,6 +4,7 @@
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <fstream>
@@ -11,6 +12,7 @@
 #include <random>
 #include <sstream>
 #include <stop_token>
+#include <thread>
 
 #include "adapters/compose/build_files.h"
 #include "adapters/compose/compose_cli_runner.h"
@@ -298,6 +300,11 @@ RouterOptions BuildRouterOptions(const DaemonConfig& config, const PlannerConfig
   // Approved intents are admitted while the host is under the open throttle's threshold.
   options.intent_runner.cpu_threshold_pct = config.throttle_cpu_pct;
   options.intent_runner.open_wait = options.open_wait_timeout;
+  // VX11_INEE_ENABLED: the policy's [sources.NAME] quotas apply at admission; a source's CPU
+  // share is of the host's cores (container stats count 100 per busy core).
+  options.intent_runner.per_source = config.inee_enabled;
+  options.intent_runner.host_cpus =
+      static_cast<int>(std::max(1U, std::thread::hardware_concurrency()));
   return options;
 }
 
