@@ -97,6 +97,19 @@ Result<BuildIntent> ParseBuildPayload(const std::string& payload_json) {
   return intent;
 }
 
+Result<StabilizeCpuIntent> ParseStabilizeCpuPayload(const std::string& payload_json) {
+  ASSIGN_OR_RETURN(json body, Object(payload_json));
+  StabilizeCpuIntent intent;
+  if (auto it = body.find("timeout_sec"); it != body.end() && !it->is_null()) {
+    if (!it->is_number_integer()) {
+      return Status::InvalidArgument("payload.timeout_sec must be an integer number of seconds");
+    }
+    intent.timeout_sec = it->get<std::int64_t>();
+  }
+  ASSIGN_OR_RETURN(intent.reason, StringField(body, "reason"));
+  return intent;
+}
+
 Status CheckIntentPayload(std::string_view type, const std::string& payload_json,
                           std::int64_t max_ttl_sec) {
   switch (ExecutorFor(type)) {
@@ -112,7 +125,10 @@ Status CheckIntentPayload(std::string_view type, const std::string& payload_json
       ASSIGN_OR_RETURN(BuildIntent intent, ParseBuildPayload(payload_json));
       return CheckBuildIntent(intent);
     }
-    case IntentExecutor::kStabilizeCpu:
+    case IntentExecutor::kStabilizeCpu: {
+      ASSIGN_OR_RETURN(StabilizeCpuIntent intent, ParseStabilizeCpuPayload(payload_json));
+      return CheckStabilizeCpuIntent(intent);
+    }
     case IntentExecutor::kNone:
       return Status::Ok();
   }

@@ -20,9 +20,13 @@ Result<WindowIntent> ParseWindowPayload(const std::string& payload_json);
 Result<SpawnIntent> ParseSpawnPayload(const std::string& payload_json);
 // `build`: "target_service" (required), "dockerfile_path", "build_context", "reason".
 Result<BuildIntent> ParseBuildPayload(const std::string& payload_json);
+// `stabilize_cpu`: "timeout_sec" (an integer) and "reason" are read; the queen's other fields
+// are kept in the intent.
+Result<StabilizeCpuIntent> ParseStabilizeCpuPayload(const std::string& payload_json);
 
 // kInvalidArgument, naming the field, when the payload of a type with an executor is not one
-// its executor takes (CheckWindowIntent, CheckSpawnIntent, CheckBuildIntent included); Ok for
+// its executor takes (CheckWindowIntent, CheckSpawnIntent, CheckBuildIntent,
+// CheckStabilizeCpuIntent included); Ok for
 // every other type.
 Status CheckIntentPayload(std::string_view type, const std::string& payload_json,
                           std::int64_t max_ttl_sec);

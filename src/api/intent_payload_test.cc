@@ -52,7 +52,19 @@ TEST(IntentPayloadTest, SubmissionChecksOnlyTheTypesWithAnExecutor) {
               HasSubstr("target_service is required"));
   // No executor: recorded as sent, and rejected later with the reason.
   EXPECT_TRUE(CheckIntentPayload("fs_drift", R"({"anything":[1,2]})", 3600).ok());
+  // stabilize_cpu: the queen's own fields are kept; timeout_sec is bounded.
   EXPECT_TRUE(CheckIntentPayload("stabilize_cpu", "{}", 3600).ok());
+  EXPECT_TRUE(CheckIntentPayload("stabilize_cpu", R"({"cpu":93.5,"timeout_sec":120})", 3600).ok());
+  EXPECT_THAT(CheckIntentPayload("stabilize_cpu", R"({"timeout_sec":0})", 3600).message(),
+              HasSubstr("payload.timeout_sec must be 1..86400"));
+  EXPECT_THAT(CheckIntentPayload("stabilize_cpu", R"({"timeout_sec":"10m"})", 3600).message(),
+              HasSubstr("payload.timeout_sec must be an integer"));
+  EXPECT_FALSE(CheckIntentPayload("stabilize_cpu", R"({"reason":3})", 3600).ok());
+  Result<StabilizeCpuIntent> parsed =
+      ParseStabilizeCpuPayload(R"({"timeout_sec":45,"reason":"load"})");
+  ASSERT_TRUE(parsed.ok());
+  EXPECT_EQ(parsed->timeout_sec, 45);
+  EXPECT_EQ(parsed->reason, "load");
 }
 
 }  // namespace

@@ -1,6 +1,8 @@
 #include "core/intent_executor.h"
 
+#include <algorithm>
 #include <cstdio>
+#include <set>
 
 namespace madre {
 
@@ -60,6 +62,28 @@ Status CheckWindowIntent(const WindowIntent& intent, std::int64_t max_ttl_sec) {
 
 std::string IntentActor(const std::string& intent_id) { return "intent:" + intent_id; }
 
+std::optional<std::string> IntentOfActor(std::string_view actor) {
+  constexpr std::string_view kPrefix = "intent:";
+  if (actor.size() <= kPrefix.size() || actor.substr(0, kPrefix.size()) != kPrefix) {
+    return std::nullopt;
+  }
+  return std::string(actor.substr(kPrefix.size()));
+}
+
+Status CheckStabilizeCpuIntent(const StabilizeCpuIntent& intent) {
+  if (intent.timeout_sec &&
+      (*intent.timeout_sec < 1 || *intent.timeout_sec > kStabilizeMaxTimeoutSec)) {
+    return Status::InvalidArgument("payload.timeout_sec must be 1.." +
+                                   std::to_string(kStabilizeMaxTimeoutSec) + ", not " +
+                                   std::to_string(*intent.timeout_sec));
+  }
+  return Status::Ok();
+}
+
+std::int64_t StabilizeTimeoutSec(const StabilizeCpuIntent& intent) {
+  return intent.timeout_sec.value_or(kStabilizeDefaultTimeoutSec);
+}
+
 OpenRequest WindowIntentOpen(const WindowIntent& intent, const std::string& intent_id) {
   OpenRequest open;
   open.services = intent.services;
@@ -95,13 +119,53 @@ Status CheckBuildIntent(const BuildIntent& intent) {
   return Status::Ok();
 }
 
+namespace {
+
+std::string Pct(double v) {
+  char text[32];
+  std::snprintf(text, sizeof text, "%.0f%%", v);
+  return std::string(text);
+}
+
+}  // namespace
+
+StabilizeStep CheckStabilize(std::optional<double> host_cpu_pct, double threshold_pct,
+                             TimePoint now, TimePoint deadline, std::int64_t timeout_sec) {
+  using Outcome = StabilizeStep::Outcome;
+  if (threshold_pct <= 0) {
+    return {Outcome::kSucceeded, "no host CPU threshold (VX11_THROTTLE_CPU_PCT=0)"};
+  }
+  if (host_cpu_pct && *host_cpu_pct < threshold_pct) {
+    return {Outcome::kSucceeded,
+            "the host CPU (" + Pct(*host_cpu_pct) + ") is under " + Pct(threshold_pct)};
+  }
+  if (now >= deadline) {
+    return {Outcome::kFailed,
+            (host_cpu_pct ? "the host CPU (" + Pct(*host_cpu_pct) + ") still at or above "
+                          : "no reading of the host CPU under ") +
+                Pct(threshold_pct) + " after " + std::to_string(timeout_sec) + " s (timeout_sec)"};
+  }
+  return {Outcome::kHolding, ""};
+}
+
+std::optional<std::string> StabilizeRefusal(const std::string& intent_id,
+                                            std::optional<double> host_cpu_pct,
+                                            double threshold_pct) {
+  if (threshold_pct <= 0 || (host_cpu_pct && *host_cpu_pct < threshold_pct)) return std::nullopt;
+  return "stabilize_cpu intent " + intent_id + " holds new opens while the host CPU (" +
+         (host_cpu_pct ? Pct(*host_cpu_pct) : std::string("no reading yet")) + ") is at or above " +
+         Pct(threshold_pct);
+}
+
 AdmissionVerdict Admit(const AdmissionFacts& facts) {
-  auto pct = [](double v) {
-    char text[32];
-    std::snprintf(text, sizeof text, "%.0f%%", v);
-    return std::string(text);
-  };
-  if (facts.threshold_pct > 0) {
+  auto pct = Pct;
+  if (facts.opens_window && !facts.stabilizing.empty()) {
+    if (std::optional<std::string> held =
+            StabilizeRefusal(facts.stabilizing, facts.host_cpu_pct, facts.threshold_pct)) {
+      return {false, "the host CPU to fall under " + pct(facts.threshold_pct) + " (" + *held + ")"};
+    }
+  }
+  if (facts.threshold_pct > 0 && !facts.relieves_load) {
     if (!facts.host_cpu_pct) return {false, "a first reading of the host CPU"};
     if (*facts.host_cpu_pct >= facts.threshold_pct) {
       return {false, "the host CPU (" + pct(*facts.host_cpu_pct) + ") to fall under " +
@@ -114,13 +178,40 @@ AdmissionVerdict Admit(const AdmissionFacts& facts) {
                          " executing intents to end (max_concurrent " +
                          std::to_string(facts.quota.max_concurrent) + ")"};
     }
-    if (facts.quota.cpu_share_pct > 0 && facts.source_cpu_pct >= facts.quota.cpu_share_pct) {
-      return {false, "the source's containers (" + pct(facts.source_cpu_pct) +
-                         " of the host) to fall under its cpu_share_pct " +
-                         pct(facts.quota.cpu_share_pct)};
+    if (facts.quota.cpu_share_pct > 0 && !facts.relieves_load) {
+      if (!facts.source_cpu_pct) {
+        return {false, "a first reading of the CPU of the source's containers (container stats)"};
+      }
+      if (*facts.source_cpu_pct >= facts.quota.cpu_share_pct) {
+        return {false, "the source's containers (" + pct(*facts.source_cpu_pct) +
+                           " of the host) to fall under its cpu_share_pct " +
+                           pct(facts.quota.cpu_share_pct)};
+      }
     }
   }
   return {true, ""};
+}
+
+std::optional<double> SourceCpuPct(const std::string& source,
+                                   const std::vector<SourceWindow>& windows,
+                                   const std::vector<ContainerState>& observed,
+                                   const std::map<std::string, ContainerStats>* stats,
+                                   int host_cpus) {
+  std::set<std::string> services;
+  for (const SourceWindow& w : windows) {
+    if (w.source == source) services.insert(w.services.begin(), w.services.end());
+  }
+  double one_core_pct = 0;
+  bool runs = false;
+  for (const ContainerState& c : observed) {
+    if (c.state != "running" || !services.count(c.service)) continue;
+    runs = true;
+    if (!stats) continue;
+    if (auto it = stats->find(c.id); it != stats->end()) one_core_pct += it->second.cpu_percent;
+  }
+  if (!runs) return 0.0;
+  if (!stats) return std::nullopt;
+  return one_core_pct / std::max(1, host_cpus);
 }
 
 }  // namespace madre

@@ -10,12 +10,16 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "base/status.h"
+#include "base/time.h"
+#include "core/intent_policy.h"
+#include "core/model.h"
 #include "core/planner.h"
 
 namespace madre {
@@ -64,17 +68,44 @@ struct BuildIntent {
 };
 Status CheckBuildIntent(const BuildIntent& intent);
 
+// `stabilize_cpu` (hormiguero's): payload {"timeout_sec": N, "reason": "..."}; the queen's other
+// keys are kept. While it executes, new window opens (the API's and window/spawn intents') are
+// refused as long as the host CPU is at or above the threshold; it never closes windows. It
+// succeeds at the first reading under the threshold, and fails when timeout_sec (default
+// kStabilizeDefaultTimeoutSec) passes first.
+inline constexpr std::int64_t kStabilizeDefaultTimeoutSec = 600;
+inline constexpr std::int64_t kStabilizeMaxTimeoutSec = 24 * 3600;
+struct StabilizeCpuIntent {
+  std::optional<std::int64_t> timeout_sec;
+  std::string reason;
+};
+// kInvalidArgument: a timeout_sec outside 1..kStabilizeMaxTimeoutSec.
+Status CheckStabilizeCpuIntent(const StabilizeCpuIntent& intent);
+std::int64_t StabilizeTimeoutSec(const StabilizeCpuIntent& intent);
+
+// One look at the host for an executing stabilize_cpu intent.
+struct StabilizeStep {
+  enum class Outcome { kHolding, kSucceeded, kFailed };
+  Outcome outcome = Outcome::kHolding;
+  std::string detail;  // the reading that ended it (succeeded, failed)
+};
+// Succeeded when the host is under `threshold_pct` (or there is no threshold: 0); failed when
+// `now` reached `deadline` first; holding otherwise (no reading yet included).
+StabilizeStep CheckStabilize(std::optional<double> host_cpu_pct, double threshold_pct,
+                             TimePoint now, TimePoint deadline, std::int64_t timeout_sec);
+// Why a new open is refused while the stabilize_cpu intent `intent_id` executes: the host at
+// or above `threshold_pct`, or no reading yet. nullopt: the open may go.
+std::optional<std::string> StabilizeRefusal(const std::string& intent_id,
+                                            std::optional<double> host_cpu_pct,
+                                            double threshold_pct);
+
 // The actor of what an intent's execution does ("intent:<id>"), in the audit of the window it
 // opens or closes.
 std::string IntentActor(const std::string& intent_id);
+// The intent an actor names ("intent:<id>" -> "<id>"); nullopt for any other actor.
+std::optional<std::string> IntentOfActor(std::string_view actor);
 
 // ---- admission --------------------------------------------------------------------------
-
-// A source's share of the host (the intent policy's `[sources.NAME]`); 0: no limit.
-struct SourceQuota {
-  int max_concurrent = 0;      // intents of the source executing at once
-  double cpu_share_pct = 0.0;  // % of the host's CPU the source's windows' containers may use
-};
 
 struct AdmissionFacts {
   std::optional<double> host_cpu_pct;  // busy % of the host; nullopt: no reading yet
@@ -82,7 +113,13 @@ struct AdmissionFacts {
   bool per_source = false;             // VX11_INEE_ENABLED: the source quotas apply
   SourceQuota quota;                   // the submitting source's
   int executing_of_source = 0;         // its intents executing now
-  double source_cpu_pct = 0.0;         // CPU its windows' containers use now
+  // CPU (% of the host) its windows' containers use now (SourceCpuPct); nullopt: no reading.
+  std::optional<double> source_cpu_pct = 0.0;
+  // The intent relieves the host (stabilize_cpu): neither the host CPU nor the source's
+  // cpu_share_pct holds it back (max_concurrent does).
+  bool relieves_load = false;
+  bool opens_window = false;  // a window open or a spawn
+  std::string stabilizing;    // an executing stabilize_cpu intent ("": none)
 };
 
 struct AdmissionVerdict {
@@ -92,7 +129,26 @@ struct AdmissionVerdict {
 
 // An approved intent is admitted when the host is under its threshold (with no reading yet it
 // waits, unless there is no threshold) and, with per-source quotas on, its source is under its
-// max_concurrent and its cpu_share_pct.
+// max_concurrent and its cpu_share_pct (with no reading of its containers yet it waits). An
+// open waits, naming the intent, while a stabilize_cpu intent holds opens (StabilizeRefusal).
+// A load reliever skips the host and cpu_share_pct checks.
 AdmissionVerdict Admit(const AdmissionFacts& facts);
+
+// A live window, as admission sees it: the source of the intent that opened it ("" when a
+// client opened it) and the services it runs (effective_services).
+struct SourceWindow {
+  std::string source;
+  std::vector<std::string> services;
+};
+// The CPU, in % of the host, that the running containers of the services `source`'s windows
+// run use: their stats (100 = one core) summed, over `host_cpus`. A service two windows run
+// counts once; one that another source's window runs too counts for both. 0 when the source
+// runs nothing; nullopt when it does but there is no stats round yet (`stats` null). A running
+// container missing from the round (started since) counts 0.
+std::optional<double> SourceCpuPct(const std::string& source,
+                                   const std::vector<SourceWindow>& windows,
+                                   const std::vector<ContainerState>& observed,
+                                   const std::map<std::string, ContainerStats>* stats,
+                                   int host_cpus);
 
 }  // namespace madre

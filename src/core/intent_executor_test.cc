@@ -126,5 +126,119 @@ TEST(AdmissionTest, SourceQuotasApplyOnlyWithPerSourceAdmission) {
   EXPECT_TRUE(Admit(facts).admit);
 }
 
+TEST(AdmissionTest, WithoutAReadingOfTheSourcesContainersACpuShareWaits) {
+  AdmissionFacts facts;
+  facts.threshold_pct = 0;
+  facts.per_source = true;
+  facts.quota = {.max_concurrent = 0, .cpu_share_pct = 30};
+  facts.source_cpu_pct.reset();
+  EXPECT_FALSE(Admit(facts).admit);
+  EXPECT_THAT(Admit(facts).waiting_for, HasSubstr("first reading of the CPU of the source"));
+  facts.quota.cpu_share_pct = 0;  // no share: no reading needed
+  EXPECT_TRUE(Admit(facts).admit);
+}
+
+TEST(AdmissionTest, AStabilizeCpuIntentIsNotHeldBackByTheLoadItRelieves) {
+  AdmissionFacts facts;
+  facts.threshold_pct = 70;
+  facts.host_cpu_pct = 95;
+  facts.per_source = true;
+  facts.quota = {.max_concurrent = 1, .cpu_share_pct = 10};
+  facts.source_cpu_pct = 50;
+  facts.relieves_load = true;
+  EXPECT_TRUE(Admit(facts).admit);
+  facts.executing_of_source = 1;  // max_concurrent still counts
+  EXPECT_FALSE(Admit(facts).admit);
+  EXPECT_THAT(Admit(facts).waiting_for, HasSubstr("max_concurrent 1"));
+}
+
+TEST(AdmissionTest, OpensWaitNamingTheStabilizeCpuIntentThatHoldsThem) {
+  AdmissionFacts facts;
+  facts.threshold_pct = 70;
+  facts.host_cpu_pct = 80;
+  facts.opens_window = true;
+  facts.stabilizing = "intent-s";
+  EXPECT_FALSE(Admit(facts).admit);
+  EXPECT_THAT(Admit(facts).waiting_for, HasSubstr("stabilize_cpu intent intent-s holds new opens"));
+  facts.opens_window = false;  // a close or a build: the host threshold alone
+  EXPECT_THAT(Admit(facts).waiting_for, HasSubstr("the host CPU (80%) to fall under 70%"));
+  facts.opens_window = true;
+  facts.host_cpu_pct = 40;
+  EXPECT_TRUE(Admit(facts).admit);
+}
+
+TEST(StabilizeCpuTest, ItSucceedsUnderTheThresholdAndFailsAfterItsTimeout) {
+  const TimePoint t0 = FromMicros(1'000'000'000);
+  const TimePoint deadline = t0 + Seconds(600);
+  using Outcome = StabilizeStep::Outcome;
+  EXPECT_EQ(CheckStabilize(85, 70, t0, deadline, 600).outcome, Outcome::kHolding);
+  EXPECT_EQ(CheckStabilize(70, 70, t0, deadline, 600).outcome, Outcome::kHolding)
+      << "at the threshold is not under it";
+  EXPECT_EQ(CheckStabilize(std::nullopt, 70, t0, deadline, 600).outcome, Outcome::kHolding);
+  StabilizeStep ok = CheckStabilize(42, 70, t0 + Seconds(5), deadline, 600);
+  EXPECT_EQ(ok.outcome, Outcome::kSucceeded);
+  EXPECT_THAT(ok.detail, HasSubstr("host CPU (42%) is under 70%"));
+  StabilizeStep late = CheckStabilize(85, 70, deadline, deadline, 600);
+  EXPECT_EQ(late.outcome, Outcome::kFailed);
+  EXPECT_THAT(late.detail, HasSubstr("(85%) still at or above 70% after 600 s"));
+  EXPECT_EQ(CheckStabilize(std::nullopt, 70, deadline, deadline, 600).outcome, Outcome::kFailed);
+  EXPECT_EQ(CheckStabilize(std::nullopt, 0, t0, deadline, 600).outcome, Outcome::kSucceeded)
+      << "no threshold: nothing to wait for";
+}
+
+TEST(StabilizeCpuTest, OpensAreRefusedAtOrAboveTheThresholdNamingTheIntent) {
+  EXPECT_EQ(StabilizeRefusal("intent-s", 40, 70), std::nullopt);
+  EXPECT_EQ(StabilizeRefusal("intent-s", 90, 0), std::nullopt);
+  std::optional<std::string> refused = StabilizeRefusal("intent-s", 70, 70);
+  ASSERT_TRUE(refused.has_value());
+  EXPECT_THAT(*refused, HasSubstr("stabilize_cpu intent intent-s holds new opens while the "
+                                  "host CPU (70%) is at or above 70%"));
+  EXPECT_THAT(StabilizeRefusal("intent-s", std::nullopt, 70).value_or(""),
+              HasSubstr("no reading yet"));
+}
+
+TEST(StabilizeCpuTest, TheTimeoutIsBounded) {
+  EXPECT_TRUE(CheckStabilizeCpuIntent({}).ok());
+  EXPECT_EQ(StabilizeTimeoutSec({}), 600);
+  EXPECT_EQ(StabilizeTimeoutSec({.timeout_sec = 30, .reason = ""}), 30);
+  EXPECT_THAT(CheckStabilizeCpuIntent({.timeout_sec = 0, .reason = ""}).message(),
+              HasSubstr("payload.timeout_sec must be 1..86400, not 0"));
+  EXPECT_FALSE(CheckStabilizeCpuIntent({.timeout_sec = 86401, .reason = ""}).ok());
+}
+
+TEST(IntentExecutorTest, AnActorNamesAnIntentOnlyWithItsPrefix) {
+  EXPECT_EQ(IntentOfActor(IntentActor("intent-1")), "intent-1");
+  EXPECT_EQ(IntentOfActor("intent:"), std::nullopt);
+  EXPECT_EQ(IntentOfActor("default@127.0.0.1"), std::nullopt);
+}
+
+TEST(SourceCpuTest, TheSourcesWindowsContainersOverTheHostsCores) {
+  const std::vector<SourceWindow> windows = {
+      {"hormiguero", {"a", "b"}}, {"hormiguero", {"b"}}, {"ops", {"c", "b"}}, {"", {"d"}}};
+  auto container = [](std::string service, std::string id, std::string state = "running") {
+    ContainerState c;
+    c.service = std::move(service);
+    c.id = std::move(id);
+    c.state = std::move(state);
+    return c;
+  };
+  const std::vector<ContainerState> observed = {container("a", "ca"), container("b", "cb"),
+                                                container("c", "cc"), container("d", "cd"),
+                                                container("e", "ce", "exited")};
+  std::map<std::string, ContainerStats> stats;
+  stats["ca"].cpu_percent = 100;  // one core
+  stats["cb"].cpu_percent = 60;
+  stats["cc"].cpu_percent = 20;
+  stats["cd"].cpu_percent = 300;
+  // 4 cores: (100 + 60) / 4; b counted once although two of its windows run it.
+  EXPECT_DOUBLE_EQ(SourceCpuPct("hormiguero", windows, observed, &stats, 4).value_or(-1), 40);
+  EXPECT_DOUBLE_EQ(SourceCpuPct("ops", windows, observed, &stats, 4).value_or(-1), 20);
+  EXPECT_DOUBLE_EQ(SourceCpuPct("idle", windows, observed, nullptr, 4).value_or(-1), 0)
+      << "a source that runs nothing needs no reading";
+  EXPECT_EQ(SourceCpuPct("ops", windows, observed, nullptr, 4), std::nullopt);
+  stats.erase("cc");  // started since the last round
+  EXPECT_DOUBLE_EQ(SourceCpuPct("ops", windows, observed, &stats, 4).value_or(-1), 15);
+}
+
 }  // namespace
 }  // namespace madre

@@ -54,6 +54,12 @@ PolicyVerdict MatchPolicy(const IntentPolicy& policy, std::string_view source,
   return verdict;
 }
 
+SourceQuota IntentPolicy::QuotaFor(const std::string& source) const {
+  if (auto it = sources.find(source); it != sources.end()) return it->second;
+  if (auto it = sources.find("*"); it != sources.end()) return it->second;
+  return SourceQuota{};
+}
+
 bool MayDecide(const PolicyVerdict& verdict, Role role) {
   if (role == Role::kAdmin) return true;
   if (verdict.approvers.empty()) return RoleAllows(role, Role::kOperator);

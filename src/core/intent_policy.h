@@ -5,6 +5,7 @@
 // Pure values; the TOML parser is daemon/intent_policy_file.h.
 #pragma once
 
+#include <map>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -31,8 +32,21 @@ struct PolicyRule {
   friend bool operator==(const PolicyRule&, const PolicyRule&) = default;
 };
 
+// A source's share of the host (the policy's `[sources.NAME]`), applied at admission when
+// VX11_INEE_ENABLED=1 (core/intent_executor.h Admit); 0: no limit.
+struct SourceQuota {
+  int max_concurrent = 0;      // intents of the source executing at once
+  double cpu_share_pct = 0.0;  // % of the host's CPU the source's windows' containers may use
+  friend bool operator==(const SourceQuota&, const SourceQuota&) = default;
+};
+
 struct IntentPolicy {
   std::vector<PolicyRule> rules;  // in file order
+  // By source name; "*": every source not named (an intent without a source included).
+  std::map<std::string, SourceQuota> sources;
+
+  // The quota of `source`: its own entry, else "*", else none (no limits).
+  SourceQuota QuotaFor(const std::string& source) const;
 };
 
 struct PolicyVerdict {

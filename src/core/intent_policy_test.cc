@@ -21,7 +21,8 @@ TEST(IntentPolicyTest, TheFirstMatchDecidesAndAbsentOrStarMatchesAny) {
   const IntentPolicy policy{
       {Rule("queen-windows", "hormiguero", "window", PolicyAction::kAutoApprove),
        Rule("builds", "*", "build", PolicyAction::kRequireApproval, {Role::kAdmin}),
-       Rule("rest", "", "", PolicyAction::kAutoApprove)}};
+       Rule("rest", "", "", PolicyAction::kAutoApprove)},
+      {}};
   PolicyVerdict v = MatchPolicy(policy, "hormiguero", "window", false);
   EXPECT_EQ(v.action, PolicyAction::kAutoApprove);
   EXPECT_EQ(v.rule, "queen-windows");
@@ -37,7 +38,8 @@ TEST(IntentPolicyTest, TheFirstMatchDecidesAndAbsentOrStarMatchesAny) {
 
 TEST(IntentPolicyTest, ADenyAnywhereAmongTheMatchesWins) {
   const IntentPolicy policy{{Rule("allow-all", "*", "*", PolicyAction::kAutoApprove),
-                             Rule("no-spawn", "", "spawn", PolicyAction::kDeny)}};
+                             Rule("no-spawn", "", "spawn", PolicyAction::kDeny)},
+                            {}};
   PolicyVerdict v = MatchPolicy(policy, "operator", "spawn", false);
   EXPECT_EQ(v.action, PolicyAction::kDeny);
   EXPECT_EQ(v.rule, "no-spawn");
@@ -45,7 +47,7 @@ TEST(IntentPolicyTest, ADenyAnywhereAmongTheMatchesWins) {
 }
 
 TEST(IntentPolicyTest, ATokenLessIntentIsNeverAutoApproved) {
-  const IntentPolicy policy{{Rule("queen", "hormiguero", "", PolicyAction::kAutoApprove)}};
+  const IntentPolicy policy{{Rule("queen", "hormiguero", "", PolicyAction::kAutoApprove)}, {}};
   const PolicyVerdict v = MatchPolicy(policy, "hormiguero", "window", true);
   EXPECT_EQ(v.action, PolicyAction::kRequireApproval);
   EXPECT_EQ(v.rule, "queen");
@@ -62,6 +64,17 @@ TEST(IntentPolicyTest, WhoMayDecide) {
   const PolicyVerdict submitters{PolicyAction::kRequireApproval, "r", {Role::kSubmitter}};
   EXPECT_TRUE(MayDecide(submitters, Role::kSubmitter));
   EXPECT_FALSE(MayDecide(submitters, Role::kViewer));
+}
+
+TEST(IntentPolicyTest, ASourceQuotaIsItsOwnElseTheStarElseNone) {
+  IntentPolicy policy;
+  EXPECT_EQ(policy.QuotaFor("hormiguero"), SourceQuota{});
+  policy.sources["hormiguero"] = SourceQuota{2, 30};
+  EXPECT_EQ(policy.QuotaFor("hormiguero"), (SourceQuota{2, 30}));
+  EXPECT_EQ(policy.QuotaFor("ops"), SourceQuota{});
+  policy.sources["*"] = SourceQuota{1, 0};
+  EXPECT_EQ(policy.QuotaFor("ops"), (SourceQuota{1, 0}));
+  EXPECT_EQ(policy.QuotaFor("hormiguero"), (SourceQuota{2, 30}));
 }
 
 TEST(IntentPolicyTest, ActionNamesRoundTrip) {

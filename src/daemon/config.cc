@@ -339,6 +339,9 @@ Status ApplyEnv(const EnvLookup& env, DaemonConfig& c) {
   if (auto v = get("VX11_METRICS_PUBLIC")) {
     ASSIGN_OR_RETURN(c.metrics_public, ParseBoolSetting("VX11_METRICS_PUBLIC", *v));
   }
+  if (auto v = get("VX11_INEE_ENABLED")) {
+    ASSIGN_OR_RETURN(c.inee_enabled, ParseBoolSetting("VX11_INEE_ENABLED", *v));
+  }
   if (auto v = get("VX11_STOP_STRATEGY")) {
     if (*v != "stop" && *v != "pause") {
       return Status::InvalidArgument("VX11_STOP_STRATEGY=" + *v + " must be stop or pause");
@@ -418,6 +421,7 @@ Status ApplyToml(std::string_view text, const std::string& origin, DaemonConfig&
                                                "throttle_mode",
                                                "stop_strategy",
                                                "metrics_public",
+                                               "inee_enabled",
                                                "legacy_madre_url",
                                                "legacy_forward_prefixes",
                                                "legacy_forward_timeout_sec"};
@@ -485,6 +489,7 @@ Status ApplyToml(std::string_view text, const std::string& origin, DaemonConfig&
   RETURN_IF_ERROR(boolean("windows_enabled", c.windows_enabled));
   RETURN_IF_ERROR(boolean("metrics_public", c.metrics_public));
   RETURN_IF_ERROR(boolean("manifestator_emit_intent_enabled", c.manifestator_emit_intent_enabled));
+  RETURN_IF_ERROR(boolean("inee_enabled", c.inee_enabled));
   RETURN_IF_ERROR(integer("timeout_sec", 1, 3600, c.timeout_sec));
   RETURN_IF_ERROR(integer("ttl_check_interval", 1, 3600, c.ttl_check_interval_sec));
   RETURN_IF_ERROR(integer("max_concurrent", 1, 10000, c.max_concurrent));
@@ -746,6 +751,10 @@ std::string SettingsHelp() {
   VX11_INTENT_PENDING_TTL_SEC a pending intent nobody decides expires after this [900]
   VX11_MANIFESTATOR_EMIT_INTENT_ENABLED 1: POST /manifestator/builder/emit-intent takes the
                       manifestator's build requests (as POST /madre/intent does); else 404 [0]
+  VX11_INEE_ENABLED   1: an approved intent is admitted only while its source is under its
+                      quota (the policy file's [sources.NAME]: max_concurrent executing
+                      intents, cpu_share_pct of the host used by its windows' containers), as
+                      well as the host under VX11_THROTTLE_CPU_PCT; 0: the host alone [0]
   VX11_UI_HOSTS       Host names accepted, besides loopback and the bind address, on requests
                       without a token (e.g. madre, when components call http://madre:8001) [none]
   VX11_CRASHLOOP_ACTION report|stop a window service that died 3 times in 60 s [report]
@@ -781,7 +790,7 @@ Config file (TOML, --config): the same settings as lower-case keys: bind, port,
   build_timeout_sec, build_context_max_mb, intent_open_sources (list), intent_policy_file
   (relative to the config file), intent_pending_ttl_sec, manifestator_emit_intent_enabled,
   ui_hosts (list), crashloop_action,
-  throttle_cpu_pct, throttle_mode, stop_strategy, metrics_public,
+  throttle_cpu_pct, throttle_mode, stop_strategy, metrics_public, inee_enabled,
   legacy_madre_url, legacy_forward_prefixes (list), legacy_forward_timeout_sec.
 )";
 }

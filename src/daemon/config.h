@@ -82,8 +82,11 @@ struct DaemonConfig {
   int service_hold_ttl_sec = 0;
   std::string crashloop_action = "report";  // report|stop
   int throttle_cpu_pct = 70;                // 0 or 100: no throttling
-  std::string throttle_mode = "wait";       // wait|refuse
-  std::string stop_strategy = "stop";       // stop|pause
+  // VX11_INEE_ENABLED: approved intents are admitted against their source's quota (the
+  // policy's [sources.NAME]) as well as the host CPU threshold (docs/intents.md).
+  bool inee_enabled = false;
+  std::string throttle_mode = "wait";  // wait|refuse
+  std::string stop_strategy = "stop";  // stop|pause
   std::size_t max_body_bytes = 1 << 20;
   bool metrics_public = false;  // VX11_METRICS_PUBLIC: GET /metrics without the token
   // VX11_LEGACY_MADRE_URL: where the legacy prefixes are forwarded; unset, they answer 404

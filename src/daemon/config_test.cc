@@ -380,6 +380,17 @@ TEST(ConfigTest, TheManifestatorRouteIsOffUnlessItsVariableIsOne) {
   EXPECT_TRUE(UnreadSettings({"VX11_MANIFESTATOR_EMIT_INTENT_ENABLED=1"}).empty());
 }
 
+TEST(ConfigTest, PerSourceAdmissionIsOffUnlessVx11IneeEnabled) {
+  DaemonConfig config;
+  EXPECT_FALSE(config.inee_enabled);
+  ASSERT_TRUE(ApplyEnv(Env({{"VX11_INEE_ENABLED", "1"}}), config).ok());
+  EXPECT_TRUE(config.inee_enabled);
+  Status bad = ApplyEnv(Env({{"VX11_INEE_ENABLED", "yes please"}}), config);
+  EXPECT_EQ(bad.code(), StatusCode::kInvalidArgument);
+  EXPECT_NE(bad.message().find("VX11_INEE_ENABLED"), std::string::npos);
+  EXPECT_TRUE(KnownSettings().count("VX11_INEE_ENABLED"));
+}
+
 TEST(ConfigTest, TheTokensFileIsUnsetByDefaultAndReadFromEnvAndToml) {
   DaemonConfig c;
   ASSERT_TRUE(ApplyEnv(Env({}), c).ok());

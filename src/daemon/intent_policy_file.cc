@@ -2,7 +2,10 @@
 
 #include <toml++/toml.h>
 
+#include <cstdint>
 #include <fstream>
+#include <map>
+#include <optional>
 #include <set>
 #include <sstream>
 
@@ -77,6 +80,51 @@ Result<PolicyRule> ParseRule(const toml::table& table, const std::string& where)
   return rule;
 }
 
+// [sources.NAME]: max_concurrent (an integer >= 0) and cpu_share_pct (a number 0..100).
+Result<SourceQuota> ParseQuota(const toml::table& table, const std::string& where) {
+  SourceQuota quota;
+  for (const auto& [key, value] : table) {
+    const std::string name(key.str());
+    if (name == "max_concurrent") {
+      const std::optional<std::int64_t> n =
+          value.is_integer() ? value.value<std::int64_t>() : std::nullopt;
+      if (!n || *n < 0 || *n > 1000000) {
+        return Bad(where, "max_concurrent must be an integer >= 0 (0: no limit)");
+      }
+      quota.max_concurrent = static_cast<int>(*n);
+    } else if (name == "cpu_share_pct") {
+      const std::optional<double> pct = value.is_number() ? value.value<double>() : std::nullopt;
+      if (!pct || !(*pct >= 0 && *pct <= 100)) {
+        return Bad(where,
+                   "cpu_share_pct must be a number 0..100 (% of the host's CPU; 0: no "
+                   "limit)");
+      }
+      quota.cpu_share_pct = *pct;
+    } else {
+      return Bad(where, "unknown key " + name + " (max_concurrent, cpu_share_pct)");
+    }
+  }
+  return quota;
+}
+
+Result<std::map<std::string, SourceQuota>> ParseSources(const toml::node& node,
+                                                        const std::string& origin) {
+  const toml::table* sources = node.as_table();
+  if (!sources) return Bad(origin, "sources must be a table: write [sources.NAME]");
+  std::map<std::string, SourceQuota> quotas;
+  for (const auto& [key, value] : *sources) {
+    const std::string name(key.str());
+    const std::string where = origin + ": sources." + name;
+    if (name != "*" && !IsValidIntentWord(name)) {
+      return Bad(where, "a source is \"*\" or 1 to 64 of [A-Za-z0-9_.:-]");
+    }
+    const toml::table* table = value.as_table();
+    if (!table) return Bad(where, "must be a table ([sources.NAME])");
+    ASSIGN_OR_RETURN(quotas[name], ParseQuota(*table, where));
+  }
+  return quotas;
+}
+
 }  // namespace
 
 Result<IntentPolicy> ParseIntentPolicy(std::string_view text, const std::string& origin) {
@@ -88,11 +136,15 @@ Result<IntentPolicy> ParseIntentPolicy(std::string_view text, const std::string&
                                    std::string(e.description()));
   }
   for (const auto& [key, value] : table) {
-    if (key.str() != "rule") {
-      return Bad(origin, "unknown key " + std::string(key.str()) + " (only [[rule]] tables)");
+    if (key.str() != "rule" && key.str() != "sources") {
+      return Bad(origin, "unknown key " + std::string(key.str()) +
+                             " (only [[rule]] and [sources.NAME] tables)");
     }
   }
   IntentPolicy policy;
+  if (const toml::node* sources = table.get("sources")) {
+    ASSIGN_OR_RETURN(policy.sources, ParseSources(*sources, origin));
+  }
   const toml::node* rules = table.get("rule");
   if (!rules) return policy;
   const toml::array* list = rules->as_array();

@@ -8,8 +8,14 @@
 //   approvers = ["operator"] # optional, require_approval only: roles that may approve
 //                            # (submitter, operator, admin; each with the roles above it)
 //
-// Errors name the file, the rule (1-based index and name) and the key. An empty file is the
-// default policy (every intent needs approval).
+//   [sources.hormiguero]     # a source's quota, applied with VX11_INEE_ENABLED=1
+//   max_concurrent = 2       # optional, integer >= 0: its intents executing at once (0: no limit)
+//   cpu_share_pct = 25       # optional, 0..100: % of the host's CPU its windows' containers
+//                            # may use for a new intent of it to be admitted (0: no limit)
+//   [sources."*"]            # every source not named (an intent without a source included)
+//
+// Errors name the file, the rule (1-based index and name) or the source, and the key. An empty file
+// is the default policy (every intent needs approval).
 #pragma once
 
 #include <filesystem>

@@ -79,6 +79,54 @@ TEST(IntentPolicyFileTest, ErrorsNameTheFileTheRuleAndTheKey) {
   }
 }
 
+TEST(IntentPolicyFileTest, SourceQuotasAreReadBesideTheRules) {
+  Result<IntentPolicy> policy = ParseIntentPolicy(R"toml(
+[[rule]]
+name = "queen-windows"
+source = "hormiguero"
+action = "auto_approve"
+
+[sources.hormiguero]
+max_concurrent = 2
+cpu_share_pct = 25
+
+[sources.manifestator]
+cpu_share_pct = 12.5
+
+[sources."*"]
+max_concurrent = 1
+)toml",
+                                                  "policy.toml");
+  ASSERT_TRUE(policy.ok()) << policy.status().ToString();
+  EXPECT_EQ(policy->rules.size(), 1u);
+  ASSERT_EQ(policy->sources.size(), 3u);
+  EXPECT_EQ(policy->sources.at("hormiguero"), (SourceQuota{2, 25.0}));
+  EXPECT_EQ(policy->sources.at("manifestator"), (SourceQuota{0, 12.5}));
+  EXPECT_EQ(policy->QuotaFor("ops"), (SourceQuota{1, 0.0}));
+  EXPECT_EQ(policy->QuotaFor(""), (SourceQuota{1, 0.0}));
+}
+
+TEST(IntentPolicyFileTest, BadSourceQuotasNameTheSourceAndTheKey) {
+  const std::pair<std::string, std::string> cases[] = {
+      {"[sources.q]\nmax_concurrent = -1\n", "policy.toml: sources.q: max_concurrent must be"},
+      {"[sources.q]\nmax_concurrent = 1.5\n", "sources.q: max_concurrent must be an integer"},
+      {"[sources.q]\nmax_concurrent = \"2\"\n", "sources.q: max_concurrent must be"},
+      {"[sources.q]\ncpu_share_pct = 101\n", "sources.q: cpu_share_pct must be a number 0..100"},
+      {"[sources.q]\ncpu_share_pct = -5\n", "sources.q: cpu_share_pct must be"},
+      {"[sources.q]\ncpu_share_pct = \"half\"\n", "sources.q: cpu_share_pct must be"},
+      {"[sources.q]\nmax_concurent = 1\n", "sources.q: unknown key max_concurent"},
+      {"[sources.\"two words\"]\nmax_concurrent = 1\n", "sources.two words: a source is"},
+      {"sources = 3\n", "write [sources.NAME]"},
+      {"[sources]\nq = 3\n", "sources.q: must be a table"},
+  };
+  for (const auto& [text, want] : cases) {
+    Result<IntentPolicy> policy = ParseIntentPolicy(text, "policy.toml");
+    ASSERT_FALSE(policy.ok()) << text;
+    EXPECT_EQ(policy.status().code(), StatusCode::kInvalidArgument) << text;
+    EXPECT_THAT(policy.status().message(), HasSubstr(want)) << text;
+  }
+}
+
 TEST(IntentPolicyFileTest, AMissingFileIsNotFound) {
   EXPECT_EQ(LoadIntentPolicy("/nonexistent/policy.toml").status().code(), StatusCode::kNotFound);
 }

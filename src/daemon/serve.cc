@@ -4,6 +4,7 @@
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <fstream>
@@ -11,6 +12,7 @@
 #include <random>
 #include <sstream>
 #include <stop_token>
+#include <thread>
 
 #include "adapters/compose/build_files.h"
 #include "adapters/compose/compose_cli_runner.h"
@@ -299,6 +301,11 @@ RouterOptions BuildRouterOptions(const DaemonConfig& config, const PlannerConfig
   // Approved intents are admitted while the host is under the open throttle's threshold.
   options.intent_runner.cpu_threshold_pct = config.throttle_cpu_pct;
   options.intent_runner.open_wait = options.open_wait_timeout;
+  // VX11_INEE_ENABLED: the policy's [sources.NAME] quotas apply at admission; a source's CPU
+  // share is of the host's cores (container stats count 100 per busy core).
+  options.intent_runner.per_source = config.inee_enabled;
+  options.intent_runner.host_cpus =
+      static_cast<int>(std::max(1U, std::thread::hardware_concurrency()));
   return options;
 }
 
@@ -392,8 +399,14 @@ int Serve(const ServeFlags& flags) {
       return 2;
     }
     intent_policy = std::move(*loaded);
-    spdlog::info("intent policy: {} rule(s) from {}", intent_policy.rules.size(),
+    spdlog::info("intent policy: {} rule(s), {} source quota(s) from {}",
+                 intent_policy.rules.size(), intent_policy.sources.size(),
                  config.intent_policy_file->string());
+    if (!intent_policy.sources.empty() && !config.inee_enabled) {
+      spdlog::warn(
+          "intent policy: its [sources.NAME] quotas are not applied: "
+          "VX11_INEE_ENABLED is not 1");
+    }
   }
   spdlog::info("madre {} starting: project {}, compose dir {}, token from {}", MADRE_VERSION,
                config.compose_project, config.compose_dir.string(), config.token_source);
@@ -439,12 +452,14 @@ int Serve(const ServeFlags& flags) {
         "  compose:   %s -p %s, %zu service(s)\n"
         "  always-on: %s\n"
         "  allowlist: %s\n"
-        "  intents:   %zu policy rule(s)%s\n"
+        "  intents:   %zu policy rule(s)%s, %zu source quota(s) (%s)\n"
         "  warnings:  %zu (logged above)\n",
         JoinArgv(target->command).c_str(), target->project.c_str(), model->services.size(),
         fmt::format("{}", fmt::join(checked.always_on, ", ")).c_str(),
         fmt::format("{}", fmt::join(checked.allowlist, ", ")).c_str(), intent_policy.rules.size(),
         intent_policy.rules.empty() ? " (every intent needs approval)" : "",
+        intent_policy.sources.size(),
+        config.inee_enabled ? "applied: VX11_INEE_ENABLED=1" : "not applied: VX11_INEE_ENABLED=0",
         warnings.size() + shared);
     return 0;
   }

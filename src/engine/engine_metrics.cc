@@ -33,6 +33,10 @@ void DeclareMadreMetrics(Metrics& m) {
   m.DeclareGauge(kMetricIntents,
                  "Intents by state (pending|approved|rejected|expired|cancelled|admitted|"
                  "executing|succeeded|failed), counted in the store at each scrape.");
+  m.DeclareHistogram(kMetricIntentAdmissionWait,
+                     "From an intent's approval to its admission (the time it waited in the "
+                     "queue for the host CPU or its source's quota), in seconds, by type.",
+                     {0.1, 1, 2, 5, 10, 30, 60, 120, 300, 900, 3600});
   m.DeclareGauge(kMetricStopStrategy, "1 for the stop strategy in use (stop|pause).");
   m.DeclareGauge(kMetricContainerCpu,
                  "CPU of each running container, 100 = one core (the stats sampler's last round).");

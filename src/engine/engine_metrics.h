@@ -23,6 +23,7 @@ inline constexpr char kMetricStopStrategy[] = "madre_stop_strategy";
 inline constexpr char kMetricContainerCpu[] = "madre_container_cpu_percent";
 inline constexpr char kMetricContainerMemory[] = "madre_container_memory_bytes";
 inline constexpr char kMetricIntents[] = "madre_intents";
+inline constexpr char kMetricIntentAdmissionWait[] = "madre_intent_admission_wait_seconds";
 inline constexpr char kMetricHealthExecAbandoned[] = "madre_health_exec_abandoned_total";
 
 void DeclareMadreMetrics(Metrics& metrics);

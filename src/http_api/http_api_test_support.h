@@ -55,6 +55,8 @@ class ManualTimers {
   }
   std::size_t pending() const { return timers_.size(); }
   const std::vector<Duration>& delays() const { return delays_; }
+  // Forgets every timer (those of a router a test destroyed, as a restart would).
+  void Clear() { timers_.clear(); }
 
  private:
   struct Timer {

@@ -3,10 +3,13 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <chrono>
+#include <cstdio>
 #include <vector>
 
 #include "api/intent_payload.h"
 #include "engine/audit_records.h"
+#include "engine/engine_metrics.h"
 
 namespace madre {
 namespace {
@@ -14,11 +17,56 @@ namespace {
 // The task_id of a build intent: its row in the build history.
 std::string BuildTaskId(std::int64_t row) { return "build:" + std::to_string(row); }
 
+// A window open or a spawn: what a stabilize_cpu intent holds back.
+bool OpensWindow(const Intent& intent) {
+  switch (ExecutorFor(intent.type)) {
+    case IntentExecutor::kSpawn:
+      return true;
+    case IntentExecutor::kWindow: {
+      Result<WindowIntent> payload = ParseWindowPayload(intent.payload);
+      return !payload.ok() || payload->op == WindowIntent::Op::kOpen;
+    }
+    default:
+      return false;
+  }
+}
+
+std::string Percent(double v) {
+  char text[32];
+  std::snprintf(text, sizeof text, "%.0f%%", v);
+  return text;
+}
+
+// Why an intent was admitted, for its detail and the audit record.
+std::string AdmittedBecause(const AdmissionFacts& facts, const std::string& source) {
+  std::string why;
+  if (facts.relieves_load || facts.threshold_pct <= 0) {
+    why = facts.relieves_load ? "relieves the host: admitted whatever its CPU"
+                              : "no host CPU threshold";
+  } else {
+    why = "host CPU " + Percent(facts.host_cpu_pct.value_or(0)) + " under " +
+          Percent(facts.threshold_pct);
+  }
+  if (facts.per_source) {
+    why += "; source " + (source.empty() ? std::string("\"\"") : source) + ": " +
+           std::to_string(facts.executing_of_source) + " executing";
+    if (facts.quota.max_concurrent > 0) {
+      why += " of max_concurrent " + std::to_string(facts.quota.max_concurrent);
+    }
+    if (facts.quota.cpu_share_pct > 0 && facts.source_cpu_pct) {
+      why += ", its containers " + Percent(*facts.source_cpu_pct) + " of the host (cpu_share_pct " +
+             Percent(facts.quota.cpu_share_pct) + ")";
+    }
+  }
+  return why;
+}
+
 }  // namespace
 
 bool IsExecutableIntentType(std::string_view type, bool builds) {
   const IntentExecutor executor = ExecutorFor(type);
   return executor == IntentExecutor::kWindow || executor == IntentExecutor::kSpawn ||
+         executor == IntentExecutor::kStabilizeCpu ||
          (builds && executor == IntentExecutor::kBuild);
 }
 
@@ -41,9 +89,55 @@ bool IntentRunner::Step(const Intent& after, IntentState from) {
   return true;
 }
 
+double IntentRunner::Threshold() const {
+  return deps_.cpu_busy ? options_.cpu_threshold_pct : 0;  // no meter: no wait
+}
+
+std::string IntentRunner::SourceOf(const std::string& id) {
+  if (auto it = source_of_.find(id); it != source_of_.end()) return it->second;
+  Result<std::optional<Intent>> found = deps_.store.Get(id);
+  if (!found.ok()) return "";  // not kept: read again next time
+  std::string source = *found ? (*found)->source : "";
+  source_of_[id] = source;
+  return source;
+}
+
+std::optional<std::string> IntentRunner::OpenHold() const {
+  if (stabilizing_.empty()) return std::nullopt;
+  const std::optional<double> host = deps_.cpu_busy ? deps_.cpu_busy() : std::nullopt;
+  return StabilizeRefusal(stabilizing_.begin()->first, host, Threshold());
+}
+
+void IntentRunner::CheckStabilizing(std::optional<double> host_cpu) {
+  std::vector<Stabilizing> ended;
+  std::vector<StabilizeStep> steps;
+  for (auto it = stabilizing_.begin(); it != stabilizing_.end();) {
+    StabilizeStep step = CheckStabilize(host_cpu, Threshold(), deps_.now(), it->second.deadline,
+                                        it->second.timeout_sec);
+    if (step.outcome == StabilizeStep::Outcome::kHolding) {
+      ++it;
+      continue;
+    }
+    ended.push_back(it->second);
+    steps.push_back(std::move(step));
+    it = stabilizing_.erase(it);
+  }
+  for (std::size_t i = 0; i < ended.size(); ++i) {
+    Finish(ended[i].intent, steps[i].outcome == StabilizeStep::Outcome::kSucceeded,
+           std::move(steps[i].detail), "");
+  }
+}
+
 bool IntentRunner::Pump() {
   if (pumping_) return false;  // a step's synchronous reply pumps again: the outer loop goes on
   pumping_ = true;
+  // The host is read once per pump, and only when something needs it.
+  std::optional<std::optional<double>> host_reading;
+  auto host = [this, &host_reading] {
+    if (!host_reading) host_reading = deps_.cpu_busy ? deps_.cpu_busy() : std::nullopt;
+    return *host_reading;
+  };
+  if (!stabilizing_.empty()) CheckStabilizing(host());
   Result<std::vector<Intent>> approved = deps_.store.ListByState(IntentState::kApproved);
   if (!approved.ok()) {
     spdlog::warn("intents: cannot list the approved ones: {}", approved.status().ToString());
@@ -57,17 +151,67 @@ bool IntentRunner::Pump() {
   });
   if (queue.empty()) {
     pumping_ = false;
-    return false;  // nothing to admit: the host is not even read
+    return !stabilizing_.empty();  // nothing to admit: the host is not even read for it
   }
-  // The host's figures are the same for the whole queue.
-  AdmissionFacts facts;
-  facts.threshold_pct = deps_.cpu_busy ? options_.cpu_threshold_pct : 0;  // no meter: no wait
-  if (deps_.cpu_busy) facts.host_cpu_pct = deps_.cpu_busy();
-  const AdmissionVerdict verdict = Admit(facts);
+  AdmissionFacts base;
+  base.threshold_pct = Threshold();
+  if (base.threshold_pct > 0) base.host_cpu_pct = host();
+  base.per_source = options_.per_source;
+  // Per-source admission: what each source runs, read once for the whole queue.
+  std::map<std::string, int> executing;
+  std::vector<SourceWindow> windows;
+  const std::map<std::string, ContainerStats>* stats = nullptr;
+  std::vector<ContainerState> observed;
+  std::map<std::string, std::optional<double>> cpu_of;
+  if (options_.per_source) {
+    if (Result<std::vector<Intent>> running = deps_.store.ListByState(IntentState::kExecuting);
+        running.ok()) {
+      for (const Intent& i : *running) ++executing[i.source];
+    } else {
+      spdlog::warn("intents: cannot list the executing ones: {}", running.status().ToString());
+      pumping_ = false;
+      return true;  // try again
+    }
+    const EngineView view = deps_.engine.Snapshot();
+    for (const auto& entry : view.windows) {
+      const Window& w = entry.second;
+      const std::optional<std::string> opener = IntentOfActor(w.actor);
+      windows.push_back(
+          SourceWindow{opener ? SourceOf(*opener) : std::string(), w.effective_services});
+    }
+    // Only windows an intent opened count for a source; a client's ("") for none.
+    std::erase_if(windows, [](const SourceWindow& w) { return w.source.empty(); });
+    observed = view.observed;
+    if (deps_.container_stats) stats = deps_.container_stats();
+  }
+  const int total = static_cast<int>(queue.size());
+  int position = 0;
   for (const Intent& intent : queue) {
+    ++position;
+    AdmissionFacts facts = base;
+    facts.relieves_load = ExecutorFor(intent.type) == IntentExecutor::kStabilizeCpu;
+    facts.opens_window = OpensWindow(intent);
+    if (facts.opens_window && !stabilizing_.empty()) {
+      facts.stabilizing = stabilizing_.begin()->first;
+      if (!facts.host_cpu_pct && facts.threshold_pct > 0) facts.host_cpu_pct = host();
+    }
+    if (options_.per_source) {
+      facts.quota = deps_.quota_of ? deps_.quota_of(intent.source) : SourceQuota{};
+      facts.executing_of_source = executing[intent.source];
+      auto cpu = cpu_of.find(intent.source);
+      if (cpu == cpu_of.end()) {
+        cpu = cpu_of
+                  .emplace(intent.source, SourceCpuPct(intent.source, windows, observed, stats,
+                                                       options_.host_cpus))
+                  .first;
+      }
+      facts.source_cpu_pct = cpu->second;
+    }
+    const AdmissionVerdict verdict = Admit(facts);
     if (!verdict.admit) {
-      // The queue waits behind its oldest intent; say what for, once.
-      const std::string waiting_for = "waiting for " + verdict.waiting_for;
+      const std::string waiting_for = "waiting for " + verdict.waiting_for + " (queue position " +
+                                      std::to_string(position) + " of " + std::to_string(total) +
+                                      ")";
       if (intent.detail != waiting_for) {
         Intent noted = intent;
         noted.detail = waiting_for;
@@ -75,17 +219,25 @@ bool IntentRunner::Pump() {
         (void)ignored;  // a cancel may have come first
       }
       left_waiting = true;
-      break;
+      continue;
     }
+    const TimePoint now = deps_.now();
     Result<Intent> admitted =
-        Advance(intent, IntentState::kAdmitted, "host CPU under the threshold", deps_.now());
+        Advance(intent, IntentState::kAdmitted, AdmittedBecause(facts, intent.source), now);
     if (!admitted.ok() || !Step(*admitted, IntentState::kApproved)) continue;
-    Result<Intent> executing = Advance(*admitted, IntentState::kExecuting, "", deps_.now());
-    if (!executing.ok() || !Step(*executing, IntentState::kAdmitted)) continue;
-    Execute(*executing);
+    if (deps_.metrics) {
+      deps_.metrics->Observe(
+          kMetricIntentAdmissionWait, {{"type", intent.type}},
+          std::chrono::duration<double>(std::max(Duration::zero(), now - intent.state_changed_at))
+              .count());
+    }
+    ++executing[intent.source];
+    Result<Intent> executing_now = Advance(*admitted, IntentState::kExecuting, "", deps_.now());
+    if (!executing_now.ok() || !Step(*executing_now, IntentState::kAdmitted)) continue;
+    Execute(*executing_now);
   }
   pumping_ = false;
-  return left_waiting;
+  return left_waiting || !stabilizing_.empty();
 }
 
 void IntentRunner::Execute(const Intent& intent) {
@@ -151,7 +303,14 @@ void IntentRunner::Execute(const Intent& intent) {
         });
       });
     }
-    case IntentExecutor::kStabilizeCpu:
+    case IntentExecutor::kStabilizeCpu: {
+      Result<StabilizeCpuIntent> payload = ParseStabilizeCpuPayload(intent.payload);
+      if (!payload.ok()) return Finish(intent, false, payload.status().message(), "");
+      const std::int64_t timeout = StabilizeTimeoutSec(*payload);
+      stabilizing_[intent.id] = Stabilizing{intent, deps_.now() + Seconds(timeout), timeout};
+      // Under the threshold already: it ends at once. Else it holds opens from now on.
+      return CheckStabilizing(deps_.cpu_busy ? deps_.cpu_busy() : std::nullopt);
+    }
     case IntentExecutor::kNone:
       break;
   }
@@ -186,6 +345,16 @@ void IntentRunner::Recover() {
         // Admitted but not started: it never ran. Failed, not re-run behind anyone's back.
         settled = Advance(intent, IntentState::kFailed, "madre restarted before it executed",
                           deps_.now());
+      } else if (ExecutorFor(intent.type) == IntentExecutor::kStabilizeCpu) {
+        // Resumed: it only holds opens, which a restart cannot have left half done. Its
+        // timeout runs from when it began executing; the next Pump ends it when due.
+        Result<StabilizeCpuIntent> payload = ParseStabilizeCpuPayload(intent.payload);
+        const std::int64_t timeout =
+            payload.ok() ? StabilizeTimeoutSec(*payload) : kStabilizeDefaultTimeoutSec;
+        stabilizing_[intent.id] =
+            Stabilizing{intent, intent.state_changed_at + Seconds(timeout), timeout};
+        spdlog::info("intent {}: stabilize_cpu resumed after a restart", intent.id);
+        continue;
       } else if (ExecutorFor(intent.type) == IntentExecutor::kBuild && deps_.builds) {
         const BuildRecord* row = nullptr;
         for (const BuildRecord& r : rows) {

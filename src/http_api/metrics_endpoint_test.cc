@@ -6,6 +6,7 @@ namespace madre {
 namespace {
 
 using ::testing::HasSubstr;
+using ::testing::Not;
 
 class MetricsEndpointTest : public HttpApiTest {};
 
@@ -39,6 +40,35 @@ TEST_F(MetricsEndpointTest, IntentsAreCountedByStateAtEachScrape) {
   text = Call("GET", "/metrics");
   EXPECT_THAT(text.body, HasSubstr("madre_intents{state=\"pending\"} 0"));
   EXPECT_THAT(text.body, HasSubstr("madre_intents{state=\"cancelled\"} 1"));
+}
+
+TEST_F(MetricsEndpointTest, TheAdmissionWaitOfIntentsIsAHistogramByType) {
+  double busy = 90;
+  cpu_busy_ = [&busy] { return std::optional<double>(busy); };
+  options_.intents.policy.rules = {
+      PolicyRule{"spawns", "", "spawn", PolicyAction::kAutoApprove, {}}};
+  Build();
+  HttpResponse text = Call("GET", "/metrics");
+  EXPECT_THAT(text.body, HasSubstr("# TYPE madre_intent_admission_wait_seconds histogram"));
+  EXPECT_THAT(text.body, Not(HasSubstr("madre_intent_admission_wait_seconds_count")))
+      << "nothing admitted yet";
+  ASSERT_EQ(Call("POST", "/madre/intent", R"({"type":"spawn"})").status, 200);
+  for (int i = 0; i < 15; ++i) {  // 30 s in the queue
+    clock_.Advance(Seconds(2));
+    timers_.FireDue();
+    Drain();
+  }
+  busy = 10;
+  clock_.Advance(Seconds(2));
+  timers_.FireDue();
+  Drain();
+  text = Call("GET", "/metrics");
+  EXPECT_THAT(text.body, HasSubstr("madre_intent_admission_wait_seconds_count{type=\"spawn\"} 1"));
+  EXPECT_THAT(text.body, HasSubstr("madre_intent_admission_wait_seconds_sum{type=\"spawn\"} 32"));
+  EXPECT_THAT(text.body,
+              HasSubstr("madre_intent_admission_wait_seconds_bucket{type=\"spawn\",le=\"30\"} 0"));
+  EXPECT_THAT(text.body,
+              HasSubstr("madre_intent_admission_wait_seconds_bucket{type=\"spawn\",le=\"60\"} 1"));
 }
 
 TEST_F(MetricsEndpointTest, AScrapeAnswersAtOnceAndStartsTheStatsSampler) {

@@ -23,6 +23,12 @@ void OpenThrottle::FeedMeter() {
 }
 
 void OpenThrottle::Admit(const std::string& actor, std::function<void()> go, Responder respond) {
+  if (deps_.hold) {
+    if (std::optional<std::string> held = deps_.hold()) {
+      spdlog::info("window open refused: {}", *held);
+      return Refuse(actor, "refused: " + *held + "; retry later", std::move(respond));
+    }
+  }
   if (!enabled()) return go();
   ++waiting_;
   Decide(actor, 0, false, std::move(go), std::move(respond));
@@ -55,7 +61,11 @@ void OpenThrottle::Decide(std::string actor, int attempt, bool looked_again,
         });
   }
   --waiting_;
-  const Status why = Status::Unavailable(std::string("throttled: ") + text + "; retry later");
+  Refuse(actor, std::string("throttled: ") + text + "; retry later", std::move(respond));
+}
+
+void OpenThrottle::Refuse(const std::string& actor, const std::string& message, Responder respond) {
+  const Status why = Status::Unavailable(message);
   if (deps_.audit_rejected) deps_.audit_rejected(actor, why);
   HttpResponse response = ErrorResponse(why);
   response.headers.clear();

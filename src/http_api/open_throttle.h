@@ -5,6 +5,9 @@
 // thread sleeps meanwhile); after that, or at once in "refuse" mode, the open is refused with
 // 503 `unavailable`, Retry-After: 10, and an audited rejection. The CPU figure never blocks:
 // when no reading is old enough yet (just after start), the throttle looks again 1 s later.
+// While a hold applies (an executing stabilize_cpu intent and the host at or above its
+// threshold: IntentRunner::OpenHold), an open is refused at once the same way, naming it,
+// whatever the mode (and even with the throttle off).
 //
 // Threading: engine thread only (the scheduled jobs run there too).
 #pragma once
@@ -37,6 +40,8 @@ class OpenThrottle {
     ScheduleAfter after;
     // Records a refused open (Engine::AuditRejected).
     std::function<void(const std::string& actor, const Status& why)> audit_rejected;
+    // Why opens are held now (a stabilize_cpu intent); nullopt or empty: no hold.
+    std::function<std::optional<std::string>()> hold = {};
   };
 
   OpenThrottle(ThrottleOptions options, Deps deps);
@@ -53,6 +58,7 @@ class OpenThrottle {
   void Decide(std::string actor, int attempt, bool looked_again, std::function<void()> go,
               Responder respond);
   void FeedMeter();
+  void Refuse(const std::string& actor, const std::string& why, Responder respond);
 
   ThrottleOptions options_;
   Deps deps_;

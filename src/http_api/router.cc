@@ -187,7 +187,11 @@ ApiRouter::ApiRouter(RouterOptions options, RouterDeps deps)
                                    .audit_rejected =
                                        [this](const std::string& actor, const Status& why) {
                                          deps_.engine.AuditRejected("window.open", actor, why);
-                                       }}),
+                                       },
+                                   .hold = [this]() -> std::optional<std::string> {
+                                     if (!runner_) return std::nullopt;
+                                     return runner_->OpenHold();
+                                   }}),
       sampler_(StatsSampler::Deps{.observer = deps_.observer,
                                   .workers = deps_.workers,
                                   .loop = deps_.loop,
@@ -243,6 +247,14 @@ ApiRouter::ApiRouter(RouterOptions options, RouterDeps deps)
                 [this](AuditRecord record) { return deps_.engine.RecordAudit(std::move(record)); },
             .now = [this] { return deps_.engine.Now(); },
             .cpu_busy = deps_.cpu_busy,
+            .quota_of =
+                [this](const std::string& source) {
+                  return options_.intents.policy.QuotaFor(source);
+                },
+            .container_stats = [this]() -> const std::map<std::string, ContainerStats>* {
+              return sampler_.sampled_at() ? &sampler_.stats() : nullptr;
+            },
+            .metrics = options_.metrics,
             .run_build = deps_.run_build,
             .builds = deps_.builds,
             .build_lane = deps_.build_lane,

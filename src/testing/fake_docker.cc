@@ -108,6 +108,24 @@ Result<std::vector<ContainerState>> FakeDocker::ListProject() {
   return out;
 }
 
+Result<ContainerStats> FakeDocker::Stats(const std::string& container_id) {
+  std::lock_guard<std::mutex> lock(mu_);
+  for (const auto& [name, c] : containers_) {
+    if (c.id != container_id || c.state != "running") continue;
+    auto cpu = cpu_.find(name);
+    if (cpu == cpu_.end()) break;
+    ContainerStats stats;
+    stats.cpu_percent = cpu->second;
+    return stats;
+  }
+  return Status::Unavailable("no stats for container " + container_id);
+}
+
+void FakeDocker::SetCpu(const std::string& service, double cpu_percent) {
+  std::lock_guard<std::mutex> lock(mu_);
+  cpu_[service] = cpu_percent;
+}
+
 Result<std::map<std::string, std::string>> FakeDocker::ConfigHashes() {
   std::lock_guard<std::mutex> lock(mu_);
   calls_.push_back("config-hash");

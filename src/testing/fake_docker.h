@@ -33,6 +33,9 @@ class FakeDocker final : public ComposeRunner, public ContainerObserver, public 
   // What SetEvidence gave for the container's service, with the container's state and health
   // (and its exit code unless SetEvidence gave one); kNotFound for an unknown container.
   Result<FailureEvidence> Evidence(const std::string& container_id, int tail) override;
+  // The CPU SetCpu gave the container's service (memory 0); unavailable, as the base, for a
+  // service without one or a container that is not running.
+  Result<ContainerStats> Stats(const std::string& container_id) override;
   // ContainerControl: containers are "id-<service>"; calls are recorded as "api-start db".
   Status StartContainer(const std::string& id) override;
   Status StopContainer(const std::string& id, int timeout_sec) override;
@@ -63,6 +66,8 @@ class FakeDocker final : public ComposeRunner, public ContainerObserver, public 
   // What Evidence() tells of the service's container besides its state (exit code, OOM flag,
   // State.Error, log lines, ...).
   void SetEvidence(const std::string& service, FailureEvidence evidence);
+  // The CPU % (100 = one core) Stats reports for the service's running container.
+  void SetCpu(const std::string& service, double cpu_percent);
   // The service's container is removed and made again, stopped, with a new id (as `docker rm`
   // and `compose up --no-start` by hand); no event is sent.
   void Recreate(const std::string& service);
@@ -84,6 +89,7 @@ class FakeDocker final : public ComposeRunner, public ContainerObserver, public 
   std::map<std::string, std::string> config_hashes_;  // set by SetConfigHash
   std::map<std::string, std::string> image_ids_;      // set by SetImageId
   std::map<std::string, FailureEvidence> evidence_;   // set by SetEvidence
+  std::map<std::string, double> cpu_;                 // set by SetCpu
   std::map<std::string, Status> fail_next_;
   std::set<std::string> crash_on_start_;
   bool down_ = false;
