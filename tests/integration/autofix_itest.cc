@@ -1,0 +1,120 @@
+// Autofix's diagnosis on the real dockerd (issue 12): services that fail for known causes, a
+// command that does not exist (exit 127) and a published port another container holds, are
+// diagnosed through GET /madre/autofix/diagnose/{service} from what Docker says of them.
+// docker-compose v1.
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+#include <string>
+
+#include "docker_env.h"
+#include "madre_process.h"
+
+namespace madre::itest {
+namespace {
+
+using nlohmann::json;
+using ::testing::Contains;
+using ::testing::HasSubstr;
+
+class AutofixTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    MADRE_NEED_DOCKER();
+    if (!RunCommandForTest({"docker-compose", "version"}, {}, std::chrono::seconds(30)).ok()) {
+      MADRE_SKIP_OR_FAIL() << "docker-compose (v1) is not installed";
+    }
+    EnsureImages();
+    project_ = UniqueProjectName("mautofix");
+    port_ = FreeLoopbackPort();
+    dir_ = std::filesystem::temp_directory_path() / ("madre_" + project_);
+    std::filesystem::create_directories(dir_);
+    std::ofstream(dir_ / "docker-compose.yml")
+        << "services:\n"
+           "  broken:\n"
+           "    image: madre-busybox:latest\n"
+           "    command: [\"sh\", \"-c\", \"echo starting; nosuchcmd --serve\"]\n"
+           "  clash:\n"
+           "    image: madre-busybox:latest\n"
+           "    command: [\"sleep\", \"300\"]\n"
+           "    stop_grace_period: 1s\n"
+           "    ports: [\"127.0.0.1:"
+        << port_ << ":8080\"]\n";
+    compose_ = std::make_unique<ComposeProject>(project_, dir_ / "docker-compose.yml");
+    madre_ = std::make_unique<MadreProcess>(
+        std::map<std::string, std::string>{{"VX11_COMPOSE_PROJECT", project_},
+                                           {"VX11_COMPOSE_DIR", dir_.string()},
+                                           {"VX11_COMPOSE_CMD", "docker-compose"},
+                                           {"VX11_ALWAYS_ON", "madre"},
+                                           {"VX11_THROTTLE_CPU_PCT", "0"}});
+    ASSERT_TRUE(madre_->Start());
+  }
+
+  void TearDown() override {
+    if (madre_ && HasFailure()) std::cerr << "madre log:\n" << madre_->log() << std::endl;
+    madre_.reset();
+    if (!blocker_.empty()) {
+      RunCommandForTest({"docker", "rm", "-f", blocker_}, {}, std::chrono::seconds(60));
+    }
+    compose_.reset();  // `down`
+    if (!dir_.empty()) std::filesystem::remove_all(dir_);
+  }
+
+  json Diagnose(const std::string& service) {
+    HttpAnswer answer = madre_->Get("/madre/autofix/diagnose/" + service);
+    EXPECT_EQ(answer.status, 200) << answer.body;
+    return answer.Json();
+  }
+
+  std::string project_;
+  int port_ = 0;
+  std::string blocker_;
+  std::filesystem::path dir_;
+  std::unique_ptr<ComposeProject> compose_;
+  std::unique_ptr<MadreProcess> madre_;
+};
+
+TEST_F(AutofixTest, ACommandThatDoesNotExistIsCommandNotFoundWithItsEvidence) {
+  HttpAnswer opened = madre_->Post("/madre/power/windows/open",
+                                   R"({"services":["broken"],"ttl_sec":60,"wait":true,)"
+                                   R"("wait_timeout_sec":30})");
+  EXPECT_NE(opened.Json().value("state", ""), "open") << opened.body;
+  json d;
+  ASSERT_TRUE(WaitUntil(
+      [&] {
+        d = Diagnose("broken");
+        return d.value("cause", "") == "command_not_found";
+      },
+      std::chrono::seconds(30)))
+      << d.dump();
+  EXPECT_THAT(d["evidence"], Contains("State.ExitCode: 127")) << d.dump();
+  std::string evidence = d["evidence"].dump();
+  EXPECT_THAT(evidence, HasSubstr("nosuchcmd: not found")) << d.dump();
+  EXPECT_EQ(d["remediations"].back()["kind"], "manual");
+}
+
+TEST_F(AutofixTest, APortAnotherContainerHoldsIsPortInUse) {
+  blocker_ = project_ + "_blocker";
+  ASSERT_TRUE(RunCommandForTest({"docker", "run", "-d", "--name", blocker_, "-p",
+                                 "127.0.0.1:" + std::to_string(port_) + ":8080",
+                                 "madre-busybox:latest", "sleep", "300"},
+                                {}, std::chrono::seconds(60))
+                  .ok());
+  HttpAnswer opened = madre_->Post("/madre/power/windows/open",
+                                   R"({"services":["clash"],"ttl_sec":60,"wait":true,)"
+                                   R"("wait_timeout_sec":30})");
+  EXPECT_NE(opened.Json().value("state", ""), "open") << opened.body;
+  const json d = Diagnose("clash");
+  EXPECT_EQ(d["cause"], "port_in_use") << d.dump();
+  EXPECT_THAT(d["evidence"].dump(), HasSubstr("port is already allocated")) << d.dump();
+  EXPECT_THAT(d["remediations"][0]["text"].get<std::string>(),
+              HasSubstr("127.0.0.1:" + std::to_string(port_)));
+  // Nothing was changed by the diagnosis: the blocker still holds its port.
+  EXPECT_THAT(RunCommandForTest({"docker", "inspect", "-f", "{{.State.Status}}", blocker_}).output,
+              HasSubstr("running"));
+}
+
+}  // namespace
+}  // namespace madre::itest
