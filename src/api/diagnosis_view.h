@@ -11,5 +11,8 @@ namespace madre {
 // {"service", "failure", "cause", "confidence", "evidence": [...], "remediations": [{"kind",
 // "risk", "target", "text"}]}; `failure` names what madre saw fail (FailureKindName).
 nlohmann::json DiagnosisView(const Diagnosis& diagnosis, FailureKind failure);
+// The evidence as gathered (a forensic record's failure_context.json): every field of
+// FailureEvidence by its name; `exit_code` null when there is none.
+nlohmann::json EvidenceView(const FailureEvidence& evidence);
 
 }  // namespace madre

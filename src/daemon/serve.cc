@@ -640,6 +640,7 @@ int Serve(const ServeFlags& flags) {
       .legacy_workers = legacy_lane.get(),
       .images = observers.engine_api};
   RouterOptions router_options = BuildRouterOptions(config, planner_config, metrics, intent_policy);
+  router_options.forensic_dir = config.state_dir / "forensic" / "madre";
   router_options.intents.build_executor = static_cast<bool>(run_build);
   ApiRouter router(std::move(router_options), router_deps);
 

@@ -191,6 +191,24 @@ AuditRecord IntentSubmitted(const Intent& intent) {
   return record;
 }
 
+AuditRecord Diagnosed(const Diagnosis& diagnosis, FailureKind failure, const std::string& window_id,
+                      const std::string& forensic_dir) {
+  AuditRecord record = Record("madre", "autofix.diagnosed", AuditOutcome::kReported);
+  record.window_id = window_id;
+  record.services = {diagnosis.service};
+  record.reason = FailureCauseName(diagnosis.cause);
+  std::string evidence;
+  for (const std::string& line : diagnosis.evidence) {
+    evidence += (evidence.empty() ? "" : "; ") + line;
+  }
+  constexpr std::size_t kMaxEvidence = 600;
+  if (evidence.size() > kMaxEvidence) evidence = evidence.substr(0, kMaxEvidence) + "...";
+  record.detail = std::string(FailureKindName(failure)) + " failure of " + diagnosis.service +
+                  ": " + FailureCauseName(diagnosis.cause) + " (" + evidence + ")" +
+                  (forensic_dir.empty() ? "" : "; forensic record " + forensic_dir);
+  return record;
+}
+
 AuditRecord IntentProgressed(const Intent& intent) {
   AuditOutcome outcome = AuditOutcome::kAccepted;
   if (intent.state == IntentState::kSucceeded) outcome = AuditOutcome::kOk;

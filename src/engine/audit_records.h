@@ -9,6 +9,7 @@
 
 #include "base/status.h"
 #include "core/audit_outcome.h"
+#include "core/diagnosis.h"
 #include "core/intent.h"
 #include "core/window.h"
 #include "ports/audit_log.h"
@@ -78,5 +79,9 @@ AuditRecord IntentDecided(const Intent& intent, DecisionKind kind);
 // `intent.admitted`, `intent.executing`, `intent.succeeded`, `intent.failed` (actor madre): a
 // step of the intent's execution, with its detail and the window it opened or closed.
 AuditRecord IntentProgressed(const Intent& intent);
+// autofix.diagnosed (issue 12): a failure madre saw, diagnosed; `reason` is the cause, `detail`
+// the evidence and where the forensic record is.
+AuditRecord Diagnosed(const Diagnosis& diagnosis, FailureKind failure, const std::string& window_id,
+                      const std::string& forensic_dir);
 
 }  // namespace madre::audit_records

@@ -2,6 +2,12 @@
 // make one diagnosis; unknown names and a Docker that does not answer.
 #include "http_api/autofix_routes.h"
 
+#include <unistd.h>
+
+#include <algorithm>
+#include <filesystem>
+#include <fstream>
+
 #include "http_api/http_api_test_support.h"
 #include "testing/fake_image_builder.h"
 
@@ -12,7 +18,39 @@ using nlohmann::json;
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 
-class AutofixRoutesTest : public HttpApiTest {};
+class AutofixRoutesTest : public HttpApiTest {
+ protected:
+  AutofixRoutesTest()
+      : dir_(std::filesystem::temp_directory_path() /
+             ("madre-autofix-" + std::to_string(getpid()) + "-" +
+              ::testing::UnitTest::GetInstance()->current_test_info()->name())) {
+    std::filesystem::remove_all(dir_);
+    options_.forensic_dir = dir_;
+  }
+  ~AutofixRoutesTest() override {
+    std::error_code ignored;
+    std::filesystem::remove_all(dir_, ignored);
+  }
+  std::vector<std::filesystem::path> Records() const {
+    std::vector<std::filesystem::path> out;
+    std::error_code ec;
+    if (!std::filesystem::is_directory(dir_, ec)) return out;
+    for (const auto& e : std::filesystem::directory_iterator(dir_)) out.push_back(e.path());
+    std::sort(out.begin(), out.end());
+    return out;
+  }
+  static json ReadJson(const std::filesystem::path& file) {
+    std::ifstream in(file);
+    return json::parse(in, nullptr, false);
+  }
+  int Diagnosed() {
+    int n = 0;
+    for (const AuditRecord& r : audit_.records()) n += r.action == "autofix.diagnosed";
+    return n;
+  }
+
+  std::filesystem::path dir_;
+};
 
 TEST_F(AutofixRoutesTest, AnExit127IsDiagnosedFromDockersEvidence) {
   FailureEvidence said;
@@ -81,6 +119,71 @@ TEST_F(AutofixRoutesTest, UnknownServicesAndADockerThatDoesNotAnswer) {
   HttpResponse down = Call("GET", "/madre/autofix/diagnose/db");
   EXPECT_EQ(down.status, 503) << down.body;
   EXPECT_THAT(Json(down)["detail"].get<std::string>(), HasSubstr("Docker did not answer"));
+}
+
+TEST_F(AutofixRoutesTest, AWindowServiceThatFailsIsDiagnosedOnceWithAForensicRecord) {
+  Build();
+  docker_.FailNext("up", Status::Internal("compose up exited 1: Bind for 127.0.0.1:8080 failed: "
+                                          "port is already allocated"));
+  HttpResponse opened =
+      Call("POST", "/madre/power/windows/open", R"({"services":["db"],"ttl_sec":60,"wait":true})");
+  ASSERT_NE(Json(opened)["state"], "open") << opened.body;
+  const std::vector<std::filesystem::path> records = Records();
+  ASSERT_EQ(records.size(), 1u);
+  EXPECT_THAT(records[0].filename().string(), ::testing::EndsWith("Z_db"));
+  const json context = ReadJson(records[0] / "failure_context.json");
+  EXPECT_EQ(context["service"], "db");
+  EXPECT_THAT(context["error"].get<std::string>(), HasSubstr("port is already allocated"));
+  const json analysis = ReadJson(records[0] / "analysis.json");
+  EXPECT_EQ(analysis["rule_diagnosis"]["cause"], "port_in_use") << analysis.dump();
+  EXPECT_EQ(analysis["window_id"], Json(opened)["window_id"]);
+  EXPECT_EQ(Diagnosed(), 1);
+  const std::vector<AuditRecord> all = audit_.records();
+  const auto found = std::find_if(
+      all.begin(), all.end(), [](const AuditRecord& r) { return r.action == "autofix.diagnosed"; });
+  ASSERT_NE(found, all.end());
+  const AuditRecord& audited = *found;
+  EXPECT_EQ(audited.reason, "port_in_use");
+  EXPECT_THAT(audited.detail, HasSubstr(records[0].string()));
+
+  // The listing reads the records back.
+  const json listed = Json(Call("GET", "/madre/autofix/diagnoses"));
+  ASSERT_EQ(listed["count"], 1) << listed.dump();
+  EXPECT_EQ(listed["diagnoses"][0]["cause"], "port_in_use");
+  EXPECT_EQ(listed["diagnoses"][0]["incident"], records[0].filename().string());
+  HttpRequest zero = Request("GET", "/madre/autofix/diagnoses");
+  zero.query["limit"] = "0";
+  EXPECT_EQ(Send(zero)->status, 400);
+  HttpRequest unknown = Request("GET", "/madre/autofix/diagnoses");
+  unknown.query["since"] = "1";
+  EXPECT_EQ(Send(unknown)->status, 400);
+
+  // Nothing more while nothing fails again; a new failed open is a new incident, in the same
+  // second of the fake clock too.
+  engine_->Tick();
+  Drain();
+  EXPECT_EQ(Diagnosed(), 1);
+  clock_.Advance(Seconds(120));  // past the back-off of the failed start
+  engine_->Tick();
+  Drain();
+  docker_.FailNext("up", Status::Internal("compose up exited 1: port is already allocated"));
+  Call("POST", "/madre/power/windows/open", R"({"services":["db"],"ttl_sec":60,"wait":true})");
+  EXPECT_EQ(Records().size(), 2u);
+  EXPECT_EQ(Diagnosed(), 2);
+}
+
+TEST_F(AutofixRoutesTest, WithoutAForensicDirNothingIsDiagnosedByItself) {
+  options_.forensic_dir.clear();
+  Build();
+  docker_.FailNext("up", Status::Internal("compose up exited 1"));
+  Call("POST", "/madre/power/windows/open", R"({"services":["db"],"ttl_sec":60,"wait":true})");
+  EXPECT_EQ(Diagnosed(), 0);
+  EXPECT_EQ(Json(Call("GET", "/madre/autofix/diagnoses"))["count"], 0);
+}
+
+TEST(IncidentDirNameTest, IsTheUtcSecondAndTheService) {
+  const TimePoint t = ParseRfc3339("2026-12-03T11:22:33.456Z").value();
+  EXPECT_EQ(IncidentDirName(t, "switch"), "20261203T112233Z_switch");
 }
 
 }  // namespace

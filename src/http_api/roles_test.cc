@@ -98,6 +98,7 @@ TEST_F(RolesTest, EveryRouteNeedsItsRoleAndRefusesTheOneBelow) {
       {{"GET", "/madre/builds"}, Role::kViewer},
       {{"GET", "/madre/builds/{id}"}, Role::kViewer},
       {{"GET", "/madre/autofix/diagnose/{service}"}, Role::kOperator},
+      {{"GET", "/madre/autofix/diagnoses"}, Role::kOperator},
       {{"POST", "/manifestator/builder/emit-intent"}, Role::kSubmitter}};
   Build();
   int checked = 0;

@@ -86,6 +86,7 @@ const std::vector<std::string>& Patterns() {
                                                      "/madre/builds",
                                                      "/madre/builds/{id}",
                                                      "/madre/autofix/diagnose/{service}",
+                                                     "/madre/autofix/diagnoses",
                                                      "/manifestator/builder/emit-intent"};
   return kPatterns;
 }
@@ -219,7 +220,9 @@ ApiRouter::ApiRouter(RouterOptions options, RouterDeps deps)
               ? std::make_unique<IntentChangeFeed>(
                     *deps_.intents, [this](const Intent& intent) { events_.PublishIntent(intent); })
               : nullptr),
-      autofix_(deps_.engine, deps_.observer, deps_.images, deps_.workers, deps_.loop),
+      autofix_(AutofixOptions{.forensic_dir = options_.forensic_dir}, deps_.engine, deps_.observer,
+               deps_.images, deps_.workers, deps_.loop,
+               [this](AuditRecord record) { return deps_.engine.RecordAudit(std::move(record)); }),
       intents_(deps_.intents
                    ? std::make_unique<IntentRoutes>(
                          options_.intents,
@@ -429,6 +432,8 @@ std::vector<ApiRouter::Route> ApiRouter::Table() {
       {"GET", "/madre/autofix/diagnose/{service}", A::kToken, kOperate, false,
        [this](const HttpRequest&, const Caller&, const std::vector<std::string>& params,
               Responder w) { autofix_.Diagnose(params.at(0), std::move(w)); }},
+      {"GET", "/madre/autofix/diagnoses", A::kToken, kOperate, false,
+       plain([this](const HttpRequest& r, Responder w) { autofix_.List(r, std::move(w)); })},
   };
 }
 
@@ -481,11 +486,13 @@ void ApiRouter::SweepIntents() {
 void ApiRouter::OnEngineChange() {
   reads_.OnEngineChange();
   sampler_.Poke();
+  autofix_.OnEngineChange();
 }
 
 void ApiRouter::PublishWindow(const Window& window) {
   reads_.OnEngineChange();
   events_.PublishWindow(window);
+  autofix_.OnWindow(window);
 }
 
 void ApiRouter::PublishDockerEvent(const DockerEvent& event) { events_.PublishDockerEvent(event); }

@@ -76,7 +76,10 @@ struct RouterOptions {
   // 404 `legacy_route` naming VX11_LEGACY_MADRE_URL when that is empty. A prefix ending in "/"
   // matches what starts with it; another one matches itself and what continues it with "/".
   std::vector<std::string> legacy_prefixes = DefaultLegacyForwardPrefixes();
-  LegacyForwardOptions legacy;        // url empty: VX11_LEGACY_MADRE_URL unset
+  LegacyForwardOptions legacy;  // url empty: VX11_LEGACY_MADRE_URL unset
+  // <state>/forensic/madre: autofix's incident records (GET /madre/autofix/diagnoses); empty:
+  // failures are not diagnosed by themselves.
+  std::filesystem::path forensic_dir;
   IntentRoutesOptions intents;        // POST /madre/intent without a token
   IntentRunnerOptions intent_runner;  // executing approved intents
 };
@@ -194,7 +197,7 @@ class ApiRouter {
   // The intent store as the routes and the runner write it: each state change goes out on the
   // event stream. Null without an intent store.
   std::unique_ptr<IntentChangeFeed> intent_feed_;
-  AutofixRoutes autofix_;                  // GET /madre/autofix/diagnose/{service}
+  AutofixRoutes autofix_;  // GET /madre/autofix/diagnose/{service}, diagnoses; incidents
   std::unique_ptr<IntentRoutes> intents_;  // null without an intent store
   std::unique_ptr<IntentRunner> runner_;   // executes approved intents; null without a store
   bool pump_scheduled_ = false;
