@@ -12,6 +12,7 @@ OpenRequest ToOpenRequest(const OpenBody& body, std::string actor) {
   open.reason = body.reason;
   open.actor = std::move(actor);
   open.skip_health = body.skip_health;
+  open.cpu_limit = body.cpu_limit;
   return open;
 }
 

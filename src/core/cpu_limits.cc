@@ -43,7 +43,8 @@ std::map<std::string, std::int64_t> WantedCpuLimits(const std::map<std::string, 
       if (window.cpu_limit) lower(service, NanoCpus(*window.cpu_limit));
       auto def = model.services.find(service);
       if (def == model.services.end()) continue;
-      if (std::optional<double> label = LabelCpuLimit(def->second)) lower(service, NanoCpus(*label));
+      if (std::optional<double> label = LabelCpuLimit(def->second))
+        lower(service, NanoCpus(*label));
     }
   }
   return wanted;

@@ -49,9 +49,9 @@ std::map<std::string, std::int64_t> WantedCpuLimits(const std::map<std::string, 
 // What madre knows of a container whose CPU limit it changed.
 struct CpuQuotaState {
   std::string service;
-  std::int64_t original = 0;             // NanoCpus before madre's first change (0: none)
-  std::optional<std::int64_t> applied;   // what madre set last (nullopt: unknown, after a restart)
-  bool idled = false;                    // cpu_idle: at kCpuIdleNanoCpus for a stop
+  std::int64_t original = 0;            // NanoCpus before madre's first change (0: none)
+  std::optional<std::int64_t> applied;  // what madre set last (nullopt: unknown, after a restart)
+  bool idled = false;                   // cpu_idle: at kCpuIdleNanoCpus for a stop
   friend bool operator==(const CpuQuotaState&, const CpuQuotaState&) = default;
 };
 

@@ -74,9 +74,9 @@ TEST(WantedCpuLimitsTest, TheLowestLimitAmongLiveWindowsAndTheLabelWins) {
   windows["c"] = LiveWindow("c", {"worker"}, std::nullopt);
   windows["d"] = LiveWindow("d", {"cache"}, 0.7);
   windows["e"] = LiveWindow("e", {"worker"}, 0.1, WindowState::kClosing);  // not live
-  EXPECT_THAT(WantedCpuLimits(windows, model),
-              ElementsAre(Pair("cache", 200'000'000), Pair("db", 500'000'000),
-                          Pair("web", 1'000'000'000)));
+  EXPECT_THAT(
+      WantedCpuLimits(windows, model),
+      ElementsAre(Pair("cache", 200'000'000), Pair("db", 500'000'000), Pair("web", 1'000'000'000)));
 }
 
 TEST(WantedCpuLimitsTest, TheLabelAppliesWheneverAWindowHoldsTheServiceAndOnlyThen) {
@@ -110,8 +110,8 @@ TEST(PlanCpuChangesTest, LimitsEachContainerOnceThenLeavesItAlone) {
 TEST(PlanCpuChangesTest, RestoresTheOriginalWhenNothingLimitsAndForgetsGoneContainers) {
   std::vector<ContainerState> observed = {Container("db", "d1", "exited")};
   std::map<std::string, CpuQuotaState> records = {
-      {"d1", {.service = "db", .original = 1'500'000'000, .applied = 500'000'000}},
-      {"gone", {.service = "web", .original = 0, .applied = 500'000'000}}};
+      {"d1", {.service = "db", .original = 1'500'000'000, .applied = 500'000'000, .idled = false}},
+      {"gone", {.service = "web", .original = 0, .applied = 500'000'000, .idled = false}}};
   EXPECT_THAT(PlanCpuChanges({}, observed, records),
               ElementsAre(CpuChange{CpuChangeKind::kRestore, "d1", "db", 1'500'000'000},
                           CpuChange{CpuChangeKind::kForget, "gone", "web", 0}));
