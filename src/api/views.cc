@@ -126,7 +126,8 @@ json SoloMadreStatusView(const SoloMadreCheck& check) {
       {"running_services", std::vector<std::string>(check.running.begin(), check.running.end())},
       {"expected_services", std::vector<std::string>(check.expected.begin(), check.expected.end())},
       {"unexpected_services", check.unexpected},
-      {"missing_services", check.missing}};
+      {"missing_services", check.missing},
+      {"idled_services", check.idled}};
 }
 
 json DockerEventView(const DockerEvent& event) {

@@ -61,18 +61,23 @@ std::vector<CpuChange> PlanCpuChanges(const std::map<std::string, std::int64_t>&
     auto record = records.find(c.id);
     const CpuQuotaState* known = record == records.end() ? nullptr : &record->second;
     // A running idled container waits for the start that wakes it.
-    if (known && known->idled && c.state == kIdledState) continue;
+    if (known && known->idled) {
+      if (c.state != kIdledState) {
+        changes.push_back({CpuChangeKind::kRestore, c.id, c.service, known->original, true});
+      }
+      continue;
+    }
     auto limit = wanted.find(c.service);
     if (limit != wanted.end()) {
-      if (!known || known->idled || known->applied != limit->second) {
-        changes.push_back({CpuChangeKind::kLimit, c.id, c.service, limit->second});
+      if (!known || known->applied != limit->second) {
+        changes.push_back({CpuChangeKind::kLimit, c.id, c.service, limit->second, false});
       }
     } else if (known) {
-      changes.push_back({CpuChangeKind::kRestore, c.id, c.service, known->original});
+      changes.push_back({CpuChangeKind::kRestore, c.id, c.service, known->original, false});
     }
   }
   for (const auto& [id, state] : records) {
-    if (!seen.count(id)) changes.push_back({CpuChangeKind::kForget, id, state.service, 0});
+    if (!seen.count(id)) changes.push_back({CpuChangeKind::kForget, id, state.service, 0, false});
   }
   return changes;
 }

@@ -65,16 +65,20 @@ struct CpuChange {
   CpuChangeKind kind = CpuChangeKind::kLimit;
   std::string container_id;
   std::string service;
-  std::int64_t nano_cpus = 0;  // kLimit
+  std::int64_t nano_cpus = 0;  // kLimit: the limit; kRestore: the original
+  // kRestore of an idled container seen not idled any more (stopped for real, or started): the
+  // only restore that may touch an idled record (a stale plan must not undo a fresh idle).
+  bool of_idled = false;
   friend bool operator==(const CpuChange&, const CpuChange&) = default;
 };
 
 // The changes that take the project's containers (`observed`, as madre shows them: idled ones in
 // kIdledState) from `records` (container id -> state) to `wanted`: every container of a limited
 // service gets its limit unless madre applied it already; a container with a record and no limit
-// any more gets its original back, except an idled one that still runs (a start wakes it); a
-// record whose container is not observed is forgotten. An idled container of a limited service is
-// left to the start that wakes it. In container order.
+// any more gets its original back, except an idled one that still runs (a start wakes it); an
+// idled record whose container is no longer shown idled gets its original back first (of_idled),
+// its limit at the next plan; a record whose container is not observed is forgotten. In
+// container order, then the forgotten ones.
 std::vector<CpuChange> PlanCpuChanges(const std::map<std::string, std::int64_t>& wanted,
                                       const std::vector<ContainerState>& observed,
                                       const std::map<std::string, CpuQuotaState>& records);

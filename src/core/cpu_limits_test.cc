@@ -94,17 +94,17 @@ TEST(PlanCpuChangesTest, LimitsEachContainerOnceThenLeavesItAlone) {
   const std::map<std::string, std::int64_t> wanted = {{"db", 500'000'000}};
   std::vector<ContainerState> observed = {Container("db", "d1"), Container("web", "w1")};
   EXPECT_THAT(PlanCpuChanges(wanted, observed, {}),
-              ElementsAre(CpuChange{CpuChangeKind::kLimit, "d1", "db", 500'000'000}));
+              ElementsAre(CpuChange{CpuChangeKind::kLimit, "d1", "db", 500'000'000, false}));
   std::map<std::string, CpuQuotaState> records = {
       {"d1", {.service = "db", .original = 0, .applied = 500'000'000, .idled = false}}};
   EXPECT_THAT(PlanCpuChanges(wanted, observed, records), IsEmpty());
   // A lower limit now (another window): changed again.
   EXPECT_THAT(PlanCpuChanges({{"db", 250'000'000}}, observed, records),
-              ElementsAre(CpuChange{CpuChangeKind::kLimit, "d1", "db", 250'000'000}));
+              ElementsAre(CpuChange{CpuChangeKind::kLimit, "d1", "db", 250'000'000, false}));
   // After a restart madre does not know what it applied: set again.
   records["d1"].applied.reset();
   EXPECT_THAT(PlanCpuChanges(wanted, observed, records),
-              ElementsAre(CpuChange{CpuChangeKind::kLimit, "d1", "db", 500'000'000}));
+              ElementsAre(CpuChange{CpuChangeKind::kLimit, "d1", "db", 500'000'000, false}));
 }
 
 TEST(PlanCpuChangesTest, RestoresTheOriginalWhenNothingLimitsAndForgetsGoneContainers) {
@@ -113,8 +113,8 @@ TEST(PlanCpuChangesTest, RestoresTheOriginalWhenNothingLimitsAndForgetsGoneConta
       {"d1", {.service = "db", .original = 1'500'000'000, .applied = 500'000'000, .idled = false}},
       {"gone", {.service = "web", .original = 0, .applied = 500'000'000, .idled = false}}};
   EXPECT_THAT(PlanCpuChanges({}, observed, records),
-              ElementsAre(CpuChange{CpuChangeKind::kRestore, "d1", "db", 1'500'000'000},
-                          CpuChange{CpuChangeKind::kForget, "gone", "web", 0}));
+              ElementsAre(CpuChange{CpuChangeKind::kRestore, "d1", "db", 1'500'000'000, false},
+                          CpuChange{CpuChangeKind::kForget, "gone", "web", 0, false}));
 }
 
 TEST(PlanCpuChangesTest, AnIdledContainerWaitsForItsStartUnlessItStoppedSince) {
@@ -123,14 +123,14 @@ TEST(PlanCpuChangesTest, AnIdledContainerWaitsForItsStartUnlessItStoppedSince) {
   std::vector<ContainerState> idled = {Container("db", "d1", kIdledState)};
   EXPECT_THAT(PlanCpuChanges({}, idled, records), IsEmpty());
   EXPECT_THAT(PlanCpuChanges({{"db", 500'000'000}}, idled, records), IsEmpty());
-  // Woken by a start (running again, record still idled): the window's limit.
+  // Shown running (record still idled): the original first, the window's limit next time.
   std::vector<ContainerState> running = {Container("db", "d1")};
   EXPECT_THAT(PlanCpuChanges({{"db", 500'000'000}}, running, records),
-              ElementsAre(CpuChange{CpuChangeKind::kLimit, "d1", "db", 500'000'000}));
+              ElementsAre(CpuChange{CpuChangeKind::kRestore, "d1", "db", 0, true}));
   // Stopped for real (solo_madre/apply): the original back.
   std::vector<ContainerState> stopped = {Container("db", "d1", "exited")};
   EXPECT_THAT(PlanCpuChanges({}, stopped, records),
-              ElementsAre(CpuChange{CpuChangeKind::kRestore, "d1", "db", 0}));
+              ElementsAre(CpuChange{CpuChangeKind::kRestore, "d1", "db", 0, true}));
 }
 
 }  // namespace

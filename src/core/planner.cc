@@ -446,8 +446,9 @@ void Planner::Converge(const Actor& actor, TimePoint now, bool stop_paused) {
       case ServicePhase::kStopped:
         if (wanted) {
           to_start.insert(name);
-        } else if (stop_paused && track.observed && track.observed->state == "paused") {
-          to_stop.insert(name);  // solo_madre/apply: at rest is stopped, not paused
+        } else if (stop_paused && track.observed &&
+                   (track.observed->state == "paused" || track.observed->state == kIdledState)) {
+          to_stop.insert(name);  // solo_madre/apply: at rest is stopped, not paused or idled
         }
         break;
       case ServicePhase::kRunning:
