@@ -80,7 +80,7 @@ struct DaemonConfig {
   std::string crashloop_action = "report";  // report|stop
   int throttle_cpu_pct = 70;                // 0 or 100: no throttling
   std::string throttle_mode = "wait";       // wait|refuse
-  std::string stop_strategy = "stop";       // stop|pause
+  std::string stop_strategy = "stop";       // stop|pause|cpu_idle
   std::size_t max_body_bytes = 1 << 20;
   bool metrics_public = false;  // VX11_METRICS_PUBLIC: GET /metrics without the token
   // VX11_LEGACY_MADRE_URL: where the legacy prefixes are forwarded; unset, they answer 404

@@ -26,16 +26,11 @@ class EngineCpuTest : public EngineTest {
   // As EngineTest::Boot, with the idle-aware observer and `model_`.
   void BootCpu() {
     int counter = 0;
-    EngineDeps deps{clock_,
-                    docker_,
-                    observer_,
-                    store_,
-                    audit_,
-                    workers_,
-                    loop_,
-                    [counter]() mutable { return "w" + std::to_string(++counter); },
-                    probe_,
-                    [this](Duration d) { clock_.Advance(d); }};
+    EngineDeps deps{clock_,    docker_,
+                    observer_, store_,
+                    audit_,    workers_,
+                    loop_,     [counter]() mutable { return "w" + std::to_string(++counter); },
+                    probe_,    [this](Duration d) { clock_.Advance(d); }};
     deps.stop_lane = &stops_;
     engine_ = std::make_unique<Engine>(deps, config_, model_, options_);
     ASSERT_TRUE(engine_->Start().ok());
