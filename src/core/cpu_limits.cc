@@ -62,7 +62,9 @@ std::vector<CpuChange> PlanCpuChanges(const std::map<std::string, std::int64_t>&
     const CpuQuotaState* known = record == records.end() ? nullptr : &record->second;
     // A running idled container waits for the start that wakes it.
     if (known && known->idled) {
-      if (c.state != kIdledState) {
+      // Stopped since (solo_madre/apply, by hand): its own quota back. Still shown running: an
+      // observation from before the idle (a start that wakes it removes the record itself).
+      if (c.state != kIdledState && !c.Running()) {
         changes.push_back({CpuChangeKind::kRestore, c.id, c.service, known->original, true});
       }
       continue;

@@ -75,9 +75,9 @@ struct CpuChange {
 // The changes that take the project's containers (`observed`, as madre shows them: idled ones in
 // kIdledState) from `records` (container id -> state) to `wanted`: every container of a limited
 // service gets its limit unless madre applied it already; a container with a record and no limit
-// any more gets its original back, except an idled one that still runs (a start wakes it); an
-// idled record whose container is no longer shown idled gets its original back first (of_idled),
-// its limit at the next plan; a record whose container is not observed is forgotten. In
+// any more gets its original back; an idled container is left alone (a start wakes it) unless it
+// is shown stopped (solo_madre/apply, by hand): then its original comes back (of_idled), and its
+// limit, if any, at the next plan; a record whose container is not observed is forgotten. In
 // container order, then the forgotten ones.
 std::vector<CpuChange> PlanCpuChanges(const std::map<std::string, std::int64_t>& wanted,
                                       const std::vector<ContainerState>& observed,

@@ -542,18 +542,17 @@ void Engine::Dispatch(const Action& action) {
       });
 }
 
-void Engine::ApplyCpuLimits(TimePoint now) {
+void Engine::ApplyCpuLimits(TimePoint now, bool after_batch) {
   if (!options_.cpu || !options_.control || !planner_.observed_once()) return;
   if (cpu_in_flight_) return;  // planned again when the batch is done
   if (cpu_retry_at_) {
     if (now < *cpu_retry_at_) return;
     cpu_retry_at_.reset();
-    cpu_last_batch_.clear();
   }
   std::vector<CpuChange> batch =
       PlanCpuChanges(WantedCpuLimits(planner_.windows(), planner_.model()), planner_.observed(),
                      options_.cpu->Records());
-  if (batch.empty() || batch == cpu_last_batch_) return;  // done, or waiting for a change
+  if (batch.empty() || (after_batch && batch == cpu_last_batch_)) return;
   cpu_last_batch_ = batch;
   cpu_in_flight_ = true;
   Executor& lane = deps_.stop_lane ? *deps_.stop_lane : deps_.workers;
@@ -584,7 +583,7 @@ void Engine::ApplyCpuLimits(TimePoint now) {
         if (on_change_) on_change_();  // the daemon re-arms its timer
         return;
       }
-      ApplyCpuLimits(deps_.clock.Now());
+      ApplyCpuLimits(deps_.clock.Now(), /*after_batch=*/true);
     });
   });
 }

@@ -201,9 +201,10 @@ class Engine {
   // Requests the observation that events of services with an action in flight put off.
   void FlushDeferredObserve();
   // Plans the CPU limit changes (core/cpu_limits.h) of the live windows and the last
-  // observation, and runs them on the stop lane, one batch at a time; after a batch, plans again
-  // (a plan equal to the last batch's is not run again until a retry is due).
-  void ApplyCpuLimits(TimePoint now);
+  // observation, and runs them on the stop lane, one batch at a time; after a batch
+  // (`after_batch`), plans again, but does not run a plan equal to that batch (its changes were
+  // no-ops: CpuQuotas leaves an idled container alone) until the next change of the engine.
+  void ApplyCpuLimits(TimePoint now, bool after_batch = false);
 
   EngineDeps deps_;
   Planner planner_;
