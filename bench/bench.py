@@ -57,6 +57,7 @@ MODES = {
         "slowhc_rounds": 3,
         "example_rounds": 2,
         "reopen_runs": 5,
+        "intent_sources": 3,
     },
     "full": {
         "open_sizes": [1, 3, 10],
@@ -83,6 +84,7 @@ MODES = {
         "slowhc_rounds": 9,
         "example_rounds": 5,
         "reopen_runs": 5,
+        "intent_sources": 20,
     },
 }
 
@@ -91,7 +93,7 @@ IMAGE = "madre-busybox:latest"
 FORBIDDEN_PORTS = set(range(8000, 8012)) | {6379}
 # Every step, in the order of a whole run; `--only a,b` runs a subset (bench/run.sh --only).
 STEPS = ["open_close", "ttl", "crashloop", "http", "state_nginx", "open_vs_engine", "cli", "pause",
-         "ttl_slow_opens", "slow_healthcheck", "example_open", "idle", "growth"]
+         "ttl_slow_opens", "slow_healthcheck", "example_open", "intent", "idle", "growth"]
 
 
 def log(msg):
@@ -1563,6 +1565,70 @@ def bench_idle(ctx, m):
 
 
 # --------------------------------------------------------------------------------------------
+# 14: an intent from the hormiguero queen, as the original client sends it
+
+
+# The token-less intake allows a burst of 10 per source (then one every 6 s), so each open
+# source takes one burst: 5 new intents and 5 resubmissions of them.
+INTENT_PER_SOURCE = 5
+
+
+def bench_intent(ctx, project):
+    sources = [f"hormiguero-{i}" for i in range(ctx.cfg["intent_sources"])]
+    m = Madre(ctx, "intent", project, {"VX11_INTENT_OPEN_SOURCES": ",".join(sources)})
+    try:
+        def post(body, auth):
+            # A new connection per request, as the queen's `requests.post` makes one.
+            c = http.client.HTTPConnection("127.0.0.1", m.port, timeout=30)
+            headers = {"Content-Type": "application/json"}
+            if auth:
+                headers["X-VX11-Token"] = m.token
+            t0 = time.perf_counter()
+            try:
+                c.request(body and "POST" or "GET", body and "/madre/intent" or "/health",
+                          body=body and json.dumps(body).encode(), headers=headers)
+                r = c.getresponse()
+                raw = r.read()
+            finally:
+                c.close()
+            took = time.perf_counter() - t0
+            if r.status != 200:
+                raise RuntimeError(f"HTTP {r.status}: {raw[:300]!r}")
+            return (json.loads(raw) if body else None), took
+
+        new, dup, floor = [], [], []
+        ids = {}
+        for src in sources:
+            for k in range(INTENT_PER_SOURCE):
+                queen = {"type": "spawn", "payload": {"task": "scan", "n": k},
+                         "correlation_id": f"{src}-{k}", "source": src}
+                _, f = post(None, False)
+                floor.append(f)
+                obj, t = post(queen, False)
+                if obj.get("status") != "pending" or obj.get("duplicate"):
+                    raise RuntimeError(f"new intent: {obj}")
+                ids[queen["correlation_id"]] = obj["intent_id"]
+                new.append(t)
+                again, t = post(queen, False)
+                if again.get("intent_id") != obj["intent_id"] or not again.get("duplicate"):
+                    raise RuntimeError(f"resubmission answered another intent: {again} vs {obj}")
+                dup.append(t)
+        st, listed, _ = m.req("GET", f"/madre/intents?limit={len(ids) + 10}")
+        stored = {i.get("correlation_id") for i in (listed or {}).get("intents", [])} \
+            if st == 200 and isinstance(listed, dict) else set()
+        missing = [c for c in ids if c not in stored]
+        if missing:
+            raise RuntimeError(f"{len(missing)} answered intents not listed, e.g. {missing[:3]}")
+        s_new, s_dup, s_floor = summary(new), summary(dup), summary(floor)
+        log(f"intent: new median {s_new['median'] * 1000:.2f} ms (max {s_new['max'] * 1000:.2f}), "
+            f"resubmitted {s_dup['median'] * 1000:.2f} ms, GET /health {s_floor['median'] * 1000:.2f} ms")
+        return {"new": new, "duplicate": dup, "floor": floor, "sources": len(sources),
+                "per_source": INTENT_PER_SOURCE}
+    finally:
+        m.stop()
+
+
+# --------------------------------------------------------------------------------------------
 # 8: CLI round trip (hyperfine; read-only, so the arms need no interleaving)
 
 
@@ -1875,6 +1941,7 @@ def main():
             "ttl_slow_opens": lambda: bench_ttl_slow_opens(ctx, slow_p, slow_ids),
             "slow_healthcheck": lambda: slow_healthcheck_step(),
             "example_open": lambda: bench_example_open(ctx, ex_p),
+            "intent": lambda: bench_intent(ctx, main_p),
             "idle": lambda: bench_idle(ctx, m),
             "growth": growth_step,
         }

@@ -27,6 +27,7 @@ GOALS = {
     "example_open": 5.0,  # ... and `open` within 5 s of the request
     "slow_healthcheck": 1.3,  # ready with a 30 s healthcheck interval <= 1.3 x start + one exec
     "pause_legacy_open": 0.050,  # paused window re-open via /madre/power/window/open < 50 ms
+    "intent_answer": 0.100,  # the queen's token-less intent recorded and answered < 100 ms
 }
 
 
@@ -184,6 +185,19 @@ def issue_goal_rows(r):
     else:
         out.append("| paused window re-open through `/madre/power/window/open` < 50 ms (§2b) | – "
                    "| not measured |")
+    it = r.get("intent")
+    if it:
+        sn, sd, sf = summary(it["new"]), summary(it["duplicate"]), summary(it["floor"])
+        ok = sn["max"] < GOALS["intent_answer"] and sd["max"] < GOALS["intent_answer"]
+        out.append(
+            f"| an intent shaped as the hormiguero queen sends it, token-less from an open source, "
+            f"recorded and answered < 100 ms; a resubmission answers the same `intent_id` (§14) | "
+            f"new: median {ms(sn['median'])} ms, max {ms(sn['max'])} ms over {sn['n']}; "
+            f"resubmitted: median {ms(sd['median'])} ms, max {ms(sd['max'])} ms; `GET /health` "
+            f"in the same rounds {ms(sf['median'])} ms (ratio {sn['median'] / sf['median']:.1f}) "
+            f"| {verdict(ok)} |")
+    else:
+        out.append("| the queen's intent recorded and answered < 100 ms (§14) | – | not measured |")
     return out
 
 
@@ -340,6 +354,33 @@ def issue_sections(r, cfg):
                               sec, "s"))
         if ex.get("ops"):
             add(ops_sentence("What madre ran for the last open", ex["ops"]))
+    else:
+        add("Not measured in this run; `bench/run.sh --full` (or `--only` this step) fills it in.")
+    add("")
+
+    add("## 14. An intent from the hormiguero queen")
+    add("")
+    it = r.get("intent") or {}
+    n_src = it.get("sources", cfg.get("intent_sources", 3))
+    add("Method: a madre of its own on the main project, with `VX11_INTENT_OPEN_SOURCES` naming "
+        f"{n_src} sources `hormiguero-N`. For each source, 5 rounds of: `GET /health` (the floor: "
+        "an HTTP round trip that records nothing), then `POST /madre/intent` without a token, "
+        "shaped exactly as the queen sends it (`{\"type\": \"spawn\", \"payload\": {...}, "
+        "\"correlation_id\", \"source\"}`), then the same body again. Each request opens a new "
+        "connection, as the queen's `requests.post` does. A new intent is answered `pending` only "
+        "once its row is in `madre.db` (synced) and its audit record written; the resubmission must "
+        "answer the same `intent_id` with `duplicate: true`; at the end every answered intent must "
+        "be listed by `GET /madre/intents`. The token-less intake admits a burst of 10 per source "
+        "(then one every 6 s), hence one source per 5 intents. Goal: every answer < 100 ms. "
+        "Alone: `bench/run.sh --full --only intent`.")
+    add("")
+    if it:
+        add("| request | n | median ms | max ms | spread ms |")
+        add("| --- | ---: | ---: | ---: | --- |")
+        for key, label in (("floor", "`GET /health` (floor)"), ("new", "new intent"),
+                           ("duplicate", "resubmission (same `correlation_id`)")):
+            sm = summary(it[key])
+            add(f"| {label} | {sm['n']} | {ms(sm['median'])} | {ms(sm['max'])} | {spread(sm)} |")
     else:
         add("Not measured in this run; `bench/run.sh --full` (or `--only` this step) fills it in.")
     add("")

@@ -70,15 +70,34 @@ std::optional<BuildOutcomeKind> ParseBuildOutcome(std::string_view text) {
   return std::nullopt;
 }
 
+std::string StagingImage(std::string_view image, std::int64_t build_id) {
+  std::string_view repository = image;
+  const std::size_t at = repository.find('@');
+  if (at != std::string_view::npos) repository = repository.substr(0, at);
+  const std::size_t colon = repository.rfind(':');
+  const std::size_t slash = repository.rfind('/');
+  if (colon != std::string_view::npos && (slash == std::string_view::npos || colon > slash)) {
+    repository = repository.substr(0, colon);
+  }
+  return std::string(repository) + ":madre-build-" + std::to_string(build_id);
+}
+
+std::string StagingComposeFile(std::string_view service, std::string_view staging) {
+  return "# Written by madre for one build: the build tags this name, not the service's image.\n"
+         "services:\n  " +
+         std::string(service) + ":\n    image: \"" + std::string(staging) + "\"\n";
+}
+
 BuildRecord ReconcileUnfinishedBuild(const BuildRecord& running,
+                                     const std::string& staging_image_id,
                                      const std::string& current_image_id, TimePoint now) {
   BuildRecord out = running;
   out.finished_at = now;
   out.duration_ms = std::max<std::int64_t>(
       0, std::chrono::duration_cast<std::chrono::milliseconds>(now - running.started_at).count());
-  if (!current_image_id.empty() && current_image_id != running.image_before) {
+  if (!staging_image_id.empty()) {
     out.outcome = BuildOutcomeKind::kSucceeded;
-    out.image_after = current_image_id;
+    out.image_after = staging_image_id;
     out.error.clear();
   } else {
     out.outcome = BuildOutcomeKind::kFailed;

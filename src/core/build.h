@@ -41,11 +41,23 @@ struct BuildRecord {
 // The error of a build that was running when madre stopped.
 inline constexpr char kRestartedDuringBuild[] = "madre restarted during the build";
 
+// A build never writes the service's image itself: compose builds `StagingImage` (a tag of the
+// build's own), and madre moves the service's name onto it once the build succeeded. dockerd
+// finishes a build whose client died (seen with 20.10's builder), so a build that outlives a
+// madre killed mid-build could otherwise replace the image after the restart had recorded it
+// failed. "<repository>:madre-build-<id>": the image's own tag, if any, replaced.
+std::string StagingImage(std::string_view image, std::int64_t build_id);
+// The compose file added as the last `-f` of the build: it points `service`'s image at
+// `staging` (a service name and an image reference, so nothing needs quoting).
+std::string StagingComposeFile(std::string_view service, std::string_view staging);
+
 // At start, for each row still `running` (BuildStore::ListUnfinished): the row finished. The
-// build went on without madre only if the service's image id now differs from image_before
-// (`current_image_id`, "" when the image is absent): then it succeeded, with that id; otherwise
-// it failed with kRestartedDuringBuild. finished_at is `now`, duration_ms from started_at.
+// build went on without madre only if its staging image exists (`staging_image_id`, "" when
+// absent): then it succeeded with that id (the caller has moved the service's name onto it);
+// otherwise it failed with kRestartedDuringBuild, image_after the service's image as it is
+// (`current_image_id`). finished_at is `now`, duration_ms from started_at.
 BuildRecord ReconcileUnfinishedBuild(const BuildRecord& running,
+                                     const std::string& staging_image_id,
                                      const std::string& current_image_id, TimePoint now);
 
 // A manifestator's build request: {"target_service", "dockerfile_path", "build_context"}.

@@ -131,21 +131,39 @@ BuildRecord Running() {
   return r;
 }
 
-TEST(ReconcileUnfinishedBuildTest, AnUnchangedImageMeansTheBuildFailed) {
-  const BuildRecord r = ReconcileUnfinishedBuild(Running(), "sha256:old", kT0 + Seconds(3));
+TEST(ReconcileUnfinishedBuildTest, NoStagingImageMeansTheBuildFailed) {
+  const BuildRecord r = ReconcileUnfinishedBuild(Running(), "", "sha256:old", kT0 + Seconds(3));
   EXPECT_EQ(r.outcome, BuildOutcomeKind::kFailed);
   EXPECT_EQ(r.error, kRestartedDuringBuild);
+  EXPECT_EQ(r.image_after, "sha256:old");
   EXPECT_EQ(r.finished_at, kT0 + Seconds(3));
   EXPECT_EQ(r.duration_ms, 3000);
-  EXPECT_EQ(ReconcileUnfinishedBuild(Running(), "", kT0).outcome, BuildOutcomeKind::kFailed);
+  // Even when the service's image changed meanwhile (something else built it): not this build.
+  EXPECT_EQ(ReconcileUnfinishedBuild(Running(), "", "sha256:other", kT0).outcome,
+            BuildOutcomeKind::kFailed);
 }
 
-TEST(ReconcileUnfinishedBuildTest, ANewImageIdMeansItFinished) {
-  const BuildRecord r = ReconcileUnfinishedBuild(Running(), "sha256:new", kT0 + Seconds(1));
+TEST(ReconcileUnfinishedBuildTest, AStagingImageMeansItFinished) {
+  const BuildRecord r =
+      ReconcileUnfinishedBuild(Running(), "sha256:new", "sha256:old", kT0 + Seconds(1));
   EXPECT_EQ(r.outcome, BuildOutcomeKind::kSucceeded);
   EXPECT_EQ(r.image_after, "sha256:new");
   EXPECT_EQ(r.error, "");
   EXPECT_EQ(r.id, 7);
+}
+
+TEST(StagingImageTest, ReplacesTheTagAndKeepsARegistryPort) {
+  EXPECT_EQ(StagingImage("vx11_app", 7), "vx11_app:madre-build-7");
+  EXPECT_EQ(StagingImage("vx11-app:1.2", 12), "vx11-app:madre-build-12");
+  EXPECT_EQ(StagingImage("localhost:5000/team/app", 3), "localhost:5000/team/app:madre-build-3");
+  EXPECT_EQ(StagingImage("localhost:5000/app:v1", 3), "localhost:5000/app:madre-build-3");
+  EXPECT_EQ(StagingImage("app@sha256:abc", 4), "app:madre-build-4");
+}
+
+TEST(StagingImageTest, TheComposeFileNamesTheServiceAndTheStagingImage) {
+  EXPECT_EQ(StagingComposeFile("app", "vx11_app:madre-build-7"),
+            "# Written by madre for one build: the build tags this name, not the service's "
+            "image.\nservices:\n  app:\n    image: \"vx11_app:madre-build-7\"\n");
 }
 
 TEST(BuildOutcomeTest, NamesRoundTrip) {

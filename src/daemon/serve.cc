@@ -647,7 +647,8 @@ int Serve(const ServeFlags& flags) {
       .build_lane = &build_lane,
       .new_id = NewUuid,
       .legacy_transport = legacy_transport,
-      .legacy_workers = legacy_lane.get()};
+      .legacy_workers = legacy_lane.get(),
+      .images = observers.engine_api};
   RouterOptions router_options = BuildRouterOptions(config, planner_config, metrics, intent_policy);
   router_options.intents.build_executor = static_cast<bool>(run_build);
   ApiRouter router(std::move(router_options), router_deps);

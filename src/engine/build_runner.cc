@@ -17,7 +17,13 @@ Result<BuildRecord> RunRecordedBuild(BuildStore& store, ImageBuilder& builder,
   ASSIGN_OR_RETURN(row.image_before, images.ImageId(plan.image));
   ASSIGN_OR_RETURN(row.id, store.Start(row));
   row.log_path = log_dir + "/" + std::to_string(row.id) + ".log";
-  Result<BuildOutcome> outcome = builder.Build({plan.service, plan.image, row.log_path});
+  const BuildRequest request{
+      .service = plan.service,
+      .image = plan.image,
+      .log_path = row.log_path,
+      .staging_image = StagingImage(plan.image, row.id),
+      .staging_file = log_dir + "/" + std::to_string(row.id) + ".compose.yml"};
+  Result<BuildOutcome> outcome = builder.Build(request);
   row.finished_at = clock.Now();
   if (outcome.ok()) {
     row.image_before = outcome->image_before;
@@ -41,20 +47,33 @@ Result<int> ReconcileUnfinishedBuilds(BuildStore& store, ImageInspector& images,
   ASSIGN_OR_RETURN(std::vector<BuildRecord> unfinished, store.ListUnfinished());
   int finished = 0;
   for (const BuildRecord& running : unfinished) {
+    std::string staged;
     std::string current;
     auto def = model.services.find(running.service);
     if (def != model.services.end() && !def->second.image.empty()) {
-      Result<std::string> id = images.ImageId(def->second.image);
-      if (!id.ok()) {
+      const std::string& image = def->second.image;
+      const std::string staging = StagingImage(image, running.id);
+      Result<std::string> staged_id = images.ImageId(staging);
+      // A build that ran to its end without madre: its image becomes the service's, as it
+      // would have had madre seen it finish.
+      Status moved =
+          staged_id.ok() && !staged_id->empty() ? images.TagImage(staging, image) : Status::Ok();
+      if (moved.ok() && staged_id.ok() && !staged_id->empty()) {
+        moved = images.RemoveImageName(staging);
+      }
+      Result<std::string> id = images.ImageId(image);
+      if (!staged_id.ok() || !moved.ok() || !id.ok()) {
+        const Status why = !staged_id.ok() ? staged_id.status() : !moved.ok() ? moved : id.status();
         spdlog::warn(
-            "build {} of {}: cannot read its image id, left running until the next "
+            "build {} of {}: cannot settle it with Docker, left running until the next "
             "start: {}",
-            running.id, running.service, id.status().ToString());
+            running.id, running.service, why.ToString());
         continue;
       }
+      staged = *staged_id;
       current = *id;
     }
-    const BuildRecord done = ReconcileUnfinishedBuild(running, current, now);
+    const BuildRecord done = ReconcileUnfinishedBuild(running, staged, current, now);
     RETURN_IF_ERROR(store.Finish(done));
     spdlog::info("build {} of {} was running when madre stopped: {}{}", done.id, done.service,
                  BuildOutcomeName(done.outcome), done.error.empty() ? "" : " (" + done.error + ")");

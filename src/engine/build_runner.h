@@ -25,9 +25,15 @@ Result<BuildRecord> RunRecordedBuild(BuildStore& store, ImageBuilder& builder,
                                      const BuildPlan& plan, std::optional<std::string> intent_id,
                                      const std::string& log_dir);
 
-// At start, before serving: every `running` row is finished by ReconcileUnfinishedBuild with
-// its service's current image id (its image name from `model`; a service gone from the model
-// has none). A Docker error leaves the row for the next start. Returns how many were finished.
+// Builds tag a staging name (core/build.h StagingImage), moved onto the service's image only
+// when the build succeeded.
+//
+// At start, before serving: every `running` row is finished by ReconcileUnfinishedBuild. When
+// its staging image exists (the build ran to its end without madre), the service's image name
+// is moved onto it first and the row succeeded; otherwise the row failed and the service's
+// image is as it was (a build dockerd finishes later only leaves its staging name behind). The
+// image name comes from `model` (a service gone from the model has none). A Docker error
+// leaves the row for the next start. Returns how many were finished.
 Result<int> ReconcileUnfinishedBuilds(BuildStore& store, ImageInspector& images,
                                       const ServiceModel& model, TimePoint now);
 

@@ -43,9 +43,12 @@ TEST_F(BuildRunnerTest, ASucceededBuildIsRecordedWithBothImageIds) {
   EXPECT_EQ(row->log_path, "/state/builds/1.log");
   EXPECT_EQ(row->duration_ms, 1500);
   EXPECT_EQ(*store_.Get(1).value(), *row);
-  EXPECT_THAT(builder_.requests(),
-              ElementsAre(AllOf(Field(&BuildRequest::service, "app"),
-                                Field(&BuildRequest::log_path, "/state/builds/1.log"))));
+  EXPECT_THAT(
+      builder_.requests(),
+      ElementsAre(AllOf(Field(&BuildRequest::service, "app"),
+                        Field(&BuildRequest::log_path, "/state/builds/1.log"),
+                        Field(&BuildRequest::staging_image, "vx11_app:madre-build-1"),
+                        Field(&BuildRequest::staging_file, "/state/builds/1.compose.yml"))));
 }
 
 TEST_F(BuildRunnerTest, AFailedBuildIsRecordedFailedWithItsError) {
@@ -64,12 +67,13 @@ TEST_F(BuildRunnerTest, NoRowNoBuild) {
   EXPECT_TRUE(builder_.requests().empty());
 }
 
-TEST_F(BuildRunnerTest, ReconcileFinishesTheRunningRowsFromTheImageIds) {
+TEST_F(BuildRunnerTest, ReconcileFinishesTheRunningRowsFromTheirStagingImages) {
   ServiceModel model;
   model.services["app"].image = "vx11_app";
   model.services["web"].image = "vx11_web";
   images_.SetImage("vx11_app", "sha256:old");
-  images_.SetImage("vx11_web", "sha256:new");
+  images_.SetImage("vx11_web", "sha256:w0");
+  images_.SetImage("vx11_web:madre-build-2", "sha256:new");  // web's build ran to its end
   const BuildRecord app = Running("app", clock_.Now(), "sha256:old");
   const BuildRecord web = Running("web", clock_.Now(), "sha256:w0");
   const BuildRecord gone = Running("gone", clock_.Now());
@@ -80,6 +84,9 @@ TEST_F(BuildRunnerTest, ReconcileFinishesTheRunningRowsFromTheImageIds) {
   EXPECT_EQ((*store_.Get(1))->error, kRestartedDuringBuild);
   EXPECT_EQ((*store_.Get(2))->outcome, BuildOutcomeKind::kSucceeded);
   EXPECT_EQ((*store_.Get(2))->image_after, "sha256:new");
+  EXPECT_EQ(images_.ImageId("vx11_web").value(), "sha256:new") << "the service's name moved";
+  EXPECT_EQ(images_.ImageId("vx11_web:madre-build-2").value(), "");
+  EXPECT_EQ(images_.ImageId("vx11_app").value(), "sha256:old");
   EXPECT_EQ((*store_.Get(3))->outcome, BuildOutcomeKind::kFailed);
   EXPECT_TRUE(store_.ListUnfinished()->empty());
 }

@@ -56,7 +56,7 @@ class CpuQuotas {
 
 // The observer the engine and the HTTP API read through when CPU quotas are on: a running
 // container madre idled is shown in kIdledState (dormant: not Running()), everything else as the
-// inner observer says.
+// inner observer says (every other call is the inner observer's).
 class IdleAwareObserver final : public ContainerObserver {
  public:
   IdleAwareObserver(ContainerObserver& inner, const CpuQuotas& quotas)
@@ -64,6 +64,9 @@ class IdleAwareObserver final : public ContainerObserver {
   Result<std::vector<ContainerState>> ListProject() override;
   Result<std::string> Logs(const std::string& container_id, int tail) override {
     return inner_.Logs(container_id, tail);
+  }
+  Result<FailureEvidence> Evidence(const std::string& container_id, int tail) override {
+    return inner_.Evidence(container_id, tail);
   }
   Result<ContainerStats> Stats(const std::string& container_id) override {
     return inner_.Stats(container_id);

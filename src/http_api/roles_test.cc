@@ -96,7 +96,8 @@ TEST_F(RolesTest, EveryRouteNeedsItsRoleAndRefusesTheOneBelow) {
       {{"POST", "/madre/intents/{id}/reject"}, Role::kSubmitter},
       {{"POST", "/madre/intents/{id}/cancel"}, Role::kSubmitter},
       {{"GET", "/madre/builds"}, Role::kViewer},
-      {{"GET", "/madre/builds/{id}"}, Role::kViewer}};
+      {{"GET", "/madre/builds/{id}"}, Role::kViewer},
+      {{"GET", "/madre/autofix/diagnose/{service}"}, Role::kOperator}};
   Build();
   int checked = 0;
   for (const ApiRouter::RouteAccess& route : router_->Routes()) {

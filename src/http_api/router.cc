@@ -84,7 +84,8 @@ const std::vector<std::string>& Patterns() {
                                                      "/madre/intents/{id}/reject",
                                                      "/madre/intents/{id}/cancel",
                                                      "/madre/builds",
-                                                     "/madre/builds/{id}"};
+                                                     "/madre/builds/{id}",
+                                                     "/madre/autofix/diagnose/{service}"};
   return kPatterns;
 }
 
@@ -208,6 +209,7 @@ ApiRouter::ApiRouter(RouterOptions options, RouterDeps deps)
                                     .stop_strategy = options_.stop_strategy},
                 deps_.engine, throttle_),
       builds_(deps_.builds, deps_.workers, deps_.loop),
+      autofix_(deps_.engine, deps_.observer, deps_.images, deps_.workers, deps_.loop),
       intents_(deps_.intents
                    ? std::make_unique<IntentRoutes>(
                          options_.intents,
@@ -393,6 +395,10 @@ std::vector<ApiRouter::Route> ApiRouter::Table() {
       {"GET", "/madre/builds/{id}", A::kToken, kView, false,
        [this](const HttpRequest&, const Caller&, const std::vector<std::string>& params,
               Responder w) { builds_.Get(params.at(0), std::move(w)); }},
+      // A diagnosis carries the service's last log lines: operator and above.
+      {"GET", "/madre/autofix/diagnose/{service}", A::kToken, kOperate, false,
+       [this](const HttpRequest&, const Caller&, const std::vector<std::string>& params,
+              Responder w) { autofix_.Diagnose(params.at(0), std::move(w)); }},
   };
 }
 

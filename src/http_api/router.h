@@ -34,6 +34,7 @@
 #include "base/metrics.h"
 #include "core/identity.h"
 #include "engine/engine.h"
+#include "http_api/autofix_routes.h"
 #include "http_api/build_routes.h"
 #include "http_api/event_hub.h"
 #include "http_api/http_common.h"
@@ -101,6 +102,7 @@ struct RouterDeps {
   // Carries a forward to the original madre (blocking); used when options.legacy.url is set.
   LegacyTransport legacy_transport = {};
   Executor* legacy_workers = nullptr;  // runs legacy_transport; null: `workers`
+  ImageInspector* images = nullptr;    // whether an image is on the host (autofix); null: unknown
 };
 
 // The route of a path for metrics ("/madre/power/windows/{id}"), "other" when unknown.
@@ -187,6 +189,7 @@ class ApiRouter {
   ReadRoutes reads_;
   WindowRoutes commands_;
   BuildRoutes builds_;                     // GET /madre/builds, /madre/builds/{id}
+  AutofixRoutes autofix_;                  // GET /madre/autofix/diagnose/{service}
   std::unique_ptr<IntentRoutes> intents_;  // null without an intent store
   std::unique_ptr<IntentRunner> runner_;   // executes approved intents; null without a store
   bool pump_scheduled_ = false;

@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "base/status.h"
+#include "core/diagnosis.h"
 #include "core/model.h"
 
 namespace madre {
@@ -19,6 +20,14 @@ class ContainerObserver {
     (void)container_id;
     (void)tail;
     return Status::Unavailable("container logs are not available through this observer");
+  }
+  // What Docker says about a container that failed (its inspect, and the last `tail` lines of
+  // its output, oldest first): core/diagnosis.h's evidence, without the model's facts and the
+  // dependencies' states, which the caller adds.
+  virtual Result<FailureEvidence> Evidence(const std::string& container_id, int tail) {
+    (void)container_id;
+    (void)tail;
+    return Status::Unavailable("container evidence is not available through this observer");
   }
   // CPU and memory of a running container, sampled over about a second (slow: cache it).
   virtual Result<ContainerStats> Stats(const std::string& container_id) {

@@ -124,6 +124,30 @@ void FakeDocker::SetConfigHash(const std::string& service, const std::string& ha
   }
 }
 
+Result<FailureEvidence> FakeDocker::Evidence(const std::string& container_id, int tail) {
+  std::lock_guard<std::mutex> lock(mu_);
+  if (down_) return Status::Unavailable("docker is down");
+  for (const auto& [name, c] : containers_) {
+    if (c.id != container_id && c.container != container_id) continue;
+    auto known = evidence_.find(c.service);
+    FailureEvidence e = known == evidence_.end() ? FailureEvidence{} : known->second;
+    e.service = c.service;
+    e.state = c.state;
+    e.health = c.health;
+    if (!e.exit_code) e.exit_code = c.exit_code;
+    if (tail >= 0 && e.log_lines.size() > static_cast<std::size_t>(tail)) {
+      e.log_lines.erase(e.log_lines.begin(), e.log_lines.end() - tail);
+    }
+    return e;
+  }
+  return Status::NotFound("No such container: " + container_id);
+}
+
+void FakeDocker::SetEvidence(const std::string& service, FailureEvidence evidence) {
+  std::lock_guard<std::mutex> lock(mu_);
+  evidence_[service] = std::move(evidence);
+}
+
 void FakeDocker::SetImageId(const std::string& service, const std::string& id) {
   std::lock_guard<std::mutex> lock(mu_);
   image_ids_[service] = id;

@@ -31,6 +31,9 @@ class FakeDocker final : public ComposeRunner, public ContainerObserver, public 
   Result<std::map<std::string, std::string>> ConfigHashes() override;
   // ContainerObserver
   Result<std::vector<ContainerState>> ListProject() override;
+  // What SetEvidence gave for the container's service, with the container's state and health
+  // (and its exit code unless SetEvidence gave one); kNotFound for an unknown container.
+  Result<FailureEvidence> Evidence(const std::string& container_id, int tail) override;
   // ContainerControl: containers are "id-<service>"; calls are recorded as "api-start db".
   Status StartContainer(const std::string& id) override;
   Status StopContainer(const std::string& id, int timeout_sec) override;
@@ -62,6 +65,9 @@ class FakeDocker final : public ComposeRunner, public ContainerObserver, public 
   // The id of the service's image now: a container that `up` or SetRunning creates carries it
   // in image_id (as Docker's ImageID); an existing container keeps its own.
   void SetImageId(const std::string& service, const std::string& id);
+  // What Evidence() tells of the service's container besides its state (exit code, OOM flag,
+  // State.Error, log lines, ...).
+  void SetEvidence(const std::string& service, FailureEvidence evidence);
   // The service's container is removed and made again, stopped, with a new id (as `docker rm`
   // and `compose up --no-start` by hand); no event is sent.
   void Recreate(const std::string& service);
@@ -87,6 +93,7 @@ class FakeDocker final : public ComposeRunner, public ContainerObserver, public 
   std::map<std::string, std::string> config_hashes_;  // set by SetConfigHash
   std::map<std::string, std::string> image_ids_;      // set by SetImageId
   std::map<std::string, std::int64_t> nano_cpus_;     // container id -> NanoCpus
+  std::map<std::string, FailureEvidence> evidence_;   // set by SetEvidence
   std::map<std::string, Status> fail_next_;
   std::set<std::string> crash_on_start_;
   bool down_ = false;

@@ -21,6 +21,20 @@ class FakeImageInspector final : public ImageInspector {
     auto it = ids_.find(name);
     return it == ids_.end() ? std::string() : it->second;
   }
+  Status TagImage(const std::string& source, const std::string& target) override {
+    std::lock_guard lock(mu_);
+    if (fail_) return Status::Unavailable("injected image tag failure");
+    auto it = ids_.find(source);
+    if (it == ids_.end()) return Status::NotFound("no such image: " + source);
+    ids_[target] = it->second;
+    return Status::Ok();
+  }
+  Status RemoveImageName(const std::string& name) override {
+    std::lock_guard lock(mu_);
+    if (fail_) return Status::Unavailable("injected image removal failure");
+    ids_.erase(name);
+    return Status::Ok();
+  }
   void SetImage(const std::string& name, const std::string& id) {
     std::lock_guard lock(mu_);
     ids_[name] = id;

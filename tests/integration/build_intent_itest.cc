@@ -61,6 +61,9 @@ class BuildIntentTest : public ::testing::Test {
     madre_.reset();
     compose_.reset();  // `down`
     RunCommandForTest({"docker", "rmi", "-f", Image()}, {}, std::chrono::seconds(60));
+    if (!staging_.empty()) {
+      RunCommandForTest({"docker", "rmi", "-f", staging_}, {}, std::chrono::seconds(60));
+    }
     if (!dir_.empty()) std::filesystem::remove_all(dir_);
   }
 
@@ -101,6 +104,7 @@ class BuildIntentTest : public ::testing::Test {
   std::filesystem::path dir_;
   std::unique_ptr<ComposeProject> compose_;
   std::unique_ptr<MadreProcess> madre_;
+  std::string staging_;  // a build's staging name a test left to dockerd
 };
 
 TEST_F(BuildIntentTest, AnApprovedBuildRecordsItsRowAndTheNextWindowRunsTheNewImage) {
@@ -172,6 +176,98 @@ TEST_F(BuildIntentTest, AnApprovedBuildRecordsItsRowAndTheNextWindowRunsTheNewIm
                            "intent.executing", "intent.succeeded"}) {
     EXPECT_THAT(actions, HasSubstr(step));
   }
+}
+
+// kill -9 of madre in the middle of a build (and of its compose client): after the restart, the
+// intent and its history row are both there, settled as failed with the reason. dockerd still
+// finishes the build it was running, but that tags only the build's staging name: the service's
+// image stays the one before, as recorded, and its next window runs it.
+TEST_F(BuildIntentTest, KillNineDuringABuildLosesNoIntentAndRecordsItsOutcome) {
+  const std::map<std::string, std::string> env = {
+      {"VX11_COMPOSE_PROJECT", project_},
+      {"VX11_COMPOSE_DIR", dir_.string()},
+      {"VX11_COMPOSE_CMD", "docker-compose"},
+      {"VX11_ALWAYS_ON", "madre"},
+      {"VX11_THROTTLE_CPU_PCT", "0"},
+      {"VX11_TOKENS_FILE", (dir_ / "tokens.toml").string()}};
+  madre_ = std::make_unique<MadreProcess>(env);
+  ASSERT_TRUE(madre_->Start());
+  const std::string before = ImageId();
+  ASSERT_FALSE(before.empty());
+
+  // A build that takes a while: its RUN step sleeps.
+  std::ofstream(dir_ / "app" / "Dockerfile")
+      << "FROM madre-busybox:latest\nCOPY marker /marker\nRUN sh -c 'sleep 20; true' " << project_
+      << "\n";
+  std::ofstream(dir_ / "app" / "marker") << "slow\n";
+  HttpAnswer submitted = As(kSubmitterToken, "POST", "/madre/intent",
+                            json{{"intent_type", "build"},
+                                 {"target_service", "app"},
+                                 {"correlation_id", "slow-1"},
+                                 {"reason", "kill -9 test"}}
+                                .dump());
+  ASSERT_EQ(submitted.status, 200) << submitted.body;
+  const std::string id = submitted.Json()["intent_id"];
+  ASSERT_EQ(As(kOperatorToken, "POST", "/madre/intents/" + id + "/approve").status, 200);
+
+  // Once the build runs (its row is recorded and compose is in the RUN step), kill -9.
+  json row;
+  ASSERT_TRUE(WaitUntil(
+      [&] {
+        json builds = As(kOperatorToken, "GET", "/madre/builds?service=app").Json();
+        if (!builds.contains("builds") || builds["builds"].empty()) return false;
+        row = builds["builds"][0];
+        return row.value("outcome", "") == "running" &&
+               RunCommandForTest({"pgrep", "-f", "sleep 20; true " + project_}).ok();
+      },
+      std::chrono::seconds(120), std::chrono::milliseconds(100)))
+      << row.dump();
+  madre_->Kill9();
+  // The build's compose client outlives madre (it leads a process group of its own); a host
+  // crash would take it too. Without its client, dockerd cancels the build.
+  RunCommandForTest({"pkill", "-9", "-f", "docker-compose -p " + project_});
+  ASSERT_TRUE(madre_->Start());
+  json intent = As(kOperatorToken, "GET", "/madre/intents/" + id).Json();
+  EXPECT_EQ(intent["state"], "failed") << intent.dump();
+  EXPECT_THAT(intent.value("detail", ""), HasSubstr("restart")) << intent.dump();
+  HttpAnswer settled = As(kOperatorToken, "GET", "/madre/builds/" + row["id"].dump());
+  ASSERT_EQ(settled.status, 200) << settled.body;
+  EXPECT_EQ(settled.Json()["outcome"], "failed") << settled.body;
+  EXPECT_THAT(settled.Json().value("error", ""), HasSubstr("restarted")) << settled.body;
+  EXPECT_FALSE(settled.Json()["finished_at"].is_null()) << settled.body;
+  EXPECT_EQ(ImageId(), before) << "the interrupted build replaced nothing";
+  // dockerd goes on with a build whose client died, and tags what it built: only the build's
+  // staging name, never the service's image, which the history says was not replaced.
+  const std::string staging = Image() + ":madre-build-" + row["id"].dump();
+  staging_ = staging;
+  EXPECT_TRUE(WaitUntil(
+      [&] {
+        return !RunCommandForTest({"pgrep", "-f", "sleep 20; true " + project_}).ok();
+      },
+      std::chrono::seconds(60)));
+  // dockerd commits and tags a little after the RUN step ends (not asserted: a dockerd that
+  // cancels a build without its client would never tag it).
+  const bool tagged = WaitUntil(
+      [&] {
+        CommandOutput out =
+            RunCommandForTest({"docker", "image", "inspect", "-f", "{{.Id}}", staging});
+        return out.ok() && !Trimmed(out.output).empty();
+      },
+      std::chrono::seconds(30), std::chrono::milliseconds(250));
+  std::cerr << "dockerd " << (tagged ? "finished" : "did not finish") << " the orphaned build\n";
+  EXPECT_EQ(ImageId(), before) << "the orphaned build replaced nothing";
+  // The same correlation id is still the same intent: nothing was lost or duplicated.
+  HttpAnswer again = As(kSubmitterToken, "POST", "/madre/intent",
+                        json{{"intent_type", "build"},
+                             {"target_service", "app"},
+                             {"correlation_id", "slow-1"},
+                             {"reason", "kill -9 test"}}
+                            .dump());
+  ASSERT_EQ(again.status, 200) << again.body;
+  EXPECT_EQ(again.Json()["intent_id"], id) << again.body;
+  // The service still opens, on the image it had.
+  OpenAndCloseApp();
+  EXPECT_EQ(ContainerImageId(), before);
 }
 
 }  // namespace

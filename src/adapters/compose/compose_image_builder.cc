@@ -1,7 +1,10 @@
 #include "adapters/compose/compose_image_builder.h"
 
+#include <filesystem>
 #include <fstream>
 #include <system_error>
+
+#include "core/build.h"
 
 namespace madre {
 namespace {
@@ -48,13 +51,28 @@ Result<BuildOutcome> ComposeImageBuilder::Build(const BuildRequest& request) {
   BuildOutcome outcome;
   ASSIGN_OR_RETURN(outcome.image_before, images_.ImageId(request.image));
 
+  ComposeTarget target = target_;
+  const bool staged = !request.staging_image.empty();
+  if (staged) {
+    if (request.staging_file.empty()) {
+      return Status::InvalidArgument("a staged build needs the path of its compose file");
+    }
+    RETURN_IF_ERROR(
+        WriteLog(request.staging_file, StagingComposeFile(request.service, request.staging_image)));
+    target.files.push_back(request.staging_file);
+  }
   ProcessSpec spec;
-  spec.argv = ComposeArgv(target_, ComposeVerb::kBuild, {request.service});
+  spec.argv = ComposeArgv(target, ComposeVerb::kBuild, {request.service});
   spec.working_dir = target_.working_dir;
   spec.timeout = options_.timeout;
   spec.max_output_bytes = options_.log_limit;
   spec.keep_tail = true;
-  ASSIGN_OR_RETURN(ProcessResult run, processes_.Run(spec));
+  Result<ProcessResult> ran = processes_.Run(spec);
+  if (staged) {
+    std::error_code ignored;
+    std::filesystem::remove(request.staging_file, ignored);
+  }
+  ASSIGN_OR_RETURN(ProcessResult run, std::move(ran));
   outcome.duration_ms = run.elapsed_ms;
   outcome.log_truncated = run.truncated;
 
@@ -63,6 +81,14 @@ Result<BuildOutcome> ComposeImageBuilder::Build(const BuildRequest& request) {
   if (run.truncated) log += BuildLogCutLine(options_.log_limit);
   RETURN_IF_ERROR(WriteLog(request.log_path, log));
 
+  if (staged) {
+    // Only a build that ran to its end moves the service's name onto what it built.
+    ASSIGN_OR_RETURN(const std::string built, images_.ImageId(request.staging_image));
+    if (!run.timed_out && run.exit_code == 0 && !built.empty()) {
+      RETURN_IF_ERROR(images_.TagImage(request.staging_image, request.image));
+    }
+    if (!built.empty()) RETURN_IF_ERROR(images_.RemoveImageName(request.staging_image));
+  }
   ASSIGN_OR_RETURN(outcome.image_after, images_.ImageId(request.image));
   if (run.timed_out) {
     outcome.error =

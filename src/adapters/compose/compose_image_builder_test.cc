@@ -43,7 +43,13 @@ class ComposeImageBuilderTest : public ::testing::Test {
                               ComposeImageBuilderOptions options = {}) {
     return ComposeImageBuilder(Target(flavor), processes_, images_, options);
   }
-  BuildRequest Request() { return {"app", "vx11_app", (dir_.path() / "b" / "1.log").string()}; }
+  BuildRequest Request() {
+    return {.service = "app",
+            .image = "vx11_app",
+            .log_path = (dir_.path() / "b" / "1.log").string(),
+            .staging_image = "",
+            .staging_file = ""};
+  }
 
   TestTempDir dir_;
   FakeProcessRunner processes_;
@@ -75,11 +81,50 @@ TEST_F(ComposeImageBuilderTest, RunsComposeBuildForTheServiceAndReadsBothImageId
   EXPECT_THAT(images_.asked(), ElementsAre("vx11_app", "vx11_app"));
 }
 
+BuildRequest Staged(const std::filesystem::path& dir) {
+  return {.service = "app",
+          .image = "vx11_app",
+          .log_path = (dir / "b" / "1.log").string(),
+          .staging_image = "vx11_app:madre-build-1",
+          .staging_file = (dir / "b" / "1.compose.yml").string()};
+}
+
+TEST_F(ComposeImageBuilderTest, AStagedBuildTagsItsOwnNameAndMovesTheServicesNameOnSuccess) {
+  images_.SetImage("vx11_app", "sha256:old");
+  images_.SetImage("vx11_app:madre-build-1", "sha256:new");  // what compose built
+  processes_.PushExit(0, "Successfully tagged vx11_app:madre-build-1\n");
+  ComposeImageBuilder builder = Builder();
+  const BuildRequest request = Staged(dir_.path());
+  Result<BuildOutcome> outcome = builder.Build(request);
+  ASSERT_TRUE(outcome.ok()) << outcome.status().ToString();
+  EXPECT_TRUE(outcome->ok) << outcome->error;
+  EXPECT_EQ(outcome->image_before, "sha256:old");
+  EXPECT_EQ(outcome->image_after, "sha256:new");
+  EXPECT_THAT(processes_.specs()[0].argv,
+              ElementsAre("docker-compose", "-p", "vx11", "-f", "docker-compose.yml", "-f",
+                          request.staging_file, "build", "app"));
+  EXPECT_FALSE(std::filesystem::exists(request.staging_file)) << "removed after the build";
+  EXPECT_EQ(images_.ImageId("vx11_app:madre-build-1").value(), "") << "the staging name is gone";
+}
+
+TEST_F(ComposeImageBuilderTest, AFailedStagedBuildLeavesTheServicesImageAlone) {
+  images_.SetImage("vx11_app", "sha256:old");
+  images_.SetImage("vx11_app:madre-build-1", "sha256:half");
+  processes_.PushExit(1, "The command '/bin/sh -c false' returned a non-zero code: 1\n");
+  ComposeImageBuilder builder = Builder();
+  Result<BuildOutcome> outcome = builder.Build(Staged(dir_.path()));
+  ASSERT_TRUE(outcome.ok()) << outcome.status().ToString();
+  EXPECT_FALSE(outcome->ok);
+  EXPECT_EQ(outcome->image_after, "sha256:old");
+  EXPECT_EQ(images_.ImageId("vx11_app").value(), "sha256:old");
+  EXPECT_EQ(images_.ImageId("vx11_app:madre-build-1").value(), "");
+}
+
 TEST_F(ComposeImageBuilderTest, V2RunsThePluginsBuild) {
   images_.SetImage("vx11-app", "sha256:x");
   processes_.PushExit(0, "built\n");
   ComposeImageBuilder builder = Builder(ComposeFlavor::kV2Plugin);
-  ASSERT_TRUE(builder.Build({"app", "vx11-app", ""}).ok());
+  ASSERT_TRUE(builder.Build({"app", "vx11-app", "", "", ""}).ok());
   EXPECT_THAT(processes_.commands(),
               ElementsAre("docker compose -p vx11 -f docker-compose.yml build app"));
 }
@@ -124,8 +169,9 @@ TEST_F(ComposeImageBuilderTest, TheLogKeepsTheTailAndSaysItWasCut) {
 }
 
 TEST_F(ComposeImageBuilderTest, BadRequestsAndDockerDownAreErrorsAndRunNothing) {
-  EXPECT_EQ(Builder().Build({"a b", "x", ""}).status().code(), StatusCode::kInvalidArgument);
-  EXPECT_EQ(Builder().Build({"app", "", ""}).status().code(), StatusCode::kInvalidArgument);
+  EXPECT_EQ(Builder().Build({"a b", "x", "", "", ""}).status().code(),
+            StatusCode::kInvalidArgument);
+  EXPECT_EQ(Builder().Build({"app", "", "", "", ""}).status().code(), StatusCode::kInvalidArgument);
   images_.set_fail(true);
   EXPECT_FALSE(Builder().Build(Request()).ok());
   EXPECT_TRUE(processes_.specs().empty());

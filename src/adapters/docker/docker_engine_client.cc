@@ -203,6 +203,30 @@ Result<std::string> DockerEngineClient::ImageId(const std::string& name) {
   return ParseImageId(response.body);
 }
 
+Status DockerEngineClient::TagImage(const std::string& source, const std::string& target) {
+  if (!IsValidImageRef(source)) return Status::InvalidArgument("invalid image name: " + source);
+  if (!IsValidImageRef(target)) return Status::InvalidArgument("invalid image name: " + target);
+  std::string_view repo = target;
+  std::string tag = "latest";
+  const std::size_t colon = repo.rfind(':');
+  const std::size_t slash = repo.rfind('/');
+  if (colon != std::string_view::npos && (slash == std::string_view::npos || colon > slash)) {
+    tag = std::string(repo.substr(colon + 1));
+    repo = repo.substr(0, colon);
+  }
+  return CallExpecting("POST",
+                       "/images/" + source + "/tag?repo=" + PercentEncode(repo) +
+                           "&tag=" + PercentEncode(tag),
+                       options_.timeout, {201})
+      .status();
+}
+
+Status DockerEngineClient::RemoveImageName(const std::string& name) {
+  if (!IsValidImageRef(name)) return Status::InvalidArgument("invalid image name: " + name);
+  return CallExpecting("DELETE", "/images/" + name + "?noprune=1", options_.timeout, {200, 404})
+      .status();
+}
+
 Status DockerEngineClient::PauseContainer(const std::string& id) {
   RETURN_IF_ERROR(CheckRef(id));
   return CallExpecting("POST", "/containers/" + id + "/pause", options_.timeout, {204}).status();
@@ -260,6 +284,24 @@ Result<std::string> DockerEngineClient::Logs(const std::string& id, int tail) {
       "/containers/" + id + "/logs?stdout=1&stderr=1&tail=" + std::to_string(std::max(tail, 0));
   ASSIGN_OR_RETURN(UnixHttpResponse response, CallExpecting("GET", path, options_.timeout, {200}));
   return DemuxDockerLogs(response.body);
+}
+
+Result<FailureEvidence> DockerEngineClient::Evidence(const std::string& id, int tail) {
+  RETURN_IF_ERROR(CheckRef(id));
+  ASSIGN_OR_RETURN(UnixHttpResponse response,
+                   CallExpecting("GET", "/containers/" + id + "/json", options_.timeout, {200}));
+  ASSIGN_OR_RETURN(FailureEvidence evidence, ParseFailureEvidence(response.body));
+  ASSIGN_OR_RETURN(const std::string logs, Logs(id, tail));
+  std::size_t begin = 0;
+  while (begin < logs.size()) {
+    std::size_t end = logs.find('\n', begin);
+    if (end == std::string::npos) end = logs.size();
+    std::string line = logs.substr(begin, end - begin);
+    if (!line.empty() && line.back() == '\r') line.pop_back();
+    if (!line.empty()) evidence.log_lines.push_back(std::move(line));
+    begin = end + 1;
+  }
+  return evidence;
 }
 
 Result<HealthcheckConfig> DockerEngineClient::Healthcheck(const std::string& container) {

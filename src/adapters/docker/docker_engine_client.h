@@ -73,6 +73,8 @@ class DockerEngineClient final : public ContainerObserver,
   Status Stop(const std::string& id, int timeout_sec);
   // The last `tail` lines of stdout and stderr, interleaved, demultiplexed.
   Result<std::string> Logs(const std::string& id, int tail) override;
+  // The inspect's evidence of a failure and the last `tail` log lines (ParseFailureEvidence).
+  Result<FailureEvidence> Evidence(const std::string& id, int tail) override;
   // One stats sample (the engine takes about a second to measure CPU).
   Result<ContainerStats> Stats(const std::string& id) override;
 
@@ -101,6 +103,10 @@ class DockerEngineClient final : public ContainerObserver,
 
   // ImageInspector: GET /images/{name}/json; a 404 is "" (no such image).
   Result<std::string> ImageId(const std::string& name) override;
+  // POST /images/{source}/tag?repo=&tag= (201); DELETE /images/{name} (200; 404 is not an
+  // error).
+  Status TagImage(const std::string& source, const std::string& target) override;
+  Status RemoveImageName(const std::string& name) override;
   void Abandon(const std::string& exec_id, bool timed_out) override;
   // Checks abandoned because they outlived their timeout, since the client was made.
   std::uint64_t abandoned_checks() const { return abandoned_checks_.load(); }

@@ -212,6 +212,47 @@ Result<ContainerState> ParseInspect(std::string_view inspect_json) {
   return c;
 }
 
+Result<FailureEvidence> ParseFailureEvidence(std::string_view inspect_json) {
+  ASSIGN_OR_RETURN(json doc, ParseJson(inspect_json, "the container inspect answer"));
+  const json* state = ObjectMember(doc, "State");
+  if (!StringMember(doc, "Id") || state == nullptr) {
+    return Status::Internal("docker: inspect answer without Id or State");
+  }
+  FailureEvidence e;
+  const json* config = ObjectMember(doc, "Config");
+  e.service =
+      LabelValue(config != nullptr ? ObjectMember(*config, "Labels") : nullptr, kServiceLabel);
+  e.image = config != nullptr ? StringMember(*config, "Image").value_or("") : "";
+  e.state = StringMember(*state, "Status").value_or("");
+  e.error = StringMember(*state, "Error").value_or("");
+  e.oom_killed = state->value("OOMKilled", false);
+  if (HasRunAndStopped(e.state) || !e.error.empty()) {
+    if (std::optional<std::int64_t> code = IntMember(*state, "ExitCode")) {
+      e.exit_code = static_cast<int>(*code);
+    }
+  }
+  if (const json* health = ObjectMember(*state, "Health"); health != nullptr) {
+    e.health = StringMember(*health, "Status").value_or("");
+    if (auto log = health->find("Log"); log != health->end() && log->is_array()) {
+      const std::size_t from = log->size() > 3 ? log->size() - 3 : 0;
+      for (std::size_t i = from; i < log->size(); ++i) {
+        std::string out = StringMember((*log)[i], "Output").value_or("");
+        while (!out.empty() && (out.back() == '\n' || out.back() == '\r')) out.pop_back();
+        e.health_log.push_back(std::move(out));
+      }
+    }
+  }
+  if (auto mounts = doc.find("Mounts"); mounts != doc.end() && mounts->is_array()) {
+    for (const json& m : *mounts) {
+      if (m.is_object() && StringMember(m, "Type").value_or("") == "bind") {
+        e.mounts.push_back(StringMember(m, "Source").value_or("") + ":" +
+                           StringMember(m, "Destination").value_or(""));
+      }
+    }
+  }
+  return e;
+}
+
 Result<HealthcheckConfig> ParseHealthcheckConfig(std::string_view inspect_json) {
   ASSIGN_OR_RETURN(json doc, ParseJson(inspect_json, "the container inspect answer"));
   const json* config = ObjectMember(doc, "Config");

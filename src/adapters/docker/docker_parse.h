@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "base/status.h"
+#include "core/diagnosis.h"
 #include "core/health_exec.h"
 #include "core/model.h"
 #include "ports/container_exec.h"
@@ -60,6 +61,13 @@ Result<ContainerState> ParseInspect(std::string_view inspect_json);
 // StartPeriod (nanoseconds) and Retries, each Docker's default when 0 or missing. A container
 // without one gives an empty `test`. kInternal when the answer is not an inspect answer.
 Result<HealthcheckConfig> ParseHealthcheckConfig(std::string_view inspect_json);
+
+// What a GET /containers/{id}/json answer says about a failure (core/diagnosis.h): service (its
+// compose label), state, exit_code (once it ran, or when its start failed: State.Error set),
+// oom_killed, error (State.Error), health and the outputs of its last 3 checks (oldest first),
+// image (Config.Image) and its bind mounts ("source:destination"). Logs, dependencies and the
+// model's facts are the caller's. kInternal when it is not an inspect answer.
+Result<FailureEvidence> ParseFailureEvidence(std::string_view inspect_json);
 
 // The body of POST /containers/{id}/exec running `argv` with nothing attached.
 std::string ExecCreateBody(const std::vector<std::string>& argv);

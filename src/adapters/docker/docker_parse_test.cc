@@ -8,6 +8,7 @@
 namespace madre {
 namespace {
 
+using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 
 constexpr char kWebConfigHash[] =
@@ -175,6 +176,69 @@ TEST(ParseInspectTest, ReadsTheImageId) {
             "Config":{"Image":"vx11_app"}})js");
   ASSERT_TRUE(c.ok()) << c.status().ToString();
   EXPECT_EQ(c->image_id, "sha256:0a1b");
+}
+
+// Recorded from dockerd 20.10 (docker inspect, trimmed to the members madre reads).
+TEST(ParseFailureEvidenceTest, AnOomKillWithItsExitCodeAndBindMounts) {
+  constexpr char kOom[] = R"({"Id":"4f1c","Name":"/vx11_mcp_1",
+    "State":{"Status":"exited","Running":false,"OOMKilled":true,"Dead":false,"Pid":0,
+             "ExitCode":137,"Error":"","StartedAt":"2026-12-03T10:59:46.924292419Z",
+             "FinishedAt":"2026-12-03T10:59:47.003781542Z"},
+    "Config":{"Image":"madre-busybox:latest",
+              "Labels":{"com.docker.compose.service":"mcp"}},
+    "Mounts":[{"Type":"bind","Source":"/srv/vx11/conf","Destination":"/etc/mcp","RW":false},
+              {"Type":"volume","Name":"data","Source":"/var/lib/docker/volumes/data/_data",
+               "Destination":"/data"}]})";
+  Result<FailureEvidence> e = ParseFailureEvidence(kOom);
+  ASSERT_TRUE(e.ok()) << e.status().ToString();
+  EXPECT_EQ(e->service, "mcp");
+  EXPECT_EQ(e->state, "exited");
+  EXPECT_EQ(e->exit_code, 137);
+  EXPECT_TRUE(e->oom_killed);
+  EXPECT_EQ(e->image, "madre-busybox:latest");
+  EXPECT_THAT(e->mounts, ElementsAre("/srv/vx11/conf:/etc/mcp"));
+  EXPECT_EQ(Diagnose(*e).cause, FailureCause::kOomKilled);
+}
+
+TEST(ParseFailureEvidenceTest, AStartThatFailedHasTheRuntimesErrorAndExitCode) {
+  constexpr char kPort[] = R"({"Id":"9a0e","Name":"/evport2",
+    "State":{"Status":"created","Running":false,"OOMKilled":false,"Pid":0,"ExitCode":128,
+             "Error":"driver failed programming external connectivity on endpoint evport2 (6d2c194f): Bind for 127.0.0.1:39123 failed: port is already allocated",
+             "StartedAt":"0001-01-01T00:00:00Z","FinishedAt":"0001-01-01T00:00:00Z"},
+    "Config":{"Image":"madre-busybox:latest","Labels":{}}})";
+  Result<FailureEvidence> e = ParseFailureEvidence(kPort);
+  ASSERT_TRUE(e.ok()) << e.status().ToString();
+  EXPECT_EQ(e->state, "created");
+  EXPECT_EQ(e->exit_code, 128) << "a start that failed has an exit code";
+  EXPECT_EQ(Diagnose(*e).cause, FailureCause::kPortInUse);
+  // A created container that never tried to start has none.
+  Result<FailureEvidence> fresh = ParseFailureEvidence(
+      R"({"Id":"1","State":{"Status":"created","ExitCode":0,"Error":""},"Config":{}})");
+  ASSERT_TRUE(fresh.ok());
+  EXPECT_FALSE(fresh->exit_code.has_value());
+}
+
+TEST(ParseFailureEvidenceTest, AnUnhealthyContainerKeepsItsLastThreeChecks) {
+  constexpr char kUnhealthy[] = R"({"Id":"77","State":{"Status":"running","Running":true,
+    "ExitCode":0,"Error":"","Health":{"Status":"unhealthy","FailingStreak":7,"Log":[
+      {"ExitCode":1,"Output":"one\n"},{"ExitCode":1,"Output":"two\n"},
+      {"ExitCode":1,"Output":"three\n"},
+      {"ExitCode":1,"Output":"wget: can't connect to remote host (127.0.0.1): Connection refused\n"}]}},
+    "Config":{"Image":"madre-busybox:latest","Labels":{"com.docker.compose.service":"hermes"}}})";
+  Result<FailureEvidence> e = ParseFailureEvidence(kUnhealthy);
+  ASSERT_TRUE(e.ok()) << e.status().ToString();
+  EXPECT_EQ(e->health, "unhealthy");
+  EXPECT_FALSE(e->exit_code.has_value()) << "still running";
+  EXPECT_THAT(e->health_log,
+              ElementsAre("two", "three",
+                          "wget: can't connect to remote host (127.0.0.1): Connection refused"));
+  EXPECT_EQ(Diagnose(*e).cause, FailureCause::kHealthcheckFailing);
+}
+
+TEST(ParseFailureEvidenceTest, NotAnInspectAnswerIsAnError) {
+  EXPECT_FALSE(ParseFailureEvidence("[]").ok());
+  EXPECT_FALSE(ParseFailureEvidence(R"({"Id":"1"})").ok());
+  EXPECT_FALSE(ParseFailureEvidence("{").ok());
 }
 
 TEST(ParseImageIdTest, ReadsTheIdOfAnImageInspect) {

@@ -93,7 +93,7 @@ TEST_F(SqliteBuildStoreTest, UnfinishedAreTheRunningRowsAndReconcileFinishesThem
   ASSERT_EQ(unfinished->size(), 1u);
   EXPECT_EQ((*unfinished)[0].id, *b);
   ASSERT_TRUE(
-      store_.Finish(ReconcileUnfinishedBuild((*unfinished)[0], "sha256:old", kT0 + Seconds(5)))
+      store_.Finish(ReconcileUnfinishedBuild((*unfinished)[0], "", "sha256:old", kT0 + Seconds(5)))
           .ok());
   EXPECT_TRUE(store_.ListUnfinished()->empty());
   EXPECT_EQ((*store_.Get(*b))->error, kRestartedDuringBuild);
