@@ -33,7 +33,7 @@ void DeclareMadreMetrics(Metrics& m) {
   m.DeclareGauge(kMetricIntents,
                  "Intents by state (pending|approved|rejected|expired|cancelled|admitted|"
                  "executing|succeeded|failed), counted in the store at each scrape.");
-  m.DeclareGauge(kMetricStopStrategy, "1 for the stop strategy in use (stop|pause).");
+  m.DeclareGauge(kMetricStopStrategy, "1 for the stop strategy in use (stop|pause|cpu_idle).");
   m.DeclareGauge(kMetricContainerCpu,
                  "CPU of each running container, 100 = one core (the stats sampler's last round).");
   m.DeclareGauge(kMetricContainerMemory,

@@ -30,8 +30,7 @@ FailureEvidence EvidenceFromView(const EngineView& view, const std::string& serv
     e.has_build = def->second.build.has_value();
     for (const std::string& dep : def->second.depends_on) {
       const ContainerState* c = ObservedOf(view, dep);
-      e.dependencies.push_back(
-          {dep, c != nullptr ? c->state : "", c != nullptr ? c->health : ""});
+      e.dependencies.push_back({dep, c != nullptr ? c->state : "", c != nullptr ? c->health : ""});
     }
   }
   e.always_on = view.config.always_on.count(service) > 0;
@@ -78,36 +77,36 @@ void AutofixRoutes::Diagnose(const std::string& service, Responder respond) {
   }
   std::string container;
   FailureEvidence evidence = EvidenceFromView(view, service, &container);
-  workers_.Submit([this, evidence = std::move(evidence), container,
-                   respond = std::move(respond)]() mutable {
-    Status failed = Status::Ok();
-    if (!container.empty()) {
-      Result<FailureEvidence> docker = observer_.Evidence(container, kLogLines);
-      if (docker.ok()) {
-        AddDockerEvidence(evidence, std::move(*docker));
-      } else if (docker.status().code() != StatusCode::kNotFound) {
-        failed = docker.status();
-      }
-    }
-    if (failed.ok() && images_ != nullptr && !evidence.image.empty()) {
-      Result<std::string> id = images_->ImageId(evidence.image);
-      if (id.ok()) {
-        evidence.image_present = !id->empty();
-      } else {
-        failed = id.status();
-      }
-    }
-    const FailureKind kind = evidence.kind;
-    const Diagnosis diagnosis = failed.ok() ? madre::Diagnose(evidence) : Diagnosis{};
-    loop_.Submit([failed = std::move(failed), diagnosis, kind,
-                  respond = std::move(respond)]() mutable {
-      if (!failed.ok()) {
-        return respond(ErrorResponse(Status::Unavailable("Docker did not answer: " +
-                                                         failed.message())));
-      }
-      respond(JsonResponse(200, DiagnosisView(diagnosis, kind)));
-    });
-  });
+  workers_.Submit(
+      [this, evidence = std::move(evidence), container, respond = std::move(respond)]() mutable {
+        Status failed = Status::Ok();
+        if (!container.empty()) {
+          Result<FailureEvidence> docker = observer_.Evidence(container, kLogLines);
+          if (docker.ok()) {
+            AddDockerEvidence(evidence, std::move(*docker));
+          } else if (docker.status().code() != StatusCode::kNotFound) {
+            failed = docker.status();
+          }
+        }
+        if (failed.ok() && images_ != nullptr && !evidence.image.empty()) {
+          Result<std::string> id = images_->ImageId(evidence.image);
+          if (id.ok()) {
+            evidence.image_present = !id->empty();
+          } else {
+            failed = id.status();
+          }
+        }
+        const FailureKind kind = evidence.kind;
+        const Diagnosis diagnosis = failed.ok() ? madre::Diagnose(evidence) : Diagnosis{};
+        loop_.Submit([failed = std::move(failed), diagnosis, kind,
+                      respond = std::move(respond)]() mutable {
+          if (!failed.ok()) {
+            return respond(
+                ErrorResponse(Status::Unavailable("Docker did not answer: " + failed.message())));
+          }
+          respond(JsonResponse(200, DiagnosisView(diagnosis, kind)));
+        });
+      });
 }
 
 }  // namespace madre

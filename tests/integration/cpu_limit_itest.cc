@@ -90,10 +90,10 @@ class CpuLimitTest : public ::testing::Test {
   }
 
   Inspected Inspect(const std::string& service) {
-    CommandOutput ids = RunCommandForTest({"docker", "ps", "-aq", "--no-trunc", "--filter",
-                                           "label=com.docker.compose.project=" + project_,
-                                           "--filter", "label=com.docker.compose.service=" +
-                                                           service});
+    CommandOutput ids =
+        RunCommandForTest({"docker", "ps", "-aq", "--no-trunc", "--filter",
+                           "label=com.docker.compose.project=" + project_, "--filter",
+                           "label=com.docker.compose.service=" + service});
     EXPECT_TRUE(ids.ok()) << ids.output;
     Inspected out;
     out.id = ids.output.substr(0, ids.output.find('\n'));
