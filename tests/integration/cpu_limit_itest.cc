@@ -149,6 +149,17 @@ TEST_F(CpuLimitTest, AWindowsCpuLimitHoldsWhileItIsOpenAndTheOriginalComesBackAf
   }
 }
 
+TEST_F(CpuLimitTest, AKill9WhileAWindowLimitsLosesNothingTheRestartRestoresTheOriginal) {
+  StartMadre("stop");
+  Open(R"({"services":["app"],"ttl_sec":3,"wait":true,"cpu_limit":0.25})");
+  ASSERT_EQ(WaitForNanoCpus("app", 250'000'000).nano_cpus, 250'000'000);
+  madre_->Kill9();
+  std::this_thread::sleep_for(std::chrono::seconds(4));  // the window expires while madre is down
+  ASSERT_TRUE(madre_->Start());
+  EXPECT_EQ(WaitForNanoCpus("app", 1'500'000'000).nano_cpus, 1'500'000'000)
+      << "the original kept in the store before the update";
+}
+
 TEST_F(CpuLimitTest, CpuIdleKeepsAClosedWindowsContainerRunningAtTheMinimalQuotaUntilReopened) {
   StartMadre("cpu_idle");
   Open(R"({"services":["app"],"ttl_sec":300,"wait":true})");
