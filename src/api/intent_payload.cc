@@ -39,13 +39,13 @@ Result<std::optional<std::int64_t>> TtlField(const json& body) {
 
 Result<WindowIntent> ParseWindowPayload(const std::string& payload_json) {
   ASSIGN_OR_RETURN(json body, Object(payload_json));
-  static const std::set<std::string> kKeys = {"action", "services",  "ttl_sec",
-                                              "hold",   "window_id", "reason"};
+  static const std::set<std::string> kKeys = {"action",    "services", "ttl_sec",  "hold",
+                                              "window_id", "reason",   "cpu_limit"};
   for (const auto& item : body.items()) {
     if (!kKeys.count(item.key())) {
       return Status::InvalidArgument("payload." + item.key() +
                                      " is not a field of a window intent (action, services, "
-                                     "ttl_sec, hold, window_id, reason)");
+                                     "ttl_sec, hold, window_id, reason, cpu_limit)");
     }
   }
   WindowIntent intent;
@@ -76,6 +76,12 @@ Result<WindowIntent> ParseWindowPayload(const std::string& payload_json) {
                                    "\" is not a window id");
   }
   ASSIGN_OR_RETURN(intent.reason, StringField(body, "reason"));
+  if (auto it = body.find("cpu_limit"); it != body.end() && !it->is_null()) {
+    if (!it->is_number()) {
+      return Status::InvalidArgument("payload.cpu_limit must be a number of CPUs (e.g. 0.5)");
+    }
+    intent.cpu_limit = it->get<double>();
+  }
   return intent;
 }
 

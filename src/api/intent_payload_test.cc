@@ -33,6 +33,11 @@ TEST(IntentPayloadTest, AWindowPayloadIsReadStrictly) {
   EXPECT_THAT(ParseWindowPayload(R"({"action":"close","window_id":"../x"})").status().message(),
               HasSubstr("not a window id"));
   EXPECT_THAT(ParseWindowPayload("[1]").status().message(), HasSubstr("JSON object"));
+  Result<WindowIntent> limited = ParseWindowPayload(R"({"services":["a"],"cpu_limit":0.5})");
+  ASSERT_TRUE(limited.ok()) << limited.status().message();
+  EXPECT_EQ(limited->cpu_limit, 0.5);
+  EXPECT_THAT(ParseWindowPayload(R"({"services":["a"],"cpu_limit":"1"})").status().message(),
+              HasSubstr("payload.cpu_limit must be a number"));
 }
 
 TEST(IntentPayloadTest, SubmissionChecksOnlyTheTypesWithAnExecutor) {

@@ -3,6 +3,8 @@
 #include <cctype>
 #include <charconv>
 
+#include "core/cpu_limits.h"
+
 namespace madre {
 
 using nlohmann::json;
@@ -155,7 +157,7 @@ Result<ServiceOpBody> ParseServiceOpBody(std::string_view body) {
 Result<OpenBody> ParseOpenBody(std::string_view body) {
   ASSIGN_OR_RETURN(json object, ParseJsonObject(body, /*allow_empty=*/false));
   RETURN_IF_ERROR(RejectUnknownKeys(
-      object, {MADRE_WINDOW_KEYS, "hold", "skip_health", "wait", "wait_timeout_sec"}));
+      object, {MADRE_WINDOW_KEYS, "hold", "skip_health", "wait", "wait_timeout_sec", "cpu_limit"}));
   OpenBody out;
   auto services = object.find("services");
   if (services == object.end() || !services->is_array()) {
@@ -195,6 +197,13 @@ Result<OpenBody> ParseOpenBody(std::string_view body) {
       return Status::InvalidArgument("wait_timeout_sec must be an integer between 1 and 3600");
     }
     out.wait_timeout_sec = it->get<std::int64_t>();
+  }
+  if (auto it = object.find("cpu_limit"); it != object.end() && !it->is_null()) {
+    if (!it->is_number()) {
+      return Status::InvalidArgument("cpu_limit must be a number of CPUs (e.g. 0.5)");
+    }
+    out.cpu_limit = it->get<double>();
+    RETURN_IF_ERROR(CheckCpuLimit(*out.cpu_limit));
   }
   return out;
 }
@@ -243,6 +252,7 @@ json WindowToJson(const Window& window, TimePoint now) {
       {"services_stopped", window.services_stopped},
       {"services_status", services_status},
       {"error", window.error.empty() ? json(nullptr) : json(window.error)},
+      {"cpu_limit", window.cpu_limit ? json(*window.cpu_limit) : json(nullptr)},
   };
 }
 

@@ -26,6 +26,7 @@ struct OpenBody {
   bool skip_health = false;
   bool wait = false;
   std::optional<std::int64_t> wait_timeout_sec;
+  std::optional<double> cpu_limit;  // CPUs per container, checked (core/cpu_limits.h)
 };
 
 // The body of a service start/stop/restart: `service` names it in the body form

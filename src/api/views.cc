@@ -12,6 +12,7 @@ OpenRequest ToOpenRequest(const OpenBody& body, std::string actor) {
   open.reason = body.reason;
   open.actor = std::move(actor);
   open.skip_health = body.skip_health;
+  open.cpu_limit = body.cpu_limit;
   return open;
 }
 
@@ -125,7 +126,8 @@ json SoloMadreStatusView(const SoloMadreCheck& check) {
       {"running_services", std::vector<std::string>(check.running.begin(), check.running.end())},
       {"expected_services", std::vector<std::string>(check.expected.begin(), check.expected.end())},
       {"unexpected_services", check.unexpected},
-      {"missing_services", check.missing}};
+      {"missing_services", check.missing},
+      {"idled_services", check.idled}};
 }
 
 json DockerEventView(const DockerEvent& event) {

@@ -4,6 +4,8 @@
 #include <cstdio>
 #include <set>
 
+#include "core/cpu_limits.h"
+
 namespace madre {
 
 IntentExecutor ExecutorFor(std::string_view type) {
@@ -44,6 +46,9 @@ Status CheckWindowIntent(const WindowIntent& intent, std::int64_t max_ttl_sec) {
       return Status::InvalidArgument(
           "payload.services: a close names the window (payload.window_id), not services");
     }
+    if (intent.cpu_limit) {
+      return Status::InvalidArgument("payload.cpu_limit: a close takes no cpu_limit");
+    }
     return Status::Ok();
   }
   if (intent.services.empty()) {
@@ -57,6 +62,7 @@ Status CheckWindowIntent(const WindowIntent& intent, std::int64_t max_ttl_sec) {
   if (intent.hold && intent.ttl_sec) {
     return Status::InvalidArgument("payload: hold and ttl_sec exclude each other");
   }
+  if (intent.cpu_limit) RETURN_IF_ERROR(CheckCpuLimit(*intent.cpu_limit, "payload.cpu_limit"));
   return CheckTtl(intent.ttl_sec, max_ttl_sec);
 }
 
@@ -91,6 +97,7 @@ OpenRequest WindowIntentOpen(const WindowIntent& intent, const std::string& inte
   open.hold = intent.hold;
   open.reason = intent.reason.empty() ? "intent " + intent_id : intent.reason;
   open.actor = IntentActor(intent_id);
+  open.cpu_limit = intent.cpu_limit;
   return open;
 }
 

@@ -41,9 +41,11 @@ struct WindowIntent {
   bool hold = false;
   std::string window_id;
   std::string reason;
+  std::optional<double> cpu_limit;  // CPUs per container of the window (core/cpu_limits.h)
 };
 // kInvalidArgument naming the field: an open without services or with a name that is not a
-// service name, a ttl_sec outside 1..max_ttl_sec, hold with a ttl_sec, a close naming services.
+// service name, a ttl_sec outside 1..max_ttl_sec, hold with a ttl_sec, a cpu_limit outside
+// 0.01..1024, a close naming services or a cpu_limit.
 Status CheckWindowIntent(const WindowIntent& intent, std::int64_t max_ttl_sec);
 // The open an approved `window` intent makes; its actor names the intent.
 OpenRequest WindowIntentOpen(const WindowIntent& intent, const std::string& intent_id);

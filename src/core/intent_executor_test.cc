@@ -27,7 +27,8 @@ TEST(IntentExecutorTest, AWindowOpenNeedsServicesAndABoundedTtl) {
                     .ttl_sec = 600,
                     .hold = false,
                     .window_id = "",
-                    .reason = ""};
+                    .reason = "",
+                    .cpu_limit = std::nullopt};
   EXPECT_TRUE(CheckWindowIntent(open, 3600).ok());
   open.ttl_sec = 0;
   EXPECT_THAT(CheckWindowIntent(open, 3600).message(),
@@ -42,13 +43,20 @@ TEST(IntentExecutorTest, AWindowOpenNeedsServicesAndABoundedTtl) {
   EXPECT_THAT(CheckWindowIntent(open, 3600).message(), HasSubstr("payload.services"));
   open.services = {"../etc"};
   EXPECT_EQ(CheckWindowIntent(open, 3600).code(), StatusCode::kInvalidArgument);
+  open.services = {"switch"};
+  open.cpu_limit = 0.5;
+  EXPECT_TRUE(CheckWindowIntent(open, 3600).ok());
+  EXPECT_EQ(WindowIntentOpen(open, "i-1").cpu_limit, 0.5);
+  open.cpu_limit = 0;
+  EXPECT_THAT(CheckWindowIntent(open, 3600).message(), HasSubstr("payload.cpu_limit"));
 
   WindowIntent close{.op = WindowIntent::Op::kClose,
                      .services = {},
                      .ttl_sec = std::nullopt,
                      .hold = false,
                      .window_id = "w-1",
-                     .reason = ""};
+                     .reason = "",
+                     .cpu_limit = std::nullopt};
   EXPECT_TRUE(CheckWindowIntent(close, 3600).ok());
   close.services = {"switch"};
   EXPECT_FALSE(CheckWindowIntent(close, 3600).ok());
@@ -60,7 +68,8 @@ TEST(IntentExecutorTest, TheOpensNameTheIntentAsTheirActor) {
                  .ttl_sec = 120,
                  .hold = false,
                  .window_id = "",
-                 .reason = ""};
+                 .reason = "",
+                 .cpu_limit = std::nullopt};
   OpenRequest open = WindowIntentOpen(w, "intent-1");
   EXPECT_EQ(open.services, std::vector<std::string>{"switch"});
   EXPECT_EQ(open.ttl_sec, 120);

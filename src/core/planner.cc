@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "core/cpu_limits.h"
+
 namespace madre {
 
 namespace {
@@ -45,6 +47,7 @@ Window RequestedWindow(const OpenRequest& request, const std::string& id, TimePo
   window.actor = request.actor;
   window.created_at = now;
   window.skip_health = request.skip_health;
+  window.cpu_limit = request.cpu_limit;
   return window;
 }
 
@@ -153,6 +156,7 @@ Status Planner::CheckOpen(const OpenRequest& request) const {
     return Status::InvalidArgument("ttl_sec must be between 0 and " +
                                    std::to_string(config_.max_ttl_sec));
   }
+  if (request.cpu_limit) RETURN_IF_ERROR(CheckCpuLimit(*request.cpu_limit));
   // Service holds and adopted services do not take window slots.
   int live = 0;
   for (const auto& [id, window] : windows_) {
@@ -442,8 +446,9 @@ void Planner::Converge(const Actor& actor, TimePoint now, bool stop_paused) {
       case ServicePhase::kStopped:
         if (wanted) {
           to_start.insert(name);
-        } else if (stop_paused && track.observed && track.observed->state == "paused") {
-          to_stop.insert(name);  // solo_madre/apply: at rest is stopped, not paused
+        } else if (stop_paused && track.observed &&
+                   (track.observed->state == "paused" || track.observed->state == kIdledState)) {
+          to_stop.insert(name);  // solo_madre/apply: at rest is stopped, not paused or idled
         }
         break;
       case ServicePhase::kRunning:

@@ -62,6 +62,7 @@ struct OpenRequest {
   std::string reason = "manual";
   std::string actor;
   bool skip_health = false;
+  std::optional<double> cpu_limit;        // CPUs per container (core/cpu_limits.h)
   WindowKind kind = WindowKind::kClient;  // only client windows count against max_concurrent
 };
 

@@ -3,12 +3,15 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <cmath>
+
 #include "testing/model_builder.h"
 
 namespace madre {
 namespace {
 
 using ::testing::ElementsAre;
+using ::testing::HasSubstr;
 using ::testing::IsEmpty;
 
 const TimePoint kT0 = FromMicros(1'795'514'400'000'000);
@@ -231,6 +234,24 @@ TEST_F(PlannerTest, RefusesBadTtlAndEmptyServices) {
   request.ttl_sec = 10;
   EXPECT_EQ(planner_.Open(request, "w1", now_).code(), StatusCode::kInvalidArgument);
   EXPECT_TRUE(planner_.windows().empty());
+}
+
+TEST_F(PlannerTest, RefusesABadCpuLimitAndKeepsAGoodOneOnTheWindow) {
+  ObserveInitially({"redis"});
+  OpenRequest request;
+  request.services = {"api"};
+  request.ttl_sec = 60;
+  for (double bad : {0.0, -1.0, 0.001, 2000.0, std::nan("")}) {
+    request.cpu_limit = bad;
+    Result<Window> refused = planner_.Open(request, "w1", now_);
+    EXPECT_EQ(refused.code(), StatusCode::kInvalidArgument) << bad;
+    EXPECT_THAT(refused.status().message(), HasSubstr("cpu_limit")) << bad;
+  }
+  EXPECT_TRUE(planner_.windows().empty());
+  request.cpu_limit = 0.5;
+  Result<Window> window = planner_.Open(request, "w1", now_);
+  ASSERT_TRUE(window.ok()) << window.status().ToString();
+  EXPECT_EQ(window->cpu_limit, 0.5);
 }
 
 TEST(PlannerLimitTest, WindowLimitIsEnforcedAndFreedByClose) {

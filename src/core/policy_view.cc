@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <iterator>
 
+#include "core/cpu_limits.h"
+
 namespace madre {
 
 const char* PolicyName(const WindowsById& windows) {
@@ -95,6 +97,11 @@ SoloMadreCheck CheckSoloMadre(const std::vector<ContainerState>& observed,
   std::set_difference(check.expected.begin(), check.expected.end(), check.running.begin(),
                       check.running.end(), std::back_inserter(check.missing));
   check.policy_active = check.unexpected.empty() && check.missing.empty();
+  std::set<std::string> idled;
+  for (const ContainerState& c : observed) {
+    if (c.state == kIdledState) idled.insert(c.service);
+  }
+  check.idled.assign(idled.begin(), idled.end());
   return check;
 }
 

@@ -53,7 +53,10 @@ struct SoloMadreCheck {
   std::set<std::string> expected;       // the always-on set
   std::vector<std::string> unexpected;  // running, not expected
   std::vector<std::string> missing;     // expected, not running
-  bool policy_active = false;           // nothing unexpected and nothing missing
+  // Services whose container madre idled (VX11_STOP_STRATEGY=cpu_idle, core/cpu_limits.h): they
+  // run at a minimal CPU quota but count as dormant, not running; solo_madre/apply stops them.
+  std::vector<std::string> idled;
+  bool policy_active = false;  // nothing unexpected and nothing missing
 };
 
 // SOLO_MADRE holds when exactly the always-on set runs. An always-on name that is not a

@@ -3,6 +3,7 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include "core/cpu_limits.h"
 #include "testing/model_builder.h"
 
 namespace madre {
@@ -96,6 +97,19 @@ TEST(PolicyViewTest, SoloMadreHoldsWhenExactlyTheAlwaysOnSetRuns) {
   EXPECT_FALSE(bad.policy_active);
   EXPECT_THAT(bad.unexpected, ElementsAre("db"));
   EXPECT_THAT(bad.missing, ElementsAre("redis"));
+}
+
+TEST(PolicyViewTest, IdledServicesAreDormantForSoloMadreAndListedApart) {
+  ServiceModel model = ModelOf({{"redis", {}}, {"db", {}}});
+  ContainerState redis, db;
+  redis.service = "redis";
+  redis.state = "running";
+  db.service = "db";
+  db.state = kIdledState;  // VX11_STOP_STRATEGY=cpu_idle: runs at the minimal quota
+  SoloMadreCheck check = CheckSoloMadre({redis, db}, {"madre", "redis"}, model);
+  EXPECT_TRUE(check.policy_active);
+  EXPECT_THAT(check.running, ElementsAre("madre", "redis"));
+  EXPECT_THAT(check.idled, ElementsAre("db"));
 }
 
 TEST(PolicyViewTest, RunningAlwaysOnListsRunningAlwaysOnContainersAndMadreOffCompose) {

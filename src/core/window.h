@@ -86,6 +86,9 @@ struct Window {
   std::map<std::string, ServiceStatus> services_status;
   std::string error;         // why it failed, if it did
   bool skip_health = false;  // ready as soon as the containers run
+  // The most CPUs each container of the window may use (compose's `cpus`; core/cpu_limits.h),
+  // while the window is live; nullopt: none asked.
+  std::optional<double> cpu_limit;
 
   bool Live() const { return state == WindowState::kOpening || state == WindowState::kOpen; }
   bool Terminal() const { return state == WindowState::kClosed || state == WindowState::kFailed; }

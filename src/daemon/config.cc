@@ -343,8 +343,9 @@ Status ApplyEnv(const EnvLookup& env, DaemonConfig& c) {
     ASSIGN_OR_RETURN(c.inee_enabled, ParseBoolSetting("VX11_INEE_ENABLED", *v));
   }
   if (auto v = get("VX11_STOP_STRATEGY")) {
-    if (*v != "stop" && *v != "pause") {
-      return Status::InvalidArgument("VX11_STOP_STRATEGY=" + *v + " must be stop or pause");
+    if (*v != "stop" && *v != "pause" && *v != "cpu_idle") {
+      return Status::InvalidArgument("VX11_STOP_STRATEGY=" + *v +
+                                     " must be stop, pause or cpu_idle");
     }
     c.stop_strategy = *v;
   }
@@ -548,8 +549,9 @@ Status ApplyToml(std::string_view text, const std::string& origin, DaemonConfig&
   c.throttle_mode = mode;
   std::string strategy = c.stop_strategy;
   RETURN_IF_ERROR(str("stop_strategy", [&](const std::string& v) { strategy = v; }));
-  if (strategy != "stop" && strategy != "pause") {
-    return Status::InvalidArgument(origin + ": stop_strategy must be \"stop\" or \"pause\"");
+  if (strategy != "stop" && strategy != "pause" && strategy != "cpu_idle") {
+    return Status::InvalidArgument(origin +
+                                   ": stop_strategy must be \"stop\", \"pause\" or \"cpu_idle\"");
   }
   c.stop_strategy = strategy;
   std::optional<std::string> legacy_url;
@@ -761,7 +763,9 @@ std::string SettingsHelp() {
   VX11_THROTTLE_CPU_PCT host CPU % above which window opens are throttled; 0 = off [70]
   VX11_THROTTLE_MODE  wait (back off 1, 2, 4 s, then refuse) | refuse (503 at once) [wait]
   VX11_STOP_STRATEGY  stop (frees memory) | pause (closing pauses the containers, opening
-                      unpauses them: instant re-open, memory kept; needs a unix DOCKER_HOST) [stop]
+                      unpauses them: instant re-open, memory kept; needs a unix DOCKER_HOST) |
+                      cpu_idle (closing leaves them running at 0.01 CPU, opening gives their
+                      CPU quota back; dormant for SOLO_MADRE; needs a unix DOCKER_HOST) [stop]
   VX11_METRICS_PUBLIC 1: GET /metrics without the token (else X-VX11-Token or
                       Authorization: Bearer) [0]
   VX11_LEGACY_FORWARD_PREFIXES paths the original madre serves (chat, intents, callbacks):

@@ -86,7 +86,7 @@ struct DaemonConfig {
   // policy's [sources.NAME]) as well as the host CPU threshold (docs/intents.md).
   bool inee_enabled = false;
   std::string throttle_mode = "wait";  // wait|refuse
-  std::string stop_strategy = "stop";  // stop|pause
+  std::string stop_strategy = "stop";  // stop|pause|cpu_idle
   std::size_t max_body_bytes = 1 << 20;
   bool metrics_public = false;  // VX11_METRICS_PUBLIC: GET /metrics without the token
   // VX11_LEGACY_MADRE_URL: where the legacy prefixes are forwarded; unset, they answer 404

@@ -71,6 +71,18 @@ TEST(ConfigTest, BadValuesNameTheVariable) {
             StatusCode::kInvalidArgument);
 }
 
+TEST(ConfigTest, TheStopStrategiesAreStopPauseAndCpuIdle) {
+  for (const char* strategy : {"stop", "pause", "cpu_idle"}) {
+    DaemonConfig c;
+    ASSERT_TRUE(ApplyEnv(Env({{"VX11_STOP_STRATEGY", strategy}}), c).ok()) << strategy;
+    EXPECT_EQ(c.stop_strategy, strategy);
+  }
+  DaemonConfig c;
+  Status s = ApplyEnv(Env({{"VX11_STOP_STRATEGY", "throttle"}}), c);
+  EXPECT_EQ(s.code(), StatusCode::kInvalidArgument);
+  EXPECT_EQ(s.message(), "VX11_STOP_STRATEGY=throttle must be stop, pause or cpu_idle");
+}
+
 TEST(ConfigTest, TheOriginalSoloMadreOneIsAcceptedSilently) {
   for (const char* value : {"1", "true", ""}) {
     DaemonConfig c;

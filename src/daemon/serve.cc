@@ -34,6 +34,7 @@
 #include "adapters/sqlite/retention.h"
 #include "adapters/sqlite/sqlite_audit_log.h"
 #include "adapters/sqlite/sqlite_build_store.h"
+#include "adapters/sqlite/sqlite_cpu_quota_store.h"
 #include "adapters/sqlite/sqlite_db.h"
 #include "adapters/sqlite/sqlite_intent_store.h"
 #include "adapters/sqlite/sqlite_window_store.h"
@@ -44,6 +45,7 @@
 #include "daemon/legacy_upstream.h"
 #include "daemon/tokens_file.h"
 #include "engine/build_runner.h"
+#include "engine/cpu_quotas.h"
 #include "engine/engine.h"
 #include "engine/engine_metrics.h"
 #include "http_api/router.h"
@@ -263,6 +265,7 @@ EngineOptions BuildEngineOptions(const DaemonConfig& config, Metrics& metrics,
   options.exec = engine_api;
   options.images = engine_api;
   options.pause_on_stop = config.stop_strategy == "pause";
+  options.cpu_idle_on_stop = config.stop_strategy == "cpu_idle";
   if (config.service_hold_ttl_sec > 0) options.service_hold_ttl_sec = config.service_hold_ttl_sec;
   options.readiness.default_timeout = Seconds(config.health_timeout_sec);
   options.crashloop_action =
@@ -387,8 +390,10 @@ int Serve(const ServeFlags& flags) {
   if (config.tokens_file) {
     spdlog::info("{} named token(s) from {}", config.tokens.size(), config.tokens_file->string());
   }
-  if (config.stop_strategy == "pause" && config.docker_host.rfind("unix://", 0) != 0) {
-    spdlog::error("VX11_STOP_STRATEGY=pause needs the Engine API (a unix:// DOCKER_HOST)");
+  if ((config.stop_strategy == "pause" || config.stop_strategy == "cpu_idle") &&
+      config.docker_host.rfind("unix://", 0) != 0) {
+    spdlog::error("VX11_STOP_STRATEGY={} needs the Engine API (a unix:// DOCKER_HOST)",
+                  config.stop_strategy);
     return 2;
   }
   IntentPolicy intent_policy;  // the default: every intent needs approval
@@ -474,6 +479,30 @@ int Serve(const ServeFlags& flags) {
   SqliteWindowStore store(**db);
   SqliteIntentStore intents(**db);
   SqliteBuildStore builds(**db);
+  // CPU limits (windows' cpu_limit, vx11.cpu.limit, cpu_idle): through the Engine API only. The
+  // changes run on the workers, so their store has a connection of its own (WAL: both see the
+  // same database).
+  std::unique_ptr<SqliteDb> cpu_db;
+  std::unique_ptr<SqliteCpuQuotaStore> cpu_store;
+  std::unique_ptr<CpuQuotas> cpu_quotas;
+  std::unique_ptr<IdleAwareObserver> idle_observer;
+  if (observers.control != nullptr) {
+    Result<std::unique_ptr<SqliteDb>> opened = OpenSqliteDb(config.state_dir / "madre.db");
+    if (!opened.ok()) {
+      spdlog::error("cannot open the database for CPU quotas: {}", opened.status().message());
+      return 1;
+    }
+    cpu_db = std::move(*opened);
+    cpu_store = std::make_unique<SqliteCpuQuotaStore>(*cpu_db);
+    cpu_quotas = std::make_unique<CpuQuotas>(*observers.control, *cpu_store);
+    idle_observer = std::make_unique<IdleAwareObserver>(*observers.observer, *cpu_quotas);
+  } else if (config.stop_strategy == "cpu_idle") {
+    spdlog::error("VX11_STOP_STRATEGY=cpu_idle needs the Engine API (a unix:// DOCKER_HOST)");
+    return 2;
+  }
+  // What the engine and the HTTP API observe: idled containers shown dormant.
+  ContainerObserver& observer =
+      idle_observer ? static_cast<ContainerObserver&>(*idle_observer) : *observers.observer;
   Result<std::optional<std::string>> audit_key = ReadAuditHmacKey(config);
   if (!audit_key.ok()) {
     spdlog::error("{}", audit_key.status().message());
@@ -541,16 +570,12 @@ int Serve(const ServeFlags& flags) {
   }
   ServerLoopExecutor loop;
   LoopbackProbe probe;
-  EngineDeps deps{clock,
-                  compose,
-                  *observers.observer,
-                  store,
-                  **audit,
-                  workers,
-                  loop,
-                  NewUuid,
-                  probe,
-                  [stop = shutdown.get_token()](Duration d) { SleepUnlessStopped(d, stop); }};
+  EngineDeps deps{
+      clock,    compose,
+      observer, store,
+      **audit,  workers,
+      loop,     NewUuid,
+      probe,    [stop = shutdown.get_token()](Duration d) { SleepUnlessStopped(d, stop); }};
   deps.stop = shutdown.get_token();
   deps.stop_lane = &stop_lane;
   deps.event_generation = [&event_wakeup] { return event_wakeup.generation(); };
@@ -576,8 +601,10 @@ int Serve(const ServeFlags& flags) {
       spdlog::info("builds: {} build(s) left running by the previous run settled", *settled);
     }
   }
-  Engine engine(deps, planner_config, *model,
-                BuildEngineOptions(config, metrics, observers.control, observers.engine_api));
+  EngineOptions engine_options =
+      BuildEngineOptions(config, metrics, observers.control, observers.engine_api);
+  engine_options.cpu = cpu_quotas.get();
+  Engine engine(deps, planner_config, *model, engine_options);
 
   // One CPU meter for the open throttle and /metrics; the throttle feeds it on its own timer.
   HostCpuMeter cpu_meter = HostCpuMeter::ForThisHost();
@@ -618,7 +645,7 @@ int Serve(const ServeFlags& flags) {
   }
   RouterDeps router_deps{
       .engine = engine,
-      .observer = *observers.observer,
+      .observer = observer,
       .workers = http_jobs,
       .loop = loop,
       .after = [&loop](Duration delay,

@@ -440,7 +440,8 @@ ComposeOutcome FastStartFrom(const std::vector<ContainerState>& containers, cons
     for (const auto& name : levels[l]) {
       auto it = existing.find(name);
       if (it == existing.end() || it->second.id.empty() || outdated.count(name) ||
-          (it->second.state != "paused" && !it->second.Running())) {
+          (it->second.state != "paused" && it->second.state != kIdledState &&
+           !it->second.Running())) {
         starts_from[l] = true;
       }
     }
@@ -451,7 +452,7 @@ ComposeOutcome FastStartFrom(const std::vector<ContainerState>& containers, cons
       failures.push_back(kCancelled);
       break;
     }
-    std::vector<std::pair<std::string, ContainerState>> to_start, to_unpause;
+    std::vector<std::pair<std::string, ContainerState>> to_start, to_unpause, to_wake;
     std::vector<std::string> to_create;
     for (const auto& name : levels[l]) {
       auto it = existing.find(name);
@@ -459,10 +460,20 @@ ComposeOutcome FastStartFrom(const std::vector<ContainerState>& containers, cons
         to_create.push_back(name);  // `up` creates it, or recreates it from the new configuration
       } else if (it->second.state == "paused") {
         to_unpause.push_back({name, it->second});
+      } else if (it->second.state == kIdledState) {
+        to_wake.push_back({name, it->second});  // runs already: its quota back
       } else if (!it->second.Running()) {
+        // A container madre idled and something stopped since: its quota back before it runs.
+        if (context.cpu && context.cpu->Idled(it->second.id)) to_wake.push_back({name, it->second});
         to_start.push_back({name, it->second});
       }
     }
+    auto woken = InParallel(
+        to_wake, "update",
+        [&context](const ContainerState& c) {
+          return context.cpu ? context.cpu->Wake(c) : Status::Ok();
+        },
+        outcome.ops);
     auto unpaused = InParallel(
         to_unpause, "unpause",
         [&context](const ContainerState& c) { return context.control->UnpauseContainer(c.id); },
@@ -477,7 +488,7 @@ ComposeOutcome FastStartFrom(const std::vector<ContainerState>& containers, cons
       const bool passed = context.passed_checks && context.passed_checks->Passed(c);
       notes.unpaused[name] = {c.restart_count, passed};
     }
-    for (const auto* results : {&unpaused, &started}) {
+    for (const auto* results : {&unpaused, &started, &woken}) {
       for (const auto& [name, status] : *results) {
         if (status.ok()) continue;
         if (stale && status.code() == StatusCode::kNotFound) *stale = true;
@@ -546,11 +557,15 @@ ComposeOutcome FastStop(const Action& action, ActionContext& context) {
   ComposeOutcome outcome;
   Result<std::vector<ContainerState>> list = context.observer.ListProject();
   if (!list.ok()) return context.compose.Stop(action.services);
-  std::map<std::string, std::vector<ContainerState>> to_pause, to_stop;
+  std::map<std::string, std::vector<ContainerState>> to_pause, to_stop, to_idle;
+  const bool idle = context.cpu_idle_on_stop && context.cpu != nullptr;
   for (const auto& c : *list) {
     if (context.pause_on_stop && c.state == "running") {
       to_pause[c.service].push_back(c);
-    } else if (c.Running() || (!context.pause_on_stop && c.state == "paused")) {
+    } else if (idle && c.state == "running") {
+      to_idle[c.service].push_back(c);
+    } else if (c.Running() || (!context.pause_on_stop && c.state == "paused") ||
+               (!idle && c.state == kIdledState)) {
       to_stop[c.service].push_back(c);
     }
   }
@@ -558,11 +573,15 @@ ComposeOutcome FastStop(const Action& action, ActionContext& context) {
   auto levels = Levels(context.model, order);
   std::vector<std::string> failures;
   for (auto level = levels.rbegin(); level != levels.rend(); ++level) {
-    std::vector<std::pair<std::string, ContainerState>> pausing, stopping;
+    std::vector<std::pair<std::string, ContainerState>> pausing, stopping, idling;
     for (const auto& name : *level) {
       for (const auto& c : to_pause[name]) pausing.push_back({name, c});
       for (const auto& c : to_stop[name]) stopping.push_back({name, c});
+      for (const auto& c : to_idle[name]) idling.push_back({name, c});
     }
+    auto idled = InParallel(
+        idling, "update", [&context](const ContainerState& c) { return context.cpu->Idle(c); },
+        outcome.ops);
     auto paused = InParallel(
         pausing, "pause",
         [&context](const ContainerState& c) { return context.control->PauseContainer(c.id); },
@@ -575,7 +594,7 @@ ComposeOutcome FastStop(const Action& action, ActionContext& context) {
           return context.control->StopContainer(c.id, grace);
         },
         outcome.ops);
-    for (const auto* results : {&paused, &stopped}) {
+    for (const auto* results : {&paused, &stopped, &idled}) {
       for (const auto& [name, status] : *results) {
         if (!status.ok()) failures.push_back(name + ": " + status.message());
       }

@@ -8,6 +8,7 @@
 
 #include "base/clock.h"
 #include "core/planner.h"
+#include "engine/cpu_quotas.h"
 #include "engine/passed_checks.h"
 #include "ports/compose_runner.h"
 #include "ports/container_control.h"
@@ -80,6 +81,13 @@ struct ActionContext {
   // service whose image id differs from its image's current one (built again since) is
   // outdated as well, and compose recreates it. Null: only the configuration hash counts.
   ImageInspector* images = nullptr;
+  // VX11_STOP_STRATEGY=cpu_idle (needs `control` and `cpu`): a stop leaves a running container
+  // running at the minimal CPU quota (CpuQuotas::Idle) instead; a start of an idled container
+  // (shown in kIdledState) gives it its original quota back (CpuQuotas::Wake), as it starts a
+  // stopped one that madre had idled. Without it, a stop stops an idled container too.
+  bool cpu_idle_on_stop = false;
+  // The CPU quotas madre keeps (engine/cpu_quotas.h); null: none (an idled container cannot be).
+  CpuQuotas* cpu = nullptr;
 };
 
 // Start/stop (fast path when `control` is set, else compose)/restart (compose), then observes the

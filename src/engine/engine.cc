@@ -7,6 +7,7 @@
 #include <utility>
 
 #include "base/exceptions.h"
+#include "core/cpu_limits.h"
 #include "engine/action_runner.h"
 #include "engine/audit_records.h"
 #include "engine/engine_metrics.h"
@@ -30,6 +31,9 @@ Engine::Engine(EngineDeps deps, PlannerConfig config, ServiceModel model, Engine
   action_context_.exec = options.exec;
   action_context_.images = options.images;
   action_context_.passed_checks = &passed_checks_;
+  action_context_.cpu = options.cpu;
+  action_context_.cpu_idle_on_stop =
+      options.cpu_idle_on_stop && options.control != nullptr && options.cpu != nullptr;
 }
 
 Engine::~Engine() { *alive_ = false; }
@@ -65,6 +69,9 @@ void Engine::AuditRejected(const std::string& action, const std::string& actor, 
 Status Engine::Start() {
   Result<std::vector<Window>> open = deps_.store.LoadOpen();
   if (!open.ok()) return Status::Internal("cannot load windows: " + open.status().message());
+  // The originals of containers whose CPU limit madre changed: settled after the first
+  // observation (restored where no live window limits them any more).
+  if (options_.cpu) RETURN_IF_ERROR(options_.cpu->Load());
   const TimePoint now = deps_.clock.Now();
   std::vector<std::string> ids;
   for (const auto& window : *open) ids.push_back(window.id);
@@ -404,6 +411,7 @@ std::optional<TimePoint> Engine::NextDeadline() const {
   if (save_retry_at_ && (!next || *save_retry_at_ < *next)) next = save_retry_at_;
   if (auto wait = client_ops_.NextWaitDeadline(); wait && (!next || *wait < *next)) next = wait;
   if (deferred_observe_at_ && (!next || *deferred_observe_at_ < *next)) next = deferred_observe_at_;
+  if (cpu_retry_at_ && (!next || *cpu_retry_at_ < *next)) next = cpu_retry_at_;
   return next;
 }
 
@@ -422,6 +430,7 @@ void Engine::AfterChange() {
     }
   }
   for (const Action& action : planner_.TakeActions()) Dispatch(action);
+  ApplyCpuLimits(deps_.clock.Now());
   client_ops_.FinishWindows(changed);  // reads the planner (ClosedBy) before windows leave it
   client_ops_.FinishServices();
   client_ops_.FinishSolo();
@@ -492,9 +501,10 @@ void Engine::Dispatch(const Action& action) {
   const bool stop_lane = action.kind == ActionKind::kStop || action.kind == ActionKind::kObserve;
   Executor& lane = stop_lane && deps_.stop_lane ? *deps_.stop_lane : deps_.workers;
   std::vector<TimePoint> ttl_deadlines = TtlDeadlinesStoppedBy(action);
-  // solo_madre/apply stops for real, also with VX11_STOP_STRATEGY=pause (SPEC §5).
+  // solo_madre/apply stops for real, also with VX11_STOP_STRATEGY=pause or cpu_idle (SPEC §5).
   const bool really_stop =
-      action.kind == ActionKind::kStop && action_context_.pause_on_stop &&
+      action.kind == ActionKind::kStop &&
+      (action_context_.pause_on_stop || action_context_.cpu_idle_on_stop) &&
       (action.actor.kind == ActorKind::kSoloMadre || client_ops_.solo_pending());
   std::vector<ContainerState> known = KnownToStart(action);
   const bool follow_events = events_connected_;
@@ -510,7 +520,10 @@ void Engine::Dispatch(const Action& action) {
           }
         }
         ActionContext context = action_context_;
-        if (really_stop) context.pause_on_stop = false;
+        if (really_stop) {
+          context.pause_on_stop = false;
+          context.cpu_idle_on_stop = false;
+        }
         context.known = known;
         if (follow_events) {
           context.event_generation = deps_.event_generation;
@@ -527,6 +540,52 @@ void Engine::Dispatch(const Action& action) {
           }
         });
       });
+}
+
+void Engine::ApplyCpuLimits(TimePoint now, bool after_batch) {
+  if (!options_.cpu || !options_.control || !planner_.observed_once()) return;
+  if (cpu_in_flight_) return;  // planned again when the batch is done
+  if (cpu_retry_at_) {
+    if (now < *cpu_retry_at_) return;
+    cpu_retry_at_.reset();
+  }
+  std::vector<CpuChange> batch =
+      PlanCpuChanges(WantedCpuLimits(planner_.windows(), planner_.model()), planner_.observed(),
+                     options_.cpu->Records());
+  if (batch.empty() || (after_batch && batch == cpu_last_batch_)) return;
+  cpu_last_batch_ = batch;
+  cpu_in_flight_ = true;
+  Executor& lane = deps_.stop_lane ? *deps_.stop_lane : deps_.workers;
+  std::weak_ptr<bool> alive = alive_;
+  CpuQuotas* cpu = options_.cpu;
+  lane.Submit([this, alive, cpu, batch] {
+    std::vector<std::string> failures;
+    for (const CpuChange& change : batch) {
+      Status status = cpu->Apply(change);
+      if (status.ok()) {
+        spdlog::info("service {}: container {} {}", change.service, change.container_id,
+                     change.kind == CpuChangeKind::kLimit
+                         ? fmt::format("limited to {} CPUs", change.nano_cpus / 1e9)
+                     : change.kind == CpuChangeKind::kRestore ? "CPU limit restored"
+                                                              : "CPU record forgotten (gone)");
+      } else {
+        failures.push_back(change.service + ": " + status.message());
+      }
+    }
+    deps_.loop.Submit([this, alive, failures] {
+      auto still = alive.lock();
+      if (!still || !*still) return;
+      cpu_in_flight_ = false;
+      if (!failures.empty()) {
+        spdlog::warn("CPU limits: {}; trying again in {} s", fmt::join(failures, "; "),
+                     std::chrono::duration_cast<std::chrono::seconds>(options_.cpu_retry).count());
+        cpu_retry_at_ = deps_.clock.Now() + options_.cpu_retry;
+        if (on_change_) on_change_();  // the daemon re-arms its timer
+        return;
+      }
+      ApplyCpuLimits(deps_.clock.Now(), /*after_batch=*/true);
+    });
+  });
 }
 
 std::vector<ContainerState> Engine::KnownToStart(const Action& action) const {

@@ -76,6 +76,13 @@ struct EngineOptions {
   // a rebuilt image is recreated (action_runner's Outdated); null: not checked.
   ImageInspector* images = nullptr;
   bool pause_on_stop = false;  // VX11_STOP_STRATEGY=pause (needs `control`)
+  // Borrowed; the CPU limits of windows and labels, and cpu_idle's quota (engine/cpu_quotas.h):
+  // applied after every change, restored when nothing limits a container any more. Null: none
+  // (a window's cpu_limit is kept and shown, not applied).
+  CpuQuotas* cpu = nullptr;
+  bool cpu_idle_on_stop = false;  // VX11_STOP_STRATEGY=cpu_idle (needs `control` and `cpu`)
+  // After a CPU change failed, the next plan waits this long (unless something changes first).
+  Duration cpu_retry = Seconds(5);
   // A service hold's TTL (VX11_SERVICE_HOLD_TTL_SEC); nullopt: held until stopped or closed.
   std::optional<std::int64_t> service_hold_ttl_sec;
 };
@@ -193,6 +200,11 @@ class Engine {
   void ReportCrashLoop(const std::string& service, const std::string& container_id);
   // Requests the observation that events of services with an action in flight put off.
   void FlushDeferredObserve();
+  // Plans the CPU limit changes (core/cpu_limits.h) of the live windows and the last
+  // observation, and runs them on the stop lane, one batch at a time; after a batch
+  // (`after_batch`), plans again, but does not run a plan equal to that batch (its changes were
+  // no-ops: CpuQuotas leaves an idled container alone) until the next change of the engine.
+  void ApplyCpuLimits(TimePoint now, bool after_batch = false);
 
   EngineDeps deps_;
   Planner planner_;
@@ -213,6 +225,10 @@ class Engine {
   // An observation put off by events of a service whose start or stop is in flight (see
   // OnDockerEvent): requested when a start or stop result arrives, or at this time.
   std::optional<TimePoint> deferred_observe_at_;
+  // ApplyCpuLimits: a batch is running; the last batch run; when a failed one is tried again.
+  bool cpu_in_flight_ = false;
+  std::vector<CpuChange> cpu_last_batch_;
+  std::optional<TimePoint> cpu_retry_at_;
 };
 
 }  // namespace madre

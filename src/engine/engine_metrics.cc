@@ -37,7 +37,7 @@ void DeclareMadreMetrics(Metrics& m) {
                      "From an intent's approval to its admission (the time it waited in the "
                      "queue for the host CPU or its source's quota), in seconds, by type.",
                      {0.1, 1, 2, 5, 10, 30, 60, 120, 300, 900, 3600});
-  m.DeclareGauge(kMetricStopStrategy, "1 for the stop strategy in use (stop|pause).");
+  m.DeclareGauge(kMetricStopStrategy, "1 for the stop strategy in use (stop|pause|cpu_idle).");
   m.DeclareGauge(kMetricContainerCpu,
                  "CPU of each running container, 100 = one core (the stats sampler's last round).");
   m.DeclareGauge(kMetricContainerMemory,

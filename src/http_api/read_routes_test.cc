@@ -355,6 +355,7 @@ TEST_F(ReadRoutesTest, SoloMadreStatusNamesWhatRunsOutsideTheAlwaysOnSet) {
   EXPECT_EQ(solo["policy_active"], false);
   EXPECT_EQ(solo["unexpected_services"], json({"db"}));
   EXPECT_EQ(solo["expected_services"], json({"madre", "redis"}));
+  EXPECT_EQ(solo["idled_services"], json::array()) << "none idled (cpu_idle)";
 }
 
 TEST_F(ReadRoutesTest, TheAuditIsReadWithLimitAndAfter) {

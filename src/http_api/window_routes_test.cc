@@ -91,6 +91,28 @@ TEST_F(WindowRoutesTest, UnknownKeysAreA400ThatNamesThem) {
   EXPECT_THAT(docker_.calls(), IsEmpty());
 }
 
+TEST_F(WindowRoutesTest, ACpuLimitIsKeptOnTheWindowAndABadOneIsA400NamingIt) {
+  Build();
+  for (const char* bad : {R"(0)", R"(-1)", R"("0.5")", R"(true)", R"(5000)"}) {
+    HttpResponse r =
+        Call("POST", "/madre/power/window/open",
+             std::string(R"({"services":["db"],"ttl_sec":60,"cpu_limit":)") + bad + "}");
+    EXPECT_EQ(r.status, 400) << bad << ": " << r.body;
+    EXPECT_NE(Json(r)["detail"].get<std::string>().find("cpu_limit"), std::string::npos) << r.body;
+  }
+  EXPECT_THAT(docker_.calls(), IsEmpty());
+  EXPECT_TRUE(store_.LoadOpen()->empty()) << "nothing recorded";
+  HttpResponse open = Call("POST", "/madre/power/window/open",
+                           R"({"services":["db"],"ttl_sec":60,"cpu_limit":0.5})");
+  ASSERT_EQ(open.status, 200) << open.body;
+  const json window = Json(open);
+  EXPECT_EQ(window["cpu_limit"], 0.5) << open.body;
+  EXPECT_EQ(Json(Call("GET", "/madre/power/windows/" +
+                                 window["window_id"].get<std::string>()))["cpu_limit"],
+            0.5);
+  Drain();
+}
+
 TEST_F(WindowRoutesTest, TheKeysTheOriginalClientsSendAreAccepted) {
   Build();
   HttpResponse open =

@@ -125,6 +125,31 @@ TYPED_TEST_P(ContainerControlContractTest, AnUnknownContainerIsNotFound) {
   EXPECT_EQ(control.StopContainer(id, 1).code(), StatusCode::kNotFound);
   EXPECT_EQ(control.PauseContainer(id).code(), StatusCode::kNotFound);
   EXPECT_EQ(control.UnpauseContainer(id).code(), StatusCode::kNotFound);
+  EXPECT_EQ(control.CpuLimit(id).code(), StatusCode::kNotFound);
+  EXPECT_EQ(control.UpdateCpuLimit(id, 500'000'000).code(), StatusCode::kNotFound);
+}
+
+// cpu_limit (docs/design.md): a limit set on a running or stopped container reads back as set;
+// a lift (0) leaves no limit below one whole CPU (the real adapter sets the whole host).
+TYPED_TEST_P(ContainerControlContractTest, ACpuLimitReadsBackAsSetAndALiftRemovesIt) {
+  this->env().Create("plain", true);
+  this->env().Create("ok", false);
+  ContainerControl& control = this->env().control();
+  for (const char* service : {"plain", "ok"}) {
+    const std::string id = this->Listed(service)->id;
+    Result<std::int64_t> before = control.CpuLimit(id);
+    ASSERT_TRUE(before.ok()) << before.status().ToString();
+    EXPECT_EQ(*before, 0) << service << ": no limit to begin with";
+    ASSERT_TRUE(control.UpdateCpuLimit(id, 500'000'000).ok()) << service;
+    EXPECT_EQ(*control.CpuLimit(id), 500'000'000) << service;
+    ASSERT_TRUE(control.UpdateCpuLimit(id, 10'000'000).ok()) << service;
+    EXPECT_EQ(*control.CpuLimit(id), 10'000'000) << service;
+    ASSERT_TRUE(control.UpdateCpuLimit(id, 0).ok()) << service;
+    Result<std::int64_t> lifted = control.CpuLimit(id);
+    ASSERT_TRUE(lifted.ok());
+    EXPECT_TRUE(*lifted == 0 || *lifted >= 1'000'000'000) << service << ": " << *lifted;
+  }
+  EXPECT_EQ(this->Listed("plain")->state, "running") << "an update does not stop a container";
 }
 
 REGISTER_TYPED_TEST_SUITE_P(ContainerControlContractTest,
@@ -133,6 +158,6 @@ REGISTER_TYPED_TEST_SUITE_P(ContainerControlContractTest,
                             StartStartsAStoppedContainerAndStartingAgainSucceeds,
                             APausedContainerDoesNotCountAsRunningUntilUnpaused,
                             ARestartingContainerCountsAsRunningAndAStopEndsItsLoop,
-                            AnUnknownContainerIsNotFound);
+                            AnUnknownContainerIsNotFound, ACpuLimitReadsBackAsSetAndALiftRemovesIt);
 
 }  // namespace madre

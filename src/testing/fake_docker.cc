@@ -277,6 +277,44 @@ Status FakeDocker::UnpauseContainer(const std::string& id) {
   return Status::NotFound("no such container: " + id);
 }
 
+Result<std::int64_t> FakeDocker::CpuLimit(const std::string& id) {
+  std::lock_guard<std::mutex> lock(mu_);
+  if (down_) return Status::Unavailable("docker is down");
+  for (const auto& [name, c] : containers_) {
+    if (c.id != id) continue;
+    auto it = nano_cpus_.find(id);
+    return it == nano_cpus_.end() ? std::int64_t{0} : it->second;
+  }
+  return Status::NotFound("no such container: " + id);
+}
+
+Status FakeDocker::UpdateCpuLimit(const std::string& id, std::int64_t nano_cpus) {
+  std::lock_guard<std::mutex> lock(mu_);
+  for (auto& [name, c] : containers_) {
+    if (c.id != id) continue;
+    calls_.push_back("api-cpu " + name + " " + std::to_string(nano_cpus));
+    if (Status failure = TakeFailure("api-cpu"); !failure.ok()) return failure;
+    if (nano_cpus < 0) return Status::InvalidArgument("a CPU limit cannot be negative");
+    nano_cpus_[id] = nano_cpus;
+    return Status::Ok();
+  }
+  return Status::NotFound("no such container: " + id);
+}
+
+void FakeDocker::SetCpuLimit(const std::string& service, std::int64_t nano_cpus) {
+  std::lock_guard<std::mutex> lock(mu_);
+  auto it = containers_.find(service);
+  if (it != containers_.end()) nano_cpus_[it->second.id] = nano_cpus;
+}
+
+std::int64_t FakeDocker::cpu_limit(const std::string& service) const {
+  std::lock_guard<std::mutex> lock(mu_);
+  auto it = containers_.find(service);
+  if (it == containers_.end()) return 0;
+  auto nano = nano_cpus_.find(it->second.id);
+  return nano == nano_cpus_.end() ? 0 : nano->second;
+}
+
 void FakeDocker::SetHealth(const std::string& service, const std::string& health) {
   std::lock_guard<std::mutex> lock(mu_);
   health_[service] = health;

@@ -4,6 +4,7 @@
 // next call of a verb fail, or a service refuse to stay up.
 #pragma once
 
+#include <cstdint>
 #include <map>
 #include <mutex>
 #include <set>
@@ -41,6 +42,10 @@ class FakeDocker final : public ComposeRunner, public ContainerObserver, public 
   Status StopContainer(const std::string& id, int timeout_sec) override;
   Status PauseContainer(const std::string& id) override;
   Status UnpauseContainer(const std::string& id) override;
+  // Recorded as "api-cpu db 500000000" (the update; fails with FailNext("api-cpu")). A lift (0)
+  // leaves 0. A container made again (Recreate) has no limit.
+  Result<std::int64_t> CpuLimit(const std::string& id) override;
+  Status UpdateCpuLimit(const std::string& id, std::int64_t nano_cpus) override;
 
   // Test controls.
   void SetRunning(const std::string& service, bool running);  // "by hand"
@@ -71,6 +76,10 @@ class FakeDocker final : public ComposeRunner, public ContainerObserver, public 
   // The service's container is removed and made again, stopped, with a new id (as `docker rm`
   // and `compose up --no-start` by hand); no event is sent.
   void Recreate(const std::string& service);
+  // The CPU limit of the service's container as Docker would show it (by hand: `cpus:` in the
+  // compose file); cpu_limit reads it (0: none, or no container).
+  void SetCpuLimit(const std::string& service, std::int64_t nano_cpus);
+  std::int64_t cpu_limit(const std::string& service) const;
   // From now on, ListProject is recorded in calls() as "list".
   void RecordLists() {
     std::lock_guard<std::mutex> lock(mu_);
@@ -88,6 +97,7 @@ class FakeDocker final : public ComposeRunner, public ContainerObserver, public 
   std::map<std::string, std::string> health_;         // set by SetHealth
   std::map<std::string, std::string> config_hashes_;  // set by SetConfigHash
   std::map<std::string, std::string> image_ids_;      // set by SetImageId
+  std::map<std::string, std::int64_t> nano_cpus_;     // container id -> NanoCpus
   std::map<std::string, FailureEvidence> evidence_;   // set by SetEvidence
   std::map<std::string, double> cpu_;                 // set by SetCpu
   std::map<std::string, Status> fail_next_;

@@ -41,6 +41,7 @@ inline Window FullWindow(const std::string& id) {
   w.services_status["hermes"] = {ServiceState::kFailed, "unhealthy", 5, "crashloop: exit 137"};
   w.error = "partial failure";
   w.skip_health = true;
+  w.cpu_limit = 0.5;
   return w;
 }
 

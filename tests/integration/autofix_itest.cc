@@ -102,9 +102,9 @@ TEST_F(AutofixTest, APortAnotherContainerHoldsIsPortInUse) {
                                  "madre-busybox:latest", "sleep", "300"},
                                 {}, std::chrono::seconds(60))
                   .ok());
-  HttpAnswer opened = madre_->Post("/madre/power/windows/open",
-                                   R"({"services":["clash"],"ttl_sec":60,"wait":true,)"
-                                   R"("wait_timeout_sec":30})");
+  HttpAnswer opened =
+      madre_->Post("/madre/power/windows/open", R"({"services":["clash"],"ttl_sec":60,"wait":true,)"
+                                                R"("wait_timeout_sec":30})");
   EXPECT_NE(opened.Json().value("state", ""), "open") << opened.body;
   const json d = Diagnose("clash");
   EXPECT_EQ(d["cause"], "port_in_use") << d.dump();

@@ -237,6 +237,37 @@ Status DockerEngineClient::UnpauseContainer(const std::string& id) {
   return CallExpecting("POST", "/containers/" + id + "/unpause", options_.timeout, {204}).status();
 }
 
+Result<std::int64_t> DockerEngineClient::CpuLimit(const std::string& id) {
+  RETURN_IF_ERROR(CheckRef(id));
+  ASSIGN_OR_RETURN(UnixHttpResponse response,
+                   CallExpecting("GET", "/containers/" + id + "/json", options_.timeout, {200}));
+  return ParseNanoCpus(response.body);
+}
+
+Status DockerEngineClient::UpdateCpuLimit(const std::string& id, std::int64_t nano_cpus) {
+  RETURN_IF_ERROR(CheckRef(id));
+  if (nano_cpus < 0) return Status::InvalidArgument("a CPU limit cannot be negative");
+  if (nano_cpus == 0) {  // a lift: the whole host (see the header)
+    std::optional<int> cpus;
+    {
+      std::lock_guard lock(version_mu_);
+      cpus = host_cpus_;
+    }
+    if (!cpus) {
+      ASSIGN_OR_RETURN(UnixHttpResponse info,
+                       CallExpecting("GET", "/info", options_.timeout, {200}));
+      ASSIGN_OR_RETURN(int host, ParseHostCpus(info.body));
+      std::lock_guard lock(version_mu_);
+      host_cpus_ = host;
+      cpus = host;
+    }
+    nano_cpus = static_cast<std::int64_t>(*cpus) * 1'000'000'000;
+  }
+  const std::string body = "{\"NanoCpus\":" + std::to_string(nano_cpus) + "}";
+  return CallExpecting("POST", "/containers/" + id + "/update", options_.timeout, {200}, body)
+      .status();
+}
+
 Status DockerEngineClient::Stop(const std::string& id, int timeout_sec) {
   RETURN_IF_ERROR(CheckRef(id));
   timeout_sec = std::max(timeout_sec, 0);

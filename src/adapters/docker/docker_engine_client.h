@@ -85,6 +85,14 @@ class DockerEngineClient final : public ContainerObserver,
   }
   Status PauseContainer(const std::string& id) override;
   Status UnpauseContainer(const std::string& id) override;
+  // GET /containers/{id}/json: HostConfig.NanoCpus.
+  Result<std::int64_t> CpuLimit(const std::string& id) override;
+  // POST /containers/{id}/update {"NanoCpus": N}. Docker ignores a NanoCpus of 0 in an update
+  // (0 means "unchanged" there), and a CpuQuota of -1, which does lift the kernel's quota, would
+  // override every later NanoCpus once the container restarts. So a lift (0) sets NanoCpus to
+  // the whole host (GET /info NCPU * 1e9, asked once): no limit in effect, and CpuLimit answers
+  // that instead of 0. Checked on dockerd 20.10 (API 1.41).
+  Status UpdateCpuLimit(const std::string& id, std::int64_t nano_cpus) override;
 
   // ContainerExec: POST /containers/{id}/exec, POST /exec/{id}/start (detached),
   // GET /exec/{id}/json. One check per container at a time (ports/container_exec.h).
@@ -124,6 +132,7 @@ class DockerEngineClient final : public ContainerObserver,
 
   std::mutex version_mu_;
   std::optional<std::string> api_version_;  // guarded by version_mu_
+  std::optional<int> host_cpus_;            // GET /info NCPU; guarded by version_mu_
 
   SystemClock system_clock_;
   const Clock* clock_;  // &system_clock_ or borrowed

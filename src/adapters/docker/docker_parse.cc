@@ -397,4 +397,21 @@ Result<std::string> ParseImageId(std::string_view image_json) {
   return *id;
 }
 
+Result<std::int64_t> ParseNanoCpus(std::string_view inspect_json) {
+  ASSIGN_OR_RETURN(json doc, ParseJson(inspect_json, "the inspect answer"));
+  if (!doc.is_object()) return Status::Internal("docker: inspect answer is not an object");
+  const json* host = ObjectMember(doc, "HostConfig");
+  if (host == nullptr) return Status::Internal("docker: inspect answer without HostConfig");
+  const std::int64_t nano = IntMember(*host, "NanoCpus").value_or(0);
+  return nano < 0 ? 0 : nano;
+}
+
+Result<int> ParseHostCpus(std::string_view info_json) {
+  ASSIGN_OR_RETURN(json doc, ParseJson(info_json, "the info answer"));
+  if (!doc.is_object()) return Status::Internal("docker: info answer is not an object");
+  std::optional<std::int64_t> cpus = IntMember(doc, "NCPU");
+  if (!cpus || *cpus <= 0) return Status::Internal("docker: info answer without NCPU");
+  return static_cast<int>(*cpus);
+}
+
 }  // namespace madre

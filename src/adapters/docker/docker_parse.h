@@ -97,4 +97,11 @@ bool IsValidImageRef(std::string_view ref);
 // A GET /images/{name}/json answer: its Id ("sha256:...").
 Result<std::string> ParseImageId(std::string_view image_json);
 
+// A container inspect answer's HostConfig.NanoCpus (0 when absent: no limit). kInternal on
+// unexpected JSON.
+Result<std::int64_t> ParseNanoCpus(std::string_view inspect_json);
+
+// A GET /info answer's NCPU (> 0). kInternal on unexpected JSON.
+Result<int> ParseHostCpus(std::string_view info_json);
+
 }  // namespace madre

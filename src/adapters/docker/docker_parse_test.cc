@@ -251,6 +251,28 @@ TEST(ParseImageIdTest, ReadsTheIdOfAnImageInspect) {
   }
 }
 
+TEST(ParseNanoCpusTest, ReadsHostConfigNanoCpusAndNoneIsZero) {
+  Result<std::int64_t> limited =
+      ParseNanoCpus(R"js({"Id":"x","HostConfig":{"NanoCpus":500000000,"CpuQuota":0}})js");
+  ASSERT_TRUE(limited.ok()) << limited.status().ToString();
+  EXPECT_EQ(*limited, 500000000);
+  Result<std::int64_t> none = ParseNanoCpus(R"js({"Id":"x","HostConfig":{}})js");
+  ASSERT_TRUE(none.ok());
+  EXPECT_EQ(*none, 0);
+  for (const char* bad : {"", "{", "[]", R"js({"Id":"x"})js"}) {
+    EXPECT_EQ(ParseNanoCpus(bad).code(), StatusCode::kInternal) << bad;
+  }
+}
+
+TEST(ParseHostCpusTest, ReadsNcpuOfInfo) {
+  Result<int> cpus = ParseHostCpus(R"js({"NCPU":2,"MemTotal":1000})js");
+  ASSERT_TRUE(cpus.ok()) << cpus.status().ToString();
+  EXPECT_EQ(*cpus, 2);
+  for (const char* bad : {"", "[]", "{}", R"js({"NCPU":0})js"}) {
+    EXPECT_EQ(ParseHostCpus(bad).code(), StatusCode::kInternal) << bad;
+  }
+}
+
 TEST(IsValidImageRefTest, NamesTagsAndIdsPassPathTricksDoNot) {
   for (const char* good :
        {"vx11_app", "mine/named:1", "registry:5000/a/b:tag", "sha256:3f57", "a@sha256:3f57"}) {

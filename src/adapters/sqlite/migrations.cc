@@ -90,11 +90,20 @@ CREATE INDEX builds_service ON builds(service, id);
 CREATE INDEX builds_outcome ON builds(outcome);
 )sql";
 
+// Version 5: CPU limits (issue 11). For each container whose CPU limit madre changed (a window's
+// cpu_limit, a vx11.cpu.limit label, VX11_STOP_STRATEGY=cpu_idle): its HostConfig.NanoCpus
+// before the first change (0: none), written before that change, removed once restored.
+constexpr std::string_view kV5 = R"sql(
+CREATE TABLE cpu_quotas (
+  container_id TEXT PRIMARY KEY,
+  service TEXT NOT NULL,
+  original_nano_cpus INTEGER NOT NULL,
+  idled INTEGER NOT NULL DEFAULT 0
+);
+)sql";
+
 constexpr Migration kMigrations[] = {
-    {1, kV1},
-    {2, kV2},
-    {3, kV3},
-    {4, kV4},
+    {1, kV1}, {2, kV2}, {3, kV3}, {4, kV4}, {5, kV5},
 };
 
 std::string NowRfc3339() {

@@ -55,6 +55,7 @@ std::string EncodeWindow(const Window& window) {
       {"services_status", status},
       {"error", window.error},
       {"skip_health", window.skip_health},
+      {"cpu_limit", window.cpu_limit ? json(*window.cpu_limit) : json(nullptr)},
   };
   return j.dump(-1, ' ', false, json::error_handler_t::replace);
 }
@@ -119,6 +120,9 @@ Result<Window> DecodeWindow(std::string_view body) {
     }
     ReadIfPresent(j, "error", window.error);
     ReadIfPresent(j, "skip_health", window.skip_health);
+    if (j.contains("cpu_limit") && !j.at("cpu_limit").is_null()) {
+      window.cpu_limit = j.at("cpu_limit").get<double>();
+    }
     return window;
   } catch (const std::exception& e) {
     return Status::Internal(std::string("corrupt window body: ") + e.what());

@@ -23,7 +23,7 @@ TEST(WindowCodecTest, AbsentOptionalsAreNull) {
   Window window;
   window.id = "w";
   const nlohmann::json j = nlohmann::json::parse(EncodeWindow(window));
-  for (const char* key : {"opened_at", "ttl_sec", "deadline", "closed_at"}) {
+  for (const char* key : {"opened_at", "ttl_sec", "deadline", "closed_at", "cpu_limit"}) {
     EXPECT_TRUE(j.at(key).is_null()) << key;
   }
   Result<Window> decoded = DecodeWindow(j.dump());
