@@ -23,7 +23,10 @@ nlohmann::json DiagnosisView(const Diagnosis& diagnosis, FailureKind failure) {
 nlohmann::json EvidenceView(const FailureEvidence& e) {
   nlohmann::json dependencies = nlohmann::json::array();
   for (const DependencyEvidence& d : e.dependencies) {
-    dependencies.push_back({{"service", d.service}, {"state", d.state}, {"health", d.health}});
+    dependencies.push_back({{"service", d.service},
+                            {"state", d.state},
+                            {"health", d.health},
+                            {"stopped_by_madre", d.stopped_by_madre}});
   }
   return {{"service", e.service},
           {"failure", FailureKindName(e.kind)},

@@ -195,6 +195,7 @@ std::optional<Verdict> PermissionDenied(const FailureEvidence& e, const std::vec
 }
 
 bool DependencyDown(const DependencyEvidence& d) {
+  if (d.stopped_by_madre) return false;
   return d.state != "running" || d.health == "unhealthy";
 }
 

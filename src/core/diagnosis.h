@@ -67,6 +67,9 @@ struct DependencyEvidence {
   std::string service;
   std::string state;   // Docker's State.Status ("" when it has no container)
   std::string health;  // "healthy", "unhealthy", "starting" or "" (no healthcheck)
+  // madre stopped it itself (e.g. the rollback of the failed open that made the incident), and
+  // it exited as a stop leaves it (0, 137, 143): not a cause of the failure.
+  bool stopped_by_madre = false;
 };
 
 struct FailureEvidence {

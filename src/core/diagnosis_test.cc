@@ -118,7 +118,8 @@ TEST(DiagnoseTest, PermissionDeniedInTheLog) {
 
 TEST(DiagnoseTest, AStoppedDependencyIsNamedAndStartedFirst) {
   FailureEvidence e = Exited("switch", 1, {"connecting to redis:6379"});
-  e.dependencies = {{"redis", "exited", ""}, {"tentaculo_link", "running", "healthy"}};
+  e.dependencies = {{"redis", "exited", "", false},
+                    {"tentaculo_link", "running", "healthy", false}};
   const Diagnosis d = Diagnose(e);
   EXPECT_EQ(d.cause, FailureCause::kDependencyUnavailable);
   EXPECT_THAT(d.evidence, ElementsAre("dependency redis: exited"));
@@ -127,6 +128,13 @@ TEST(DiagnoseTest, AStoppedDependencyIsNamedAndStartedFirst) {
                                             "start redis (a dependency of switch), then switch"}));
   EXPECT_EQ(d.remediations[1].kind, RemediationKind::kRestart);
   EXPECT_GE(d.confidence, 0.8);
+}
+
+TEST(DiagnoseTest, ADependencyMadreStoppedItselfIsNotTheCause) {
+  // The rollback of the failed open stopped it after the service had failed.
+  FailureEvidence e = Exited("switch", 1, {"panic: bad state"});
+  e.dependencies = {{"redis", "exited", "", /*stopped_by_madre=*/true}};
+  EXPECT_EQ(Diagnose(e).cause, FailureCause::kCrashExitCode);
 }
 
 TEST(DiagnoseTest, AnUnreachablePeerInTheLogIsADependencyProblem) {

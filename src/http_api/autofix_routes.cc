@@ -40,7 +40,15 @@ FailureEvidence EvidenceFromView(const EngineView& view, const std::string& serv
     e.has_build = def->second.build.has_value();
     for (const std::string& dep : def->second.depends_on) {
       const ContainerState* c = ObservedOf(view, dep);
-      e.dependencies.push_back({dep, c != nullptr ? c->state : "", c != nullptr ? c->health : ""});
+      auto track = view.services.find(dep);
+      const bool stopping = track != view.services.end() && !track->second.crashloop &&
+                            (track->second.phase == ServicePhase::kStopped ||
+                             track->second.phase == ServicePhase::kStopping);
+      const bool as_a_stop_leaves_it =
+          c != nullptr && c->state == "exited" && c->exit_code &&
+          (*c->exit_code == 0 || *c->exit_code == 137 || *c->exit_code == 143);
+      e.dependencies.push_back({dep, c != nullptr ? c->state : "", c != nullptr ? c->health : "",
+                                stopping && as_a_stop_leaves_it});
     }
   }
   e.always_on = view.config.always_on.count(service) > 0;
