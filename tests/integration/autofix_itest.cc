@@ -41,7 +41,23 @@ class AutofixTest : public ::testing::Test {
            "    command: [\"sleep\", \"300\"]\n"
            "    stop_grace_period: 1s\n"
            "    ports: [\"127.0.0.1:"
-        << port_ << ":8080\"]\n";
+        << port_
+        << ":8080\"]\n"
+           "  hungry:\n"
+           "    image: madre-busybox:latest\n"
+           "    mem_limit: 8m\n"
+           "    memswap_limit: 8m\n"
+           "    command: [\"sh\", \"-c\", \"echo filling; a=$$(head -c 60000000 /dev/zero | tr "
+           "'\\\\0' x); echo done\"]\n"
+           "  base:\n"
+           "    image: madre-busybox:latest\n"
+           "    command: [\"sleep\", \"300\"]\n"
+           "    stop_grace_period: 1s\n"
+           "  app:\n"
+           "    image: madre-busybox:latest\n"
+           "    depends_on: [base]\n"
+           "    command: [\"sh\", \"-c\", \"echo 'panic: bad state'; sleep 1; exit 3\"]\n"
+           "    healthcheck: {test: [\"CMD\", \"false\"], interval: 500ms, retries: 30}\n";
     compose_ = std::make_unique<ComposeProject>(project_, dir_ / "docker-compose.yml");
     madre_ = std::make_unique<MadreProcess>(
         std::map<std::string, std::string>{{"VX11_COMPOSE_PROJECT", project_},
@@ -114,6 +130,53 @@ TEST_F(AutofixTest, APortAnotherContainerHoldsIsPortInUse) {
   // Nothing was changed by the diagnosis: the blocker still holds its port.
   EXPECT_THAT(RunCommandForTest({"docker", "inspect", "-f", "{{.State.Status}}", blocker_}).output,
               HasSubstr("running"));
+}
+
+TEST_F(AutofixTest, AServiceOverItsMemoryLimitIsOomKilled) {
+  madre_->Post("/madre/power/windows/open",
+               R"({"services":["hungry"],"ttl_sec":60,"wait":true,"wait_timeout_sec":30})");
+  json d;
+  EXPECT_TRUE(WaitUntil(
+      [&] {
+        d = Diagnose("hungry");
+        return d.value("cause", "") == "oom_killed";
+      },
+      std::chrono::seconds(30)))
+      << d.dump();
+  EXPECT_THAT(d["evidence"], Contains("State.OOMKilled: true")) << d.dump();
+}
+
+// A window service that fails is an incident, diagnosed by itself from the service's own exit
+// (its dependency runs), with its forensic record and an audit record.
+TEST_F(AutofixTest, AWindowServiceThatFailsIsAnIncidentWithAForensicRecord) {
+  HttpAnswer opened =
+      madre_->Post("/madre/power/windows/open",
+                   R"({"services":["app"],"ttl_sec":60,"wait":true,"wait_timeout_sec":30})");
+  // The window opens partly (SPEC: the service that failed is named, its dependency runs).
+  EXPECT_EQ(opened.Json()["services_status"]["app"]["state"], "failed") << opened.body;
+  json listed;
+  ASSERT_TRUE(WaitUntil(
+      [&] {
+        listed = madre_->Get("/madre/autofix/diagnoses").Json();
+        for (const json& d : listed.value("diagnoses", json::array())) {
+          if (d.value("service", "") == "app") return true;
+        }
+        return false;
+      },
+      std::chrono::seconds(30)))
+      << listed.dump();
+  for (const json& d : listed["diagnoses"]) {
+    if (d["service"] != "app") continue;
+    EXPECT_EQ(d["cause"], "crash_exit_code") << d.dump();
+    EXPECT_THAT(d["evidence"], Contains("State.ExitCode: 3")) << d.dump();
+    EXPECT_TRUE(std::filesystem::exists(
+        std::filesystem::path(d["forensic_dir"].get<std::string>()) / "failure_context.json"));
+  }
+  // The audit says so too.
+  const json audit = madre_->Get("/madre/power/audit?limit=200").Json();
+  bool audited = false;
+  for (const json& r : audit["records"]) audited |= r.value("action", "") == "autofix.diagnosed";
+  EXPECT_TRUE(audited) << audit.dump();
 }
 
 }  // namespace
