@@ -116,6 +116,35 @@ Result<StabilizeCpuIntent> ParseStabilizeCpuPayload(const std::string& payload_j
   return intent;
 }
 
+Result<RemediateIntent> ParseRemediatePayload(const std::string& payload_json) {
+  ASSIGN_OR_RETURN(json body, Object(payload_json));
+  RemediateIntent intent;
+  ASSIGN_OR_RETURN(intent.service, StringField(body, "service"));
+  ASSIGN_OR_RETURN(std::string kind, StringField(body, "remediation"));
+  std::optional<RemediationKind> parsed = ParseRemediationKind(kind);
+  if (!parsed) return Status::InvalidArgument("payload.remediation: unknown kind \"" + kind + "\"");
+  intent.kind = *parsed;
+  ASSIGN_OR_RETURN(intent.target, StringField(body, "target"));
+  ASSIGN_OR_RETURN(intent.incident, StringField(body, "incident"));
+  ASSIGN_OR_RETURN(intent.cause, StringField(body, "cause"));
+  ASSIGN_OR_RETURN(intent.text, StringField(body, "text"));
+  if (auto it = body.find("cycle"); it != body.end() && !it->is_null()) {
+    if (!it->is_number_integer())
+      return Status::InvalidArgument("payload.cycle must be an integer");
+    intent.cycle = it->get<int>();
+  }
+  RETURN_IF_ERROR(CheckRemediateIntent(intent));
+  return intent;
+}
+
+std::string RemediatePayload(const RemediateIntent& intent) {
+  return json{{"service", intent.service}, {"remediation", RemediationKindName(intent.kind)},
+              {"target", intent.target},   {"incident", intent.incident},
+              {"cycle", intent.cycle},     {"cause", intent.cause},
+              {"text", intent.text}}
+      .dump();
+}
+
 Status CheckIntentPayload(std::string_view type, const std::string& payload_json,
                           std::int64_t max_ttl_sec) {
   switch (ExecutorFor(type)) {
@@ -135,6 +164,8 @@ Status CheckIntentPayload(std::string_view type, const std::string& payload_json
       ASSIGN_OR_RETURN(StabilizeCpuIntent intent, ParseStabilizeCpuPayload(payload_json));
       return CheckStabilizeCpuIntent(intent);
     }
+    case IntentExecutor::kRemediate:
+      return ParseRemediatePayload(payload_json).status();
     case IntentExecutor::kNone:
       return Status::Ok();
   }

@@ -24,6 +24,11 @@ Result<BuildIntent> ParseBuildPayload(const std::string& payload_json);
 // are kept in the intent.
 Result<StabilizeCpuIntent> ParseStabilizeCpuPayload(const std::string& payload_json);
 
+// `remediate`: "service", "remediation", "target" (required), "incident", "cycle", "cause",
+// "text".
+Result<RemediateIntent> ParseRemediatePayload(const std::string& payload_json);
+std::string RemediatePayload(const RemediateIntent& intent);  // compact JSON
+
 // kInvalidArgument, naming the field, when the payload of a type with an executor is not one
 // its executor takes (CheckWindowIntent, CheckSpawnIntent, CheckBuildIntent,
 // CheckStabilizeCpuIntent included); Ok for

@@ -295,6 +295,7 @@ int HttpStatusFor(StatusCode code) {
     case StatusCode::kNotFound:
       return 404;
     case StatusCode::kFailedPrecondition:
+    case StatusCode::kQuarantined:
       return 409;
     case StatusCode::kPayloadTooLarge:
       return 413;

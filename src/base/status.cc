@@ -20,6 +20,8 @@ const char* StatusCodeName(StatusCode code) {
       return "payload_too_large";
     case StatusCode::kNotAllowed:
       return "not_in_allowlist";
+    case StatusCode::kQuarantined:
+      return "quarantined";
     case StatusCode::kResourceExhausted:
       return "throttled";
     case StatusCode::kUnavailable:

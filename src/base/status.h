@@ -20,6 +20,7 @@ enum class StatusCode {
   kFailedPrecondition,  // 409: window not open, limit reached, ambiguous close
   kPayloadTooLarge,     // 413
   kNotAllowed,          // 422: service outside the allowlist
+  kQuarantined,         // 409 "quarantined": autofix gave up on a service (madre autofix reset)
   kResourceExhausted,   // 429: throttled
   kUnavailable,         // 503: windows disabled, docker unreachable, compose failed
   kDeadlineExceeded,    // 504 / timeout of a docker operation
@@ -51,6 +52,7 @@ class [[nodiscard]] Status {
     return {StatusCode::kPayloadTooLarge, std::move(m)};
   }
   static Status NotAllowed(std::string m) { return {StatusCode::kNotAllowed, std::move(m)}; }
+  static Status Quarantined(std::string m) { return {StatusCode::kQuarantined, std::move(m)}; }
   static Status ResourceExhausted(std::string m) {
     return {StatusCode::kResourceExhausted, std::move(m)};
   }

@@ -13,6 +13,7 @@ IntentExecutor ExecutorFor(std::string_view type) {
   if (type == "spawn") return IntentExecutor::kSpawn;
   if (type == "build") return IntentExecutor::kBuild;
   if (type == "stabilize_cpu") return IntentExecutor::kStabilizeCpu;
+  if (type == "remediate") return IntentExecutor::kRemediate;
   return IntentExecutor::kNone;
 }
 
@@ -39,6 +40,19 @@ Status CheckTtl(const std::optional<std::int64_t>& ttl_sec, std::int64_t max_ttl
 }
 
 }  // namespace
+
+Status CheckRemediateIntent(const RemediateIntent& intent) {
+  if (!IsValidServiceName(intent.service)) {
+    return Status::InvalidArgument("payload.service: \"" + intent.service +
+                                   "\" is not a service name");
+  }
+  if (!IsValidServiceName(intent.target)) {
+    return Status::InvalidArgument("payload.target: \"" + intent.target +
+                                   "\" is not a service name");
+  }
+  if (intent.cycle < 1) return Status::InvalidArgument("payload.cycle must be 1 or more");
+  return Status::Ok();
+}
 
 Status CheckWindowIntent(const WindowIntent& intent, std::int64_t max_ttl_sec) {
   if (intent.op == WindowIntent::Op::kClose) {

@@ -5,8 +5,8 @@
 // Executors: `window` (open or close a window), `spawn` (the operator's spawner view: a window of
 // the service its policy names), `build` (the manifestator's: an image build of a compose
 // service), `stabilize_cpu` (hormiguero's: refuse new opens until the host is under its CPU
-// threshold; it never closes windows). Any other type is recorded and rejected with the reason
-// NoExecutorReason gives; nothing runs.
+// threshold; it never closes windows), `remediate` (autofix's remediations). Any other type is
+// recorded and rejected with the reason NoExecutorReason gives; nothing runs.
 #pragma once
 
 #include <cstdint>
@@ -18,13 +18,14 @@
 
 #include "base/status.h"
 #include "base/time.h"
+#include "core/diagnosis.h"
 #include "core/intent_policy.h"
 #include "core/model.h"
 #include "core/planner.h"
 
 namespace madre {
 
-enum class IntentExecutor { kWindow, kSpawn, kBuild, kStabilizeCpu, kNone };
+enum class IntentExecutor { kWindow, kSpawn, kBuild, kStabilizeCpu, kRemediate, kNone };
 IntentExecutor ExecutorFor(std::string_view type);
 // Why an intent of `type` (one without an executor) is rejected: "no executor for type X", with
 // what the original system meant by it for hormiguero's types (fs_drift, diagnose, propose,
@@ -100,6 +101,21 @@ StabilizeStep CheckStabilize(std::optional<double> host_cpu_pct, double threshol
 std::optional<std::string> StabilizeRefusal(const std::string& intent_id,
                                             std::optional<double> host_cpu_pct,
                                             double threshold_pct);
+
+// `remediate` (autofix's, docs/autofix.md; made by madre itself, never submitted by a client):
+// payload {"service", "remediation" (a catalogue kind), "target", "incident", "cycle",
+// "cause", "text"}.
+struct RemediateIntent {
+  std::string service;
+  RemediationKind kind = RemediationKind::kManual;
+  std::string target;  // the service it acts on (a dependency for start_dependency)
+  std::string incident;
+  int cycle = 1;
+  std::string cause;
+  std::string text;
+};
+// kInvalidArgument: a service or target that is not a service name, a cycle < 1.
+Status CheckRemediateIntent(const RemediateIntent& intent);
 
 // The actor of what an intent's execution does ("intent:<id>"), in the audit of the window it
 // opens or closes.

@@ -175,6 +175,14 @@ Result<Window> Planner::PreviewOpen(const OpenRequest& request, const std::strin
   RETURN_IF_ERROR(CheckOpen(request));
   Window window = RequestedWindow(request, id, now);
   window.effective_services = ExpandServices(window.services);
+  for (const auto& name : window.effective_services) {
+    auto track = services_.find(name);
+    if (track != services_.end() && track->second.quarantined) {
+      return Status::Quarantined("service " + name +
+                                 " is quarantined by autofix; `madre autofix reset " + name +
+                                 "` lifts it");
+    }
+  }
   for (const auto& name : window.effective_services) window.services_status[name] = ServiceStatus{};
   return window;
 }
@@ -190,6 +198,7 @@ Result<Window> Planner::Open(const OpenRequest& request, const std::string& id, 
       track.not_before.reset();
       track.failures = 0;
       track.gave_up = false;
+      track.remediating = false;
     }
     track.external = false;  // a window takes it: released when that window ends
     // Running but not healthy yet (started by hand a moment ago): wait for it to be ready.
@@ -384,8 +393,67 @@ void Planner::MarkCrashLoop(const std::string& service, const std::string& detai
   if (it == services_.end()) return;
   it->second.crashloop = true;
   it->second.error = detail;
+  HoldForAutofix(service, it->second);
   for (const auto& id : WindowsWanting({service})) MarkChanged(id);
   UpdateWindows(now);
+}
+
+void Planner::HoldForAutofix(const std::string& service, ServiceTrack& track) {
+  if (!config_.autofix_holds || track.quarantined || WindowsWanting({service}).empty()) return;
+  track.remediating = true;
+}
+
+Status Planner::RetryService(const std::string& service, const Actor& actor, TimePoint now) {
+  if (!model_.Has(service)) return Status::NotFound("no compose service " + service);
+  ServiceTrack& track = services_[service];
+  if (track.quarantined) return Status::Quarantined("service " + service + " is quarantined");
+  if (track.in_flight) return Status::FailedPrecondition("service " + service + " is busy");
+  if (WindowsWanting({service}).empty()) {
+    return Status::FailedPrecondition("no live window wants service " + service);
+  }
+  if (track.phase == ServicePhase::kRunning && !track.crashloop) {
+    return Status::FailedPrecondition("service " + service + " is running");
+  }
+  track.phase = ServicePhase::kStopped;
+  track.not_before.reset();
+  track.failures = 0;
+  track.gave_up = false;
+  track.crashloop = false;
+  track.remediating = false;  // held again if this start fails too
+  track.error.clear();
+  for (const auto& id : WindowsWanting({service})) MarkChanged(id);
+  Settle(actor, now);
+  return Status::Ok();
+}
+
+void Planner::EndRemediation(const std::string& service, TimePoint now) {
+  auto it = services_.find(service);
+  if (it == services_.end() || !it->second.remediating) return;
+  it->second.remediating = false;
+  for (const auto& id : WindowsWanting({service})) MarkChanged(id);
+  Settle(ActorKind::kMadre, now);
+}
+
+Status Planner::SetQuarantined(const std::string& service, bool quarantined, TimePoint now) {
+  if (!model_.Has(service)) return Status::NotFound("no compose service " + service);
+  if (quarantined && config_.always_on.count(service)) {
+    return Status::FailedPrecondition("service " + service +
+                                      " is always-on: it is never quarantined");
+  }
+  ServiceTrack& track = services_[service];
+  if (track.quarantined == quarantined) return Status::Ok();
+  track.quarantined = quarantined;
+  if (quarantined) {
+    track.remediating = false;
+  } else if (track.phase == ServicePhase::kFailed && !track.in_flight) {
+    track.phase = ServicePhase::kStopped;  // a fresh start when a window wants it
+    track.not_before.reset();
+    track.failures = 0;
+    track.gave_up = false;
+  }
+  for (const auto& id : WindowsWanting({service})) MarkChanged(id);
+  Settle(ActorKind::kMadre, now);
+  return Status::Ok();
 }
 
 std::int64_t Planner::RequestObserve(Actor actor) {
@@ -436,8 +504,10 @@ void Planner::Converge(const Actor& actor, TimePoint now, bool stop_paused) {
   if (!observed_once_) return;  // never act on guesses
   std::set<std::string> to_start, to_stop;
   for (auto& [name, track] : services_) {
+    // Nothing wants it any more: autofix's hold on its failure ends.
+    if (track.remediating && WindowsWanting({name}).empty()) track.remediating = false;
     if (track.in_flight || track.gave_up) continue;
-    const bool wanted = IsWanted(name);
+    const bool wanted = IsWanted(name) && !track.quarantined;
     // Back-off after a failure, except for the cleanup of a failed start.
     const bool cleanup = track.phase == ServicePhase::kFailed && !wanted;
     if (track.not_before && *track.not_before > now && !cleanup) continue;
@@ -604,8 +674,10 @@ void Planner::OnActionDone(const ActionResult& result, TimePoint now) {
     if (ok) {
       track.failures = 0;
       track.gave_up = false;
+      track.remediating = false;
     } else {
       RecordFailure(track, now);
+      if (action.kind != ActionKind::kStop) HoldForAutofix(name, track);
     }
     for (const auto& id : action.window_ids) {
       auto w = windows_.find(id);
@@ -755,6 +827,14 @@ bool Planner::UpdateOpening(Window& window, TimePoint now) {
     const ServiceTrack& track = services_[name];
     ServiceStatus& status = window.services_status[name];
     const ServiceStatus before = status;
+    if (track.remediating || track.quarantined) {
+      status.state = track.remediating ? ServiceState::kRemediating : ServiceState::kFailed;
+      status.error = track.quarantined ? "quarantined by autofix" : track.error;
+      ++(track.remediating ? pending : failed);
+      CopyObserved(track, status);
+      if (!(status == before)) MarkChanged(window.id);
+      continue;
+    }
     switch (track.phase) {
       case ServicePhase::kRunning:
         status.state = ServiceState::kRunning;
@@ -824,8 +904,9 @@ void Planner::UpdateOpen(Window& window) {
     const ServiceTrack& track = services_[name];
     ServiceStatus& status = window.services_status[name];
     const ServiceStatus before = status;
-    status.state = ServiceStateOf(track);
-    status.error = track.error;
+    status.state = track.remediating ? ServiceState::kRemediating : ServiceStateOf(track);
+    status.error = track.quarantined ? "quarantined by autofix" : track.error;
+    if (track.quarantined) status.state = ServiceState::kFailed;
     CopyObserved(track, status);
     if (!(status == before)) MarkChanged(window.id);
   }

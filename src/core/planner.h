@@ -53,6 +53,11 @@ struct PlannerConfig {
   std::int64_t external_start_ttl_sec = 300;  // an adopted service's TTL; 0: held until closed
   // Ids for the windows the planner creates itself (adopted services); empty: "adopted-<n>".
   std::function<std::string()> new_window_id;
+  // Autofix may remediate by itself (VX11_AUTOFIX_AUTO_ACTIONS not empty): a start that fails
+  // for a live window, or a crash loop in one, marks the service `remediating` instead of
+  // failing its window at once; autofix then retries it (RetryService) or ends the remediation
+  // (EndRemediation), after which the window fails as without autofix.
+  bool autofix_holds = false;
 };
 
 struct OpenRequest {
@@ -116,6 +121,13 @@ struct ServiceTrack {
   // more. Cleared by a success, by an observation showing what is wanted (stopped by hand),
   // by a command that names the service (open, service stop) and by ApplySoloMadre.
   bool gave_up = false;
+  // Autofix is remediating it (PlannerConfig::autofix_holds): a window opening with it waits,
+  // it shows `remediating`. Cleared by RetryService's success, EndRemediation, or when nothing
+  // wants it any more.
+  bool remediating = false;
+  // Autofix gave up on it (or an operator quarantined it): madre never starts it, stops it if
+  // it runs, and refuses windows that need it (kQuarantined) until `madre autofix reset`.
+  bool quarantined = false;
 };
 
 // The state a service shows in an open window's services_status: kCrashloop, else its phase
@@ -157,6 +169,19 @@ class Planner {
   std::int64_t ApplySoloMadre(TimePoint now);
   // A service dies repeatedly: windows show it as `crashloop` with `detail`.
   void MarkCrashLoop(const std::string& service, const std::string& detail, TimePoint now);
+
+  // --- Autofix (docs/autofix.md). ---
+  // Another try for a failed or crash-looping service that a live window wants (a `restart`
+  // remediation): its failures, back-off and crash loop are forgotten and it is started again
+  // by `actor`. kNotFound for a name the model lacks; kQuarantined; kFailedPrecondition when
+  // no live window wants it, an action is in flight on it, or it runs fine.
+  Status RetryService(const std::string& service, const Actor& actor, TimePoint now);
+  // Autofix stopped remediating `service` (what it proposes waits for a human, or it gave up):
+  // it shows as it is again, and a window opening with it fails as without autofix.
+  void EndRemediation(const std::string& service, TimePoint now);
+  // Quarantines a service (never started, stopped if it runs, windows needing it refused) or
+  // lifts the quarantine. Always-on services are never quarantined: kFailedPrecondition.
+  Status SetQuarantined(const std::string& service, bool quarantined, TimePoint now);
   // Queues an observe action (startup, resync). Returns its id, or the id of
   // one already queued or in flight.
   std::int64_t RequestObserve(Actor actor);
@@ -234,6 +259,9 @@ class Planner {
   std::string NewWindowId();
   // Books a failed action on `track`: back-off, or give up after retry_limit failures.
   void RecordFailure(ServiceTrack& track, TimePoint now);
+  // A failure of `service` that autofix may remediate (PlannerConfig::autofix_holds, a live
+  // window wants it, not quarantined): the service is marked remediating.
+  void HoldForAutofix(const std::string& service, ServiceTrack& track);
 
   PlannerConfig config_;
   ServiceModel model_;

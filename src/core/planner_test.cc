@@ -833,5 +833,95 @@ TEST_F(PlannerExternalStartTest, WhatMadreStartsOrAWindowWantsIsNeverAdopted) {
   EXPECT_THAT(planner.TakeAdopted(), IsEmpty());
 }
 
+// ---- autofix's hold, retry and quarantine (docs/autofix.md) ----
+
+class PlannerAutofixTest : public PlannerTest {
+ protected:
+  PlannerAutofixTest() {
+    PlannerConfig config = Config();
+    config.autofix_holds = true;
+    planner_ = Planner(config, Model());
+  }
+  void FailStartOf(const std::string& service) {
+    auto actions = planner_.TakeActions();
+    ASSERT_EQ(actions.size(), 1u);
+    ActionResult result{actions[0].id,
+                        Status::Unavailable("compose failed"),
+                        {{service, false, "exit 127"}},
+                        {},
+                        false};
+    planner_.OnActionDone(result, now_);
+  }
+};
+
+TEST_F(PlannerAutofixTest, AFailedStartIsHeldAsRemediatingAndTheWindowWaits) {
+  ObserveInitially({"redis"});
+  OpenOk({"db"}, 60);
+  FailStartOf("db");
+  const Window* window = planner_.FindWindow("w1");
+  ASSERT_NE(window, nullptr);
+  EXPECT_EQ(window->state, WindowState::kOpening);
+  EXPECT_EQ(window->services_status.at("db").state, ServiceState::kRemediating);
+  EXPECT_EQ(window->services_status.at("db").error, "exit 127");
+  EXPECT_TRUE(planner_.services().at("db").remediating);
+  // Another try: started again, and it opens.
+  ASSERT_TRUE(planner_.RetryService("db", Actor::Client("intent:i-1"), now_).ok());
+  auto again = planner_.TakeActions();
+  ASSERT_EQ(again.size(), 1u);
+  EXPECT_EQ(again[0].kind, ActionKind::kStart);
+  ActionResult ok{again[0].id, Status::Ok(), {{"db", true, ""}}, {}, false};
+  planner_.OnActionDone(ok, now_);
+  EXPECT_EQ(planner_.FindWindow("w1")->state, WindowState::kOpen);
+  EXPECT_FALSE(planner_.services().at("db").remediating);
+}
+
+TEST_F(PlannerAutofixTest, EndingTheRemediationFailsTheWindowAsWithoutAutofix) {
+  ObserveInitially({"redis"});
+  OpenOk({"db"}, 60);
+  FailStartOf("db");
+  planner_.EndRemediation("db", now_);
+  EXPECT_EQ(planner_.FindWindow("w1")->state, WindowState::kFailed);
+  EXPECT_FALSE(planner_.services().at("db").remediating);
+}
+
+TEST_F(PlannerAutofixTest, WithoutAutofixHoldsAFailedStartFailsTheWindowAtOnce) {
+  planner_ = Planner(Config(), Model());
+  ObserveInitially({"redis"});
+  OpenOk({"db"}, 60);
+  FailStartOf("db");
+  EXPECT_EQ(planner_.FindWindow("w1")->state, WindowState::kFailed);
+}
+
+TEST_F(PlannerAutofixTest, RetryIsRefusedWhenNoWindowWantsTheServiceOrItRuns) {
+  ObserveInitially({"redis"});
+  EXPECT_EQ(planner_.RetryService("db", ActorKind::kMadre, now_).code(),
+            StatusCode::kFailedPrecondition);
+  EXPECT_EQ(planner_.RetryService("nope", ActorKind::kMadre, now_).code(), StatusCode::kNotFound);
+  OpenOk({"db"}, 60);
+  FinishAll();
+  EXPECT_EQ(planner_.RetryService("db", ActorKind::kMadre, now_).code(),
+            StatusCode::kFailedPrecondition);
+}
+
+TEST_F(PlannerAutofixTest, AQuarantinedServiceIsStoppedNeverStartedAndItsWindowsRefused) {
+  ObserveInitially({"redis", "db"});
+  OpenOk({"db"}, 60);
+  FinishAll();
+  ASSERT_TRUE(planner_.SetQuarantined("db", true, now_).ok());
+  auto stop = planner_.TakeActions();
+  ASSERT_EQ(stop.size(), 1u);
+  EXPECT_EQ(stop[0].kind, ActionKind::kStop);
+  EXPECT_THAT(stop[0].services, ElementsAre("db"));
+  OpenRequest request;
+  request.services = {"api"};  // needs db
+  request.ttl_sec = 60;
+  Result<Window> refused = planner_.Open(request, "w2", now_);
+  EXPECT_EQ(refused.status().code(), StatusCode::kQuarantined);
+  EXPECT_THAT(refused.status().message(), HasSubstr("madre autofix reset db"));
+  EXPECT_EQ(planner_.SetQuarantined("redis", true, now_).code(), StatusCode::kFailedPrecondition);
+  ASSERT_TRUE(planner_.SetQuarantined("db", false, now_).ok());
+  EXPECT_TRUE(planner_.Open(request, "w2", now_).ok());
+}
+
 }  // namespace
 }  // namespace madre

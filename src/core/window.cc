@@ -44,14 +44,17 @@ const char* ServiceStateName(ServiceState state) {
       return "failed";
     case ServiceState::kCrashloop:
       return "crashloop";
+    case ServiceState::kRemediating:
+      return "remediating";
   }
   return "unknown";
 }
 
 std::optional<ServiceState> ParseServiceState(std::string_view text) {
-  for (ServiceState s : {ServiceState::kPending, ServiceState::kUnknown, ServiceState::kStopped,
-                         ServiceState::kStarting, ServiceState::kRunning, ServiceState::kStopping,
-                         ServiceState::kFailed, ServiceState::kCrashloop}) {
+  for (ServiceState s :
+       {ServiceState::kPending, ServiceState::kUnknown, ServiceState::kStopped,
+        ServiceState::kStarting, ServiceState::kRunning, ServiceState::kStopping,
+        ServiceState::kFailed, ServiceState::kCrashloop, ServiceState::kRemediating}) {
     if (text == ServiceStateName(s)) return s;
   }
   return std::nullopt;

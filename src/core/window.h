@@ -47,10 +47,13 @@ enum class ServiceState {
   kRunning,
   kStopping,
   kFailed,
-  kCrashloop
+  kCrashloop,
+  // Failed, and autofix is remediating it (VX11_AUTOFIX_AUTO_ACTIONS): its window stays
+  // `opening` / `open` meanwhile (docs/autofix.md).
+  kRemediating
 };
 
-// pending, unknown, stopped, starting, running, stopping, failed, crashloop.
+// pending, unknown, stopped, starting, running, stopping, failed, crashloop, remediating.
 const char* ServiceStateName(ServiceState state);
 std::optional<ServiceState> ParseServiceState(std::string_view text);
 

@@ -342,6 +342,18 @@ Status ApplyEnv(const EnvLookup& env, DaemonConfig& c) {
   if (auto v = get("VX11_INEE_ENABLED")) {
     ASSIGN_OR_RETURN(c.inee_enabled, ParseBoolSetting("VX11_INEE_ENABLED", *v));
   }
+  if (auto v = get("VX11_AUTOFIX_AUTO_ACTIONS")) {
+    Result<std::set<RemediationKind>> kinds = ParseAutoActions(*v);
+    if (!kinds.ok()) {
+      return Status::InvalidArgument("VX11_AUTOFIX_AUTO_ACTIONS=" + *v + ": " +
+                                     kinds.status().message());
+    }
+    c.autofix_auto_actions = *kinds;
+  }
+  if (auto v = get("VX11_AUTOFIX_MAX_CYCLES")) {
+    ASSIGN_OR_RETURN(c.autofix_max_cycles,
+                     ParseIntSetting("VX11_AUTOFIX_MAX_CYCLES", *v, 1, kMaxAutofixMaxCycles));
+  }
   if (auto v = get("VX11_STOP_STRATEGY")) {
     if (*v != "stop" && *v != "pause" && *v != "cpu_idle") {
       return Status::InvalidArgument("VX11_STOP_STRATEGY=" + *v +
@@ -757,6 +769,11 @@ std::string SettingsHelp() {
                       quota (the policy file's [sources.NAME]: max_concurrent executing
                       intents, cpu_share_pct of the host used by its windows' containers), as
                       well as the host under VX11_THROTTLE_CPU_PCT; 0: the host alone [0]
+  VX11_AUTOFIX_AUTO_ACTIONS comma list of remediations autofix applies without a human:
+                      restart, recreate, start_dependency, rebuild, quarantine; the rest wait
+                      for approval as remediate intents (docs/autofix.md) [none: suggest only]
+  VX11_AUTOFIX_MAX_CYCLES diagnose -> remediate -> re-test cycles per incident; then the
+                      service is quarantined (an always-on one: manual) [3]
   VX11_UI_HOSTS       Host names accepted, besides loopback and the bind address, on requests
                       without a token (e.g. madre, when components call http://madre:8001) [none]
   VX11_CRASHLOOP_ACTION report|stop a window service that died 3 times in 60 s [report]

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "base/status.h"
+#include "core/autofix.h"
 #include "core/identity.h"
 
 namespace madre {
@@ -85,6 +86,10 @@ struct DaemonConfig {
   // VX11_INEE_ENABLED: approved intents are admitted against their source's quota (the
   // policy's [sources.NAME]) as well as the host CPU threshold (docs/intents.md).
   bool inee_enabled = false;
+  // VX11_AUTOFIX_AUTO_ACTIONS: the remediation kinds autofix applies without a human (default
+  // none: it only proposes); VX11_AUTOFIX_MAX_CYCLES: cycles per incident before it gives up.
+  std::set<RemediationKind> autofix_auto_actions;
+  int autofix_max_cycles = kDefaultAutofixMaxCycles;
   std::string throttle_mode = "wait";  // wait|refuse
   std::string stop_strategy = "stop";  // stop|pause|cpu_idle
   std::size_t max_body_bytes = 1 << 20;

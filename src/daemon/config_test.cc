@@ -461,3 +461,30 @@ TEST(KnownSettingsTest, UnreadVx11NamesAreReportedOnceAndSorted) {
 
 }  // namespace
 }  // namespace madre
+
+namespace madre {
+namespace {
+
+TEST(ConfigTest, AutofixSuggestsOnlyUnlessAutoActionsAreListed) {
+  DaemonConfig config;
+  EXPECT_TRUE(config.autofix_auto_actions.empty());
+  EXPECT_EQ(config.autofix_max_cycles, 3);
+  ASSERT_TRUE(ApplyEnv(Env({{"VX11_AUTOFIX_AUTO_ACTIONS", "restart,start_dependency"},
+                            {"VX11_AUTOFIX_MAX_CYCLES", "5"}}),
+                       config)
+                  .ok());
+  EXPECT_EQ(
+      config.autofix_auto_actions,
+      (std::set<RemediationKind>{RemediationKind::kRestart, RemediationKind::kStartDependency}));
+  EXPECT_EQ(config.autofix_max_cycles, 5);
+  Status bad = ApplyEnv(Env({{"VX11_AUTOFIX_AUTO_ACTIONS", "restart,reboot"}}), config);
+  EXPECT_EQ(bad.code(), StatusCode::kInvalidArgument);
+  EXPECT_NE(bad.message().find("reboot"), std::string::npos);
+  EXPECT_EQ(ApplyEnv(Env({{"VX11_AUTOFIX_MAX_CYCLES", "0"}}), config).code(),
+            StatusCode::kInvalidArgument);
+  EXPECT_TRUE(KnownSettings().count("VX11_AUTOFIX_AUTO_ACTIONS"));
+  EXPECT_TRUE(KnownSettings().count("VX11_AUTOFIX_MAX_CYCLES"));
+}
+
+}  // namespace
+}  // namespace madre

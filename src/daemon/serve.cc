@@ -235,6 +235,7 @@ PlannerConfig BuildPlannerConfig(const DaemonConfig& config, const ServiceModel&
   PlannerConfig planner_config;
   planner_config.always_on = config.EffectiveAlwaysOn();
   planner_config.max_concurrent = config.max_concurrent;
+  planner_config.autofix_holds = !config.autofix_auto_actions.empty();
   planner_config.resync_interval = Seconds(config.resync_sec);
   planner_config.external_start =
       ParseExternalStart(config.external_start).value_or(ExternalStart::kAdopt);
@@ -665,9 +666,13 @@ int Serve(const ServeFlags& flags) {
       .new_id = NewUuid,
       .legacy_transport = legacy_transport,
       .legacy_workers = legacy_lane.get(),
-      .images = observers.engine_api};
+      .images = observers.engine_api,
+      .secrets = {config.token}};
   RouterOptions router_options = BuildRouterOptions(config, planner_config, metrics, intent_policy);
   router_options.forensic_dir = config.state_dir / "forensic" / "madre";
+  router_options.autofix.policy = {.auto_actions = config.autofix_auto_actions,
+                                   .max_cycles = config.autofix_max_cycles};
+  router_options.autofix.quarantine_file = config.state_dir / "autofix" / "quarantine.json";
   router_options.intents.build_executor = static_cast<bool>(run_build);
   ApiRouter router(std::move(router_options), router_deps);
 

@@ -209,6 +209,17 @@ AuditRecord Diagnosed(const Diagnosis& diagnosis, FailureKind failure, const std
   return record;
 }
 
+AuditRecord AutofixStep(const std::string& step, const std::string& service, AuditOutcome outcome,
+                        const std::string& reason, const std::string& detail,
+                        const std::string& window_id) {
+  AuditRecord record = Record("madre", "autofix." + step, outcome);
+  record.window_id = window_id;
+  record.services = {service};
+  record.reason = reason;
+  record.detail = detail;
+  return record;
+}
+
 AuditRecord IntentProgressed(const Intent& intent) {
   AuditOutcome outcome = AuditOutcome::kAccepted;
   if (intent.state == IntentState::kSucceeded) outcome = AuditOutcome::kOk;

@@ -83,5 +83,10 @@ AuditRecord IntentProgressed(const Intent& intent);
 // the evidence and where the forensic record is.
 AuditRecord Diagnosed(const Diagnosis& diagnosis, FailureKind failure, const std::string& window_id,
                       const std::string& forensic_dir);
+// One step of an autofix incident: `autofix.<step>` (proposed, retested, gave_up, reset) about
+// `service`, with `outcome`, `reason` (the remediation or the result) and `detail`.
+AuditRecord AutofixStep(const std::string& step, const std::string& service, AuditOutcome outcome,
+                        const std::string& reason, const std::string& detail,
+                        const std::string& window_id);
 
 }  // namespace madre::audit_records

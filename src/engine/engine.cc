@@ -297,6 +297,24 @@ void Engine::ServiceRestart(std::string service, std::string actor, Reply<Servic
   AfterChange();
 }
 
+Status Engine::RetryService(const std::string& service, const std::string& actor) {
+  Status status = planner_.RetryService(service, Actor::Client(actor), deps_.clock.Now());
+  Status audited = AppendAudit(audit_records::ServiceRequested(service, "retry", actor, status));
+  AfterChange();
+  return status.ok() ? audited : status;
+}
+
+void Engine::EndRemediation(const std::string& service) {
+  planner_.EndRemediation(service, deps_.clock.Now());
+  AfterChange();
+}
+
+Status Engine::SetQuarantined(const std::string& service, bool quarantined) {
+  Status status = planner_.SetQuarantined(service, quarantined, deps_.clock.Now());
+  AfterChange();
+  return status;
+}
+
 void Engine::ApplySoloMadre(std::string actor, Reply<SoloMadreOutcome> reply) {
   if (Status audited = AppendAudit(audit_records::SoloMadreAccepted(actor)); !audited.ok()) {
     return reply(audited);

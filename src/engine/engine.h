@@ -137,6 +137,12 @@ class Engine {
   void ServiceStop(std::string service, std::string actor, Reply<ServiceOpOutcome> reply);
   void ServiceRestart(std::string service, std::string actor, Reply<ServiceOpOutcome> reply);
   void ApplySoloMadre(std::string actor, Reply<SoloMadreOutcome> reply);
+  // Autofix (docs/autofix.md; core Planner's RetryService, EndRemediation, SetQuarantined):
+  // another start of a failed service a live window wants (audited as `service.retry` by
+  // `actor`), the end of autofix's hold on a failure, and the quarantine.
+  Status RetryService(const std::string& service, const std::string& actor);
+  void EndRemediation(const std::string& service);
+  Status SetQuarantined(const std::string& service, bool quarantined);
   // Appends a record the HTTP API built about work outside the engine's own operations (an
   // intent, `legacy.forward`): its time is set; kInternal when it could not be written (logged).
   Status RecordAudit(AuditRecord record) { return AppendAudit(std::move(record)); }

@@ -12,6 +12,7 @@
 #include <utility>
 
 #include "api/diagnosis_view.h"
+#include "api/intent_payload.h"
 #include "engine/audit_records.h"
 #include "http_api/http_common.h"
 
@@ -123,17 +124,20 @@ Status WriteFileDurably(const std::filesystem::path& path, const std::string& te
   return Status::Ok();
 }
 
+AutofixRoutes::AutofixRoutes(AutofixOptions options, AutofixDeps deps)
+    : options_(std::move(options)), deps_(std::move(deps)) {}
+
 void AutofixRoutes::Gather(const std::string& service, std::optional<FailureKind> kind,
                            std::function<void(Gathered)> done) {
-  const EngineView view = engine_.Snapshot();
+  const EngineView view = deps_.engine.Snapshot();
   std::string container;
   FailureEvidence evidence = EvidenceFromView(view, service, &container);
   if (kind) evidence.kind = *kind;
-  workers_.Submit(
+  deps_.workers.Submit(
       [this, evidence = std::move(evidence), container, kind, done = std::move(done)]() mutable {
         Gathered out;
         if (!container.empty()) {
-          Result<FailureEvidence> docker = observer_.Evidence(container, kLogLines);
+          Result<FailureEvidence> docker = deps_.observer.Evidence(container, kLogLines);
           if (docker.ok()) {
             AddDockerEvidence(evidence, std::move(*docker));
             if (kind) evidence.kind = *kind;
@@ -141,8 +145,8 @@ void AutofixRoutes::Gather(const std::string& service, std::optional<FailureKind
             out.failed = docker.status();
           }
         }
-        if (out.failed.ok() && images_ != nullptr && !evidence.image.empty()) {
-          Result<std::string> id = images_->ImageId(evidence.image);
+        if (out.failed.ok() && deps_.images != nullptr && !evidence.image.empty()) {
+          Result<std::string> id = deps_.images->ImageId(evidence.image);
           if (id.ok()) {
             evidence.image_present = !id->empty();
           } else {
@@ -155,13 +159,13 @@ void AutofixRoutes::Gather(const std::string& service, std::optional<FailureKind
 }
 
 void AutofixRoutes::Diagnose(const std::string& service, Responder respond) {
-  if (!engine_.Snapshot().model.Has(service)) {
+  if (!deps_.engine.Snapshot().model.Has(service)) {
     return respond(ErrorResponse(Status::NotFound("No service " + service)));
   }
   Gather(service, std::nullopt, [this, respond = std::move(respond)](Gathered got) mutable {
     const FailureKind kind = got.evidence.kind;
     const Diagnosis diagnosis = got.failed.ok() ? madre::Diagnose(got.evidence) : Diagnosis{};
-    loop_.Submit(
+    deps_.loop.Submit(
         [failed = std::move(got.failed), diagnosis, kind, respond = std::move(respond)]() mutable {
           if (!failed.ok()) {
             return respond(
@@ -172,46 +176,678 @@ void AutofixRoutes::Diagnose(const std::string& service, Responder respond) {
   });
 }
 
-void AutofixRoutes::StartIncident(const std::string& service, FailureKind kind,
-                                  const std::string& window_id) {
-  if (options_.forensic_dir.empty() || !open_.insert(service).second) return;
-  std::string name = IncidentDirName(engine_.Now(), service);
+AutofixRoutes::Incident* AutofixRoutes::Find(const std::string& id) {
+  auto it = incidents_.find(id);
+  return it == incidents_.end() ? nullptr : &it->second;
+}
+
+void AutofixRoutes::WriteFile(const Incident& incident, const std::string& name,
+                              const std::string& text) {
+  if (incident.dir.empty()) return;
+  const std::filesystem::path path = incident.dir / name;
+  std::error_code ec;
+  std::filesystem::create_directories(path.parent_path(), ec);
+  Status written = ec ? Status::Internal("cannot create " + path.parent_path().string())
+                      : WriteFileDurably(path, text);
+  if (!written.ok()) spdlog::warn("autofix: forensic record: {}", written.message());
+}
+
+nlohmann::json AutofixRoutes::IncidentView(const Incident& incident) const {
+  nlohmann::json cycles = nlohmann::json::array();
+  for (const Cycle& c : incident.cycles) {
+    const Remediation& r = c.proposal.remediation;
+    cycles.push_back({{"cycle", c.n},
+                      {"failure", FailureKindName(c.kind)},
+                      {"cause", FailureCauseName(c.diagnosis.cause)},
+                      {"evidence", c.diagnosis.evidence},
+                      {"remediation",
+                       {{"kind", RemediationKindName(r.kind)},
+                        {"target", r.target},
+                        {"risk", RiskName(RemediationRisk(r.kind))},
+                        {"text", r.text}}},
+                      {"from_adviser", c.proposal.from_adviser},
+                      {"intent_id", c.intent_id},
+                      {"approval", c.approval},
+                      {"result", c.applied || !c.result.empty() ? nlohmann::json(c.result)
+                                                                : nlohmann::json(nullptr)},
+                      {"retest", c.fixed ? nlohmann::json(*c.fixed ? "fixed" : "not_fixed")
+                                         : nlohmann::json(nullptr)},
+                      {"retest_evidence", c.retest_evidence},
+                      {"adviser", c.adviser}});
+  }
+  return {{"incident", incident.id},
+          {"service", incident.service},
+          {"kind", FailureKindName(incident.kind)},
+          {"window_id", incident.window_id},
+          {"phase", incident.phase},
+          {"state", IncidentStateName(incident.state)},
+          {"final", IsFinal(incident.state)},
+          {"started_at", FormatRfc3339(incident.started)},
+          {"cycles", std::move(cycles)},
+          {"max_cycles", options_.policy.max_cycles},
+          {"auto_actions", AutoActionsText(options_.policy.auto_actions)},
+          {"forensic_dir", incident.dir.string()}};
+}
+
+void AutofixRoutes::WriteSummary(const Incident& incident) {
+  nlohmann::json summary = IncidentView(incident);
+  summary["detail"] = incident.detail;
+  summary["run_dir"] = incident.run_dir;
+  WriteFile(incident, "autofix_summary.json", summary.dump(2) + "\n");
+}
+
+void AutofixRoutes::Finish(Incident& incident, IncidentState state) {
+  incident.state = state;
+  auto it = open_.find(incident.service);
+  if (it != open_.end() && it->second == incident.id) open_.erase(it);
+  WriteSummary(incident);
+  spdlog::info("autofix: incident {} {}", incident.id, IncidentStateName(state));
+}
+
+std::string AutofixRoutes::StartIncident(const std::string& service, FailureKind kind,
+                                         const std::string& window_id) {
+  if (options_.forensic_dir.empty()) return "";
+  if (auto it = open_.find(service); it != open_.end()) {
+    Incident* open = Find(it->second);
+    if (open != nullptr) RefreshApproval(*open);
+    if (open_.count(service)) return open_.at(service);
+  }
+  std::string name = IncidentDirName(deps_.engine.Now(), service);
   std::string& last = last_names_[service];
-  if (name == last ||
-      (last.size() > name.size() && last.compare(0, name.size() + 1, name + "-") == 0)) {
-    name += "-" + std::to_string(++same_second_);  // two incidents of a service in one second
-  } else {
-    same_second_ = 0;
+  for (int n = 2; incidents_.count(name) || name == last; ++n) {
+    name = IncidentDirName(deps_.engine.Now(), service) + "-" + std::to_string(n);
   }
   last = name;
-  const std::filesystem::path dir = options_.forensic_dir / name;
+  Incident incident;
+  incident.id = name;
+  incident.service = service;
+  incident.kind = kind;
+  incident.window_id = window_id;
+  incident.dir = options_.forensic_dir / name;
+  incident.started = deps_.engine.Now();
+  incidents_[name] = std::move(incident);
+  open_[service] = name;
+  RunCycle(name);
+  return name;
+}
+
+void AutofixRoutes::RunCycle(const std::string& id) {
+  Incident* incident = Find(id);
+  if (incident == nullptr) return;
+  incident->state = IncidentState::kDiagnosing;
+  const int n = static_cast<int>(incident->cycles.size()) + 1;
+  const FailureKind kind = n == 1 ? incident->kind : FailureKind::kReadiness;
   std::weak_ptr<bool> alive = alive_;
-  Gather(service, kind, [this, alive, dir, window_id, kind](Gathered got) {
-    Diagnosis diagnosis = madre::Diagnose(got.evidence);
-    if (!got.failed.ok()) {
-      diagnosis.evidence.push_back("Docker did not answer: " + got.failed.message());
+  const std::filesystem::path dir = incident->dir;
+  const std::string window_id = incident->window_id;
+  Gather(
+      incident->service, n == 1 ? std::optional<FailureKind>(kind) : std::nullopt,
+      [this, alive, id, n, dir, window_id](Gathered got) {
+        Cycle cycle;
+        cycle.n = n;
+        cycle.kind = got.evidence.kind;
+        cycle.diagnosis = madre::Diagnose(got.evidence);
+        if (!got.failed.ok()) {
+          cycle.diagnosis.evidence.push_back("Docker did not answer: " + got.failed.message());
+        }
+        std::optional<Advice> advice;
+        if (deps_.adviser != nullptr) {
+          AdviceRequest request{cycle.diagnosis, got.evidence, deps_.secrets};
+          Result<Advice> answer = deps_.adviser->Advise(request);
+          if (answer.ok()) {
+            advice = std::move(*answer);
+            cycle.adviser = {
+                {"model", advice->model},
+                {"masked_prompt", advice->masked_prompt},
+                {"answer", advice->answer},
+                {"reasoning_content", advice->reasoning_content},
+                {"explanation", advice->explanation},
+                {"rejected", advice->rejected},
+                {"cached", advice->cached},
+                {"calls", advice->calls},
+                {"remediation", advice->remediation
+                                    ? nlohmann::json(RemediationKindName(advice->remediation->kind))
+                                    : nlohmann::json(nullptr)}};
+          } else {
+            cycle.adviser = {{"error", answer.status().message()}};
+          }
+        }
+        if (advice && advice->remediation) {
+          // Kept for Propose on the engine thread.
+          cycle.proposal.remediation = *advice->remediation;
+          cycle.proposal.from_adviser = true;
+        }
+        nlohmann::json analysis = {{"cycle", n},
+                                   {"incident", id},
+                                   {"window_id", window_id},
+                                   {"rule_diagnosis", DiagnosisView(cycle.diagnosis, cycle.kind)},
+                                   {"adviser", cycle.adviser}};
+        std::error_code ec;
+        const std::filesystem::path cycle_dir = dir / ("cycle-" + std::to_string(n));
+        std::filesystem::create_directories(cycle_dir, ec);
+        Status written =
+            ec ? Status::Internal("cannot create " + cycle_dir.string() + ": " + ec.message())
+               : Status::Ok();
+        if (written.ok() && n == 1) {
+          written = WriteFileDurably(dir / "failure_context.json",
+                                     EvidenceView(got.evidence).dump(2) + "\n");
+        }
+        if (written.ok()) {
+          written = WriteFileDurably(cycle_dir / "analysis.json", analysis.dump(2) + "\n");
+        }
+        deps_.loop.Submit([this, alive, id, cycle = std::move(cycle), written]() mutable {
+          auto still = alive.lock();
+          if (!still || !*still) return;
+          OnDiagnosed(id, std::move(cycle), written);
+        });
+      });
+}
+
+void AutofixRoutes::OnDiagnosed(const std::string& id, Cycle cycle, const Status& written) {
+  Incident* incident = Find(id);
+  if (incident == nullptr) return;
+  if (!written.ok()) spdlog::warn("autofix: forensic record: {}", written.message());
+  const std::string& service = incident->service;
+  if (cycle.n == 1) {
+    Status audited =
+        deps_.audit
+            ? deps_.audit(audit_records::Diagnosed(cycle.diagnosis, cycle.kind, incident->window_id,
+                                                   written.ok() ? incident->dir.string() : ""))
+            : Status::Ok();
+    if (!audited.ok()) spdlog::warn("autofix: audit: {}", audited.message());
+  }
+  spdlog::info("autofix: {} failure of {}: {} (cycle {})", FailureKindName(cycle.kind), service,
+               FailureCauseName(cycle.diagnosis.cause), cycle.n);
+  const EngineView view = deps_.engine.Snapshot();
+  const bool always_on = view.config.always_on.count(service) > 0;
+  std::optional<Remediation> pick;
+  if (cycle.proposal.from_adviser) pick = cycle.proposal.remediation;
+  cycle.proposal = Propose(cycle.diagnosis, pick, options_.policy, cycle.n, always_on);
+  const Remediation& r = cycle.proposal.remediation;
+  const bool manual = r.kind == RemediationKind::kManual;
+  const bool can_record = deps_.intents != nullptr && deps_.new_id;
+  std::string approval = manual        ? "none: a human must act"
+                         : !can_record ? "none: no intent store (nothing is applied)"
+                         : cycle.proposal.auto_approved
+                             ? "auto-approved (VX11_AUTOFIX_AUTO_ACTIONS)"
+                             : "waits for approval";
+  if (cycle.proposal.gives_up) approval = manual ? approval : "automatic: autofix gives up";
+  if (!manual && can_record) {
+    RemediateIntent what{.service = service,
+                         .kind = r.kind,
+                         .target = r.target,
+                         .incident = id,
+                         .cycle = cycle.n,
+                         .cause = FailureCauseName(cycle.diagnosis.cause),
+                         .text = r.text};
+    Intent intent;
+    intent.id = "intent-" + deps_.new_id();
+    intent.identity = "madre";
+    intent.source = "autofix";
+    intent.correlation_id = id + "/cycle-" + std::to_string(cycle.n);
+    intent.type = "remediate";
+    intent.payload = RemediatePayload(what);
+    intent.peer = "madre";
+    intent.created_at = deps_.engine.Now();
+    intent.state_changed_at = intent.created_at;
+    intent.expires_at = intent.created_at + options_.intent_pending_ttl;
+    intent.requires_approval = !cycle.proposal.auto_approved;
+    if (cycle.proposal.auto_approved) {
+      intent.state = IntentState::kApproved;
+      intent.decided_by = cycle.proposal.gives_up ? "madre" : "policy:autofix-auto-actions";
+      intent.decided_at = intent.created_at;
+      intent.reason =
+          cycle.proposal.gives_up
+              ? "autofix gives up after " + std::to_string(options_.policy.max_cycles) + " cycles"
+              : std::string(RemediationKindName(r.kind)) + " is in VX11_AUTOFIX_AUTO_ACTIONS";
     }
-    nlohmann::json analysis = {{"rule_diagnosis", DiagnosisView(diagnosis, kind)},
-                               {"window_id", window_id},
-                               {"adviser", nullptr}};
-    std::error_code ec;
-    std::filesystem::create_directories(dir, ec);
-    Status written = ec ? Status::Internal("cannot create " + dir.string() + ": " + ec.message())
-                        : WriteFileDurably(dir / "failure_context.json",
-                                           EvidenceView(got.evidence).dump(2) + "\n");
-    if (written.ok()) written = WriteFileDurably(dir / "analysis.json", analysis.dump(2) + "\n");
-    loop_.Submit([this, alive, dir, window_id, kind, diagnosis, written] {
+    Result<IntentStore::Submitted> submitted = deps_.intents->Submit(intent);
+    if (!submitted.ok()) {
+      spdlog::warn("autofix: cannot record the remediate intent: {}", submitted.status().message());
+      approval = "none: the intent could not be recorded (" + submitted.status().message() + ")";
+    } else {
+      cycle.intent_id = submitted->intent.id;
+      if (deps_.audit) {
+        (void)deps_.audit(audit_records::IntentSubmitted(intent));
+        if (cycle.proposal.auto_approved) {
+          (void)deps_.audit(audit_records::IntentDecided(intent, DecisionKind::kApprove));
+        }
+      }
+    }
+  }
+  std::string md = "# Autofix proposal: " + service + ", cycle " + std::to_string(cycle.n) +
+                   "\n\n" + "- Incident: " + id +
+                   "\n- Cause: " + FailureCauseName(cycle.diagnosis.cause) +
+                   "\n- Remediation: " + RemediationKindName(r.kind) + " of " + r.target +
+                   "\n- Risk: " + RiskName(RemediationRisk(r.kind)) +
+                   "\n- Why: " + cycle.proposal.why + "\n- Approval: " + approval +
+                   "\n- Intent: " + (cycle.intent_id.empty() ? "none" : cycle.intent_id) +
+                   "\n\n## What\n\n" + r.text + "\n\n## Evidence\n\n";
+  for (const std::string& line : cycle.diagnosis.evidence) md += "- " + line + "\n";
+  if (!cycle.intent_id.empty() && !cycle.proposal.auto_approved) {
+    md += "\nApprove with `madre intent approve " + cycle.intent_id +
+          "` (or reject it); nothing is done until then.\n";
+  }
+  const std::string cycle_dir = "cycle-" + std::to_string(cycle.n) + "/";
+  WriteFile(*incident, cycle_dir + "PATCH_INTENT.md", md);
+  if (deps_.audit) {
+    (void)deps_.audit(audit_records::AutofixStep(
+        cycle.proposal.gives_up ? "gave_up" : "proposed", service,
+        cycle.proposal.gives_up ? AuditOutcome::kFail : AuditOutcome::kReported,
+        RemediationKindName(r.kind),
+        "cycle " + std::to_string(cycle.n) + " of incident " + id + ": " + r.text + " (" +
+            approval + (cycle.intent_id.empty() ? "" : ", " + cycle.intent_id) + ")",
+        incident->window_id));
+  }
+  cycle.approval = cycle.intent_id.empty()        ? "none"
+                   : cycle.proposal.auto_approved ? "auto"
+                                                  : "pending";
+  const bool auto_run = !manual && !cycle.intent_id.empty() && cycle.proposal.auto_approved;
+  const bool waits = !manual && !cycle.intent_id.empty() && !cycle.proposal.auto_approved;
+  incident->cycles.push_back(std::move(cycle));
+  if (auto_run) {
+    incident->state = IncidentState::kRemediating;
+    WriteSummary(*incident);
+    if (deps_.pump) deps_.pump();
+    return;
+  }
+  // Nothing runs by itself: the window fails as it would without autofix (after the incident's
+  // state is set: the engine's change comes back here at once).
+  if (waits) {
+    incident->state = IncidentState::kAwaitingApproval;
+    WriteSummary(*incident);
+  } else {
+    Finish(*incident, manual ? IncidentState::kManual : IncidentState::kNotFixed);
+  }
+  deps_.engine.EndRemediation(service);
+}
+
+void AutofixRoutes::RefreshApproval(Incident& incident) {
+  if (incident.state != IncidentState::kAwaitingApproval || incident.cycles.empty() ||
+      deps_.intents == nullptr) {
+    return;
+  }
+  Result<std::optional<Intent>> intent = deps_.intents->Get(incident.cycles.back().intent_id);
+  if (!intent.ok() || !*intent) return;
+  const IntentState state = (*intent)->state;
+  if (state == IntentState::kRejected || state == IntentState::kExpired ||
+      state == IntentState::kCancelled) {
+    incident.cycles.back().approval = IntentStateName(state);
+    incident.cycles.back().result = std::string("not applied: the remediation was ") +
+                                    IntentStateName(state) +
+                                    ((*intent)->reason.empty() ? "" : ": " + (*intent)->reason);
+    Finish(incident, IncidentState::kNotFixed);
+  }
+}
+
+void AutofixRoutes::Remediate(const Intent& intent,
+                              std::function<void(bool ok, std::string detail)> done) {
+  Result<RemediateIntent> what = ParseRemediatePayload(intent.payload);
+  if (!what.ok()) return done(false, what.status().message());
+  Incident* incident = Find(what->incident);
+  if (incident == nullptr) {
+    // Approved after a restart of madre: the incident's cycle is applied and re-tested anew.
+    Incident fresh;
+    fresh.id = what->incident;
+    fresh.service = what->service;
+    fresh.dir = options_.forensic_dir.empty() ? std::filesystem::path()
+                                              : options_.forensic_dir / what->incident;
+    fresh.started = deps_.engine.Now();
+    Cycle cycle;
+    cycle.n = what->cycle;
+    cycle.diagnosis.service = what->service;
+    if (auto cause = ParseFailureCause(what->cause)) cycle.diagnosis.cause = *cause;
+    cycle.proposal.remediation = {what->kind, what->target, what->text};
+    cycle.intent_id = intent.id;
+    cycle.approval = "approved";
+    fresh.cycles.push_back(std::move(cycle));
+    incidents_[fresh.id] = std::move(fresh);
+    incident = Find(what->incident);
+  }
+  if (incident->cycles.empty() || incident->cycles.back().intent_id != intent.id) {
+    return done(false, "incident " + what->incident + " has moved on: this proposal is stale");
+  }
+  open_[incident->service] = incident->id;
+  if (incident->cycles.back().approval == "pending") incident->cycles.back().approval = "approved";
+  incident->state = IncidentState::kRemediating;
+  WriteSummary(*incident);
+  std::weak_ptr<bool> alive = alive_;
+  const std::string id = incident->id;
+  Apply(id, *what, IntentActor(intent.id),
+        [this, alive, id, done = std::move(done)](bool ok, std::string detail) {
+          auto still = alive.lock();
+          if (!still || !*still) return;
+          Applied(id, ok, detail);
+          done(ok, std::move(detail));
+        });
+}
+
+void AutofixRoutes::Apply(const std::string& id, const RemediateIntent& what,
+                          const std::string& actor, std::function<void(bool, std::string)> done) {
+  const std::string service = what.service;
+  // Starts `service` again: another try for the window that wants it, a restart of a running
+  // unhealthy one, or a service hold when no window wants it any more.
+  auto start_again = [this, service, actor](std::function<void(bool, std::string)> done) {
+    const EngineView view = deps_.engine.Snapshot();
+    bool wanted = false;
+    for (const auto& [wid, window] : view.windows) {
+      if (!window.Live() || window.kind == WindowKind::kServiceHold) continue;
+      for (const std::string& s : window.effective_services) wanted = wanted || s == service;
+    }
+    auto track = view.services.find(service);
+    const bool running = track != view.services.end() &&
+                         track->second.phase == ServicePhase::kRunning && !track->second.crashloop;
+    if (running) {
+      return deps_.engine.ServiceRestart(
+          service, actor, [service, done](Result<ServiceOpOutcome> out) {
+            if (!out.ok())
+              return done(false, "restart of " + service + ": " + out.status().message());
+            done(out->ok, out->ok ? "restarted " + service + " (service.restart)"
+                                  : "restart of " + service + " failed: " + out->error);
+          });
+    }
+    if (wanted) {
+      Status retried = deps_.engine.RetryService(service, actor);
+      return done(retried.ok(), retried.ok()
+                                    ? "started " + service + " again (service.retry)"
+                                    : "cannot start " + service + ": " + retried.message());
+    }
+    deps_.engine.ServiceStart(
+        service, actor, Duration::zero(), [service, done](Result<ServiceOpOutcome> out) {
+          if (!out.ok()) {
+            return done(false, "start of " + service + ": " + out.status().message());
+          }
+          done(true, "started " + service + " in a service hold" +
+                         (out->window ? " (" + out->window->id + ")" : ""));
+        });
+  };
+  switch (what.kind) {
+    case RemediationKind::kRestart: {
+      Incident* incident = Find(id);
+      const Duration delay = RestartDelay(incident ? static_cast<int>(incident->cycles.size()) : 1);
+      if (!deps_.after) return start_again(std::move(done));
+      spdlog::info("autofix: restart of {} in {} s (back-off)", service,
+                   std::chrono::duration_cast<std::chrono::seconds>(delay).count());
+      std::weak_ptr<bool> alive = alive_;
+      return deps_.after(delay, [alive, start_again, done = std::move(done)]() mutable {
+        auto still = alive.lock();
+        if (!still || !*still) return;
+        start_again(std::move(done));
+      });
+    }
+    case RemediationKind::kStartDependency: {
+      const std::string dep = what.target;
+      return deps_.engine.ServiceStart(
+          dep, actor, Seconds(60),
+          [dep, start_again, done = std::move(done)](Result<ServiceOpOutcome> out) mutable {
+            if (!out.ok() || !out->ok) {
+              return done(false, "start of the dependency " + dep + " failed: " +
+                                     (out.ok() ? out->error : out.status().message()));
+            }
+            start_again([dep, done = std::move(done)](bool ok, std::string detail) {
+              done(ok, "started the dependency " + dep + " (a service hold); " + detail);
+            });
+          });
+    }
+    case RemediationKind::kRebuild: {
+      if (!deps_.run_build || deps_.build_lane == nullptr) {
+        return done(false,
+                    "not applied: madre has no build executor (VX11_BUILD_EXECUTOR_ENABLED)");
+      }
+      std::weak_ptr<bool> alive = alive_;
+      BuildIntent request{.target_service = what.target,
+                          .dockerfile_path = "",
+                          .build_context = "",
+                          .reason = "autofix incident " + what.incident};
+      return deps_.build_lane->Submit([this, alive, request, actor, start_again,
+                                       done = std::move(done)]() mutable {
+        Result<BuildRecord> built = deps_.run_build(request, actor);
+        deps_.loop.Submit([alive, built = std::move(built), start_again,
+                           done = std::move(done)]() mutable {
+          auto still = alive.lock();
+          if (!still || !*still) return;
+          if (!built.ok()) return done(false, "rebuild: " + built.status().message());
+          if (built->outcome != BuildOutcomeKind::kSucceeded) {
+            return done(false, "build " + std::to_string(built->id) + " failed: " + built->error);
+          }
+          const std::string what_built = "rebuilt (build " + std::to_string(built->id) + ")";
+          start_again([what_built, done = std::move(done)](bool ok, std::string detail) {
+            done(ok, what_built + "; " + detail);
+          });
+        });
+      });
+    }
+    case RemediationKind::kQuarantine: {
+      Status quarantined = deps_.engine.SetQuarantined(service, true);
+      if (!quarantined.ok()) return done(false, quarantined.message());
+      quarantined_[service] = id;
+      Status saved = SaveQuarantine();
+      return done(true, "quarantined " + service + " (stopped; never started by madre until " +
+                            "`madre autofix reset " + service + "`)" +
+                            (saved.ok() ? "" : "; not persisted: " + saved.message()));
+    }
+    case RemediationKind::kRecreate:
+      return done(false,
+                  "not applied: this build of madre does not recreate containers; run "
+                  "`docker-compose up -d --force-recreate --no-deps " +
+                      service + "` by hand");
+    case RemediationKind::kManual:
+      return done(false, "not applied: a human must act: " + what.text);
+  }
+}
+
+void AutofixRoutes::Applied(const std::string& id, bool ok, const std::string& detail) {
+  Incident* incident = Find(id);
+  if (incident == nullptr || incident->cycles.empty()) return;
+  Cycle& cycle = incident->cycles.back();
+  cycle.applied = ok;
+  cycle.result = detail;
+  nlohmann::json result = {{"cycle", cycle.n},
+                           {"remediation", RemediationKindName(cycle.proposal.remediation.kind)},
+                           {"target", cycle.proposal.remediation.target},
+                           {"intent_id", cycle.intent_id},
+                           {"applied", ok},
+                           {"detail", detail},
+                           {"at", FormatRfc3339(deps_.engine.Now())}};
+  WriteFile(*incident, "cycle-" + std::to_string(cycle.n) + "/patch_result.json",
+            result.dump(2) + "\n");
+  if (cycle.proposal.remediation.kind == RemediationKind::kQuarantine) {
+    return Finish(*incident, ok ? IncidentState::kQuarantined : IncidentState::kNotFixed);
+  }
+  if (!ok) {
+    // Nothing was applied: no re-test; the incident ends not fixed (the comment is the truth).
+    cycle.fixed = false;
+    cycle.retest_evidence = {"not re-tested: the remediation was not applied"};
+    WriteFile(
+        *incident, "cycle-" + std::to_string(cycle.n) + "/retest_result.json",
+        nlohmann::json({{"cycle", cycle.n}, {"fixed", false}, {"evidence", cycle.retest_evidence}})
+                .dump(2) +
+            "\n");
+    const std::string service = incident->service;
+    Finish(*incident, IncidentState::kNotFixed);
+    return deps_.engine.EndRemediation(service);
+  }
+  incident->state = IncidentState::kRetesting;
+  const std::uint64_t round = ++incident->retest_round;
+  WriteSummary(*incident);
+  if (deps_.after) {
+    std::weak_ptr<bool> alive = alive_;
+    deps_.after(options_.retest_timeout, [this, alive, id, round] {
       auto still = alive.lock();
       if (!still || !*still) return;
-      if (!written.ok()) spdlog::warn("autofix: forensic record: {}", written.message());
-      Status audited = audit_ ? audit_(audit_records::Diagnosed(diagnosis, kind, window_id,
-                                                                written.ok() ? dir.string() : ""))
-                              : Status::Ok();
-      if (!audited.ok()) spdlog::warn("autofix: audit: {}", audited.message());
-      spdlog::info("autofix: {} failure of {}: {}", FailureKindName(kind), diagnosis.service,
-                   FailureCauseName(diagnosis.cause));
+      Incident* late = Find(id);
+      if (late == nullptr || late->state != IncidentState::kRetesting ||
+          late->retest_round != round) {
+        return;
+      }
+      Retested(
+          *late, false,
+          {"not ready " +
+           std::to_string(
+               std::chrono::duration_cast<std::chrono::seconds>(options_.retest_timeout).count()) +
+           " s after the remediation"});
     });
-  });
+  }
+  CheckRetests();
+}
+
+void AutofixRoutes::CheckRetests() {
+  const EngineView view = deps_.engine.Snapshot();
+  std::vector<std::pair<std::string, std::pair<bool, std::vector<std::string>>>> done;
+  for (auto& [id, incident] : incidents_) {
+    if (incident.state != IncidentState::kRetesting) continue;
+    auto track = view.services.find(incident.service);
+    if (track == view.services.end()) continue;
+    const ServiceTrack& t = track->second;
+    const ContainerState* c = ObservedOf(view, incident.service);
+    std::vector<std::string> evidence;
+    evidence.push_back(std::string("phase: ") + ServicePhaseName(t.phase));
+    if (c != nullptr) {
+      evidence.push_back("State.Status: " + c->state +
+                         (c->health.empty() ? "" : ", health " + c->health));
+    }
+    if (!t.error.empty()) evidence.push_back("error: " + t.error);
+    const bool failed =
+        !t.in_flight && (t.phase == ServicePhase::kFailed || t.crashloop || t.remediating ||
+                         (c != nullptr && c->health == "unhealthy"));
+    const bool fine = !t.in_flight && t.phase == ServicePhase::kRunning && !failed &&
+                      c != nullptr && c->state == "running" && c->health != "starting";
+    if (failed || fine) done.push_back({id, {fine, std::move(evidence)}});
+  }
+  for (auto& [id, verdict] : done) {
+    Incident* incident = Find(id);
+    if (incident != nullptr) Retested(*incident, verdict.first, std::move(verdict.second));
+  }
+}
+
+void AutofixRoutes::Retested(Incident& incident, bool fixed, std::vector<std::string> evidence) {
+  Cycle& cycle = incident.cycles.back();
+  cycle.fixed = fixed;
+  cycle.retest_evidence = std::move(evidence);
+  WriteFile(incident, "cycle-" + std::to_string(cycle.n) + "/retest_result.json",
+            nlohmann::json({{"cycle", cycle.n},
+                            {"fixed", fixed},
+                            {"evidence", cycle.retest_evidence},
+                            {"at", FormatRfc3339(deps_.engine.Now())}})
+                    .dump(2) +
+                "\n");
+  if (deps_.audit) {
+    std::string detail;
+    for (const std::string& line : cycle.retest_evidence)
+      detail += (detail.empty() ? "" : "; ") + line;
+    (void)deps_.audit(audit_records::AutofixStep(
+        "retested", incident.service, fixed ? AuditOutcome::kOk : AuditOutcome::kFail,
+        fixed ? "fixed" : "not_fixed",
+        "cycle " + std::to_string(cycle.n) + " of incident " + incident.id + ": " + detail,
+        incident.window_id));
+  }
+  if (fixed) return Finish(incident, IncidentState::kFixed);
+  RunCycle(incident.id);  // the next cycle, or giving up
+}
+
+Status AutofixRoutes::SaveQuarantine() {
+  if (options_.quarantine_file.empty()) return Status::Ok();
+  nlohmann::json services = nlohmann::json::object();
+  for (const auto& [service, incident] : quarantined_) services[service] = {{"incident", incident}};
+  std::error_code ec;
+  std::filesystem::create_directories(options_.quarantine_file.parent_path(), ec);
+  return WriteFileDurably(options_.quarantine_file,
+                          nlohmann::json({{"quarantined", services}}).dump(2) + "\n");
+}
+
+void AutofixRoutes::Start() {
+  if (options_.quarantine_file.empty()) return;
+  std::ifstream in(options_.quarantine_file);
+  if (!in) return;
+  nlohmann::json file = nlohmann::json::parse(in, nullptr, false);
+  if (file.is_discarded() || !file.contains("quarantined") || !file["quarantined"].is_object()) {
+    spdlog::warn("autofix: {} is not a quarantine file; ignored",
+                 options_.quarantine_file.string());
+    return;
+  }
+  for (const auto& [service, entry] : file["quarantined"].items()) {
+    Status quarantined = deps_.engine.SetQuarantined(service, true);
+    if (!quarantined.ok()) {
+      spdlog::warn("autofix: cannot quarantine {}: {}", service, quarantined.message());
+      continue;
+    }
+    quarantined_[service] = entry.is_object() ? entry.value("incident", "") : "";
+    spdlog::info("autofix: {} stays quarantined (madre autofix reset {})", service, service);
+  }
+}
+
+void AutofixRoutes::Reset(const std::string& service, const std::string& actor, Responder respond) {
+  if (!deps_.engine.Snapshot().model.Has(service)) {
+    return respond(ErrorResponse(Status::NotFound("No service " + service)));
+  }
+  const bool was = quarantined_.erase(service) > 0;
+  Status lifted = deps_.engine.SetQuarantined(service, false);
+  if (!lifted.ok()) return respond(ErrorResponse(lifted));
+  Status saved = SaveQuarantine();
+  if (!saved.ok()) {
+    quarantined_[service] = "";
+    (void)deps_.engine.SetQuarantined(service, true);
+    return respond(ErrorResponse(Status::Internal("cannot record the reset: " + saved.message())));
+  }
+  if (deps_.audit) {
+    Status audited = deps_.audit(audit_records::AutofixStep(
+        "reset", service, AuditOutcome::kOk, was ? "quarantine lifted" : "not quarantined",
+        "by " + actor, ""));
+    if (!audited.ok()) return respond(ErrorResponse(audited));
+  }
+  respond(JsonResponse(200, {{"service", service}, {"was_quarantined", was}}));
+}
+
+void AutofixRoutes::Report(const HttpRequest& request, Responder respond) {
+  nlohmann::json body = nlohmann::json::parse(request.body, nullptr, false);
+  if (body.is_discarded() || !body.is_object()) {
+    return respond(ErrorResponse(Status::InvalidArgument("the body must be a JSON object")));
+  }
+  for (const auto& [key, value] : body.items()) {
+    if (key != "service" && key != "phase" && key != "detail" && key != "run_dir") {
+      return respond(ErrorResponse(Status::InvalidArgument("unknown field " + key)));
+    }
+    if (!value.is_string()) {
+      return respond(ErrorResponse(Status::InvalidArgument(key + " must be a string")));
+    }
+  }
+  const std::string service = body.value("service", "");
+  if (service.empty()) {
+    return respond(ErrorResponse(Status::InvalidArgument("service is required")));
+  }
+  if (!deps_.engine.Snapshot().model.Has(service)) {
+    return respond(ErrorResponse(Status::NotFound("No service " + service)));
+  }
+  if (quarantined_.count(service)) {
+    return respond(ErrorResponse(Status::Quarantined(
+        "service " + service + " is quarantined by autofix; `madre autofix reset " + service +
+        "` lifts it")));
+  }
+  if (options_.forensic_dir.empty()) {
+    return respond(ErrorResponse(Status::Unavailable("autofix has no forensic directory")));
+  }
+  const bool existed = open_.count(service) > 0;
+  const std::string id = StartIncident(service, FailureKind::kConductorPhase, "");
+  Incident* incident = Find(id);
+  if (incident == nullptr) {
+    return respond(ErrorResponse(Status::Internal("the incident could not be opened")));
+  }
+  const bool fresh = !existed || incident->phase.empty();
+  if (fresh && incident->cycles.empty()) {
+    incident->phase = body.value("phase", "");
+    incident->detail = body.value("detail", "");
+    incident->run_dir = body.value("run_dir", "");
+  }
+  respond(JsonResponse(open_.count(service) && existed ? 200 : 202, IncidentView(*incident)));
+}
+
+void AutofixRoutes::Get(const std::string& id, Responder respond) {
+  Incident* incident = Find(id);
+  if (incident == nullptr) {
+    return respond(ErrorResponse(Status::NotFound("No incident " + id + " in this run of madre")));
+  }
+  RefreshApproval(*incident);
+  respond(JsonResponse(200, IncidentView(*incident)));
 }
 
 void AutofixRoutes::OnWindow(const Window& window) {
@@ -219,7 +855,9 @@ void AutofixRoutes::OnWindow(const Window& window) {
   for (const auto& [service, status] : window.services_status) {
     if (status.state == ServiceState::kCrashloop) {
       StartIncident(service, FailureKind::kCrashLoop, window.id);
-    } else if (status.state == ServiceState::kFailed) {
+    } else if (status.state == ServiceState::kFailed && status.error != "quarantined by autofix") {
+      StartIncident(service, FailureKind::kReadiness, window.id);
+    } else if (status.state == ServiceState::kRemediating) {
       StartIncident(service, FailureKind::kReadiness, window.id);
     }
   }
@@ -227,7 +865,8 @@ void AutofixRoutes::OnWindow(const Window& window) {
 
 void AutofixRoutes::OnEngineChange() {
   if (options_.forensic_dir.empty()) return;
-  const EngineView view = engine_.Snapshot();
+  CheckRetests();
+  const EngineView view = deps_.engine.Snapshot();
   std::map<std::string, std::string> wanted;  // service -> a live window that wants it
   std::set<std::string> open_windows;         // services of windows already open
   for (const auto& [id, window] : view.windows) {
@@ -237,20 +876,31 @@ void AutofixRoutes::OnEngineChange() {
       if (window.state == WindowState::kOpen) open_windows.insert(service);
     }
   }
+  // A diagnosed incident whose service nobody wants any more, or that runs fine again, is over
+  // (unless it is being remediated, re-tested, or waits for a decision).
   for (auto it = open_.begin(); it != open_.end();) {
-    const ContainerState* c = ObservedOf(view, *it);
-    auto track = view.services.find(*it);
+    Incident* incident = Find(it->second);
+    const bool busy = incident != nullptr && incident->state != IncidentState::kDiagnosing;
+    const ContainerState* c = ObservedOf(view, it->first);
+    auto track = view.services.find(it->first);
     const bool crashloop = track != view.services.end() && track->second.crashloop;
-    const bool failed =
-        track != view.services.end() && track->second.phase == ServicePhase::kFailed;
+    const bool failed = track != view.services.end() &&
+                        (track->second.phase == ServicePhase::kFailed || track->second.remediating);
     const bool fine = c != nullptr && c->state == "running" && !crashloop && !failed &&
                       c->health != "unhealthy" && c->health != "starting";
-    it = !wanted.count(*it) || fine ? open_.erase(it) : std::next(it);
+    const bool over =
+        incident == nullptr || (!busy && incident->kind != FailureKind::kConductorPhase &&
+                                !incident->cycles.empty() && (!wanted.count(it->first) || fine));
+    it = over ? open_.erase(it) : std::next(it);
   }
   for (const auto& [service, window_id] : wanted) {
     auto track = view.services.find(service);
     if (track != view.services.end() && track->second.crashloop) {
       StartIncident(service, FailureKind::kCrashLoop, window_id);
+      continue;
+    }
+    if (track != view.services.end() && track->second.remediating) {
+      StartIncident(service, FailureKind::kReadiness, window_id);
       continue;
     }
     const ContainerState* c = ObservedOf(view, service);
@@ -269,7 +919,7 @@ void AutofixRoutes::List(const HttpRequest& request, Responder respond) {
   }
   Result<int> limit = QueryInt(request, "limit", kDefaultLimit, 1, kMaxLimit);
   if (!limit.ok()) return respond(ErrorResponse(limit.status()));
-  workers_.Submit([this, limit = *limit, respond = std::move(respond)]() mutable {
+  deps_.workers.Submit([this, limit = *limit, respond = std::move(respond)]() mutable {
     std::vector<std::filesystem::path> dirs;
     std::error_code ec;
     if (!options_.forensic_dir.empty() &&
@@ -282,16 +932,20 @@ void AutofixRoutes::List(const HttpRequest& request, Responder respond) {
     nlohmann::json list = nlohmann::json::array();
     for (const std::filesystem::path& dir : dirs) {
       if (static_cast<int>(list.size()) >= limit) break;
-      std::ifstream in(dir / "analysis.json");
+      std::ifstream in(dir / "cycle-1" / "analysis.json");
       nlohmann::json analysis = nlohmann::json::parse(in, nullptr, false);
       if (analysis.is_discarded() || !analysis.contains("rule_diagnosis")) continue;
       nlohmann::json item = analysis["rule_diagnosis"];
       item["incident"] = dir.filename().string();
       item["window_id"] = analysis.value("window_id", "");
       item["forensic_dir"] = dir.string();
+      std::ifstream summary_in(dir / "autofix_summary.json");
+      nlohmann::json summary = nlohmann::json::parse(summary_in, nullptr, false);
+      item["state"] = summary.is_discarded() ? nlohmann::json(nullptr)
+                                             : nlohmann::json(summary.value("state", ""));
       list.push_back(std::move(item));
     }
-    loop_.Submit([list = std::move(list), respond = std::move(respond)]() mutable {
+    deps_.loop.Submit([list = std::move(list), respond = std::move(respond)]() mutable {
       const std::size_t count = list.size();
       respond(JsonResponse(200, {{"diagnoses", std::move(list)}, {"count", count}}));
     });

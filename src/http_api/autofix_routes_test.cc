@@ -43,6 +43,11 @@ class AutofixRoutesTest : public HttpApiTest {
     std::ifstream in(file);
     return json::parse(in, nullptr, false);
   }
+  // docker_.calls() answers a copy: counted from one.
+  long UpsOf(const std::string& service) {
+    const std::vector<std::string> calls = docker_.calls();
+    return std::count(calls.begin(), calls.end(), "up " + service);
+  }
   int Diagnosed() {
     int n = 0;
     for (const AuditRecord& r : audit_.records()) n += r.action == "autofix.diagnosed";
@@ -134,9 +139,16 @@ TEST_F(AutofixRoutesTest, AWindowServiceThatFailsIsDiagnosedOnceWithAForensicRec
   const json context = ReadJson(records[0] / "failure_context.json");
   EXPECT_EQ(context["service"], "db");
   EXPECT_THAT(context["error"].get<std::string>(), HasSubstr("port is already allocated"));
-  const json analysis = ReadJson(records[0] / "analysis.json");
+  const json analysis = ReadJson(records[0] / "cycle-1" / "analysis.json");
   EXPECT_EQ(analysis["rule_diagnosis"]["cause"], "port_in_use") << analysis.dump();
   EXPECT_EQ(analysis["window_id"], Json(opened)["window_id"]);
+  // port_in_use proposes only `manual`: nothing to approve, the incident ends.
+  const json summary = ReadJson(records[0] / "autofix_summary.json");
+  EXPECT_EQ(summary["state"], "manual") << summary.dump();
+  EXPECT_EQ(summary["cycles"][0]["intent_id"], "");
+  std::ifstream patch(records[0] / "cycle-1" / "PATCH_INTENT.md");
+  const std::string patch_text((std::istreambuf_iterator<char>(patch)), {});
+  EXPECT_THAT(patch_text, HasSubstr("a human must act"));
   EXPECT_EQ(Diagnosed(), 1);
   const std::vector<AuditRecord> all = audit_.records();
   const auto found = std::find_if(
@@ -170,6 +182,167 @@ TEST_F(AutofixRoutesTest, AWindowServiceThatFailsIsDiagnosedOnceWithAForensicRec
   Call("POST", "/madre/power/windows/open", R"({"services":["db"],"ttl_sec":60,"wait":true})");
   EXPECT_EQ(Records().size(), 2u);
   EXPECT_EQ(Diagnosed(), 2);
+}
+
+TEST_F(AutofixRoutesTest, ByDefaultARestartIsProposedAndWaitsForApprovalWithNothingApplied) {
+  Build();
+  docker_.CrashOnStart("db");  // exits 1: crash_exit_code, whose first remediation is restart
+  HttpResponse opened =
+      Call("POST", "/madre/power/windows/open", R"({"services":["db"],"ttl_sec":60,"wait":true})");
+  EXPECT_EQ(Json(opened)["state"], "failed") << opened.body;
+  ASSERT_EQ(Records().size(), 1u);
+  const std::string incident = Records()[0].filename().string();
+  const json got = Json(Call("GET", "/madre/autofix/incidents/" + incident));
+  EXPECT_EQ(got["state"], "awaiting_approval") << got.dump();
+  EXPECT_EQ(got["cycles"][0]["cause"], "crash_exit_code");
+  EXPECT_EQ(got["cycles"][0]["remediation"]["kind"], "restart");
+  EXPECT_EQ(got["cycles"][0]["approval"], "pending");
+  const std::string intent_id = got["cycles"][0]["intent_id"];
+  const json intent = Json(Call("GET", "/madre/intents/" + intent_id));
+  EXPECT_EQ(intent["state"], "pending") << intent.dump();
+  EXPECT_EQ(intent["type"], "remediate");
+  std::ifstream patch(Records()[0] / "cycle-1" / "PATCH_INTENT.md");
+  const std::string patch_text((std::istreambuf_iterator<char>(patch)), {});
+  EXPECT_THAT(patch_text, HasSubstr("waits for approval"));
+  EXPECT_THAT(patch_text, HasSubstr("madre intent approve " + intent_id));
+  // Nothing is applied while it waits, also when time passes.
+  clock_.Advance(Seconds(60));
+  timers_.FireDue();
+  engine_->Tick();
+  Drain();
+  EXPECT_EQ(UpsOf("db"), 1);
+  // A conductor's report on db while it waits: the same incident.
+  EXPECT_EQ(Json(Call("GET", "/madre/autofix/incidents/" + incident))["state"],
+            "awaiting_approval");
+  HttpResponse again = Call("POST", "/madre/autofix/incidents", R"({"service":"db"})");
+  EXPECT_EQ(again.status, 200) << again.body;
+  EXPECT_EQ(Json(again)["incident"], incident);
+  // Rejected: not fixed, and a new failure is a new incident.
+  EXPECT_EQ(Call("POST", "/madre/intents/" + intent_id + "/reject", R"({"reason":"no"})").status,
+            200);
+  const json rejected = Json(Call("GET", "/madre/autofix/incidents/" + incident));
+  EXPECT_EQ(rejected["state"], "not_fixed") << rejected.dump();
+  EXPECT_EQ(rejected["cycles"][0]["approval"], "rejected");
+  clock_.Advance(Seconds(300));
+  engine_->Tick();
+  Drain();
+  Call("POST", "/madre/power/windows/open", R"({"services":["db"],"ttl_sec":60,"wait":true})");
+  EXPECT_EQ(Records().size(), 2u);
+}
+
+int CountAudited(const std::vector<AuditRecord>& records, const std::string& action) {
+  return static_cast<int>(std::count_if(records.begin(), records.end(),
+                                        [&](const AuditRecord& r) { return r.action == action; }));
+}
+
+TEST_F(AutofixRoutesTest, AnAutoApprovedRestartFixesAServiceThatFailedOnceAndTheWindowOpens) {
+  autofix_holds_ = true;
+  options_.autofix.policy.auto_actions = {RemediationKind::kRestart};
+  Build();
+  docker_.CrashOnStart("db", 1);  // the first start exits 1, the next runs
+  HttpResponse opened =
+      Call("POST", "/madre/power/windows/open", R"({"services":["db"],"ttl_sec":60})");
+  const std::string window = Json(opened)["window_id"];
+  Drain();
+  // The window waits while autofix remediates: db shows `remediating`.
+  json w = Json(Call("GET", "/madre/power/windows/" + window));
+  EXPECT_EQ(w["state"], "opening") << w.dump();
+  EXPECT_EQ(w["services_status"]["db"]["state"], "remediating") << w.dump();
+  ASSERT_EQ(Records().size(), 1u);
+  const std::string incident = Records()[0].filename().string();
+  json got = Json(Call("GET", "/madre/autofix/incidents/" + incident));
+  EXPECT_EQ(got["state"], "remediating") << got.dump();
+  EXPECT_EQ(got["cycles"][0]["remediation"]["kind"], "restart");
+  EXPECT_EQ(got["cycles"][0]["approval"], "auto");
+  // The restart waits for its back-off (2 s in cycle 1), then db starts fine.
+  EXPECT_EQ(UpsOf("db"), 1);
+  clock_.Advance(Seconds(2));
+  timers_.FireDue();
+  Drain();
+  engine_->Tick();
+  Drain();
+  EXPECT_EQ(UpsOf("db"), 2);
+  w = Json(Call("GET", "/madre/power/windows/" + window));
+  EXPECT_EQ(w["state"], "open") << w.dump();
+  got = Json(Call("GET", "/madre/autofix/incidents/" + incident));
+  EXPECT_EQ(got["state"], "fixed") << got.dump();
+  EXPECT_EQ(got["final"], true);
+  EXPECT_EQ(got["cycles"][0]["retest"], "fixed");
+  EXPECT_THAT(got["cycles"][0]["result"].get<std::string>(), HasSubstr("started db again"));
+  const json intent =
+      Json(Call("GET", "/madre/intents/" + got["cycles"][0]["intent_id"].get<std::string>()));
+  EXPECT_EQ(intent["state"], "succeeded") << intent.dump();
+  EXPECT_EQ(ReadJson(Records()[0] / "cycle-1" / "retest_result.json")["fixed"], true);
+  EXPECT_EQ(ReadJson(Records()[0] / "cycle-1" / "patch_result.json")["applied"], true);
+  EXPECT_EQ(ReadJson(Records()[0] / "autofix_summary.json")["state"], "fixed");
+  EXPECT_EQ(CountAudited(audit_.records(), "autofix.retested"), 1);
+}
+
+TEST_F(AutofixRoutesTest, AServiceThatKeepsFailingIsQuarantinedAfterTheCycleLimitAndAuditedOnce) {
+  autofix_holds_ = true;
+  options_.autofix.policy.auto_actions = {RemediationKind::kRestart};
+  options_.autofix.policy.max_cycles = 2;
+  Build();
+  docker_.CrashOnStart("db");
+  HttpResponse opened =
+      Call("POST", "/madre/power/windows/open", R"({"services":["db"],"ttl_sec":60})");
+  const std::string window = Json(opened)["window_id"];
+  Drain();
+  for (int round = 0; round < 4; ++round) {
+    clock_.Advance(Seconds(60));
+    timers_.FireDue();
+    Drain();
+    engine_->Tick();
+    Drain();
+  }
+  ASSERT_EQ(Records().size(), 1u);
+  const json got =
+      Json(Call("GET", "/madre/autofix/incidents/" + Records()[0].filename().string()));
+  EXPECT_EQ(got["state"], "quarantined") << got.dump();
+  ASSERT_EQ(got["cycles"].size(), 3u) << got.dump();
+  EXPECT_EQ(got["cycles"][0]["retest"], "not_fixed");
+  EXPECT_EQ(got["cycles"][1]["retest"], "not_fixed");
+  EXPECT_EQ(got["cycles"][2]["remediation"]["kind"], "quarantine");
+  EXPECT_EQ(CountAudited(audit_.records(), "autofix.gave_up"), 1);
+  EXPECT_EQ(Json(Call("GET", "/madre/power/windows/" + window))["state"], "failed");
+  // A window that needs it is refused while it is quarantined; the reset lifts it.
+  HttpResponse refused =
+      Call("POST", "/madre/power/windows/open", R"({"services":["web"],"ttl_sec":60})");
+  EXPECT_EQ(refused.status, 409) << refused.body;
+  EXPECT_EQ(Json(refused)["code"], "quarantined");
+  const json reset = Json(Call("POST", "/madre/autofix/reset/db"));
+  EXPECT_EQ(reset["was_quarantined"], true) << reset.dump();
+  EXPECT_EQ(Json(Call("POST", "/madre/autofix/reset/db"))["was_quarantined"], false);
+  EXPECT_EQ(CountAudited(audit_.records(), "autofix.reset"), 2);
+  EXPECT_NE(Call("POST", "/madre/power/windows/open", R"({"services":["db"],"ttl_sec":60})").status,
+            409);
+}
+
+TEST_F(AutofixRoutesTest, AConductorPhaseIsReportedAsAnIncidentAndReadBack) {
+  Build();
+  HttpResponse bad = Call("POST", "/madre/autofix/incidents", R"({"service":"nope"})");
+  EXPECT_EQ(bad.status, 404) << bad.body;
+  EXPECT_EQ(Call("POST", "/madre/autofix/incidents", R"({"service":"db","x":"1"})").status, 400);
+  EXPECT_EQ(Call("POST", "/madre/autofix/incidents", "[]").status, 400);
+  HttpResponse made =
+      Call("POST", "/madre/autofix/incidents",
+           R"({"service":"db","phase":"availability","detail":"GET /health: 503"})");
+  EXPECT_EQ(made.status, 202) << made.body;
+  const std::string id = Json(made)["incident"];
+  const json got = Json(Call("GET", "/madre/autofix/incidents/" + id));
+  EXPECT_EQ(got["kind"], "conductor_phase") << got.dump();
+  EXPECT_EQ(got["phase"], "availability");
+  EXPECT_EQ(got["cycles"].size(), 1u);
+  // db never ran: nothing explains it (unknown): manual, final; a new report is a new incident.
+  EXPECT_EQ(got["state"], "manual") << got.dump();
+  HttpResponse again = Call("POST", "/madre/autofix/incidents", R"({"service":"db"})");
+  EXPECT_EQ(again.status, 202) << again.body;
+  EXPECT_NE(Json(again)["incident"], id);
+  EXPECT_EQ(Call("GET", "/madre/autofix/incidents/nope").status, 404);
+  // A remediate intent is madre's own: a client cannot submit one.
+  HttpResponse submitted =
+      Call("POST", "/madre/intent", R"({"type":"remediate","payload":{"service":"db"}})");
+  EXPECT_EQ(submitted.status, 400) << submitted.body;
 }
 
 TEST_F(AutofixRoutesTest, WithoutAForensicDirNothingIsDiagnosedByItself) {

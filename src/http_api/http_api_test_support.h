@@ -86,6 +86,7 @@ class HttpApiTest : public ::testing::Test {
     config.always_on = {"madre", "redis"};
     config.allowlist = {"db", "web"};
     config.resync_interval = Duration::zero();
+    config.autofix_holds = autofix_holds_;
     EngineDeps deps{clock_,  docker_,
                     docker_, store_,
                     audit_,  workers_,
@@ -185,6 +186,7 @@ class HttpApiTest : public ::testing::Test {
   // false: Build() leaves the start-up observation (and what follows it) queued, as the daemon
   // is when it starts serving (SetReady follows Engine::Start at once).
   bool drain_at_start_ = true;
+  bool autofix_holds_ = false;  // PlannerConfig::autofix_holds (VX11_AUTOFIX_AUTO_ACTIONS set)
   std::unique_ptr<Engine> engine_;
   std::unique_ptr<ApiRouter> router_;
 };

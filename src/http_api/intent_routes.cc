@@ -181,6 +181,10 @@ void IntentRoutes::Intake(const HttpRequest& request, const std::optional<Caller
                           IntentBody body, Answer answer, Responder respond) {
   // A payload its executor would not take: 400, nothing recorded. A build payload is read once.
   std::optional<BuildIntent> build;
+  if (ExecutorFor(body.type) == IntentExecutor::kRemediate) {
+    return respond(ErrorResponse(Status::InvalidArgument(
+        "remediate intents are made by madre's autofix, not submitted (docs/autofix.md)")));
+  }
   if (ExecutorFor(body.type) == IntentExecutor::kBuild) {
     Result<BuildIntent> parsed = ParseBuildPayload(body.payload);
     Status fits = parsed.ok() ? CheckBuildIntent(*parsed) : parsed.status();

@@ -311,6 +311,15 @@ void IntentRunner::Execute(const Intent& intent) {
       // Under the threshold already: it ends at once. Else it holds opens from now on.
       return CheckStabilizing(deps_.cpu_busy ? deps_.cpu_busy() : std::nullopt);
     }
+    case IntentExecutor::kRemediate: {
+      if (!deps_.remediate) break;
+      std::weak_ptr<bool> alive = alive_;
+      return deps_.remediate(intent, [this, alive, intent](bool ok, std::string detail) {
+        auto still = alive.lock();
+        if (!still || !*still) return;
+        Finish(intent, ok, std::move(detail), "");
+      });
+    }
     case IntentExecutor::kNone:
       break;
   }

@@ -78,6 +78,10 @@ struct IntentRunnerDeps {
   // The build executor: `run_build` runs on `build_lane` (one build at a time, never on the
   // engine thread) and its result comes back on `loop`. Empty / null: no build executor.
   RunBuildFn run_build = {};
+  // The `remediate` executor (autofix, AutofixRoutes::Remediate): applies an approved
+  // remediation and calls `done` (on the engine thread) with what was done. Empty: none.
+  std::function<void(const Intent& intent, std::function<void(bool ok, std::string detail)> done)>
+      remediate = {};
   BuildStore* builds = nullptr;  // where a restart finds what an interrupted build intent did
   Executor* build_lane = nullptr;
   Executor* loop = nullptr;

@@ -99,6 +99,9 @@ TEST_F(RolesTest, EveryRouteNeedsItsRoleAndRefusesTheOneBelow) {
       {{"GET", "/madre/builds/{id}"}, Role::kViewer},
       {{"GET", "/madre/autofix/diagnose/{service}"}, Role::kOperator},
       {{"GET", "/madre/autofix/diagnoses"}, Role::kOperator},
+      {{"POST", "/madre/autofix/incidents"}, Role::kOperator},
+      {{"GET", "/madre/autofix/incidents/{id}"}, Role::kOperator},
+      {{"POST", "/madre/autofix/reset/{service}"}, Role::kOperator},
       {{"POST", "/manifestator/builder/emit-intent"}, Role::kSubmitter}};
   Build();
   int checked = 0;

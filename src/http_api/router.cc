@@ -87,6 +87,9 @@ const std::vector<std::string>& Patterns() {
                                                      "/madre/builds/{id}",
                                                      "/madre/autofix/diagnose/{service}",
                                                      "/madre/autofix/diagnoses",
+                                                     "/madre/autofix/incidents",
+                                                     "/madre/autofix/incidents/{id}",
+                                                     "/madre/autofix/reset/{service}",
                                                      "/manifestator/builder/emit-intent"};
   return kPatterns;
 }
@@ -220,9 +223,30 @@ ApiRouter::ApiRouter(RouterOptions options, RouterDeps deps)
               ? std::make_unique<IntentChangeFeed>(
                     *deps_.intents, [this](const Intent& intent) { events_.PublishIntent(intent); })
               : nullptr),
-      autofix_(AutofixOptions{.forensic_dir = options_.forensic_dir}, deps_.engine, deps_.observer,
-               deps_.images, deps_.workers, deps_.loop,
-               [this](AuditRecord record) { return deps_.engine.RecordAudit(std::move(record)); }),
+      autofix_(
+          [this] {
+            AutofixOptions autofix = options_.autofix;
+            autofix.forensic_dir = options_.forensic_dir;
+            autofix.intent_pending_ttl = options_.intents.pending_ttl;
+            return autofix;
+          }(),
+          AutofixDeps{.engine = deps_.engine,
+                      .observer = deps_.observer,
+                      .images = deps_.images,
+                      .workers = deps_.workers,
+                      .loop = deps_.loop,
+                      .audit =
+                          [this](AuditRecord record) {
+                            return deps_.engine.RecordAudit(std::move(record));
+                          },
+                      .after = deps_.after,
+                      .intents = intent_feed_.get(),
+                      .new_id = deps_.new_id,
+                      .pump = [this] { PumpIntents(); },
+                      .run_build = deps_.run_build,
+                      .build_lane = deps_.build_lane,
+                      .adviser = deps_.adviser,
+                      .secrets = deps_.secrets}),
       intents_(deps_.intents
                    ? std::make_unique<IntentRoutes>(
                          options_.intents,
@@ -259,6 +283,10 @@ ApiRouter::ApiRouter(RouterOptions options, RouterDeps deps)
             },
             .metrics = options_.metrics,
             .run_build = deps_.run_build,
+            .remediate =
+                [this](const Intent& intent, std::function<void(bool, std::string)> done) {
+                  autofix_.Remediate(intent, std::move(done));
+                },
             .builds = deps_.builds,
             .build_lane = deps_.build_lane,
             .loop = &deps_.loop});
@@ -434,6 +462,14 @@ std::vector<ApiRouter::Route> ApiRouter::Table() {
               Responder w) { autofix_.Diagnose(params.at(0), std::move(w)); }},
       {"GET", "/madre/autofix/diagnoses", A::kToken, kOperate, false,
        plain([this](const HttpRequest& r, Responder w) { autofix_.List(r, std::move(w)); })},
+      {"POST", "/madre/autofix/incidents", A::kToken, kOperate, false,
+       plain([this](const HttpRequest& r, Responder w) { autofix_.Report(r, std::move(w)); })},
+      {"GET", "/madre/autofix/incidents/{id}", A::kToken, kOperate, false,
+       [this](const HttpRequest&, const Caller&, const std::vector<std::string>& params,
+              Responder w) { autofix_.Get(params.at(0), std::move(w)); }},
+      {"POST", "/madre/autofix/reset/{service}", A::kToken, kOperate, false,
+       [this](const HttpRequest&, const Caller& c, const std::vector<std::string>& params,
+              Responder w) { autofix_.Reset(params.at(0), c.AuditActor(), std::move(w)); }},
   };
 }
 
@@ -451,6 +487,7 @@ std::vector<ApiRouter::RouteAccess> ApiRouter::Routes() const {
 void ApiRouter::SetReady() {
   ready_ = true;
   throttle_.Start();
+  autofix_.Start();  // the quarantined services stay so across restarts
   // The intent expiry sweep: once at start (what expired while madre was down), then on a timer.
   if (intents_) SweepIntents();
   if (runner_) {

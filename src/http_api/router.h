@@ -80,6 +80,8 @@ struct RouterOptions {
   // <state>/forensic/madre: autofix's incident records (GET /madre/autofix/diagnoses); empty:
   // failures are not diagnosed by themselves.
   std::filesystem::path forensic_dir;
+  // Autofix's policy and quarantine file (docs/autofix.md); its forensic_dir is the one above.
+  AutofixOptions autofix;
   IntentRoutesOptions intents;        // POST /madre/intent without a token
   IntentRunnerOptions intent_runner;  // executing approved intents
 };
@@ -108,6 +110,8 @@ struct RouterDeps {
   LegacyTransport legacy_transport = {};
   Executor* legacy_workers = nullptr;  // runs legacy_transport; null: `workers`
   ImageInspector* images = nullptr;    // whether an image is on the host (autofix); null: unknown
+  Adviser* adviser = nullptr;          // autofix's LLM adviser (VX11_AUTOFIX_LLM_URL); null: off
+  std::vector<std::string> secrets = {};  // madre's tokens: masked before the adviser sees text
 };
 
 // The route of a path for metrics ("/madre/power/windows/{id}"), "other" when unknown.

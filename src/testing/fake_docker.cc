@@ -53,7 +53,7 @@ ComposeOutcome FakeDocker::Up(const std::vector<std::string>& services) {
     c.config_hash = hash == config_hashes_.end() ? "" : hash->second;  // created or recreated
     auto image = image_ids_.find(s);
     c.image_id = image == image_ids_.end() ? "" : image->second;
-    if (crash_on_start_.count(s)) {
+    if (TakeCrash(s)) {
       c.state = "exited";
       c.exit_code = 1;
     } else {
@@ -82,7 +82,8 @@ ComposeOutcome FakeDocker::Stop(const std::vector<std::string>& services) {
   }
   for (const auto& s : services) {
     auto it = containers_.find(s);
-    if (it != containers_.end()) {
+    // As Docker: stopping a container that already exited leaves its exit code.
+    if (it != containers_.end() && it->second.state != "exited") {
       it->second.state = "exited";
       it->second.exit_code = 0;
     }
@@ -208,9 +209,16 @@ void FakeDocker::FailNext(const std::string& verb, Status status) {
   fail_next_[verb] = std::move(status);
 }
 
-void FakeDocker::CrashOnStart(const std::string& service) {
+bool FakeDocker::TakeCrash(const std::string& service) {
+  auto it = crash_on_start_.find(service);
+  if (it == crash_on_start_.end()) return false;
+  if (it->second > 0 && --it->second == 0) crash_on_start_.erase(it);
+  return true;
+}
+
+void FakeDocker::CrashOnStart(const std::string& service, int times) {
   std::lock_guard<std::mutex> lock(mu_);
-  crash_on_start_.insert(service);
+  crash_on_start_[service] = times;
 }
 
 Status FakeDocker::StartContainer(const std::string& id) {
@@ -219,7 +227,7 @@ Status FakeDocker::StartContainer(const std::string& id) {
     if (c.id != id) continue;
     calls_.push_back("api-start " + name);
     if (Status failure = TakeFailure("api-start"); !failure.ok()) return failure;
-    c.state = crash_on_start_.count(name) ? "exited" : "running";
+    c.state = TakeCrash(name) ? "exited" : "running";
     c.started_at = "run-" + std::to_string(++runs_);
     auto def = model_.services.find(name);
     if (def != model_.services.end() && def->second.has_healthcheck) {

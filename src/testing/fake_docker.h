@@ -53,8 +53,9 @@ class FakeDocker final : public ComposeRunner, public ContainerObserver, public 
   // it counts as running; a stop stops it; a pause fails, as Docker refuses it (409).
   void SetRestarting(const std::string& service);
   void FailNext(const std::string& verb, Status status);  // "up", "stop", "restart", "list"
-  void CrashOnStart(const std::string& service);          // up succeeds, container exits 1
-  void SetDown(bool down);                                // every call fails: docker is down
+  // up succeeds, container exits 1; `times` > 0: only the next `times` starts crash.
+  void CrashOnStart(const std::string& service, int times = -1);
+  void SetDown(bool down);  // every call fails: docker is down
   // Health of a service's container, with the State.Health details Docker shows with it
   // (healthy: last check passed; unhealthy: a failing streak of 3); new containers of a service
   // with a healthcheck start as "starting". A pause marks a container unhealthy, keeping the
@@ -101,7 +102,8 @@ class FakeDocker final : public ComposeRunner, public ContainerObserver, public 
   std::map<std::string, FailureEvidence> evidence_;   // set by SetEvidence
   std::map<std::string, double> cpu_;                 // set by SetCpu
   std::map<std::string, Status> fail_next_;
-  std::set<std::string> crash_on_start_;
+  std::map<std::string, int> crash_on_start_;  // service -> starts left to crash (-1: all)
+  bool TakeCrash(const std::string& service);
   bool down_ = false;
   bool record_lists_ = false;
   int recreated_ = 0;

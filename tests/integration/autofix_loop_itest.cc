@@ -1,0 +1,194 @@
+// Autofix's cycles on the real dockerd (issue 12; docs/autofix.md): with the default settings a
+// failure is proposed as a `remediate` intent and nothing is applied until it is approved; with
+// VX11_AUTOFIX_AUTO_ACTIONS=restart a service that fails once is restarted, re-tested `fixed`
+// and its window opens, and one that keeps failing is quarantined after the cycle limit,
+// audited once, and refused (409 `quarantined`) until `POST /madre/autofix/reset/{service}`.
+// docker-compose v1.
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+#include <string>
+
+#include "docker_env.h"
+#include "madre_process.h"
+
+namespace madre::itest {
+namespace {
+
+using nlohmann::json;
+using ::testing::HasSubstr;
+
+class AutofixLoopTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    MADRE_NEED_DOCKER();
+    if (!RunCommandForTest({"docker-compose", "version"}, {}, std::chrono::seconds(30)).ok()) {
+      MADRE_SKIP_OR_FAIL() << "docker-compose (v1) is not installed";
+    }
+    EnsureImages();
+    project_ = UniqueProjectName("mafloop");
+    dir_ = std::filesystem::temp_directory_path() / ("madre_" + project_);
+    std::filesystem::create_directories(dir_ / "flag");
+    std::ofstream(dir_ / "docker-compose.yml")
+        << "services:\n"
+           // Fails its first start, runs from the second on (the flag survives on the host).
+           "  flaky:\n"
+           "    image: madre-busybox:latest\n"
+           "    stop_grace_period: 1s\n"
+           "    volumes: [\""
+        << (dir_ / "flag").string()
+        << ":/flag\"]\n"
+           "    command: [\"sh\", \"-c\", \"if [ -e /flag/ok ]; then exec sleep 300; fi; "
+           "touch /flag/ok; echo 'first start: exiting'; exit 1\"]\n"
+           "  doomed:\n"
+           "    image: madre-busybox:latest\n"
+           "    command: [\"sh\", \"-c\", \"echo 'panic: bad state'; exit 3\"]\n";
+    compose_ = std::make_unique<ComposeProject>(project_, dir_ / "docker-compose.yml");
+  }
+
+  void StartMadre(const std::string& auto_actions) {
+    std::map<std::string, std::string> env{{"VX11_COMPOSE_PROJECT", project_},
+                                           {"VX11_COMPOSE_DIR", dir_.string()},
+                                           {"VX11_COMPOSE_CMD", "docker-compose"},
+                                           {"VX11_ALWAYS_ON", "madre"},
+                                           {"VX11_THROTTLE_CPU_PCT", "0"},
+                                           {"VX11_AUTOFIX_MAX_CYCLES", "2"}};
+    if (!auto_actions.empty()) env["VX11_AUTOFIX_AUTO_ACTIONS"] = auto_actions;
+    madre_ = std::make_unique<MadreProcess>(env);
+    ASSERT_TRUE(madre_->Start());
+  }
+
+  void TearDown() override {
+    if (madre_ && HasFailure()) std::cerr << "madre log:\n" << madre_->log() << std::endl;
+    madre_.reset();
+    compose_.reset();  // `down`
+    if (!dir_.empty()) std::filesystem::remove_all(dir_);
+  }
+
+  // The incident of `service`, once the listing has one; its id.
+  std::string IncidentOf(const std::string& service) {
+    std::string id;
+    json listed;
+    EXPECT_TRUE(WaitUntil(
+        [&] {
+          listed = madre_->Get("/madre/autofix/diagnoses").Json();
+          for (const json& d : listed.value("diagnoses", json::array())) {
+            if (d.value("service", "") == service) id = d.value("incident", "");
+          }
+          return !id.empty();
+        },
+        std::chrono::seconds(30)))
+        << listed.dump();
+    return id;
+  }
+
+  json WaitForState(const std::string& id, const std::string& state, std::chrono::seconds max) {
+    json got;
+    EXPECT_TRUE(WaitUntil(
+        [&] {
+          got = madre_->Get("/madre/autofix/incidents/" + id).Json();
+          return got.value("state", "") == state;
+        },
+        max))
+        << got.dump();
+    return got;
+  }
+
+  int Audited(const std::string& action) {
+    const json audit = madre_->Get("/madre/power/audit?limit=500").Json();
+    int n = 0;
+    for (const json& r : audit.value("records", json::array())) n += r.value("action", "") == action;
+    return n;
+  }
+
+  std::string project_;
+  std::filesystem::path dir_;
+  std::unique_ptr<ComposeProject> compose_;
+  std::unique_ptr<MadreProcess> madre_;
+};
+
+TEST_F(AutofixLoopTest, ByDefaultARemediateIntentWaitsAndNothingIsAppliedUntilApproved) {
+  StartMadre("");
+  HttpAnswer opened = madre_->Post(
+      "/madre/power/windows/open", R"({"services":["doomed"],"ttl_sec":120,"wait":true,)"
+                                   R"("wait_timeout_sec":30})");
+  EXPECT_EQ(opened.Json().value("state", ""), "failed") << opened.body;
+  const std::string id = IncidentOf("doomed");
+  ASSERT_FALSE(id.empty());
+  json got = WaitForState(id, "awaiting_approval", std::chrono::seconds(30));
+  ASSERT_EQ(got["cycles"].size(), 1u) << got.dump();
+  EXPECT_EQ(got["cycles"][0]["cause"], "crash_exit_code");
+  EXPECT_EQ(got["cycles"][0]["remediation"]["kind"], "restart");
+  const std::string intent = got["cycles"][0]["intent_id"];
+  EXPECT_EQ(madre_->Get("/madre/intents/" + intent).Json()["state"], "pending");
+  EXPECT_EQ(Audited("service.retry"), 0);
+  EXPECT_EQ(Audited("service.start"), 0);
+  // Approved: applied (a service hold: its window failed), re-tested, not fixed (it exits 3
+  // again), and the next cycle's proposal waits again.
+  HttpAnswer approved = madre_->Post("/madre/intents/" + intent + "/approve", "{}");
+  ASSERT_EQ(approved.status, 200) << approved.body;
+  ASSERT_TRUE(WaitUntil(
+      [&] {
+        got = madre_->Get("/madre/autofix/incidents/" + id).Json();
+        return got.value("cycles", json::array()).size() >= 2u;
+      },
+      std::chrono::seconds(90)))
+      << got.dump();
+  EXPECT_EQ(got["cycles"][0]["approval"], "approved") << got.dump();
+  EXPECT_THAT(got["cycles"][0]["result"].get<std::string>(), HasSubstr("doomed"));
+  EXPECT_EQ(got["cycles"][0]["retest"], "not_fixed") << got.dump();
+  const std::filesystem::path record = got["forensic_dir"].get<std::string>();
+  for (const char* file : {"failure_context.json", "autofix_summary.json", "cycle-1/analysis.json",
+                           "cycle-1/PATCH_INTENT.md", "cycle-1/patch_result.json",
+                           "cycle-1/retest_result.json"}) {
+    EXPECT_TRUE(std::filesystem::exists(record / file)) << file;
+  }
+}
+
+TEST_F(AutofixLoopTest, AutoRestartFixesAServiceThatFailsOnceAndQuarantinesOneThatKeepsFailing) {
+  StartMadre("restart");
+  // flaky: fails its first start; the window stays opening while autofix restarts it.
+  HttpAnswer opened = madre_->Post(
+      "/madre/power/windows/open", R"({"services":["flaky"],"ttl_sec":300,"wait":true,)"
+                                   R"("wait_timeout_sec":60})");
+  EXPECT_EQ(opened.Json().value("state", ""), "open") << opened.body;
+  const std::string flaky = IncidentOf("flaky");
+  ASSERT_FALSE(flaky.empty());
+  json got = WaitForState(flaky, "fixed", std::chrono::seconds(60));
+  EXPECT_EQ(got["cycles"][0]["approval"], "auto") << got.dump();
+  EXPECT_EQ(got["cycles"][0]["retest"], "fixed");
+  EXPECT_GE(Audited("autofix.retested"), 1);
+  const std::string window = opened.Json().value("window_id", "");
+  EXPECT_EQ(madre_->Get("/madre/power/windows/" + window).Json()["state"], "open");
+  madre_->Post("/madre/power/windows/" + window + "/close", "{}");
+
+  // doomed: always exits 3: two cycles, then the quarantine, audited once.
+  madre_->Post("/madre/power/windows/open",
+               R"({"services":["doomed"],"ttl_sec":300,"wait":true,"wait_timeout_sec":90})");
+  const std::string doomed = IncidentOf("doomed");
+  ASSERT_FALSE(doomed.empty());
+  got = WaitForState(doomed, "quarantined", std::chrono::seconds(120));
+  EXPECT_EQ(got["cycles"].size(), 3u) << got.dump();
+  EXPECT_EQ(Audited("autofix.gave_up"), 1);
+  HttpAnswer refused = madre_->Post("/madre/power/windows/open",
+                                    R"({"services":["doomed"],"ttl_sec":60})");
+  EXPECT_EQ(refused.status, 409) << refused.body;
+  EXPECT_EQ(refused.Json().value("code", ""), "quarantined");
+  // The quarantine survives a restart of madre; the reset lifts it.
+  madre_->Kill9();
+  ASSERT_TRUE(madre_->Start());
+  EXPECT_TRUE(WaitUntil(
+      [&] {
+        return madre_->Post("/madre/power/windows/open", R"({"services":["doomed"],"ttl_sec":60})")
+                   .status == 409;
+      },
+      std::chrono::seconds(30)));
+  HttpAnswer reset = madre_->Post("/madre/autofix/reset/doomed", "{}");
+  EXPECT_EQ(reset.status, 200) << reset.body;
+  EXPECT_EQ(reset.Json()["was_quarantined"], true);
+}
+
+}  // namespace
+}  // namespace madre::itest
