@@ -1731,7 +1731,14 @@ def bench_autofix(ctx, project):
             if newest.get("service") != "broken" or "State.ExitCode: 127" not in evidence:
                 raise RuntimeError(f"round {k + 1}: newest diagnosis lacks State.ExitCode: 127: "
                                    f"{str(newest)[:400]}")
+            st3, recs, _ = m.req("GET", f"/madre/power/audit?after={seq}&limit=1000")
+            audited = [{"action": r.get("action"), "outcome": r.get("outcome"),
+                        "time": r.get("time"), "ops": r.get("ops", [])}
+                       for r in reversed((recs or {}).get("records", []))] \
+                if st3 == 200 and isinstance(recs, dict) else []
             rounds.append({"open_http": st, "open_state": state, "open_sec": took,
+                           "exit_after_request_sec": finished - t_req, "audited": audited,
+                           "started_at": cstate.get("StartedAt"),
                            "finished_at": cstate["FinishedAt"], "audit_time": rec["time"],
                            "latency_sec": lat, "failure": newest.get("failure"),
                            "evidence": evidence, "detail": rec.get("detail", "")})

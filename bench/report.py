@@ -431,8 +431,19 @@ def issue_sections(r, cfg):
             opens = summary([x["open_sec"] for x in rounds])
             last = rounds[-1]
             detail = last.get("detail", "").replace("\n", "\\n").replace("`", "'")
+            exits = [x["exit_after_request_sec"] for x in rounds if "exit_after_request_sec" in x]
+            exit_text = ""
+            if len(exits) >= 2:
+                se = summary(exits[1:])
+                exit_text = (
+                    f". The container exited {ms(exits[0])} ms after the open was sent in the "
+                    f"first round, a median {ms(se['median'])} ms (max {ms(se['max'])} ms) in the "
+                    "later ones, which the goal does not count: when this page was first "
+                    "written, madre's log showed each later start made 5 s after the previous "
+                    "failure (`start broken (actor madre)`: the retry back-off of a failed start, "
+                    "`PlannerConfig::retry_backoff`), and the rounds are 1 s apart")
             add(f"The open itself answered `{last.get('open_state')}` (HTTP "
-                f"{last.get('open_http')}) in a median {ms(opens['median'])} ms. The last "
+                f"{last.get('open_http')}) in a median {ms(opens['median'])} ms{exit_text}. The last "
                 f"round's audit detail (newlines shown as `\\n`): `{detail}`.")
     else:
         add("Not measured in this run; `bench/run.sh --full` (or `--only` this step) fills it in.")
