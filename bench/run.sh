@@ -9,7 +9,7 @@
 #            300-service project, 10 s wrk runs), about 17 to 20 minutes here
 #   --only   run only these steps, in their usual order: open_close, ttl, crashloop, http,
 #            state_nginx, open_vs_engine, cli, pause, ttl_slow_opens, slow_healthcheck,
-#            example_open, intent, idle, growth. The partial
+#            example_open, intent, autofix, idle, growth. The partial
 #            report goes to out/bench/BENCHMARKS-<mode>-only.md (results-<mode>-only.json),
 #            never over docs/BENCHMARKS.md. E.g. the rows of the hardening issue alone:
 #            bench/run.sh --smoke --only state_nginx,ttl_slow_opens,open_vs_engine
@@ -43,7 +43,7 @@ while [ $# -gt 0 ]; do
 done
 
 steps=" open_close ttl crashloop http state_nginx open_vs_engine cli pause ttl_slow_opens"
-steps+=" slow_healthcheck example_open intent idle growth "
+steps+=" slow_healthcheck example_open intent autofix idle growth "
 for s in ${only//,/ }; do
   case "$steps" in
     *" $s "*) ;;
