@@ -73,6 +73,10 @@ std::string ErrorDetail(int http_status, const nlohmann::json& body, std::string
     if (detail.is_string()) return detail.get<std::string>();
     return detail.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
   }
+  // The autofix routes answer {"error": ..., "code": ...}.
+  if (body.is_object() && body.contains("error") && body["error"].is_string()) {
+    return body["error"].get<std::string>();
+  }
   std::string text(raw.substr(0, 200));
   while (!text.empty() && (text.back() == '\n' || text.back() == '\r')) text.pop_back();
   std::string out = "HTTP " + std::to_string(http_status);

@@ -68,7 +68,8 @@ ApiResponse CallApi(Transport& transport, std::string_view method, std::string_v
 // The exit code for a Transport error (no HTTP answer).
 int ExitCodeForTransportError(const Status& status);
 
-// The "detail" of an error body `{"detail","code"}`; a readable fallback for other bodies.
+// The "detail" of an error body `{"detail","code"}` (or its "error", as the autofix routes
+// answer); a readable fallback for other bodies.
 std::string ErrorDetail(int http_status, const nlohmann::json& body, std::string_view raw);
 
 // Percent-encodes a path segment (window ids are server-made, but be safe).

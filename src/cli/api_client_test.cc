@@ -59,6 +59,15 @@ TEST(CallApiTest, ErrorBodyDetailIsTheMessage) {
   EXPECT_EQ(t.calls.at(0).Json()["services"][0], "foo");
 }
 
+TEST(CallApiTest, AnErrorBodyWithErrorInsteadOfDetailGivesItsText) {
+  FakeTransport t;
+  t.OnJson("POST", "/madre/autofix/incidents", 409,
+           {{"error", "web is quarantined"}, {"code", "quarantined"}});
+  ApiResponse r = CallApi(t, "POST", "/madre/autofix/incidents", {{"service", "web"}});
+  EXPECT_EQ(r.exit_code, kExitConflict);
+  EXPECT_EQ(r.detail, "web is quarantined");
+}
+
 TEST(CallApiTest, NonJsonErrorKeepsStatusAndText) {
   FakeTransport t;
   t.On("GET", "/madre/power/state", HttpReply{502, "Bad Gateway\n"});

@@ -98,8 +98,20 @@ struct ConductorArgs {
   std::string flow;        // --flow SERVICE:NAME
   int latency_samples = 10;
   std::string force_fail;
+  bool autofix = false;                 // --autofix: after a failed run, `madre autofix` on it
+  std::string autofix_timeout = "300";  // --autofix-timeout
 };
 int RunConductorCommand(CommandContext& ctx, const ConductorArgs& args);
+
+// `madre autofix [--test-result FILE] [--timeout D]` (autofix_command.cc; logic in autofix.h).
+struct AutofixArgs {
+  std::string test_result;              // a report file or run directory; "": the newest
+  std::string out = "./out/conductor";  // where the newest is looked for
+  std::string timeout = "300";          // how long to follow the incidents
+};
+int RunAutofixCommand(CommandContext& ctx, const AutofixArgs& args);
+// `madre autofix reset SERVICE`: lifts SERVICE's quarantine.
+int RunAutofixReset(CommandContext& ctx, const std::string& service);
 
 // `madre flows [SERVICE] [--flows FILE]`: the flows the conductor would run.
 int RunFlowsCommand(CommandContext& ctx, const std::string& service, const std::string& flows_file);

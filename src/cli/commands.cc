@@ -40,8 +40,9 @@ const CLI::Validator& DurationValidator() {
   return kValidator;
 }
 
-// Adds the options every client subcommand takes and returns their storage.
-CommonFlags* AddCommonFlags(Registry& registry, CLI::App* sub) {
+// Adds the options every client subcommand takes and returns their storage. Without
+// `with_timeout` the command keeps --timeout for itself (the HTTP calls get their default).
+CommonFlags* AddCommonFlags(Registry& registry, CLI::App* sub, bool with_timeout = true) {
   registry.flags.push_back(std::make_unique<CommonFlags>());
   CommonFlags* flags = registry.flags.back().get();
   sub->add_option("--url", flags->url,
@@ -54,16 +55,20 @@ CommonFlags* AddCommonFlags(Registry& registry, CLI::App* sub) {
       sub->add_option("--token-file", flags->token_file, "read the API token from this file");
   token->excludes(token_file);
   sub->add_flag("--json", flags->json, "print madre's JSON answer instead of a table");
-  sub->add_option("--timeout", flags->timeout, "timeout of each HTTP call (default 30s)")
-      ->check(DurationValidator());
+  if (with_timeout) {
+    sub->add_option("--timeout", flags->timeout, "timeout of each HTTP call (default 30s)")
+        ->check(DurationValidator());
+  }
   return flags;
 }
 
 // Wraps a command body: builds the context, runs, stores the exit code. No exception
-// escapes into CLI11.
+// escapes into CLI11. `skip` (optional): true when a subcommand of `sub` ran instead.
 void SetRun(CLI::App* sub, std::shared_ptr<Registry> registry, CommonFlags* flags,
-            std::function<Duration()> default_timeout, std::function<int(CommandContext&)> body) {
-  sub->callback([registry, flags, default_timeout, body] {
+            std::function<Duration()> default_timeout, std::function<int(CommandContext&)> body,
+            std::function<bool()> skip = nullptr) {
+  sub->callback([registry, flags, default_timeout, body, skip] {
+    if (skip && skip()) return;
     int code = kExitError;
     try {
       CommandContext ctx(registry->env, *flags, default_timeout());
@@ -546,6 +551,64 @@ void RegisterCommands(CLI::App& app, int* exit_code, CommandEnv env) {
     });
   }
 
+  {  // autofix [--test-result FILE] [--out DIR] [--timeout D]; autofix reset SERVICE
+    auto args = std::make_shared<AutofixArgs>();
+    CLI::App* sub = app.add_subcommand(
+        "autofix",
+        "Fix what a conductor run found failing: one autofix incident per failed service, "
+        "followed until madre says fixed or not (exit 0 only when every failure was fixed)");
+    sub->footer(
+        "Reads a conductor report (test_results.json): the newest run under --out by default,\n"
+        "or --test-result FILE (a report file or a run directory). Each failed phase (fail,\n"
+        "timeout, partial, error; not degraded, not skipped) names its services: window_open\n"
+        "and health those not ready, availability those whose check failed, flow:SVC:NAME its\n"
+        "SVC, else the window's services. Preflight, throttle_check, metrics, window_close,\n"
+        "solo_madre_verify and flows are not a service's failure: no incident, not fixed.\n"
+        "For each service madre opens an incident (diagnose, remediate, re-test, up to its\n"
+        "cycle limit, then quarantine), and the incident is polled every second, with a line\n"
+        "on stderr per change, until it ends, waits for approval, or --timeout passes.\n"
+        "A remediation that waits for approval is not waited for: the command to approve it is\n"
+        "printed (madre intent approve ID); run madre autofix again to follow it.\n"
+        "Then one line per service: outcome, cause, remediation, approval, re-test, and its\n"
+        "forensic record's directory.\n"
+        "Examples:\n"
+        "  madre conductor --reason nightly || madre autofix\n"
+        "  madre autofix --test-result out/conductor/20261203T112233Z_E2E_CONDUCTOR --json\n"
+        "  madre autofix reset switch      # lift a quarantine autofix gave up with\n"
+        "Exit: 0 every failure fixed (or nothing to fix), 9 a failure not fixed (not_fixed,\n"
+        "quarantined, manual, or no incident could be opened), 10 a remediation waits for\n"
+        "approval, 7 still going at --timeout, 2 no readable report, 3/8 madre refused the\n"
+        "token or could not be reached. docs/autofix.md, \"From the CLI\".");
+    CommonFlags* flags = AddCommonFlags(*registry, sub, /*with_timeout=*/false);
+    sub->add_option("--test-result", args->test_result,
+                    "the conductor report (test_results.json or its run directory; default: "
+                    "the newest under --out)");
+    sub->add_option("--out", args->out,
+                    "the conductor's output directory (default ./out/conductor)");
+    sub->add_option("--timeout", args->timeout,
+                    "how long to follow the incidents, all together (default 300s)")
+        ->check(DurationValidator());
+
+    auto service = std::make_shared<std::string>();
+    CLI::App* reset = sub->add_subcommand(
+        "reset", "Lift SERVICE's quarantine: madre may start it again (autofix gave up on it)");
+    reset->footer(
+        "After the cycle limit, autofix quarantines a service: madre stops it and does not\n"
+        "start it again by itself, and a window naming it answers 409 quarantined.\n"
+        "Example:\n"
+        "  madre autofix reset switch\n"
+        "prints \"switch: quarantine lifted\" or \"switch was not quarantined\". Exits 4 for an\n"
+        "unknown service.");
+    CommonFlags* reset_flags = AddCommonFlags(*registry, reset);
+    reset->add_option("service", *service, "the compose service")->required();
+    SetRun(reset, registry, reset_flags, Fixed(kDefaultTimeout),
+           [service](CommandContext& ctx) { return RunAutofixReset(ctx, *service); });
+    SetRun(
+        sub, registry, flags, Fixed(kDefaultTimeout),
+        [args](CommandContext& ctx) { return RunAutofixCommand(ctx, *args); },
+        [reset] { return reset->parsed(); });
+  }
+
   {  // solo-madre status|apply
     auto action = std::make_shared<std::string>();
     CLI::App* sub = app.add_subcommand(
@@ -650,6 +713,12 @@ void RegisterCommands(CLI::App& app, int* exit_code, CommandEnv env) {
                     "GETs per window service to its health endpoint for the latency figures "
                     "(default 10; 0: none)")
         ->check(CLI::Range(0, 1000));
+    sub->add_flag("--autofix", args->autofix,
+                  "after a failed run, run `madre autofix` on its report: an extra phase "
+                  "`autofix` (the exit code stays the run's)");
+    sub->add_option("--autofix-timeout", args->autofix_timeout,
+                    "how long --autofix follows its incidents (default 300s)")
+        ->check(DurationValidator());
     sub->add_option("--force-fail", args->force_fail, "testing: make PHASE fail")
         ->group("")
         ->check(CLI::IsMember(ConductorPhaseNames()));

@@ -13,15 +13,17 @@
 //   return exit_code;
 //
 // Subcommands: open, close, hold, extend, state, status, windows, window, audit,
-// solo-madre, services, health, conductor, intents, intent, build, builds, build-log. Every
-// one takes --url, --token, --token-file, --json and --timeout. `token hash` talks to no madre: it
-// prints the SHA-256 of a token (stdin or --token-file) for VX11_TOKENS_FILE. Errors print `madre:
-// <detail>` on stderr.
+// solo-madre, services, health, conductor, intents, intent, build, builds, build-log, diagnose,
+// autofix (and autofix reset). Every one takes --url, --token, --token-file, --json and
+// --timeout (for `autofix`, --timeout bounds the whole wait; each call has 30 s). `token hash`
+// talks to no madre: it prints the SHA-256 of a token (stdin or --token-file) for VX11_TOKENS_FILE.
+// Errors print `madre: <detail>` on stderr.
 //
 // Exit codes (also in the --help footer; constants in cli/exit_codes.h):
 //   0 ok · 1 any other error · 2 usage (CLI11 parse errors, HTTP 400) · 3 auth (401/403)
 //   4 not found (404) · 5 conflict (409/422) · 6 docker failure (500/503, window failed)
-//   7 timeout (client-side or 504) · 8 cannot connect to madre
+//   7 timeout (client-side or 504) · 8 cannot connect to madre · 9 autofix: not every failure
+//   fixed · 10 autofix: a remediation waits for approval
 #pragma once
 
 #include <CLI/CLI.hpp>

@@ -58,6 +58,29 @@ Status WriteFile(const std::filesystem::path& path, const std::string& content) 
   return Status::Ok();
 }
 
+// The services of `window` (a window object) that are not ready, in its order.
+std::vector<std::string> NotReadyServices(const json& window) {
+  std::vector<std::string> out;
+  const json& w = WindowOf(window);
+  if (!w.is_object() || !w.contains("services_status") || !w["services_status"].is_object()) {
+    return out;
+  }
+  const json& statuses = w["services_status"];
+  std::vector<std::string> services = WindowServices(w);
+  for (const std::string& service : services) {
+    if (!statuses.contains(service) ||
+        ClassifyService(statuses[service]) != ServiceCondition::kReady) {
+      out.push_back(service);
+    }
+  }
+  return out;
+}
+
+PhaseResult WithServices(PhaseResult result, std::vector<std::string> services) {
+  result.services = std::move(services);
+  return result;
+}
+
 std::string HttpFailure(const ApiResponse& r) {
   if (r.http_status == 0) return r.detail;
   return "HTTP " + std::to_string(r.http_status) + ": " + r.detail;
@@ -191,6 +214,7 @@ ConductorReport ConductorRun::Run() {
   }
 
   report_.finished_at = Now();
+  report_.services = WindowServices();
   bool any_failed = false;
   for (const PhaseResult& phase : report_.phases) {
     if (phase.status == PhaseStatus::kFail || phase.status == PhaseStatus::kTimeout ||
@@ -338,7 +362,8 @@ PhaseResult ConductorRun::WindowOpen() {
       window_ = r.body;
       report_.window_id = Str(r.body, "window_id");
     }
-    return Outcome(PhaseStatus::kFail, "open refused: " + HttpFailure(r));
+    return WithServices(Outcome(PhaseStatus::kFail, "open refused: " + HttpFailure(r)),
+                        NotReadyServices(window_));
   }
   window_ = WindowOf(r.body);
   report_.window_id = Str(window_, "window_id");
@@ -346,8 +371,10 @@ PhaseResult ConductorRun::WindowOpen() {
     return Outcome(PhaseStatus::kError, "open answered without a window_id: " + DumpJson(r.body));
   }
   if (Str(window_, "state") == "failed") {
-    return Outcome(PhaseStatus::kFail,
-                   "window " + report_.window_id + " failed at open: " + Str(window_, "error"));
+    return WithServices(
+        Outcome(PhaseStatus::kFail,
+                "window " + report_.window_id + " failed at open: " + Str(window_, "error")),
+        NotReadyServices(window_));
   }
   return Outcome(PhaseStatus::kOk, "window " + report_.window_id + " " + Str(window_, "state") +
                                        " for " + JoinOrDash(options_.services) + ", ttl " +
@@ -360,7 +387,7 @@ PhaseResult ConductorRun::Health() {
   std::string last_error;
   for (;;) {
     ApiResponse r = Get(path);
-    std::vector<std::string> ready, failed, pending;
+    std::vector<std::string> ready, failed, pending, failed_names;
     if (r.ok()) {
       window_ = WindowOf(r.body);
       const json empty = json::object();
@@ -375,6 +402,7 @@ PhaseResult ConductorRun::Health() {
           case ServiceCondition::kFailed:
             failed.push_back(service + " (" + Str(st, "state") +
                              (Str(st, "error").empty() ? "" : ": " + Str(st, "error")) + ")");
+            failed_names.push_back(service);
             break;
           case ServiceCondition::kPending:
             pending.push_back(service);
@@ -382,18 +410,23 @@ PhaseResult ConductorRun::Health() {
         }
       }
       const std::string state = Str(window_, "state");
+      std::vector<std::string> not_ready = failed_names;
+      not_ready.insert(not_ready.end(), pending.begin(), pending.end());
       if (WindowEnded(window_)) {
-        return Outcome(PhaseStatus::kFail, "window " + state + " (" + Str(window_, "close_reason") +
-                                               Str(window_, "error") +
-                                               "); failed: " + JoinOrDash(failed));
+        return WithServices(Outcome(PhaseStatus::kFail,
+                                    "window " + state + " (" + Str(window_, "close_reason") +
+                                        Str(window_, "error") + "); failed: " + JoinOrDash(failed)),
+                            not_ready);
       }
       if (failed.empty() && (pending.empty() || state == "open")) {
         return Outcome(PhaseStatus::kOk, "all " + std::to_string(options_.services.size()) +
                                              " services ready: " + JoinOrDash(options_.services));
       }
       if (pending.empty()) {  // settled: some failed
-        return Outcome(ready.empty() ? PhaseStatus::kFail : PhaseStatus::kPartial,
-                       "ready: " + JoinOrDash(ready) + "; failed: " + JoinOrDash(failed));
+        return WithServices(
+            Outcome(ready.empty() ? PhaseStatus::kFail : PhaseStatus::kPartial,
+                    "ready: " + JoinOrDash(ready) + "; failed: " + JoinOrDash(failed)),
+            failed_names);
       }
     } else if (r.exit_code == kExitNotFound) {
       return Outcome(PhaseStatus::kFail, "window disappeared: " + HttpFailure(r));
@@ -405,7 +438,11 @@ PhaseResult ConductorRun::Health() {
                            "; ready: " + JoinOrDash(ready) + "; pending: " + JoinOrDash(pending);
       if (!failed.empty()) detail += "; failed: " + JoinOrDash(failed);
       if (!last_error.empty()) detail += "; last error: " + last_error;
-      return Outcome(ready.empty() ? PhaseStatus::kTimeout : PhaseStatus::kPartial, detail);
+      std::vector<std::string> not_ready = failed_names;
+      not_ready.insert(not_ready.end(), pending.begin(), pending.end());
+      return WithServices(
+          Outcome(ready.empty() ? PhaseStatus::kTimeout : PhaseStatus::kPartial, detail),
+          not_ready);
     }
     deps_.sleep(options_.health_poll);
   }
@@ -414,7 +451,7 @@ PhaseResult ConductorRun::Health() {
 PhaseResult ConductorRun::Availability() {
   const auto defaults = DefaultAvailabilityChecks();
   int services_ok = 0, services_checked = 0;
-  std::vector<std::string> unchecked, failures;
+  std::vector<std::string> unchecked, failures, failed_services;
   for (const std::string& service : options_.services) {
     std::vector<AvailabilityCheck> checks;
     if (auto it = options_.checks.find(service); it != options_.checks.end()) {
@@ -452,7 +489,11 @@ PhaseResult ConductorRun::Availability() {
         failures.push_back(service + " " + check.url + " (" + outcome + ")");
       }
     }
-    if (service_ok) ++services_ok;
+    if (service_ok) {
+      ++services_ok;
+    } else {
+      failed_services.push_back(service);
+    }
   }
   std::string detail =
       std::to_string(services_ok) + "/" + std::to_string(services_checked) + " services available";
@@ -460,7 +501,9 @@ PhaseResult ConductorRun::Availability() {
   if (!unchecked.empty()) detail += "; no check for: " + JoinOrDash(unchecked);
   if (services_checked == 0) return Outcome(PhaseStatus::kDegraded, detail);
   if (services_ok == services_checked) return Outcome(PhaseStatus::kOk, detail);
-  return Outcome(services_ok == 0 ? PhaseStatus::kFail : PhaseStatus::kPartial, detail);
+  return WithServices(
+      Outcome(services_ok == 0 ? PhaseStatus::kFail : PhaseStatus::kPartial, detail),
+      failed_services);
 }
 
 std::vector<std::string> ConductorRun::WindowServices() const {
@@ -528,9 +571,10 @@ PhaseResult ConductorRun::RunOneFlow(const Flow& flow) {
                                          std::to_string(report.elapsed_ms) + " ms");
   }
   const std::string excerpt = report.steps.empty() ? "" : report.steps.back().excerpt;
-  return Outcome(
-      PhaseStatus::kFail,
-      report.failure + (excerpt.empty() ? "" : "; answer: " + AnswerExcerpt(excerpt, 200)));
+  return WithServices(
+      Outcome(PhaseStatus::kFail,
+              report.failure + (excerpt.empty() ? "" : "; answer: " + AnswerExcerpt(excerpt, 200))),
+      {flow.service});
 }
 
 json ConductorRun::Latency() {
@@ -917,18 +961,26 @@ bool ConductorReport::AllOk() const {
 json ConductorReport::ToJson() const {
   json phase_list = json::array();
   for (const PhaseResult& p : phases) {
-    phase_list.push_back({{"name", p.name},
-                          {"status", PhaseStatusName(p.status)},
-                          {"elapsed_ms", p.elapsed_ms},
-                          {"detail", p.detail}});
+    json phase = {{"name", p.name},
+                  {"status", PhaseStatusName(p.status)},
+                  {"elapsed_ms", p.elapsed_ms},
+                  {"detail", p.detail}};
+    if (!p.services.empty()) phase["services"] = p.services;
+    phase_list.push_back(std::move(phase));
   }
   return {{"reason", reason},
           {"started_at", FormatRfc3339(started_at)},
           {"finished_at", FormatRfc3339(finished_at)},
           {"window_id", window_id.empty() ? json(nullptr) : json(window_id)},
+          {"services", services},
           {"phases", phase_list},
           {"overall", overall},
           {"exit_code", exit_code}};
+}
+
+Status RewriteTestResults(const ConductorReport& report) {
+  if (report.run_dir.empty()) return Status::FailedPrecondition("no run directory was written");
+  return WriteFile(report.run_dir / "test_results.json", DumpJson(report.ToJson(), 2) + "\n");
 }
 
 std::string CompactUtcTimestamp(TimePoint t) {

@@ -47,6 +47,10 @@ struct PhaseResult {
   PhaseStatus status = PhaseStatus::kOk;
   std::int64_t elapsed_ms = 0;
   std::string detail;
+  // The services the phase found failing, when it can tell (window_open and health: those not
+  // ready; availability: those whose check failed; flow:<svc>:<name>: <svc>). In the report as
+  // "services" when not empty; `madre autofix` opens its incidents for them.
+  std::vector<std::string> services = {};
 };
 
 // One availability probe: GET `url` must answer one of `accepted` statuses.
@@ -111,6 +115,8 @@ struct ConductorReport {
   TimePoint started_at{};
   TimePoint finished_at{};
   std::string window_id;  // empty when no window was opened
+  // The window's services (its effective services when madre said, else --services).
+  std::vector<std::string> services;
   std::vector<PhaseResult> phases;
   std::string overall;            // "ok" | "degraded" | "fail"
   std::filesystem::path run_dir;  // <out>/<UTC timestamp>_E2E_CONDUCTOR; empty if not written
@@ -120,6 +126,10 @@ struct ConductorReport {
   bool AllOk() const;
   nlohmann::json ToJson() const;  // test_results.json
 };
+
+// Writes report.ToJson() to <run_dir>/test_results.json again (after `--autofix` added its
+// phase). An error when there is no run directory or the file cannot be written.
+Status RewriteTestResults(const ConductorReport& report);
 
 // The names of the phases in order.
 const std::vector<std::string>& ConductorPhaseNames();

@@ -1,6 +1,9 @@
 // `madre conductor`: flags to ConductorOptions, real deps, summary output.
+#include <filesystem>
 #include <ostream>
+#include <system_error>
 
+#include "cli/autofix.h"
 #include "cli/command_context.h"
 #include "cli/conductor.h"
 #include "cli/flows_file.h"
@@ -43,6 +46,10 @@ int RunConductorCommand(CommandContext& ctx, const ConductorArgs& args) {
   options.latency_samples = args.latency_samples;
   options.force_fail = args.force_fail;
   options.madre_url = ctx.connection().url;
+  std::optional<Duration> autofix_timeout = ParseHumanDuration(args.autofix_timeout);
+  if (!autofix_timeout || *autofix_timeout <= Duration::zero()) {
+    return ctx.Fail(kExitUsage, "--autofix-timeout wants a positive duration");
+  }
 
   std::unique_ptr<Transport> probe = ctx.env().make_probe_transport(Seconds(5));
   std::ostream& progress_stream = ctx.json() ? ctx.err() : ctx.out();
@@ -56,12 +63,42 @@ int RunConductorCommand(CommandContext& ctx, const ConductorArgs& args) {
                        progress_stream.flush();
                      }};
   ConductorReport report = RunConductor(options, deps);
+  // --autofix: after a failed run, autofix on its report as one more phase. The exit code
+  // stays the run's; the report file is written again with the phase.
+  std::optional<AutofixResult> autofix;
+  if (args.autofix && report.exit_code != kExitOk) {
+    const TimePoint start = ctx.env().clock->Now();
+    AutofixOptions autofix_options;
+    autofix_options.timeout = *autofix_timeout;
+    AutofixDeps autofix_deps{ctx.transport(), *ctx.env().clock, ctx.env().sleep, deps.progress};
+    std::error_code ec;
+    std::filesystem::path run_dir = std::filesystem::absolute(report.run_dir, ec);
+    if (ec || report.run_dir.empty()) run_dir = report.run_dir;
+    autofix = RunAutofix(report.ToJson(), run_dir.lexically_normal().string(), autofix_options,
+                         autofix_deps);
+    if (!report.run_dir.empty()) {
+      autofix->report_file = (report.run_dir / "test_results.json").string();
+    }
+    const Duration elapsed = ctx.env().clock->Now() - start;
+    PhaseResult phase{"autofix",
+                      autofix->exit_code == kExitOk ? PhaseStatus::kOk : PhaseStatus::kFail,
+                      std::chrono::duration_cast<std::chrono::milliseconds>(elapsed).count(),
+                      AutofixOneLine(*autofix)};
+    deps.progress("[autofix] " + std::string(PhaseStatusName(phase.status)) + " (" +
+                  FormatSeconds(elapsed) + "): " + phase.detail);
+    report.phases.push_back(std::move(phase));
+    if (!report.run_dir.empty()) {
+      if (Status s = RewriteTestResults(report); !s.ok()) report.write_error = s.message();
+    }
+  }
   if (ctx.json()) {
     nlohmann::json out = report.ToJson();
     out["run_dir"] = report.run_dir.string();
+    if (autofix) out["autofix"] = autofix->ToJson();
     ctx.out() << DumpJson(out, 2) << "\n";
   } else {
     ctx.out() << "\n" << RenderConductorSummary(report);
+    if (autofix) ctx.out() << "\n" << RenderAutofixSummary(*autofix);
   }
   if (!report.write_error.empty()) ctx.err() << "madre: " << report.write_error << "\n";
   return report.exit_code;

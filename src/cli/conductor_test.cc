@@ -275,6 +275,7 @@ TEST_F(ConductorTest, HealthTimeoutIsReportedAndTheWindowClosed) {
   ConductorReport report = Run();
   EXPECT_EQ(Phase(report, "health").status, PhaseStatus::kTimeout);
   EXPECT_THAT(Phase(report, "health").detail, HasSubstr("not ready after 5s"));
+  EXPECT_THAT(Phase(report, "health").services, ElementsAre("switch", "hermes"));
   EXPECT_EQ(madre_.CallsTo("POST", "/madre/power/windows/close").size(), 1u);
   EXPECT_EQ(report.exit_code, kExitError);
 }
@@ -327,6 +328,18 @@ TEST_F(ConductorTest, FailedAvailabilityCheckIsPartial) {
   EXPECT_THAT(availability.detail, HasSubstr("1/2 services available"));
   EXPECT_THAT(availability.detail, HasSubstr("connection refused"));
   EXPECT_EQ(probe_.CallsTo("GET", "http://127.0.0.1:8003/health").size(), 3u);  // 3 attempts
+  // The service whose check failed is named for `madre autofix`, in the report too.
+  EXPECT_THAT(availability.services, ElementsAre("hermes"));
+  json results = json::parse(ReadAll(report.run_dir / "test_results.json"));
+  for (const json& phase : results["phases"]) {
+    if (phase["name"] == "availability") {
+      EXPECT_EQ(phase["services"], json({"hermes"}));
+    }
+    if (phase["name"] == "health") {
+      EXPECT_FALSE(phase.contains("services"));  // ok: none
+    }
+  }
+  EXPECT_EQ(results["services"], json({"switch", "hermes"}));
 }
 
 TEST_F(ConductorTest, CheckFlagsReplaceTheBuiltInChecks) {
@@ -571,6 +584,7 @@ TEST_F(ConductorTest, FlowsOfTheWindowsServicesRunAsPhasesAndABrokenOneFailsTheR
   EXPECT_EQ(audio.status, PhaseStatus::kFail);
   EXPECT_THAT(audio.detail, HasSubstr("step 1 (GET http://127.0.0.1:8003/audio): HTTP 503, "
                                       "expected 200; answer: no sound card"));
+  EXPECT_THAT(audio.services, ElementsAre("hermes"));
   EXPECT_EQ(report.overall, "fail");
   EXPECT_NE(report.exit_code, 0);
   const std::string health = ReadAll(report.run_dir / "logs" / "services_health.txt");

@@ -15,6 +15,9 @@ inline constexpr int kExitConflict = 5;   // HTTP 409 / 422
 inline constexpr int kExitDocker = 6;     // HTTP 500 / 503, or a window that failed
 inline constexpr int kExitTimeout = 7;    // client-side timeout or HTTP 504
 inline constexpr int kExitNoConnect = 8;  // madre could not be reached
+// `madre autofix` (and its exit code only: `conductor --autofix` keeps the run's):
+inline constexpr int kExitNotFixed = 9;           // a failure was not fixed
+inline constexpr int kExitAwaitingApproval = 10;  // a remediation waits for approval
 
 struct ExitCodeDoc {
   int code;
@@ -31,6 +34,9 @@ inline constexpr ExitCodeDoc kExitCodeTable[] = {
     {kExitDocker, "docker failure (HTTP 500/503, window failed)"},
     {kExitTimeout, "timeout (client-side or HTTP 504)"},
     {kExitNoConnect, "cannot connect to madre"},
+    {kExitNotFixed,
+     "autofix: a failure was not fixed (not_fixed, quarantined, manual, or no incident)"},
+    {kExitAwaitingApproval, "autofix: a remediation waits for approval (madre intent approve ID)"},
 };
 
 // "Exit codes:\n  0  ok\n  1  ..." for the --help footer.
