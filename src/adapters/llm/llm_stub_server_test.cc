@@ -75,6 +75,7 @@ struct StubServer::Impl {
     acceptor.set_option(net::socket_base::reuse_address(true));
     acceptor.bind(tcp::endpoint(net::ip::make_address("127.0.0.1"), 0));
     acceptor.listen();
+    bound_port = acceptor.local_endpoint().port();  // read here, before the thread runs
     if (tls) {
       ctx.use_certificate_chain(net::buffer(std::string(kStubCertPem)));
       ctx.use_private_key(net::buffer(std::string(kStubKeyPem)), ssl::context::pem);
@@ -166,6 +167,7 @@ struct StubServer::Impl {
   net::io_context ioc;
   tcp::acceptor acceptor{ioc};
   ssl::context ctx;
+  std::uint16_t bound_port = 0;
   std::thread thread;
   std::atomic<bool> stop{false};
   mutable std::mutex mu;
@@ -184,7 +186,7 @@ StubServer::~StubServer() {
   impl_->thread.join();
 }
 
-std::uint16_t StubServer::port() const { return impl_->acceptor.local_endpoint().port(); }
+std::uint16_t StubServer::port() const { return impl_->bound_port; }
 
 std::string StubServer::Url() const {
   return std::string(impl_->tls ? "https" : "http") + "://127.0.0.1:" + std::to_string(port()) +
