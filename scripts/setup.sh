@@ -6,7 +6,7 @@ set -euo pipefail
 
 PACKAGES=(
   g++ cmake make ninja-build pkg-config ccache
-  libboost-dev libcurl4-openssl-dev nlohmann-json3-dev
+  libboost-dev libssl-dev libcurl4-openssl-dev nlohmann-json3-dev
   libsqlite3-dev libsqlitecpp-dev libspdlog-dev libfmt-dev libcli11-dev libtomlplusplus-dev
   libyaml-cpp-dev libgtest-dev libgmock-dev libbenchmark-dev
   docker.io docker-compose busybox-static curl procps iproute2 util-linux

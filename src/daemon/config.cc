@@ -383,6 +383,7 @@ Status ApplyEnv(const EnvLookup& env, DaemonConfig& c) {
     ASSIGN_OR_RETURN(c.legacy_forward_prefixes,
                      ParseLegacyPrefixes("VX11_LEGACY_FORWARD_PREFIXES", SplitList(*v)));
   }
+  RETURN_IF_ERROR(ApplyAdviserEnv(get, c.adviser));
   return Status::Ok();
 }
 
@@ -437,7 +438,14 @@ Status ApplyToml(std::string_view text, const std::string& origin, DaemonConfig&
                                                "inee_enabled",
                                                "legacy_madre_url",
                                                "legacy_forward_prefixes",
-                                               "legacy_forward_timeout_sec"};
+                                               "legacy_forward_timeout_sec",
+                                               "autofix_llm_url",
+                                               "autofix_llm_model",
+                                               "autofix_llm_key_file",
+                                               "autofix_llm_rate_per_hour",
+                                               "autofix_llm_timeout_sec",
+                                               "autofix_llm_mask_names",
+                                               "autofix_llm_ca_file"};
   for (const auto& [key, node] : table) {
     if (!kKnown.count(std::string(key.str()))) {
       return Status::InvalidArgument(origin + ": unknown setting '" + std::string(key.str()) + "'");
@@ -546,6 +554,19 @@ Status ApplyToml(std::string_view text, const std::string& origin, DaemonConfig&
   RETURN_IF_ERROR(
       list("ui_hosts", [&](const std::vector<std::string>& v) { c.ui_hosts = LowerSet(v); }));
   RETURN_IF_ERROR(integer("legacy_forward_timeout_sec", 1, 3600, c.legacy_forward_timeout_sec));
+  std::optional<std::string> llm_url;
+  RETURN_IF_ERROR(str("autofix_llm_url", [&](const std::string& v) { llm_url = v; }));
+  if (llm_url) {
+    RETURN_IF_ERROR(CheckAdviserUrl(origin + ": autofix_llm_url", *llm_url));
+    c.adviser.url = *llm_url;
+  }
+  RETURN_IF_ERROR(str("autofix_llm_model", [&](const std::string& v) { c.adviser.model = v; }));
+  RETURN_IF_ERROR(
+      str("autofix_llm_key_file", [&](const std::string& v) { c.adviser.key_file = v; }));
+  RETURN_IF_ERROR(integer("autofix_llm_rate_per_hour", 1, 3600, c.adviser.rate_per_hour));
+  RETURN_IF_ERROR(integer("autofix_llm_timeout_sec", 1, 600, c.adviser.timeout_sec));
+  RETURN_IF_ERROR(boolean("autofix_llm_mask_names", c.adviser.mask_names));
+  RETURN_IF_ERROR(str("autofix_llm_ca_file", [&](const std::string& v) { c.adviser.ca_file = v; }));
   std::string crash = c.crashloop_action;
   RETURN_IF_ERROR(str("crashloop_action", [&](const std::string& v) { crash = v; }));
   if (crash != "report" && crash != "stop") {
@@ -792,6 +813,18 @@ std::string SettingsHelp() {
   VX11_LEGACY_MADRE_URL http://host:port[/prefix] of the original madre, where the legacy
                       prefixes are forwarded (madre's token first for /madre/power/*) [none]
   VX11_LEGACY_FORWARD_TIMEOUT_SEC a forward without an answer after this answers 504 [30]
+  VX11_AUTOFIX_LLM_URL autofix's LLM adviser (off when unset): an OpenAI-compatible
+                      chat-completions URL, https:// (any host) or http:// to loopback only;
+                      e.g. https://api.deepseek.com/v1/chat/completions. It gets the masked
+                      diagnosis and evidence and suggests a remediation a human approves [none]
+  VX11_AUTOFIX_LLM_MODEL the model asked (e.g. deepseek-reasoner) [deepseek-reasoner]
+  VX11_DEEPSEEK_API_KEY, then DEEPSEEK_API_KEY, then DEEPSEEK_API_TOKEN, else the content of
+                      VX11_AUTOFIX_LLM_KEY_FILE: the adviser's API key (Bearer); a URL without
+                      a key stops start-up [none]
+  VX11_AUTOFIX_LLM_RATE_PER_HOUR adviser calls in any rolling hour, retries included [10]
+  VX11_AUTOFIX_LLM_TIMEOUT_SEC limit of one adviser call [30]
+  VX11_AUTOFIX_LLM_MASK_NAMES 1: service names are sent as service-1, service-2... [0]
+  VX11_AUTOFIX_LLM_CA_FILE PEM file of CAs trusted besides the system store (https) [none]
   VX11_SOLO_MADRE     the original's setting: 1 is accepted; 0 is refused (use power
                       windows or VX11_ALWAYS_ON)
   VX11_WINDOW_SERVICES the original's setting: refused (use VX11_ALLOWLIST)
@@ -812,7 +845,10 @@ Config file (TOML, --config): the same settings as lower-case keys: bind, port,
   (relative to the config file), intent_pending_ttl_sec, manifestator_emit_intent_enabled,
   ui_hosts (list), crashloop_action,
   throttle_cpu_pct, throttle_mode, stop_strategy, metrics_public, inee_enabled,
-  legacy_madre_url, legacy_forward_prefixes (list), legacy_forward_timeout_sec.
+  legacy_madre_url, legacy_forward_prefixes (list), legacy_forward_timeout_sec,
+  autofix_llm_url, autofix_llm_model, autofix_llm_key_file, autofix_llm_rate_per_hour,
+  autofix_llm_timeout_sec, autofix_llm_mask_names, autofix_llm_ca_file (no key: it is
+  read from the environment or the key file only).
 )";
 }
 

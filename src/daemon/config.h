@@ -14,6 +14,7 @@
 #include "base/status.h"
 #include "core/autofix.h"
 #include "core/identity.h"
+#include "daemon/adviser_config.h"
 
 namespace madre {
 
@@ -101,6 +102,8 @@ struct DaemonConfig {
   // VX11_LEGACY_FORWARD_PREFIXES; nullopt: the router's default list
   // (DefaultLegacyForwardPrefixes in http_api/router.h).
   std::optional<std::vector<std::string>> legacy_forward_prefixes;
+  // VX11_AUTOFIX_LLM_*: autofix's LLM adviser (daemon/adviser_config.h); off without a URL.
+  AdviserConfig adviser;
 
   std::set<std::string> EffectiveAlwaysOn() const;
   // The services windows may name: `allowlist` when set, else every service of `services`
