@@ -23,8 +23,8 @@ constexpr char kIncidentsPath[] = "/madre/autofix/incidents";
 // Phases about madre, the host or the flow declarations rather than a window service: an
 // incident of a service cannot fix them.
 bool IsServicePhase(const std::string& name) {
-  static const std::set<std::string> kNotServices = {
-      "preflight", "throttle_check", "metrics", "window_close", "solo_madre_verify", "flows"};
+  static const std::set<std::string> kNotServices = {"preflight",    "throttle_check",    "metrics",
+                                                     "window_close", "solo_madre_verify", "flows"};
   return kNotServices.count(name) == 0;
 }
 
@@ -386,10 +386,8 @@ AutofixResult RunAutofix(const json& report, const std::string& run_dir,
 json AutofixResult::ToJson() const {
   json failure_list = json::array();
   for (const FailedPhase& f : failures) {
-    failure_list.push_back({{"phase", f.name},
-                            {"status", f.status},
-                            {"detail", f.detail},
-                            {"services", f.services}});
+    failure_list.push_back(
+        {{"phase", f.name}, {"status", f.status}, {"detail", f.detail}, {"services", f.services}});
   }
   json incident_list = json::array();
   for (const ServiceIncident& s : incidents) {
@@ -405,12 +403,9 @@ json AutofixResult::ToJson() const {
     }
     incident_list.push_back(std::move(entry));
   }
-  json out = {{"report", report_file},
-              {"nothing_to_fix", NothingToFix()},
-              {"failures", failure_list},
-              {"incidents", incident_list},
-              {"unattributed", unattributed},
-              {"exit_code", exit_code}};
+  json out = {{"report", report_file},        {"nothing_to_fix", NothingToFix()},
+              {"failures", failure_list},     {"incidents", incident_list},
+              {"unattributed", unattributed}, {"exit_code", exit_code}};
   if (!abort_error.empty()) out["error"] = abort_error;
   return out;
 }
@@ -422,8 +417,8 @@ std::string RenderAutofixSummary(const AutofixResult& result) {
   std::string out;
   std::vector<std::string> phases;
   for (const FailedPhase& f : result.failures) phases.push_back(f.name + "=" + f.status);
-  out += "Autofix of " + OrDash(result.report_file) + "\nFailed phases: " + JoinOrDash(phases) +
-         "\n";
+  out +=
+      "Autofix of " + OrDash(result.report_file) + "\nFailed phases: " + JoinOrDash(phases) + "\n";
   std::vector<std::vector<std::string>> rows;
   std::vector<std::string> notes;
   for (const ServiceIncident& s : result.incidents) {
@@ -466,9 +461,9 @@ std::string RenderAutofixSummary(const AutofixResult& result) {
   if (!notes.empty()) out += "Notes:\n";
   for (const std::string& note : notes) out += note + "\n";
   if (!result.abort_error.empty()) out += "Stopped: " + result.abort_error + "\n";
-  out += result.exit_code == kExitOk ? "RESULT: every failure fixed\n"
-                                     : "RESULT: not every failure fixed (exit " +
-                                           std::to_string(result.exit_code) + ")\n";
+  out += result.exit_code == kExitOk
+             ? "RESULT: every failure fixed\n"
+             : "RESULT: not every failure fixed (exit " + std::to_string(result.exit_code) + ")\n";
   return out;
 }
 

@@ -16,8 +16,8 @@ namespace madre::cli {
 namespace {
 
 using nlohmann::json;
-using testing::FakeWorld;
 using ::testing::ElementsAre;
+using testing::FakeWorld;
 using ::testing::HasSubstr;
 using ::testing::IsEmpty;
 using ::testing::Not;
@@ -69,8 +69,7 @@ std::vector<std::string> Names(const std::vector<FailedPhase>& phases) {
 
 TEST(FailedPhasesTest, FailedPhasesNameTheirServices) {
   json report = Report(json::array({
-      Phase("preflight", "ok"),
-      Phase("throttle_check", "degraded", "cpu high"),
+      Phase("preflight", "ok"), Phase("throttle_check", "degraded", "cpu high"),
       Phase("health", "timeout", "not ready after 60s", {"db"}),
       Phase("availability", "partial", "1/2 services available", {"web"}),
       Phase("flow:web:login", "fail", "expected 200, got 500"),
@@ -174,8 +173,7 @@ class AutofixCommandTest : public AutofixFilesTest {
   }
 
   std::vector<testing::RecordedCall> Gets(const std::string& service) {
-    return world_.madre->CallsTo("GET",
-                                 std::string(kIncidents) + "/20261203T112233Z_" + service);
+    return world_.madre->CallsTo("GET", std::string(kIncidents) + "/20261203T112233Z_" + service);
   }
 
   FakeWorld world_;
@@ -186,17 +184,19 @@ TEST_F(AutofixCommandTest, OpensAnIncidentPerServiceAndFollowsItUntilFixed) {
   world_.madre->OnJson("POST", kIncidents, 202, Incident("web", "diagnosing", json::array()));
   const std::string path = std::string(kIncidents) + "/20261203T112233Z_web";
   world_.madre->OnJson("GET", path, 200, Incident("web", "diagnosing", json::array()));
-  world_.madre->OnJson("GET", path, 200, Incident("web", "remediating", json::array({Cycle("auto")})));
-  world_.madre->OnJson("GET", path, 200, Incident("web", "retesting", json::array({Cycle("auto")})));
-  world_.madre->OnJson("GET", path, 200, Incident("web", "fixed", json::array({Cycle("auto", "fixed")}), true));
+  world_.madre->OnJson("GET", path, 200,
+                       Incident("web", "remediating", json::array({Cycle("auto")})));
+  world_.madre->OnJson("GET", path, 200,
+                       Incident("web", "retesting", json::array({Cycle("auto")})));
+  world_.madre->OnJson("GET", path, 200,
+                       Incident("web", "fixed", json::array({Cycle("auto", "fixed")}), true));
 
   EXPECT_EQ(Run({"autofix", "--test-result", run}), kExitOk) << world_.err.str();
   auto posts = world_.madre->CallsTo("POST", kIncidents);
   ASSERT_EQ(posts.size(), 1u);
-  EXPECT_EQ(posts[0].Json(), json({{"service", "web"},
-                                   {"phase", "health"},
-                                   {"detail", "web pending"},
-                                   {"run_dir", run}}));
+  EXPECT_EQ(
+      posts[0].Json(),
+      json({{"service", "web"}, {"phase", "health"}, {"detail", "web pending"}, {"run_dir", run}}));
   EXPECT_EQ(Gets("web").size(), 4u);
   EXPECT_THAT(world_.sleeps, ElementsAre(Seconds(1), Seconds(1), Seconds(1), Seconds(1)));
   // One progress line per change (the repeated "diagnosing" is not printed twice).
@@ -230,9 +230,11 @@ TEST_F(AutofixCommandTest, MadreGetsTheRunDirectoryAsAnAbsolutePath) {
 
 TEST_F(AutofixCommandTest, AnIncidentThatEndsNotFixedIsExitNine) {
   const std::string run = WebFailed();
-  world_.madre->OnJson("POST", kIncidents, 202, Incident("web", "remediating", json::array({Cycle("auto")})));
-  world_.madre->OnJson("GET", std::string(kIncidents) + "/20261203T112233Z_web", 200,
-                       Incident("web", "quarantined", json::array({Cycle("auto", "not_fixed")}), true));
+  world_.madre->OnJson("POST", kIncidents, 202,
+                       Incident("web", "remediating", json::array({Cycle("auto")})));
+  world_.madre->OnJson(
+      "GET", std::string(kIncidents) + "/20261203T112233Z_web", 200,
+      Incident("web", "quarantined", json::array({Cycle("auto", "not_fixed")}), true));
   EXPECT_EQ(Run({"autofix", "--test-result", run}), kExitNotFixed);
   EXPECT_THAT(world_.out.str(), HasSubstr("not_fixed"));
   EXPECT_THAT(world_.out.str(), HasSubstr("quarantined"));
@@ -252,7 +254,8 @@ TEST_F(AutofixCommandTest, AwaitingApprovalStopsFollowingAndPrintsTheApproveComm
 
 TEST_F(AutofixCommandTest, TheTimeoutEndsTheWaitWithExitSeven) {
   const std::string run = WebFailed();
-  world_.madre->OnJson("POST", kIncidents, 202, Incident("web", "remediating", json::array({Cycle("auto")})));
+  world_.madre->OnJson("POST", kIncidents, 202,
+                       Incident("web", "remediating", json::array({Cycle("auto")})));
   world_.madre->OnJson("GET", std::string(kIncidents) + "/20261203T112233Z_web", 200,
                        Incident("web", "remediating", json::array({Cycle("auto")})));
   EXPECT_EQ(Run({"autofix", "--test-result", run, "--timeout", "5s"}), kExitTimeout);
@@ -274,9 +277,11 @@ TEST_F(AutofixCommandTest, TwoServicesAreFollowedTogetherAndTheWorstDecides) {
       return HttpReply{202, Incident(service, "diagnosing", json::array()).dump()};
     }
     if (call.path.find("_db") != std::string::npos) {
-      return HttpReply{200, Incident("db", "fixed", json::array({Cycle("auto", "fixed")}), true).dump()};
+      return HttpReply{200,
+                       Incident("db", "fixed", json::array({Cycle("auto", "fixed")}), true).dump()};
     }
-    return HttpReply{200, Incident("web", "not_fixed", json::array({Cycle("auto", "not_fixed")}), true).dump()};
+    return HttpReply{
+        200, Incident("web", "not_fixed", json::array({Cycle("auto", "not_fixed")}), true).dump()};
   };
   EXPECT_EQ(Run({"autofix", "--test-result", run, "--json"}), kExitNotFixed);
   auto posts = world_.madre->CallsTo("POST", kIncidents);
@@ -298,8 +303,9 @@ TEST_F(AutofixCommandTest, AQuarantinedServiceIsRefusedAndNamesTheReset) {
   world_.madre->OnJson("POST", kIncidents, 409,
                        {{"error", "web is quarantined"}, {"code", "quarantined"}});
   EXPECT_EQ(Run({"autofix", "--test-result", run}), kExitNotFixed);
-  EXPECT_THAT(world_.out.str(),
-              HasSubstr("web: HTTP 409: web is quarantined (lift it with: madre autofix reset web)"));
+  EXPECT_THAT(
+      world_.out.str(),
+      HasSubstr("web: HTTP 409: web is quarantined (lift it with: madre autofix reset web)"));
   EXPECT_THAT(Gets("web"), IsEmpty());
 }
 
@@ -382,8 +388,7 @@ class ConductorAutofixTest : public AutofixCommandTest {
                    {"services_status", {{"web", {{"state", "running"}, {"health", "healthy"}}}}}};
     FakeWorld& w = world_;
     w.madre->OnJson("GET", "/health", 200, {{"status", "ok"}, {"version", "0.1.0"}});
-    w.madre->OnJson("GET", "/madre/power/policy/solo_madre/status", 200,
-                    {{"policy_active", true}});
+    w.madre->OnJson("GET", "/madre/power/policy/solo_madre/status", 200, {{"policy_active", true}});
     w.madre->OnJson("GET", "/madre/power/audit", 200, json::array());
     w.madre->OnJson("POST", "/madre/power/windows/open", 200, window);
     w.madre->OnJson("GET", "/madre/power/windows/w1", 200, window);
@@ -443,8 +448,9 @@ TEST_F(ConductorAutofixTest, AFixedFailureIsAnOkPhaseAndTheRunStillFails) {
 }
 
 TEST_F(ConductorAutofixTest, ANotFixedFailureIsAFailedPhaseAndTheExitCodeIsTheRuns) {
-  world_.madre->OnJson("POST", kIncidents, 202,
-                       Incident("web", "not_fixed", json::array({Cycle("auto", "not_fixed")}), true));
+  world_.madre->OnJson(
+      "POST", kIncidents, 202,
+      Incident("web", "not_fixed", json::array({Cycle("auto", "not_fixed")}), true));
   EXPECT_EQ(RunConductor({"--force-fail", "availability", "--autofix", "--json"}), kExitError);
   json out = json::parse(world_.out.str());
   EXPECT_EQ(out["phases"].back()["name"], "autofix");

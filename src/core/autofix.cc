@@ -94,8 +94,7 @@ Proposal Propose(const Diagnosis& diagnosis, const std::optional<Remediation>& a
     out.why = "the adviser's pick (it always waits for a human)";
   } else if (!diagnosis.remediations.empty()) {
     out.remediation = diagnosis.remediations.front();
-    out.why = std::string("the rules' first remediation for ") +
-              FailureCauseName(diagnosis.cause);
+    out.why = std::string("the rules' first remediation for ") + FailureCauseName(diagnosis.cause);
   } else {
     out.remediation = {RemediationKind::kManual, service, "look at " + service + "'s evidence"};
     out.why = "no remediation fits";

@@ -29,8 +29,8 @@ TEST(AutoActionsTest, ParsesTheCatalogueKindsAndRefusesTheRest) {
   EXPECT_TRUE(ParseAutoActions("")->empty());
   auto kinds = ParseAutoActions("restart, recreate,restart");
   ASSERT_TRUE(kinds.ok());
-  EXPECT_EQ(*kinds, (std::set<RemediationKind>{RemediationKind::kRestart,
-                                               RemediationKind::kRecreate}));
+  EXPECT_EQ(*kinds,
+            (std::set<RemediationKind>{RemediationKind::kRestart, RemediationKind::kRecreate}));
   EXPECT_EQ(AutoActionsText(*kinds), "restart,recreate");
   EXPECT_THAT(ParseAutoActions("restart,reboot").status().message(), HasSubstr("reboot"));
   EXPECT_THAT(ParseAutoActions("manual").status().message(), HasSubstr("a human must act"));

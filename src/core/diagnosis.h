@@ -88,6 +88,9 @@ struct FailureEvidence {
   bool has_build = false;           // the compose service has `build:` (rebuild is possible)
   bool always_on = false;           // never quarantined: `manual` instead
   std::vector<std::string> mounts;  // "source:destination" of its bind mounts
+  // The values of its environment (Config.Env): never shown nor written, only masked before
+  // anything is sent to the adviser.
+  std::vector<std::string> env_values;
 };
 
 struct Diagnosis {

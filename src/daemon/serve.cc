@@ -40,6 +40,7 @@
 #include "adapters/sqlite/sqlite_window_store.h"
 #include "base/sha256.h"
 #include "core/policy_view.h"
+#include "daemon/adviser_config.h"
 #include "daemon/config.h"
 #include "daemon/intent_policy_file.h"
 #include "daemon/legacy_upstream.h"
@@ -644,6 +645,16 @@ int Serve(const ServeFlags& flags) {
                               (config.state_dir / "builds").string());
     };
   }
+  // Autofix's LLM adviser: only with VX11_AUTOFIX_LLM_URL; a URL without a usable key stops
+  // start-up. Its retries' sleeps end at shutdown.
+  Result<std::unique_ptr<Adviser>> adviser =
+      MakeAdviser(config.adviser, {config.token}, clock,
+                  [stop = shutdown.get_token()](Duration d) { SleepUnlessStopped(d, stop); });
+  if (!adviser.ok()) {
+    spdlog::error("autofix adviser: {}", adviser.status().message());
+    return 1;
+  }
+  if (*adviser) spdlog::info("autofix adviser: {} ({})", *config.adviser.url, config.adviser.model);
   RouterDeps router_deps{
       .engine = engine,
       .observer = observer,
@@ -667,6 +678,7 @@ int Serve(const ServeFlags& flags) {
       .legacy_transport = legacy_transport,
       .legacy_workers = legacy_lane.get(),
       .images = observers.engine_api,
+      .adviser = adviser->get(),
       .secrets = {config.token}};
   RouterOptions router_options = BuildRouterOptions(config, planner_config, metrics, intent_policy);
   router_options.forensic_dir = config.state_dir / "forensic" / "madre";

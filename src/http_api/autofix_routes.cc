@@ -82,6 +82,7 @@ void AddDockerEvidence(FailureEvidence& evidence, FailureEvidence docker) {
   evidence.health_log = std::move(docker.health_log);
   evidence.log_lines = std::move(docker.log_lines);
   evidence.mounts = std::move(docker.mounts);
+  evidence.env_values = std::move(docker.env_values);
   if (!docker.image.empty()) evidence.image = std::move(docker.image);
   if (evidence.kind != FailureKind::kCrashLoop && evidence.state == "running" &&
       evidence.health == "unhealthy") {
@@ -292,7 +293,10 @@ void AutofixRoutes::RunCycle(const std::string& id) {
         }
         std::optional<Advice> advice;
         if (deps_.adviser != nullptr) {
-          AdviceRequest request{cycle.diagnosis, got.evidence, deps_.secrets};
+          std::vector<std::string> secrets = deps_.secrets;
+          secrets.insert(secrets.end(), got.evidence.env_values.begin(),
+                         got.evidence.env_values.end());
+          AdviceRequest request{cycle.diagnosis, got.evidence, std::move(secrets)};
           Result<Advice> answer = deps_.adviser->Advise(request);
           if (answer.ok()) {
             advice = std::move(*answer);

@@ -318,6 +318,86 @@ TEST_F(AutofixRoutesTest, AServiceThatKeepsFailingIsQuarantinedAfterTheCycleLimi
             409);
 }
 
+// Answers what it is given and records every request (what would be sent).
+class RecordingAdviser : public Adviser {
+ public:
+  Result<Advice> Advise(const AdviceRequest& request) override {
+    requests.push_back(request);
+    return answer;
+  }
+  std::vector<AdviceRequest> requests;
+  Result<Advice> answer = Advice{};
+};
+
+TEST_F(AutofixRoutesTest, TheAdvisersPickIsProposedButWaitsForAHumanAndItsSecretsAreGiven) {
+  autofix_holds_ = true;
+  options_.autofix.policy.auto_actions = {RemediationKind::kRestart};
+  RecordingAdviser adviser;
+  Advice advice;
+  advice.remediation = Remediation{RemediationKind::kRestart, "db", "restart db"};
+  advice.explanation = "a flake";
+  advice.masked_prompt = "the masked prompt";
+  advice.model = "stub-model";
+  adviser.answer = advice;
+  adviser_ = &adviser;
+  Build();
+  FailureEvidence env;
+  env.env_values = {"hunter2-password", "postgres://u:pw@db/x"};
+  docker_.SetEvidence("db", env);
+  docker_.CrashOnStart("db");
+  Call("POST", "/madre/power/windows/open", R"({"services":["db"],"ttl_sec":60,"wait":true})");
+  ASSERT_EQ(adviser.requests.size(), 1u);
+  const AdviceRequest& asked = adviser.requests[0];
+  EXPECT_EQ(asked.diagnosis.cause, FailureCause::kCrashExitCode);
+  EXPECT_EQ(asked.evidence.exit_code, 1);
+  // The secrets to mask: madre's token and the service's environment values.
+  EXPECT_THAT(asked.secrets,
+              ::testing::IsSupersetOf({std::string("secret"), std::string("hunter2-password"),
+                                       std::string("postgres://u:pw@db/x")}));
+  ASSERT_EQ(Records().size(), 1u);
+  const json got =
+      Json(Call("GET", "/madre/autofix/incidents/" + Records()[0].filename().string()));
+  // A restart is in VX11_AUTOFIX_AUTO_ACTIONS, but the adviser picked it: it waits.
+  EXPECT_EQ(got["state"], "awaiting_approval") << got.dump();
+  EXPECT_EQ(got["cycles"][0]["from_adviser"], true);
+  EXPECT_EQ(got["cycles"][0]["approval"], "pending");
+  EXPECT_EQ(got["cycles"][0]["adviser"]["masked_prompt"], "the masked prompt");
+  EXPECT_EQ(UpsOf("db"), 1);
+  const json analysis = ReadJson(Records()[0] / "cycle-1" / "analysis.json");
+  EXPECT_EQ(analysis["adviser"]["model"], "stub-model") << analysis.dump();
+  // The environment values are never written to the forensic record.
+  std::ifstream in(Records()[0] / "failure_context.json");
+  const std::string context((std::istreambuf_iterator<char>(in)), {});
+  EXPECT_EQ(context.find("hunter2-password"), std::string::npos);
+}
+
+TEST_F(AutofixRoutesTest, AnAnswerTheAdviserCouldNotUseChangesNothing) {
+  autofix_holds_ = true;
+  options_.autofix.policy.auto_actions = {RemediationKind::kRestart};
+  RecordingAdviser adviser;
+  Advice advice;
+  advice.rejected = "the answer is not JSON";
+  advice.answer = "I think you should reboot the host";
+  adviser.answer = advice;
+  adviser_ = &adviser;
+  Build();
+  docker_.CrashOnStart("db", 1);
+  Call("POST", "/madre/power/windows/open", R"({"services":["db"],"ttl_sec":60})");
+  Drain();
+  ASSERT_EQ(Records().size(), 1u);
+  const std::string id = Records()[0].filename().string();
+  json got = Json(Call("GET", "/madre/autofix/incidents/" + id));
+  // The rules' restart, auto-approved as without an adviser; the answer kept for the record.
+  EXPECT_EQ(got["cycles"][0]["from_adviser"], false) << got.dump();
+  EXPECT_EQ(got["cycles"][0]["approval"], "auto");
+  EXPECT_EQ(got["cycles"][0]["adviser"]["rejected"], "the answer is not JSON");
+  EXPECT_EQ(got["cycles"][0]["adviser"]["answer"], "I think you should reboot the host");
+  clock_.Advance(Seconds(2));
+  timers_.FireDue();
+  Drain();
+  EXPECT_EQ(Json(Call("GET", "/madre/autofix/incidents/" + id))["state"], "fixed");
+}
+
 TEST_F(AutofixRoutesTest, AConductorPhaseIsReportedAsAnIncidentAndReadBack) {
   Build();
   HttpResponse bad = Call("POST", "/madre/autofix/incidents", R"({"service":"nope"})");

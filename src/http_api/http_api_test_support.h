@@ -113,7 +113,9 @@ class HttpApiTest : public ::testing::Test {
                            .build_lane = &build_lane_,
                            .new_id = [this] { return std::to_string(++intent_ids_); },
                            .legacy_transport = legacy_transport_,
-                           .images = image_inspector_};
+                           .images = image_inspector_,
+                           .adviser = adviser_,
+                           .secrets = {"secret"}};
     router_ = std::make_unique<ApiRouter>(options_, router_deps);
     ASSERT_TRUE(engine_->Start().ok());
     if (drain_at_start_) Drain();
@@ -175,6 +177,7 @@ class HttpApiTest : public ::testing::Test {
   std::function<HostFigures()> host_;
   LegacyTransport legacy_transport_;
   ImageInspector* image_inspector_ = nullptr;  // RouterDeps::images
+  Adviser* adviser_ = nullptr;                 // RouterDeps::adviser
   // The build executor: set run_build_ (and options_.intents.build_executor) to have one;
   // build_store_, when set, replaces builds_ as the history.
   BuildStore* build_store_ = nullptr;

@@ -49,12 +49,10 @@ class AutofixLoopTest : public ::testing::Test {
   }
 
   void StartMadre(const std::string& auto_actions) {
-    std::map<std::string, std::string> env{{"VX11_COMPOSE_PROJECT", project_},
-                                           {"VX11_COMPOSE_DIR", dir_.string()},
-                                           {"VX11_COMPOSE_CMD", "docker-compose"},
-                                           {"VX11_ALWAYS_ON", "madre"},
-                                           {"VX11_THROTTLE_CPU_PCT", "0"},
-                                           {"VX11_AUTOFIX_MAX_CYCLES", "2"}};
+    std::map<std::string, std::string> env{
+        {"VX11_COMPOSE_PROJECT", project_},     {"VX11_COMPOSE_DIR", dir_.string()},
+        {"VX11_COMPOSE_CMD", "docker-compose"}, {"VX11_ALWAYS_ON", "madre"},
+        {"VX11_THROTTLE_CPU_PCT", "0"},         {"VX11_AUTOFIX_MAX_CYCLES", "2"}};
     if (!auto_actions.empty()) env["VX11_AUTOFIX_AUTO_ACTIONS"] = auto_actions;
     madre_ = std::make_unique<MadreProcess>(env);
     ASSERT_TRUE(madre_->Start());
@@ -99,7 +97,8 @@ class AutofixLoopTest : public ::testing::Test {
   int Audited(const std::string& action) {
     const json audit = madre_->Get("/madre/power/audit?limit=500").Json();
     int n = 0;
-    for (const json& r : audit.value("records", json::array())) n += r.value("action", "") == action;
+    for (const json& r : audit.value("records", json::array()))
+      n += r.value("action", "") == action;
     return n;
   }
 
@@ -111,8 +110,8 @@ class AutofixLoopTest : public ::testing::Test {
 
 TEST_F(AutofixLoopTest, ByDefaultARemediateIntentWaitsAndNothingIsAppliedUntilApproved) {
   StartMadre("");
-  HttpAnswer opened = madre_->Post(
-      "/madre/power/windows/open", R"({"services":["doomed"],"ttl_sec":120,"wait":true,)"
+  HttpAnswer opened = madre_->Post("/madre/power/windows/open",
+                                   R"({"services":["doomed"],"ttl_sec":120,"wait":true,)"
                                    R"("wait_timeout_sec":30})");
   EXPECT_EQ(opened.Json().value("state", ""), "failed") << opened.body;
   const std::string id = IncidentOf("doomed");
@@ -140,9 +139,9 @@ TEST_F(AutofixLoopTest, ByDefaultARemediateIntentWaitsAndNothingIsAppliedUntilAp
   EXPECT_THAT(got["cycles"][0]["result"].get<std::string>(), HasSubstr("doomed"));
   EXPECT_EQ(got["cycles"][0]["retest"], "not_fixed") << got.dump();
   const std::filesystem::path record = got["forensic_dir"].get<std::string>();
-  for (const char* file : {"failure_context.json", "autofix_summary.json", "cycle-1/analysis.json",
-                           "cycle-1/PATCH_INTENT.md", "cycle-1/patch_result.json",
-                           "cycle-1/retest_result.json"}) {
+  for (const char* file :
+       {"failure_context.json", "autofix_summary.json", "cycle-1/analysis.json",
+        "cycle-1/PATCH_INTENT.md", "cycle-1/patch_result.json", "cycle-1/retest_result.json"}) {
     EXPECT_TRUE(std::filesystem::exists(record / file)) << file;
   }
 }
@@ -150,8 +149,8 @@ TEST_F(AutofixLoopTest, ByDefaultARemediateIntentWaitsAndNothingIsAppliedUntilAp
 TEST_F(AutofixLoopTest, AutoRestartFixesAServiceThatFailsOnceAndQuarantinesOneThatKeepsFailing) {
   StartMadre("restart");
   // flaky: fails its first start; the window stays opening while autofix restarts it.
-  HttpAnswer opened = madre_->Post(
-      "/madre/power/windows/open", R"({"services":["flaky"],"ttl_sec":300,"wait":true,)"
+  HttpAnswer opened = madre_->Post("/madre/power/windows/open",
+                                   R"({"services":["flaky"],"ttl_sec":300,"wait":true,)"
                                    R"("wait_timeout_sec":60})");
   EXPECT_EQ(opened.Json().value("state", ""), "open") << opened.body;
   const std::string flaky = IncidentOf("flaky");
@@ -172,8 +171,8 @@ TEST_F(AutofixLoopTest, AutoRestartFixesAServiceThatFailsOnceAndQuarantinesOneTh
   got = WaitForState(doomed, "quarantined", std::chrono::seconds(120));
   EXPECT_EQ(got["cycles"].size(), 3u) << got.dump();
   EXPECT_EQ(Audited("autofix.gave_up"), 1);
-  HttpAnswer refused = madre_->Post("/madre/power/windows/open",
-                                    R"({"services":["doomed"],"ttl_sec":60})");
+  HttpAnswer refused =
+      madre_->Post("/madre/power/windows/open", R"({"services":["doomed"],"ttl_sec":60})");
   EXPECT_EQ(refused.status, 409) << refused.body;
   EXPECT_EQ(refused.Json().value("code", ""), "quarantined");
   // The quarantine survives a restart of madre; the reset lifts it.

@@ -223,6 +223,17 @@ Result<FailureEvidence> ParseFailureEvidence(std::string_view inspect_json) {
   e.service =
       LabelValue(config != nullptr ? ObjectMember(*config, "Labels") : nullptr, kServiceLabel);
   e.image = config != nullptr ? StringMember(*config, "Image").value_or("") : "";
+  if (config != nullptr) {
+    if (auto env = config->find("Env"); env != config->end() && env->is_array()) {
+      for (const json& entry : *env) {
+        if (!entry.is_string()) continue;
+        const std::string& text = entry.get_ref<const std::string&>();
+        const std::size_t eq = text.find('=');
+        if (eq != std::string::npos && eq + 1 < text.size())
+          e.env_values.push_back(text.substr(eq + 1));
+      }
+    }
+  }
   e.state = StringMember(*state, "Status").value_or("");
   e.error = StringMember(*state, "Error").value_or("");
   e.oom_killed = state->value("OOMKilled", false);
