@@ -711,9 +711,21 @@ void AutofixRoutes::CheckRetests() {
                          (c->health.empty() ? "" : ", health " + c->health));
     }
     if (!t.error.empty()) evidence.push_back("error: " + t.error);
+    // At rest and no live window wants it any more: the window (or the service hold) that the
+    // remediation started it for failed, and madre stopped it again.
+    bool wanted = false;
+    for (const auto& [wid, window] : view.windows) {
+      if (!window.Live()) continue;
+      for (const std::string& s : window.effective_services) {
+        wanted = wanted || s == incident.service;
+      }
+    }
+    const bool dropped =
+        !wanted && (t.phase == ServicePhase::kStopped || t.phase == ServicePhase::kUnknown);
+    if (dropped) evidence.push_back("no live window wants it any more (its start failed)");
     const bool failed =
         !t.in_flight && (t.phase == ServicePhase::kFailed || t.crashloop || t.remediating ||
-                         (c != nullptr && c->health == "unhealthy"));
+                         dropped || (c != nullptr && c->health == "unhealthy"));
     const bool fine = !t.in_flight && t.phase == ServicePhase::kRunning && !failed &&
                       c != nullptr && c->state == "running" && c->health != "starting";
     if (failed || fine) done.push_back({id, {fine, std::move(evidence)}});

@@ -318,6 +318,31 @@ TEST_F(AutofixRoutesTest, AServiceThatKeepsFailingIsQuarantinedAfterTheCycleLimi
             409);
 }
 
+TEST_F(AutofixRoutesTest, AnApprovedRestartAfterItsWindowFailedStartsAHoldAndIsRetested) {
+  Build();
+  docker_.CrashOnStart("db");
+  Call("POST", "/madre/power/windows/open", R"({"services":["db"],"ttl_sec":60,"wait":true})");
+  ASSERT_EQ(Records().size(), 1u);
+  const std::string incident = Records()[0].filename().string();
+  json got = Json(Call("GET", "/madre/autofix/incidents/" + incident));
+  const std::string intent_id = got["cycles"][0]["intent_id"];
+  ASSERT_EQ(Call("POST", "/madre/intents/" + intent_id + "/approve", "{}").status, 200);
+  for (int round = 0; round < 4; ++round) {
+    clock_.Advance(Seconds(5));
+    timers_.FireDue();
+    Drain();
+    engine_->Tick();
+    Drain();
+  }
+  got = Json(Call("GET", "/madre/autofix/incidents/" + incident));
+  ASSERT_GE(got["cycles"].size(), 2u) << got.dump();
+  EXPECT_EQ(got["cycles"][0]["approval"], "approved");
+  EXPECT_THAT(got["cycles"][0]["result"].get<std::string>(), HasSubstr("service hold"));
+  EXPECT_EQ(got["cycles"][0]["retest"], "not_fixed");
+  EXPECT_EQ(got["state"], "awaiting_approval");  // the next cycle's proposal waits again
+  EXPECT_EQ(UpsOf("db"), 2);
+}
+
 // Answers what it is given and records every request (what would be sent).
 class RecordingAdviser : public Adviser {
  public:

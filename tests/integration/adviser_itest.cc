@@ -75,7 +75,8 @@ class AdviserTest : public ::testing::Test {
         [&] {
           if (id.empty()) {
             const json listed = madre_->Get("/madre/autofix/diagnoses").Json();
-            for (const json& d : listed.value("diagnoses", json::array())) id = d.value("incident", "");
+            for (const json& d : listed.value("diagnoses", json::array()))
+              id = d.value("incident", "");
             if (id.empty()) return false;
           }
           got = madre_->Get("/madre/autofix/incidents/" + id).Json();
@@ -103,11 +104,11 @@ TEST_F(AdviserTest, OnePromptPerIncidentWithTheEvidenceAndNoSecret) {
   const std::string& body = asked[0].body;
   EXPECT_THAT(body, HasSubstr("crash_exit_code"));
   EXPECT_THAT(body, HasSubstr("3"));
-  EXPECT_THAT(body, HasSubstr("fatal: cannot connect"));        // a log line
-  EXPECT_THAT(body, HasSubstr("connecting to db with"));        // the line that held the secret
-  EXPECT_THAT(body, Not(HasSubstr(kPassword)));                 // ... masked
-  EXPECT_THAT(body, Not(HasSubstr(madre_->token())));           // madre's token
-  EXPECT_THAT(body, Not(HasSubstr(kApiKey)));                   // the key is a header only
+  EXPECT_THAT(body, HasSubstr("fatal: cannot connect"));  // a log line
+  EXPECT_THAT(body, HasSubstr("connecting to db with"));  // the line that held the secret
+  EXPECT_THAT(body, Not(HasSubstr(kPassword)));           // ... masked
+  EXPECT_THAT(body, Not(HasSubstr(madre_->token())));     // madre's token
+  EXPECT_THAT(body, Not(HasSubstr(kApiKey)));             // the key is a header only
   EXPECT_EQ(asked[0].authorization, std::string("Bearer ") + kApiKey);
   // The stub's pick names a service that is not leaky's: recorded, rejected, nothing changes.
   const json& cycle = got["cycles"][0];

@@ -161,11 +161,20 @@ TEST_F(AutofixLoopTest, AutoRestartFixesAServiceThatFailsOnceAndQuarantinesOneTh
   EXPECT_GE(Audited("autofix.retested"), 1);
   const std::string window = opened.Json().value("window_id", "");
   EXPECT_EQ(madre_->Get("/madre/power/windows/" + window).Json()["state"], "open");
-  madre_->Post("/madre/power/windows/" + window + "/close", "{}");
+  EXPECT_EQ(
+      madre_->Post("/madre/power/windows/close", R"({"window_id":")" + window + R"("})").status,
+      200);
 
   // doomed: always exits 3: two cycles, then the quarantine, audited once.
-  madre_->Post("/madre/power/windows/open",
-               R"({"services":["doomed"],"ttl_sec":300,"wait":true,"wait_timeout_sec":90})");
+  EXPECT_TRUE(WaitUntil(
+      [&] {
+        return madre_->Post("/madre/power/windows/open",
+                            R"({"services":["doomed"],"ttl_sec":300})")
+                       .status /
+                   100 ==
+               2;  // 202: opening
+      },
+      std::chrono::seconds(30)));
   const std::string doomed = IncidentOf("doomed");
   ASSERT_FALSE(doomed.empty());
   got = WaitForState(doomed, "quarantined", std::chrono::seconds(120));
