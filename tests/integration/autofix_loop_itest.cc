@@ -198,5 +198,43 @@ TEST_F(AutofixLoopTest, AutoRestartFixesAServiceThatFailsOnceAndQuarantinesOneTh
   EXPECT_EQ(reset.Json()["was_quarantined"], true);
 }
 
+// `madre conductor` fails on a service, then `madre autofix` on its report: the incident's
+// forensic record with real content, and an honest exit code (10: the remediation waits for
+// approval, nothing was applied).
+TEST_F(AutofixLoopTest, MadreAutofixAfterAFailedConductorRunTellsWhatWaitsAndExits10) {
+  StartMadre("");
+  const std::filesystem::path out = dir_ / "conductor";
+  std::filesystem::create_directories(out);
+  const EnvVars env{{"VX11_MADRE_URL", madre_->Url("")},
+                    {"VX11_TOKEN", madre_->token()},
+                    {"VX11_TENTACULO_LINK_TOKEN", ""}};
+  CommandOutput run = RunCommandForTest(
+      {MADRE_BINARY, "conductor", "--reason", "itest", "--out", out.string(), "--cpu-threshold",
+       "100", "--services", "doomed", "--health-timeout", "30s"},
+      env, std::chrono::seconds(180));
+  EXPECT_NE(run.exit_code, 0) << run.output;
+  CommandOutput fix = RunCommandForTest(
+      {MADRE_BINARY, "autofix", "--out", out.string(), "--timeout", "60s", "--json"}, env,
+      std::chrono::seconds(120));
+  EXPECT_EQ(fix.exit_code, 10) << fix.output;
+  EXPECT_THAT(fix.output, HasSubstr("doomed"));
+  EXPECT_THAT(fix.output, HasSubstr("awaiting_approval"));
+  const std::string id = IncidentOf("doomed");
+  ASSERT_FALSE(id.empty());
+  const json got = madre_->Get("/madre/autofix/incidents/" + id).Json();
+  const std::filesystem::path record = got["forensic_dir"].get<std::string>();
+  std::ifstream context_in(record / "failure_context.json");
+  const json context = json::parse(context_in, nullptr, false);
+  EXPECT_EQ(context.value("exit_code", 0), 3) << context.dump();
+  std::ifstream patch_in(record / "cycle-1" / "PATCH_INTENT.md");
+  const std::string patch((std::istreambuf_iterator<char>(patch_in)), {});
+  EXPECT_THAT(patch, HasSubstr("crash_exit_code"));
+  EXPECT_THAT(patch, HasSubstr("madre intent approve"));
+  std::ifstream summary_in(record / "autofix_summary.json");
+  EXPECT_EQ(json::parse(summary_in, nullptr, false).value("state", ""), "awaiting_approval");
+  // Nothing was applied: no patch result.
+  EXPECT_FALSE(std::filesystem::exists(record / "cycle-1" / "patch_result.json"));
+}
+
 }  // namespace
 }  // namespace madre::itest
