@@ -132,17 +132,32 @@ TEST_F(AutofixTest, APortAnotherContainerHoldsIsPortInUse) {
               HasSubstr("running"));
 }
 
+// Docker 20.10 on cgroup v2 sometimes reports a container the kernel killed for memory with
+// exit code 137 and State.OOMKilled false (the OOM event loses its race with the exit): the
+// evidence then honestly says crash_exit_code. Each attempt is a new run; one of 3 must carry
+// the flag.
 TEST_F(AutofixTest, AServiceOverItsMemoryLimitIsOomKilled) {
-  madre_->Post("/madre/power/windows/open",
-               R"({"services":["hungry"],"ttl_sec":60,"wait":true,"wait_timeout_sec":30})");
   json d;
-  EXPECT_TRUE(WaitUntil(
-      [&] {
-        d = Diagnose("hungry");
-        return d.value("cause", "") == "oom_killed";
-      },
-      std::chrono::seconds(30)))
-      << d.dump();
+  bool oom = false;
+  for (int attempt = 0; attempt < 3 && !oom; ++attempt) {
+    ASSERT_TRUE(WaitUntil(
+        [&] {
+          return madre_
+                     ->Post("/madre/power/windows/open",
+                            R"({"services":["hungry"],"ttl_sec":60,"wait":true,)"
+                            R"("wait_timeout_sec":30})")
+                     .status != 409;
+        },
+        std::chrono::seconds(30)));
+    oom = WaitUntil(
+        [&] {
+          d = Diagnose("hungry");
+          return d.value("cause", "") == "oom_killed";
+        },
+        std::chrono::seconds(10));
+    if (!oom) std::cerr << "attempt " << attempt << ": " << d.dump() << std::endl;
+  }
+  EXPECT_TRUE(oom) << d.dump();
   EXPECT_THAT(d["evidence"], Contains("State.OOMKilled: true")) << d.dump();
 }
 
