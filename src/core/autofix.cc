@@ -66,8 +66,24 @@ bool IsFinal(IncidentState state) {
          state == IncidentState::kQuarantined || state == IncidentState::kManual;
 }
 
+namespace {
+
+// The remediation of `diagnosis` a cycle proposes (see Propose); null when it has none.
+const Remediation* Escalated(const Diagnosis& diagnosis, const AutofixPolicy& policy,
+                             const std::set<RemediationKind>& tried) {
+  if (diagnosis.remediations.empty()) return nullptr;
+  for (const Remediation& r : diagnosis.remediations) {
+    if (tried.count(r.kind) > 0) continue;
+    if (policy.auto_actions.empty() || policy.auto_actions.count(r.kind) > 0) return &r;
+  }
+  return &diagnosis.remediations.front();
+}
+
+}  // namespace
+
 Proposal Propose(const Diagnosis& diagnosis, const std::optional<Remediation>& adviser_pick,
-                 const AutofixPolicy& policy, int cycle, bool always_on) {
+                 const AutofixPolicy& policy, int cycle, bool always_on,
+                 const std::set<RemediationKind>& tried) {
   Proposal out;
   const std::string& service = diagnosis.service;
   if (cycle > policy.max_cycles) {
@@ -92,9 +108,13 @@ Proposal Propose(const Diagnosis& diagnosis, const std::optional<Remediation>& a
     out.remediation = *adviser_pick;
     out.from_adviser = true;
     out.why = "the adviser's pick (it always waits for a human)";
-  } else if (!diagnosis.remediations.empty()) {
-    out.remediation = diagnosis.remediations.front();
-    out.why = std::string("the rules' first remediation for ") + FailureCauseName(diagnosis.cause);
+  } else if (const Remediation* r = Escalated(diagnosis, policy, tried); r != nullptr) {
+    out.remediation = *r;
+    const bool first = r == &diagnosis.remediations.front();
+    out.why =
+        std::string(first ? "the rules' first remediation for "
+                          : "escalated past what was tried: the rules' next remediation for ") +
+        FailureCauseName(diagnosis.cause);
   } else {
     out.remediation = {RemediationKind::kManual, service, "look at " + service + "'s evidence"};
     out.why = "no remediation fits";

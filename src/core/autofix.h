@@ -59,11 +59,18 @@ struct Proposal {
 //  - past max_cycles: give up: quarantine, auto-approved (an always-on service: manual);
 //  - the adviser's pick when it made one (never auto-approved: log lines can carry prompt
 //    injection);
-//  - else the diagnosis' first remediation (best first); a quarantine of an always-on service
-//    becomes manual.
+//  - else one of the diagnosis' remediations (best first), escalating past the kinds `tried`
+//    (applied in earlier cycles of this incident, and the service still failed):
+//      - suggest only (policy.auto_actions empty): the first one not tried yet (a `manual`
+//        one ends the incident: a human must act); the first one when all were tried;
+//      - with auto actions: the first one not tried yet whose kind is auto-approved, so that
+//        escalation never waits for a human the operator did not ask for; else the first one
+//        (a restart, again, after a longer back-off);
+//    a quarantine of an always-on service becomes manual.
 // Auto-approved when its kind is in policy.auto_actions (never `manual`).
 Proposal Propose(const Diagnosis& diagnosis, const std::optional<Remediation>& adviser_pick,
-                 const AutofixPolicy& policy, int cycle, bool always_on);
+                 const AutofixPolicy& policy, int cycle, bool always_on,
+                 const std::set<RemediationKind>& tried = {});
 
 // The capped exponential back-off before a `restart` remediation of cycle `cycle`: 2 s, 4 s,
 // 8 s, ... at most 60 s (as systemd's RestartSec steps and Kubernetes' CrashLoopBackOff).

@@ -50,6 +50,46 @@ TEST(ProposeTest, AutoApprovesTheListedKindsOnly) {
   EXPECT_FALSE(Propose(Exit127(), std::nullopt, policy, 1, false).auto_approved);  // rebuild
 }
 
+Diagnosis Unhealthy() {
+  Diagnosis d;
+  d.service = "web";
+  d.cause = FailureCause::kHealthcheckFailing;
+  d.remediations = {{RemediationKind::kRestart, "web", "restart web"},
+                    {RemediationKind::kRecreate, "web", "recreate web"}};
+  return d;
+}
+
+TEST(ProposeTest, SuggestOnlyEscalatesPastWhatWasTriedThenStartsOver) {
+  const AutofixPolicy policy;
+  const std::set<RemediationKind> restarted = {RemediationKind::kRestart};
+  Proposal p = Propose(Unhealthy(), std::nullopt, policy, 2, false, restarted);
+  EXPECT_EQ(p.remediation.kind, RemediationKind::kRecreate);
+  EXPECT_FALSE(p.auto_approved);
+  EXPECT_THAT(p.why, HasSubstr("escalated"));
+  // Both tried: the first one again.
+  p = Propose(Unhealthy(), std::nullopt, policy, 3, false,
+              {RemediationKind::kRestart, RemediationKind::kRecreate});
+  EXPECT_EQ(p.remediation.kind, RemediationKind::kRestart);
+  EXPECT_THAT(p.why, HasSubstr("first"));
+  // A rebuild that did not help: the manual step is next (a human must act).
+  p = Propose(Exit127(), std::nullopt, policy, 2, false, {RemediationKind::kRebuild});
+  EXPECT_EQ(p.remediation.kind, RemediationKind::kManual);
+}
+
+TEST(ProposeTest, AutomaticEscalationOnlyReachesAutoApprovedKinds) {
+  AutofixPolicy policy;
+  policy.auto_actions = {RemediationKind::kRestart};
+  const std::set<RemediationKind> restarted = {RemediationKind::kRestart};
+  // recreate is not allowed to run alone: restart again (after a longer back-off).
+  Proposal p = Propose(Unhealthy(), std::nullopt, policy, 2, false, restarted);
+  EXPECT_EQ(p.remediation.kind, RemediationKind::kRestart);
+  EXPECT_TRUE(p.auto_approved);
+  policy.auto_actions.insert(RemediationKind::kRecreate);
+  p = Propose(Unhealthy(), std::nullopt, policy, 2, false, restarted);
+  EXPECT_EQ(p.remediation.kind, RemediationKind::kRecreate);
+  EXPECT_TRUE(p.auto_approved);
+}
+
 TEST(ProposeTest, TheAdvisersPickAlwaysWaitsForAHuman) {
   AutofixPolicy policy;
   policy.auto_actions = {RemediationKind::kRestart};

@@ -473,11 +473,7 @@ std::int64_t Planner::Emit(ActionKind kind, std::vector<std::string> services,
 }
 
 bool Planner::IsWanted(const std::string& service) const {
-  if (config_.always_on.count(service)) return true;
-  for (const auto& [id, window] : windows_) {
-    if (window.Live() && Contains(window.effective_services, service)) return true;
-  }
-  return false;
+  return config_.always_on.count(service) > 0 || LiveWindowWanting(windows_, service) != nullptr;
 }
 
 bool Planner::AtRest(const std::string& service) const {

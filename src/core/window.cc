@@ -87,6 +87,19 @@ std::optional<CloseReason> ParseCloseReason(const std::string& text) {
   return std::nullopt;
 }
 
+const Window* LiveWindowWanting(const std::map<std::string, Window>& windows,
+                                std::string_view service, bool count_service_holds) {
+  for (const auto& [id, window] : windows) {
+    if (!window.Live() || (!count_service_holds && window.kind == WindowKind::kServiceHold)) {
+      continue;
+    }
+    for (const std::string& s : window.effective_services) {
+      if (s == service) return &window;
+    }
+  }
+  return nullptr;
+}
+
 const char* WindowKindName(WindowKind kind) {
   switch (kind) {
     case WindowKind::kClient:

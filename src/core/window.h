@@ -99,4 +99,10 @@ struct Window {
   friend bool operator==(const Window&, const Window&) = default;
 };
 
+// The first live window (by id) of `windows` whose effective services include `service`; null
+// when none. `count_service_holds` false skips service holds (a hold is not a window that a
+// client waits on).
+const Window* LiveWindowWanting(const std::map<std::string, Window>& windows,
+                                std::string_view service, bool count_service_holds = true);
+
 }  // namespace madre

@@ -44,5 +44,30 @@ TEST(ServiceStateTest, ANewServiceStatusIsPending) {
   EXPECT_EQ(ServiceStatus{}.state, ServiceState::kPending);
 }
 
+TEST(LiveWindowWantingTest, FindsTheFirstLiveWindowWithTheServiceOptionallySkippingHolds) {
+  std::map<std::string, Window> windows;
+  auto make = [](std::string id, WindowKind kind, WindowState state,
+                 std::vector<std::string> services) {
+    Window w;
+    w.id = std::move(id);
+    w.kind = kind;
+    w.state = state;
+    w.effective_services = std::move(services);
+    return w;
+  };
+  const Window closed = make("a", WindowKind::kClient, WindowState::kClosing, {"db", "web"});
+  const Window hold = make("b", WindowKind::kServiceHold, WindowState::kOpening, {"web"});
+  const Window open = make("c", WindowKind::kClient, WindowState::kOpen, {"db", "web"});
+  windows = {{"a", closed}, {"b", hold}};
+  EXPECT_EQ(LiveWindowWanting(windows, "db"), nullptr);  // closing is not live
+  ASSERT_NE(LiveWindowWanting(windows, "web"), nullptr);
+  EXPECT_EQ(LiveWindowWanting(windows, "web")->id, "b");
+  EXPECT_EQ(LiveWindowWanting(windows, "web", false), nullptr);
+  windows.emplace("c", open);
+  EXPECT_EQ(LiveWindowWanting(windows, "web", false)->id, "c");
+  EXPECT_EQ(LiveWindowWanting(windows, "db")->id, "c");
+  EXPECT_EQ(LiveWindowWanting(windows, "cache"), nullptr);
+}
+
 }  // namespace
 }  // namespace madre

@@ -679,6 +679,7 @@ int Serve(const ServeFlags& flags) {
       .legacy_workers = legacy_lane.get(),
       .images = observers.engine_api,
       .adviser = adviser->get(),
+      .compose = &compose,
       .secrets = {config.token}};
   RouterOptions router_options = BuildRouterOptions(config, planner_config, metrics, intent_policy);
   router_options.forensic_dir = config.state_dir / "forensic" / "madre";

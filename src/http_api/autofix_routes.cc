@@ -366,7 +366,12 @@ void AutofixRoutes::OnDiagnosed(const std::string& id, Cycle cycle, const Status
   const bool always_on = view.config.always_on.count(service) > 0;
   std::optional<Remediation> pick;
   if (cycle.proposal.from_adviser) pick = cycle.proposal.remediation;
-  cycle.proposal = Propose(cycle.diagnosis, pick, options_.policy, cycle.n, always_on);
+  std::set<RemediationKind> tried;  // applied in earlier cycles, and the service still failed
+  for (const Cycle& earlier : incident->cycles) {
+    if (earlier.applied && earlier.fixed.has_value() && !*earlier.fixed)
+      tried.insert(earlier.proposal.remediation.kind);
+  }
+  cycle.proposal = Propose(cycle.diagnosis, pick, options_.policy, cycle.n, always_on, tried);
   const Remediation& r = cycle.proposal.remediation;
   const bool manual = r.kind == RemediationKind::kManual;
   const bool can_record = deps_.intents != nullptr && deps_.new_id;
@@ -533,11 +538,7 @@ void AutofixRoutes::Apply(const std::string& id, const RemediateIntent& what,
   // unhealthy one, or a service hold when no window wants it any more.
   auto start_again = [this, service, actor](std::function<void(bool, std::string)> done) {
     const EngineView view = deps_.engine.Snapshot();
-    bool wanted = false;
-    for (const auto& [wid, window] : view.windows) {
-      if (!window.Live() || window.kind == WindowKind::kServiceHold) continue;
-      for (const std::string& s : window.effective_services) wanted = wanted || s == service;
-    }
+    const bool wanted = LiveWindowWanting(view.windows, service, false) != nullptr;
     auto track = view.services.find(service);
     const bool running = track != view.services.end() &&
                          track->second.phase == ServicePhase::kRunning && !track->second.crashloop;
@@ -630,11 +631,41 @@ void AutofixRoutes::Apply(const std::string& id, const RemediateIntent& what,
                             "`madre autofix reset " + service + "`)" +
                             (saved.ok() ? "" : "; not persisted: " + saved.message()));
     }
-    case RemediationKind::kRecreate:
-      return done(false,
-                  "not applied: this build of madre does not recreate containers; run "
-                  "`docker-compose up -d --force-recreate --no-deps " +
-                      service + "` by hand");
+    case RemediationKind::kRecreate: {
+      if (deps_.compose == nullptr) {
+        return done(false, "not applied: madre has no compose runner to recreate with");
+      }
+      if (LiveWindowWanting(deps_.engine.Snapshot().windows, service, false) == nullptr) {
+        // No window holds it any more: a service hold starts it (compose recreates the
+        // container only when its configuration changed), and the result says so.
+        return start_again([service, done = std::move(done)](bool ok, std::string detail) {
+          done(ok, "no window wants " + service + ", so it was not recreated: " + detail);
+        });
+      }
+      std::weak_ptr<bool> alive = alive_;
+      return deps_.workers.Submit([this, alive, service, actor, done = std::move(done)]() mutable {
+        ComposeOutcome outcome = deps_.compose->Recreate({service});
+        deps_.loop.Submit([this, alive, service, actor, outcome = std::move(outcome),
+                           done = std::move(done)]() mutable {
+          auto still = alive.lock();
+          if (!still || !*still) return;
+          std::string ran;
+          for (const DockerOp& op : outcome.ops) {
+            ran += (ran.empty() ? "" : "; ") + op.command + " (exit " +
+                   std::to_string(op.exit_code) + ")";
+          }
+          if (!outcome.status.ok()) {
+            return done(false, "recreate of " + service + " failed: " + outcome.status.message() +
+                                   " [" + ran + "]");
+          }
+          // The new container runs; the window's start checks its readiness.
+          Status retried = deps_.engine.RetryService(service, actor);
+          done(retried.ok(),
+               "recreated " + service + " [" + ran + "]" +
+                   (retried.ok() ? "; started again (service.retry)" : "; " + retried.message()));
+        });
+      });
+    }
     case RemediationKind::kManual:
       return done(false, "not applied: a human must act: " + what.text);
   }
@@ -713,15 +744,8 @@ void AutofixRoutes::CheckRetests() {
     if (!t.error.empty()) evidence.push_back("error: " + t.error);
     // At rest and no live window wants it any more: the window (or the service hold) that the
     // remediation started it for failed, and madre stopped it again.
-    bool wanted = false;
-    for (const auto& [wid, window] : view.windows) {
-      if (!window.Live()) continue;
-      for (const std::string& s : window.effective_services) {
-        wanted = wanted || s == incident.service;
-      }
-    }
-    const bool dropped =
-        !wanted && (t.phase == ServicePhase::kStopped || t.phase == ServicePhase::kUnknown);
+    const bool dropped = LiveWindowWanting(view.windows, incident.service) == nullptr &&
+                         (t.phase == ServicePhase::kStopped || t.phase == ServicePhase::kUnknown);
     if (dropped) evidence.push_back("no live window wants it any more (its start failed)");
     const bool failed =
         !t.in_flight && (t.phase == ServicePhase::kFailed || t.crashloop || t.remediating ||

@@ -28,6 +28,7 @@
 #include "http_api/intent_runner.h"
 #include "ports/adviser.h"
 #include "ports/audit_log.h"
+#include "ports/compose_runner.h"
 #include "ports/container_observer.h"
 #include "ports/executor.h"
 #include "ports/image_inspector.h"
@@ -73,6 +74,7 @@ struct AutofixDeps {
   Executor* build_lane = nullptr;
   Adviser* adviser = nullptr;             // the LLM adviser (VX11_AUTOFIX_LLM_URL); null: off
   std::vector<std::string> secrets = {};  // madre's tokens: never sent to the adviser
+  ComposeRunner* compose = nullptr;       // `recreate` (blocking: on workers); null: not applied
 };
 
 class AutofixRoutes {

@@ -396,6 +396,35 @@ TEST_F(AutofixRoutesTest, TheAdvisersPickIsProposedButWaitsForAHumanAndItsSecret
   EXPECT_EQ(context.find("hunter2-password"), std::string::npos);
 }
 
+TEST_F(AutofixRoutesTest, AnApprovedRecreateRecreatesTheContainerForTheWindowThatWantsIt) {
+  RecordingAdviser adviser;
+  Advice advice;
+  advice.remediation = Remediation{RemediationKind::kRecreate, "web", "recreate web"};
+  adviser.answer = advice;
+  adviser_ = &adviser;
+  Build();
+  docker_.CrashOnStart("web", 1);
+  HttpResponse opened =
+      Call("POST", "/madre/power/windows/open", R"({"services":["web"],"ttl_sec":60,"wait":true})");
+  // db (its dependency) runs: the window opens with web failed, and still wants it.
+  EXPECT_EQ(Json(opened)["state"], "open") << opened.body;
+  ASSERT_EQ(Records().size(), 1u);
+  const std::string incident = Records()[0].filename().string();
+  json got = Json(Call("GET", "/madre/autofix/incidents/" + incident));
+  ASSERT_EQ(got["state"], "awaiting_approval") << got.dump();
+  EXPECT_EQ(got["cycles"][0]["remediation"]["kind"], "recreate");
+  const std::string intent_id = got["cycles"][0]["intent_id"];
+  ASSERT_EQ(Call("POST", "/madre/intents/" + intent_id + "/approve", "{}").status, 200);
+  Drain();
+  engine_->Tick();
+  Drain();
+  const std::vector<std::string> calls = docker_.calls();
+  EXPECT_EQ(std::count(calls.begin(), calls.end(), "recreate web"), 1);
+  got = Json(Call("GET", "/madre/autofix/incidents/" + incident));
+  EXPECT_EQ(got["state"], "fixed") << got.dump();
+  EXPECT_THAT(got["cycles"][0]["result"].get<std::string>(), HasSubstr("--force-recreate"));
+}
+
 TEST_F(AutofixRoutesTest, AnAnswerTheAdviserCouldNotUseChangesNothing) {
   autofix_holds_ = true;
   options_.autofix.policy.auto_actions = {RemediationKind::kRestart};

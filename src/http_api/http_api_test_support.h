@@ -115,6 +115,7 @@ class HttpApiTest : public ::testing::Test {
                            .legacy_transport = legacy_transport_,
                            .images = image_inspector_,
                            .adviser = adviser_,
+                           .compose = &docker_,
                            .secrets = {"secret"}};
     router_ = std::make_unique<ApiRouter>(options_, router_deps);
     ASSERT_TRUE(engine_->Start().ok());

@@ -246,7 +246,8 @@ ApiRouter::ApiRouter(RouterOptions options, RouterDeps deps)
                       .run_build = deps_.run_build,
                       .build_lane = deps_.build_lane,
                       .adviser = deps_.adviser,
-                      .secrets = deps_.secrets}),
+                      .secrets = deps_.secrets,
+                      .compose = deps_.compose}),
       intents_(deps_.intents
                    ? std::make_unique<IntentRoutes>(
                          options_.intents,

@@ -111,6 +111,7 @@ struct RouterDeps {
   Executor* legacy_workers = nullptr;  // runs legacy_transport; null: `workers`
   ImageInspector* images = nullptr;    // whether an image is on the host (autofix); null: unknown
   Adviser* adviser = nullptr;          // autofix's LLM adviser (VX11_AUTOFIX_LLM_URL); null: off
+  ComposeRunner* compose = nullptr;    // autofix's `recreate`; null: not applied
   std::vector<std::string> secrets = {};  // madre's tokens: masked before the adviser sees text
 };
 

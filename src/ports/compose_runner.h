@@ -40,6 +40,9 @@ class ComposeRunner {
   virtual ComposeOutcome Up(const std::vector<std::string>& services) = 0;
   virtual ComposeOutcome Stop(const std::vector<std::string>& services) = 0;
   virtual ComposeOutcome Restart(const std::vector<std::string>& services) = 0;
+  // `up -d --no-deps --no-build --force-recreate <services>`: new containers from the compose
+  // definition (autofix's `recreate` remediation).
+  virtual ComposeOutcome Recreate(const std::vector<std::string>& services) = 0;
   // Every container of the project, running or not.
   virtual Result<std::vector<ContainerState>> Ps() = 0;
   // The configuration hash of every service (`config --hash=*`): service name ->

@@ -100,6 +100,28 @@ ComposeOutcome FakeDocker::Restart(const std::vector<std::string>& services) {
   return outcome;
 }
 
+ComposeOutcome FakeDocker::Recreate(const std::vector<std::string>& services) {
+  std::lock_guard<std::mutex> lock(mu_);
+  calls_.push_back(Joined("recreate", services));
+  ComposeOutcome outcome;
+  outcome.ops.push_back(
+      {Joined("docker compose up -d --no-deps --force-recreate", services), 0, 5, ""});
+  outcome.status = TakeFailure("recreate");
+  if (!outcome.status.ok()) {
+    outcome.ops.back().exit_code = 1;
+    return outcome;
+  }
+  for (const auto& s : services) {
+    ContainerState& c = containers_[s];
+    c.service = s;
+    c.container = "fake-" + s + "-1";
+    c.id = "id-" + s + "-re" + std::to_string(++runs_);
+    c.state = TakeCrash(s) ? "exited" : "running";
+    c.exit_code = c.state == "exited" ? std::optional<int>(1) : std::nullopt;
+  }
+  return outcome;
+}
+
 Result<std::vector<ContainerState>> FakeDocker::ListProject() {
   std::lock_guard<std::mutex> lock(mu_);
   if (record_lists_) calls_.push_back("list");

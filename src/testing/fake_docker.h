@@ -26,6 +26,7 @@ class FakeDocker final : public ComposeRunner, public ContainerObserver, public 
   ComposeOutcome Up(const std::vector<std::string>& services) override;
   ComposeOutcome Stop(const std::vector<std::string>& services) override;
   ComposeOutcome Restart(const std::vector<std::string>& services) override;
+  ComposeOutcome Recreate(const std::vector<std::string>& services) override;
   Result<std::vector<ContainerState>> Ps() override { return ListProject(); }
   // The hashes set by SetConfigHash; recorded as "config-hash"; fails with FailNext("config-hash").
   Result<std::map<std::string, std::string>> ConfigHashes() override;

@@ -42,6 +42,13 @@ class AutofixLoopTest : public ::testing::Test {
         << ":/flag\"]\n"
            "    command: [\"sh\", \"-c\", \"if [ -e /flag/ok ]; then exec sleep 300; fi; "
            "touch /flag/ok; echo 'first start: exiting'; exit 1\"]\n"
+           // Exits while its container holds /broken (a restart keeps the container's files;
+           // a recreate starts from the image again).
+           "  stale:\n"
+           "    image: madre-busybox:latest\n"
+           "    stop_grace_period: 1s\n"
+           "    command: [\"sh\", \"-c\", \"if [ -e /broken ]; then echo 'state is broken'; "
+           "exit 4; fi; exec sleep 300\"]\n"
            "  doomed:\n"
            "    image: madre-busybox:latest\n"
            "    command: [\"sh\", \"-c\", \"echo 'panic: bad state'; exit 3\"]\n";
@@ -196,6 +203,56 @@ TEST_F(AutofixLoopTest, AutoRestartFixesAServiceThatFailsOnceAndQuarantinesOneTh
   HttpAnswer reset = madre_->Post("/madre/autofix/reset/doomed", "{}");
   EXPECT_EQ(reset.status, 200) << reset.body;
   EXPECT_EQ(reset.Json()["was_quarantined"], true);
+}
+
+// A container whose own files went bad: restarting it does not help, so the next cycle
+// escalates to the rules' next remediation, a recreate from the compose definition, which
+// fixes it and the window opens.
+TEST_F(AutofixLoopTest, WhenARestartDoesNotHelpTheNextCycleRecreatesTheContainer) {
+  StartMadre("restart,recreate");
+  HttpAnswer opened = madre_->Post("/madre/power/windows/open",
+                                   R"({"services":["stale"],"ttl_sec":300,"wait":true,)"
+                                   R"("wait_timeout_sec":60})");
+  ASSERT_EQ(opened.Json().value("state", ""), "open") << opened.body;
+  const CommandOutput id = compose_->Compose({"ps", "-q", "stale"});
+  ASSERT_TRUE(id.ok()) << id.output;
+  std::string container = id.output.substr(0, id.output.find('\n'));
+  ASSERT_FALSE(container.empty());
+  ASSERT_TRUE(RunCommandForTest({"docker", "exec", container, "touch", "/broken"}).ok());
+  const std::string first = opened.Json().value("window_id", "");
+  ASSERT_EQ(
+      madre_->Post("/madre/power/windows/close", R"({"window_id":")" + first + R"("})").status,
+      200);
+  // The next open starts the stopped container, which exits 4: autofix restarts it (still
+  // broken), then recreates it.
+  HttpAnswer again;
+  ASSERT_TRUE(WaitUntil(
+      [&] {
+        again =
+            madre_->Post("/madre/power/windows/open", R"({"services":["stale"],"ttl_sec":300})");
+        return again.status / 100 == 2;
+      },
+      std::chrono::seconds(30)))
+      << again.body;
+  const std::string incident = IncidentOf("stale");
+  ASSERT_FALSE(incident.empty());
+  json got = WaitForState(incident, "fixed", std::chrono::seconds(120));
+  ASSERT_EQ(got.value("cycles", json::array()).size(), 2u) << got.dump();
+  EXPECT_EQ(got["cycles"][0]["remediation"]["kind"], "restart");
+  EXPECT_EQ(got["cycles"][0]["retest"], "not_fixed");
+  EXPECT_EQ(got["cycles"][1]["remediation"]["kind"], "recreate");
+  EXPECT_EQ(got["cycles"][1]["approval"], "auto");
+  EXPECT_THAT(got["cycles"][1]["result"].get<std::string>(), HasSubstr("--force-recreate"));
+  EXPECT_EQ(got["cycles"][1]["retest"], "fixed");
+  const CommandOutput now = compose_->Compose({"ps", "-q", "stale"});
+  EXPECT_EQ(now.output.substr(0, now.output.find('\n')).rfind(container, 0), std::string::npos)
+      << "the container was not recreated: " << now.output;
+  const std::string window = again.Json().value("window_id", "");
+  EXPECT_TRUE(WaitUntil(
+      [&] {
+        return madre_->Get("/madre/power/windows/" + window).Json().value("state", "") == "open";
+      },
+      std::chrono::seconds(30)));
 }
 
 // `madre conductor` fails on a service, then `madre autofix` on its report: the incident's

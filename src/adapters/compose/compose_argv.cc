@@ -34,6 +34,8 @@ const char* ComposeVerbName(ComposeVerb verb) {
       return "config";
     case ComposeVerb::kUp:
       return "up";
+    case ComposeVerb::kRecreate:
+      return "up --force-recreate";
     case ComposeVerb::kStop:
       return "stop";
     case ComposeVerb::kRestart:
@@ -106,6 +108,9 @@ std::vector<std::string> ComposeArgv(const ComposeTarget& target, ComposeVerb ve
       return argv;
     case ComposeVerb::kUp:
       argv.insert(argv.end(), {"up", "-d", "--no-deps", "--no-build"});
+      break;
+    case ComposeVerb::kRecreate:
+      argv.insert(argv.end(), {"up", "-d", "--no-deps", "--no-build", "--force-recreate"});
       break;
     case ComposeVerb::kCreate:
       argv.insert(argv.end(), {"up", "--no-start", "--no-deps", "--no-build"});

@@ -38,6 +38,7 @@ enum class ComposeVerb {
   kCreate,      // `up --no-start --no-deps --no-build <services>`
   kConfigHash,  // every service's config hash: v2 `config --hash *`; v1 `config --hash=*`
   kBuild,       // `build <service>`: the image of a service with `build:` (never from `up`)
+  kRecreate,    // `up -d --no-deps --no-build --force-recreate <services>` (autofix's recreate)
 };
 
 // The verb's name, for messages ("up", "stop", ...).

@@ -94,6 +94,9 @@ TEST(ComposeArgvTest, StopAndRestartNameTheServices) {
   EXPECT_EQ(ComposeArgv(V2(), ComposeVerb::kRestart, {"a", "b"}),
             Concat(kV2Prefix, {"restart", "a", "b"}));
   EXPECT_EQ(ComposeArgv(V1(), ComposeVerb::kRestart, {"a"}), Concat(kV1Prefix, {"restart", "a"}));
+  const Argv recreate = {"up", "-d", "--no-deps", "--no-build", "--force-recreate", "web"};
+  EXPECT_EQ(ComposeArgv(V2(), ComposeVerb::kRecreate, {"web"}), Concat(kV2Prefix, recreate));
+  EXPECT_EQ(ComposeArgv(V1(), ComposeVerb::kRecreate, {"web"}), Concat(kV1Prefix, recreate));
 }
 
 TEST(ComposeArgvTest, PsV2ListsAllAsJson) {

@@ -139,6 +139,10 @@ ComposeOutcome ComposeCliRunner::Restart(const std::vector<std::string>& service
   return Mutate(ComposeVerb::kRestart, services);
 }
 
+ComposeOutcome ComposeCliRunner::Recreate(const std::vector<std::string>& services) {
+  return Mutate(ComposeVerb::kRecreate, services);
+}
+
 Result<std::vector<ContainerState>> ComposeCliRunner::Ps() {
   switch (target_.flavor) {
     case ComposeFlavor::kV2Plugin: {

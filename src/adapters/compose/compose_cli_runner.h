@@ -68,6 +68,7 @@ class ComposeCliRunner final : public ComposeRunner {
   ComposeOutcome Up(const std::vector<std::string>& services) override;
   ComposeOutcome Stop(const std::vector<std::string>& services) override;
   ComposeOutcome Restart(const std::vector<std::string>& services) override;
+  ComposeOutcome Recreate(const std::vector<std::string>& services) override;
   Result<std::vector<ContainerState>> Ps() override;
   Result<std::map<std::string, std::string>> ConfigHashes() override;
 
