@@ -407,7 +407,42 @@ json AutofixResult::ToJson() const {
               {"failures", failure_list},     {"incidents", incident_list},
               {"unattributed", unattributed}, {"exit_code", exit_code}};
   if (!abort_error.empty()) out["error"] = abort_error;
+  out["rerun"] = rerun;
+  if (!rerun_note.empty()) out["rerun_note"] = rerun_note;
   return out;
+}
+
+bool WantsRerun(const AutofixResult& result) {
+  return result.exit_code == kExitOk && !result.NothingToFix();
+}
+
+bool WaitForRest(const AutofixDeps& deps, Duration max, Duration poll) {
+  const TimePoint deadline = deps.clock.Now() + max;
+  bool said = false;
+  for (;;) {
+    ApiResponse r = CallApi(deps.madre, "GET", "/madre/power/policy/solo_madre/status", "");
+    if (r.ok() && Bool(r.body, "policy_active")) return true;
+    if (deps.clock.Now() >= deadline) return false;
+    if (!said && deps.progress) {
+      deps.progress("autofix: waiting for madre to stop what the fixes started (SOLO_MADRE; " +
+                    (r.ok() ? "running: " + JoinOrDash(StrList(r.body, "running_services"))
+                            : HttpFailure(r)) +
+                    ")");
+      said = true;
+    }
+    deps.sleep(poll);
+  }
+}
+
+void SetRerun(AutofixResult& result, const json& rerun_report, const std::string& run_dir) {
+  std::vector<std::string> failed;
+  for (const FailedPhase& f : FailedPhases(rerun_report)) failed.push_back(f.name + "=" + f.status);
+  const int code = rerun_report.value("exit_code", kExitError);
+  result.rerun = {{"run_dir", run_dir},
+                  {"overall", rerun_report.value("overall", "")},
+                  {"exit_code", code},
+                  {"failed_phases", failed}};
+  if (code != kExitOk && result.exit_code == kExitOk) result.exit_code = kExitNotFixed;
 }
 
 std::string RenderAutofixSummary(const AutofixResult& result) {
@@ -461,8 +496,22 @@ std::string RenderAutofixSummary(const AutofixResult& result) {
   if (!notes.empty()) out += "Notes:\n";
   for (const std::string& note : notes) out += note + "\n";
   if (!result.abort_error.empty()) out += "Stopped: " + result.abort_error + "\n";
-  out += result.exit_code == kExitOk
-             ? "RESULT: every failure fixed\n"
+  const bool rerun_failed = result.rerun.is_object() && result.rerun.value("exit_code", 1) != 0;
+  if (result.rerun.is_object()) {
+    std::vector<std::string> failed;
+    for (const json& f : result.rerun.value("failed_phases", json::array())) {
+      failed.push_back(f.get<std::string>());
+    }
+    out += "Conductor run again: " + OrDash(Str(result.rerun, "run_dir")) + ": " +
+           OrDash(Str(result.rerun, "overall")) +
+           (failed.empty() ? "" : " (failed: " + JoinOrDash(failed) + ")") + "\n";
+  } else if (!result.rerun_note.empty()) {
+    out += "Conductor not run again: " + result.rerun_note + "\n";
+  }
+  out += result.exit_code == kExitOk ? "RESULT: every failure fixed\n"
+         : rerun_failed
+             ? "RESULT: every incident re-tested fixed, but the conductor run again failed (exit " +
+                   std::to_string(result.exit_code) + ")\n"
              : "RESULT: not every failure fixed (exit " + std::to_string(result.exit_code) + ")\n";
   return out;
 }
@@ -484,6 +533,10 @@ std::string AutofixOneLine(const AutofixResult& result) {
   for (const std::string& name : result.unattributed) parts.push_back(name + " not a service's");
   std::string line = JoinOrDash(parts, "; ");
   if (!result.abort_error.empty()) line += "; stopped: " + result.abort_error;
+  if (result.rerun.is_object()) {
+    line += "; run again " + OrDash(Str(result.rerun, "run_dir")) + ": " +
+            OrDash(Str(result.rerun, "overall"));
+  }
   return line;
 }
 

@@ -88,6 +88,11 @@ struct AutofixResult {
   std::vector<std::string> unattributed;
   // Set when madre could not be reached or refused the token: the run stopped there.
   std::string abort_error;
+  // The conductor run again once every incident ended fixed (SetRerun): {"run_dir",
+  // "overall", "exit_code", "failed_phases"}; null when it was not run again (`rerun_note`
+  // says why, when it should have been).
+  nlohmann::json rerun = nullptr;
+  std::string rerun_note;
   int exit_code = 0;
 
   bool NothingToFix() const { return failures.empty(); }
@@ -101,6 +106,20 @@ struct AutofixResult {
 // kExitTimeout.
 AutofixResult RunAutofix(const nlohmann::json& report, const std::string& run_dir,
                          const AutofixOptions& options, const AutofixDeps& deps);
+
+// True when every failure of `result` was fixed: the conductor should run again to prove it.
+bool WantsRerun(const AutofixResult& result);
+
+// Before the conductor runs again: waits, polling every `poll` for at most `max`, until madre
+// says SOLO_MADRE is active (what a remediation started for its re-test alone is stopped when
+// the incident ends, a moment after `fixed`), so that the run again starts from rest as the
+// failed run did. One progress line when it waits; false when it is still not at rest.
+bool WaitForRest(const AutofixDeps& deps, Duration max, Duration poll = Seconds(1));
+
+// Records the re-run's report (test_results.json) in `result`: a re-run that did not pass
+// makes the exit code kExitNotFixed (the readiness re-tests passed, the conductor did not).
+void SetRerun(AutofixResult& result, const nlohmann::json& rerun_report,
+              const std::string& run_dir);
 
 // The summary printed at the end: per service its outcome, cause, remediation, approval,
 // re-test and forensic directory, and for one awaiting approval the command to approve it.

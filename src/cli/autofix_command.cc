@@ -5,6 +5,7 @@
 
 #include "cli/autofix.h"
 #include "cli/command_context.h"
+#include "cli/conductor_command.h"
 #include "cli/window_json.h"
 
 namespace madre::cli {
@@ -33,6 +34,28 @@ int RunAutofixCommand(CommandContext& ctx, const AutofixArgs& args) {
   if (ec) run_dir = file->parent_path();
   AutofixResult result = RunAutofix(*report, run_dir.lexically_normal().string(), options, deps);
   result.report_file = file->string();
+  // Every failure fixed: the same conductor again (its settings are in the report), next to
+  // the failed run, proves it.
+  if (WantsRerun(result) && args.no_rerun) {
+    result.rerun_note = "--no-rerun";
+  } else if (WantsRerun(result)) {
+    Result<ConductorArgs> again = ConductorArgsFromJson(report->value("options", nlohmann::json()));
+    if (!again.ok()) {
+      result.rerun_note = again.status().message() +
+                          " (a report of an older madre): run `madre conductor` again yourself";
+    } else {
+      again->out = run_dir.parent_path().string();
+      (void)WaitForRest(deps, Seconds(30));
+      progress << "autofix: every failure was fixed: running the conductor again\n";
+      progress.flush();
+      Result<ConductorReport> rerun = RunConductorFromArgs(ctx, *again, progress);
+      if (rerun.ok()) {
+        SetRerun(result, rerun->ToJson(), rerun->run_dir.string());
+      } else {
+        result.rerun_note = rerun.status().message();
+      }
+    }
+  }
   if (ctx.json()) {
     ctx.out() << DumpJson(result.ToJson(), 2) << "\n";
   } else {

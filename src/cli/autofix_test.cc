@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -414,37 +415,144 @@ class ConductorAutofixTest : public AutofixCommandTest {
     return Run(args);
   }
 
-  json Results() {
+  // The conductor's run directories, oldest first.
+  std::vector<std::filesystem::path> RunDirs() {
+    std::vector<std::filesystem::path> dirs;
     for (const auto& entry : std::filesystem::directory_iterator(root_ / "out")) {
-      std::ifstream in(entry.path() / "test_results.json");
+      if (entry.path().filename().string().find("_E2E_CONDUCTOR") != std::string::npos) {
+        dirs.push_back(entry.path());
+      }
+    }
+    std::sort(dirs.begin(), dirs.end(), [](const auto& a, const auto& b) {
+      const std::string x = a.filename().string(), y = b.filename().string();
+      return x.size() != y.size() ? x.size() < y.size() : x < y;  // ..._CONDUCTOR before _2
+    });
+    return dirs;
+  }
+
+  std::vector<json> AllResults() {
+    std::vector<json> out;
+    for (const auto& dir : RunDirs()) {
+      std::ifstream in(dir / "test_results.json");
       std::ostringstream text;
       text << in.rdbuf();
-      return json::parse(text.str());
+      out.push_back(json::parse(text.str()));
     }
-    return nullptr;
+    return out;
+  }
+
+  json Results() {
+    std::vector<json> all = AllResults();
+    return all.empty() ? json(nullptr) : all.front();
   }
 };
 
-TEST_F(ConductorAutofixTest, AFixedFailureIsAnOkPhaseAndTheRunStillFails) {
+TEST_F(ConductorAutofixTest, AFixedFailureIsAnOkPhaseAndTheRunAgainDecidesTheExitCode) {
   world_.madre->OnJson("POST", kIncidents, 202,
                        Incident("web", "fixed", json::array({Cycle("auto", "fixed")}), true));
-  EXPECT_EQ(RunConductor({"--force-fail", "health", "--autofix"}), kExitError);
+  // The run again has no --force-fail, and passes.
+  EXPECT_EQ(RunConductor({"--force-fail", "health", "--autofix"}), kExitOk) << world_.out.str();
+  EXPECT_THAT(world_.out.str(), HasSubstr("every failure was fixed: running the conductor again"));
+  EXPECT_THAT(world_.out.str(), HasSubstr("The run again:"));
+  EXPECT_EQ(world_.madre->CallsTo("POST", "/madre/power/windows/open").size(), 2u);
   auto posts = world_.madre->CallsTo("POST", kIncidents);
   ASSERT_EQ(posts.size(), 1u);
   EXPECT_EQ(posts[0].Json()["service"], "web");
   EXPECT_EQ(posts[0].Json()["phase"], "health");
   EXPECT_THAT(world_.out.str(), HasSubstr("[autofix] ok ("));
   EXPECT_THAT(world_.out.str(), HasSubstr("web fixed (command_not_found)"));
-  json results = Results();
-  ASSERT_TRUE(results.is_object());
+  // The first run's report keeps its failure and gains the autofix phase, which names the
+  // run again.
+  std::vector<json> runs = AllResults();
+  ASSERT_EQ(runs.size(), 2u);
+  const json& results = runs[0];
   EXPECT_EQ(results["exit_code"], kExitError);
   EXPECT_EQ(results["overall"], "fail");
   EXPECT_EQ(results["services"], json({"web"}));
   ASSERT_FALSE(results["phases"].empty());
   EXPECT_EQ(results["phases"].back()["name"], "autofix");
   EXPECT_EQ(results["phases"].back()["status"], "ok");
-  EXPECT_EQ(posts[0].Json()["run_dir"],
-            std::filesystem::directory_iterator(root_ / "out")->path().string());
+  EXPECT_THAT(results["phases"].back()["detail"].get<std::string>(), HasSubstr("run again"));
+  EXPECT_EQ(runs[1]["overall"], "ok");
+  EXPECT_EQ(posts[0].Json()["run_dir"], RunDirs()[0].string());
+}
+
+TEST_F(ConductorAutofixTest, TheReportRecordsTheSettingsAndMadreAutofixRunsTheSameConductorAgain) {
+  EXPECT_EQ(RunConductor({"--force-fail", "health", "--ttl", "90"}), kExitError);
+  ASSERT_EQ(RunDirs().size(), 1u);
+  const json options = AllResults()[0]["options"];
+  EXPECT_EQ(options["services"], json({"web"}));
+  EXPECT_EQ(options["ttl"], "90");
+  EXPECT_EQ(options["checks"], json({"web=http://127.0.0.1:9000/health"}));
+  EXPECT_FALSE(options.contains("force_fail"));  // a drill is never repeated
+  world_.madre->OnJson("POST", kIncidents, 202,
+                       Incident("web", "fixed", json::array({Cycle("auto", "fixed")}), true));
+  world_.out.str("");
+  EXPECT_EQ(Run({"autofix", "--out", (root_ / "out").string(), "--json"}), kExitOk)
+      << world_.err.str();
+  ASSERT_EQ(RunDirs().size(), 2u);  // the run again, beside the failed one
+  const json out = json::parse(world_.out.str());
+  EXPECT_EQ(out["rerun"]["overall"], "ok");
+  EXPECT_EQ(out["rerun"]["run_dir"], RunDirs()[1].string());
+  const auto opens = world_.madre->CallsTo("POST", "/madre/power/windows/open");
+  ASSERT_EQ(opens.size(), 2u);
+  EXPECT_EQ(opens[1].Json()["ttl_sec"], 90);
+  EXPECT_THAT(world_.err.str(), HasSubstr("running the conductor again"));
+}
+
+TEST_F(AutofixCommandTest, BeforeTheRunAgainMadreIsGivenTimeToReachRestBounded) {
+  const char* kSolo = "/madre/power/policy/solo_madre/status";
+  world_.madre->OnJson("GET", kSolo, 200,
+                       {{"policy_active", false}, {"running_services", {"madre", "web"}}});
+  world_.madre->OnJson("GET", kSolo, 200, {{"policy_active", false}});
+  world_.madre->OnJson("GET", kSolo, 200, {{"policy_active", true}});
+  std::vector<std::string> lines;
+  AutofixDeps deps{*world_.madre, *world_.clock,
+                   [this](Duration d) {
+                     world_.sleeps.push_back(d);
+                     world_.clock->Advance(d);
+                   },
+                   [&lines](const std::string& line) { lines.push_back(line); }};
+  EXPECT_TRUE(WaitForRest(deps, Seconds(30)));
+  EXPECT_EQ(world_.madre->CallsTo("GET", kSolo).size(), 3u);
+  ASSERT_EQ(lines.size(), 1u);  // one line, however long it waits
+  EXPECT_THAT(lines[0], HasSubstr("running: madre, web"));
+  // Never at rest: it gives up at the bound.
+  world_.madre->Clear("GET", kSolo);
+  world_.madre->OnJson("GET", kSolo, 200, {{"policy_active", false}});
+  const TimePoint before = world_.clock->Now();
+  EXPECT_FALSE(WaitForRest(deps, Seconds(5)));
+  EXPECT_EQ(world_.clock->Now() - before, Seconds(5));
+}
+
+TEST_F(ConductorAutofixTest, ARunAgainThatFailsMakesMadreAutofixExitNine) {
+  EXPECT_EQ(RunConductor({"--force-fail", "health"}), kExitError);
+  world_.madre->OnJson("POST", kIncidents, 202,
+                       Incident("web", "fixed", json::array({Cycle("auto", "fixed")}), true));
+  // The readiness re-test passed, but the check the conductor makes still fails.
+  world_.probe->Clear("GET", "http://127.0.0.1:9000/health");
+  world_.probe->On("GET", "http://127.0.0.1:9000/health", HttpReply{500, "{}"});
+  world_.out.str("");
+  EXPECT_EQ(Run({"autofix", "--out", (root_ / "out").string()}), kExitNotFixed);
+  EXPECT_THAT(world_.out.str(), HasSubstr("Conductor run again: "));
+  EXPECT_THAT(world_.out.str(), HasSubstr("failed: availability=fail"));
+  EXPECT_THAT(world_.out.str(),
+              HasSubstr("every incident re-tested fixed, but the conductor run again failed"));
+}
+
+TEST_F(ConductorAutofixTest, NoRerunOrAnOlderReportTrustsTheReTests) {
+  EXPECT_EQ(RunConductor({"--force-fail", "health"}), kExitError);
+  world_.madre->OnJson("POST", kIncidents, 202,
+                       Incident("web", "fixed", json::array({Cycle("auto", "fixed")}), true));
+  world_.out.str("");
+  EXPECT_EQ(Run({"autofix", "--out", (root_ / "out").string(), "--no-rerun"}), kExitOk);
+  EXPECT_THAT(world_.out.str(), HasSubstr("Conductor not run again: --no-rerun"));
+  EXPECT_EQ(RunDirs().size(), 1u);
+  // A report without `options` (an older madre's): said, and the re-tests decide.
+  const std::string run = WebFailed();
+  world_.out.str("");
+  EXPECT_EQ(Run({"autofix", "--test-result", run}), kExitOk);
+  EXPECT_THAT(world_.out.str(), HasSubstr("Conductor not run again: the report has no"));
 }
 
 TEST_F(ConductorAutofixTest, ANotFixedFailureIsAFailedPhaseAndTheExitCodeIsTheRuns) {

@@ -108,6 +108,7 @@ struct AutofixArgs {
   std::string test_result;              // a report file or run directory; "": the newest
   std::string out = "./out/conductor";  // where the newest is looked for
   std::string timeout = "300";          // how long to follow the incidents
+  bool no_rerun = false;  // --no-rerun: do not run the conductor again once all is fixed
 };
 int RunAutofixCommand(CommandContext& ctx, const AutofixArgs& args);
 // `madre autofix reset SERVICE`: lifts SERVICE's quarantine.

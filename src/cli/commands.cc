@@ -570,15 +570,17 @@ void RegisterCommands(CLI::App& app, int* exit_code, CommandEnv env) {
         "A remediation that waits for approval is not waited for: the command to approve it is\n"
         "printed (madre intent approve ID); run madre autofix again to follow it.\n"
         "Then one line per service: outcome, cause, remediation, approval, re-test, and its\n"
-        "forensic record's directory.\n"
+        "forensic record's directory. When every failure was fixed, the conductor runs again\n"
+        "with the settings the report recorded, into a new run directory beside it, and the\n"
+        "exit code is 0 only if that run passes (--no-rerun: trust the re-tests).\n"
         "Examples:\n"
         "  madre conductor --reason nightly || madre autofix\n"
         "  madre autofix --test-result out/conductor/20261203T112233Z_E2E_CONDUCTOR --json\n"
         "  madre autofix reset switch      # lift a quarantine autofix gave up with\n"
         "Exit: 0 every failure fixed (or nothing to fix), 9 a failure not fixed (not_fixed,\n"
-        "quarantined, manual, or no incident could be opened), 10 a remediation waits for\n"
-        "approval, 7 still going at --timeout, 2 no readable report, 3/8 madre refused the\n"
-        "token or could not be reached. docs/autofix.md, \"From the CLI\".");
+        "quarantined, manual, no incident could be opened, or the run again failed), 10 a\n"
+        "remediation waits for approval, 7 still going at --timeout, 2 no readable report,\n"
+        "3/8 madre refused the token or could not be reached. docs/autofix.md, \"From the CLI\".");
     CommonFlags* flags = AddCommonFlags(*registry, sub, /*with_timeout=*/false);
     sub->add_option("--test-result", args->test_result,
                     "the conductor report (test_results.json or its run directory; default: "
@@ -588,6 +590,8 @@ void RegisterCommands(CLI::App& app, int* exit_code, CommandEnv env) {
     sub->add_option("--timeout", args->timeout,
                     "how long to follow the incidents, all together (default 300s)")
         ->check(DurationValidator());
+    sub->add_flag("--no-rerun", args->no_rerun,
+                  "do not run the conductor again once every failure was fixed");
 
     auto service = std::make_shared<std::string>();
     CLI::App* reset = sub->add_subcommand(
@@ -715,7 +719,8 @@ void RegisterCommands(CLI::App& app, int* exit_code, CommandEnv env) {
         ->check(CLI::Range(0, 1000));
     sub->add_flag("--autofix", args->autofix,
                   "after a failed run, run `madre autofix` on its report: an extra phase "
-                  "`autofix` (the exit code stays the run's)");
+                  "`autofix`; when every failure was fixed the conductor runs again and its "
+                  "exit code is the command's (else the exit code stays the failed run's)");
     sub->add_option("--autofix-timeout", args->autofix_timeout,
                     "how long --autofix follows its incidents (default 300s)")
         ->check(DurationValidator());

@@ -178,6 +178,7 @@ void ConductorRun::SkipPhase(const char* name, const std::string& why) {
 
 ConductorReport ConductorRun::Run() {
   report_.reason = options_.reason;
+  report_.options = options_.recorded_args;
   report_.started_at = Now();
 
   RunPhase(kPreflight, &ConductorRun::Preflight);
@@ -849,7 +850,7 @@ std::string ConductorRun::RunLogMarkdown() const {
   md += "\n## Files\n\n";
   md +=
       "- `test_results.json`: reason, times, window id, every phase with status and elapsed "
-      "time, overall.\n";
+      "time, overall, and `options` (the command line's settings, for `madre autofix`'s re-run).\n";
   md +=
       "- `metrics.json`: host CPU, I/O wait, memory, load average, throttle samples; "
       "`containers` (per-container CPU/memory when madre reports them); `latency` (per window "
@@ -968,14 +969,16 @@ json ConductorReport::ToJson() const {
     if (!p.services.empty()) phase["services"] = p.services;
     phase_list.push_back(std::move(phase));
   }
-  return {{"reason", reason},
-          {"started_at", FormatRfc3339(started_at)},
-          {"finished_at", FormatRfc3339(finished_at)},
-          {"window_id", window_id.empty() ? json(nullptr) : json(window_id)},
-          {"services", services},
-          {"phases", phase_list},
-          {"overall", overall},
-          {"exit_code", exit_code}};
+  json out = {{"reason", reason},
+              {"started_at", FormatRfc3339(started_at)},
+              {"finished_at", FormatRfc3339(finished_at)},
+              {"window_id", window_id.empty() ? json(nullptr) : json(window_id)},
+              {"services", services},
+              {"phases", phase_list},
+              {"overall", overall},
+              {"exit_code", exit_code}};
+  if (!options.is_null()) out["options"] = options;
+  return out;
 }
 
 Status RewriteTestResults(const ConductorReport& report) {

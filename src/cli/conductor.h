@@ -87,6 +87,9 @@ struct ConductorOptions {
   int latency_samples = 10;
   std::string force_fail;  // a phase name: that phase fails without running (testing)
   std::string madre_url;   // for the report only
+  // The command line's settings, written in the report as `options` so that `madre autofix`
+  // can run the same conductor again after its fixes (null: not written).
+  nlohmann::json recorded_args = nullptr;
 
   // Pacing. Tests keep the defaults: the injected sleeper makes them free.
   Duration startup_poll = Millis(500);
@@ -118,10 +121,11 @@ struct ConductorReport {
   // The window's services (its effective services when madre said, else --services).
   std::vector<std::string> services;
   std::vector<PhaseResult> phases;
-  std::string overall;            // "ok" | "degraded" | "fail"
-  std::filesystem::path run_dir;  // <out>/<UTC timestamp>_E2E_CONDUCTOR; empty if not written
-  int exit_code = 0;              // 0 only when every phase is ok
-  std::string write_error;        // non-empty when the output files could not be written
+  std::string overall;               // "ok" | "degraded" | "fail"
+  std::filesystem::path run_dir;     // <out>/<UTC timestamp>_E2E_CONDUCTOR; empty if not written
+  int exit_code = 0;                 // 0 only when every phase is ok
+  std::string write_error;           // non-empty when the output files could not be written
+  nlohmann::json options = nullptr;  // ConductorOptions::recorded_args
 
   bool AllOk() const;
   nlohmann::json ToJson() const;  // test_results.json

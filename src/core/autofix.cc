@@ -61,6 +61,16 @@ const char* IncidentStateName(IncidentState state) {
   return "diagnosing";
 }
 
+std::optional<IncidentState> ParseIncidentState(std::string_view name) {
+  for (IncidentState state :
+       {IncidentState::kDiagnosing, IncidentState::kAwaitingApproval, IncidentState::kRemediating,
+        IncidentState::kRetesting, IncidentState::kFixed, IncidentState::kNotFixed,
+        IncidentState::kQuarantined, IncidentState::kManual}) {
+    if (name == IncidentStateName(state)) return state;
+  }
+  return std::nullopt;
+}
+
 bool IsFinal(IncidentState state) {
   return state == IncidentState::kFixed || state == IncidentState::kNotFixed ||
          state == IncidentState::kQuarantined || state == IncidentState::kManual;

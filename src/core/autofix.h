@@ -45,6 +45,7 @@ enum class IncidentState {
   kManual,       // only a human can fix it (the remediation's text says what)
 };
 const char* IncidentStateName(IncidentState state);
+std::optional<IncidentState> ParseIncidentState(std::string_view name);
 bool IsFinal(IncidentState state);
 
 struct Proposal {

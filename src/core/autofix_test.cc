@@ -132,6 +132,21 @@ TEST(RestartDelayTest, DoublesFromTwoSecondsUpToAMinute) {
   EXPECT_EQ(RestartDelay(10), Seconds(60));
 }
 
+TEST(IncidentStateTest, EveryNameParsesBack) {
+  for (IncidentState state :
+       {IncidentState::kDiagnosing, IncidentState::kAwaitingApproval, IncidentState::kRemediating,
+        IncidentState::kRetesting, IncidentState::kFixed, IncidentState::kNotFixed,
+        IncidentState::kQuarantined, IncidentState::kManual}) {
+    EXPECT_EQ(ParseIncidentState(IncidentStateName(state)), state);
+  }
+  EXPECT_EQ(ParseIncidentState("done"), std::nullopt);
+  for (FailureKind kind : {FailureKind::kReadiness, FailureKind::kCrashLoop,
+                           FailureKind::kUnhealthy, FailureKind::kConductorPhase}) {
+    EXPECT_EQ(ParseFailureKind(FailureKindName(kind)), kind);
+  }
+  EXPECT_EQ(ParseFailureKind("oops"), std::nullopt);
+}
+
 TEST(IncidentStateTest, NamesAndFinalStates) {
   EXPECT_STREQ(IncidentStateName(IncidentState::kAwaitingApproval), "awaiting_approval");
   EXPECT_TRUE(IsFinal(IncidentState::kQuarantined));

@@ -298,6 +298,14 @@ const char* FailureKindName(FailureKind kind) {
   return "readiness";
 }
 
+std::optional<FailureKind> ParseFailureKind(std::string_view name) {
+  for (FailureKind kind : {FailureKind::kReadiness, FailureKind::kCrashLoop,
+                           FailureKind::kUnhealthy, FailureKind::kConductorPhase}) {
+    if (name == FailureKindName(kind)) return kind;
+  }
+  return std::nullopt;
+}
+
 const char* RemediationKindName(RemediationKind kind) {
   switch (kind) {
     case RemediationKind::kRestart:

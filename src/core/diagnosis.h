@@ -40,6 +40,7 @@ enum class FailureKind {
   kConductorPhase,  // a conductor phase failed on it
 };
 const char* FailureKindName(FailureKind kind);  // "readiness", "crash_loop", ...
+std::optional<FailureKind> ParseFailureKind(std::string_view name);
 
 // The remediation catalogue, each with a fixed risk.
 enum class RemediationKind {

@@ -209,6 +209,7 @@ nlohmann::json AutofixRoutes::IncidentView(const Incident& incident) const {
                       {"from_adviser", c.proposal.from_adviser},
                       {"intent_id", c.intent_id},
                       {"approval", c.approval},
+                      {"applied", c.applied},
                       {"result", c.applied || !c.result.empty() ? nlohmann::json(c.result)
                                                                 : nlohmann::json(nullptr)},
                       {"retest", c.fixed ? nlohmann::json(*c.fixed ? "fixed" : "not_fixed")
@@ -221,6 +222,7 @@ nlohmann::json AutofixRoutes::IncidentView(const Incident& incident) const {
           {"kind", FailureKindName(incident.kind)},
           {"window_id", incident.window_id},
           {"phase", incident.phase},
+          {"detail", incident.detail},
           {"state", IncidentStateName(incident.state)},
           {"final", IsFinal(incident.state)},
           {"started_at", FormatRfc3339(incident.started)},
@@ -234,6 +236,7 @@ void AutofixRoutes::WriteSummary(const Incident& incident) {
   nlohmann::json summary = IncidentView(incident);
   summary["detail"] = incident.detail;
   summary["run_dir"] = incident.run_dir;
+  summary["hold_window"] = incident.hold_window;
   WriteFile(incident, "autofix_summary.json", summary.dump(2) + "\n");
 }
 
@@ -243,6 +246,24 @@ void AutofixRoutes::Finish(Incident& incident, IncidentState state) {
   if (it != open_.end() && it->second == incident.id) open_.erase(it);
   WriteSummary(incident);
   spdlog::info("autofix: incident {} {}", incident.id, IncidentStateName(state));
+  if (!incident.hold_window.empty()) {
+    // Nothing asked for the service but the re-test: it goes back to rest (a window that
+    // wants it meanwhile keeps it up).
+    // Later on the loop: Finish can run inside an engine reply, which must not re-enter it.
+    const std::string hold = std::exchange(incident.hold_window, "");
+    const std::string service = incident.service;
+    std::weak_ptr<bool> alive = alive_;
+    deps_.loop.Submit([this, alive, hold, service] {
+      auto still = alive.lock();
+      if (!still || !*still) return;
+      deps_.engine.Close(hold, "autofix", [hold, service](Result<Window> closed) {
+        if (!closed.ok()) {
+          spdlog::warn("autofix: cannot close the service hold {} of {}: {}", hold, service,
+                       closed.status().message());
+        }
+      });
+    });
+  }
 }
 
 std::string AutofixRoutes::StartIncident(const std::string& service, FailureKind kind,
@@ -536,7 +557,7 @@ void AutofixRoutes::Apply(const std::string& id, const RemediateIntent& what,
   const std::string service = what.service;
   // Starts `service` again: another try for the window that wants it, a restart of a running
   // unhealthy one, or a service hold when no window wants it any more.
-  auto start_again = [this, service, actor](std::function<void(bool, std::string)> done) {
+  auto start_again = [this, id, service, actor](std::function<void(bool, std::string)> done) {
     const EngineView view = deps_.engine.Snapshot();
     const bool wanted = LiveWindowWanting(view.windows, service, false) != nullptr;
     auto track = view.services.find(service);
@@ -557,13 +578,19 @@ void AutofixRoutes::Apply(const std::string& id, const RemediateIntent& what,
                                     ? "started " + service + " again (service.retry)"
                                     : "cannot start " + service + ": " + retried.message());
     }
+    std::weak_ptr<bool> alive = alive_;
     deps_.engine.ServiceStart(
-        service, actor, Duration::zero(), [service, done](Result<ServiceOpOutcome> out) {
+        service, actor, Duration::zero(),
+        [this, alive, id, service, done](Result<ServiceOpOutcome> out) {
           if (!out.ok()) {
             return done(false, "start of " + service + ": " + out.status().message());
           }
+          auto still = alive.lock();
+          Incident* incident = still && *still ? Find(id) : nullptr;
+          if (incident != nullptr && out->window) incident->hold_window = out->window->id;
           done(true, "started " + service + " in a service hold" +
-                         (out->window ? " (" + out->window->id + ")" : ""));
+                         (out->window ? " (" + out->window->id + ", closed when the incident ends)"
+                                      : ""));
         });
   };
   switch (what.kind) {
@@ -702,9 +729,14 @@ void AutofixRoutes::Applied(const std::string& id, bool ok, const std::string& d
     Finish(*incident, IncidentState::kNotFixed);
     return deps_.engine.EndRemediation(service);
   }
-  incident->state = IncidentState::kRetesting;
-  const std::uint64_t round = ++incident->retest_round;
-  WriteSummary(*incident);
+  ArmRetest(*incident);
+}
+
+void AutofixRoutes::ArmRetest(Incident& incident) {
+  incident.state = IncidentState::kRetesting;
+  const std::uint64_t round = ++incident.retest_round;
+  const std::string id = incident.id;
+  WriteSummary(incident);
   if (deps_.after) {
     std::weak_ptr<bool> alive = alive_;
     deps_.after(options_.retest_timeout, [this, alive, id, round] {
@@ -796,6 +828,7 @@ Status AutofixRoutes::SaveQuarantine() {
 }
 
 void AutofixRoutes::Start() {
+  LoadIncidents();
   if (options_.quarantine_file.empty()) return;
   std::ifstream in(options_.quarantine_file);
   if (!in) return;
@@ -813,6 +846,139 @@ void AutofixRoutes::Start() {
     }
     quarantined_[service] = entry.is_object() ? entry.value("incident", "") : "";
     spdlog::info("autofix: {} stays quarantined (madre autofix reset {})", service, service);
+  }
+}
+
+std::optional<AutofixRoutes::Incident> AutofixRoutes::IncidentFromSummary(
+    const nlohmann::json& summary, const std::filesystem::path& dir) const {
+  if (!summary.is_object()) return std::nullopt;
+  auto text = [](const nlohmann::json& j, const char* key) {
+    return j.contains(key) && j[key].is_string() ? j[key].get<std::string>() : std::string();
+  };
+  Incident incident;
+  incident.id = text(summary, "incident");
+  incident.service = text(summary, "service");
+  const std::optional<IncidentState> state = ParseIncidentState(text(summary, "state"));
+  if (incident.id.empty() || incident.service.empty() || !state ||
+      incident.id != dir.filename().string()) {
+    return std::nullopt;
+  }
+  incident.state = *state;
+  incident.kind = ParseFailureKind(text(summary, "kind")).value_or(FailureKind::kReadiness);
+  incident.window_id = text(summary, "window_id");
+  incident.phase = text(summary, "phase");
+  incident.detail = text(summary, "detail");
+  incident.run_dir = text(summary, "run_dir");
+  incident.hold_window = text(summary, "hold_window");
+  incident.dir = dir;
+  incident.started = ParseRfc3339(text(summary, "started_at")).value_or(TimePoint{});
+  for (const nlohmann::json& c : summary.value("cycles", nlohmann::json::array())) {
+    if (!c.is_object()) return std::nullopt;
+    Cycle cycle;
+    cycle.n = c.value("cycle", 1);
+    cycle.kind = ParseFailureKind(text(c, "failure")).value_or(incident.kind);
+    cycle.diagnosis.service = incident.service;
+    cycle.diagnosis.cause = ParseFailureCause(text(c, "cause")).value_or(FailureCause::kUnknown);
+    for (const nlohmann::json& line : c.value("evidence", nlohmann::json::array())) {
+      if (line.is_string()) cycle.diagnosis.evidence.push_back(line.get<std::string>());
+    }
+    const nlohmann::json r = c.value("remediation", nlohmann::json::object());
+    const std::optional<RemediationKind> kind = ParseRemediationKind(text(r, "kind"));
+    if (!kind) return std::nullopt;
+    cycle.proposal.remediation = {*kind, text(r, "target"), text(r, "text")};
+    cycle.proposal.from_adviser = c.value("from_adviser", false);
+    cycle.adviser = c.value("adviser", nlohmann::json());
+    cycle.intent_id = text(c, "intent_id");
+    cycle.approval = c.contains("approval") ? text(c, "approval") : "none";
+    cycle.result = text(c, "result");
+    cycle.applied = c.value("applied", false);
+    if (text(c, "retest") == "fixed") cycle.fixed = true;
+    if (text(c, "retest") == "not_fixed") cycle.fixed = false;
+    for (const nlohmann::json& line : c.value("retest_evidence", nlohmann::json::array())) {
+      if (line.is_string()) cycle.retest_evidence.push_back(line.get<std::string>());
+    }
+    incident.cycles.push_back(std::move(cycle));
+  }
+  return incident;
+}
+
+void AutofixRoutes::LoadIncidents() {
+  if (options_.forensic_dir.empty()) return;
+  std::vector<std::filesystem::path> dirs;
+  std::error_code ec;
+  for (const auto& entry : std::filesystem::directory_iterator(options_.forensic_dir, ec)) {
+    if (entry.is_directory(ec)) dirs.push_back(entry.path());
+  }
+  // Named <UTC time>_<service>[-N]: the newest sort last.
+  std::sort(dirs.begin(), dirs.end());
+  if (dirs.size() > kMaxLoadedIncidents) {
+    dirs.erase(dirs.begin(), dirs.end() - static_cast<std::ptrdiff_t>(kMaxLoadedIncidents));
+  }
+  std::vector<std::string> going_on;
+  for (const std::filesystem::path& dir : dirs) {
+    std::ifstream in(dir / "autofix_summary.json");
+    if (!in) continue;
+    std::optional<Incident> incident =
+        IncidentFromSummary(nlohmann::json::parse(in, nullptr, false), dir);
+    if (!incident) {
+      spdlog::warn("autofix: {} is not an incident's summary; ignored",
+                   (dir / "autofix_summary.json").string());
+      continue;
+    }
+    last_names_[incident->service] = incident->id;
+    const bool open = !IsFinal(incident->state);
+    if (open) {
+      open_[incident->service] = incident->id;  // the newest open one wins
+      going_on.push_back(incident->id);
+    }
+    incidents_[incident->id] = std::move(*incident);
+  }
+  for (const std::string& id : going_on) {
+    Incident& incident = incidents_.at(id);
+    if (open_.count(incident.service) == 0 || open_.at(incident.service) != id) {
+      // An older open incident of a service with a newer one: ended by the newer one.
+      incident.detail += (incident.detail.empty() ? "" : "; ") +
+                         std::string("superseded by a newer incident of ") + incident.service;
+      Finish(incident, IncidentState::kNotFixed);
+      continue;
+    }
+    std::optional<IntentState> intent_state;
+    if (deps_.intents != nullptr && !incident.cycles.empty() &&
+        !incident.cycles.back().intent_id.empty()) {
+      Result<std::optional<Intent>> intent = deps_.intents->Get(incident.cycles.back().intent_id);
+      if (intent.ok() && *intent) intent_state = (*intent)->state;
+    }
+    switch (incident.state) {
+      case IncidentState::kAwaitingApproval:
+        RefreshApproval(incident);  // rejected or expired meanwhile: not fixed
+        break;
+      case IncidentState::kRetesting:
+        ArmRetest(incident);
+        break;
+      case IncidentState::kRemediating:
+        if (intent_state == IntentState::kApproved) break;  // the runner applies it
+        [[fallthrough]];
+      default: {
+        const std::string when = IncidentStateName(incident.state);
+        if (!incident.cycles.empty() && incident.state == IncidentState::kRemediating) {
+          Cycle& cycle = incident.cycles.back();
+          cycle.result =
+              "interrupted: madre stopped while it was applied; what was done is not "
+              "known";
+          cycle.fixed = false;
+          cycle.retest_evidence = {"not re-tested: madre restarted"};
+        }
+        incident.detail += (incident.detail.empty() ? "" : "; ") +
+                           ("madre restarted while it was " + when +
+                            ": the incident ends here; a new failure opens a new one");
+        Finish(incident, IncidentState::kNotFixed);
+        break;
+      }
+    }
+  }
+  if (!incidents_.empty()) {
+    spdlog::info("autofix: {} incidents read from {} ({} going on)", incidents_.size(),
+                 options_.forensic_dir.string(), open_.size());
   }
 }
 

@@ -88,7 +88,9 @@ class AutofixRoutes {
   AutofixRoutes(const AutofixRoutes&) = delete;
   AutofixRoutes& operator=(const AutofixRoutes&) = delete;
 
-  // Reads the quarantine file and quarantines its services in the engine (once, at start).
+  // Once, at start: reads the quarantine file and quarantines its services in the engine, and
+  // loads the newest incidents from their forensic records (autofix_summary.json; see
+  // LoadIncidents). Before the intent runner's Recover.
   void Start();
 
   // GET /madre/autofix/diagnose/{service}: 200 with the diagnosis (api/diagnosis_view.h); 404
@@ -119,6 +121,13 @@ class AutofixRoutes {
   void OnEngineChange();
 
  private:
+  // The newest kMaxLoadedIncidents incidents of the forensic dir, so that GET answers them after
+  // a restart and an open one goes on: one awaiting approval waits again (its intent is in the
+  // store), one re-testing is re-tested anew, one remediating whose intent is still approved
+  // waits for the runner to apply it; one diagnosing, or remediating while madre stopped (it
+  // is not known what was applied), ends not_fixed and says why.
+  void LoadIncidents();
+  static constexpr std::size_t kMaxLoadedIncidents = 500;
   struct Cycle {
     int n = 1;
     FailureKind kind = FailureKind::kReadiness;
@@ -146,6 +155,9 @@ class AutofixRoutes {
     TimePoint started{};
     std::vector<Cycle> cycles;
     std::uint64_t retest_round = 0;  // the re-test a timer belongs to
+    // The service hold a remediation started because no window wanted the service any more:
+    // it keeps the service up for the re-test, and is closed when the incident ends.
+    std::string hold_window;
   };
   struct Gathered {
     FailureEvidence evidence;
@@ -153,6 +165,13 @@ class AutofixRoutes {
   };
   // The evidence of `service` now (the view on this thread, Docker on the workers); `done`
   // runs on the workers.
+  // The re-test after an applied remediation: `fixed` once ready (CheckRetests), `not fixed`
+  // after options_.retest_timeout.
+  void ArmRetest(Incident& incident);
+  // An incident from its autofix_summary.json (IncidentView plus detail, run_dir, hold_window);
+  // nullopt when it is not one.
+  std::optional<Incident> IncidentFromSummary(const nlohmann::json& summary,
+                                              const std::filesystem::path& dir) const;
   void Gather(const std::string& service, std::optional<FailureKind> kind,
               std::function<void(Gathered)> done);
   // Opens an incident (none open for the service yet) and runs its first cycle; its id.

@@ -343,6 +343,89 @@ TEST_F(AutofixRoutesTest, AnApprovedRestartAfterItsWindowFailedStartsAHoldAndIsR
   EXPECT_EQ(UpsOf("db"), 2);
 }
 
+TEST_F(AutofixRoutesTest, TheServiceHoldOfARemediationEndsWithTheIncident) {
+  Build();
+  docker_.CrashOnStart("db", 1);  // its window fails; the approved restart runs it
+  Call("POST", "/madre/power/windows/open", R"({"services":["db"],"ttl_sec":60,"wait":true})");
+  ASSERT_EQ(Records().size(), 1u);
+  const std::string incident = Records()[0].filename().string();
+  json got = Json(Call("GET", "/madre/autofix/incidents/" + incident));
+  const std::string intent_id = got["cycles"][0]["intent_id"];
+  ASSERT_EQ(Call("POST", "/madre/intents/" + intent_id + "/approve", "{}").status, 200);
+  for (int round = 0; round < 3; ++round) {
+    clock_.Advance(Seconds(5));
+    timers_.FireDue();
+    Drain();
+    engine_->Tick();
+    Drain();
+  }
+  got = Json(Call("GET", "/madre/autofix/incidents/" + incident));
+  EXPECT_EQ(got["state"], "fixed") << got.dump();
+  EXPECT_THAT(got["cycles"][0]["result"].get<std::string>(),
+              HasSubstr("closed when the incident ends"));
+  // Nothing but the re-test wanted db: its hold is closed and db is back at rest.
+  const json windows = Json(Call("GET", "/madre/power/windows"));
+  for (const json& w : windows.value("windows", json::array())) {
+    EXPECT_NE(w.value("state", ""), "open") << w.dump();
+  }
+  bool db_runs = false;
+  const Result<std::vector<ContainerState>> listed = docker_.ListProject();
+  ASSERT_TRUE(listed.ok());
+  for (const ContainerState& c : *listed) {
+    db_runs = db_runs || (c.service == "db" && c.Running());
+  }
+  EXPECT_FALSE(db_runs);
+  EXPECT_EQ(UpsOf("db"), 2);
+}
+
+TEST_F(AutofixRoutesTest, IncidentsAreReadBackFromTheirRecordsAtStartAndTheInterruptedOnesEnd) {
+  auto write = [this](const std::string& name, const std::string& text) {
+    std::filesystem::create_directories(dir_ / name);
+    std::ofstream(dir_ / name / "autofix_summary.json") << text;
+  };
+  const json cycle = {
+      {"cycle", 1},
+      {"failure", "readiness"},
+      {"cause", "crash_exit_code"},
+      {"evidence", {"State.ExitCode: 1"}},
+      {"remediation",
+       {{"kind", "restart"}, {"target", "db"}, {"risk", "low"}, {"text", "restart"}}},
+      {"from_adviser", false},
+      {"intent_id", "intent-x"},
+      {"approval", "auto"},
+      {"applied", true},
+      {"result", "started db again"},
+      {"retest", "fixed"},
+      {"retest_evidence", {"phase: running"}},
+      {"adviser", nullptr}};
+  json fixed = {{"incident", "20261124T090000Z_db"},
+                {"service", "db"},
+                {"kind", "readiness"},
+                {"state", "fixed"},
+                {"started_at", "2026-11-24T09:00:00Z"},
+                {"cycles", {cycle}}};
+  write("20261124T090000Z_db", fixed.dump());
+  json diagnosing = {{"incident", "20261124T091000Z_web"},
+                     {"service", "web"},
+                     {"kind", "crash_loop"},
+                     {"state", "diagnosing"},
+                     {"cycles", json::array()}};
+  write("20261124T091000Z_web", diagnosing.dump());
+  write("20261124T092000Z_db", "{not json");
+  Build();
+  json got = Json(Call("GET", "/madre/autofix/incidents/20261124T090000Z_db"));
+  EXPECT_EQ(got["state"], "fixed") << got.dump();
+  EXPECT_EQ(got["kind"], "readiness");
+  ASSERT_EQ(got["cycles"].size(), 1u);
+  EXPECT_EQ(got["cycles"][0], cycle);  // read back as written
+  got = Json(Call("GET", "/madre/autofix/incidents/20261124T091000Z_web"));
+  EXPECT_EQ(got["state"], "not_fixed") << got.dump();
+  EXPECT_THAT(got["detail"].get<std::string>(),
+              HasSubstr("madre restarted while it was diagnosing"));
+  EXPECT_EQ(ReadJson(dir_ / "20261124T091000Z_web" / "autofix_summary.json")["state"], "not_fixed");
+  EXPECT_EQ(Call("GET", "/madre/autofix/incidents/20261124T092000Z_db").status, 404);
+}
+
 // Answers what it is given and records every request (what would be sent).
 class RecordingAdviser : public Adviser {
  public:

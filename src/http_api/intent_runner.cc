@@ -364,6 +364,12 @@ void IntentRunner::Recover() {
             Stabilizing{intent, intent.state_changed_at + Seconds(timeout), timeout};
         spdlog::info("intent {}: stabilize_cpu resumed after a restart", intent.id);
         continue;
+      } else if (ExecutorFor(intent.type) == IntentExecutor::kRemediate) {
+        // Its incident (loaded before this) ended not_fixed: what was applied is not known.
+        settled = Advance(intent, IntentState::kFailed,
+                          "madre restarted while the remediation was applied; its incident "
+                          "ended not_fixed (a new failure opens a new one)",
+                          deps_.now());
       } else if (ExecutorFor(intent.type) == IntentExecutor::kBuild && deps_.builds) {
         const BuildRecord* row = nullptr;
         for (const BuildRecord& r : rows) {

@@ -31,6 +31,9 @@ class AutofixLoopTest : public ::testing::Test {
     project_ = UniqueProjectName("mafloop");
     dir_ = std::filesystem::temp_directory_path() / ("madre_" + project_);
     std::filesystem::create_directories(dir_ / "flag");
+    std::filesystem::create_directories(dir_ / "www");
+    std::ofstream(dir_ / "www" / "health") << "{\"status\":\"ok\"}\n";
+    web_port_ = FreeLoopbackPort();
     std::ofstream(dir_ / "docker-compose.yml")
         << "services:\n"
            // Fails its first start, runs from the second on (the flag survives on the host).
@@ -49,6 +52,18 @@ class AutofixLoopTest : public ::testing::Test {
            "    stop_grace_period: 1s\n"
            "    command: [\"sh\", \"-c\", \"if [ -e /broken ]; then echo 'state is broken'; "
            "exit 4; fi; exec sleep 300\"]\n"
+           // Like flaky, but serves /health over HTTP once it runs (the conductor checks it).
+           "  webflaky:\n"
+           "    image: madre-busybox:latest\n"
+           "    stop_grace_period: 1s\n"
+           "    ports: [\"127.0.0.1:"
+        << web_port_
+        << ":8080\"]\n"
+           "    volumes: [\""
+        << (dir_ / "www").string()
+        << ":/www\"]\n"
+           "    command: [\"sh\", \"-c\", \"if [ -e /www/ok ]; then exec httpd -f -p 8080 -h /www; "
+           "fi; touch /www/ok; echo 'first start: exiting'; exit 1\"]\n"
            "  doomed:\n"
            "    image: madre-busybox:latest\n"
            "    command: [\"sh\", \"-c\", \"echo 'panic: bad state'; exit 3\"]\n";
@@ -111,6 +126,7 @@ class AutofixLoopTest : public ::testing::Test {
 
   std::string project_;
   std::filesystem::path dir_;
+  int web_port_ = 0;
   std::unique_ptr<ComposeProject> compose_;
   std::unique_ptr<MadreProcess> madre_;
 };
@@ -291,6 +307,90 @@ TEST_F(AutofixLoopTest, MadreAutofixAfterAFailedConductorRunTellsWhatWaitsAndExi
   EXPECT_EQ(json::parse(summary_in, nullptr, false).value("state", ""), "awaiting_approval");
   // Nothing was applied: no patch result.
   EXPECT_FALSE(std::filesystem::exists(record / "cycle-1" / "patch_result.json"));
+}
+
+// The whole loop from the CLI: the conductor fails on a service, `madre autofix` proposes a
+// restart that waits (exit 10), the operator approves it, `madre autofix` again follows it to
+// `fixed`, and runs the same conductor again, which passes: exit 0. The service hold that the
+// restart needed (its window had failed) ends with the incident.
+TEST_F(AutofixLoopTest, AfterAnApprovedFixMadreAutofixRunsTheConductorAgainAndItPasses) {
+  StartMadre("");
+  const std::filesystem::path out = dir_ / "conductor";
+  std::filesystem::create_directories(out);
+  const EnvVars env{{"VX11_MADRE_URL", madre_->Url("")},
+                    {"VX11_TOKEN", madre_->token()},
+                    {"VX11_TENTACULO_LINK_TOKEN", ""}};
+  const std::string check = "webflaky=http://127.0.0.1:" + std::to_string(web_port_) + "/health";
+  CommandOutput run =
+      RunCommandForTest({MADRE_BINARY, "conductor", "--reason", "itest", "--out", out.string(),
+                         "--cpu-threshold", "100", "--services", "webflaky", "--health-timeout",
+                         "30s", "--check", check, "--latency-samples", "0"},
+                        env, std::chrono::seconds(180));
+  ASSERT_NE(run.exit_code, 0) << run.output;
+  CommandOutput waits = RunCommandForTest(
+      {MADRE_BINARY, "autofix", "--out", out.string(), "--timeout", "60s", "--json"}, env,
+      std::chrono::seconds(120));
+  ASSERT_EQ(waits.exit_code, 10) << waits.output;
+  const std::string id = IncidentOf("webflaky");
+  ASSERT_FALSE(id.empty());
+  const json got = madre_->Get("/madre/autofix/incidents/" + id).Json();
+  const std::string intent = got["cycles"][0]["intent_id"];
+  ASSERT_EQ(madre_->Post("/madre/intents/" + intent + "/approve", "{}").status, 200);
+  CommandOutput fixed = RunCommandForTest(
+      {MADRE_BINARY, "autofix", "--out", out.string(), "--timeout", "120s", "--json"}, env,
+      std::chrono::seconds(300));
+  EXPECT_EQ(fixed.exit_code, 0) << fixed.output;
+  const std::size_t brace = fixed.output.find("{\n");
+  ASSERT_NE(brace, std::string::npos) << fixed.output;
+  const json result = json::parse(fixed.output.substr(brace), nullptr, false);
+  ASSERT_TRUE(result.is_object()) << fixed.output;
+  EXPECT_EQ(result["incidents"][0]["outcome"], "fixed") << result.dump();
+  ASSERT_TRUE(result["rerun"].is_object()) << result.dump();
+  EXPECT_EQ(result["rerun"]["overall"], "ok") << result.dump();
+  EXPECT_EQ(result["rerun"]["exit_code"], 0);
+  // The run again is a new run directory beside the failed one, with the same settings.
+  int runs = 0;
+  for (const auto& entry : std::filesystem::directory_iterator(out)) runs += entry.is_directory();
+  EXPECT_EQ(runs, 2);
+  // Nothing keeps webflaky up any more: SOLO_MADRE.
+  EXPECT_TRUE(WaitUntil(
+      [&] {
+        return madre_->Get("/madre/power/policy/solo_madre/status")
+            .Json()
+            .value("policy_active", false);
+      },
+      std::chrono::seconds(30)));
+}
+
+// Incidents outlive madre: after a kill -9, an incident that waits for approval is answered
+// again as it was, its approval applies it, and it ends fixed.
+TEST_F(AutofixLoopTest, AnIncidentWaitingForApprovalSurvivesAKill9AndIsAppliedAfterwards) {
+  StartMadre("");
+  HttpAnswer opened = madre_->Post("/madre/power/windows/open",
+                                   R"({"services":["flaky"],"ttl_sec":120,"wait":true,)"
+                                   R"("wait_timeout_sec":30})");
+  EXPECT_EQ(opened.Json().value("state", ""), "failed") << opened.body;
+  const std::string id = IncidentOf("flaky");
+  ASSERT_FALSE(id.empty());
+  const json before = WaitForState(id, "awaiting_approval", std::chrono::seconds(30));
+  madre_->Kill9();
+  ASSERT_TRUE(madre_->Start());
+  HttpAnswer again = madre_->Get("/madre/autofix/incidents/" + id);
+  ASSERT_EQ(again.status, 200) << again.body;
+  EXPECT_EQ(again.Json()["state"], "awaiting_approval");
+  EXPECT_EQ(again.Json()["cycles"], before["cycles"]);
+  const std::string intent = before["cycles"][0]["intent_id"];
+  ASSERT_EQ(madre_->Post("/madre/intents/" + intent + "/approve", "{}").status, 200);
+  const json got = WaitForState(id, "fixed", std::chrono::seconds(60));
+  EXPECT_EQ(got["cycles"][0]["applied"], true) << got.dump();
+  // The service hold the restart needed ends with the incident: SOLO_MADRE again.
+  EXPECT_TRUE(WaitUntil(
+      [&] {
+        return madre_->Get("/madre/power/policy/solo_madre/status")
+            .Json()
+            .value("policy_active", false);
+      },
+      std::chrono::seconds(30)));
 }
 
 }  // namespace
