@@ -48,6 +48,16 @@ class AutofixRoutesTest : public HttpApiTest {
     const std::vector<std::string> calls = docker_.calls();
     return std::count(calls.begin(), calls.end(), "up " + service);
   }
+  // `rounds` times: the clock moves `step`, due timers fire, the engine ticks.
+  void Rounds(int rounds, Duration step) {
+    for (int round = 0; round < rounds; ++round) {
+      clock_.Advance(step);
+      timers_.FireDue();
+      Drain();
+      engine_->Tick();
+      Drain();
+    }
+  }
   int Diagnosed() {
     int n = 0;
     for (const AuditRecord& r : audit_.records()) n += r.action == "autofix.diagnosed";
@@ -327,13 +337,7 @@ TEST_F(AutofixRoutesTest, AnApprovedRestartAfterItsWindowFailedStartsAHoldAndIsR
   json got = Json(Call("GET", "/madre/autofix/incidents/" + incident));
   const std::string intent_id = got["cycles"][0]["intent_id"];
   ASSERT_EQ(Call("POST", "/madre/intents/" + intent_id + "/approve", "{}").status, 200);
-  for (int round = 0; round < 4; ++round) {
-    clock_.Advance(Seconds(5));
-    timers_.FireDue();
-    Drain();
-    engine_->Tick();
-    Drain();
-  }
+  Rounds(4, Seconds(5));
   got = Json(Call("GET", "/madre/autofix/incidents/" + incident));
   ASSERT_GE(got["cycles"].size(), 2u) << got.dump();
   EXPECT_EQ(got["cycles"][0]["approval"], "approved");
@@ -352,13 +356,7 @@ TEST_F(AutofixRoutesTest, TheServiceHoldOfARemediationEndsWithTheIncident) {
   json got = Json(Call("GET", "/madre/autofix/incidents/" + incident));
   const std::string intent_id = got["cycles"][0]["intent_id"];
   ASSERT_EQ(Call("POST", "/madre/intents/" + intent_id + "/approve", "{}").status, 200);
-  for (int round = 0; round < 3; ++round) {
-    clock_.Advance(Seconds(5));
-    timers_.FireDue();
-    Drain();
-    engine_->Tick();
-    Drain();
-  }
+  Rounds(3, Seconds(5));
   got = Json(Call("GET", "/madre/autofix/incidents/" + incident));
   EXPECT_EQ(got["state"], "fixed") << got.dump();
   EXPECT_THAT(got["cycles"][0]["result"].get<std::string>(),

@@ -116,6 +116,33 @@ class AutofixLoopTest : public ::testing::Test {
     return got;
   }
 
+  // Opens a window of `service`, which fails to start, and answers the incident it becomes.
+  std::string FailedWindowIncident(const std::string& service) {
+    HttpAnswer opened =
+        madre_->Post("/madre/power/windows/open", R"({"services":[")" + service +
+                                                      R"("],"ttl_sec":120,)"
+                                                      R"("wait":true,"wait_timeout_sec":30})");
+    EXPECT_EQ(opened.Json().value("state", ""), "failed") << opened.body;
+    return IncidentOf(service);
+  }
+
+  // The environment of a `madre` CLI run against this madre.
+  EnvVars CliEnv() const {
+    return {{"VX11_MADRE_URL", madre_->Url("")},
+            {"VX11_TOKEN", madre_->token()},
+            {"VX11_TENTACULO_LINK_TOKEN", ""}};
+  }
+
+  bool WaitForSoloMadre() {
+    return WaitUntil(
+        [&] {
+          return madre_->Get("/madre/power/policy/solo_madre/status")
+              .Json()
+              .value("policy_active", false);
+        },
+        std::chrono::seconds(30));
+  }
+
   int Audited(const std::string& action) {
     const json audit = madre_->Get("/madre/power/audit?limit=500").Json();
     int n = 0;
@@ -133,11 +160,7 @@ class AutofixLoopTest : public ::testing::Test {
 
 TEST_F(AutofixLoopTest, ByDefaultARemediateIntentWaitsAndNothingIsAppliedUntilApproved) {
   StartMadre("");
-  HttpAnswer opened = madre_->Post("/madre/power/windows/open",
-                                   R"({"services":["doomed"],"ttl_sec":120,"wait":true,)"
-                                   R"("wait_timeout_sec":30})");
-  EXPECT_EQ(opened.Json().value("state", ""), "failed") << opened.body;
-  const std::string id = IncidentOf("doomed");
+  const std::string id = FailedWindowIncident("doomed");
   ASSERT_FALSE(id.empty());
   json got = WaitForState(id, "awaiting_approval", std::chrono::seconds(30));
   ASSERT_EQ(got["cycles"].size(), 1u) << got.dump();
@@ -278,9 +301,7 @@ TEST_F(AutofixLoopTest, MadreAutofixAfterAFailedConductorRunTellsWhatWaitsAndExi
   StartMadre("");
   const std::filesystem::path out = dir_ / "conductor";
   std::filesystem::create_directories(out);
-  const EnvVars env{{"VX11_MADRE_URL", madre_->Url("")},
-                    {"VX11_TOKEN", madre_->token()},
-                    {"VX11_TENTACULO_LINK_TOKEN", ""}};
+  const EnvVars env = CliEnv();
   CommandOutput run = RunCommandForTest(
       {MADRE_BINARY, "conductor", "--reason", "itest", "--out", out.string(), "--cpu-threshold",
        "100", "--services", "doomed", "--health-timeout", "30s"},
@@ -317,9 +338,7 @@ TEST_F(AutofixLoopTest, AfterAnApprovedFixMadreAutofixRunsTheConductorAgainAndIt
   StartMadre("");
   const std::filesystem::path out = dir_ / "conductor";
   std::filesystem::create_directories(out);
-  const EnvVars env{{"VX11_MADRE_URL", madre_->Url("")},
-                    {"VX11_TOKEN", madre_->token()},
-                    {"VX11_TENTACULO_LINK_TOKEN", ""}};
+  const EnvVars env = CliEnv();
   const std::string check = "webflaky=http://127.0.0.1:" + std::to_string(web_port_) + "/health";
   CommandOutput run =
       RunCommandForTest({MADRE_BINARY, "conductor", "--reason", "itest", "--out", out.string(),
@@ -353,24 +372,14 @@ TEST_F(AutofixLoopTest, AfterAnApprovedFixMadreAutofixRunsTheConductorAgainAndIt
   for (const auto& entry : std::filesystem::directory_iterator(out)) runs += entry.is_directory();
   EXPECT_EQ(runs, 2);
   // Nothing keeps webflaky up any more: SOLO_MADRE.
-  EXPECT_TRUE(WaitUntil(
-      [&] {
-        return madre_->Get("/madre/power/policy/solo_madre/status")
-            .Json()
-            .value("policy_active", false);
-      },
-      std::chrono::seconds(30)));
+  EXPECT_TRUE(WaitForSoloMadre());
 }
 
 // Incidents outlive madre: after a kill -9, an incident that waits for approval is answered
 // again as it was, its approval applies it, and it ends fixed.
 TEST_F(AutofixLoopTest, AnIncidentWaitingForApprovalSurvivesAKill9AndIsAppliedAfterwards) {
   StartMadre("");
-  HttpAnswer opened = madre_->Post("/madre/power/windows/open",
-                                   R"({"services":["flaky"],"ttl_sec":120,"wait":true,)"
-                                   R"("wait_timeout_sec":30})");
-  EXPECT_EQ(opened.Json().value("state", ""), "failed") << opened.body;
-  const std::string id = IncidentOf("flaky");
+  const std::string id = FailedWindowIncident("flaky");
   ASSERT_FALSE(id.empty());
   const json before = WaitForState(id, "awaiting_approval", std::chrono::seconds(30));
   madre_->Kill9();
@@ -384,13 +393,7 @@ TEST_F(AutofixLoopTest, AnIncidentWaitingForApprovalSurvivesAKill9AndIsAppliedAf
   const json got = WaitForState(id, "fixed", std::chrono::seconds(60));
   EXPECT_EQ(got["cycles"][0]["applied"], true) << got.dump();
   // The service hold the restart needed ends with the incident: SOLO_MADRE again.
-  EXPECT_TRUE(WaitUntil(
-      [&] {
-        return madre_->Get("/madre/power/policy/solo_madre/status")
-            .Json()
-            .value("policy_active", false);
-      },
-      std::chrono::seconds(30)));
+  EXPECT_TRUE(WaitForSoloMadre());
 }
 
 }  // namespace
