@@ -447,11 +447,11 @@ class ConductorAutofixTest : public AutofixCommandTest {
   }
 };
 
-TEST_F(ConductorAutofixTest, AFixedFailureIsAnOkPhaseAndTheRunAgainDecidesTheExitCode) {
+TEST_F(ConductorAutofixTest, AFixedFailureIsAnOkPhaseAfterTheRunAgainAndTheExitCodeIsTheRuns) {
   world_.madre->OnJson("POST", kIncidents, 202,
                        Incident("web", "fixed", json::array({Cycle("auto", "fixed")}), true));
-  // The run again has no --force-fail, and passes.
-  EXPECT_EQ(RunConductor({"--force-fail", "health", "--autofix"}), kExitOk) << world_.out.str();
+  // The run again has no --force-fail, and passes; the command still says the run failed.
+  EXPECT_EQ(RunConductor({"--force-fail", "health", "--autofix"}), kExitError) << world_.out.str();
   EXPECT_THAT(world_.out.str(), HasSubstr("every failure was fixed: running the conductor again"));
   EXPECT_THAT(world_.out.str(), HasSubstr("The run again:"));
   EXPECT_EQ(world_.madre->CallsTo("POST", "/madre/power/windows/open").size(), 2u);

@@ -718,9 +718,9 @@ void RegisterCommands(CLI::App& app, int* exit_code, CommandEnv env) {
                     "(default 10; 0: none)")
         ->check(CLI::Range(0, 1000));
     sub->add_flag("--autofix", args->autofix,
-                  "after a failed run, run `madre autofix` on its report: an extra phase "
-                  "`autofix`; when every failure was fixed the conductor runs again and its "
-                  "exit code is the command's (else the exit code stays the failed run's)");
+                  "after a failed run, run `madre autofix` on its report (the conductor again "
+                  "once every failure is fixed): an extra phase `autofix`; the exit code stays "
+                  "the failed run's");
     sub->add_option("--autofix-timeout", args->autofix_timeout,
                     "how long --autofix follows its incidents (default 300s)")
         ->check(DurationValidator());

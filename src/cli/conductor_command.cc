@@ -127,9 +127,9 @@ int RunConductorCommand(CommandContext& ctx, const ConductorArgs& args) {
   Result<ConductorReport> ran = RunConductorFromArgs(ctx, args, progress_stream);
   if (!ran.ok()) return ctx.Fail(kExitUsage, ran.status().message());
   ConductorReport& report = *ran;
-  // --autofix: after a failed run, autofix on its report as one more phase; when every
-  // failure was fixed, the conductor runs again (without --force-fail) to prove it, and its
-  // exit code is the command's. Else the exit code stays the failed run's.
+  // --autofix: after a failed run, autofix on its report as one more phase, ok only when every
+  // failure was fixed and the conductor run again (without --force-fail) passed. The exit code
+  // stays the failed run's: the phase, and `madre autofix`'s exit code, tell the fix.
   std::optional<AutofixResult> autofix;
   std::optional<ConductorReport> rerun;
   if (args.autofix && report.exit_code != kExitOk) {
@@ -182,7 +182,7 @@ int RunConductorCommand(CommandContext& ctx, const ConductorArgs& args) {
   }
   if (!report.write_error.empty()) ctx.err() << "madre: " << report.write_error << "\n";
   if (rerun && !rerun->write_error.empty()) ctx.err() << "madre: " << rerun->write_error << "\n";
-  return rerun ? rerun->exit_code : report.exit_code;
+  return report.exit_code;
 }
 
 int RunFlowsCommand(CommandContext& ctx, const std::string& service,

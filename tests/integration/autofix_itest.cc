@@ -53,6 +53,17 @@ class AutofixTest : public ::testing::Test {
            "    image: madre-busybox:latest\n"
            "    command: [\"sleep\", \"300\"]\n"
            "    stop_grace_period: 1s\n"
+           // client needs server over the network, and exits once it cannot reach it.
+           "  server:\n"
+           "    image: madre-busybox:latest\n"
+           "    command: [\"httpd\", \"-f\", \"-p\", \"8080\", \"-h\", \"/\"]\n"
+           "    stop_grace_period: 1s\n"
+           "  client:\n"
+           "    image: madre-busybox:latest\n"
+           "    depends_on: [server]\n"
+           "    stop_grace_period: 1s\n"
+           "    command: [\"sh\", \"-c\", \"sleep 1; while wget -q -T 2 -O /dev/null "
+           "http://server:8080/bin/; do sleep 1; done; echo 'lost the server'; exit 1\"]\n"
            "  app:\n"
            "    image: madre-busybox:latest\n"
            "    depends_on: [base]\n"
@@ -136,6 +147,29 @@ TEST_F(AutofixTest, APortAnotherContainerHoldsIsPortInUse) {
 // exit code 137 and State.OOMKilled false (the OOM event loses its race with the exit): the
 // evidence then honestly says crash_exit_code. Each attempt is a new run; one of 3 must carry
 // the flag.
+TEST_F(AutofixTest, ADependencyStoppedBehindMadresBackIsDependencyUnavailable) {
+  HttpAnswer opened = madre_->Post("/madre/power/windows/open",
+                                   R"({"services":["client"],"ttl_sec":120,"wait":true,)"
+                                   R"("skip_health":true,"wait_timeout_sec":30})");
+  ASSERT_EQ(opened.Json().value("state", ""), "open") << opened.body;
+  const CommandOutput server = compose_->Compose({"ps", "-q", "server"});
+  ASSERT_TRUE(server.ok()) << server.output;
+  const std::string id = server.output.substr(0, server.output.find('\n'));
+  ASSERT_TRUE(RunCommandForTest({"docker", "stop", "-t", "1", id}).ok());
+  json d;
+  ASSERT_TRUE(WaitUntil(
+      [&] {
+        d = Diagnose("client");
+        return d.value("cause", "") == "dependency_unavailable";
+      },
+      std::chrono::seconds(40)))
+      << d.dump();
+  EXPECT_THAT(d["evidence"].dump(), HasSubstr("dependency server: exited")) << d.dump();
+  ASSERT_FALSE(d["remediations"].empty());
+  EXPECT_EQ(d["remediations"][0]["kind"], "start_dependency") << d.dump();
+  EXPECT_EQ(d["remediations"][0]["target"], "server");
+}
+
 TEST_F(AutofixTest, AServiceOverItsMemoryLimitIsOomKilled) {
   json d;
   bool oom = false;
