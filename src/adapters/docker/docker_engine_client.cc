@@ -14,23 +14,6 @@
 namespace madre {
 namespace {
 
-Status StatusFromHttp(const UnixHttpResponse& response, const std::string& what) {
-  std::string message = what + ": " + EngineErrorMessage(response.body) + " (HTTP " +
-                        std::to_string(response.status) + ")";
-  switch (response.status) {
-    case 400:
-      return Status::InvalidArgument(std::move(message));
-    case 404:
-      return Status::NotFound(std::move(message));
-    case 409:
-      return Status::FailedPrecondition(std::move(message));
-    default:
-      break;
-  }
-  if (response.status >= 500) return Status::Unavailable(std::move(message));
-  return Status::Internal(std::move(message));
-}
-
 Status CheckRef(const std::string& id) {
   if (IsValidContainerRef(id)) return Status::Ok();
   return Status::InvalidArgument("not a container id or name: \"" + id + "\"");
@@ -66,32 +49,16 @@ DockerEngineClient::DockerEngineClient(DockerEngineOptions options)
     : DockerEngineClient(std::move(options), system_clock_) {}
 
 DockerEngineClient::DockerEngineClient(DockerEngineOptions options, const Clock& clock)
-    : options_(std::move(options)), clock_(&clock), inspect_cache_(options_.inspect_cache_max_age) {
-  Result<std::string> socket = UnixSocketPathFromDockerHost(options_.docker_host);
-  if (socket.ok()) {
-    http_.emplace(*socket);
-  } else {
-    config_status_ = socket.status();
-  }
-}
+    : options_(std::move(options)),
+      api_(options_.docker_host, options_.timeout),
+      clock_(&clock),
+      inspect_cache_(options_.inspect_cache_max_age) {}
 
-std::string DockerEngineClient::ApiVersion() {
-  std::lock_guard lock(version_mu_);
-  if (api_version_) return *api_version_;
-  if (!http_) return std::string(kMaxTestedDockerApi);
-  // Unversioned: /version answers on every API version.
-  Result<UnixHttpResponse> response = http_->Send("GET", "/version", options_.timeout);
-  if (!response.ok() || response->status != 200) return std::string(kMaxTestedDockerApi);
-  Result<std::string> server = ParseApiVersion(response->body);
-  if (!server.ok()) return std::string(kMaxTestedDockerApi);
-  api_version_ = ChooseApiVersion(*server);
-  return *api_version_;
-}
+std::string DockerEngineClient::ApiVersion() { return api_.ApiVersion(); }
 
 Result<UnixHttpResponse> DockerEngineClient::Call(const char* method, const std::string& path,
                                                   Duration timeout) {
-  RETURN_IF_ERROR(config_status_);
-  return http_->Send(method, "/v" + ApiVersion() + path, timeout);
+  return api_.Send(method, path, timeout);
 }
 
 Result<UnixHttpResponse> DockerEngineClient::CallExpecting(const char* method,
@@ -99,19 +66,13 @@ Result<UnixHttpResponse> DockerEngineClient::CallExpecting(const char* method,
                                                            Duration timeout,
                                                            std::initializer_list<long> ok_statuses,
                                                            std::string_view json_body) {
-  RETURN_IF_ERROR(config_status_);
-  ASSIGN_OR_RETURN(UnixHttpResponse response,
-                   http_->Send(method, "/v" + ApiVersion() + path, timeout, json_body));
-  if (std::find(ok_statuses.begin(), ok_statuses.end(), response.status) == ok_statuses.end()) {
-    return StatusFromHttp(response, std::string("docker ") + method + " " + path);
-  }
-  return response;
+  return api_.SendExpecting(method, path, timeout, ok_statuses, json_body);
 }
 
 Status DockerEngineClient::Ping() {
-  RETURN_IF_ERROR(config_status_);
-  ASSIGN_OR_RETURN(UnixHttpResponse response, http_->Send("GET", "/_ping", options_.timeout));
-  if (response.status != 200) return StatusFromHttp(response, "docker GET /_ping");
+  ASSIGN_OR_RETURN(UnixHttpResponse response,
+                   api_.SendUnversioned("GET", "/_ping", options_.timeout));
+  if (response.status != 200) return StatusFromDockerAnswer(response, "docker GET /_ping");
   return Status::Ok();
 }
 
@@ -250,14 +211,14 @@ Status DockerEngineClient::UpdateCpuLimit(const std::string& id, std::int64_t na
   if (nano_cpus == 0) {  // a lift: the whole host (see the header)
     std::optional<int> cpus;
     {
-      std::lock_guard lock(version_mu_);
+      std::lock_guard lock(cpus_mu_);
       cpus = host_cpus_;
     }
     if (!cpus) {
       ASSIGN_OR_RETURN(UnixHttpResponse info,
                        CallExpecting("GET", "/info", options_.timeout, {200}));
       ASSIGN_OR_RETURN(int host, ParseHostCpus(info.body));
-      std::lock_guard lock(version_mu_);
+      std::lock_guard lock(cpus_mu_);
       host_cpus_ = host;
       cpus = host;
     }

@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "adapters/docker/docker_api.h"
 #include "adapters/docker/docker_inspect_cache.h"
 #include "adapters/docker/unix_http_client.h"
 #include "base/clock.h"
@@ -127,12 +128,10 @@ class DockerEngineClient final : public ContainerObserver,
   void ForgetCheck(const std::string& exec_id);
 
   DockerEngineOptions options_;
-  Status config_status_;  // not ok when DOCKER_HOST cannot be used
-  std::optional<UnixHttpClient> http_;
+  DockerApi api_;  // the socket, the version prefix, error answers
 
-  std::mutex version_mu_;
-  std::optional<std::string> api_version_;  // guarded by version_mu_
-  std::optional<int> host_cpus_;            // GET /info NCPU; guarded by version_mu_
+  std::mutex cpus_mu_;
+  std::optional<int> host_cpus_;  // GET /info NCPU; guarded by cpus_mu_
 
   SystemClock system_clock_;
   const Clock* clock_;  // &system_clock_ or borrowed

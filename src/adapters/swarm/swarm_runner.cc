@@ -1,0 +1,190 @@
+#include "adapters/swarm/swarm_runner.h"
+
+#include <algorithm>
+#include <chrono>
+#include <utility>
+
+namespace madre {
+namespace {
+
+constexpr std::size_t kMaxOpOutput = 4096;
+
+std::string Cut(std::string text) {
+  if (text.size() > kMaxOpOutput) text.resize(kMaxOpOutput);
+  return text;
+}
+
+// The newest task by its status time (then creation time).
+bool Newer(const SwarmTask& a, const SwarmTask& b) {
+  const TimePoint ta = a.status_at.value_or(a.created_at.value_or(TimePoint{}));
+  const TimePoint tb = b.status_at.value_or(b.created_at.value_or(TimePoint{}));
+  return ta > tb;
+}
+
+// The failed tasks of `service` since its last update, newest first.
+std::vector<const SwarmTask*> FailuresSinceUpdate(const SwarmService& service,
+                                                  const std::vector<SwarmTask>& tasks) {
+  std::vector<const SwarmTask*> out;
+  for (const SwarmTask& task : tasks) {
+    if (task.service_id != service.id || !task.Failed()) continue;
+    if (service.updated_at && task.created_at && *task.created_at < *service.updated_at) continue;
+    out.push_back(&task);
+  }
+  std::sort(out.begin(), out.end(),
+            [](const SwarmTask* a, const SwarmTask* b) { return Newer(*a, *b); });
+  return out;
+}
+
+}  // namespace
+
+ContainerState SwarmServiceState(const std::string& stack, const SwarmService& service,
+                                 const std::vector<SwarmTask>& tasks) {
+  ContainerState c;
+  c.service = ComposeServiceName(stack, service.name).value_or(service.name);
+  c.container = service.name;
+  c.id = service.id;
+  const std::int64_t desired = service.desired_tasks.value_or(service.replicas);
+  const std::int64_t running = service.running_tasks.value_or(0);
+  if (desired <= 0) {
+    c.state = running > 0 ? "removing" : "exited";
+  } else {
+    c.state = running >= desired ? "running" : "restarting";
+  }
+  if (service.has_healthcheck && desired > 0) {
+    c.health = running >= desired ? "healthy" : "starting";
+  }
+  const std::vector<const SwarmTask*> failures = FailuresSinceUpdate(service, tasks);
+  c.restart_count = static_cast<int>(failures.size());
+  if (!failures.empty()) c.exit_code = failures.front()->exit_code;
+  return c;
+}
+
+SwarmRunner::SwarmRunner(SwarmClient& client, ComposeRunner& model, const Clock& clock)
+    : client_(client), model_(model), clock_(clock) {}
+
+ComposeOutcome SwarmRunner::Each(Op op, const std::vector<std::string>& services) {
+  ComposeOutcome outcome;
+  std::vector<std::string> failures;
+  for (const std::string& service : services) {
+    const std::string name = client_.SwarmName(service);
+    const TimePoint began = clock_.Now();
+    Result<SwarmUpdate> update = Status::Internal("not run");
+    switch (op) {
+      case Op::kUp:
+        update = client_.Restore(name);
+        break;
+      case Op::kStop:
+        update = client_.ScaleTo(name, 0);
+        break;
+      case Op::kRestart:
+        update = client_.ForceUpdate(name);
+        break;
+    }
+    DockerOp record;
+    const std::int64_t replicas = update.ok() ? update->replicas_after : (op == Op::kStop ? 0 : -1);
+    record.command = "POST /services/" + name + "/update";
+    if (op == Op::kRestart) {
+      record.command += " force_update";
+    } else if (replicas >= 0) {
+      record.command += " replicas=" + std::to_string(replicas);
+    }
+    record.elapsed_ms =
+        std::chrono::duration_cast<std::chrono::milliseconds>(clock_.Now() - began).count();
+    if (update.ok()) {
+      record.exit_code = 0;
+      std::string text = "replicas " + std::to_string(update->replicas_before) + " -> " +
+                         std::to_string(update->replicas_after);
+      if (!update->sent) text += " (already so, nothing sent)";
+      if (update->attempts > 1) {
+        text += " (" + std::to_string(update->attempts) + " attempts: version conflicts)";
+      }
+      if (update->label_written) {
+        text += "; label " + std::string(kReplicasLabel) + "=" +
+                std::to_string(*update->label_written);
+      }
+      record.output = Cut(std::move(text));
+    } else {
+      record.exit_code = -1;
+      record.output = Cut(update.status().message());
+      failures.push_back(service + ": " + update.status().message());
+    }
+    outcome.ops.push_back(std::move(record));
+  }
+  if (!failures.empty()) {
+    std::string message;
+    for (const std::string& failure : failures) {
+      if (!message.empty()) message += "; ";
+      message += failure;
+    }
+    outcome.status = Status::Unavailable(std::move(message));
+  }
+  return outcome;
+}
+
+ComposeOutcome SwarmRunner::Up(const std::vector<std::string>& services) {
+  return Each(Op::kUp, services);
+}
+
+ComposeOutcome SwarmRunner::Stop(const std::vector<std::string>& services) {
+  return Each(Op::kStop, services);
+}
+
+ComposeOutcome SwarmRunner::Restart(const std::vector<std::string>& services) {
+  return Each(Op::kRestart, services);
+}
+
+Result<std::vector<ContainerState>> SwarmRunner::ListProject() {
+  ASSIGN_OR_RETURN(std::vector<SwarmService> services, client_.ListStackServices());
+  std::vector<std::string> ids;
+  ids.reserve(services.size());
+  for (const SwarmService& service : services) ids.push_back(service.id);
+  ASSIGN_OR_RETURN(std::vector<SwarmTask> tasks, client_.Tasks(ids));
+  std::vector<ContainerState> out;
+  out.reserve(services.size());
+  for (const SwarmService& service : services) {
+    out.push_back(SwarmServiceState(client_.stack(), service, tasks));
+  }
+  std::sort(out.begin(), out.end(), [](const ContainerState& a, const ContainerState& b) {
+    return a.service < b.service;
+  });
+  return out;
+}
+
+Result<std::string> SwarmRunner::Logs(const std::string& container_id, int tail) {
+  return client_.Logs(container_id, tail);
+}
+
+Result<FailureEvidence> SwarmRunner::Evidence(const std::string& container_id, int tail) {
+  ASSIGN_OR_RETURN(SwarmService service, client_.Inspect(container_id));
+  ASSIGN_OR_RETURN(std::vector<SwarmTask> tasks, client_.Tasks({service.id}));
+  FailureEvidence evidence;
+  evidence.service = ComposeServiceName(client_.stack(), service.name).value_or(service.name);
+  evidence.image = service.image;
+  const SwarmTask* failed = nullptr;
+  for (const SwarmTask& task : tasks) {
+    if (task.service_id == service.id && task.Failed() && (!failed || Newer(task, *failed))) {
+      failed = &task;
+    }
+  }
+  if (failed != nullptr) {
+    evidence.state = "exited";
+    evidence.exit_code = failed->exit_code;
+    evidence.error = failed->err.empty() ? failed->message : failed->err;
+  } else {
+    // No failed task: what the service looks like now (the counts need the list's status).
+    evidence.state = service.replicas > 0 ? "running" : "exited";
+  }
+  ASSIGN_OR_RETURN(const std::string logs, client_.Logs(service.id, tail));
+  std::size_t begin = 0;
+  while (begin < logs.size()) {
+    std::size_t end = logs.find('\n', begin);
+    if (end == std::string::npos) end = logs.size();
+    std::string line = logs.substr(begin, end - begin);
+    if (!line.empty() && line.back() == '\r') line.pop_back();
+    if (!line.empty()) evidence.log_lines.push_back(std::move(line));
+    begin = end + 1;
+  }
+  return evidence;
+}
+
+}  // namespace madre
