@@ -36,8 +36,8 @@ class DockerApi {
   std::string ApiVersion();
 
   // `method` to "/v<version>" + `path` (`path` starts with '/'). Any HTTP status is an answer.
-  Result<UnixHttpResponse> Send(std::string_view method, const std::string& path,
-                                Duration timeout, std::string_view json_body = {});
+  Result<UnixHttpResponse> Send(std::string_view method, const std::string& path, Duration timeout,
+                                std::string_view json_body = {});
   // The same, but an HTTP status not in `ok_statuses` is an error (StatusFromDockerAnswer).
   Result<UnixHttpResponse> SendExpecting(std::string_view method, const std::string& path,
                                          Duration timeout, std::initializer_list<long> ok_statuses,

@@ -67,16 +67,15 @@ Result<SwarmUpdate> SwarmClient::Update(const std::string& service, const MakeBo
     ASSIGN_OR_RETURN(UnixHttpResponse inspect, Expect("GET", "/services/" + service, {200}));
     ASSIGN_OR_RETURN(SwarmService current, ParseSwarmService(inspect.body));
     SwarmUpdate attempt = update;
-    ASSIGN_OR_RETURN(std::optional<std::string> body,
-                     make_body(current, inspect.body, attempt));
+    ASSIGN_OR_RETURN(std::optional<std::string> body, make_body(current, inspect.body, attempt));
     if (!body) return attempt;  // already as wanted
     ++attempt.attempts;
     attempt.sent = true;
-    ASSIGN_OR_RETURN(UnixHttpResponse answer,
-                     transport_("POST",
-                                "/services/" + current.id +
-                                    "/update?version=" + std::to_string(current.version),
-                                *body));
+    ASSIGN_OR_RETURN(
+        UnixHttpResponse answer,
+        transport_("POST",
+                   "/services/" + current.id + "/update?version=" + std::to_string(current.version),
+                   *body));
     if (answer.status == 200) return attempt;
     if (!IsOutOfSequence(answer.status, answer.body)) {
       return StatusFromDockerAnswer(answer, "docker POST /services/" + service + "/update");
@@ -150,8 +149,8 @@ Result<std::string> SwarmClient::Logs(const std::string& service, int tail) {
   }
   ASSIGN_OR_RETURN(UnixHttpResponse response,
                    Expect("GET",
-                          "/services/" + service + "/logs?stdout=1&stderr=1&tail=" +
-                              std::to_string(std::max(tail, 0)),
+                          "/services/" + service +
+                              "/logs?stdout=1&stderr=1&tail=" + std::to_string(std::max(tail, 0)),
                           {200}));
   return DemuxDockerLogs(response.body);
 }

@@ -10,9 +10,9 @@
 namespace madre {
 namespace {
 
-using nlohmann::json;
 using docker_json::IntMember;
 using docker_json::StringMember;
+using nlohmann::json;
 
 const json* Member(const json& object, std::string_view key) {
   if (!object.is_object()) return nullptr;
@@ -38,8 +38,8 @@ std::optional<TimePoint> TimeMember(const json& object, std::string_view key) {
 Result<json> ParseJson(std::string_view text, const char* what) {
   json doc = json::parse(text, nullptr, /*allow_exceptions=*/false);
   if (doc.is_discarded()) {
-    return Status::Internal(std::string("docker: ") + what + " is not JSON: " +
-                            std::string(text.substr(0, 120)));
+    return Status::Internal(std::string("docker: ") + what +
+                            " is not JSON: " + std::string(text.substr(0, 120)));
   }
   return doc;
 }

@@ -26,14 +26,14 @@ enum class SwarmMode { kReplicated, kGlobal, kOther };
 
 struct SwarmService {
   std::string id;
-  std::string name;                // Spec.Name, e.g. "vx11_switch"
-  std::uint64_t version = 0;       // Version.Index: the `version` of an update
+  std::string name;           // Spec.Name, e.g. "vx11_switch"
+  std::uint64_t version = 0;  // Version.Index: the `version` of an update
   SwarmMode mode = SwarmMode::kReplicated;
-  std::int64_t replicas = 0;       // Spec.Mode.Replicated.Replicas (0 for global)
+  std::int64_t replicas = 0;                  // Spec.Mode.Replicated.Replicas (0 for global)
   std::map<std::string, std::string> labels;  // Spec.Labels
-  bool has_healthcheck = false;    // TaskTemplate.ContainerSpec.Healthcheck.Test, not NONE
-  std::int64_t force_update = 0;   // TaskTemplate.ForceUpdate
-  std::string image;               // TaskTemplate.ContainerSpec.Image
+  bool has_healthcheck = false;         // TaskTemplate.ContainerSpec.Healthcheck.Test, not NONE
+  std::int64_t force_update = 0;        // TaskTemplate.ForceUpdate
+  std::string image;                    // TaskTemplate.ContainerSpec.Image
   std::optional<TimePoint> updated_at;  // UpdatedAt
   // ServiceStatus (GET /services?status=true, API >= 1.41); nullopt in an inspect answer.
   std::optional<std::int64_t> running_tasks;
@@ -45,10 +45,10 @@ struct SwarmTask {
   std::string service_id;
   std::int64_t slot = 0;
   std::string node_id;
-  std::string state;          // Status.State: new, pending, ..., starting, running, failed, ...
-  std::string desired_state;  // DesiredState: running, shutdown, ...
-  std::string message;        // Status.Message
-  std::string err;            // Status.Err ("" without one)
+  std::string state;             // Status.State: new, pending, ..., starting, running, failed, ...
+  std::string desired_state;     // DesiredState: running, shutdown, ...
+  std::string message;           // Status.Message
+  std::string err;               // Status.Err ("" without one)
   std::optional<int> exit_code;  // Status.ContainerStatus.ExitCode, when the task has a container
   std::string container_id;      // Status.ContainerStatus.ContainerID
   std::optional<TimePoint> created_at;

@@ -52,9 +52,9 @@ TEST(SwarmParseTest, StackServicesFromARealList) {
 
 TEST(SwarmParseTest, OtherStacksAndNamesThatOnlyContainTheStackAreLeftOut) {
   json list = json::parse(samples::kServiceListSample);
-  list[0]["Spec"]["Name"] = "smpx_glob";                                    // not "smp_"
-  list[1]["Spec"]["Labels"]["com.docker.stack.namespace"] = "other";        // another stack
-  list[2]["Spec"]["Labels"].erase("com.docker.stack.namespace");            // no stack
+  list[0]["Spec"]["Name"] = "smpx_glob";                              // not "smp_"
+  list[1]["Spec"]["Labels"]["com.docker.stack.namespace"] = "other";  // another stack
+  list[2]["Spec"]["Labels"].erase("com.docker.stack.namespace");      // no stack
   Result<std::vector<SwarmService>> services = ParseStackServices(list.dump(), "smp");
   ASSERT_TRUE(services.ok()) << services.status().message();
   ASSERT_EQ(services->size(), 1u);
@@ -90,9 +90,9 @@ TEST(SwarmParseTest, AListWithoutServiceStatusNeedsANewerApi) {
 }
 
 TEST(SwarmParseTest, MalformedAnswersAreClearErrors) {
-  for (std::string_view bad : {"", "{", "not json", "{\"a\":1}", "[{\"ID\":\"x\"}]",
-                               "[{\"ID\":\"x\",\"Spec\":{}}]",
-                               "[{\"ID\":\"x\",\"Spec\":{\"Name\":\"smp_a\"}}]"}) {
+  for (std::string_view bad :
+       {"", "{", "not json", "{\"a\":1}", "[{\"ID\":\"x\"}]", "[{\"ID\":\"x\",\"Spec\":{}}]",
+        "[{\"ID\":\"x\",\"Spec\":{\"Name\":\"smp_a\"}}]"}) {
     Result<std::vector<SwarmService>> services = ParseStackServices(bad, "smp");
     ASSERT_FALSE(services.ok()) << bad;
     EXPECT_EQ(services.code(), StatusCode::kInternal) << bad;

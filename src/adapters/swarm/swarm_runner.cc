@@ -99,8 +99,8 @@ ComposeOutcome SwarmRunner::Each(Op op, const std::vector<std::string>& services
         text += " (" + std::to_string(update->attempts) + " attempts: version conflicts)";
       }
       if (update->label_written) {
-        text += "; label " + std::string(kReplicasLabel) + "=" +
-                std::to_string(*update->label_written);
+        text +=
+            "; label " + std::string(kReplicasLabel) + "=" + std::to_string(*update->label_written);
       }
       record.output = Cut(std::move(text));
     } else {
@@ -144,9 +144,8 @@ Result<std::vector<ContainerState>> SwarmRunner::ListProject() {
   for (const SwarmService& service : services) {
     out.push_back(SwarmServiceState(client_.stack(), service, tasks));
   }
-  std::sort(out.begin(), out.end(), [](const ContainerState& a, const ContainerState& b) {
-    return a.service < b.service;
-  });
+  std::sort(out.begin(), out.end(),
+            [](const ContainerState& a, const ContainerState& b) { return a.service < b.service; });
   return out;
 }
 
