@@ -141,8 +141,8 @@ TEST_F(SwarmRunnerTest, ScaledDownServicesAreNotRunning) {
   EXPECT_FALSE((*list)[0].Running());
   EXPECT_EQ((*list)[0].health, "");
 
-  Result<SwarmService> down = ParseSwarmService(json::parse(
-      samples::kServiceListWebScaledDownSample)[0].dump());
+  Result<SwarmService> down =
+      ParseSwarmService(json::parse(samples::kServiceListWebScaledDownSample)[0].dump());
   ASSERT_TRUE(down.ok());
   down->running_tasks = 0;
   EXPECT_EQ(SwarmServiceState("smp", *down, {}).state, "exited");
@@ -176,8 +176,7 @@ TEST_F(SwarmRunnerTest, ReadyExactlyWhenRunningEqualsDesired) {
   web.running_tasks = 2;
   clock_.Advance(Seconds(1));
   c = SwarmServiceState("smp", web, {});
-  EXPECT_EQ(EvaluateReadiness(spec, c, std::nullopt, state, clock_.Now()).verdict,
-            Verdict::kReady);
+  EXPECT_EQ(EvaluateReadiness(spec, c, std::nullopt, state, clock_.Now()).verdict, Verdict::kReady);
 
   // Without a healthcheck: running for the settle time, only once every task runs.
   ServiceDef plain;
@@ -389,11 +388,10 @@ TEST_F(SwarmRunnerTest, LogsAndEvidenceOfTheLastFailedTask) {
   Result<std::string> logs = runner_.Logs(crashy_id, 4);
   ASSERT_TRUE(logs.ok()) << logs.status().message();
   EXPECT_EQ(*logs, std::string("crashy: crashing on purpose (CRASH=1)\n"
-                       "crashy: crashing on purpose (CRASH=1)\n"
-                       "crashy: crashing on purpose (CRASH=1)\n"
-                       "crashy: crashing on purpose (CRASH=1)\n"));
-  EXPECT_EQ(api_.requests.back().path,
-            "/services/" + crashy_id + "/logs?stdout=1&stderr=1&tail=4");
+                               "crashy: crashing on purpose (CRASH=1)\n"
+                               "crashy: crashing on purpose (CRASH=1)\n"
+                               "crashy: crashing on purpose (CRASH=1)\n"));
+  EXPECT_EQ(api_.requests.back().path, "/services/" + crashy_id + "/logs?stdout=1&stderr=1&tail=4");
 
   Result<FailureEvidence> evidence = runner_.Evidence(crashy_id, 4);
   ASSERT_TRUE(evidence.ok()) << evidence.status().message();

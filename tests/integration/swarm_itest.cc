@@ -1,0 +1,326 @@
+// SwarmRunner (the Swarm provider, docs/providers.md) against the real dockerd in swarm mode.
+// When the engine is not in a swarm, the test makes it a single-node one (`docker swarm init
+// --advertise-addr 127.0.0.1`) and leaves it at the end, also on failure; a swarm it did not
+// make is left alone. Each test deploys its own stack (`docker stack deploy`, version "3.8",
+// no published ports) and removes it. CMake gives these tests RESOURCE_LOCK swarm: one at a
+// time, while compose tests go on in parallel on the same dockerd.
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "adapters/compose/compose_argv.h"
+#include "adapters/compose/compose_cli_runner.h"
+#include "adapters/docker/docker_api.h"
+#include "adapters/process/posix_process_runner.h"
+#include "adapters/swarm/swarm_client.h"
+#include "adapters/swarm/swarm_runner.h"
+#include "base/clock.h"
+#include "core/readiness.h"
+#include "docker_env.h"
+
+namespace madre {
+namespace {
+
+using namespace std::chrono_literals;
+using ::testing::HasSubstr;
+
+std::string DockerHostForTest() {
+  const char* host = std::getenv("DOCKER_HOST");
+  return host != nullptr && *host != '\0' ? host : "unix:///var/run/docker.sock";
+}
+
+std::string Trimmed(std::string text) {
+  while (!text.empty() && (text.back() == '\n' || text.back() == ' ')) text.pop_back();
+  return text;
+}
+
+// A stack of madre-busybox services: db (1 replica, no healthcheck), web (deploy.replicas 2,
+// a 1 s healthcheck, depends on db: ignored by Swarm), crashy (exits 1 a second after each
+// start) and glob (global mode).
+constexpr const char* kStackFile = R"yaml(version: "3.8"
+services:
+  db:
+    image: madre-busybox:latest
+    environment: {SERVICE_NAME: db, PORT: "8080"}
+    stop_grace_period: 2s
+  web:
+    image: madre-busybox:latest
+    environment: {SERVICE_NAME: web, PORT: "8080"}
+    depends_on: [db]
+    stop_grace_period: 2s
+    healthcheck:
+      test: ["CMD-SHELL", "wget -q -O- http://127.0.0.1:8080/health"]
+      interval: 1s
+      timeout: 2s
+      retries: 30
+    deploy:
+      replicas: 2
+  crashy:
+    image: madre-busybox:latest
+    environment: {SERVICE_NAME: crashy, CRASH: "1"}
+    deploy:
+      restart_policy: {condition: on-failure, delay: 1s}
+  glob:
+    image: madre-busybox:latest
+    environment: {SERVICE_NAME: glob, PORT: "8080"}
+    stop_grace_period: 2s
+    deploy:
+      mode: global
+)yaml";
+
+const ContainerState* Find(const std::vector<ContainerState>& list, const std::string& service) {
+  for (const ContainerState& c : list) {
+    if (c.service == service) return &c;
+  }
+  return nullptr;
+}
+
+class SwarmItest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    MADRE_NEED_DOCKER();
+    EnsureImages();
+    CommandOutput state =
+        RunCommandForTest({"docker", "info", "--format", "{{.Swarm.LocalNodeState}}"});
+    ASSERT_TRUE(state.ok()) << state.output;
+    const std::string node_state = Trimmed(state.output);
+    if (node_state == "inactive") {
+      gwbridge_existed_ =
+          RunCommandForTest({"docker", "network", "inspect", "docker_gwbridge"}).ok();
+      CommandOutput init =
+          RunCommandForTest({"docker", "swarm", "init", "--advertise-addr", "127.0.0.1"});
+      ASSERT_TRUE(init.ok()) << init.output;
+      initialised_swarm_ = true;
+    } else if (node_state != "active") {
+      MADRE_SKIP_OR_FAIL() << "the engine's swarm state is " << node_state;
+    }
+    stack_ = UniqueProjectName("swarm");
+    dir_ = std::filesystem::temp_directory_path() / ("madre-" + stack_);
+    std::filesystem::create_directories(dir_);
+    std::ofstream(dir_ / "stack.yml") << kStackFile;
+    CommandOutput deploy = RunCommandForTest(
+        {"docker", "stack", "deploy", "-c", (dir_ / "stack.yml").string(), stack_}, {}, 120s);
+    ASSERT_TRUE(deploy.ok()) << deploy.output;
+    deployed_ = true;
+
+    api_ = std::make_shared<DockerApi>(DockerHostForTest(), Seconds(30));
+    client_ = std::make_unique<SwarmClient>(stack_, DockerApiTransport(api_, Seconds(30)));
+    std::string command;
+    for (const std::string& word : ComposeCommand()) command += (command.empty() ? "" : " ") + word;
+    Result<ComposeTarget> target = ParseComposeCommand(command);
+    ASSERT_TRUE(target.ok()) << target.status().message();
+    target->project = stack_;
+    target->files = {"stack.yml"};
+    target->working_dir = dir_;
+    compose_ = std::make_unique<ComposeCliRunner>(*target, processes_, Seconds(60));
+    runner_ = std::make_unique<SwarmRunner>(*client_, *compose_, clock_);
+  }
+
+  void TearDown() override {
+    if (deployed_) {
+      CommandOutput rm = RunCommandForTest({"docker", "stack", "rm", stack_}, {}, 60s);
+      if (!rm.ok()) ADD_FAILURE() << "docker stack rm " << stack_ << ": " << rm.output;
+      // The stack's network goes once its tasks are gone.
+      WaitUntil(
+          [&] {
+            CommandOutput left = RunCommandForTest(
+                {"docker", "network", "ls", "-q", "--filter",
+                 "label=com.docker.stack.namespace=" + stack_});
+            return left.ok() && Trimmed(left.output).empty();
+          },
+          30s, 500ms);
+    }
+    if (initialised_swarm_) LeaveSwarm();
+    if (!dir_.empty()) std::filesystem::remove_all(dir_);
+  }
+
+  static bool IngressLeft() {
+    CommandOutput ls = RunCommandForTest({"docker", "network", "ls", "--format", "{{.Name}}"});
+    return ls.ok() && ls.output.find("ingress") != std::string::npos;
+  }
+
+  // `docker swarm leave --force`, then the networks the swarm made go. dockerd 20.10 sometimes
+  // keeps a stale `ingress` network (with its ingress-sbox endpoint, which also pins
+  // docker_gwbridge) after a leave that comes soon after the init; a second swarm, left once
+  // its ingress is set up, takes it away.
+  void LeaveSwarm() {
+    CommandOutput leave = RunCommandForTest({"docker", "swarm", "leave", "--force"}, {}, 60s);
+    if (!leave.ok()) ADD_FAILURE() << "docker swarm leave --force: " << leave.output;
+    if (!WaitUntil([] { return !IngressLeft(); }, 10s, 500ms)) {
+      RunCommandForTest({"docker", "swarm", "init", "--advertise-addr", "127.0.0.1"}, {}, 60s);
+      WaitUntil([] { return false; }, 5s, 500ms);  // let the new ingress settle
+      RunCommandForTest({"docker", "swarm", "leave", "--force"}, {}, 60s);
+      if (!WaitUntil([] { return !IngressLeft(); }, 15s, 500ms)) {
+        ADD_FAILURE() << "a stale ingress network is left after docker swarm leave";
+      }
+    }
+    if (!gwbridge_existed_) {
+      WaitUntil(
+          [] { return RunCommandForTest({"docker", "network", "rm", "docker_gwbridge"}).ok(); },
+          15s, 500ms);
+    }
+  }
+
+  // ListProject until `done` holds for it (or the last view after `timeout`).
+  std::vector<ContainerState> ListUntil(
+      const std::function<bool(const std::vector<ContainerState>&)>& done,
+      std::chrono::milliseconds timeout = 90s) {
+    std::vector<ContainerState> last;
+    WaitUntil(
+        [&] {
+          Result<std::vector<ContainerState>> list = runner_->ListProject();
+          if (!list.ok()) return false;
+          last = *list;
+          return done(last);
+        },
+        timeout, 250ms);
+    return last;
+  }
+
+  static bool IsUp(const std::vector<ContainerState>& list, const std::string& service) {
+    const ContainerState* c = Find(list, service);
+    return c != nullptr && c->state == "running";
+  }
+  static bool IsDown(const std::vector<ContainerState>& list, const std::string& service) {
+    const ContainerState* c = Find(list, service);
+    return c != nullptr && c->state == "exited";
+  }
+
+  bool initialised_swarm_ = false;
+  bool gwbridge_existed_ = true;
+  bool deployed_ = false;
+  std::string stack_;
+  std::filesystem::path dir_;
+  SystemClock clock_;
+  PosixProcessRunner processes_;
+  std::shared_ptr<DockerApi> api_;
+  std::unique_ptr<SwarmClient> client_;
+  std::unique_ptr<ComposeCliRunner> compose_;
+  std::unique_ptr<SwarmRunner> runner_;
+};
+
+TEST_F(SwarmItest, ScaleDownRemembersTheCountAndUpRestoresIt) {
+  // The compose CLI reads the stack file as madre's model.
+  Result<ServiceModel> model = runner_->Config();
+  ASSERT_TRUE(model.ok()) << model.status().message();
+  ASSERT_TRUE(model->Has("web"));
+  EXPECT_TRUE(model->services.at("web").has_healthcheck);
+  EXPECT_EQ(model->services.at("web").depends_on, std::vector<std::string>{"db"});
+
+  std::vector<ContainerState> list =
+      ListUntil([](const auto& l) { return IsUp(l, "web") && IsUp(l, "db"); });
+  ASSERT_TRUE(IsUp(list, "web")) << "web never ran 2 of 2";
+  const ContainerState* web = Find(list, "web");
+  EXPECT_EQ(web->container, stack_ + "_web");
+  EXPECT_EQ(web->health, "healthy");
+  ReadinessState readiness;
+  readiness.started = clock_.Now();
+  EXPECT_EQ(EvaluateReadiness(ReadinessFor(model->services.at("web"), Seconds(60)), *web,
+                              std::nullopt, readiness, clock_.Now())
+                .verdict,
+            Verdict::kReady);
+
+  // Close: dependents first, as the engine asks.
+  ComposeOutcome stop = runner_->Stop({"web", "db"});
+  ASSERT_TRUE(stop.status.ok()) << stop.status.message();
+  ASSERT_EQ(stop.ops.size(), 2u);
+  EXPECT_EQ(stop.ops[0].command, "POST /services/" + stack_ + "_web/update replicas=0");
+  EXPECT_THAT(stop.ops[0].output, HasSubstr("label vx11.madre.replicas=2"));
+  Result<SwarmService> inspected = client_->Inspect(stack_ + "_web");
+  ASSERT_TRUE(inspected.ok()) << inspected.status().message();
+  EXPECT_EQ(inspected->replicas, 0);
+  EXPECT_EQ(inspected->labels.at(std::string(kReplicasLabel)), "2");
+  Result<std::vector<ContainerState>> now = runner_->ListProject();
+  ASSERT_TRUE(now.ok()) << now.status().message();
+  list = *now;
+  ASSERT_NE(Find(list, "web"), nullptr);
+  EXPECT_FALSE(Find(list, "web")->Running());  // exited, or removing while tasks stop
+  list = ListUntil([](const auto& l) { return IsDown(l, "web") && IsDown(l, "db"); });
+  EXPECT_TRUE(IsDown(list, "web") && IsDown(list, "db"));
+
+  // A second close sends nothing.
+  ComposeOutcome again = runner_->Stop({"web"});
+  ASSERT_TRUE(again.status.ok()) << again.status.message();
+  EXPECT_THAT(again.ops.at(0).output, HasSubstr("nothing sent"));
+
+  // Open: dependencies first; web comes back with its 2 replicas.
+  ComposeOutcome up = runner_->Up({"db", "web"});
+  ASSERT_TRUE(up.status.ok()) << up.status.message();
+  ASSERT_EQ(up.ops.size(), 2u);
+  EXPECT_EQ(up.ops[0].command, "POST /services/" + stack_ + "_db/update replicas=1");
+  EXPECT_EQ(up.ops[1].command, "POST /services/" + stack_ + "_web/update replicas=2");
+  now = runner_->ListProject();
+  ASSERT_TRUE(now.ok()) << now.status().message();
+  list = *now;
+  ASSERT_NE(Find(list, "web"), nullptr);
+  EXPECT_TRUE(Find(list, "web")->Running());  // the action runner's start check
+  list = ListUntil([](const auto& l) { return IsUp(l, "web") && IsUp(l, "db"); });
+  ASSERT_TRUE(IsUp(list, "web"));
+  EXPECT_EQ(Find(list, "web")->health, "healthy");
+  inspected = client_->Inspect(stack_ + "_web");
+  ASSERT_TRUE(inspected.ok());
+  EXPECT_EQ(inspected->replicas, 2);
+  Result<std::vector<SwarmTask>> tasks = client_->Tasks({inspected->id});
+  ASSERT_TRUE(tasks.ok()) << tasks.status().message();
+  int running = 0;
+  for (const SwarmTask& task : *tasks) running += task.state == "running" ? 1 : 0;
+  EXPECT_EQ(running, 2);
+
+  // A restart replaces the tasks and keeps the count.
+  ComposeOutcome restart = runner_->Restart({"db"});
+  ASSERT_TRUE(restart.status.ok()) << restart.status.message();
+  inspected = client_->Inspect(stack_ + "_db");
+  ASSERT_TRUE(inspected.ok());
+  EXPECT_EQ(inspected->force_update, 1);
+  EXPECT_EQ(inspected->replicas, 1);
+}
+
+TEST_F(SwarmItest, ACrashLoopShowsFailedTasksWithExitCodeAndError) {
+  std::vector<ContainerState> list = ListUntil([](const auto& l) {
+    const ContainerState* c = Find(l, "crashy");
+    return c != nullptr && c->restart_count >= 2;
+  });
+  const ContainerState* crashy = Find(list, "crashy");
+  ASSERT_NE(crashy, nullptr);
+  ASSERT_GE(crashy->restart_count, 2);
+  EXPECT_EQ(crashy->exit_code, 1);
+  EXPECT_NE(crashy->state, "exited");  // Swarm keeps trying: desired 1
+
+  Result<FailureEvidence> evidence = runner_->Evidence(crashy->id, 10);
+  ASSERT_TRUE(evidence.ok()) << evidence.status().message();
+  EXPECT_EQ(evidence->service, "crashy");
+  EXPECT_EQ(evidence->exit_code, 1);
+  EXPECT_THAT(evidence->error, HasSubstr("non-zero exit (1)"));
+  ASSERT_FALSE(evidence->log_lines.empty());
+  EXPECT_THAT(evidence->log_lines.back(), HasSubstr("crashing on purpose"));
+  Result<std::string> logs = runner_->Logs(crashy->id, 2);
+  ASSERT_TRUE(logs.ok()) << logs.status().message();
+  EXPECT_THAT(*logs, HasSubstr("crashy: crashing on purpose (CRASH=1)"));
+}
+
+TEST_F(SwarmItest, GlobalServicesAreRefusedAndOtherStacksAreNotSeen) {
+  ComposeOutcome up = runner_->Up({"glob"});
+  ASSERT_FALSE(up.status.ok());
+  EXPECT_THAT(up.status.message(), HasSubstr("not in replicated mode"));
+  EXPECT_EQ(up.ops.at(0).exit_code, -1);
+
+  // A stack whose name only starts like this one's is not part of it.
+  SwarmClient prefix(stack_.substr(0, stack_.size() - 1), DockerApiTransport(api_, Seconds(30)));
+  Result<std::vector<SwarmService>> none = prefix.ListStackServices();
+  ASSERT_TRUE(none.ok()) << none.status().message();
+  EXPECT_TRUE(none->empty());
+  Result<std::vector<SwarmService>> mine = client_->ListStackServices();
+  ASSERT_TRUE(mine.ok()) << mine.status().message();
+  EXPECT_EQ(mine->size(), 4u);
+}
+
+}  // namespace
+}  // namespace madre
