@@ -361,6 +361,12 @@ Status ApplyEnv(const EnvLookup& env, DaemonConfig& c) {
     }
     c.stop_strategy = *v;
   }
+  if (auto v = get("VX11_PROVIDER")) {
+    if (*v != "compose" && *v != "swarm") {
+      return Status::InvalidArgument("VX11_PROVIDER=" + *v + " must be compose or swarm");
+    }
+    c.provider = *v;
+  }
   if (auto v = get("VX11_LEGACY_MADRE_URL")) {
     ASSIGN_OR_RETURN(c.legacy_madre_url, ParseLegacyMadreUrl("VX11_LEGACY_MADRE_URL", *v));
   }
@@ -434,6 +440,7 @@ Status ApplyToml(std::string_view text, const std::string& origin, DaemonConfig&
                                                "throttle_cpu_pct",
                                                "throttle_mode",
                                                "stop_strategy",
+                                               "provider",
                                                "metrics_public",
                                                "inee_enabled",
                                                "legacy_madre_url",
@@ -587,6 +594,12 @@ Status ApplyToml(std::string_view text, const std::string& origin, DaemonConfig&
                                    ": stop_strategy must be \"stop\", \"pause\" or \"cpu_idle\"");
   }
   c.stop_strategy = strategy;
+  std::string provider = c.provider;
+  RETURN_IF_ERROR(str("provider", [&](const std::string& v) { provider = v; }));
+  if (provider != "compose" && provider != "swarm") {
+    return Status::InvalidArgument(origin + ": provider must be \"compose\" or \"swarm\"");
+  }
+  c.provider = provider;
   std::optional<std::string> legacy_url;
   RETURN_IF_ERROR(str("legacy_madre_url", [&](const std::string& v) { legacy_url = v; }));
   if (legacy_url) {
@@ -706,6 +719,22 @@ bool IsLoopbackAddress(std::string_view address) {
   return false;
 }
 
+Status CheckProviderSettings(const DaemonConfig& c) {
+  if (c.provider != "swarm") return Status::Ok();
+  if (c.docker_host.rfind("unix://", 0) != 0) {
+    return Status::InvalidArgument(
+        "VX11_PROVIDER=swarm needs the Engine API (a unix:// "
+        "DOCKER_HOST), not " +
+        c.docker_host);
+  }
+  if (c.stop_strategy != "stop") {
+    return Status::InvalidArgument("VX11_STOP_STRATEGY=" + c.stop_strategy +
+                                   " is not supported with VX11_PROVIDER=swarm (a swarm service "
+                                   "is scaled to 0): use stop");
+  }
+  return Status::Ok();
+}
+
 std::vector<std::string> ConfigWarnings(const DaemonConfig& c) {
   std::vector<std::string> warnings;
   if (!IsLoopbackAddress(c.bind)) {
@@ -804,6 +833,10 @@ std::string SettingsHelp() {
                       unpauses them: instant re-open, memory kept; needs a unix DOCKER_HOST) |
                       cpu_idle (closing leaves them running at 0.01 CPU, opening gives their
                       CPU quota back; dormant for SOLO_MADRE; needs a unix DOCKER_HOST) [stop]
+  VX11_PROVIDER       compose (the compose CLI, containers through the Engine API) | swarm
+                      (the stack VX11_COMPOSE_PROJECT deployed with docker stack deploy: a
+                      window scales its services up and down through the Engine API; needs a
+                      unix DOCKER_HOST and VX11_STOP_STRATEGY=stop; docs/providers.md) [compose]
   VX11_METRICS_PUBLIC 1: GET /metrics without the token (else X-VX11-Token or
                       Authorization: Bearer) [0]
   VX11_LEGACY_FORWARD_PREFIXES paths the original madre serves (chat, intents, callbacks):
@@ -844,7 +877,7 @@ Config file (TOML, --config): the same settings as lower-case keys: bind, port,
   build_timeout_sec, build_context_max_mb, intent_open_sources (list), intent_policy_file
   (relative to the config file), intent_pending_ttl_sec, manifestator_emit_intent_enabled,
   ui_hosts (list), crashloop_action,
-  throttle_cpu_pct, throttle_mode, stop_strategy, metrics_public, inee_enabled,
+  throttle_cpu_pct, throttle_mode, stop_strategy, provider, metrics_public, inee_enabled,
   legacy_madre_url, legacy_forward_prefixes (list), legacy_forward_timeout_sec,
   autofix_llm_url, autofix_llm_model, autofix_llm_key_file, autofix_llm_rate_per_hour,
   autofix_llm_timeout_sec, autofix_llm_mask_names, autofix_llm_ca_file (no key: it is

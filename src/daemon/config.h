@@ -93,6 +93,9 @@ struct DaemonConfig {
   int autofix_max_cycles = kDefaultAutofixMaxCycles;
   std::string throttle_mode = "wait";  // wait|refuse
   std::string stop_strategy = "stop";  // stop|pause|cpu_idle
+  // VX11_PROVIDER: compose (the compose CLI and the Engine API's containers) or swarm (the
+  // stack's services scaled through the Engine API; docs/providers.md).
+  std::string provider = "compose";
   std::size_t max_body_bytes = 1 << 20;
   bool metrics_public = false;  // VX11_METRICS_PUBLIC: GET /metrics without the token
   // VX11_LEGACY_MADRE_URL: where the legacy prefixes are forwarded; unset, they answer 404
@@ -142,6 +145,10 @@ bool IsLoopbackAddress(std::string_view address);
 // is not loopback (no TLS: the token travels in clear text), a token shorter than
 // kMinTokenLength. Never contains the token.
 std::vector<std::string> ConfigWarnings(const DaemonConfig& config);
+
+// The combinations VX11_PROVIDER=swarm does not support (docs/providers.md): a DOCKER_HOST that
+// is not unix://, VX11_STOP_STRATEGY other than stop. kInvalidArgument naming them.
+Status CheckProviderSettings(const DaemonConfig& config);
 
 // http://host[:port][/prefix] (`name` is the setting, for the error). kInvalidArgument naming
 // the setting for any other scheme, a user, a query, a fragment, a bad host or port.

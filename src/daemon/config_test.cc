@@ -83,6 +83,45 @@ TEST(ConfigTest, TheStopStrategiesAreStopPauseAndCpuIdle) {
   EXPECT_EQ(s.message(), "VX11_STOP_STRATEGY=throttle must be stop, pause or cpu_idle");
 }
 
+TEST(ConfigTest, TheProviderIsComposeOrSwarm) {
+  DaemonConfig c;
+  EXPECT_EQ(c.provider, "compose");
+  EXPECT_TRUE(CheckProviderSettings(c).ok());
+  ASSERT_TRUE(ApplyEnv(Env({{"VX11_PROVIDER", "swarm"}}), c).ok());
+  EXPECT_EQ(c.provider, "swarm");
+  c.docker_host = "unix:///var/run/docker.sock";
+  EXPECT_TRUE(CheckProviderSettings(c).ok());
+  Status s = ApplyEnv(Env({{"VX11_PROVIDER", "kubernetes"}}), c);
+  EXPECT_EQ(s.code(), StatusCode::kInvalidArgument);
+  EXPECT_EQ(s.message(), "VX11_PROVIDER=kubernetes must be compose or swarm");
+  EXPECT_EQ(c.provider, "swarm");  // unchanged
+
+  DaemonConfig toml;
+  ASSERT_TRUE(ApplyToml("provider = \"swarm\"\n", "madre.toml", toml).ok());
+  EXPECT_EQ(toml.provider, "swarm");
+  EXPECT_EQ(ApplyToml("provider = \"nomad\"\n", "madre.toml", toml).code(),
+            StatusCode::kInvalidArgument);
+  EXPECT_TRUE(KnownSettings().count("VX11_PROVIDER"));
+}
+
+TEST(ConfigTest, SwarmRefusesWhatItCannotDo) {
+  DaemonConfig c;
+  c.provider = "swarm";
+  c.docker_host = "tcp://127.0.0.1:2375";
+  Status s = CheckProviderSettings(c);
+  EXPECT_EQ(s.code(), StatusCode::kInvalidArgument);
+  EXPECT_NE(s.message().find("unix://"), std::string::npos);
+  c.docker_host = "unix:///var/run/docker.sock";
+  for (const char* strategy : {"pause", "cpu_idle"}) {
+    c.stop_strategy = strategy;
+    s = CheckProviderSettings(c);
+    EXPECT_EQ(s.code(), StatusCode::kInvalidArgument) << strategy;
+    EXPECT_NE(s.message().find("VX11_STOP_STRATEGY=" + std::string(strategy)), std::string::npos);
+  }
+  c.provider = "compose";
+  EXPECT_TRUE(CheckProviderSettings(c).ok());  // compose: the other checks apply
+}
+
 TEST(ConfigTest, TheOriginalSoloMadreOneIsAcceptedSilently) {
   for (const char* value : {"1", "true", ""}) {
     DaemonConfig c;

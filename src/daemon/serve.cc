@@ -38,6 +38,8 @@
 #include "adapters/sqlite/sqlite_db.h"
 #include "adapters/sqlite/sqlite_intent_store.h"
 #include "adapters/sqlite/sqlite_window_store.h"
+#include "adapters/swarm/swarm_client.h"
+#include "adapters/swarm/swarm_runner.h"
 #include "base/sha256.h"
 #include "core/policy_view.h"
 #include "daemon/adviser_config.h"
@@ -213,9 +215,48 @@ struct Observers {
   DockerEngineClient* engine_api = nullptr;  // also madre's own runs of healthchecks
 };
 
-Observers BuildObservers(const DaemonConfig& config, ComposeRunner& compose) {
+// VX11_PROVIDER=swarm (docs/providers.md): the stack's services through the Engine API. The
+// runner is both the engine's ComposeRunner and its observer; `compose` (the CLI) still reads
+// the model from the stack file.
+struct SwarmProvider {
+  SystemClock clock;
+  std::unique_ptr<SwarmClient> client;
+  std::unique_ptr<SwarmRunner> runner;
+};
+
+std::unique_ptr<SwarmProvider> BuildSwarmProvider(const DaemonConfig& config,
+                                                  ComposeRunner& compose) {
+  auto provider = std::make_unique<SwarmProvider>();
+  auto api = std::make_shared<DockerApi>(config.docker_host, Seconds(config.timeout_sec));
+  provider->client = std::make_unique<SwarmClient>(
+      config.compose_project, DockerApiTransport(std::move(api), Seconds(config.timeout_sec)));
+  provider->runner = std::make_unique<SwarmRunner>(*provider->client, compose, provider->clock);
+  return provider;
+}
+
+// Forwards to an observer owned elsewhere (the swarm runner).
+class ForwardingObserver final : public ContainerObserver {
+ public:
+  explicit ForwardingObserver(ContainerObserver& inner) : inner_(inner) {}
+  Result<std::vector<ContainerState>> ListProject() override { return inner_.ListProject(); }
+  Result<std::string> Logs(const std::string& id, int tail) override {
+    return inner_.Logs(id, tail);
+  }
+  Result<FailureEvidence> Evidence(const std::string& id, int tail) override {
+    return inner_.Evidence(id, tail);
+  }
+  Result<ContainerStats> Stats(const std::string& id) override { return inner_.Stats(id); }
+
+ private:
+  ContainerObserver& inner_;
+};
+
+Observers BuildObservers(const DaemonConfig& config, ComposeRunner& compose, SwarmProvider* swarm) {
   Observers out;
-  if (config.docker_host.rfind("unix://", 0) == 0) {
+  if (swarm != nullptr) {
+    // No ContainerControl (everything through the runner), no exec'd healthchecks, no images.
+    out.observer = std::make_unique<ForwardingObserver>(*swarm->runner);
+  } else if (config.docker_host.rfind("unix://", 0) == 0) {
     DockerEngineOptions options;
     options.docker_host = config.docker_host;
     options.project = config.compose_project;
@@ -392,6 +433,10 @@ int Serve(const ServeFlags& flags) {
   if (config.tokens_file) {
     spdlog::info("{} named token(s) from {}", config.tokens.size(), config.tokens_file->string());
   }
+  if (Status status = CheckProviderSettings(config); !status.ok()) {
+    spdlog::error("{}", status.message());
+    return 2;
+  }
   if ((config.stop_strategy == "pause" || config.stop_strategy == "cpu_idle") &&
       config.docker_host.rfind("unix://", 0) != 0) {
     spdlog::error("VX11_STOP_STRATEGY={} needs the Engine API (a unix:// DOCKER_HOST)",
@@ -470,7 +515,14 @@ int Serve(const ServeFlags& flags) {
         warnings.size() + shared);
     return 0;
   }
-  Observers observers = BuildObservers(config, compose);
+  std::unique_ptr<SwarmProvider> swarm;
+  if (config.provider == "swarm") {
+    swarm = BuildSwarmProvider(config, compose);
+    spdlog::info("provider: swarm, stack {} (docs/providers.md)", config.compose_project);
+  }
+  // What the engine starts and stops services through.
+  ComposeRunner& runner = swarm ? static_cast<ComposeRunner&>(*swarm->runner) : compose;
+  Observers observers = BuildObservers(config, compose, swarm.get());
   const PlannerConfig planner_config = BuildPlannerConfig(config, *model);
 
   Result<std::unique_ptr<SqliteDb>> db = OpenSqliteDb(config.state_dir / "madre.db");
@@ -573,7 +625,7 @@ int Serve(const ServeFlags& flags) {
   ServerLoopExecutor loop;
   LoopbackProbe probe;
   EngineDeps deps{
-      clock,    compose,
+      clock,    runner,
       observer, store,
       **audit,  workers,
       loop,     NewUuid,
@@ -679,7 +731,7 @@ int Serve(const ServeFlags& flags) {
       .legacy_workers = legacy_lane.get(),
       .images = observers.engine_api,
       .adviser = adviser->get(),
-      .compose = &compose,
+      .compose = &runner,
       .secrets = {config.token}};
   RouterOptions router_options = BuildRouterOptions(config, planner_config, metrics, intent_policy);
   router_options.forensic_dir = config.state_dir / "forensic" / "madre";

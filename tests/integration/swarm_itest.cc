@@ -12,6 +12,8 @@
 #include <filesystem>
 #include <fstream>
 #include <functional>
+#include <iostream>
+#include <map>
 #include <memory>
 #include <string>
 #include <vector>
@@ -25,11 +27,13 @@
 #include "base/clock.h"
 #include "core/readiness.h"
 #include "docker_env.h"
+#include "madre_process.h"
 
 namespace madre {
 namespace {
 
 using namespace std::chrono_literals;
+using nlohmann::json;
 using ::testing::HasSubstr;
 
 std::string DockerHostForTest() {
@@ -85,6 +89,8 @@ const ContainerState* Find(const std::vector<ContainerState>& list, const std::s
 
 class SwarmItest : public ::testing::Test {
  protected:
+  virtual const char* StackFile() const { return kStackFile; }
+
   void SetUp() override {
     MADRE_NEED_DOCKER();
     EnsureImages();
@@ -105,7 +111,7 @@ class SwarmItest : public ::testing::Test {
     stack_ = UniqueProjectName("swarm");
     dir_ = std::filesystem::temp_directory_path() / ("madre-" + stack_);
     std::filesystem::create_directories(dir_);
-    std::ofstream(dir_ / "stack.yml") << kStackFile;
+    std::ofstream(dir_ / "stack.yml") << StackFile();
     CommandOutput deploy = RunCommandForTest(
         {"docker", "stack", "deploy", "-c", (dir_ / "stack.yml").string(), stack_}, {}, 120s);
     ASSERT_TRUE(deploy.ok()) << deploy.output;
@@ -125,15 +131,16 @@ class SwarmItest : public ::testing::Test {
   }
 
   void TearDown() override {
+    if (madre_ && HasFailure()) std::cerr << "madre log:\n" << madre_->log() << std::endl;
+    madre_.reset();  // before the stack goes
     if (deployed_) {
       CommandOutput rm = RunCommandForTest({"docker", "stack", "rm", stack_}, {}, 60s);
       if (!rm.ok()) ADD_FAILURE() << "docker stack rm " << stack_ << ": " << rm.output;
       // The stack's network goes once its tasks are gone.
       WaitUntil(
           [&] {
-            CommandOutput left = RunCommandForTest(
-                {"docker", "network", "ls", "-q", "--filter",
-                 "label=com.docker.stack.namespace=" + stack_});
+            CommandOutput left = RunCommandForTest({"docker", "network", "ls", "-q", "--filter",
+                                                    "label=com.docker.stack.namespace=" + stack_});
             return left.ok() && Trimmed(left.output).empty();
           },
           30s, 500ms);
@@ -164,7 +171,9 @@ class SwarmItest : public ::testing::Test {
     }
     if (!gwbridge_existed_) {
       WaitUntil(
-          [] { return RunCommandForTest({"docker", "network", "rm", "docker_gwbridge"}).ok(); },
+          [] {
+            return RunCommandForTest({"docker", "network", "rm", "docker_gwbridge"}).ok();
+          },
           15s, 500ms);
     }
   }
@@ -205,6 +214,7 @@ class SwarmItest : public ::testing::Test {
   std::unique_ptr<SwarmClient> client_;
   std::unique_ptr<ComposeCliRunner> compose_;
   std::unique_ptr<SwarmRunner> runner_;
+  std::unique_ptr<itest::MadreProcess> madre_;
 };
 
 TEST_F(SwarmItest, ScaleDownRemembersTheCountAndUpRestoresIt) {
@@ -320,6 +330,75 @@ TEST_F(SwarmItest, GlobalServicesAreRefusedAndOtherStacksAreNotSeen) {
   Result<std::vector<SwarmService>> mine = client_->ListStackServices();
   ASSERT_TRUE(mine.ok()) << mine.status().message();
   EXPECT_EQ(mine->size(), 4u);
+}
+
+// The same stack without the crash loop and the global service: what `madre serve` runs on.
+constexpr const char* kMadreStackFile = R"yaml(version: "3.8"
+services:
+  db:
+    image: madre-busybox:latest
+    environment: {SERVICE_NAME: db, PORT: "8080"}
+    stop_grace_period: 2s
+  web:
+    image: madre-busybox:latest
+    environment: {SERVICE_NAME: web, PORT: "8080"}
+    depends_on: [db]
+    stop_grace_period: 2s
+    healthcheck:
+      test: ["CMD-SHELL", "wget -q -O- http://127.0.0.1:8080/health"]
+      interval: 1s
+      timeout: 2s
+      retries: 30
+    deploy:
+      replicas: 2
+)yaml";
+
+class SwarmMadreItest : public SwarmItest {
+ protected:
+  const char* StackFile() const override { return kMadreStackFile; }
+};
+
+// `madre serve` with VX11_PROVIDER=swarm: the services found running at start that no window
+// holds are scaled to 0 (VX11_EXTERNAL_START=stop); a window of web scales db then web up
+// (the closure and order from the stack file's depends_on), is open once web's 2 tasks are
+// healthy, and its TTL scales both back to 0.
+TEST_F(SwarmMadreItest, AWindowScalesTheStackUpAndItsTtlScalesItDown) {
+  madre_ = std::make_unique<itest::MadreProcess>(
+      std::map<std::string, std::string>{{"VX11_PROVIDER", "swarm"},
+                                         {"VX11_COMPOSE_PROJECT", stack_},
+                                         {"VX11_COMPOSE_DIR", dir_.string()},
+                                         {"VX11_COMPOSE_FILES", "stack.yml"},
+                                         {"VX11_ALWAYS_ON", "madre"},
+                                         {"VX11_RESYNC_SEC", "2"},
+                                         {"VX11_EXTERNAL_START", "stop"}});
+  ASSERT_TRUE(madre_->Start()) << madre_->log();
+  std::vector<ContainerState> list =
+      ListUntil([](const auto& l) { return IsDown(l, "web") && IsDown(l, "db"); });
+  ASSERT_TRUE(IsDown(list, "web") && IsDown(list, "db")) << madre_->log();
+  Result<SwarmService> web = client_->Inspect(stack_ + "_web");
+  ASSERT_TRUE(web.ok());
+  EXPECT_EQ(web->labels.at(std::string(kReplicasLabel)), "2");
+
+  itest::HttpAnswer opened =
+      madre_->Post("/madre/power/windows/open", R"({"services":["web"],"ttl_sec":6,"wait":true})");
+  ASSERT_EQ(opened.status, 200) << opened.body;
+  json window = opened.Json();
+  EXPECT_EQ(window["state"], "open") << opened.body;
+  EXPECT_EQ(window["services_started"], json({"db", "web"})) << opened.body;
+  Result<std::vector<ContainerState>> now = runner_->ListProject();
+  ASSERT_TRUE(now.ok()) << now.status().message();
+  EXPECT_TRUE(IsUp(*now, "db"));
+  ASSERT_TRUE(IsUp(*now, "web"));  // 2 of 2 running: open means ready
+  EXPECT_EQ(Find(*now, "web")->health, "healthy");
+  web = client_->Inspect(stack_ + "_web");
+  ASSERT_TRUE(web.ok());
+  EXPECT_EQ(web->replicas, 2);
+
+  list = ListUntil([](const auto& l) { return IsDown(l, "web") && IsDown(l, "db"); }, 60s);
+  EXPECT_TRUE(IsDown(list, "web") && IsDown(list, "db")) << madre_->log();
+  json status = madre_->Get("/madre/power/windows/status").Json();
+  ASSERT_FALSE(status["history"].empty()) << status.dump();
+  EXPECT_EQ(status["history"][0]["close_reason"], "ttl_expired");
 }
 
 }  // namespace
