@@ -332,7 +332,9 @@ TEST_F(SwarmItest, GlobalServicesAreRefusedAndOtherStacksAreNotSeen) {
   EXPECT_EQ(mine->size(), 4u);
 }
 
-// The same stack without the crash loop and the global service: what `madre serve` runs on.
+// What `madre serve` runs on: the same stack without the global service, and a crashy that
+// exits at once (one that runs longer than readiness' 1 s settle before it dies is judged ready:
+// its later deaths are for the events, which the Swarm provider does not follow yet).
 constexpr const char* kMadreStackFile = R"yaml(version: "3.8"
 services:
   db:
@@ -351,11 +353,34 @@ services:
       retries: 30
     deploy:
       replicas: 2
+  crashy:
+    image: madre-busybox:latest
+    entrypoint: ["/bin/sh", "-c", "echo crashy: exiting at once; exit 1"]
+    deploy:
+      restart_policy: {condition: on-failure, delay: 1s}
 )yaml";
 
 class SwarmMadreItest : public SwarmItest {
  protected:
   const char* StackFile() const override { return kMadreStackFile; }
+
+  // madre serve on the stack; returns once the services running at start are scaled to 0.
+  void StartMadre() {
+    madre_ = std::make_unique<itest::MadreProcess>(
+        std::map<std::string, std::string>{{"VX11_PROVIDER", "swarm"},
+                                           {"VX11_COMPOSE_PROJECT", stack_},
+                                           {"VX11_COMPOSE_DIR", dir_.string()},
+                                           {"VX11_COMPOSE_FILES", "stack.yml"},
+                                           {"VX11_ALWAYS_ON", "madre"},
+                                           {"VX11_RESYNC_SEC", "2"},
+                                           {"VX11_HEALTH_TIMEOUT_SEC", "40"},
+                                           {"VX11_EXTERNAL_START", "stop"}});
+    ASSERT_TRUE(madre_->Start()) << madre_->log();
+    std::vector<ContainerState> list = ListUntil(
+        [](const auto& l) { return IsDown(l, "web") && IsDown(l, "db") && IsDown(l, "crashy"); });
+    ASSERT_TRUE(IsDown(list, "web") && IsDown(list, "db") && IsDown(list, "crashy"))
+        << madre_->log();
+  }
 };
 
 // `madre serve` with VX11_PROVIDER=swarm: the services found running at start that no window
@@ -363,18 +388,8 @@ class SwarmMadreItest : public SwarmItest {
 // (the closure and order from the stack file's depends_on), is open once web's 2 tasks are
 // healthy, and its TTL scales both back to 0.
 TEST_F(SwarmMadreItest, AWindowScalesTheStackUpAndItsTtlScalesItDown) {
-  madre_ = std::make_unique<itest::MadreProcess>(
-      std::map<std::string, std::string>{{"VX11_PROVIDER", "swarm"},
-                                         {"VX11_COMPOSE_PROJECT", stack_},
-                                         {"VX11_COMPOSE_DIR", dir_.string()},
-                                         {"VX11_COMPOSE_FILES", "stack.yml"},
-                                         {"VX11_ALWAYS_ON", "madre"},
-                                         {"VX11_RESYNC_SEC", "2"},
-                                         {"VX11_EXTERNAL_START", "stop"}});
-  ASSERT_TRUE(madre_->Start()) << madre_->log();
-  std::vector<ContainerState> list =
-      ListUntil([](const auto& l) { return IsDown(l, "web") && IsDown(l, "db"); });
-  ASSERT_TRUE(IsDown(list, "web") && IsDown(list, "db")) << madre_->log();
+  StartMadre();
+  if (HasFatalFailure()) return;
   Result<SwarmService> web = client_->Inspect(stack_ + "_web");
   ASSERT_TRUE(web.ok());
   EXPECT_EQ(web->labels.at(std::string(kReplicasLabel)), "2");
@@ -394,11 +409,68 @@ TEST_F(SwarmMadreItest, AWindowScalesTheStackUpAndItsTtlScalesItDown) {
   ASSERT_TRUE(web.ok());
   EXPECT_EQ(web->replicas, 2);
 
-  list = ListUntil([](const auto& l) { return IsDown(l, "web") && IsDown(l, "db"); }, 60s);
+  std::vector<ContainerState> list =
+      ListUntil([](const auto& l) { return IsDown(l, "web") && IsDown(l, "db"); }, 60s);
   EXPECT_TRUE(IsDown(list, "web") && IsDown(list, "db")) << madre_->log();
   json status = madre_->Get("/madre/power/windows/status").Json();
   ASSERT_FALSE(status["history"].empty()) << status.dump();
   EXPECT_EQ(status["history"][0]["close_reason"], "ttl_expired");
+}
+
+// kill -9 of madre mid-window loses nothing: the restarted daemon finds the window open, the
+// services still scaled up, and a close scales them to 0.
+TEST_F(SwarmMadreItest, KillNineMidWindowLosesNothing) {
+  StartMadre();
+  if (HasFatalFailure()) return;
+  itest::HttpAnswer opened = madre_->Post("/madre/power/windows/open",
+                                          R"({"services":["web"],"ttl_sec":300,"wait":true})");
+  ASSERT_EQ(opened.status, 200) << opened.body;
+  const std::string id = opened.Json()["window_id"];
+  const std::string deadline = opened.Json()["deadline"];
+  madre_->Kill9();
+  ASSERT_TRUE(madre_->Start()) << madre_->log();
+  json window = madre_->Get("/madre/power/windows/" + id).Json();
+  EXPECT_EQ(window["state"], "open") << window.dump();
+  EXPECT_EQ(window["deadline"], deadline);
+  Result<std::vector<ContainerState>> now = runner_->ListProject();
+  ASSERT_TRUE(now.ok()) << now.status().message();
+  EXPECT_TRUE(IsUp(*now, "web"));
+  EXPECT_TRUE(IsUp(*now, "db"));
+  itest::HttpAnswer closed =
+      madre_->Post("/madre/power/windows/close", json{{"window_id", id}}.dump());
+  ASSERT_EQ(closed.status, 200) << closed.body;
+  EXPECT_EQ(closed.Json()["services_stopped"], json({"web", "db"})) << closed.body;
+  std::vector<ContainerState> list =
+      ListUntil([](const auto& l) { return IsDown(l, "web") && IsDown(l, "db"); }, 60s);
+  EXPECT_TRUE(IsDown(list, "web") && IsDown(list, "db"));
+  Result<SwarmService> web = client_->Inspect(stack_ + "_web");
+  ASSERT_TRUE(web.ok());
+  EXPECT_EQ(web->labels.at(std::string(kReplicasLabel)), "2");  // still the first count
+}
+
+// A window of a crash-looping service fails its readiness with the exit code and the log, as
+// a compose crash loop does.
+TEST_F(SwarmMadreItest, ACrashLoopFailsTheWindowsService) {
+  StartMadre();
+  if (HasFatalFailure()) return;
+  itest::HttpAnswer opened =
+      madre_->Post("/madre/power/windows/open",
+                   R"({"services":["crashy"],"ttl_sec":120,"wait":true,"wait_timeout_sec":60})");
+  const std::string id = opened.Json().value("window_id", "");
+  ASSERT_FALSE(id.empty()) << opened.status << " " << opened.body;
+  json window;
+  const bool failed = WaitUntil(
+      [&] {
+        window = madre_->Get("/madre/power/windows/" + id).Json();
+        const json& crashy = window["services_status"]["crashy"];
+        return crashy["error"].is_string() &&
+               crashy["error"].get<std::string>().find("restarting in a loop") != std::string::npos;
+      },
+      60s, 500ms);
+  ASSERT_TRUE(failed) << opened.body << "\n" << window.dump(2);
+  const std::string error = window["services_status"]["crashy"]["error"];
+  EXPECT_THAT(error, HasSubstr("exit code 1"));
+  EXPECT_THAT(error, HasSubstr("crashy: exiting at once"));  // its service log
 }
 
 }  // namespace

@@ -44,9 +44,21 @@ ContainerState SwarmServiceState(const std::string& stack, const SwarmService& s
   c.container = service.name;
   c.id = service.id;
   const std::int64_t desired = service.desired_tasks.value_or(service.replicas);
-  const std::int64_t running = service.running_tasks.value_or(0);
+  // Counted from the tasks: ServiceStatus.RunningTasks also counts the tasks of an earlier
+  // scale that are still running on their way to shutdown (a close, then at once an open).
+  std::int64_t running = 0;      // running and meant to
+  std::int64_t running_any = 0;  // running, also those being shut down
+  bool listed = false;
+  for (const SwarmTask& task : tasks) {
+    if (task.service_id != service.id) continue;
+    listed = true;
+    if (task.state != "running") continue;
+    ++running_any;
+    if (task.desired_state == "running") ++running;
+  }
+  if (!listed) running = running_any = service.running_tasks.value_or(0);
   if (desired <= 0) {
-    c.state = running > 0 ? "removing" : "exited";
+    c.state = running_any > 0 ? "removing" : "exited";
   } else {
     c.state = running >= desired ? "running" : "restarting";
   }

@@ -22,7 +22,10 @@ namespace madre {
 //   state     desired 0: "exited" ("removing" while tasks still run); desired > 0: "running"
 //             once running tasks == desired, else "restarting" (being scheduled, starting, or
 //             failing): Running() for the action runner's start check, never ready for
-//             core/readiness.h until every desired task runs.
+//             core/readiness.h until every desired task runs. The running tasks are counted
+//             from `tasks` (state and desired state both running), not from
+//             ServiceStatus.RunningTasks, which also counts tasks an earlier scale-down is
+//             still shutting down; a service with no task in `tasks` falls back to it.
 //   health    with a healthcheck: "healthy" when running == desired > 0 (Swarm counts a task
 //             running only once its check passes), "starting" while desired > running;
 //             "" otherwise.

@@ -148,6 +148,32 @@ TEST_F(SwarmRunnerTest, ScaledDownServicesAreNotRunning) {
   EXPECT_EQ(SwarmServiceState("smp", *down, {}).state, "exited");
 }
 
+// Closed, then opened at once: the old tasks still run on their way to shutdown, and Swarm's
+// RunningTasks counts them; they do not make the service running.
+TEST_F(SwarmRunnerTest, TasksBeingShutDownDoNotCount) {
+  Result<std::vector<SwarmTask>> running = ParseTasks(samples::kWebTasksSample);
+  ASSERT_TRUE(running.ok());
+  Result<std::vector<SwarmService>> list = ParseStackServices(samples::kServiceListSample, "smp");
+  ASSERT_TRUE(list.ok());
+  SwarmService web = (*list)[3];  // 2 of 2 per ServiceStatus
+  std::vector<SwarmTask> tasks = *running;
+  EXPECT_EQ(SwarmServiceState("smp", web, tasks).state, "running");
+  tasks[0].desired_state = "shutdown";  // the old ones, still running
+  tasks[1].desired_state = "shutdown";
+  SwarmTask fresh = tasks[0];
+  fresh.id = "new";
+  fresh.state = "starting";
+  fresh.desired_state = "running";
+  tasks.push_back(fresh);
+  ContainerState c = SwarmServiceState("smp", web, tasks);
+  EXPECT_EQ(c.state, "restarting");
+  EXPECT_EQ(c.health, "starting");
+  web.desired_tasks = 0;
+  EXPECT_EQ(SwarmServiceState("smp", web, tasks).state, "removing");
+  tasks[0].state = tasks[1].state = "shutdown";
+  EXPECT_EQ(SwarmServiceState("smp", web, tasks).state, "exited");
+}
+
 // core/readiness.h judges a swarm service ready exactly when its running tasks equal the
 // desired count, and a crash loop failed.
 TEST_F(SwarmRunnerTest, ReadyExactlyWhenRunningEqualsDesired) {
