@@ -83,6 +83,8 @@ step "test images"
 scripts/build-images.sh
 
 step "integration tests under ASan + UBSan (real dockerd, ${build}-asan)"
+# Whether the engine was in a swarm before (then the Swarm tests leave it so).
+MADRE_SWARM_BEFORE=$(docker info --format '{{.Swarm.LocalNodeState}}' 2>/dev/null || echo unknown)
 configure "${build}-asan" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DSANITIZE=address
 cmake --build "${build}-asan" -j "$jobs" --target madre integration_tests example_itests fault_itests
 if [ -s "${build}-asan/not_registered.txt" ]; then
@@ -99,6 +101,14 @@ if ! ip link show docker0 >/dev/null 2>&1; then
   exit 1
 fi
 echo "docker0 still present"
+# The Swarm tests (swarm_itest.cc) make a single-node swarm when the engine is in none, and
+# must leave it, also when they fail.
+swarm_state=$(docker info --format '{{.Swarm.LocalNodeState}}' 2>/dev/null || echo unknown)
+if [ "$swarm_state" != "inactive" ] && [ "${MADRE_SWARM_BEFORE:-inactive}" = "inactive" ]; then
+  echo "the engine is left in a swarm ($swarm_state) after the integration tier" >&2
+  exit 1
+fi
+echo "swarm: $swarm_state"
 elapsed
 
 # The fuzzers (clang, ASan + UBSan), 60 s per target (MADRE_FUZZ_SECONDS); longer runs of
