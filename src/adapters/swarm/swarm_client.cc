@@ -113,23 +113,24 @@ Result<SwarmUpdate> SwarmClient::ScaleTo(const std::string& service, std::int64_
 }
 
 Result<SwarmUpdate> SwarmClient::Restore(const std::string& service) {
-  return Update(service,
-                [](const SwarmService& current, std::string_view inspect_json,
-                   SwarmUpdate& update) -> Result<std::optional<std::string>> {
-                  if (current.mode != SwarmMode::kReplicated) {
-                    return Status::FailedPrecondition(
-                        "service " + current.name +
-                        " is not in replicated mode: madre scales only replicated services "
-                        "(deploy.mode: replicated)");
-                  }
-                  const std::int64_t replicas = RestoreReplicas(current);
-                  update.replicas_before = current.replicas;
-                  update.replicas_after = replicas;
-                  if (current.replicas == replicas) return std::optional<std::string>();
-                  ASSIGN_OR_RETURN(std::string body,
-                                   ScaleSpecBody(inspect_json, replicas, std::nullopt));
-                  return std::optional<std::string>(std::move(body));
-                });
+  return Update(
+      service,
+      [](const SwarmService& current, std::string_view inspect_json,
+         SwarmUpdate& update) -> Result<std::optional<std::string>> {
+        if (current.mode != SwarmMode::kReplicated) {
+          return Status::FailedPrecondition(
+              "service " + current.name +
+              " is not in replicated mode: madre scales only replicated services "
+              "(deploy.mode: replicated)");
+        }
+        // Never down: a service scaled up by hand since keeps its count.
+        const std::int64_t replicas = std::max(RestoreReplicas(current), current.replicas);
+        update.replicas_before = current.replicas;
+        update.replicas_after = replicas;
+        if (current.replicas == replicas) return std::optional<std::string>();
+        ASSIGN_OR_RETURN(std::string body, ScaleSpecBody(inspect_json, replicas, std::nullopt));
+        return std::optional<std::string>(std::move(body));
+      });
 }
 
 Result<SwarmUpdate> SwarmClient::ForceUpdate(const std::string& service) {

@@ -64,8 +64,8 @@ class SwarmClient {
   // kReplicasLabel yet and runs >= 1 replica writes its current count there, in the same
   // update. Already at `replicas`: nothing is sent.
   Result<SwarmUpdate> ScaleTo(const std::string& service, std::int64_t replicas);
-  // Scales `service` to its restore count (RestoreReplicas: the label, else its current
-  // count when >= 1, else 1).
+  // Scales `service` up to its restore count (RestoreReplicas: the label, else its current
+  // count when >= 1, else 1); one that runs more replicas already is left as it is.
   Result<SwarmUpdate> Restore(const std::string& service);
   // A forced update (TaskTemplate.ForceUpdate + 1): Swarm replaces every task; replicas stay.
   Result<SwarmUpdate> ForceUpdate(const std::string& service);

@@ -312,6 +312,15 @@ TEST_F(SwarmRunnerTest, TheFirstStopRemembersTheCountLaterOnesKeepIt) {
   EXPECT_EQ(again["Labels"][std::string(kReplicasLabel)], "2");
 }
 
+TEST_F(SwarmRunnerTest, UpNeverScalesDown) {
+  api_.Answer("GET /services/smp_web", 200, WebInspect(3, "2"));  // scaled up by hand
+  ComposeOutcome outcome = runner_.Up({"web"});
+  ASSERT_TRUE(outcome.status.ok()) << outcome.status.message();
+  EXPECT_TRUE(api_.Posts().empty());
+  EXPECT_EQ(outcome.ops.at(0).command, "POST /services/smp_web/update replicas=3");
+  EXPECT_EQ(outcome.ops.at(0).output, "replicas 3 -> 3 (already so, nothing sent)");
+}
+
 TEST_F(SwarmRunnerTest, StoppingAStoppedServiceSendsNothing) {
   api_.Answer("GET /services/smp_web", 200, WebInspect(0, "2"));
   ComposeOutcome outcome = runner_.Stop({"web"});
