@@ -9,6 +9,7 @@
 #include <chrono>
 #include <fstream>
 #include <future>
+#include <iostream>
 #include <random>
 #include <sstream>
 #include <stop_token>
@@ -40,13 +41,13 @@
 #include "adapters/sqlite/sqlite_window_store.h"
 #include "adapters/swarm/swarm_client.h"
 #include "adapters/swarm/swarm_runner.h"
-#include "base/sha256.h"
 #include "core/policy_view.h"
 #include "daemon/adviser_config.h"
 #include "daemon/config.h"
 #include "daemon/intent_policy_file.h"
 #include "daemon/legacy_upstream.h"
-#include "daemon/tokens_file.h"
+#include "daemon/print_config.h"
+#include "daemon/serve_config.h"
 #include "engine/build_runner.h"
 #include "engine/cpu_quotas.h"
 #include "engine/engine.h"
@@ -60,24 +61,6 @@
 namespace madre {
 
 namespace {
-
-struct ServeFlags {
-  std::string config_file;
-  std::optional<std::string> bind;
-  std::optional<int> port;
-  std::optional<std::string> project;
-  std::optional<std::string> compose_dir;
-  std::vector<std::string> compose_files;
-  std::optional<std::string> compose_cmd;
-  std::optional<std::string> always_on;
-  std::optional<std::string> allowlist;
-  std::optional<int> max_concurrent;
-  std::optional<int> timeout;
-  std::optional<std::string> state_dir;
-  std::optional<std::string> audit_dir;
-  std::optional<std::string> log_level;
-  bool check = false;  // --check: validate the settings and the compose model, then exit
-};
 
 // Executor that runs jobs on the HTTP server's io thread, which is the engine thread.
 class ServerLoopExecutor final : public Executor {
@@ -128,66 +111,6 @@ spdlog::level::level_enum LevelOf(const std::string& text) {
   if (upper == "CRITICAL") return spdlog::level::critical;
   if (upper == "OFF") return spdlog::level::off;
   return spdlog::level::info;
-}
-
-Status BuildConfig(const ServeFlags& flags, DaemonConfig& config) {
-  RETURN_IF_ERROR(ApplyEnv(ProcessEnv(), config));
-  if (!flags.config_file.empty()) {
-    std::ifstream in(flags.config_file);
-    if (!in) return Status::InvalidArgument("cannot read config file " + flags.config_file);
-    std::stringstream text;
-    text << in.rdbuf();
-    RETURN_IF_ERROR(ApplyToml(text.str(), flags.config_file, config));
-  }
-  if (flags.bind) config.bind = *flags.bind;
-  if (flags.port) config.port = *flags.port;
-  if (flags.project) config.compose_project = *flags.project;
-  if (flags.compose_dir) config.compose_dir = *flags.compose_dir;
-  if (!flags.compose_files.empty()) config.compose_files = flags.compose_files;
-  if (flags.compose_cmd) config.compose_cmd = *flags.compose_cmd;
-  if (flags.always_on) {
-    auto items = SplitList(*flags.always_on);
-    config.always_on = std::set<std::string>(items.begin(), items.end());
-  }
-  if (flags.allowlist) {
-    auto items = SplitList(*flags.allowlist);
-    config.allowlist = std::set<std::string>(items.begin(), items.end());
-  }
-  if (flags.max_concurrent) config.max_concurrent = *flags.max_concurrent;
-  if (flags.timeout) config.timeout_sec = *flags.timeout;
-  if (flags.state_dir) config.state_dir = *flags.state_dir;
-  if (flags.audit_dir) config.audit_dir = *flags.audit_dir;
-  if (flags.log_level) config.log_level = *flags.log_level;
-  if (config.compose_dir.empty()) config.compose_dir = std::filesystem::current_path();
-  if (config.compose_files.empty()) config.compose_files = DefaultComposeFiles(config.compose_dir);
-  for (const auto& file : config.compose_files) {
-    const std::filesystem::path path = std::filesystem::path(file).is_absolute()
-                                           ? std::filesystem::path(file)
-                                           : config.compose_dir / file;
-    if (!std::filesystem::exists(path)) {
-      return Status::InvalidArgument("compose file " + path.string() +
-                                     " does not exist (set VX11_COMPOSE_DIR / VX11_COMPOSE_FILES)");
-    }
-  }
-  if (config.tokens_file) {
-    ASSIGN_OR_RETURN(config.tokens, LoadTokensFile(*config.tokens_file));
-  }
-  return Status::Ok();
-}
-
-// VX11_TOKEN (the admin named default) must not be one of the tokens file's: each token names
-// one caller.
-Status CheckDefaultTokenIsNotNamed(const DaemonConfig& config) {
-  if (config.token.empty() || config.tokens.empty()) return Status::Ok();
-  const std::string hash = Sha256Hex(config.token);
-  for (const TokenEntry& entry : config.tokens) {
-    if (entry.token_sha256 == hash) {
-      return Status::InvalidArgument("tokens file " + config.tokens_file->string() + ": [tokens." +
-                                     entry.name + "] is the token of " + config.token_source +
-                                     " (the admin named default): give it a token of its own");
-    }
-  }
-  return Status::Ok();
 }
 
 // Signals are taken by sigwait on the main thread only: blocked before any thread starts.
@@ -407,7 +330,7 @@ int Serve(const ServeFlags& flags) {
   SetUpLogging();
 
   DaemonConfig config;
-  if (Status status = BuildConfig(flags, config); !status.ok()) {
+  if (Status status = BuildConfig(flags, ProcessEnv(), config); !status.ok()) {
     spdlog::error("{}", status.message());
     return 2;
   }
@@ -437,10 +360,8 @@ int Serve(const ServeFlags& flags) {
     spdlog::error("{}", status.message());
     return 2;
   }
-  if ((config.stop_strategy == "pause" || config.stop_strategy == "cpu_idle") &&
-      config.docker_host.rfind("unix://", 0) != 0) {
-    spdlog::error("VX11_STOP_STRATEGY={} needs the Engine API (a unix:// DOCKER_HOST)",
-                  config.stop_strategy);
+  if (Status status = CheckStopStrategy(config); !status.ok()) {
+    spdlog::error("{}", status.message());
     return 2;
   }
   IntentPolicy intent_policy;  // the default: every intent needs approval
@@ -932,7 +853,17 @@ void RegisterServe(CLI::App& app, int* exit_code) {
                   "validate the settings and the compose model, print the warnings start-up "
                   "would log (shared dependencies: the gateway case), and exit: 0 valid, 1 the "
                   "compose model cannot be read, 2 a bad setting. Creates nothing");
-  serve->callback([flags, exit_code] { *exit_code = Serve(*flags); });
+  CLI::Option* print_config = serve->add_flag(
+      "--print-config", flags->print_config,
+      "print every setting's effective value and its source (default, env, the --config "
+      "file, a flag), secrets redacted, and exit: 0, or 2 for a bad setting. Creates nothing");
+  serve->add_flag("--json", flags->json, "with --print-config: print the settings as JSON")
+      ->needs(print_config);
+  print_config->excludes("--check");
+  serve->callback([flags, exit_code] {
+    *exit_code = flags->print_config ? PrintConfig(*flags, ProcessEnv(), std::cout, std::cerr)
+                                     : Serve(*flags);
+  });
 }
 
 }  // namespace madre
