@@ -11,6 +11,7 @@
 #include "base/sha256.h"
 #include "base/text.h"
 #include "cli/command_context.h"
+#include "cli/completion.h"
 #include "cli/conductor.h"
 #include "cli/events_command.h"
 #include "cli/render.h"
@@ -214,6 +215,7 @@ void RegisterCommands(CLI::App& app, int* exit_code, CommandEnv env) {
   registry->exit_code = exit_code;
   app.footer(ExitCodesHelp());
   const Duration kDefaultTimeout = Seconds(30);
+  RegisterCompletion(app, exit_code, registry->env.out, registry->env.err);
 
   {  // open SERVICE... [--ttl D | --hold] [--wait] [--wait-timeout D] [--reason R]
     auto args = std::make_shared<OpenArgs>();

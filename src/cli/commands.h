@@ -14,7 +14,8 @@
 //
 // Subcommands: open, close, hold, extend, state, status, windows, window, audit,
 // solo-madre, services, health, conductor, intents, intent, build, builds, build-log, diagnose,
-// autofix (and autofix reset). Every one takes --url, --token, --token-file, --json and
+// autofix (and autofix reset), completion (a shell completion script: cli/completion.h). Every one
+// takes --url, --token, --token-file, --json and
 // --timeout (for `autofix`, --timeout bounds the whole wait; each call has 30 s). `token hash`
 // talks to no madre: it prints the SHA-256 of a token (stdin or --token-file) for VX11_TOKENS_FILE.
 // Errors print `madre: <detail>` on stderr.

@@ -12,7 +12,9 @@ int main(int argc, char** argv) {
   CLI::App app{"madre " MADRE_VERSION
                ": the VX11 Power Windows controller.\n"
                "Keeps a Docker Compose stack at SOLO_MADRE and opens time-boxed power windows.\n"
-               "`madre serve` runs the daemon; the other commands talk to it over HTTP."};
+               "`madre serve` runs the daemon; the other commands talk to it over HTTP.\n"
+               "Shell completion: source <(madre completion bash) (also zsh; fish: "
+               "madre completion fish | source)."};
   app.set_version_flag("--version", MADRE_VERSION);
   app.require_subcommand(1);
   int exit_code = 0;

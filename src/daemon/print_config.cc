@@ -64,12 +64,15 @@ const std::map<std::string, Row>& Rows() {
       {"VX11_MADRE_BIND", {"bind", [](C c, E) -> Value { return c.bind; }}},
       {"VX11_MADRE_PORT", {"port", [](C c, E) -> Value { return std::to_string(c.port); }}},
       {"VX11_MADRE_URL", {"", [](C, E env) { return EnvValue(env, "VX11_MADRE_URL"); }}},
-      {"VX11_COMPOSE_PROJECT", {"compose_project", [](C c, E) -> Value { return c.compose_project; }}},
+      {"VX11_COMPOSE_PROJECT",
+       {"compose_project", [](C c, E) -> Value { return c.compose_project; }}},
       {"VX11_COMPOSE_DIR", {"compose_dir", [](C c, E) -> Value { return c.compose_dir.string(); }}},
-      {"VX11_COMPOSE_FILES", {"compose_files", [](C c, E) -> Value { return Join(c.compose_files); }}},
+      {"VX11_COMPOSE_FILES",
+       {"compose_files", [](C c, E) -> Value { return Join(c.compose_files); }}},
       {"VX11_COMPOSE_CMD", {"compose_cmd", [](C c, E) { return c.compose_cmd; }}},
       {"VX11_ALWAYS_ON", {"always_on", [](C c, E) -> Value { return Join(c.always_on); }}},
-      {"VX11_POWER_WINDOWS_CORE_MODE", {"core_mode", [](C c, E) -> Value { return Bool(c.core_mode); }}},
+      {"VX11_POWER_WINDOWS_CORE_MODE",
+       {"core_mode", [](C c, E) -> Value { return Bool(c.core_mode); }}},
       {"VX11_ALLOWLIST",
        {"allowlist",
         [](C c, E) -> Value {
@@ -97,9 +100,11 @@ const std::map<std::string, Row>& Rows() {
        {"window_history_retention_days",
         [](C c, E) -> Value { return std::to_string(c.window_history_retention_days); }}},
       {"DOCKER_HOST", {"docker_host", [](C c, E) -> Value { return c.docker_host; }}},
-      {"VX11_RESYNC_SEC", {"resync_sec", [](C c, E) -> Value { return std::to_string(c.resync_sec); }}},
+      {"VX11_RESYNC_SEC",
+       {"resync_sec", [](C c, E) -> Value { return std::to_string(c.resync_sec); }}},
       {"VX11_HEALTH_TIMEOUT_SEC",
-       {"health_timeout_sec", [](C c, E) -> Value { return std::to_string(c.health_timeout_sec); }}},
+       {"health_timeout_sec",
+        [](C c, E) -> Value { return std::to_string(c.health_timeout_sec); }}},
       {"VX11_COMPAT_OPEN_WAIT_SEC",
        {"compat_open_wait_sec",
         [](C c, E) -> Value { return std::to_string(c.compat_open_wait_sec); }}},
@@ -159,7 +164,8 @@ const std::map<std::string, Row>& Rows() {
           if (!c.adviser.url) return std::nullopt;
           return WithoutQuery(*c.adviser.url);
         }}},
-      {"VX11_AUTOFIX_LLM_MODEL", {"autofix_llm_model", [](C c, E) -> Value { return c.adviser.model; }}},
+      {"VX11_AUTOFIX_LLM_MODEL",
+       {"autofix_llm_model", [](C c, E) -> Value { return c.adviser.model; }}},
       {"VX11_DEEPSEEK_API_KEY",
        {"",
         [](C c, E) -> Value {
@@ -179,7 +185,8 @@ const std::map<std::string, Row>& Rows() {
       {"VX11_AUTOFIX_LLM_CA_FILE",
        {"autofix_llm_ca_file", [](C c, E) { return Path(c.adviser.ca_file); }}},
       {"VX11_SOLO_MADRE", {"", [](C, E env) { return EnvValue(env, "VX11_SOLO_MADRE"); }}},
-      {"VX11_WINDOW_SERVICES", {"", [](C, E env) { return EnvValue(env, "VX11_WINDOW_SERVICES"); }}},
+      {"VX11_WINDOW_SERVICES",
+       {"", [](C, E env) { return EnvValue(env, "VX11_WINDOW_SERVICES"); }}},
   };
   return rows;
 }

@@ -21,8 +21,8 @@ namespace madre {
 // file, then the environment).
 struct SettingOrigins {
   EnvLookup env;
-  std::string config_file;             // "" : no --config
-  std::set<std::string> file_keys;     // the top-level keys the --config file sets
+  std::string config_file;                   // "" : no --config
+  std::set<std::string> file_keys;           // the top-level keys the --config file sets
   std::map<std::string, std::string> flags;  // setting name -> the flag that set it ("--bind")
 };
 

@@ -34,7 +34,8 @@ const EffectiveSetting& Find(const std::vector<EffectiveSetting>& settings,
   for (const EffectiveSetting& s : settings) {
     if (s.name == name) return s;
   }
-  static const EffectiveSetting kMissing{.name = "missing", .value = {}, .source = "", .secret = false};
+  static const EffectiveSetting kMissing{
+      .name = "missing", .value = {}, .source = "", .secret = false};
   ADD_FAILURE() << name << " is not printed";
   return kMissing;
 }
