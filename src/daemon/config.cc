@@ -861,6 +861,9 @@ std::string SettingsHelp() {
   VX11_SOLO_MADRE     the original's setting: 1 is accepted; 0 is refused (use power
                       windows or VX11_ALWAYS_ON)
   VX11_WINDOW_SERVICES the original's setting: refused (use VX11_ALLOWLIST)
+NOTIFY_SOCKET, WATCHDOG_USEC set by systemd (Type=notify, WatchdogSec; deploy/madre.service):
+                      READY=1 once madre listens, WATCHDOG=1 every half of WATCHDOG_USEC
+                      from the engine thread, STOPPING=1 at SIGTERM (docs/running.md)
 Readiness (per compose service): a Docker healthcheck (ready when healthy, or at the
   first pass of madre's own run of it, every vx11.health.exec_interval_ms, default 250;
   label vx11.health.exec=false turns that off), else the

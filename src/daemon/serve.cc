@@ -3,10 +3,12 @@
 #include <signal.h>
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <atomic>
 #include <chrono>
+#include <cstdlib>
 #include <fstream>
 #include <future>
 #include <iostream>
@@ -41,6 +43,7 @@
 #include "adapters/sqlite/sqlite_window_store.h"
 #include "adapters/swarm/swarm_client.h"
 #include "adapters/swarm/swarm_runner.h"
+#include "adapters/systemd/sd_notify.h"
 #include "core/policy_view.h"
 #include "daemon/adviser_config.h"
 #include "daemon/config.h"
@@ -328,6 +331,12 @@ int Serve(const ServeFlags& flags) {
   UsePrivateUmask();
   sigset_t signals = BlockStopSignals();
   SetUpLogging();
+  // systemd's Type=notify (deploy/madre.service): read before any thread starts, and taken out
+  // of the environment so that no child (compose) inherits them.
+  const std::optional<std::string> notify_socket = ProcessEnv()("NOTIFY_SOCKET");
+  const std::optional<std::string> watchdog_usec = ProcessEnv()("WATCHDOG_USEC");
+  const std::optional<std::string> watchdog_pid = ProcessEnv()("WATCHDOG_PID");
+  for (const char* name : {"NOTIFY_SOCKET", "WATCHDOG_USEC", "WATCHDOG_PID"}) ::unsetenv(name);
 
   DaemonConfig config;
   if (Status status = BuildConfig(flags, ProcessEnv(), config); !status.ok()) {
@@ -435,6 +444,17 @@ int Serve(const ServeFlags& flags) {
         config.inee_enabled ? "applied: VX11_INEE_ENABLED=1" : "not applied: VX11_INEE_ENABLED=0",
         warnings.size() + shared);
     return 0;
+  }
+  Result<SdNotifier> notifier = SdNotifier::Open(notify_socket.value_or(""));
+  if (!notifier.ok()) {
+    spdlog::error("{}", notifier.status().message());
+    return 2;
+  }
+  Result<std::optional<Duration>> watchdog =
+      WatchdogInterval(watchdog_usec, watchdog_pid, static_cast<long>(::getpid()));
+  if (!watchdog.ok()) {
+    spdlog::error("{}", watchdog.status().message());
+    return 2;
   }
   std::unique_ptr<SwarmProvider> swarm;
   if (config.provider == "swarm") {
@@ -687,6 +707,19 @@ int Serve(const ServeFlags& flags) {
     };
     loop.PostAfter(Seconds(24 * 3600), retain_daily);
   }
+  // systemd's watchdog (WatchdogSec): WATCHDOG=1 every half of it from the engine thread, so a
+  // hung loop misses it and systemd restarts madre. A failed send is logged once.
+  std::function<void()> watchdog_tick;
+  bool watchdog_warned = false;
+  if (notifier->enabled() && *watchdog) {
+    watchdog_tick = [&loop, &notifier, &watchdog, &watchdog_tick, &watchdog_warned] {
+      if (Status sent = notifier->Notify("WATCHDOG=1"); !sent.ok() && !watchdog_warned) {
+        watchdog_warned = true;
+        spdlog::warn("systemd watchdog: {}", sent.message());
+      }
+      loop.PostAfter(**watchdog, watchdog_tick);
+    };
+  }
   // The workers' jobs use the engine, the router, the probe and the loop, which are declared
   // before this guard and so die after it: on every return the running jobs are cancelled and
   // joined first. Results that still come back are dropped (the loop is detached), so a
@@ -725,11 +758,28 @@ int Serve(const ServeFlags& flags) {
   std::unique_ptr<DockerEventStream> events = StartDockerEvents(config, loop, engine);
   spdlog::info("listening on http://{}:{} ({} windows open after recovery)", config.bind,
                (*server)->port(), engine.Snapshot().windows.size());
+  if (notifier->enabled()) {
+    // READY=1 from the engine thread, which serves the API: it listens, the start-up recovery
+    // is done, and its loop runs. Then the watchdog's first beat.
+    const std::string ready =
+        fmt::format("READY=1\nSTATUS=listening on http://{}:{}", config.bind, (*server)->port());
+    loop.Submit([&notifier, &watchdog_tick, ready] {
+      if (Status sent = notifier->Notify(ready); !sent.ok()) {
+        spdlog::warn("systemd notify: {}", sent.message());
+      } else {
+        spdlog::info("systemd notified: ready{}", watchdog_tick ? ", watchdog on" : "");
+      }
+      if (watchdog_tick) watchdog_tick();
+    });
+  }
 
   int signal_number = 0;
   sigwait(&signals, &signal_number);
   spdlog::info("signal {}: stopping (open windows stay recorded and resume on restart)",
                signal_number);
+  if (Status sent = notifier->Notify("STOPPING=1\nSTATUS=stopping"); !sent.ok()) {
+    spdlog::warn("systemd notify: {}", sent.message());
+  }
   const auto stopping_since = std::chrono::steady_clock::now();
   // Shutdown order: nothing new comes in (events, timer, HTTP), then the workers are cancelled
   // and joined, then (at return, in reverse declaration order) the objects they used die.
