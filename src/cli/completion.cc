@@ -98,9 +98,8 @@ CompletionCommand DescribeCommands(const CLI::App& app, const std::string& name)
     out.help = OneLine(option->get_description());
     command.options.push_back(std::move(out));
   }
-  for (const CLI::App* sub : app.get_subcommands([](const CLI::App* a) {
-         return !a->get_name().empty() && !a->get_group().empty();
-       })) {
+  for (const CLI::App* sub : app.get_subcommands(
+           [](const CLI::App* a) { return !a->get_name().empty() && !a->get_group().empty(); })) {
     CompletionCommand child = DescribeCommands(*sub, sub->get_name());
     // Each level prefixes its own name, so that every descendant carries its whole path.
     std::function<void(CompletionCommand&)> prefix = [&](CompletionCommand& c) {
@@ -164,7 +163,8 @@ std::string ZshCompletion(const CompletionCommand& root) {
     }
     std::string opts;
     for (const CompletionOption& option : c.options) {
-      for (const std::string& name : option.names) opts += " " + ShellQuote(name + ":" + option.help);
+      for (const std::string& name : option.names)
+        opts += " " + ShellQuote(name + ":" + option.help);
     }
     info += "    " + ShellQuote(c.path) + ")\n      names=(" + Words(SubcommandNames(c)) +
             ")\n      subs=(" + subs + " )\n      opts=(" + opts + " )\n      valued=(" +

@@ -105,8 +105,8 @@ TEST_F(CompletionTest, EverySubcommandAndKnownOptionsAppearInEachScript) {
       EXPECT_THAT(*script, HasSubstr(nested)) << shell;
     }
     // A few options, also of the daemon's `serve` and of a nested subcommand.
-    for (const char* option : {"ttl", "wait-timeout", "token-file", "print-config",
-                                      "reason", "config"}) {
+    for (const char* option :
+         {"ttl", "wait-timeout", "token-file", "print-config", "reason", "config"}) {
       EXPECT_THAT(*script, HasSubstr(option)) << shell << " lacks --" << option;
     }
     // Hidden options (empty group) are left out.
@@ -151,7 +151,8 @@ TEST_F(CompletionTest, CommandPrintsTheScriptAndRefusesAnUnknownShell) {
   world_.out.str("");
   EXPECT_EQ(Run({"completion", "tcsh"}), kExitUsage);
   EXPECT_EQ(world_.out.str(), "");
-  EXPECT_EQ(world_.err.str(), "madre: unknown shell 'tcsh': madre completion knows bash, zsh and fish\n");
+  EXPECT_EQ(world_.err.str(),
+            "madre: unknown shell 'tcsh': madre completion knows bash, zsh and fish\n");
 }
 
 TEST_F(CompletionTest, BashAcceptsTheBashScriptAndItCompletes) {

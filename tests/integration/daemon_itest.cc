@@ -1,9 +1,13 @@
 // madre against the real dockerd: each test has its own compose project, port and state dir.
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
+#include <sys/socket.h>
+#include <sys/un.h>
 #include <unistd.h>
 
 #include <chrono>
+#include <cstddef>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -19,6 +23,7 @@ using nlohmann::json;
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 using ::testing::IsEmpty;
+using ::testing::Not;
 
 std::string Fixture(const std::string& name) {
   return std::string(MADRE_SOURCE_DIR) + "/tests/integration/fixtures/" + name;
@@ -378,6 +383,84 @@ TEST_F(DaemonTest, ServeCheckValidatesTheModelWarnsAboutSharedDependenciesAndCre
   EXPECT_THAT(ok.output, HasSubstr("service common is needed by a, b")) << "the gateway case";
   EXPECT_FALSE(std::filesystem::exists(state)) << "--check creates nothing";
   CommandOutput bad = RunCommandForTest({MADRE_BINARY, "serve", "--check"},
+                                        {{"VX11_COMPOSE_DIR", Fixture("shared")},
+                                         {"VX11_EXTERNAL_START", "sometimes"},
+                                         {"VX11_STATE_DIR", state.string()}});
+  EXPECT_EQ(bad.exit_code, 2) << bad.output;
+  EXPECT_THAT(bad.output, HasSubstr("VX11_EXTERNAL_START=sometimes must be adopt, stop or ignore"));
+}
+
+// An abstract AF_UNIX datagram socket standing in for systemd's NOTIFY_SOCKET.
+class NotifyListener {
+ public:
+  explicit NotifyListener(const std::string& name) : name_("@" + name) {
+    fd_ = ::socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+    sockaddr_un address{};
+    address.sun_family = AF_UNIX;
+    std::memcpy(address.sun_path + 1, name.data(), name.size());
+    bound_ = ::bind(fd_, reinterpret_cast<const sockaddr*>(&address),
+                    static_cast<socklen_t>(offsetof(sockaddr_un, sun_path) + 1 + name.size())) == 0;
+  }
+  ~NotifyListener() { ::close(fd_); }
+  NotifyListener(const NotifyListener&) = delete;
+  NotifyListener& operator=(const NotifyListener&) = delete;
+
+  bool bound() const { return bound_; }
+  const std::string& name() const { return name_; }  // "@name", as NOTIFY_SOCKET says it
+  // Every datagram received so far, in order.
+  const std::vector<std::string>& Drain() {
+    char buffer[4096];
+    for (ssize_t n; (n = ::recv(fd_, buffer, sizeof buffer, MSG_DONTWAIT)) > 0;) {
+      received_.emplace_back(buffer, static_cast<std::size_t>(n));
+    }
+    return received_;
+  }
+  int Count(const std::string& prefix) {
+    int count = 0;
+    for (const std::string& d : Drain()) count += d.rfind(prefix, 0) == 0 ? 1 : 0;
+    return count;
+  }
+
+ private:
+  std::string name_;
+  int fd_ = -1;
+  bool bound_ = false;
+  std::vector<std::string> received_;
+};
+
+TEST_F(DaemonTest, UnderSystemdServeNotifiesReadyBeatsTheWatchdogAndNotifiesStopping) {
+  NotifyListener notify(UniqueProjectName("madre-notify"));
+  ASSERT_TRUE(notify.bound());
+  // WatchdogSec=1s: a beat every 0.5 s.
+  StartMadre("two_services", {{"NOTIFY_SOCKET", notify.name()}, {"WATCHDOG_USEC", "1000000"}});
+  ASSERT_TRUE(Eventually([&] { return notify.Count("READY=1") == 1; }));
+  EXPECT_EQ(notify.Drain().front(),
+            "READY=1\nSTATUS=listening on http://127.0.0.1:" + std::to_string(madre_->port()));
+  ASSERT_TRUE(Eventually([&] { return notify.Count("WATCHDOG=1") >= 3; }))
+      << "the watchdog beats every half of WATCHDOG_USEC";
+  EXPECT_EQ(notify.Count("STOPPING=1"), 0);
+  EXPECT_EQ(madre_->Terminate(), 0);
+  EXPECT_EQ(notify.Count("STOPPING=1"), 1);
+  EXPECT_EQ(notify.Count("READY=1"), 1);
+  EXPECT_THAT(madre_->log(), HasSubstr("systemd notified: ready, watchdog on"));
+}
+
+TEST_F(DaemonTest, ServePrintConfigShowsSourcesRedactsTheTokenAndCreatesNothing) {
+  const std::filesystem::path state =
+      std::filesystem::temp_directory_path() / UniqueProjectName("madre-print-state");
+  const std::string token = "print-config-token-" + UniqueProjectName("t");
+  CommandOutput ok = RunCommandForTest({MADRE_BINARY, "serve", "--print-config", "--port", "9123"},
+                                       {{"VX11_COMPOSE_DIR", Fixture("shared")},
+                                        {"VX11_STATE_DIR", state.string()},
+                                        {"VX11_THROTTLE_MODE", "refuse"},
+                                        {"VX11_TOKEN", token}});
+  EXPECT_EQ(ok.exit_code, 0) << ok.output;
+  EXPECT_THAT(ok.output, ::testing::ContainsRegex("VX11_MADRE_PORT +9123 +flag --port"));
+  EXPECT_THAT(ok.output, ::testing::ContainsRegex("VX11_THROTTLE_MODE +refuse +env"));
+  EXPECT_THAT(ok.output, ::testing::ContainsRegex("VX11_TOKEN +<redacted> +env"));
+  EXPECT_THAT(ok.output, Not(HasSubstr(token)));
+  EXPECT_FALSE(std::filesystem::exists(state)) << "--print-config creates nothing";
+  CommandOutput bad = RunCommandForTest({MADRE_BINARY, "serve", "--print-config"},
                                         {{"VX11_COMPOSE_DIR", Fixture("shared")},
                                          {"VX11_EXTERNAL_START", "sometimes"},
                                          {"VX11_STATE_DIR", state.string()}});

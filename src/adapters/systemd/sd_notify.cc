@@ -62,10 +62,9 @@ SdNotifier::~SdNotifier() {
 
 Status SdNotifier::Notify(std::string_view state) const {
   if (fd_ < 0) return Status::Ok();
-  const ssize_t sent =
-      ::sendto(fd_, state.data(), state.size(), MSG_NOSIGNAL,
-               reinterpret_cast<const sockaddr*>(address_.data()),
-               static_cast<socklen_t>(address_.size()));
+  const ssize_t sent = ::sendto(fd_, state.data(), state.size(), MSG_NOSIGNAL,
+                                reinterpret_cast<const sockaddr*>(address_.data()),
+                                static_cast<socklen_t>(address_.size()));
   if (sent < 0) {
     return Status::Unavailable("notify " + name_ + ": " + std::strerror(errno));
   }
