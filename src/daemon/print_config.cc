@@ -248,7 +248,15 @@ std::vector<EffectiveSetting> EffectiveSettings(const DaemonConfig& config,
   return out;
 }
 
-std::string FormatSettingsText(const std::vector<EffectiveSetting>& settings) {
+std::string TokenSourceText(const DaemonConfig& config, const EnvLookup& env) {
+  for (const char* name : {"VX11_TENTACULO_LINK_TOKEN", "VX11_TOKEN"}) {
+    if (EnvValue(env, name)) return name;
+  }
+  return (config.state_dir / "token").string() + " (read, or created at start when missing)";
+}
+
+std::string FormatSettingsText(const std::vector<EffectiveSetting>& settings,
+                               const std::string& token_source) {
   std::size_t name_width = std::string("SETTING").size();
   std::size_t value_width = std::string("VALUE").size();
   for (const EffectiveSetting& s : settings) {
@@ -273,10 +281,12 @@ std::string FormatSettingsText(const std::vector<EffectiveSetting>& settings) {
     const std::string value = s.value.value_or("<unset>");
     out += line(s.name, value.empty() ? "<none>" : value, s.source);
   }
+  if (!token_source.empty()) out += "# the API token: " + token_source + "\n";
   return out;
 }
 
-std::string FormatSettingsJson(const std::vector<EffectiveSetting>& settings) {
+std::string FormatSettingsJson(const std::vector<EffectiveSetting>& settings,
+                               const std::string& token_source) {
   nlohmann::json rows = nlohmann::json::array();
   for (const EffectiveSetting& s : settings) {
     rows.push_back({{"name", s.name},
@@ -284,7 +294,9 @@ std::string FormatSettingsJson(const std::vector<EffectiveSetting>& settings) {
                     {"source", s.source},
                     {"secret", s.secret}});
   }
-  return nlohmann::json{{"settings", rows}}.dump(2) + "\n";
+  nlohmann::json out{{"settings", rows}};
+  if (!token_source.empty()) out["token_source"] = token_source;
+  return out.dump(2) + "\n";
 }
 
 Result<std::set<std::string>> TomlKeys(std::string_view text, const std::string& origin) {
@@ -363,7 +375,9 @@ int PrintConfig(const ServeFlags& flags, const EnvLookup& env, std::ostream& out
   Result<SettingOrigins> origins = OriginsOf(flags, env);
   if (!origins.ok()) return fail(origins.status().message());
   const std::vector<EffectiveSetting> settings = EffectiveSettings(config, *origins);
-  out << (flags.json ? FormatSettingsJson(settings) : FormatSettingsText(settings));
+  const std::string token_source = TokenSourceText(config, env);
+  out << (flags.json ? FormatSettingsJson(settings, token_source)
+                     : FormatSettingsText(settings, token_source));
   return 0;
 }
 

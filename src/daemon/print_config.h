@@ -48,10 +48,18 @@ std::vector<EffectiveSetting> EffectiveSettings(const DaemonConfig& config,
                                                 const SettingOrigins& origins);
 
 // Aligned columns SETTING VALUE SOURCE, a header line first; unset values show as <unset>,
-// empty ones (an empty list) as <none>.
-std::string FormatSettingsText(const std::vector<EffectiveSetting>& settings);
-// {"settings":[{"name","value" (null when unset),"source","secret"}...]}
-std::string FormatSettingsJson(const std::vector<EffectiveSetting>& settings);
+// empty ones (an empty list) as <none>. `token_source` (TokenSourceText), when not empty, is a
+// last comment line: where the API token comes from.
+std::string FormatSettingsText(const std::vector<EffectiveSetting>& settings,
+                               const std::string& token_source = "");
+// {"settings":[{"name","value" (null when unset),"source","secret"}...], "token_source"}
+std::string FormatSettingsJson(const std::vector<EffectiveSetting>& settings,
+                               const std::string& token_source = "");
+
+// Where serve takes the API token from, without reading or creating the token file:
+// "VX11_TENTACULO_LINK_TOKEN", "VX11_TOKEN", or "<state dir>/token (read, or created at start
+// when missing)".
+std::string TokenSourceText(const DaemonConfig& config, const EnvLookup& env);
 
 // The top-level keys of a TOML document (kInvalidArgument when it does not parse).
 Result<std::set<std::string>> TomlKeys(std::string_view text, const std::string& origin);

@@ -172,6 +172,7 @@ TEST_F(PrintConfigRunTest, SourcesFollowFlagsThenFileThenEnvAndNothingIsCreated)
   EXPECT_THAT(line_of("VX11_TOKEN"), HasSubstr("<redacted>"));
   EXPECT_THAT(line_of("VX11_COMPOSE_FILES"), HasSubstr("docker-compose.yml"));
   EXPECT_THAT(text, Not(HasSubstr("a-token-nobody-may-see")));
+  EXPECT_THAT(text, HasSubstr("# the API token: VX11_TOKEN\n"));
   EXPECT_FALSE(std::filesystem::exists(state)) << "--print-config must create nothing";
   EXPECT_EQ(err_.str(), "");
 }
@@ -179,10 +180,17 @@ TEST_F(PrintConfigRunTest, SourcesFollowFlagsThenFileThenEnvAndNothingIsCreated)
 TEST_F(PrintConfigRunTest, JsonVariant) {
   ServeFlags flags;
   flags.json = true;
-  ASSERT_EQ(Run(flags, {{"VX11_COMPOSE_DIR", dir_.string()}}), 0) << err_.str();
+  const std::filesystem::path state = dir_ / "state";
+  ASSERT_EQ(Run(flags, {{"VX11_COMPOSE_DIR", dir_.string()}, {"VX11_STATE_DIR", state.string()}}),
+            0)
+      << err_.str();
   const nlohmann::json parsed = nlohmann::json::parse(out_.str());
   EXPECT_EQ(parsed["settings"].size(), PrintedSettingNames().size());
   EXPECT_EQ(parsed["settings"][0]["name"], "DOCKER_HOST");
+  // No token in the environment: the token file, which --print-config neither reads nor makes.
+  EXPECT_EQ(parsed["token_source"],
+            (state / "token").string() + " (read, or created at start when missing)");
+  EXPECT_FALSE(std::filesystem::exists(state));
 }
 
 TEST_F(PrintConfigRunTest, BadSettingsExitTwoWithServesError) {
