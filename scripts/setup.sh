@@ -11,6 +11,7 @@ PACKAGES=(
   libyaml-cpp-dev libgtest-dev libgmock-dev libbenchmark-dev
   docker.io docker-compose busybox-static curl procps iproute2 util-linux
   clang-format clang-tidy
+  zsh fish systemd  # the completion scripts and deploy/madre.service are checked with them
 )
 
 log() { printf '[setup] %s\n' "$*" >&2; }

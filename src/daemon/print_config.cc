@@ -142,6 +142,7 @@ const std::map<std::string, Row>& Rows() {
        {"throttle_cpu_pct", [](C c, E) -> Value { return std::to_string(c.throttle_cpu_pct); }}},
       {"VX11_THROTTLE_MODE", {"throttle_mode", [](C c, E) -> Value { return c.throttle_mode; }}},
       {"VX11_STOP_STRATEGY", {"stop_strategy", [](C c, E) -> Value { return c.stop_strategy; }}},
+      {"VX11_PROVIDER", {"provider", [](C c, E) -> Value { return c.provider; }}},
       {"VX11_METRICS_PUBLIC",
        {"metrics_public", [](C c, E) -> Value { return Bool(c.metrics_public); }}},
       {"VX11_LEGACY_FORWARD_PREFIXES",
@@ -363,6 +364,7 @@ int PrintConfig(const ServeFlags& flags, const EnvLookup& env, std::ostream& out
   if (Status status = CheckDefaultTokenIsNotNamed(config); !status.ok()) {
     return fail(status.message());
   }
+  if (Status status = CheckProviderSettings(config); !status.ok()) return fail(status.message());
   if (Status status = CheckStopStrategy(config); !status.ok()) return fail(status.message());
   if (config.intent_policy_file) {
     if (Result<IntentPolicy> policy = LoadIntentPolicy(*config.intent_policy_file); !policy.ok()) {
