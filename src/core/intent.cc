@@ -66,6 +66,22 @@ const char* DecisionKindName(DecisionKind kind) {
   return "approve";
 }
 
+Intent NewPendingIntent(const std::string& unique, TimePoint now, Duration pending_ttl) {
+  Intent intent;
+  intent.id = "intent-" + unique;
+  intent.created_at = now;
+  intent.state_changed_at = now;
+  intent.expires_at = now + pending_ttl;
+  return intent;
+}
+
+void DecideAtSubmission(Intent& intent, IntentState state, std::string by, std::string reason) {
+  intent.state = state;
+  intent.decided_by = std::move(by);
+  intent.decided_at = intent.created_at;
+  intent.reason = std::move(reason);
+}
+
 Result<Intent> ApplyDecision(const Intent& intent, const Decision& decision, TimePoint now) {
   IntentState to = IntentState::kApproved;
   bool allowed = intent.state == IntentState::kPending;

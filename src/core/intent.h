@@ -74,6 +74,13 @@ struct Intent {
   friend bool operator==(const Intent&, const Intent&) = default;
 };
 
+// What every new intent starts as: "intent-<unique>", pending, created (and changed) `now`,
+// expiring `pending_ttl` later. The caller says who sent it and what it is.
+Intent NewPendingIntent(const std::string& unique, TimePoint now, Duration pending_ttl);
+// Decided in the same write as its submission (a policy rule's or madre's word): `state`
+// (approved or rejected), by `by`, at its creation, because `reason`.
+void DecideAtSubmission(Intent& intent, IntentState state, std::string by, std::string reason);
+
 // A decision on an intent. approve/reject/expire apply to a pending intent; cancel to a pending
 // or an approved one (not yet admitted).
 enum class DecisionKind { kApprove, kReject, kCancel, kExpire };

@@ -7,6 +7,23 @@ namespace {
 
 const TimePoint kT0 = FromMicros(1'795'514'400'000'000);
 
+TEST(NewPendingIntentTest, IsPendingFromNowUntilItsTtlAndCanBeDecidedInItsSubmission) {
+  const TimePoint now = TimePoint{} + Seconds(1000);
+  Intent intent = NewPendingIntent("abc", now, Seconds(60));
+  EXPECT_EQ(intent.id, "intent-abc");
+  EXPECT_EQ(intent.state, IntentState::kPending);
+  EXPECT_EQ(intent.created_at, now);
+  EXPECT_EQ(intent.state_changed_at, now);
+  EXPECT_EQ(intent.expires_at, now + Seconds(60));
+  EXPECT_TRUE(intent.decided_by.empty());
+  DecideAtSubmission(intent, IntentState::kApproved, "policy:r1",
+                     "auto-approved by policy rule r1");
+  EXPECT_EQ(intent.state, IntentState::kApproved);
+  EXPECT_EQ(intent.decided_by, "policy:r1");
+  EXPECT_EQ(intent.decided_at, now);
+  EXPECT_EQ(intent.reason, "auto-approved by policy rule r1");
+}
+
 TEST(IntentTest, StateNamesRoundTrip) {
   for (IntentState s : kAllIntentStates) EXPECT_EQ(ParseIntentState(IntentStateName(s)), s);
   EXPECT_EQ(ParseIntentState("nope"), std::nullopt);

@@ -410,26 +410,22 @@ void AutofixRoutes::OnDiagnosed(const std::string& id, Cycle cycle, const Status
                          .cycle = cycle.n,
                          .cause = FailureCauseName(cycle.diagnosis.cause),
                          .text = r.text};
-    Intent intent;
-    intent.id = "intent-" + deps_.new_id();
+    Intent intent =
+        NewPendingIntent(deps_.new_id(), deps_.engine.Now(), options_.intent_pending_ttl);
     intent.identity = "madre";
     intent.source = "autofix";
     intent.correlation_id = id + "/cycle-" + std::to_string(cycle.n);
     intent.type = "remediate";
     intent.payload = RemediatePayload(what);
     intent.peer = "madre";
-    intent.created_at = deps_.engine.Now();
-    intent.state_changed_at = intent.created_at;
-    intent.expires_at = intent.created_at + options_.intent_pending_ttl;
     intent.requires_approval = !cycle.proposal.auto_approved;
     if (cycle.proposal.auto_approved) {
-      intent.state = IntentState::kApproved;
-      intent.decided_by = cycle.proposal.gives_up ? "madre" : "policy:autofix-auto-actions";
-      intent.decided_at = intent.created_at;
-      intent.reason =
+      DecideAtSubmission(
+          intent, IntentState::kApproved,
+          cycle.proposal.gives_up ? "madre" : "policy:autofix-auto-actions",
           cycle.proposal.gives_up
               ? "autofix gives up after " + std::to_string(options_.policy.max_cycles) + " cycles"
-              : std::string(RemediationKindName(r.kind)) + " is in VX11_AUTOFIX_AUTO_ACTIONS";
+              : std::string(RemediationKindName(r.kind)) + " is in VX11_AUTOFIX_AUTO_ACTIONS");
     }
     Result<IntentStore::Submitted> submitted = deps_.intents->Submit(intent);
     if (!submitted.ok()) {

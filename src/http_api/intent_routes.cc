@@ -228,42 +228,32 @@ void IntentRoutes::Intake(const HttpRequest& request, const std::optional<Caller
 void IntentRoutes::Record(const std::string& peer, const std::optional<Caller>& caller,
                           IntentBody body, Answer answer, const std::string& build_service,
                           Responder respond) {
-  Intent intent;
+  Intent intent = NewPendingIntent(deps_.new_id(), deps_.now(), options_.pending_ttl);
   intent.identity = caller ? caller->name : "open:" + body.source;
-  intent.id = "intent-" + deps_.new_id();
   intent.source = body.source;
   intent.correlation_id = body.correlation_id;
   intent.type = body.type;
   intent.payload = body.payload;
   intent.peer = peer;
-  intent.created_at = deps_.now();
-  intent.state_changed_at = intent.created_at;
-  intent.expires_at = intent.created_at + options_.pending_ttl;
   const PolicyVerdict verdict =
       MatchPolicy(options_.policy, intent.source, intent.type, !caller.has_value());
   intent.requires_approval = verdict.action != PolicyAction::kAutoApprove;
   std::optional<DecisionKind> decided;  // by the policy, in the same write as the submission
   if (verdict.action == PolicyAction::kDeny) {
     decided = DecisionKind::kReject;
-    intent.state = IntentState::kRejected;
-    intent.reason = "denied by policy rule " + verdict.rule;
+    DecideAtSubmission(intent, IntentState::kRejected, "policy:" + verdict.rule,
+                       "denied by policy rule " + verdict.rule);
   } else if (!IsExecutableIntentType(intent.type, options_.build_executor)) {
     // Recorded, and rejected at once: nobody should approve what nothing would run.
     decided = DecisionKind::kReject;
-    intent.state = IntentState::kRejected;
-    intent.reason = ExecutorFor(intent.type) == IntentExecutor::kNone
-                        ? NoExecutorReason(intent.type)
-                        : "no executor for type " + intent.type + " in this build of madre yet";
-    intent.decided_by = "madre";
-    intent.decided_at = intent.created_at;
+    DecideAtSubmission(intent, IntentState::kRejected, "madre",
+                       ExecutorFor(intent.type) == IntentExecutor::kNone
+                           ? NoExecutorReason(intent.type)
+                           : "no executor for type " + intent.type + " in this build of madre yet");
   } else if (verdict.action == PolicyAction::kAutoApprove) {
     decided = DecisionKind::kApprove;
-    intent.state = IntentState::kApproved;
-    intent.reason = "auto-approved by policy rule " + verdict.rule;
-  }
-  if (decided && intent.decided_by.empty()) {
-    intent.decided_by = "policy:" + verdict.rule;
-    intent.decided_at = intent.created_at;
+    DecideAtSubmission(intent, IntentState::kApproved, "policy:" + verdict.rule,
+                       "auto-approved by policy rule " + verdict.rule);
   }
   if (!caller) {
     Result<int> pending = deps_.store.CountPending(intent.identity);

@@ -253,15 +253,7 @@ Result<FailureEvidence> DockerEngineClient::Evidence(const std::string& id, int 
                    CallExpecting("GET", "/containers/" + id + "/json", options_.timeout, {200}));
   ASSIGN_OR_RETURN(FailureEvidence evidence, ParseFailureEvidence(response.body));
   ASSIGN_OR_RETURN(const std::string logs, Logs(id, tail));
-  std::size_t begin = 0;
-  while (begin < logs.size()) {
-    std::size_t end = logs.find('\n', begin);
-    if (end == std::string::npos) end = logs.size();
-    std::string line = logs.substr(begin, end - begin);
-    if (!line.empty() && line.back() == '\r') line.pop_back();
-    if (!line.empty()) evidence.log_lines.push_back(std::move(line));
-    begin = end + 1;
-  }
+  evidence.log_lines = LogLines(logs);
   return evidence;
 }
 

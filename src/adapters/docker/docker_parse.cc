@@ -328,6 +328,20 @@ std::string EngineErrorMessage(std::string_view body) {
   return text;
 }
 
+std::vector<std::string> LogLines(std::string_view text) {
+  std::vector<std::string> lines;
+  std::size_t begin = 0;
+  while (begin < text.size()) {
+    std::size_t end = text.find('\n', begin);
+    if (end == std::string_view::npos) end = text.size();
+    std::string line(text.substr(begin, end - begin));
+    if (!line.empty() && line.back() == '\r') line.pop_back();
+    if (!line.empty()) lines.push_back(std::move(line));
+    begin = end + 1;
+  }
+  return lines;
+}
+
 Result<std::string> DemuxDockerLogs(std::string_view raw) {
   auto is_header = [](std::string_view at) {
     return at.size() >= 8 && static_cast<unsigned char>(at[0]) <= 2 && at[1] == 0 && at[2] == 0 &&

@@ -86,6 +86,9 @@ std::string EngineErrorMessage(std::string_view body);
 // with a TTY) is returned as it is. A frame cut short is kInternal.
 Result<std::string> DemuxDockerLogs(std::string_view raw);
 
+// The non-empty lines of demultiplexed log text, in order, without their "\r\n" or "\n".
+std::vector<std::string> LogLines(std::string_view text);
+
 // A `GET /containers/{id}/stats?stream=false` answer: CPU % from the cpu/precpu delta
 // (100 = one core), memory usage minus the page cache. kInternal on unexpected JSON.
 Result<ContainerStats> ParseStats(std::string_view body);

@@ -408,6 +408,12 @@ std::string Frame(char stream, const std::string& payload) {
   return frame + payload;
 }
 
+TEST(LogLinesTest, NonEmptyLinesInOrderWithoutTheirEnds) {
+  EXPECT_EQ(LogLines("a\r\n\nb\nc"), (std::vector<std::string>{"a", "b", "c"}));
+  EXPECT_TRUE(LogLines("").empty());
+  EXPECT_TRUE(LogLines("\n\r\n").empty());
+}
+
 TEST(DemuxDockerLogsTest, ConcatenatesStdoutAndStderrFramesInOrder) {
   std::string raw = Frame(1, "web: serving on :8080\n") + Frame(2, "warning\n") + Frame(1, "bye\n");
   Result<std::string> text = DemuxDockerLogs(raw);

@@ -4,6 +4,8 @@
 #include <chrono>
 #include <utility>
 
+#include "adapters/docker/docker_parse.h"
+
 namespace madre {
 namespace {
 
@@ -186,15 +188,7 @@ Result<FailureEvidence> SwarmRunner::Evidence(const std::string& container_id, i
     evidence.state = service.replicas > 0 ? "running" : "exited";
   }
   ASSIGN_OR_RETURN(const std::string logs, client_.Logs(service.id, tail));
-  std::size_t begin = 0;
-  while (begin < logs.size()) {
-    std::size_t end = logs.find('\n', begin);
-    if (end == std::string::npos) end = logs.size();
-    std::string line = logs.substr(begin, end - begin);
-    if (!line.empty() && line.back() == '\r') line.pop_back();
-    if (!line.empty()) evidence.log_lines.push_back(std::move(line));
-    begin = end + 1;
-  }
+  evidence.log_lines = LogLines(logs);
   return evidence;
 }
 
