@@ -393,15 +393,30 @@ Status ApplyEnv(const EnvLookup& env, DaemonConfig& c) {
   return Status::Ok();
 }
 
-Status ApplyToml(std::string_view text, const std::string& origin, DaemonConfig& c) {
-  toml::table table;
+namespace {
+
+// A TOML document, or kInvalidArgument "<origin>:<line>: <what>".
+Result<toml::table> ParseToml(std::string_view text, const std::string& origin) {
   try {
-    table = toml::parse(text, origin);
+    return toml::parse(text, origin);
   } catch (const toml::parse_error& e) {
     std::ostringstream msg;
     msg << origin << ":" << e.source().begin.line << ": " << e.description();
     return Status::InvalidArgument(msg.str());
   }
+}
+
+}  // namespace
+
+Result<std::set<std::string>> TomlKeys(std::string_view text, const std::string& origin) {
+  ASSIGN_OR_RETURN(const toml::table table, ParseToml(text, origin));
+  std::set<std::string> keys;
+  for (const auto& [key, node] : table) keys.insert(std::string(key.str()));
+  return keys;
+}
+
+Status ApplyToml(std::string_view text, const std::string& origin, DaemonConfig& c) {
+  ASSIGN_OR_RETURN(const toml::table table, ParseToml(text, origin));
   static const std::set<std::string> kKnown = {"bind",
                                                "port",
                                                "compose_project",

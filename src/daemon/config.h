@@ -122,6 +122,8 @@ EnvLookup ProcessEnv();
 Status ApplyEnv(const EnvLookup& env, DaemonConfig& config);
 // Applies a TOML document (keys: see docs/configuration in README/HACKING).
 Status ApplyToml(std::string_view toml_text, const std::string& origin, DaemonConfig& config);
+// The top-level keys of a TOML document (kInvalidArgument when it does not parse, as ApplyToml).
+Result<std::set<std::string>> TomlKeys(std::string_view toml_text, const std::string& origin);
 // Fills config.token: VX11_TENTACULO_LINK_TOKEN, then VX11_TOKEN, else the content of
 // <state dir>/token without leading and trailing blanks (TrimBlanks, as the CLI reads it; the
 // file is created with a random token, mode 0600, when missing). kInvalidArgument when the file

@@ -1,7 +1,5 @@
 #include "daemon/print_config.h"
 
-#include <toml++/toml.h>
-
 #include <algorithm>
 #include <fstream>
 #include <functional>
@@ -298,20 +296,6 @@ std::string FormatSettingsJson(const std::vector<EffectiveSetting>& settings,
   nlohmann::json out{{"settings", rows}};
   if (!token_source.empty()) out["token_source"] = token_source;
   return out.dump(2) + "\n";
-}
-
-Result<std::set<std::string>> TomlKeys(std::string_view text, const std::string& origin) {
-  toml::table table;
-  try {
-    table = toml::parse(text, origin);
-  } catch (const toml::parse_error& e) {
-    std::ostringstream msg;
-    msg << origin << ":" << e.source().begin.line << ": " << e.description();
-    return Status::InvalidArgument(msg.str());
-  }
-  std::set<std::string> keys;
-  for (const auto& [key, node] : table) keys.insert(std::string(key.str()));
-  return keys;
 }
 
 Result<SettingOrigins> OriginsOf(const ServeFlags& flags, const EnvLookup& env) {

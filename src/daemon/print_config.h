@@ -61,9 +61,6 @@ std::string FormatSettingsJson(const std::vector<EffectiveSetting>& settings,
 // when missing)".
 std::string TokenSourceText(const DaemonConfig& config, const EnvLookup& env);
 
-// The top-level keys of a TOML document (kInvalidArgument when it does not parse).
-Result<std::set<std::string>> TomlKeys(std::string_view text, const std::string& origin);
-
 // SettingOrigins of `flags` over `env` (reads the --config file for its keys).
 Result<SettingOrigins> OriginsOf(const ServeFlags& flags, const EnvLookup& env);
 

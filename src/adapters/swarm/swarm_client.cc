@@ -87,17 +87,25 @@ Result<SwarmUpdate> SwarmClient::Update(const std::string& service, const MakeBo
                              std::to_string(max_attempts_) + " updates (" + last_conflict + ")");
 }
 
+namespace {
+
+// Only a replicated service has a count to scale (a global one runs one task per node).
+Status RequireReplicated(const SwarmService& service) {
+  if (service.mode == SwarmMode::kReplicated) return Status::Ok();
+  return Status::FailedPrecondition(
+      "service " + service.name +
+      " is not in replicated mode: madre scales only replicated services "
+      "(deploy.mode: replicated)");
+}
+
+}  // namespace
+
 Result<SwarmUpdate> SwarmClient::ScaleTo(const std::string& service, std::int64_t replicas) {
   if (replicas < 0) return Status::InvalidArgument("a replica count cannot be negative");
   return Update(service,
                 [replicas](const SwarmService& current, std::string_view inspect_json,
                            SwarmUpdate& update) -> Result<std::optional<std::string>> {
-                  if (current.mode != SwarmMode::kReplicated) {
-                    return Status::FailedPrecondition(
-                        "service " + current.name +
-                        " is not in replicated mode: madre scales only replicated services "
-                        "(deploy.mode: replicated)");
-                  }
+                  RETURN_IF_ERROR(RequireReplicated(current));
                   update.replicas_before = current.replicas;
                   update.replicas_after = replicas;
                   if (current.replicas == replicas) return std::optional<std::string>();
@@ -117,12 +125,7 @@ Result<SwarmUpdate> SwarmClient::Restore(const std::string& service) {
       service,
       [](const SwarmService& current, std::string_view inspect_json,
          SwarmUpdate& update) -> Result<std::optional<std::string>> {
-        if (current.mode != SwarmMode::kReplicated) {
-          return Status::FailedPrecondition(
-              "service " + current.name +
-              " is not in replicated mode: madre scales only replicated services "
-              "(deploy.mode: replicated)");
-        }
+        RETURN_IF_ERROR(RequireReplicated(current));
         // Never down: a service scaled up by hand since keeps its count.
         const std::int64_t replicas = std::max(RestoreReplicas(current), current.replicas);
         update.replicas_before = current.replicas;
