@@ -94,6 +94,11 @@ json StatusView(const std::vector<ContainerState>& containers,
                   {"exit_code", c.exit_code ? json(*c.exit_code) : json(nullptr)},
                   {"always_on", always_on.count(c.service) > 0},
                   {"window_ids", windows_of[c.service]}};
+    if (c.replicas) {
+      entry["desired"] = c.replicas->desired;
+      entry["running"] = c.replicas->running;
+      entry["nodes"] = c.replicas->nodes;
+    }
     if (auto s = stats.find(c.id); s != stats.end()) {
       entry["cpu_percent"] = s->second.cpu_percent;
       entry["memory_bytes"] = s->second.memory_bytes;

@@ -48,6 +48,15 @@ struct ServiceModel {
 // reaches a command line or a route passes this.
 bool IsValidServiceName(std::string_view name);
 
+// A swarm service's replicas (VX11_PROVIDER=swarm, docs/providers.md).
+struct ServiceReplicas {
+  std::int64_t desired = 0;  // ServiceStatus.DesiredTasks
+  std::int64_t running = 0;  // tasks running and meant to
+  // The nodes (hostnames; the node id when unknown) the running tasks run on, sorted, unique.
+  std::vector<std::string> nodes;
+  friend bool operator==(const ServiceReplicas&, const ServiceReplicas&) = default;
+};
+
 // One container of the project as Docker sees it.
 struct ContainerState {
   std::string service;    // com.docker.compose.service
@@ -71,6 +80,9 @@ struct ContainerState {
   // The id of the image the container was created from ("sha256:..."; the list's ImageID, an
   // inspect's Image). "" when unknown (e.g. from compose ps output).
   std::string image_id;
+  // A swarm service stands in for a container (VX11_PROVIDER=swarm): its replicas. nullopt
+  // for a container.
+  std::optional<ServiceReplicas> replicas;
 
   bool Running() const { return state == "running" || state == "restarting"; }
   friend bool operator==(const ContainerState&, const ContainerState&) = default;

@@ -56,7 +56,8 @@ std::map<std::string, std::vector<std::string>> WindowsByService(const WindowsBy
 std::set<std::string> RunningServices(const std::vector<ContainerState>& observed) {
   std::set<std::string> out;
   for (const auto& c : observed) {
-    if (c.Running()) out.insert(c.service);
+    // A swarm service runs when it has running tasks (being scheduled is not running).
+    if (c.replicas ? c.replicas->running > 0 : c.Running()) out.insert(c.service);
   }
   return out;
 }

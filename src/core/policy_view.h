@@ -27,7 +27,8 @@ const Window* ActiveWindow(const WindowsById& windows);
 // The effective services of every live window, sorted.
 std::set<std::string> ActiveServices(const WindowsById& windows);
 
-// The services with a running (or restarting) container in `observed`.
+// The services with a running (or restarting) container in `observed`; a swarm service
+// (ContainerState::replicas) when it has running tasks.
 std::set<std::string> RunningServices(const std::vector<ContainerState>& observed);
 
 // The always-on services that run, as GET /madre/power/state lists them beside the windows'

@@ -99,6 +99,27 @@ TEST(PolicyViewTest, SoloMadreHoldsWhenExactlyTheAlwaysOnSetRuns) {
   EXPECT_THAT(bad.missing, ElementsAre("redis"));
 }
 
+// A swarm service runs when it has running tasks: one that Swarm still schedules or starts
+// (state "restarting": desired 1, running 0) does not, one whose tasks still shut down does.
+TEST(PolicyViewTest, ASwarmServiceRunsWhenItHasRunningTasks) {
+  ContainerState scheduling, shutting_down, up;
+  scheduling.service = "redis";
+  scheduling.state = "restarting";
+  scheduling.replicas = ServiceReplicas{.desired = 1, .running = 0, .nodes = {}};
+  shutting_down.service = "db";
+  shutting_down.state = "removing";
+  shutting_down.replicas = ServiceReplicas{.desired = 0, .running = 1, .nodes = {"n1"}};
+  up.service = "web";
+  up.state = "running";
+  up.replicas = ServiceReplicas{.desired = 2, .running = 2, .nodes = {"n1"}};
+  EXPECT_THAT(RunningServices({scheduling, shutting_down, up}), ElementsAre("db", "web"));
+  ServiceModel model = ModelOf({{"redis", {}}, {"db", {}}, {"web", {}}});
+  SoloMadreCheck check = CheckSoloMadre({scheduling, shutting_down, up}, {"redis"}, model);
+  EXPECT_FALSE(check.policy_active);
+  EXPECT_THAT(check.missing, ElementsAre("redis"));
+  EXPECT_THAT(check.unexpected, ElementsAre("db", "web"));
+}
+
 TEST(PolicyViewTest, IdledServicesAreDormantForSoloMadreAndListedApart) {
   ServiceModel model = ModelOf({{"redis", {}}, {"db", {}}});
   ContainerState redis, db;

@@ -3,6 +3,7 @@
 
 #include "cli/commands.h"
 #include "daemon/serve.h"
+#include "daemon/stack_command.h"
 
 #ifndef MADRE_VERSION
 #define MADRE_VERSION "dev"
@@ -20,6 +21,7 @@ int main(int argc, char** argv) {
   int exit_code = 0;
   madre::RegisterServe(app, &exit_code);
   madre::RegisterVerifyAudit(app, &exit_code);
+  madre::RegisterStack(app, &exit_code);
   madre::cli::RegisterCommands(app, &exit_code);
   try {
     app.parse(argc, argv);

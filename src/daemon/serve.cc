@@ -303,6 +303,7 @@ std::unique_ptr<DockerEventStream> StartDockerEvents(const DaemonConfig& config,
   DockerEventStreamOptions options;
   options.docker_host = config.docker_host;
   options.project = config.compose_project;
+  options.swarm_stack = config.provider == "swarm";
   auto events = std::make_unique<DockerEventStream>(options);
   events->Start(
       [&loop, &engine](DockerEvent event) {

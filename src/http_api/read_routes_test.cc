@@ -321,6 +321,26 @@ TEST_F(ReadRoutesTest, StatusShowsEachServiceAndTheWindowsHoldingIt) {
   EXPECT_EQ(by_name["web"]["state"], "absent");
 }
 
+// VX11_PROVIDER=swarm: an entry is a service with its replicas and their nodes; a service Swarm
+// still schedules (desired 1, running 0) is not running for SOLO_MADRE.
+TEST_F(ReadRoutesTest, StatusShowsASwarmServicesReplicasAndNodes) {
+  docker_.SetReplicas("db", ServiceReplicas{.desired = 2, .running = 2, .nodes = {"n1", "n2"}});
+  docker_.SetReplicas("redis", ServiceReplicas{.desired = 1, .running = 0, .nodes = {}});
+  Build();
+  OpenWindow(R"({"services":["db"],"ttl_sec":60})");
+  json status = Json(Call("GET", "/madre/power/status"));
+  std::map<std::string, json> by_name;
+  for (const auto& s : status["services"]) by_name[s["service"]] = s;
+  EXPECT_EQ(by_name["db"]["desired"], 2);
+  EXPECT_EQ(by_name["db"]["running"], 2);
+  EXPECT_EQ(by_name["db"]["nodes"], json({"n1", "n2"}));
+  EXPECT_EQ(by_name["redis"]["running"], 0);
+  EXPECT_FALSE(by_name["web"].contains("desired"));  // no container: absent, no replicas
+  json solo = Json(Call("GET", "/madre/power/policy/solo_madre/status"));
+  EXPECT_EQ(solo["running_services"], json({"db", "madre"}));
+  EXPECT_EQ(solo["missing_services"], json({"redis"}));
+}
+
 TEST_F(ReadRoutesTest, StatusShowsAServiceMadreGaveUpStoppingAsFailedWithTheError) {
   docker_.SetRunning("db", true);  // started by hand: madre stops it
   docker_.FailNext("stop", Status::Unavailable("stop refused"));

@@ -127,7 +127,12 @@ Result<std::vector<ContainerState>> FakeDocker::ListProject() {
   if (record_lists_) calls_.push_back("list");
   if (Status status = TakeFailure("list"); !status.ok()) return status;
   std::vector<ContainerState> out;
-  for (const auto& [name, c] : containers_) out.push_back(c);
+  for (const auto& [name, c] : containers_) {
+    out.push_back(c);
+    if (auto replicas = replicas_.find(name); replicas != replicas_.end()) {
+      out.back().replicas = replicas->second;
+    }
+  }
   return out;
 }
 
@@ -192,6 +197,11 @@ void FakeDocker::SetEvidence(const std::string& service, FailureEvidence evidenc
 void FakeDocker::SetImageId(const std::string& service, const std::string& id) {
   std::lock_guard<std::mutex> lock(mu_);
   image_ids_[service] = id;
+}
+
+void FakeDocker::SetReplicas(const std::string& service, ServiceReplicas replicas) {
+  std::lock_guard<std::mutex> lock(mu_);
+  replicas_[service] = std::move(replicas);
 }
 
 void FakeDocker::SetRunning(const std::string& service, bool running) {

@@ -70,6 +70,8 @@ class FakeDocker final : public ComposeRunner, public ContainerObserver, public 
   // The id of the service's image now: a container that `up` or SetRunning creates carries it
   // in image_id (as Docker's ImageID); an existing container keeps its own.
   void SetImageId(const std::string& service, const std::string& id);
+  // The listing shows `service` as a swarm service with these replicas (ContainerState::replicas).
+  void SetReplicas(const std::string& service, ServiceReplicas replicas);
   // What Evidence() tells of the service's container besides its state (exit code, OOM flag,
   // State.Error, log lines, ...).
   void SetEvidence(const std::string& service, FailureEvidence evidence);
@@ -99,6 +101,7 @@ class FakeDocker final : public ComposeRunner, public ContainerObserver, public 
   std::map<std::string, std::string> health_;         // set by SetHealth
   std::map<std::string, std::string> config_hashes_;  // set by SetConfigHash
   std::map<std::string, std::string> image_ids_;      // set by SetImageId
+  std::map<std::string, ServiceReplicas> replicas_;   // set by SetReplicas
   std::map<std::string, std::int64_t> nano_cpus_;     // container id -> NanoCpus
   std::map<std::string, FailureEvidence> evidence_;   // set by SetEvidence
   std::map<std::string, double> cpu_;                 // set by SetCpu

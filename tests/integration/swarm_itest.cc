@@ -202,6 +202,13 @@ class SwarmItest : public ::testing::Test {
     const ContainerState* c = Find(list, service);
     return c != nullptr && c->state == "exited";
   }
+  static bool AllDown(const std::vector<ContainerState>& list,
+                      const std::vector<std::string>& services) {
+    for (const std::string& service : services) {
+      if (!IsDown(list, service)) return false;
+    }
+    return true;
+  }
 
   bool initialised_swarm_ = false;
   bool gwbridge_existed_ = true;
@@ -332,9 +339,9 @@ TEST_F(SwarmItest, GlobalServicesAreRefusedAndOtherStacksAreNotSeen) {
   EXPECT_EQ(mine->size(), 4u);
 }
 
-// What `madre serve` runs on: the same stack without the global service, and a crashy that
-// exits at once (one that runs longer than readiness' 1 s settle before it dies is judged ready:
-// its later deaths are for the events, which the Swarm provider does not follow yet).
+// What `madre serve` runs on: the same stack without the global service, a crashy that exits at
+// once, and `late`, which runs 3 s and then exits 7: readiness (1 s settle, no healthcheck)
+// judges it ready, and its later deaths come as Docker events of its task containers.
 constexpr const char* kMadreStackFile = R"yaml(version: "3.8"
 services:
   db:
@@ -358,6 +365,11 @@ services:
     entrypoint: ["/bin/sh", "-c", "echo crashy: exiting at once; exit 1"]
     deploy:
       restart_policy: {condition: on-failure, delay: 1s}
+  late:
+    image: madre-busybox:latest
+    entrypoint: ["/bin/sh", "-c", "sleep 3; echo late: exiting after 3 s; exit 7"]
+    deploy:
+      restart_policy: {condition: on-failure, delay: 1s}
 )yaml";
 
 class SwarmMadreItest : public SwarmItest {
@@ -376,10 +388,10 @@ class SwarmMadreItest : public SwarmItest {
                                            {"VX11_HEALTH_TIMEOUT_SEC", "40"},
                                            {"VX11_EXTERNAL_START", "stop"}});
     ASSERT_TRUE(madre_->Start()) << madre_->log();
-    std::vector<ContainerState> list = ListUntil(
-        [](const auto& l) { return IsDown(l, "web") && IsDown(l, "db") && IsDown(l, "crashy"); });
-    ASSERT_TRUE(IsDown(list, "web") && IsDown(list, "db") && IsDown(list, "crashy"))
-        << madre_->log();
+    std::vector<ContainerState> list = ListUntil([](const auto& l) {
+      return AllDown(l, {"web", "db", "crashy", "late"});
+    });
+    ASSERT_TRUE(AllDown(list, {"web", "db", "crashy", "late"})) << madre_->log();
   }
 };
 
@@ -471,6 +483,35 @@ TEST_F(SwarmMadreItest, ACrashLoopFailsTheWindowsService) {
   const std::string error = window["services_status"]["crashy"]["error"];
   EXPECT_THAT(error, HasSubstr("exit code 1"));
   EXPECT_THAT(error, HasSubstr("crashy: exiting at once"));  // its service log
+}
+
+// A service that dies after its window opened: its task containers' die events (the stack's
+// event stream) make a crash loop, reported with the exit codes and its log lines, and the
+// window stays open (VX11_CRASHLOOP_ACTION=report).
+TEST_F(SwarmMadreItest, DeathsAfterTheWindowOpenedAreACrashLoop) {
+  StartMadre();
+  if (HasFatalFailure()) return;
+  itest::HttpAnswer opened =
+      madre_->Post("/madre/power/windows/open",
+                   R"({"services":["late"],"ttl_sec":120,"wait":true,"wait_timeout_sec":60})");
+  ASSERT_EQ(opened.status, 200) << opened.body;
+  ASSERT_EQ(opened.Json()["state"], "open") << opened.body;
+  const std::string id = opened.Json()["window_id"];
+  json window;
+  const bool looped = WaitUntil(
+      [&] {
+        window = madre_->Get("/madre/power/windows/" + id).Json();
+        const json& late = window["services_status"]["late"];
+        return late["state"] == "crashloop" && late["error"].is_string() &&
+               late["error"].get<std::string>().find("last log lines") != std::string::npos;
+      },
+      90s, 500ms);
+  ASSERT_TRUE(looped) << window.dump(2) << "\n" << madre_->log();
+  EXPECT_EQ(window["state"], "open");
+  const std::string error = window["services_status"]["late"]["error"];
+  EXPECT_THAT(error, HasSubstr("crash loop: died"));
+  EXPECT_THAT(error, HasSubstr("exit codes 7, 7"));
+  EXPECT_THAT(error, HasSubstr("late: exiting after 3 s"));  // the service's log
 }
 
 }  // namespace

@@ -43,16 +43,74 @@ std::optional<int> ParseInt(std::string_view text) {
   return value;
 }
 
-}  // namespace
+constexpr std::string_view kStackLabel = "com.docker.stack.namespace";
+constexpr std::string_view kSwarmServiceNameLabel = "com.docker.swarm.service.name";
+constexpr std::string_view kSwarmServiceIdLabel = "com.docker.swarm.service.id";
 
-Result<DockerEvent> ParseDockerEvent(std::string_view line) {
+Result<json> ParseEventLine(std::string_view line) {
   json doc = json::parse(line, /*cb=*/nullptr, /*allow_exceptions=*/false);
   if (doc.is_discarded() || !doc.is_object()) {
     return Status::Internal("docker: event line is not a JSON object");
   }
+  return doc;
+}
+
+// "<stack>_<service>" -> "<service>"; "" when `name` is not of the stack.
+std::string StackServiceName(std::string_view stack, std::string_view name) {
+  if (stack.empty() || name.size() <= stack.size() + 1 || name.substr(0, stack.size()) != stack ||
+      name[stack.size()] != '_') {
+    return "";
+  }
+  return std::string(name.substr(stack.size() + 1));
+}
+
+Result<DockerEvent> EventOf(const json& doc);
+
+}  // namespace
+
+Result<DockerEvent> ParseDockerEvent(std::string_view line) {
+  ASSIGN_OR_RETURN(json doc, ParseEventLine(line));
   if (std::optional<std::string> type = StringMember(doc, "Type"); type && *type != "container") {
     return Status::Internal("docker: not a container event: " + *type);
   }
+  return EventOf(doc);
+}
+
+Result<std::optional<DockerEvent>> ParseStackEvent(std::string_view line, std::string_view stack) {
+  ASSIGN_OR_RETURN(json doc, ParseEventLine(line));
+  const std::string type = StringMember(doc, "Type").value_or("container");
+  const json& attributes = ObjectMemberOrNull(ObjectMemberOrNull(doc, "Actor"), "Attributes");
+  if (type == "container") {
+    if (StringMember(attributes, kStackLabel).value_or("") != stack)
+      return std::optional<DockerEvent>();
+    const std::string service =
+        StackServiceName(stack, StringMember(attributes, kSwarmServiceNameLabel).value_or(""));
+    if (service.empty()) return std::optional<DockerEvent>();
+    ASSIGN_OR_RETURN(DockerEvent event, EventOf(doc));
+    // A task's container is removed with the task history, not when its service is reset.
+    if (event.action == "destroy") return std::optional<DockerEvent>();
+    event.service = service;
+    event.project = std::string(stack);
+    // The swarm provider's Logs and Evidence take the service id.
+    event.container_id = StringMember(attributes, kSwarmServiceIdLabel).value_or("");
+    if (event.container_id.empty()) return std::optional<DockerEvent>();
+    return std::optional<DockerEvent>(std::move(event));
+  }
+  if (type != "service") return std::optional<DockerEvent>();
+  const std::string name = StringMember(attributes, "name").value_or("");
+  const std::string service = StackServiceName(stack, name);
+  if (service.empty()) return std::optional<DockerEvent>();
+  ASSIGN_OR_RETURN(DockerEvent event, EventOf(doc));
+  event.action = "service_" + event.action;
+  event.service = service;
+  event.project = std::string(stack);
+  event.container_name = name;
+  return std::optional<DockerEvent>(std::move(event));
+}
+
+namespace {
+
+Result<DockerEvent> EventOf(const json& doc) {
   std::optional<std::string> raw_action = StringMember(doc, "Action");
   if (!raw_action || raw_action->empty()) raw_action = StringMember(doc, "status");
   if (!raw_action || raw_action->empty()) return Status::Internal("docker: event without action");
@@ -95,6 +153,8 @@ Result<DockerEvent> ParseDockerEvent(std::string_view line) {
   return event;
 }
 
+}  // namespace
+
 bool IsExecAction(std::string_view action) { return action.substr(0, 5) == "exec_"; }
 
 std::string EventsFilter(std::string_view project) {
@@ -113,9 +173,11 @@ std::string UnixSecondsWithNanos(std::int64_t time_nano) {
   return text;
 }
 
-std::string EventsTarget(std::string_view project, std::int64_t since_nano) {
-  std::string target = "/v" + std::string(kMaxTestedDockerApi) +
-                       "/events?filters=" + PercentEncode(EventsFilter(project));
+std::string StackEventsFilter() { return json{{"type", {"container", "service"}}}.dump(); }
+
+std::string EventsTarget(std::string_view project, std::int64_t since_nano, bool swarm_stack) {
+  std::string target = "/v" + std::string(kMaxTestedDockerApi) + "/events?filters=" +
+                       PercentEncode(swarm_stack ? StackEventsFilter() : EventsFilter(project));
   if (since_nano > 0) target += "&since=" + UnixSecondsWithNanos(since_nano);
   return target;
 }

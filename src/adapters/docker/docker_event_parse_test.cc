@@ -4,6 +4,7 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -121,6 +122,63 @@ TEST(ParseDockerEventTest, NonContainerEventsAreRejected) {
   Result<DockerEvent> event = ParseDockerEvent(event_samples::kNetworkLine);
   EXPECT_EQ(event.code(), StatusCode::kInternal);
   EXPECT_THAT(event.status().message(), HasSubstr("network"));
+}
+
+std::optional<DockerEvent> MustParseStack(std::string_view line, std::string_view stack) {
+  Result<std::optional<DockerEvent>> event = ParseStackEvent(line, stack);
+  EXPECT_TRUE(event.ok()) << event.status().ToString();
+  return event.ok() ? *event : std::nullopt;
+}
+
+TEST(ParseStackEventTest, ATaskContainerDyingIsItsServicesDieWithTheServiceId) {
+  std::optional<DockerEvent> die = MustParseStack(event_samples::kSwarmTaskDieLine, "evcap");
+  ASSERT_TRUE(die.has_value());
+  EXPECT_EQ(die->action, "die");
+  EXPECT_EQ(die->service, "crashy");
+  EXPECT_EQ(die->project, "evcap");
+  EXPECT_EQ(die->container_id, "qm9xvyl46cepv5szitn3hrzlh");  // the service, for Evidence
+  EXPECT_EQ(die->container_name, "evcap_crashy.1.rg9kp7phx6nhnlzq9jhslavxo");
+  EXPECT_EQ(die->exit_code, 1);
+  EXPECT_EQ(die->time_nano, 1796329603627490034);
+}
+
+TEST(ParseStackEventTest, AServiceUpdateIsServiceUpdate) {
+  std::optional<DockerEvent> update =
+      MustParseStack(event_samples::kSwarmServiceUpdateLine, "evcap");
+  ASSERT_TRUE(update.has_value());
+  EXPECT_EQ(update->action, "service_update");
+  EXPECT_EQ(update->service, "crashy");
+  EXPECT_EQ(update->container_id, "qm9xvyl46cepv5szitn3hrzlh");
+  EXPECT_EQ(update->container_name, "evcap_crashy");
+  EXPECT_EQ(update->exit_code, std::nullopt);
+  EXPECT_EQ(update->time_nano, 1796329601991467058);
+}
+
+TEST(ParseStackEventTest, OtherStacksProjectsTypesAndTaskRemovalsAreLeftOut) {
+  // "evca" is a prefix of the stack's name, "evcap_" of its services' names.
+  EXPECT_FALSE(MustParseStack(event_samples::kSwarmTaskDieLine, "evca").has_value());
+  EXPECT_FALSE(MustParseStack(event_samples::kSwarmServiceUpdateLine, "evca").has_value());
+  EXPECT_FALSE(MustParseStack(event_samples::kSwarmTaskDieLine, "other").has_value());
+  EXPECT_FALSE(MustParseStack(event_samples::kSwarmTaskDestroyLine, "evcap").has_value());
+  EXPECT_FALSE(MustParseStack(event_samples::kStartLine, "evcap11813").has_value());  // compose
+  EXPECT_FALSE(MustParseStack(event_samples::kNetworkLine, "evcap").has_value());
+  EXPECT_FALSE(
+      MustParseStack(R"({"Type":"service","Action":"update","Actor":{"ID":"x","Attributes":)"
+                     R"({"name":"evcap_"}},"timeNano":1})",
+                     "evcap")
+          .has_value());
+  EXPECT_EQ(ParseStackEvent("nope", "evcap").code(), StatusCode::kInternal);
+  EXPECT_EQ(ParseStackEvent(R"({"Type":"service","Actor":{"ID":"x","Attributes":)"
+                            R"({"name":"evcap_web"}}})",
+                            "evcap")
+                .code(),
+            StatusCode::kInternal);  // no action
+}
+
+TEST(EventsTargetTest, AStackFollowsContainerAndServiceEvents) {
+  EXPECT_EQ(StackEventsFilter(), R"js({"type":["container","service"]})js");
+  EXPECT_EQ(EventsTarget("evcap", 0, /*swarm_stack=*/true),
+            "/v1.41/events?filters=%7B%22type%22%3A%5B%22container%22%2C%22service%22%5D%7D");
 }
 
 TEST(EventsTargetTest, FiltersContainerEventsOfTheProject) {

@@ -120,4 +120,14 @@ inline constexpr std::string_view kNetworkLine =
     R"js(54cb0a87d3807491ef6279e4f920386","Attributes":{"name":"evcap11813_default","type":"b)js"
     R"js(ridge"}},"scope":"local","time":1795489207,"timeNano":1795489207295481641})js";
 
+// A swarm stack "evcap" (`docker stack deploy`) on dockerd 20.10, captured 2026-12-03 with
+// `docker events --format '{{json .}}'`: a task container of evcap_crashy dying (exit 1), the
+// service scaled from 0 to 1, and a task container removed.
+inline constexpr std::string_view kSwarmTaskDieLine =
+    R"json({"status":"die","id":"b822d4069750085bb312b85c3823e541c80ddb47659aa9e17c3b045ac036f8ed","from":"madre-busybox:latest","Type":"container","Action":"die","Actor":{"ID":"b822d4069750085bb312b85c3823e541c80ddb47659aa9e17c3b045ac036f8ed","Attributes":{"com.docker.stack.namespace":"evcap","com.docker.swarm.node.id":"xxizv89h7hm8dsct5pab9v19x","com.docker.swarm.service.id":"qm9xvyl46cepv5szitn3hrzlh","com.docker.swarm.service.name":"evcap_crashy","com.docker.swarm.task":"","com.docker.swarm.task.id":"rg9kp7phx6nhnlzq9jhslavxo","com.docker.swarm.task.name":"evcap_crashy.1.rg9kp7phx6nhnlzq9jhslavxo","exitCode":"1","image":"madre-busybox:latest","madre.build-hash":"61835b0152369fc1","name":"evcap_crashy.1.rg9kp7phx6nhnlzq9jhslavxo"}},"scope":"local","time":1796329603,"timeNano":1796329603627490034})json";
+inline constexpr std::string_view kSwarmServiceUpdateLine =
+    R"json({"Type":"service","Action":"update","Actor":{"ID":"qm9xvyl46cepv5szitn3hrzlh","Attributes":{"name":"evcap_crashy","replicas.new":"1","replicas.old":"0"}},"scope":"swarm","time":1796329601,"timeNano":1796329601991467058})json";
+inline constexpr std::string_view kSwarmTaskDestroyLine =
+    R"json({"status":"destroy","id":"9740fbcf5d6617f330d4f95bd3f4c0726eb725783423273d1b3f3237dec669ce","from":"madre-busybox:latest","Type":"container","Action":"destroy","Actor":{"ID":"9740fbcf5d6617f330d4f95bd3f4c0726eb725783423273d1b3f3237dec669ce","Attributes":{"com.docker.stack.namespace":"evcap","com.docker.swarm.node.id":"xxizv89h7hm8dsct5pab9v19x","com.docker.swarm.service.id":"qm9xvyl46cepv5szitn3hrzlh","com.docker.swarm.service.name":"evcap_crashy","com.docker.swarm.task":"","com.docker.swarm.task.id":"meqp2x2b7n1k4cwlq0wdmukm4","com.docker.swarm.task.name":"evcap_crashy.1.meqp2x2b7n1k4cwlq0wdmukm4","image":"madre-busybox:latest","madre.build-hash":"61835b0152369fc1","name":"evcap_crashy.1.meqp2x2b7n1k4cwlq0wdmukm4"}},"scope":"local","time":1796329612,"timeNano":1796329612801235577})json";
+
 }  // namespace madre::event_samples

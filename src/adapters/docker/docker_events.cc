@@ -102,7 +102,7 @@ void DockerEventStream::Run(const std::string& socket_path) {
 std::string DockerEventStream::Follow(const std::string& socket_path, bool& answered_200) {
   Transfer transfer(*this);
   HttpClientRequest request;
-  request.target = EventsTarget(options_.project, SinceNano());
+  request.target = EventsTarget(options_.project, SinceNano(), options_.swarm_stack);
   Status ended =
       HttpStream(HttpEndpoint::Unix(socket_path), request, kConnectTimeout,
                  {.on_head = [&transfer](int status) { transfer.OnHead(status); },
@@ -122,7 +122,14 @@ std::string DockerEventStream::Follow(const std::string& socket_path, bool& answ
 }
 
 void DockerEventStream::OnLine(std::string_view line) {
-  Result<DockerEvent> parsed = ParseDockerEvent(line);
+  Result<DockerEvent> parsed = Status::Internal("not parsed");
+  if (options_.swarm_stack) {
+    Result<std::optional<DockerEvent>> stack_event = ParseStackEvent(line, options_.project);
+    if (!stack_event.ok() || !*stack_event) return;  // not one of the stack's
+    parsed = std::move(**stack_event);
+  } else {
+    parsed = ParseDockerEvent(line);
+  }
   if (!parsed.ok()) return;  // not an event we understand: skip it
   DockerEvent& event = *parsed;
   std::string key = EventKey(event);
@@ -133,7 +140,7 @@ void DockerEventStream::OnLine(std::string_view line) {
     keys_at_latest_.push_back(std::move(key));
   } else if (event.time_nano > latest_event_nano_) {
     latest_event_nano_ = event.time_nano;
-    keys_at_latest_.assign(1, std::move(key));
+    keys_at_latest_.assign(1, key);
   }
   if (IsExecAction(event.action)) return;
   if (!options_.project.empty() && event.project != options_.project) return;

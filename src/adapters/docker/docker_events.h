@@ -20,6 +20,9 @@ namespace madre {
 struct DockerEventStreamOptions {
   std::string docker_host = "unix:///var/run/docker.sock";  // DOCKER_HOST; only unix://
   std::string project;  // compose project; "" follows every container (tests only)
+  // `project` is a swarm stack (VX11_PROVIDER=swarm): its tasks' container events and its
+  // services' events, decoded by ParseStackEvent.
+  bool swarm_stack = false;
   Duration reconnect_min = Millis(200);
   Duration reconnect_max = Seconds(5);
   // Waits between reconnections. Empty: a real wait that Stop() cuts short. Tests inject a
@@ -27,7 +30,8 @@ struct DockerEventStreamOptions {
   std::function<void(Duration)> sleep;
 };
 
-// Follows the container events of one compose project on its own thread.
+// Follows the container events of one compose project (or the task and service events of one
+// swarm stack: `swarm_stack`) on its own thread.
 //
 // Delivery: events come in the order dockerd sent them. exec_* events (every run of a
 // healthcheck makes three) and events of another project are dropped. After a reconnection

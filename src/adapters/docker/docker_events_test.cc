@@ -348,6 +348,31 @@ TEST_F(DockerEventStreamTest, SkipsGarbageExecNoiseAndOtherProjects) {
   EXPECT_THAT(recorder_.events(), ElementsAre("health_status a"));
 }
 
+// VX11_PROVIDER=swarm: the stack's task containers and services, the rest left out.
+TEST_F(DockerEventStreamTest, AStackGivesItsTasksAndServicesEvents) {
+  ScriptedEventServer server({Hold({
+      std::string(event_samples::kStartLine),  // a compose container
+      std::string(event_samples::kSwarmServiceUpdateLine),
+      std::string(event_samples::kExecStartLine),
+      std::string(event_samples::kSwarmTaskDestroyLine),
+      std::string(event_samples::kSwarmTaskDieLine),
+  })});
+  stream_ = std::make_unique<DockerEventStream>(
+      DockerEventStreamOptions{.docker_host = server.docker_host(),
+                               .project = "evcap",
+                               .swarm_stack = true,
+                               .reconnect_min = Millis(200),
+                               .reconnect_max = Seconds(5),
+                               .sleep = [this](Duration d) { recorder_.OnSleep(d); }});
+  stream_->Start([this](DockerEvent e) { recorder_.OnEvent(std::move(e)); },
+                 [this](bool up, std::string why) { recorder_.OnState(up, std::move(why)); });
+  ASSERT_TRUE(recorder_.WaitFor([](const Recorder& r) { return r.event_count() >= 2; }));
+  EXPECT_THAT(recorder_.events(), ElementsAre("service_update qm9xvyl46cepv5szitn3hrzlh",
+                                              "die qm9xvyl46cepv5szitn3hrzlh"));
+  ASSERT_THAT(server.targets(), SizeIs(1));
+  EXPECT_EQ(server.targets()[0], EventsTarget("evcap", 0, /*swarm_stack=*/true));
+}
+
 TEST_F(DockerEventStreamTest, ReconnectsAfterTheServerDropsAndAsksSinceTheLastEvent) {
   ScriptedEventServer server({
       Drop({EventLine("a", "start", kT1), EventLine("b", "start", kT2)}),

@@ -57,6 +57,11 @@ Result<std::vector<SwarmTask>> SwarmClient::Tasks(const std::vector<std::string>
   return ParseTasks(response.body);
 }
 
+Result<std::vector<SwarmNode>> SwarmClient::Nodes() {
+  ASSIGN_OR_RETURN(UnixHttpResponse response, Expect("GET", "/nodes", {200}));
+  return ParseNodes(response.body);
+}
+
 Result<SwarmUpdate> SwarmClient::Update(const std::string& service, const MakeBody& make_body) {
   if (!IsValidContainerRef(service)) {
     return Status::InvalidArgument("not a service name or id: \"" + service + "\"");

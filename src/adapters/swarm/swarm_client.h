@@ -60,6 +60,9 @@ class SwarmClient {
   // GET /tasks of these services (one request); empty ids: no request, no tasks.
   Result<std::vector<SwarmTask>> Tasks(const std::vector<std::string>& service_ids);
 
+  // GET /nodes (answered by a manager only).
+  Result<std::vector<SwarmNode>> Nodes();
+
   // Scales `service` (swarm name or id) to `replicas`. A scale to 0 of a service that has no
   // kReplicasLabel yet and runs >= 1 replica writes its current count there, in the same
   // update. Already at `replicas`: nothing is sent.

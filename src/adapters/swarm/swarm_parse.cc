@@ -159,6 +159,29 @@ Result<std::vector<SwarmTask>> ParseTasks(std::string_view text) {
   return out;
 }
 
+Result<std::vector<SwarmNode>> ParseNodes(std::string_view text) {
+  ASSIGN_OR_RETURN(json doc, ParseJson(text, "node list"));
+  if (!doc.is_array()) return Status::Internal("docker: the node list is not an array");
+  std::vector<SwarmNode> out;
+  for (const json& item : doc) {
+    std::optional<std::string> id = StringMember(item, "ID");
+    if (!id || id->empty()) return Status::Internal("docker: a node without ID");
+    SwarmNode node;
+    node.id = *id;
+    if (const json* description = Member(item, "Description")) {
+      node.hostname = StringMember(*description, "Hostname").value_or("");
+    }
+    if (const json* status = Member(item, "Status")) {
+      node.state = StringMember(*status, "State").value_or("");
+    }
+    if (const json* spec = Member(item, "Spec")) {
+      node.availability = StringMember(*spec, "Availability").value_or("");
+    }
+    out.push_back(std::move(node));
+  }
+  return out;
+}
+
 namespace {
 
 Result<json> SpecOf(std::string_view inspect_json) {

@@ -56,6 +56,13 @@ struct SwarmTask {
   bool Failed() const { return state == "failed" || state == "rejected"; }
 };
 
+struct SwarmNode {
+  std::string id;
+  std::string hostname;      // Description.Hostname
+  std::string state;         // Status.State: ready, down, unknown, disconnected
+  std::string availability;  // Spec.Availability: active, pause, drain
+};
+
 // One service object (of a list or an inspect). kInternal when it is not one.
 Result<SwarmService> ParseSwarmService(std::string_view json);
 
@@ -64,6 +71,9 @@ Result<SwarmService> ParseSwarmService(std::string_view json);
 // name filter of the API matches substrings). Sorted by name. Without `status=true`
 // (running_tasks unset) it is kInternal: madre needs API >= 1.41.
 Result<std::vector<SwarmService>> ParseStackServices(std::string_view json, std::string_view stack);
+
+// A GET /nodes answer (a manager's), in the order given.
+Result<std::vector<SwarmNode>> ParseNodes(std::string_view json);
 
 // A GET /tasks answer, in the order given.
 Result<std::vector<SwarmTask>> ParseTasks(std::string_view json);

@@ -152,6 +152,22 @@ TEST(SwarmParseTest, RunningTasks) {
   }
 }
 
+TEST(SwarmParseTest, Nodes) {
+  Result<std::vector<SwarmNode>> nodes = ParseNodes(samples::kNodesSample);
+  ASSERT_TRUE(nodes.ok()) << nodes.status().message();
+  ASSERT_EQ(nodes->size(), 2u);
+  EXPECT_EQ((*nodes)[0].id, "j212syqjjg9ttm27f7bkrfkns");
+  EXPECT_EQ((*nodes)[0].hostname, "madre-host");
+  EXPECT_EQ((*nodes)[0].state, "ready");
+  EXPECT_EQ((*nodes)[0].availability, "active");
+  EXPECT_EQ((*nodes)[1].hostname, "far-node");
+  EXPECT_EQ((*nodes)[1].state, "down");
+  EXPECT_EQ((*nodes)[1].availability, "drain");
+  EXPECT_FALSE(ParseNodes("{}").ok());
+  EXPECT_FALSE(ParseNodes(R"([{"Description":{"Hostname":"x"}}])").ok());
+  EXPECT_FALSE(ParseNodes("[").ok());
+}
+
 TEST(SwarmParseTest, ComposeServiceNames) {
   EXPECT_EQ(ComposeServiceName("vx11", "vx11_switch"), "switch");
   EXPECT_EQ(ComposeServiceName("vx11", "vx11_a_b"), "a_b");

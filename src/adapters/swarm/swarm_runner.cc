@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <set>
 #include <utility>
 
 #include "adapters/docker/docker_parse.h"
@@ -40,7 +41,8 @@ std::vector<const SwarmTask*> FailuresSinceUpdate(const SwarmService& service,
 }  // namespace
 
 ContainerState SwarmServiceState(const std::string& stack, const SwarmService& service,
-                                 const std::vector<SwarmTask>& tasks) {
+                                 const std::vector<SwarmTask>& tasks,
+                                 const std::map<std::string, std::string>& node_names) {
   ContainerState c;
   c.service = ComposeServiceName(stack, service.name).value_or(service.name);
   c.container = service.name;
@@ -51,12 +53,17 @@ ContainerState SwarmServiceState(const std::string& stack, const SwarmService& s
   std::int64_t running = 0;      // running and meant to
   std::int64_t running_any = 0;  // running, also those being shut down
   bool listed = false;
+  std::set<std::string> nodes;
   for (const SwarmTask& task : tasks) {
     if (task.service_id != service.id) continue;
     listed = true;
     if (task.state != "running") continue;
     ++running_any;
-    if (task.desired_state == "running") ++running;
+    if (task.desired_state != "running") continue;
+    ++running;
+    if (task.node_id.empty()) continue;
+    auto name = node_names.find(task.node_id);
+    nodes.insert(name != node_names.end() && !name->second.empty() ? name->second : task.node_id);
   }
   if (!listed) running = running_any = service.running_tasks.value_or(0);
   if (desired <= 0) {
@@ -67,6 +74,9 @@ ContainerState SwarmServiceState(const std::string& stack, const SwarmService& s
   if (service.has_healthcheck && desired > 0) {
     c.health = running >= desired ? "healthy" : "starting";
   }
+  c.replicas = ServiceReplicas{.desired = std::max<std::int64_t>(desired, 0),
+                               .running = running,
+                               .nodes = std::vector<std::string>(nodes.begin(), nodes.end())};
   const std::vector<const SwarmTask*> failures = FailuresSinceUpdate(service, tasks);
   c.restart_count = static_cast<int>(failures.size());
   if (!failures.empty()) c.exit_code = failures.front()->exit_code;
@@ -153,14 +163,30 @@ Result<std::vector<ContainerState>> SwarmRunner::ListProject() {
   ids.reserve(services.size());
   for (const SwarmService& service : services) ids.push_back(service.id);
   ASSIGN_OR_RETURN(std::vector<SwarmTask> tasks, client_.Tasks(ids));
+  const std::map<std::string, std::string> node_names = NodeNames(tasks);
   std::vector<ContainerState> out;
   out.reserve(services.size());
   for (const SwarmService& service : services) {
-    out.push_back(SwarmServiceState(client_.stack(), service, tasks));
+    out.push_back(SwarmServiceState(client_.stack(), service, tasks, node_names));
   }
   std::sort(out.begin(), out.end(),
             [](const ContainerState& a, const ContainerState& b) { return a.service < b.service; });
   return out;
+}
+
+std::map<std::string, std::string> SwarmRunner::NodeNames(const std::vector<SwarmTask>& tasks) {
+  std::lock_guard lock(nodes_mu_);
+  const bool unknown = std::any_of(tasks.begin(), tasks.end(), [this](const SwarmTask& task) {
+    return task.state == "running" && !task.node_id.empty() && node_names_.count(task.node_id) == 0;
+  });
+  if (unknown) {
+    // One request (under the lock: listings at once ask once); without an answer the node ids
+    // stand in for the names until the next listing.
+    if (Result<std::vector<SwarmNode>> nodes = client_.Nodes(); nodes.ok()) {
+      for (const SwarmNode& node : *nodes) node_names_[node.id] = node.hostname;
+    }
+  }
+  return node_names_;
 }
 
 Result<std::string> SwarmRunner::Logs(const std::string& container_id, int tail) {

@@ -6,6 +6,7 @@
 #pragma once
 
 #include <map>
+#include <mutex>
 #include <string>
 #include <vector>
 
@@ -33,8 +34,11 @@ namespace madre {
 //             scale is one), so a crash loop shows as restarts during start-up. Swarm keeps
 //             at most TaskHistoryRetentionLimit (5) old tasks per slot.
 //   exit_code the exit code of the newest of those failed tasks.
+//   replicas  desired, running (as above) and the nodes of the running tasks: their hostnames
+//             from `node_names` (node id -> hostname), the node id when it has none there.
 ContainerState SwarmServiceState(const std::string& stack, const SwarmService& service,
-                                 const std::vector<SwarmTask>& tasks);
+                                 const std::vector<SwarmTask>& tasks,
+                                 const std::map<std::string, std::string>& node_names = {});
 
 class SwarmRunner final : public ComposeRunner, public ContainerObserver {
  public:
@@ -60,7 +64,8 @@ class SwarmRunner final : public ComposeRunner, public ContainerObserver {
   }
 
   // ContainerObserver. One ContainerState per stack service (SwarmServiceState), sorted by
-  // service: GET /services?status=true and one GET /tasks.
+  // service: GET /services?status=true and one GET /tasks, and GET /nodes when a running task
+  // is on a node whose hostname is not known yet (a failure there leaves node ids).
   Result<std::vector<ContainerState>> ListProject() override;
   // `container_id`: the service id (or swarm name) ListProject gave.
   Result<std::string> Logs(const std::string& container_id, int tail) override;
@@ -71,9 +76,14 @@ class SwarmRunner final : public ComposeRunner, public ContainerObserver {
   enum class Op { kUp, kStop, kRestart };
   ComposeOutcome Each(Op op, const std::vector<std::string>& services);
 
+  // Node id -> hostname of the nodes seen so far, for ListProject.
+  std::map<std::string, std::string> NodeNames(const std::vector<SwarmTask>& tasks);
+
   SwarmClient& client_;
   ComposeRunner& model_;
   const Clock& clock_;
+  std::mutex nodes_mu_;
+  std::map<std::string, std::string> node_names_;  // guarded by nodes_mu_
 };
 
 }  // namespace madre

@@ -131,6 +131,33 @@ TEST_F(SwarmRunnerTest, ListProjectGivesOneStatePerStackService) {
   EXPECT_NE(api_.requests[1].path.find(kWebId), std::string::npos);
 }
 
+// Each service's replicas: desired, running, and the hostnames of its running tasks' nodes,
+// asked once (GET /nodes) for a node not seen before; without an answer, the node id.
+TEST_F(SwarmRunnerTest, ReplicasAndTheNodesOfRunningTasks) {
+  api_.Answer("GET /services", 200, std::string(samples::kServiceListSample));
+  api_.Answer("GET /tasks", 200, std::string(samples::kWebTasksSample));
+  Result<std::vector<ContainerState>> unnamed = runner_.ListProject();
+  ASSERT_TRUE(unnamed.ok()) << unnamed.status().message();
+  const ContainerState* web = &(*unnamed)[3];
+  ASSERT_EQ(web->service, "web");
+  ASSERT_TRUE(web->replicas.has_value());
+  EXPECT_EQ(web->replicas->desired, 2);
+  EXPECT_EQ(web->replicas->running, 2);
+  EXPECT_EQ(web->replicas->nodes, std::vector<std::string>{"j212syqjjg9ttm27f7bkrfkns"});
+  // db: none of its tasks in this list: ServiceStatus's count, no nodes known.
+  EXPECT_EQ((*unnamed)[1].replicas->running, 1);
+  EXPECT_TRUE((*unnamed)[1].replicas->nodes.empty());
+  EXPECT_EQ(api_.Count("GET", "/nodes"), 1);  // a 404 here: the id stands in
+
+  api_.Answer("GET /nodes", 200, std::string(samples::kNodesSample));
+  Result<std::vector<ContainerState>> named = runner_.ListProject();
+  ASSERT_TRUE(named.ok()) << named.status().message();
+  EXPECT_EQ((*named)[3].replicas->nodes, std::vector<std::string>{"madre-host"});
+  EXPECT_EQ(api_.Count("GET", "/nodes"), 2);
+  ASSERT_TRUE(runner_.ListProject().ok());
+  EXPECT_EQ(api_.Count("GET", "/nodes"), 2);  // known now: not asked again
+}
+
 TEST_F(SwarmRunnerTest, ScaledDownServicesAreNotRunning) {
   api_.Answer("GET /services", 200, std::string(samples::kServiceListWebScaledDownSample));
   api_.Answer("GET /tasks", 200, "[]");

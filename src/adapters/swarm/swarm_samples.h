@@ -61,4 +61,9 @@ inline constexpr char kCrashyLogsSample[] =
     "(CRASH=1)\x0a\x01\x00\x00\x00\x00\x00\x00&crashy: crashing on purpose "
     "(CRASH=1)\x0a\x01\x00\x00\x00\x00\x00\x00&crashy: crashing on purpose (CRASH=1)\x0a";
 
+// GET /nodes of a two-node swarm (a manager and a worker that went down), the fields madre
+// reads kept, in dockerd 20.10's shape.
+inline constexpr std::string_view kNodesSample =
+    R"json([{"ID":"j212syqjjg9ttm27f7bkrfkns","Version":{"Index":9},"Spec":{"Labels":{},"Role":"manager","Availability":"active"},"Description":{"Hostname":"madre-host","Platform":{"Architecture":"x86_64","OS":"linux"}},"Status":{"State":"ready","Addr":"127.0.0.1"},"ManagerStatus":{"Leader":true,"Reachability":"reachable","Addr":"127.0.0.1:2377"}},{"ID":"w9k2m4n6p8q0r2s4t6u8v0w2x","Version":{"Index":41},"Spec":{"Labels":{},"Role":"worker","Availability":"drain"},"Description":{"Hostname":"far-node"},"Status":{"State":"down","Addr":"10.213.7.2"}}])json";
+
 }  // namespace madre::swarm_samples
