@@ -109,8 +109,8 @@ int StackDeploy(const StackDeployFlags& flags, std::ostream& out, std::ostream& 
   for (const std::string& file : config.compose_files) {
     files.push_back((config.compose_dir / file).lexically_normal().string());
   }
-  const std::vector<std::string> argv = StackDeployArgv(
-      files, override_file ? override_file->path() : "", config.compose_project);
+  const std::vector<std::string> argv =
+      StackDeployArgv(files, override_file ? override_file->path() : "", config.compose_project);
   out << "stack " << config.compose_project << " (" << deployed->size()
       << " service(s) deployed now):\n";
   for (const std::string& line : plan.summary) out << "  " << line << "\n";
@@ -129,8 +129,8 @@ int StackDeploy(const StackDeployFlags& flags, std::ostream& out, std::ostream& 
   if (!ran.ok()) return fail(1, "cannot run docker: " + ran.status().message());
   out << ran->output;
   if (ran->timed_out) {
-    return fail(1, "docker stack deploy did not finish within " +
-                       std::to_string(kDeployTimeoutSec) + " s");
+    return fail(
+        1, "docker stack deploy did not finish within " + std::to_string(kDeployTimeoutSec) + " s");
   }
   if (ran->exit_code != 0) {
     return fail(1, "docker stack deploy failed (exit " + std::to_string(ran->exit_code) + ")");
@@ -154,8 +154,7 @@ void RegisterStack(CLI::App& app, int* exit_code) {
   ServeFlags& settings = flags->settings;
   deploy->add_option("--config", settings.config_file, "TOML config file, as for madre serve")
       ->check(CLI::ExistingFile);
-  deploy->add_option("--project,-p", settings.project,
-                     "stack name (VX11_COMPOSE_PROJECT)");
+  deploy->add_option("--project,-p", settings.project, "stack name (VX11_COMPOSE_PROJECT)");
   deploy->add_option("--compose-dir", settings.compose_dir,
                      "directory of the stack files (VX11_COMPOSE_DIR)");
   deploy->add_option("--compose-file,-f", settings.compose_files,

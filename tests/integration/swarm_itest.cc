@@ -15,6 +15,7 @@
 #include <iostream>
 #include <map>
 #include <memory>
+#include <sstream>
 #include <string>
 #include <vector>
 
@@ -89,7 +90,17 @@ const ContainerState* Find(const std::vector<ContainerState>& list, const std::s
 
 class SwarmItest : public ::testing::Test {
  protected:
-  virtual const char* StackFile() const { return kStackFile; }
+  virtual std::string StackFile() const { return kStackFile; }
+  // The stack is deployed by `madre stack deploy` (with VX11_PROVIDER=swarm) rather than by
+  // `docker stack deploy`.
+  virtual bool DeployWithMadre() const { return false; }
+
+  // `madre stack deploy` of stack.yml as the stack.
+  CommandOutput MadreStackDeploy() const {
+    return RunCommandForTest({MADRE_BINARY, "stack", "deploy", "-p", stack_, "--compose-dir",
+                              dir_.string(), "-f", "stack.yml"},
+                             {{"VX11_PROVIDER", "swarm"}}, 180s);
+  }
 
   void SetUp() override {
     MADRE_NEED_DOCKER();
@@ -112,8 +123,11 @@ class SwarmItest : public ::testing::Test {
     dir_ = std::filesystem::temp_directory_path() / ("madre-" + stack_);
     std::filesystem::create_directories(dir_);
     std::ofstream(dir_ / "stack.yml") << StackFile();
-    CommandOutput deploy = RunCommandForTest(
-        {"docker", "stack", "deploy", "-c", (dir_ / "stack.yml").string(), stack_}, {}, 120s);
+    CommandOutput deploy = DeployWithMadre()
+                               ? MadreStackDeploy()
+                               : RunCommandForTest({"docker", "stack", "deploy", "-c",
+                                                    (dir_ / "stack.yml").string(), stack_},
+                                                   {}, 120s);
     ASSERT_TRUE(deploy.ok()) << deploy.output;
     deployed_ = true;
 
@@ -374,7 +388,7 @@ services:
 
 class SwarmMadreItest : public SwarmItest {
  protected:
-  const char* StackFile() const override { return kMadreStackFile; }
+  std::string StackFile() const override { return kMadreStackFile; }
 
   // madre serve on the stack; returns once the services running at start are scaled to 0.
   void StartMadre() {
@@ -512,6 +526,122 @@ TEST_F(SwarmMadreItest, DeathsAfterTheWindowOpenedAreACrashLoop) {
   EXPECT_THAT(error, HasSubstr("crash loop: died"));
   EXPECT_THAT(error, HasSubstr("exit codes 7, 7"));
   EXPECT_THAT(error, HasSubstr("late: exiting after 3 s"));  // the service's log
+}
+
+// The example stack for Swarm (examples/vx11/docker-stack.yml), deployed by `madre stack
+// deploy`, driven by `madre serve` with the settings of examples/vx11/madre-swarm.toml (as
+// environment variables, so that the stack gets a unique name): the issue's end-to-end case.
+class SwarmExampleItest : public SwarmItest {
+ protected:
+  std::string StackFile() const override {
+    std::ifstream file(SourceDir() / "examples" / "vx11" / "docker-stack.yml");
+    std::stringstream text;
+    text << file.rdbuf();
+    return text.str();
+  }
+  bool DeployWithMadre() const override { return true; }
+
+  void StartMadre() {
+    madre_ = std::make_unique<itest::MadreProcess>(
+        std::map<std::string, std::string>{{"VX11_PROVIDER", "swarm"},
+                                           {"VX11_COMPOSE_PROJECT", stack_},
+                                           {"VX11_COMPOSE_DIR", dir_.string()},
+                                           {"VX11_COMPOSE_FILES", "stack.yml"},
+                                           {"VX11_ALWAYS_ON", "madre,redis"},
+                                           {"VX11_POWER_WINDOWS_CORE_MODE", "1"},
+                                           {"VX11_RESYNC_SEC", "2"},
+                                           {"VX11_HEALTH_TIMEOUT_SEC", "60"},
+                                           {"VX11_EXTERNAL_START", "stop"}});
+    ASSERT_TRUE(madre_->Start()) << madre_->log();
+  }
+
+  static constexpr const char* kWindowed[] = {"switch", "hermes",  "hormiguero",
+                                              "mcp",    "spawner", "operator-backend"};
+  static bool AtRest(const std::vector<ContainerState>& list) {
+    for (const char* service : kWindowed) {
+      if (!IsDown(list, service)) return false;
+    }
+    return IsUp(list, "redis") && IsUp(list, "tentaculo_link");
+  }
+  // The /status entry of `service`.
+  json StatusOf(const std::string& service) {
+    json status = madre_->Get("/madre/power/status").Json();
+    for (const json& entry : status["services"]) {
+      if (entry["service"] == service) return entry;
+    }
+    return json();
+  }
+};
+
+// At rest (SOLO_MADRE: redis and, with core mode, the gateway at 1 replica, the rest at 0), a
+// window of [switch, hermes] scales them up (their dependencies are always-on), is open once
+// their tasks are healthy (hermes: 2 of 2), and its TTL scales them back to 0; a redeploy with
+// `madre stack deploy` keeps them at 0 and keeps hermes' count, which the next open restores.
+TEST_F(SwarmExampleItest, AWindowOfSwitchAndHermesOnTheExampleStack) {
+  StartMadre();
+  if (HasFatalFailure()) return;
+  std::vector<ContainerState> list = ListUntil(AtRest);
+  ASSERT_TRUE(AtRest(list)) << madre_->log();
+  Result<SwarmService> hermes = client_->Inspect(stack_ + "_hermes");
+  ASSERT_TRUE(hermes.ok()) << hermes.status().message();
+  EXPECT_EQ(hermes->labels.at(std::string(kReplicasLabel)), "2");
+  json solo;
+  ASSERT_TRUE(WaitUntil(
+      [&] {
+        solo = madre_->Get("/madre/power/policy/solo_madre/status").Json();
+        return solo["policy_active"] == true;
+      },
+      30s, 500ms))
+      << solo.dump();
+  EXPECT_EQ(solo["running_services"], json({"madre", "redis", "tentaculo_link"}));
+
+  itest::HttpAnswer opened = madre_->Post(
+      "/madre/power/windows/open",
+      R"({"services":["switch","hermes"],"ttl_sec":10,"wait":true,"wait_timeout_sec":90})");
+  ASSERT_EQ(opened.status, 200) << opened.body;
+  json window = opened.Json();
+  EXPECT_EQ(window["state"], "open") << opened.body;
+  EXPECT_EQ(window["services_started"], json({"switch", "hermes"})) << opened.body;
+  list = ListUntil([](const auto&) { return true; });
+  EXPECT_EQ(Find(list, "hermes")->health, "healthy");
+  EXPECT_EQ(Find(list, "switch")->health, "healthy");
+  const json hermes_status = StatusOf("hermes");
+  EXPECT_EQ(hermes_status["desired"], 2) << hermes_status.dump();
+  EXPECT_EQ(hermes_status["running"], 2) << hermes_status.dump();
+  ASSERT_EQ(hermes_status["nodes"].size(), 1u) << hermes_status.dump();  // a single node
+  EXPECT_EQ(StatusOf("redis")["running"], 1);
+
+  list = ListUntil([](const auto& l) { return AtRest(l); }, 60s);
+  ASSERT_TRUE(AtRest(list)) << madre_->log();
+  json history = madre_->Get("/madre/power/windows/status").Json()["history"];
+  ASSERT_FALSE(history.empty());
+  EXPECT_EQ(history[0]["close_reason"], "ttl_expired");
+
+  // A redeploy while at rest: nothing madre stopped starts, madre's label stays.
+  CommandOutput redeploy = MadreStackDeploy();
+  ASSERT_TRUE(redeploy.ok()) << redeploy.output;
+  EXPECT_THAT(redeploy.output,
+              HasSubstr("hermes: kept at 0 replica(s); restores 2 (label vx11.madre.replicas "
+                        "kept)"));
+  hermes = client_->Inspect(stack_ + "_hermes");
+  ASSERT_TRUE(hermes.ok());
+  EXPECT_EQ(hermes->replicas, 0);
+  EXPECT_EQ(hermes->labels.at(std::string(kReplicasLabel)), "2");
+  Result<std::vector<ContainerState>> now = runner_->ListProject();
+  ASSERT_TRUE(now.ok());
+  EXPECT_TRUE(AtRest(*now));
+
+  itest::HttpAnswer again =
+      madre_->Post("/madre/power/windows/open",
+                   R"({"services":["hermes"],"ttl_sec":300,"wait":true,"wait_timeout_sec":90})");
+  ASSERT_EQ(again.status, 200) << again.body;
+  EXPECT_EQ(again.Json()["state"], "open") << again.body;
+  hermes = client_->Inspect(stack_ + "_hermes");
+  ASSERT_TRUE(hermes.ok());
+  EXPECT_EQ(hermes->replicas, 2);
+  itest::HttpAnswer closed = madre_->Post("/madre/power/windows/close",
+                                          json{{"window_id", again.Json()["window_id"]}}.dump());
+  EXPECT_EQ(closed.status, 200) << closed.body;
 }
 
 }  // namespace

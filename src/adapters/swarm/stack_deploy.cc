@@ -38,8 +38,8 @@ StackDeployPlan PlanStackDeploy(std::string_view stack, const std::vector<SwarmS
       line += "global, left so";
     }
     if (label != service.labels.end()) {
-      deploy += "      labels:\n        " + Quoted(kReplicasLabel) + ": " + Quoted(label->second) +
-                "\n";
+      deploy +=
+          "      labels:\n        " + Quoted(kReplicasLabel) + ": " + Quoted(label->second) + "\n";
       line += "; restores " + label->second + " (label " + std::string(kReplicasLabel) + " kept)";
     }
     if (!deploy.empty()) services += "  " + Quoted(name) + ":\n    deploy:\n" + deploy;

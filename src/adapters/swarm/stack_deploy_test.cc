@@ -48,13 +48,13 @@ TEST(StackDeployTest, DeployedServicesKeepTheirScaleAndMadresLabel) {
             "  \"redis\":\n"
             "    deploy:\n"
             "      replicas: 1\n");
-  EXPECT_THAT(plan.summary,
-              ElementsAre("agent: global, left so",
-                          "hermes: kept at 0 replica(s); restores 2 (label vx11.madre.replicas kept)",
-                          "redis: kept at 1 replica(s)",
-                          "switch: new, deployed as the compose files say",
-                          "yes: new, deployed as the compose files say",
-                          "gone: deployed, not in the compose files: left as it is"));
+  EXPECT_THAT(
+      plan.summary,
+      ElementsAre("agent: global, left so",
+                  "hermes: kept at 0 replica(s); restores 2 (label vx11.madre.replicas kept)",
+                  "redis: kept at 1 replica(s)", "switch: new, deployed as the compose files say",
+                  "yes: new, deployed as the compose files say",
+                  "gone: deployed, not in the compose files: left as it is"));
 }
 
 TEST(StackDeployTest, AFirstDeployAddsNoFile) {
