@@ -390,17 +390,16 @@ class SwarmMadreItest : public SwarmItest {
  protected:
   std::string StackFile() const override { return kMadreStackFile; }
 
-  // madre serve on the stack; returns once the services running at start are scaled to 0.
-  void StartMadre() {
-    madre_ = std::make_unique<itest::MadreProcess>(
-        std::map<std::string, std::string>{{"VX11_PROVIDER", "swarm"},
-                                           {"VX11_COMPOSE_PROJECT", stack_},
-                                           {"VX11_COMPOSE_DIR", dir_.string()},
-                                           {"VX11_COMPOSE_FILES", "stack.yml"},
-                                           {"VX11_ALWAYS_ON", "madre"},
-                                           {"VX11_RESYNC_SEC", "2"},
-                                           {"VX11_HEALTH_TIMEOUT_SEC", "40"},
-                                           {"VX11_EXTERNAL_START", "stop"}});
+  // madre serve on the stack (with `extra` settings); returns once the services running at
+  // start are scaled to 0.
+  void StartMadre(const std::map<std::string, std::string>& extra = {}) {
+    std::map<std::string, std::string> env = {
+        {"VX11_PROVIDER", "swarm"},          {"VX11_COMPOSE_PROJECT", stack_},
+        {"VX11_COMPOSE_DIR", dir_.string()}, {"VX11_COMPOSE_FILES", "stack.yml"},
+        {"VX11_ALWAYS_ON", "madre"},         {"VX11_RESYNC_SEC", "2"},
+        {"VX11_HEALTH_TIMEOUT_SEC", "40"},   {"VX11_EXTERNAL_START", "stop"}};
+    for (const auto& [name, value] : extra) env[name] = value;
+    madre_ = std::make_unique<itest::MadreProcess>(env);
     ASSERT_TRUE(madre_->Start()) << madre_->log();
     std::vector<ContainerState> list = ListUntil([](const auto& l) {
       return AllDown(l, {"web", "db", "crashy", "late"});
@@ -497,6 +496,47 @@ TEST_F(SwarmMadreItest, ACrashLoopFailsTheWindowsService) {
   const std::string error = window["services_status"]["crashy"]["error"];
   EXPECT_THAT(error, HasSubstr("exit code 1"));
   EXPECT_THAT(error, HasSubstr("crashy: exiting at once"));  // its service log
+}
+
+// Holds and shared services behave as with compose: a held window has no TTL; a window of db
+// that ends at its TTL leaves db up while the held window of web (which needs db) is open; the
+// held window's close scales both to 0.
+TEST_F(SwarmMadreItest, AHeldWindowKeepsASharedDependencyUp) {
+  StartMadre({{"VX11_POWER_WINDOWS_MAX_CONCURRENT", "2"}});
+  if (HasFatalFailure()) return;
+  itest::HttpAnswer held = madre_->Post("/madre/power/windows/open",
+                                        R"({"services":["web"],"mode":"hold","wait":true})");
+  ASSERT_EQ(held.status, 200) << held.body;
+  ASSERT_EQ(held.Json()["state"], "open") << held.body;
+  EXPECT_EQ(held.Json()["deadline"], nullptr) << held.body;
+  const std::string held_id = held.Json()["window_id"];
+  itest::HttpAnswer brief =
+      madre_->Post("/madre/power/windows/open", R"({"services":["db"],"ttl_sec":3,"wait":true})");
+  ASSERT_EQ(brief.status, 200) << brief.body;
+  const std::string brief_id = brief.Json()["window_id"];
+  json window;
+  ASSERT_TRUE(WaitUntil(
+      [&] {
+        window = madre_->Get("/madre/power/windows/" + brief_id).Json();
+        return window["state"] == "closed";
+      },
+      30s, 250ms))
+      << window.dump();
+  EXPECT_EQ(window["close_reason"], "ttl_expired");
+  EXPECT_EQ(window["services_stopped"], json::array()) << window.dump();  // web still needs db
+  Result<std::vector<ContainerState>> now = runner_->ListProject();
+  ASSERT_TRUE(now.ok());
+  EXPECT_TRUE(IsUp(*now, "db"));
+  EXPECT_TRUE(IsUp(*now, "web"));
+  EXPECT_EQ(madre_->Get("/madre/power/windows/" + held_id).Json()["state"], "open");
+
+  itest::HttpAnswer closed =
+      madre_->Post("/madre/power/windows/close", json{{"window_id", held_id}}.dump());
+  ASSERT_EQ(closed.status, 200) << closed.body;
+  EXPECT_EQ(closed.Json()["services_stopped"], json({"web", "db"})) << closed.body;
+  std::vector<ContainerState> list =
+      ListUntil([](const auto& l) { return IsDown(l, "web") && IsDown(l, "db"); }, 60s);
+  EXPECT_TRUE(IsDown(list, "web") && IsDown(list, "db"));
 }
 
 // A service that dies after its window opened: its task containers' die events (the stack's
