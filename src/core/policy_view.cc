@@ -88,6 +88,23 @@ std::set<std::string> RunningAlwaysOn(const std::vector<ContainerState>& observe
   return out;
 }
 
+std::map<std::string, const char*> ServiceRunStates(const std::vector<ContainerState>& observed,
+                                                    const WindowsById& windows,
+                                                    const std::set<std::string>& always_on,
+                                                    const ServiceModel& model) {
+  const std::set<std::string> running = RunningServices(observed);
+  std::map<std::string, const char*> out;
+  for (const auto& [name, def] : model.services) {
+    const bool wanted = always_on.count(name) > 0 || LiveWindowWanting(windows, name) != nullptr;
+    if (running.count(name) > 0) {
+      out[name] = kServiceRunning;
+    } else {
+      out[name] = wanted ? kServiceDown : kServiceDormant;
+    }
+  }
+  return out;
+}
+
 SoloMadreCheck CheckSoloMadre(const std::vector<ContainerState>& observed,
                               const std::set<std::string>& always_on, const ServiceModel& model) {
   SoloMadreCheck check;

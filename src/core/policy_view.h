@@ -49,6 +49,18 @@ std::map<std::string, std::vector<std::string>> SharedDependencies(
 // Service -> ids of the live windows that hold it.
 std::map<std::string, std::vector<std::string>> WindowsByService(const WindowsById& windows);
 
+// What each compose service is, for monitoring (madre_service_state): kServiceRunning (its
+// container runs, or a swarm service's tasks: RunningServices), kServiceDormant (it does not run
+// and nothing wants it: stopped on purpose, or idled by VX11_STOP_STRATEGY=cpu_idle), or
+// kServiceDown (it does not run although an always-on rule or a live window wants it).
+inline constexpr const char* kServiceRunning = "running";
+inline constexpr const char* kServiceDormant = "dormant";
+inline constexpr const char* kServiceDown = "down";
+std::map<std::string, const char*> ServiceRunStates(const std::vector<ContainerState>& observed,
+                                                    const WindowsById& windows,
+                                                    const std::set<std::string>& always_on,
+                                                    const ServiceModel& model);
+
 struct SoloMadreCheck {
   std::set<std::string> running;        // running services, plus always-on names madre itself is
   std::set<std::string> expected;       // the always-on set

@@ -10,6 +10,13 @@ void DeclareMadreMetrics(Metrics& m) {
   m.DeclareHistogram(kMetricWindowReady,
                      "From the open request to every service ready, in seconds.", seconds);
   m.DeclareGauge(kMetricWindowsOpen, "Windows not yet closed (opening, open, closing).");
+  m.DeclareGauge(kMetricWindowDeadline,
+                 "Unix time at which each live window's TTL ends, by window_id (held windows "
+                 "have none): its expiry, madre_window_deadline_timestamp_seconds - time().");
+  m.DeclareGauge(kMetricServiceState,
+                 "1 for each compose service's state, 0 for the others: running, dormant (not "
+                 "running and nothing wants it: stopped on purpose) or down (not running "
+                 "although always-on or a live window wants it).");
   m.DeclareCounter(kMetricCrashLoops, "Crash loops detected, by service.");
   m.DeclareCounter(kMetricDockerOps,
                    "Docker/compose operations run, by verb and result (ok|error).");

@@ -25,6 +25,8 @@ inline constexpr char kMetricContainerMemory[] = "madre_container_memory_bytes";
 inline constexpr char kMetricIntents[] = "madre_intents";
 inline constexpr char kMetricIntentAdmissionWait[] = "madre_intent_admission_wait_seconds";
 inline constexpr char kMetricHealthExecAbandoned[] = "madre_health_exec_abandoned_total";
+inline constexpr char kMetricServiceState[] = "madre_service_state";
+inline constexpr char kMetricWindowDeadline[] = "madre_window_deadline_timestamp_seconds";
 
 void DeclareMadreMetrics(Metrics& metrics);
 

@@ -1,5 +1,8 @@
 #include "http_api/metrics_endpoint.h"
 
+#include <string_view>
+
+#include "core/policy_view.h"
 #include "engine/engine_metrics.h"
 
 namespace madre {
@@ -22,6 +25,23 @@ void MetricsEndpoint::Serve(Responder respond) {
   Metrics& m = *metrics_;
   const EngineView view = engine_.Snapshot();
   m.Set(kMetricWindowsOpen, {}, static_cast<double>(view.windows.size()));
+  m.Clear(kMetricWindowDeadline);
+  for (const auto& [id, window] : view.windows) {
+    if (!window.Live() || !window.deadline) continue;
+    m.Set(kMetricWindowDeadline, {{"window_id", id}},
+          static_cast<double>(ToMicros(*window.deadline)) / 1e6);
+  }
+  // Every service, every state: one series is 1 (none before the first observation).
+  m.Clear(kMetricServiceState);
+  if (view.observed_once) {
+    for (const auto& [service, state] :
+         ServiceRunStates(view.observed, view.windows, view.config.always_on, view.model)) {
+      for (const char* each : {kServiceRunning, kServiceDormant, kServiceDown}) {
+        m.Set(kMetricServiceState, {{"service", service}, {"state", each}},
+              std::string_view(each) == state ? 1.0 : 0.0);
+      }
+    }
+  }
   if (intents_) {
     // Every state, 0 included; none at all when the store cannot be read.
     m.Clear(kMetricIntents);

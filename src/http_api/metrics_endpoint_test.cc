@@ -1,5 +1,7 @@
 #include "http_api/metrics_endpoint.h"
 
+#include <cstdio>
+
 #include "http_api/http_api_test_support.h"
 
 namespace madre {
@@ -8,7 +10,14 @@ namespace {
 using ::testing::HasSubstr;
 using ::testing::Not;
 
-class MetricsEndpointTest : public HttpApiTest {};
+class MetricsEndpointTest : public HttpApiTest {
+ protected:
+  std::string OpenWindow(const std::string& body) {
+    HttpResponse r = Call("POST", "/madre/power/window/open", body);
+    EXPECT_EQ(r.status, 200) << r.body;
+    return nlohmann::json::parse(r.body)["window_id"];
+  }
+};
 
 TEST_F(MetricsEndpointTest, HostFiguresComeFromTheHostReadingsOfTheScrape) {
   host_ = [] {
@@ -69,6 +78,44 @@ TEST_F(MetricsEndpointTest, TheAdmissionWaitOfIntentsIsAHistogramByType) {
               HasSubstr("madre_intent_admission_wait_seconds_bucket{type=\"spawn\",le=\"30\"} 0"));
   EXPECT_THAT(text.body,
               HasSubstr("madre_intent_admission_wait_seconds_bucket{type=\"spawn\",le=\"60\"} 1"));
+}
+
+// Monitoring tells dormant (stopped on purpose) from down (wanted, not running), and each live
+// window's expiry.
+TEST_F(MetricsEndpointTest, ServiceStatesAndWindowDeadlines) {
+  Build();
+  HttpResponse text = Call("GET", "/metrics");
+  EXPECT_THAT(text.body, HasSubstr("# TYPE madre_service_state gauge"));
+  EXPECT_THAT(text.body, HasSubstr("madre_service_state{service=\"redis\",state=\"running\"} 1"));
+  EXPECT_THAT(text.body, HasSubstr("madre_service_state{service=\"db\",state=\"dormant\"} 1"));
+  EXPECT_THAT(text.body, HasSubstr("madre_service_state{service=\"db\",state=\"running\"} 0"));
+  EXPECT_THAT(text.body, HasSubstr("madre_service_state{service=\"db\",state=\"down\"} 0"));
+  EXPECT_THAT(text.body, Not(HasSubstr("madre_window_deadline_timestamp_seconds{")));
+
+  const std::string id = OpenWindow(R"({"services":["db"],"ttl_sec":60})");
+  char deadline[32];  // the Unix time of the deadline, as the text format writes it
+  std::snprintf(deadline, sizeof deadline, "%.15g",
+                static_cast<double>(ToMicros(clock_.Now() + Seconds(60))) / 1e6);
+  text = Call("GET", "/metrics");
+  EXPECT_THAT(text.body, HasSubstr("madre_service_state{service=\"db\",state=\"running\"} 1"));
+  EXPECT_THAT(text.body, HasSubstr("madre_window_deadline_timestamp_seconds{window_id=\"" + id +
+                                   "\"} " + deadline));
+
+  // db dies behind madre's back while its window wants it, and does not start again: down, not
+  // dormant.
+  docker_.SetRunning("db", false);
+  docker_.FailNext("up", Status::Unavailable("start refused"));
+  DockerEvent died;
+  died.action = "die";
+  died.service = "db";
+  died.container_id = "id-db";
+  died.exit_code = 137;
+  died.time = clock_.Now();
+  engine_->OnDockerEvent(died);
+  Drain();
+  text = Call("GET", "/metrics");
+  EXPECT_THAT(text.body, HasSubstr("madre_service_state{service=\"db\",state=\"down\"} 1"));
+  EXPECT_THAT(text.body, HasSubstr("madre_service_state{service=\"web\",state=\"dormant\"} 1"));
 }
 
 TEST_F(MetricsEndpointTest, AScrapeAnswersAtOnceAndStartsTheStatsSampler) {
