@@ -109,6 +109,12 @@ if [ "$swarm_state" != "inactive" ] && [ "${MADRE_SWARM_BEFORE:-inactive}" = "in
   exit 1
 fi
 echo "swarm: $swarm_state"
+# The two-node Swarm test (swarm_two_node_itest.cc) runs two dockerds in network namespaces
+# named madre-2n-<pid>-{mgr,wkr}; it removes them, also when it fails.
+if ip netns list 2>/dev/null | grep -q '^madre-2n-'; then
+  echo "network namespaces of the two-node Swarm test are left: $(ip netns list | grep '^madre-2n-')" >&2
+  exit 1
+fi
 elapsed
 
 # The fuzzers (clang, ASan + UBSan), 60 s per target (MADRE_FUZZ_SECONDS); longer runs of

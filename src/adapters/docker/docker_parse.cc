@@ -344,7 +344,7 @@ std::vector<std::string> LogLines(std::string_view text) {
 
 Result<std::string> DemuxDockerLogs(std::string_view raw) {
   auto is_header = [](std::string_view at) {
-    return at.size() >= 8 && static_cast<unsigned char>(at[0]) <= 2 && at[1] == 0 && at[2] == 0 &&
+    return at.size() >= 8 && static_cast<unsigned char>(at[0]) <= 3 && at[1] == 0 && at[2] == 0 &&
            at[3] == 0;
   };
   if (raw.empty()) return std::string();

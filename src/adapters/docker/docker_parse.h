@@ -80,10 +80,12 @@ Result<ExecProgress> ParseExecInspect(std::string_view body);
 std::string EngineErrorMessage(std::string_view body);
 
 // Decodes the multiplexed stream of GET /containers/{id}/logs for a container without a TTY:
-// frames of an 8-byte header {stream (0 stdin, 1 stdout, 2 stderr), 0, 0, 0, big-endian
-// uint32 size} and `size` payload bytes. Payloads are concatenated in order (stdout and stderr
-// interleaved as they were written). Text that does not start with such a header (a container
-// with a TTY) is returned as it is. A frame cut short is kInternal.
+// frames of an 8-byte header {stream (0 stdin, 1 stdout, 2 stderr, 3 systemerr), 0, 0, 0,
+// big-endian uint32 size} and `size` payload bytes. Payloads are concatenated in order (stdout
+// and stderr interleaved as they were written). Stream 3 is dockerd's own error, e.g. a Swarm
+// service's logs whose node is down ("Error grabbing logs: ... node X is not available"): kept
+// as text, so that it reaches the log lines madre reports. Text that does not start with such a
+// header (a container with a TTY) is returned as it is. A frame cut short is kInternal.
 Result<std::string> DemuxDockerLogs(std::string_view raw);
 
 // The non-empty lines of demultiplexed log text, in order, without their "\r\n" or "\n".

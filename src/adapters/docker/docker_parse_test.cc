@@ -429,6 +429,20 @@ TEST(DemuxDockerLogsTest, HandlesLargeAndEmptyFrames) {
   EXPECT_EQ(*DemuxDockerLogs(""), "");
 }
 
+// GET /services/{id}/logs when the node of a task is down (seen on a two-node swarm,
+// tests/integration/swarm_two_node_itest.cc): dockerd's error comes as a systemerr frame.
+TEST(DemuxDockerLogsTest, KeepsDockerdsOwnErrorFrames) {
+  const std::string error =
+      "Error grabbing logs: rpc error: code = Unknown desc = warning: incomplete log stream. some "
+      "logs could not be retrieved for the following reasons: node m0g880uli1kcazl6si4raorno is "
+      "not available";
+  Result<std::string> text = DemuxDockerLogs(Frame(1, "far: up\n") + Frame(3, error));
+  ASSERT_TRUE(text.ok()) << text.status().ToString();
+  EXPECT_EQ(*text, "far: up\n" + error);
+  // Stream 4 does not exist: such text is not framed (a TTY's), returned as it is.
+  EXPECT_EQ(*DemuxDockerLogs(Frame(4, "tty")), Frame(4, "tty"));
+}
+
 TEST(DemuxDockerLogsTest, TtyOutputWithoutFramesIsReturnedAsItIs) {
   EXPECT_EQ(*DemuxDockerLogs("plain tty output\n"), "plain tty output\n");
 }
