@@ -78,7 +78,8 @@ pid_t OwnerOf(const std::string& name) {
   return static_cast<pid_t>(std::stol(rest.substr(0, digits)));
 }
 
-// The pids whose command line mentions `needle`.
+// The pids whose command line or environment mentions `needle` (dockerd, containerd and the
+// shims name their files; a madre serve has DOCKER_HOST in its environment).
 std::vector<pid_t> ProcessesMentioning(const std::string& needle) {
   std::vector<pid_t> out;
   std::error_code ec;
@@ -88,7 +89,11 @@ std::vector<pid_t> ProcessesMentioning(const std::string& needle) {
     std::string cmdline = ReadAll(entry.path() / "cmdline");
     for (char& c : cmdline) c = c == '\0' ? ' ' : c;
     const pid_t pid = static_cast<pid_t>(std::stol(name));
-    if (pid != getpid() && cmdline.find(needle) != std::string::npos) out.push_back(pid);
+    if (pid == getpid()) continue;
+    if (cmdline.find(needle) != std::string::npos ||
+        ReadAll(entry.path() / "environ").find(needle) != std::string::npos) {
+      out.push_back(pid);
+    }
   }
   return out;
 }
