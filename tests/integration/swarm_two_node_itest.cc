@@ -98,12 +98,23 @@ std::vector<pid_t> ProcessesMentioning(const std::string& needle) {
   return out;
 }
 
-// The cgroup (v1 controllers and the v2 tree) directories named `name` at the top level.
+// Where top-level cgroups are: /sys/fs/cgroup itself (cgroup v2) and each directory in it (the
+// v1 controllers, the v1 hybrid's unified tree).
+std::vector<std::filesystem::path> CgroupRoots() {
+  std::vector<std::filesystem::path> out = {"/sys/fs/cgroup"};
+  std::error_code ec;
+  for (const auto& entry : std::filesystem::directory_iterator("/sys/fs/cgroup", ec)) {
+    if (entry.is_directory(ec)) out.push_back(entry.path());
+  }
+  return out;
+}
+
+// The cgroup directories named `name` at the top level, under every root.
 std::vector<std::filesystem::path> CgroupDirs(const std::string& name) {
   std::vector<std::filesystem::path> out;
   std::error_code ec;
-  for (const auto& controller : std::filesystem::directory_iterator("/sys/fs/cgroup", ec)) {
-    std::filesystem::path dir = controller.path() / name;
+  for (const std::filesystem::path& root : CgroupRoots()) {
+    std::filesystem::path dir = root / name;
     if (std::filesystem::is_directory(dir, ec)) out.push_back(dir);
   }
   return out;
@@ -124,11 +135,6 @@ void KillAndRemoveCgroups(const std::string& name) {
           any = true;
           kill(pid, SIGKILL);
         }
-      }
-      std::ifstream procs(top / "cgroup.procs");
-      for (pid_t pid = 0; procs >> pid;) {
-        any = true;
-        kill(pid, SIGKILL);
       }
     }
     if (!any) break;
@@ -333,7 +339,7 @@ void RemoveLeftovers() {
     const pid_t owner = OwnerOf(name);
     if (owner > 0 && !Alive(owner)) dead.insert(kPrefix + std::to_string(owner));
   }
-  for (const std::filesystem::path& dir : CgroupDirs("")) {
+  for (const std::filesystem::path& dir : CgroupRoots()) {
     for (const auto& entry : std::filesystem::directory_iterator(dir, ec)) {
       const std::string name = entry.path().filename().string();
       const pid_t owner = OwnerOf(name);
