@@ -538,6 +538,16 @@ class SwarmTwoNodeItest : public ::testing::Test {
     return ps.ok() ? Trimmed(ps.output) : "";
   }
 
+  // `service`'s entry of madre's /madre/power/status (null when it has none).
+  json StatusOf(const std::string& service) const {
+    json services = madre_->Get("/madre/power/status").Json()["services"];
+    if (!services.is_array()) return nullptr;
+    for (const json& entry : services) {
+      if (entry["service"] == service) return entry;
+    }
+    return nullptr;
+  }
+
   // madre serve on the manager's socket; returns once far and near are scaled to 0.
   void StartMadre(const std::string& health_timeout_sec = "40") {
     madre_ = std::make_unique<itest::MadreProcess>(
@@ -586,6 +596,20 @@ TEST_F(SwarmTwoNodeItest, AWindowsServiceRunsOnTheWorkerAndStopsAtTheTtl) {
   EXPECT_FALSE(ContainersOn(*worker_, "far").empty());
   EXPECT_TRUE(ContainersOn(*manager_, "far").empty());
   EXPECT_FALSE(ContainersOn(*manager_, "near").empty());
+  // madre's /status names each service's node (its hostname).
+  json far;
+  json near;
+  EXPECT_TRUE(WaitUntil(
+      [&] {
+        far = StatusOf("far");
+        near = StatusOf("near");
+        return far.is_object() && near.is_object() && far["running"] == 1 && near["running"] == 1;
+      },
+      10s, 250ms))
+      << far.dump() << "\n"
+      << near.dump();
+  EXPECT_EQ(far["nodes"], json({worker_->name()})) << far.dump();
+  EXPECT_EQ(near["nodes"], json({manager_->name()})) << near.dump();
 
   ASSERT_TRUE(WaitUntil([&] { return Replicas("far") == 0 && Replicas("near") == 0; }, 60s, 250ms))
       << madre_->log();
@@ -602,7 +626,7 @@ TEST_F(SwarmTwoNodeItest, AWindowsServiceRunsOnTheWorkerAndStopsAtTheTtl) {
 // that loses power) while a window of far is open. Swarm marks the node down after its
 // heartbeats stop (about 10 s here) and replaces far's task by one that stays pending ("no
 // suitable node": the constraint allows only the worker). madre keeps the window open until its
-// TTL or a close; /status shows far restarting (0 of 1 tasks running), health starting. A new open
+// TTL or a close; /status shows far restarting (desired 1, running 0, on no node). A new open
 // of far scales it up and fails at the readiness timeout with an error that names the unavailable
 // node (the service's logs, which dockerd cannot fetch from it), and is rolled back: it does not
 // hang.
@@ -644,17 +668,17 @@ TEST_F(SwarmTwoNodeItest, WhenTheWorkerGoesAwayANewOpenFailsWithinItsWait) {
   json far;
   EXPECT_TRUE(WaitUntil(
       [&] {
-        json services = madre_->Get("/madre/power/status").Json()["services"];
-        for (const json& service : services) {
-          if (service["service"] == "far") far = service;
-        }
+        far = StatusOf("far");
         return far.is_object() && far["state"] == "restarting";
       },
       30s, 500ms))
       << far.dump();
   EXPECT_EQ(far["health"], "starting") << far.dump();
-  // `ready` stays what the window's start found (true): the Swarm provider does not follow
-  // Docker's events yet, and the planner's phase for far is unchanged (docs/providers.md).
+  EXPECT_EQ(far["desired"], 1) << far.dump();
+  EXPECT_EQ(far["running"], 0) << far.dump();
+  EXPECT_EQ(far["nodes"], json::array()) << far.dump();
+  // `ready` stays what the window's start found (true): no container dies where the manager
+  // could see it, and a task shut down with its node is no failure (docs/providers.md).
   std::cerr << "far on /status after the loss: " << far.dump() << "\n";
   json window = madre_->Get("/madre/power/windows/" + id).Json();
   EXPECT_EQ(window["state"], "open") << window.dump();
