@@ -12,6 +12,7 @@ PACKAGES=(
   docker.io docker-compose busybox-static curl procps iproute2 util-linux
   clang-format clang-tidy
   zsh fish systemd  # the completion scripts and deploy/madre.service are checked with them
+  python3 python3-jsonschema  # tools/validate_openapi.py: live answers against docs/openapi.json
 )
 
 log() { printf '[setup] %s\n' "$*" >&2; }

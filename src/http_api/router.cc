@@ -11,6 +11,7 @@
 #include "api/json_codec.h"
 #include "base/sha256.h"
 #include "engine/engine_metrics.h"
+#include "http_api/openapi_document.h"
 
 namespace madre {
 
@@ -54,6 +55,7 @@ bool Matches(const std::string& pattern, const std::string& path,
 // Every pattern of the table, for RouteLabel (the table below uses the same strings).
 const std::vector<std::string>& Patterns() {
   static const std::vector<std::string> kPatterns = {"/health",
+                                                     "/openapi.json",
                                                      "/metrics",
                                                      "/madre/power/window/open",
                                                      "/madre/power/window/close",
@@ -366,6 +368,13 @@ std::vector<ApiRouter::Route> ApiRouter::Table() {
                               {"version", options_.version},
                               {"ready", ready}}));
        })},
+      // The API contract (docs/openapi.json, built in): public, as /health.
+      {"GET", "/openapi.json", A::kPublic, kView, false, plain([](const HttpRequest&, Responder w) {
+         HttpResponse response;
+         response.body = std::string(OpenApiDocument());
+         response.headers.emplace_back("Cache-Control", "public, max-age=3600");
+         w(std::move(response));
+       })},
       {"GET", "/metrics", A::kMetrics, kView, false,
        plain([this](const HttpRequest&, Responder w) { metrics_endpoint_.Serve(std::move(w)); })},
       {"POST", "/madre/power/window/open", A::kToken, kOperate, true, open(true)},
@@ -480,7 +489,12 @@ std::vector<ApiRouter::RouteAccess> ApiRouter::Routes() const {
   for (const Route& route : routes_) {
     const bool token = route.access == Access::kToken ||
                        (route.access == Access::kMetrics && !options_.metrics_public);
-    out.push_back({route.method, route.pattern, token, route.role});
+    out.push_back({.method = route.method,
+                   .pattern = route.pattern,
+                   .needs_token = token,
+                   .role = route.role,
+                   .token_optional = route.access == Access::kOptionalToken,
+                   .needs_windows = route.needs_windows});
   }
   return out;
 }

@@ -8,7 +8,8 @@
 // Authentication: the token in `X-VX11-Token: <token>` or `Authorization: Bearer <token>`.
 // Everything under /madre/power/ needs it (401 missing, 403 wrong, before anything else, even
 // for unknown paths and legacy prefixes), and so does /metrics unless `metrics_public`. Each
-// failure is counted in madre_auth_failures_total{reason="missing"|"invalid"}. /health is public.
+// failure is counted in madre_auth_failures_total{reason="missing"|"invalid"}. /health and
+// /openapi.json (the API contract, docs/openapi.json) are public.
 // A valid token names the caller (core/identity.h): `token` (VX11_TOKEN) is the admin named
 // "default", an entry of `tokens` (VX11_TOKENS_FILE) its name and role. Every route of the
 // table needs a role (viewer reads, submitter submits intents, operator windows and services,
@@ -153,6 +154,8 @@ class ApiRouter {
     std::string pattern;
     bool needs_token = true;  // false: public (or a token only when given: POST /madre/intent)
     Role role = Role::kViewer;
+    bool token_optional = false;  // a token, when given, is checked (POST /madre/intent)
+    bool needs_windows = false;   // 503 while VX11_POWER_WINDOWS_ENABLED=0
   };
   std::vector<RouteAccess> Routes() const;
 
