@@ -4,8 +4,6 @@
 // (x-madre-role), path parameters and error statuses; its schemas list their required keys and
 // every $ref resolves. The live answers are validated against it by
 // tests/integration/openapi_itest.cc.
-#include "http_api/openapi_document.h"
-
 #include <functional>
 #include <map>
 #include <set>
@@ -13,6 +11,7 @@
 #include <utility>
 
 #include "http_api/http_api_test_support.h"
+#include "http_api/openapi_document.h"
 #include "http_api/router.h"
 
 namespace madre {
