@@ -40,15 +40,15 @@ class OpenApiContractTest : public ::testing::Test {
     EnsureImages();
     project_ = UniqueProjectName("mopenapi");
     answer_file_ = std::filesystem::temp_directory_path() / ("madre_" + project_ + ".json");
-    env_ = {{"VX11_COMPOSE_PROJECT", project_},
-            {"VX11_COMPOSE_DIR", (SourceDir() / "tests/integration/fixtures/two_services").string()},
-            {"VX11_ALWAYS_ON", "madre"},
-            {"VX11_RESYNC_SEC", "2"},
-            {"VX11_POWER_WINDOWS_MAX_CONCURRENT", "2"},  // a second client window
-            {"DB_PORT", std::to_string(FreeLoopbackPort())},
-            {"WEB_PORT", std::to_string(FreeLoopbackPort())}};
-    compose_ =
-        std::make_unique<ComposeProject>(project_, FixtureComposeFile("two_services"), env_);
+    env_ = {
+        {"VX11_COMPOSE_PROJECT", project_},
+        {"VX11_COMPOSE_DIR", (SourceDir() / "tests/integration/fixtures/two_services").string()},
+        {"VX11_ALWAYS_ON", "madre"},
+        {"VX11_RESYNC_SEC", "2"},
+        {"VX11_POWER_WINDOWS_MAX_CONCURRENT", "2"},  // a second client window
+        {"DB_PORT", std::to_string(FreeLoopbackPort())},
+        {"WEB_PORT", std::to_string(FreeLoopbackPort())}};
+    compose_ = std::make_unique<ComposeProject>(project_, FixtureComposeFile("two_services"), env_);
     madre_ = std::make_unique<MadreProcess>(env_);
     ASSERT_TRUE(madre_->Start());
   }
@@ -123,9 +123,8 @@ TEST_F(OpenApiContractTest, LiveAnswersValidateAgainstTheDocumentAndEveryOperati
   Get("/madre/power/windows/status", "/madre/power/windows/status");
 
   // A window's lifecycle.
-  const json opened =
-      Post("/madre/power/windows/open", "/madre/power/windows/open",
-           R"({"services":["web"],"ttl_sec":120,"reason":"contract","wait":true})");
+  const json opened = Post("/madre/power/windows/open", "/madre/power/windows/open",
+                           R"({"services":["web"],"ttl_sec":120,"reason":"contract","wait":true})");
   ASSERT_EQ(opened.value("state", ""), "open") << opened.dump();
   const std::string id = opened["window_id"];
   const std::string with_id = R"({"window_id":")" + id + R"(")";
@@ -136,8 +135,7 @@ TEST_F(OpenApiContractTest, LiveAnswersValidateAgainstTheDocumentAndEveryOperati
   Get("/madre/power/status?stats=1", "/madre/power/status");
   Get("/madre/power/policy/solo_madre/status", "/madre/power/policy/solo_madre/status");
   Post("/madre/power/windows/hold", "/madre/power/windows/hold", with_id + R"(,"hold":true})");
-  Post("/madre/power/windows/extend", "/madre/power/windows/extend",
-       with_id + R"(,"ttl_sec":60})");
+  Post("/madre/power/windows/extend", "/madre/power/windows/extend", with_id + R"(,"ttl_sec":60})");
   Post("/madre/power/windows/hold", "/madre/power/windows/hold", with_id + R"(,"hold":false})");
   // Refusals: a bad body, a service outside the allowlist, an unknown window, a second client
   // window closed without an id.
@@ -205,8 +203,8 @@ TEST_F(OpenApiContractTest, LiveAnswersValidateAgainstTheDocumentAndEveryOperati
   Post("/madre/intents/" + intent + "/reject", "/madre/intents/{id}/reject",
        R"({"reason":"contract test"})");
   Post("/madre/intents/" + intent + "/approve", "/madre/intents/{id}/approve", "", 409);
-  const json second = Post("/madre/intent", "/madre/intent",
-                           R"({"type":"window","payload":{"services":["db"]}})");
+  const json second =
+      Post("/madre/intent", "/madre/intent", R"({"type":"window","payload":{"services":["db"]}})");
   Post("/madre/intents/" + second.value("intent_id", "") + "/cancel", "/madre/intents/{id}/cancel",
        "");
   Get("/madre/intents/intent-none", "/madre/intents/{id}", 404);
@@ -243,8 +241,8 @@ TEST_F(OpenApiContractTest, LiveAnswersValidateAgainstTheDocumentAndEveryOperati
 // The validation is not vacuous: a real answer with a required key dropped (at the top, or in
 // a window nested in /state) fails it, and the whole answer passes.
 TEST_F(OpenApiContractTest, AnAnswerMissingARequiredKeyFailsTheValidation) {
-  HttpAnswer opened = madre_->Post("/madre/power/windows/open",
-                                   R"({"services":["db"],"ttl_sec":60,"wait":true})");
+  HttpAnswer opened =
+      madre_->Post("/madre/power/windows/open", R"({"services":["db"],"ttl_sec":60,"wait":true})");
   ASSERT_EQ(opened.status, 200) << opened.body;
   json window = opened.Json();
   EXPECT_TRUE(Validates("POST", "/madre/power/windows/open", 200, window.dump()));
