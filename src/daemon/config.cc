@@ -750,6 +750,10 @@ Status CheckProviderSettings(const DaemonConfig& c) {
   return Status::Ok();
 }
 
+bool FollowsContainerEvents(const DaemonConfig& c) {
+  return c.provider != "swarm" && c.docker_host.rfind("unix://", 0) == 0;
+}
+
 std::vector<std::string> ConfigWarnings(const DaemonConfig& c) {
   std::vector<std::string> warnings;
   if (!IsLoopbackAddress(c.bind)) {

@@ -122,6 +122,17 @@ TEST(ConfigTest, SwarmRefusesWhatItCannotDo) {
   EXPECT_TRUE(CheckProviderSettings(c).ok());  // compose: the other checks apply
 }
 
+TEST(ConfigTest, ContainerEventsAreFollowedWithComposeOverAUnixSocketOnly) {
+  DaemonConfig c;
+  c.docker_host = "unix:///var/run/docker.sock";
+  EXPECT_TRUE(FollowsContainerEvents(c));
+  c.provider = "swarm";  // the stack's tasks have no compose label: readiness polls instead
+  EXPECT_FALSE(FollowsContainerEvents(c));
+  c.provider = "compose";
+  c.docker_host = "tcp://127.0.0.1:2375";
+  EXPECT_FALSE(FollowsContainerEvents(c));
+}
+
 TEST(ConfigTest, TheOriginalSoloMadreOneIsAcceptedSilently) {
   for (const char* value : {"1", "true", ""}) {
     DaemonConfig c;

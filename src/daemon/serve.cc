@@ -299,7 +299,7 @@ HostFigures ReadHostFigures(HostCpuMeter& meter) {
 // Container events: a die counts towards crash loops; any event refreshes the observed state.
 std::unique_ptr<DockerEventStream> StartDockerEvents(const DaemonConfig& config, Executor& loop,
                                                      Engine& engine) {
-  if (config.docker_host.rfind("unix://", 0) != 0) return nullptr;
+  if (!FollowsContainerEvents(config)) return nullptr;
   DockerEventStreamOptions options;
   options.docker_host = config.docker_host;
   options.project = config.compose_project;
@@ -574,10 +574,15 @@ int Serve(const ServeFlags& flags) {
       probe,    [stop = shutdown.get_token()](Duration d) { SleepUnlessStopped(d, stop); }};
   deps.stop = shutdown.get_token();
   deps.stop_lane = &stop_lane;
-  deps.event_generation = [&event_wakeup] { return event_wakeup.generation(); };
-  deps.wait_event = [&event_wakeup, stop = shutdown.get_token()](std::uint64_t seen, Duration max) {
-    event_wakeup.WaitPast(seen, max, stop);
-  };
+  if (config.provider != "swarm") {
+    // On Swarm no container event comes (FollowsContainerEvents): readiness waits poll every
+    // 250 ms instead of waiting for an event or the 2 s fallback.
+    deps.event_generation = [&event_wakeup] { return event_wakeup.generation(); };
+    deps.wait_event = [&event_wakeup, stop = shutdown.get_token()](std::uint64_t seen,
+                                                                   Duration max) {
+      event_wakeup.WaitPast(seen, max, stop);
+    };
+  }
   Metrics metrics;
   DeclareMadreMetrics(metrics);
   metrics.Set(kMetricStopStrategy, {{"strategy", config.stop_strategy}}, 1);
