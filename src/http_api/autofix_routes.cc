@@ -620,7 +620,8 @@ void AutofixRoutes::Apply(const std::string& id, const RemediateIntent& what,
     case RemediationKind::kRebuild: {
       if (!deps_.run_build || deps_.build_lane == nullptr) {
         return done(false,
-                    "not applied: madre has no build executor (VX11_BUILD_EXECUTOR_ENABLED)");
+                    "not applied: madre has no build executor (image builds need "
+                    "VX11_PROVIDER=compose and the Engine API: a unix:// DOCKER_HOST)");
       }
       std::weak_ptr<bool> alive = alive_;
       BuildIntent request{.target_service = what.target,

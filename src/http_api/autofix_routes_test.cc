@@ -506,6 +506,37 @@ TEST_F(AutofixRoutesTest, AnApprovedRecreateRecreatesTheContainerForTheWindowTha
   EXPECT_THAT(got["cycles"][0]["result"].get<std::string>(), HasSubstr("--force-recreate"));
 }
 
+// Without a build executor (VX11_PROVIDER=swarm, or a DOCKER_HOST that is not unix://), an
+// approved rebuild is not applied, says what a build needs, and the incident ends not fixed.
+TEST_F(AutofixRoutesTest, AnApprovedRebuildWithoutABuildExecutorIsNotAppliedAndSaysWhy) {
+  RecordingAdviser adviser;
+  Advice advice;
+  advice.remediation = Remediation{RemediationKind::kRebuild, "web", "rebuild web"};
+  adviser.answer = advice;
+  adviser_ = &adviser;
+  Build();
+  docker_.CrashOnStart("web", 1);
+  Call("POST", "/madre/power/windows/open", R"({"services":["web"],"ttl_sec":60,"wait":true})");
+  ASSERT_EQ(Records().size(), 1u);
+  const std::string incident = Records()[0].filename().string();
+  json got = Json(Call("GET", "/madre/autofix/incidents/" + incident));
+  ASSERT_EQ(got["state"], "awaiting_approval") << got.dump();
+  EXPECT_EQ(got["cycles"][0]["remediation"]["kind"], "rebuild");
+  const long ups = UpsOf("web");
+  const std::string intent_id = got["cycles"][0]["intent_id"];
+  ASSERT_EQ(Call("POST", "/madre/intents/" + intent_id + "/approve", "{}").status, 200);
+  Drain();
+  engine_->Tick();
+  Drain();
+  EXPECT_EQ(UpsOf("web"), ups);  // nothing built, nothing started again
+  got = Json(Call("GET", "/madre/autofix/incidents/" + incident));
+  EXPECT_EQ(got["state"], "not_fixed") << got.dump();
+  EXPECT_EQ(got["cycles"][0]["applied"], false) << got.dump();
+  EXPECT_THAT(got["cycles"][0]["result"].get<std::string>(),
+              HasSubstr("not applied: madre has no build executor (image builds need "
+                        "VX11_PROVIDER=compose and the Engine API: a unix:// DOCKER_HOST)"));
+}
+
 TEST_F(AutofixRoutesTest, AnAnswerTheAdviserCouldNotUseChangesNothing) {
   autofix_holds_ = true;
   options_.autofix.policy.auto_actions = {RemediationKind::kRestart};
