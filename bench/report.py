@@ -211,6 +211,19 @@ def issue_goal_rows(r):
             f"{'every' if af.get('evidence_ok') else 'not every'} diagnosis | {verdict(ok)} |")
     else:
         out.append(f"| {goal} | – | not measured |")
+    sw = r.get("swarm")
+    goal = ("Swarm: open and close of 3 services by madre (`VX11_PROVIDER=swarm`) against "
+            "`docker service scale` of the same services (issue 13, §16: medians, no bound set)")
+    if sw and sw.get("rounds"):
+        a = sw["arms"]
+        parts = []
+        for what in ("open", "close"):
+            mm, mc = summary(a["madre"][what]), summary(a["cli"][what])
+            parts.append(f"{what}: madre {ms(mm['median'])} ms vs `docker service scale` "
+                         f"{ms(mc['median'])} ms (**{mm['median'] / mc['median']:.2f} ×**)")
+        out.append(f"| {goal} | {'; '.join(parts)} | no goal: see §16 |")
+    else:
+        out.append(f"| {goal} | – | not measured |")
     return out
 
 
@@ -447,6 +460,99 @@ def issue_sections(r, cfg):
                 f"round's audit detail (newlines shown as `\\n`): `{detail}`.")
     else:
         add("Not measured in this run; `bench/run.sh --full` (or `--only` this step) fills it in.")
+    add("")
+    L.extend(swarm_section(r, cfg))
+    return L
+
+
+def swarm_section(r, cfg):
+    L = []
+    add = L.append
+    sw = r.get("swarm") or {}
+    add("## 16. Swarm: open and close of 3 services, madre against `docker service scale`")
+    add("")
+    add("Method (issue 13): under the lock `/tmp/madre-swarm.lock` (the one the swarm integration "
+        "tests take: a swarm init or leave breaks other containers' published ports while it "
+        "happens), the machine's dockerd is made a single-node swarm (`docker swarm init "
+        "--advertise-addr 127.0.0.1`) when it is in none, and left at the end (only then). Two "
+        "identical stacks are deployed with `docker stack deploy` from one stack file (version "
+        "`3.8`, services `s1`, `s2`, `s3`: `madre-busybox:latest`, the healthcheck `wget -q -O- "
+        "http://127.0.0.1:8080/health` every 500 ms, `stop_grace_period` 2 s, one replica, no "
+        "published ports): madre's stack (`mbench<pid><hex>_w`), on which `madre serve` runs with "
+        "`VX11_PROVIDER=swarm` and `VX11_EXTERNAL_START=stop` (it scales the 3 services to 0 at "
+        "its start), and a mirror (`..._wr`) for the two references (madre would scale down, or "
+        "adopt, services of its stack that it did not start). Each round runs the three arms in "
+        "rotating order, each an open then a close, 0.5 s apart, all services at 0 running tasks "
+        "before each: **madre** = `POST /madre/power/windows/open "
+        "{\"services\":[\"s1\",\"s2\",\"s3\"],\"wait\":true}` (readiness included: madre "
+        "answers once each service runs its desired tasks, which Swarm counts as running only once "
+        "the healthcheck passed), then `POST /madre/power/windows/close` (answered once the "
+        "scale-downs are sent) and the Engine API polled every 20 ms until no task of the 3 runs "
+        "any more; **`docker service scale`** = `docker service scale --detach=false s1=1 s2=1 "
+        "s3=1`, then `... =0` and the same poll; **Engine API** (the floor) = for the 3 services "
+        "in parallel `GET /services/{id}` and `POST /services/{id}/update?version=N` with the "
+        "whole spec and `Replicas` changed (what madre sends), then `GET /tasks` every 20 ms "
+        "until each service runs one task wanted running (open) or none of their tasks runs "
+        "(close). Open: until the 3 run; close: until none runs. Wall-clock from the client, "
+        "fresh connections; a first round is not counted. Note that `docker service scale "
+        "--detach=false` waits for each service in turn and, once a service has converged, "
+        "watches it for its `UpdateConfig.Monitor` (5 s by default) before it returns: that "
+        "wait, not Swarm, is most of its time. Alone: `bench/run.sh --full --only swarm` (its "
+        "page: `BENCH_OUT=$PWD/docs/BENCHMARKS-swarm.md bench/run.sh --full --only swarm`).")
+    add("")
+    if sw.get("rounds"):
+        a = sw["arms"]
+        add("| arm | n | open median ms | open spread ms | close median ms | close spread ms | "
+            "warm-up open / close ms (not counted) |")
+        add("| --- | ---: | ---: | --- | ---: | --- | ---: |")
+        for arm, label in (("madre", "madre (`windows/open` wait, `windows/close`)"),
+                           ("cli", "`docker service scale --detach=false`"),
+                           ("engine", "Engine API service updates (floor)")):
+            so, sc = summary(a[arm]["open"]), summary(a[arm]["close"])
+            w = (sw.get("warmup") or {}).get(arm)
+            add(f"| {label} | {so['n']} | {ms(so['median'])} | {spread(so)} | "
+                f"{ms(sc['median'])} | {spread(sc)} | "
+                f"{'–' if not w else ms(w['open']) + ' / ' + ms(w['close'])} |")
+        add("")
+        add("| madre ÷ reference, per round | open: median | open: spread | close: median | "
+            "close: spread |")
+        add("| --- | ---: | --- | ---: | --- |")
+        for ref, label in (("cli", "÷ `docker service scale`"), ("engine", "÷ Engine API")):
+            po, pc = summary(sw["paired"][f"open_{ref}"]), summary(sw["paired"][f"close_{ref}"])
+            f2 = lambda v: f"{v:.2f}"  # noqa: E731
+            add(f"| {label} | {po['median']:.2f} | {spread(po, f2)} | {pc['median']:.2f} | "
+                f"{spread(pc, f2)} |")
+        add("")
+        mo, eo = summary(a["madre"]["open"]), summary(a["engine"]["open"])
+        mc, ec = summary(a["madre"]["close"]), summary(a["engine"]["close"])
+        ans = summary(a["madre"].get("close_answer") or [])
+        add(f"What madre adds to Swarm's own work, median against median: "
+            f"{(mo['median'] - eo['median']) * 1000:+.0f} ms on the open, "
+            f"{(mc['median'] - ec['median']) * 1000:+.0f} ms on the close (madre's close answered in a median {ms(ans['median']) if ans else '–'} "
+            "ms; the rest is Swarm shutting the tasks down). Swarm's scheduling (a new task per "
+            "replica: allocated, assigned, prepared, started, then healthy) dominates every arm.")
+        add("")
+        for key, what in (("ops_open", "window.opened"), ("ops_close", "window.closed")):
+            ops = sw.get(key)
+            if ops:
+                add(f"What madre ran for the last {'open' if key == 'ops_open' else 'close'} "
+                    f"(`{what}` audit record, stack name shortened to `P`): "
+                    + ", ".join(f"`{o['command']}` ({o['elapsed_ms']} ms"
+                                + (f", {o['detail']}" if o.get("detail") else "") + ")"
+                                for o in ops) + ".")
+                add("")
+        notes = [f"lock waited {sw.get('lock_wait_sec', 0):.1f} s"
+                 + (" (held by the parent `flock`)" if sw.get("lock_inherited") else ""),
+                 "swarm made by the run and left at its end" if sw.get("swarm_made")
+                 else "the engine was in a swarm already: used and left as it was",
+                 f"set-up {sw.get('setup_sec', 0):.0f} s, tear-down {sw.get('teardown_sec', 0):.0f} s"]
+        if sw.get("cut_short"):
+            notes.append(sw["cut_short"])
+        if sw.get("cleanup_problems"):
+            notes.append("clean-up problems: " + "; ".join(sw["cleanup_problems"]))
+        add("Run: " + "; ".join(notes) + ".")
+    else:
+        add("Not measured in this run; `bench/run.sh --full` (or `--only swarm`) fills it in.")
     add("")
     return L
 

@@ -9,10 +9,18 @@
 #            300-service project, 10 s wrk runs), about 17 to 20 minutes here
 #   --only   run only these steps, in their usual order: open_close, ttl, crashloop, http,
 #            state_nginx, open_vs_engine, cli, pause, ttl_slow_opens, slow_healthcheck,
-#            example_open, intent, autofix, idle, growth. The partial
+#            example_open, intent, autofix, swarm, idle, growth. The partial
 #            report goes to out/bench/BENCHMARKS-<mode>-only.md (results-<mode>-only.json),
 #            never over docs/BENCHMARKS.md. E.g. the rows of the hardening issue alone:
 #            bench/run.sh --smoke --only state_nginx,ttl_slow_opens,open_vs_engine
+#
+# The swarm step makes this machine's dockerd a single-node swarm when it is in none
+# (`docker swarm init --advertise-addr 127.0.0.1`) and leaves it at the end, only then. A swarm
+# init or leave breaks the published ports of other containers while it happens, so the whole
+# step runs under the lock /tmp/madre-swarm.lock (taken by bench.py with flock(2), waited for
+# at most 10 minutes in --smoke, 15 in --full; a `flock /tmp/madre-swarm.lock bench/run.sh ...`
+# around the run is seen and counts as the lock). Its last full run: docs/BENCHMARKS-swarm.md
+# (BENCH_OUT=$PWD/docs/BENCHMARKS-swarm.md bench/run.sh --full --only swarm).
 #
 # Environment:
 #   BENCH_BUILD_DIR  build directory (default <repo>/build-bench, Release)
@@ -36,14 +44,14 @@ while [ $# -gt 0 ]; do
     --full) mode=full ;;
     --only) [ $# -ge 2 ] && [ -n "$2" ] || usage; only=$2; shift ;;
     --only=*) only=${1#--only=}; [ -n "$only" ] || usage ;;
-    -h|--help) sed -n '2,27p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,35p' "$0"; exit 0 ;;
     *) usage ;;
   esac
   shift
 done
 
 steps=" open_close ttl crashloop http state_nginx open_vs_engine cli pause ttl_slow_opens"
-steps+=" slow_healthcheck example_open intent autofix idle growth "
+steps+=" slow_healthcheck example_open intent autofix swarm idle growth "
 for s in ${only//,/ }; do
   case "$steps" in
     *" $s "*) ;;
@@ -134,6 +142,11 @@ cleanup() {
     COMPOSE_PROFILES=core docker-compose -p "$project" -f "$file" down -v --remove-orphans \
       >/dev/null 2>&1 || true
   done <"$work/projects"
+  # The swarm step's stacks, and the swarm it made, when bench.py died before its own cleanup
+  # (it writes $work/swarm.done once done): removed under the same lock.
+  if [ -s "$work/swarm" ] && [ ! -e "$work/swarm.done" ]; then
+    python3 "$repo/bench/bench.py" --swarm-cleanup "$work" || log "swarm cleanup failed"
+  fi
   if [ "${BENCH_KEEP_WORK:-0}" = 1 ]; then log "work directory kept: $work"; else rm -rf "$work"; fi
   exit "$rc"
 }
