@@ -249,6 +249,8 @@ void IntentRoutes::Record(const std::string& peer, const std::optional<Caller>& 
     DecideAtSubmission(intent, IntentState::kRejected, "madre",
                        ExecutorFor(intent.type) == IntentExecutor::kNone
                            ? NoExecutorReason(intent.type)
+                       : ExecutorFor(intent.type) == IntentExecutor::kBuild
+                           ? std::string(kNoBuildExecutor)
                            : "no executor for type " + intent.type + " in this build of madre yet");
   } else if (verdict.action == PolicyAction::kAutoApprove) {
     decided = DecisionKind::kApprove;

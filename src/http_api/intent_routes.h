@@ -43,6 +43,12 @@
 
 namespace madre {
 
+// Why a build intent is rejected at submission when madre has no build executor (it needs the
+// Engine API's image ids: VX11_PROVIDER=compose with a unix:// DOCKER_HOST).
+inline constexpr const char* kNoBuildExecutor =
+    "no build executor: image builds need VX11_PROVIDER=compose and the Engine API (a unix:// "
+    "DOCKER_HOST)";
+
 struct IntentRoutesOptions {
   std::set<std::string> open_sources;   // VX11_INTENT_OPEN_SOURCES
   std::set<std::string> allowed_hosts;  // lower-case, without port (plus the loopback names)

@@ -96,6 +96,22 @@ TEST_F(IntentRoutesTest, TheManifestatorShapeKeepsItsFieldsAsThePayload) {
   EXPECT_EQ(json::parse(intent.payload)["target_service"], "switch");
 }
 
+// Without a build executor (VX11_PROVIDER=swarm, or a DOCKER_HOST that is not unix://) a build
+// intent is recorded and rejected at once, with what a build needs.
+TEST_F(IntentRoutesTest, ABuildIntentWithoutABuildExecutorIsRejectedWithWhatABuildNeeds) {
+  options_.intents.build_executor = false;
+  Build();
+  HttpResponse r = Call("POST", "/madre/intent",
+                        R"({"intent_type":"build","target_service":"switch","reason":"drift"})");
+  ASSERT_EQ(r.status, 200) << r.body;
+  EXPECT_EQ(Json(r)["status"], "rejected") << r.body;
+  EXPECT_EQ(Json(r)["reason"], kNoBuildExecutor) << r.body;
+  ASSERT_EQ(intents_.intents().size(), 1u);
+  const Intent& intent = intents_.intents().begin()->second;
+  EXPECT_EQ(intent.state, IntentState::kRejected);
+  EXPECT_EQ(intent.reason, kNoBuildExecutor);
+}
+
 TEST_F(IntentRoutesTest, BadInputIsAClearErrorAndRecordsNothing) {
   Build();
   for (const std::string bad :
