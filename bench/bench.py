@@ -1947,6 +1947,8 @@ def swarm_teardown(work, stacks, made, gwbridge_existed):
         f.write("\n".join(problems) + "\n")
     for p in problems:
         log(f"swarm cleanup: {p}")
+    log(f"swarm: {len(stacks)} stack(s) removed" + (", the swarm left" if made else "")
+        + (f"; {len(problems)} problem(s)" if problems else ""))
     return problems
 
 
