@@ -751,7 +751,7 @@ Status CheckProviderSettings(const DaemonConfig& c) {
 }
 
 bool FollowsContainerEvents(const DaemonConfig& c) {
-  return c.provider != "swarm" && c.docker_host.rfind("unix://", 0) == 0;
+  return c.docker_host.rfind("unix://", 0) == 0;
 }
 
 std::vector<std::string> ConfigWarnings(const DaemonConfig& c) {

@@ -152,11 +152,8 @@ std::vector<std::string> ConfigWarnings(const DaemonConfig& config);
 // is not unix://, VX11_STOP_STRATEGY other than stop. kInvalidArgument naming them.
 Status CheckProviderSettings(const DaemonConfig& config);
 
-// Whether madre follows Docker's container events (the stream filtered by the compose project's
-// label): with a unix:// DOCKER_HOST and the compose provider only. A swarm stack's task
-// containers carry no compose label, so with VX11_PROVIDER=swarm nothing would arrive, and
-// readiness waits that expect an event to wake them would look only every 2 s (its fallback):
-// they poll instead (docs/providers.md).
+// Whether madre follows Docker's events: with a unix:// DOCKER_HOST (the container events of the
+// compose project, or of a swarm stack's tasks and services with VX11_PROVIDER=swarm).
 bool FollowsContainerEvents(const DaemonConfig& config);
 
 // http://host[:port][/prefix] (`name` is the setting, for the error). kInvalidArgument naming

@@ -122,12 +122,12 @@ TEST(ConfigTest, SwarmRefusesWhatItCannotDo) {
   EXPECT_TRUE(CheckProviderSettings(c).ok());  // compose: the other checks apply
 }
 
-TEST(ConfigTest, ContainerEventsAreFollowedWithComposeOverAUnixSocketOnly) {
+TEST(ConfigTest, DockerEventsAreFollowedOverAUnixSocketOnly) {
   DaemonConfig c;
   c.docker_host = "unix:///var/run/docker.sock";
   EXPECT_TRUE(FollowsContainerEvents(c));
-  c.provider = "swarm";  // the stack's tasks have no compose label: readiness polls instead
-  EXPECT_FALSE(FollowsContainerEvents(c));
+  c.provider = "swarm";  // the stack's task and service events (ParseStackEvent)
+  EXPECT_TRUE(FollowsContainerEvents(c));
   c.provider = "compose";
   c.docker_host = "tcp://127.0.0.1:2375";
   EXPECT_FALSE(FollowsContainerEvents(c));

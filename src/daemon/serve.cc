@@ -575,7 +575,7 @@ int Serve(const ServeFlags& flags) {
   deps.stop = shutdown.get_token();
   deps.stop_lane = &stop_lane;
   if (config.provider != "swarm") {
-    // On Swarm no container event comes (FollowsContainerEvents): readiness waits poll every
+    // On Swarm the events of tasks on other nodes never come: readiness waits poll every
     // 250 ms instead of waiting for an event or the 2 s fallback.
     deps.event_generation = [&event_wakeup] { return event_wakeup.generation(); };
     deps.wait_event = [&event_wakeup, stop = shutdown.get_token()](std::uint64_t seen,
