@@ -70,6 +70,17 @@ json ServicesView(const PlannerConfig& config, const ServiceModel& model) {
       {"source", "compose"}};
 }
 
+namespace {
+
+// A container that runs, or a swarm service all of whose desired tasks run (one whose tasks
+// went with their node is being rescheduled: not ready, whatever madre saw before).
+bool ServesNow(const ContainerState& c) {
+  if (c.replicas) return c.replicas->desired > 0 && c.replicas->running >= c.replicas->desired;
+  return c.Running();
+}
+
+}  // namespace
+
 json StatusView(const std::vector<ContainerState>& containers,
                 const std::map<std::string, ContainerStats>& stats, const WindowsById& windows,
                 const ServiceModel& model, const std::set<std::string>& always_on,
@@ -88,7 +99,7 @@ json StatusView(const std::vector<ContainerState>& containers,
     json entry = {{"service", c.service},
                   {"state", c.state},
                   {"health", c.health.empty() ? json(nullptr) : json(c.health)},
-                  {"ready", c.Running() && ready.count(c.service) > 0},
+                  {"ready", ServesNow(c) && ready.count(c.service) > 0},
                   {"container", c.container},
                   {"restart_count", c.restart_count},
                   {"exit_code", c.exit_code ? json(*c.exit_code) : json(nullptr)},

@@ -335,6 +335,9 @@ TEST_F(ReadRoutesTest, StatusShowsASwarmServicesReplicasAndNodes) {
   EXPECT_EQ(by_name["db"]["running"], 2);
   EXPECT_EQ(by_name["db"]["nodes"], json({"n1", "n2"}));
   EXPECT_EQ(by_name["redis"]["running"], 0);
+  EXPECT_EQ(by_name["db"]["ready"], true);
+  // Its tasks went with their node: rescheduled, not ready although madre found it ready.
+  EXPECT_EQ(by_name["redis"]["ready"], false);
   EXPECT_FALSE(by_name["web"].contains("desired"));  // no container: absent, no replicas
   json solo = Json(Call("GET", "/madre/power/policy/solo_madre/status"));
   EXPECT_EQ(solo["running_services"], json({"db", "madre"}));
