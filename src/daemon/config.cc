@@ -750,6 +750,34 @@ Status CheckProviderSettings(const DaemonConfig& c) {
   return Status::Ok();
 }
 
+std::vector<std::string> ProviderModelWarnings(const DaemonConfig& c, const ServiceModel& model) {
+  std::vector<std::string> out;
+  if (c.provider != "swarm") return out;
+  for (const auto& [name, def] : model.services) {
+    for (const auto& [label, value] : def.labels) {
+      std::string why;
+      if (label == "vx11.health.exec") {
+        why =
+            "is not used: madre's own run of a healthcheck needs a container, Swarm's "
+            "readiness is its running tasks";
+      } else if (label == "vx11.cpu.limit") {
+        why =
+            "is not applied: CPU limits go through the container API (set "
+            "deploy.resources.limits.cpus in the stack file)";
+      } else if (label == "vx11.health.url" || label == "vx11.health.tcp") {
+        why =
+            "dials 127.0.0.1 on this host: it answers only if the stack publishes that port "
+            "here (else every open of " +
+            name + " fails at its readiness timeout; give it a healthcheck instead)";
+      } else {
+        continue;
+      }
+      out.push_back("VX11_PROVIDER=swarm: service " + name + ": label " + label + " " + why);
+    }
+  }
+  return out;
+}
+
 bool FollowsContainerEvents(const DaemonConfig& c) {
   return c.docker_host.rfind("unix://", 0) == 0;
 }

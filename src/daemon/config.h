@@ -14,6 +14,7 @@
 #include "base/status.h"
 #include "core/autofix.h"
 #include "core/identity.h"
+#include "core/model.h"
 #include "daemon/adviser_config.h"
 
 namespace madre {
@@ -147,6 +148,14 @@ bool IsLoopbackAddress(std::string_view address);
 // is not loopback (no TLS: the token travels in clear text), a token shorter than
 // kMinTokenLength. Never contains the token.
 std::vector<std::string> ConfigWarnings(const DaemonConfig& config);
+
+// With VX11_PROVIDER=swarm, one warning per service label the Swarm provider accepts but does
+// not act on (docs/providers.md, "Features per provider"): vx11.health.exec (madre's own run
+// of a healthcheck needs a container), vx11.cpu.limit (CPU limits go through the container
+// API), vx11.health.url / vx11.health.tcp (they dial 127.0.0.1: they answer only if the stack
+// publishes the port on this host). None with compose.
+std::vector<std::string> ProviderModelWarnings(const DaemonConfig& config,
+                                               const ServiceModel& model);
 
 // The combinations VX11_PROVIDER=swarm does not support (docs/providers.md): a DOCKER_HOST that
 // is not unix://, VX11_STOP_STRATEGY other than stop. kInvalidArgument naming them.

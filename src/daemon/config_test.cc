@@ -1,5 +1,6 @@
 #include "daemon/config.h"
 
+#include <gmock/gmock.h>
 #include <gtest/gtest.h>
 #include <sys/stat.h>
 
@@ -120,6 +121,23 @@ TEST(ConfigTest, SwarmRefusesWhatItCannotDo) {
   }
   c.provider = "compose";
   EXPECT_TRUE(CheckProviderSettings(c).ok());  // compose: the other checks apply
+}
+
+TEST(ConfigTest, SwarmWarnsOfTheLabelsItDoesNotActOn) {
+  ServiceModel model;
+  model.services["web"].labels = {{"vx11.health.exec", "1"},
+                                  {"vx11.health.url", "http://127.0.0.1:8080/health"},
+                                  {"vx11.role", "always-on"}};
+  model.services["db"].labels = {{"vx11.cpu.limit", "0.5"}};
+  DaemonConfig c;
+  EXPECT_TRUE(ProviderModelWarnings(c, model).empty());  // compose acts on all of them
+  c.provider = "swarm";
+  const std::vector<std::string> warnings = ProviderModelWarnings(c, model);
+  ASSERT_EQ(warnings.size(), 3u);
+  EXPECT_THAT(warnings[0], ::testing::HasSubstr("service db: label vx11.cpu.limit is not applied"));
+  EXPECT_THAT(warnings[1], ::testing::HasSubstr("service web: label vx11.health.exec is not used"));
+  EXPECT_THAT(warnings[2],
+              ::testing::HasSubstr("service web: label vx11.health.url dials 127.0.0.1"));
 }
 
 TEST(ConfigTest, DockerEventsAreFollowedOverAUnixSocketOnly) {

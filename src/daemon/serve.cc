@@ -426,6 +426,10 @@ int Serve(const ServeFlags& flags) {
     spdlog::error("cannot read the compose model: {}", model.status().message());
     return 1;
   }
+  for (std::string& warning : ProviderModelWarnings(config, *model)) {
+    spdlog::warn("{}", warning);
+    warnings.push_back(std::move(warning));
+  }
   if (flags.check) {
     const PlannerConfig checked = BuildPlannerConfig(config, *model);  // logs its warnings
     const std::size_t shared =
