@@ -17,7 +17,14 @@ struct CompletionOption {
   std::vector<std::string> names;  // "--ttl", "-p"
   bool takes_value = false;        // a flag takes none
   std::string help;                // one line
+  // The values it accepts when a CLI::IsMember check names them ("--state" of `madre intents`);
+  // empty: any value (the shell completes file names).
+  std::vector<std::string> choices;
 };
+
+// The choices of a CLI11 type name such as "TEXT:{on,off}" (an IsMember check): {"on", "off"};
+// empty when it names none or a choice is not a plain word.
+std::vector<std::string> ChoicesOfTypeName(std::string_view type_name);
 struct CompletionCommand {
   std::string path;  // "madre", "madre intent", "madre intent show"
   std::string name;  // "madre", "intent", "show"

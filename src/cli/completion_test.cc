@@ -186,6 +186,28 @@ TEST_F(CompletionTest, BashAcceptsTheBashScriptAndItCompletes) {
   EXPECT_EQ(complete("madre serve --print", 2), "--print-config");
   EXPECT_EQ(complete("madre open --ttl ''", 3), "");  // a value: bash's default (files)
   EXPECT_EQ(complete("madre completion ''", 2), "");
+  // An option with choices (CLI::IsMember) completes them.
+  EXPECT_EQ(complete("madre intents --state ''", 3),
+            "admitted approved cancelled executing expired failed pending rejected succeeded");
+  EXPECT_EQ(complete("madre intents --state ap", 3), "approved");
+}
+
+TEST(CompletionChoicesTest, TheChoicesOfAnIsMemberCheck) {
+  EXPECT_EQ(ChoicesOfTypeName("TEXT:{on,off}"), (std::vector<std::string>{"on", "off"}));
+  EXPECT_EQ(ChoicesOfTypeName("TEXT:{a}"), (std::vector<std::string>{"a"}));
+  EXPECT_TRUE(ChoicesOfTypeName("TEXT").empty());
+  EXPECT_TRUE(ChoicesOfTypeName("INT:INT in [1 - 5]").empty());
+  EXPECT_TRUE(ChoicesOfTypeName("TEXT:{a b,c}").empty());  // not plain words: none
+  EXPECT_TRUE(ChoicesOfTypeName("TEXT:{on,off").empty());
+}
+
+TEST_F(CompletionTest, ZshAndFishScriptsCarryTheChoices) {
+  Result<std::string> zsh = CompletionScript(app_, "zsh");
+  ASSERT_TRUE(zsh.ok());
+  EXPECT_THAT(*zsh, HasSubstr("'madre intents|--state') print -r -- 'pending approved"));
+  Result<std::string> fish = CompletionScript(app_, "fish");
+  ASSERT_TRUE(fish.ok());
+  EXPECT_THAT(*fish, HasSubstr("-l state -r -f -a 'pending approved"));
 }
 
 // zsh and fish are not always installed: their syntax checks are the ctest tests
