@@ -61,12 +61,17 @@ json WindowsStatusView(const WindowsById& windows, const std::vector<Window>& hi
 
 json ServicesView(const PlannerConfig& config, const ServiceModel& model) {
   std::vector<std::string> all;
-  for (const auto& [name, def] : model.services) all.push_back(name);
+  json depends_on = json::object();
+  for (const auto& [name, def] : model.services) {
+    all.push_back(name);
+    depends_on[name] = def.depends_on;
+  }
   return json{
       {"status", "ok"},
       {"allowlist", std::vector<std::string>(config.allowlist.begin(), config.allowlist.end())},
       {"always_on", std::vector<std::string>(config.always_on.begin(), config.always_on.end())},
       {"services", all},
+      {"depends_on", depends_on},
       {"source", "compose"}};
 }
 

@@ -35,6 +35,7 @@ nlohmann::json WindowsStatusView(const WindowsById& windows, const std::vector<W
                                  TimePoint now, const std::string& stop_strategy);
 
 // GET /madre/power/services.
+// `depends_on`: each service's direct dependencies (the console draws the graph).
 nlohmann::json ServicesView(const PlannerConfig& config, const ServiceModel& model);
 
 // GET /madre/power/status: every container, then every compose service without one

@@ -872,7 +872,9 @@ std::string SettingsHelp() {
   VX11_AUTOFIX_MAX_CYCLES diagnose -> remediate -> re-test cycles per incident; then the
                       service is quarantined (an always-on one: manual) [3]
   VX11_UI_HOSTS       Host names accepted, besides loopback and the bind address, on requests
-                      without a token (e.g. madre, when components call http://madre:8001) [none]
+                      without a token (the console at /ui/, /health, /openapi.json, a public
+                      /metrics, token-less intents), with madre's port; e.g. madre, when
+                      components call http://madre:8001 [none]
   VX11_CRASHLOOP_ACTION report|stop a window service that died 3 times in 60 s [report]
   VX11_THROTTLE_CPU_PCT host CPU % above which window opens are throttled; 0 = off [70]
   VX11_THROTTLE_MODE  wait (back off 1, 2, 4 s, then refuse) | refuse (503 at once) [wait]

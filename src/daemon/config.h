@@ -79,7 +79,8 @@ struct DaemonConfig {
   // (else 404 naming the variable).
   bool manifestator_emit_intent_enabled = false;
   // VX11_UI_HOSTS: Host names (lower case, no port) accepted besides loopback and the bind
-  // address for requests that carry no token (token-less intents).
+  // address for requests that carry no token (the console at /ui/, /health, /openapi.json, a
+  // public /metrics: with madre's port; token-less intents).
   std::set<std::string> ui_hosts;
   // VX11_SERVICE_HOLD_TTL_SEC: a service hold's TTL; 0 (the default): none, as the original.
   int service_hold_ttl_sec = 0;

@@ -44,6 +44,7 @@
 #include "adapters/swarm/swarm_client.h"
 #include "adapters/swarm/swarm_runner.h"
 #include "adapters/systemd/sd_notify.h"
+#include "core/host_check.h"
 #include "core/policy_view.h"
 #include "daemon/adviser_config.h"
 #include "daemon/config.h"
@@ -263,6 +264,8 @@ RouterOptions BuildRouterOptions(const DaemonConfig& config, const PlannerConfig
   options.intents.open_sources = config.intent_open_sources;
   options.intents.allowed_hosts = config.ui_hosts;
   options.intents.allowed_hosts.insert(config.bind);
+  // The token-less routes (/ui/, /health, ...) answer these Host names with madre's port.
+  options.hosts = MakeHostAllowlist(config.bind, config.port, config.ui_hosts);
   options.intents.policy = std::move(intent_policy);
   options.intents.pending_ttl = Seconds(config.intent_pending_ttl_sec);
   options.intents.manifestator_emit_intent = config.manifestator_emit_intent_enabled;

@@ -138,6 +138,7 @@ class HttpApiTest : public ::testing::Test {
     request.target = path;
     request.body = std::move(body);
     request.remote_address = "127.0.0.1:5000";
+    request.headers["host"] = "127.0.0.1:8001";
     if (token) request.headers["x-vx11-token"] = *token;
     return request;
   }

@@ -65,6 +65,7 @@ TEST(IdentifyToken, NamesTheDefaultAdminAndEveryEntryAndNothingElse) {
 TEST_F(RolesTest, EveryRouteNeedsItsRoleAndRefusesTheOneBelow) {
   const std::map<std::pair<std::string, std::string>, Role> kExpected = {
       {{"GET", "/metrics"}, Role::kViewer},
+      {{"GET", "/madre/whoami"}, Role::kViewer},
       {{"POST", "/madre/power/window/open"}, Role::kOperator},
       {{"POST", "/madre/power/windows/open"}, Role::kOperator},
       {{"POST", "/madre/power/window/close"}, Role::kOperator},

@@ -12,6 +12,7 @@
 #include "base/sha256.h"
 #include "engine/engine_metrics.h"
 #include "http_api/openapi_document.h"
+#include "http_api/ui_assets.h"
 
 namespace madre {
 
@@ -57,6 +58,7 @@ const std::vector<std::string>& Patterns() {
   static const std::vector<std::string> kPatterns = {"/health",
                                                      "/openapi.json",
                                                      "/metrics",
+                                                     "/madre/whoami",
                                                      "/madre/power/window/open",
                                                      "/madre/power/window/close",
                                                      "/madre/power/windows/open",
@@ -375,6 +377,11 @@ std::vector<ApiRouter::Route> ApiRouter::Table() {
          response.headers.emplace_back("Cache-Control", "public, max-age=3600");
          w(std::move(response));
        })},
+      // Who the token is, for the console's buttons.
+      {"GET", "/madre/whoami", A::kToken, kView, false,
+       called([](const HttpRequest&, const Caller& c, Responder w) {
+         w(JsonResponse(200, {{"name", c.name}, {"role", RoleName(c.role)}}));
+       })},
       {"GET", "/metrics", A::kMetrics, kView, false,
        plain([this](const HttpRequest&, Responder w) { metrics_endpoint_.Serve(std::move(w)); })},
       {"POST", "/madre/power/window/open", A::kToken, kOperate, true, open(true)},
@@ -596,8 +603,35 @@ std::optional<HttpResponse> ApiRouter::Authenticate(const HttpRequest& request, 
   return std::nullopt;
 }
 
+std::optional<HttpResponse> ApiRouter::CheckHostHeader(const HttpRequest& request) const {
+  auto host = request.headers.find("host");
+  std::optional<std::string> why =
+      CheckHost(options_.hosts, host == request.headers.end() ? "" : host->second);
+  if (!why) return std::nullopt;
+  return ErrorResponse(Status::PermissionDenied(*why));
+}
+
+HttpResponse ApiRouter::ServeUi(const HttpRequest& request) const {
+  HttpResponse response;
+  if (std::optional<HttpResponse> refused = CheckHostHeader(request)) {
+    response = std::move(*refused);
+  } else if (request.method != "GET" && request.method != "HEAD") {
+    response = JsonResponse(
+        405, {{"detail", "method " + request.method + " not allowed on " + request.path},
+              {"code", "method_not_allowed"}});
+  } else if (std::optional<UiAsset> asset = FindUiAsset(request.path)) {
+    response.content_type = asset->content_type;
+    response.body = std::string(asset->body);
+  } else {
+    response = NotFound();
+  }
+  for (const auto& header : UiSecurityHeaders()) response.headers.push_back(header);
+  return response;
+}
+
 void ApiRouter::Dispatch(const HttpRequest& request, Responder respond) {
   const std::string& path = request.path;
+  if (path == "/ui" || StartsWith(path, "/ui/")) return respond(ServeUi(request));
   const bool power = StartsWith(path, kPowerPrefix);
   // Literal routes first: "windows/open" is not the window "open".
   std::vector<const Route*> candidates;
@@ -619,6 +653,14 @@ void ApiRouter::Dispatch(const HttpRequest& request, Responder respond) {
   const bool token_given =
       request.headers.count("x-vx11-token") > 0 || request.headers.count("authorization") > 0;
   Caller caller{.name = "", .role = Role::kViewer, .peer = ClientOf(request), .token_less = true};
+  // The token-less routes answer only an allowed Host (DNS rebinding). POST /madre/intent
+  // without a token checks the Host name itself (IntentRoutes::CheckOpen).
+  if (!candidates.empty() &&
+      (access == Access::kPublic || (access == Access::kMetrics && options_.metrics_public))) {
+    if (std::optional<HttpResponse> refused = CheckHostHeader(request)) {
+      return respond(std::move(*refused));
+    }
+  }
   if (access == Access::kToken || (access == Access::kMetrics && !options_.metrics_public) ||
       (access == Access::kOptionalToken && token_given)) {
     if (std::optional<HttpResponse> refused = Authenticate(request, caller)) {

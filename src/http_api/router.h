@@ -33,6 +33,7 @@
 
 #include "adapters/http/http_server.h"
 #include "base/metrics.h"
+#include "core/host_check.h"
 #include "core/identity.h"
 #include "engine/engine.h"
 #include "http_api/autofix_routes.h"
@@ -85,6 +86,9 @@ struct RouterOptions {
   AutofixOptions autofix;
   IntentRoutesOptions intents;        // POST /madre/intent without a token
   IntentRunnerOptions intent_runner;  // executing approved intents
+  // The Host names (and port) the token-less routes answer (/ui/, /health, /openapi.json, a
+  // public /metrics), against DNS rebinding; else 403. Loopback on any port by default.
+  HostAllowlist hosts = MakeHostAllowlist("127.0.0.1", 0, {});
 };
 
 struct RouterDeps {
@@ -185,6 +189,10 @@ class ApiRouter {
   // counted.
   std::optional<HttpResponse> Authenticate(const HttpRequest& request, Caller& caller);
   void CountAuthFailure(const char* reason);
+  // nullopt when the request's Host is allowed (options_.hosts), else the 403.
+  std::optional<HttpResponse> CheckHostHeader(const HttpRequest& request) const;
+  // GET /ui/...: the console's files (ui_assets.h), token-less.
+  HttpResponse ServeUi(const HttpRequest& request) const;
   void SweepIntents();  // expires the pending intents due, then schedules itself again
   // Runs the approved intents admission allows; while some wait, again in kIntentPumpPeriod.
   void PumpIntents();

@@ -1,5 +1,7 @@
 #include "http_api/router.h"
 
+#include <map>
+
 #include "http_api/http_api_test_support.h"
 
 namespace madre {
@@ -62,6 +64,73 @@ TEST_F(RouterTest, PublicMetricsAnswerWithoutTheToken) {
   options_.metrics_public = true;
   Build();
   EXPECT_EQ(Call("GET", "/metrics", "", std::nullopt).status, 200);
+}
+
+TEST_F(RouterTest, WhoamiNamesTheTokenAndItsRole) {
+  Build();
+  HttpResponse me = Call("GET", "/madre/whoami");
+  ASSERT_EQ(me.status, 200) << me.body;
+  EXPECT_EQ(Json(me), (json{{"name", "default"}, {"role", "admin"}}));
+  EXPECT_EQ(Call("GET", "/madre/whoami", "", std::nullopt).status, 401);
+  EXPECT_EQ(Call("GET", "/madre/whoami", "", "wrong").status, 403);
+}
+
+TEST_F(RouterTest, TokenLessRoutesAnswerOnlyAnAllowedHost) {
+  options_.hosts = MakeHostAllowlist("127.0.0.1", 8001, {"madre"});
+  options_.metrics_public = true;
+  Build();
+  for (const char* path : {"/health", "/openapi.json", "/metrics", "/ui/"}) {
+    HttpRequest rebound = Request("GET", path, "", std::nullopt);
+    rebound.headers["host"] = "evil.example:8001";
+    HttpResponse refused = *Send(rebound);
+    EXPECT_EQ(refused.status, 403) << path;
+    EXPECT_EQ(Json(refused)["code"], "forbidden") << path;
+    EXPECT_THAT(Json(refused)["detail"].get<std::string>(), HasSubstr("evil.example")) << path;
+    rebound.headers["host"] = "127.0.0.1:9999";  // another port
+    EXPECT_EQ(Send(rebound)->status, 403) << path;
+    rebound.headers.erase("host");
+    EXPECT_EQ(Send(rebound)->status, 403) << path;
+    for (const char* host : {"127.0.0.1:8001", "localhost:8001", "[::1]:8001", "madre:8001"}) {
+      rebound.headers["host"] = host;
+      EXPECT_EQ(Send(rebound)->status, 200) << path << " " << host;
+    }
+  }
+  // A route that takes the token checks the token, not the Host.
+  HttpRequest state = Request("GET", "/madre/power/state");
+  state.headers["host"] = "madre.internal:8001";
+  EXPECT_EQ(Send(state)->status, 200);
+}
+
+TEST_F(RouterTest, TheConsoleIsServedWithoutATokenUnderAStrictPolicy) {
+  Build();
+  struct Want {
+    const char* path;
+    const char* type;
+    const char* contains;
+  };
+  for (const Want& want : {Want{"/ui/", "text/html; charset=utf-8", "<script type=\"module\""},
+                           Want{"/ui", "text/html; charset=utf-8", "app.js"},
+                           Want{"/ui/index.html", "text/html; charset=utf-8", "app.js"},
+                           Want{"/ui/app.js", "text/javascript; charset=utf-8", "X-VX11-Token"},
+                           Want{"/ui/style.css", "text/css; charset=utf-8", "{"}}) {
+    HttpResponse page = Call("GET", want.path, "", std::nullopt);
+    ASSERT_EQ(page.status, 200) << want.path;
+    EXPECT_EQ(page.content_type, want.type) << want.path;
+    EXPECT_THAT(page.body, HasSubstr(want.contains)) << want.path;
+    std::map<std::string, std::string> headers(page.headers.begin(), page.headers.end());
+    EXPECT_THAT(headers["Content-Security-Policy"], HasSubstr("default-src 'self'"));
+    EXPECT_THAT(headers["Content-Security-Policy"], HasSubstr("frame-ancestors 'none'"));
+    EXPECT_EQ(headers["X-Frame-Options"], "DENY");
+    EXPECT_EQ(headers["X-Content-Type-Options"], "nosniff");
+  }
+  // Nothing inline: the policy allows no inline script or style.
+  const std::string index = Call("GET", "/ui/", "", std::nullopt).body;
+  EXPECT_EQ(index.find("<script>"), std::string::npos);
+  EXPECT_EQ(index.find("style="), std::string::npos);
+  HttpResponse missing = Call("GET", "/ui/nope.js", "", std::nullopt);
+  EXPECT_EQ(missing.status, 404);
+  EXPECT_EQ(Call("POST", "/ui/", "", std::nullopt).status, 405);
+  EXPECT_EQ(Call("HEAD", "/ui/app.js", "", std::nullopt).status, 200);
 }
 
 TEST_F(RouterTest, TheTableAnswers405ForAKnownPathAnd404ForAnUnknownOne) {
@@ -278,9 +347,10 @@ TEST_F(LegacyRouterTest, MadresOwnRoutesAndOtherPathsAreNeverForwarded) {
 }
 
 TEST_F(RouterTest, TheLegacyPrefixesAreConfigurableAndNeverShadowMadresOwnRoutes) {
-  options_.legacy_prefixes = {"/ui/", "/madre/power/"};
+  options_.legacy_prefixes = {"/operator/", "/ui/", "/madre/power/"};
   Build();
-  EXPECT_EQ(Json(Call("GET", "/ui/index.html"))["code"], "legacy_route");
+  EXPECT_EQ(Json(Call("GET", "/operator/index.html"))["code"], "legacy_route");
+  EXPECT_EQ(Call("GET", "/ui/index.html").status, 200);  // madre's console
   EXPECT_EQ(Json(Call("GET", "/madre/power/nope"))["code"], "legacy_route");
   EXPECT_EQ(Json(Call("GET", "/madre/chat"))["code"], "not_found");  // not in the list now
   EXPECT_EQ(Call("GET", "/madre/power/state").status, 200);

@@ -114,6 +114,8 @@ TEST_F(OpenApiContractTest, LiveAnswersValidateAgainstTheDocumentAndEveryOperati
   const json doc = json::parse(served.body);
 
   // Reads at rest.
+  const json me = Get("/madre/whoami", "/madre/whoami");
+  EXPECT_EQ(me.value("role", ""), "admin") << me.dump();
   Get("/madre/power/state", "/madre/power/state");
   Get("/madre/power/services", "/madre/power/services");
   Get("/madre/power/status", "/madre/power/status");

@@ -83,7 +83,9 @@ RawAnswer RawRequest(int port, const std::string& method, const std::string& tar
                      const RawRequestOptions& options) {
   RawSocket socket(port);
   if (!socket.connected()) return {};
-  std::string request = method + " " + target + " HTTP/1.1\r\nHost: " + options.host + "\r\n";
+  std::string request =
+      method + " " + target + " HTTP/1.1\r\nHost: " +
+      (options.host.empty() ? "127.0.0.1:" + std::to_string(port) : options.host) + "\r\n";
   for (const auto& h : headers) request += h + "\r\n";
   if (options.add_connection_close) request += "Connection: close\r\n";
   request += "Content-Length: " + std::to_string(body.size()) + "\r\n\r\n" + body;

@@ -40,7 +40,7 @@ struct RawAnswer {
 RawAnswer ParseAnswer(const std::string& raw);
 
 struct RawRequestOptions {
-  std::string host = "127.0.0.1";    // the Host header
+  std::string host;                  // the Host header; empty: 127.0.0.1:<port>
   bool add_connection_close = true;  // else the caller's headers say how the connection ends
 };
 
