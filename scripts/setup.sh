@@ -13,7 +13,11 @@ PACKAGES=(
   clang-format clang-tidy
   zsh fish systemd  # the completion scripts and deploy/madre.service are checked with them
   python3 python3-jsonschema  # tools/validate_openapi.py: live answers against docs/openapi.json
+  chromium  # the console's browser test (tests/browser, docs/console.md)
 )
+# node and npm for the browser test's playwright-core, unless a node with npm is there already
+# (another distribution's nodejs package carries npm itself).
+command -v npm >/dev/null 2>&1 || PACKAGES+=(nodejs npm)
 
 log() { printf '[setup] %s\n' "$*" >&2; }
 
@@ -27,6 +31,13 @@ if [ ${#missing[@]} -gt 0 ]; then
   export DEBIAN_FRONTEND=noninteractive
   $SUDO apt-get update -qq
   $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+# playwright-core as tests/browser/package-lock.json pins it (from the npm registry).
+browser_dir="$(dirname "$0")/../tests/browser"
+if [ ! -f "$browser_dir/node_modules/playwright-core/package.json" ]; then
+  log "npm ci in tests/browser (playwright-core)"
+  (cd "$browser_dir" && npm ci --no-audit --no-fund --loglevel=error)
 fi
 
 "$(dirname "$0")/start-dockerd.sh"

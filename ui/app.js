@@ -132,7 +132,7 @@ function renderWindows() {
     const services = Object.entries(w.services_status || {}).map(([name, s]) =>
       el('div', {}, `${name}: `, el('span', { class: `state-${s.state}` }, s.state),
         s.health ? ` (${s.health})` : ''));
-    body.append(el('tr', { 'data-window': id, class: 'window-row' },
+    body.append(el('tr', { 'data-window': id, 'data-state': w.state, class: 'window-row' },
       el('td', { title: id }, id.slice(0, 8), el('div', { class: 'muted' }, w.reason)),
       el('td', { class: `state-${w.state} window-state` }, w.state, w.hold ? ' (hold)' : ''),
       el('td', {}, services.length ? services : w.services.join(', ')),
