@@ -619,6 +619,9 @@ HttpResponse ApiRouter::ServeUi(const HttpRequest& request) const {
     response = JsonResponse(
         405, {{"detail", "method " + request.method + " not allowed on " + request.path},
               {"code", "method_not_allowed"}});
+  } else if (request.path == "/ui") {  // the page's relative links need the slash
+    response = JsonResponse(308, {{"detail", "the console is at /ui/"}, {"code", "moved"}});
+    response.headers.emplace_back("Location", "/ui/");
   } else if (std::optional<UiAsset> asset = FindUiAsset(request.path)) {
     response.content_type = asset->content_type;
     response.body = std::string(asset->body);

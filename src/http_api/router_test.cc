@@ -109,7 +109,6 @@ TEST_F(RouterTest, TheConsoleIsServedWithoutATokenUnderAStrictPolicy) {
     const char* contains;
   };
   for (const Want& want : {Want{"/ui/", "text/html; charset=utf-8", "<script type=\"module\""},
-                           Want{"/ui", "text/html; charset=utf-8", "app.js"},
                            Want{"/ui/index.html", "text/html; charset=utf-8", "app.js"},
                            Want{"/ui/app.js", "text/javascript; charset=utf-8", "X-VX11-Token"},
                            Want{"/ui/style.css", "text/css; charset=utf-8", "{"}}) {
@@ -127,6 +126,10 @@ TEST_F(RouterTest, TheConsoleIsServedWithoutATokenUnderAStrictPolicy) {
   const std::string index = Call("GET", "/ui/", "", std::nullopt).body;
   EXPECT_EQ(index.find("<script>"), std::string::npos);
   EXPECT_EQ(index.find("style="), std::string::npos);
+  HttpResponse bare = Call("GET", "/ui", "", std::nullopt);
+  EXPECT_EQ(bare.status, 308);
+  EXPECT_THAT(bare.headers,
+              ::testing::Contains(std::pair<std::string, std::string>("Location", "/ui/")));
   HttpResponse missing = Call("GET", "/ui/nope.js", "", std::nullopt);
   EXPECT_EQ(missing.status, 404);
   EXPECT_EQ(Call("POST", "/ui/", "", std::nullopt).status, 405);

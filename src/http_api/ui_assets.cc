@@ -3,7 +3,7 @@
 namespace madre {
 
 std::optional<UiAsset> FindUiAsset(std::string_view path) {
-  if (path == "/ui" || path == "/ui/" || path == "/ui/index.html") {
+  if (path == "/ui/" || path == "/ui/index.html") {
     return UiAsset{.body = UiIndexHtml(), .content_type = "text/html; charset=utf-8"};
   }
   if (path == "/ui/app.js") {

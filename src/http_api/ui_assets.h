@@ -20,7 +20,7 @@ struct UiAsset {
   const char* content_type;
 };
 
-// The file of a path under /ui ("/ui" and "/ui/" are index.html); nullopt for another path.
+// The file of a path under /ui/ ("/ui/" is index.html); nullopt for another path.
 std::optional<UiAsset> FindUiAsset(std::string_view path);
 
 // The headers of every /ui/ answer: the Content-Security-Policy (nothing but madre itself, no
