@@ -28,8 +28,8 @@ std::string_view FamilyOf(std::string_view type) {
 }  // namespace
 
 const std::vector<std::string>& WebhookEventFamilies() {
-  static const std::vector<std::string> families = {"window",  "service", "crash_loop",
-                                                    "intent",  "autofix", "webhook"};
+  static const std::vector<std::string> families = {"window", "service", "crash_loop",
+                                                    "intent", "autofix", "webhook"};
   return families;
 }
 

@@ -25,8 +25,7 @@ std::string Trimmed(std::string text) {
 }
 
 Result<WebhookEndpoint> ParseEntry(const std::string& name, const toml::node& node,
-                                   const std::string& origin,
-                                   const std::filesystem::path& base_dir,
+                                   const std::string& origin, const std::filesystem::path& base_dir,
                                    const SecretFileReader& read_secret) {
   const std::string where = "[webhooks." + name + "]";
   if (!IsValidTokenName(name)) {

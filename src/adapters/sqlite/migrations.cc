@@ -102,8 +102,27 @@ CREATE TABLE cpu_quotas (
 );
 )sql";
 
+// Version 6: webhooks (docs/webhooks.md). Per endpoint, the audit seq up to which records were
+// looked at, and the outbox of events not yet delivered (in `seq` order; delivered rows are
+// deleted; next_at in unix µs).
+constexpr std::string_view kV6 = R"sql(
+CREATE TABLE webhook_cursors (
+  endpoint TEXT PRIMARY KEY,
+  audit_seq INTEGER NOT NULL
+);
+CREATE TABLE webhook_outbox (
+  endpoint TEXT NOT NULL,
+  seq INTEGER NOT NULL,
+  event_id TEXT NOT NULL,
+  body TEXT NOT NULL,
+  attempts INTEGER NOT NULL DEFAULT 0,
+  next_at INTEGER NOT NULL DEFAULT 0,
+  PRIMARY KEY (endpoint, seq)
+);
+)sql";
+
 constexpr Migration kMigrations[] = {
-    {1, kV1}, {2, kV2}, {3, kV3}, {4, kV4}, {5, kV5},
+    {1, kV1}, {2, kV2}, {3, kV3}, {4, kV4}, {5, kV5}, {6, kV6},
 };
 
 std::string NowRfc3339() {

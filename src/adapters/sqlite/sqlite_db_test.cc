@@ -65,7 +65,9 @@ TEST_F(SqliteDbTest, TheMigrationsCreateTheSchemaAndAreRecorded) {
   EXPECT_TRUE(HasTable(*db, "intents"));
   EXPECT_TRUE(HasTable(*db, "builds"));
   EXPECT_TRUE(HasTable(*db, "cpu_quotas"));
-  EXPECT_EQ(QueryText(*db, "SELECT group_concat(version) FROM schema_migrations"), "1,2,3,4,5");
+  EXPECT_TRUE(HasTable(*db, "webhook_outbox"));
+  EXPECT_TRUE(HasTable(*db, "webhook_cursors"));
+  EXPECT_EQ(QueryText(*db, "SELECT group_concat(version) FROM schema_migrations"), "1,2,3,4,5,6");
   EXPECT_THAT(QueryText(*db, "SELECT applied_at FROM schema_migrations"), HasSubstr("T"));
 }
 

@@ -1,0 +1,150 @@
+#include "adapters/webhook/webhook_worker.h"
+
+#include <algorithm>
+#include <chrono>
+
+namespace madre {
+
+namespace {
+
+std::string UnixSeconds(TimePoint now) {
+  return std::to_string(
+      std::chrono::duration_cast<std::chrono::seconds>(now.time_since_epoch()).count());
+}
+
+}  // namespace
+
+std::vector<std::pair<std::string, std::string>> WebhookHeaders(const WebhookEndpoint& endpoint,
+                                                                const std::string& event_id,
+                                                                const std::string& body,
+                                                                TimePoint now) {
+  const std::string timestamp = UnixSeconds(now);
+  return {{"Content-Type", "application/json"},
+          {"X-VX11-Delivery", event_id},
+          {"X-VX11-Timestamp", timestamp},
+          {"X-VX11-Signature", WebhookSignature(endpoint.secret, timestamp, body)}};
+}
+
+Result<int> PostWebhook(const WebhookEndpoint& endpoint, const std::string& event_id,
+                        const std::string& body, TimePoint now, Duration timeout,
+                        HttpCancel* cancel) {
+  ASSIGN_OR_RETURN(ParsedHttpUrl url, ParseHttpUrl(endpoint.url));
+  HttpClientRequest request;
+  request.method = "POST";
+  request.target = url.target;
+  request.host = url.host_header;
+  request.headers = WebhookHeaders(endpoint, event_id, body, now);
+  request.body = body;
+  ASSIGN_OR_RETURN(HttpClientResponse response,
+                   HttpCall(url.endpoint, request, timeout, 1 << 20, cancel));
+  return response.status;
+}
+
+void DeclareWebhookMetrics(Metrics& metrics) {
+  metrics.DeclareCounter("madre_webhook_deliveries_total",
+                         "Webhook delivery attempts by endpoint and result (delivered, failed).");
+  metrics.DeclareGauge("madre_webhook_queue", "Webhook events waiting in the outbox.");
+  metrics.DeclareCounter("madre_webhook_dropped_total",
+                         "Webhook events dropped because the endpoint's outbox was full.");
+}
+
+WebhookWorker::WebhookWorker(std::unique_ptr<SqliteDb> db, std::vector<WebhookEndpoint> endpoints,
+                             std::size_t max_per_endpoint, WebhookBodyFn body, Metrics& metrics,
+                             const Clock& clock, Poster poster)
+    : db_(std::move(db)),
+      outbox_(*db_, max_per_endpoint),
+      endpoints_(std::move(endpoints)),
+      body_(std::move(body)),
+      metrics_(metrics),
+      clock_(clock),
+      poster_(std::move(poster)) {
+  DeclareWebhookMetrics(metrics_);
+  if (!poster_) {
+    poster_ = [this](const WebhookEndpoint& endpoint, const WebhookDelivery& delivery,
+                     TimePoint now) {
+      return PostWebhook(endpoint, delivery.event_id, delivery.body, now,
+                         std::chrono::seconds(10), &cancel_);
+    };
+  }
+  for (const WebhookEndpoint& endpoint : endpoints_) {
+    metrics_.Add("madre_webhook_dropped_total", {{"endpoint", endpoint.name}}, 0);
+    for (const char* result : {"delivered", "failed"}) {
+      metrics_.Add("madre_webhook_deliveries_total",
+                   {{"endpoint", endpoint.name}, {"result", result}}, 0);
+    }
+  }
+}
+
+WebhookWorker::~WebhookWorker() { Stop(); }
+
+void WebhookWorker::UpdateQueueGauge(const std::string& endpoint) {
+  Result<int> size = outbox_.Size(endpoint);
+  if (size.ok()) metrics_.Set("madre_webhook_queue", {{"endpoint", endpoint}}, *size);
+}
+
+void WebhookWorker::Deliver(const WebhookEndpoint& endpoint, TimePoint now, Duration& wait) {
+  for (;;) {
+    {
+      std::lock_guard lock(mu_);
+      if (stop_) return;
+    }
+    Result<std::optional<WebhookDelivery>> head = outbox_.Head(endpoint.name);
+    if (!head.ok() || !head->has_value()) return;
+    const WebhookDelivery& delivery = **head;
+    if (delivery.next_at > now) {
+      wait = std::min(wait, delivery.next_at - now);
+      return;
+    }
+    Result<int> status = poster_(endpoint, delivery, now);
+    const bool delivered = status.ok() && *status >= 200 && *status < 300;
+    metrics_.Add("madre_webhook_deliveries_total",
+                 {{"endpoint", endpoint.name}, {"result", delivered ? "delivered" : "failed"}});
+    if (delivered) {
+      if (!outbox_.Delivered(endpoint.name, delivery.seq).ok()) return;
+      UpdateQueueGauge(endpoint.name);
+      continue;
+    }
+    const int attempts = delivery.attempts + 1;
+    const Duration backoff = WebhookBackoff(attempts);
+    (void)outbox_.Failed(endpoint.name, delivery.seq, attempts, now + backoff);
+    wait = std::min(wait, backoff);
+    return;
+  }
+}
+
+Duration WebhookWorker::RunOnce(TimePoint now, Duration poll) {
+  Duration wait = poll;
+  Result<std::map<std::string, int>> dropped = outbox_.Collect(endpoints_, body_);
+  if (dropped.ok()) {
+    for (const auto& [name, count] : *dropped) {
+      metrics_.Add("madre_webhook_dropped_total", {{"endpoint", name}}, count);
+    }
+  }
+  for (const WebhookEndpoint& endpoint : endpoints_) {
+    UpdateQueueGauge(endpoint.name);
+    Deliver(endpoint, now, wait);
+  }
+  return std::max(wait, Duration(0));
+}
+
+void WebhookWorker::Start(Duration poll) {
+  thread_ = std::thread([this, poll] {
+    for (;;) {
+      const Duration wait = RunOnce(clock_.Now(), poll);
+      std::unique_lock lock(mu_);
+      if (cv_.wait_for(lock, wait, [this] { return stop_; })) return;
+    }
+  });
+}
+
+void WebhookWorker::Stop() {
+  {
+    std::lock_guard lock(mu_);
+    stop_ = true;
+  }
+  cancel_.Cancel();
+  cv_.notify_all();
+  if (thread_.joinable()) thread_.join();
+}
+
+}  // namespace madre
