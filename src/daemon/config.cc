@@ -278,6 +278,7 @@ Status ApplyEnv(const EnvLookup& env, DaemonConfig& c) {
   if (auto v = get("VX11_AUDIT_DIR")) c.audit_dir = *v;
   if (auto v = get("VX11_AUDIT_HMAC_KEY_FILE")) c.audit_hmac_key_file = *v;
   if (auto v = get("VX11_TOKENS_FILE")) c.tokens_file = *v;
+  if (auto v = get("VX11_WEBHOOKS_FILE")) c.webhooks_file = *v;
   if (auto v = get("VX11_AUDIT_RETENTION_DAYS")) {
     ASSIGN_OR_RETURN(c.audit_retention_days,
                      ParseIntSetting("VX11_AUDIT_RETENTION_DAYS", *v, 0, 36500));
@@ -435,6 +436,7 @@ Status ApplyToml(std::string_view text, const std::string& origin, DaemonConfig&
                                                "audit_dir",
                                                "audit_hmac_key_file",
                                                "tokens_file",
+                                               "webhooks_file",
                                                "audit_retention_days",
                                                "window_history_retention_days",
                                                "docker_host",
@@ -545,6 +547,7 @@ Status ApplyToml(std::string_view text, const std::string& origin, DaemonConfig&
   RETURN_IF_ERROR(
       str("audit_hmac_key_file", [&](const std::string& v) { c.audit_hmac_key_file = v; }));
   RETURN_IF_ERROR(str("tokens_file", [&](const std::string& v) { c.tokens_file = v; }));
+  RETURN_IF_ERROR(str("webhooks_file", [&](const std::string& v) { c.webhooks_file = v; }));
   RETURN_IF_ERROR(integer("audit_retention_days", 0, 36500, c.audit_retention_days));
   RETURN_IF_ERROR(
       integer("window_history_retention_days", 0, 36500, c.window_history_retention_days));
@@ -808,6 +811,14 @@ std::string SettingsHelp() {
                         role = "operator"
                         token_sha256 = "<64 hex>"
                       VX11_TOKEN is the admin named default; a bad file stops start-up [none]
+  VX11_WEBHOOKS_FILE  TOML file of webhook endpoints: window, service, crash-loop, intent and
+                      autofix events POSTed as signed JSON, in order, at least once, kept in
+                      the database until delivered (docs/webhooks.md):
+                        [webhooks.ops]
+                        url = "http://127.0.0.1:9000/hook"   # plain http only
+                        events = ["window", "crash_loop"]    # default: all
+                        secret = "..."                       # or secret_file = "PATH"
+                      a bad file stops start-up; `madre webhooks test` posts a test event [none]
   VX11_MADRE_BIND     listen address; not loopback: a warning, no TLS [127.0.0.1] --bind
   VX11_MADRE_PORT     listen port                          [8001]        --port
   VX11_COMPOSE_PROJECT compose project name (-p)           [vx11]        --project
@@ -923,7 +934,7 @@ Config file (TOML, --config): the same settings as lower-case keys: bind, port,
   compose_project, compose_dir, compose_files (list), compose_cmd, always_on (list),
   core_mode, allowlist (list), windows_enabled, timeout_sec, ttl_check_interval,
   max_concurrent, log_level, state_dir, audit_dir, audit_hmac_key_file, tokens_file,
-  audit_retention_days,
+  webhooks_file, audit_retention_days,
   window_history_retention_days, docker_host, resync_sec, health_timeout_sec,
   compat_open_wait_sec, external_start, external_start_ttl_sec, service_hold_ttl_sec,
   build_timeout_sec, build_context_max_mb, intent_open_sources (list), intent_policy_file

@@ -15,6 +15,7 @@
 #include "core/autofix.h"
 #include "core/identity.h"
 #include "core/model.h"
+#include "core/webhook.h"
 #include "daemon/adviser_config.h"
 
 namespace madre {
@@ -36,6 +37,10 @@ struct DaemonConfig {
   // filled from it by serve (LoadTokensFile).
   std::optional<std::filesystem::path> tokens_file;
   std::vector<TokenEntry> tokens;
+  // VX11_WEBHOOKS_FILE: where events are posted (daemon/webhooks_file.h, docs/webhooks.md);
+  // `webhooks` is filled from it by serve (LoadWebhooksFile).
+  std::optional<std::filesystem::path> webhooks_file;
+  std::vector<WebhookEndpoint> webhooks;
   std::string compose_project = "vx11";
   std::filesystem::path compose_dir;       // empty: current dir
   std::vector<std::string> compose_files;  // empty: docker-compose.yml (+ override if present)

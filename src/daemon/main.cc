@@ -4,6 +4,7 @@
 #include "cli/commands.h"
 #include "daemon/serve.h"
 #include "daemon/stack_command.h"
+#include "daemon/webhooks.h"
 
 #ifndef MADRE_VERSION
 #define MADRE_VERSION "dev"
@@ -22,6 +23,7 @@ int main(int argc, char** argv) {
   madre::RegisterServe(app, &exit_code);
   madre::RegisterVerifyAudit(app, &exit_code);
   madre::RegisterStack(app, &exit_code);
+  madre::RegisterWebhooksCommand(app, &exit_code);
   madre::cli::RegisterCommands(app, &exit_code);
   try {
     app.parse(argc, argv);

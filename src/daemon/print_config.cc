@@ -59,6 +59,8 @@ const std::map<std::string, Row>& Rows() {
        {"", [](C, E env) { return EnvValue(env, "VX11_TENTACULO_LINK_TOKEN"); }}},
       {"VX11_TOKEN", {"", [](C, E env) { return EnvValue(env, "VX11_TOKEN"); }}},
       {"VX11_TOKENS_FILE", {"tokens_file", [](C c, E) { return Path(c.tokens_file); }}},
+      // The file's path only: the secrets in it are never printed.
+      {"VX11_WEBHOOKS_FILE", {"webhooks_file", [](C c, E) { return Path(c.webhooks_file); }}},
       {"VX11_MADRE_BIND", {"bind", [](C c, E) -> Value { return c.bind; }}},
       {"VX11_MADRE_PORT", {"port", [](C c, E) -> Value { return std::to_string(c.port); }}},
       {"VX11_MADRE_URL", {"", [](C, E env) { return EnvValue(env, "VX11_MADRE_URL"); }}},

@@ -52,6 +52,7 @@
 #include "daemon/legacy_upstream.h"
 #include "daemon/print_config.h"
 #include "daemon/serve_config.h"
+#include "daemon/webhooks.h"
 #include "engine/build_runner.h"
 #include "engine/cpu_quotas.h"
 #include "engine/engine.h"
@@ -593,6 +594,13 @@ int Serve(const ServeFlags& flags) {
   Metrics metrics;
   DeclareMadreMetrics(metrics);
   metrics.Set(kMetricStopStrategy, {{"strategy", config.stop_strategy}}, 1);
+  // Webhooks (docs/webhooks.md): a thread of their own, reading the audit log's new records
+  // from the database; stopped at SIGTERM with what is undelivered kept there.
+  Result<std::unique_ptr<WebhookWorker>> webhooks = StartWebhookWorker(config, metrics, clock);
+  if (!webhooks.ok()) {
+    spdlog::error("webhooks: {}", webhooks.status().message());
+    return 1;
+  }
   if (observers.engine_api != nullptr) {
     metrics.SetCallback(kMetricHealthExecAbandoned, [client = observers.engine_api] {
       return std::vector<std::pair<MetricLabels, double>>{
@@ -797,6 +805,7 @@ int Serve(const ServeFlags& flags) {
   // Shutdown order: nothing new comes in (events, timer, HTTP), then the workers are cancelled
   // and joined, then (at return, in reverse declaration order) the objects they used die.
   if (events) events->Stop();
+  if (*webhooks) (*webhooks)->Stop();
   timer.Stop();
   loop.Attach(nullptr);
   (*server)->Stop();

@@ -7,6 +7,7 @@
 #include "adapters/compose/compose_argv.h"
 #include "base/sha256.h"
 #include "daemon/tokens_file.h"
+#include "daemon/webhooks_file.h"
 
 namespace madre {
 
@@ -51,6 +52,9 @@ Status BuildConfig(const ServeFlags& flags, const EnvLookup& env, DaemonConfig& 
   }
   if (config.tokens_file) {
     ASSIGN_OR_RETURN(config.tokens, LoadTokensFile(*config.tokens_file));
+  }
+  if (config.webhooks_file) {
+    ASSIGN_OR_RETURN(config.webhooks, LoadWebhooksFile(*config.webhooks_file));
   }
   return Status::Ok();
 }

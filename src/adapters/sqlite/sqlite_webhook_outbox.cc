@@ -15,8 +15,7 @@ Result<std::map<std::string, int>> SqliteWebhookOutbox::Collect(
     int dropped_here = 0;
     RETURN_IF_ERROR(db_.Transaction(
         "collect webhook events for " + endpoint.name, [&](SQLite::Database& db) -> Status {
-          SQLite::Statement cursor(db,
-                                   "SELECT audit_seq FROM webhook_cursors WHERE endpoint = ?");
+          SQLite::Statement cursor(db, "SELECT audit_seq FROM webhook_cursors WHERE endpoint = ?");
           cursor.bind(1, endpoint.name);
           if (!cursor.executeStep()) {
             SQLite::Statement start(db,

@@ -30,9 +30,8 @@ struct WebhookDelivery {
 };
 
 // The body of the event of `record`, whose type is `type` (WebhookTypeOfAuditAction).
-using WebhookBodyFn =
-    std::function<std::string(const AuditRecord& record, const std::string& type,
-                              const std::string& event_id)>;
+using WebhookBodyFn = std::function<std::string(const AuditRecord& record, const std::string& type,
+                                                const std::string& event_id)>;
 
 // The event id of an audit record: "audit-<seq>-<first 12 hex of its hash>" (the same after a
 // restart; another database's record with the same seq gets another id).

@@ -46,7 +46,8 @@ class SqliteWebhookOutboxTest : public ::testing::Test {
   std::unique_ptr<SqliteAuditLog> log_;
 };
 
-const WebhookEndpoint kAll{.name = "all", .url = "http://127.0.0.1:1/", .events = {}, .secret = "s"};
+const WebhookEndpoint kAll{
+    .name = "all", .url = "http://127.0.0.1:1/", .events = {}, .secret = "s"};
 const WebhookEndpoint kIntents{
     .name = "intents", .url = "http://127.0.0.1:1/", .events = {"intent"}, .secret = "s"};
 
@@ -72,9 +73,9 @@ TEST_F(SqliteWebhookOutboxTest, ANewEndpointStartsAfterTheHistoryAndThenGetsEver
     EXPECT_EQ((*head)->body.substr((*head)->body.find("|audit-") + 1), (*head)->event_id);
     ASSERT_TRUE(outbox.Delivered("all", (*head)->seq).ok());
   }
-  EXPECT_EQ(bodies, (std::vector<std::string>{"window.open|window.open",
-                                              "intent.approved|intent.approved",
-                                              "crash_loop.detected|service.crashloop"}));
+  EXPECT_EQ(bodies,
+            (std::vector<std::string>{"window.open|window.open", "intent.approved|intent.approved",
+                                      "crash_loop.detected|service.crashloop"}));
   // Collecting again adds nothing: the cursor moved.
   ASSERT_TRUE(Collect(outbox, {kAll, kIntents}).ok());
   EXPECT_EQ(*outbox.Size("all"), 0);

@@ -62,8 +62,8 @@ WebhookWorker::WebhookWorker(std::unique_ptr<SqliteDb> db, std::vector<WebhookEn
   if (!poster_) {
     poster_ = [this](const WebhookEndpoint& endpoint, const WebhookDelivery& delivery,
                      TimePoint now) {
-      return PostWebhook(endpoint, delivery.event_id, delivery.body, now,
-                         std::chrono::seconds(10), &cancel_);
+      return PostWebhook(endpoint, delivery.event_id, delivery.body, now, std::chrono::seconds(10),
+                         &cancel_);
     };
   }
   for (const WebhookEndpoint& endpoint : endpoints_) {
@@ -110,6 +110,15 @@ void WebhookWorker::Deliver(const WebhookEndpoint& endpoint, TimePoint now, Dura
     wait = std::min(wait, backoff);
     return;
   }
+}
+
+Status WebhookWorker::Prime() {
+  ASSIGN_OR_RETURN(auto dropped, outbox_.Collect(endpoints_, body_));
+  for (const auto& [name, count] : dropped) {
+    metrics_.Add("madre_webhook_dropped_total", {{"endpoint", name}}, count);
+  }
+  for (const WebhookEndpoint& endpoint : endpoints_) UpdateQueueGauge(endpoint.name);
+  return Status::Ok();
 }
 
 Duration WebhookWorker::RunOnce(TimePoint now, Duration poll) {

@@ -45,8 +45,8 @@ void DeclareWebhookMetrics(Metrics& metrics);
 class WebhookWorker {
  public:
   // One delivery attempt: the HTTP status, or an error when there was no answer.
-  using Poster = std::function<Result<int>(const WebhookEndpoint&, const WebhookDelivery&,
-                                           TimePoint now)>;
+  using Poster =
+      std::function<Result<int>(const WebhookEndpoint&, const WebhookDelivery&, TimePoint now)>;
 
   // `db` is the worker's own connection (used only from the worker's thread once started).
   WebhookWorker(std::unique_ptr<SqliteDb> db, std::vector<WebhookEndpoint> endpoints,
@@ -55,6 +55,10 @@ class WebhookWorker {
   ~WebhookWorker();
   WebhookWorker(const WebhookWorker&) = delete;
   WebhookWorker& operator=(const WebhookWorker&) = delete;
+
+  // Collects only (no delivery): at start-up, so that a new endpoint's cursor is set before
+  // madre serves requests. Call before Start().
+  Status Prime();
 
   // One pass at `now`: collect, then deliver every due head of every endpoint. Returns how
   // long until something is due (at most `poll`, the wait for new audit records).

@@ -116,13 +116,13 @@ TEST_F(WebhookWorkerTest, AFailureRetriesTheSameEventWithBackoffAndBlocksTheLate
   ASSERT_EQ(attempts_.size(), 2u);
   worker->RunOnce(kT0 + seconds(3), seconds(5));
   ASSERT_EQ(attempts_.size(), 4u);
-  EXPECT_EQ(Bodies(), (std::vector<std::string>{"window.open#1", "window.open#1",
-                                                "window.open#1", "window.close#2"}));
+  EXPECT_EQ(Bodies(), (std::vector<std::string>{"window.open#1", "window.open#1", "window.open#1",
+                                                "window.close#2"}));
   EXPECT_EQ(attempts_[0].event_id, attempts_[2].event_id);
   EXPECT_NE(attempts_[2].event_id, attempts_[3].event_id);
-  EXPECT_EQ(metrics_.Value("madre_webhook_deliveries_total",
-                           {{"endpoint", "ops"}, {"result", "failed"}}),
-            2);
+  EXPECT_EQ(
+      metrics_.Value("madre_webhook_deliveries_total", {{"endpoint", "ops"}, {"result", "failed"}}),
+      2);
   EXPECT_EQ(metrics_.Value("madre_webhook_queue", {{"endpoint", "ops"}}), 0);
 }
 
@@ -158,8 +158,7 @@ TEST(WebhookHeadersTest, CarryTheDeliveryTheTimestampAndTheSignatureOfBoth) {
   EXPECT_EQ(headers[1].second, "audit-1-abc");
   EXPECT_EQ(headers[2].second, "1700000000");
   EXPECT_EQ(headers[3].first, "X-VX11-Signature");
-  EXPECT_EQ(headers[3].second,
-            WebhookSignature("shh", "1700000000", R"({"id":"audit-1-abc"})"));
+  EXPECT_EQ(headers[3].second, WebhookSignature("shh", "1700000000", R"({"id":"audit-1-abc"})"));
 }
 
 }  // namespace
