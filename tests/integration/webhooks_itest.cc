@@ -213,7 +213,8 @@ class WebhooksTest : public ::testing::Test {
       const std::string action = record["action"];
       if (action.rfind("window.", 0) == 0) out.emplace_back(action, record["seq"].get<int64_t>());
     }
-    std::sort(out.begin(), out.end(), [](const auto& a, const auto& b) { return a.second < b.second; });
+    std::sort(out.begin(), out.end(),
+              [](const auto& a, const auto& b) { return a.second < b.second; });
     return out;
   }
 
