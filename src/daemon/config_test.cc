@@ -482,6 +482,17 @@ TEST(ConfigTest, TheTokensFileIsUnsetByDefaultAndReadFromEnvAndToml) {
   EXPECT_NE(SettingsHelp().find("VX11_TOKENS_FILE"), std::string::npos);
 }
 
+TEST(ConfigTest, TheWebhooksFileIsUnsetByDefaultAndReadFromEnvAndToml) {
+  DaemonConfig c;
+  ASSERT_TRUE(ApplyEnv(Env({}), c).ok());
+  EXPECT_FALSE(c.webhooks_file.has_value());
+  ASSERT_TRUE(ApplyEnv(Env({{"VX11_WEBHOOKS_FILE", "/etc/madre/webhooks.toml"}}), c).ok());
+  EXPECT_EQ(c.webhooks_file, std::filesystem::path("/etc/madre/webhooks.toml"));
+  ASSERT_TRUE(ApplyToml("webhooks_file = \"/srv/webhooks.toml\"\n", "madre.toml", c).ok());
+  EXPECT_EQ(c.webhooks_file, std::filesystem::path("/srv/webhooks.toml"));
+  EXPECT_TRUE(KnownSettings().count("VX11_WEBHOOKS_FILE"));
+}
+
 TEST(ConfigTest, TheDefaultAllowlistIsEveryServiceThatIsNotAlwaysOn) {
   DaemonConfig config;
   config.core_mode = true;  // adds tentaculo_link to the always-on set

@@ -177,6 +177,24 @@ TEST_F(PrintConfigRunTest, SourcesFollowFlagsThenFileThenEnvAndNothingIsCreated)
   EXPECT_EQ(err_.str(), "");
 }
 
+TEST_F(PrintConfigRunTest, TheWebhooksFileIsShownByPathItsSecretsNeverAndABadOneExitsTwo) {
+  std::ofstream(dir_ / "webhooks.toml")
+      << "[webhooks.ops]\nurl = \"http://127.0.0.1:9000/\"\nsecret = \"hook-secret-42\"\n";
+  ServeFlags flags;
+  const std::map<std::string, std::string> env = {
+      {"VX11_COMPOSE_DIR", dir_.string()},
+      {"VX11_STATE_DIR", (dir_ / "state").string()},
+      {"VX11_WEBHOOKS_FILE", (dir_ / "webhooks.toml").string()}};
+  ASSERT_EQ(Run(flags, env), 0) << err_.str();
+  EXPECT_THAT(out_.str(), HasSubstr((dir_ / "webhooks.toml").string()));
+  EXPECT_THAT(out_.str(), Not(HasSubstr("hook-secret-42")));
+
+  std::ofstream(dir_ / "webhooks.toml") << "[webhooks.ops]\nurl = \"http://127.0.0.1:9000/\"\n";
+  EXPECT_EQ(Run(flags, env), 2);
+  EXPECT_THAT(err_.str(), HasSubstr("[webhooks.ops]: secret (or secret_file) is missing"));
+  EXPECT_EQ(out_.str(), "");
+}
+
 TEST_F(PrintConfigRunTest, JsonVariant) {
   ServeFlags flags;
   flags.json = true;

@@ -3,8 +3,8 @@
 #include <spdlog/spdlog.h>
 
 #include <CLI/CLI.hpp>
-#include <cstdio>
 #include <fstream>
+#include <iostream>
 #include <memory>
 #include <random>
 #include <sstream>
@@ -34,25 +34,26 @@ struct TestFlags {
   std::string file;
 };
 
-int RunWebhooksTest(const TestFlags& flags) {
-  auto usage = [](const std::string& message) {
-    std::fprintf(stderr, "madre: %s\n", message.c_str());
+}  // namespace
+
+int RunWebhooksTest(const std::string& config_file, const std::string& file, const EnvLookup& env,
+                    std::ostream& out, std::ostream& err) {
+  auto usage = [&err](const std::string& message) {
+    err << "madre: " << message << "\n";
     return 2;
   };
   DaemonConfig config;
-  if (Status status = ApplyEnv(ProcessEnv(), config); !status.ok()) {
-    return usage(status.message());
-  }
-  if (!flags.config_file.empty()) {
-    std::ifstream in(flags.config_file);
-    if (!in) return usage("cannot read config file " + flags.config_file);
+  if (Status status = ApplyEnv(env, config); !status.ok()) return usage(status.message());
+  if (!config_file.empty()) {
+    std::ifstream in(config_file);
+    if (!in) return usage("cannot read config file " + config_file);
     std::stringstream text;
     text << in.rdbuf();
-    if (Status status = ApplyToml(text.str(), flags.config_file, config); !status.ok()) {
+    if (Status status = ApplyToml(text.str(), config_file, config); !status.ok()) {
       return usage(status.message());
     }
   }
-  if (!flags.file.empty()) config.webhooks_file = flags.file;
+  if (!file.empty()) config.webhooks_file = file;
   if (!config.webhooks_file) {
     return usage("no webhooks file: set VX11_WEBHOOKS_FILE, webhooks_file in --config, or --file");
   }
@@ -73,13 +74,11 @@ int RunWebhooksTest(const TestFlags& flags) {
     all_ok = all_ok && ok;
     const std::string answer =
         status.ok() ? "HTTP " + std::to_string(*status) : "no answer: " + status.status().message();
-    std::printf("%-20s %-40s %s %s (delivery %s)\n", endpoint.name.c_str(), endpoint.url.c_str(),
-                ok ? "ok" : "FAILED", answer.c_str(), id.c_str());
+    out << endpoint.name << "  " << endpoint.url << "  " << (ok ? "ok" : "FAILED") << "  " << answer
+        << "  (delivery " << id << ")\n";
   }
   return all_ok ? 0 : 1;
 }
-
-}  // namespace
 
 WebhookBodyFn MakeWebhookBody(std::vector<std::string> secrets) {
   return [secrets = std::move(secrets)](const AuditRecord& record, const std::string& type,
@@ -126,9 +125,13 @@ void RegisterWebhooksCommand(CLI::App& app, int* exit_code) {
   test->add_option("--config", flags->config_file,
                    "TOML config file, as for serve (its webhooks_file)");
   test->add_option("--file", flags->file,
-                   "the webhooks file (default: $VX11_WEBHOOKS_FILE, else --config's)");
+                   "the webhooks file (default: as serve reads it, --config's webhooks_file over "
+                   "$VX11_WEBHOOKS_FILE)");
   test->footer("Exit codes: 0 every endpoint answered 2xx, 1 otherwise, 2 a bad or missing file.");
-  test->callback([flags, exit_code] { *exit_code = RunWebhooksTest(*flags); });
+  test->callback([flags, exit_code] {
+    *exit_code =
+        RunWebhooksTest(flags->config_file, flags->file, ProcessEnv(), std::cout, std::cerr);
+  });
 }
 
 }  // namespace madre

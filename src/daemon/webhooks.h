@@ -3,6 +3,7 @@
 #pragma once
 
 #include <memory>
+#include <ostream>
 #include <string>
 #include <vector>
 
@@ -30,6 +31,12 @@ WebhookBodyFn MakeWebhookBody(std::vector<std::string> secrets);
 // new endpoint's cursor set) and started; nullptr without endpoints.
 Result<std::unique_ptr<WebhookWorker>> StartWebhookWorker(const DaemonConfig& config,
                                                           Metrics& metrics, const Clock& clock);
+
+// `madre webhooks test`'s work: the webhooks file is `file`, else as serve reads it
+// (webhooks_file of `config_file` over VX11_WEBHOOKS_FILE of `env`). One line per endpoint on
+// `out`; usage errors on `err`. Returns the exit code (below).
+int RunWebhooksTest(const std::string& config_file, const std::string& file, const EnvLookup& env,
+                    std::ostream& out, std::ostream& err);
 
 // `madre webhooks test [--config FILE]`: one signed webhook.test event to each endpoint now;
 // prints each answer. Exit 0 when all answer 2xx, 1 otherwise, 2 for a bad or missing file.

@@ -11,7 +11,21 @@ std::string WebhookEventId(const AuditRecord& record) {
 Result<std::map<std::string, int>> SqliteWebhookOutbox::Collect(
     const std::vector<WebhookEndpoint>& endpoints, const WebhookBodyFn& body) {
   std::map<std::string, int> dropped;
+  // Nothing new (the common case, every poll): a read, no write transaction.
+  std::int64_t newest = 0;
+  std::map<std::string, std::int64_t> cursors;
+  RETURN_IF_ERROR(db_.Run("read the webhook cursors", [&](SQLite::Database& db) -> Status {
+    newest = db.execAndGet("SELECT COALESCE(MAX(seq), 0) FROM audit").getInt64();
+    SQLite::Statement select(db, "SELECT endpoint, audit_seq FROM webhook_cursors");
+    while (select.executeStep()) {
+      cursors[select.getColumn(0).getString()] = select.getColumn(1).getInt64();
+    }
+    return Status::Ok();
+  }));
   for (const WebhookEndpoint& endpoint : endpoints) {
+    if (auto it = cursors.find(endpoint.name); it != cursors.end() && it->second >= newest) {
+      continue;
+    }
     int dropped_here = 0;
     RETURN_IF_ERROR(db_.Transaction(
         "collect webhook events for " + endpoint.name, [&](SQLite::Database& db) -> Status {
