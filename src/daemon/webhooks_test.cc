@@ -143,5 +143,32 @@ TEST_F(WebhooksCommandTest, ExitsTwoWithoutAFileOrWithABadOne) {
   EXPECT_EQ(out_.str(), "");
 }
 
+TEST(WebhookBodyTest, AnAuditRecordsEventCarriesItsFieldsWithSecretsMasked) {
+  AuditRecord record;
+  record.seq = 7;
+  record.time = TimePoint(std::chrono::seconds(1'700'000'000));
+  record.actor = "default@127.0.0.1";
+  record.action = "service.crashloop";
+  record.window_id = "w-1";
+  record.services = {"db"};
+  record.outcome = AuditOutcome::kFail;
+  record.reason = "crash loop";
+  record.detail = "last log: DB_PASSWORD=hunter2 connecting with the-madre-token-123";
+  const std::string body =
+      MakeWebhookBody({"the-madre-token-123"})(record, "crash_loop.detected", "audit-7-abc");
+  const nlohmann::json event = nlohmann::json::parse(body);
+  EXPECT_EQ(event["id"], "audit-7-abc");
+  EXPECT_EQ(event["type"], "crash_loop.detected");
+  EXPECT_EQ(event["data"]["seq"], 7);
+  EXPECT_EQ(event["data"]["action"], "service.crashloop");
+  EXPECT_EQ(event["data"]["window_id"], "w-1");
+  EXPECT_EQ(event["data"]["services"], nlohmann::json::array({"db"}));
+  EXPECT_EQ(event["data"]["outcome"], "fail");
+  EXPECT_EQ(event["data"]["reason"], "crash loop");
+  EXPECT_EQ(body.find("hunter2"), std::string::npos) << body;
+  EXPECT_EQ(body.find("the-madre-token-123"), std::string::npos) << body;
+  EXPECT_THAT(event["data"]["detail"].get<std::string>(), HasSubstr("[SECRET-"));
+}
+
 }  // namespace
 }  // namespace madre
