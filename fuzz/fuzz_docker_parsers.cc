@@ -127,7 +127,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         FUZZ_CHECK(logs.code() == StatusCode::kInternal);
       } else {
         FUZZ_CHECK(logs->size() <= text.size());
-        const bool framed = text.size() >= 8 && static_cast<unsigned char>(text[0]) <= 2 &&
+        const bool framed = text.size() >= 8 && static_cast<unsigned char>(text[0]) <= 3 &&
                             text[1] == 0 && text[2] == 0 && text[3] == 0;
         if (!framed) FUZZ_CHECK(*logs == text);  // TTY output is passed through
       }
