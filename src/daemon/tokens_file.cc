@@ -7,6 +7,8 @@
 #include <map>
 #include <sstream>
 
+#include "daemon/toml_named_tables.h"
+
 namespace madre {
 
 namespace {
@@ -87,26 +89,11 @@ bool IsValidTokenName(std::string_view name) {
 }
 
 Result<std::vector<TokenEntry>> ParseTokensFile(std::string_view text, const std::string& origin) {
-  toml::table table;
-  try {
-    table = toml::parse(text, origin);
-  } catch (const toml::parse_error& e) {
-    std::ostringstream msg;
-    msg << "line " << e.source().begin.line << ": " << e.description();
-    return Bad(origin, msg.str());
-  }
-  for (const auto& [key, value] : table) {
-    if (key.str() != "tokens") {
-      return Bad(origin, "unknown key '" + std::string(key.str()) + "' (only [tokens.NAME])");
-    }
-  }
+  ASSIGN_OR_RETURN(const toml::table named,
+                   ParseNamedTables(text, origin, "tokens file", "tokens"));
   std::vector<TokenEntry> entries;
-  const toml::node* tokens = table.get("tokens");
-  if (!tokens) return entries;
-  const toml::table* named = tokens->as_table();
-  if (!named) return Bad(origin, "tokens must be tables: [tokens.NAME]");
   std::map<std::string, std::string> by_hash;  // hash -> name
-  for (const auto& [key, node] : *named) {
+  for (const auto& [key, node] : named) {
     ASSIGN_OR_RETURN(TokenEntry entry, ParseEntry(std::string(key.str()), node, origin));
     if (auto [it, added] = by_hash.emplace(entry.token_sha256, entry.name); !added) {
       return Bad(origin, "[tokens." + entry.name + "]: the same token_sha256 as [tokens." +

@@ -8,6 +8,7 @@
 
 #include "adapters/httpclient/http_client.h"
 #include "daemon/tokens_file.h"
+#include "daemon/toml_named_tables.h"
 
 namespace madre {
 
@@ -99,25 +100,10 @@ Result<std::vector<WebhookEndpoint>> ParseWebhooksFile(std::string_view text,
                                                        const std::string& origin,
                                                        const std::filesystem::path& base_dir,
                                                        const SecretFileReader& read_secret) {
-  toml::table table;
-  try {
-    table = toml::parse(text, origin);
-  } catch (const toml::parse_error& e) {
-    std::ostringstream msg;
-    msg << "line " << e.source().begin.line << ": " << e.description();
-    return Bad(origin, msg.str());
-  }
-  for (const auto& [key, value] : table) {
-    if (key.str() != "webhooks") {
-      return Bad(origin, "unknown key '" + std::string(key.str()) + "' (only [webhooks.NAME])");
-    }
-  }
+  ASSIGN_OR_RETURN(const toml::table named,
+                   ParseNamedTables(text, origin, "webhooks file", "webhooks"));
   std::vector<WebhookEndpoint> endpoints;
-  const toml::node* webhooks = table.get("webhooks");
-  if (!webhooks) return endpoints;
-  const toml::table* named = webhooks->as_table();
-  if (!named) return Bad(origin, "webhooks must be tables: [webhooks.NAME]");
-  for (const auto& [key, node] : *named) {
+  for (const auto& [key, node] : named) {
     ASSIGN_OR_RETURN(WebhookEndpoint endpoint,
                      ParseEntry(std::string(key.str()), node, origin, base_dir, read_secret));
     endpoints.push_back(std::move(endpoint));
