@@ -14,6 +14,7 @@ PACKAGES=(
   zsh fish systemd  # the completion scripts and deploy/madre.service are checked with them
   python3 python3-jsonschema  # tools/validate_openapi.py: live answers against docs/openapi.json
   chromium  # the console's browser test (tests/browser, docs/console.md)
+  debootstrap  # the Debian base of madre's container image (scripts/build-madre-image.sh)
 )
 # node and npm for the browser test's playwright-core, unless a node with npm is there already
 # (another distribution's nodejs package carries npm itself).

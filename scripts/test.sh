@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Runs every test: installs what is missing, starts dockerd if needed, checks formatting, builds
 # (warnings are errors), runs the unit tier plain and under TSan, clang-tidy on the changed
-# files, then the integration tier against the real dockerd under ASan + UBSan, then the
-# fuzzers. Usage: scripts/test.sh [--unit-only]
+# files, the container image test (plain build), then the integration tier against the real
+# dockerd under ASan + UBSan, then the fuzzers. Usage: scripts/test.sh [--unit-only]
 #
 # Environment:
 #   MADRE_BUILD_DIR        plain build dir (build/); the sanitizer builds go to <dir>-tsan and
@@ -81,6 +81,10 @@ fi
 
 step "test images"
 scripts/build-images.sh
+
+step "madre's container image and deploy/compose.madre.yml (tests/container, plain build)"
+run_ctest container --test-dir "$build" -L container --output-on-failure --timeout 600
+elapsed
 
 step "integration tests under ASan + UBSan (real dockerd, ${build}-asan)"
 # Whether the engine was in a swarm before (then the Swarm tests leave it so).

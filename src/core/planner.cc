@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "core/cpu_limits.h"
+#include "core/self_container.h"
 
 namespace madre {
 
@@ -357,6 +358,9 @@ Status Planner::StopService(const std::string& service, TimePoint now) {
 
 Result<std::int64_t> Planner::RestartService(const std::string& service, TimePoint /*now*/) {
   if (!model_.Has(service)) return Status::NotFound("no compose service " + service);
+  if (!config_.self_service.empty() && service == config_.self_service) {
+    return SelfActionRefused(service, "restart");
+  }
   ServiceTrack& track = services_[service];
   if (track.in_flight) return Status::FailedPrecondition("service " + service + " is busy");
   if (track.phase != ServicePhase::kRunning) {

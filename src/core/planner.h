@@ -58,6 +58,9 @@ struct PlannerConfig {
   // failing its window at once; autofix then retries it (RetryService) or ends the remediation
   // (EndRemediation), after which the window fails as without autofix.
   bool autofix_holds = false;
+  // madre's own service when it runs as one (core/self_container.h; "" otherwise): also in
+  // `always_on`; a restart of it is refused (a stop already is, as always-on).
+  std::string self_service;
 };
 
 struct OpenRequest {

@@ -400,6 +400,24 @@ TEST_F(PlannerTest, StoppingAServiceByHandRemovesItFromWindowsAndClosesEmptyOnes
   EXPECT_EQ(planner_.StopService("redis", now_).code(), StatusCode::kFailedPrecondition);
 }
 
+TEST(PlannerSelfTest, MadresOwnServiceIsNeverRestartedNorStopped) {
+  PlannerConfig config = Config();
+  config.self_service = "redis";  // madre runs in redis's container, for this test
+  Planner planner(config, Model());
+  const std::int64_t id = planner.RequestObserve(ActorKind::kMadre);
+  ASSERT_EQ(planner.TakeActions().size(), 1u);
+  ActionResult result;
+  result.action_id = id;
+  result.has_observation = true;
+  result.observed = {Running("redis")};
+  planner.OnActionDone(result, kT0);
+  Result<std::int64_t> restart = planner.RestartService("redis", kT0);
+  EXPECT_EQ(restart.status().code(), StatusCode::kFailedPrecondition);
+  EXPECT_THAT(restart.status().message(), HasSubstr("does not restart its own container"));
+  EXPECT_EQ(planner.StopService("redis", kT0).code(), StatusCode::kFailedPrecondition);
+  EXPECT_THAT(planner.TakeActions(), IsEmpty());
+}
+
 TEST_F(PlannerTest, SoloMadreClosesEveryWindowAndObserves) {
   ObserveInitially({"redis"});
   OpenOk({"api"}, 60);

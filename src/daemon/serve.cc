@@ -46,6 +46,7 @@
 #include "adapters/systemd/sd_notify.h"
 #include "core/host_check.h"
 #include "core/policy_view.h"
+#include "core/self_container.h"
 #include "daemon/adviser_config.h"
 #include "daemon/config.h"
 #include "daemon/intent_policy_file.h"
@@ -57,6 +58,7 @@
 #include "engine/cpu_quotas.h"
 #include "engine/engine.h"
 #include "engine/engine_metrics.h"
+#include "engine/self_guard.h"
 #include "http_api/router.h"
 
 #ifndef MADRE_VERSION
@@ -199,6 +201,42 @@ Observers BuildObservers(const DaemonConfig& config, ComposeRunner& compose, Swa
     out.observer = std::make_unique<ComposePsObserver>(compose);
   }
   return out;
+}
+
+std::string ReadProcFile(const char* path) {
+  std::ifstream in(path);
+  std::ostringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+// madre as a service of the stack it manages (deploy/compose.madre.yml): its own container,
+// kept out of every action (engine/self_guard.h). nullopt outside a container, or in one that
+// is not the project's; an error when the project cannot be listed (madre would not know what
+// not to touch).
+Result<std::optional<SelfContainerRef>> FindOwnContainer(const DaemonConfig& config,
+                                                         ContainerObserver& observer) {
+  const std::optional<std::string> id =
+      SelfContainerId(ReadProcFile("/proc/self/mountinfo"), ReadProcFile("/proc/self/cgroup"));
+  if (!id) return std::optional<SelfContainerRef>();
+  Result<std::vector<ContainerState>> observed = observer.ListProject();
+  if (!observed.ok()) {
+    return Status::Unavailable(
+        "madre runs in container " + id->substr(0, 12) + " and cannot list project " +
+        config.compose_project +
+        " to tell whether it is one of its services: " + observed.status().message());
+  }
+  const std::optional<ContainerState> own = FindSelfContainer(*id, *observed);
+  if (!own) {
+    spdlog::info("madre runs in container {}, which is not one of project {}'s", id->substr(0, 12),
+                 config.compose_project);
+    return std::optional<SelfContainerRef>();
+  }
+  spdlog::info(
+      "madre runs in container {} of service {}: the service counts as always-on and madre never "
+      "starts, stops, restarts or recreates it",
+      id->substr(0, 12), own->service);
+  return std::optional<SelfContainerRef>(SelfContainerRef{*id, own->service});
 }
 
 PlannerConfig BuildPlannerConfig(const DaemonConfig& config, const ServiceModel& model) {
@@ -470,10 +508,37 @@ int Serve(const ServeFlags& flags) {
     swarm = BuildSwarmProvider(config, compose);
     spdlog::info("provider: swarm, stack {} (docs/providers.md)", config.compose_project);
   }
-  // What the engine starts and stops services through.
-  ComposeRunner& runner = swarm ? static_cast<ComposeRunner&>(*swarm->runner) : compose;
   Observers observers = BuildObservers(config, compose, swarm.get());
-  const PlannerConfig planner_config = BuildPlannerConfig(config, *model);
+  // madre in a container of this project: its service is always-on, and the runner and the
+  // control refuse to act on it. (On Swarm madre's task is not a container of the listing.)
+  std::optional<SelfContainerRef> self;
+  if (!swarm) {
+    Result<std::optional<SelfContainerRef>> found = FindOwnContainer(config, *observers.observer);
+    if (!found.ok()) {
+      spdlog::error("{}", found.status().message());
+      return 1;
+    }
+    self = *found;
+  }
+  std::unique_ptr<SelfGuardedCompose> guarded_compose;
+  std::unique_ptr<SelfGuardedControl> guarded_control;
+  if (self) {
+    guarded_compose = std::make_unique<SelfGuardedCompose>(compose, *self);
+    if (observers.control != nullptr) {
+      guarded_control = std::make_unique<SelfGuardedControl>(*observers.control, *self);
+      observers.control = guarded_control.get();
+    }
+  }
+  // What the engine starts and stops services through.
+  ComposeRunner& runner = swarm             ? static_cast<ComposeRunner&>(*swarm->runner)
+                          : guarded_compose ? static_cast<ComposeRunner&>(*guarded_compose)
+                                            : compose;
+  PlannerConfig planner_config = BuildPlannerConfig(config, *model);
+  if (self) {
+    planner_config.always_on.insert(self->service);
+    planner_config.self_service = self->service;
+    planner_config.allowlist.erase(self->service);
+  }
 
   Result<std::unique_ptr<SqliteDb>> db = OpenSqliteDb(config.state_dir / "madre.db");
   if (!db.ok()) {
