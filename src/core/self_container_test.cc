@@ -62,8 +62,8 @@ TEST(SelfContainerTest, OnlyExactly64HexDigitsAreAnId) {
   upper[30] = 'F';
   EXPECT_EQ(SelfContainerId(upper, ""), std::nullopt);
   // Another runtime's layout ("overlay-containers/<id>/userdata") is not Docker's.
-  const std::string podman = std::string("/var/lib/containers/storage/overlay-containers/") +
-                             kId + "/userdata/hostname /etc/hostname\n";
+  const std::string podman = std::string("/var/lib/containers/storage/overlay-containers/") + kId +
+                             "/userdata/hostname /etc/hostname\n";
   EXPECT_EQ(SelfContainerId(podman, ""), std::nullopt);
 }
 

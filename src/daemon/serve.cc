@@ -301,8 +301,6 @@ RouterOptions BuildRouterOptions(const DaemonConfig& config, const PlannerConfig
   if (config.legacy_forward_prefixes) options.legacy_prefixes = *config.legacy_forward_prefixes;
   options.legacy = LegacyForwardOptionsOf(config);
   options.intents.open_sources = config.intent_open_sources;
-  options.intents.allowed_hosts = config.ui_hosts;
-  options.intents.allowed_hosts.insert(config.bind);
   // The token-less routes (/ui/, /health, ...) answer these Host names with madre's port.
   options.hosts = MakeHostAllowlist(config.bind, config.port, config.ui_hosts);
   options.intents.policy = std::move(intent_policy);
@@ -784,6 +782,8 @@ int Serve(const ServeFlags& flags) {
     return 1;
   }
   loop.Attach(server->get());
+  // VX11_MADRE_PORT=0: the Host check wants the port the server got.
+  loop.Submit([&router, port = (*server)->port()] { router.SetListeningPort(port); });
   // Daily retention, on the engine thread (the store and the audit log are the engine's).
   std::function<void()> retain_daily;
   if (retention.audit_days > 0 || retention.window_history_days > 0) {

@@ -94,24 +94,10 @@ Result<IntentBody> ParseIntentBody(const std::string& body) {
   return out;
 }
 
-std::string HostOf(const std::string& host_header) {
-  std::string host = Lower(host_header);
-  if (!host.empty() && host.front() == '[') {
-    const auto close = host.find(']');
-    return close == std::string::npos ? host : host.substr(0, close + 1);
-  }
-  const auto colon = host.find(':');
-  return colon == std::string::npos ? host : host.substr(0, colon);
-}
-
 IntentRoutes::IntentRoutes(IntentRoutesOptions options, IntentRoutesDeps deps)
     : options_(std::move(options)),
       deps_(std::move(deps)),
-      limiter_(options_.open_burst, options_.open_every) {
-  for (const char* loopback : {"localhost", "127.0.0.1", "[::1]"}) {
-    options_.allowed_hosts.insert(loopback);
-  }
-}
+      limiter_(options_.open_burst, options_.open_every) {}
 
 std::optional<HttpResponse> IntentRoutes::CheckOpen(const HttpRequest& request,
                                                     const IntentBody& body) {
@@ -127,14 +113,6 @@ std::optional<HttpResponse> IntentRoutes::CheckOpen(const HttpRequest& request,
   if (!StartsWith(type, "application/json")) {
     return ErrorResponse(
         Status::PermissionDenied("a token-less intent needs Content-Type: application/json"));
-  }
-  auto host = request.headers.find("host");
-  const std::string name = host == request.headers.end() ? "" : HostOf(host->second);
-  if (!options_.allowed_hosts.count(name)) {
-    return ErrorResponse(Status::PermissionDenied(
-        "a token-less intent must name an allowed Host (loopback, the bind address or "
-        "VX11_UI_HOSTS), not \"" +
-        name + "\""));
   }
   if (!limiter_.Admit(body.source, deps_.now())) {
     return ErrorResponse(

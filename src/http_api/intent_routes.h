@@ -50,12 +50,11 @@ inline constexpr const char* kNoBuildExecutor =
     "DOCKER_HOST)";
 
 struct IntentRoutesOptions {
-  std::set<std::string> open_sources;   // VX11_INTENT_OPEN_SOURCES
-  std::set<std::string> allowed_hosts;  // lower-case, without port (plus the loopback names)
-  int open_burst = 10;                  // token-less submissions at once per source ...
-  Duration open_every = Seconds(6);     // ... then one per this (10 a minute)
-  int open_max_pending = 100;           // pending token-less intents per source
-  IntentPolicy policy;                  // VX11_INTENT_POLICY_FILE; empty: all need approval
+  std::set<std::string> open_sources;  // VX11_INTENT_OPEN_SOURCES
+  int open_burst = 10;                 // token-less submissions at once per source ...
+  Duration open_every = Seconds(6);    // ... then one per this (10 a minute)
+  int open_max_pending = 100;          // pending token-less intents per source
+  IntentPolicy policy;                 // VX11_INTENT_POLICY_FILE; empty: all need approval
   Duration pending_ttl = kDefaultIntentPendingTtl;  // VX11_INTENT_PENDING_TTL_SEC
   // Without a tokens file the one token ("default") submits and approves: it may approve its
   // own intents, audited as self_approved. Otherwise an approval by the requester is 403.
@@ -102,9 +101,6 @@ struct IntentBody {
   std::string source;
 };
 Result<IntentBody> ParseIntentBody(const std::string& body);
-
-// The Host header's host without the port, lower-cased ("[::1]:8001" -> "[::1]").
-std::string HostOf(const std::string& host_header);
 
 class IntentRoutes {
  public:

@@ -412,12 +412,5 @@ TEST_F(IntentDecisionTest, TheRequesterOrAnOperatorMayCancel) {
   EXPECT_EQ(store_.intents().at("intent-2").state, IntentState::kCancelled);
 }
 
-TEST(IntentRoutesHostTest, HostOfDropsThePortAndLowersTheCase) {
-  EXPECT_EQ(HostOf("Madre:8001"), "madre");
-  EXPECT_EQ(HostOf("127.0.0.1"), "127.0.0.1");
-  EXPECT_EQ(HostOf("[::1]:8001"), "[::1]");
-  EXPECT_EQ(HostOf(""), "");
-}
-
 }  // namespace
 }  // namespace madre

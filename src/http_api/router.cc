@@ -605,8 +605,15 @@ std::optional<HttpResponse> ApiRouter::Authenticate(const HttpRequest& request, 
 
 std::optional<HttpResponse> ApiRouter::CheckHostHeader(const HttpRequest& request) const {
   auto host = request.headers.find("host");
-  std::optional<std::string> why =
-      CheckHost(options_.hosts, host == request.headers.end() ? "" : host->second);
+  const std::string host_header = host == request.headers.end() ? "" : host->second;
+  std::optional<std::string> why;
+  if (options_.hosts.port == 0 && listening_port_ > 0) {
+    HostAllowlist bound = options_.hosts;
+    bound.port = listening_port_;
+    why = CheckHost(bound, host_header);
+  } else {
+    why = CheckHost(options_.hosts, host_header);
+  }
   if (!why) return std::nullopt;
   return ErrorResponse(Status::PermissionDenied(*why));
 }
@@ -656,10 +663,11 @@ void ApiRouter::Dispatch(const HttpRequest& request, Responder respond) {
   const bool token_given =
       request.headers.count("x-vx11-token") > 0 || request.headers.count("authorization") > 0;
   Caller caller{.name = "", .role = Role::kViewer, .peer = ClientOf(request), .token_less = true};
-  // The token-less routes answer only an allowed Host (DNS rebinding). POST /madre/intent
-  // without a token checks the Host name itself (IntentRoutes::CheckOpen).
+  // The token-less routes answer only an allowed Host (DNS rebinding), a token-less intent
+  // included (IntentRoutes::CheckOpen checks its source, content type and rate).
   if (!candidates.empty() &&
-      (access == Access::kPublic || (access == Access::kMetrics && options_.metrics_public))) {
+      (access == Access::kPublic || (access == Access::kMetrics && options_.metrics_public) ||
+       (access == Access::kOptionalToken && !token_given))) {
     if (std::optional<HttpResponse> refused = CheckHostHeader(request)) {
       return respond(std::move(*refused));
     }

@@ -87,7 +87,8 @@ struct RouterOptions {
   IntentRoutesOptions intents;        // POST /madre/intent without a token
   IntentRunnerOptions intent_runner;  // executing approved intents
   // The Host names (and port) the token-less routes answer (/ui/, /health, /openapi.json, a
-  // public /metrics), against DNS rebinding; else 403. Loopback on any port by default.
+  // public /metrics, a token-less intent), against DNS rebinding; else 403. Loopback on any
+  // port by default; port 0 (VX11_MADRE_PORT=0) is the port SetListeningPort gives.
   HostAllowlist hosts = MakeHostAllowlist("127.0.0.1", 0, {});
 };
 
@@ -143,6 +144,9 @@ class ApiRouter {
   // (the CPU meter's feed, the intent expiry sweep: once now, then every kIntentSweepPeriod or
   // the pending TTL if shorter).
   void SetReady();
+  // The port the server listens on, for the Host check when options.hosts.port is 0 (an
+  // ephemeral port, known once bound). Until then such a check accepts any port.
+  void SetListeningPort(int port) { listening_port_ = port; }
   static constexpr Duration kIntentSweepPeriod = Seconds(15);
   static constexpr Duration kIntentPumpPeriod = Seconds(2);
   // After every engine change: drops cached views, wakes the stats sampler.
@@ -203,6 +207,7 @@ class ApiRouter {
   RouterDeps deps_;
   std::shared_ptr<RequestCounts> counts_;  // null without metrics
   bool ready_ = false;
+  int listening_port_ = 0;
   OpenThrottle throttle_;
   StatsSampler sampler_;
   EventHub events_;

@@ -101,6 +101,41 @@ TEST_F(RouterTest, TokenLessRoutesAnswerOnlyAnAllowedHost) {
   EXPECT_EQ(Send(state)->status, 200);
 }
 
+TEST_F(RouterTest, AnEphemeralPortIsCheckedOnceTheServerHasIt) {
+  options_.hosts = MakeHostAllowlist("127.0.0.1", 0, {});  // VX11_MADRE_PORT=0
+  Build();
+  HttpRequest health = Request("GET", "/health", "", std::nullopt);
+  health.headers["host"] = "127.0.0.1:9999";
+  EXPECT_EQ(Send(health)->status, 200) << "before the port is known: any port";
+  router_->SetListeningPort(41234);
+  EXPECT_EQ(Send(health)->status, 403);
+  health.headers["host"] = "127.0.0.1:41234";
+  EXPECT_EQ(Send(health)->status, 200);
+}
+
+TEST_F(RouterTest, ATokenLessIntentAnswersOnlyAnAllowedHostWithThePort) {
+  options_.hosts = MakeHostAllowlist("127.0.0.1", 8001, {"madre"});
+  options_.intents.open_sources = {"hormiguero"};
+  Build();
+  HttpRequest intent =
+      Request("POST", "/madre/intent",
+              R"({"type":"spawn","payload":{"task":"scan"},"source":"hormiguero"})", std::nullopt);
+  intent.headers["content-type"] = "application/json";
+  for (const char* host : {"evil.example:8001", "madre:9999", "127.0.0.1:9999"}) {
+    intent.headers["host"] = host;
+    HttpResponse refused = *Send(intent);
+    EXPECT_EQ(refused.status, 403) << host;
+    EXPECT_THAT(Json(refused)["detail"].get<std::string>(), HasSubstr("VX11_UI_HOSTS")) << host;
+  }
+  intent.headers["host"] = "madre:8001";
+  EXPECT_EQ(Send(intent)->status, 200);
+  // With a token the Host is not checked.
+  HttpRequest with_token =
+      Request("POST", "/madre/intent", R"({"type":"spawn","payload":{"task":"scan"}})");
+  with_token.headers["host"] = "madre.internal:9999";
+  EXPECT_EQ(Send(with_token)->status, 200);
+}
+
 TEST_F(RouterTest, TheConsoleIsServedWithoutATokenUnderAStrictPolicy) {
   Build();
   struct Want {
