@@ -1,6 +1,8 @@
 // The console in real headless Chromium (docs/console.md): log in with the token, open a
 // window from the form, see its countdown fall, extend it, close it, see the audit records
-// arrive over the live feed; a screenshot of each view goes to MADRE_SCREENSHOT_DIR.
+// arrive over the live feed, approve and reject intents a submitter sent (the approved one
+// opens its window); then a viewer's console shows the same with every action disabled or
+// hidden. A screenshot of each view goes to MADRE_SCREENSHOT_DIR.
 // Run by run.sh (which starts madre); every wait is bounded, nothing asserts on timing.
 import { chromium } from 'playwright-core';
 import assert from 'node:assert/strict';
@@ -10,7 +12,10 @@ import path from 'node:path';
 const url = process.env.MADRE_URL;
 const token = process.env.MADRE_TOKEN;
 const shots = process.env.MADRE_SCREENSHOT_DIR;
-assert.ok(url && token && shots, 'MADRE_URL, MADRE_TOKEN and MADRE_SCREENSHOT_DIR are needed');
+const viewerToken = process.env.MADRE_VIEWER_TOKEN;
+const submitterToken = process.env.MADRE_SUBMITTER_TOKEN;
+assert.ok(url && token && shots && viewerToken && submitterToken,
+  'MADRE_URL, MADRE_TOKEN, MADRE_VIEWER_TOKEN, MADRE_SUBMITTER_TOKEN and MADRE_SCREENSHOT_DIR are needed');
 fs.mkdirSync(shots, { recursive: true });
 
 const WAIT = 60_000;
@@ -18,6 +23,19 @@ const step = (what) => console.log(`--- ${what}`);
 const secondsOf = (text) => {
   const parts = text.trim().split(':').map(Number);
   return parts.reduce((total, part) => total * 60 + part, 0);
+};
+
+// An intent sent as a component would (node's fetch, not the page's): its id.
+const submitIntent = async (reason) => {
+  const answer = await fetch(`${url}/madre/intent`, {
+    method: 'POST',
+    headers: { 'X-VX11-Token': submitterToken, 'Content-Type': 'application/json' },
+    body: JSON.stringify({ type: 'window', payload: { services: ['web'], ttl_sec: 300, reason } }),
+  });
+  const body = await answer.json();
+  assert.equal(answer.status, 200, JSON.stringify(body));
+  assert.equal(body.status, 'pending', 'without policy rules every intent waits for approval');
+  return body.intent_id;
 };
 
 const browser = await chromium.launch({
@@ -122,6 +140,46 @@ try {
   await page.click('.tab[data-view="builds"]');
   await page.waitForSelector('#builds-table tbody tr', { timeout: WAIT });
   await page.screenshot({ path: path.join(shots, 'builds.png'), fullPage: true });
+
+  step('approve one intent and reject another in the queue');
+  const approveMe = await submitIntent('approve me');
+  const rejectMe = await submitIntent('reject me');
+  await page.click('.tab[data-view="windows"]');
+  await page.click('.tab[data-view="intents"]');
+  const approveRow = page.locator(`#intents-table tr[data-intent="${approveMe}"]`);
+  const rejectRow = page.locator(`#intents-table tr[data-intent="${rejectMe}"]`);
+  await approveRow.locator('button:has-text("Approve")').click({ timeout: WAIT });
+  await page.waitForSelector(`#intents-table tr[data-intent="${approveMe}"] td.state-succeeded`,
+    { timeout: 120_000 });
+  await rejectRow.locator('button:has-text("Reject")').click({ timeout: WAIT });
+  await page.waitForSelector(`#intents-table tr[data-intent="${rejectMe}"] td.state-rejected`,
+    { timeout: WAIT });
+  assert.equal(await rejectRow.locator('button').count(), 0, 'a decided intent has no buttons');
+  await page.screenshot({ path: path.join(shots, 'intents-decided.png'), fullPage: true });
+  step('the approved intent opened its window');
+  await page.click('.tab[data-view="windows"]');
+  await page.waitForSelector('#windows-table tr.window-row[data-state="open"]', { timeout: WAIT });
+
+  step('a viewer sees everything and can do nothing');
+  const pendingForViewer = await submitIntent('left pending');
+  const viewer = await (await browser.newContext({ viewport: { width: 1280, height: 860 } })).newPage();
+  viewer.on('pageerror', (e) => problems.push(String(e)));
+  viewer.on('request', (r) => { if (!r.url().startsWith(url)) external.push(r.url()); });
+  await viewer.goto(`${url}/ui/`);
+  await viewer.fill('#token', viewerToken);
+  await viewer.click('#login-button');
+  await viewer.waitForSelector('#who:has-text("watcher (viewer)")', { timeout: WAIT });
+  await viewer.waitForSelector('#windows-table tr.window-row[data-state="open"]', { timeout: WAIT });
+  const viewerRow = viewer.locator('#windows-table tr.window-row[data-state="open"]').first();
+  for (const button of ['button.extend', 'button.hold', 'button.close']) {
+    assert.equal(await viewerRow.locator(button).isDisabled(), true, `${button} is disabled`);
+  }
+  assert.equal(await viewer.locator('#open-form').isVisible(), false, 'no open form');
+  await viewer.click('.tab[data-view="intents"]');
+  await viewer.waitForSelector(`#intents-table tr[data-intent="${pendingForViewer}"] td.state-pending`,
+    { timeout: WAIT });
+  assert.equal(await viewer.locator('#intents-table button').count(), 0, 'no approve or reject');
+  await viewer.screenshot({ path: path.join(shots, 'viewer.png'), fullPage: true });
 
   assert.deepEqual(external, [], 'the page fetched nothing but madre');
   assert.deepEqual(problems, [], 'no script error');

@@ -41,6 +41,11 @@ export DB_PORT WEB_PORT
 DB_PORT=$(free_port)
 WEB_PORT=$(free_port)
 token=console-$(head -c 12 /dev/urandom | od -An -tx1 | tr -d ' \n')
+# Two more tokens (VX11_TOKENS_FILE): a viewer, whose buttons the test checks, and a submitter
+# whose intents the admin approves and rejects in the console (no one approves their own).
+viewer_token=viewer-$(head -c 12 /dev/urandom | od -An -tx1 | tr -d ' \n')
+submitter_token=submitter-$(head -c 12 /dev/urandom | od -An -tx1 | tr -d ' \n')
+sha() { printf '%s' "$1" | sha256sum | cut -d' ' -f1; }
 fixture=$root/tests/integration/fixtures/two_services
 madre_pid=""
 cleanup() {
@@ -54,6 +59,17 @@ cleanup() {
 }
 trap cleanup EXIT
 
+cat >"$work/tokens.toml" <<EOF
+[tokens.watcher]
+role = "viewer"
+token_sha256 = "$(sha "$viewer_token")"
+
+[tokens.bot]
+role = "submitter"
+token_sha256 = "$(sha "$submitter_token")"
+EOF
+chmod 600 "$work/tokens.toml"
+VX11_TOKENS_FILE=$work/tokens.toml \
 VX11_TOKEN=$token VX11_MADRE_PORT=$port VX11_MADRE_BIND=127.0.0.1 VX11_STATE_DIR=$work \
   VX11_COMPOSE_PROJECT=$project VX11_COMPOSE_DIR=$fixture VX11_ALWAYS_ON=madre \
   VX11_THROTTLE_CPU_PCT=0 VX11_RESYNC_SEC=2 \
@@ -76,6 +92,7 @@ fi
 
 status=0
 MADRE_URL=http://127.0.0.1:$port MADRE_TOKEN=$token MADRE_CHROMIUM=$chromium \
+  MADRE_VIEWER_TOKEN=$viewer_token MADRE_SUBMITTER_TOKEN=$submitter_token \
   MADRE_SCREENSHOT_DIR=${MADRE_SCREENSHOT_DIR:-$root/out/screenshots} \
   node "$here/console.spec.mjs" || status=$?
 if [ "$status" != 0 ]; then
