@@ -16,9 +16,10 @@ namespace madre {
 // One receiver, as VX11_WEBHOOKS_FILE names it ([webhooks.NAME]).
 struct WebhookEndpoint {
   std::string name;                 // [A-Za-z0-9_.-]{1,64}; the metrics' endpoint label
-  std::string url;                  // http://host[:port]/path (plain HTTP)
+  std::string url;                  // https://host[:port]/path, or http:// (plain HTTP)
   std::vector<std::string> events;  // filters (IsValidWebhookFilter); empty = every event
   std::string secret;               // the HMAC key; never printed
+  std::string ca_file;              // https://: a PEM trusted besides the system store ("": none)
 };
 
 // The families of events madre posts: "window", "service", "crash_loop", "intent",

@@ -5,14 +5,14 @@
 #include <utility>
 
 #include "adapters/llm/llm_adviser.h"
-#include "adapters/llm/llm_http.h"
+#include "adapters/webclient/web_client.h"
 #include "base/text.h"
 #include "daemon/config.h"
 
 namespace madre {
 
 Status CheckAdviserUrl(const std::string& setting, const std::string& url) {
-  Result<LlmUrl> parsed = ParseLlmUrl(url);
+  Result<WebUrl> parsed = ParseWebUrl(url);
   if (!parsed.ok()) return Status::InvalidArgument(setting + ": " + parsed.status().message());
   if (!parsed->tls && !IsLoopbackAddress(parsed->host)) {
     return Status::InvalidArgument(

@@ -815,7 +815,7 @@ std::string SettingsHelp() {
                       autofix events POSTed as signed JSON, in order, at least once, kept in
                       the database until delivered (docs/webhooks.md):
                         [webhooks.ops]
-                        url = "http://127.0.0.1:9000/hook"   # plain http only
+                        url = "https://hooks.example.org/x"  # or http://
                         events = ["window", "crash_loop"]    # default: all
                         secret = "..."                       # or secret_file = "PATH"
                       a bad file stops start-up; `madre webhooks test` posts a test event [none]

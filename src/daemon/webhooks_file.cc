@@ -6,7 +6,7 @@
 #include <fstream>
 #include <sstream>
 
-#include "adapters/httpclient/http_client.h"
+#include "adapters/webclient/web_client.h"
 #include "daemon/tokens_file.h"
 #include "daemon/toml_named_tables.h"
 
@@ -36,26 +36,31 @@ Result<WebhookEndpoint> ParseEntry(const std::string& name, const toml::node& no
   if (!table) return Bad(origin, where + ": must be a table (url, events, secret)");
   for (const auto& [key, value] : *table) {
     const std::string k(key.str());
-    if (k != "url" && k != "events" && k != "secret" && k != "secret_file") {
+    if (k != "url" && k != "events" && k != "secret" && k != "secret_file" && k != "ca_file") {
       if (value.is_table()) {
         return Bad(origin, "[webhooks." + name + "." + k + "]: a name with a dot needs quotes: " +
                                "[webhooks.\"" + name + "." + k + "\"]");
       }
-      return Bad(origin, where + ": unknown key '" + k + "' (url, events, secret, secret_file)");
+      return Bad(origin,
+                 where + ": unknown key '" + k + "' (url, events, secret, secret_file, ca_file)");
     }
   }
   WebhookEndpoint endpoint;
   endpoint.name = name;
   const toml::node* url = table->get("url");
   if (!url || !url->is_string()) {
-    return Bad(origin, where + ": url is missing (a string: http://127.0.0.1:PORT/path)");
+    return Bad(origin, where + ": url is missing (a string: https://HOST[:PORT]/path)");
   }
   endpoint.url = url->as_string()->get();
-  if (endpoint.url.rfind("http://", 0) != 0) {
-    return Bad(origin, where + ": url must start with http:// (plain HTTP only)");
-  }
-  if (Result<ParsedHttpUrl> parsed = ParseHttpUrl(endpoint.url); !parsed.ok()) {
-    return Bad(origin, where + ": " + parsed.status().message());
+  Result<WebUrl> parsed = ParseWebUrl(endpoint.url);
+  if (!parsed.ok()) return Bad(origin, where + ": " + parsed.status().message());
+  if (const toml::node* ca_file = table->get("ca_file")) {
+    if (!ca_file->is_string()) return Bad(origin, where + ": ca_file must be a string");
+    if (!parsed->tls) return Bad(origin, where + ": ca_file is for an https:// url");
+    std::filesystem::path path = ca_file->as_string()->get();
+    if (path.is_relative()) path = base_dir / path;
+    if (!read_secret(path)) return Bad(origin, where + ": cannot read ca_file " + path.string());
+    endpoint.ca_file = path.string();
   }
   if (const toml::node* events = table->get("events")) {
     const toml::array* list = events->as_array();

@@ -55,13 +55,31 @@ TEST(WebhooksFile, AnEmptyFileHasNoEndpoints) {
   EXPECT_TRUE(parsed->empty());
 }
 
+TEST(WebhooksFile, HttpsWithACaFileBesideTheFile) {
+  g_files = {{"/etc/madre/receiver-ca.pem", "-----BEGIN CERTIFICATE-----\n"}};
+  Result<std::vector<WebhookEndpoint>> parsed = Parse(
+      "[webhooks.chat]\nurl = \"https://hooks.example.org/madre\"\nsecret = \"s\"\n"
+      "ca_file = \"receiver-ca.pem\"\n"
+      "[webhooks.plain]\nurl = \"https://hooks.example.org:8443/x\"\nsecret = \"s\"\n");
+  ASSERT_TRUE(parsed.ok()) << parsed.status().message();
+  ASSERT_EQ(parsed->size(), 2u);
+  EXPECT_EQ(parsed->at(0).url, "https://hooks.example.org/madre");
+  EXPECT_EQ(parsed->at(0).ca_file, "/etc/madre/receiver-ca.pem");
+  EXPECT_EQ(parsed->at(1).ca_file, "");
+}
+
 TEST(WebhooksFile, ErrorsNameTheFileTheTableAndTheProblem) {
   g_files.clear();
   const std::string url = "url = \"http://127.0.0.1:9000/\"\n";
   EXPECT_THAT(ErrorOf("[webhooks.ops]\nsecret = \"s\"\n"),
               HasSubstr("webhooks file /etc/madre/webhooks.toml: [webhooks.ops]: url is missing"));
-  EXPECT_THAT(ErrorOf("[webhooks.ops]\nurl = \"https://x/\"\nsecret = \"s\"\n"),
-              HasSubstr("[webhooks.ops]: url must start with http://"));
+  EXPECT_THAT(ErrorOf("[webhooks.ops]\nurl = \"ftp://x/\"\nsecret = \"s\"\n"),
+              HasSubstr("[webhooks.ops]: bad URL 'ftp://x/': expected https://"));
+  EXPECT_THAT(ErrorOf("[webhooks.ops]\n" + url + "secret = \"s\"\nca_file = \"ca.pem\"\n"),
+              HasSubstr("ca_file is for an https:// url"));
+  EXPECT_THAT(
+      ErrorOf("[webhooks.ops]\nurl = \"https://x/\"\nsecret = \"s\"\nca_file = \"gone.pem\"\n"),
+      HasSubstr("cannot read ca_file /etc/madre/gone.pem"));
   EXPECT_THAT(ErrorOf("[webhooks.ops]\nurl = \"http://:x/\"\nsecret = \"s\"\n"),
               HasSubstr("[webhooks.ops]: bad URL"));
   EXPECT_THAT(ErrorOf("[webhooks.ops]\n" + url), HasSubstr("secret (or secret_file) is missing"));

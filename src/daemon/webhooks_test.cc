@@ -139,7 +139,7 @@ TEST_F(WebhooksCommandTest, ExitsTwoWithoutAFileOrWithABadOne) {
   const std::filesystem::path bad = dir_ / "bad.toml";
   std::ofstream(bad) << "[webhooks.ops]\nurl = \"ftp://x/\"\nsecret = \"s\"\n";
   EXPECT_EQ(RunWebhooksTest("", bad.string(), Env({}), out_, err_), 2);
-  EXPECT_THAT(err_.str(), HasSubstr("url must start with http://"));
+  EXPECT_THAT(err_.str(), HasSubstr("bad URL 'ftp://x/': expected https://"));
   EXPECT_EQ(out_.str(), "");
 }
 

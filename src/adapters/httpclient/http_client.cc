@@ -22,29 +22,18 @@ namespace beast = boost::beast;
 namespace http = boost::beast::http;
 using boost::system::error_code;
 
-// Registers the interrupt of the running call with an HttpCancel for the call's lifetime.
-class HttpCancelScope {
- public:
-  HttpCancelScope(HttpCancel* cancel, std::function<void()> hook) : cancel_(cancel) {
-    if (cancel_ == nullptr) return;
-    std::lock_guard lock(cancel_->mu_);
-    already_cancelled_ = cancel_->cancelled_;
-    if (!already_cancelled_) cancel_->hook_ = std::move(hook);
-  }
-  ~HttpCancelScope() {
-    if (cancel_ == nullptr) return;
-    std::lock_guard lock(cancel_->mu_);  // after this, Cancel() cannot reach our io_context
-    cancel_->hook_ = nullptr;
-  }
-  HttpCancelScope(const HttpCancelScope&) = delete;
-  HttpCancelScope& operator=(const HttpCancelScope&) = delete;
+HttpCancelScope::HttpCancelScope(HttpCancel* cancel, std::function<void()> hook) : cancel_(cancel) {
+  if (cancel_ == nullptr) return;
+  std::lock_guard lock(cancel_->mu_);
+  already_cancelled_ = cancel_->cancelled_;
+  if (!already_cancelled_) cancel_->hook_ = std::move(hook);
+}
 
-  bool already_cancelled() const { return already_cancelled_; }
-
- private:
-  HttpCancel* cancel_;
-  bool already_cancelled_ = false;
-};
+HttpCancelScope::~HttpCancelScope() {
+  if (cancel_ == nullptr) return;
+  std::lock_guard lock(cancel_->mu_);  // after this, Cancel() cannot reach our io_context
+  cancel_->hook_ = nullptr;
+}
 
 void HttpCancel::Cancel() {
   std::lock_guard lock(mu_);

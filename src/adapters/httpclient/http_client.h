@@ -68,6 +68,23 @@ class HttpCancel {
   std::function<void()> hook_;  // set while a call runs: interrupts it
 };
 
+// For a call's implementation (here and adapters/webclient): registers `hook`, which
+// interrupts the running call, with `cancel` (may be null) for the scope's lifetime; Cancel()
+// from another thread runs it. already_cancelled(): Cancel() came first, do not start.
+class HttpCancelScope {
+ public:
+  HttpCancelScope(HttpCancel* cancel, std::function<void()> hook);
+  ~HttpCancelScope();
+  HttpCancelScope(const HttpCancelScope&) = delete;
+  HttpCancelScope& operator=(const HttpCancelScope&) = delete;
+
+  bool already_cancelled() const { return already_cancelled_; }
+
+ private:
+  HttpCancel* cancel_;
+  bool already_cancelled_ = false;
+};
+
 // Sends `request` and reads the whole answer. Any HTTP status is an answer, not an error.
 // `timeout` bounds the whole call (connect, send, read). Errors: kUnavailable when nothing
 // listens (no socket, refused, reset or closed before an answer), kDeadlineExceeded when the

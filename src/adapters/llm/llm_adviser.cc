@@ -44,7 +44,7 @@ void AdviceCache::Put(const std::string& key, Entry entry) {
 
 Result<std::unique_ptr<LlmAdviser>> LlmAdviser::Create(LlmAdviserOptions options,
                                                        const Clock& clock, Sleep sleep) {
-  ASSIGN_OR_RETURN(LlmUrl url, ParseLlmUrl(options.url));
+  ASSIGN_OR_RETURN(WebUrl url, ParseWebUrl(options.url));
   if (options.api_key.empty()) return Status::InvalidArgument("the adviser has no API key");
   if (options.model.empty()) return Status::InvalidArgument("the adviser has no model");
   if (options.rate_per_hour < 1) {
@@ -54,7 +54,7 @@ Result<std::unique_ptr<LlmAdviser>> LlmAdviser::Create(LlmAdviserOptions options
                                       std::move(sleep));
 }
 
-LlmAdviser::LlmAdviser(Key /*key*/, LlmAdviserOptions options, LlmUrl url, const Clock& clock,
+LlmAdviser::LlmAdviser(Key /*key*/, LlmAdviserOptions options, WebUrl url, const Clock& clock,
                        Sleep sleep)
     : options_(std::move(options)),
       url_(std::move(url)),
@@ -100,7 +100,9 @@ Result<Advice> LlmAdviser::Advise(const AdviceRequest& request) {
                   {"Accept", "application/json"},
                   {"Authorization", "Bearer " + options_.api_key}};
   http.body = prompt.body;
-  const LlmHttpOptions http_options{.timeout = options_.timeout, .ca_file = options_.ca_file};
+  WebCallOptions http_options;
+  http_options.timeout = options_.timeout;
+  http_options.ca_file = options_.ca_file;
 
   Status last = Status::Ok();
   for (int attempt = 0; attempt <= kAdviserMaxRetries; ++attempt) {
@@ -112,7 +114,7 @@ Result<Advice> LlmAdviser::Advise(const AdviceRequest& request) {
       return Status(last.code(), last.message() + "; no retry: " + limit);
     }
     ++advice.calls;
-    Result<HttpClientResponse> answer = LlmHttpCall(url_, http, http_options);
+    Result<HttpClientResponse> answer = WebCall(url_, http, http_options);
     if (!answer.ok()) {
       last = Status(answer.status().code(),
                     "the adviser API (" + url_.host_header + "): " + answer.status().message());

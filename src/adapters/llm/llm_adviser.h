@@ -14,7 +14,7 @@
 #include <unordered_map>
 #include <vector>
 
-#include "adapters/llm/llm_http.h"
+#include "adapters/webclient/web_client.h"
 #include "base/clock.h"
 #include "core/adviser_limits.h"
 #include "ports/adviser.h"
@@ -75,13 +75,13 @@ class LlmAdviser final : public Adviser {
     friend class LlmAdviser;
     Key() = default;
   };
-  LlmAdviser(Key, LlmAdviserOptions options, LlmUrl url, const Clock& clock, Sleep sleep);
+  LlmAdviser(Key, LlmAdviserOptions options, WebUrl url, const Clock& clock, Sleep sleep);
 
  private:
   bool TryAcquireCall();
 
   const LlmAdviserOptions options_;
-  const LlmUrl url_;
+  const WebUrl url_;
   const Clock& clock_;
   const Sleep sleep_;
   std::mutex mu_;

@@ -258,23 +258,6 @@ TEST(LlmAdviserCreateTest, RefusesBadOptions) {
   EXPECT_FALSE(LlmAdviser::Create(options, clock, [](Duration) {}).ok());
 }
 
-TEST(ParseLlmUrlTest, HttpsDefaultsToPort443) {
-  auto url = ParseLlmUrl("https://api.deepseek.com/v1/chat/completions");
-  ASSERT_TRUE(url.ok());
-  EXPECT_TRUE(url->tls);
-  EXPECT_EQ(url->host, "api.deepseek.com");
-  EXPECT_EQ(url->port, 443);
-  EXPECT_EQ(url->target, "/v1/chat/completions");
-  auto plain = ParseLlmUrl("http://127.0.0.1:9000/x");
-  ASSERT_TRUE(plain.ok());
-  EXPECT_FALSE(plain->tls);
-  EXPECT_EQ(plain->port, 9000);
-  auto v6 = ParseLlmUrl("https://[::1]/x");
-  ASSERT_TRUE(v6.ok());
-  EXPECT_EQ(v6->port, 443);
-  EXPECT_FALSE(ParseLlmUrl("api.deepseek.com").ok());
-}
-
 TEST(AdviceCacheTest, KeepsTheMostRecentlyUsedEntries) {
   AdviceCache cache(2);
   cache.Put("a", {.content = "1", .reasoning_content = ""});

@@ -2,7 +2,7 @@
 // out of madre_llm).
 #include "adapters/llm/llm_stub_server.h"
 
-// <utility> before the asio headers (see llm_http.cc).
+// <utility> before the asio headers (see adapters/webclient/web_client.cc).
 // clang-format off
 #include <utility>
 // clang-format on

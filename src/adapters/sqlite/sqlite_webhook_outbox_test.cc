@@ -47,9 +47,12 @@ class SqliteWebhookOutboxTest : public ::testing::Test {
 };
 
 const WebhookEndpoint kAll{
-    .name = "all", .url = "http://127.0.0.1:1/", .events = {}, .secret = "s"};
-const WebhookEndpoint kIntents{
-    .name = "intents", .url = "http://127.0.0.1:1/", .events = {"intent"}, .secret = "s"};
+    .name = "all", .url = "http://127.0.0.1:1/", .events = {}, .secret = "s", .ca_file = ""};
+const WebhookEndpoint kIntents{.name = "intents",
+                               .url = "http://127.0.0.1:1/",
+                               .events = {"intent"},
+                               .secret = "s",
+                               .ca_file = ""};
 
 TEST_F(SqliteWebhookOutboxTest, ANewEndpointStartsAfterTheHistoryAndThenGetsEveryEventInOrder) {
   Audit("window.open");  // before the endpoint existed: not posted

@@ -28,15 +28,19 @@ std::vector<std::pair<std::string, std::string>> WebhookHeaders(const WebhookEnd
 Result<int> PostWebhook(const WebhookEndpoint& endpoint, const std::string& event_id,
                         const std::string& body, TimePoint now, Duration timeout,
                         HttpCancel* cancel) {
-  ASSIGN_OR_RETURN(ParsedHttpUrl url, ParseHttpUrl(endpoint.url));
+  ASSIGN_OR_RETURN(WebUrl url, ParseWebUrl(endpoint.url));
   HttpClientRequest request;
   request.method = "POST";
   request.target = url.target;
   request.host = url.host_header;
   request.headers = WebhookHeaders(endpoint, event_id, body, now);
   request.body = body;
-  ASSIGN_OR_RETURN(HttpClientResponse response,
-                   HttpCall(url.endpoint, request, timeout, 1 << 20, cancel));
+  WebCallOptions options;
+  options.timeout = timeout;
+  options.ca_file = endpoint.ca_file;
+  options.max_body_bytes = 1 << 20;
+  options.cancel = cancel;
+  ASSIGN_OR_RETURN(HttpClientResponse response, WebCall(url, request, options));
   return response.status;
 }
 

@@ -19,6 +19,7 @@
 #include "adapters/httpclient/http_client.h"
 #include "adapters/sqlite/sqlite_db.h"
 #include "adapters/sqlite/sqlite_webhook_outbox.h"
+#include "adapters/webclient/web_client.h"
 #include "base/clock.h"
 #include "base/metrics.h"
 #include "core/webhook.h"

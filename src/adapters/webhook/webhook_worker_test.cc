@@ -1,9 +1,14 @@
 #include "adapters/webhook/webhook_worker.h"
 
+#include <gmock/gmock.h>
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 #include <chrono>
+#include <cstdio>
+#include <fstream>
 
+#include "adapters/llm/llm_stub_server.h"
 #include "adapters/sqlite/sqlite_audit_log.h"
 #include "adapters/sqlite/test_temp_dir.h"
 
@@ -25,7 +30,7 @@ std::unique_ptr<SqliteDb> OpenDbOrDie(const std::filesystem::path& path) {
 }
 
 const WebhookEndpoint kOps{
-    .name = "ops", .url = "http://127.0.0.1:1/hook", .events = {}, .secret = "shh"};
+    .name = "ops", .url = "http://127.0.0.1:1/hook", .events = {}, .secret = "shh", .ca_file = ""};
 
 struct Attempt {
   std::string event_id;
@@ -159,6 +164,32 @@ TEST(WebhookHeadersTest, CarryTheDeliveryTheTimestampAndTheSignatureOfBoth) {
   EXPECT_EQ(headers[2].second, "1700000000");
   EXPECT_EQ(headers[3].first, "X-VX11-Signature");
   EXPECT_EQ(headers[3].second, WebhookSignature("shh", "1700000000", R"({"id":"audit-1-abc"})"));
+}
+
+TEST(PostWebhookTest, HttpsDeliversSignedWithTheEndpointsCaFile) {
+  testing_llm::StubServer receiver(/*tls=*/true);
+  char name[] = "/tmp/madre_webhook_ca_XXXXXX";
+  const int fd = ::mkstemp(name);
+  ASSERT_GE(fd, 0);
+  ::close(fd);
+  std::ofstream(name) << testing_llm::kStubCertPem;
+  WebhookEndpoint endpoint = kOps;
+  endpoint.url = receiver.Url();
+  ASSERT_EQ(endpoint.url.rfind("https://127.0.0.1:", 0), 0u);
+  const std::string body = R"({"id":"audit-7-x","type":"window.opened"})";
+  Result<int> untrusted = PostWebhook(endpoint, "audit-7-x", body,
+                                      TimePoint(seconds(1'700'000'000)), seconds(30), nullptr);
+  ASSERT_FALSE(untrusted.ok());
+  EXPECT_THAT(untrusted.status().message(), ::testing::HasSubstr("certificate"));
+  endpoint.ca_file = name;
+  Result<int> status = PostWebhook(endpoint, "audit-7-x", body, TimePoint(seconds(1'700'000'000)),
+                                   seconds(30), nullptr);
+  std::remove(name);
+  ASSERT_TRUE(status.ok()) << status.status().message();
+  EXPECT_EQ(*status, 200);
+  ASSERT_EQ(receiver.requests().size(), 1u);
+  EXPECT_EQ(receiver.requests()[0].body, body);
+  EXPECT_EQ(receiver.requests()[0].target, "/v1/chat/completions");
 }
 
 }  // namespace

@@ -1,5 +1,5 @@
-// The only translation unit of the adviser that includes Boost.Beast and OpenSSL.
-#include "adapters/llm/llm_http.h"
+// The only translation unit that includes Boost.Beast with OpenSSL.
+#include "adapters/webclient/web_client.h"
 
 // <utility> must come before the asio headers: Boost 1.74's asio/awaitable.hpp uses
 // std::exchange without including it.
@@ -45,7 +45,7 @@ bool IsIpLiteral(const std::string& host) {
 
 // One TLS exchange; `status` is Ok and `response` filled when it completed.
 struct Exchange {
-  const LlmUrl& url;
+  const WebUrl& url;
   const HttpClientRequest& request;
   std::size_t max_body_bytes;
   tcp::resolver& resolver;
@@ -55,7 +55,7 @@ struct Exchange {
   HttpClientResponse response;
 };
 
-std::string Where(const LlmUrl& url) { return url.host + ":" + std::to_string(url.port); }
+std::string Where(const WebUrl& url) { return url.host + ":" + std::to_string(url.port); }
 
 net::awaitable<void> Run(Exchange& x) {
   error_code ec;
@@ -126,8 +126,8 @@ net::awaitable<void> RunToEnd(Exchange& x) {
   x.finished = true;
 }
 
-Result<HttpClientResponse> TlsCall(const LlmUrl& url, const HttpClientRequest& request,
-                                   const LlmHttpOptions& options) {
+Result<HttpClientResponse> TlsCall(const WebUrl& url, const HttpClientRequest& request,
+                                   const WebCallOptions& options) {
   ssl::context ctx(ssl::context::tls_client);
   error_code ec;
   ctx.set_default_verify_paths(ec);  // the system store; a failure leaves only the CA file
@@ -156,15 +156,25 @@ Result<HttpClientResponse> TlsCall(const LlmUrl& url, const HttpClientRequest& r
              .finished = false,
              .status = Status::Ok(),
              .response = {}};
-  net::co_spawn(ioc, RunToEnd(x), net::detached);
-  ioc.run_for(std::chrono::duration_cast<std::chrono::steady_clock::duration>(options.timeout));
+  {
+    // A Cancel() from another thread stops the io_context: run_for returns at once.
+    HttpCancelScope scope(options.cancel, [&ioc] { ioc.stop(); });
+    if (scope.already_cancelled()) {
+      return Status::Unavailable("request to " + Where(url) + " cancelled");
+    }
+    net::co_spawn(ioc, RunToEnd(x), net::detached);
+    ioc.run_for(std::chrono::duration_cast<std::chrono::steady_clock::duration>(options.timeout));
+  }
   if (!x.finished) {
-    // The deadline: end whatever is pending, and let the coroutine finish.
+    // The deadline or a cancel: end whatever is pending, and let the coroutine finish.
     resolver.cancel();
     error_code ignored;
     stream.next_layer().close(ignored);
     ioc.restart();
     ioc.run();
+    if (options.cancel != nullptr && options.cancel->cancelled()) {
+      return Status::Unavailable("request to " + Where(url) + " cancelled");
+    }
     return Status::DeadlineExceeded(
         "no answer from " + Where(url) + " within " +
         std::to_string(
@@ -177,17 +187,17 @@ Result<HttpClientResponse> TlsCall(const LlmUrl& url, const HttpClientRequest& r
 
 }  // namespace
 
-Result<LlmUrl> ParseLlmUrl(std::string_view url) {
+Result<WebUrl> ParseWebUrl(std::string_view url) {
   constexpr std::string_view kHttps = "https://";
   bool tls = url.substr(0, kHttps.size()) == kHttps;
   std::string plain = tls ? "http://" + std::string(url.substr(kHttps.size())) : std::string(url);
   Result<ParsedHttpUrl> parsed = ParseHttpUrl(plain);
   if (!parsed.ok()) {
     return Status::InvalidArgument("bad URL '" + std::string(url) +
-                                   "': expected https://host[:port]/path (or http:// to "
-                                   "loopback)");
+                                   "': expected https://host[:port]/path or "
+                                   "http://host[:port]/path");
   }
-  LlmUrl out;
+  WebUrl out;
   out.tls = tls;
   out.host = parsed->endpoint.address;
   out.port = parsed->endpoint.port;
@@ -202,11 +212,11 @@ Result<LlmUrl> ParseLlmUrl(std::string_view url) {
   return out;
 }
 
-Result<HttpClientResponse> LlmHttpCall(const LlmUrl& url, const HttpClientRequest& request,
-                                       const LlmHttpOptions& options) {
+Result<HttpClientResponse> WebCall(const WebUrl& url, const HttpClientRequest& request,
+                                   const WebCallOptions& options) {
   if (url.tls) return TlsCall(url, request, options);
   return HttpCall(HttpEndpoint::Tcp(url.host, url.port), request, options.timeout,
-                  options.max_body_bytes);
+                  options.max_body_bytes, options.cancel);
 }
 
 }  // namespace madre
