@@ -206,12 +206,20 @@ class WebhooksTest : public ::testing::Test {
   }
 
   // The window.* audit records so far, oldest first, as (action, seq).
-  std::vector<std::pair<std::string, std::int64_t>> WindowRecords() {
+  std::vector<std::pair<std::string, std::int64_t>> WindowRecords() { return Records({"window."}); }
+
+  // The audit records whose action starts with one of `prefixes`, after `after_seq`, oldest
+  // first, as (action, seq).
+  std::vector<std::pair<std::string, std::int64_t>> Records(
+      const std::vector<std::string>& prefixes, std::int64_t after_seq = 0) {
     json audit = madre_->Get("/madre/power/audit?limit=500").Json();
     std::vector<std::pair<std::string, std::int64_t>> out;
     for (const auto& record : audit["records"]) {
       const std::string action = record["action"];
-      if (action.rfind("window.", 0) == 0) out.emplace_back(action, record["seq"].get<int64_t>());
+      const std::int64_t seq = record["seq"].get<int64_t>();
+      for (const std::string& prefix : prefixes) {
+        if (seq > after_seq && action.rfind(prefix, 0) == 0) out.emplace_back(action, seq);
+      }
     }
     std::sort(out.begin(), out.end(),
               [](const auto& a, const auto& b) { return a.second < b.second; });
@@ -292,6 +300,49 @@ TEST_F(WebhooksTest, EveryEventArrivesInOrderSignedAfterTwo500s) {
   EXPECT_NE(metrics.find("madre_webhook_deliveries_total{endpoint=\"stub\",result=\"failed\"} 2"),
             std::string::npos)
       << metrics;
+}
+
+TEST_F(WebhooksTest, ServiceAndIntentEventsArriveAsTheFilterSays) {
+  // The same endpoint, now for the service and intent families only (a restart reads the file).
+  EXPECT_EQ(madre_->Terminate(), 0);
+  std::ofstream(hooks_file_) << "[webhooks.stub]\nurl = \"http://127.0.0.1:" << receiver_.port()
+                             << "/hook\"\nevents = [\"service\", \"intent.*\"]\nsecret = \""
+                             << kSecret << "\"\n";
+  ASSERT_TRUE(madre_->Start());
+  json audit = madre_->Get("/madre/power/audit?limit=1").Json();
+  ASSERT_FALSE(audit["records"].empty());
+  const std::int64_t start_seq = audit["records"][0]["seq"].get<int64_t>();
+  // A service hold (window.* records, filtered out) and its stop (service.stop), then an
+  // intent (intent.submitted).
+  HttpAnswer held = madre_->Post("/madre/power/service/db/start", "");
+  ASSERT_EQ(held.status, 200) << held.body;
+  HttpAnswer stopped = madre_->Post("/madre/power/service/db/stop", "");
+  ASSERT_EQ(stopped.status, 200) << stopped.body;
+  HttpAnswer intent = madre_->Post(
+      "/madre/intent", R"({"type":"window","payload":{"services":["db"],"ttl_sec":60}})");
+  ASSERT_EQ(intent.status, 200) << intent.body;
+  std::vector<std::pair<std::string, std::int64_t>> expected;
+  const bool all = Eventually([&] {
+    expected = Records({"service.", "intent."}, start_seq);
+    bool has_service = false;
+    bool has_intent = false;
+    for (const auto& [action, seq] : expected) {
+      has_service |= action.rfind("service.", 0) == 0;
+      has_intent |= action == "intent.submitted";
+    }
+    return has_service && has_intent && Delivered() == expected;
+  });
+  std::string seen;
+  for (const auto& [action, seq] : Records({""}, start_seq)) {
+    seen += " " + action + "#" + std::to_string(seq);
+  }
+  std::string delivered;
+  for (const auto& [type, seq] : Delivered()) delivered += " " + type + "#" + std::to_string(seq);
+  EXPECT_TRUE(all) << "audit since the restart:" << seen << "; delivered:" << delivered;
+  for (const auto& [type, seq] : Delivered()) {
+    EXPECT_EQ(type.rfind("window.", 0), std::string::npos) << type << " passed the filter";
+  }
+  ExpectSignedAndConsistent();
 }
 
 TEST_F(WebhooksTest, UndeliveredEventsSurviveASigtermRestart) {
