@@ -2,10 +2,6 @@
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
-#include <unistd.h>
-
-#include <cstdio>
-#include <fstream>
 
 #include "adapters/llm/llm_stub_server.h"
 #include "testing/fake_clock.h"
@@ -183,25 +179,6 @@ TEST_F(LlmAdviserTest, AnActionOutsideTheCatalogueIsRejected) {
   EXPECT_THAT(advice->rejected, HasSubstr("delete_volume"));
 }
 
-class CaFile {
- public:
-  CaFile() {
-    char name[] = "/tmp/madre_llm_ca_XXXXXX";
-    int fd = ::mkstemp(name);
-    EXPECT_GE(fd, 0);
-    ::close(fd);
-    path_ = name;
-    std::ofstream(path_) << testing_llm::kStubCertPem;
-  }
-  ~CaFile() { std::remove(path_.c_str()); }
-  CaFile(const CaFile&) = delete;
-  CaFile& operator=(const CaFile&) = delete;
-  const std::string& path() const { return path_; }
-
- private:
-  std::string path_;
-};
-
 TEST_F(LlmAdviserTest, TlsWithAnUntrustedCertificateFails) {
   StubServer stub(/*tls=*/true);
   auto adviser = Make(stub.Url());
@@ -214,7 +191,7 @@ TEST_F(LlmAdviserTest, TlsWithAnUntrustedCertificateFails) {
 
 TEST_F(LlmAdviserTest, TlsWithTheCaFileSucceedsAndSendsNoSecret) {
   StubServer stub(/*tls=*/true);
-  CaFile ca;
+  testing_llm::StubCaFile ca;
   auto adviser = Make(stub.Url(), 10, ca.path());
   Result<Advice> advice = adviser->Advise(Incident());
   ASSERT_TRUE(advice.ok()) << advice.status().message();

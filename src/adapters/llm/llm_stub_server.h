@@ -29,6 +29,19 @@ struct StubRequest {
 // The self-signed certificate the TLS stub presents (SAN IP:127.0.0.1, valid until 2126).
 extern const char* const kStubCertPem;
 
+// kStubCertPem in a temporary file (a client's CA file), removed with the object.
+class StubCaFile {
+ public:
+  StubCaFile();
+  ~StubCaFile();
+  StubCaFile(const StubCaFile&) = delete;
+  StubCaFile& operator=(const StubCaFile&) = delete;
+  const std::string& path() const { return path_; }
+
+ private:
+  std::string path_;
+};
+
 class StubServer {
  public:
   explicit StubServer(bool tls);

@@ -7,6 +7,8 @@
 #include <utility>
 // clang-format on
 
+#include <unistd.h>
+
 #include <atomic>
 #include <boost/asio/buffer.hpp>
 #include <boost/asio/connect.hpp>
@@ -15,8 +17,12 @@
 #include <boost/asio/ssl.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/http.hpp>
+#include <cstdio>
+#include <fstream>
 #include <mutex>
 #include <thread>
+
+#include "base/status.h"
 
 namespace madre::testing_llm {
 
@@ -202,5 +208,16 @@ std::vector<StubRequest> StubServer::requests() const {
   std::lock_guard lock(impl_->mu);
   return impl_->recorded;
 }
+
+StubCaFile::StubCaFile() {
+  char name[] = "/tmp/madre_stub_ca_XXXXXX";
+  const int fd = ::mkstemp(name);
+  MADRE_CHECK_MSG(fd >= 0, "cannot make a temporary CA file");
+  ::close(fd);
+  path_ = name;
+  std::ofstream(path_) << kStubCertPem;
+}
+
+StubCaFile::~StubCaFile() { std::remove(path_.c_str()); }
 
 }  // namespace madre::testing_llm

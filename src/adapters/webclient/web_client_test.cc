@@ -2,10 +2,7 @@
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
-#include <unistd.h>
 
-#include <cstdio>
-#include <fstream>
 #include <thread>
 
 #include "adapters/llm/llm_stub_server.h"
@@ -34,25 +31,6 @@ TEST(ParseWebUrlTest, HttpsDefaultsToPort443) {
   EXPECT_FALSE(ParseWebUrl("api.deepseek.com").ok());
 }
 
-class StubCaFile {
- public:
-  StubCaFile() {
-    char name[] = "/tmp/madre_web_ca_XXXXXX";
-    const int fd = ::mkstemp(name);
-    EXPECT_GE(fd, 0);
-    ::close(fd);
-    path_ = name;
-    std::ofstream(path_) << testing_llm::kStubCertPem;
-  }
-  ~StubCaFile() { std::remove(path_.c_str()); }
-  StubCaFile(const StubCaFile&) = delete;
-  StubCaFile& operator=(const StubCaFile&) = delete;
-  const std::string& path() const { return path_; }
-
- private:
-  std::string path_;
-};
-
 WebCallOptions Options(Duration timeout, std::string ca_file = "", HttpCancel* cancel = nullptr) {
   WebCallOptions options;
   options.timeout = timeout;
@@ -80,7 +58,7 @@ TEST(WebCallTest, TlsIsVerifiedAgainstTheCaFile) {
   ASSERT_FALSE(untrusted.ok());
   EXPECT_EQ(untrusted.status().code(), StatusCode::kFailedPrecondition);
   EXPECT_THAT(untrusted.status().message(), HasSubstr("certificate"));
-  StubCaFile ca;
+  testing_llm::StubCaFile ca;
   Result<HttpClientResponse> answer = WebCall(*url, Post(*url), Options(Seconds(30), ca.path()));
   ASSERT_TRUE(answer.ok()) << answer.status().message();
   EXPECT_EQ(answer->status, 200);
@@ -93,7 +71,7 @@ TEST(WebCallTest, ACancelEndsATlsCallThatGetsNoAnswer) {
   stub.Script({StubReply::kHang});
   Result<WebUrl> url = ParseWebUrl(stub.Url());
   ASSERT_TRUE(url.ok());
-  StubCaFile ca;
+  testing_llm::StubCaFile ca;
   HttpCancel cancel;
   std::thread canceller([&stub, &cancel] {
     while (stub.requests().empty()) std::this_thread::yield();  // the request is in

@@ -2,11 +2,8 @@
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
-#include <unistd.h>
 
 #include <chrono>
-#include <cstdio>
-#include <fstream>
 
 #include "adapters/llm/llm_stub_server.h"
 #include "adapters/sqlite/sqlite_audit_log.h"
@@ -168,11 +165,7 @@ TEST(WebhookHeadersTest, CarryTheDeliveryTheTimestampAndTheSignatureOfBoth) {
 
 TEST(PostWebhookTest, HttpsDeliversSignedWithTheEndpointsCaFile) {
   testing_llm::StubServer receiver(/*tls=*/true);
-  char name[] = "/tmp/madre_webhook_ca_XXXXXX";
-  const int fd = ::mkstemp(name);
-  ASSERT_GE(fd, 0);
-  ::close(fd);
-  std::ofstream(name) << testing_llm::kStubCertPem;
+  const testing_llm::StubCaFile ca;
   WebhookEndpoint endpoint = kOps;
   endpoint.url = receiver.Url();
   ASSERT_EQ(endpoint.url.rfind("https://127.0.0.1:", 0), 0u);
@@ -181,10 +174,9 @@ TEST(PostWebhookTest, HttpsDeliversSignedWithTheEndpointsCaFile) {
                                       TimePoint(seconds(1'700'000'000)), seconds(30), nullptr);
   ASSERT_FALSE(untrusted.ok());
   EXPECT_THAT(untrusted.status().message(), ::testing::HasSubstr("certificate"));
-  endpoint.ca_file = name;
+  endpoint.ca_file = ca.path();
   Result<int> status = PostWebhook(endpoint, "audit-7-x", body, TimePoint(seconds(1'700'000'000)),
                                    seconds(30), nullptr);
-  std::remove(name);
   ASSERT_TRUE(status.ok()) << status.status().message();
   EXPECT_EQ(*status, 200);
   ASSERT_EQ(receiver.requests().size(), 1u);
