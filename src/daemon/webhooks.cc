@@ -107,7 +107,8 @@ Result<std::unique_ptr<WebhookWorker>> StartWebhookWorker(const DaemonConfig& co
       std::make_unique<WebhookWorker>(std::move(db), config.webhooks, kWebhookQueueBound,
                                       MakeWebhookBody(std::move(secrets)), metrics, clock);
   RETURN_IF_ERROR(worker->Prime());
-  worker->Start();
+  RETURN_IF_ERROR(
+      worker->Start([path = config.state_dir / "madre.db"] { return OpenSqliteDb(path); }));
   for (const WebhookEndpoint& endpoint : config.webhooks) {
     spdlog::info("webhook {}: {} ({})", endpoint.name, endpoint.url,
                  endpoint.events.empty() ? std::string("every event")

@@ -61,13 +61,14 @@ WebhookWorker::WebhookWorker(std::unique_ptr<SqliteDb> db, std::vector<WebhookEn
       body_(std::move(body)),
       metrics_(metrics),
       clock_(clock),
-      poster_(std::move(poster)) {
+      poster_(std::move(poster)),
+      max_per_endpoint_(max_per_endpoint) {
   DeclareWebhookMetrics(metrics_);
   if (!poster_) {
-    poster_ = [this](const WebhookEndpoint& endpoint, const WebhookDelivery& delivery,
-                     TimePoint now) {
+    poster_ = [](const WebhookEndpoint& endpoint, const WebhookDelivery& delivery, TimePoint now,
+                 HttpCancel* cancel) {
       return PostWebhook(endpoint, delivery.event_id, delivery.body, now, std::chrono::seconds(10),
-                         &cancel_);
+                         cancel);
     };
   }
   for (const WebhookEndpoint& endpoint : endpoints_) {
@@ -81,39 +82,52 @@ WebhookWorker::WebhookWorker(std::unique_ptr<SqliteDb> db, std::vector<WebhookEn
 
 WebhookWorker::~WebhookWorker() { Stop(); }
 
-void WebhookWorker::UpdateQueueGauge(const std::string& endpoint) {
-  Result<int> size = outbox_.Size(endpoint);
+bool WebhookWorker::Stopping() {
+  std::lock_guard lock(mu_);
+  return stop_;
+}
+
+void WebhookWorker::UpdateQueueGauge(SqliteWebhookOutbox& outbox, const std::string& endpoint) {
+  Result<int> size = outbox.Size(endpoint);
   if (size.ok()) metrics_.Set("madre_webhook_queue", {{"endpoint", endpoint}}, *size);
 }
 
-void WebhookWorker::Deliver(const WebhookEndpoint& endpoint, TimePoint now, Duration& wait) {
+void WebhookWorker::Deliver(SqliteWebhookOutbox& outbox, HttpCancel& cancel,
+                            const WebhookEndpoint& endpoint, TimePoint now, Duration& wait) {
   for (;;) {
-    {
-      std::lock_guard lock(mu_);
-      if (stop_) return;
-    }
-    Result<std::optional<WebhookDelivery>> head = outbox_.Head(endpoint.name);
+    if (Stopping()) return;
+    Result<std::optional<WebhookDelivery>> head = outbox.Head(endpoint.name);
     if (!head.ok() || !head->has_value()) return;
     const WebhookDelivery& delivery = **head;
     if (delivery.next_at > now) {
       wait = std::min(wait, delivery.next_at - now);
       return;
     }
-    Result<int> status = poster_(endpoint, delivery, now);
+    Result<int> status = poster_(endpoint, delivery, now, &cancel);
     const bool delivered = status.ok() && *status >= 200 && *status < 300;
     metrics_.Add("madre_webhook_deliveries_total",
                  {{"endpoint", endpoint.name}, {"result", delivered ? "delivered" : "failed"}});
     if (delivered) {
-      if (!outbox_.Delivered(endpoint.name, delivery.seq).ok()) return;
-      UpdateQueueGauge(endpoint.name);
+      if (!outbox.Delivered(endpoint.name, delivery.seq).ok()) return;
+      UpdateQueueGauge(outbox, endpoint.name);
       continue;
     }
     const int attempts = delivery.attempts + 1;
     const Duration backoff = WebhookBackoff(attempts);
-    (void)outbox_.Failed(endpoint.name, delivery.seq, attempts, now + backoff);
+    (void)outbox.Failed(endpoint.name, delivery.seq, attempts, now + backoff);
     wait = std::min(wait, backoff);
     return;
   }
+}
+
+void WebhookWorker::Collect() {
+  Result<std::map<std::string, int>> dropped = outbox_.Collect(endpoints_, body_);
+  if (dropped.ok()) {
+    for (const auto& [name, count] : *dropped) {
+      metrics_.Add("madre_webhook_dropped_total", {{"endpoint", name}}, count);
+    }
+  }
+  for (const WebhookEndpoint& endpoint : endpoints_) UpdateQueueGauge(outbox_, endpoint.name);
 }
 
 Status WebhookWorker::Prime() {
@@ -121,33 +135,48 @@ Status WebhookWorker::Prime() {
   for (const auto& [name, count] : dropped) {
     metrics_.Add("madre_webhook_dropped_total", {{"endpoint", name}}, count);
   }
-  for (const WebhookEndpoint& endpoint : endpoints_) UpdateQueueGauge(endpoint.name);
+  for (const WebhookEndpoint& endpoint : endpoints_) UpdateQueueGauge(outbox_, endpoint.name);
   return Status::Ok();
 }
 
 Duration WebhookWorker::RunOnce(TimePoint now, Duration poll) {
   Duration wait = poll;
-  Result<std::map<std::string, int>> dropped = outbox_.Collect(endpoints_, body_);
-  if (dropped.ok()) {
-    for (const auto& [name, count] : *dropped) {
-      metrics_.Add("madre_webhook_dropped_total", {{"endpoint", name}}, count);
-    }
-  }
+  Collect();
   for (const WebhookEndpoint& endpoint : endpoints_) {
-    UpdateQueueGauge(endpoint.name);
-    Deliver(endpoint, now, wait);
+    Deliver(outbox_, cancel_, endpoint, now, wait);
   }
   return std::max(wait, Duration(0));
 }
 
-void WebhookWorker::Start(Duration poll) {
-  thread_ = std::thread([this, poll] {
+Status WebhookWorker::Start(const DbOpener& open_db, Duration poll) {
+  std::vector<std::unique_ptr<Sender>> senders;
+  for (const WebhookEndpoint& endpoint : endpoints_) {
+    auto sender = std::make_unique<Sender>();
+    sender->endpoint = &endpoint;
+    ASSIGN_OR_RETURN(sender->db, open_db());
+    sender->outbox = std::make_unique<SqliteWebhookOutbox>(*sender->db, max_per_endpoint_);
+    senders.push_back(std::move(sender));
+  }
+  senders_ = std::move(senders);
+  for (const std::unique_ptr<Sender>& sender : senders_) {
+    sender->thread = std::thread([this, poll, s = sender.get()] {
+      for (;;) {
+        Duration wait = poll;
+        Deliver(*s->outbox, s->cancel, *s->endpoint, clock_.Now(), wait);
+        std::unique_lock lock(mu_);
+        // At most `poll` later: the collector may have brought new events by then.
+        if (cv_.wait_for(lock, std::max(wait, Duration(0)), [this] { return stop_; })) return;
+      }
+    });
+  }
+  collector_ = std::thread([this, poll] {
     for (;;) {
-      const Duration wait = RunOnce(clock_.Now(), poll);
+      Collect();
       std::unique_lock lock(mu_);
-      if (cv_.wait_for(lock, wait, [this] { return stop_; })) return;
+      if (cv_.wait_for(lock, poll, [this] { return stop_; })) return;
     }
   });
+  return Status::Ok();
 }
 
 void WebhookWorker::Stop() {
@@ -156,8 +185,12 @@ void WebhookWorker::Stop() {
     stop_ = true;
   }
   cancel_.Cancel();
+  for (const std::unique_ptr<Sender>& sender : senders_) sender->cancel.Cancel();
   cv_.notify_all();
-  if (thread_.joinable()) thread_.join();
+  if (collector_.joinable()) collector_.join();
+  for (const std::unique_ptr<Sender>& sender : senders_) {
+    if (sender->thread.joinable()) sender->thread.join();
+  }
 }
 
 }  // namespace madre

@@ -1,10 +1,12 @@
-// The webhooks' delivery worker (docs/webhooks.md): one thread, its own connection to madre's
-// database. Each pass moves new audit records into the outbox (SqliteWebhookOutbox::Collect)
-// and, per endpoint in order, POSTs the head when it is due: a 2xx answer deletes it, anything
-// else (another status, no answer) records the attempt and waits WebhookBackoff(attempts)
-// before trying the same event again; the head blocks the rest of its endpoint, so events
-// arrive in order, at least once. Stop() ends an attempt in flight at once; what is not
-// delivered stays in the outbox for the next start.
+// The webhooks' delivery worker (docs/webhooks.md), on connections of its own to madre's
+// database. A collector moves new audit records into the outbox (SqliteWebhookOutbox::Collect);
+// per endpoint, in order, a sender POSTs the head when it is due: a 2xx answer deletes it,
+// anything else (another status, no answer) records the attempt and waits
+// WebhookBackoff(attempts) before trying the same event again; the head blocks the rest of its
+// endpoint, so events arrive in order, at least once. Once started, the collector and each
+// endpoint's sender have a thread (and a connection) of their own, so that an endpoint that
+// does not answer never delays another. Stop() ends the attempts in flight at once; what is
+// not delivered stays in the outbox for the next start.
 #pragma once
 
 #include <condition_variable>
@@ -45,11 +47,14 @@ void DeclareWebhookMetrics(Metrics& metrics);
 
 class WebhookWorker {
  public:
-  // One delivery attempt: the HTTP status, or an error when there was no answer.
-  using Poster =
-      std::function<Result<int>(const WebhookEndpoint&, const WebhookDelivery&, TimePoint now)>;
+  // One delivery attempt: the HTTP status, or an error when there was no answer. `cancel`
+  // (the endpoint's own) ends it at once from another thread.
+  using Poster = std::function<Result<int>(const WebhookEndpoint&, const WebhookDelivery&,
+                                           TimePoint now, HttpCancel* cancel)>;
+  // A new connection to madre's database (one per endpoint's sender).
+  using DbOpener = std::function<Result<std::unique_ptr<SqliteDb>>()>;
 
-  // `db` is the worker's own connection (used only from the worker's thread once started).
+  // `db` is the collector's connection (RunOnce's, and the collector thread's once started).
   WebhookWorker(std::unique_ptr<SqliteDb> db, std::vector<WebhookEndpoint> endpoints,
                 std::size_t max_per_endpoint, WebhookBodyFn body, Metrics& metrics,
                 const Clock& clock, Poster poster = {});
@@ -65,13 +70,29 @@ class WebhookWorker {
   // long until something is due (at most `poll`, the wait for new audit records).
   Duration RunOnce(TimePoint now, Duration poll);
 
-  // Runs passes on a thread until Stop() (also called by the destructor).
-  void Start(Duration poll = std::chrono::milliseconds(250));
+  // Runs until Stop() (also called by the destructor): the collector every `poll` on a thread,
+  // and a thread per endpoint, each delivering over a connection from `open_db`. An error when
+  // a connection cannot be opened (then nothing was started).
+  Status Start(const DbOpener& open_db, Duration poll = std::chrono::milliseconds(250));
   void Stop();
 
  private:
-  void Deliver(const WebhookEndpoint& endpoint, TimePoint now, Duration& wait);
-  void UpdateQueueGauge(const std::string& endpoint);
+  struct Sender {
+    const WebhookEndpoint* endpoint = nullptr;
+    std::unique_ptr<SqliteDb> db;
+    std::unique_ptr<SqliteWebhookOutbox> outbox;
+    HttpCancel cancel;
+    std::thread thread;
+  };
+
+  // Delivers the due heads of `endpoint` from `outbox` in order; lowers `wait` to the time until
+  // its next head is due.
+  void Deliver(SqliteWebhookOutbox& outbox, HttpCancel& cancel, const WebhookEndpoint& endpoint,
+               TimePoint now, Duration& wait);
+  // Collects new audit records into the outbox and counts the dropped ones.
+  void Collect();
+  void UpdateQueueGauge(SqliteWebhookOutbox& outbox, const std::string& endpoint);
+  bool Stopping();
 
   std::unique_ptr<SqliteDb> db_;
   SqliteWebhookOutbox outbox_;
@@ -80,12 +101,14 @@ class WebhookWorker {
   Metrics& metrics_;
   const Clock& clock_;
   Poster poster_;
-  HttpCancel cancel_;
+  HttpCancel cancel_;  // RunOnce's attempts
+  std::size_t max_per_endpoint_;
 
   std::mutex mu_;
-  std::condition_variable cv_;
-  bool stop_ = false;  // guarded by mu_
-  std::thread thread_;
+  std::condition_variable cv_;  // Stop()
+  bool stop_ = false;           // guarded by mu_
+  std::thread collector_;
+  std::vector<std::unique_ptr<Sender>> senders_;
 };
 
 }  // namespace madre

@@ -4,6 +4,8 @@
 #include <gtest/gtest.h>
 
 #include <chrono>
+#include <condition_variable>
+#include <mutex>
 
 #include "adapters/llm/llm_stub_server.h"
 #include "adapters/sqlite/sqlite_audit_log.h"
@@ -51,7 +53,8 @@ class WebhookWorkerTest : public ::testing::Test {
           return type + "#" + std::to_string(record.seq);
         },
         metrics_, clock_,
-        [this](const WebhookEndpoint&, const WebhookDelivery& d, TimePoint now) -> Result<int> {
+        [this](const WebhookEndpoint&, const WebhookDelivery& d, TimePoint now,
+               HttpCancel*) -> Result<int> {
           attempts_.push_back({d.event_id, d.body, now});
           if (answers_.empty()) return 200;
           const int status = answers_.front();
@@ -150,6 +153,58 @@ TEST_F(WebhookWorkerTest, DroppedEventsAreCounted) {
   worker->RunOnce(kT0, milliseconds(250));
   EXPECT_EQ(Bodies(), (std::vector<std::string>{"window.close#2"}));
   EXPECT_EQ(metrics_.Value("madre_webhook_dropped_total", {{"endpoint", "ops"}}), 1);
+}
+
+TEST_F(WebhookWorkerTest, OnceStartedAnEndpointThatDoesNotAnswerDelaysNoOther) {
+  WebhookEndpoint slow = kOps;
+  slow.name = "slow";
+  WebhookEndpoint fast = kOps;
+  fast.name = "fast";
+  std::mutex mu;
+  std::condition_variable changed;
+  bool release = false;
+  int slow_attempts = 0;
+  std::vector<std::string> fast_bodies;
+  WebhookWorker worker(
+      OpenDbOrDie(dir_.path() / "madre.db"), {slow, fast}, 100,
+      [](const AuditRecord& record, const std::string& type, const std::string&) {
+        return type + "#" + std::to_string(record.seq);
+      },
+      metrics_, clock_,
+      [&](const WebhookEndpoint& endpoint, const WebhookDelivery& delivery, TimePoint,
+          HttpCancel*) -> Result<int> {
+        std::unique_lock lock(mu);
+        if (endpoint.name == "slow") {  // answers only once the test says so
+          ++slow_attempts;
+          changed.notify_all();
+          changed.wait(lock, [&] { return release; });
+          return 200;
+        }
+        fast_bodies.push_back(delivery.body);
+        changed.notify_all();
+        return 200;
+      });
+  ASSERT_TRUE(worker.Prime().ok());  // the cursors: events from now on
+  Audit("window.open");
+  Audit("window.close");
+  ASSERT_TRUE(
+      worker.Start([this] { return OpenSqliteDb(dir_.path() / "madre.db"); }, milliseconds(5))
+          .ok());
+  {
+    std::unique_lock lock(mu);
+    // Bounded: a failure, not a hang, if the fast endpoint waited for the slow one.
+    const bool both = changed.wait_for(
+        lock, seconds(60), [&] { return slow_attempts == 1 && fast_bodies.size() == 2; });
+    EXPECT_TRUE(both) << "slow attempts " << slow_attempts << ", fast deliveries "
+                      << fast_bodies.size();
+    release = true;
+  }
+  changed.notify_all();
+  worker.Stop();
+  EXPECT_EQ(fast_bodies, (std::vector<std::string>{"window.open#1", "window.close#2"}));
+  EXPECT_EQ(metrics_.Value("madre_webhook_deliveries_total",
+                           {{"endpoint", "fast"}, {"result", "delivered"}}),
+            2);
 }
 
 TEST(WebhookHeadersTest, CarryTheDeliveryTheTimestampAndTheSignatureOfBoth) {
