@@ -114,6 +114,7 @@ json StatusView(const std::vector<ContainerState>& containers,
       entry["desired"] = c.replicas->desired;
       entry["running"] = c.replicas->running;
       entry["nodes"] = c.replicas->nodes;
+      if (!c.replicas->unplaceable.empty()) entry["unplaceable"] = c.replicas->unplaceable;
     }
     if (auto s = stats.find(c.id); s != stats.end()) {
       entry["cpu_percent"] = s->second.cpu_percent;

@@ -54,6 +54,9 @@ struct ServiceReplicas {
   std::int64_t running = 0;  // tasks running and meant to
   // The nodes (hostnames; the node id when unknown) the running tasks run on, sorted, unique.
   std::vector<std::string> nodes;
+  // Why Swarm cannot place a task meant to run (its Status.Err, "no suitable node (...)"); ""
+  // when every such task has a node.
+  std::string unplaceable;
   friend bool operator==(const ServiceReplicas&, const ServiceReplicas&) = default;
 };
 

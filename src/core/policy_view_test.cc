@@ -105,13 +105,14 @@ TEST(PolicyViewTest, ASwarmServiceRunsWhenItHasRunningTasks) {
   ContainerState scheduling, shutting_down, up;
   scheduling.service = "redis";
   scheduling.state = "restarting";
-  scheduling.replicas = ServiceReplicas{.desired = 1, .running = 0, .nodes = {}};
+  scheduling.replicas = ServiceReplicas{.desired = 1, .running = 0, .nodes = {}, .unplaceable = ""};
   shutting_down.service = "db";
   shutting_down.state = "removing";
-  shutting_down.replicas = ServiceReplicas{.desired = 0, .running = 1, .nodes = {"n1"}};
+  shutting_down.replicas =
+      ServiceReplicas{.desired = 0, .running = 1, .nodes = {"n1"}, .unplaceable = ""};
   up.service = "web";
   up.state = "running";
-  up.replicas = ServiceReplicas{.desired = 2, .running = 2, .nodes = {"n1"}};
+  up.replicas = ServiceReplicas{.desired = 2, .running = 2, .nodes = {"n1"}, .unplaceable = ""};
   EXPECT_THAT(RunningServices({scheduling, shutting_down, up}), ElementsAre("db", "web"));
   ServiceModel model = ModelOf({{"redis", {}}, {"db", {}}, {"web", {}}});
   SoloMadreCheck check = CheckSoloMadre({scheduling, shutting_down, up}, {"redis"}, model);

@@ -127,6 +127,13 @@ ReadinessCheck EvaluateReadiness(const ReadinessSpec& spec,
   if (running && !state.running_since) state.running_since = now;
   state.last_restart_count = c.restart_count;
 
+  // Swarm: a task no node can take. Swarm keeps trying (a node may join or come back), so the
+  // start fails only after kUnplaceableGrace, not at its timeout.
+  if (c.replicas && !c.replicas->unplaceable.empty()) {
+    const std::string why = "Swarm cannot place a task: " + c.replicas->unplaceable;
+    if (timed_out || now - state.started >= kUnplaceableGrace) return {Verdict::kFailed, why};
+    return {Verdict::kPending, why};
+  }
   ReadinessCheck pending{Verdict::kPending, ""};
   switch (spec.kind) {
     case ReadinessKind::kDockerHealth:

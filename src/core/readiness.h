@@ -7,7 +7,8 @@
 //   2. Else a probe from labels: `vx11.health.url` (HTTP 2xx) or
 //      `vx11.health.tcp` (connect), while the container runs.
 //   3. Else: running for `settle` (1 s) without a restart.
-// A container that exits, disappears or restarts in a loop fails at once; one
+// A container that exits, disappears or restarts in a loop fails at once, a swarm service
+// whose task no node can take after kUnplaceableGrace; one
 // that is not ready after its timeout (`vx11.health.timeout_sec`, else the
 // default) fails with what was last seen.
 #pragma once
@@ -77,6 +78,10 @@ bool IsPauseMark(const ContainerState& c, bool passed_before = false);
 // processes were frozen, not restarted, and its own checks last passed. Never for a container that
 // is not running.
 bool ReadyPerDocker(const ContainerState& c, const ReadinessState& state);
+
+// How long a swarm service's task may stay without a node (ServiceReplicas::unplaceable)
+// before its start fails.
+inline constexpr Duration kUnplaceableGrace = Seconds(10);
 
 // One evaluation at `now`. `container` is nullopt when Docker has none for the
 // service; `probe` is the result of this round's probe (kHttp/kTcp), if run.

@@ -67,6 +67,30 @@ TEST(ReadinessTest, HealthcheckServiceIsReadyOnlyWhenHealthy) {
             Verdict::kReady);
 }
 
+TEST(ReadinessTest, ASwarmTaskWithoutANodeFailsAfterTheGraceNotTheTimeout) {
+  ReadinessSpec spec = ReadinessFor(Def(true), Seconds(120));
+  ReadinessState state = StartedAt(kT0);
+  ContainerState c = C("restarting", "starting");
+  c.replicas = ServiceReplicas{
+      .desired = 1,
+      .running = 0,
+      .nodes = {},
+      .unplaceable = "no suitable node (scheduling constraints not satisfied on 1 node)"};
+  ReadinessCheck waiting = EvaluateReadiness(spec, c, std::nullopt, state, kT0 + Seconds(3));
+  EXPECT_EQ(waiting.verdict, Verdict::kPending);
+  EXPECT_EQ(waiting.detail,
+            "Swarm cannot place a task: no suitable node (scheduling constraints not satisfied "
+            "on 1 node)");
+  ReadinessCheck failed = EvaluateReadiness(spec, c, std::nullopt, state, kT0 + kUnplaceableGrace);
+  EXPECT_EQ(failed.verdict, Verdict::kFailed);
+  EXPECT_EQ(failed.detail, waiting.detail);
+  // Placed in time (the node came back): judged as any other.
+  ReadinessState again = StartedAt(kT0);
+  c.replicas->unplaceable.clear();
+  EXPECT_EQ(EvaluateReadiness(spec, c, std::nullopt, again, kT0 + Seconds(30)).verdict,
+            Verdict::kPending);
+}
+
 TEST(ReadinessTest, ExecLabelsTuneMadresOwnRunsOfTheHealthcheck) {
   ReadinessSpec spec = ReadinessFor(Def(true), Seconds(60));
   EXPECT_TRUE(spec.exec);

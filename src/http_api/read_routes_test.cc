@@ -324,8 +324,10 @@ TEST_F(ReadRoutesTest, StatusShowsEachServiceAndTheWindowsHoldingIt) {
 // VX11_PROVIDER=swarm: an entry is a service with its replicas and their nodes; a service Swarm
 // still schedules (desired 1, running 0) is not running for SOLO_MADRE.
 TEST_F(ReadRoutesTest, StatusShowsASwarmServicesReplicasAndNodes) {
-  docker_.SetReplicas("db", ServiceReplicas{.desired = 2, .running = 2, .nodes = {"n1", "n2"}});
-  docker_.SetReplicas("redis", ServiceReplicas{.desired = 1, .running = 0, .nodes = {}});
+  docker_.SetReplicas(
+      "db", ServiceReplicas{.desired = 2, .running = 2, .nodes = {"n1", "n2"}, .unplaceable = ""});
+  docker_.SetReplicas("redis",
+                      ServiceReplicas{.desired = 1, .running = 0, .nodes = {}, .unplaceable = ""});
   Build();
   OpenWindow(R"({"services":["db"],"ttl_sec":60})");
   json status = Json(Call("GET", "/madre/power/status"));

@@ -384,6 +384,12 @@ services:
     entrypoint: ["/bin/sh", "-c", "sleep 3; echo late: exiting after 3 s; exit 7"]
     deploy:
       restart_policy: {condition: on-failure, delay: 1s}
+  nowhere:
+    image: madre-busybox:latest
+    environment: {SERVICE_NAME: nowhere, PORT: "8080"}
+    deploy:
+      placement:
+        constraints: [node.labels.madre-itest-nowhere == yes]
 )yaml";
 
 class SwarmMadreItest : public SwarmItest {
@@ -496,6 +502,30 @@ TEST_F(SwarmMadreItest, ACrashLoopFailsTheWindowsService) {
   const std::string error = window["services_status"]["crashy"]["error"];
   EXPECT_THAT(error, HasSubstr("exit code 1"));
   EXPECT_THAT(error, HasSubstr("crashy: exiting at once"));  // its service log
+}
+
+// A service no node can take (a placement constraint no node meets): the open fails after
+// core/readiness.h's kUnplaceableGrace with Swarm's reason, not at VX11_HEALTH_TIMEOUT_SEC, and
+// /status names the reason meanwhile.
+TEST_F(SwarmMadreItest, AServiceNoNodeCanTakeFailsItsOpenWithSwarmsReason) {
+  StartMadre();
+  if (HasFatalFailure()) return;
+  itest::HttpAnswer opened =
+      madre_->Post("/madre/power/windows/open",
+                   R"({"services":["nowhere"],"ttl_sec":120,"wait":true,"wait_timeout_sec":90})");
+  const std::string id = opened.Json().value("window_id", "");
+  ASSERT_FALSE(id.empty()) << opened.status << " " << opened.body;
+  json window;
+  const bool failed = WaitUntil(
+      [&] {
+        window = madre_->Get("/madre/power/windows/" + id).Json();
+        return window.value("state", "") == "failed";
+      },
+      90s, 500ms);
+  ASSERT_TRUE(failed) << window.dump(2);
+  const std::string error = window["services_status"]["nowhere"]["error"];
+  EXPECT_THAT(error, HasSubstr("Swarm cannot place a task: no suitable node"));
+  EXPECT_THAT(error, ::testing::Not(HasSubstr("not ready after")));
 }
 
 // Holds and shared services behave as with compose: a held window has no TTL; a window of db

@@ -54,9 +54,14 @@ ContainerState SwarmServiceState(const std::string& stack, const SwarmService& s
   std::int64_t running_any = 0;  // running, also those being shut down
   bool listed = false;
   std::set<std::string> nodes;
+  std::string unplaceable;
   for (const SwarmTask& task : tasks) {
     if (task.service_id != service.id) continue;
     listed = true;
+    // Swarm's scheduler found no node for it (constraints, resources, every node down).
+    if (task.state == "pending" && task.desired_state == "running" && !task.err.empty()) {
+      unplaceable = task.err;
+    }
     if (task.state != "running") continue;
     ++running_any;
     if (task.desired_state != "running") continue;
@@ -76,7 +81,8 @@ ContainerState SwarmServiceState(const std::string& stack, const SwarmService& s
   }
   c.replicas = ServiceReplicas{.desired = std::max<std::int64_t>(desired, 0),
                                .running = running,
-                               .nodes = std::vector<std::string>(nodes.begin(), nodes.end())};
+                               .nodes = std::vector<std::string>(nodes.begin(), nodes.end()),
+                               .unplaceable = running < desired ? unplaceable : ""};
   const std::vector<const SwarmTask*> failures = FailuresSinceUpdate(service, tasks);
   c.restart_count = static_cast<int>(failures.size());
   if (!failures.empty()) c.exit_code = failures.front()->exit_code;

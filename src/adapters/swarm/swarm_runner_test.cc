@@ -201,6 +201,28 @@ TEST_F(SwarmRunnerTest, TasksBeingShutDownDoNotCount) {
   EXPECT_EQ(SwarmServiceState("smp", web, tasks).state, "exited");
 }
 
+// A task Swarm cannot place ("no suitable node") is named while the service is short of it.
+TEST_F(SwarmRunnerTest, ATaskWithoutANodeIsNamed) {
+  Result<std::vector<SwarmTask>> running = ParseTasks(samples::kWebTasksSample);
+  ASSERT_TRUE(running.ok());
+  Result<std::vector<SwarmService>> list = ParseStackServices(samples::kServiceListSample, "smp");
+  ASSERT_TRUE(list.ok());
+  SwarmService web = (*list)[3];  // 2 of 2
+  std::vector<SwarmTask> tasks = *running;
+  EXPECT_EQ(SwarmServiceState("smp", web, tasks).replicas->unplaceable, "");
+  tasks[1].state = "pending";
+  tasks[1].message = "pending task scheduling";
+  tasks[1].err = "no suitable node (scheduling constraints not satisfied on 1 node)";
+  ContainerState c = SwarmServiceState("smp", web, tasks);
+  EXPECT_EQ(c.state, "restarting");
+  EXPECT_EQ(c.replicas->running, 1);
+  EXPECT_EQ(c.replicas->unplaceable,
+            "no suitable node (scheduling constraints not satisfied on 1 node)");
+  tasks[1].desired_state = "shutdown";  // a scale down took it back: nothing waits for a node
+  web.desired_tasks = 1;
+  EXPECT_EQ(SwarmServiceState("smp", web, tasks).replicas->unplaceable, "");
+}
+
 // core/readiness.h judges a swarm service ready exactly when its running tasks equal the
 // desired count, and a crash loop failed.
 TEST_F(SwarmRunnerTest, ReadyExactlyWhenRunningEqualsDesired) {
