@@ -157,7 +157,14 @@ Status Planner::CheckOpen(const OpenRequest& request) const {
     return Status::InvalidArgument("ttl_sec must be between 0 and " +
                                    std::to_string(config_.max_ttl_sec));
   }
-  if (request.cpu_limit) RETURN_IF_ERROR(CheckCpuLimit(*request.cpu_limit));
+  if (request.cpu_limit) {
+    RETURN_IF_ERROR(CheckCpuLimit(*request.cpu_limit));
+    if (!config_.cpu_limits) {
+      return Status::InvalidArgument(
+          "cpu_limit needs the Engine API: VX11_PROVIDER=compose with a unix:// DOCKER_HOST (this "
+          "madre cannot change a container's CPU limit)");
+    }
+  }
   // Service holds and adopted services do not take window slots.
   int live = 0;
   for (const auto& [id, window] : windows_) {

@@ -58,6 +58,10 @@ struct PlannerConfig {
   // failing its window at once; autofix then retries it (RetryService) or ends the remediation
   // (EndRemediation), after which the window fails as without autofix.
   bool autofix_holds = false;
+  // Whether a window's cpu_limit can be applied (the Engine API's container control: the compose
+  // provider with a unix:// DOCKER_HOST); when not, an open that asks for one is refused (400)
+  // rather than accepted without effect.
+  bool cpu_limits = true;
   // madre's own service when it runs as one (core/self_container.h; "" otherwise): also in
   // `always_on`; a restart of it is refused (a stop already is, as always-on).
   std::string self_service;

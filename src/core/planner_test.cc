@@ -400,6 +400,23 @@ TEST_F(PlannerTest, StoppingAServiceByHandRemovesItFromWindowsAndClosesEmptyOnes
   EXPECT_EQ(planner_.StopService("redis", now_).code(), StatusCode::kFailedPrecondition);
 }
 
+TEST(PlannerCpuTest, ACpuLimitMadreCannotApplyIsRefused) {
+  PlannerConfig config = Config();
+  config.cpu_limits = false;  // Swarm, or a tcp:// DOCKER_HOST
+  Planner planner(config, Model());
+  OpenRequest request;
+  request.services = {"db"};
+  request.ttl_sec = 60;
+  request.cpu_limit = 0.5;
+  Result<Window> refused = planner.Open(request, "w1", kT0);
+  ASSERT_FALSE(refused.ok());
+  EXPECT_EQ(refused.status().code(), StatusCode::kInvalidArgument);
+  EXPECT_THAT(refused.status().message(), HasSubstr("cpu_limit needs the Engine API"));
+  EXPECT_THAT(planner.TakeActions(), IsEmpty());
+  request.cpu_limit.reset();
+  EXPECT_TRUE(planner.Open(request, "w1", kT0).ok()) << "without cpu_limit it opens";
+}
+
 TEST(PlannerSelfTest, MadresOwnServiceIsNeverRestartedNorStopped) {
   PlannerConfig config = Config();
   config.self_service = "redis";  // madre runs in redis's container, for this test

@@ -532,6 +532,7 @@ int Serve(const ServeFlags& flags) {
                           : guarded_compose ? static_cast<ComposeRunner&>(*guarded_compose)
                                             : compose;
   PlannerConfig planner_config = BuildPlannerConfig(config, *model);
+  planner_config.cpu_limits = observers.control != nullptr;
   if (self) {
     planner_config.always_on.insert(self->service);
     planner_config.self_service = self->service;
