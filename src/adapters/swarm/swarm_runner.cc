@@ -185,11 +185,15 @@ std::map<std::string, std::string> SwarmRunner::NodeNames(const std::vector<Swar
   const bool unknown = std::any_of(tasks.begin(), tasks.end(), [this](const SwarmTask& task) {
     return task.state == "running" && !task.node_id.empty() && node_names_.count(task.node_id) == 0;
   });
-  if (unknown) {
+  const TimePoint now = clock_.Now();
+  if (unknown && (!nodes_failed_at_ || now - *nodes_failed_at_ >= kNodesRetry)) {
     // One request (under the lock: listings at once ask once); without an answer the node ids
-    // stand in for the names until the next listing.
+    // stand in for the names, and the next request waits kNodesRetry.
     if (Result<std::vector<SwarmNode>> nodes = client_.Nodes(); nodes.ok()) {
       for (const SwarmNode& node : *nodes) node_names_[node.id] = node.hostname;
+      nodes_failed_at_.reset();
+    } else {
+      nodes_failed_at_ = now;
     }
   }
   return node_names_;

@@ -7,6 +7,7 @@
 
 #include <map>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -42,6 +43,9 @@ ContainerState SwarmServiceState(const std::string& stack, const SwarmService& s
 
 class SwarmRunner final : public ComposeRunner, public ContainerObserver {
  public:
+  // How long after a failed GET /nodes the next is asked (ListProject's node names).
+  static constexpr Duration kNodesRetry = Seconds(30);
+
   // `client` and `model` (the compose CLI runner, which reads the model from the stack's
   // compose file) and `clock` are borrowed and outlive the runner.
   SwarmRunner(SwarmClient& client, ComposeRunner& model, const Clock& clock);
@@ -76,7 +80,9 @@ class SwarmRunner final : public ComposeRunner, public ContainerObserver {
   enum class Op { kUp, kStop, kRestart };
   ComposeOutcome Each(Op op, const std::vector<std::string>& services);
 
-  // Node id -> hostname of the nodes seen so far, for ListProject.
+  // Node id -> hostname of the nodes seen so far, for ListProject. GET /nodes is asked for a
+  // node not seen before, at most every kNodesRetry while it fails (a worker node, where it
+  // always does).
   std::map<std::string, std::string> NodeNames(const std::vector<SwarmTask>& tasks);
 
   SwarmClient& client_;
@@ -84,6 +90,7 @@ class SwarmRunner final : public ComposeRunner, public ContainerObserver {
   const Clock& clock_;
   std::mutex nodes_mu_;
   std::map<std::string, std::string> node_names_;  // guarded by nodes_mu_
+  std::optional<TimePoint> nodes_failed_at_;       // guarded by nodes_mu_
 };
 
 }  // namespace madre

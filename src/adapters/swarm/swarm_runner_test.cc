@@ -148,8 +148,11 @@ TEST_F(SwarmRunnerTest, ReplicasAndTheNodesOfRunningTasks) {
   EXPECT_EQ((*unnamed)[1].replicas->running, 1);
   EXPECT_TRUE((*unnamed)[1].replicas->nodes.empty());
   EXPECT_EQ(api_.Count("GET", "/nodes"), 1);  // a 404 here: the id stands in
+  ASSERT_TRUE(runner_.ListProject().ok());
+  EXPECT_EQ(api_.Count("GET", "/nodes"), 1) << "not asked again before kNodesRetry";
 
   api_.Answer("GET /nodes", 200, std::string(samples::kNodesSample));
+  clock_.Advance(SwarmRunner::kNodesRetry);
   Result<std::vector<ContainerState>> named = runner_.ListProject();
   ASSERT_TRUE(named.ok()) << named.status().message();
   EXPECT_EQ((*named)[3].replicas->nodes, std::vector<std::string>{"madre-host"});
