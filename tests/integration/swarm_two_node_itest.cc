@@ -39,6 +39,7 @@
 #include "adapters/swarm/swarm_client.h"
 #include "docker_env.h"
 #include "madre_process.h"
+#include "private_dockerd.h"
 
 extern char** environ;
 
@@ -180,7 +181,7 @@ class Node {
   Node& operator=(const Node&) = delete;
 
   const std::string& name() const { return name_; }  // netns, hostname, cgroup parent
-  std::string host() const { return "unix://" + (dir_ / "docker.sock").string(); }
+  std::string host() const { return PrivateDockerdHost(dir_); }
   std::vector<std::string> Docker(std::vector<std::string> args) const {
     args.insert(args.begin(), {"docker", "-H", host()});
     return args;
@@ -215,64 +216,20 @@ class Node {
   // exec in place, so pid_ is dockerd's.
   bool Start(std::chrono::seconds limit, std::string* why) {
     std::filesystem::create_directories(dir_);
-    std::vector<std::string> args = {"nsenter",
-                                     "--net=/run/netns/" + name_,
-                                     "unshare",
-                                     "--uts",
-                                     "sh",
-                                     "-c",
-                                     "hostname \"$0\" && exec dockerd \"$@\"",
-                                     name_,
-                                     "--host",
-                                     host(),
-                                     "--data-root",
-                                     (dir_ / "data").string(),
-                                     "--exec-root",
-                                     (dir_ / "exec").string(),
-                                     "--pidfile",
-                                     (dir_ / "docker.pid").string(),
-                                     "--cgroup-parent",
-                                     "/" + name_,
-                                     "--iptables=false",
-                                     "--ip-masq=false",
-                                     "--bridge=none",
-                                     "--default-address-pool",
-                                     "base=10.214.0.0/16,size=24"};
-    std::vector<char*> argv;
-    for (auto& a : args) argv.push_back(a.data());
-    argv.push_back(nullptr);
-    posix_spawn_file_actions_t actions;
-    posix_spawn_file_actions_init(&actions);
-    const std::string log = (dir_ / "dockerd.log").string();
-    posix_spawn_file_actions_addopen(&actions, STDIN_FILENO, "/dev/null", O_RDONLY, 0);
-    posix_spawn_file_actions_addopen(&actions, STDOUT_FILENO, log.c_str(),
-                                     O_WRONLY | O_CREAT | O_APPEND, 0644);
-    posix_spawn_file_actions_adddup2(&actions, STDOUT_FILENO, STDERR_FILENO);
-    posix_spawnattr_t attr;
-    posix_spawnattr_init(&attr);
-    posix_spawnattr_setpgroup(&attr, 0);
-    posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETPGROUP);
-    const int rc = posix_spawnp(&pid_, "nsenter", &actions, &attr, argv.data(), environ);
-    posix_spawn_file_actions_destroy(&actions);
-    posix_spawnattr_destroy(&attr);
-    if (rc != 0) {
-      pid_ = -1;
-      *why = std::string("cannot run nsenter ... dockerd: ") + std::strerror(rc);
-      return false;
-    }
-    const auto give_up = SteadyClock::now() + limit;
-    while (SteadyClock::now() < give_up) {
-      int status = 0;
-      if (waitpid(pid_, &status, WNOHANG) == pid_) {
-        pid_ = -1;
-        *why = name_ + ": dockerd exited at start; log:\n" + Log();
-        return false;
-      }
-      if (RunCommandForTest(Docker({"info"}), {}, 10s).ok()) return true;
-      std::this_thread::sleep_for(200ms);
-    }
-    *why = name_ + ": dockerd did not answer within " + std::to_string(limit.count()) +
-           " s; log:\n" + Log();
+    PrivateDockerdLaunch launch;
+    launch.dir = dir_;
+    launch.runner = {"nsenter",
+                     "--net=/run/netns/" + name_,
+                     "unshare",
+                     "--uts",
+                     "sh",
+                     "-c",
+                     "hostname \"$0\" && exec dockerd \"$@\"",
+                     name_};
+    launch.extra_args = {"--cgroup-parent", "/" + name_};
+    launch.address_pool = "base=10.214.0.0/16,size=24";
+    if (StartPrivateDockerd(launch, limit, &pid_, why)) return true;
+    *why = name_ + ": " + *why;
     return false;
   }
 
@@ -312,10 +269,7 @@ class Node {
     std::filesystem::remove_all(dir_, ignored);
   }
 
-  std::string Log() const {
-    const std::string all = ReadAll(dir_ / "dockerd.log");
-    return all.size() > 4000 ? all.substr(all.size() - 4000) : all;
-  }
+  std::string Log() const { return PrivateDockerdLog(dir_); }
 
  private:
   std::string name_;

@@ -35,6 +35,7 @@
 
 #include "docker_env.h"
 #include "madre_process.h"
+#include "private_dockerd.h"
 
 extern char** environ;
 
@@ -165,7 +166,7 @@ class PrivateDockerd {
   PrivateDockerd(const PrivateDockerd&) = delete;
   PrivateDockerd& operator=(const PrivateDockerd&) = delete;
 
-  std::string host() const { return "unix://" + (dir_ / "docker.sock").string(); }
+  std::string host() const { return PrivateDockerdHost(dir_); }
 
   // Starts dockerd and waits (at most `limit`) until `docker info` answers.
   bool Start(seconds limit, std::string* why) {
@@ -185,59 +186,11 @@ class PrivateDockerd {
         return false;
       }
     }
-    // nsenter enters only the network namespace (`ip netns exec` would also remount /sys,
-    // hiding the cgroup mounts dockerd needs) and execs dockerd in place: pid_ is dockerd's.
-    std::vector<std::string> args = {"nsenter",
-                                     "--net=/run/netns/" + netns_,
-                                     "dockerd",
-                                     "--host",
-                                     host(),
-                                     "--data-root",
-                                     (dir_ / "data").string(),
-                                     "--exec-root",
-                                     (dir_ / "exec").string(),
-                                     "--pidfile",
-                                     (dir_ / "docker.pid").string(),
-                                     "--iptables=false",
-                                     "--ip-masq=false",
-                                     "--bridge=none",
-                                     "--default-address-pool",
-                                     pool};
-    std::vector<char*> argv;
-    for (auto& a : args) argv.push_back(a.data());
-    argv.push_back(nullptr);
-    posix_spawn_file_actions_t actions;
-    posix_spawn_file_actions_init(&actions);
-    const std::string log = (dir_ / "dockerd.log").string();
-    posix_spawn_file_actions_addopen(&actions, STDIN_FILENO, "/dev/null", O_RDONLY, 0);
-    posix_spawn_file_actions_addopen(&actions, STDOUT_FILENO, log.c_str(),
-                                     O_WRONLY | O_CREAT | O_APPEND, 0644);
-    posix_spawn_file_actions_adddup2(&actions, STDOUT_FILENO, STDERR_FILENO);
-    posix_spawnattr_t attr;
-    posix_spawnattr_init(&attr);
-    posix_spawnattr_setpgroup(&attr, 0);
-    posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETPGROUP);
-    const int rc = posix_spawnp(&pid_, "nsenter", &actions, &attr, argv.data(), environ);
-    posix_spawn_file_actions_destroy(&actions);
-    posix_spawnattr_destroy(&attr);
-    if (rc != 0) {
-      pid_ = -1;
-      *why = std::string("cannot run nsenter ... dockerd: ") + std::strerror(rc);
-      return false;
-    }
-    const auto give_up = SteadyClock::now() + limit;
-    while (SteadyClock::now() < give_up) {
-      int status = 0;
-      if (waitpid(pid_, &status, WNOHANG) == pid_) {
-        pid_ = -1;
-        *why = "dockerd exited at start; log:\n" + Log();
-        return false;
-      }
-      if (RunCommandForTest({"docker", "-H", host(), "info"}, {}, seconds(10)).ok()) return true;
-      std::this_thread::sleep_for(milliseconds(500));
-    }
-    *why = "dockerd did not answer within " + std::to_string(limit.count()) + " s; log:\n" + Log();
-    return false;
+    PrivateDockerdLaunch launch;
+    launch.dir = dir_;
+    launch.runner = {"nsenter", "--net=/run/netns/" + netns_, "dockerd"};
+    launch.address_pool = pool;
+    return StartPrivateDockerd(launch, limit, &pid_, why);
   }
 
   // SIGTERM to our dockerd, and waits until it is gone; SIGKILL after `limit` (then also its
@@ -262,13 +215,7 @@ class PrivateDockerd {
     return false;
   }
 
-  std::string Log() const {
-    std::ifstream in(dir_ / "dockerd.log");
-    std::stringstream text;
-    text << in.rdbuf();
-    const std::string all = text.str();
-    return all.size() > 4000 ? all.substr(all.size() - 4000) : all;
-  }
+  std::string Log() const { return PrivateDockerdLog(dir_); }
 
  private:
   std::filesystem::path dir_;
