@@ -412,6 +412,27 @@ class SwarmMadreItest : public SwarmItest {
     });
     ASSERT_TRUE(AllDown(list, {"web", "db", "crashy", "late"})) << madre_->log();
   }
+
+  // Opens a window of `service` (waiting up to 90 s) and follows it until `done` holds for the
+  // window (at most 90 s more); the window then. A fatal failure when it never does.
+  json OpenAndWatch(const std::string& service, const std::function<bool(const json&)>& done) {
+    itest::HttpAnswer opened = madre_->Post(
+        "/madre/power/windows/open",
+        json{{"services", {service}}, {"ttl_sec", 120}, {"wait", true}, {"wait_timeout_sec", 90}}
+            .dump());
+    const std::string id = opened.Json().value("window_id", "");
+    [&] { ASSERT_FALSE(id.empty()) << opened.status << " " << opened.body; }();
+    if (id.empty()) return json();
+    json window;
+    const bool seen = WaitUntil(
+        [&] {
+          window = madre_->Get("/madre/power/windows/" + id).Json();
+          return done(window);
+        },
+        90s, 500ms);
+    [&] { ASSERT_TRUE(seen) << opened.body << "\n" << window.dump(2); }();
+    return window;
+  }
 };
 
 // `madre serve` with VX11_PROVIDER=swarm: the services found running at start that no window
@@ -484,45 +505,25 @@ TEST_F(SwarmMadreItest, KillNineMidWindowLosesNothing) {
 TEST_F(SwarmMadreItest, ACrashLoopFailsTheWindowsService) {
   StartMadre();
   if (HasFatalFailure()) return;
-  itest::HttpAnswer opened =
-      madre_->Post("/madre/power/windows/open",
-                   R"({"services":["crashy"],"ttl_sec":120,"wait":true,"wait_timeout_sec":60})");
-  const std::string id = opened.Json().value("window_id", "");
-  ASSERT_FALSE(id.empty()) << opened.status << " " << opened.body;
-  json window;
-  const bool failed = WaitUntil(
-      [&] {
-        window = madre_->Get("/madre/power/windows/" + id).Json();
-        const json& crashy = window["services_status"]["crashy"];
-        return crashy["error"].is_string() &&
-               crashy["error"].get<std::string>().find("restarting in a loop") != std::string::npos;
-      },
-      60s, 500ms);
-  ASSERT_TRUE(failed) << opened.body << "\n" << window.dump(2);
+  const json window = OpenAndWatch("crashy", [](const json& w) {
+    const json& crashy = w["services_status"]["crashy"];
+    return crashy["error"].is_string() &&
+           crashy["error"].get<std::string>().find("restarting in a loop") != std::string::npos;
+  });
+  if (HasFatalFailure()) return;
   const std::string error = window["services_status"]["crashy"]["error"];
   EXPECT_THAT(error, HasSubstr("exit code 1"));
   EXPECT_THAT(error, HasSubstr("crashy: exiting at once"));  // its service log
 }
 
 // A service no node can take (a placement constraint no node meets): the open fails after
-// core/readiness.h's kUnplaceableGrace with Swarm's reason, not at VX11_HEALTH_TIMEOUT_SEC, and
-// /status names the reason meanwhile.
+// core/readiness.h's kUnplaceableGrace with Swarm's reason, not at VX11_HEALTH_TIMEOUT_SEC.
 TEST_F(SwarmMadreItest, AServiceNoNodeCanTakeFailsItsOpenWithSwarmsReason) {
   StartMadre();
   if (HasFatalFailure()) return;
-  itest::HttpAnswer opened =
-      madre_->Post("/madre/power/windows/open",
-                   R"({"services":["nowhere"],"ttl_sec":120,"wait":true,"wait_timeout_sec":90})");
-  const std::string id = opened.Json().value("window_id", "");
-  ASSERT_FALSE(id.empty()) << opened.status << " " << opened.body;
-  json window;
-  const bool failed = WaitUntil(
-      [&] {
-        window = madre_->Get("/madre/power/windows/" + id).Json();
-        return window.value("state", "") == "failed";
-      },
-      90s, 500ms);
-  ASSERT_TRUE(failed) << window.dump(2);
+  const json window =
+      OpenAndWatch("nowhere", [](const json& w) { return w.value("state", "") == "failed"; });
+  if (HasFatalFailure()) return;
   const std::string error = window["services_status"]["nowhere"]["error"];
   EXPECT_THAT(error, HasSubstr("Swarm cannot place a task: no suitable node"));
   EXPECT_THAT(error, ::testing::Not(HasSubstr("not ready after")));
