@@ -75,11 +75,13 @@ step "open a window: switch and hermes, TTL ${ttl}s"
 # A host busier than VX11_THROTTLE_CPU_PCT (a CI machine right after its test run) refuses the
 # open with 503 `throttled` and Retry-After: 10; the demo waits as a client should, 6 times.
 for attempt in 1 2 3 4 5 6; do
-  rc=0
-  answer=$("$madre" open switch hermes --ttl "${ttl}s" --wait --reason "readme demo" 2>&1) || rc=$?
-  printf '%s\n' "$answer"
+  set +e
+  "$madre" open switch hermes --ttl "${ttl}s" --wait --reason "readme demo" 2>&1 |
+    tee "$out/open.log"
+  rc=${PIPESTATUS[0]}
+  set -e
   if [ "$rc" -eq 0 ]; then break; fi
-  if [ "$attempt" -eq 6 ] || ! grep -q throttled <<<"$answer"; then exit "$rc"; fi
+  if [ "$attempt" -eq 6 ] || ! grep -q throttled "$out/open.log"; then exit "$rc"; fi
   echo "  (the host is busy: trying again in 10 s, as Retry-After says)"
   sleep 10
 done

@@ -39,16 +39,8 @@ class DaemonTest : public ::testing::Test {
 
   void StartMadre(const std::string& fixture, std::map<std::string, std::string> extra = {}) {
     project_ = UniqueProjectName("mitest");
-    env_ = {{"VX11_COMPOSE_PROJECT", project_},
-            {"VX11_COMPOSE_DIR", Fixture(fixture)},
-            {"VX11_ALWAYS_ON", "madre"},
-            {"VX11_RESYNC_SEC", "2"}};
-    for (const char* port : {"DB_PORT", "WEB_PORT", "COMMON_PORT", "A_PORT", "B_PORT", "OK_PORT"}) {
-      env_[port] = std::to_string(FreeLoopbackPort());
-    }
-    for (auto& [k, v] : extra) env_[k] = v;
-    compose_ =
-        std::make_unique<ComposeProject>(project_, Fixture(fixture) + "/docker-compose.yml", env_);
+    env_ = FixtureEnv(project_, fixture, extra);
+    compose_ = std::make_unique<ComposeProject>(project_, FixtureComposeFile(fixture), env_);
     madre_ = std::make_unique<MadreProcess>(env_);
     ASSERT_TRUE(madre_->Start());
   }

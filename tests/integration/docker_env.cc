@@ -129,6 +129,20 @@ std::filesystem::path FixtureComposeFile(std::string_view name) {
          "docker-compose.yml";
 }
 
+EnvVars FixtureEnv(const std::string& project, std::string_view name, const EnvVars& extra) {
+  EnvVars env = {{"VX11_COMPOSE_PROJECT", project},
+                 {"VX11_COMPOSE_DIR", FixtureComposeFile(name).parent_path().string()},
+                 {"VX11_ALWAYS_ON", "madre"},
+                 {"VX11_RESYNC_SEC", "2"}};
+  for (const char* port :
+       {"DB_PORT", "WEB_PORT", "COMMON_PORT", "A_PORT", "B_PORT", "OK_PORT", "HTTP_PORT",
+        "TCP_PORT", "TCP_PUBLISHED_PORT", "WRONG_PROBE_PORT", "NOBODY_PORT"}) {
+    env[port] = std::to_string(FreeLoopbackPort());
+  }
+  for (const auto& [key, value] : extra) env[key] = value;
+  return env;
+}
+
 const std::vector<std::string>& ComposeCommand() {
   static const std::vector<std::string> command = [] {
     if (RunCommandForTest({"docker-compose", "version"}, {}, std::chrono::seconds(30)).ok()) {

@@ -60,6 +60,13 @@ CommandOutput RunCommandForTest(const std::vector<std::string>& argv, const EnvV
 std::filesystem::path SourceDir();
 std::filesystem::path FixtureComposeFile(std::string_view name);
 
+// The environment a test gives `madre serve` and compose for fixture `name` in `project`:
+// VX11_COMPOSE_PROJECT, VX11_COMPOSE_DIR (the fixture's directory), VX11_ALWAYS_ON=madre,
+// VX11_RESYNC_SEC=2, a free loopback port for each port variable the fixtures use (DB_PORT,
+// WEB_PORT, ..., readiness's HTTP_PORT, ..., NOBODY_PORT: nothing listens there), then `extra`
+// over them.
+EnvVars FixtureEnv(const std::string& project, std::string_view name, const EnvVars& extra = {});
+
 // True when a Docker engine answers and a compose command exists. Asked once per process.
 // MADRE_SKIP_DOCKER_TESTS=1 makes it false.
 bool DockerAvailable();

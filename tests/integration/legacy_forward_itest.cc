@@ -145,14 +145,9 @@ class LegacyForwardTest : public ::testing::Test {
   // madre (on the two_services fixture, no container started) forwarding to `url`.
   void StartMadre(const std::string& url) {
     project_ = UniqueProjectName("mlegacy");
-    std::map<std::string, std::string> env = {
-        {"VX11_COMPOSE_PROJECT", project_},
-        {"VX11_COMPOSE_DIR", FixtureComposeFile("two_services").parent_path().string()},
-        {"VX11_ALWAYS_ON", "madre"},
-        {"DB_PORT", std::to_string(FreeLoopbackPort())},
-        {"WEB_PORT", std::to_string(FreeLoopbackPort())},
-        {"VX11_LEGACY_MADRE_URL", url},
-        {"VX11_LEGACY_FORWARD_TIMEOUT_SEC", "1"}};
+    const EnvVars env =
+        FixtureEnv(project_, "two_services",
+                   {{"VX11_LEGACY_MADRE_URL", url}, {"VX11_LEGACY_FORWARD_TIMEOUT_SEC", "1"}});
     compose_ = std::make_unique<ComposeProject>(project_, FixtureComposeFile("two_services"), env);
     madre_ = std::make_unique<MadreProcess>(env);
     ASSERT_TRUE(madre_->Start());

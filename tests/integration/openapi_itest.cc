@@ -40,14 +40,8 @@ class OpenApiContractTest : public ::testing::Test {
     EnsureImages();
     project_ = UniqueProjectName("mopenapi");
     answer_file_ = std::filesystem::temp_directory_path() / ("madre_" + project_ + ".json");
-    env_ = {
-        {"VX11_COMPOSE_PROJECT", project_},
-        {"VX11_COMPOSE_DIR", (SourceDir() / "tests/integration/fixtures/two_services").string()},
-        {"VX11_ALWAYS_ON", "madre"},
-        {"VX11_RESYNC_SEC", "2"},
-        {"VX11_POWER_WINDOWS_MAX_CONCURRENT", "2"},  // a second client window
-        {"DB_PORT", std::to_string(FreeLoopbackPort())},
-        {"WEB_PORT", std::to_string(FreeLoopbackPort())}};
+    env_ = FixtureEnv(project_, "two_services",
+                      {{"VX11_POWER_WINDOWS_MAX_CONCURRENT", "2"}});  // a second client window
     compose_ = std::make_unique<ComposeProject>(project_, FixtureComposeFile("two_services"), env_);
     madre_ = std::make_unique<MadreProcess>(env_);
     ASSERT_TRUE(madre_->Start());

@@ -150,19 +150,10 @@ class ReadinessTest : public ::testing::Test {
 
   void StartMadre(const std::map<std::string, std::string>& extra = {}) {
     project_ = UniqueProjectName("mready");
-    const std::filesystem::path file = FixtureComposeFile("readiness");
-    env_ = {{"VX11_COMPOSE_PROJECT", project_},
-            {"VX11_COMPOSE_DIR", file.parent_path().string()},
-            {"VX11_ALWAYS_ON", "madre"},
-            {"VX11_RESYNC_SEC", "2"},
-            {"START_DELAY", std::to_string(kStartDelaySec)}};
-    for (const char* port :
-         {"HTTP_PORT", "TCP_PORT", "TCP_PUBLISHED_PORT", "WRONG_PROBE_PORT", "NOBODY_PORT"}) {
-      env_[port] = std::to_string(FreeLoopbackPort());
-    }
+    env_ = FixtureEnv(project_, "readiness", {{"START_DELAY", std::to_string(kStartDelaySec)}});
     for (const auto& [k, v] : extra) env_[k] = v;
     // Created before madre, so that `down -v` runs in TearDown whatever happened.
-    compose_ = std::make_unique<ComposeProject>(project_, file, env_);
+    compose_ = std::make_unique<ComposeProject>(project_, FixtureComposeFile("readiness"), env_);
     madre_ = std::make_unique<MadreProcess>(env_);
     ASSERT_TRUE(madre_->Start());
   }

@@ -167,13 +167,7 @@ class WebhooksTest : public ::testing::Test {
     std::ofstream(hooks_file_) << "[webhooks.stub]\nurl = \"http://127.0.0.1:" << receiver_.port()
                                << "/hook\"\nevents = [\"window\"]\nsecret = \"" << kSecret
                                << "\"\n";
-    const std::string fixture = FixtureComposeFile("two_services").parent_path().string();
-    env_ = {{"VX11_COMPOSE_PROJECT", project_},
-            {"VX11_COMPOSE_DIR", fixture},
-            {"VX11_ALWAYS_ON", "madre"},
-            {"VX11_WEBHOOKS_FILE", hooks_file_.string()},
-            {"DB_PORT", std::to_string(FreeLoopbackPort())},
-            {"WEB_PORT", std::to_string(FreeLoopbackPort())}};
+    env_ = FixtureEnv(project_, "two_services", {{"VX11_WEBHOOKS_FILE", hooks_file_.string()}});
     compose_ = std::make_unique<ComposeProject>(project_, FixtureComposeFile("two_services"), env_);
     madre_ = std::make_unique<MadreProcess>(env_);
     ASSERT_TRUE(madre_->Start());
