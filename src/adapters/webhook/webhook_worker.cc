@@ -120,7 +120,7 @@ void WebhookWorker::Deliver(SqliteWebhookOutbox& outbox, HttpCancel& cancel,
   }
 }
 
-void WebhookWorker::Collect() {
+Status WebhookWorker::Collect() {
   Result<std::map<std::string, int>> dropped = outbox_.Collect(endpoints_, body_);
   if (dropped.ok()) {
     for (const auto& [name, count] : *dropped) {
@@ -128,20 +128,14 @@ void WebhookWorker::Collect() {
     }
   }
   for (const WebhookEndpoint& endpoint : endpoints_) UpdateQueueGauge(outbox_, endpoint.name);
+  return dropped.status();
 }
 
-Status WebhookWorker::Prime() {
-  ASSIGN_OR_RETURN(auto dropped, outbox_.Collect(endpoints_, body_));
-  for (const auto& [name, count] : dropped) {
-    metrics_.Add("madre_webhook_dropped_total", {{"endpoint", name}}, count);
-  }
-  for (const WebhookEndpoint& endpoint : endpoints_) UpdateQueueGauge(outbox_, endpoint.name);
-  return Status::Ok();
-}
+Status WebhookWorker::Prime() { return Collect(); }
 
 Duration WebhookWorker::RunOnce(TimePoint now, Duration poll) {
   Duration wait = poll;
-  Collect();
+  (void)Collect();  // a failed collect is tried again at the next pass
   for (const WebhookEndpoint& endpoint : endpoints_) {
     Deliver(outbox_, cancel_, endpoint, now, wait);
   }
@@ -171,7 +165,7 @@ Status WebhookWorker::Start(const DbOpener& open_db, Duration poll) {
   }
   collector_ = std::thread([this, poll] {
     for (;;) {
-      Collect();
+      (void)Collect();  // a failed collect is tried again after `poll`
       std::unique_lock lock(mu_);
       if (cv_.wait_for(lock, poll, [this] { return stop_; })) return;
     }

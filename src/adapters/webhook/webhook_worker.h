@@ -89,8 +89,9 @@ class WebhookWorker {
   // its next head is due.
   void Deliver(SqliteWebhookOutbox& outbox, HttpCancel& cancel, const WebhookEndpoint& endpoint,
                TimePoint now, Duration& wait);
-  // Collects new audit records into the outbox and counts the dropped ones.
-  void Collect();
+  // Collects new audit records into the outbox and counts the dropped ones, then sets the queue
+  // gauges (also after a failed collect); the outbox's error when the collect failed.
+  Status Collect();
   void UpdateQueueGauge(SqliteWebhookOutbox& outbox, const std::string& endpoint);
   bool Stopping();
 
