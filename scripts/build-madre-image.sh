@@ -47,12 +47,17 @@ include=$(printf '%s\n' docker-compose ca-certificates "${packages[@]}" | sort -
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 
-# docker.io's CLI only (its daemon, containerd and runc stay out).
-(cd "$work" && apt-get download docker.io >/dev/null 2>&1) ||
-  { apt-get update -qq && (cd "$work" && apt-get download docker.io >/dev/null); }
-docker_deb=$(ls "$work"/docker.io_*.deb)
+# The docker.io version apt would install (its CLI goes into the base), without downloading it.
+docker_version() { apt-cache policy docker.io 2>/dev/null | awk '/Candidate:/ { print $2 }'; }
+docker_io=$(docker_version)
+if [ -z "$docker_io" ] || [ "$docker_io" = "(none)" ]; then
+  apt-get update -qq
+  docker_io=$(docker_version)
+fi
+[ -n "$docker_io" ] && [ "$docker_io" != "(none)" ] ||
+  { log "apt knows no docker.io package"; exit 1; }
 
-base_hash=$(printf '%s\n' "$include" "$mirror" "$(basename "$docker_deb")" \
+base_hash=$(printf '%s\n' "$include" "$mirror" "docker.io=$docker_io" \
               "$(sed -n '/^# --- base ---$/,/^# --- end base ---$/p' "$0")" |
             sha256sum | cut -c1-12)
 base=madre-base:bookworm-$base_hash
@@ -63,7 +68,9 @@ if ! docker image inspect "$base" >/dev/null 2>&1; then
   rootfs=$work/rootfs
   debootstrap --variant=minbase --include="$include" bookworm "$rootfs" "$mirror" \
     >"$work/debootstrap.log" 2>&1 || { tail -30 "$work/debootstrap.log" >&2; exit 1; }
-  dpkg-deb --fsys-tarfile "$docker_deb" | tar -x -C "$rootfs" ./usr/bin/docker
+  # docker.io's CLI only (its daemon, containerd and runc stay out).
+  (cd "$work" && apt-get download -o APT::Sandbox::User=root "docker.io=$docker_io" >/dev/null)
+  dpkg-deb --fsys-tarfile "$work"/docker.io_*.deb | tar -x -C "$rootfs" ./usr/bin/docker
   # What Debian's -slim images leave out.
   rm -rf "$rootfs"/usr/share/doc/* "$rootfs"/usr/share/man/* "$rootfs"/usr/share/info/* \
          "$rootfs"/usr/share/locale/* "$rootfs"/usr/share/lintian "$rootfs"/var/lib/apt/lists/* \
